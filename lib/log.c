@@ -1,0 +1,110 @@
+/*
+ * log.c - logging to stderr or syslog (LOG_AUTHPRIV, never LOG_CONS).
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static int log_stderr = 1;
+static int log_debug;
+static const char *log_ident = "kagi";
+
+void
+kagi_log_open(const char *ident, int to_stderr, int debug)
+{
+	log_ident = ident;
+	log_stderr = to_stderr;
+	log_debug = debug;
+	if (!to_stderr)
+		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+}
+
+int
+kagi_log_debug_enabled(void)
+{
+	return log_debug;
+}
+
+static void
+log_v(int prio, const char *fn, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (prio == LOG_DEBUG && !log_debug)
+		return;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_stderr) {
+		if (fn != NULL)
+			fprintf(stderr, "%s: %s: %s\n", log_ident, fn, msg);
+		else
+			fprintf(stderr, "%s: %s\n", log_ident, msg);
+		return;
+	}
+	if (fn != NULL)
+		syslog(LOG_AUTHPRIV | prio, "%s: %s", fn, msg);
+	else
+		syslog(LOG_AUTHPRIV | prio, "%s", msg);
+}
+
+void
+kagi_log(int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(prio, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+kagi_log_fn(int prio, const char *fn, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(prio, fn, fmt, ap);
+	va_end(ap);
+}
+
+const char *
+kagi_log_quote(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (outlen < 8) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return out;
+	}
+	if (s == NULL) {
+		snprintf(out, outlen, "(null)");
+		return out;
+	}
+	out[o++] = '"';
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+		/* room for 4 bytes of escape, the closing quote, "..." and NUL */
+		if (o + 4 + 1 + 3 + 1 > outlen) {
+			memcpy(out + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o++] = '"';
+	out[o] = '\0';
+	return out;
+}

@@ -1,0 +1,34 @@
+/*
+ * log.h - logging for kagid and kagictl (pam_kagi uses pam_syslog).
+ *
+ * To stderr (foreground, tools) or syslog LOG_AUTHPRIV without LOG_CONS.
+ * Log at the place that decides, with the function name: kagi_error()
+ * and friends prefix __func__.  Never pass a secret; user-supplied strings
+ * go through kagi_log_quote().
+ */
+#ifndef KAGI_LOG_H
+#define KAGI_LOG_H
+
+#include <stddef.h>
+#include <syslog.h>
+
+void kagi_log_open(const char *ident, int to_stderr, int debug);
+void kagi_log(int prio, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+int kagi_log_debug_enabled(void);
+
+#define kagi_error(...) kagi_log_fn(LOG_ERR, __func__, __VA_ARGS__)
+#define kagi_warn(...) kagi_log_fn(LOG_WARNING, __func__, __VA_ARGS__)
+#define kagi_info(...) kagi_log(LOG_INFO, __VA_ARGS__)
+#define kagi_debug(...) kagi_log_fn(LOG_DEBUG, __func__, __VA_ARGS__)
+void kagi_log_fn(int prio, const char *fn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Copy s into out (size outlen) with every byte outside printable ASCII
+ * escaped as \xNN, and the result in double quotes; truncated with "..."
+ * when too long.  Returns out.
+ */
+const char *kagi_log_quote(const char *s, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * safefile.h - opening files as if an attacker had placed them.
+ *
+ * Paths must be absolute.  The last component is opened with O_NOFOLLOW |
+ * O_CLOEXEC (a symlink is refused), then fstat must show a regular file
+ * owned by root or by the given owner, not writable by group or others,
+ * and no larger than max.  Every refusal writes a message naming the file
+ * and the reason into err ("/etc/kagi/kagid.conf: is a symbolic link").
+ */
+#ifndef KAGI_SAFEFILE_H
+#define KAGI_SAFEFILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Read a whole file; *buf is NUL-terminated (not counted in *len). */
+int safefile_read(const char *path, uid_t owner, size_t max, char **buf,
+    size_t *len, char *err, size_t errlen);
+
+/*
+ * Check a directory: absolute, not a symlink, a directory, owned by owner
+ * (or root when allow_root), not writable by group or others.
+ */
+int safefile_check_dir(const char *path, uid_t owner, int allow_root,
+    char *err, size_t errlen);
+
+/*
+ * Open or create a secret file of exactly size bytes, mode 0600, owned by
+ * the caller.  When absent, created with O_CREAT | O_EXCL | O_NOFOLLOW and
+ * filled by fill(buf, size) (returning 0 on success), then fsynced, and so
+ * is its directory.  When present, it must be a regular file owned by the
+ * caller with no permission bits for group or others and exactly size
+ * bytes.  *created tells which happened.
+ */
+int safefile_secret(const char *path, size_t size,
+    int (*fill)(unsigned char *buf, size_t size), unsigned char *out,
+    int *created, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * lockout.h - lockout arithmetic, kept pure so it can be tested alone.
+ *
+ * max_failures failures within interval seconds lock the account for
+ * duration seconds, doubled for each earlier lock while growth is set (at
+ * most max_duration), or until an administrator unlocks it when
+ * admin_unlock is set.  A time that goes backwards never shortens a lock:
+ * locked_until is an absolute time, and an interval whose start lies in
+ * the future is treated as current.
+ */
+#ifndef KAGI_LOCKOUT_H
+#define KAGI_LOCKOUT_H
+
+#include <stdint.h>
+#include "store.h"
+
+struct lockout_policy {
+	int64_t max_failures;
+	int64_t interval;
+	int64_t duration;
+	int64_t max_duration;
+	int growth;
+	int admin_unlock;
+};
+
+/* 1 when locked at now. */
+int lockout_is_locked(const struct lock_rec *l, int64_t now);
+/* Record one failure; returns 1 when this failure locked the account. */
+int lockout_record_failure(struct lock_rec *l, const struct lockout_policy *p,
+    int64_t now);
+/* A success clears the failure count (not the lock history). */
+void lockout_record_success(struct lock_rec *l);
+/* An administrator's unlock. */
+void lockout_unlock(struct lock_rec *l);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * store.h - kagid's state: users, tokens, lockout counters, audit chain.
+ *
+ * The only place that speaks SQL is the backend (store_sqlite.c).  All
+ * writes happen inside store_begin()/store_commit(); kagid groups the
+ * requests that arrive together into one transaction and gives each its
+ * own savepoint, so a failed request leaves no trace.  A state change and
+ * its audit record are written in the same transaction.  SQLite runs in
+ * WAL mode with synchronous=FULL: a committed transaction survives kill -9
+ * and power loss.  The schema carries a version and migrates forward on
+ * open; a newer schema than this build knows is refused.
+ */
+#ifndef KAGI_STORE_H
+#define KAGI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+enum user_role { ROLE_STAFF = 0, ROLE_PRIVILEGED = 1, ROLE_VENDOR = 2 };
+enum token_type { TOKEN_TOTP = 0 };
+enum token_state { TOKEN_PENDING = 0, TOKEN_ACTIVE = 1, TOKEN_REVOKED = 2 };
+enum totp_alg { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 };
+
+#define STORE_NAME_MAX 64
+#define STORE_LABEL_MAX 64
+
+struct user_rec {
+	int64_t id;
+	char name[STORE_NAME_MAX + 1];
+	int role;		/* enum user_role */
+	int disabled;
+	int64_t created;
+	int64_t last_success;	/* 0 = never */
+};
+
+struct token_rec {
+	int64_t id;
+	int64_t user_id;
+	int type;		/* enum token_type */
+	int state;		/* enum token_state */
+	char label[STORE_LABEL_MAX + 1];
+	int algorithm;		/* enum totp_alg */
+	int digits;
+	int period;
+	int64_t last_step;	/* highest accepted TOTP step, -1 = none */
+	int64_t created;
+	int64_t last_used;
+	uint8_t *sealed;	/* owned; freed by token_rec_clear() */
+	size_t sealed_len;
+};
+
+struct lock_rec {
+	int64_t failures;	/* failures in the current interval */
+	int64_t first_failure;	/* start of the current interval, 0 = none */
+	int64_t locked_until;	/* 0 = open; LOCK_UNTIL_ADMIN = admin only */
+	int64_t lock_count;	/* locks so far (for growing durations) */
+};
+#define LOCK_UNTIL_ADMIN INT64_MAX
+
+struct audit_event {
+	int64_t time;
+	int64_t actor_uid;	/* peer uid, -1 for kagid itself */
+	const char *actor;	/* peer user name, or "kagid" */
+	const char *event;	/* "auth", "user_add", "lockout", ... */
+	const char *user;	/* the kagi user concerned, or NULL */
+	const char *fields;	/* JSON object text, or NULL */
+};
+
+/* Open (creating when absent) the store at path; migrate the schema. */
+int store_open(const char *path, struct store **s);
+void store_close(struct store **s);
+/* Current schema version of an open store. */
+int store_schema_version(struct store *s);
+
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+int store_savepoint(struct store *s);
+int store_release(struct store *s);
+void store_rollback_to(struct store *s);
+
+/* Users.  Names are stored as given (callers canonicalise). */
+int store_user_get(struct store *s, const char *name, struct user_rec *u);
+int store_user_get_id(struct store *s, int64_t id, struct user_rec *u);
+int store_user_add(struct store *s, const char *name, int role, int64_t now,
+    int64_t *id);
+int store_user_set_disabled(struct store *s, int64_t id, int disabled);
+int store_user_set_success(struct store *s, int64_t id, int64_t now);
+/* Deletes the user's tokens and lock record too. */
+int store_user_delete(struct store *s, int64_t id);
+typedef int (*store_user_cb)(const struct user_rec *u, void *arg);
+int store_user_list(struct store *s, store_user_cb cb, void *arg);
+int store_user_count(struct store *s, int64_t *n);
+
+/* Tokens.  t->id is ignored on add; *id receives the new id. */
+int store_token_add(struct store *s, const struct token_rec *t, int64_t *id);
+int store_token_get(struct store *s, int64_t id, struct token_rec *t);
+typedef int (*store_token_cb)(const struct token_rec *t, void *arg);
+/* All tokens of a user, or only those in state when state >= 0. */
+int store_token_list(struct store *s, int64_t user_id, int state,
+    store_token_cb cb, void *arg);
+int store_token_set_state(struct store *s, int64_t id, int state);
+/*
+ * Accept TOTP step for token id: succeeds only when step is greater than
+ * the stored last_step (one UPDATE ... WHERE last_step < step), then sets
+ * last_step = step and last_used = now.  KAGI_ERR_REPLAY otherwise.
+ */
+int store_token_accept_step(struct store *s, int64_t id, int64_t step,
+    int64_t now);
+/* Frees and wipes t->sealed; zeroes t. */
+void token_rec_clear(struct token_rec *t);
+
+/* Lockout counters; a user without a record reads as all zero. */
+int store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l);
+int store_lock_put(struct store *s, int64_t user_id,
+    const struct lock_rec *l);
+
+/*
+ * Append to the audit chain: seq = last + 1, prev = hash of the last
+ * record (32 zero bytes for the first), hash = SHA-256 over prev and a
+ * length-prefixed encoding of seq, time, actor_uid, actor, event, user
+ * and fields.  *seq receives the new sequence number when not NULL.
+ */
+int store_audit_append(struct store *s, const struct audit_event *ev,
+    int64_t *seq);
+/* Walk the chain; 0 when intact, else KAGI_ERR_INVALID and *bad_seq. */
+int store_audit_verify(struct store *s, int64_t *bad_seq);
+int store_audit_head(struct store *s, int64_t *seq, uint8_t hash[32]);
+
+#endif

@@ -1,0 +1,1 @@
+/* placeholder */ typedef int kagi_placeholder_t;
