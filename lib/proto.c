@@ -1,1 +1,609 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * proto.c - kagi's wire protocol: framing, strict JSON decoding, typed
+ * getters, replies and time-bounded frame I/O.
+ *
+ * Guarantees: a header is accepted only with the right magic, version,
+ * zero flags and 1 <= length <= KAGI_FRAME_MAX.  A payload is accepted
+ * only when it is valid UTF-8 with no NUL byte and no "\u0000" escape,
+ * parses as exactly one JSON object (strict mode, at most
+ * KAGI_PROTO_DEPTH deep) that starts at the first byte and ends at the
+ * last one.  Getters check type, length and range before handing out
+ * anything.  Frame buffers are wiped before they are freed, since they
+ * may carry codes.  Nothing here logs: callers decide and log.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "kagi_err.h"
+#include "proto.h"
+#include "rbuf.h"
+#include "wipe.h"
+
+int
+proto_header_decode(const uint8_t hdr[KAGI_FRAME_HDR], uint32_t *len)
+{
+	struct rbuf b;
+	uint8_t m0, m1, version, flags;
+	uint32_t n;
+	int r;
+
+	rbuf_init(&b, hdr, KAGI_FRAME_HDR);
+	if ((r = rbuf_get_u8(&b, &m0)) != 0 ||
+	    (r = rbuf_get_u8(&b, &m1)) != 0 ||
+	    (r = rbuf_get_u8(&b, &version)) != 0 ||
+	    (r = rbuf_get_u8(&b, &flags)) != 0 ||
+	    (r = rbuf_get_u32be(&b, &n)) != 0 ||
+	    (r = rbuf_done(&b)) != 0)
+		return r;
+	if (m0 != 'K' || m1 != 'G')
+		return KAGI_ERR_INVALID;
+	if (version != KAGI_PROTO_VERSION)
+		return KAGI_ERR_VERSION;
+	if (flags != 0)
+		return KAGI_ERR_INVALID;
+	if (n == 0)
+		return KAGI_ERR_INVALID;
+	if (n > KAGI_FRAME_MAX)
+		return KAGI_ERR_TOO_LARGE;
+	*len = n;
+	return KAGI_OK;
+}
+
+/*
+ * Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
+ */
+static int
+utf8_valid(const uint8_t *s, size_t len)
+{
+	size_t i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		uint8_t c = s[i];
+
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if ((c & 0xe0) == 0xc0) {
+			n = 1;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if ((c & 0xf0) == 0xe0) {
+			n = 2;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if ((c & 0xf8) == 0xf0) {
+			n = 3;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else {
+			return 0;
+		}
+		if (len - i - 1 < n)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/*
+ * Refuse raw NUL bytes and "\u0000" escapes.  A backslash is only valid
+ * inside a JSON string, where it always starts an escape, so skipping
+ * every escape as a unit is exact for any payload the parser accepts.
+ * This is the only way to catch a NUL in an object key: json-c cuts keys
+ * at the first NUL without saying so.
+ */
+static int
+payload_has_nul(const uint8_t *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\0')
+			return 1;
+		if (s[i] != '\\')
+			continue;
+		if (i + 1 >= len)
+			return 0;	/* the parser refuses this */
+		if (s[i + 1] == 'u' && len - i >= 6 &&
+		    memcmp(s + i + 2, "0000", 4) == 0)
+			return 1;
+		i++;	/* skip the escaped character */
+	}
+	return 0;
+}
+
+/* Every string value, at any depth, must have no NUL inside. */
+static int
+strings_clean(struct json_object *o, int depth)
+{
+	size_t i, n;
+
+	if (depth > KAGI_PROTO_DEPTH)
+		return 0;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		return strlen(json_object_get_string(o)) ==
+		    (size_t)json_object_get_string_len(o);
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			if (!strings_clean(json_object_array_get_idx(o, i),
+			    depth + 1))
+				return 0;
+		return 1;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			if (!strings_clean(v, depth + 1))
+				return 0;
+		}
+		return 1;
+	}
+	default:
+		return 1;
+	}
+}
+
+int
+proto_decode_payload(const uint8_t *buf, size_t len,
+    struct json_object **msg)
+{
+	struct json_tokener *tok = NULL;
+	struct json_object *o = NULL;
+	int r;
+
+	*msg = NULL;
+	if (buf == NULL || len == 0) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if (len > KAGI_FRAME_MAX) {
+		r = KAGI_ERR_TOO_LARGE;
+		goto out;
+	}
+	/* One object, from the first byte: no leading blanks either. */
+	if (buf[0] != '{' || payload_has_nul(buf, len) ||
+	    !utf8_valid(buf, len)) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if ((tok = json_tokener_new_ex(KAGI_PROTO_DEPTH)) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, (const char *)buf, (int)len);
+	if (o == NULL ||
+	    json_tokener_get_error(tok) != json_tokener_success ||
+	    json_tokener_get_parse_end(tok) != len ||
+	    !json_object_is_type(o, json_type_object) ||
+	    !strings_clean(o, 1)) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	*msg = o;
+	o = NULL;
+	r = KAGI_OK;
+out:
+	json_object_put(o);
+	if (tok != NULL)
+		json_tokener_free(tok);
+	return r;
+}
+
+int
+proto_encode(struct json_object *msg, uint8_t **out, size_t *outlen)
+{
+	const char *s;
+	size_t slen = 0;
+	uint8_t *f;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!json_object_is_type(msg, json_type_object))
+		return KAGI_ERR_INVALID;
+	s = json_object_to_json_string_length(msg, JSON_C_TO_STRING_PLAIN,
+	    &slen);
+	if (s == NULL)
+		return KAGI_ERR_NOMEM;
+	if (slen == 0)
+		return KAGI_ERR_INTERNAL;
+	if (slen > KAGI_FRAME_MAX)
+		return KAGI_ERR_TOO_LARGE;
+	if ((f = malloc(KAGI_FRAME_HDR + slen)) == NULL)
+		return KAGI_ERR_NOMEM;
+	f[0] = 'K';
+	f[1] = 'G';
+	f[2] = KAGI_PROTO_VERSION;
+	f[3] = 0;
+	f[4] = (uint8_t)(slen >> 24);
+	f[5] = (uint8_t)(slen >> 16);
+	f[6] = (uint8_t)(slen >> 8);
+	f[7] = (uint8_t)slen;
+	memcpy(f + KAGI_FRAME_HDR, s, slen);
+	*out = f;
+	*outlen = KAGI_FRAME_HDR + slen;
+	return KAGI_OK;
+}
+
+/* Look key up; KAGI_ERR_NOT_FOUND when absent or JSON null. */
+static int
+get_member(struct json_object *msg, const char *key, struct json_object **v)
+{
+	if (!json_object_is_type(msg, json_type_object) || key == NULL)
+		return KAGI_ERR_INVALID;
+	if (!json_object_object_get_ex(msg, key, v) || *v == NULL)
+		return KAGI_ERR_NOT_FOUND;
+	return KAGI_OK;
+}
+
+static int
+check_str(struct json_object *v, size_t maxlen, const char **out)
+{
+	const char *s;
+	size_t n;
+
+	if (!json_object_is_type(v, json_type_string))
+		return KAGI_ERR_INVALID;
+	s = json_object_get_string(v);
+	n = (size_t)json_object_get_string_len(v);
+	if (s == NULL || n == 0 || n > maxlen || strlen(s) != n)
+		return KAGI_ERR_INVALID;
+	*out = s;
+	return KAGI_OK;
+}
+
+static int
+check_int(struct json_object *v, int64_t min, int64_t max, int64_t *out)
+{
+	int64_t n;
+
+	if (!json_object_is_type(v, json_type_int))
+		return KAGI_ERR_INVALID;
+	n = json_object_get_int64(v);
+	/* json-c clamps values beyond int64 to INT64_MAX: catch them. */
+	if (n >= 0 && json_object_get_uint64(v) != (uint64_t)n)
+		return KAGI_ERR_INVALID;
+	if (n < min || n > max)
+		return KAGI_ERR_INVALID;
+	*out = n;
+	return KAGI_OK;
+}
+
+int
+proto_get_str(struct json_object *msg, const char *key, size_t maxlen,
+    const char **out)
+{
+	struct json_object *v;
+	int r;
+
+	if ((r = get_member(msg, key, &v)) != 0)
+		return KAGI_ERR_INVALID;
+	return check_str(v, maxlen, out);
+}
+
+int
+proto_get_str_opt(struct json_object *msg, const char *key, size_t maxlen,
+    const char **out)
+{
+	struct json_object *v;
+	int r;
+
+	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
+		return KAGI_OK;
+	if (r != 0)
+		return r;
+	return check_str(v, maxlen, out);
+}
+
+int
+proto_get_int(struct json_object *msg, const char *key, int64_t min,
+    int64_t max, int64_t *out)
+{
+	struct json_object *v;
+	int r;
+
+	if ((r = get_member(msg, key, &v)) != 0)
+		return KAGI_ERR_INVALID;
+	return check_int(v, min, max, out);
+}
+
+int
+proto_get_int_opt(struct json_object *msg, const char *key, int64_t min,
+    int64_t max, int64_t *out)
+{
+	struct json_object *v;
+	int r;
+
+	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
+		return KAGI_OK;
+	if (r != 0)
+		return r;
+	return check_int(v, min, max, out);
+}
+
+int
+proto_get_bool_opt(struct json_object *msg, const char *key, int *out)
+{
+	struct json_object *v;
+	int r;
+
+	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
+		return KAGI_OK;
+	if (r != 0)
+		return r;
+	if (!json_object_is_type(v, json_type_boolean))
+		return KAGI_ERR_INVALID;
+	*out = json_object_get_boolean(v) ? 1 : 0;
+	return KAGI_OK;
+}
+
+int
+proto_check_keys(struct json_object *msg, const char *const *allowed)
+{
+	size_t i;
+
+	if (!json_object_is_type(msg, json_type_object) || allowed == NULL)
+		return KAGI_ERR_INVALID;
+	json_object_object_foreach(msg, k, v) {
+		(void)v;
+		for (i = 0; allowed[i] != NULL; i++)
+			if (strcmp(allowed[i], k) == 0)
+				break;
+		if (allowed[i] == NULL)
+			return KAGI_ERR_INVALID;
+	}
+	return KAGI_OK;
+}
+
+/* Add v under key; v is consumed either way. */
+static int
+set_member(struct json_object *msg, const char *key, struct json_object *v)
+{
+	if (v == NULL)
+		return KAGI_ERR_NOMEM;
+	if (!json_object_is_type(msg, json_type_object) || key == NULL) {
+		json_object_put(v);
+		return KAGI_ERR_INVALID;
+	}
+	if (json_object_object_add(msg, key, v) != 0) {
+		json_object_put(v);
+		return KAGI_ERR_NOMEM;
+	}
+	return KAGI_OK;
+}
+
+int
+proto_set_str(struct json_object *msg, const char *key, const char *v)
+{
+	if (v == NULL)
+		return KAGI_ERR_INVALID;
+	return set_member(msg, key, json_object_new_string(v));
+}
+
+int
+proto_set_int(struct json_object *msg, const char *key, int64_t v)
+{
+	return set_member(msg, key, json_object_new_int64(v));
+}
+
+int
+proto_set_bool(struct json_object *msg, const char *key, int v)
+{
+	return set_member(msg, key, json_object_new_boolean(v != 0));
+}
+
+struct json_object *
+proto_request_new(const char *op)
+{
+	struct json_object *m;
+
+	if (op == NULL || (m = json_object_new_object()) == NULL)
+		return NULL;
+	if (proto_set_str(m, "op", op) != 0 ||
+	    proto_set_int(m, "v", KAGI_PROTO_VERSION) != 0) {
+		json_object_put(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct json_object *
+proto_reply_ok(void)
+{
+	struct json_object *m;
+
+	if ((m = json_object_new_object()) == NULL)
+		return NULL;
+	if (proto_set_str(m, "status", "ok") != 0) {
+		json_object_put(m);
+		return NULL;
+	}
+	return m;
+}
+
+struct json_object *
+proto_reply_error(int err, const char *message)
+{
+	struct json_object *m;
+
+	/* An error reply never says "ok". */
+	if (err == KAGI_OK)
+		err = KAGI_ERR_INTERNAL;
+	if (message == NULL)
+		message = kagi_strerror(err);
+	if ((m = json_object_new_object()) == NULL)
+		return NULL;
+	if (proto_set_str(m, "status", "error") != 0 ||
+	    proto_set_str(m, "error", kagi_err_wire(err)) != 0 ||
+	    proto_set_str(m, "message", message) != 0) {
+		json_object_put(m);
+		return NULL;
+	}
+	return m;
+}
+
+int
+proto_reply_status(struct json_object *reply)
+{
+	const char *status = NULL, *code = NULL;
+
+	if (proto_get_str(reply, "status", 16, &status) != 0)
+		return KAGI_ERR_INVALID;
+	if (strcmp(status, "ok") == 0)
+		return KAGI_OK;
+	if (strcmp(status, "error") != 0)
+		return KAGI_ERR_INVALID;
+	/* kagi_err_from_wire() never gives KAGI_OK, even for "ok". */
+	if (proto_get_str(reply, "error", 32, &code) != 0)
+		return KAGI_ERR_INTERNAL;
+	return kagi_err_from_wire(code);
+}
+
+/*
+ * Wait until fd is ready for events or the deadline passes.
+ */
+static int
+io_wait(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd;
+	int64_t left;
+	int n;
+
+	for (;;) {
+		left = deadline - kagi_monotonic_ms();
+		if (left <= 0)
+			return KAGI_ERR_TIMEOUT;
+		pfd.fd = fd;
+		pfd.events = events;
+		pfd.revents = 0;
+		n = poll(&pfd, 1, left > 60000 ? 60000 : (int)left);
+		if (n > 0) {
+			if (pfd.revents & POLLNVAL)
+				return KAGI_ERR_IO;
+			return KAGI_OK;	/* errors and hang-ups show on I/O */
+		}
+		if (n < 0 && errno != EINTR)
+			return KAGI_ERR_IO;
+	}
+}
+
+static int
+write_all(int fd, const uint8_t *p, size_t len, int64_t deadline)
+{
+	size_t done = 0;
+	ssize_t n;
+	int r;
+
+	while (done < len) {
+		if ((r = io_wait(fd, POLLOUT, deadline)) != 0)
+			return r;
+		n = send(fd, p + done, len - done, MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				continue;
+			return KAGI_ERR_IO;
+		}
+		done += (size_t)n;
+	}
+	return KAGI_OK;
+}
+
+/*
+ * Read exactly len bytes.  *got counts what arrived, so that the caller
+ * can tell a closed connection (nothing at all) from a cut frame.
+ */
+static int
+read_all(int fd, uint8_t *p, size_t len, int64_t deadline, size_t *got)
+{
+	ssize_t n;
+	int r;
+
+	*got = 0;
+	while (*got < len) {
+		if ((r = io_wait(fd, POLLIN, deadline)) != 0)
+			return r;
+		n = read(fd, p + *got, len - *got);
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN ||
+			    errno == EWOULDBLOCK)
+				continue;
+			return KAGI_ERR_IO;
+		}
+		if (n == 0)
+			return KAGI_ERR_TRUNCATED;
+		*got += (size_t)n;
+	}
+	return KAGI_OK;
+}
+
+int
+proto_send(int fd, struct json_object *msg, int timeout_ms)
+{
+	uint8_t *frame = NULL;
+	size_t framelen = 0;
+	int64_t deadline;
+	int r;
+
+	if (fd < 0 || timeout_ms <= 0)
+		return KAGI_ERR_INVALID;
+	deadline = kagi_monotonic_ms() + timeout_ms;
+	if ((r = proto_encode(msg, &frame, &framelen)) != 0)
+		goto out;
+	r = write_all(fd, frame, framelen, deadline);
+out:
+	kagi_free_secret(frame, framelen);
+	return r;
+}
+
+int
+proto_recv(int fd, struct json_object **msg, int timeout_ms)
+{
+	uint8_t hdr[KAGI_FRAME_HDR];
+	uint8_t *payload = NULL;
+	uint32_t len = 0;
+	size_t got = 0;
+	int64_t deadline;
+	int r;
+
+	*msg = NULL;
+	if (fd < 0 || timeout_ms <= 0)
+		return KAGI_ERR_INVALID;
+	deadline = kagi_monotonic_ms() + timeout_ms;
+	if ((r = read_all(fd, hdr, sizeof(hdr), deadline, &got)) != 0) {
+		/* The peer closed before sending anything. */
+		if (r == KAGI_ERR_TRUNCATED && got == 0)
+			r = KAGI_ERR_IO;
+		goto out;
+	}
+	if ((r = proto_header_decode(hdr, &len)) != 0)
+		goto out;
+	if ((payload = malloc(len)) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = read_all(fd, payload, len, deadline, &got)) != 0)
+		goto out;
+	r = proto_decode_payload(payload, len, msg);
+out:
+	kagi_free_secret(payload, len);
+	kagi_wipe(hdr, sizeof(hdr));
+	return r;
+}

@@ -1,1 +1,352 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * safefile.c - opening configuration and key files as if an attacker had
+ * placed them.
+ *
+ * Guarantees: only absolute paths; the last component is never followed
+ * if it is a symlink (O_NOFOLLOW, or lstat for directories); owner, type,
+ * mode and size are checked on the opened descriptor (fstat), so the
+ * checks and the read concern the same file; a file that grows while it
+ * is read is refused.  Secret files are created with O_EXCL, mode 0600,
+ * and made durable (file and directory fsynced) before they are used;
+ * the caller's buffer is wiped on every failure.  Every refusal leaves a
+ * message in err naming the file and the reason.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "kagi_err.h"
+#include "safefile.h"
+#include "wipe.h"
+
+/* Write "path: reason" into err and return r. */
+static int fail(int r, char *err, size_t errlen, const char *path,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int
+fail(int r, char *err, size_t errlen, const char *path, const char *fmt,
+    ...)
+{
+	char reason[160];
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return r;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: %s", path != NULL ? path : "(null)", reason);
+	return r;
+}
+
+/* Map a failed open/lstat to a code and a message. */
+static int
+fail_errno(int e, char *err, size_t errlen, const char *path,
+    const char *what)
+{
+	if (e == ELOOP)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is a symbolic link");
+	if (e == ENOENT)
+		return fail(KAGI_ERR_NOT_FOUND, err, errlen, path,
+		    "cannot %s: %s", what, strerror(e));
+	if (e == ENOMEM)
+		return fail(KAGI_ERR_NOMEM, err, errlen, path,
+		    "cannot %s: %s", what, strerror(e));
+	return fail(KAGI_ERR_IO, err, errlen, path, "cannot %s: %s", what,
+	    strerror(e));
+}
+
+static int
+check_absolute(const char *path, char *err, size_t errlen)
+{
+	if (path == NULL || path[0] != '/')
+		return fail(KAGI_ERR_INVALID, err, errlen, path,
+		    "is not an absolute path");
+	return KAGI_OK;
+}
+
+static int
+check_writable(const struct stat *st, char *err, size_t errlen,
+    const char *path)
+{
+	if ((st->st_mode & 022) != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is writable by group or others (mode %04o)",
+		    (unsigned)(st->st_mode & 07777));
+	return KAGI_OK;
+}
+
+static int
+check_owner(const struct stat *st, uid_t owner, int allow_root, char *err,
+    size_t errlen, const char *path)
+{
+	if (st->st_uid != owner && !(allow_root && st->st_uid == 0))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is owned by uid %lu, not uid %lu",
+		    (unsigned long)st->st_uid, (unsigned long)owner);
+	return KAGI_OK;
+}
+
+int
+safefile_read(const char *path, uid_t owner, size_t max, char **buf,
+    size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	char *b = NULL;
+	size_t cap = 0, got = 0;
+	ssize_t n;
+	int fd = -1, r;
+
+	*buf = NULL;
+	*len = 0;
+	if ((r = check_absolute(path, err, errlen)) != 0)
+		goto out;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK);
+	if (fd < 0) {
+		r = fail_errno(errno, err, errlen, path, "open");
+		goto out;
+	}
+	if (fstat(fd, &st) != 0) {
+		r = fail_errno(errno, err, errlen, path, "stat");
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is not a regular file");
+		goto out;
+	}
+	if ((r = check_owner(&st, owner, 1, err, errlen, path)) != 0 ||
+	    (r = check_writable(&st, err, errlen, path)) != 0)
+		goto out;
+	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+		r = fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
+		    "is larger than %zu bytes", max);
+		goto out;
+	}
+	/* Room for one byte more than expected, to notice growth. */
+	cap = (size_t)st.st_size + 1;
+	if ((b = malloc(cap + 1)) == NULL) {
+		r = fail(KAGI_ERR_NOMEM, err, errlen, path, "out of memory");
+		goto out;
+	}
+	while (got < cap) {
+		n = read(fd, b + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = fail_errno(errno, err, errlen, path, "read");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got > (size_t)st.st_size) {
+		r = fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "changed while being read");
+		goto out;
+	}
+	b[got] = '\0';
+	*buf = b;
+	*len = got;
+	b = NULL;
+	r = KAGI_OK;
+out:
+	kagi_free_secret(b, cap + 1);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int
+safefile_check_dir(const char *path, uid_t owner, int allow_root,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	int r;
+
+	if ((r = check_absolute(path, err, errlen)) != 0)
+		return r;
+	if (lstat(path, &st) != 0)
+		return fail_errno(errno, err, errlen, path, "stat");
+	if (S_ISLNK(st.st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is a symbolic link");
+	if (!S_ISDIR(st.st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is not a directory");
+	if ((r = check_owner(&st, owner, allow_root, err, errlen, path)) != 0)
+		return r;
+	return check_writable(&st, err, errlen, path);
+}
+
+/* fsync the directory holding path, so that a new entry survives. */
+static int
+sync_parent(const char *path, char *err, size_t errlen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n = (size_t)(slash - path);
+	int fd, r = KAGI_OK;
+
+	if (n == 0)
+		n = 1;	/* the root directory */
+	if (n >= sizeof(dir))
+		return fail(KAGI_ERR_INVALID, err, errlen, path,
+		    "path too long");
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return fail_errno(errno, err, errlen, dir, "open");
+	if (fsync(fd) != 0)
+		r = fail_errno(errno, err, errlen, dir, "fsync");
+	close(fd);
+	return r;
+}
+
+static int
+secret_create(int fd, const char *path, size_t size,
+    int (*fill)(unsigned char *, size_t), unsigned char *out, char *err,
+    size_t errlen)
+{
+	size_t done = 0;
+	ssize_t n;
+	int r;
+
+	if ((r = fill(out, size)) != 0)
+		return fail(r < 0 ? r : KAGI_ERR_INTERNAL, err, errlen, path,
+		    "cannot generate its contents");
+	while (done < size) {
+		n = write(fd, out + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return fail_errno(n < 0 ? errno : EIO, err, errlen, path,
+			    "write");
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0)
+		return fail_errno(errno, err, errlen, path, "fsync");
+	return sync_parent(path, err, errlen);
+}
+
+static int
+secret_check_read(int fd, const char *path, size_t size, unsigned char *out,
+    char *err, size_t errlen)
+{
+	struct stat st;
+	unsigned char extra;
+	size_t got = 0;
+	ssize_t n;
+	unsigned mode;
+	int r;
+
+	if (fstat(fd, &st) != 0)
+		return fail_errno(errno, err, errlen, path, "stat");
+	if (!S_ISREG(st.st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is not a regular file");
+	if ((r = check_owner(&st, geteuid(), 0, err, errlen, path)) != 0 ||
+	    (r = check_writable(&st, err, errlen, path)) != 0)
+		return r;
+	mode = (unsigned)(st.st_mode & 07777);
+	if ((mode & 044) != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is readable by group or others (mode %04o)", mode);
+	if ((mode & 077) != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is accessible by group or others (mode %04o)", mode);
+	if (st.st_size < 0 || (unsigned long long)st.st_size != size)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "has %lld bytes, expected %zu", (long long)st.st_size, size);
+	while (got < size) {
+		n = read(fd, out + got, size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fail_errno(errno, err, errlen, path, "read");
+		if (n == 0)
+			return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+			    "changed while being read");
+		got += (size_t)n;
+	}
+	do
+		n = read(fd, &extra, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "changed while being read");
+	return KAGI_OK;
+}
+
+int
+safefile_secret(const char *path, size_t size,
+    int (*fill)(unsigned char *buf, size_t size), unsigned char *out,
+    int *created, char *err, size_t errlen)
+{
+	int fd = -1, made = 0, r, attempt;
+
+	*created = 0;
+	if ((r = check_absolute(path, err, errlen)) != 0)
+		goto out;
+	if (size == 0 || out == NULL || fill == NULL) {
+		r = fail(KAGI_ERR_INVALID, err, errlen, path,
+		    "bad arguments");
+		goto out;
+	}
+	/* Open it, or create it; twice at most if another process races. */
+	for (attempt = 0; attempt < 2 && fd < 0; attempt++) {
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK);
+		if (fd >= 0)
+			break;
+		if (errno != ENOENT) {
+			r = fail_errno(errno, err, errlen, path, "open");
+			goto out;
+		}
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC | O_NOCTTY, 0600);
+		if (fd >= 0) {
+			made = 1;
+			break;
+		}
+		if (errno != EEXIST) {
+			r = fail_errno(errno, err, errlen, path, "create");
+			goto out;
+		}
+	}
+	if (fd < 0) {
+		r = fail(KAGI_ERR_IO, err, errlen, path, "cannot open");
+		goto out;
+	}
+	if (made) {
+		if ((r = secret_create(fd, path, size, fill, out, err,
+		    errlen)) != 0) {
+			/* Leave no half-written secret behind. */
+			(void)unlink(path);
+			goto out;
+		}
+	} else if ((r = secret_check_read(fd, path, size, out, err,
+	    errlen)) != 0) {
+		goto out;
+	}
+	*created = made;
+	r = KAGI_OK;
+out:
+	if (r != 0 && out != NULL)
+		kagi_wipe(out, size);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
