@@ -30,6 +30,9 @@ kagi_log_debug_enabled(void)
 	return log_debug;
 }
 
+static void log_v(int, const char *, const char *, va_list)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 log_v(int prio, const char *fn, const char *fmt, va_list ap)
 {

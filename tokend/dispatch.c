@@ -1,1 +1,130 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * dispatch.c - the one table of what kagid accepts, from whom.
+ *
+ * A request's op must be listed, the caller's class must be allowed to
+ * send it, its fields must be among those listed and its version must be
+ * ours; only then does the handler run, inside a savepoint.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "dispatch.h"
+#include "kagi_err.h"
+#include "log.h"
+#include "proto.h"
+#include "proto_ops.h"
+
+#define AUTH_KEYS "v", "op", "user", "service", "tty", "rhost", "zone"
+
+static const char *const k_auth[] = { AUTH_KEYS, NULL };
+static const char *const k_auth_code[] = { AUTH_KEYS, "code", NULL };
+static const char *const k_none[] = { "v", "op", NULL };
+static const char *const k_user[] = { "v", "op", "user", NULL };
+static const char *const k_user_add[] = { "v", "op", "user", "role", NULL };
+static const char *const k_add_totp[] = { "v", "op", "user", "label",
+    "algorithm", "digits", NULL };
+static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
+    NULL };
+static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+
+struct dispatch_entry {
+	const char *op;
+	unsigned who;			/* classes allowed to send it */
+	const char *const *keys;	/* fields allowed */
+	handler_fn fn;
+};
+
+/* Verification by a PEER_SELF caller is narrowed to its own name by the
+ * handler (peer_may_verify). */
+static const struct dispatch_entry table[] = {
+	{ OP_AUTH_BEGIN, PEER_VERIFIER | PEER_SELF, k_auth, h_auth_begin },
+	{ OP_AUTH_TOTP, PEER_VERIFIER | PEER_SELF, k_auth_code, h_auth_totp },
+	{ OP_ACCOUNT, PEER_VERIFIER | PEER_SELF, k_auth, h_account },
+	{ OP_USER_ADD, PEER_ADMIN, k_user_add, h_user_add },
+	{ OP_USER_LIST, PEER_ADMIN, k_none, h_user_list },
+	{ OP_USER_SHOW, PEER_ADMIN, k_user, h_user_show },
+	{ OP_USER_DISABLE, PEER_ADMIN, k_user, h_user_disable },
+	{ OP_USER_ENABLE, PEER_ADMIN, k_user, h_user_enable },
+	{ OP_USER_DELETE, PEER_ADMIN, k_user, h_user_delete },
+	{ OP_TOKEN_ADD_TOTP, PEER_ADMIN, k_add_totp, h_token_add_totp },
+	{ OP_TOKEN_CONFIRM, PEER_ADMIN, k_confirm, h_token_confirm },
+	{ OP_TOKEN_LIST, PEER_ADMIN, k_user, h_token_list },
+	{ OP_TOKEN_REVOKE, PEER_ADMIN, k_token, h_token_revoke },
+	{ OP_UNLOCK, PEER_ADMIN, k_user, h_unlock },
+	{ OP_STATUS, PEER_ADMIN, k_none, h_status },
+};
+
+static const struct dispatch_entry *
+dispatch_find(const char *op)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (strcmp(table[i].op, op) == 0)
+			return &table[i];
+	return NULL;
+}
+
+int
+dispatch(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object **reply)
+{
+	const struct dispatch_entry *e;
+	struct json_object *ok = NULL;
+	const char *op = NULL;
+	const char *msg = "malformed request";
+	char qop[KAGI_NAME_MAX * 4 + 8];
+	int64_t v = 0;
+	int r;
+
+	*reply = NULL;
+	if ((r = proto_get_int(req, "v", KAGI_PROTO_VERSION,
+	    KAGI_PROTO_VERSION, &v)) != 0) {
+		r = KAGI_ERR_VERSION;
+		msg = "unsupported protocol version";
+		goto fail;
+	}
+	if ((r = proto_get_str(req, "op", KAGI_NAME_MAX, &op)) != 0)
+		goto fail;
+	if ((e = dispatch_find(op)) == NULL) {
+		r = KAGI_ERR_INVALID;
+		msg = "unknown request";
+		goto fail;
+	}
+	if ((e->who & peer->classes) == 0) {
+		kagi_warn("refused %s from uid %u (pid %d): not allowed for "
+		    "its class", kagi_log_quote(op, qop, sizeof(qop)),
+		    (unsigned)peer->uid, (int)peer->pid);
+		r = KAGI_ERR_DENIED;
+		msg = "not allowed for this caller";
+		goto fail;
+	}
+	if ((r = proto_check_keys(req, e->keys)) != 0) {
+		msg = "unknown field in request";
+		goto fail;
+	}
+	if ((ok = proto_reply_ok()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = store_savepoint(ctx->store)) != 0) {
+		msg = "state store failure";
+		goto fail;
+	}
+	if ((r = e->fn(ctx, peer, req, ok)) != 0) {
+		store_rollback_to(ctx->store);
+		msg = kagi_strerror(r);
+		goto fail;
+	}
+	if ((r = store_release(ctx->store)) != 0) {
+		store_rollback_to(ctx->store);
+		msg = "state store failure";
+		goto fail;
+	}
+	*reply = ok;
+	return 0;
+fail:
+	json_object_put(ok);
+	if ((*reply = proto_reply_error(r, msg)) == NULL)
+		return KAGI_ERR_NOMEM;
+	return r;
+}

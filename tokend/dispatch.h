@@ -1,0 +1,80 @@
+/*
+ * dispatch.h - kagid's table of requests and the context handlers share.
+ *
+ * dispatch() looks the request's "op" up in one table of {op, who may
+ * send it, allowed fields, handler}; a request from a class not listed,
+ * with an unknown op or an unknown field, is refused before its handler
+ * runs.  Each request runs inside its own savepoint: a handler that
+ * returns an error leaves no change behind; one that returns 0 keeps its
+ * changes and audit records (a refused log-in is a success of the
+ * handler: its failure count and record must commit).
+ */
+#ifndef KAGI_DISPATCH_H
+#define KAGI_DISPATCH_H
+
+#include <json-c/json.h>
+
+#include "kagid_config.h"
+#include "lockout.h"
+#include "peer.h"
+#include "seal.h"
+#include "store.h"
+
+struct kagid_ctx {
+	const struct kagid_config *cfg;
+	struct store *store;
+	struct seal_key *key;
+	struct lockout_policy lockout;
+};
+
+/*
+ * Handle one request; *reply is always set (an error reply on failure)
+ * unless the return is KAGI_ERR_NOMEM.  Returns the handler's result.
+ */
+int dispatch(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object **reply);
+
+/* Handlers (h_auth.c, h_admin.c): fill reply (an "ok" object) or fail. */
+typedef int (*handler_fn)(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply);
+
+int h_auth_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_auth_totp(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_account(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_add(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_show(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_disable(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_enable(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_user_delete(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_add_totp(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_confirm(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_revoke(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_unlock(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_status(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
+/* Shared by the handlers (h_admin.c). */
+int user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
+    struct json_object **out);
+int token_to_json(const struct token_rec *t, const char *user,
+    struct json_object **out);
+/* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
+int user_name_valid(const char *name);
+
+#endif

@@ -1,1 +1,572 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * h_admin.c - administration: users, tokens, unlocks, status.
+ *
+ * Only PEER_ADMIN callers reach these (dispatch.c).  Every change writes
+ * its audit record in the same savepoint; a request that fails changes
+ * nothing.  TOTP secrets leave kagid exactly once, in the reply to
+ * token_add_totp, inside the otpauth URI the enrolling person must see;
+ * they are sealed before they are stored.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "dispatch.h"
+#include "kagi_err.h"
+#include "proto.h"
+#include "seal.h"
+#include "totp.h"
+#include "wipe.h"
+
+static const char *const role_names[] = { "staff", "privileged", "vendor" };
+static const char *const state_names[] = { "pending", "active", "revoked" };
+
+static const char *
+role_name(int role)
+{
+	return role >= 0 && role <= 2 ? role_names[role] : "unknown";
+}
+
+static int
+role_from_name(const char *s, int *role)
+{
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (strcmp(role_names[i], s) == 0) {
+			*role = i;
+			return 0;
+		}
+	return KAGI_ERR_INVALID;
+}
+
+int
+user_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > STORE_NAME_MAX || name[0] == '-' || name[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' || c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
+    struct json_object **out)
+{
+	struct json_object *o;
+	struct lock_rec l;
+	int64_t now = kagi_now();
+	int r, locked;
+
+	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	locked = lockout_is_locked(&l, now);
+	if ((o = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(o, "name", u->name)) != 0 ||
+	    (r = proto_set_str(o, "role", role_name(u->role))) != 0 ||
+	    (r = proto_set_bool(o, "disabled", u->disabled)) != 0 ||
+	    (r = proto_set_int(o, "created", u->created)) != 0 ||
+	    (r = proto_set_int(o, "last_success", u->last_success)) != 0 ||
+	    (r = proto_set_bool(o, "locked", locked)) != 0 ||
+	    (r = proto_set_int(o, "locked_until", !locked ? 0 :
+	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0) {
+		json_object_put(o);
+		return r;
+	}
+	*out = o;
+	return 0;
+}
+
+int
+token_to_json(const struct token_rec *t, const char *user,
+    struct json_object **out)
+{
+	struct json_object *o;
+	int r;
+
+	if ((o = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
+	    (r = proto_set_str(o, "user", user)) != 0 ||
+	    (r = proto_set_str(o, "type", "totp")) != 0 ||
+	    (r = proto_set_str(o, "label", t->label)) != 0 ||
+	    (r = proto_set_str(o, "state", t->state >= 0 && t->state <= 2 ?
+	    state_names[t->state] : "unknown")) != 0 ||
+	    (r = proto_set_str(o, "algorithm", totp_alg_name(t->algorithm))) != 0 ||
+	    (r = proto_set_int(o, "digits", t->digits)) != 0 ||
+	    (r = proto_set_int(o, "period", t->period)) != 0 ||
+	    (r = proto_set_int(o, "created", t->created)) != 0 ||
+	    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
+		json_object_put(o);
+		return r;
+	}
+	*out = o;
+	return 0;
+}
+
+/* The user named in the request, which must exist. */
+static int
+req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
+{
+	const char *name = NULL;
+	int r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0)
+		return r;
+	if (!user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	return store_user_get(ctx->store, name, u);
+}
+
+/* The token named in the request, which must belong to u. */
+static int
+req_token(struct kagid_ctx *ctx, struct json_object *req,
+    const struct user_rec *u, struct token_rec *t)
+{
+	int64_t id = 0;
+	int r;
+
+	if ((r = proto_get_int(req, "token", 1, INT64_MAX, &id)) != 0)
+		return r;
+	if ((r = store_token_get(ctx->store, id, t)) != 0)
+		return r;
+	if (t->user_id != u->id) {
+		token_rec_clear(t);
+		return KAGI_ERR_NOT_FOUND;
+	}
+	return 0;
+}
+
+static int
+audit_simple(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *event, const char *user, const char *key, int64_t val)
+{
+	struct json_object *f = NULL;
+	int r;
+
+	if (key != NULL) {
+		if ((f = json_object_new_object()) == NULL)
+			return KAGI_ERR_NOMEM;
+		if ((r = proto_set_int(f, key, val)) != 0) {
+			json_object_put(f);
+			return r;
+		}
+	}
+	r = audit_record(ctx->store, peer, LOG_NOTICE, event, user, f);
+	json_object_put(f);
+	return r;
+}
+
+int
+h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const char *name = NULL, *rolename = "staff";
+	struct json_object *uo = NULL, *f = NULL;
+	struct user_rec u;
+	int64_t id = 0;
+	int role = ROLE_STAFF, r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0 ||
+	    (r = proto_get_str_opt(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
+		return r;
+	if (!user_name_valid(name) || role_from_name(rolename, &role) != 0)
+		return KAGI_ERR_INVALID;
+	if ((r = store_user_add(ctx->store, name, role, kagi_now(), &id)) != 0 ||
+	    (r = store_user_get_id(ctx->store, id, &u)) != 0 ||
+	    (r = user_to_json(ctx, &u, &uo)) != 0)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_str(f, "role", role_name(role))) != 0 ||
+	    (r = audit_record(ctx->store, peer, LOG_NOTICE, "user_add", name,
+	    f)) != 0)
+		goto out;
+	json_object_object_add(reply, "user", uo);
+	uo = NULL;
+out:
+	json_object_put(uo);
+	json_object_put(f);
+	return r;
+}
+
+static int
+user_list_cb(const struct user_rec *u, void *arg)
+{
+	void **a = arg;
+	struct kagid_ctx *ctx = a[0];
+	struct json_object *arr = a[1], *o = NULL;
+	int r;
+
+	if ((r = user_to_json(ctx, u, &o)) != 0)
+		return r;
+	if (json_object_array_add(arr, o) != 0) {
+		json_object_put(o);
+		return KAGI_ERR_NOMEM;
+	}
+	return 0;
+}
+
+int
+h_user_list(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *arr = json_object_new_array();
+	void *a[2];
+	int r;
+
+	if (arr == NULL)
+		return KAGI_ERR_NOMEM;
+	a[0] = ctx;
+	a[1] = arr;
+	if ((r = store_user_list(ctx->store, user_list_cb, a)) != 0) {
+		json_object_put(arr);
+		return r;
+	}
+	json_object_object_add(reply, "users", arr);
+	return 0;
+}
+
+struct tok_list {
+	const char *user;
+	struct json_object *arr;
+};
+
+static int
+token_list_cb(const struct token_rec *t, void *arg)
+{
+	struct tok_list *tl = arg;
+	struct json_object *o = NULL;
+	int r;
+
+	if ((r = token_to_json(t, tl->user, &o)) != 0)
+		return r;
+	if (json_object_array_add(tl->arr, o) != 0) {
+		json_object_put(o);
+		return KAGI_ERR_NOMEM;
+	}
+	return 0;
+}
+
+static int
+tokens_json(struct kagid_ctx *ctx, const struct user_rec *u,
+    struct json_object **out)
+{
+	struct tok_list tl;
+	int r;
+
+	tl.user = u->name;
+	if ((tl.arr = json_object_new_array()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = store_token_list(ctx->store, u->id, -1, token_list_cb,
+	    &tl)) != 0) {
+		json_object_put(tl.arr);
+		return r;
+	}
+	*out = tl.arr;
+	return 0;
+}
+
+int
+h_user_show(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *uo = NULL, *to = NULL, *lo = NULL;
+	struct user_rec u;
+	struct lock_rec l;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = store_lock_get(ctx->store, u.id, &l)) != 0 ||
+	    (r = user_to_json(ctx, &u, &uo)) != 0 ||
+	    (r = tokens_json(ctx, &u, &to)) != 0)
+		goto out;
+	if ((lo = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(lo, "failures", l.failures)) != 0 ||
+	    (r = proto_set_int(lo, "first_failure", l.first_failure)) != 0 ||
+	    (r = proto_set_int(lo, "locked_until",
+	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0 ||
+	    (r = proto_set_int(lo, "lock_count", l.lock_count)) != 0 ||
+	    (r = proto_set_bool(lo, "locked",
+	    lockout_is_locked(&l, kagi_now()))) != 0)
+		goto out;
+	json_object_object_add(reply, "user", uo);
+	json_object_object_add(reply, "tokens", to);
+	json_object_object_add(reply, "lock", lo);
+	uo = to = lo = NULL;
+out:
+	json_object_put(uo);
+	json_object_put(to);
+	json_object_put(lo);
+	return r;
+}
+
+static int
+user_set_disabled(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, int disabled)
+{
+	struct user_rec u;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = store_user_set_disabled(ctx->store, u.id, disabled)) != 0)
+		return r;
+	return audit_simple(ctx, peer, disabled ? "user_disable" :
+	    "user_enable", u.name, NULL, 0);
+}
+
+int
+h_user_disable(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	return user_set_disabled(ctx, peer, req, 1);
+}
+
+int
+h_user_enable(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	return user_set_disabled(ctx, peer, req, 0);
+}
+
+int
+h_user_delete(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = store_user_delete(ctx->store, u.id)) != 0)
+		return r;
+	return audit_simple(ctx, peer, "user_delete", u.name, NULL, 0);
+}
+
+int
+h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const struct kagid_config *cfg = ctx->cfg;
+	struct json_object *to = NULL, *f = NULL;
+	const char *label = "totp", *alg = NULL;
+	uint8_t secret[TOTP_SECRET_LEN];
+	char aad[STORE_NAME_MAX + 16];
+	char *uri = NULL;
+	struct user_rec u;
+	struct token_rec t;
+	int64_t digits = cfg->totp_digits, id = 0;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0 ||
+	    (r = proto_get_str_opt(req, "algorithm", 16, &alg)) != 0 ||
+	    (r = proto_get_int_opt(req, "digits", 6, 8, &digits)) != 0)
+		goto out;
+	if (digits == 7) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	t.algorithm = cfg->totp_algorithm;
+	if (alg != NULL && (r = totp_alg_from_name(alg, &t.algorithm)) != 0)
+		goto out;
+	t.user_id = u.id;
+	t.type = TOKEN_TOTP;
+	t.state = TOKEN_PENDING;
+	snprintf(t.label, sizeof(t.label), "%s", label);
+	t.digits = (int)digits;
+	t.period = (int)cfg->totp_period;
+	t.last_step = -1;
+	t.created = kagi_now();
+	snprintf(aad, sizeof(aad), "totp:%s", u.name);
+	if ((r = totp_new_secret(secret, sizeof(secret))) != 0 ||
+	    (r = seal(ctx->key, aad, strlen(aad), secret, sizeof(secret),
+	    &t.sealed, &t.sealed_len)) != 0 ||
+	    (r = store_token_add(ctx->store, &t, &id)) != 0 ||
+	    (r = totp_uri(cfg->issuer, u.name, secret, sizeof(secret),
+	    t.algorithm, t.digits, t.period, &uri)) != 0)
+		goto out;
+	t.id = id;
+	if ((r = token_to_json(&t, u.name, &to)) != 0)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(f, "token", id)) != 0 ||
+	    (r = proto_set_str(f, "label", t.label)) != 0 ||
+	    (r = proto_set_str(f, "algorithm", totp_alg_name(t.algorithm))) != 0 ||
+	    (r = proto_set_int(f, "digits", t.digits)) != 0 ||
+	    (r = audit_record(ctx->store, peer, LOG_NOTICE, "token_add", u.name,
+	    f)) != 0 ||
+	    (r = proto_set_str(reply, "uri", uri)) != 0)
+		goto out;
+	json_object_object_add(reply, "token", to);
+	to = NULL;
+out:
+	kagi_wipe(secret, sizeof(secret));
+	kagi_free_str(uri);
+	token_rec_clear(&t);
+	json_object_put(to);
+	json_object_put(f);
+	return r;
+}
+
+int
+h_token_confirm(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	struct user_rec u;
+	struct token_rec t;
+	char aad[STORE_NAME_MAX + 16];
+	char code[TOTP_CODE_MAX + 1];
+	const char *raw = NULL;
+	uint8_t *secret = NULL;
+	size_t secret_len = 0;
+	int64_t now = kagi_now(), step = 0;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	memset(code, 0, sizeof(code));
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = req_token(ctx, req, &u, &t)) != 0 ||
+	    (r = proto_get_str(req, "code", KAGI_NAME_MAX, &raw)) != 0)
+		goto out;
+	if (t.state != TOKEN_PENDING ||
+	    now - t.created > ctx->cfg->pending_lifetime) {
+		r = KAGI_ERR_STATE;
+		goto out;
+	}
+	snprintf(aad, sizeof(aad), "totp:%s", u.name);
+	if ((r = totp_normalise_code(raw, t.digits, code)) != 0 ||
+	    (r = unseal(ctx->key, aad, strlen(aad), t.sealed, t.sealed_len,
+	    &secret, &secret_len)) != 0 ||
+	    (r = totp_verify(secret, secret_len, t.algorithm, t.digits,
+	    t.period, (int)ctx->cfg->totp_window, now, code, &step)) != 0)
+		goto out;
+	/* Activate, then spend the confirming step so it cannot log in. */
+	if ((r = store_token_set_state(ctx->store, t.id, TOKEN_ACTIVE)) != 0 ||
+	    (r = store_token_accept_step(ctx->store, t.id, step, now)) != 0)
+		goto out;
+	t.state = TOKEN_ACTIVE;
+	t.last_used = now;
+	if ((r = token_to_json(&t, u.name, &to)) != 0 ||
+	    (r = audit_simple(ctx, peer, "token_activate", u.name, "token",
+	    t.id)) != 0)
+		goto out;
+	json_object_object_add(reply, "token", to);
+	to = NULL;
+out:
+	kagi_free_secret(secret, secret_len);
+	kagi_wipe(code, sizeof(code));
+	token_rec_clear(&t);
+	json_object_put(to);
+	return r;
+}
+
+int
+h_token_list(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	struct user_rec u;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = tokens_json(ctx, &u, &to)) != 0)
+		return r;
+	json_object_object_add(reply, "tokens", to);
+	return 0;
+}
+
+int
+h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	struct user_rec u;
+	struct token_rec t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = req_token(ctx, req, &u, &t)) != 0)
+		goto out;
+	if (t.state == TOKEN_REVOKED) {
+		r = KAGI_ERR_STATE;
+		goto out;
+	}
+	if ((r = store_token_set_state(ctx->store, t.id, TOKEN_REVOKED)) != 0)
+		goto out;
+	t.state = TOKEN_REVOKED;
+	if ((r = token_to_json(&t, u.name, &to)) != 0 ||
+	    (r = audit_simple(ctx, peer, "token_revoke", u.name, "token",
+	    t.id)) != 0)
+		goto out;
+	json_object_object_add(reply, "token", to);
+	to = NULL;
+out:
+	token_rec_clear(&t);
+	json_object_put(to);
+	return r;
+}
+
+int
+h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	struct lock_rec l;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = store_lock_get(ctx->store, u.id, &l)) != 0)
+		return r;
+	lockout_unlock(&l);
+	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
+		return r;
+	return audit_simple(ctx, peer, "unlock", u.name, NULL, 0);
+}
+
+int
+h_status(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	uint8_t hash[32];
+	char hex[65];
+	int64_t users = 0, seq = 0;
+	int r, i;
+
+	if ((r = store_user_count(ctx->store, &users)) != 0 ||
+	    (r = store_audit_head(ctx->store, &seq, hash)) != 0)
+		return r;
+	for (i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	if ((r = proto_set_str(reply, "version", PACKAGE_VERSION)) != 0 ||
+	    (r = proto_set_int(reply, "schema", store_schema_version(ctx->store))) != 0 ||
+	    (r = proto_set_int(reply, "users", users)) != 0 ||
+	    (r = proto_set_int(reply, "audit_seq", seq)) != 0 ||
+	    (r = proto_set_str(reply, "audit_head", hex)) != 0)
+		return r;
+	return 0;
+}

@@ -1,1 +1,341 @@
-int main(void){return 0;}
+/*
+ * kagid.c - the token daemon: start-up, privilege drop, shutdown.
+ *
+ * Start-up refuses, naming the file and the reason, when the config file,
+ * the state directory or the key file is a symlink, owned by the wrong
+ * user, or writable by group or others.  Started as root, kagid creates
+ * its socket, then drops to the configured user (no supplementary groups,
+ * no way back) before it opens the key or the store.  SIGTERM and SIGINT
+ * end it cleanly: the current batch commits, the socket is removed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dispatch.h"
+#include "kagi_err.h"
+#include "kagid_config.h"
+#include "log.h"
+#include "safefile.h"
+#include "seal.h"
+#include "server.h"
+#include "store.h"
+#include "totp.h"
+
+static volatile sig_atomic_t stop_flag;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: kagid [-d] [-f] [-t] [-c config]\n"
+	    "  -c FILE  configuration file (default %s)\n"
+	    "  -d       debug logging\n"
+	    "  -f       stay in the foreground, log to standard error\n"
+	    "  -t       check the configuration and exit\n"
+	    "  -V       print the version and exit\n", KAGI_CONF_FILE);
+}
+
+struct runas {
+	int change;
+	uid_t uid;
+	gid_t gid;
+};
+
+static int
+runas_resolve(const struct kagid_config *cfg, struct runas *ra, char *err,
+    size_t errlen)
+{
+	struct passwd pw, *pwp = NULL;
+	char buf[4096];
+
+	memset(ra, 0, sizeof(*ra));
+	ra->uid = geteuid();
+	ra->gid = getegid();
+	if (cfg->user[0] == '\0')
+		return 0;
+	if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &pwp) != 0 ||
+	    pwp == NULL) {
+		snprintf(err, errlen, "user '%s' (key 'user') does not exist",
+		    cfg->user);
+		return KAGI_ERR_CONFIG;
+	}
+	if (pw.pw_uid == geteuid())
+		return 0;
+	if (geteuid() != 0) {
+		snprintf(err, errlen, "cannot run as user '%s': kagid is not "
+		    "started as root (set 'user =' to stay as is)", cfg->user);
+		return KAGI_ERR_CONFIG;
+	}
+	ra->change = 1;
+	ra->uid = pw.pw_uid;
+	ra->gid = pw.pw_gid;
+	return 0;
+}
+
+/* Create dir (mode) owned by ra when absent. */
+static int
+ensure_dir(const char *path, mode_t mode, const struct runas *ra, char *err,
+    size_t errlen)
+{
+	if (mkdir(path, mode) == 0) {
+		if (ra->change && chown(path, ra->uid, ra->gid) != 0) {
+			snprintf(err, errlen, "%s: chown: %s", path,
+			    strerror(errno));
+			return KAGI_ERR_IO;
+		}
+		return 0;
+	}
+	if (errno == EEXIST)
+		return 0;
+	snprintf(err, errlen, "%s: cannot create: %s", path, strerror(errno));
+	return KAGI_ERR_IO;
+}
+
+static int
+socket_open(const char *path, const struct runas *ra, int *fdp, char *err,
+    size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	char dir[sizeof(sun.sun_path)];
+	int fd = -1, r;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "%s: socket path too long", path);
+		return KAGI_ERR_CONFIG;
+	}
+	strcpy(sun.sun_path, path);
+	strcpy(dir, path);
+	if ((r = ensure_dir(dirname(dir), 0755, ra, err, errlen)) != 0)
+		return r;
+	strcpy(dir, path);
+	if ((r = safefile_check_dir(dirname(dir), ra->uid, 1, err,
+	    errlen)) != 0)
+		return r;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is not a socket",
+			    path);
+			return KAGI_ERR_UNSAFE_FILE;
+		}
+		/* A live kagid answers on it: do not steal its socket. */
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0 &&
+		    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			close(fd);
+			snprintf(err, errlen, "%s: another kagid is running",
+			    path);
+			return KAGI_ERR_EXISTS;
+		}
+		if (fd >= 0)
+			close(fd);
+		if (unlink(path) != 0) {
+			snprintf(err, errlen, "%s: cannot remove stale socket: "
+			    "%s", path, strerror(errno));
+			return KAGI_ERR_IO;
+		}
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    listen(fd, 128) != 0 ||
+	    /* Anyone may connect; SO_PEERCRED decides what they may do. */
+	    chmod(path, 0666) != 0 ||
+	    (ra->change && chown(path, ra->uid, ra->gid) != 0)) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return KAGI_ERR_IO;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int
+drop_privileges(const struct runas *ra, char *err, size_t errlen)
+{
+	if (!ra->change)
+		return 0;
+	if (setgroups(0, NULL) != 0 ||
+	    setresgid(ra->gid, ra->gid, ra->gid) != 0 ||
+	    setresuid(ra->uid, ra->uid, ra->uid) != 0) {
+		snprintf(err, errlen, "cannot drop privileges: %s",
+		    strerror(errno));
+		return KAGI_ERR_DENIED;
+	}
+	if (setuid(0) == 0 || geteuid() == 0) {
+		snprintf(err, errlen, "privileges could be regained: refusing "
+		    "to run");
+		return KAGI_ERR_DENIED;
+	}
+	return 0;
+}
+
+static int
+daemonize(void)
+{
+	pid_t pid;
+	int fd;
+
+	if ((pid = fork()) < 0)
+		return KAGI_ERR_IO;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return KAGI_ERR_IO;
+	if ((fd = open("/dev/null", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			close(fd);
+	}
+	return chdir("/") == 0 ? 0 : KAGI_ERR_IO;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct kagid_config cfg;
+	struct kagid_ctx ctx;
+	struct server *srv = NULL;
+	struct runas ra;
+	struct sigaction sa;
+	sigset_t block, orig;
+	const char *conf = KAGI_CONF_FILE;
+	char err[CFG_ERRLEN + 256];
+	int opt, foreground = 0, test = 0, debug = 0, lfd = -1, created = 0;
+	int r, status = 1;
+
+	memset(&ctx, 0, sizeof(ctx));
+	while ((opt = getopt(argc, argv, "c:dftVh")) != -1) {
+		switch (opt) {
+		case 'c': conf = optarg; break;
+		case 'd': debug = 1; break;
+		case 'f': foreground = 1; break;
+		case 't': test = 1; break;
+		case 'V': printf("kagid %s\n", PACKAGE_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	kagi_log_open("kagid", foreground || test, debug);
+
+	kagid_config_defaults(&cfg);
+	err[0] = '\0';
+	if ((r = kagid_config_load(&cfg, conf, (unsigned)geteuid(), err,
+	    sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		goto out;
+	}
+	if (cfg.debug)
+		kagi_log_open("kagid", foreground || test, 1);
+	if ((r = runas_resolve(&cfg, &ra, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		goto out;
+	}
+	if (test) {
+		printf("%s: configuration OK\n", conf);
+		status = 0;
+		goto out;
+	}
+	/* The state directory: created when absent, then checked as found. */
+	if ((r = ensure_dir(cfg.state_dir, 0700, &ra, err, sizeof(err))) != 0 ||
+	    (r = safefile_check_dir(cfg.state_dir, ra.uid, 0, err,
+	    sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	if ((r = socket_open(cfg.socket, &ra, &lfd, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	if ((r = drop_privileges(&ra, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	umask(077);
+	if ((r = seal_key_load_or_create(cfg.key_file, &ctx.key, &created,
+	    err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	if (created)
+		kagi_log(LOG_NOTICE, "created sealing key %s", cfg.key_file);
+	if ((r = totp_global_init()) != 0 ||
+	    (r = store_open(cfg.database, &ctx.store)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s: %s", cfg.database,
+		    kagi_strerror(r));
+		goto out;
+	}
+	ctx.cfg = &cfg;
+	ctx.lockout.max_failures = cfg.lockout_failures;
+	ctx.lockout.interval = cfg.lockout_interval;
+	ctx.lockout.duration = cfg.lockout_duration;
+	ctx.lockout.max_duration = cfg.lockout_max_duration;
+	ctx.lockout.growth = cfg.lockout_growth;
+	ctx.lockout.admin_unlock = cfg.lockout_admin_unlock;
+	if ((r = server_new(&ctx, lfd, &srv)) != 0)
+		goto out;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	sigdelset(&orig, SIGTERM);
+	sigdelset(&orig, SIGINT);
+
+	if (!foreground && (r = daemonize()) != 0) {
+		kagi_log(LOG_ERR, "cannot daemonize: %s", kagi_strerror(r));
+		goto out;
+	}
+	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
+	    PACKAGE_VERSION, cfg.socket, (unsigned)geteuid(), cfg.database);
+	if ((r = server_run(srv, &stop_flag, &orig)) != 0)
+		goto out;
+	kagi_log(LOG_INFO, "kagid stopping");
+	status = 0;
+out:
+	server_free(&srv);
+	if (lfd >= 0) {
+		close(lfd);
+		if (!test && cfg.socket != NULL && status == 0)
+			(void)unlink(cfg.socket);
+	}
+	store_close(&ctx.store);
+	seal_key_free(&ctx.key);
+	kagid_config_free(&cfg);
+	return status;
+}

@@ -1,1 +1,412 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * server.c - accepting, reading, batching, answering.
+ *
+ * Guarantees: no request is parsed before its caller is classified; a
+ * frame over KAGI_FRAME_MAX is refused from its header alone; a connection
+ * that sends a malformed frame is answered once and closed, never
+ * resynchronised; answers are sent only after their transaction commits;
+ * a failed commit turns every answer of the batch into an error (so a
+ * log-in is refused rather than accepted without its record); request and
+ * reply buffers are wiped before they are freed.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "kagi_err.h"
+#include "log.h"
+#include "proto.h"
+#include "server.h"
+#include "wipe.h"
+
+struct conn {
+	int fd;
+	struct peer peer;
+	uint8_t hdr[KAGI_FRAME_HDR];
+	size_t hdr_got;
+	uint8_t *payload;
+	uint32_t plen;
+	size_t pgot;
+	struct json_object *req;	/* complete, awaiting dispatch */
+	uint8_t *out;
+	size_t outlen;
+	size_t outoff;
+	int closing;			/* close once out is written */
+	int64_t deadline;		/* monotonic ms */
+};
+
+struct server {
+	struct kagid_ctx *ctx;
+	int lfd;
+	struct conn **conns;
+	size_t nconns;
+	size_t maxconns;
+	struct pollfd *pfds;
+	struct conn **batch;
+};
+
+/* Overwrite every string in a JSON value before it is freed. */
+static void
+json_wipe(struct json_object *o)
+{
+	size_t i, n;
+
+	if (o == NULL)
+		return;
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		kagi_wipe((void *)(uintptr_t)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			json_wipe(v);
+		}
+		break;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			json_wipe(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+json_wipe_put(struct json_object *o)
+{
+	json_wipe(o);
+	json_object_put(o);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	kagi_free_secret(c->payload, c->plen);
+	kagi_free_secret(c->out, c->outlen);
+	json_wipe_put(c->req);
+	free(c);
+}
+
+int
+server_new(struct kagid_ctx *ctx, int listen_fd, struct server **out)
+{
+	struct server *s;
+	size_t max = (size_t)ctx->cfg->max_clients;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return KAGI_ERR_NOMEM;
+	s->ctx = ctx;
+	s->lfd = listen_fd;
+	s->maxconns = max;
+	s->conns = calloc(max, sizeof(*s->conns));
+	s->batch = calloc(max, sizeof(*s->batch));
+	s->pfds = calloc(max + 1, sizeof(*s->pfds));
+	if (s->conns == NULL || s->batch == NULL || s->pfds == NULL) {
+		server_free(&s);
+		return KAGI_ERR_NOMEM;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+server_free(struct server **sp)
+{
+	struct server *s;
+	size_t i;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	for (i = 0; i < s->nconns; i++)
+		conn_free(s->conns[i]);
+	free(s->conns);
+	free(s->batch);
+	free(s->pfds);
+	free(s);
+	*sp = NULL;
+}
+
+static void
+server_accept(struct server *s)
+{
+	struct conn *c;
+	int fd, r;
+
+	for (;;) {
+		fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				kagi_error("accept: %s", strerror(errno));
+			return;
+		}
+		if (s->nconns >= s->maxconns) {
+			kagi_warn("too many clients (%zu): connection dropped",
+			    s->nconns);
+			close(fd);
+			continue;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		if ((r = peer_identify(fd, s->ctx->cfg->admin_group,
+		    &c->peer)) != 0) {
+			kagi_error("cannot identify peer: %s", kagi_strerror(r));
+			conn_free(c);
+			continue;
+		}
+		c->deadline = kagi_monotonic_ms() +
+		    s->ctx->cfg->client_timeout * 1000;
+		s->conns[s->nconns++] = c;
+		kagi_debug("connection from uid %u pid %d",
+		    (unsigned)c->peer.uid, (int)c->peer.pid);
+	}
+}
+
+/* Queue reply for c (consumed); on failure the connection is closed. */
+static void
+conn_reply(struct conn *c, struct json_object *reply, int close_after)
+{
+	int r;
+
+	if (reply == NULL ||
+	    (r = proto_encode(reply, &c->out, &c->outlen)) != 0) {
+		c->closing = 1;
+		c->out = NULL;
+		c->outlen = 0;
+	}
+	c->outoff = 0;
+	if (close_after)
+		c->closing = 1;
+	json_wipe_put(reply);
+}
+
+static void
+conn_malformed(struct conn *c, int err, const char *what)
+{
+	kagi_warn("malformed frame from uid %u pid %d: %s (%s): closing",
+	    (unsigned)c->peer.uid, (int)c->peer.pid, what, kagi_strerror(err));
+	conn_reply(c, proto_reply_error(err, what), 1);
+}
+
+/* Read what is there; returns -1 when the connection must go now. */
+static int
+conn_read(struct conn *c)
+{
+	ssize_t n;
+	int r;
+
+	while (c->req == NULL && c->out == NULL && !c->closing) {
+		if (c->hdr_got < KAGI_FRAME_HDR) {
+			n = read(c->fd, c->hdr + c->hdr_got,
+			    KAGI_FRAME_HDR - c->hdr_got);
+		} else {
+			n = read(c->fd, c->payload + c->pgot, c->plen - c->pgot);
+		}
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		if (n == 0)
+			return -1;	/* peer closed, mid-frame or not */
+		if (c->hdr_got < KAGI_FRAME_HDR) {
+			c->hdr_got += (size_t)n;
+			if (c->hdr_got < KAGI_FRAME_HDR)
+				continue;
+			if ((r = proto_header_decode(c->hdr, &c->plen)) != 0) {
+				conn_malformed(c, r, "bad frame header");
+				return 0;
+			}
+			if ((c->payload = malloc(c->plen)) == NULL)
+				return -1;
+			c->pgot = 0;
+			continue;
+		}
+		c->pgot += (size_t)n;
+		if (c->pgot < c->plen)
+			continue;
+		r = proto_decode_payload(c->payload, c->plen, &c->req);
+		kagi_free_secret(c->payload, c->plen);
+		c->payload = NULL;
+		c->hdr_got = 0;
+		if (r != 0) {
+			c->req = NULL;
+			conn_malformed(c, r, "malformed request");
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Write what can be written; -1 when the connection must go. */
+static int
+conn_write(struct conn *c, int64_t now, int64_t timeout_ms)
+{
+	ssize_t n;
+
+	while (c->out != NULL && c->outoff < c->outlen) {
+		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
+		    MSG_NOSIGNAL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return 0;
+			return -1;
+		}
+		c->outoff += (size_t)n;
+	}
+	if (c->out != NULL) {
+		kagi_free_secret(c->out, c->outlen);
+		c->out = NULL;
+		c->outlen = c->outoff = 0;
+		c->deadline = now + timeout_ms;
+	}
+	return c->closing ? -1 : 0;
+}
+
+/* Handle every complete request in one transaction. */
+static void
+server_batch(struct server *s)
+{
+	size_t i, n = 0;
+	int r, txn;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->req != NULL)
+			s->batch[n++] = s->conns[i];
+	if (n == 0)
+		return;
+	txn = store_begin(s->ctx->store);
+	if (txn != 0)
+		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
+	for (i = 0; i < n; i++) {
+		struct conn *c = s->batch[i];
+		struct json_object *reply = NULL;
+
+		if (txn == 0)
+			(void)dispatch(s->ctx, &c->peer, c->req, &reply);
+		else
+			reply = proto_reply_error(KAGI_ERR_STORE,
+			    "state store unavailable");
+		json_wipe_put(c->req);
+		c->req = NULL;
+		/* Keep the reply until the commit decides its fate. */
+		c->out = (uint8_t *)reply;
+	}
+	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
+		kagi_error("commit failed, %zu answers turned into errors: %s",
+		    n, kagi_strerror(r));
+		txn = r;
+	}
+	for (i = 0; i < n; i++) {
+		struct conn *c = s->batch[i];
+		struct json_object *reply = (struct json_object *)c->out;
+
+		c->out = NULL;
+		if (txn != 0 && reply != NULL &&
+		    proto_reply_status(reply) == 0) {
+			json_wipe_put(reply);
+			reply = proto_reply_error(KAGI_ERR_STORE,
+			    "state store failure");
+		}
+		conn_reply(c, reply, 0);
+	}
+}
+
+int
+server_run(struct server *s, volatile sig_atomic_t *stop,
+    const sigset_t *sigmask)
+{
+	int64_t tmo_ms = s->ctx->cfg->client_timeout * 1000;
+	struct timespec ts;
+	size_t i, j;
+	int64_t now, next;
+	int n;
+
+	while (!*stop) {
+		now = kagi_monotonic_ms();
+		next = now + 1000;
+		s->pfds[0].fd = s->lfd;
+		s->pfds[0].events = POLLIN;
+		s->pfds[0].revents = 0;
+		for (i = 0; i < s->nconns; i++) {
+			struct conn *c = s->conns[i];
+			s->pfds[i + 1].fd = c->fd;
+			s->pfds[i + 1].events = c->out != NULL ? POLLOUT :
+			    (c->req == NULL ? POLLIN : 0);
+			s->pfds[i + 1].revents = 0;
+			if (c->deadline < next)
+				next = c->deadline;
+		}
+		if (next < now)
+			next = now;
+		ts.tv_sec = (time_t)((next - now) / 1000);
+		ts.tv_nsec = (long)((next - now) % 1000) * 1000000L;
+		n = ppoll(s->pfds, s->nconns + 1, &ts, sigmask);
+		if (n < 0 && errno != EINTR) {
+			kagi_error("poll: %s", strerror(errno));
+			return KAGI_ERR_IO;
+		}
+		if (*stop)
+			break;
+		now = kagi_monotonic_ms();
+		/* Read from the ready connections. */
+		for (i = 0; n > 0 && i < s->nconns; i++) {
+			struct conn *c = s->conns[i];
+			short re = s->pfds[i + 1].revents;
+			if (re == 0)
+				continue;
+			if ((re & POLLIN) || ((re & (POLLHUP | POLLERR)) &&
+			    c->out == NULL)) {
+				if (conn_read(c) < 0)
+					c->closing = 2;	/* drop, no answer */
+			}
+		}
+		server_batch(s);
+		/* Write answers, drop the finished and the silent. */
+		for (i = 0, j = 0; i < s->nconns; i++) {
+			struct conn *c = s->conns[i];
+			int drop = c->closing == 2;
+			if (!drop && c->out != NULL &&
+			    conn_write(c, now, tmo_ms) < 0)
+				drop = 1;
+			if (!drop && c->out == NULL && c->closing)
+				drop = 1;
+			if (!drop && now > c->deadline) {
+				kagi_info("client uid %u pid %d silent for "
+				    "%llds: dropped", (unsigned)c->peer.uid,
+				    (int)c->peer.pid,
+				    (long long)s->ctx->cfg->client_timeout);
+				drop = 1;
+			}
+			if (drop)
+				conn_free(c);
+			else
+				s->conns[j++] = c;
+		}
+		s->nconns = j;
+		if (s->pfds[0].revents & POLLIN)
+			server_accept(s);
+	}
+	return 0;
+}
