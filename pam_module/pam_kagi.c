@@ -1,1 +1,671 @@
-/* placeholder */ typedef int kagi_placeholder_t;
+/*
+ * pam_kagi.c - the PAM module: the second factor, decided by kagid.
+ *
+ * The module is thin.  It reads its options, gathers the context (user,
+ * service, tty, remote host, zone), asks kagid one question per PAM call
+ * over its UNIX socket, talks to the user through the PAM conversation,
+ * and turns kagid's verdict into a PAM code.  It makes no policy decision
+ * and holds no secret beyond one call: the code typed by the user is
+ * wiped as soon as it has been sent.
+ *
+ * Guarantees:
+ *  - Only an explicit verdict from kagid ("success" for auth, "ok" for
+ *    account) gives PAM_SUCCESS.  Every other outcome, including any
+ *    failure to reach kagid or to understand its reply, denies: fail
+ *    closed (R-AVL-1, R-MFA-1).  PAM_IGNORE is never returned.
+ *  - A bad or unknown option is PAM_SERVICE_ERR, logged by name.
+ *  - Outcomes become PAM codes in exactly one place, pk_pam_code().
+ *  - The host's locale is never changed: a lang= option switches the
+ *    thread locale only while a message is translated.
+ *  - Logs never hold the code; user-supplied strings are quoted.
+ *  - Only pam_sm_authenticate, pam_sm_setcred and pam_sm_acct_mgmt are
+ *    exported; nothing reads the environment.
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include <security/pam_ext.h>
+#include <security/pam_modules.h>
+
+#include "cfg.h"
+#include "client.h"
+#include "i18n.h"
+#include "kagi_err.h"
+#include "log.h"
+#include "proto.h"
+#include "proto_ops.h"
+#include "wipe.h"
+
+#define PK_EXPORT __attribute__((visibility("default")))
+
+/* The zones, in the order of the zone= choices. */
+static const char *const pk_zones[] = { "mynumber", "lgwan", "internet",
+    NULL };
+
+struct pk_opts {
+	char *socket;		/* NULL: KAGI_DEFAULT_SOCKET */
+	int zone;		/* index into pk_zones */
+	long long timeout;	/* seconds, per step of an exchange */
+	int debug;
+	char *lang;		/* NULL: the host's locale */
+};
+
+#define OFF(f) offsetof(struct pk_opts, f)
+static const struct cfg_key pk_keys[] = {
+	{ "socket", CFG_PATH, OFF(socket), 0, 0, NULL },
+	{ "zone", CFG_ENUM, OFF(zone), 0, 0, pk_zones },
+	{ "timeout", CFG_DURATION, OFF(timeout), 1, 60, NULL },
+	{ "debug", CFG_FLAG, OFF(debug), 0, 0, NULL },
+	{ "lang", CFG_STR, OFF(lang), 0, 0, NULL },
+	{ NULL, CFG_END, 0, 0, 0, NULL }
+};
+#undef OFF
+
+/* What one PAM call came to; pk_pam_code() turns it into a PAM code. */
+enum pk_outcome {
+	PK_GRANTED,		/* auth "success" or account "ok" */
+	PK_DENIED,		/* auth "denied", or a name kagid never sees */
+	PK_LOCKED,		/* account "locked" */
+	PK_DISABLED,		/* account "disabled" */
+	PK_UNKNOWN,		/* account "unknown" */
+	PK_UNENROLLED,		/* account "unenrolled" */
+	PK_CONV_FAILED,		/* the conversation failed */
+	PK_BAD_CONFIG,		/* a bad module option */
+	PK_SYSTEM,		/* PAM itself failed us (pam_get_user) */
+	PK_UNAVAILABLE		/* anything wrong on the way to kagid */
+};
+
+/* One PAM call's context. */
+struct pk_ctx {
+	pam_handle_t *pamh;
+	struct pk_opts opts;
+	int silent;		/* PAM_SILENT: no messages */
+	locale_t loc;		/* lang=, or (locale_t)0 */
+	const char *user;	/* PAM's strings, not ours */
+	const char *service;
+	const char *tty;
+	const char *rhost;
+	struct kagi_client *client;
+};
+
+/*
+ * The one mapping from outcomes to PAM codes.  Only PK_GRANTED gives
+ * PAM_SUCCESS; nothing gives PAM_IGNORE.
+ */
+static int
+pk_pam_code(enum pk_outcome o)
+{
+	switch (o) {
+	case PK_GRANTED:
+		return PAM_SUCCESS;
+	case PK_DENIED:
+		return PAM_AUTH_ERR;
+	case PK_LOCKED:
+	case PK_UNENROLLED:
+		return PAM_PERM_DENIED;
+	case PK_DISABLED:
+		return PAM_ACCT_EXPIRED;
+	case PK_UNKNOWN:
+		return PAM_USER_UNKNOWN;
+	case PK_CONV_FAILED:
+		return PAM_CONV_ERR;
+	case PK_BAD_CONFIG:
+		return PAM_SERVICE_ERR;
+	case PK_SYSTEM:
+		return PAM_SYSTEM_ERR;
+	case PK_UNAVAILABLE:
+		return PAM_AUTHINFO_UNAVAIL;
+	}
+	return PAM_AUTHINFO_UNAVAIL;
+}
+
+/* What the user is told for an outcome, untranslated; NULL: nothing. */
+static const char *
+pk_user_message(enum pk_outcome o)
+{
+	switch (o) {
+	case PK_LOCKED:
+		return N_("Your account is locked. Contact your administrator.");
+	case PK_DISABLED:
+		return N_("Your account is disabled. Contact your "
+		    "administrator.");
+	case PK_UNENROLLED:
+		return N_("No second factor is enrolled for your account. "
+		    "Contact your administrator.");
+	case PK_UNAVAILABLE:
+		return N_("The authentication service is not available. "
+		    "Contact your administrator.");
+	case PK_GRANTED:
+	case PK_DENIED:
+	case PK_UNKNOWN:
+	case PK_CONV_FAILED:
+	case PK_BAD_CONFIG:
+	case PK_SYSTEM:
+		break;
+	}
+	return NULL;
+}
+
+static void
+pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!ctx->opts.debug)
+		return;
+	va_start(ap, fmt);
+	pam_vsyslog(ctx->pamh, LOG_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+/* --- locale ------------------------------------------------------------ */
+
+/*
+ * lang= is "xx" or "xx_YY", lower-case language and upper-case country:
+ * nothing else reaches newlocale().
+ */
+static int
+pk_lang_valid(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n != 2 && n != 5)
+		return 0;
+	if (s[0] < 'a' || s[0] > 'z' || s[1] < 'a' || s[1] > 'z')
+		return 0;
+	if (n == 2)
+		return 1;
+	return s[2] == '_' && s[3] >= 'A' && s[3] <= 'Z' &&
+	    s[4] >= 'A' && s[4] <= 'Z';
+}
+
+/*
+ * The locale for lang=: "en" is C.UTF-8 (the untranslated texts), "ja"
+ * is ja_JP.UTF-8, another bare "xx" is xx_XX.UTF-8, and "xx_YY" is
+ * xx_YY.UTF-8.  A locale that is not installed is logged once and the
+ * host's locale is kept.
+ */
+static void
+pk_locale_open(struct pk_ctx *ctx)
+{
+	const char *lang = ctx->opts.lang;
+	char name[32];
+
+	if (lang == NULL)
+		return;
+	if (strcmp(lang, "en") == 0)
+		snprintf(name, sizeof(name), "C.UTF-8");
+	else if (strcmp(lang, "ja") == 0)
+		snprintf(name, sizeof(name), "ja_JP.UTF-8");
+	else if (strlen(lang) == 2)
+		snprintf(name, sizeof(name), "%s_%c%c.UTF-8", lang,
+		    lang[0] - 'a' + 'A', lang[1] - 'a' + 'A');
+	else
+		snprintf(name, sizeof(name), "%s.UTF-8", lang);
+	ctx->loc = newlocale(LC_MESSAGES_MASK, name, (locale_t)0);
+	if (ctx->loc == (locale_t)0)
+		pam_syslog(ctx->pamh, LOG_WARNING, "locale %s for lang=%s is "
+		    "not installed; messages stay in the default language",
+		    name, lang);
+}
+
+static void
+pk_locale_close(struct pk_ctx *ctx)
+{
+	if (ctx->loc != (locale_t)0)
+		freelocale(ctx->loc);
+	ctx->loc = (locale_t)0;
+}
+
+/*
+ * Translate msgid.  The thread locale is switched only around the
+ * lookup, so the host's conversation function runs in its own locale.
+ */
+static const char *
+pk_text(const struct pk_ctx *ctx, const char *msgid)
+{
+	locale_t prev;
+	const char *s;
+
+	if (ctx->loc == (locale_t)0)
+		return _(msgid);
+	prev = uselocale(ctx->loc);
+	s = _(msgid);
+	if (prev != (locale_t)0)
+		uselocale(prev);
+	return s;
+}
+
+/* --- context ----------------------------------------------------------- */
+
+static void
+pk_ctx_free(struct pk_ctx *ctx)
+{
+	client_free(&ctx->client);
+	pk_locale_close(ctx);
+	cfg_free(pk_keys, &ctx->opts);
+}
+
+/*
+ * Parse the options.  Nothing unknown or malformed is ignored: it is
+ * logged by name and the call fails.
+ */
+static enum pk_outcome
+pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	char err[CFG_ERRLEN];
+	int r;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->pamh = pamh;
+	ctx->silent = (flags & PAM_SILENT) != 0;
+	ctx->loc = (locale_t)0;
+	ctx->opts.zone = 0;		/* mynumber */
+	ctx->opts.timeout = 10;
+	err[0] = '\0';
+	if ((r = cfg_parse_argv(argc, argv, pk_keys, &ctx->opts, err,
+	    sizeof(err))) != 0) {
+		pam_syslog(pamh, LOG_ERR, "bad module option: %s",
+		    err[0] != '\0' ? err : kagi_strerror(r));
+		return PK_BAD_CONFIG;
+	}
+	if (ctx->opts.lang != NULL && !pk_lang_valid(ctx->opts.lang)) {
+		char q[64];
+
+		pam_syslog(pamh, LOG_ERR, "bad module option: 'lang' must be "
+		    "xx or xx_YY, not %s",
+		    kagi_log_quote(ctx->opts.lang, q, sizeof(q)));
+		return PK_BAD_CONFIG;
+	}
+	kagi_i18n_bind();
+	pk_locale_open(ctx);
+	return PK_GRANTED;
+}
+
+/*
+ * A name kagid can take: 1..KAGI_NAME_MAX bytes, no control characters.
+ * Anything else is answered locally, looking the same to the user.
+ */
+static int
+pk_user_valid(const char *user)
+{
+	size_t n;
+
+	if (user == NULL || (n = strlen(user)) == 0 || n > KAGI_NAME_MAX)
+		return 0;
+	for (; *user != '\0'; user++) {
+		unsigned char c = (unsigned char)*user;
+
+		if (c < 0x20 || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+/* A PAM string item, or NULL when it is absent or empty. */
+static const char *
+pk_item(pam_handle_t *pamh, int item)
+{
+	const void *v = NULL;
+
+	if (pam_get_item(pamh, item, &v) != PAM_SUCCESS || v == NULL ||
+	    *(const char *)v == '\0')
+		return NULL;
+	return v;
+}
+
+/* The user name and the items every request carries. */
+static enum pk_outcome
+pk_ctx_gather(struct pk_ctx *ctx)
+{
+	const char *user = NULL;
+	int pr;
+
+	pr = pam_get_user(ctx->pamh, &user, NULL);
+	if (pr == PAM_CONV_ERR || pr == PAM_CONV_AGAIN) {
+		pam_syslog(ctx->pamh, LOG_ERR, "cannot get the user name: %s",
+		    pam_strerror(ctx->pamh, pr));
+		return PK_CONV_FAILED;
+	}
+	if (pr != PAM_SUCCESS || user == NULL) {
+		pam_syslog(ctx->pamh, LOG_ERR, "cannot get the user name: %s",
+		    pam_strerror(ctx->pamh, pr));
+		return PK_SYSTEM;
+	}
+	ctx->user = user;
+	ctx->service = pk_item(ctx->pamh, PAM_SERVICE);
+	ctx->tty = pk_item(ctx->pamh, PAM_TTY);
+	ctx->rhost = pk_item(ctx->pamh, PAM_RHOST);
+	return PK_GRANTED;
+}
+
+/* --- talking to kagid -------------------------------------------------- */
+
+/* A request with the context every authentication request carries. */
+static int
+pk_request_new(const struct pk_ctx *ctx, const char *op,
+    struct json_object **out)
+{
+	struct json_object *req;
+	int r = KAGI_ERR_NOMEM;
+
+	*out = NULL;
+	if ((req = proto_request_new(op)) == NULL)
+		goto out;
+	if ((r = proto_set_str(req, "user", ctx->user)) != 0 ||
+	    (ctx->service != NULL &&
+	    (r = proto_set_str(req, "service", ctx->service)) != 0) ||
+	    (ctx->tty != NULL &&
+	    (r = proto_set_str(req, "tty", ctx->tty)) != 0) ||
+	    (ctx->rhost != NULL &&
+	    (r = proto_set_str(req, "rhost", ctx->rhost)) != 0) ||
+	    (r = proto_set_str(req, "zone", pk_zones[ctx->opts.zone])) != 0)
+		goto out;
+	*out = req;
+	req = NULL;
+	r = 0;
+ out:
+	json_object_put(req);
+	return r;
+}
+
+/* Send req over the call's connection (opened on first use). */
+static int
+pk_call(struct pk_ctx *ctx, struct json_object *req,
+    struct json_object **reply)
+{
+	const char *sock = ctx->opts.socket != NULL ? ctx->opts.socket :
+	    KAGI_DEFAULT_SOCKET;
+	int r;
+
+	*reply = NULL;
+	if (ctx->client == NULL) {
+		pk_debug(ctx, "connecting to %s", sock);
+		if ((r = client_connect(sock, (int)ctx->opts.timeout * 1000,
+		    &ctx->client)) != 0)
+			return r;
+	}
+	return client_call(ctx->client, req, reply);
+}
+
+/*
+ * Log why kagid could not be used, with the error reply's message when
+ * there is one.  The outcome is always PK_UNAVAILABLE.
+ */
+static enum pk_outcome
+pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
+    struct json_object *reply)
+{
+	const char *msg = NULL;
+	char q[KAGI_FIELD_MAX + 16];
+
+	if (reply != NULL &&
+	    proto_get_str_opt(reply, "message", KAGI_FIELD_MAX, &msg) != 0)
+		msg = NULL;
+	if (msg != NULL)
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: kagid answered an error: "
+		    "%s (%s)", op, kagi_strerror(r),
+		    kagi_log_quote(msg, q, sizeof(q)));
+	else
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: kagid unavailable: %s",
+		    op, kagi_strerror(r));
+	return PK_UNAVAILABLE;
+}
+
+/* auth_begin: kagid says how this user is to be asked. */
+static enum pk_outcome
+pk_auth_begin(struct pk_ctx *ctx)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *method = NULL;
+	int64_t digits = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_BEGIN, &req)) != 0 ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "method", KAGI_NAME_MAX, &method)) != 0 ||
+	    (r = proto_get_int(reply, "digits", 6, 8, &digits)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	if (strcmp(method, "totp") != 0) {
+		char q[KAGI_NAME_MAX + 16];
+
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: unsupported method %s",
+		    OP_AUTH_BEGIN, kagi_log_quote(method, q, sizeof(q)));
+		goto out;
+	}
+	pk_debug(ctx, "%s: method totp, %d digits", OP_AUTH_BEGIN,
+	    (int)digits);
+	o = PK_GRANTED;
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/*
+ * Wipe a string member's bytes inside a json-c object before the object
+ * goes: json-c keeps its own copy of every string it is given.
+ */
+static void
+pk_wipe_member(struct json_object *obj, const char *key)
+{
+	struct json_object *v = NULL;
+	int len;
+
+	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return;
+	len = json_object_get_string_len(v);
+	if (len > 0)
+		kagi_wipe((void *)(uintptr_t)json_object_get_string(v),
+		    (size_t)len);
+}
+
+/* auth_totp: hand the code over; kagid gives the verdict. */
+static enum pk_outcome
+pk_auth_totp(struct pk_ctx *ctx, const char *code)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char q[KAGI_NAME_MAX + 16];
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_TOTP, &req)) != 0 ||
+	    (r = proto_set_str(req, "code", code)) != 0 ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_TOTP, r, reply);
+		goto out;
+	}
+	if (strcmp(verdict, VERDICT_SUCCESS) == 0)
+		o = PK_GRANTED;
+	else if (strcmp(verdict, VERDICT_DENIED) == 0)
+		o = PK_DENIED;
+	else
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
+		    OP_AUTH_TOTP, kagi_log_quote(verdict, q, sizeof(q)));
+	pk_debug(ctx, "%s: verdict %s", OP_AUTH_TOTP,
+	    kagi_log_quote(verdict, q, sizeof(q)));
+ out:
+	pk_wipe_member(req, "code");
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* account: kagid says whether the account may be used now. */
+static enum pk_outcome
+pk_account(struct pk_ctx *ctx)
+{
+	static const struct {
+		const char *verdict;
+		enum pk_outcome outcome;
+	} verdicts[] = {
+		{ VERDICT_OK, PK_GRANTED },
+		{ VERDICT_LOCKED, PK_LOCKED },
+		{ VERDICT_DISABLED, PK_DISABLED },
+		{ VERDICT_UNKNOWN, PK_UNKNOWN },
+		{ VERDICT_UNENROLLED, PK_UNENROLLED },
+	};
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char q[KAGI_NAME_MAX + 16];
+	size_t i;
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_ACCOUNT, &req)) != 0 ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0) {
+		o = pk_unavailable(ctx, OP_ACCOUNT, r, reply);
+		goto out;
+	}
+	for (i = 0; i < sizeof(verdicts) / sizeof(verdicts[0]); i++)
+		if (strcmp(verdict, verdicts[i].verdict) == 0)
+			break;
+	if (i == sizeof(verdicts) / sizeof(verdicts[0])) {
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
+		    OP_ACCOUNT, kagi_log_quote(verdict, q, sizeof(q)));
+		goto out;
+	}
+	o = verdicts[i].outcome;
+	pk_debug(ctx, "%s: verdict %s", OP_ACCOUNT, verdicts[i].verdict);
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* --- conversation ------------------------------------------------------ */
+
+/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
+static enum pk_outcome
+pk_ask_code(struct pk_ctx *ctx, char **code)
+{
+	char *resp = NULL;
+	int pr;
+
+	*code = NULL;
+	pr = pam_prompt(ctx->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s",
+	    pk_text(ctx, N_("Verification code: ")));
+	if (pr != PAM_SUCCESS || resp == NULL) {
+		kagi_free_str(resp);
+		pam_syslog(ctx->pamh, LOG_ERR, "conversation failed: %s",
+		    pr != PAM_SUCCESS ? pam_strerror(ctx->pamh, pr) :
+		    "no answer");
+		return PK_CONV_FAILED;
+	}
+	*code = resp;
+	return PK_GRANTED;
+}
+
+/* Tell the user what an outcome means for them, then give its PAM code. */
+static int
+pk_finish(struct pk_ctx *ctx, enum pk_outcome o)
+{
+	const char *msg = pk_user_message(o);
+	int pr = pk_pam_code(o);
+
+	if (msg != NULL && !ctx->silent)
+		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
+	pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
+	return pr;
+}
+
+/* --- the PAM entry points ---------------------------------------------- */
+
+PK_EXPORT int
+pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct pk_ctx ctx;
+	enum pk_outcome o;
+	char *code = NULL;
+	char q[KAGI_NAME_MAX * 4 + 16];
+	int pr;
+
+	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_GRANTED ||
+	    (o = pk_ctx_gather(&ctx)) != PK_GRANTED)
+		goto out;
+	pk_debug(&ctx, "auth: user %s, zone %s",
+	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
+	if (!pk_user_valid(ctx.user)) {
+		/* Ask anyway, so that this looks like any other refusal. */
+		pam_syslog(pamh, LOG_NOTICE, "auth: refusing unusable user "
+		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
+		if ((o = pk_ask_code(&ctx, &code)) == PK_GRANTED)
+			o = PK_DENIED;
+		goto out;
+	}
+	if ((o = pk_auth_begin(&ctx)) != PK_GRANTED)
+		goto out;
+	pk_debug(&ctx, "auth: asking for the code");
+	if ((o = pk_ask_code(&ctx, &code)) != PK_GRANTED)
+		goto out;
+	/* An empty answer goes to kagid too: it counts as a failure there. */
+	pk_debug(&ctx, "auth: sending the code");
+	o = pk_auth_totp(&ctx, code);
+ out:
+	kagi_free_str(code);
+	pr = pk_finish(&ctx, o);
+	pk_ctx_free(&ctx);
+	return pr;
+}
+
+/*
+ * Deliberately PAM_SUCCESS: the second factor establishes no credential
+ * (no ticket, key or group) to set, refresh or delete.  This cannot let
+ * anyone in: pam_setcred() is not an authentication, and a failed
+ * pam_sm_authenticate has already failed the auth stack.
+ */
+PK_EXPORT int
+pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
+{
+	return PAM_SUCCESS;
+}
+
+PK_EXPORT int
+pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	struct pk_ctx ctx;
+	enum pk_outcome o;
+	char q[KAGI_NAME_MAX * 4 + 16];
+	int pr;
+
+	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_GRANTED ||
+	    (o = pk_ctx_gather(&ctx)) != PK_GRANTED)
+		goto out;
+	pk_debug(&ctx, "account: user %s, zone %s",
+	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
+	if (!pk_user_valid(ctx.user)) {
+		pam_syslog(pamh, LOG_NOTICE, "account: refusing unusable user "
+		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
+		o = PK_UNKNOWN;
+		goto out;
+	}
+	o = pk_account(&ctx);
+ out:
+	pr = pk_finish(&ctx, o);
+	pk_ctx_free(&ctx);
+	return pr;
+}
