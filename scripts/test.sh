@@ -1,0 +1,86 @@
+#!/bin/sh
+# test.sh - build kagi and run its whole test suite.
+#
+#   scripts/test.sh              gcc, -Werror, hardening flags
+#   scripts/test.sh --sanitize   the same suite under ASan and UBSan
+#
+# Installs what is missing when run as root (scripts/deps.sh).  Builds in
+# build/test (or build/asan), installs into that build directory (for the
+# translations), runs `make check`, runs each fuzz target briefly when
+# clang can build them, and ends with "N passed, N failed, N skipped"
+# counted from the real results.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+mode=plain
+case ${1:-} in
+"") ;;
+--sanitize) mode=sanitize ;;
+*) echo "usage: scripts/test.sh [--sanitize]" >&2; exit 2 ;;
+esac
+
+sh scripts/deps.sh test
+
+[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
+	autoreconf -fi >/dev/null 2>&1
+
+if [ $mode = sanitize ]; then
+	b=$top/build/asan
+	extra="--enable-sanitizers"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+	export ASAN_OPTIONS UBSAN_OPTIONS
+else
+	b=$top/build/test
+	extra=""
+fi
+mkdir -p "$b"
+cd "$b"
+if [ ! -f Makefile ]; then
+	"$top/configure" -q --enable-werror $extra --prefix="$b/inst" \
+	    --with-pammoddir="$b/inst/lib/security" >/dev/null
+fi
+make -s -j2 >/dev/null
+make -s install >/dev/null
+rm -f $(find . -name '*.trs')
+make -s -j2 check >/dev/null 2>&1 || true
+# Show what failed, with its log, so a red run explains itself.
+for t in $(grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' $(find . -name '*.trs') 2>/dev/null); do
+	echo "=== ${t%.trs}.log"
+	tail -n 40 "${t%.trs}.log"
+done
+
+fuzz_pass=0
+fuzz_fail=0
+if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
+	fb=$top/build/fuzz
+	mkdir -p "$fb"
+	cd "$fb"
+	if [ -f Makefile ] || "$top/configure" -q CC=clang --enable-fuzzing \
+	    --enable-sanitizers >/dev/null 2>&1; then
+		if make -s -j2 fuzz/fuzz_proto fuzz/fuzz_config >/dev/null 2>&1; then
+			for f in fuzz_proto fuzz_config; do
+				if ./fuzz/$f -max_total_time=20 -rss_limit_mb=1024 \
+				    >"$f.log" 2>&1; then
+					fuzz_pass=$((fuzz_pass + 1))
+				else
+					fuzz_fail=$((fuzz_fail + 1))
+					echo "=== fuzz/$f found a crash:"; tail -n 30 "$f.log"
+				fi
+			done
+		else
+			echo "note: fuzz targets not built (clang's libFuzzer missing)"
+		fi
+	fi
+	cd "$b"
+fi
+
+summary=$(sh "$top/scripts/count-results.sh" "$b" || true)
+p=$(echo "$summary" | sed 's/^\([0-9]*\) passed.*/\1/')
+f=$(echo "$summary" | sed 's/.* \([0-9]*\) failed.*/\1/')
+s=$(echo "$summary" | sed 's/.* \([0-9]*\) skipped.*/\1/')
+p=$((p + fuzz_pass))
+f=$((f + fuzz_fail))
+echo "$p passed, $f failed, $s skipped"
+[ "$f" -eq 0 ] && [ "$p" -gt 0 ]
