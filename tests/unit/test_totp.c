@@ -214,7 +214,8 @@ test_verify_refuses_malformed(void **state)
 {
 	static const char *bad[] = {
 		"9428708", "942870820", "9428708a", " 4287082", "94287082 ",
-		"+4287082", "-4287082", "", "\xef\xbc\x99" "4287082",
+		"+4287082", "-4287082", "",
+		"\357\274\2314287082",	/* U+FF19 then ASCII */
 	};
 	int64_t step = 5;
 	size_t i;
