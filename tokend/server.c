@@ -303,9 +303,13 @@ server_batch(struct server *s)
 		struct conn *c = s->batch[i];
 		struct json_object *reply = NULL;
 
-		if (txn == 0)
-			(void)dispatch(s->ctx, &c->peer, c->req, &reply);
-		else
+		if (txn == 0) {
+			r = dispatch(s->ctx, &c->peer, c->req, &reply);
+			/* A request that is not one: answer, then hang up. */
+			if (r == KAGI_ERR_INVALID || r == KAGI_ERR_VERSION ||
+			    r == KAGI_ERR_TOO_LARGE || r == KAGI_ERR_DENIED)
+				c->closing = 1;
+		} else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
 		json_wipe_put(c->req);
