@@ -4,11 +4,12 @@
  *
  * Guarantees: a header is accepted only with the right magic, version,
  * zero flags and 1 <= length <= KAGI_FRAME_MAX.  A payload is accepted
- * only when it is valid UTF-8 with no NUL byte and no "\u0000" escape,
- * parses as exactly one JSON object (strict mode, at most
- * KAGI_PROTO_DEPTH deep) that starts at the first byte and ends at the
- * last one.  Getters check type, length and range before handing out
- * anything.  Frame buffers are wiped before they are freed, since they
+ * only when it is valid UTF-8, passes our own strict RFC 8259 syntax
+ * check (no NUL byte, no "\u0000" escape, no control characters in
+ * strings, at most KAGI_PROTO_DEPTH deep, one object from the first byte
+ * to the last, no blanks around it) and json-c then parses the same bytes
+ * completely into an object.  Getters check type, length and range
+ * before handing out anything.  Frame buffers are wiped before they are freed, since they
  * may carry codes.  Nothing here logs: callers decide and log.
  */
 #include "config.h"
@@ -101,30 +102,187 @@ utf8_valid(const uint8_t *s, size_t len)
 }
 
 /*
- * Refuse raw NUL bytes and "\u0000" escapes.  A backslash is only valid
- * inside a JSON string, where it always starts an escape, so skipping
- * every escape as a unit is exact for any payload the parser accepts.
- * This is the only way to catch a NUL in an object key: json-c cuts keys
- * at the first NUL without saying so.
+ * A strict RFC 8259 syntax check run before json-c, which (0.16, even in
+ * strict mode) takes single-quoted strings, NaN and trailing blanks.
+ * Also refused here: control characters in strings, a "\u0000" escape
+ * (json-c cuts object keys at a NUL without saying so) and nesting deeper
+ * than KAGI_PROTO_DEPTH.  The walk is bounded by that depth.
  */
-static int
-payload_has_nul(const uint8_t *s, size_t len)
-{
+struct jscan {
+	const uint8_t *p;
+	size_t len;
 	size_t i;
+};
 
-	for (i = 0; i < len; i++) {
-		if (s[i] == '\0')
+static int jscan_value(struct jscan *s, int depth);
+
+static void
+jscan_ws(struct jscan *s)
+{
+	while (s->i < s->len && (s->p[s->i] == ' ' || s->p[s->i] == '\t' ||
+	    s->p[s->i] == '\n' || s->p[s->i] == '\r'))
+		s->i++;
+}
+
+static int
+jscan_byte(struct jscan *s, uint8_t c)
+{
+	if (s->i >= s->len || s->p[s->i] != c)
+		return 0;
+	s->i++;
+	return 1;
+}
+
+static int
+is_hex(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	    (c >= 'A' && c <= 'F');
+}
+
+static int
+jscan_string(struct jscan *s)
+{
+	size_t k;
+
+	if (!jscan_byte(s, '"'))
+		return 0;
+	while (s->i < s->len) {
+		uint8_t c = s->p[s->i++];
+
+		if (c == '"')
 			return 1;
-		if (s[i] != '\\')
+		if (c < 0x20)
+			return 0;
+		if (c != '\\')
 			continue;
-		if (i + 1 >= len)
-			return 0;	/* the parser refuses this */
-		if (s[i + 1] == 'u' && len - i >= 6 &&
-		    memcmp(s + i + 2, "0000", 4) == 0)
-			return 1;
-		i++;	/* skip the escaped character */
+		if (s->i >= s->len)
+			return 0;
+		c = s->p[s->i++];
+		if (c == 'u') {
+			if (s->len - s->i < 4)
+				return 0;
+			for (k = 0; k < 4; k++)
+				if (!is_hex(s->p[s->i + k]))
+					return 0;
+			if (memcmp(s->p + s->i, "0000", 4) == 0)
+				return 0;
+			s->i += 4;
+		} else if (strchr("\"\\/bfnrt", c) == NULL || c == '\0') {
+			return 0;
+		}
 	}
 	return 0;
+}
+
+static int
+jscan_digits(struct jscan *s)
+{
+	size_t start = s->i;
+
+	while (s->i < s->len && s->p[s->i] >= '0' && s->p[s->i] <= '9')
+		s->i++;
+	return s->i > start;
+}
+
+static int
+jscan_number(struct jscan *s)
+{
+	(void)jscan_byte(s, '-');
+	if (jscan_byte(s, '0')) {
+		/* no leading zeros */
+	} else if (s->i < s->len && s->p[s->i] >= '1' && s->p[s->i] <= '9') {
+		(void)jscan_digits(s);
+	} else {
+		return 0;
+	}
+	if (jscan_byte(s, '.') && !jscan_digits(s))
+		return 0;
+	if (jscan_byte(s, 'e') || jscan_byte(s, 'E')) {
+		if (!jscan_byte(s, '+'))
+			(void)jscan_byte(s, '-');
+		if (!jscan_digits(s))
+			return 0;
+	}
+	return 1;
+}
+
+static int
+jscan_word(struct jscan *s, const char *w)
+{
+	size_t n = strlen(w);
+
+	if (s->len - s->i < n || memcmp(s->p + s->i, w, n) != 0)
+		return 0;
+	s->i += n;
+	return 1;
+}
+
+/* '{' or '[' already seen at depth; members until the closing byte. */
+static int
+jscan_container(struct jscan *s, int depth, int object)
+{
+	uint8_t close = object ? '}' : ']';
+
+	if (depth > KAGI_PROTO_DEPTH)
+		return 0;
+	jscan_ws(s);
+	if (jscan_byte(s, close))
+		return 1;
+	for (;;) {
+		if (object) {
+			if (!jscan_string(s))
+				return 0;
+			jscan_ws(s);
+			if (!jscan_byte(s, ':'))
+				return 0;
+			jscan_ws(s);
+		}
+		if (!jscan_value(s, depth))
+			return 0;
+		jscan_ws(s);
+		if (jscan_byte(s, close))
+			return 1;
+		if (!jscan_byte(s, ','))
+			return 0;
+		jscan_ws(s);
+	}
+}
+
+static int
+jscan_value(struct jscan *s, int depth)
+{
+	if (s->i >= s->len)
+		return 0;
+	switch (s->p[s->i]) {
+	case '{':
+		s->i++;
+		return jscan_container(s, depth + 1, 1);
+	case '[':
+		s->i++;
+		return jscan_container(s, depth + 1, 0);
+	case '"':
+		return jscan_string(s);
+	case 't':
+		return jscan_word(s, "true");
+	case 'f':
+		return jscan_word(s, "false");
+	case 'n':
+		return jscan_word(s, "null");
+	default:
+		return jscan_number(s);
+	}
+}
+
+/* Exactly one object, from the first byte to the last. */
+static int
+json_strict(const uint8_t *p, size_t len)
+{
+	struct jscan s = { p, len, 0 };
+
+	if (len == 0 || p[0] != '{' || !jscan_value(&s, 0))
+		return 0;
+	return s.i == len;
 }
 
 /* Every string value, at any depth, must have no NUL inside. */
@@ -176,9 +334,7 @@ proto_decode_payload(const uint8_t *buf, size_t len,
 		r = KAGI_ERR_TOO_LARGE;
 		goto out;
 	}
-	/* One object, from the first byte: no leading blanks either. */
-	if (buf[0] != '{' || payload_has_nul(buf, len) ||
-	    !utf8_valid(buf, len)) {
+	if (!utf8_valid(buf, len) || !json_strict(buf, len)) {
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
