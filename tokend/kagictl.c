@@ -1,1 +1,475 @@
-int main(void){return 0;}
+/*
+ * kagictl.c - the administrators' tool: command line, checks, dispatch.
+ *
+ *   kagictl [--socket PATH] [--config FILE] [--json] [--timeout SECONDS]
+ *           COMMAND ...
+ *
+ * kagictl decides nothing: it checks its arguments, sends one request per
+ * step to kagid over its UNIX socket and shows the answer.  kagid decides
+ * who may administer (root or the admin group, by SO_PEERCRED) and
+ * refuses everyone else (R-TOK-5).  Every argument is checked before
+ * kagid is contacted: names are 1 to 64 bytes without control
+ * characters, token ids are positive decimal integers, options are known
+ * and belong to the command.
+ *
+ * The socket is --socket, else $KAGI_SOCKET, else "socket" from the
+ * configuration (--config FILE, or the default file when it exists),
+ * else the compiled-in default.
+ *
+ * Exit codes:
+ *   0  success
+ *   1  kagid refused the request (not found, exists, denied, wrong code,
+ *      wrong state), or a person declined a confirmation
+ *   2  usage error: nothing was sent to kagid
+ *   3  kagid unreachable, time-out, malformed reply or protocol mismatch;
+ *      also a configuration that cannot be read, or output that cannot
+ *      be written
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "i18n.h"
+#include "kagi_err.h"
+#include "kagid_config.h"
+#include "proto.h"
+
+#define TIMEOUT_DEFAULT 10	/* seconds */
+#define TIMEOUT_MAX 3600
+
+/* Options: global ones, then those of commands (bits in struct cmd). */
+enum {
+	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
+	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
+	O_PENDING, O_COUNT_
+};
+#define BIT(o) (1u << (o))
+#define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
+	BIT(O_TIMEOUT) | BIT(O_HELP) | BIT(O_VERSION))
+
+struct opt {
+	const char *name;	/* without "--" */
+	int has_arg;
+};
+
+static const struct opt opts[O_COUNT_] = {
+	[O_SOCKET] = { "socket", 1 },
+	[O_CONFIG] = { "config", 1 },
+	[O_JSON] = { "json", 0 },
+	[O_TIMEOUT] = { "timeout", 1 },
+	[O_HELP] = { "help", 0 },
+	[O_VERSION] = { "version", 0 },
+	[O_ROLE] = { "role", 1 },
+	[O_LABEL] = { "label", 1 },
+	[O_ALGORITHM] = { "algorithm", 1 },
+	[O_DIGITS] = { "digits", 1 },
+	[O_YES] = { "yes", 0 },
+	[O_NO_QR] = { "no-qr", 0 },
+	[O_ASCII] = { "ascii", 0 },
+	[O_PENDING] = { "pending", 0 },
+};
+
+enum operands { NONE, USER, USER_TOKEN };
+
+struct cmd {
+	const char *word;
+	const char *sub;	/* NULL for one-word commands */
+	enum operands operands;
+	unsigned opts;		/* command options it accepts */
+	int (*run)(struct ctl *);
+};
+
+static const struct cmd cmds[] = {
+	{ "user", "add", USER, BIT(O_ROLE), ctl_user_add },
+	{ "user", "list", NONE, 0, ctl_user_list },
+	{ "user", "show", USER, 0, ctl_user_show },
+	{ "user", "disable", USER, 0, ctl_user_disable },
+	{ "user", "enable", USER, 0, ctl_user_enable },
+	{ "user", "delete", USER, BIT(O_YES), ctl_user_delete },
+	{ "token", "add-totp", USER, BIT(O_LABEL) | BIT(O_ALGORITHM) |
+	    BIT(O_DIGITS) | BIT(O_NO_QR) | BIT(O_ASCII) | BIT(O_PENDING),
+	    ctl_token_add_totp },
+	{ "token", "confirm", USER_TOKEN, 0, ctl_token_confirm },
+	{ "token", "list", USER, 0, ctl_token_list },
+	{ "token", "revoke", USER_TOKEN, 0, ctl_token_revoke },
+	{ "unlock", NULL, USER, 0, ctl_unlock },
+	{ "status", NULL, NONE, 0, ctl_status },
+};
+#define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
+
+/* What was given on the command line. */
+struct args {
+	const char *val[O_COUNT_];	/* option values ("" for flags) */
+	const char **pos;		/* operands, in order */
+	int npos;
+};
+
+static void
+help(void)
+{
+	printf("%s", _(
+"Usage: kagictl [--socket PATH] [--config FILE] [--json] [--timeout SECONDS]\n"
+"               COMMAND ...\n"
+"\n"
+"Administer kagi's users and tokens through kagid.\n"
+"\n"
+"Commands:\n"
+"  user add NAME [--role staff|privileged|vendor]\n"
+"  user list\n"
+"  user show NAME              the user, its tokens and its lock\n"
+"  user disable NAME\n"
+"  user enable NAME\n"
+"  user delete NAME [--yes]    asks first; --yes when there is no terminal\n"
+"  token add-totp USER [--label LABEL] [--algorithm sha1|sha256|sha512]\n"
+"                 [--digits 6|8] [--no-qr] [--ascii] [--pending]\n"
+"                              enroll a TOTP token, then confirm it with a\n"
+"                              code unless --pending\n"
+"  token confirm USER TOKEN    activate a pending token with a code\n"
+"  token list USER\n"
+"  token revoke USER TOKEN     stop a lost token at once\n"
+"  unlock USER                 end a lockout\n"
+"  status                      kagid's state\n"
+"  help                        this text\n"
+"\n"
+"Options:\n"
+"  --socket PATH      kagid's socket (default: $KAGI_SOCKET, else the\n"
+"                     configuration's socket)\n"
+"  --config FILE      read the socket from FILE\n"
+"  --json             print kagid's reply as JSON\n"
+"  --timeout SECONDS  wait at most this long for kagid (default 10)\n"
+"  --version          print the version\n"
+"\n"
+"Codes are read from the terminal, or as one line from standard input.\n"
+"\n"
+"Exit status: 0 success; 1 kagid refused the request (or a confirmation\n"
+"was declined); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
+"out or answered something not understood.\n"));
+}
+
+/*
+ * A usage problem: say what (fmt holds one "%s" for what, shown cleaned)
+ * and where help is; exit code 2.
+ */
+static int
+usage(const char *fmt, const char *what)
+{
+	const char *at = strstr(fmt, "%s");
+	char clean[128];
+
+	fflush(stdout);
+	fputs("kagictl: ", stderr);
+	if (at == NULL) {
+		fputs(fmt, stderr);
+	} else {
+		fwrite(fmt, 1, (size_t)(at - fmt), stderr);
+		fputs(ctl_clean(what, clean, sizeof(clean)), stderr);
+		fputs(at + 2, stderr);
+	}
+	fprintf(stderr, "\n%s\n", _("Usage: kagictl [OPTIONS] COMMAND ... "
+	    "(see: kagictl help)"));
+	return CTL_EXIT_USAGE;
+}
+
+/* Collect options and operands; options may come anywhere. */
+static int
+parse(int argc, char **argv, struct args *a)
+{
+	int i, o, only_pos = 0;
+
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *val = NULL, *eq;
+		size_t nlen;
+
+		if (only_pos || arg[0] != '-' || strcmp(arg, "-") == 0) {
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			only_pos = 1;
+			continue;
+		}
+		if (strcmp(arg, "-h") == 0)
+			arg = "--help";
+		if (strncmp(arg, "--", 2) != 0)
+			return usage(_("unknown option '%s'"), arg);
+		eq = strchr(arg + 2, '=');
+		nlen = eq != NULL ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		for (o = 0; o < O_COUNT_; o++)
+			if (strlen(opts[o].name) == nlen &&
+			    strncmp(opts[o].name, arg + 2, nlen) == 0)
+				break;
+		if (o == O_COUNT_)
+			return usage(_("unknown option '%s'"), arg);
+		if (a->val[o] != NULL)
+			return usage(_("option '%s' is given twice"), arg);
+		if (!opts[o].has_arg) {
+			if (eq != NULL)
+				return usage(_("option '%s' takes no value"),
+				    arg);
+			val = "";
+		} else if (eq != NULL) {
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			return usage(_("option '%s' needs a value"), arg);
+		}
+		a->val[o] = val;
+	}
+	return 0;
+}
+
+/* A user name or label: 1 to KAGI_NAME_MAX bytes, no control characters. */
+static int
+check_name(const char *s, int label)
+{
+	size_t i, n = strlen(s);
+
+	if (n == 0 || n > KAGI_NAME_MAX)
+		return usage(label ? _("the label '%s' must be 1 to 64 bytes "
+		    "long") : _("the user name '%s' must be 1 to 64 bytes "
+		    "long"), s);
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return usage(label ? _("the label '%s' contains a "
+			    "control character") : _("the user name '%s' "
+			    "contains a control character"), s);
+	return 0;
+}
+
+/* A positive decimal integer, all digits, no sign, no spaces. */
+static int
+parse_id(const char *s, long long max, long long *out)
+{
+	long long v;
+	char *end;
+	size_t i;
+
+	if (s[0] == '\0' || strlen(s) > 19)
+		return KAGI_ERR_INVALID;
+	for (i = 0; s[i] != '\0'; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return KAGI_ERR_INVALID;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1 || v > max)
+		return KAGI_ERR_INVALID;
+	*out = v;
+	return 0;
+}
+
+static int
+one_of(const char *s, const char *const *choices)
+{
+	for (; *choices != NULL; choices++)
+		if (strcmp(s, *choices) == 0)
+			return 1;
+	return 0;
+}
+
+/* Check options' values into ctl. */
+static int
+check_opts(const struct args *a, struct ctl *ctl)
+{
+	static const char *const roles[] = { "staff", "privileged", "vendor",
+	    NULL };
+	static const char *const algs[] = { "sha1", "sha256", "sha512", NULL };
+	long long v;
+	int r;
+
+	if (a->val[O_TIMEOUT] != NULL) {
+		if (parse_id(a->val[O_TIMEOUT], TIMEOUT_MAX, &v) != 0)
+			return usage(_("--timeout needs a number of seconds "
+			    "from 1 to 3600, not '%s'"), a->val[O_TIMEOUT]);
+		ctl->timeout_ms = (int)v * 1000;
+	}
+	if ((ctl->role = a->val[O_ROLE]) != NULL && !one_of(ctl->role, roles))
+		return usage(_("--role must be staff, privileged or vendor, "
+		    "not '%s'"), ctl->role);
+	if ((ctl->algorithm = a->val[O_ALGORITHM]) != NULL &&
+	    !one_of(ctl->algorithm, algs))
+		return usage(_("--algorithm must be sha1, sha256 or sha512, "
+		    "not '%s'"), ctl->algorithm);
+	if (a->val[O_DIGITS] != NULL) {
+		if (strcmp(a->val[O_DIGITS], "6") != 0 &&
+		    strcmp(a->val[O_DIGITS], "8") != 0)
+			return usage(_("--digits must be 6 or 8, not '%s'"),
+			    a->val[O_DIGITS]);
+		ctl->digits = a->val[O_DIGITS][0] - '0';
+	}
+	if ((ctl->label = a->val[O_LABEL]) != NULL &&
+	    (r = check_name(ctl->label, 1)) != 0)
+		return r;
+	ctl->json = a->val[O_JSON] != NULL;
+	ctl->yes = a->val[O_YES] != NULL;
+	ctl->no_qr = a->val[O_NO_QR] != NULL;
+	ctl->ascii = a->val[O_ASCII] != NULL;
+	ctl->pending = a->val[O_PENDING] != NULL;
+	return 0;
+}
+
+/*
+ * The command named by the operands, *used its word count; NULL with *ex
+ * set after a usage message when there is none.
+ */
+static const struct cmd *
+find_cmd(const struct args *a, int *used, int *ex)
+{
+	const char *w = a->pos[0], *sub = a->npos > 1 ? a->pos[1] : NULL;
+	int known = 0;
+	size_t i;
+
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].word, w) != 0)
+			continue;
+		known = 1;
+		if (cmds[i].sub == NULL) {
+			*used = 1;
+			return &cmds[i];
+		}
+		if (sub != NULL && strcmp(cmds[i].sub, sub) == 0) {
+			*used = 2;
+			return &cmds[i];
+		}
+	}
+	if (!known)
+		*ex = usage(_("unknown command '%s'"), w);
+	else if (sub == NULL)
+		*ex = usage(_("'%s' needs a subcommand"), w);
+	else
+		*ex = usage(_("unknown subcommand '%s'"), sub);
+	return NULL;
+}
+
+/* Check the command's operands and options into ctl. */
+static int
+check_cmd(const struct args *a, const struct cmd *cmd, int used,
+    struct ctl *ctl)
+{
+	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ? 1 : 2;
+	long long id;
+	int o, r;
+
+	for (o = 0; o < O_COUNT_; o++)
+		if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
+		    (BIT(o) & cmd->opts) == 0)
+			return usage(_("option '--%s' does not apply to this "
+			    "command"), opts[o].name);
+	if (a->npos - used < need)
+		return usage(need == 2 && a->npos - used == 1 ?
+		    _("missing argument: a token id after '%s'") :
+		    _("missing argument: a user name after '%s'"),
+		    a->pos[a->npos - 1]);
+	if (a->npos - used > need)
+		return usage(_("unexpected argument '%s'"),
+		    a->pos[used + need]);
+	if (need >= 1) {
+		ctl->user = a->pos[used];
+		if ((r = check_name(ctl->user, 0)) != 0)
+			return r;
+	}
+	if (need == 2) {
+		if (parse_id(a->pos[used + 1], INT64_MAX, &id) != 0)
+			return usage(_("a token id is a positive number, not "
+			    "'%s' (see: kagictl token list USER)"),
+			    a->pos[used + 1]);
+		ctl->token = id;
+	}
+	return 0;
+}
+
+/*
+ * Where kagid listens: --socket, $KAGI_SOCKET, the configuration, the
+ * compiled default.  The configuration also names the admin group shown
+ * in messages.  *cfg_loaded tells whether cfg must be freed.
+ */
+static int
+find_socket(const struct args *a, struct ctl *ctl, struct kagid_config *cfg,
+    int *cfg_loaded)
+{
+	const char *path = a->val[O_CONFIG], *env = getenv("KAGI_SOCKET");
+	char err[CFG_ERRLEN];
+	struct stat st;
+	int r, absent = 0;
+
+	if (path == NULL) {
+		path = KAGI_CONF_FILE;
+		absent = stat(path, &st) != 0 && errno == ENOENT;
+	}
+	kagid_config_defaults(cfg);
+	r = kagid_config_load(cfg, absent ? NULL : path, (unsigned)getuid(),
+	    err, sizeof(err));
+	*cfg_loaded = 1;
+	if (r == 0)
+		ctl->admin_group = cfg->admin_group;
+	if (a->val[O_SOCKET] != NULL)
+		ctl->sockpath = a->val[O_SOCKET];
+	else if (env != NULL && env[0] != '\0')
+		ctl->sockpath = env;
+	else if (r != 0) {
+		ctl_err(_("cannot use the configuration %s: %s; fix it, or "
+		    "name kagid's socket with --socket PATH"), path, err);
+		return CTL_EXIT_UNREACHABLE;
+	} else
+		ctl->sockpath = cfg->socket;
+	if (ctl->sockpath[0] == '\0' ||
+	    strlen(ctl->sockpath) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return usage(_("the socket path '%s' is empty or too long"),
+		    ctl->sockpath);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl ctl = { .admin_group = "kagi-admin",
+	    .timeout_ms = TIMEOUT_DEFAULT * 1000 };
+	struct args a = { .npos = 0 };
+	struct kagid_config cfg;
+	const struct cmd *cmd = NULL;
+	int ex, used = 0, cfg_loaded = 0;
+
+	kagi_i18n_init();
+	if (argc < 1 || (a.pos = calloc((size_t)argc, sizeof(*a.pos))) ==
+	    NULL) {
+		ctl_err(_("out of memory"));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	if ((ex = parse(argc, argv, &a)) != 0)
+		goto out;
+	if (a.val[O_HELP] != NULL ||
+	    (a.npos > 0 && strcmp(a.pos[0], "help") == 0)) {
+		help();
+		goto out;
+	}
+	if (a.val[O_VERSION] != NULL) {
+		printf("kagictl %s\n", PACKAGE_VERSION);
+		goto out;
+	}
+	if (a.npos == 0) {
+		ex = usage(_("no command given"), "");
+		goto out;
+	}
+	if ((cmd = find_cmd(&a, &used, &ex)) == NULL ||
+	    (ex = check_cmd(&a, cmd, used, &ctl)) != 0 ||
+	    (ex = check_opts(&a, &ctl)) != 0 ||
+	    (ex = find_socket(&a, &ctl, &cfg, &cfg_loaded)) != 0)
+		goto out;
+	ex = cmd->run(&ctl);
+ out:
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		ctl_err(_("cannot write the output: %s"), strerror(errno));
+		if (ex == CTL_EXIT_OK)
+			ex = CTL_EXIT_UNREACHABLE;
+	}
+	if (cfg_loaded)
+		kagid_config_free(&cfg);
+	free(a.pos);
+	return ex;
+}

@@ -1,0 +1,132 @@
+/*
+ * ctl.h - what the parts of kagictl share: one invocation's settings, the
+ * call to kagid with its one error-to-message mapping, and the output
+ * helpers (tables, times, JSON).
+ *
+ * kagictl checks every argument before it contacts kagid, so a request
+ * that leaves it is well-formed; kagid still decides everything.  Strings
+ * that come back from kagid are printed only through ctl_clean(), so a
+ * name or label cannot carry terminal escapes to the administrator.
+ */
+#ifndef KAGI_CTL_H
+#define KAGI_CTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+/* Exit codes (documented in kagictl.c and in kagictl help). */
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_REFUSED 1	/* kagid refused; or nothing was done */
+#define CTL_EXIT_USAGE 2	/* bad command line; nothing sent */
+#define CTL_EXIT_UNREACHABLE 3	/* no kagid, time-out, malformed reply */
+
+#define CTL_CODE_MAX 8		/* longest TOTP code */
+#define CTL_TRIES 3		/* code attempts on a terminal */
+
+/* One invocation: global settings, the command's options and operands. */
+struct ctl {
+	const char *sockpath;
+	const char *admin_group;
+	int timeout_ms;
+	int json;
+	/* command options; NULL / 0 when not given */
+	const char *role;
+	const char *label;
+	const char *algorithm;
+	int digits;
+	int yes;
+	int no_qr;
+	int ascii;
+	int pending;
+	/* operands */
+	const char *user;
+	int64_t token;		/* 0 = none */
+};
+
+/* ctl_call.c */
+/*
+ * A request {"v", "op"} with "user" (when ctl->user is set) and "token"
+ * (when ctl->token is set), or NULL when out of memory.
+ */
+struct json_object *ctl_request(const struct ctl *ctl, const char *op);
+/*
+ * Connect, send req, wait for the reply, disconnect.  KAGI_OK with *reply
+ * the "ok" reply; otherwise an error code, with *reply set only when kagid
+ * answered with an error (a refusal), NULL when it could not be reached
+ * or its answer was not understood.
+ */
+int ctl_call(const struct ctl *ctl, struct json_object *req,
+    struct json_object **reply);
+/*
+ * The one place that turns an error into words: print on stderr what went
+ * wrong and what to do, with kagid's own message after it when there is
+ * one, and return the exit code.  reply as left by ctl_call().
+ */
+int ctl_fail(const struct ctl *ctl, int r, struct json_object *reply);
+/*
+ * Call and, on failure, ctl_fail(); returns an exit code.  Takes req (may
+ * be NULL: out of memory) and frees it.
+ */
+int ctl_run(const struct ctl *ctl, struct json_object *req,
+    struct json_object **reply);
+/* Print "kagictl: MESSAGE" on stderr (printf-style, already translated). */
+void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ctl_out.c */
+/*
+ * Copy s into buf with control characters (C0, DEL, C1) replaced by '?';
+ * truncated to fit.  NULL prints as "-".  Returns buf.
+ */
+const char *ctl_clean(const char *s, char *buf, size_t len);
+/* Local "YYYY-MM-DD HH:MM", or "-" for 0. */
+const char *ctl_time(int64_t t, char *buf, size_t len);
+/* Member key of obj as a string / integer / boolean; NULL or 0 when absent. */
+const char *ctl_jstr(struct json_object *obj, const char *key);
+int64_t ctl_jint(struct json_object *obj, const char *key);
+int ctl_jbool(struct json_object *obj, const char *key);
+/* Print reply without "status" as pretty JSON on stdout. */
+int ctl_print_json(struct json_object *reply);
+
+struct ctl_table;
+/* A table of ncols columns with translated headers; NULL when no memory. */
+struct ctl_table *ctl_table_new(size_t ncols, const char *const *headers);
+/* Add a row of ncols strings (copied, cleaned). */
+int ctl_table_add(struct ctl_table *t, const char *const *cells);
+/* Print with columns padded to their display width. */
+void ctl_table_print(const struct ctl_table *t, FILE *out);
+void ctl_table_free(struct ctl_table **t);
+
+/* Tables of user and token objects (from user_list, user_show...). */
+int ctl_print_users(struct json_object *users);
+int ctl_print_tokens(struct json_object *tokens);
+
+/* ctl_tty.c */
+/* Is standard input a terminal? */
+int ctl_interactive(void);
+/*
+ * Read one line into buf (without its end): on a terminal after showing
+ * prompt on /dev/tty, otherwise from standard input without a prompt.
+ * KAGI_ERR_TRUNCATED at end of input, KAGI_ERR_TOO_LARGE for a line that
+ * does not fit (buf wiped on every failure).
+ */
+int ctl_read_line(const char *prompt, char *buf, size_t len);
+
+/* ctl_user.c */
+int ctl_user_add(struct ctl *ctl);
+int ctl_user_list(struct ctl *ctl);
+int ctl_user_show(struct ctl *ctl);
+int ctl_user_disable(struct ctl *ctl);
+int ctl_user_enable(struct ctl *ctl);
+int ctl_user_delete(struct ctl *ctl);
+int ctl_unlock(struct ctl *ctl);
+int ctl_status(struct ctl *ctl);
+
+/* ctl_token.c */
+int ctl_token_add_totp(struct ctl *ctl);
+int ctl_token_confirm(struct ctl *ctl);
+int ctl_token_list(struct ctl *ctl);
+int ctl_token_revoke(struct ctl *ctl);
+
+#endif

@@ -1,0 +1,271 @@
+/*
+ * ctl_user.c - kagictl's user commands (R-TOK-5), unlock and status.
+ *
+ * Each command sends one request and shows the reply: a sentence or a
+ * table for people, the reply's data for --json.  Deleting a user asks
+ * first on a terminal and is refused without one unless --yes is given,
+ * so a script cannot delete by accident.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "ctl.h"
+#include "i18n.h"
+#include "kagi_err.h"
+#include "proto.h"
+#include "proto_ops.h"
+
+/* Show a reply's data as JSON, or as the sentence given. */
+static int
+done(const struct ctl *ctl, struct json_object *reply, const char *said)
+{
+	int r = 0;
+
+	if (ctl->json)
+		r = ctl_print_json(reply);
+	else
+		printf("%s\n", said);
+	json_object_put(reply);
+	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
+}
+
+int
+ctl_user_add(struct ctl *ctl)
+{
+	struct json_object *req, *reply = NULL, *user;
+	char said[512], role[KAGI_NAME_MAX + 1];
+	int ex;
+
+	req = ctl_request(ctl, OP_USER_ADD);
+	if (req != NULL && ctl->role != NULL &&
+	    proto_set_str(req, "role", ctl->role) != 0) {
+		json_object_put(req);
+		req = NULL;
+	}
+	if ((ex = ctl_run(ctl, req, &reply)) != 0)
+		return ex;
+	if (!json_object_object_get_ex(reply, "user", &user) ||
+	    !json_object_is_type(user, json_type_object)) {
+		json_object_put(reply);
+		return ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+	}
+	ctl_clean(ctl_jstr(user, "role"), role, sizeof(role));
+	snprintf(said, sizeof(said), _("User '%s' added with role %s; "
+	    "enroll a token next: kagictl token add-totp %s"),
+	    ctl->user, role, ctl->user);
+	return done(ctl, reply, said);
+}
+
+int
+ctl_user_list(struct ctl *ctl)
+{
+	struct json_object *reply = NULL, *users;
+	int ex, r;
+
+	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_USER_LIST), &reply)) != 0)
+		return ex;
+	if (ctl->json)
+		r = ctl_print_json(reply);
+	else if (!json_object_object_get_ex(reply, "users", &users))
+		r = KAGI_ERR_INVALID;
+	else
+		r = ctl_print_users(users);
+	json_object_put(reply);
+	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
+}
+
+/* The lock line of user show. */
+static void
+print_lock(const struct ctl *ctl, struct json_object *user,
+    struct json_object *lock)
+{
+	char when[32];
+	int64_t until = ctl_jint(lock, "locked_until");
+	long long failures = (long long)ctl_jint(lock, "failures");
+
+	if (until == 0)
+		until = ctl_jint(user, "locked_until");
+	/* -1 (or the largest time): only an administrator can unlock. */
+	if (!ctl_jbool(lock, "locked") && !ctl_jbool(user, "locked"))
+		printf(_("Lock: not locked; %lld recent failures.\n"),
+		    failures);
+	else if (until < 0 || until == INT64_MAX)
+		printf(_("Lock: locked until an administrator unlocks it "
+		    "(kagictl unlock %s).\n"), ctl->user);
+	else
+		printf(_("Lock: locked until %s (kagictl unlock %s).\n"),
+		    ctl_time(until, when, sizeof(when)), ctl->user);
+}
+
+int
+ctl_user_show(struct ctl *ctl)
+{
+	struct json_object *reply = NULL, *user, *tokens, *lock, *one = NULL;
+	int ex, r;
+
+	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_USER_SHOW), &reply)) != 0)
+		return ex;
+	if (!json_object_object_get_ex(reply, "user", &user) ||
+	    !json_object_is_type(user, json_type_object) ||
+	    !json_object_object_get_ex(reply, "tokens", &tokens) ||
+	    !json_object_is_type(tokens, json_type_array) ||
+	    !json_object_object_get_ex(reply, "lock", &lock) ||
+	    !json_object_is_type(lock, json_type_object)) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if (ctl->json) {
+		r = ctl_print_json(reply);
+		goto out;
+	}
+	if ((one = json_object_new_array()) == NULL ||
+	    json_object_array_add(one, json_object_get(user)) != 0) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = ctl_print_users(one)) != 0)
+		goto out;
+	printf("\n");
+	if (json_object_array_length(tokens) == 0)
+		printf(_("No tokens; enroll one with: kagictl token add-totp "
+		    "%s\n"), ctl->user);
+	else if ((r = ctl_print_tokens(tokens)) != 0)
+		goto out;
+	printf("\n");
+	print_lock(ctl, user, lock);
+	r = 0;
+ out:
+	json_object_put(one);
+	json_object_put(reply);
+	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
+}
+
+/* A request on ctl->user that answers with a sentence. */
+static int
+simple(struct ctl *ctl, const char *op, const char *said)
+{
+	struct json_object *reply = NULL;
+	int ex;
+
+	if ((ex = ctl_run(ctl, ctl_request(ctl, op), &reply)) != 0)
+		return ex;
+	return done(ctl, reply, said);
+}
+
+int
+ctl_user_disable(struct ctl *ctl)
+{
+	char said[512];
+
+	snprintf(said, sizeof(said), _("User '%s' is disabled: no log-in "
+	    "until kagictl user enable %s."), ctl->user, ctl->user);
+	return simple(ctl, OP_USER_DISABLE, said);
+}
+
+int
+ctl_user_enable(struct ctl *ctl)
+{
+	char said[512];
+
+	snprintf(said, sizeof(said), _("User '%s' is enabled."), ctl->user);
+	return simple(ctl, OP_USER_ENABLE, said);
+}
+
+int
+ctl_unlock(struct ctl *ctl)
+{
+	char said[512];
+
+	snprintf(said, sizeof(said), _("User '%s' is unlocked."), ctl->user);
+	return simple(ctl, OP_UNLOCK, said);
+}
+
+/* Ask on the terminal; only "y" or "yes" (or their translation) agree. */
+static int
+confirmed(const char *question)
+{
+	char line[16];
+
+	if (ctl_read_line(question, line, sizeof(line)) != 0)
+		return 0;
+	return strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 ||
+	    strcmp(line, "yes") == 0 || strcmp(line, _("y")) == 0 ||
+	    strcmp(line, _("yes")) == 0;
+}
+
+int
+ctl_user_delete(struct ctl *ctl)
+{
+	char question[256];
+
+	if (!ctl->yes) {
+		if (!ctl_interactive()) {
+			ctl_err(_("not deleting user '%s': there is no "
+			    "terminal to confirm on; add --yes to delete it "
+			    "and all its tokens"), ctl->user);
+			return CTL_EXIT_USAGE;
+		}
+		snprintf(question, sizeof(question), _("Delete user %s and "
+		    "all its tokens? [y/N] "), ctl->user);
+		if (!confirmed(question)) {
+			ctl_err(_("user '%s' was not deleted"), ctl->user);
+			return CTL_EXIT_REFUSED;
+		}
+	}
+	snprintf(question, sizeof(question), _("User '%s' and all its "
+	    "tokens are deleted."), ctl->user);
+	return simple(ctl, OP_USER_DELETE, question);
+}
+
+/* A value of the status reply as text; nested values as compact JSON. */
+static const char *
+status_value(struct json_object *v, char *buf, size_t len)
+{
+	const char *s;
+
+	if (v == NULL)
+		return "-";
+	if (json_object_is_type(v, json_type_string))
+		return json_object_get_string(v);
+	s = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+	snprintf(buf, len, "%s", s != NULL ? s : "?");
+	return buf;
+}
+
+int
+ctl_status(struct ctl *ctl)
+{
+	const char *hdr[2] = { _("KEY"), _("VALUE") };
+	struct json_object *reply = NULL;
+	struct ctl_table *t = NULL;
+	char buf[256];
+	int ex, r = 0;
+
+	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_STATUS), &reply)) != 0)
+		return ex;
+	if (ctl->json) {
+		r = ctl_print_json(reply);
+		goto out;
+	}
+	if ((t = ctl_table_new(2, hdr)) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	json_object_object_foreach(reply, key, val) {
+		const char *row[2];
+
+		if (strcmp(key, "status") == 0)
+			continue;
+		row[0] = key;
+		row[1] = status_value(val, buf, sizeof(buf));
+		if ((r = ctl_table_add(t, row)) != 0)
+			goto out;
+	}
+	printf(_("kagid at %s is running.\n"), ctl->sockpath);
+	ctl_table_print(t, stdout);
+ out:
+	ctl_table_free(&t);
+	json_object_put(reply);
+	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
+}
