@@ -618,6 +618,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	}
 	if ((o = pk_auth_begin(&ctx)) != PK_GRANTED)
 		goto out;
+	/*
+	 * A person may take a while to type the code: kagid drops a silent
+	 * connection after its client_timeout, and a slot held per waiting
+	 * prompt would let idle log-in screens starve kagid (R-AVL-1).
+	 * auth_totp carries its whole context, so it goes on a connection
+	 * of its own, opened once the code is in hand.
+	 */
+	client_free(&ctx.client);
 	pk_debug(&ctx, "auth: asking for the code");
 	if ((o = pk_ask_code(&ctx, &code)) != PK_GRANTED)
 		goto out;

@@ -10,6 +10,7 @@
  * "INFO: text".  Prompts are answered from the ANSWER list in order; an
  * answer "-" reads one line from standard input.  When the answers run out
  * the conversation fails (PAM_CONV_ERR).  Answers are wiped after use.
+ * Options end at the first answer (or "--"), so answers may start with '-'.
  *
  * Ends with "auth=NAME" and/or "acct=NAME", NAME the symbolic PAM code;
  * with -o both, both operations run whatever the first returned.  Exit
@@ -182,7 +183,7 @@ main(int argc, char **argv)
 	int c, i, pr, last = PAM_SUCCESS, do_auth, do_acct, failed = 0;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "c:s:u:r:t:o:")) != -1) {
+	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:")) != -1) {
 		switch (c) {
 		case 'c': confdir = optarg; break;
 		case 's': service = optarg; break;

@@ -1,0 +1,326 @@
+# lib.sh - shared by kagi's integration tests; sourced, never run.
+#
+# Gives a test:
+#  - TAP output: plan, ok, not_ok, check, is, like, unlike, skip, skip_all,
+#    diag, finish (finish exits non-zero when any test failed);
+#  - its own temporary directory $T, removed on exit with everything the
+#    test started (kagid, fake daemons, background jobs it registered);
+#  - a PAM service file in $T/pam.d whose first line is the password
+#    stand-in (pam_matrix, or pam_permit when pam_wrapper is missing),
+#    followed by pam_kagi for auth and account, and the pam_matrix passdb;
+#  - a real kagid on a socket in $T (start_kagid, stop_kagid), the kagictl
+#    wrapper, TOTP enrollment (enroll_totp) and codes (code_for);
+#  - pamdrv wrappers (pam_run, result_of).
+#
+# Needs $top_srcdir and $top_builddir (set by `make check`; when missing,
+# guessed from this file's place for running a test by hand).
+
+if [ -z "${top_srcdir:-}" ]; then
+	top_srcdir=$(cd "$(dirname "$0")/../.." && pwd)
+fi
+if [ -z "${top_builddir:-}" ]; then
+	top_builddir=$top_srcdir
+fi
+export top_srcdir top_builddir
+
+PAMDRV=$top_builddir/tests/pamdrv
+FAKEKAGID=$top_builddir/tests/fakekagid
+TOTPGEN=$top_builddir/tests/totpgen
+DLSYM_CHECK=$top_builddir/tests/dlsym_check
+KAGID=$top_builddir/tokend/kagid
+KAGICTL=$top_builddir/tokend/kagictl
+MODULE=$top_builddir/pam_module/.libs/pam_kagi.so
+
+# --- TAP --------------------------------------------------------------------
+
+_tap_n=0
+_tap_failed=0
+
+plan() { echo "1..$1"; }
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+diag() {
+	printf '%s\n' "$@" | sed 's/^/# /'
+}
+
+ok() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $*"
+}
+
+not_ok() {
+	_tap_n=$((_tap_n + 1))
+	_tap_failed=$((_tap_failed + 1))
+	echo "not ok $_tap_n - $1"
+	shift
+	[ $# -gt 0 ] && diag "$@"
+	return 0
+}
+
+skip() {
+	_tap_n=$((_tap_n + 1))
+	echo "ok $_tap_n - $1 # SKIP ${2:-}"
+}
+
+# check DESC CMD [ARG...]: ok when CMD succeeds.
+check() {
+	_d=$1
+	shift
+	if "$@"; then ok "$_d"; else not_ok "$_d" "command failed: $*"; fi
+}
+
+# is GOT WANT DESC
+is() {
+	if [ "$1" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3" "got:  '$1'" "want: '$2'"
+	fi
+}
+
+# like TEXT FIXED-STRING DESC: the text contains the string.
+like() {
+	if printf '%s\n' "$1" | grep -qF -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3" "wanted to find: '$2'" "in:" "$1"
+	fi
+}
+
+# unlike TEXT FIXED-STRING DESC: the text does not contain the string.
+unlike() {
+	if printf '%s\n' "$1" | grep -qF -- "$2"; then
+		not_ok "$3" "did not want: '$2'" "in:" "$1"
+	else
+		ok "$3"
+	fi
+}
+
+finish() {
+	if [ "$_tap_failed" -ne 0 ]; then
+		diag "$_tap_failed of $_tap_n failed"
+		exit 1
+	fi
+	exit 0
+}
+
+# --- the test's directory and what it started --------------------------------
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/kagi-test.XXXXXX") || {
+	echo "Bail out! cannot make a temporary directory"
+	exit 1
+}
+SOCK=$T/kagid.sock
+SERVICE=kagitest
+KAGID_PID=
+_bg_pids=
+
+# Register a background process to be killed on exit.
+bg_register() { _bg_pids="$_bg_pids $1"; }
+
+_cleanup() {
+	for p in $KAGID_PID $_bg_pids; do
+		kill -CONT "$p" 2>/dev/null
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in $KAGID_PID $_bg_pids; do
+		wait "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap _cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- PAM stack ---------------------------------------------------------------
+
+PAM_MATRIX=
+for _d in /usr/lib/x86_64-linux-gnu/pam_wrapper /usr/lib/*/pam_wrapper \
+    /usr/lib/pam_wrapper /usr/lib64/pam_wrapper; do
+	if [ -f "$_d/pam_matrix.so" ]; then
+		PAM_MATRIX=$_d/pam_matrix.so
+		break
+	fi
+done
+
+# add_user_password USER PASSWORD: a line of the pam_matrix passdb.
+add_user_password() {
+	echo "$1:$2:$SERVICE" >>"$T/passdb"
+}
+
+# write_service [NAME] [-- MODULE-OPTIONS...]: $T/pam.d/NAME (default
+# $SERVICE) with the password stand-in, then pam_kagi for auth and
+# account on $SOCK.  KAGI_TIMEOUT (default 2) is the timeout= option.
+write_service() {
+	_name=$SERVICE
+	if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+		_name=$1
+		shift
+	fi
+	[ "${1:-}" = "--" ] && shift
+	mkdir -p "$T/pam.d"
+	touch "$T/passdb"
+	{
+		if [ -n "$PAM_MATRIX" ]; then
+			echo "auth required $PAM_MATRIX passdb=$T/passdb"
+		else
+			echo "auth required pam_permit.so"
+		fi
+		echo "auth required $MODULE socket=$SOCK timeout=${KAGI_TIMEOUT:-2} $*"
+		echo "account required $MODULE socket=$SOCK timeout=${KAGI_TIMEOUT:-2} $*"
+	} >"$T/pam.d/$_name"
+}
+
+if [ -z "$PAM_MATRIX" ]; then
+	diag "pam_matrix.so (pam_wrapper) not found: pam_permit stands in" \
+	    "for the password, so wrong-password tests cannot mean anything"
+fi
+
+# pam_run [pamdrv options] [ANSWER...]: run $SERVICE from $T/pam.d; prints
+# pamdrv's lines, returns its status.  PAM_SERVICE_NAME picks another file.
+pam_run() {
+	"$PAMDRV" -c "$T/pam.d" -s "${PAM_SERVICE_NAME:-$SERVICE}" "$@" \
+	    2>>"$T/pamdrv.err"
+}
+
+# result_of OUTPUT auth|acct: the PAM code name pamdrv printed.
+result_of() {
+	printf '%s\n' "$1" | sed -n "s/^$2=//p" | tail -n 1
+}
+
+# --- kagid -------------------------------------------------------------------
+
+# kagid_built: a real kagid binary that answers -t.
+kagid_built() {
+	[ -x "$KAGID" ] || return 1
+	_probe=$T/probe.conf
+	printf 'socket = %s\nstate_dir = %s\nuser = %s\n' "$T/probe.sock" \
+	    "$T" "$(id -un)" >"$_probe"
+	chmod 600 "$_probe"
+	"$KAGID" -t -c "$_probe" >/dev/null 2>&1
+}
+
+# kagictl_built: a real kagictl (one that says kagid is unreachable, 3).
+kagictl_built() {
+	[ -x "$KAGICTL" ] || return 1
+	"$KAGICTL" --socket "$T/nobody.sock" status >/dev/null 2>&1
+	[ $? -eq 3 ]
+}
+
+# start_kagid [key=value...]: write $T/kagid.conf (socket, state_dir, user
+# and the given keys) and run kagid in the foreground in the background;
+# wait up to 5 s for its socket.
+start_kagid() {
+	mkdir -p "$T/state"
+	chmod 700 "$T/state"
+	{
+		echo "socket = $SOCK"
+		echo "state_dir = $T/state"
+		echo "user = $(id -un)"
+		for _kv in "$@"; do
+			echo "${_kv%%=*} = ${_kv#*=}"
+		done
+	} >"$T/kagid.conf"
+	chmod 600 "$T/kagid.conf"
+	rm -f "$SOCK"
+	"$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
+	KAGID_PID=$!
+	_i=0
+	while [ $_i -lt 50 ]; do
+		if [ -S "$SOCK" ]; then
+			return 0
+		fi
+		if ! kill -0 "$KAGID_PID" 2>/dev/null; then
+			diag "kagid exited:" "$(tail -n 20 "$T/kagid.log")"
+			KAGID_PID=
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	diag "kagid did not create $SOCK in 5 s:" "$(tail -n 20 "$T/kagid.log")"
+	return 1
+}
+
+stop_kagid() {
+	[ -n "$KAGID_PID" ] || return 0
+	kill -CONT "$KAGID_PID" 2>/dev/null
+	kill -TERM "$KAGID_PID" 2>/dev/null
+	_i=0
+	while kill -0 "$KAGID_PID" 2>/dev/null && [ $_i -lt 50 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	kill -KILL "$KAGID_PID" 2>/dev/null
+	wait "$KAGID_PID" 2>/dev/null
+	KAGID_PID=
+	return 0
+}
+
+kagictl() {
+	"$KAGICTL" --socket "$SOCK" "$@"
+}
+
+# --- TOTP --------------------------------------------------------------------
+
+# TOTP_PERIOD must match kagid's totp_period (30 unless a test sets it).
+TOTP_PERIOD=${TOTP_PERIOD:-30}
+
+# Do not compute a code in the last 2 s of a step: by the time kagid
+# checks it the step may have moved.  Waits at most 2 s.
+_avoid_step_edge() {
+	while [ $(( $(date +%s) % TOTP_PERIOD )) -ge $((TOTP_PERIOD - 2)) ]; do
+		sleep 0.2
+	done
+}
+
+# code_for SECRET [OFFSET_STEPS]: the code for now (+ OFFSET steps).
+code_for() {
+	_avoid_step_edge
+	"$TOTPGEN" -p "$TOTP_PERIOD" -o "${2:-0}" "$1"
+}
+
+# wait_fresh_step [SECONDS]: wait until at least SECONDS (default 10) are
+# left in the current step, so a sequence of codes stays in one window.
+wait_fresh_step() {
+	_need=${1:-10}
+	while [ $((TOTP_PERIOD - $(date +%s) % TOTP_PERIOD)) -lt "$_need" ]; do
+		sleep 0.5
+	done
+}
+
+# enroll_totp USER [OFFSET_STEPS]: add a pending TOTP token, confirm it with
+# the code at OFFSET steps (default -1, leaving the current and next steps
+# for log-ins), print the secret.  The token id goes to $T/token.USER.
+enroll_totp() {
+	_out=$(kagictl token add-totp "$1" --no-qr --pending) || {
+		diag "kagictl token add-totp $1 failed"
+		return 1
+	}
+	_id=$(printf '%s\n' "$_out" | sed -n 's/^token: *//p' | head -n 1)
+	_secret=$(printf '%s\n' "$_out" |
+	    sed -n 's/^uri: *otpauth:.*[?&]secret=\([A-Za-z2-7=]*\).*/\1/p' |
+	    head -n 1)
+	if [ -z "$_id" ] || [ -z "$_secret" ]; then
+		diag "cannot read token id or secret from kagictl output"
+		return 1
+	fi
+	_code=$(code_for "$_secret" "${2:--1}") || return 1
+	echo "$_code" | kagictl token confirm "$1" "$_id" >/dev/null || {
+		diag "kagictl token confirm $1 $_id failed"
+		return 1
+	}
+	echo "$_id" >"$T/token.$1"
+	echo "$_secret"
+}
+
+# token_of USER: the id enroll_totp recorded.
+token_of() { cat "$T/token.$1"; }
+
+# elapsed_since T0: whole seconds since T0 (from date +%s).
+elapsed_since() { echo $(( $(date +%s) - $1 )); }
