@@ -1,2 +1,78 @@
 #!/bin/sh
-echo 1..0
+# files.sh - kagid refuses to start on files an attacker could have placed
+# or changed: symlinks, wrong owners, group- or world-writable modes,
+# wrong sizes; and says which file and why.  (R-TOK-8)
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+kagid_built || skip_all "kagid not built"
+plan 27
+
+# refuse DESC PATTERN: kagid must exit non-zero within 5 s with PATTERN in
+# its message, and leave no socket behind.
+refuse() {
+	[ -S "$SOCK" ] && rm -f "$SOCK"
+	out=$(timeout 5 "$KAGID" -f -c "$CONF" 2>&1); rc=$?
+	if [ $rc -ne 0 ] && [ $rc -ne 124 ]; then ok "$1: refused"
+	else not_ok "$1: refused" "exit $rc" "$out"; fi
+	like "$out" "$2" "$1: the message says '$2'"
+}
+
+fresh() {
+	rm -rf "$T/c"
+	mkdir -m 700 "$T/c" "$T/c/state"
+	CONF=$T/c/kagid.conf
+	printf 'socket = %s\nstate_dir = %s\nuser =\n' "$SOCK" "$T/c/state" >"$CONF"
+	chmod 600 "$CONF"
+}
+
+fresh
+ln -s "$CONF" "$T/c/link.conf"
+CONF=$T/c/link.conf
+refuse "config is a symlink" "is a symbolic link"
+
+fresh; chmod 666 "$CONF"
+refuse "config is world-writable" "writable by group or others"
+
+fresh; chmod 620 "$CONF"
+refuse "config is group-writable" "writable by group or others"
+
+fresh; rmdir "$T/c/state"; mkdir -m 700 "$T/c/real"; ln -s "$T/c/real" "$T/c/state"
+refuse "state directory is a symlink" "symbolic link"
+
+fresh; chmod 777 "$T/c/state"
+refuse "state directory is world-writable" "writable by group or others"
+
+fresh; ln -s /etc/passwd "$T/c/state/seal.key"
+refuse "key file is a symlink" "symbolic link"
+
+fresh; head -c 32 /dev/urandom >"$T/c/state/seal.key"; chmod 644 "$T/c/state/seal.key"
+refuse "key file readable by others" "readable by group or others"
+
+fresh; head -c 16 /dev/urandom >"$T/c/state/seal.key"; chmod 600 "$T/c/state/seal.key"
+refuse "key file of the wrong size" "expected 32"
+
+fresh; ln -s "$T/c/elsewhere.db" "$T/c/state/kagi.db"
+refuse "database is a symlink" "kagi.db"
+
+fresh; rm -f "$SOCK"; : >"$SOCK"
+refuse "socket path is a regular file" "is not a socket"
+rm -f "$SOCK"
+
+if [ "$(id -u)" = 0 ]; then
+	fresh; chown 65534 "$CONF"
+	refuse "config owned by another user" "owned by uid 65534"
+	fresh; chown 65534 "$T/c/state"
+	refuse "state directory owned by another user" "owned by uid 65534"
+	fresh; head -c 32 /dev/urandom >"$T/c/state/seal.key"
+	chmod 600 "$T/c/state/seal.key"; chown 65534 "$T/c/state/seal.key"
+	refuse "key file owned by another user" "owned by uid 65534"
+else
+	for i in 1 2 3 4 5 6; do skip "ownership checks" "need root"; done
+fi
+
+# And the good case: a fresh state directory gets a new key, mode 0600.
+fresh
+start_kagid >/dev/null 2>&1 || true
+CONF=$T/kagid.conf
+is "$(stat -c '%a %s' "$T/state/seal.key" 2>/dev/null)" "600 32" "a new key file is created: 32 bytes, mode 0600"
+finish
