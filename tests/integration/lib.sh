@@ -66,11 +66,16 @@ skip() {
 	echo "ok $_tap_n - $1 # SKIP ${2:-}"
 }
 
-# check DESC CMD [ARG...]: ok when CMD succeeds.
+# check DESC CMD [ARG...]: ok when CMD succeeds (its output is shown only
+# when it fails).
 check() {
 	_d=$1
 	shift
-	if "$@"; then ok "$_d"; else not_ok "$_d" "command failed: $*"; fi
+	if "$@" >"$T/check.out" 2>&1; then
+		ok "$_d"
+	else
+		not_ok "$_d" "command failed ($?): $*" "$(cat "$T/check.out")"
+	fi
 }
 
 # is GOT WANT DESC
