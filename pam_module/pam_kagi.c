@@ -71,6 +71,7 @@ static const struct cfg_key pk_keys[] = {
 
 /* What one PAM call came to; pk_pam_code() turns it into a PAM code. */
 enum pk_outcome {
+	PK_CONTINUE,		/* a step went well: not an outcome, denies */
 	PK_GRANTED,		/* auth "success" or account "ok" */
 	PK_DENIED,		/* auth "denied", or a name kagid never sees */
 	PK_LOCKED,		/* account "locked" */
@@ -98,7 +99,8 @@ struct pk_ctx {
 
 /*
  * The one mapping from outcomes to PAM codes.  Only PK_GRANTED gives
- * PAM_SUCCESS; nothing gives PAM_IGNORE.
+ * PAM_SUCCESS; nothing gives PAM_IGNORE.  PK_CONTINUE reaching here would
+ * be a bug: it denies like an unreachable kagid.
  */
 static int
 pk_pam_code(enum pk_outcome o)
@@ -121,6 +123,7 @@ pk_pam_code(enum pk_outcome o)
 		return PAM_SERVICE_ERR;
 	case PK_SYSTEM:
 		return PAM_SYSTEM_ERR;
+	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return PAM_AUTHINFO_UNAVAIL;
 	}
@@ -140,6 +143,7 @@ pk_user_message(enum pk_outcome o)
 	case PK_UNENROLLED:
 		return N_("No second factor is enrolled for your account. "
 		    "Contact your administrator.");
+	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return N_("The authentication service is not available. "
 		    "Contact your administrator.");
@@ -292,7 +296,7 @@ pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 	}
 	kagi_i18n_bind();
 	pk_locale_open(ctx);
-	return PK_GRANTED;
+	return PK_CONTINUE;
 }
 
 /*
@@ -349,7 +353,7 @@ pk_ctx_gather(struct pk_ctx *ctx)
 	ctx->service = pk_item(ctx->pamh, PAM_SERVICE);
 	ctx->tty = pk_item(ctx->pamh, PAM_TTY);
 	ctx->rhost = pk_item(ctx->pamh, PAM_RHOST);
-	return PK_GRANTED;
+	return PK_CONTINUE;
 }
 
 /* --- talking to kagid -------------------------------------------------- */
@@ -451,7 +455,7 @@ pk_auth_begin(struct pk_ctx *ctx)
 	}
 	pk_debug(ctx, "%s: method totp, %d digits", OP_AUTH_BEGIN,
 	    (int)digits);
-	o = PK_GRANTED;
+	o = PK_CONTINUE;
  out:
 	json_object_put(reply);
 	json_object_put(req);
@@ -575,7 +579,7 @@ pk_ask_code(struct pk_ctx *ctx, char **code)
 		return PK_CONV_FAILED;
 	}
 	*code = resp;
-	return PK_GRANTED;
+	return PK_CONTINUE;
 }
 
 /* Tell the user what an outcome means for them, then give its PAM code. */
@@ -603,8 +607,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	char q[KAGI_NAME_MAX * 4 + 16];
 	int pr;
 
-	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_GRANTED ||
-	    (o = pk_ctx_gather(&ctx)) != PK_GRANTED)
+	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_CONTINUE ||
+	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
 		goto out;
 	pk_debug(&ctx, "auth: user %s, zone %s",
 	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
@@ -612,11 +616,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		/* Ask anyway, so that this looks like any other refusal. */
 		pam_syslog(pamh, LOG_NOTICE, "auth: refusing unusable user "
 		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
-		if ((o = pk_ask_code(&ctx, &code)) == PK_GRANTED)
+		if ((o = pk_ask_code(&ctx, &code)) == PK_CONTINUE)
 			o = PK_DENIED;
 		goto out;
 	}
-	if ((o = pk_auth_begin(&ctx)) != PK_GRANTED)
+	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE)
 		goto out;
 	/*
 	 * A person may take a while to type the code: kagid drops a silent
@@ -627,7 +631,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	 */
 	client_free(&ctx.client);
 	pk_debug(&ctx, "auth: asking for the code");
-	if ((o = pk_ask_code(&ctx, &code)) != PK_GRANTED)
+	if ((o = pk_ask_code(&ctx, &code)) != PK_CONTINUE)
 		goto out;
 	/* An empty answer goes to kagid too: it counts as a failure there. */
 	pk_debug(&ctx, "auth: sending the code");
@@ -660,8 +664,8 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	char q[KAGI_NAME_MAX * 4 + 16];
 	int pr;
 
-	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_GRANTED ||
-	    (o = pk_ctx_gather(&ctx)) != PK_GRANTED)
+	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_CONTINUE ||
+	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
 		goto out;
 	pk_debug(&ctx, "account: user %s, zone %s",
 	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);

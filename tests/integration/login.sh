@@ -14,7 +14,7 @@
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 
-plan 37
+plan 39
 
 LOCKED_MSG="ERROR: Your account is locked. Contact your administrator."
 DISABLED_MSG="ERROR: Your account is disabled. Contact your administrator."
@@ -97,6 +97,12 @@ is "$(result_of "$out" auth)" PAM_AUTH_ERR "a 7-digit code is refused"
 out=$(pam_run -u frank -o auth pw-frank "$c")
 is "$(result_of "$out" auth)" PAM_SUCCESS \
     "after malformed codes the right one still works"
+out=$(code_for "$s" 1 | pam_run -u frank -o auth pw-frank -)
+is "$(result_of "$out" auth)" PAM_SUCCESS \
+    "a code answered from standard input (pamdrv '-') is accepted"
+out=$(pam_run -u erin -o auth pw-erin)
+is "$(result_of "$out" auth)" PAM_CONV_ERR \
+    "no answer to the code prompt: PAM_CONV_ERR, nobody let in"
 out=$(pam_run -u erin -o auth pw-erin "")
 is "$(result_of "$out" auth)" PAM_AUTH_ERR \
     "an empty code is refused (PAM_AUTH_ERR, not a service error)"
