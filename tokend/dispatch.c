@@ -76,6 +76,7 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *msg = "malformed request";
 	char qop[KAGI_NAME_MAX * 4 + 8];
 	int64_t v = 0;
+	size_t nlogs;
 	int r;
 
 	*reply = NULL;
@@ -106,17 +107,20 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((ok = proto_reply_ok()) == NULL)
 		return KAGI_ERR_NOMEM;
+	nlogs = ctx->nlogs;
 	if ((r = store_savepoint(ctx->store)) != 0) {
 		msg = "state store failure";
 		goto fail;
 	}
 	if ((r = e->fn(ctx, peer, req, ok)) != 0) {
 		store_rollback_to(ctx->store);
+		ctx_log_discard(ctx, nlogs);
 		msg = kagi_strerror(r);
 		goto fail;
 	}
 	if ((r = store_release(ctx->store)) != 0) {
 		store_rollback_to(ctx->store);
+		ctx_log_discard(ctx, nlogs);
 		msg = "state store failure";
 		goto fail;
 	}

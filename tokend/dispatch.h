@@ -20,12 +20,28 @@
 #include "seal.h"
 #include "store.h"
 
+/* An audit line waiting for its transaction to commit before syslog. */
+struct pending_log {
+	int prio;
+	char *line;
+};
+
 struct kagid_ctx {
 	const struct kagid_config *cfg;
 	struct store *store;
 	struct seal_key *key;
 	struct lockout_policy lockout;
+	struct pending_log *logs;	/* mirrored after commit */
+	size_t nlogs;
+	size_t logs_cap;
 };
+
+/* Queue a syslog line for after the commit (audit.c). */
+int ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line);
+/* After a commit: log and drop the queued lines from index from on. */
+void ctx_log_flush(struct kagid_ctx *ctx);
+/* After a rollback: drop the lines from index from on, unlogged. */
+void ctx_log_discard(struct kagid_ctx *ctx, size_t from);
 
 /*
  * Handle one request; *reply is always set (an error reply on failure)

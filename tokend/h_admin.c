@@ -166,7 +166,7 @@ audit_simple(struct kagid_ctx *ctx, const struct peer *peer,
 			return r;
 		}
 	}
-	r = audit_record(ctx->store, peer, LOG_NOTICE, event, user, f);
+	r = audit_record(ctx, peer, LOG_NOTICE, event, user, f);
 	json_object_put(f);
 	return r;
 }
@@ -195,7 +195,7 @@ h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	}
 	if ((r = proto_set_str(f, "role", role_name(role))) != 0 ||
-	    (r = audit_record(ctx->store, peer, LOG_NOTICE, "user_add", name,
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "user_add", name,
 	    f)) != 0)
 		goto out;
 	json_object_object_add(reply, "user", uo);
@@ -416,7 +416,7 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "label", t.label)) != 0 ||
 	    (r = proto_set_str(f, "algorithm", totp_alg_name(t.algorithm))) != 0 ||
 	    (r = proto_set_int(f, "digits", t.digits)) != 0 ||
-	    (r = audit_record(ctx->store, peer, LOG_NOTICE, "token_add", u.name,
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "token_add", u.name,
 	    f)) != 0 ||
 	    (r = proto_set_str(reply, "uri", uri)) != 0)
 		goto out;

@@ -95,7 +95,7 @@ auth_audit(struct kagid_ctx *ctx, const struct peer *peer,
 		return KAGI_ERR_NOMEM;
 	if (factor != NULL && (r = proto_set_str(f, "factor", factor)) != 0)
 		goto out;
-	r = audit_record(ctx->store, peer,
+	r = audit_record(ctx, peer,
 	    strcmp(outcome, "success") == 0 ? LOG_INFO : LOG_NOTICE,
 	    "auth", a->user, f);
 out:
@@ -193,7 +193,7 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_int(f, "lock_count", l.lock_count)) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
-	r = audit_record(ctx->store, peer, LOG_ALERT, "lockout", u->name, f);
+	r = audit_record(ctx, peer, LOG_ALERT, "lockout", u->name, f);
 out:
 	json_object_put(f);
 	return r;
@@ -233,7 +233,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
 	/* An empty answer is a wrong code, not a malformed request. */
-	if ((r = proto_get_str_opt(req, "code", KAGI_NAME_MAX, &code)) != 0) {
+	if ((r = proto_get_str_opt(req, "code", KAGI_FIELD_MAX, &code)) != 0) {
 		struct json_object *c = NULL;
 		if (!json_object_object_get_ex(req, "code", &c) ||
 		    !json_object_is_type(c, json_type_string) ||

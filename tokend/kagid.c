@@ -335,6 +335,8 @@ out:
 		if (cfg.socket != NULL)
 			(void)unlink(cfg.socket);
 	}
+	ctx_log_discard(&ctx, 0);
+	free(ctx.logs);
 	store_close(&ctx.store);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);

@@ -322,6 +322,11 @@ server_batch(struct server *s)
 		    n, kagi_strerror(r));
 		txn = r;
 	}
+	/* Syslog mirrors only what the store now holds. */
+	if (txn == 0)
+		ctx_log_flush(s->ctx);
+	else
+		ctx_log_discard(s->ctx, 0);
 	for (i = 0; i < n; i++) {
 		struct conn *c = s->batch[i];
 		struct json_object *reply = (struct json_object *)c->out;
