@@ -8,7 +8,7 @@
  * check (no NUL byte, no "\u0000" escape, no control characters in
  * strings, at most KAGI_PROTO_DEPTH deep, one object from the first byte
  * to the last, no blanks around it) and json-c then parses the same bytes
- * completely into an object.  Getters check type, length and range
+ * completely into an object with no key repeated.  Getters check type, length and range
  * before handing out anything.  Frame buffers are wiped before they are freed, since they
  * may carry codes.  Nothing here logs: callers decide and log.
  */
@@ -112,6 +112,7 @@ struct jscan {
 	const uint8_t *p;
 	size_t len;
 	size_t i;
+	size_t members;		/* object members seen, all levels */
 };
 
 static int jscan_value(struct jscan *s, int depth);
@@ -233,6 +234,7 @@ jscan_container(struct jscan *s, int depth, int object)
 		if (object) {
 			if (!jscan_string(s))
 				return 0;
+			s->members++;
 			jscan_ws(s);
 			if (!jscan_byte(s, ':'))
 				return 0;
@@ -274,20 +276,29 @@ jscan_value(struct jscan *s, int depth)
 	}
 }
 
-/* Exactly one object, from the first byte to the last. */
+/*
+ * Exactly one object, from the first byte to the last; *members counts
+ * the object members written, to be compared with what json-c kept.
+ */
 static int
-json_strict(const uint8_t *p, size_t len)
+json_strict(const uint8_t *p, size_t len, size_t *members)
 {
-	struct jscan s = { p, len, 0 };
+	struct jscan s = { p, len, 0, 0 };
 
 	if (len == 0 || p[0] != '{' || !jscan_value(&s, 0))
 		return 0;
+	*members = s.members;
 	return s.i == len;
 }
 
-/* Every string value, at any depth, must have no NUL inside. */
+/*
+ * Every string value, at any depth, must have no NUL inside; *members
+ * counts the object members json-c kept.  Fewer than were written means
+ * a key was repeated ({"user":"a","user":"root"}): refused, so that no
+ * reader can see another value than the one we checked.
+ */
 static int
-strings_clean(struct json_object *o, int depth)
+strings_clean(struct json_object *o, int depth, size_t *members)
 {
 	size_t i, n;
 
@@ -301,13 +312,14 @@ strings_clean(struct json_object *o, int depth)
 		n = json_object_array_length(o);
 		for (i = 0; i < n; i++)
 			if (!strings_clean(json_object_array_get_idx(o, i),
-			    depth + 1))
+			    depth + 1, members))
 				return 0;
 		return 1;
 	case json_type_object: {
 		json_object_object_foreach(o, k, v) {
 			(void)k;
-			if (!strings_clean(v, depth + 1))
+			(*members)++;
+			if (!strings_clean(v, depth + 1, members))
 				return 0;
 		}
 		return 1;
@@ -323,6 +335,7 @@ proto_decode_payload(const uint8_t *buf, size_t len,
 {
 	struct json_tokener *tok = NULL;
 	struct json_object *o = NULL;
+	size_t written = 0, kept = 0;
 	int r;
 
 	*msg = NULL;
@@ -334,7 +347,7 @@ proto_decode_payload(const uint8_t *buf, size_t len,
 		r = KAGI_ERR_TOO_LARGE;
 		goto out;
 	}
-	if (!utf8_valid(buf, len) || !json_strict(buf, len)) {
+	if (!utf8_valid(buf, len) || !json_strict(buf, len, &written)) {
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
@@ -349,7 +362,7 @@ proto_decode_payload(const uint8_t *buf, size_t len,
 	    json_tokener_get_error(tok) != json_tokener_success ||
 	    json_tokener_get_parse_end(tok) != len ||
 	    !json_object_is_type(o, json_type_object) ||
-	    !strings_clean(o, 1)) {
+	    !strings_clean(o, 1, &kept) || kept != written) {
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}

@@ -228,6 +228,24 @@ test_payload_strict(void **state)
 	REFUSE("{\"a\":[1,]}", KAGI_ERR_INVALID);
 }
 
+/* A repeated key could let two readers see two different users. */
+static void
+test_payload_duplicate_key(void **state)
+{
+	struct json_object *o = NULL;
+
+	(void)state;
+	REFUSE("{\"user\":\"alice\",\"user\":\"root\"}", KAGI_ERR_INVALID);
+	REFUSE("{\"a\":{\"x\":1,\"y\":2,\"x\":3}}", KAGI_ERR_INVALID);
+	REFUSE("{\"a\":[{\"x\":1},{\"y\":1,\"y\":1}]}", KAGI_ERR_INVALID);
+	/* An escape spelling the same key is the same key. */
+	REFUSE("{\"op\":\"a\",\"\\u006fp\":\"b\"}", KAGI_ERR_INVALID);
+	/* The same key in different objects is fine. */
+	assert_int_equal(decode_str("{\"x\":1,\"a\":{\"x\":2},"
+	    "\"b\":[{\"x\":3},{\"x\":4}]}", &o), KAGI_OK);
+	json_object_put(o);
+}
+
 static void
 test_payload_depth(void **state)
 {
@@ -650,6 +668,8 @@ test_io_partial(void **state)
 		struct timespec ts = { 0, 2 * 1000 * 1000 };
 
 		close(sv[1]);
+		json_object_put(m);
+		free(big);
 		while (off < flen) {
 			size_t n = off < 16 ? 3 : 7000;
 
@@ -660,6 +680,7 @@ test_io_partial(void **state)
 			off += n;
 			nanosleep(&ts, NULL);
 		}
+		free(f);
 		_exit(0);
 	}
 	close(sv[0]);
@@ -946,6 +967,7 @@ main(void)
 		cmocka_unit_test(test_payload_trailing),
 		cmocka_unit_test(test_payload_truncated),
 		cmocka_unit_test(test_payload_strict),
+		cmocka_unit_test(test_payload_duplicate_key),
 		cmocka_unit_test(test_payload_depth),
 		cmocka_unit_test(test_payload_depth_bomb),
 		cmocka_unit_test(test_payload_nul),
