@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -13,12 +14,14 @@
 static int log_stderr = 1;
 static int log_debug;
 static const char *log_ident = "kagi";
+static int log_journal;
 
 void
 kagi_log_open(const char *ident, int to_stderr, int debug)
 {
 	log_ident = ident;
 	log_stderr = to_stderr;
+	log_journal = to_stderr && getenv("JOURNAL_STREAM") != NULL;
 	log_debug = debug;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
@@ -42,10 +45,16 @@ log_v(int prio, const char *fn, const char *fmt, va_list ap)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_stderr) {
+		/* Under systemd, "<N>" gives the journal each line's priority. */
+		const char *pfx = log_journal ? "<" : "";
+		char pri[8] = "";
+		if (log_journal)
+			snprintf(pri, sizeof(pri), "%d>", prio);
 		if (fn != NULL)
-			fprintf(stderr, "%s: %s: %s\n", log_ident, fn, msg);
+			fprintf(stderr, "%s%s%s: %s: %s\n", pfx, pri, log_ident,
+			    fn, msg);
 		else
-			fprintf(stderr, "%s: %s\n", log_ident, msg);
+			fprintf(stderr, "%s%s%s: %s\n", pfx, pri, log_ident, msg);
 		return;
 	}
 	if (fn != NULL)

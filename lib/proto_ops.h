@@ -6,7 +6,7 @@
  * "message": TEXT}.  Who may send what is decided in kagid's dispatch
  * table (tokend/dispatch.c) by the caller's SO_PEERCRED class:
  *   verifier  root: may verify any user
- *   self      any other uid: may verify (and list tokens of) itself only
+ *   self      any other uid: may verify itself only
  *   admin     root, or a member of the admin group (kagi-admin)
  *
  * Authentication (verifier, or self for its own name):
@@ -34,8 +34,10 @@
  * A user object: {"name", "role", "disabled", "created", "last_success",
  * "locked", "locked_until"}.  A token object: {"id", "user", "type",
  * "label", "state" ("pending"|"active"|"revoked"), "algorithm", "digits",
- * "period", "created", "last_used"}.  Times are seconds since the epoch
- * (0 = never).
+ * "period", "created", "last_used"}.  A lock object: {"failures",
+ * "first_failure", "locked_until", "lock_count", "locked"}; locked_until
+ * -1 means until an administrator unlocks.  Times are seconds since the
+ * epoch (0 = never).
  */
 #ifndef KAGI_PROTO_OPS_H
 #define KAGI_PROTO_OPS_H
