@@ -55,9 +55,9 @@ PAM
 
 kagictl() { "$b/tokend/kagictl" --socket "$sock" "$@"; }
 login() {
-	# login PASSWORD CODE: a real PAM log-in (auth, then account)
-	"$b/tests/pamdrv" -c "$tmp/pam.d" -s login -u alice -t tty1 -o both "$1" "$2" 2>&1 |
-	    sed 's/^/    /'
+	# login PASSWORD CODE [auth|both]: a real PAM log-in through the stack
+	"$b/tests/pamdrv" -c "$tmp/pam.d" -s login -u alice -t tty1 \
+	    -o "${3:-both}" "$1" "$2" 2>&1 | sed 's/^/    /'
 }
 code() { "$b/tests/totpgen" "$secret" ${1:+-o "$1"}; }
 
@@ -90,12 +90,12 @@ sleep_to_next_step() {
 c=$(code 1)
 login correct-horse "$c"
 echo "== 2. password and a wrong code: refused"
-login correct-horse 000000
+login correct-horse 000000 auth
 echo "== 3. the same right code a second time: refused (replay)"
-login correct-horse "$c"
-echo "== 4. three wrong codes lock the account; then even the right code is refused"
-login correct-horse 111111 >/dev/null || true
-login correct-horse 222222 >/dev/null || true
+login correct-horse "$c" auth
+echo "== 4. a third failure locks the account (lockout_failures = 3);"
+echo "      then even the right code is refused, without being checked"
+login correct-horse 111111 auth
 kagictl user show alice | sed 's/^/    /'
 login correct-horse "$(code 0)"
 echo "== 5. administrator: kagictl unlock alice; a new code is accepted"
