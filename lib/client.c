@@ -2,7 +2,9 @@
  * client.c - a connection to kagid over its UNIX socket, for pam_kagi and
  * kagictl.
  *
- * Guarantees: connect, send and receive are each bounded by the time-out
+ * Guarantees: the peer is kagid's user (root, or the owner of the
+ * socket's directory) before a byte is sent; connect, send and receive
+ * are each bounded by the time-out
  * given at connect; the socket is close-on-exec; a call that fails for
  * any reason other than a well-formed error reply leaves the connection
  * closed (the protocol never resynchronises), so later calls fail too.
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +47,39 @@ connect_errno(int e)
 	default:
 		return KAGI_ERR_IO;
 	}
+}
+
+/*
+ * Is the process on the other end kagid?  It must run as root or as the
+ * owner of the socket's directory, a directory nobody else may write to:
+ * a code typed at the terminal is never handed to whoever managed to bind
+ * the path first.
+ */
+static int
+server_trusted(int fd, const char *sockpath)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	struct stat st;
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) != 0 ||
+	    len != sizeof(uc))
+		return KAGI_ERR_IO;
+	if (uc.uid == 0)
+		return KAGI_OK;
+	memcpy(dir, sockpath, strlen(sockpath) + 1);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		return KAGI_ERR_UNSAFE_FILE;
+	if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    (st.st_mode & 022) != 0 || st.st_uid != uc.uid)
+		return KAGI_ERR_UNSAFE_FILE;
+	return KAGI_OK;
 }
 
 /* Wait for a non-blocking connect in progress to finish. */
@@ -123,6 +159,8 @@ client_connect(const char *sockpath, int timeout_ms, struct kagi_client **c)
 		(void)nanosleep(&pause, NULL);
 	}
 	if (r != 0)
+		goto out;
+	if ((r = server_trusted(fd, sockpath)) != 0)
 		goto out;
 	if ((flags = fcntl(fd, F_GETFL)) < 0 ||
 	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {

@@ -2,7 +2,9 @@
  * client.h - a connection to kagid, used by pam_kagi and kagictl.
  *
  * One UNIX stream socket; every step (connect, send, receive) is bounded
- * by the time-out given at connect.  A reply that is not a well-formed
+ * by the time-out given at connect.  client_connect() refuses a listener
+ * (KAGI_ERR_UNSAFE_FILE) that runs neither as root nor as the owner of the
+ * socket's directory, or whose directory others may write to.  A reply that is not a well-formed
  * frame is KAGI_ERR_INVALID.  The caller decides what an error means; for
  * pam_kagi every error denies.
  */

@@ -101,6 +101,17 @@ utf8_valid(const uint8_t *s, size_t len)
 	return 1;
 }
 
+int
+proto_str_valid(const char *s, size_t maxlen)
+{
+	size_t n;
+
+	if (s == NULL)
+		return 0;
+	n = strnlen(s, maxlen + 1);
+	return n <= maxlen && utf8_valid((const uint8_t *)s, n);
+}
+
 /*
  * A strict RFC 8259 syntax check run before json-c, which (0.16, even in
  * strict mode) takes single-quoted strings, NaN and trailing blanks.

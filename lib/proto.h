@@ -73,6 +73,9 @@ struct json_object *proto_reply_error(int err, const char *message);
  */
 int proto_reply_status(struct json_object *reply);
 
+/* 1 when s is valid UTF-8 (no NUL) of at most maxlen bytes. */
+int proto_str_valid(const char *s, size_t maxlen);
+
 /* Set a string/integer member; return KAGI_ERR_NOMEM on failure. */
 int proto_set_str(struct json_object *msg, const char *key, const char *v);
 int proto_set_int(struct json_object *msg, const char *key, int64_t v);

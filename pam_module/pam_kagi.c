@@ -578,6 +578,15 @@ pk_ask_code(struct pk_ctx *ctx, char **code)
 		    "no answer");
 		return PK_CONV_FAILED;
 	}
+	/*
+	 * An answer kagid could not even read (too long, not UTF-8) is sent
+	 * as a plainly wrong code, so that it counts as the failure it is.
+	 */
+	if (!proto_str_valid(resp, KAGI_FIELD_MAX)) {
+		kagi_free_str(resp);
+		if ((resp = strdup("-")) == NULL)
+			return PK_SYSTEM;
+	}
 	*code = resp;
 	return PK_CONTINUE;
 }

@@ -16,6 +16,8 @@
  *   okverdict-missing  {"status":"ok"} without verdict, method or digits
  *   success-lie        the reply each request hopes for ("success", "ok"),
  *                      well formed, but under the wrong protocol version
+ *   impostor           the reply each request hopes for, flawless: only
+ *                      who runs it can give it away
  * Every mode but silent and close reads one request first.  It is a test
  * tool: it never unlinks a socket it did not create and trusts no input.
  */
@@ -43,7 +45,7 @@
 
 enum mode {
 	M_SILENT, M_GARBAGE, M_BADMAGIC, M_OVERSIZED, M_TRUNCATED, M_CLOSE,
-	M_NOTJSON, M_ERRORREPLY, M_OKMISSING, M_SUCCESSLIE
+	M_NOTJSON, M_ERRORREPLY, M_OKMISSING, M_SUCCESSLIE, M_IMPOSTOR
 };
 
 static const struct {
@@ -55,6 +57,7 @@ static const struct {
 	{ "truncated", M_TRUNCATED }, { "close", M_CLOSE },
 	{ "notjson", M_NOTJSON }, { "errorreply", M_ERRORREPLY },
 	{ "okverdict-missing", M_OKMISSING }, { "success-lie", M_SUCCESSLIE },
+	{ "impostor", M_IMPOSTOR },
 };
 
 static void
@@ -183,6 +186,10 @@ serve(int fd, enum mode m)
 	case M_SUCCESSLIE:
 		reply = lie_for(req);
 		send_frame(fd, reply, KAGI_PROTO_VERSION + 1);
+		break;
+	case M_IMPOSTOR:
+		reply = lie_for(req);
+		send_frame(fd, reply, KAGI_PROTO_VERSION);
 		break;
 	case M_SILENT:
 	case M_CLOSE:

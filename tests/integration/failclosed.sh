@@ -21,7 +21,7 @@ BOUND=$((TIMEOUT + 2))
 FAKE_PID=
 
 nmodes=$(echo $MODES | wc -w)
-plan $((nmodes * 4 + 4 * 4 + 10 + 3))
+plan $((nmodes * 4 + 4 * 4 + 10 + 3 + 3))
 
 add_user_password alice secret
 write_service
@@ -140,5 +140,46 @@ is "$(result_of "$out" auth)" PAM_AUTH_ERR \
 like "$out" "PROMPT: Verification code: " \
     "a 70-byte user name is still asked for a code, like anyone"
 stop_fake
+
+# Who is listening matters: a flawless impostor that bound the socket path
+# is not kagid unless it runs as root or owns the socket's directory.
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
+	mkdir -m 1777 "$T/shared"
+	chmod 755 "$T"
+	SOCK_SAVE=$SOCK
+	SOCK=$T/shared/kagid.sock
+	PAM_SERVICE_NAME=impostor
+	write_service impostor
+	rm -f "$SOCK" "$T/fake.out"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$FAKEKAGID" "$SOCK" impostor >"$T/fake.out" 2>>"$T/fake.err" &
+	FAKE_PID=$!; bg_register "$FAKE_PID"
+	_i=0; while ! grep -q '^ready$' "$T/fake.out" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i+1)); done
+	out=$(pam_run -u alice -o auth secret 123456)
+	is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
+	    "R-AVL-1: an impostor in a world-writable directory gets no code and grants nothing"
+	stop_fake
+	# The same impostor in a directory it owns passes the check: so the
+	# refusal above came from the ownership check and nothing else.
+	mkdir -m 755 "$T/own"; chown 65534 "$T/own"
+	SOCK=$T/own/kagid.sock
+	PAM_SERVICE_NAME=impostor2
+	write_service impostor2
+	rm -f "$T/fake.out"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    "$FAKEKAGID" "$SOCK" impostor >"$T/fake.out" 2>>"$T/fake.err" &
+	FAKE_PID=$!; bg_register "$FAKE_PID"
+	_i=0; while ! grep -q '^ready$' "$T/fake.out" 2>/dev/null && [ $_i -lt 50 ]; do sleep 0.1; _i=$((_i+1)); done
+	out=$(pam_run -u alice -o auth secret 123456)
+	is "$(result_of "$out" auth)" PAM_SUCCESS \
+	    "control: a daemon owning its socket's directory is trusted (so the check above is what denied)"
+	stop_fake
+	SOCK=$SOCK_SAVE
+	unset PAM_SERVICE_NAME
+	chmod 700 "$T"
+	ok "impostor checks ran as root"
+else
+	for i in 1 2 3; do skip "impostor checks" "need root and setpriv"; done
+fi
 
 finish

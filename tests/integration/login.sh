@@ -14,7 +14,7 @@
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 
-plan 39
+plan 42
 
 LOCKED_MSG="ERROR: Your account is locked. Contact your administrator."
 DISABLED_MSG="ERROR: Your account is disabled. Contact your administrator."
@@ -106,6 +106,16 @@ is "$(result_of "$out" auth)" PAM_CONV_ERR \
 out=$(pam_run -u erin -o auth pw-erin "")
 is "$(result_of "$out" auth)" PAM_AUTH_ERR \
     "an empty code is refused (PAM_AUTH_ERR, not a service error)"
+
+# Answers kagid could not even read still count as the failures they are.
+s=$(new_user gina)
+before=$(kagictl --json user show gina | tr -d ' \n' | sed -n 's/.*"failures":\([0-9]*\).*/\1/p')
+out=$(pam_run -u gina -o auth pw-gina "$(printf '9%.0s' $(seq 1 300))")
+is "$(result_of "$out" auth)" PAM_AUTH_ERR "a 300-byte answer is a wrong code (PAM_AUTH_ERR, not a service error)"
+out=$(pam_run -u gina -o auth pw-gina "$(printf '12\37734')")
+is "$(result_of "$out" auth)" PAM_AUTH_ERR "an answer that is not UTF-8 is a wrong code"
+after=$(kagictl --json user show gina | tr -d ' \n' | sed -n 's/.*"failures":\([0-9]*\).*/\1/p')
+is "$after" "$((before + 2))" "R-MFA-5: both count as failed attempts"
 
 # --- unknown and unenrolled users look like a wrong code ----------------------
 add_user_password ghost pw-ghost
