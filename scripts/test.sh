@@ -76,11 +76,20 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 	cd "$b"
 fi
 
+# A test that never ran (a build or driver failure) is a failure too.
+missing=0
+for t in $(make -s list-tests); do
+	if [ ! -f "$t.trs" ]; then
+		echo "=== $t did not run"
+		missing=$((missing + 1))
+	fi
+done
+
 summary=$(sh "$top/scripts/count-results.sh" "$b" || true)
 p=$(echo "$summary" | sed 's/^\([0-9]*\) passed.*/\1/')
 f=$(echo "$summary" | sed 's/.* \([0-9]*\) failed.*/\1/')
 s=$(echo "$summary" | sed 's/.* \([0-9]*\) skipped.*/\1/')
 p=$((p + fuzz_pass))
-f=$((f + fuzz_fail))
+f=$((f + fuzz_fail + missing))
 echo "$p passed, $f failed, $s skipped"
 [ "$f" -eq 0 ] && [ "$p" -gt 0 ]
