@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "log.h"
 #include "kagi_err.h"
 #include "rbuf.h"
 #include "safefile.h"
@@ -61,28 +62,7 @@ static const char *const bool_false[] = { "no", "false", "off", "0", NULL };
 static const char *
 quote(const char *s, size_t max, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (o + 4 + 3 + 1 > outlen || i == max) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return kagi_escape(s, max, '\'', out, outlen);
 }
 
 #define QBUF (QUOTE_MAX * 4 + 8)

@@ -21,10 +21,15 @@ kagi_log_open(const char *ident, int to_stderr, int debug)
 {
 	log_ident = ident;
 	log_stderr = to_stderr;
-	log_journal = to_stderr && getenv("JOURNAL_STREAM") != NULL;
 	log_debug = debug;
 	if (!to_stderr)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+}
+
+void
+kagi_log_set_journal(int on)
+{
+	log_journal = on;
 }
 
 int
@@ -84,10 +89,41 @@ kagi_log_fn(int prio, const char *fn, const char *fmt, ...)
 }
 
 const char *
-kagi_log_quote(const char *s, char *out, size_t outlen)
+kagi_escape(const char *s, size_t max, int quotech, char *out, size_t outlen)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
+	size_t i, o = 0;
+
+	if (outlen == 0)
+		return out;
+	for (i = 0; s[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		/* room for one escape, "..." and the NUL */
+		if (o + 4 + 3 + 1 > outlen || i == max) {
+			if (o + 3 + 1 <= outlen) {
+				memcpy(out + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != quotech && c != '\\') {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 0xf];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+const char *
+kagi_log_quote(const char *s, char *out, size_t outlen)
+{
+	size_t n;
 
 	if (outlen < 8) {
 		if (outlen > 0)
@@ -98,25 +134,10 @@ kagi_log_quote(const char *s, char *out, size_t outlen)
 		snprintf(out, outlen, "(null)");
 		return out;
 	}
-	out[o++] = '"';
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-		/* room for 4 bytes of escape, the closing quote, "..." and NUL */
-		if (o + 4 + 1 + 3 + 1 > outlen) {
-			memcpy(out + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-			out[o++] = (char)c;
-		} else {
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 0xf];
-		}
-	}
-	out[o++] = '"';
-	out[o] = '\0';
+	out[0] = '"';
+	kagi_escape(s, (size_t)-1, '"', out + 1, outlen - 2);
+	n = strlen(out);
+	out[n] = '"';
+	out[n + 1] = '\0';
 	return out;
 }

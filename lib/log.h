@@ -16,6 +16,12 @@ void kagi_log_open(const char *ident, int to_stderr, int debug);
 void kagi_log(int prio, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 int kagi_log_debug_enabled(void);
+/*
+ * Prefix stderr lines with "<prio>" for the systemd journal.  The caller
+ * decides (kagid reads JOURNAL_STREAM); the library reads no environment,
+ * since it is linked into the PAM module.
+ */
+void kagi_log_set_journal(int on);
 
 #define kagi_error(...) kagi_log_fn(LOG_ERR, __func__, __VA_ARGS__)
 #define kagi_warn(...) kagi_log_fn(LOG_WARNING, __func__, __VA_ARGS__)
@@ -23,6 +29,14 @@ int kagi_log_debug_enabled(void);
 #define kagi_debug(...) kagi_log_fn(LOG_DEBUG, __func__, __VA_ARGS__)
 void kagi_log_fn(int prio, const char *fn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/*
+ * Copy at most max bytes of s into out (size outlen), every byte outside
+ * printable ASCII, quotech and '\\' written as \xNN; "..." marks a cut.
+ * Returns out.
+ */
+const char *kagi_escape(const char *s, size_t max, int quotech, char *out,
+    size_t outlen);
 
 /*
  * Copy s into out (size outlen) with every byte outside printable ASCII

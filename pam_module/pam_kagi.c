@@ -196,8 +196,9 @@ pk_lang_valid(const char *s)
 }
 
 /*
- * The locale for lang=: "en" is C.UTF-8 (the untranslated texts), "ja"
- * is ja_JP.UTF-8, another bare "xx" is xx_XX.UTF-8, and "xx_YY" is
+ * The locale for lang=: "en" is the plain C locale (the untranslated
+ * texts; gettext honours a LANGUAGE variable in the host's environment
+ * under any other locale, C.UTF-8 included), "ja" is ja_JP.UTF-8, another bare "xx" is xx_XX.UTF-8, and "xx_YY" is
  * xx_YY.UTF-8.  A locale that is not installed is logged once and the
  * host's locale is kept.
  */
@@ -210,7 +211,7 @@ pk_locale_open(struct pk_ctx *ctx)
 	if (lang == NULL)
 		return;
 	if (strcmp(lang, "en") == 0)
-		snprintf(name, sizeof(name), "C.UTF-8");
+		snprintf(name, sizeof(name), "C");
 	else if (strcmp(lang, "ja") == 0)
 		snprintf(name, sizeof(name), "ja_JP.UTF-8");
 	else if (strlen(lang) == 2)

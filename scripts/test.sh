@@ -21,6 +21,11 @@ case ${1:-} in
 esac
 
 sh scripts/deps.sh test
+# Tests that read English messages must not depend on the caller's locale
+# (the translation tests set their own).
+LC_ALL=C.UTF-8
+export LC_ALL
+unset LANGUAGE
 
 [ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
 	autoreconf -fi >/dev/null 2>&1

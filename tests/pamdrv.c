@@ -19,6 +19,7 @@
  */
 #include "config.h"
 
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +183,8 @@ main(int argc, char **argv)
 	pam_handle_t *pamh = NULL;
 	int c, i, pr, last = PAM_SUCCESS, do_auth, do_acct, failed = 0;
 
+	/* Like login(1): the host runs in the locale of its environment. */
+	setlocale(LC_ALL, "");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:")) != -1) {
 		switch (c) {

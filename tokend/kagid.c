@@ -244,6 +244,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	kagi_log_open("kagid", foreground || test, debug);
+	kagi_log_set_journal(foreground && getenv("JOURNAL_STREAM") != NULL);
 
 	kagid_config_defaults(&cfg);
 	err[0] = '\0';
