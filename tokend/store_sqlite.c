@@ -1,5 +1,9 @@
 /*
- * store_sqlite.c - kagid's state store on SQLite; the only file that
+ * store_sqlite.c - kagid's state store on SQLite: the schema and its
+ * migrations, the table of statements, the row readers, opening the
+ * database, transactions.  The rest of the store is store_sqlite_data.c
+ * (users, tokens, lockout counters) and store_sqlite_audit.c (the audit
+ * chain); what the three share is in store_sqlite_int.h.  No other file
  * speaks SQL.
  *
  * What it guarantees:
@@ -17,9 +21,8 @@
  *  - Every SQLite failure becomes a KAGI_ERR_* code; nothing here logs.
  *    Rows that break the store's invariants read as KAGI_ERR_STORE (fail
  *    closed) rather than being handed on.
- *  - The audit chain: see store_audit_append().  Its head is cached; the
- *    cache is dropped on any rollback and any SQLite error, and is not
- *    trusted once another connection has committed (PRAGMA data_version).
+ *  - Any rollback and any SQLite failure drop the cached audit head (see
+ *    store_sqlite_audit.c).
  *
  * Limits of use: one savepoint at a time, only inside store_begin() (a
  * second store_savepoint() before store_release()/store_rollback_to() is
@@ -43,9 +46,9 @@
 
 #include "kagi_err.h"
 #include "store.h"
+#include "store_sqlite_int.h"
 #include "wipe.h"
 
-#define HASH_LEN 32
 #define SEALED_MAX (64 * 1024)
 #define SAVEPOINT_NAME "kagi_request"
 
@@ -99,18 +102,6 @@ static const char *const migrations[] = {
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-enum stmt_id {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
-	ST_ROLLBACK_TO,
-	ST_USER_GET, ST_USER_GET_ID, ST_USER_ADD, ST_USER_SET_DISABLED,
-	ST_USER_SET_SUCCESS, ST_USER_DELETE, ST_USER_LIST, ST_USER_COUNT,
-	ST_TOKEN_ADD, ST_TOKEN_GET, ST_TOKEN_LIST, ST_TOKEN_SET_STATE,
-	ST_TOKEN_ACCEPT,
-	ST_LOCK_GET, ST_LOCK_PUT,
-	ST_AUDIT_HEAD, ST_AUDIT_ADD, ST_AUDIT_WALK, ST_DATA_VERSION,
-	ST_COUNT_
-};
-
 #define USER_COLS "id, name, role, disabled, created, last_success"
 #define TOKEN_COLS "id, user_id, type, state, label, algorithm, digits, " \
 	"period, last_step, created, last_used, sealed"
@@ -159,40 +150,20 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT_];
-	int version;
-	int in_savepoint;
-	EVP_MD *sha256;
-	EVP_MD_CTX *md;
-	/* Cached audit head, valid while head_valid and data_version agree. */
-	int head_valid;
-	int64_t head_seq;
-	uint8_t head_hash[HASH_LEN];
-	int64_t head_data_version;
-};
-
-/* A byte string for the audit encoding. */
-struct bytes {
-	const void *p;
-	size_t n;
-};
-
 /*
  * Any SQLite failure: SQLite may have rolled the transaction back on its
  * own, so the cached audit head can no longer be trusted.
  */
-static int
-store_fail(struct store *s)
+int
+sq_fail(struct store *s)
 {
 	s->head_valid = 0;
 	return KAGI_ERR_STORE;
 }
 
 /* Hand out a cached statement, refusing one an iteration still holds. */
-static int
-stmt_take(struct store *s, enum stmt_id id, sqlite3_stmt **st)
+int
+sq_stmt_take(struct store *s, enum stmt_id id, sqlite3_stmt **st)
 {
 	if (sqlite3_stmt_busy(s->st[id]))
 		return KAGI_ERR_INTERNAL;
@@ -200,8 +171,8 @@ stmt_take(struct store *s, enum stmt_id id, sqlite3_stmt **st)
 	return 0;
 }
 
-static void
-stmt_done(sqlite3_stmt *st)
+void
+sq_stmt_done(sqlite3_stmt *st)
 {
 	if (st == NULL)
 		return;
@@ -210,8 +181,8 @@ stmt_done(sqlite3_stmt *st)
 }
 
 /* Step a statement that returns no row, mapping constraint failures. */
-static int
-step_done(struct store *s, sqlite3_stmt *st)
+int
+sq_step_done(struct store *s, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
@@ -232,37 +203,43 @@ run_simple(struct store *s, enum stmt_id id)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = stmt_take(s, id, &st)) != 0)
+	if ((r = sq_stmt_take(s, id, &st)) != 0)
 		goto out;
-	if ((r = step_done(s, st)) != 0)
+	if ((r = sq_step_done(s, st)) != 0)
 		r = KAGI_ERR_STORE;
  out:
-	stmt_done(st);
+	sq_stmt_done(st);
 	return r;
 }
 
 /* Step a statement that changes at most a row; none is KAGI_ERR_NOT_FOUND. */
-static int
-step_one_change(struct store *s, sqlite3_stmt *st)
+int
+sq_step_one_change(struct store *s, sqlite3_stmt *st)
 {
 	int r;
 
-	if ((r = step_done(s, st)) != 0)
+	if ((r = sq_step_done(s, st)) != 0)
 		return r;
 	return sqlite3_changes(s->db) == 1 ? 0 : KAGI_ERR_NOT_FOUND;
 }
 
-static int
-check_name(const char *name)
+/* A cached statement that yields one integer; nothing in *v on failure. */
+int
+sq_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
 {
-	size_t n;
+	sqlite3_stmt *st = NULL;
+	int r;
 
-	if (name == NULL)
-		return KAGI_ERR_INVALID;
-	n = strnlen(name, STORE_NAME_MAX + 1);
-	if (n == 0 || n > STORE_NAME_MAX)
-		return KAGI_ERR_INVALID;
-	return 0;
+	if ((r = sq_stmt_take(s, id, &st)) != 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = sq_fail(s);
+		goto out;
+	}
+	*v = sqlite3_column_int64(st, 0);
+ out:
+	sq_stmt_done(st);
+	return r;
 }
 
 /* Copy a text column of at most max bytes, without NULs, into dst. */
@@ -296,8 +273,8 @@ col_int(sqlite3_stmt *st, int col, int lo, int hi, int *out)
 	return 0;
 }
 
-static int
-user_from_row(sqlite3_stmt *st, struct user_rec *u)
+int
+sq_user_from_row(sqlite3_stmt *st, struct user_rec *u)
 {
 	struct user_rec v;
 	int r;
@@ -317,8 +294,8 @@ user_from_row(sqlite3_stmt *st, struct user_rec *u)
 }
 
 /* What every token in the store satisfies, sealed blob included. */
-static int
-token_valid(const struct token_rec *t)
+int
+sq_token_valid(const struct token_rec *t)
 {
 	if (t->type != TOKEN_TOTP ||
 	    t->state < TOKEN_PENDING || t->state > TOKEN_REVOKED ||
@@ -333,8 +310,8 @@ token_valid(const struct token_rec *t)
 	return 0;
 }
 
-static int
-token_from_row(sqlite3_stmt *st, struct token_rec *t)
+int
+sq_token_from_row(sqlite3_stmt *st, struct token_rec *t)
 {
 	struct token_rec v;
 	const void *blob;
@@ -369,7 +346,7 @@ token_from_row(sqlite3_stmt *st, struct token_rec *t)
 	}
 	memcpy(v.sealed, blob, (size_t)n);
 	v.sealed_len = (size_t)n;
-	if (token_valid(&v) != 0) {
+	if (sq_token_valid(&v) != 0) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
@@ -706,658 +683,4 @@ store_rollback_to(struct store *s)
 	/* ROLLBACK TO keeps the savepoint; RELEASE ends it. */
 	(void)run_simple(s, ST_ROLLBACK_TO);
 	(void)run_simple(s, ST_RELEASE);
-}
-
-/* --- Users ----------------------------------------------------------- */
-
-/* Fetch at most one user row from a bound statement. */
-static int
-user_fetch(struct store *s, sqlite3_stmt *st, struct user_rec *u)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_DONE)
-		return KAGI_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
-		return store_fail(s);
-	return user_from_row(st, u);
-}
-
-int
-store_user_get(struct store *s, const char *name, struct user_rec *u)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = check_name(name)) != 0 || u == NULL) {
-		r = KAGI_ERR_INVALID;
-		goto out;
-	}
-	if ((r = stmt_take(s, ST_USER_GET, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = user_fetch(s, st, u);
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_user_get_id(struct store *s, int64_t id, struct user_rec *u)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (u == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_USER_GET_ID, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = user_fetch(s, st, u);
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_user_add(struct store *s, const char *name, int role, int64_t now,
-    int64_t *id)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = check_name(name)) != 0)
-		goto out;
-	if (role < ROLE_STAFF || role > ROLE_VENDOR) {
-		r = KAGI_ERR_INVALID;
-		goto out;
-	}
-	if ((r = stmt_take(s, ST_USER_ADD, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, role) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	if ((r = step_done(s, st)) != 0)
-		goto out;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* UPDATE/DELETE ... WHERE id = ?1 [, ?2 = v]; no such row: NOT_FOUND. */
-static int
-change_by_id(struct store *s, enum stmt_id sid, int64_t id, int with_v,
-    int64_t v)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = stmt_take(s, sid, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    (with_v && sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = step_one_change(s, st);
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_user_set_disabled(struct store *s, int64_t id, int disabled)
-{
-	return change_by_id(s, ST_USER_SET_DISABLED, id, 1, disabled != 0);
-}
-
-int
-store_user_set_success(struct store *s, int64_t id, int64_t now)
-{
-	return change_by_id(s, ST_USER_SET_SUCCESS, id, 1, now);
-}
-
-int
-store_user_delete(struct store *s, int64_t id)
-{
-	/* ON DELETE CASCADE takes the tokens and the lock record along. */
-	return change_by_id(s, ST_USER_DELETE, id, 0, 0);
-}
-
-int
-store_user_list(struct store *s, store_user_cb cb, void *arg)
-{
-	sqlite3_stmt *st = NULL;
-	struct user_rec u;
-	int rc, r;
-
-	if (cb == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_USER_LIST, &st)) != 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = user_from_row(st, &u)) != 0 ||
-		    (r = cb(&u, arg)) != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = 0;
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_user_count(struct store *s, int64_t *n)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (n == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_USER_COUNT, &st)) != 0)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = store_fail(s);
-		goto out;
-	}
-	*n = sqlite3_column_int64(st, 0);
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* --- Tokens ---------------------------------------------------------- */
-
-int
-store_token_add(struct store *s, const struct token_rec *t, int64_t *id)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (t == NULL) {
-		r = KAGI_ERR_INVALID;
-		goto out;
-	}
-	if ((r = token_valid(t)) != 0 ||
-	    (r = stmt_take(s, ST_TOKEN_ADD, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, t->user_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, t->type) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, t->state) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, t->label, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 5, t->algorithm) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 6, t->digits) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 7, t->period) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, t->last_step) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, t->created) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, t->last_used) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 11, t->sealed, (int)t->sealed_len,
-	    SQLITE_STATIC) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
-	if ((r = step_done(s, st)) != 0)
-		goto out;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_token_get(struct store *s, int64_t id, struct token_rec *t)
-{
-	sqlite3_stmt *st = NULL;
-	int rc, r;
-
-	if (t == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_TOKEN_GET, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
-		r = KAGI_ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW)
-		r = store_fail(s);
-	else
-		r = token_from_row(st, t);
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_token_list(struct store *s, int64_t user_id, int state,
-    store_token_cb cb, void *arg)
-{
-	sqlite3_stmt *st = NULL;
-	struct token_rec t;
-	int rc, r;
-
-	memset(&t, 0, sizeof(t));
-	if (cb == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_TOKEN_LIST, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, state < 0 ? -1 : state) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = token_from_row(st, &t)) != 0)
-			goto out;
-		r = cb(&t, arg);
-		token_rec_clear(&t);
-		if (r != 0)
-			goto out;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = 0;
- out:
-	token_rec_clear(&t);
-	stmt_done(st);
-	return r;
-}
-
-int
-store_token_set_state(struct store *s, int64_t id, int state)
-{
-	if (state < TOKEN_PENDING || state > TOKEN_REVOKED)
-		return KAGI_ERR_INVALID;
-	return change_by_id(s, ST_TOKEN_SET_STATE, id, 1, state);
-}
-
-int
-store_token_accept_step(struct store *s, int64_t id, int64_t step,
-    int64_t now)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = stmt_take(s, ST_TOKEN_ACCEPT, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, step) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 4, TOKEN_ACTIVE) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	/* Old step, inactive or missing token: all the same refusal. */
-	if ((r = step_one_change(s, st)) == KAGI_ERR_NOT_FOUND)
-		r = KAGI_ERR_REPLAY;
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* --- Lockout counters ------------------------------------------------ */
-
-int
-store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l)
-{
-	sqlite3_stmt *st = NULL;
-	struct lock_rec v;
-	int rc, r;
-
-	memset(&v, 0, sizeof(v));
-	if (l == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_LOCK_GET, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v.failures = sqlite3_column_int64(st, 0);
-		v.first_failure = sqlite3_column_int64(st, 1);
-		v.locked_until = sqlite3_column_int64(st, 2);
-		v.lock_count = sqlite3_column_int64(st, 3);
-	} else if (rc != SQLITE_DONE) {
-		r = store_fail(s);
-		goto out;
-	}
-	*l = v;
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (l == NULL || l->failures < 0 || l->first_failure < 0 ||
-	    l->locked_until < 0 || l->lock_count < 0)
-		return KAGI_ERR_INVALID;
-	if ((r = stmt_take(s, ST_LOCK_PUT, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, l->failures) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, l->first_failure) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, l->locked_until) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, l->lock_count) != SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
-	r = step_done(s, st);
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* --- Audit chain ----------------------------------------------------- */
-
-static void
-enc_int(uint8_t out[8], int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)(u & 0xff);
-		u >>= 8;
-	}
-}
-
-/*
- * hash = SHA-256(prev(32) || int(seq) || int(time) || int(actor_uid) ||
- * str(actor) || str(event) || str(user) || str(fields)) where int is 8
- * bytes big-endian two's complement and str is a 4-byte big-endian
- * length followed by the bytes; an absent user or fields is "".
- */
-static int
-audit_hash(struct store *s, const uint8_t prev[HASH_LEN], int64_t seq,
-    int64_t time, int64_t actor_uid, const struct bytes str[4],
-    uint8_t out[HASH_LEN])
-{
-	uint8_t ints[24], len[4];
-	unsigned int outlen = 0;
-	int i;
-
-	enc_int(ints, seq);
-	enc_int(ints + 8, time);
-	enc_int(ints + 16, actor_uid);
-	if (EVP_DigestInit_ex(s->md, s->sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(s->md, prev, HASH_LEN) != 1 ||
-	    EVP_DigestUpdate(s->md, ints, sizeof(ints)) != 1)
-		return KAGI_ERR_CRYPTO;
-	for (i = 0; i < 4; i++) {
-		if (str[i].n > UINT32_MAX)
-			return KAGI_ERR_TOO_LARGE;
-		len[0] = (uint8_t)(str[i].n >> 24);
-		len[1] = (uint8_t)(str[i].n >> 16);
-		len[2] = (uint8_t)(str[i].n >> 8);
-		len[3] = (uint8_t)str[i].n;
-		if (EVP_DigestUpdate(s->md, len, sizeof(len)) != 1 ||
-		    (str[i].n > 0 &&
-		    EVP_DigestUpdate(s->md, str[i].p, str[i].n) != 1))
-			return KAGI_ERR_CRYPTO;
-	}
-	if (EVP_DigestFinal_ex(s->md, out, &outlen) != 1 || outlen != HASH_LEN)
-		return KAGI_ERR_CRYPTO;
-	return 0;
-}
-
-static int
-data_version(struct store *s, int64_t *v)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = stmt_take(s, ST_DATA_VERSION, &st)) != 0)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = store_fail(s);
-		goto out;
-	}
-	*v = sqlite3_column_int64(st, 0);
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* Make the cached head current: (0, zeros) for an empty chain. */
-static int
-audit_head_load(struct store *s)
-{
-	sqlite3_stmt *st = NULL;
-	const void *h;
-	int64_t dv;
-	int rc, r;
-
-	if ((r = data_version(s, &dv)) != 0)
-		goto out;
-	if (s->head_valid && s->head_data_version == dv)
-		goto out;
-	s->head_valid = 0;
-	if ((r = stmt_take(s, ST_AUDIT_HEAD, &st)) != 0)
-		goto out;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		s->head_seq = 0;
-		memset(s->head_hash, 0, sizeof(s->head_hash));
-	} else if (rc == SQLITE_ROW) {
-		h = sqlite3_column_blob(st, 1);
-		if (sqlite3_column_type(st, 1) != SQLITE_BLOB || h == NULL ||
-		    sqlite3_column_bytes(st, 1) != HASH_LEN) {
-			r = KAGI_ERR_STORE;
-			goto out;
-		}
-		s->head_seq = sqlite3_column_int64(st, 0);
-		memcpy(s->head_hash, h, HASH_LEN);
-	} else {
-		r = store_fail(s);
-		goto out;
-	}
-	s->head_data_version = dv;
-	s->head_valid = 1;
- out:
-	stmt_done(st);
-	return r;
-}
-
-static struct bytes
-bytes_str(const char *p)
-{
-	struct bytes b;
-
-	b.p = p == NULL ? "" : p;
-	b.n = strlen(b.p);
-	return b;
-}
-
-int
-store_audit_append(struct store *s, const struct audit_event *ev,
-    int64_t *seqp)
-{
-	sqlite3_stmt *st = NULL;
-	struct bytes str[4];
-	uint8_t hash[HASH_LEN];
-	int64_t seq;
-	int r;
-
-	if (ev == NULL || ev->actor == NULL || ev->event == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = audit_head_load(s)) != 0)
-		goto out;
-	if (s->head_seq < 0 || s->head_seq == INT64_MAX) {
-		r = KAGI_ERR_STORE;
-		goto out;
-	}
-	seq = s->head_seq + 1;
-	str[0] = bytes_str(ev->actor);
-	str[1] = bytes_str(ev->event);
-	str[2] = bytes_str(ev->user);
-	str[3] = bytes_str(ev->fields);
-	if ((r = audit_hash(s, s->head_hash, seq, ev->time, ev->actor_uid,
-	    str, hash)) != 0)
-		goto out;
-	if ((r = stmt_take(s, ST_AUDIT_ADD, &st)) != 0)
-		goto out;
-	if (sqlite3_bind_int64(st, 1, seq) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, ev->time) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, ev->actor_uid) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, ev->actor, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 5, ev->event, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    (ev->user == NULL ? sqlite3_bind_null(st, 6) :
-	    sqlite3_bind_text(st, 6, ev->user, -1, SQLITE_STATIC)) !=
-	    SQLITE_OK ||
-	    (ev->fields == NULL ? sqlite3_bind_null(st, 7) :
-	    sqlite3_bind_text(st, 7, ev->fields, -1, SQLITE_STATIC)) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_blob(st, 8, s->head_hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_blob(st, 9, hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		r = store_fail(s);
-		goto out;
-	}
-	if (step_done(s, st) != 0) {
-		r = KAGI_ERR_STORE;
-		goto out;
-	}
-	s->head_seq = seq;
-	memcpy(s->head_hash, hash, HASH_LEN);
-	if (seqp != NULL)
-		*seqp = seq;
- out:
-	stmt_done(st);
-	return r;
-}
-
-/* A 32-byte blob column, or NULL when the column is anything else. */
-static const uint8_t *
-col_hash(sqlite3_stmt *st, int col)
-{
-	const void *p;
-
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB)
-		return NULL;
-	p = sqlite3_column_blob(st, col);
-	if (p == NULL || sqlite3_column_bytes(st, col) != HASH_LEN)
-		return NULL;
-	return p;
-}
-
-/* A text column as bytes; NULL reads as "". */
-static struct bytes
-col_bytes(sqlite3_stmt *st, int col)
-{
-	struct bytes b;
-
-	b.p = sqlite3_column_text(st, col);
-	b.n = (size_t)sqlite3_column_bytes(st, col);
-	if (b.p == NULL) {
-		b.p = "";
-		b.n = 0;
-	}
-	return b;
-}
-
-/*
- * The chain is intact when, in seq order, every record's seq is the
- * previous one's plus one, its prev is the previous record's hash (32
- * zero bytes for seq 1) and its hash recomputes.  The first record may be
- * later than 1 (older records removed for retention); its prev is then
- * taken on trust.  A truncated tail is invisible here: compare
- * store_audit_head() with a copy kept elsewhere.
- */
-int
-store_audit_verify(struct store *s, int64_t *bad_seq)
-{
-	static const uint8_t zero[HASH_LEN];
-	sqlite3_stmt *st = NULL;
-	struct bytes str[4];
-	const uint8_t *prev, *hash;
-	uint8_t last[HASH_LEN], calc[HASH_LEN];
-	int64_t seq, last_seq = 0;
-	int first = 1, rc, r;
-
-	if (bad_seq == NULL)
-		return KAGI_ERR_INVALID;
-	*bad_seq = 0;
-	if ((r = stmt_take(s, ST_AUDIT_WALK, &st)) != 0)
-		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		str[0] = col_bytes(st, 3);
-		str[1] = col_bytes(st, 4);
-		str[2] = col_bytes(st, 5);
-		str[3] = col_bytes(st, 6);
-		prev = col_hash(st, 7);
-		hash = col_hash(st, 8);
-		if (prev == NULL || hash == NULL || seq < 1 ||
-		    (!first && (seq != last_seq + 1 ||
-		    kagi_ct_memcmp(prev, last, HASH_LEN) != 0)) ||
-		    (first && seq == 1 &&
-		    kagi_ct_memcmp(prev, zero, HASH_LEN) != 0)) {
-			*bad_seq = seq;
-			r = KAGI_ERR_INVALID;
-			goto out;
-		}
-		if ((r = audit_hash(s, prev, seq, sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 2), str, calc)) != 0)
-			goto out;
-		if (kagi_ct_memcmp(calc, hash, HASH_LEN) != 0) {
-			*bad_seq = seq;
-			r = KAGI_ERR_INVALID;
-			goto out;
-		}
-		memcpy(last, hash, HASH_LEN);
-		last_seq = seq;
-		first = 0;
-	}
-	if (rc != SQLITE_DONE) {
-		r = store_fail(s);
-		goto out;
-	}
-	r = 0;
- out:
-	stmt_done(st);
-	return r;
-}
-
-int
-store_audit_head(struct store *s, int64_t *seq, uint8_t hash[32])
-{
-	int r;
-
-	if (seq == NULL || hash == NULL)
-		return KAGI_ERR_INVALID;
-	if ((r = audit_head_load(s)) != 0)
-		return r;
-	*seq = s->head_seq;
-	memcpy(hash, s->head_hash, HASH_LEN);
-	return 0;
 }

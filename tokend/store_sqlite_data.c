@@ -1,0 +1,399 @@
+/*
+ * store_sqlite_data.c - the SQLite store's users, tokens and lockout
+ * counters (store.h); the statements themselves are in store_sqlite.c's
+ * table.
+ *
+ * What it guarantees:
+ *  - Arguments are checked before any SQL runs: names are 1 to
+ *    STORE_NAME_MAX bytes, roles and token states within their enums,
+ *    tokens and lock records as store.h describes; otherwise
+ *    KAGI_ERR_INVALID and nothing is written.
+ *  - A row read back that breaks the store's invariants is KAGI_ERR_STORE,
+ *    never handed on; a token's sealed blob is wiped when its record is
+ *    cleared, including between list callbacks.
+ *  - An update or delete that matches no row is KAGI_ERR_NOT_FOUND, and so
+ *    is a token or lock record for a user that does not exist (foreign
+ *    key); a duplicate name is KAGI_ERR_EXISTS.
+ *  - A TOTP step is accepted at most once: store_token_accept_step() moves
+ *    last_step forward only, on an active token, in one statement; an old
+ *    step, an inactive or a missing token are all KAGI_ERR_REPLAY.
+ *  - Deleting a user takes its tokens and lock record along (ON DELETE
+ *    CASCADE).
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "kagi_err.h"
+#include "store.h"
+#include "store_sqlite_int.h"
+
+/* --- Users ----------------------------------------------------------- */
+
+static int
+check_name(const char *name)
+{
+	size_t n;
+
+	if (name == NULL)
+		return KAGI_ERR_INVALID;
+	n = strnlen(name, STORE_NAME_MAX + 1);
+	if (n == 0 || n > STORE_NAME_MAX)
+		return KAGI_ERR_INVALID;
+	return 0;
+}
+
+/* Fetch at most one user row from a bound statement. */
+static int
+user_fetch(struct store *s, sqlite3_stmt *st, struct user_rec *u)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return KAGI_ERR_NOT_FOUND;
+	if (rc != SQLITE_ROW)
+		return sq_fail(s);
+	return sq_user_from_row(st, u);
+}
+
+int
+store_user_get(struct store *s, const char *name, struct user_rec *u)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = check_name(name)) != 0 || u == NULL) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if ((r = sq_stmt_take(s, ST_USER_GET, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = user_fetch(s, st, u);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_user_get_id(struct store *s, int64_t id, struct user_rec *u)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (u == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_USER_GET_ID, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = user_fetch(s, st, u);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_user_add(struct store *s, const char *name, int role, int64_t now,
+    int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = check_name(name)) != 0)
+		goto out;
+	if (role < ROLE_STAFF || role > ROLE_VENDOR) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if ((r = sq_stmt_take(s, ST_USER_ADD, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, role) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	if ((r = sq_step_done(s, st)) != 0)
+		goto out;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+/* UPDATE/DELETE ... WHERE id = ?1 [, ?2 = v]; no such row: NOT_FOUND. */
+static int
+change_by_id(struct store *s, enum stmt_id sid, int64_t id, int with_v,
+    int64_t v)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sq_stmt_take(s, sid, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+	    (with_v && sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = sq_step_one_change(s, st);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_user_set_disabled(struct store *s, int64_t id, int disabled)
+{
+	return change_by_id(s, ST_USER_SET_DISABLED, id, 1, disabled != 0);
+}
+
+int
+store_user_set_success(struct store *s, int64_t id, int64_t now)
+{
+	return change_by_id(s, ST_USER_SET_SUCCESS, id, 1, now);
+}
+
+int
+store_user_delete(struct store *s, int64_t id)
+{
+	/* ON DELETE CASCADE takes the tokens and the lock record along. */
+	return change_by_id(s, ST_USER_DELETE, id, 0, 0);
+}
+
+int
+store_user_list(struct store *s, store_user_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct user_rec u;
+	int rc, r;
+
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_USER_LIST, &st)) != 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = sq_user_from_row(st, &u)) != 0 ||
+		    (r = cb(&u, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = 0;
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_user_count(struct store *s, int64_t *n)
+{
+	if (n == NULL)
+		return KAGI_ERR_INVALID;
+	return sq_stmt_int64(s, ST_USER_COUNT, n);
+}
+
+/* --- Tokens ---------------------------------------------------------- */
+
+int
+store_token_add(struct store *s, const struct token_rec *t, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (t == NULL) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if ((r = sq_token_valid(t)) != 0 ||
+	    (r = sq_stmt_take(s, ST_TOKEN_ADD, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, t->user_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, t->type) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 3, t->state) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 4, t->label, -1, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_int(st, 5, t->algorithm) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 6, t->digits) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 7, t->period) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 8, t->last_step) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 9, t->created) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 10, t->last_used) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 11, t->sealed, (int)t->sealed_len,
+	    SQLITE_STATIC) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
+	if ((r = sq_step_done(s, st)) != 0)
+		goto out;
+	if (id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_token_get(struct store *s, int64_t id, struct token_rec *t)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	if (t == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_TOKEN_GET, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		r = KAGI_ERR_NOT_FOUND;
+	else if (rc != SQLITE_ROW)
+		r = sq_fail(s);
+	else
+		r = sq_token_from_row(st, t);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_token_list(struct store *s, int64_t user_id, int state,
+    store_token_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct token_rec t;
+	int rc, r;
+
+	memset(&t, 0, sizeof(t));
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_TOKEN_LIST, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 2, state < 0 ? -1 : state) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = sq_token_from_row(st, &t)) != 0)
+			goto out;
+		r = cb(&t, arg);
+		token_rec_clear(&t);
+		if (r != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = 0;
+ out:
+	token_rec_clear(&t);
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_token_set_state(struct store *s, int64_t id, int state)
+{
+	if (state < TOKEN_PENDING || state > TOKEN_REVOKED)
+		return KAGI_ERR_INVALID;
+	return change_by_id(s, ST_TOKEN_SET_STATE, id, 1, state);
+}
+
+int
+store_token_accept_step(struct store *s, int64_t id, int64_t step,
+    int64_t now)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = sq_stmt_take(s, ST_TOKEN_ACCEPT, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, step) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
+	    sqlite3_bind_int(st, 4, TOKEN_ACTIVE) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	/* Old step, inactive or missing token: all the same refusal. */
+	if ((r = sq_step_one_change(s, st)) == KAGI_ERR_NOT_FOUND)
+		r = KAGI_ERR_REPLAY;
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+/* --- Lockout counters ------------------------------------------------ */
+
+int
+store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	struct lock_rec v;
+	int rc, r;
+
+	memset(&v, 0, sizeof(v));
+	if (l == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_LOCK_GET, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v.failures = sqlite3_column_int64(st, 0);
+		v.first_failure = sqlite3_column_int64(st, 1);
+		v.locked_until = sqlite3_column_int64(st, 2);
+		v.lock_count = sqlite3_column_int64(st, 3);
+	} else if (rc != SQLITE_DONE) {
+		r = sq_fail(s);
+		goto out;
+	}
+	*l = v;
+ out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (l == NULL || l->failures < 0 || l->first_failure < 0 ||
+	    l->locked_until < 0 || l->lock_count < 0)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_LOCK_PUT, &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, l->failures) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 3, l->first_failure) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, l->locked_until) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 5, l->lock_count) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
+	r = sq_step_done(s, st);
+ out:
+	sq_stmt_done(st);
+	return r;
+}
