@@ -1,7 +1,7 @@
 /*
  * store.h - kagid's state: users, tokens, lockout counters, audit chain.
  *
- * The only place that speaks SQL is the backend (store_sqlite.c).  All
+ * The only place that speaks SQL is the backend (store_sqlite*.c).  All
  * writes happen inside store_begin()/store_commit(); kagid groups the
  * requests that arrive together into one transaction and gives each its
  * own savepoint, so a failed request leaves no trace.  A state change and
