@@ -40,9 +40,14 @@ struct ctl {
 	int no_qr;
 	int ascii;
 	int pending;
+	const char *company;	/* vendor add */
+	const char *expires;
+	const char *window;
+	const char *from;
 	/* operands */
 	const char *user;
 	int64_t token;		/* 0 = none */
+	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
 /* ctl_call.c */
@@ -128,5 +133,11 @@ int ctl_token_add_totp(struct ctl *ctl);
 int ctl_token_confirm(struct ctl *ctl);
 int ctl_token_list(struct ctl *ctl);
 int ctl_token_revoke(struct ctl *ctl);
+
+/* ctl_vendor.c */
+int ctl_user_role(struct ctl *ctl);
+int ctl_vendor_add(struct ctl *ctl);
+int ctl_vendor_show(struct ctl *ctl);
+int ctl_vendor_list(struct ctl *ctl);
 
 #endif
