@@ -93,6 +93,7 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	make -s -j2 >/dev/null
 	make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
 	W="-std=c11 -O2 -Wall -Wextra -Werror"
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
@@ -102,6 +103,10 @@ echo "== building kagi in $b"
 	    "$top/bench/mkusers.c"
 	./libtool --mode=link --quiet $CC -o bench/mkusers bench/mkusers.o \
 	    tokend/libkagid.la lib/libkagi.la
+	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS -c \
+	    -o bench/kagiload.o "$top/bench/kagiload.c"
+	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
+	    lib/libkagi.la -loath -lpthread
 )
 KAGID=$b/tokend/kagid
 KAGICTL=$b/tokend/kagictl
@@ -168,13 +173,13 @@ if [ $quick = 1 ]; then
 	NS="1 1000"
 	KAGI_ONLY_N=3000
 	KS="1 2 4 8"
-	ITER=200; SECS=0.3; WARM=5; REPS=1
-	ROUNDS=30; WRONG=3
+	ITER=100; SECS=0.2; WARM=5; REPS=1
+	ROUNDS=20; WRONG=3
 else
 	NS="1 10000 100000"
 	KAGI_ONLY_N=1000000
 	KS="1 2 4 8"
-	ITER=5000; SECS=1.5; WARM=20; REPS=3
+	ITER=5000; SECS=1; WARM=20; REPS=5
 	ROUNDS=1000; WRONG=12
 fi
 DIAG_N=$(echo "$NS" | awk '{print $NF}')
@@ -304,8 +309,17 @@ for n in $NS $KAGI_ONLY_N; do
 	[ "$n" = "$KAGI_ONLY_N" ] && systems=kagi
 	t0=$(date +%s)
 	make_set "$d" "$n" "$systems"
+	sync	# no writeback of the new files during the runs
 	echo "== N = $n: users written in $(( $(date +%s) - t0 )) s"
 	case " $systems " in *" kagi "*) start_kagid "$d" ;; esac
+	if [ "$n" = "$KAGI_ONLY_N" ]; then
+		# Flatness is judged at the same moments: kagi with 1 user
+		# again, interleaved with kagi with the most users.
+		LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f \
+		    -c "$tmp/n1/kagid.conf" 2>>"$tmp/n1/kagid.log" &
+		kagid2_pid=$!
+		wait_socket "$tmp/n1/kagid.sock" "$kagid2_pid" "$tmp/n1/kagid.log"
+	fi
 	if [ "$n" = 1 ]; then
 		# Once: a user enrolled the real way logs in through the driver.
 		out1=$("$KAGICTL" --socket "$d/kagid.sock" user add benchctl >/dev/null &&
@@ -338,8 +352,17 @@ for n in $NS $KAGI_ONLY_N; do
 				KPID=$KPID pb "$d" "$s" "$n" -m bench -P "$k" \
 				    -i "$ITER" -d "$SECS" -w "$WARM"
 			done
+			if [ -n "$kagid2_pid" ] && [ "$k" = 1 ]; then
+				KPID=$kagid2_pid LABEL=kagi-flat pb "$tmp/n1" kagi 1 \
+				    -m bench -P 1 -i "$ITER" -d "$SECS" -w "$WARM"
+			fi
 		done
 	done
+	if [ -n "$kagid2_pid" ]; then
+		kill "$kagid2_pid"
+		wait "$kagid2_pid" 2>/dev/null || true
+		kagid2_pid=""
+	fi
 	case " $systems " in *" kagi "*) stop_kagid "$n" ;; esac
 	# The big sets are not needed again.
 	[ "$n" -ge 100000 ] && rm -rf "$d"
@@ -432,6 +455,28 @@ while [ $r -lt $REPS ]; do
 		pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$kagid2_pid" ] && KPID=$kagid2_pid \
 		    pb "$d" kagi-tmpfs "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+	done
+done
+# kagid alone, without PAM or the module (bench/kagiload): what each of
+# pam_kagi's requests costs the daemon, and what it can serve.
+KL=$b/bench/kagiload
+for k in 1 8; do
+	for m in begin totp both persistent; do
+		_c0=$(cpu_ns_of "$kagid_pid")
+		"$KL" -k "$clock" -S "$d/kagid.sock" -n "$DIAG_N" -P $k -d "$SECS" \
+		    -i "$ITER" -m $m >>"$runs"
+		_c1=$(cpu_ns_of "$kagid_pid")
+		tail -n 1 "$runs" | awk -v c=$((_c1 - _c0)) -v m=$m -v k=$k '{
+			match($0, /"requests":[0-9]+/)
+			req = substr($0, RSTART + 11, RLENGTH - 11) + 0
+			match($0, /"requests_per_s":[0-9]+/)
+			rps = substr($0, RSTART + 17, RLENGTH - 17)
+			per = 0
+			if (req > 0)
+				per = c / 1000 / req
+			printf("{\"system\":\"kagid\",\"mode\":\"kagid_alone_cpu\",\"requests_mode\":\"%s\",\"clients\":%d,\"kagid_cpu_us_per_request\":%.1f}\n", m, k, per) > "/dev/stderr"
+			printf("   kagid alone, %s, K=%d: %s requests/s, %.0f us of kagid CPU per request\n", m, k, rps, per)
+		}' 2>>"$runs"
 	done
 done
 kill "$fake_pid" 2>/dev/null || true
