@@ -51,6 +51,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
 fi
 
 t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$top"
 
 # --- build ------------------------------------------------------------------
@@ -502,5 +503,7 @@ fi
 elapsed=$(( $(date +%s) - t_start ))
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -f "$top/bench/report.awk" "$runs"
+    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
+    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -f "$top/bench/report.awk" "$runs"
 echo "== $elapsed s in all; results in $out"
