@@ -40,7 +40,9 @@ struct ctl {
 	int no_qr;
 	int ascii;
 	int pending;
+	int set_pin;
 	/* operands */
+	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
 };
@@ -128,5 +130,11 @@ int ctl_token_add_totp(struct ctl *ctl);
 int ctl_token_confirm(struct ctl *ctl);
 int ctl_token_list(struct ctl *ctl);
 int ctl_token_revoke(struct ctl *ctl);
+
+/* ctl_fido2.c, ctl_u2f.c */
+int ctl_token_add_fido2(struct ctl *ctl);
+/* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
+int ctl_fido2_refused(const char *why);
+int ctl_import_pam_u2f(struct ctl *ctl);
 
 #endif

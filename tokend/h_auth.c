@@ -24,6 +24,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "h_auth.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "proto.h"
@@ -32,17 +33,9 @@
 #include "totp.h"
 #include "wipe.h"
 
-struct auth_req {
-	const char *user;
-	const char *service;
-	const char *tty;
-	const char *rhost;
-	const char *zone;
-};
-
 static const char *const zones[] = { "mynumber", "lgwan", "internet", NULL };
 
-static int
+int
 auth_req_parse(struct json_object *req, struct auth_req *a)
 {
 	int r, i;
@@ -64,7 +57,7 @@ auth_req_parse(struct json_object *req, struct auth_req *a)
 }
 
 /* The fields every authentication record carries. */
-static struct json_object *
+struct json_object *
 auth_fields(const struct auth_req *a, const char *outcome, const char *reason)
 {
 	struct json_object *f = json_object_new_object();
@@ -168,16 +161,16 @@ out:
 }
 
 /* Count a failure; lock when the policy says so, with its own record. */
-static int
+int
 auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct auth_req *a, const char *reason,
-    int64_t now)
+    const char *method, int64_t now)
 {
 	struct lock_rec l;
 	struct json_object *f = NULL;
 	int r, locked;
 
-	if ((r = auth_audit(ctx, peer, a, "failure", reason, "totp")) != 0)
+	if ((r = auth_audit(ctx, peer, a, "failure", reason, method)) != 0)
 		return r;
 	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
 		return r;
@@ -210,8 +203,11 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
-	/* The same answer for every user: nothing is learnt from it. */
-	if ((r = proto_set_str(reply, "method", "totp")) != 0 ||
+	/*
+	 * Unknown, unenrolled and TOTP-only users get the same answer; a
+	 * FIDO2 user's does not depend on lock or disabled state.
+	 */
+	if ((r = fido2_auth_begin(ctx, &a, reply)) != 0 ||
 	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0)
 		return r;
 	return 0;
@@ -260,7 +256,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0)
 		return r;
 	if (lockout_is_locked(&l, now)) {
-		r = auth_fail(ctx, peer, &u, &a, "locked", now);
+		r = auth_fail(ctx, peer, &u, &a, "locked", "totp", now);
 		goto out;
 	}
 
@@ -283,7 +279,8 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		verdict = VERDICT_SUCCESS;
 		goto out;
 	}
-	r = auth_fail(ctx, peer, &u, &a, m.replay ? "replay" : "bad_code", now);
+	r = auth_fail(ctx, peer, &u, &a, m.replay ? "replay" : "bad_code",
+	    "totp", now);
 out:
 	if (r != 0)
 		return r;
