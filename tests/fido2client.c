@@ -12,6 +12,8 @@
  *   stale    two auth_begin, then an answer over the first challenge
  *   nouv     an assertion without user verification, claimed as "pin"
  *   foreign  USER's credential answering OTHER's challenge, sent as OTHER
+ *   makecred a new credential for relying party SERVICE, printed as a
+ *            pam_u2f authfile line (SOCKET and TTY are ignored)
  * Prints each verdict on one line ("success", "denied"), or "error CODE".
  * Exit 0 unless the tool itself failed.
  */
@@ -21,6 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fido.h>
+
+#include "b64.h"
 #include "client.h"
 #include "kagi_err.h"
 #include "pk_fido2.h"
@@ -112,6 +117,48 @@ send_answer(const char *user, const struct pkf_answer *a, const char *uvm)
 	json_object_put(reply);
 }
 
+/* What pamu2fcfg would print for a new credential on the first key. */
+static int
+makecred(const char *user, const char *rp)
+{
+	static const unsigned char cdh[32] = "kagi fido2client makecred....";
+	fido_dev_info_t *list = fido_dev_info_new(4);
+	fido_dev_t *dev = fido_dev_new();
+	fido_cred_t *c = fido_cred_new();
+	char *kh = NULL, *pk = NULL;
+	size_t n = 0;
+	int fr;
+
+	if (list == NULL || dev == NULL || c == NULL ||
+	    fido_dev_info_manifest(list, 4, &n) != FIDO_OK || n == 0 ||
+	    fido_dev_open(dev, fido_dev_info_path(fido_dev_info_ptr(list,
+	    0))) != FIDO_OK)
+		return 1;
+	if (fido_cred_set_type(c, COSE_ES256) != FIDO_OK ||
+	    fido_cred_set_clientdata_hash(c, cdh, sizeof(cdh)) != FIDO_OK ||
+	    fido_cred_set_rp(c, rp, rp) != FIDO_OK ||
+	    fido_cred_set_user(c, (const unsigned char *)user, strlen(user),
+	    user, user, NULL) != FIDO_OK)
+		return 1;
+	if ((fr = fido_dev_make_cred(dev, c, pin)) != FIDO_OK) {
+		printf("key %s\n", fido_strerr(fr));
+		return 1;
+	}
+	if (b64_encode(fido_cred_id_ptr(c), fido_cred_id_len(c), &kh) != 0 ||
+	    b64_encode(fido_cred_pubkey_ptr(c), fido_cred_pubkey_len(c),
+	    &pk) != 0)
+		return 1;
+	printf("%s:%s,%s,es256,+presence%s\n", user, kh, pk,
+	    pin != NULL ? "+pin" : "");
+	free(kh);
+	free(pk);
+	fido_cred_free(&c);
+	fido_dev_close(dev);
+	fido_dev_free(&dev);
+	fido_dev_info_free(&list, 4);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -137,6 +184,8 @@ main(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	memset(&ans, 0, sizeof(ans));
+	if (strcmp(mode, "makecred") == 0)
+		return makecred(user, service);
 	if ((r = begin(user, &a)) != 0) {
 		printf("error %s\n", kagi_err_wire(r));
 		return 1;
