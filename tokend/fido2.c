@@ -460,7 +460,7 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 	}
 	if (none) {
 		/* Nothing is proved: only the "any" policy takes it. */
-		if (pol->mode != FIDO2_ATT_ANY) {
+		if (pol->mode != ATTEST_ANY) {
 			*why = "attestation_missing";
 			r = KAGI_ERR_DENIED;
 			goto out;
@@ -477,7 +477,7 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 			r = KAGI_ERR_CRYPTO;
 			goto out;
 		}
-		if (pol->mode == FIDO2_ATT_ROOTS) {
+		if (pol->mode == ATTEST_ROOTS) {
 			if (in->x5c == NULL) {
 				*why = "attestation_missing";
 				r = KAGI_ERR_DENIED;

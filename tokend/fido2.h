@@ -38,9 +38,9 @@ enum fido2_factor {
 	FACTOR_INHERENCE = 1 << 2
 };
 
-enum fido2_uv_policy { FIDO2_UV_REQUIRED = 0, FIDO2_UV_PREFERRED = 1,
-	FIDO2_UV_DISCOURAGED = 2 };
-enum fido2_att_mode { FIDO2_ATT_ANY = 0, FIDO2_ATT_ROOTS = 1 };
+enum fido2_uv_policy { UVPOLICY_REQUIRED = 0, UVPOLICY_PREFERRED = 1,
+	UVPOLICY_DISCOURAGED = 2 };
+enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1 };
 
 /* "es256" / "eddsa" / "rs256" <-> COSE; unknown: 0 / NULL. */
 int fido2_alg_from_name(const char *name);

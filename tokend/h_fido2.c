@@ -369,7 +369,7 @@ check_answer(struct kagid_ctx *ctx, const struct peer *peer,
 	size_t pklen = 0;
 	uint32_t counter = 0;
 	char aad[STORE_NAME_MAX + 16];
-	int require_uv = ctx->cfg->fido2_uv == FIDO2_UV_REQUIRED;
+	int require_uv = ctx->cfg->fido2_uv == UVPOLICY_REQUIRED;
 	int r;
 
 	memset(&t, 0, sizeof(t));

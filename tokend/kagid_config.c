@@ -86,18 +86,18 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
-	c->fido2_uv = FIDO2_UV_REQUIRED;
+	c->fido2_uv = UVPOLICY_REQUIRED;
 	c->fido2_challenge_lifetime = 60;
-	c->fido2_attestation = FIDO2_ATT_ANY;
+	c->fido2_attestation = ATTEST_ANY;
 }
 
-/* "pam://" and the host name: what pam_u2f uses by default too. */
+/* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
 static int
 default_rp_id(char **dst)
 {
 	char host[256], buf[300];
 
-	if (*dst != NULL)
+	if ((*dst)[0] != '\0')
 		return 0;
 	if (gethostname(host, sizeof(host)) != 0)
 		return KAGI_ERR_CONFIG;
@@ -140,6 +140,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (c->fido2_rp_id == NULL &&
+	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
 	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
 	    (c->fido2_aaguids == NULL &&
 	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
@@ -174,7 +176,7 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
-	if (c->fido2_attestation == FIDO2_ATT_ROOTS &&
+	if (c->fido2_attestation == ATTEST_ROOTS &&
 	    c->fido2_attestation_roots == NULL) {
 		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
 		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");

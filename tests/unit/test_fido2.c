@@ -412,7 +412,7 @@ regvec_make(struct regvec *v, const struct key *k, const char *rp,
 static void
 test_registration_self(void **state)
 {
-	struct fido2_att_policy pol = { FIDO2_ATT_ANY, NULL, NULL };
+	struct fido2_att_policy pol = { ATTEST_ANY, NULL, NULL };
 	struct fido2_reg_out out;
 	struct regvec v;
 	struct key k;
@@ -446,7 +446,7 @@ test_registration_self(void **state)
 static void
 test_registration_policy(void **state)
 {
-	struct fido2_att_policy pol = { FIDO2_ATT_ANY, NULL, NULL };
+	struct fido2_att_policy pol = { ATTEST_ANY, NULL, NULL };
 	struct fido2_reg_out out;
 	struct regvec v;
 	struct key k;
@@ -458,7 +458,7 @@ test_registration_policy(void **state)
 	regvec_make(&v, &k, RP, "none");
 	assert_int_equal(fido2_verify_registration(&v.in, RP, v.chal, &pol,
 	    &out, &why), 0);
-	pol.mode = FIDO2_ATT_ROOTS;
+	pol.mode = ATTEST_ROOTS;
 	pol.roots = "/nonexistent.pem";
 	assert_int_equal(fido2_verify_registration(&v.in, RP, v.chal, &pol,
 	    &out, &why), KAGI_ERR_DENIED);
@@ -469,7 +469,7 @@ test_registration_policy(void **state)
 	    &out, &why), KAGI_ERR_DENIED);
 	assert_string_equal(why, "attestation_missing");
 	/* The AAGUID allow-list. */
-	pol.mode = FIDO2_ATT_ANY;
+	pol.mode = ATTEST_ANY;
 	pol.aaguids = "00000000-0000-0000-0000-000000000001";
 	assert_int_equal(fido2_verify_registration(&v.in, RP, v.chal, &pol,
 	    &out, &why), KAGI_ERR_DENIED);
