@@ -638,7 +638,7 @@ test_store_fido2(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/kagi.db", dir);
 	assert_int_equal(store_open(path, &s), 0);
-	assert_int_equal(store_schema_version(s), 2);
+	assert_true(store_schema_version(s) >= 2);	/* FIDO2 came with 2 */
 	assert_int_equal(store_begin(s), 0);
 	assert_int_equal(store_user_add(s, "alice", ROLE_STAFF, 1, &alice), 0);
 	assert_int_equal(store_user_add(s, "bob", ROLE_STAFF, 1, &bob), 0);
