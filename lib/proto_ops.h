@@ -36,9 +36,13 @@
  *          failed attempt.
  *       -> verdict: "success" | "denied"
  *   auth_totp   user service tty? rhost? zone? code
- *       -> verdict: "success" | "denied"
+ *       -> verdict: "success" | "denied" | "throttled" (the address has
+ *          failed too often: nothing about the user is said)
  *   account     user service tty? rhost? zone?
  *       -> verdict: "ok" | "locked" | "disabled" | "unknown" | "unenrolled"
+ *          | "refused" (a vendor outside its window, after its expiry or
+ *          from an address not allowed)
+ *   User names are canonicalised by kagid (tokend/username.h).
  *
  * Administration (admin):
  *   user_add      user role? ("staff")        -> user (object)
@@ -64,6 +68,14 @@
  *                  stores them) alg uv label?   -> token (object)
  *   unlock        user                         -> (nothing)
  *   status                                     -> version, users, ...
+ *   user_role     user role                    -> user (tokens revoked)
+ *   vendor_add    user company expires ("YYYY-MM-DD") windows sources
+ *                                              -> user, vendor
+ *   vendor_show   user                         -> user, vendor
+ *   vendor_list                                -> vendors (array)
+ * A vendor object: {"user", "company", "approver", "expires", "windows",
+ * "sources", "expired"}.  A caller whose name is a kagi vendor user is
+ * never an administrator (R-PRIV-4).
  *
  * A user object: {"name", "role", "disabled", "created", "last_success",
  * "locked", "locked_until"}.  A token object: {"id", "user", "type",
@@ -106,5 +118,11 @@
 #define VERDICT_DISABLED "disabled"
 #define VERDICT_UNKNOWN "unknown"
 #define VERDICT_UNENROLLED "unenrolled"
+#define VERDICT_THROTTLED "throttled"	/* auth: the address, not the user */
+#define VERDICT_REFUSED "refused"	/* account: outside a vendor's terms */
+#define OP_USER_ROLE "user_role"
+#define OP_VENDOR_ADD "vendor_add"
+#define OP_VENDOR_SHOW "vendor_show"
+#define OP_VENDOR_LIST "vendor_list"
 
 #endif

@@ -79,6 +79,8 @@ enum pk_outcome {
 	PK_DISABLED,		/* account "disabled" */
 	PK_UNKNOWN,		/* account "unknown" */
 	PK_UNENROLLED,		/* account "unenrolled" */
+	PK_THROTTLED,		/* auth "throttled": the address, not the user */
+	PK_REFUSED,		/* account "refused": outside a vendor's terms */
 	PK_CONV_FAILED,		/* the conversation failed */
 	PK_BAD_CONFIG,		/* a bad module option */
 	PK_SYSTEM,		/* PAM itself failed us (pam_get_user) */
@@ -117,7 +119,10 @@ pk_pam_code(enum pk_outcome o)
 		return PAM_AUTH_ERR;
 	case PK_LOCKED:
 	case PK_UNENROLLED:
+	case PK_REFUSED:
 		return PAM_PERM_DENIED;
+	case PK_THROTTLED:
+		return PAM_MAXTRIES;
 	case PK_DISABLED:
 		return PAM_ACCT_EXPIRED;
 	case PK_UNKNOWN:
@@ -148,6 +153,12 @@ pk_user_message(enum pk_outcome o)
 	case PK_UNENROLLED:
 		return N_("No second factor is enrolled for your account. "
 		    "Contact your administrator.");
+	case PK_THROTTLED:
+		return N_("Too many attempts from your address. Try again "
+		    "later.");
+	case PK_REFUSED:
+		return N_("Your account may not log in at this time or from "
+		    "this address. Contact your administrator.");
 	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return N_("The authentication service is not available. "
@@ -552,6 +563,8 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 		o = PK_GRANTED;
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
+	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
+		o = PK_THROTTLED;
 	else
 		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
 		    OP_AUTH_TOTP, kagi_log_quote(verdict, q, sizeof(q)));
@@ -623,6 +636,7 @@ pk_account(struct pk_ctx *ctx)
 		{ VERDICT_DISABLED, PK_DISABLED },
 		{ VERDICT_UNKNOWN, PK_UNKNOWN },
 		{ VERDICT_UNENROLLED, PK_UNENROLLED },
+		{ VERDICT_REFUSED, PK_REFUSED },
 	};
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;

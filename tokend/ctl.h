@@ -41,10 +41,15 @@ struct ctl {
 	int ascii;
 	int pending;
 	int set_pin;
+	const char *company;	/* vendor add */
+	const char *expires;
+	const char *window;
+	const char *from;
 	/* operands */
 	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
+	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
 /* ctl_call.c */
@@ -136,5 +141,10 @@ int ctl_token_add_fido2(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
 int ctl_fido2_refused(const char *why);
 int ctl_import_pam_u2f(struct ctl *ctl);
+/* ctl_vendor.c */
+int ctl_user_role(struct ctl *ctl);
+int ctl_vendor_add(struct ctl *ctl);
+int ctl_vendor_show(struct ctl *ctl);
+int ctl_vendor_list(struct ctl *ctl);
 
 #endif

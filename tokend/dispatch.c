@@ -35,6 +35,9 @@ static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
     "label", "alg", "fmt", "authdata", "x5c", "sig", "uv", NULL };
 static const char *const k_fido2_import[] = { "v", "op", "user", "label",
     "credential", "public_key", "alg", "uv", NULL };
+static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
+static const char *const k_vendor_add[] = { "v", "op", "user", "company",
+    "expires", "windows", "sources", NULL };
 
 struct dispatch_entry {
 	const char *op;
@@ -69,6 +72,10 @@ static const struct dispatch_entry table[] = {
 	    h_token_fido2_finish },
 	{ OP_TOKEN_FIDO2_IMPORT, PEER_ADMIN, k_fido2_import,
 	    h_token_fido2_import },
+	{ OP_USER_ROLE, PEER_ADMIN, k_user_role, h_user_role },
+	{ OP_VENDOR_ADD, PEER_ADMIN, k_vendor_add, h_vendor_add },
+	{ OP_VENDOR_SHOW, PEER_ADMIN, k_user, h_vendor_show },
+	{ OP_VENDOR_LIST, PEER_ADMIN, k_none, h_vendor_list },
 };
 
 static const struct dispatch_entry *
@@ -119,6 +126,13 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		goto fail;
+	}
+	/* R-PRIV-4: a vendor administers nothing, whatever its groups. */
+	if ((e->who & (PEER_VERIFIER | PEER_SELF)) == 0 &&
+	    (r = policy_refuse_vendor_peer(ctx, peer, op)) != 0) {
+		msg = r == KAGI_ERR_DENIED ? "not allowed for a vendor" :
+		    "state store failure";
 		goto fail;
 	}
 	if ((ok = proto_reply_ok()) == NULL)

@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "seal.h"
 #include "totp.h"
+#include "username.h"
 #include "wipe.h"
 
 static const char *const role_names[] = { "staff", "privileged", "vendor" };
@@ -134,17 +135,28 @@ token_to_json(const struct token_rec *t, const char *user,
 	return 0;
 }
 
+int
+user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+	int r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0)
+		return r;
+	if (user_canonical(raw, name) != 0 || !user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	return 0;
+}
+
 /* The user named in the request, which must exist. */
 static int
 req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 {
-	const char *name = NULL;
+	char name[STORE_NAME_MAX + 1];
 	int r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0)
+	if ((r = user_req_name(req, name)) != 0)
 		return r;
-	if (!user_name_valid(name))
-		return KAGI_ERR_INVALID;
 	return store_user_get(ctx->store, name, u);
 }
 
@@ -191,16 +203,18 @@ int
 h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	const char *name = NULL, *rolename = "staff";
+	const char *rolename = "staff";
+	char name[STORE_NAME_MAX + 1];
 	struct json_object *uo = NULL, *f = NULL;
 	struct user_rec u;
 	int64_t id = 0;
 	int role = ROLE_STAFF, r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0 ||
+	/* Stored in the canonical form every handler looks up. */
+	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = proto_get_str_opt(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
 		return r;
-	if (!user_name_valid(name) || role_from_name(rolename, &role) != 0)
+	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
 	if ((r = store_user_add(ctx->store, name, role, kagi_now(), &id)) != 0 ||
 	    (r = store_user_get_id(ctx->store, id, &u)) != 0 ||

@@ -40,6 +40,7 @@
 #include "h_auth.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "seal.h"
@@ -190,14 +191,17 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 	struct user_rec u;
 	uint8_t chal[CHAL_LEN];
 	char bind[CHAL_BIND_MAX + 1];
+	unsigned allowed;
 	int r;
 
 	memset(&w, 0, sizeof(w));
-	r = store_user_get(ctx->store, a->user, &u);
+	r = a->name_ok ? store_user_get(ctx->store, a->user, &u) :
+	    KAGI_ERR_NOT_FOUND;
 	if (r == KAGI_ERR_NOT_FOUND)
 		return set_methods(reply, 0, 1);
 	if (r != 0)
 		return r;
+	allowed = auth_factors_allowed(ctx, &u, a);
 	if ((fo = json_object_new_object()) == NULL ||
 	    (w.ids = json_object_new_array()) == NULL) {
 		r = KAGI_ERR_NOMEM;
@@ -205,7 +209,8 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 	}
 	if ((r = cred_walk(ctx, u.id, 1, &w)) != 0)
 		goto out;
-	if (w.fido2 == 0) {
+	/* Offer only what the zone and the role allow (R-MFA-1, R-PRIV-2). */
+	if (w.fido2 == 0 || (allowed & FACTOR_FIDO2) == 0) {
 		r = set_methods(reply, 0, 1);
 		goto out;
 	}
@@ -219,7 +224,8 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 		goto out;
 	json_object_object_add(fo, "credentials", w.ids);
 	w.ids = NULL;
-	if ((r = set_methods(reply, 1, w.totp > 0)) != 0)
+	if ((r = set_methods(reply, 1, w.totp > 0 &&
+	    (allowed & FACTOR_TOTP) != 0)) != 0)
 		goto out;
 	json_object_object_add(reply, "fido2", fo);
 	fo = NULL;
@@ -293,21 +299,6 @@ factors_json(unsigned f, struct json_object **out)
 	}
 	*out = a;
 	return 0;
-}
-
-static int
-audit_plain(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct auth_req *a, const char *reason)
-{
-	struct json_object *f;
-	int r;
-
-	if ((f = auth_fields(a, "failure", reason)) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "factor", FIDO2_METHOD)) == 0)
-		r = audit_record(ctx, peer, LOG_NOTICE, "auth", a->user, f);
-	json_object_put(f);
-	return r;
 }
 
 static int
@@ -472,22 +463,13 @@ h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	have_chal = r == 0;
 
-	r = store_user_get(ctx->store, a.user, &u);
-	if (r == KAGI_ERR_NOT_FOUND) {
-		r = audit_plain(ctx, peer, &a, "unknown_user");
+	if ((r = auth_precheck(ctx, peer, &a, FACTOR_FIDO2, now, &u, &l,
+	    &verdict)) != 0)
 		goto out;
-	}
-	if (r != 0)
+	if (verdict != NULL)
 		goto out;
-	if (u.disabled) {
-		r = audit_plain(ctx, peer, &a, "disabled");
-		goto out;
-	}
-	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0)
-		goto out;
-	if (lockout_is_locked(&l, now))
-		reason = "locked";
-	else if (failure != NULL)
+	verdict = VERDICT_DENIED;
+	if (failure != NULL)
 		reason = failure;
 	else if (!have_chal)
 		reason = "no_challenge";
@@ -500,8 +482,8 @@ h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 		r = auth_fail(ctx, peer, &u, &a, reason, FIDO2_METHOD, now);
 		goto out;
 	}
-	lockout_record_success(&l);
-	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+	if ((r = auth_forgive(ctx, &u, &a, FIDO2_METHOD, &l)) != 0 ||
+	    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 	    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 	    (r = audit_success(ctx, peer, &a, token, factors,
 	    an.uv_method)) != 0)

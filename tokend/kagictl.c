@@ -47,7 +47,7 @@
 enum {
 	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
-	O_PENDING, O_SET_PIN, O_COUNT_
+	O_PENDING, O_SET_PIN, O_COMPANY, O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -74,9 +74,13 @@ static const struct opt opts[O_COUNT_] = {
 	[O_ASCII] = { "ascii", 0 },
 	[O_PENDING] = { "pending", 0 },
 	[O_SET_PIN] = { "set-pin", 0 },
+	[O_COMPANY] = { "company", 1 },
+	[O_EXPIRES] = { "expires", 1 },
+	[O_WINDOW] = { "window", 1 },
+	[O_FROM] = { "from", 1 },
 };
 
-enum operands { NONE, USER, USER_TOKEN, FILE_ARG };
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG };
 
 struct cmd {
 	const char *word;
@@ -104,6 +108,11 @@ static const struct cmd cmds[] = {
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
+	{ "user", "role", USER_ARG, 0, ctl_user_role },
+	{ "vendor", "add", USER, BIT(O_COMPANY) | BIT(O_EXPIRES) |
+	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
+	{ "vendor", "show", USER, 0, ctl_vendor_show },
+	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -143,6 +152,12 @@ help(void)
 "                              first PIN\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
+"  user role NAME ROLE         change the role; revokes the user's tokens\n"
+"  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
+"             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
+"                              a vendor account and its terms\n"
+"  vendor show NAME\n"
+"  vendor list\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  help                        this text\n"
@@ -322,6 +337,10 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->ascii = a->val[O_ASCII] != NULL;
 	ctl->pending = a->val[O_PENDING] != NULL;
 	ctl->set_pin = a->val[O_SET_PIN] != NULL;
+	ctl->company = a->val[O_COMPANY];
+	ctl->expires = a->val[O_EXPIRES];
+	ctl->window = a->val[O_WINDOW];
+	ctl->from = a->val[O_FROM];
 	return 0;
 }
 
@@ -365,6 +384,8 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 {
 	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
 	    cmd->operands == FILE_ARG ? 1 : 2;
+	static const char *const roles[] = { "staff", "privileged", "vendor",
+	    NULL };
 	long long id;
 	int o, r;
 
@@ -377,7 +398,10 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		return usage(_("missing argument: a file after '%s'"),
 		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
-		return usage(need == 2 && a->npos - used == 1 ?
+		return usage(cmd->operands == USER_ARG &&
+		    a->npos - used == 1 ?
+		    _("missing argument: a role after '%s'") :
+		    need == 2 && a->npos - used == 1 ?
 		    _("missing argument: a token id after '%s'") :
 		    _("missing argument: a user name after '%s'"),
 		    a->pos[a->npos - 1]);
@@ -391,7 +415,12 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;
 	}
-	if (need == 2) {
+	if (cmd->operands == USER_ARG) {
+		ctl->arg = a->pos[used + 1];
+		if (!one_of(ctl->arg, roles))
+			return usage(_("a role is staff, privileged or vendor, "
+			    "not '%s'"), ctl->arg);
+	} else if (need == 2) {
 		if (parse_id(a->pos[used + 1], INT64_MAX, &id) != 0)
 			return usage(_("a token id is a positive number, not "
 			    "'%s' (see: kagictl token list USER)"),

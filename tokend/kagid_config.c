@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "fido2.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "policy.h"
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
@@ -54,6 +56,24 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
 	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
 	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
+	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
+	{ "lockout_privileged_interval", CFG_DURATION, OFF(lockout_privileged_interval), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_duration", CFG_DURATION, OFF(lockout_privileged_duration), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_max_duration", CFG_DURATION, OFF(lockout_privileged_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_privileged_growth", CFG_BOOL, OFF(lockout_privileged_growth), 0, 0, NULL },
+	{ "lockout_privileged_admin_unlock", CFG_BOOL, OFF(lockout_privileged_admin_unlock), 0, 0, NULL },
+	{ "lockout_vendor_failures", CFG_INT, OFF(lockout_vendor_failures), 1, 100, NULL },
+	{ "lockout_vendor_interval", CFG_DURATION, OFF(lockout_vendor_interval), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_duration", CFG_DURATION, OFF(lockout_vendor_duration), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_max_duration", CFG_DURATION, OFF(lockout_vendor_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_vendor_growth", CFG_BOOL, OFF(lockout_vendor_growth), 0, 0, NULL },
+	{ "lockout_vendor_admin_unlock", CFG_BOOL, OFF(lockout_vendor_admin_unlock), 0, 0, NULL },
+	{ "throttle_failures", CFG_INT, OFF(throttle_failures), 1, 10000, NULL },
+	{ "throttle_interval", CFG_DURATION, OFF(throttle_interval), 1, 30 * DAY, NULL },
+	{ "zone_mynumber_factors", CFG_STR, OFF(zone_mynumber_factors), 0, 0, NULL },
+	{ "zone_lgwan_factors", CFG_STR, OFF(zone_lgwan_factors), 0, 0, NULL },
+	{ "zone_internet_factors", CFG_STR, OFF(zone_internet_factors), 0, 0, NULL },
+	{ "timezone", CFG_STR, OFF(timezone), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -86,6 +106,20 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
+	c->lockout_privileged_failures = 3;
+	c->lockout_privileged_interval = 15 * 60;
+	c->lockout_privileged_duration = 15 * 60;
+	c->lockout_privileged_max_duration = DAY;
+	c->lockout_privileged_growth = 1;
+	c->lockout_privileged_admin_unlock = 1;
+	c->lockout_vendor_failures = 3;
+	c->lockout_vendor_interval = 15 * 60;
+	c->lockout_vendor_duration = 15 * 60;
+	c->lockout_vendor_max_duration = DAY;
+	c->lockout_vendor_growth = 1;
+	c->lockout_vendor_admin_unlock = 1;
+	c->throttle_failures = 10;
+	c->throttle_interval = 15 * 60;
 	c->fido2_uv = UVPOLICY_REQUIRED;
 	c->fido2_challenge_lifetime = 60;
 	c->fido2_attestation = ATTEST_ANY;
@@ -120,6 +154,68 @@ derive_path(char **dst, const char *dir, const char *file)
 	return set_str(dst, buf);
 }
 
+/*
+ * Each zone names the factors it accepts as the second factor.  No value
+ * means "none": a list that would let anyone in without a second factor
+ * (empty, "none", an unknown word) stops kagid at start, naming the key,
+ * instead of a silent downgrade (R-MFA-1, R-MFA-4).
+ */
+static int
+zones_check(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *names[3] = { "zone_mynumber_factors",
+	    "zone_lgwan_factors", "zone_internet_factors" };
+	const char *vals[3];
+	int i;
+
+	vals[0] = c->zone_mynumber_factors;
+	vals[1] = c->zone_lgwan_factors;
+	vals[2] = c->zone_internet_factors;
+	for (i = 0; i < 3; i++)
+		if (policy_factors_parse(vals[i], &c->zone_factors[i]) != 0) {
+			snprintf(err, errlen, "%s: '%s' must list one or more "
+			    "of fido2, totp: no zone may let a user in without "
+			    "a second factor (R-MFA-1)",
+			    path != NULL ? path : "defaults", names[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	return 0;
+}
+
+/*
+ * A time zone name such as Asia/Tokyo, found under /usr/share/zoneinfo:
+ * glibc takes an unknown name for UTC without a word, which would shift
+ * every vendor window by hours.
+ */
+static int
+timezone_check(const struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	char file[256];
+	struct stat st;
+	const char *p;
+	int ok = c->timezone[0] != '\0' && c->timezone[0] != '/' &&
+	    strlen(c->timezone) < 64 && strstr(c->timezone, "..") == NULL;
+
+	for (p = c->timezone; ok && *p != '\0'; p++)
+		ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
+		    *p == '-' || *p == '+';
+	if (ok) {
+		snprintf(file, sizeof(file), "/usr/share/zoneinfo/%s",
+		    c->timezone);
+		ok = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s: 'timezone' must name a time zone "
+		    "of /usr/share/zoneinfo such as Asia/Tokyo",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	return 0;
+}
+
 int
 kagid_config_load(struct kagid_config *c, const char *path,
     unsigned owner_uid, char *err, size_t errlen)
@@ -138,6 +234,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->admin_group == NULL &&
 	    (r = set_str(&c->admin_group, "kagi-admin")) != 0) ||
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
+	    (c->zone_mynumber_factors == NULL &&
+	    (r = set_str(&c->zone_mynumber_factors, "fido2,totp")) != 0) ||
+	    (c->zone_lgwan_factors == NULL &&
+	    (r = set_str(&c->zone_lgwan_factors, "fido2,totp")) != 0) ||
+	    (c->zone_internet_factors == NULL &&
+	    (r = set_str(&c->zone_internet_factors, "fido2,totp")) != 0) ||
+	    (c->timezone == NULL &&
+	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (c->fido2_rp_id == NULL &&
@@ -153,11 +257,28 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
-	if (c->lockout_max_duration < c->lockout_duration) {
-		snprintf(err, errlen, "%s: 'lockout_max_duration' is shorter "
-		    "than 'lockout_duration'", path != NULL ? path : "defaults");
+	if (c->lockout_max_duration < c->lockout_duration ||
+	    c->lockout_privileged_max_duration <
+	    c->lockout_privileged_duration ||
+	    c->lockout_vendor_max_duration < c->lockout_vendor_duration) {
+		snprintf(err, errlen, "%s: '%s' is shorter than '%s'",
+		    path != NULL ? path : "defaults",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_max_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_max_duration" :
+		    "lockout_vendor_max_duration",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
+	if ((r = zones_check(c, path, err, errlen)) != 0 ||
+	    (r = timezone_check(c, path, err, errlen)) != 0)
+		return r;
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "

@@ -99,7 +99,26 @@ static const char *const migrations[] = {
 	"  fields TEXT,"
 	"  prev BLOB NOT NULL,"
 	"  hash BLOB NOT NULL);",
-	/* 2: FIDO2 credentials, one per token of type 1 (R-TOK-1). */
+	/* 2: policy: vendors' terms, failure counters by key, throttles. */
+	"CREATE TABLE vendors ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  approver TEXT NOT NULL,"
+	"  company TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  windows TEXT NOT NULL,"
+	"  sources TEXT NOT NULL);"
+	"CREATE TABLE fail_keys ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  win_start INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, key));"
+	"CREATE TABLE throttle ("
+	"  addr TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL);",
+	/* 3: FIDO2 credentials, one per token of type 1 (R-TOK-1). */
 	"CREATE TABLE fido2_creds ("
 	"  token_id INTEGER PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,"
 	"  cred_id BLOB NOT NULL UNIQUE,"
