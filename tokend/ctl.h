@@ -40,11 +40,13 @@ struct ctl {
 	int no_qr;
 	int ascii;
 	int pending;
+	int set_pin;
 	const char *company;	/* vendor add */
 	const char *expires;
 	const char *window;
 	const char *from;
 	/* operands */
+	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
 	const char *arg;	/* a second operand (user role USER ROLE) */
@@ -134,6 +136,11 @@ int ctl_token_confirm(struct ctl *ctl);
 int ctl_token_list(struct ctl *ctl);
 int ctl_token_revoke(struct ctl *ctl);
 
+/* ctl_fido2.c, ctl_u2f.c */
+int ctl_token_add_fido2(struct ctl *ctl);
+/* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
+int ctl_fido2_refused(const char *why);
+int ctl_import_pam_u2f(struct ctl *ctl);
 /* ctl_vendor.c */
 int ctl_user_role(struct ctl *ctl);
 int ctl_vendor_add(struct ctl *ctl);

@@ -27,6 +27,14 @@ static const char *const k_add_totp[] = { "v", "op", "user", "label",
 static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+static const char *const k_auth_fido2[] = { AUTH_KEYS, "credential",
+    "authdata", "sig", "uv_method", "failure", NULL };
+static const char *const k_fido2_begin[] = { "v", "op", "user", "label",
+    NULL };
+static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
+    "label", "alg", "fmt", "authdata", "x5c", "sig", "uv", NULL };
+static const char *const k_fido2_import[] = { "v", "op", "user", "label",
+    "credential", "public_key", "alg", "uv", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", NULL };
@@ -56,6 +64,14 @@ static const struct dispatch_entry table[] = {
 	{ OP_TOKEN_REVOKE, PEER_ADMIN, k_token, h_token_revoke },
 	{ OP_UNLOCK, PEER_ADMIN, k_user, h_unlock },
 	{ OP_STATUS, PEER_ADMIN, k_none, h_status },
+	{ OP_AUTH_FIDO2, PEER_VERIFIER | PEER_SELF, k_auth_fido2,
+	    h_auth_fido2 },
+	{ OP_TOKEN_FIDO2_BEGIN, PEER_ADMIN, k_fido2_begin,
+	    h_token_fido2_begin },
+	{ OP_TOKEN_FIDO2_FINISH, PEER_ADMIN, k_fido2_finish,
+	    h_token_fido2_finish },
+	{ OP_TOKEN_FIDO2_IMPORT, PEER_ADMIN, k_fido2_import,
+	    h_token_fido2_import },
 	{ OP_USER_ROLE, PEER_ADMIN, k_user_role, h_user_role },
 	{ OP_VENDOR_ADD, PEER_ADMIN, k_vendor_add, h_vendor_add },
 	{ OP_VENDOR_SHOW, PEER_ADMIN, k_user, h_vendor_show },

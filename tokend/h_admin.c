@@ -101,6 +101,22 @@ token_to_json(const struct token_rec *t, const char *user,
 
 	if ((o = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	if (t->type == TOKEN_FIDO2) {
+		/* Its credential's details: fido2_token_json (h_fido2.c). */
+		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
+		    (r = proto_set_str(o, "user", user)) != 0 ||
+		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
+		    (r = proto_set_str(o, "label", t->label)) != 0 ||
+		    (r = proto_set_str(o, "state", t->state >= 0 &&
+		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
+		    (r = proto_set_int(o, "created", t->created)) != 0 ||
+		    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
+			json_object_put(o);
+			return r;
+		}
+		*out = o;
+		return 0;
+	}
 	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
 	    (r = proto_set_str(o, "user", user)) != 0 ||
 	    (r = proto_set_str(o, "type", "totp")) != 0 ||

@@ -47,7 +47,7 @@
 enum {
 	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
-	O_PENDING, O_COMPANY, O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
+	O_PENDING, O_SET_PIN, O_COMPANY, O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -73,13 +73,14 @@ static const struct opt opts[O_COUNT_] = {
 	[O_NO_QR] = { "no-qr", 0 },
 	[O_ASCII] = { "ascii", 0 },
 	[O_PENDING] = { "pending", 0 },
+	[O_SET_PIN] = { "set-pin", 0 },
 	[O_COMPANY] = { "company", 1 },
 	[O_EXPIRES] = { "expires", 1 },
 	[O_WINDOW] = { "window", 1 },
 	[O_FROM] = { "from", 1 },
 };
 
-enum operands { NONE, USER, USER_TOKEN, USER_ARG };
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG };
 
 struct cmd {
 	const char *word;
@@ -102,6 +103,9 @@ static const struct cmd cmds[] = {
 	{ "token", "confirm", USER_TOKEN, 0, ctl_token_confirm },
 	{ "token", "list", USER, 0, ctl_token_list },
 	{ "token", "revoke", USER_TOKEN, 0, ctl_token_revoke },
+	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
+	    ctl_token_add_fido2 },
+	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	{ "user", "role", USER_ARG, 0, ctl_user_role },
@@ -142,6 +146,12 @@ help(void)
 "  token confirm USER TOKEN    activate a pending token with a code\n"
 "  token list USER\n"
 "  token revoke USER TOKEN     stop a lost token at once\n"
+"  token add-fido2 USER [--label LABEL] [--set-pin]\n"
+"                              enroll the security key plugged in here;\n"
+"                              --set-pin gives a key without a PIN its\n"
+"                              first PIN\n"
+"  import pam-u2f FILE [--label LABEL]\n"
+"                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
@@ -326,6 +336,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->no_qr = a->val[O_NO_QR] != NULL;
 	ctl->ascii = a->val[O_ASCII] != NULL;
 	ctl->pending = a->val[O_PENDING] != NULL;
+	ctl->set_pin = a->val[O_SET_PIN] != NULL;
 	ctl->company = a->val[O_COMPANY];
 	ctl->expires = a->val[O_EXPIRES];
 	ctl->window = a->val[O_WINDOW];
@@ -371,7 +382,8 @@ static int
 check_cmd(const struct args *a, const struct cmd *cmd, int used,
     struct ctl *ctl)
 {
-	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ? 1 : 2;
+	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
+	    cmd->operands == FILE_ARG ? 1 : 2;
 	static const char *const roles[] = { "staff", "privileged", "vendor",
 	    NULL };
 	long long id;
@@ -382,6 +394,9 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		    (BIT(o) & cmd->opts) == 0)
 			return usage(_("option '--%s' does not apply to this "
 			    "command"), opts[o].name);
+	if (cmd->operands == FILE_ARG && a->npos - used < 1)
+		return usage(_("missing argument: a file after '%s'"),
+		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
 		return usage(cmd->operands == USER_ARG &&
 		    a->npos - used == 1 ?
@@ -393,7 +408,9 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	if (a->npos - used > need)
 		return usage(_("unexpected argument '%s'"),
 		    a->pos[used + need]);
-	if (need >= 1) {
+	if (cmd->operands == FILE_ARG) {
+		ctl->file = a->pos[used];
+	} else if (need >= 1) {
 		ctl->user = a->pos[used];
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;

@@ -300,6 +300,10 @@ main(int argc, char **argv)
 		    kagi_strerror(r));
 		goto out;
 	}
+	if ((r = chal_table_new(&ctx.challenges)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", kagi_strerror(r));
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	ctx.lockout.max_failures = cfg.lockout_failures;
 	ctx.lockout.interval = cfg.lockout_interval;
@@ -367,6 +371,7 @@ out:
 	ctx_log_discard(&ctx, 0);
 	free(ctx.logs);
 	store_close(&ctx.store);
+	chal_table_free(&ctx.challenges);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);
 	return status;

@@ -10,14 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include "fido2.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
 #include "policy.h"
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
+/* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
+static const char *const uv_choices[] = { "required", "preferred",
+    "discouraged", NULL };
+static const char *const att_choices[] = { "any", "roots", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -44,6 +50,12 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
+	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
+	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
+	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
+	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
+	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
+	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
 	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
 	{ "lockout_privileged_interval", CFG_DURATION, OFF(lockout_privileged_interval), 1, 30 * DAY, NULL },
 	{ "lockout_privileged_duration", CFG_DURATION, OFF(lockout_privileged_duration), 1, 30 * DAY, NULL },
@@ -108,6 +120,24 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_vendor_admin_unlock = 1;
 	c->throttle_failures = 10;
 	c->throttle_interval = 15 * 60;
+	c->fido2_uv = UVPOLICY_REQUIRED;
+	c->fido2_challenge_lifetime = 60;
+	c->fido2_attestation = ATTEST_ANY;
+}
+
+/* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
+static int
+default_rp_id(char **dst)
+{
+	char host[256], buf[300];
+
+	if ((*dst)[0] != '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) != 0)
+		return KAGI_ERR_CONFIG;
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "pam://%s", host);
+	return set_str(dst, buf);
 }
 
 static int
@@ -213,7 +243,12 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->timezone == NULL &&
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
-	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0) {
+	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (c->fido2_rp_id == NULL &&
+	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
+	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
+	    (c->fido2_aaguids == NULL &&
+	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -248,6 +283,24 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "
 		    "without ':'", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_rp_id[0] == '\0' || strlen(c->fido2_rp_id) > 255) {
+		snprintf(err, errlen, "%s: 'fido2_rp_id' must be 1 to 255 "
+		    "characters", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (fido2_aaguid_list_valid(c->fido2_aaguids) != 0) {
+		snprintf(err, errlen, "%s: 'fido2_aaguids' must be a comma-"
+		    "separated list of AAGUIDs like "
+		    "01234567-89ab-cdef-0123-456789abcdef",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_attestation == ATTEST_ROOTS &&
+	    c->fido2_attestation_roots == NULL) {
+		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
+		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	return 0;

@@ -57,6 +57,12 @@ struct kagid_config {
 	unsigned zone_factors[3];	/* mynumber, lgwan, internet */
 	/* The time zone of vendors' windows and expiry dates (TZ name). */
 	char *timezone;
+	char *fido2_rp_id;		/* default "pam://<host name>" */
+	int fido2_uv;			/* enum fido2_uv_policy */
+	long long fido2_challenge_lifetime;
+	int fido2_attestation;		/* enum fido2_att_mode */
+	char *fido2_attestation_roots;	/* PEM file, for mode roots */
+	char *fido2_aaguids;		/* allow-list, "" = any */
 };
 
 extern const struct cfg_key kagid_config_keys[];
