@@ -65,7 +65,7 @@ BEGIN {
 	names["kagi"] = "pam_kagi + kagid"
 	nsys = split("permit oath ga kagi", sys, " ")
 	nk = split("1 2 4 8", ks, " ")
-	ndiag = split("kagi-ref kagi-jsonc kagi-fakekagid kagi-tmpfs", diag, " ")
+	ndiag = split("kagi-ref kagi-jsonc kagi-deps kagi-staticjsonc kagi-fakekagid kagi-tmpfs", diag, " ")
 }
 
 {
@@ -207,20 +207,20 @@ END {
 	}
 	if (dn) {
 		printf "\nWhere kagi's time goes, N = %d (same moments)\n", dn
-		printf "%-16s %9s %9s %9s %12s %12s\n", "variant", "median_K1",
+		printf "%-17s %9s %9s %9s %12s %12s\n", "variant", "median_K1",
 		    "K=1/s", "K=8/s", "cpu_client", "cpu_kagid"
 		for (j = 1; j <= ndiag; j++) {
 			k1 = diag[j] SUBSEP dn SUBSEP 1
 			k8 = diag[j] SUBSEP dn SUBSEP 8
 			if (!(k1 in M_med))
 				continue
-			printf "%-16s %9.0f %9s %9s %12s %12s\n", diag[j], M_med[k1],
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", diag[j], M_med[k1],
 			    fmt(M_rate[k1], "%.0f"), fmt(M_rate[k8], "%.0f"),
 			    fmt(M_ccpu[k1], "%.0f"), fmt(M_kcpu[k1], "%.0f")
 		}
 		k1 = "permit" SUBSEP dn SUBSEP 1
 		if (k1 in M_med)
-			printf "%-16s %9.0f %9s %9s %12s %12s\n", "pam_permit",
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", "pam_permit",
 			    M_med[k1], fmt(M_rate[k1], "%.0f"),
 			    fmt(M_rate["permit" SUBSEP dn SUBSEP 8], "%.0f"),
 			    fmt(M_ccpu[k1], "%.0f"), "-"
