@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "dispatch.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -227,6 +228,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	struct totp_match m;
 	const char *code = NULL;
 	const char *verdict = VERDICT_DENIED;
+	const char *factor = "totp";
 	int64_t now = kagi_now();
 	int r;
 
@@ -274,11 +276,25 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (m.err != 0)
 		return m.err;
+	if (!m.matched) {
+		/* policy2: an enrollment or break-glass code (h_enroll.c,
+		 * h_breakglass.c) */
+		int took = CODE_TOOK_NONE;
+
+		if ((r = enroll_code_try(ctx, peer, &u, code, reply,
+		    &took)) != 0 || (took == CODE_TOOK_NONE &&
+		    (r = breakglass_try(ctx, peer, &u, code, &took)) != 0))
+			return r;
+		if (took == CODE_TOOK_ENROLL)
+			return 0;
+		m.matched = took == CODE_TOOK_LOGIN;
+		factor = m.matched ? "breakglass" : factor;
+	}
 	if (m.matched && !m.replay) {
 		lockout_record_success(&l);
 		if ((r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-		    (r = auth_audit(ctx, peer, &a, "success", "ok", "totp")) != 0)
+		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;
 		verdict = VERDICT_SUCCESS;
 		goto out;
@@ -313,7 +329,7 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	struct lock_rec l;
 	struct has_token h = { 0 };
 	const char *verdict;
-	int r;
+	int r, bg = 0;
 
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
@@ -329,6 +345,10 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb, &h);
 	if (r < 0)
 		return r;
+	/* policy2: a break-glass log-in needs no token (h_breakglass.c) */
+	if (!h.any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
+		return r;
+	h.any |= bg;
 	if (u.disabled)
 		verdict = VERDICT_DISABLED;
 	else if (lockout_is_locked(&l, kagi_now()))
