@@ -186,8 +186,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (c->approver_group == NULL &&
 	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
-	    (c->approval_required == NULL && (r = set_str(&c->approval_required,
-	    "role_privileged,token_privileged,vendor_add")) != 0) ||
+	    (c->approval_required == NULL &&
+	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
 	    (r = derive_path(&c->breakglass_file, c->state_dir,
 	    "breakglass")) != 0) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
