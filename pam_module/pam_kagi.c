@@ -41,6 +41,7 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "pk_fido2.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "pk_breakglass.h"
@@ -82,6 +83,8 @@ enum pk_outcome {
 	PK_DISABLED,		/* account "disabled" */
 	PK_UNKNOWN,		/* account "unknown" */
 	PK_UNENROLLED,		/* account "unenrolled" */
+	PK_THROTTLED,		/* auth "throttled": the address, not the user */
+	PK_REFUSED,		/* account "refused": outside a vendor's terms */
 	PK_CONV_FAILED,		/* the conversation failed */
 	PK_BAD_CONFIG,		/* a bad module option */
 	PK_SYSTEM,		/* PAM itself failed us (pam_get_user) */
@@ -100,6 +103,10 @@ struct pk_ctx {
 	const char *rhost;
 	struct kagi_client *client;
 	int unreachable;	/* kagid could not be reached at all */
+	/* auth_begin's answer */
+	int fido2;		/* methods[0] is "fido2" */
+	int totp_allowed;	/* methods holds "totp" */
+	struct pkf_request freq;
 };
 
 /*
@@ -117,7 +124,10 @@ pk_pam_code(enum pk_outcome o)
 		return PAM_AUTH_ERR;
 	case PK_LOCKED:
 	case PK_UNENROLLED:
+	case PK_REFUSED:
 		return PAM_PERM_DENIED;
+	case PK_THROTTLED:
+		return PAM_MAXTRIES;
 	case PK_DISABLED:
 		return PAM_ACCT_EXPIRED;
 	case PK_UNKNOWN:
@@ -148,6 +158,12 @@ pk_user_message(enum pk_outcome o)
 	case PK_UNENROLLED:
 		return N_("No second factor is enrolled for your account. "
 		    "Contact your administrator.");
+	case PK_THROTTLED:
+		return N_("Too many attempts from your address. Try again "
+		    "later.");
+	case PK_REFUSED:
+		return N_("Your account may not log in at this time or from "
+		    "this address. Contact your administrator.");
 	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return N_("The authentication service is not available. "
@@ -264,6 +280,7 @@ static void
 pk_ctx_free(struct pk_ctx *ctx)
 {
 	client_free(&ctx->client);
+	pkf_request_clear(&ctx->freq);
 	pk_locale_close(ctx);
 	cfg_free(pk_keys, &ctx->opts);
 }
@@ -435,11 +452,39 @@ pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
 	return PK_UNAVAILABLE;
 }
 
+/*
+ * auth_begin's methods: the first one kagid prefers decides; "totp"
+ * anywhere in the list allows falling back to a code.
+ */
+static int
+pk_methods(struct pk_ctx *ctx, struct json_object *reply, const char **first)
+{
+	struct json_object *m = NULL, *v;
+	size_t i, n;
+
+	*first = NULL;
+	if (!json_object_object_get_ex(reply, "methods", &m))
+		return proto_get_str(reply, "method", KAGI_NAME_MAX, first);
+	if (!json_object_is_type(m, json_type_array) ||
+	    (n = json_object_array_length(m)) == 0 || n > 8)
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(m, i);
+		if (!json_object_is_type(v, json_type_string))
+			return KAGI_ERR_INVALID;
+		if (i == 0)
+			*first = json_object_get_string(v);
+		if (strcmp(json_object_get_string(v), "totp") == 0)
+			ctx->totp_allowed = 1;
+	}
+	return 0;
+}
+
 /* auth_begin: kagid says how this user is to be asked. */
 static enum pk_outcome
 pk_auth_begin(struct pk_ctx *ctx)
 {
-	struct json_object *req = NULL, *reply = NULL;
+	struct json_object *req = NULL, *reply = NULL, *fo = NULL;
 	const char *method = NULL;
 	int64_t digits = 0;
 	enum pk_outcome o = PK_UNAVAILABLE;
@@ -447,10 +492,24 @@ pk_auth_begin(struct pk_ctx *ctx)
 
 	if ((r = pk_request_new(ctx, OP_AUTH_BEGIN, &req)) != 0 ||
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
-	    (r = proto_get_str(reply, "method", KAGI_NAME_MAX, &method)) != 0 ||
+	    (r = pk_methods(ctx, reply, &method)) != 0 ||
 	    (r = proto_get_int(reply, "digits", 6, 8, &digits)) != 0) {
 		ctx->unreachable = reply == NULL;
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	if (strcmp(method, "fido2") == 0) {
+		if (!json_object_object_get_ex(reply, "fido2", &fo) ||
+		    (r = pkf_request_parse(fo, &ctx->freq)) != 0) {
+			o = pk_unavailable(ctx, OP_AUTH_BEGIN, KAGI_ERR_INVALID,
+			    NULL);
+			goto out;
+		}
+		ctx->fido2 = 1;
+		pk_debug(ctx, "%s: method fido2, %zu credentials%s",
+		    OP_AUTH_BEGIN, ctx->freq.ncred,
+		    ctx->totp_allowed ? ", totp allowed" : "");
+		o = PK_CONTINUE;
 		goto out;
 	}
 	if (strcmp(method, "totp") != 0) {
@@ -649,6 +708,8 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 		o = PK_DENIED;
 	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
 		o = pk_enroll(ctx, reply);	/* policy2: enrollment code */
+	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
+		o = PK_THROTTLED;
 	else
 		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
 		    OP_AUTH_TOTP, kagi_log_quote(verdict, q, sizeof(q)));
@@ -656,6 +717,52 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 	    kagi_log_quote(verdict, q, sizeof(q)));
  out:
 	pk_wipe_member(req, "code");
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
+static enum pk_outcome
+pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
+    const struct pkf_answer *ans)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char q[KAGI_NAME_MAX + 16];
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_FIDO2, &req)) != 0)
+		goto fail;
+	if (res == PKF_OK) {
+		if ((r = proto_set_str(req, "credential", ans->credential)) != 0 ||
+		    (r = proto_set_str(req, "authdata", ans->authdata)) != 0 ||
+		    (r = proto_set_str(req, "sig", ans->sig)) != 0 ||
+		    (r = proto_set_str(req, "uv_method", ans->uv_method)) != 0)
+			goto fail;
+	} else if ((r = proto_set_str(req, "failure",
+	    pkf_failure_name(res))) != 0) {
+		goto fail;
+	}
+	if ((r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0)
+		goto fail;
+	if (strcmp(verdict, VERDICT_SUCCESS) == 0 && res == PKF_OK)
+		o = PK_GRANTED;
+	else if (strcmp(verdict, VERDICT_DENIED) == 0 ||
+	    strcmp(verdict, VERDICT_SUCCESS) == 0)
+		o = PK_DENIED;
+	else
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
+		    OP_AUTH_FIDO2, kagi_log_quote(verdict, q, sizeof(q)));
+	pk_debug(ctx, "%s: verdict %s", OP_AUTH_FIDO2,
+	    kagi_log_quote(verdict, q, sizeof(q)));
+	goto out;
+ fail:
+	o = pk_unavailable(ctx, OP_AUTH_FIDO2, r, reply);
+ out:
 	json_object_put(reply);
 	json_object_put(req);
 	return o;
@@ -674,6 +781,7 @@ pk_account(struct pk_ctx *ctx)
 		{ VERDICT_DISABLED, PK_DISABLED },
 		{ VERDICT_UNKNOWN, PK_UNKNOWN },
 		{ VERDICT_UNENROLLED, PK_UNENROLLED },
+		{ VERDICT_REFUSED, PK_REFUSED },
 	};
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;
@@ -737,6 +845,118 @@ pk_ask_code(struct pk_ctx *ctx, char **code)
 	return PK_CONTINUE;
 }
 
+/* --- the FIDO2 step ---------------------------------------------------- */
+
+static void
+pk_info(struct pk_ctx *ctx, const char *msgid)
+{
+	if (!ctx->silent)
+		(void)pam_info(ctx->pamh, "%s", pk_text(ctx, msgid));
+}
+
+static void
+pk_ui_touch(void *arg)
+{
+	pk_info(arg, N_("Touch your security key."));
+}
+
+static int
+pk_ui_ask_pin(void *arg, char **pin)
+{
+	struct pk_ctx *ctx = arg;
+	char *resp = NULL;
+	int pr;
+
+	*pin = NULL;
+	pr = pam_prompt(ctx->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s",
+	    pk_text(ctx, N_("Enter the PIN of your security key: ")));
+	if (pr != PAM_SUCCESS || resp == NULL || resp[0] == '\0' ||
+	    strlen(resp) > 255) {
+		kagi_free_str(resp);
+		pam_syslog(ctx->pamh, LOG_ERR, "conversation failed: %s",
+		    pr != PAM_SUCCESS ? pam_strerror(ctx->pamh, pr) :
+		    "no PIN");
+		return -1;
+	}
+	*pin = resp;
+	return 0;
+}
+
+/* What the person is told when the key step fails, untranslated. */
+static const char *
+pk_fido2_message(enum pkf_result res)
+{
+	switch (res) {
+	case PKF_NO_KEY:
+		return N_("No security key found. Insert your security key and "
+		    "try again.");
+	case PKF_KEY_REMOVED:
+		return N_("The security key was removed. Insert it and try "
+		    "again.");
+	case PKF_TIMEOUT:
+		return N_("The security key was not touched in time.");
+	case PKF_TOUCH_REFUSED:
+		return N_("The security key refused the request.");
+	case PKF_PIN_INVALID:
+		return N_("The PIN of your security key is wrong.");
+	case PKF_PIN_BLOCKED:
+		return N_("The PIN of your security key is blocked. Contact "
+		    "your administrator.");
+	case PKF_UV_BLOCKED:
+		return N_("Your security key can no longer verify your "
+		    "fingerprint. Contact your administrator.");
+	case PKF_NO_CREDENTIAL:
+		return N_("This security key is not registered for your "
+		    "account.");
+	case PKF_NO_UV:
+		return N_("This security key has no PIN or fingerprint, which "
+		    "your account requires. Contact your administrator.");
+	case PKF_DEVICE:
+		return N_("The security key did not answer correctly. Remove it, "
+		    "insert it again and try again.");
+	case PKF_OK:
+	case PKF_CONV:
+	case PKF_SYSTEM:
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Ask the key and send kagid the outcome.  With no key plugged in and
+ * TOTP allowed, *fallback is set and nothing is sent.
+ */
+static enum pk_outcome
+pk_fido2(struct pk_ctx *ctx, int *fallback)
+{
+	struct pkf_ui ui = { ctx, pk_ui_touch, pk_ui_ask_pin };
+	struct pkf_answer ans;
+	enum pkf_result res;
+	enum pk_outcome o;
+	const char *msg;
+
+	*fallback = 0;
+	/* The key may take a while: kagid gets a fresh connection after. */
+	client_free(&ctx->client);
+	res = pkf_get_assertion(&ctx->freq, (int)ctx->opts.timeout * 1000, &ui,
+	    &ans);
+	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
+	    pkf_failure_name(res));
+	if (res == PKF_NO_KEY && ctx->totp_allowed) {
+		*fallback = 1;
+		return PK_CONTINUE;
+	}
+	if (res == PKF_CONV)
+		return PK_CONV_FAILED;
+	if (res == PKF_SYSTEM)
+		return PK_SYSTEM;
+	if ((msg = pk_fido2_message(res)) != NULL && !ctx->silent)
+		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
+	o = pk_auth_fido2(ctx, res, &ans);
+	pkf_answer_clear(&ans);
+	return o;
+}
+
 /* Tell the user what an outcome means for them, then give its PAM code. */
 static int
 pk_finish(struct pk_ctx *ctx, enum pk_outcome o)
@@ -781,6 +1001,14 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		    ctx.opts.breakglass_file != NULL)
 			o = pk_breakglass_offline(&ctx);
 		goto out;
+	}
+	if (ctx.fido2) {
+		int fallback = 0;
+
+		o = pk_fido2(&ctx, &fallback);
+		if (!fallback)
+			goto out;
+		pk_debug(&ctx, "auth: no security key, falling back to a code");
 	}
 	/*
 	 * A person may take a while to type the code: kagid drops a silent

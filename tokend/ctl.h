@@ -41,13 +41,20 @@ struct ctl {
 	int no_qr;
 	int ascii;
 	int pending;
+	int set_pin;
+	const char *company;	/* vendor add */
+	const char *expires;
+	const char *window;
+	const char *from;
 	/* operands */
+	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
 	/* policy2 */
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
+	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
 /* ctl_call.c */
@@ -148,11 +155,20 @@ int ctl_request_reject(struct ctl *ctl);
 /* ctl_life.c: enrollment codes, roles, off-boarding, break-glass */
 int ctl_user_add_code(struct ctl *ctl);
 int ctl_user_enroll_code(struct ctl *ctl);
-int ctl_user_role(struct ctl *ctl);
 int ctl_user_offboard(struct ctl *ctl);
 int ctl_token_lost(struct ctl *ctl);
 int ctl_breakglass_issue(struct ctl *ctl);
 int ctl_breakglass_list(struct ctl *ctl);
 int ctl_breakglass_report(struct ctl *ctl);
+/* ctl_fido2.c, ctl_u2f.c */
+int ctl_token_add_fido2(struct ctl *ctl);
+/* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
+int ctl_fido2_refused(const char *why);
+int ctl_import_pam_u2f(struct ctl *ctl);
+/* ctl_vendor.c */
+int ctl_user_role(struct ctl *ctl);
+int ctl_vendor_add(struct ctl *ctl);
+int ctl_vendor_show(struct ctl *ctl);
+int ctl_vendor_list(struct ctl *ctl);
 
 #endif

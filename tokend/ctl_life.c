@@ -100,29 +100,6 @@ ctl_user_add_code(struct ctl *ctl)
 }
 
 int
-ctl_user_role(struct ctl *ctl)
-{
-	struct json_object *req, *reply = NULL;
-	char said[512];
-	int ex;
-
-	if (ctl->role == NULL) {
-		ctl_err(_("user role needs --role staff|privileged|vendor"));
-		return CTL_EXIT_USAGE;
-	}
-	if ((req = ctl_request(ctl, OP_USER_ROLE)) != NULL &&
-	    proto_set_str(req, "role", ctl->role) != 0) {
-		json_object_put(req);
-		req = NULL;
-	}
-	if ((ex = ctl_run(ctl, req, &reply)) != 0)
-		return ex;
-	snprintf(said, sizeof(said), _("User '%s' now has the role %s."),
-	    ctl->user, ctl->role);
-	return finish(ctl, reply, said);
-}
-
-int
 ctl_user_offboard(struct ctl *ctl)
 {
 	struct json_object *reply = NULL;

@@ -22,6 +22,7 @@
 #include "proto.h"
 #include "seal.h"
 #include "totp.h"
+#include "username.h"
 #include "wipe.h"
 
 static const char *const role_names[] = { "staff", "privileged", "vendor" };
@@ -101,6 +102,22 @@ token_to_json(const struct token_rec *t, const char *user,
 
 	if ((o = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	if (t->type == TOKEN_FIDO2) {
+		/* Its credential's details: fido2_token_json (h_fido2.c). */
+		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
+		    (r = proto_set_str(o, "user", user)) != 0 ||
+		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
+		    (r = proto_set_str(o, "label", t->label)) != 0 ||
+		    (r = proto_set_str(o, "state", t->state >= 0 &&
+		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
+		    (r = proto_set_int(o, "created", t->created)) != 0 ||
+		    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
+			json_object_put(o);
+			return r;
+		}
+		*out = o;
+		return 0;
+	}
 	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
 	    (r = proto_set_str(o, "user", user)) != 0 ||
 	    (r = proto_set_str(o, "type", "totp")) != 0 ||
@@ -119,17 +136,28 @@ token_to_json(const struct token_rec *t, const char *user,
 	return 0;
 }
 
+int
+user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+	int r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0)
+		return r;
+	if (user_canonical(raw, name) != 0 || !user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	return 0;
+}
+
 /* The user named in the request, which must exist. */
 static int
 req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 {
-	const char *name = NULL;
+	char name[STORE_NAME_MAX + 1];
 	int r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0)
+	if ((r = user_req_name(req, name)) != 0)
 		return r;
-	if (!user_name_valid(name))
-		return KAGI_ERR_INVALID;
 	return store_user_get(ctx->store, name, u);
 }
 
@@ -176,16 +204,18 @@ int
 h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	const char *name = NULL, *rolename = "staff";
+	const char *rolename = "staff";
+	char name[STORE_NAME_MAX + 1];
 	struct json_object *uo = NULL, *f = NULL;
 	struct user_rec u;
 	int64_t id = 0;
 	int role = ROLE_STAFF, r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0 ||
+	/* Stored in the canonical form every handler looks up. */
+	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = proto_get_str_opt(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
 		return r;
-	if (!user_name_valid(name) || role_from_name(rolename, &role) != 0)
+	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
 	/* policy2: two-person rule (h_request.c) */
 	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ?
@@ -401,11 +431,13 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
-	/* policy2: two-person rule (h_request.c) */
-	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
-	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0) {
-		if (r == REQUEST_CREATED)
-			r = 0;
+	/*
+	 * Privileged users prove themselves with FIDO2 and user verification
+	 * only (R-PRIV-2): a TOTP secret is never made for them, so none can
+	 * be shown to an approver or anyone else either.
+	 */
+	if (u.role == ROLE_PRIVILEGED) {
+		r = KAGI_ERR_DENIED;
 		goto out;
 	}
 	t.algorithm = cfg->totp_algorithm;

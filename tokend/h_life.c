@@ -22,7 +22,6 @@
 #include "proto.h"
 #include "store_life.h"
 
-static const char *const roles[] = { "staff", "privileged", "vendor" };
 
 static int
 req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
@@ -35,50 +34,6 @@ req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 	if (!user_name_valid(name))
 		return KAGI_ERR_INVALID;
 	return store_user_get(ctx->store, name, u);
-}
-
-int
-h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
-{
-	struct json_object *f = NULL, *uo = NULL;
-	struct user_rec u;
-	const char *name = NULL;
-	unsigned act = 0;
-	int role, r;
-
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = proto_get_str(req, "role", KAGI_NAME_MAX, &name)) != 0)
-		return r;
-	for (role = 0; role < 3; role++)
-		if (strcmp(roles[role], name) == 0)
-			break;
-	if (role == 3)
-		return KAGI_ERR_INVALID;
-	if (role == u.role)
-		return KAGI_ERR_STATE;
-	if (role == ROLE_PRIVILEGED || u.role == ROLE_PRIVILEGED)
-		act = APPROVE_ROLE_PRIVILEGED;
-	else if (role == ROLE_VENDOR)
-		act = APPROVE_VENDOR_ADD;
-	if ((r = request_gate(ctx, peer, act, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
-	if ((r = store_user_set_role(ctx->store, u.id, role)) != 0)
-		return r;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "from", roles[u.role])) != 0 ||
-	    (r = proto_set_str(f, "to", roles[role])) != 0 ||
-	    (r = audit_record(ctx, peer, LOG_NOTICE, "user_role", u.name,
-	    f)) != 0)
-		goto out;
-	u.role = role;
-	if ((r = user_to_json(ctx, &u, &uo)) != 0)
-		goto out;
-	json_object_object_add(reply, "user", uo);
- out:
-	json_object_put(f);
-	return r;
 }
 
 struct revoke_all {

@@ -39,6 +39,7 @@ static const struct {
 } replayable[] = {
 	{ OP_USER_ADD, h_user_add },
 	{ OP_USER_ROLE, h_user_role },
+	{ OP_VENDOR_ADD, h_vendor_add },
 	{ OP_USER_DELETE, h_user_delete },
 	{ OP_TOKEN_ADD_TOTP, h_token_add_totp },
 	{ OP_TOKEN_REVOKE, h_token_revoke },

@@ -49,7 +49,8 @@
 enum {
 	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
-	O_PENDING, O_ENROLL_CODE, O_REASON, O_COUNT_
+	O_PENDING, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY, O_EXPIRES, O_WINDOW,
+	O_FROM, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -77,9 +78,14 @@ static const struct opt opts[O_COUNT_] = {
 	[O_PENDING] = { "pending", 0 },
 	[O_ENROLL_CODE] = { "enroll-code", 0 },
 	[O_REASON] = { "reason", 1 },
+	[O_SET_PIN] = { "set-pin", 0 },
+	[O_COMPANY] = { "company", 1 },
+	[O_EXPIRES] = { "expires", 1 },
+	[O_WINDOW] = { "window", 1 },
+	[O_FROM] = { "from", 1 },
 };
 
-enum operands { NONE, USER, USER_TOKEN, ID };
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
 
 struct cmd {
 	const char *word;
@@ -103,11 +109,13 @@ static const struct cmd cmds[] = {
 	{ "token", "confirm", USER_TOKEN, 0, ctl_token_confirm },
 	{ "token", "list", USER, 0, ctl_token_list },
 	{ "token", "revoke", USER_TOKEN, 0, ctl_token_revoke },
+	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
+	    ctl_token_add_fido2 },
+	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
-	{ "user", "role", USER, BIT(O_ROLE), ctl_user_role },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
 	{ "token", "lost", USER_TOKEN, 0, ctl_token_lost },
 	{ "request", "list", NONE, 0, ctl_request_list },
@@ -117,6 +125,11 @@ static const struct cmd cmds[] = {
 	{ "breakglass", "issue", USER, 0, ctl_breakglass_issue },
 	{ "breakglass", "list", NONE, 0, ctl_breakglass_list },
 	{ "breakglass", "report", ID, BIT(O_REASON), ctl_breakglass_report },
+	{ "user", "role", USER_ARG, 0, ctl_user_role },
+	{ "vendor", "add", USER, BIT(O_COMPANY) | BIT(O_EXPIRES) |
+	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
+	{ "vendor", "show", USER, 0, ctl_vendor_show },
+	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -141,7 +154,6 @@ help(void)
 "                              --enroll-code: print a single-use code the\n"
 "                              user enrolls with at first log-in\n"
 "  user enroll-code NAME       a new enrollment code (the old one stops)\n"
-"  user role NAME --role ROLE  change the role\n"
 "  user offboard NAME          disable and revoke every token at once\n"
 "  user list\n"
 "  user show NAME              the user, its tokens and its lock\n"
@@ -164,6 +176,18 @@ help(void)
 "  breakglass list             open break-glass exceptions\n"
 "  breakglass report ID --reason TEXT\n"
 "                              close an exception with its report\n"
+"  token add-fido2 USER [--label LABEL] [--set-pin]\n"
+"                              enroll the security key plugged in here;\n"
+"                              --set-pin gives a key without a PIN its\n"
+"                              first PIN\n"
+"  import pam-u2f FILE [--label LABEL]\n"
+"                              import the keys of a pam_u2f authfile\n"
+"  user role NAME ROLE         change the role; revokes the user's tokens\n"
+"  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
+"             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
+"                              a vendor account and its terms\n"
+"  vendor show NAME\n"
+"  vendor list\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  help                        this text\n"
@@ -356,6 +380,11 @@ check_opts(const struct args *a, struct ctl *ctl)
 				return usage(_("--reason '%s' contains a "
 				    "control character"), ctl->reason);
 	}
+	ctl->set_pin = a->val[O_SET_PIN] != NULL;
+	ctl->company = a->val[O_COMPANY];
+	ctl->expires = a->val[O_EXPIRES];
+	ctl->window = a->val[O_WINDOW];
+	ctl->from = a->val[O_FROM];
 	return 0;
 }
 
@@ -397,8 +426,10 @@ static int
 check_cmd(const struct args *a, const struct cmd *cmd, int used,
     struct ctl *ctl)
 {
-	int need = cmd->operands == NONE ? 0 :
-	    cmd->operands == USER_TOKEN ? 2 : 1;
+	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
+	    cmd->operands == FILE_ARG || cmd->operands == ID ? 1 : 2;
+	static const char *const roles[] = { "staff", "privileged", "vendor",
+	    NULL };
 	long long id;
 	int o, r;
 
@@ -410,8 +441,14 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	if (a->npos - used < need && cmd->operands == ID)
 		return usage(_("missing argument: a number after '%s'"),
 		    a->pos[a->npos - 1]);
+	if (cmd->operands == FILE_ARG && a->npos - used < 1)
+		return usage(_("missing argument: a file after '%s'"),
+		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
-		return usage(need == 2 && a->npos - used == 1 ?
+		return usage(cmd->operands == USER_ARG &&
+		    a->npos - used == 1 ?
+		    _("missing argument: a role after '%s'") :
+		    need == 2 && a->npos - used == 1 ?
 		    _("missing argument: a token id after '%s'") :
 		    _("missing argument: a user name after '%s'"),
 		    a->pos[a->npos - 1]);
@@ -425,12 +462,19 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		ctl->id = id;
 		return 0;
 	}
-	if (need >= 1) {
+	if (cmd->operands == FILE_ARG) {
+		ctl->file = a->pos[used];
+	} else if (need >= 1) {
 		ctl->user = a->pos[used];
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;
 	}
-	if (need == 2) {
+	if (cmd->operands == USER_ARG) {
+		ctl->arg = a->pos[used + 1];
+		if (!one_of(ctl->arg, roles))
+			return usage(_("a role is staff, privileged or vendor, "
+			    "not '%s'"), ctl->arg);
+	} else if (need == 2) {
 		if (parse_id(a->pos[used + 1], INT64_MAX, &id) != 0)
 			return usage(_("a token id is a positive number, not "
 			    "'%s' (see: kagictl token list USER)"),

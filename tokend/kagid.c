@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dispatch.h"
@@ -256,6 +257,12 @@ main(int argc, char **argv)
 	}
 	if (cfg.debug)
 		kagi_log_open("kagid", foreground || test, 1);
+	/* Vendors' windows and expiry dates are read in this zone. */
+	if (setenv("TZ", cfg.timezone, 1) != 0) {
+		kagi_log(LOG_ERR, "cannot set the time zone %s", cfg.timezone);
+		goto out;
+	}
+	tzset();
 	if ((r = runas_resolve(&cfg, &ra, err, sizeof(err))) != 0) {
 		kagi_log(LOG_ERR, "configuration refused: %s", err);
 		goto out;
@@ -294,6 +301,10 @@ main(int argc, char **argv)
 		    kagi_strerror(r));
 		goto out;
 	}
+	if ((r = chal_table_new(&ctx.challenges)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", kagi_strerror(r));
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	ctx.lockout.max_failures = cfg.lockout_failures;
 	ctx.lockout.interval = cfg.lockout_interval;
@@ -301,6 +312,27 @@ main(int argc, char **argv)
 	ctx.lockout.max_duration = cfg.lockout_max_duration;
 	ctx.lockout.growth = cfg.lockout_growth;
 	ctx.lockout.admin_unlock = cfg.lockout_admin_unlock;
+	ctx.lockout_role[ROLE_STAFF] = ctx.lockout;
+	ctx.lockout_role[ROLE_PRIVILEGED].max_failures =
+	    cfg.lockout_privileged_failures;
+	ctx.lockout_role[ROLE_PRIVILEGED].interval =
+	    cfg.lockout_privileged_interval;
+	ctx.lockout_role[ROLE_PRIVILEGED].duration =
+	    cfg.lockout_privileged_duration;
+	ctx.lockout_role[ROLE_PRIVILEGED].max_duration =
+	    cfg.lockout_privileged_max_duration;
+	ctx.lockout_role[ROLE_PRIVILEGED].growth =
+	    cfg.lockout_privileged_growth;
+	ctx.lockout_role[ROLE_PRIVILEGED].admin_unlock =
+	    cfg.lockout_privileged_admin_unlock;
+	ctx.lockout_role[ROLE_VENDOR].max_failures = cfg.lockout_vendor_failures;
+	ctx.lockout_role[ROLE_VENDOR].interval = cfg.lockout_vendor_interval;
+	ctx.lockout_role[ROLE_VENDOR].duration = cfg.lockout_vendor_duration;
+	ctx.lockout_role[ROLE_VENDOR].max_duration =
+	    cfg.lockout_vendor_max_duration;
+	ctx.lockout_role[ROLE_VENDOR].growth = cfg.lockout_vendor_growth;
+	ctx.lockout_role[ROLE_VENDOR].admin_unlock =
+	    cfg.lockout_vendor_admin_unlock;
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
 	/* policy2: dormant accounts, expired requests, break-glass file */
@@ -342,6 +374,7 @@ out:
 	ctx_log_discard(&ctx, 0);
 	free(ctx.logs);
 	store_close(&ctx.store);
+	chal_table_free(&ctx.challenges);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);
 	return status;

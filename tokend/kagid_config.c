@@ -10,12 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
+#include "fido2.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "policy.h"
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
+/* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
+static const char *const uv_choices[] = { "required", "preferred",
+    "discouraged", NULL };
+static const char *const att_choices[] = { "any", "roots", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -51,6 +59,30 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "breakglass_codes", CFG_INT, OFF(breakglass_codes), 1, 20, NULL },
 	{ "breakglass_iterations", CFG_INT, OFF(breakglass_iterations), 1000, 10000000, NULL },
 	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
+	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
+	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
+	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
+	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
+	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
+	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
+	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
+	{ "lockout_privileged_interval", CFG_DURATION, OFF(lockout_privileged_interval), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_duration", CFG_DURATION, OFF(lockout_privileged_duration), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_max_duration", CFG_DURATION, OFF(lockout_privileged_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_privileged_growth", CFG_BOOL, OFF(lockout_privileged_growth), 0, 0, NULL },
+	{ "lockout_privileged_admin_unlock", CFG_BOOL, OFF(lockout_privileged_admin_unlock), 0, 0, NULL },
+	{ "lockout_vendor_failures", CFG_INT, OFF(lockout_vendor_failures), 1, 100, NULL },
+	{ "lockout_vendor_interval", CFG_DURATION, OFF(lockout_vendor_interval), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_duration", CFG_DURATION, OFF(lockout_vendor_duration), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_max_duration", CFG_DURATION, OFF(lockout_vendor_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_vendor_growth", CFG_BOOL, OFF(lockout_vendor_growth), 0, 0, NULL },
+	{ "lockout_vendor_admin_unlock", CFG_BOOL, OFF(lockout_vendor_admin_unlock), 0, 0, NULL },
+	{ "throttle_failures", CFG_INT, OFF(throttle_failures), 1, 10000, NULL },
+	{ "throttle_interval", CFG_DURATION, OFF(throttle_interval), 1, 30 * DAY, NULL },
+	{ "zone_mynumber_factors", CFG_STR, OFF(zone_mynumber_factors), 0, 0, NULL },
+	{ "zone_lgwan_factors", CFG_STR, OFF(zone_lgwan_factors), 0, 0, NULL },
+	{ "zone_internet_factors", CFG_STR, OFF(zone_internet_factors), 0, 0, NULL },
+	{ "timezone", CFG_STR, OFF(timezone), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -83,6 +115,23 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
+	c->lockout_privileged_failures = 3;
+	c->lockout_privileged_interval = 15 * 60;
+	c->lockout_privileged_duration = 15 * 60;
+	c->lockout_privileged_max_duration = DAY;
+	c->lockout_privileged_growth = 1;
+	c->lockout_privileged_admin_unlock = 1;
+	c->lockout_vendor_failures = 3;
+	c->lockout_vendor_interval = 15 * 60;
+	c->lockout_vendor_duration = 15 * 60;
+	c->lockout_vendor_max_duration = DAY;
+	c->lockout_vendor_growth = 1;
+	c->lockout_vendor_admin_unlock = 1;
+	c->throttle_failures = 10;
+	c->throttle_interval = 15 * 60;
+	c->fido2_uv = UVPOLICY_REQUIRED;
+	c->fido2_challenge_lifetime = 60;
+	c->fido2_attestation = ATTEST_ANY;
 	c->request_lifetime = DAY;
 	c->enroll_code_lifetime = 3 * DAY;
 	c->dormant_disable_days = 0;
@@ -150,6 +199,21 @@ approval_parse(struct kagid_config *c, const char *path, char *err,
 	return 0;
 }
 
+/* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
+static int
+default_rp_id(char **dst)
+{
+	char host[256], buf[300];
+
+	if ((*dst)[0] != '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) != 0)
+		return KAGI_ERR_CONFIG;
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "pam://%s", host);
+	return set_str(dst, buf);
+}
+
 static int
 derive_path(char **dst, const char *dir, const char *file)
 {
@@ -162,6 +226,68 @@ derive_path(char **dst, const char *dir, const char *file)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return KAGI_ERR_TOO_LARGE;
 	return set_str(dst, buf);
+}
+
+/*
+ * Each zone names the factors it accepts as the second factor.  No value
+ * means "none": a list that would let anyone in without a second factor
+ * (empty, "none", an unknown word) stops kagid at start, naming the key,
+ * instead of a silent downgrade (R-MFA-1, R-MFA-4).
+ */
+static int
+zones_check(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *names[3] = { "zone_mynumber_factors",
+	    "zone_lgwan_factors", "zone_internet_factors" };
+	const char *vals[3];
+	int i;
+
+	vals[0] = c->zone_mynumber_factors;
+	vals[1] = c->zone_lgwan_factors;
+	vals[2] = c->zone_internet_factors;
+	for (i = 0; i < 3; i++)
+		if (policy_factors_parse(vals[i], &c->zone_factors[i]) != 0) {
+			snprintf(err, errlen, "%s: '%s' must list one or more "
+			    "of fido2, totp: no zone may let a user in without "
+			    "a second factor (R-MFA-1)",
+			    path != NULL ? path : "defaults", names[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	return 0;
+}
+
+/*
+ * A time zone name such as Asia/Tokyo, found under /usr/share/zoneinfo:
+ * glibc takes an unknown name for UTC without a word, which would shift
+ * every vendor window by hours.
+ */
+static int
+timezone_check(const struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	char file[256];
+	struct stat st;
+	const char *p;
+	int ok = c->timezone[0] != '\0' && c->timezone[0] != '/' &&
+	    strlen(c->timezone) < 64 && strstr(c->timezone, "..") == NULL;
+
+	for (p = c->timezone; ok && *p != '\0'; p++)
+		ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
+		    *p == '-' || *p == '+';
+	if (ok) {
+		snprintf(file, sizeof(file), "/usr/share/zoneinfo/%s",
+		    c->timezone);
+		ok = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s: 'timezone' must name a time zone "
+		    "of /usr/share/zoneinfo such as Asia/Tokyo",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	return 0;
 }
 
 int
@@ -182,6 +308,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->admin_group == NULL &&
 	    (r = set_str(&c->admin_group, "kagi-admin")) != 0) ||
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
+	    (c->zone_mynumber_factors == NULL &&
+	    (r = set_str(&c->zone_mynumber_factors, "fido2,totp")) != 0) ||
+	    (c->zone_lgwan_factors == NULL &&
+	    (r = set_str(&c->zone_lgwan_factors, "fido2,totp")) != 0) ||
+	    (c->zone_internet_factors == NULL &&
+	    (r = set_str(&c->zone_internet_factors, "fido2,totp")) != 0) ||
+	    (c->timezone == NULL &&
+	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (c->approver_group == NULL &&
@@ -189,7 +323,12 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->approval_required == NULL &&
 	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
 	    (r = derive_path(&c->breakglass_file, c->state_dir,
-	    "breakglass")) != 0) {
+	    "breakglass")) != 0 ||
+	    (c->fido2_rp_id == NULL &&
+	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
+	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
+	    (c->fido2_aaguids == NULL &&
+	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -198,18 +337,52 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
-	if (c->lockout_max_duration < c->lockout_duration) {
-		snprintf(err, errlen, "%s: 'lockout_max_duration' is shorter "
-		    "than 'lockout_duration'", path != NULL ? path : "defaults");
+	if (c->lockout_max_duration < c->lockout_duration ||
+	    c->lockout_privileged_max_duration <
+	    c->lockout_privileged_duration ||
+	    c->lockout_vendor_max_duration < c->lockout_vendor_duration) {
+		snprintf(err, errlen, "%s: '%s' is shorter than '%s'",
+		    path != NULL ? path : "defaults",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_max_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_max_duration" :
+		    "lockout_vendor_max_duration",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
 	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
-	    errlen)) != 0)
+	    errlen)) != 0 ||
+	    (r = zones_check(c, path, err, errlen)) != 0 ||
+	    (r = timezone_check(c, path, err, errlen)) != 0)
 		return r;
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "
 		    "without ':'", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_rp_id[0] == '\0' || strlen(c->fido2_rp_id) > 255) {
+		snprintf(err, errlen, "%s: 'fido2_rp_id' must be 1 to 255 "
+		    "characters", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (fido2_aaguid_list_valid(c->fido2_aaguids) != 0) {
+		snprintf(err, errlen, "%s: 'fido2_aaguids' must be a comma-"
+		    "separated list of AAGUIDs like "
+		    "01234567-89ab-cdef-0123-456789abcdef",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_attestation == ATTEST_ROOTS &&
+	    c->fido2_attestation_roots == NULL) {
+		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
+		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	return 0;

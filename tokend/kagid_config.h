@@ -33,6 +33,36 @@ struct kagid_config {
 	int lockout_growth;
 	int lockout_admin_unlock;
 	int debug;
+	/* Roles' lockouts (R-PRIV-5); lockout_* above is the staff role's. */
+	long long lockout_privileged_failures;
+	long long lockout_privileged_interval;
+	long long lockout_privileged_duration;
+	long long lockout_privileged_max_duration;
+	int lockout_privileged_growth;
+	int lockout_privileged_admin_unlock;
+	long long lockout_vendor_failures;
+	long long lockout_vendor_interval;
+	long long lockout_vendor_duration;
+	long long lockout_vendor_max_duration;
+	int lockout_vendor_growth;
+	int lockout_vendor_admin_unlock;
+	/* Per source address (PAM_RHOST), across users. */
+	long long throttle_failures;
+	long long throttle_interval;
+	/* Zones (R-MFA-1, R-MFA-4): the factors each allows, as text and
+	 * as FACTOR_* bits (policy.h) filled in by kagid_config_load(). */
+	char *zone_mynumber_factors;
+	char *zone_lgwan_factors;
+	char *zone_internet_factors;
+	unsigned zone_factors[3];	/* mynumber, lgwan, internet */
+	/* The time zone of vendors' windows and expiry dates (TZ name). */
+	char *timezone;
+	char *fido2_rp_id;		/* default "pam://<host name>" */
+	int fido2_uv;			/* enum fido2_uv_policy */
+	long long fido2_challenge_lifetime;
+	int fido2_attestation;		/* enum fido2_att_mode */
+	char *fido2_attestation_roots;	/* PEM file, for mode roots */
+	char *fido2_aaguids;		/* allow-list, "" = any */
 	/* two-person rule, enrollment codes, lifecycle, break-glass */
 	char *approver_group;		/* members may approve requests */
 	long long request_lifetime;	/* a pending request expires */

@@ -72,8 +72,6 @@ int lifecycle_note_enable(struct kagid_ctx *ctx, int64_t user_id);
  */
 void maint_tick(struct kagid_ctx *ctx, int force);
 
-int h_user_role(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
 int h_user_offboard(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_token_lost(struct kagid_ctx *, const struct peer *,

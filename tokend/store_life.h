@@ -141,7 +141,6 @@ int store_exception_recent(struct store *s, const char *user, int64_t since,
 
 /* --- users: role and activity --------------------------------------------- */
 
-int store_user_set_role(struct store *s, int64_t id, int role);
 /* Remember that the user was (re-)enabled at now (dormancy restarts). */
 int store_user_set_enabled_at(struct store *s, int64_t id, int64_t now);
 /* When the user was last enabled, 0 when never recorded. */

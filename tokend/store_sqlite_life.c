@@ -543,23 +543,6 @@ store_exception_recent(struct store *s, const char *user, int64_t since,
 /* --- users ----------------------------------------------------------------- */
 
 int
-store_user_set_role(struct store *s, int64_t id, int role)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if (role < ROLE_STAFF || role > ROLE_VENDOR)
-		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "UPDATE users SET role = ?2 WHERE id = ?1", &st)) != 0)
-		return r;
-	if ((r = bind_int(st, 1, id)) != 0 || (r = bind_int(st, 2, role)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	return run_one(s, st, KAGI_ERR_NOT_FOUND);
-}
-
-int
 store_user_set_enabled_at(struct store *s, int64_t id, int64_t now)
 {
 	sqlite3_stmt *st = NULL;

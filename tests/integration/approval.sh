@@ -97,7 +97,7 @@ kagictl user show vend1 >/dev/null 2>&1
 is "$?" 0 "the vendor exists after approval"
 
 # --- rejected and expired requests change nothing -------------------------
-out=$(kagictl user role boss --role staff 2>&1); st=$?
+out=$(kagictl user role boss staff 2>&1); st=$?
 is "$st" 4 "R-PRIV-3: removing the privileged role is a request"
 id3=$(printf '%s\n' "$out" | req_id)
 out=$(as "$nobody_id" "$nogroup_id" request reject "$id3" --reason "not agreed" 2>&1); st=$?
@@ -107,7 +107,7 @@ like "$out" '"role":"privileged"' "a rejected request changes nothing"
 out=$(as "$nobody_id" "$nogroup_id" request approve "$id3" 2>&1); st=$?
 is "$st" 1 "a rejected request cannot be approved afterwards"
 
-out=$(kagictl user role boss --role vendor 2>&1)
+out=$(kagictl user role boss vendor 2>&1)
 id4=$(printf '%s\n' "$out" | req_id)
 # Two hours later (libfaketime): the request has expired.
 if restart_kagid_at +2h; then
