@@ -527,6 +527,12 @@ h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t request;
 	int r;
 
+	/*
+	 * Only administrators get here (dispatch.c: PEER_ADMIN), tested by
+	 * fido2.sh.  Self-service enrollment (issue 3) is to come with
+	 * enrollment codes, as a request of its own that checks the code
+	 * and takes the user from the peer, not from the request.
+	 */
 	(void)peer;
 	memset(&w, 0, sizeof(w));
 	if ((r = req_user(ctx, req, &u)) != 0 ||
