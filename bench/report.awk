@@ -6,7 +6,7 @@
 # of the systems side by side with kagi's ratios to each of them, the
 # correctness runs, where kagi's time goes, and the targets of issue 6;
 # writes every record plus the target verdicts to the file in `out`.
-# Variables: quick, elapsed, devlog, out, cpu, ncpu.
+# Variables: quick, elapsed, devlog, out, cpu, ncpu, load_start, load_end.
 
 function get(line, key,    re, v) {
 	re = "\"" key "\":(\"[^\"]*\"|[-0-9.eE+]+|true|false|null)"
@@ -65,7 +65,7 @@ BEGIN {
 	names["kagi"] = "pam_kagi + kagid"
 	nsys = split("permit oath ga kagi", sys, " ")
 	nk = split("1 2 4 8", ks, " ")
-	ndiag = split("kagi-ref kagi-jsonc kagi-fakekagid kagi-tmpfs", diag, " ")
+	ndiag = split("kagi-ref kagi-jsonc kagi-deps kagi-staticjsonc kagi-fakekagid kagi-tmpfs", diag, " ")
 }
 
 {
@@ -133,6 +133,8 @@ END {
 	    "client processes; refused: correct codes refused, all runs; " \
 	    "cpu: CPU time per log-in\nwith one client, client + kagid (us); " \
 	    "stack: KiB of RSS the loaded PAM stack holds in the client.\n"
+	printf "Load average (1, 5, 15 min) at the start: %s; at the end: %s " \
+	    "(on %d CPUs).\n", load_start, load_end, ncpu
 	if ("disk-start" in fsync_med)
 		printf "One fdatasync of 4 KiB here: median %s us at the start, " \
 		    "%s us at the end.\n", fsync_med["disk-start"],
@@ -205,20 +207,20 @@ END {
 	}
 	if (dn) {
 		printf "\nWhere kagi's time goes, N = %d (same moments)\n", dn
-		printf "%-16s %9s %9s %9s %12s %12s\n", "variant", "median_K1",
+		printf "%-17s %9s %9s %9s %12s %12s\n", "variant", "median_K1",
 		    "K=1/s", "K=8/s", "cpu_client", "cpu_kagid"
 		for (j = 1; j <= ndiag; j++) {
 			k1 = diag[j] SUBSEP dn SUBSEP 1
 			k8 = diag[j] SUBSEP dn SUBSEP 8
 			if (!(k1 in M_med))
 				continue
-			printf "%-16s %9.0f %9s %9s %12s %12s\n", diag[j], M_med[k1],
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", diag[j], M_med[k1],
 			    fmt(M_rate[k1], "%.0f"), fmt(M_rate[k8], "%.0f"),
 			    fmt(M_ccpu[k1], "%.0f"), fmt(M_kcpu[k1], "%.0f")
 		}
 		k1 = "permit" SUBSEP dn SUBSEP 1
 		if (k1 in M_med)
-			printf "%-16s %9.0f %9s %9s %12s %12s\n", "pam_permit",
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", "pam_permit",
 			    M_med[k1], fmt(M_rate[k1], "%.0f"),
 			    fmt(M_rate["permit" SUBSEP dn SUBSEP 8], "%.0f"),
 			    fmt(M_ccpu[k1], "%.0f"), "-"
@@ -297,8 +299,10 @@ END {
 	}
 
 	printf("{\n  \"quick\": %s,\n  \"elapsed_s\": %d,\n  \"devlog\": \"%s\",\n" \
-	    "  \"cpu\": \"%s\",\n  \"ncpu\": %d,\n  \"records\": [\n",
-	    quick ? "true" : "false", elapsed, devlog, cpu, ncpu) > out
+	    "  \"cpu\": \"%s\",\n  \"ncpu\": %d,\n  \"loadavg_start\": \"%s\",\n" \
+	    "  \"loadavg_end\": \"%s\",\n  \"records\": [\n",
+	    quick ? "true" : "false", elapsed, devlog, cpu, ncpu, load_start,
+	    load_end) > out
 	for (i = 1; i <= nl; i++)
 		printf("    %s%s\n", lines[i], i < nl ? "," : "") > out
 	printf("  ],\n  \"targets\": [\n") > out

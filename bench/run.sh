@@ -51,6 +51,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
 fi
 
 t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$top"
 
 # --- build ------------------------------------------------------------------
@@ -107,6 +108,20 @@ echo "== building kagi in $b"
 	    -o bench/kagiload.o "$top/bench/kagiload.c"
 	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
 	    lib/libkagi.la -loath -lpthread
+	# For "where kagi's time goes" only, never installed: the module's
+	# own object relinked with json-c's static archive, so that a log-in
+	# loads one shared object instead of two.
+	rm -f bench/pam_kagi_staticjsonc.so
+	jsonc_a=$(pkg-config --variable=libdir json-c 2>/dev/null)/libjson-c.a
+	if [ -f "$jsonc_a" ] && [ -f pam_module/.libs/pam_kagi_la-pam_kagi.o ]; then
+		# shellcheck disable=SC2046
+		$CC -shared -fPIC -o bench/pam_kagi_staticjsonc.so \
+		    pam_module/.libs/pam_kagi_la-*.o lib/.libs/libkagi.a \
+		    "$jsonc_a" -Wl,--as-needed -lpam \
+		    $(pkg-config --libs libfido2 libcrypto 2>/dev/null) \
+		    -Wl,-z,relro,-z,now,-z,defs -Wl,--exclude-libs,ALL ||
+		    rm -f bench/pam_kagi_staticjsonc.so
+	fi
 )
 KAGID=$b/tokend/kagid
 KAGICTL=$b/tokend/kagictl
@@ -415,6 +430,12 @@ stop_kagid 16
 #   kagi-ref        as shipped (the reference)
 #   kagi-jsonc      libjson-c kept loaded in the client (LD_PRELOAD): what
 #                   loading and unloading it at every pam_start/pam_end costs
+#   kagi-deps       every shared object the module depends on (json-c,
+#                   and since FIDO2 libfido2, libcrypto, libcbor, libudev,
+#                   libz) kept loaded in the client
+#   kagi-staticjsonc  the module relinked with json-c's static archive (one
+#                   shared object to load instead of two): that cost, removed
+#                   the way the product could remove it
 #   kagi-fakekagid  pam_kagi against a stand-in daemon that answers every
 #                   request at once with no store (tests/fakekagid impostor):
 #                   the module, PAM and two round trips
@@ -432,6 +453,9 @@ start_kagid "$d"
 fake_pid=$!
 wait_socket "$d/fake.sock" "$fake_pid" "$tmp/fake.out"
 echo "auth required $MODULE socket=$d/fake.sock timeout=10" >"$d/pam.d/kagi-fakekagid"
+SJ=$b/bench/pam_kagi_staticjsonc.so
+[ -f "$SJ" ] && echo "auth required $SJ socket=$d/kagid.sock timeout=10" \
+    >"$d/pam.d/kagi-staticjsonc"
 if [ -n "$ram" ]; then
 	"$MK" kagi "$ram/kagi" "$DIAG_N"
 	sed "s|^state_dir = .*|state_dir = $ram/kagi|; s|^socket = .*|socket = $ram/kagid.sock|" \
@@ -444,6 +468,8 @@ if [ -n "$ram" ]; then
 	echo "auth required $MODULE socket=$ram/kagid.sock timeout=10" >"$d/pam.d/kagi-tmpfs"
 fi
 jsonc=$(ldd "$MODULE" | sed -n 's/.*libjson-c[^ ]* => \([^ ]*\).*/\1/p')
+# Every shared object the module pulls in that a bare PAM client lacks.
+deps=$(ldd "$MODULE" | awk '$2 == "=>" && $1 !~ /^(libc|libpam|libaudit|libcap-ng)\./ { printf "%s ", $3 }')
 r=0
 while [ $r -lt $REPS ]; do
 	r=$((r + 1))
@@ -452,6 +478,11 @@ while [ $r -lt $REPS ]; do
 		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$jsonc" ] && KPID=$kagid_pid LABEL=kagi-jsonc PRELOAD=$jsonc \
 		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -n "$deps" ] && [ "$deps" != "$jsonc " ] && KPID=$kagid_pid \
+		    LABEL=kagi-deps PRELOAD=$deps \
+		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -f "$SJ" ] && KPID=$kagid_pid \
+		    pb "$d" kagi-staticjsonc "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$kagid2_pid" ] && KPID=$kagid2_pid \
 		    pb "$d" kagi-tmpfs "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
@@ -502,5 +533,7 @@ fi
 elapsed=$(( $(date +%s) - t_start ))
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -f "$top/bench/report.awk" "$runs"
+    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
+    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -f "$top/bench/report.awk" "$runs"
 echo "== $elapsed s in all; results in $out"

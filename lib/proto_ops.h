@@ -111,6 +111,41 @@
 #define OP_TOKEN_FIDO2_FINISH "token_fido2_finish"
 #define OP_TOKEN_FIDO2_IMPORT "token_fido2_import"
 
+/*
+ * Two-person rule, enrollment codes, lifecycle, break-glass (policy2):
+ *   user_role     user role                    (admin) -> user
+ *   user_offboard user                         (admin) -> user, revoked
+ *   token_lost    user token                   (admin) -> token
+ *   enroll_code_issue user                     (admin) -> code, expires
+ *   request_list                     (admin, approver) -> requests
+ *   request_show  id                 (admin, approver) -> request
+ *   request_approve id                      (approver) -> request, result
+ *   request_reject id reason?               (approver) -> request
+ *   breakglass_issue user                      (admin) -> codes (array)
+ *   breakglass_list                  (admin, approver) -> exceptions
+ *   breakglass_report id reason                (admin) -> exception
+ *   auth_enroll   user service tty? rhost? zone? token code
+ *       (verifier, self) -> verdict "success" | "denied"
+ * An act that needs approval answers "ok" with pending_approval: true and
+ * the stored request instead of acting.  auth_totp may answer verdict
+ * "enroll" with token, digits, uri and qr (the QR code as text) when the
+ * code typed was a valid enrollment code: the module shows them and
+ * sends auth_enroll with a code from the new authenticator.
+ */
+#define OP_USER_ROLE "user_role"
+#define OP_USER_OFFBOARD "user_offboard"
+#define OP_TOKEN_LOST "token_lost"
+#define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
+#define OP_REQUEST_LIST "request_list"
+#define OP_REQUEST_SHOW "request_show"
+#define OP_REQUEST_APPROVE "request_approve"
+#define OP_REQUEST_REJECT "request_reject"
+#define OP_BREAKGLASS_ISSUE "breakglass_issue"
+#define OP_BREAKGLASS_LIST "breakglass_list"
+#define OP_BREAKGLASS_REPORT "breakglass_report"
+#define OP_AUTH_ENROLL "auth_enroll"
+#define VERDICT_ENROLL "enroll"
+
 #define VERDICT_SUCCESS "success"
 #define VERDICT_DENIED "denied"
 #define VERDICT_OK "ok"
@@ -120,7 +155,6 @@
 #define VERDICT_UNENROLLED "unenrolled"
 #define VERDICT_THROTTLED "throttled"	/* auth: the address, not the user */
 #define VERDICT_REFUSED "refused"	/* account: outside a vendor's terms */
-#define OP_USER_ROLE "user_role"
 #define OP_VENDOR_ADD "vendor_add"
 #define OP_VENDOR_SHOW "vendor_show"
 #define OP_VENDOR_LIST "vendor_list"

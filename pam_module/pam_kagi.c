@@ -37,12 +37,14 @@
 
 #include "cfg.h"
 #include "client.h"
+#include "clock.h"
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "pk_fido2.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "pk_breakglass.h"
 #include "wipe.h"
 
 #define PK_EXPORT __attribute__((visibility("default")))
@@ -57,6 +59,7 @@ struct pk_opts {
 	long long timeout;	/* seconds, per step of an exchange */
 	int debug;
 	char *lang;		/* NULL: the host's locale */
+	char *breakglass_file;	/* NULL: no break-glass without kagid */
 };
 
 #define OFF(f) offsetof(struct pk_opts, f)
@@ -66,6 +69,7 @@ static const struct cfg_key pk_keys[] = {
 	{ "timeout", CFG_DURATION, OFF(timeout), 1, 60, NULL },
 	{ "debug", CFG_FLAG, OFF(debug), 0, 0, NULL },
 	{ "lang", CFG_STR, OFF(lang), 0, 0, NULL },
+	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 #undef OFF
@@ -98,6 +102,7 @@ struct pk_ctx {
 	const char *tty;
 	const char *rhost;
 	struct kagi_client *client;
+	int unreachable;	/* kagid could not be reached at all */
 	/* auth_begin's answer */
 	int fido2;		/* methods[0] is "fido2" */
 	int totp_allowed;	/* methods holds "totp" */
@@ -489,6 +494,7 @@ pk_auth_begin(struct pk_ctx *ctx)
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
 	    (r = pk_methods(ctx, reply, &method)) != 0 ||
 	    (r = proto_get_int(reply, "digits", 6, 8, &digits)) != 0) {
+		ctx->unreachable = reply == NULL;
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
 		goto out;
 	}
@@ -541,6 +547,143 @@ pk_wipe_member(struct json_object *obj, const char *key)
 		    (size_t)len);
 }
 
+/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
+static enum pk_outcome pk_ask_code(struct pk_ctx *ctx, char **code);
+
+/*
+ * --- policy2: enrolling at log-in with an enrollment code (R-TOK-4) -----
+ *
+ * kagid accepted an enrollment code and made a pending TOTP token: show
+ * its QR code and otpauth URI (they carry the new secret: wiped from the
+ * reply afterwards), then ask for codes from the new authenticator, up to
+ * three, each on a connection of its own.  Only kagid's "success" for one
+ * of them logs in.
+ */
+#define PK_ENROLL_TRIES 3
+#define PK_QR_MAX 16384
+
+static enum pk_outcome
+pk_enroll(struct pk_ctx *ctx, struct json_object *reply)
+{
+	struct json_object *req = NULL, *rep = NULL;
+	const char *uri = NULL, *qr = NULL, *verdict = NULL;
+	char *code = NULL;
+	int64_t token = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r, i;
+
+	if ((r = proto_get_int(reply, "token", 1, INT64_MAX, &token)) != 0 ||
+	    (r = proto_get_str(reply, "uri", KAGI_FIELD_MAX * 4, &uri)) != 0 ||
+	    (r = proto_get_str(reply, "qr", PK_QR_MAX, &qr)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_TOTP, r, NULL);
+		goto out;
+	}
+	pam_syslog(ctx->pamh, LOG_NOTICE, "enrolling a TOTP token at log-in "
+	    "(token %lld)", (long long)token);
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Your enrollment code "
+	    "is accepted. Add this account to your authenticator app: scan "
+	    "the QR code below, or type in the key from the link after it.")));
+	(void)pam_info(ctx->pamh, "%s", qr);
+	(void)pam_info(ctx->pamh, "%s", uri);
+	client_free(&ctx->client);
+	for (i = 0; i < PK_ENROLL_TRIES; i++) {
+		if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+			goto out;
+		o = PK_UNAVAILABLE;
+		if ((r = pk_request_new(ctx, OP_AUTH_ENROLL, &req)) != 0 ||
+		    (r = proto_set_int(req, "token", token)) != 0 ||
+		    (r = proto_set_str(req, "code", code)) != 0 ||
+		    (r = pk_call(ctx, req, &rep)) != 0 ||
+		    (r = proto_get_str(rep, "verdict", KAGI_NAME_MAX,
+		    &verdict)) != 0) {
+			o = pk_unavailable(ctx, OP_AUTH_ENROLL, r, rep);
+			goto out;
+		}
+		client_free(&ctx->client);
+		kagi_free_str(code);
+		code = NULL;
+		pk_wipe_member(req, "code");
+		json_object_put(req);
+		req = NULL;
+		if (strcmp(verdict, VERDICT_SUCCESS) == 0) {
+			o = PK_GRANTED;
+			goto out;
+		}
+		json_object_put(rep);
+		rep = NULL;
+		o = PK_DENIED;
+		if (i + 1 < PK_ENROLL_TRIES)
+			(void)pam_error(ctx->pamh, "%s", pk_text(ctx,
+			    N_("That code is not right. Try again with the "
+			    "code the app shows now.")));
+	}
+	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("Enrollment was not "
+	    "finished. Ask your administrator for a new enrollment code.")));
+ out:
+	kagi_free_str(code);
+	pk_wipe_member(req, "code");
+	json_object_put(req);
+	json_object_put(rep);
+	pk_wipe_member(reply, "uri");
+	pk_wipe_member(reply, "qr");
+	return o;
+}
+
+/*
+ * --- policy2: break-glass while kagid is unreachable (R-EXC-1) ---------
+ *
+ * Only with breakglass_file= and only when kagid could not be reached at
+ * all: the code is checked against the file kagid keeps, spent there, and
+ * the log-in is logged at alert priority.  The PAM handle remembers it so
+ * that the account step, which cannot reach kagid either, lets it pass.
+ */
+#define PK_BG_DATA "pam_kagi_breakglass"
+
+static void
+pk_bg_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+static enum pk_outcome
+pk_breakglass_offline(struct pk_ctx *ctx)
+{
+	char err[512], q[KAGI_NAME_MAX * 4 + 16];
+	char *code = NULL;
+	int64_t id = 0;
+	enum pk_outcome o;
+	int r;
+
+	if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+		return o;
+	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
+	    kagi_now(), &id, err, sizeof(err));
+	kagi_free_str(code);
+	if (r == KAGI_ERR_BAD_CODE) {
+		pam_syslog(ctx->pamh, LOG_NOTICE, "kagid unreachable; no "
+		    "unused break-glass code of %s matched",
+		    kagi_log_quote(ctx->user, q, sizeof(q)));
+		return PK_UNAVAILABLE;
+	}
+	if (r != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "break-glass file refused: %s",
+		    err[0] != '\0' ? err : kagi_strerror(r));
+		return PK_UNAVAILABLE;
+	}
+	pam_syslog(ctx->pamh, LOG_ALERT, "BREAK-GLASS log-in of %s with code "
+	    "%lld while kagid is unreachable: report it (kagictl breakglass "
+	    "list)", kagi_log_quote(ctx->user, q, sizeof(q)), (long long)id);
+	if (pam_set_data(ctx->pamh, PK_BG_DATA, strdup("1"),
+	    pk_bg_cleanup) != PAM_SUCCESS)
+		return PK_SYSTEM;
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Break-glass code "
+	    "accepted. This emergency log-in is recorded and must be "
+	    "reported.")));
+	return PK_GRANTED;
+}
+
 /* auth_totp: hand the code over; kagid gives the verdict. */
 static enum pk_outcome
 pk_auth_totp(struct pk_ctx *ctx, const char *code)
@@ -563,6 +706,8 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 		o = PK_GRANTED;
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
+	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
+		o = pk_enroll(ctx, reply);	/* policy2: enrollment code */
 	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
 		o = PK_THROTTLED;
 	else
@@ -850,8 +995,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 			o = PK_DENIED;
 		goto out;
 	}
-	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE)
+	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE) {
+		/* policy2: break-glass without kagid (pk_breakglass.c) */
+		if (o == PK_UNAVAILABLE && ctx.unreachable &&
+		    ctx.opts.breakglass_file != NULL)
+			o = pk_breakglass_offline(&ctx);
 		goto out;
+	}
 	if (ctx.fido2) {
 		int fallback = 0;
 
@@ -914,6 +1064,17 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 	o = pk_account(&ctx);
+	/* policy2: a break-glass log-in of this handle, kagid unreachable */
+	if (o == PK_UNAVAILABLE) {
+		const void *bg = NULL;
+
+		if (pam_get_data(pamh, PK_BG_DATA, &bg) == PAM_SUCCESS &&
+		    bg != NULL) {
+			pam_syslog(pamh, LOG_ALERT, "account: kagid unreachable; "
+			    "passing the break-glass log-in");
+			o = PK_GRANTED;
+		}
+	}
  out:
 	pr = pk_finish(&ctx, o);
 	pk_ctx_free(&ctx);

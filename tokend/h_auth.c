@@ -43,6 +43,7 @@
 #include "dispatch.h"
 #include "h_auth.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -564,6 +565,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	struct totp_match m;
 	const char *code = NULL;
 	const char *verdict = VERDICT_DENIED;
+	const char *factor = "totp";
 	int64_t now = kagi_now();
 	int r;
 
@@ -600,11 +602,25 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (m.err != 0)
 		return m.err;
+	if (!m.matched) {
+		/* policy2: an enrollment or break-glass code (h_enroll.c,
+		 * h_breakglass.c) */
+		int took = CODE_TOOK_NONE;
+
+		if ((r = enroll_code_try(ctx, peer, &u, code, reply,
+		    &took)) != 0 || (took == CODE_TOOK_NONE &&
+		    (r = breakglass_try(ctx, peer, &u, code, &took)) != 0))
+			return r;
+		if (took == CODE_TOOK_ENROLL)
+			return 0;
+		m.matched = took == CODE_TOOK_LOGIN;
+		factor = m.matched ? "breakglass" : factor;
+	}
 	if (m.matched && !m.replay) {
 		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
 		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-		    (r = auth_audit(ctx, peer, &a, "success", "ok", "totp")) != 0)
+		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;
 		verdict = VERDICT_SUCCESS;
 		goto out;
@@ -641,7 +657,7 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	struct has_token h = { 0 };
 	const char *verdict, *why = NULL;
 	int64_t now = kagi_now();
-	int r;
+	int r, bg = 0;
 
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
@@ -658,6 +674,10 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb, &h);
 	if (r < 0)
 		return r;
+	/* policy2: a break-glass log-in needs no token (h_breakglass.c) */
+	if (!h.any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
+		return r;
+	h.any |= bg;
 	if ((r = vendor_terms(ctx, &u, &a, now, &why)) != 0)
 		return r;
 	if (u.disabled)

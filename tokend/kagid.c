@@ -28,6 +28,7 @@
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "safefile.h"
 #include "seal.h"
@@ -334,6 +335,8 @@ main(int argc, char **argv)
 	    cfg.lockout_vendor_admin_unlock;
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
+	/* policy2: dormant accounts, expired requests, break-glass file */
+	maint_tick(&ctx, 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

@@ -50,6 +50,15 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
+	{ "approver_group", CFG_STR, OFF(approver_group), 0, 0, NULL },
+	{ "request_lifetime", CFG_DURATION, OFF(request_lifetime), 60, 30 * DAY, NULL },
+	{ "approval_required", CFG_STR, OFF(approval_required), 0, 0, NULL },
+	{ "enroll_code_lifetime", CFG_DURATION, OFF(enroll_code_lifetime), 60, 30 * DAY, NULL },
+	{ "dormant_disable_days", CFG_INT, OFF(dormant_disable_days), 0, 3650, NULL },
+	{ "breakglass", CFG_BOOL, OFF(breakglass), 0, 0, NULL },
+	{ "breakglass_codes", CFG_INT, OFF(breakglass_codes), 1, 20, NULL },
+	{ "breakglass_iterations", CFG_INT, OFF(breakglass_iterations), 1000, 10000000, NULL },
+	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
 	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
 	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
 	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
@@ -123,6 +132,71 @@ kagid_config_defaults(struct kagid_config *c)
 	c->fido2_uv = UVPOLICY_REQUIRED;
 	c->fido2_challenge_lifetime = 60;
 	c->fido2_attestation = ATTEST_ANY;
+	c->request_lifetime = DAY;
+	c->enroll_code_lifetime = 3 * DAY;
+	c->dormant_disable_days = 0;
+	c->breakglass = 0;
+	c->breakglass_codes = 5;
+	c->breakglass_iterations = 200000;
+}
+
+/* The acts approval_required may name, in APPROVE_* bit order. */
+static const char *const approval_acts[] = { "role_privileged",
+    "token_privileged", "vendor_add", "user_delete", "unlock_privileged",
+    "breakglass_issue", NULL };
+
+const char *
+approval_act_name(unsigned bit)
+{
+	int i;
+
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if (bit == (1u << i))
+			return approval_acts[i];
+	return "unknown";
+}
+
+/*
+ * approval_required: names separated by commas (spaces allowed).  The
+ * mandatory acts cannot be left out: a list without one is an error that
+ * names it, not a silent downgrade (R-PRIV-3).
+ */
+static int
+approval_parse(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *p = c->approval_required;
+	unsigned mask = 0;
+	size_t n;
+	int i;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " ,");
+		for (i = 0; approval_acts[i] != NULL; i++)
+			if (strlen(approval_acts[i]) == n &&
+			    strncmp(approval_acts[i], p, n) == 0)
+				break;
+		if (approval_acts[i] == NULL) {
+			snprintf(err, errlen, "%s: 'approval_required': unknown "
+			    "act '%.*s'", path, (int)(n > 64 ? 64 : n), p);
+			return KAGI_ERR_CONFIG;
+		}
+		mask |= 1u << i;
+		p += n;
+	}
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if ((APPROVE_MANDATORY & (1u << i)) && !(mask & (1u << i))) {
+			snprintf(err, errlen, "%s: 'approval_required' must "
+			    "include '%s': it cannot be switched off (R-PRIV-3)",
+			    path, approval_acts[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	c->approval_mask = mask;
+	return 0;
 }
 
 /* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
@@ -244,6 +318,12 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (c->approver_group == NULL &&
+	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
+	    (c->approval_required == NULL &&
+	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
+	    (r = derive_path(&c->breakglass_file, c->state_dir,
+	    "breakglass")) != 0 ||
 	    (c->fido2_rp_id == NULL &&
 	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
 	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
@@ -276,7 +356,9 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
-	if ((r = zones_check(c, path, err, errlen)) != 0 ||
+	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
+	    errlen)) != 0 ||
+	    (r = zones_check(c, path, err, errlen)) != 0 ||
 	    (r = timezone_check(c, path, err, errlen)) != 0)
 		return r;
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
