@@ -1,10 +1,13 @@
 /*
- * b64.c - strict base64 through OpenSSL's EVP_EncodeBlock and
- * EVP_DecodeBlock.
+ * b64.c - strict base64 (RFC 4648 section 4, with padding).
  *
- * EVP_DecodeBlock skips leading and trailing white space, accepts any
- * length and counts padding as zero bytes: the checks before and after
- * it close those doors, so one encoding decodes to exactly one value.
+ * The codec is the plain table one, here rather than OpenSSL's
+ * EVP_EncodeBlock/EVP_DecodeBlock so that pam_kagi.so, which needs
+ * base64 only for FIDO2, does not map libcrypto into every process that
+ * loads it (issue 6).  The decoder takes only text whose length is a
+ * multiple of four, with nothing but the alphabet before at most two
+ * '=' at the end, and then re-encodes what it decoded: one encoding
+ * decodes to exactly one value.
  */
 #include "config.h"
 
@@ -12,13 +15,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "b64.h"
 #include "kagi_err.h"
 #include "wipe.h"
 
 #define B64_INPUT_MAX (1024 * 1024)
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* out gets (len + 2) / 3 * 4 characters, no NUL. */
+static void
+b64_encode_block(const uint8_t *in, size_t len, char *out)
+{
+	uint32_t v;
+	size_t i, o = 0;
+
+	for (i = 0; i + 3 <= len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64_alphabet[v >> 18 & 63];
+		out[o++] = b64_alphabet[v >> 12 & 63];
+		out[o++] = b64_alphabet[v >> 6 & 63];
+		out[o++] = b64_alphabet[v & 63];
+	}
+	if (len - i == 0)
+		return;
+	v = (uint32_t)in[i] << 16;
+	if (len - i == 2)
+		v |= (uint32_t)in[i + 1] << 8;
+	out[o++] = b64_alphabet[v >> 18 & 63];
+	out[o++] = b64_alphabet[v >> 12 & 63];
+	out[o++] = len - i == 2 ? b64_alphabet[v >> 6 & 63] : '=';
+	out[o] = '=';
+}
+
+/* The value of an alphabet character; '=' counts as 0. */
+static uint32_t
+b64_value(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint32_t)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (uint32_t)(c - 'a' + 26);
+	if (c >= '0' && c <= '9')
+		return (uint32_t)(c - '0' + 52);
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return 0;
+}
 
 int
 b64_encode(const uint8_t *in, size_t len, char **out)
@@ -32,10 +78,7 @@ b64_encode(const uint8_t *in, size_t len, char **out)
 	n = (len + 2) / 3 * 4;
 	if ((s = malloc(n + 1)) == NULL)
 		return KAGI_ERR_NOMEM;
-	if ((size_t)EVP_EncodeBlock((unsigned char *)s, in, (int)len) != n) {
-		free(s);
-		return KAGI_ERR_INTERNAL;
-	}
+	b64_encode_block(in, len, s);
 	s[n] = '\0';
 	*out = s;
 	return 0;
@@ -78,10 +121,14 @@ b64_decode(const char *s, size_t min, size_t max, uint8_t **out,
 		return KAGI_ERR_TOO_LARGE;
 	if ((buf = malloc(n / 4 * 3)) == NULL)
 		return KAGI_ERR_NOMEM;
-	if (EVP_DecodeBlock(buf, (const unsigned char *)s, (int)n) !=
-	    (int)(n / 4 * 3)) {
-		r = KAGI_ERR_INVALID;
-		goto out;
+	/* Checked above: n % 4 == 0 and only the alphabet before the pad. */
+	for (i = 0; i < n; i += 4) {
+		uint32_t v = b64_value(s[i]) << 18 | b64_value(s[i + 1]) << 12 |
+		    b64_value(s[i + 2]) << 6 | b64_value(s[i + 3]);
+
+		buf[i / 4 * 3] = (uint8_t)(v >> 16);
+		buf[i / 4 * 3 + 1] = (uint8_t)(v >> 8);
+		buf[i / 4 * 3 + 2] = (uint8_t)v;
 	}
 	/* Unused bits must be zero: only the canonical text is accepted. */
 	if ((r = b64_encode(buf, len, &again)) != 0)

@@ -1,7 +1,10 @@
 /*
- * ucode.c - single-use codes, their hashes and the break-glass file's
- * lines (see ucode.h).  Every buffer that held a code is wiped; codes are
- * compared only through their hashes, by the callers, in constant time.
+ * ucode.c - single-use codes as typed and the break-glass file's lines
+ * (see ucode.h); their generation and hashes are in ucode_crypto.c, so
+ * that pam_kagi, which links this file, need not link libcrypto (it has
+ * its own ucode_kdf(), pam_module/pk_kdf.c).  Every buffer that held a
+ * code is wiped; codes are compared only through their hashes, by the
+ * callers, in constant time.
  */
 #include "config.h"
 
@@ -10,32 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include "kagi_err.h"
 #include "ucode.h"
 #include "wipe.h"
-
-static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-int
-ucode_generate(char out[UCODE_SHOWN_LEN + 1])
-{
-	uint8_t rnd[UCODE_LEN];
-	size_t i, o = 0;
-
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
-		return KAGI_ERR_CRYPTO;
-	for (i = 0; i < UCODE_LEN; i++) {
-		if (i > 0 && i % 5 == 0)
-			out[o++] = '-';
-		out[o++] = b32[rnd[i] & 31];	/* 32 divides 256: unbiased */
-	}
-	out[o] = '\0';
-	kagi_wipe(rnd, sizeof(rnd));
-	return 0;
-}
 
 int
 ucode_normalise(const char *in, char out[UCODE_LEN + 1])
@@ -61,42 +41,6 @@ ucode_normalise(const char *in, char out[UCODE_LEN + 1])
 		kagi_wipe(out, UCODE_LEN + 1);
 		return KAGI_ERR_BAD_CODE;
 	}
-	return 0;
-}
-
-int
-ucode_salt(uint8_t salt[UCODE_SALT_LEN])
-{
-	return RAND_bytes(salt, UCODE_SALT_LEN) == 1 ? 0 : KAGI_ERR_CRYPTO;
-}
-
-int
-ucode_hash(const uint8_t salt[UCODE_SALT_LEN], const char *code,
-    uint8_t out[UCODE_HASH_LEN])
-{
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	unsigned int n = 0;
-	int r = KAGI_ERR_CRYPTO;
-
-	if (md != NULL &&
-	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
-	    EVP_DigestUpdate(md, salt, UCODE_SALT_LEN) == 1 &&
-	    EVP_DigestUpdate(md, code, strlen(code)) == 1 &&
-	    EVP_DigestFinal_ex(md, out, &n) == 1 && n == UCODE_HASH_LEN)
-		r = 0;
-	EVP_MD_CTX_free(md);
-	return r;
-}
-
-int
-ucode_kdf(const uint8_t salt[UCODE_SALT_LEN], const char *code,
-    long iterations, uint8_t out[UCODE_HASH_LEN])
-{
-	if (iterations < 1 || iterations > 100000000L)
-		return KAGI_ERR_INVALID;
-	if (PKCS5_PBKDF2_HMAC(code, (int)strlen(code), salt, UCODE_SALT_LEN,
-	    (int)iterations, EVP_sha256(), UCODE_HASH_LEN, out) != 1)
-		return KAGI_ERR_CRYPTO;
 	return 0;
 }
 
@@ -192,7 +136,7 @@ ucode_line_parse(const char *line, struct ucode_line *l)
 		l->used = 1;
 		return num(f[3], fl[3], &l->time);
 	}
-	if (num(f[3], fl[3], &v) != 0 || v < 1 || v > 100000000L ||
+	if (num(f[3], fl[3], &v) != 0 || v < 1 || v > UCODE_ITER_MAX ||
 	    hex_decode(f[4], fl[4], l->salt, sizeof(l->salt)) != 0 ||
 	    hex_decode(f[5], fl[5], l->hash, sizeof(l->hash)) != 0)
 		return KAGI_ERR_INVALID;

@@ -25,6 +25,7 @@
 #define UCODE_HASH_LEN 32
 #define UCODE_FILE_MAGIC "kagi-breakglass 1"
 #define UCODE_USER_MAX 64
+#define UCODE_ITER_MAX 100000000L	/* KDF iterations, at most */
 
 /* A fresh code in out (NUL-terminated, shown form with dashes). */
 int ucode_generate(char out[UCODE_SHOWN_LEN + 1]);

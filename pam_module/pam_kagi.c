@@ -41,6 +41,7 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "pk_dl.h"
 #include "pk_fido2.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -651,11 +652,18 @@ static enum pk_outcome
 pk_breakglass_offline(struct pk_ctx *ctx)
 {
 	char err[512], q[KAGI_NAME_MAX * 4 + 16];
+	struct pk_crypto crypto;
 	char *code = NULL;
 	int64_t id = 0;
 	enum pk_outcome o;
 	int r;
 
+	/* libcrypto (the KDF, pk_kdf.c) is loaded only on this path. */
+	if (pk_crypto_open(&crypto, err, sizeof(err)) != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "break-glass: %s", err);
+		return PK_UNAVAILABLE;
+	}
+	pk_crypto_close(&crypto);
 	if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
 		return o;
 	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
@@ -931,15 +939,23 @@ pk_fido2(struct pk_ctx *ctx, int *fallback)
 {
 	struct pkf_ui ui = { ctx, pk_ui_touch, pk_ui_ask_pin };
 	struct pkf_answer ans;
+	struct pkf_lib *lib = NULL;
 	enum pkf_result res;
 	enum pk_outcome o;
 	const char *msg;
+	char err[256];
 
 	*fallback = 0;
+	/* libfido2 is loaded only now (pk_dl.h); without it, fail closed. */
+	if (pkf_lib_open(&lib, err, sizeof(err)) != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "auth: security key: %s", err);
+		return PK_UNAVAILABLE;
+	}
 	/* The key may take a while: kagid gets a fresh connection after. */
 	client_free(&ctx->client);
-	res = pkf_get_assertion(&ctx->freq, (int)ctx->opts.timeout * 1000, &ui,
-	    &ans);
+	res = pkf_get_assertion(lib, &ctx->freq, (int)ctx->opts.timeout * 1000,
+	    &ui, &ans);
+	pkf_lib_close(&lib);
 	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
 	    pkf_failure_name(res));
 	if (res == PKF_NO_KEY && ctx->totp_allowed) {

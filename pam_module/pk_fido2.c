@@ -7,9 +7,18 @@
  * went wrong.  A key with built-in verification (fingerprint) verifies
  * its user itself; a key with a PIN gets the PIN the person typed; with
  * "required" and a key that can do neither, the key is not even asked.
+ *
+ * libfido2 (and libcrypto, for the client data hash) are not linked into
+ * the module: pkf_lib_open() loads them when auth_begin asks for a key,
+ * with every function this file calls in one table (struct pkf_lib);
+ * fido.h and openssl/evp.h are used for their types and constants only.
+ * See pk_dl.c for how the names are looked up (LD_PRELOAD stand-ins, as
+ * the software-key tests use, keep working).
  */
 #include "config.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "b64.h"
+#include "pk_dl.h"
 #include "kagi_err.h"
 #include "pk_fido2.h"
 #include "proto.h"
@@ -24,6 +34,93 @@
 
 #define PKF_MAX_DEVS 16
 #define PKF_CRED_MAX 1024
+
+/* Every libfido2 function this file calls. */
+struct pkf_fido {
+	__typeof__(fido_init) *init;
+	__typeof__(fido_dev_info_new) *dev_info_new;
+	__typeof__(fido_dev_info_manifest) *dev_info_manifest;
+	__typeof__(fido_dev_info_ptr) *dev_info_ptr;
+	__typeof__(fido_dev_info_path) *dev_info_path;
+	__typeof__(fido_dev_info_free) *dev_info_free;
+	__typeof__(fido_dev_new) *dev_new;
+	__typeof__(fido_dev_open) *dev_open;
+	__typeof__(fido_dev_close) *dev_close;
+	__typeof__(fido_dev_free) *dev_free;
+	__typeof__(fido_dev_set_timeout) *dev_set_timeout;
+	__typeof__(fido_dev_has_uv) *dev_has_uv;
+	__typeof__(fido_dev_has_pin) *dev_has_pin;
+	__typeof__(fido_dev_get_assert) *dev_get_assert;
+	__typeof__(fido_assert_new) *assert_new;
+	__typeof__(fido_assert_free) *assert_free;
+	__typeof__(fido_assert_set_rp) *assert_set_rp;
+	__typeof__(fido_assert_set_clientdata_hash) *assert_set_clientdata_hash;
+	__typeof__(fido_assert_set_up) *assert_set_up;
+	__typeof__(fido_assert_set_uv) *assert_set_uv;
+	__typeof__(fido_assert_allow_cred) *assert_allow_cred;
+	__typeof__(fido_assert_count) *assert_count;
+	__typeof__(fido_assert_id_ptr) *assert_id_ptr;
+	__typeof__(fido_assert_id_len) *assert_id_len;
+	__typeof__(fido_assert_authdata_ptr) *assert_authdata_ptr;
+	__typeof__(fido_assert_authdata_len) *assert_authdata_len;
+	__typeof__(fido_assert_sig_ptr) *assert_sig_ptr;
+	__typeof__(fido_assert_sig_len) *assert_sig_len;
+};
+
+struct pkf_lib {
+	void *handle;
+	struct pkf_fido f;
+	struct pk_crypto crypto;	/* SHA-256 of the challenge */
+};
+
+#define PKF_SYM(field) { "fido_" #field, offsetof(struct pkf_fido, field) }
+static const struct pk_dl_sym pkf_syms[] = {
+	PKF_SYM(init), PKF_SYM(dev_info_new), PKF_SYM(dev_info_manifest),
+	PKF_SYM(dev_info_ptr), PKF_SYM(dev_info_path), PKF_SYM(dev_info_free),
+	PKF_SYM(dev_new), PKF_SYM(dev_open), PKF_SYM(dev_close),
+	PKF_SYM(dev_free), PKF_SYM(dev_set_timeout), PKF_SYM(dev_has_uv),
+	PKF_SYM(dev_has_pin), PKF_SYM(dev_get_assert), PKF_SYM(assert_new),
+	PKF_SYM(assert_free), PKF_SYM(assert_set_rp),
+	PKF_SYM(assert_set_clientdata_hash), PKF_SYM(assert_set_up),
+	PKF_SYM(assert_set_uv), PKF_SYM(assert_allow_cred),
+	PKF_SYM(assert_count), PKF_SYM(assert_id_ptr), PKF_SYM(assert_id_len),
+	PKF_SYM(assert_authdata_ptr), PKF_SYM(assert_authdata_len),
+	PKF_SYM(assert_sig_ptr), PKF_SYM(assert_sig_len),
+};
+#undef PKF_SYM
+
+int
+pkf_lib_open(struct pkf_lib **out, char *err, size_t errlen)
+{
+	struct pkf_lib *l;
+	int r;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return KAGI_ERR_NOMEM;
+	}
+	if ((r = pk_dl_open("libfido2.so.1", pkf_syms,
+	    sizeof(pkf_syms) / sizeof(pkf_syms[0]), &l->f, &l->handle, err,
+	    errlen)) != 0 ||
+	    (r = pk_crypto_open(&l->crypto, err, errlen)) != 0) {
+		pkf_lib_close(&l);
+		return r;
+	}
+	*out = l;
+	return 0;
+}
+
+void
+pkf_lib_close(struct pkf_lib **lp)
+{
+	if (lp == NULL || *lp == NULL)
+		return;
+	pk_crypto_close(&(*lp)->crypto);
+	pk_dl_close(&(*lp)->handle);
+	free(*lp);
+	*lp = NULL;
+}
 
 int
 pkf_request_parse(struct json_object *fido2, struct pkf_request *req)
@@ -126,28 +223,28 @@ pkf_failure_name(enum pkf_result r)
 
 /* Is the device at path still listed? */
 static int
-still_there(const char *path)
+still_there(const struct pkf_fido *fido, const char *path)
 {
 	fido_dev_info_t *list;
 	size_t n = 0, i;
 	int found = 0;
 
-	if ((list = fido_dev_info_new(PKF_MAX_DEVS)) == NULL)
+	if ((list = fido->dev_info_new(PKF_MAX_DEVS)) == NULL)
 		return 1;
-	if (fido_dev_info_manifest(list, PKF_MAX_DEVS, &n) == FIDO_OK)
+	if (fido->dev_info_manifest(list, PKF_MAX_DEVS, &n) == FIDO_OK)
 		for (i = 0; i < n; i++) {
-			const char *p = fido_dev_info_path(
-			    fido_dev_info_ptr(list, i));
+			const char *p = fido->dev_info_path(
+			    fido->dev_info_ptr(list, i));
 
 			if (p != NULL && strcmp(p, path) == 0)
 				found = 1;
 		}
-	fido_dev_info_free(&list, PKF_MAX_DEVS);
+	fido->dev_info_free(&list, PKF_MAX_DEVS);
 	return found;
 }
 
 static enum pkf_result
-map_error(int fr, const char *path)
+map_error(const struct pkf_fido *fido, int fr, const char *path)
 {
 	switch (fr) {
 	case FIDO_ERR_NO_CREDENTIALS:
@@ -171,17 +268,18 @@ map_error(int fr, const char *path)
 		return PKF_KEY_REMOVED;
 	case FIDO_ERR_RX:
 		/* Silence: gone, or not touched in time. */
-		return still_there(path) ? PKF_TIMEOUT : PKF_KEY_REMOVED;
+		return still_there(fido, path) ? PKF_TIMEOUT : PKF_KEY_REMOVED;
 	}
 	return PKF_DEVICE;
 }
 
 static int
-answer_fill(const fido_assert_t *a, const struct pkf_request *req,
-    const char *uv_method, struct pkf_answer *ans)
+answer_fill(const struct pkf_fido *fido, const fido_assert_t *a,
+    const struct pkf_request *req, const char *uv_method,
+    struct pkf_answer *ans)
 {
-	const unsigned char *id = fido_assert_id_ptr(a, 0);
-	size_t idlen = fido_assert_id_len(a, 0);
+	const unsigned char *id = fido->assert_id_ptr(a, 0);
+	size_t idlen = fido->assert_id_len(a, 0);
 	int r;
 
 	/* With one allowed credential a key may leave the ID out. */
@@ -189,13 +287,13 @@ answer_fill(const fido_assert_t *a, const struct pkf_request *req,
 		id = req->cred[0];
 		idlen = req->cred_len[0];
 	}
-	if (id == NULL || idlen == 0 || fido_assert_authdata_len(a, 0) == 0 ||
-	    fido_assert_sig_len(a, 0) == 0)
+	if (id == NULL || idlen == 0 || fido->assert_authdata_len(a, 0) == 0 ||
+	    fido->assert_sig_len(a, 0) == 0)
 		return KAGI_ERR_INVALID;
 	if ((r = b64_encode(id, idlen, &ans->credential)) != 0 ||
-	    (r = b64_encode(fido_assert_authdata_ptr(a, 0),
-	    fido_assert_authdata_len(a, 0), &ans->authdata)) != 0 ||
-	    (r = b64_encode(fido_assert_sig_ptr(a, 0), fido_assert_sig_len(a, 0),
+	    (r = b64_encode(fido->assert_authdata_ptr(a, 0),
+	    fido->assert_authdata_len(a, 0), &ans->authdata)) != 0 ||
+	    (r = b64_encode(fido->assert_sig_ptr(a, 0), fido->assert_sig_len(a, 0),
 	    &ans->sig)) != 0) {
 		pkf_answer_clear(ans);
 		return r;
@@ -206,9 +304,11 @@ answer_fill(const fido_assert_t *a, const struct pkf_request *req,
 
 /* One device: ask it, following the policy. */
 static enum pkf_result
-ask_device(const char *path, const struct pkf_request *req, int timeout_ms,
-    const struct pkf_ui *ui, struct pkf_answer *ans)
+ask_device(const struct pkf_lib *lib, const char *path,
+    const struct pkf_request *req, int timeout_ms, const struct pkf_ui *ui,
+    struct pkf_answer *ans)
 {
+	const struct pkf_fido *fido = &lib->f;
 	fido_dev_t *dev = NULL;
 	fido_assert_t *a = NULL;
 	enum pkf_result res = PKF_DEVICE;
@@ -219,38 +319,38 @@ ask_device(const char *path, const struct pkf_request *req, int timeout_ms,
 	int builtin = 0, use_pin = 0, fr;
 	size_t i;
 
-	if ((dev = fido_dev_new()) == NULL)
+	if ((dev = fido->dev_new()) == NULL)
 		return PKF_SYSTEM;
-	if (fido_dev_open(dev, path) != FIDO_OK) {
-		res = still_there(path) ? PKF_DEVICE : PKF_KEY_REMOVED;
+	if (fido->dev_open(dev, path) != FIDO_OK) {
+		res = still_there(fido, path) ? PKF_DEVICE : PKF_KEY_REMOVED;
 		goto out;
 	}
-	if (fido_dev_set_timeout(dev, timeout_ms) != FIDO_OK)
+	if (fido->dev_set_timeout(dev, timeout_ms) != FIDO_OK)
 		goto out;
 	if (req->uv != PKF_UV_DISCOURAGED) {
-		builtin = fido_dev_has_uv(dev);
-		use_pin = !builtin && fido_dev_has_pin(dev);
+		builtin = fido->dev_has_uv(dev);
+		use_pin = !builtin && fido->dev_has_pin(dev);
 	}
 	if (req->uv == PKF_UV_REQUIRED && !builtin && !use_pin) {
 		res = PKF_NO_UV;
 		goto out;
 	}
-	if (EVP_Digest(req->chal, PKF_CHAL_LEN, cdh, &hl, EVP_sha256(),
-	    NULL) != 1 || hl != sizeof(cdh) ||
-	    (a = fido_assert_new()) == NULL) {
+	if (lib->crypto.digest(req->chal, PKF_CHAL_LEN, cdh, &hl,
+	    lib->crypto.sha256(), NULL) != 1 || hl != sizeof(cdh) ||
+	    (a = fido->assert_new()) == NULL) {
 		res = PKF_SYSTEM;
 		goto out;
 	}
-	if (fido_assert_set_rp(a, req->rp_id) != FIDO_OK ||
-	    fido_assert_set_clientdata_hash(a, cdh, sizeof(cdh)) != FIDO_OK ||
-	    fido_assert_set_up(a, FIDO_OPT_TRUE) != FIDO_OK ||
-	    fido_assert_set_uv(a, builtin ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) !=
+	if (fido->assert_set_rp(a, req->rp_id) != FIDO_OK ||
+	    fido->assert_set_clientdata_hash(a, cdh, sizeof(cdh)) != FIDO_OK ||
+	    fido->assert_set_up(a, FIDO_OPT_TRUE) != FIDO_OK ||
+	    fido->assert_set_uv(a, builtin ? FIDO_OPT_TRUE : FIDO_OPT_OMIT) !=
 	    FIDO_OK) {
 		res = PKF_SYSTEM;
 		goto out;
 	}
 	for (i = 0; i < req->ncred; i++)
-		if (fido_assert_allow_cred(a, req->cred[i], req->cred_len[i]) !=
+		if (fido->assert_allow_cred(a, req->cred[i], req->cred_len[i]) !=
 		    FIDO_OK) {
 			res = PKF_SYSTEM;
 			goto out;
@@ -265,49 +365,50 @@ ask_device(const char *path, const struct pkf_request *req, int timeout_ms,
 		uv_method = "builtin";
 	}
 	ui->touch(ui->arg);
-	fr = fido_dev_get_assert(dev, a, pin);
+	fr = fido->dev_get_assert(dev, a, pin);
 	kagi_free_str(pin);
 	pin = NULL;
 	if (fr != FIDO_OK) {
-		res = map_error(fr, path);
+		res = map_error(fido, fr, path);
 		goto out;
 	}
-	if (fido_assert_count(a) != 1 ||
-	    answer_fill(a, req, uv_method, ans) != 0) {
+	if (fido->assert_count(a) != 1 ||
+	    answer_fill(fido, a, req, uv_method, ans) != 0) {
 		res = PKF_DEVICE;
 		goto out;
 	}
 	res = PKF_OK;
  out:
 	kagi_free_str(pin);
-	fido_assert_free(&a);
+	fido->assert_free(&a);
 	if (dev != NULL)
-		fido_dev_close(dev);
-	fido_dev_free(&dev);
+		fido->dev_close(dev);
+	fido->dev_free(&dev);
 	return res;
 }
 
 enum pkf_result
-pkf_get_assertion(const struct pkf_request *req, int timeout_ms,
-    const struct pkf_ui *ui, struct pkf_answer *ans)
+pkf_get_assertion(const struct pkf_lib *lib, const struct pkf_request *req,
+    int timeout_ms, const struct pkf_ui *ui, struct pkf_answer *ans)
 {
+	const struct pkf_fido *fido = &lib->f;
 	fido_dev_info_t *list = NULL;
 	enum pkf_result res = PKF_NO_KEY, r;
 	size_t n = 0, i;
 
 	memset(ans, 0, sizeof(*ans));
-	fido_init(0);
-	if ((list = fido_dev_info_new(PKF_MAX_DEVS)) == NULL)
+	fido->init(0);
+	if ((list = fido->dev_info_new(PKF_MAX_DEVS)) == NULL)
 		return PKF_SYSTEM;
-	if (fido_dev_info_manifest(list, PKF_MAX_DEVS, &n) != FIDO_OK)
+	if (fido->dev_info_manifest(list, PKF_MAX_DEVS, &n) != FIDO_OK)
 		n = 0;
 	for (i = 0; i < n; i++) {
-		const char *path = fido_dev_info_path(fido_dev_info_ptr(list,
+		const char *path = fido->dev_info_path(fido->dev_info_ptr(list,
 		    i));
 
 		if (path == NULL)
 			continue;
-		r = ask_device(path, req, timeout_ms, ui, ans);
+		r = ask_device(lib, path, req, timeout_ms, ui, ans);
 		/* A key without the credential: try the next one. */
 		if (r == PKF_NO_CREDENTIAL || (r == PKF_DEVICE && i + 1 < n)) {
 			res = r;
@@ -316,6 +417,6 @@ pkf_get_assertion(const struct pkf_request *req, int timeout_ms,
 		res = r;
 		break;
 	}
-	fido_dev_info_free(&list, PKF_MAX_DEVS);
+	fido->dev_info_free(&list, PKF_MAX_DEVS);
 	return res;
 }

@@ -167,6 +167,8 @@ main(int argc, char **argv)
 	struct pkf_answer ans;
 	const char *user, *mode, *other = NULL;
 	enum pkf_result res;
+	struct pkf_lib *lib = NULL;
+	char err[256];
 	int r;
 
 	if (argc < 6 || argc > 8) {
@@ -204,7 +206,12 @@ main(int argc, char **argv)
 	}
 	if (strcmp(mode, "nouv") == 0)
 		a.uv = PKF_UV_DISCOURAGED;
-	res = pkf_get_assertion(&a, 5000, &ui, &ans);
+	if ((r = pkf_lib_open(&lib, err, sizeof(err))) != 0) {
+		printf("error %s: %s\n", kagi_err_wire(r), err);
+		return 1;
+	}
+	res = pkf_get_assertion(lib, &a, 5000, &ui, &ans);
+	pkf_lib_close(&lib);
 	if (res != PKF_OK) {
 		printf("key %s\n", pkf_failure_name(res));
 		return 1;

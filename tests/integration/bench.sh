@@ -1,0 +1,44 @@
+#!/bin/sh
+# bench.sh - a smoke run of the benchmark harness (bench/run.sh --quick,
+# issue 6) against this build tree: it runs to the end and writes JSON
+# that parses and holds pam_permit, pam_oath, google-authenticator and
+# kagi (with bench mode records for each).  No timing is asserted: the
+# harness is a benchmark, not a test.
+#
+# It needs root (the harness runs in a private mount namespace with its
+# own /dev/log) and the peer modules already installed: it never installs
+# anything, it skips and says why.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
+
+[ "$(id -u)" = 0 ] || skip_all "the harness needs root (private mount namespace)"
+moddir=""
+for d in /lib/x86_64-linux-gnu/security /usr/lib/x86_64-linux-gnu/security \
+    /lib/security /usr/lib/security /lib64/security; do
+	[ -f "$d/pam_permit.so" ] && { moddir=$d; break; }
+done
+[ -n "$moddir" ] && [ -f "$moddir/pam_oath.so" ] &&
+    [ -f "$moddir/pam_google_authenticator.so" ] ||
+    skip_all "the peers are not installed (apt-get install libpam-oath libpam-google-authenticator)"
+[ -f /usr/include/liboath/oath.h ] || skip_all "liboath-dev is not installed"
+command -v jq >/dev/null 2>&1 || skip_all "jq is needed to read the JSON"
+kagid_built || skip_all "kagid is not built"
+
+plan 7
+
+KAGI_BENCH_BUILD=$top_builddir sh "$top_srcdir/bench/run.sh" --quick \
+    --out "$T/results.json" >"$T/bench.out" 2>&1
+rc=$?
+is "$rc" 0 "bench/run.sh --quick runs to the end"
+[ $rc = 0 ] || diag "$(tail -n 20 "$T/bench.out")"
+check "it writes JSON that parses" jq -e . "$T/results.json"
+for s in permit oath ga kagi; do
+	n=$(jq "[.records[] | select(.system == \"$s\" and .mode == \"bench\"
+	    and .ok > 0)] | length" "$T/results.json" 2>/dev/null)
+	check "the JSON holds successful log-ins of $s ($n runs)" \
+	    test "${n:-0}" -gt 0
+done
+n=$(jq '.targets | length' "$T/results.json" 2>/dev/null)
+check "the JSON holds the verdicts on the targets of issue 6 ($n)" \
+    test "${n:-0}" -gt 0
+
+finish
