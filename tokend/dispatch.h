@@ -54,6 +54,13 @@ void ctx_log_discard(struct kagid_ctx *ctx, size_t from);
 int dispatch(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object **reply);
 
+/*
+ * 1 when req names a request whose handler only reads (auth_begin): the
+ * server may run it in a read-only transaction (store_begin_read), where
+ * any write fails.  0 for every other request, malformed ones included.
+ */
+int dispatch_read_only(struct json_object *req);
+
 /* Handlers (h_auth.c, h_admin.c): fill reply (an "ok" object) or fail. */
 typedef int (*handler_fn)(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply);

@@ -555,6 +555,15 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	return 0;
 }
 
+static int
+lock_same(const struct lock_rec *a, const struct lock_rec *b)
+{
+	return a->failures == b->failures &&
+	    a->first_failure == b->first_failure &&
+	    a->locked_until == b->locked_until &&
+	    a->lock_count == b->lock_count;
+}
+
 int
 h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -617,8 +626,12 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		factor = m.matched ? "breakglass" : factor;
 	}
 	if (m.matched && !m.replay) {
+		struct lock_rec before = l;
+
+		/* Nothing forgiven (the usual case): no lock row to write. */
 		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
-		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+		    (!lock_same(&before, &l) &&
+		    (r = store_lock_put(ctx->store, u.id, &l)) != 0) ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;

@@ -287,21 +287,17 @@ conn_write(struct conn *c, int64_t now, int64_t timeout_ms)
 	return c->closing ? -1 : 0;
 }
 
-/* Handle every complete request in one transaction. */
+/*
+ * Dispatch the n requests of s->batch inside the transaction txn began
+ * (or answer them with an error when it did not); each reply waits in
+ * c->out for the transaction's fate.
+ */
 static void
-server_batch(struct server *s)
+batch_dispatch(struct server *s, size_t n, int txn)
 {
-	size_t i, n = 0;
-	int r, txn;
+	size_t i;
+	int r;
 
-	for (i = 0; i < s->nconns; i++)
-		if (s->conns[i]->req != NULL)
-			s->batch[n++] = s->conns[i];
-	if (n == 0)
-		return;
-	txn = store_begin(s->ctx->store);
-	if (txn != 0)
-		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
 	for (i = 0; i < n; i++) {
 		struct conn *c = s->batch[i];
 		struct json_object *reply = NULL;
@@ -317,9 +313,75 @@ server_batch(struct server *s)
 			    "state store unavailable");
 		json_wipe_put(c->req);
 		c->req = NULL;
-		/* Keep the reply until the commit decides its fate. */
+		/* Keep the reply until the transaction decides its fate. */
 		c->out = (uint8_t *)reply;
 	}
+}
+
+/* Send the replies batch_dispatch() kept; failed: successes become errors. */
+static void
+batch_answer(struct server *s, size_t n, int failed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct conn *c = s->batch[i];
+		struct json_object *reply = (struct json_object *)c->out;
+
+		c->out = NULL;
+		if (failed && reply != NULL &&
+		    proto_reply_status(reply) == 0) {
+			json_wipe_put(reply);
+			reply = proto_reply_error(KAGI_ERR_STORE,
+			    "state store failure");
+		}
+		conn_reply(c, reply, 0);
+	}
+}
+
+/*
+ * Handle every complete request: first those that only read
+ * (dispatch_read_only: auth_begin) in one read-only transaction, where a
+ * write fails and nothing is flushed, answered at once; then the rest in
+ * one write transaction, answered only once it has committed.
+ */
+static void
+server_batch(struct server *s)
+{
+	size_t i, n = 0;
+	int r, txn;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->req != NULL &&
+		    dispatch_read_only(s->conns[i]->req))
+			s->batch[n++] = s->conns[i];
+	if (n > 0) {
+		txn = store_begin_read(s->ctx->store);
+		if (txn != 0)
+			kagi_error("cannot begin a read transaction: %s",
+			    kagi_strerror(txn));
+		batch_dispatch(s, n, txn);
+		if (txn == 0 && (r = store_end_read(s->ctx->store)) != 0)
+			kagi_error("cannot end a read transaction: %s",
+			    kagi_strerror(r));
+		/* What was logged was read, not written: nothing to wait for. */
+		if (txn == 0)
+			ctx_log_flush(s->ctx);
+		else
+			ctx_log_discard(s->ctx, 0);
+		batch_answer(s, n, txn != 0);
+	}
+
+	n = 0;
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->req != NULL)
+			s->batch[n++] = s->conns[i];
+	if (n == 0)
+		return;
+	txn = store_begin(s->ctx->store);
+	if (txn != 0)
+		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
+	batch_dispatch(s, n, txn);
 	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
 		kagi_error("commit failed, %zu answers turned into errors: %s",
 		    n, kagi_strerror(r));
@@ -330,19 +392,7 @@ server_batch(struct server *s)
 		ctx_log_flush(s->ctx);
 	else
 		ctx_log_discard(s->ctx, 0);
-	for (i = 0; i < n; i++) {
-		struct conn *c = s->batch[i];
-		struct json_object *reply = (struct json_object *)c->out;
-
-		c->out = NULL;
-		if (txn != 0 && reply != NULL &&
-		    proto_reply_status(reply) == 0) {
-			json_wipe_put(reply);
-			reply = proto_reply_error(KAGI_ERR_STORE,
-			    "state store failure");
-		}
-		conn_reply(c, reply, 0);
-	}
+	batch_answer(s, n, txn != 0);
 }
 
 int

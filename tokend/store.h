@@ -77,6 +77,15 @@ int store_schema_version(struct store *s);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
+/*
+ * A read-only transaction (issue 6: no BEGIN IMMEDIATE and no flush for
+ * requests that only read): until store_end_read(), any statement that
+ * would write fails (KAGI_ERR_STORE, SQLite's query_only), and
+ * store_end_read() rolls back whatever the transaction was.  Savepoints
+ * work inside it as in a write transaction.
+ */
+int store_begin_read(struct store *s);
+int store_end_read(struct store *s);
 int store_savepoint(struct store *s);
 int store_release(struct store *s);
 void store_rollback_to(struct store *s);

@@ -189,6 +189,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_SAVEPOINT] = "SAVEPOINT " SAVEPOINT_NAME,
 	[ST_RELEASE] = "RELEASE " SAVEPOINT_NAME,
 	[ST_ROLLBACK_TO] = "ROLLBACK TO " SAVEPOINT_NAME,
+	[ST_BEGIN_READ] = "BEGIN DEFERRED",
 	[ST_USER_GET] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
 	[ST_USER_GET_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
 	[ST_USER_ADD] =
@@ -746,6 +747,35 @@ store_rollback(struct store *s)
 	/* SQLite may already have rolled back: then there is nothing to do. */
 	if (!sqlite3_get_autocommit(s->db))
 		(void)run_simple(s, ST_ROLLBACK);
+}
+
+/*
+ * query_only is set by sqlite3_exec, never by a cached statement: a flag
+ * pragma takes effect when it is prepared, not when it is stepped.
+ */
+int
+store_begin_read(struct store *s)
+{
+	int r;
+
+	if ((r = exec_sql(s->db, "PRAGMA query_only = 1")) != 0)
+		return r;
+	if ((r = run_simple(s, ST_BEGIN_READ)) != 0) {
+		(void)exec_sql(s->db, "PRAGMA query_only = 0");
+		return r;
+	}
+	s->in_savepoint = 0;
+	return 0;
+}
+
+int
+store_end_read(struct store *s)
+{
+	/* Nothing was written: the cached audit head stays valid. */
+	s->in_savepoint = 0;
+	if (!sqlite3_get_autocommit(s->db))
+		(void)run_simple(s, ST_ROLLBACK);
+	return exec_sql(s->db, "PRAGMA query_only = 0");
 }
 
 int

@@ -956,6 +956,57 @@ test_rollback(void **state)
 	store_rollback(f->s);	/* nothing open: harmless */
 }
 
+/*
+ * issue 6: a read-only transaction (auth_begin's) reads, refuses every
+ * write, leaves nothing behind, and the store writes again after it.
+ */
+static void
+test_read_only_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct audit_event ev;
+	struct user_rec u;
+	struct lock_rec l, got;
+	int64_t id, other = -1, seq = -1;
+	uint8_t hash[32];
+
+	open_store(f);
+	assert_int_equal(store_begin(f->s), 0);
+	id = add_user(f->s, "alice");
+	assert_int_equal(store_commit(f->s), 0);
+
+	assert_int_equal(store_begin_read(f->s), 0);
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(store_user_get(f->s, "alice", &u), 0);
+	assert_int_equal(u.id, id);
+	memset(&l, 0, sizeof(l));
+	l.failures = 3;
+	assert_int_equal(store_lock_put(f->s, id, &l), KAGI_ERR_STORE);
+	assert_int_equal(store_user_add(f->s, "bob", ROLE_STAFF, 1000, &other),
+	    KAGI_ERR_STORE);
+	memset(&ev, 0, sizeof(ev));
+	ev.time = 1700000000;
+	ev.actor_uid = 0;
+	ev.actor = "kagid";
+	ev.event = "auth";
+	assert_int_not_equal(store_audit_append(f->s, &ev, NULL), 0);
+	store_rollback_to(f->s);
+	assert_int_equal(store_end_read(f->s), 0);
+
+	assert_int_equal(store_user_get(f->s, "bob", &u), KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_lock_get(f->s, id, &got), 0);
+	assert_int_equal(got.failures, 0);
+	assert_int_equal(store_audit_head(f->s, &seq, hash), 0);
+	assert_int_equal(seq, 0);
+
+	/* Writable again. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_lock_put(f->s, id, &l), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_lock_get(f->s, id, &got), 0);
+	assert_int_equal(got.failures, 3);
+}
+
 /* --- Audit chain (R-LOG-2) -------------------------------------------- */
 
 static void
@@ -1332,6 +1383,7 @@ main(void)
 		TEST(test_audit_pruned_head_accepted),
 		TEST(test_audit_head_after_rollback_to),
 		TEST(test_audit_two_connections),
+		TEST(test_read_only_transaction),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);
