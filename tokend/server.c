@@ -361,9 +361,12 @@ server_batch(struct server *s)
 			kagi_error("cannot begin a read transaction: %s",
 			    kagi_strerror(txn));
 		batch_dispatch(s, n, txn);
-		if (txn == 0 && (r = store_end_read(s->ctx->store)) != 0)
-			kagi_error("cannot end a read transaction: %s",
-			    kagi_strerror(r));
+		/* A handler listed as read-only that wrote: a bug, fail all. */
+		if (txn == 0 && (r = store_end_read(s->ctx->store)) != 0) {
+			kagi_error("a read-only request wrote to the store: "
+			    "rolled back, %zu answers turned into errors", n);
+			txn = r;
+		}
 		/* What was logged was read, not written: nothing to wait for. */
 		if (txn == 0)
 			ctx_log_flush(s->ctx);

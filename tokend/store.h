@@ -79,10 +79,11 @@ int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /*
  * A read-only transaction (issue 6: no BEGIN IMMEDIATE and no flush for
- * requests that only read): until store_end_read(), any statement that
- * would write fails (KAGI_ERR_STORE, SQLite's query_only), and
- * store_end_read() rolls back whatever the transaction was.  Savepoints
- * work inside it as in a write transaction.
+ * requests that only read).  store_end_read() rolls back whatever was
+ * done in it and returns KAGI_ERR_STATE when anything was written (the
+ * transaction took the write lock): then the caller must treat every
+ * answer given from it as failed.  Savepoints work inside it as in a
+ * write transaction.
  */
 int store_begin_read(struct store *s);
 int store_end_read(struct store *s);
