@@ -21,6 +21,20 @@
  *          | "refused" (a vendor outside its window, after its expiry or
  *          from an address not allowed)
  *   User names are canonicalised by kagid (tokend/username.h).
+ *   auth_begin also gives "banner" (banner_file's text) when configured;
+ *   an auth_* "success" also gives the previous success and the failures
+ *   since (R-MFA-5): last_time (0 = none before), last_from (its rhost,
+ *   else tty), last_factors, failures_since.
+ *
+ * Sessions (verifier, or self for its own name; R-PRIV-7, R-REM-4):
+ *   session_open  user service tty? rhost? zone? pid sid logind?
+ *       -> session (id), ends (time kagid will end it, 0 = no limit),
+ *          limit? ("time_limit" | "window_end").  pid must be the
+ *          caller's and sid its session id.
+ *   session_close user service? tty? rhost? zone? pid session?
+ *       -> ended (how many sessions this closed; by session id, else
+ *          every open one of this user registered by pid)
+ *   session_list (admin)                       -> sessions (array)
  *
  * Administration (admin):
  *   user_add      user role? ("staff")        -> user (object)
@@ -83,5 +97,8 @@
 #define OP_VENDOR_ADD "vendor_add"
 #define OP_VENDOR_SHOW "vendor_show"
 #define OP_VENDOR_LIST "vendor_list"
+#define OP_SESSION_OPEN "session_open"
+#define OP_SESSION_CLOSE "session_close"
+#define OP_SESSION_LIST "session_list"
 
 #endif

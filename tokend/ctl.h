@@ -140,4 +140,7 @@ int ctl_vendor_add(struct ctl *ctl);
 int ctl_vendor_show(struct ctl *ctl);
 int ctl_vendor_list(struct ctl *ctl);
 
+/* ctl_session.c */
+int ctl_session_list(struct ctl *ctl);
+
 #endif

@@ -30,6 +30,10 @@ static const char *const k_token[] = { "v", "op", "user", "token", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", NULL };
+static const char *const k_session_open[] = { "v", "op", "user", "service",
+    "tty", "rhost", "zone", "pid", "sid", "logind", NULL };
+static const char *const k_session_close[] = { "v", "op", "user", "service",
+    "tty", "rhost", "zone", "pid", "session", NULL };
 
 struct dispatch_entry {
 	const char *op;
@@ -60,6 +64,11 @@ static const struct dispatch_entry table[] = {
 	{ OP_VENDOR_ADD, PEER_ADMIN, k_vendor_add, h_vendor_add },
 	{ OP_VENDOR_SHOW, PEER_ADMIN, k_user, h_vendor_show },
 	{ OP_VENDOR_LIST, PEER_ADMIN, k_none, h_vendor_list },
+	{ OP_SESSION_OPEN, PEER_VERIFIER | PEER_SELF, k_session_open,
+	    h_session_open },
+	{ OP_SESSION_CLOSE, PEER_VERIFIER | PEER_SELF, k_session_close,
+	    h_session_close },
+	{ OP_SESSION_LIST, PEER_ADMIN, k_none, h_session_list },
 };
 
 static const struct dispatch_entry *

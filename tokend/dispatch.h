@@ -36,6 +36,11 @@ struct kagid_ctx {
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
+	/* Sessions (session.c): the next due time, valid when known. */
+	int session_known;
+	int64_t session_next;		/* 0 = nothing due */
+	/* banner_file's text, read at start (R-MFA-5), or NULL. */
+	char *banner;
 };
 
 /* Queue a syslog line for after the commit (audit.c). */
@@ -95,6 +100,14 @@ int h_vendor_add(struct kagid_ctx *, const struct peer *,
 int h_vendor_show(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_vendor_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
+/* Sessions (h_session.c). */
+int h_session_open(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_session_close(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_session_list(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
 /* Shared by the handlers (h_admin.c). */

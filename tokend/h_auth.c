@@ -48,6 +48,7 @@
 #include "proto_ops.h"
 #include "seal.h"
 #include "store_policy.h"
+#include "store_session.h"
 #include "totp.h"
 #include "username.h"
 #include "wipe.h"
@@ -318,7 +319,8 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t win, n = 0, cap;
 	int r, locked, counted = 1;
 
-	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
+	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0 ||
+	    (r = store_login_failure(ctx->store, u->id)) != 0)
 		return r;
 	win = lockout_window_start(&l, p, now);
 	if (!lockout_is_locked(&l, now) && a->rhost != NULL) {
@@ -467,6 +469,36 @@ factor_forbidden_by(const struct kagid_ctx *ctx, const struct user_rec *u,
 	return NULL;
 }
 
+/*
+ * R-MFA-5: put the previous success (time, where from, factors) and the
+ * failed attempts since into the success reply, then make this one the
+ * last.  Where is the remote host, else the terminal.
+ */
+static int
+auth_last_login(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, const char *factors, int64_t now,
+    struct json_object *reply)
+{
+	struct login_rec l;
+	int r;
+
+	if ((r = store_login_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	if ((r = proto_set_int(reply, "last_time", l.time)) != 0 ||
+	    (l.time != 0 && l.place[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_from", l.place)) != 0) ||
+	    (l.time != 0 && l.factors[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_factors", l.factors)) != 0) ||
+	    (r = proto_set_int(reply, "failures_since", l.failures)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	l.time = now;
+	snprintf(l.place, sizeof(l.place), "%s", a->rhost != NULL ? a->rhost :
+	    a->tty != NULL ? a->tty : "");
+	snprintf(l.factors, sizeof(l.factors), "%s", factors);
+	return store_login_put(ctx->store, u->id, &l);
+}
+
 int
 h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -480,7 +512,9 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		return KAGI_ERR_DENIED;
 	/* The same answer for every user: nothing is learnt from it. */
 	if ((r = proto_set_str(reply, "method", "totp")) != 0 ||
-	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0)
+	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
+	    (ctx->banner != NULL &&
+	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
 		return r;
 	return 0;
 }
@@ -577,6 +611,8 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if (m.matched && !m.replay) {
 		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
 		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+		    (r = auth_last_login(ctx, &u, &a, "totp", now,
+		    reply)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 		    (r = auth_audit(ctx, peer, &a, "success", "ok", "totp")) != 0)
 			return r;

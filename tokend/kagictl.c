@@ -109,6 +109,7 @@ static const struct cmd cmds[] = {
 	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
+	{ "session", "list", NONE, 0, ctl_session_list },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -148,6 +149,7 @@ help(void)
 "                              a vendor account and its terms\n"
 "  vendor show NAME\n"
 "  vendor list\n"
+"  session list                open sessions and when kagid will end them\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  help                        this text\n"

@@ -19,8 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +32,7 @@
 #include "kagi_err.h"
 #include "kagid_config.h"
 #include "log.h"
+#include "proto.h"
 #include "safefile.h"
 #include "seal.h"
 #include "server.h"
@@ -172,14 +176,46 @@ socket_open(const char *path, const struct runas *ra, int *fdp, char *err,
 	return 0;
 }
 
+/*
+ * Keep CAP_KILL, and nothing else, across the switch to the run-as user:
+ * kagid ends over-time sessions of other users (R-PRIV-7).  The bounding
+ * set is emptied of every other capability first, so nothing can be
+ * regained through exec either.
+ */
+static int
+keep_cap_kill(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+	int cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (cap == CAP_KILL)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL)
+			return -1;
+	}
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	h.pid = 0;
+	d[0].effective = d[0].permitted = 1u << CAP_KILL;
+	if (syscall(SYS_capset, &h, d) != 0)
+		return -1;
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 static int
 drop_privileges(const struct runas *ra, char *err, size_t errlen)
 {
 	if (!ra->change)
 		return 0;
-	if (setgroups(0, NULL) != 0 ||
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
+	    setgroups(0, NULL) != 0 ||
 	    setresgid(ra->gid, ra->gid, ra->gid) != 0 ||
-	    setresuid(ra->uid, ra->uid, ra->uid) != 0) {
+	    setresuid(ra->uid, ra->uid, ra->uid) != 0 ||
+	    keep_cap_kill() != 0) {
 		snprintf(err, errlen, "cannot drop privileges: %s",
 		    strerror(errno));
 		return KAGI_ERR_DENIED;
@@ -189,6 +225,33 @@ drop_privileges(const struct runas *ra, char *err, size_t errlen)
 		    "to run");
 		return KAGI_ERR_DENIED;
 	}
+	return 0;
+}
+
+/* The banner (R-MFA-5): owned by root or the run-as user, not writable
+ * by group or others, at most BANNER_MAX bytes of UTF-8. */
+#define BANNER_MAX 2048
+static int
+banner_load(const struct kagid_config *cfg, const struct runas *ra,
+    char **out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (cfg->banner_file == NULL)
+		return 0;
+	if ((r = safefile_read(cfg->banner_file, ra->uid, BANNER_MAX, &buf,
+	    &len, err, errlen)) != 0)
+		return r;
+	if (len == 0 || !proto_str_valid(buf, BANNER_MAX)) {
+		snprintf(err, errlen, "%s: the banner must be 1 to %d bytes "
+		    "of UTF-8 text", cfg->banner_file, BANNER_MAX);
+		free(buf);
+		return KAGI_ERR_CONFIG;
+	}
+	*out = buf;
 	return 0;
 }
 
@@ -263,6 +326,11 @@ main(int argc, char **argv)
 	}
 	tzset();
 	if ((r = runas_resolve(&cfg, &ra, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		goto out;
+	}
+	if ((r = banner_load(&cfg, &ra, &ctx.banner, err,
+	    sizeof(err))) != 0) {
 		kagi_log(LOG_ERR, "configuration refused: %s", err);
 		goto out;
 	}
@@ -366,6 +434,7 @@ out:
 	}
 	ctx_log_discard(&ctx, 0);
 	free(ctx.logs);
+	free(ctx.banner);
 	store_close(&ctx.store);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);

@@ -62,6 +62,10 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "zone_lgwan_factors", CFG_STR, OFF(zone_lgwan_factors), 0, 0, NULL },
 	{ "zone_internet_factors", CFG_STR, OFF(zone_internet_factors), 0, 0, NULL },
 	{ "timezone", CFG_STR, OFF(timezone), 0, 0, NULL },
+	{ "privileged_session_max", CFG_DURATION, OFF(privileged_session_max), 1, 7 * DAY, NULL },
+	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
+	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
+	{ "banner_file", CFG_PATH, OFF(banner_file), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -108,6 +112,9 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_vendor_admin_unlock = 1;
 	c->throttle_failures = 10;
 	c->throttle_interval = 15 * 60;
+	c->privileged_session_max = 60 * 60;
+	c->session_warn = 5 * 60;
+	c->session_grace = 10;
 }
 
 static int

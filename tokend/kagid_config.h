@@ -57,6 +57,11 @@ struct kagid_config {
 	unsigned zone_factors[3];	/* mynumber, lgwan, internet */
 	/* The time zone of vendors' windows and expiry dates (TZ name). */
 	char *timezone;
+	/* Sessions (R-PRIV-7, R-REM-4) and the log-in screen (R-MFA-5). */
+	long long privileged_session_max;	/* seconds */
+	long long session_warn;		/* warn this long before the end */
+	long long session_grace;	/* SIGHUP to SIGKILL */
+	char *banner_file;		/* NULL: no banner */
 };
 
 extern const struct cfg_key kagid_config_keys[];

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "proto.h"
 #include "server.h"
+#include "session.h"
 #include "wipe.h"
 
 struct conn {
@@ -349,12 +350,15 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 	int64_t tmo_ms = s->ctx->cfg->client_timeout * 1000;
 	struct timespec ts;
 	size_t i, j;
-	int64_t now, next;
+	int64_t now, next, due;
 	int n;
 
 	while (!*stop) {
 		now = kagi_monotonic_ms();
 		next = now + 1000;
+		/* Sessions' deadlines wake the loop (session.c). */
+		if ((due = session_due_ms(s->ctx)) >= 0 && now + due < next)
+			next = now + due;
 		s->pfds[0].fd = s->lfd;
 		s->pfds[0].events = POLLIN;
 		s->pfds[0].revents = 0;
@@ -392,6 +396,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			}
 		}
 		server_batch(s);
+		/* After the batch: a deadline never holds back a log-in. */
+		session_tick(s->ctx);
 		/* Write answers, drop the finished and the silent. */
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];

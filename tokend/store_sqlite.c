@@ -118,6 +118,35 @@ static const char *const migrations[] = {
 	"  failures INTEGER NOT NULL,"
 	"  first INTEGER NOT NULL,"
 	"  until INTEGER NOT NULL);",
+	/* 3: sessions (R-PRIV-7, R-REM-4) and the last log-in (R-MFA-5). */
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  service TEXT NOT NULL,"
+	"  tty TEXT NOT NULL,"
+	"  rhost TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL,"
+	"  sid INTEGER NOT NULL,"
+	"  sid_start INTEGER NOT NULL,"
+	"  logind TEXT NOT NULL,"
+	"  owner_uid INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL,"
+	"  deadline_reason TEXT NOT NULL,"
+	"  warned INTEGER NOT NULL DEFAULT 0,"
+	"  ended INTEGER NOT NULL DEFAULT 0,"
+	"  end_reason TEXT NOT NULL DEFAULT '',"
+	"  killed INTEGER NOT NULL DEFAULT 0,"
+	"  victims TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX sessions_open ON sessions (ended, deadline);"
+	"CREATE INDEX sessions_user ON sessions (user_id, ended);"
+	"CREATE TABLE logins ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  time INTEGER NOT NULL,"
+	"  place TEXT NOT NULL,"
+	"  factors TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -1,0 +1,192 @@
+#!/bin/sh
+# session.sh - pam_kagi's session part and kagid's session limits, the
+# banner and the last log-in line, through a real PAM stack (pamdrv,
+# pam_matrix, pam_kagi) and a real kagid.
+#
+# What it shows:
+#  - R-PRIV-7/R-REM-4: session open and close are audited with service,
+#    tty, rhost, pid, sid, started, ended and reason;
+#  - R-PRIV-7: a privileged user's session over privileged_session_max is
+#    warned, then actually ended: its processes get SIGHUP, and one that
+#    ignores SIGHUP is killed after session_grace; audited as
+#    session_close reason time_limit;
+#  - R-REM-4/R-REM-1: a vendor session still open at the end of its
+#    maintenance window is ended (reason window_end);
+#  - a caller cannot register a session for a process that is not its own;
+#  - R-MFA-5: the banner is shown before the code prompt, and after a
+#    success the previous success with the failures since.
+# pamdrv -o session makes itself a session leader first, so the session
+# kagid ends is never the test's own.
+
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$PAMDRV" ] && [ -f "$MODULE" ] && [ -x "$TOTPGEN" ] ||
+	skip_all "pamdrv, totpgen or pam_kagi.so not built"
+kagid_built || skip_all "kagid not built yet"
+kagictl_built || skip_all "kagictl not built yet"
+[ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
+
+plan 30
+
+LIMIT=4
+GRACE=2
+printf 'Authorised use only.\nKagi test banner.\n' >"$T/banner"
+chmod 644 "$T/banner"
+
+start_kagid privileged_session_max=${LIMIT}s session_warn=2s \
+    session_grace=${GRACE}s banner_file="$T/banner" ||
+	{ echo "Bail out! kagid did not start"; exit 1; }
+write_service
+# A log-in whose second factor is not asked here (pam_kagi's account and
+# session only): privileged users may not use TOTP (R-PRIV-2).
+{
+	echo "auth required $PAM_MATRIX passdb=$T/passdb"
+	echo "account required $MODULE socket=$SOCK timeout=2"
+	echo "session required $MODULE socket=$SOCK timeout=2"
+} >"$T/pam.d/sess"
+echo "session required $MODULE socket=$SOCK timeout=2" >>"$T/pam.d/$SERVICE"
+
+new_user() {
+	kagictl user add "$1" ${2:+--role "$2"} >/dev/null ||
+	    { diag "user add $1 failed"; return 1; }
+	echo "$1:pw-$1:sess" >>"$T/passdb"
+	enroll_totp "$1" >/dev/null
+}
+
+# gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went.
+gone() {
+	_n=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_n -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 0
+}
+
+# session_bg OUTFILE PAMDRV-ARGS...: a session in the background; sets
+# CHILD to the child's pid once pamdrv printed it (empty after 5 s).
+session_bg() {
+	_f=$1
+	shift
+	PAM_SERVICE_NAME=sess pam_run -o session "$@" >"$_f" &
+	bg_register $!
+	CHILD=
+	_n=0
+	while [ $_n -lt 50 ]; do
+		CHILD=$(sed -n 's/^child=//p' "$_f")
+		[ -n "$CHILD" ] && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
+# --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
+new_user staff1
+out=$(PAM_SERVICE_NAME=sess pam_run -o session -S 1 -u staff1 -r 10.0.0.7 \
+    -t pts/9 pw-staff1)
+is "$(result_of "$out" open)/$(result_of "$out" close)" PAM_SUCCESS/PAM_SUCCESS \
+    "R-PRIV-7: a staff session opens and closes"
+unlike "$out" "will be ended" "a staff session has no limit and says none"
+log=$(grep 'event=session_open' "$T/kagid.log" | grep staff1)
+like "$log" '"service":"sess"' "R-REM-4: session_open audited with the service"
+like "$log" '"rhost":"10.0.0.7"' "R-REM-4: ... the remote host"
+like "$log" '"tty":"pts\\/9"' "R-REM-4: ... the terminal"
+like "$log" '"sid":' "R-REM-4: ... the session id"
+like "$log" '"started":' "R-REM-4: ... the start"
+log=$(grep 'event=session_close' "$T/kagid.log" | grep staff1)
+like "$log" '"reason":"logout"' "R-REM-4: session_close audited, reason logout"
+like "$log" '"ended":' "R-REM-4: ... with the end time"
+out=$(kagictl session list)
+unlike "$out" "staff1" "a closed session is no longer listed"
+
+# --- an unknown user's session is refused: fail closed ---------------------------
+echo "ghost:pw-ghost:sess" >>"$T/passdb"
+{
+	echo "auth required $PAM_MATRIX passdb=$T/passdb"
+	echo "account required pam_permit.so"
+	echo "session required $MODULE socket=$SOCK timeout=2"
+} >"$T/pam.d/sessonly"
+out=$(PAM_SERVICE_NAME=sessonly pam_run -o session -S 0 -u ghost pw-ghost)
+is "$(result_of "$out" open)" PAM_SESSION_ERR \
+    "a session kagid cannot register (unknown user) is refused"
+
+# --- a privileged session over its limit is ended (R-PRIV-7) -------------------
+new_user boss privileged
+t0=$(date +%s)
+session_bg "$T/boss.out" -H -u boss -t pts/7 pw-boss
+child=$CHILD
+check "R-PRIV-7: a privileged session opens (child $child)" test -n "$child"
+like "$(cat "$T/boss.out")" "INFO: This session will be ended at" \
+    "R-PRIV-7: the user is told when the session will be ended"
+out=$(kagictl session list)
+like "$out" "boss" "kagictl session list shows the open session"
+like "$out" "time_limit" "... with its limit"
+if gone "$child" $((LIMIT + GRACE + 5)); then
+	ok "R-PRIV-7: the session's process (ignoring SIGHUP) is gone after limit + grace ($(elapsed_since "$t0") s)"
+else
+	not_ok "R-PRIV-7: the session's process is gone after limit + grace" \
+	    "$(tail -n 20 "$T/kagid.log")"
+	kill -KILL "$child" 2>/dev/null
+fi
+log=$(grep 'event=session_close' "$T/kagid.log" | grep boss)
+like "$log" '"reason":"time_limit"' "R-PRIV-7: audited as session_close reason time_limit"
+like "$(cat "$T/kagid.log")" "ends in" "R-PRIV-7: kagid warned before the end"
+like "$(cat "$T/kagid.log")" "SIGKILL" "R-PRIV-7: what ignored SIGHUP got SIGKILL after the grace time"
+
+# --- a vendor session still open at its window's end is ended (R-REM-4) --------
+# The window is the current minute, Tokyo time: it ends within a minute.
+while [ "$(date +%S | sed 's/^0//')" -ge 45 ]; do sleep 1; done
+day=$(TZ=Asia/Tokyo date +%a)
+hm=$(TZ=Asia/Tokyo date +%H:%M)
+h=${hm%:*}; m=${hm#*:}
+end=$(( ${h#0} * 60 + ${m#0} + 1 ))
+endhm=$(printf '%02d:%02d' $((end / 60)) $((end % 60)))
+kagictl vendor add vend1 --company ACME --expires 2099-12-31 \
+    --window "$day $hm-$endhm" --from 127.0.0.2 >/dev/null ||
+	diag "vendor add with window $day $hm-$endhm failed"
+echo "vend1:pw-vend1:sess" >>"$T/passdb"
+enroll_totp vend1 >/dev/null
+session_bg "$T/vend.out" -u vend1 -r 127.0.0.2 pw-vend1
+child=$CHILD
+check "R-REM-1: the vendor's session opens inside its window ($day $hm-$endhm)" \
+    test -n "$child"
+like "$(cat "$T/vend.out")" "INFO: This session will be ended at" \
+    "R-REM-4: the vendor is told when its window ends"
+if gone "$child" $((60 + GRACE + 5)); then
+	ok "R-REM-4: the vendor's session is ended at the window's end"
+else
+	not_ok "R-REM-4: the vendor's session is ended at the window's end" \
+	    "$(tail -n 20 "$T/kagid.log")"
+	kill -KILL "$child" 2>/dev/null
+fi
+log=$(grep 'event=session_close' "$T/kagid.log" | grep vend1)
+like "$log" '"reason":"window_end"' "R-REM-4: audited as session_close reason window_end"
+like "$log" '"rhost":"127.0.0.2"' "R-REM-4: ... with the vendor's source address"
+
+# --- nobody registers another's process -----------------------------------------
+out=$("$top_builddir/tests/rawclient" "$SOCK" session-other 2>&1)
+like "$out" "error denied" "session_open for a process that is not the caller's is refused"
+
+# --- the banner and the last log-in (R-MFA-5) -----------------------------------
+kagictl user add lastu >/dev/null
+add_user_password lastu pw-lastu
+s=$(enroll_totp lastu)
+wait_fresh_step 12
+out=$(pam_run -u lastu -r 10.1.2.3 -o auth pw-lastu "$(code_for "$s")")
+is "$(result_of "$out" auth)" PAM_SUCCESS "lastu logs in"
+first=$(printf '%s\n' "$out" | grep -n 'INFO: Authorised use only.' | cut -d: -f1)
+prompt=$(printf '%s\n' "$out" | grep -n 'PROMPT: Verification code' | cut -d: -f1)
+check "R-MFA-5: the banner is shown before the code prompt" \
+    test -n "$first" -a -n "$prompt" -a "${first:-99}" -lt "${prompt:-0}"
+unlike "$out" "Last successful log-in" "the first log-in has no last log-in line"
+pam_run -u lastu -r 10.9.8.7 -o auth pw-lastu 000000 >/dev/null
+when=$(date +%Y-%m-%d)
+out=$(pam_run -u lastu -r 10.4.4.4 -o auth pw-lastu "$(code_for "$s" 1)")
+like "$out" "INFO: Last successful log-in: $when" \
+    "R-MFA-5: after a success, the previous success's time"
+like "$out" "from 10.1.2.3 (totp); 1 failed attempts since" \
+    "R-MFA-5: ... its address, factor, and the one failure since"
+
+finish
