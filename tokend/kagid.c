@@ -240,7 +240,7 @@ banner_load(const struct kagid_config *cfg, const struct runas *ra,
 	int r;
 
 	*out = NULL;
-	if (cfg->banner_file == NULL)
+	if (cfg->banner_file == NULL || cfg->banner_file[0] == '\0')
 		return 0;
 	if ((r = safefile_read(cfg->banner_file, ra->uid, BANNER_MAX, &buf,
 	    &len, err, errlen)) != 0)

@@ -65,7 +65,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "privileged_session_max", CFG_DURATION, OFF(privileged_session_max), 1, 7 * DAY, NULL },
 	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
 	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
-	{ "banner_file", CFG_PATH, OFF(banner_file), 0, 0, NULL },
+	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -251,6 +251,12 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	if ((r = zones_check(c, path, err, errlen)) != 0 ||
 	    (r = timezone_check(c, path, err, errlen)) != 0)
 		return r;
+	if (c->banner_file != NULL && c->banner_file[0] != '\0' &&
+	    c->banner_file[0] != '/') {
+		snprintf(err, errlen, "%s: 'banner_file' must be an absolute "
+		    "path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "

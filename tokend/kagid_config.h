@@ -61,7 +61,7 @@ struct kagid_config {
 	long long privileged_session_max;	/* seconds */
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
-	char *banner_file;		/* NULL: no banner */
+	char *banner_file;		/* NULL or "": no banner */
 };
 
 extern const struct cfg_key kagid_config_keys[];

@@ -92,7 +92,7 @@ unlike "$out" "will be ended" "a staff session has no limit and says none"
 log=$(grep 'event=session_open' "$T/kagid.log" | grep staff1)
 like "$log" '"service":"sess"' "R-REM-4: session_open audited with the service"
 like "$log" '"rhost":"10.0.0.7"' "R-REM-4: ... the remote host"
-like "$log" '"tty":"pts\\/9"' "R-REM-4: ... the terminal"
+like "$log" '"tty":"pts\/9"' "R-REM-4: ... the terminal"
 like "$log" '"sid":' "R-REM-4: ... the session id"
 like "$log" '"started":' "R-REM-4: ... the start"
 log=$(grep 'event=session_close' "$T/kagid.log" | grep staff1)
