@@ -178,15 +178,14 @@ socket_open(const char *path, const struct runas *ra, int *fdp, char *err,
 
 /*
  * Keep CAP_KILL, and nothing else, across the switch to the run-as user:
- * kagid ends over-time sessions of other users (R-PRIV-7).  The bounding
- * set is emptied of every other capability first, so nothing can be
- * regained through exec either.
+ * kagid ends over-time sessions of other users (R-PRIV-7).  While still
+ * root, every other capability leaves the bounding set (so none can come
+ * back through exec) and PR_SET_KEEPCAPS keeps the permitted set over
+ * setresuid(); keep_cap_kill() then narrows it to CAP_KILL.
  */
 static int
-keep_cap_kill(void)
+bound_to_cap_kill(void)
 {
-	struct __user_cap_header_struct h;
-	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
 	int cap;
 
 	for (cap = 0; cap <= 63; cap++) {
@@ -196,6 +195,15 @@ keep_cap_kill(void)
 		    errno != EINVAL)
 			return -1;
 	}
+	return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+}
+
+static int
+keep_cap_kill(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
 	memset(&h, 0, sizeof(h));
 	memset(d, 0, sizeof(d));
 	h.version = _LINUX_CAPABILITY_VERSION_3;
@@ -211,7 +219,7 @@ drop_privileges(const struct runas *ra, char *err, size_t errlen)
 {
 	if (!ra->change)
 		return 0;
-	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
+	if (bound_to_cap_kill() != 0 ||
 	    setgroups(0, NULL) != 0 ||
 	    setresgid(ra->gid, ra->gid, ra->gid) != 0 ||
 	    setresuid(ra->uid, ra->uid, ra->uid) != 0 ||

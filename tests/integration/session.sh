@@ -26,7 +26,7 @@ kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 [ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
 
-plan 30
+plan 33
 
 LIMIT=4
 GRACE=2
@@ -188,5 +188,57 @@ like "$out" "INFO: Last successful log-in: $when" \
     "R-MFA-5: after a success, the previous success's time"
 like "$out" "from 10.1.2.3 (totp); 1 failed attempts since" \
     "R-MFA-5: ... its address, factor, and the one failure since"
+
+# --- kagid as an unprivileged user keeps CAP_KILL only (R-PRIV-7) ---------------
+# Started as root with user = nobody, kagid drops to nobody but keeps
+# CAP_KILL, and still ends a root-run session's processes.
+if id nobody >/dev/null 2>&1; then
+	chmod 755 "$T"
+	SOCK2=$T/kagid2.sock
+	{
+		echo "socket = $SOCK2"
+		echo "state_dir = $T/state2"
+		echo "user = nobody"
+		echo "privileged_session_max = 2s"
+		echo "session_warn = 0"
+		echo "session_grace = 1s"
+	} >"$T/kagid2.conf"
+	chmod 600 "$T/kagid2.conf"
+	"$KAGID" -f -c "$T/kagid2.conf" 2>>"$T/kagid2.log" &
+	K2=$!
+	bg_register $K2
+	n=0
+	while [ ! -S "$SOCK2" ] && [ $n -lt 50 ]; do sleep 0.1; n=$((n + 1)); done
+	st=$(cat /proc/$K2/status 2>/dev/null)
+	is "$(printf '%s\n' "$st" | sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p')" \
+	    "$(id -u nobody)" "kagid with user = nobody runs as nobody"
+	is "$(printf '%s\n' "$st" | sed -n 's/^CapEff:[[:space:]]*//p')/$(printf '%s\n' "$st" | sed -n 's/^CapPrm:[[:space:]]*//p')" \
+	    0000000000000020/0000000000000020 \
+	    "R-PRIV-7: ... with CAP_KILL as its only capability (effective and permitted)"
+	"$KAGICTL" --socket "$SOCK2" user add boss2 --role privileged >/dev/null
+	SOCK_SAVE=$SOCK; SOCK=$SOCK2
+	enroll_totp boss2 >/dev/null
+	SOCK=$SOCK_SAVE
+	echo "boss2:pw-boss2:sess2" >>"$T/passdb"
+	sed "s|$SOCK|$SOCK2|g; s|:sess|:sess2|" "$T/pam.d/sess" >"$T/pam.d/sess2"
+	PAM_SERVICE_NAME=sess2 pam_run -o session -H -u boss2 pw-boss2 >"$T/boss2.out" &
+	bg_register $!
+	n=0
+	while [ -z "$(sed -n 's/^child=//p' "$T/boss2.out")" ] && [ $n -lt 50 ]; do
+		sleep 0.1; n=$((n + 1))
+	done
+	child=$(sed -n 's/^child=//p' "$T/boss2.out")
+	if [ -n "$child" ] && gone "$child" 10; then
+		ok "R-PRIV-7: kagid as nobody (CAP_KILL) ends a root-run session's processes"
+	else
+		not_ok "R-PRIV-7: kagid as nobody (CAP_KILL) ends a root-run session's processes" \
+		    "$(cat "$T/boss2.out")" "$(tail -n 5 "$T/kagid2.log")"
+		[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+	fi
+else
+	skip "kagid with user = nobody runs as nobody" "no user nobody"
+	skip "R-PRIV-7: ... with CAP_KILL as its only capability" "no user nobody"
+	skip "R-PRIV-7: kagid as nobody (CAP_KILL) ends a root-run session's processes" "no user nobody"
+fi
 
 finish
