@@ -118,8 +118,10 @@ vssh() {
 	    -o ConnectTimeout=10 vend1@127.0.0.1 "$@"
 }
 
-# The window: the current minute, Tokyo time (ends within a minute).
-while [ "$(date +%S | sed 's/^0//')" -ge 40 ]; do sleep 1; done
+# The window: the current minute, Tokyo time (ends within a minute); at
+# least 45 s of it left for the log-ins below, which also keeps them in
+# one TOTP step and the next (steps start at :00 and :30).
+while [ "$(date +%S | sed 's/^0//')" -ge 15 ]; do sleep 1; done
 day=$(TZ=Asia/Tokyo date +%a)
 hm=$(TZ=Asia/Tokyo date +%H:%M)
 h=${hm%:*}; m=${hm#*:}
@@ -136,14 +138,13 @@ unlike "$out" "logged-in" "R-REM-3: through sshd, the vendor from 127.0.0.3 is r
 like "$(grep 'event=vendor_refused' "$T/kagid.log")" '"reason":"source_address"' \
     "R-REM-3: ... audited as source_address"
 
-code_for "$s" 1 >"$T/code"
+# The refusal above never looked at the code: it is still good.
 out=$(vssh 127.0.0.2 echo logged-in 2>&1)
 like "$out" "logged-in" \
     "R-REM-1: through sshd, the vendor logs in with password and TOTP inside its window from 127.0.0.2"
 [ -n "$(printf '%s' "$out" | grep -v logged-in)" ] && diag "$out" "$(tail -n 5 "$T/sshd.log")"
 
-# A session that outlives the window: wait for the next step's code.
-sleep $(( TOTP_PERIOD - $(date +%s) % TOTP_PERIOD ))
+# A session that outlives the window, with the next step's code.
 code_for "$s" 1 >"$T/code"
 t0=$(date +%s)
 vssh 127.0.0.2 sleep 600 >"$T/long.out" 2>&1 &
@@ -165,8 +166,7 @@ fi
 log=$(grep 'event=session_close' "$T/kagid.log" | grep vend1 | tail -n 1)
 like "$log" '"reason":"window_end"' "R-REM-4: audited as session_close reason window_end"
 
-# Outside the window now: refused.
-sleep $(( TOTP_PERIOD - $(date +%s) % TOTP_PERIOD ))
+# Outside the window now: refused (before any code is looked at).
 code_for "$s" 1 >"$T/code"
 out=$(vssh 127.0.0.2 echo logged-in 2>&1)
 unlike "$out" "logged-in" "R-REM-1: through sshd, the vendor outside its window is refused"
