@@ -51,6 +51,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
 fi
 
 t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$top"
 
 # --- build ------------------------------------------------------------------
@@ -93,6 +94,7 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	make -s -j2 >/dev/null
 	make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
 	W="-std=c11 -O2 -Wall -Wextra -Werror"
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
@@ -102,6 +104,24 @@ echo "== building kagi in $b"
 	    "$top/bench/mkusers.c"
 	./libtool --mode=link --quiet $CC -o bench/mkusers bench/mkusers.o \
 	    tokend/libkagid.la lib/libkagi.la
+	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS -c \
+	    -o bench/kagiload.o "$top/bench/kagiload.c"
+	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
+	    lib/libkagi.la -loath -lpthread
+	# For "where kagi's time goes" only, never installed: the module's
+	# own object relinked with json-c's static archive, so that a log-in
+	# loads one shared object instead of two.
+	rm -f bench/pam_kagi_staticjsonc.so
+	jsonc_a=$(pkg-config --variable=libdir json-c 2>/dev/null)/libjson-c.a
+	if [ -f "$jsonc_a" ] && [ -f pam_module/.libs/pam_kagi_la-pam_kagi.o ]; then
+		# shellcheck disable=SC2046
+		$CC -shared -fPIC -o bench/pam_kagi_staticjsonc.so \
+		    pam_module/.libs/pam_kagi_la-*.o lib/.libs/libkagi.a \
+		    "$jsonc_a" -Wl,--as-needed -lpam \
+		    $(pkg-config --libs libfido2 libcrypto 2>/dev/null) \
+		    -Wl,-z,relro,-z,now,-z,defs -Wl,--exclude-libs,ALL ||
+		    rm -f bench/pam_kagi_staticjsonc.so
+	fi
 )
 KAGID=$b/tokend/kagid
 KAGICTL=$b/tokend/kagictl
@@ -168,13 +188,13 @@ if [ $quick = 1 ]; then
 	NS="1 1000"
 	KAGI_ONLY_N=3000
 	KS="1 2 4 8"
-	ITER=200; SECS=0.3; WARM=5; REPS=1
-	ROUNDS=30; WRONG=3
+	ITER=100; SECS=0.2; WARM=5; REPS=1
+	ROUNDS=20; WRONG=3
 else
 	NS="1 10000 100000"
 	KAGI_ONLY_N=1000000
 	KS="1 2 4 8"
-	ITER=5000; SECS=1.5; WARM=20; REPS=3
+	ITER=5000; SECS=1; WARM=20; REPS=5
 	ROUNDS=1000; WRONG=12
 fi
 DIAG_N=$(echo "$NS" | awk '{print $NF}')
@@ -304,8 +324,17 @@ for n in $NS $KAGI_ONLY_N; do
 	[ "$n" = "$KAGI_ONLY_N" ] && systems=kagi
 	t0=$(date +%s)
 	make_set "$d" "$n" "$systems"
+	sync	# no writeback of the new files during the runs
 	echo "== N = $n: users written in $(( $(date +%s) - t0 )) s"
 	case " $systems " in *" kagi "*) start_kagid "$d" ;; esac
+	if [ "$n" = "$KAGI_ONLY_N" ]; then
+		# Flatness is judged at the same moments: kagi with 1 user
+		# again, interleaved with kagi with the most users.
+		LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f \
+		    -c "$tmp/n1/kagid.conf" 2>>"$tmp/n1/kagid.log" &
+		kagid2_pid=$!
+		wait_socket "$tmp/n1/kagid.sock" "$kagid2_pid" "$tmp/n1/kagid.log"
+	fi
 	if [ "$n" = 1 ]; then
 		# Once: a user enrolled the real way logs in through the driver.
 		out1=$("$KAGICTL" --socket "$d/kagid.sock" user add benchctl >/dev/null &&
@@ -338,8 +367,17 @@ for n in $NS $KAGI_ONLY_N; do
 				KPID=$KPID pb "$d" "$s" "$n" -m bench -P "$k" \
 				    -i "$ITER" -d "$SECS" -w "$WARM"
 			done
+			if [ -n "$kagid2_pid" ] && [ "$k" = 1 ]; then
+				KPID=$kagid2_pid LABEL=kagi-flat pb "$tmp/n1" kagi 1 \
+				    -m bench -P 1 -i "$ITER" -d "$SECS" -w "$WARM"
+			fi
 		done
 	done
+	if [ -n "$kagid2_pid" ]; then
+		kill "$kagid2_pid"
+		wait "$kagid2_pid" 2>/dev/null || true
+		kagid2_pid=""
+	fi
 	case " $systems " in *" kagi "*) stop_kagid "$n" ;; esac
 	# The big sets are not needed again.
 	[ "$n" -ge 100000 ] && rm -rf "$d"
@@ -392,6 +430,12 @@ stop_kagid 16
 #   kagi-ref        as shipped (the reference)
 #   kagi-jsonc      libjson-c kept loaded in the client (LD_PRELOAD): what
 #                   loading and unloading it at every pam_start/pam_end costs
+#   kagi-deps       every shared object the module depends on (json-c,
+#                   and since FIDO2 libfido2, libcrypto, libcbor, libudev,
+#                   libz) kept loaded in the client
+#   kagi-staticjsonc  the module relinked with json-c's static archive (one
+#                   shared object to load instead of two): that cost, removed
+#                   the way the product could remove it
 #   kagi-fakekagid  pam_kagi against a stand-in daemon that answers every
 #                   request at once with no store (tests/fakekagid impostor):
 #                   the module, PAM and two round trips
@@ -409,6 +453,9 @@ start_kagid "$d"
 fake_pid=$!
 wait_socket "$d/fake.sock" "$fake_pid" "$tmp/fake.out"
 echo "auth required $MODULE socket=$d/fake.sock timeout=10" >"$d/pam.d/kagi-fakekagid"
+SJ=$b/bench/pam_kagi_staticjsonc.so
+[ -f "$SJ" ] && echo "auth required $SJ socket=$d/kagid.sock timeout=10" \
+    >"$d/pam.d/kagi-staticjsonc"
 if [ -n "$ram" ]; then
 	"$MK" kagi "$ram/kagi" "$DIAG_N"
 	sed "s|^state_dir = .*|state_dir = $ram/kagi|; s|^socket = .*|socket = $ram/kagid.sock|" \
@@ -421,6 +468,8 @@ if [ -n "$ram" ]; then
 	echo "auth required $MODULE socket=$ram/kagid.sock timeout=10" >"$d/pam.d/kagi-tmpfs"
 fi
 jsonc=$(ldd "$MODULE" | sed -n 's/.*libjson-c[^ ]* => \([^ ]*\).*/\1/p')
+# Every shared object the module pulls in that a bare PAM client lacks.
+deps=$(ldd "$MODULE" | awk '$2 == "=>" && $1 !~ /^(libc|libpam|libaudit|libcap-ng)\./ { printf "%s ", $3 }')
 r=0
 while [ $r -lt $REPS ]; do
 	r=$((r + 1))
@@ -429,9 +478,36 @@ while [ $r -lt $REPS ]; do
 		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$jsonc" ] && KPID=$kagid_pid LABEL=kagi-jsonc PRELOAD=$jsonc \
 		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -n "$deps" ] && [ "$deps" != "$jsonc " ] && KPID=$kagid_pid \
+		    LABEL=kagi-deps PRELOAD=$deps \
+		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -f "$SJ" ] && KPID=$kagid_pid \
+		    pb "$d" kagi-staticjsonc "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$kagid2_pid" ] && KPID=$kagid2_pid \
 		    pb "$d" kagi-tmpfs "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+	done
+done
+# kagid alone, without PAM or the module (bench/kagiload): what each of
+# pam_kagi's requests costs the daemon, and what it can serve.
+KL=$b/bench/kagiload
+for k in 1 8; do
+	for m in begin totp both persistent; do
+		_c0=$(cpu_ns_of "$kagid_pid")
+		"$KL" -k "$clock" -S "$d/kagid.sock" -n "$DIAG_N" -P $k -d "$SECS" \
+		    -i "$ITER" -m $m >>"$runs"
+		_c1=$(cpu_ns_of "$kagid_pid")
+		tail -n 1 "$runs" | awk -v c=$((_c1 - _c0)) -v m=$m -v k=$k '{
+			match($0, /"requests":[0-9]+/)
+			req = substr($0, RSTART + 11, RLENGTH - 11) + 0
+			match($0, /"requests_per_s":[0-9]+/)
+			rps = substr($0, RSTART + 17, RLENGTH - 17)
+			per = 0
+			if (req > 0)
+				per = c / 1000 / req
+			printf("{\"system\":\"kagid\",\"mode\":\"kagid_alone_cpu\",\"requests_mode\":\"%s\",\"clients\":%d,\"kagid_cpu_us_per_request\":%.1f}\n", m, k, per) > "/dev/stderr"
+			printf("   kagid alone, %s, K=%d: %s requests/s, %.0f us of kagid CPU per request\n", m, k, rps, per)
+		}' 2>>"$runs"
 	done
 done
 kill "$fake_pid" 2>/dev/null || true
@@ -457,5 +533,7 @@ fi
 elapsed=$(( $(date +%s) - t_start ))
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -f "$top/bench/report.awk" "$runs"
+    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
+    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -f "$top/bench/report.awk" "$runs"
 echo "== $elapsed s in all; results in $out"

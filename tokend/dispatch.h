@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "challenge.h"
 #include "kagid_config.h"
 #include "lockout.h"
 #include "peer.h"
@@ -41,6 +42,7 @@ struct kagid_ctx {
 	int64_t session_next;		/* 0 = nothing due */
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
+	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 };
 
 /* Queue a syslog line for after the commit (audit.c). */
@@ -90,6 +92,15 @@ int h_token_revoke(struct kagid_ctx *, const struct peer *,
 int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+/* FIDO2 (h_fido2.c). */
+int h_auth_fido2(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_import(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
 /* Policy (h_policy.c). */

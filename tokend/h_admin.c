@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "dispatch.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "proto.h"
 #include "seal.h"
 #include "totp.h"
@@ -101,6 +102,22 @@ token_to_json(const struct token_rec *t, const char *user,
 
 	if ((o = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	if (t->type == TOKEN_FIDO2) {
+		/* Its credential's details: fido2_token_json (h_fido2.c). */
+		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
+		    (r = proto_set_str(o, "user", user)) != 0 ||
+		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
+		    (r = proto_set_str(o, "label", t->label)) != 0 ||
+		    (r = proto_set_str(o, "state", t->state >= 0 &&
+		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
+		    (r = proto_set_int(o, "created", t->created)) != 0 ||
+		    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
+			json_object_put(o);
+			return r;
+		}
+		*out = o;
+		return 0;
+	}
 	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
 	    (r = proto_set_str(o, "user", user)) != 0 ||
 	    (r = proto_set_str(o, "type", "totp")) != 0 ||
@@ -200,6 +217,11 @@ h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
+	/* policy2: two-person rule (h_request.c) */
+	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ?
+	    APPROVE_ROLE_PRIVILEGED : role == ROLE_VENDOR ? APPROVE_VENDOR_ADD :
+	    0, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	if ((r = store_user_add(ctx->store, name, role, kagi_now(), &id)) != 0 ||
 	    (r = store_user_get_id(ctx->store, id, &u)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0)
@@ -344,6 +366,9 @@ user_set_disabled(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_user_set_disabled(ctx->store, u.id, disabled)) != 0)
 		return r;
+	/* policy2: dormancy counts from a re-enabling (maint.c) */
+	if (!disabled && (r = lifecycle_note_enable(ctx, u.id)) != 0)
+		return r;
 	return audit_simple(ctx, peer, disabled ? "user_disable" :
 	    "user_enable", u.name, NULL, 0);
 }
@@ -369,9 +394,15 @@ h_user_delete(struct kagid_ctx *ctx, const struct peer *peer,
 	struct user_rec u;
 	int r;
 
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = store_user_delete(ctx->store, u.id)) != 0)
+	if ((r = req_user(ctx, req, &u)) != 0)
 		return r;
+	/* policy2: two-person rule (h_request.c) */
+	if ((r = request_gate(ctx, peer, u.role == ROLE_PRIVILEGED ?
+	    APPROVE_ROLE_PRIVILEGED : APPROVE_USER_DELETE, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = store_user_delete(ctx->store, u.id)) != 0)
+		return r;
+	breakglass_mark_dirty();
 	return audit_simple(ctx, peer, "user_delete", u.name, NULL, 0);
 }
 
@@ -398,6 +429,15 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	if (digits == 7) {
 		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	/*
+	 * Privileged users prove themselves with FIDO2 and user verification
+	 * only (R-PRIV-2): a TOTP secret is never made for them, so none can
+	 * be shown to an approver or anyone else either.
+	 */
+	if (u.role == ROLE_PRIVILEGED) {
+		r = KAGI_ERR_DENIED;
 		goto out;
 	}
 	t.algorithm = cfg->totp_algorithm;
@@ -530,6 +570,13 @@ h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
+	/* policy2: two-person rule (h_request.c) */
+	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
+	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0) {
+		if (r == REQUEST_CREATED)
+			r = 0;
+		goto out;
+	}
 	if ((r = store_token_set_state(ctx->store, t.id, TOKEN_REVOKED)) != 0)
 		goto out;
 	t.state = TOKEN_REVOKED;
@@ -556,6 +603,10 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_lock_get(ctx->store, u.id, &l)) != 0)
 		return r;
+	/* policy2: two-person rule (h_request.c) */
+	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
+	    APPROVE_UNLOCK_PRIVILEGED, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	lockout_unlock(&l);
 	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
 		return r;

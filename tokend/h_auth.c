@@ -41,7 +41,9 @@
 #include "audit.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "h_auth.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -53,15 +55,6 @@
 #include "username.h"
 #include "wipe.h"
 
-struct auth_req {
-	char user[STORE_NAME_MAX + 1];	/* canonical (or as sent: unknown) */
-	int name_ok;			/* user has a canonical form */
-	const char *service;
-	const char *tty;
-	const char *rhost;
-	const char *zone;
-	int zone_idx;			/* into zones[] */
-};
 
 static const char *const zones[] = { "mynumber", "lgwan", "internet", NULL };
 
@@ -73,7 +66,7 @@ role_name_of(int role)
 	return role >= 0 && role <= 2 ? names[role] : "unknown";
 }
 
-static int
+int
 auth_req_parse(struct json_object *req, struct auth_req *a)
 {
 	const char *raw = NULL;
@@ -101,7 +94,7 @@ auth_req_parse(struct json_object *req, struct auth_req *a)
 }
 
 /* The fields every authentication record carries. */
-static struct json_object *
+struct json_object *
 auth_fields(const struct auth_req *a, const char *outcome, const char *reason)
 {
 	struct json_object *f = json_object_new_object();
@@ -120,7 +113,7 @@ auth_fields(const struct auth_req *a, const char *outcome, const char *reason)
 	return f;
 }
 
-static int
+int
 auth_audit(struct kagid_ctx *ctx, const struct peer *peer,
     const struct auth_req *a, const char *outcome, const char *reason,
     const char *factor)
@@ -307,7 +300,7 @@ fs_key(const char *factor, const char *service, char *out, size_t len)
  * record.  The failure counts toward the account unless its address has
  * already had max_failures - 1 of its failures counted in this interval.
  */
-static int
+int
 auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct auth_req *a, const char *reason,
     const char *factor, int64_t now)
@@ -382,7 +375,7 @@ out:
  * run of wrong FIDO2 assertions, or of wrong codes at another service,
  * stays counted (R-MFA-5).
  */
-static int
+int
 auth_forgive(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct auth_req *a, const char *factor, struct lock_rec *l)
 {
@@ -474,7 +467,7 @@ factor_forbidden_by(const struct kagid_ctx *ctx, const struct user_rec *u,
  * failed attempts since into the success reply, then make this one the
  * last.  Where is the remote host, else the terminal.
  */
-static int
+int
 auth_last_login(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct auth_req *a, const char *factors, int64_t now,
     struct json_object *reply)
@@ -499,6 +492,80 @@ auth_last_login(struct kagid_ctx *ctx, const struct user_rec *u,
 	return store_login_put(ctx->store, u->id, &l);
 }
 
+/*
+ * The checks every log-in makes before its factor is looked at, in this
+ * order: a throttled address, an unknown user, a disabled user, a lock,
+ * a vendor's terms, the factor's place in the zone and the role.  Each
+ * refusal is recorded (and counted where it is a guess).  *verdict is set
+ * when the attempt ends here; NULL means go on with u and l filled in.
+ */
+int
+auth_precheck(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct auth_req *a, unsigned factor, int64_t now,
+    struct user_rec *u, struct lock_rec *l, const char **verdict)
+{
+	const char *fname = factor == FACTOR_FIDO2 ? "fido2" : "totp";
+	const char *why = NULL, *rule;
+	struct json_object *f;
+	int r, throttled = 0;
+
+	*verdict = VERDICT_DENIED;
+	if ((r = throttle_active(ctx, a, now, &throttled)) != 0)
+		return r;
+	if (throttled) {
+		*verdict = VERDICT_THROTTLED;
+		return auth_audit(ctx, peer, a, "failure", "throttled", NULL);
+	}
+	r = a->name_ok ? store_user_get(ctx->store, a->user, u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r == KAGI_ERR_NOT_FOUND || (r == 0 && u->disabled)) {
+		if ((r = auth_audit(ctx, peer, a, "failure", r == 0 ?
+		    "disabled" : "unknown_user", NULL)) != 0)
+			return r;
+		return throttle_count(ctx, peer, a, now);
+	}
+	if (r != 0)
+		return r;
+	if ((r = store_lock_get(ctx->store, u->id, l)) != 0)
+		return r;
+	if (lockout_is_locked(l, now))
+		return auth_fail(ctx, peer, u, a, "locked", fname, now);
+	if ((r = vendor_terms(ctx, u, a, now, &why)) != 0)
+		return r;
+	if (why != NULL) {
+		if ((r = vendor_refused(ctx, peer, a, why, "auth")) != 0)
+			return r;
+		return auth_audit(ctx, peer, a, "failure", why, fname);
+	}
+	if ((rule = factor_forbidden_by(ctx, u, a, factor)) != NULL) {
+		if ((f = auth_fields(a, "failure", "factor_not_allowed")) ==
+		    NULL)
+			return KAGI_ERR_NOMEM;
+		if ((r = proto_set_str(f, "factor", fname)) == 0 &&
+		    (r = proto_set_str(f, "rule", rule)) == 0 &&
+		    (r = proto_set_str(f, "role", role_name_of(u->role))) == 0)
+			r = audit_record(ctx, peer, LOG_WARNING, "auth", a->user,
+			    f);
+		json_object_put(f);
+		return r;
+	}
+	*verdict = NULL;
+	return 0;
+}
+
+unsigned
+auth_factors_allowed(const struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a)
+{
+	unsigned allowed = 0;
+
+	if (factor_forbidden_by(ctx, u, a, FACTOR_FIDO2) == NULL)
+		allowed |= FACTOR_FIDO2;
+	if (factor_forbidden_by(ctx, u, a, FACTOR_TOTP) == NULL)
+		allowed |= FACTOR_TOTP;
+	return allowed;
+}
+
 int
 h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -510,8 +577,11 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
-	/* The same answer for every user: nothing is learnt from it. */
-	if ((r = proto_set_str(reply, "method", "totp")) != 0 ||
+	/*
+	 * Unknown, unenrolled and TOTP-only users get the same answer; a
+	 * FIDO2 user's does not depend on lock or disabled state.
+	 */
+	if ((r = fido2_auth_begin(ctx, &a, reply)) != 0 ||
 	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
 	    (ctx->banner != NULL &&
 	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
@@ -527,11 +597,11 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	struct user_rec u;
 	struct lock_rec l;
 	struct totp_match m;
-	struct json_object *f = NULL;
-	const char *code = NULL, *why = NULL, *rule;
+	const char *code = NULL;
 	const char *verdict = VERDICT_DENIED;
+	const char *factor = "totp";
 	int64_t now = kagi_now();
-	int r, throttled = 0;
+	int r;
 
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
@@ -549,54 +619,12 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
 
-	if ((r = throttle_active(ctx, &a, now, &throttled)) != 0)
+	if ((r = auth_precheck(ctx, peer, &a, FACTOR_TOTP, now, &u, &l,
+	    &verdict)) != 0)
 		return r;
-	if (throttled) {
-		r = auth_audit(ctx, peer, &a, "failure", "throttled", NULL);
-		verdict = VERDICT_THROTTLED;
+	if (verdict != NULL)
 		goto out;
-	}
-	r = a.name_ok ? store_user_get(ctx->store, a.user, &u) :
-	    KAGI_ERR_NOT_FOUND;
-	if (r == KAGI_ERR_NOT_FOUND) {
-		if ((r = auth_audit(ctx, peer, &a, "failure", "unknown_user",
-		    NULL)) == 0)
-			r = throttle_count(ctx, peer, &a, now);
-		goto out;
-	}
-	if (r != 0)
-		return r;
-	if (u.disabled) {
-		if ((r = auth_audit(ctx, peer, &a, "failure", "disabled",
-		    NULL)) == 0)
-			r = throttle_count(ctx, peer, &a, now);
-		goto out;
-	}
-	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0)
-		return r;
-	if (lockout_is_locked(&l, now)) {
-		r = auth_fail(ctx, peer, &u, &a, "locked", "totp", now);
-		goto out;
-	}
-	if ((r = vendor_terms(ctx, &u, &a, now, &why)) != 0)
-		return r;
-	if (why != NULL) {
-		if ((r = vendor_refused(ctx, peer, &a, why, "auth")) == 0)
-			r = auth_audit(ctx, peer, &a, "failure", why, "totp");
-		goto out;
-	}
-	if ((rule = factor_forbidden_by(ctx, &u, &a, FACTOR_TOTP)) != NULL) {
-		if ((f = auth_fields(&a, "failure", "factor_not_allowed")) ==
-		    NULL)
-			return KAGI_ERR_NOMEM;
-		if ((r = proto_set_str(f, "factor", "totp")) == 0 &&
-		    (r = proto_set_str(f, "rule", rule)) == 0 &&
-		    (r = proto_set_str(f, "role", role_name_of(u.role))) == 0)
-			r = audit_record(ctx, peer, LOG_WARNING, "auth", a.user,
-			    f);
-		json_object_put(f);
-		goto out;
-	}
+	verdict = VERDICT_DENIED;
 
 	memset(&m, 0, sizeof(m));
 	m.ctx = ctx;
@@ -608,13 +636,27 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (m.err != 0)
 		return m.err;
+	if (!m.matched) {
+		/* policy2: an enrollment or break-glass code (h_enroll.c,
+		 * h_breakglass.c) */
+		int took = CODE_TOOK_NONE;
+
+		if ((r = enroll_code_try(ctx, peer, &u, code, reply,
+		    &took)) != 0 || (took == CODE_TOOK_NONE &&
+		    (r = breakglass_try(ctx, peer, &u, code, &took)) != 0))
+			return r;
+		if (took == CODE_TOOK_ENROLL)
+			return 0;
+		m.matched = took == CODE_TOOK_LOGIN;
+		factor = m.matched ? "breakglass" : factor;
+	}
 	if (m.matched && !m.replay) {
 		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
 		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 		    (r = auth_last_login(ctx, &u, &a, "totp", now,
 		    reply)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-		    (r = auth_audit(ctx, peer, &a, "success", "ok", "totp")) != 0)
+		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;
 		verdict = VERDICT_SUCCESS;
 		goto out;
@@ -651,7 +693,7 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	struct has_token h = { 0 };
 	const char *verdict, *why = NULL;
 	int64_t now = kagi_now();
-	int r;
+	int r, bg = 0;
 
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
@@ -668,6 +710,10 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb, &h);
 	if (r < 0)
 		return r;
+	/* policy2: a break-glass log-in needs no token (h_breakglass.c) */
+	if (!h.any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
+		return r;
+	h.any |= bg;
 	if ((r = vendor_terms(ctx, &u, &a, now, &why)) != 0)
 		return r;
 	if (u.disabled)

@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "dispatch.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -142,6 +143,12 @@ h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (u.role == role)
 		return KAGI_ERR_STATE;
+	/* Granting or removing privileged, or making a vendor, needs a
+	 * second person (R-PRIV-3). */
+	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ||
+	    u.role == ROLE_PRIVILEGED ? APPROVE_ROLE_PRIVILEGED :
+	    role == ROLE_VENDOR ? APPROVE_VENDOR_ADD : 0, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	if ((r = store_user_set_role(ctx->store, u.id, role)) != 0 ||
 	    (r = revoke_all(ctx, u.id, &revoked)) != 0)
 		return r;
@@ -233,6 +240,9 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    policy_windows_parse(windows, &w) != 0 ||
 	    policy_cidrs_parse(sources, &c) != 0)
 		return KAGI_ERR_INVALID;
+	/* Creating vendor access needs a second person (R-PRIV-3, R-REM-1). */
+	if ((r = request_gate(ctx, peer, APPROVE_VENDOR_ADD, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	r = store_user_get(ctx->store, name, &u);
 	if (r == KAGI_ERR_NOT_FOUND) {
 		if ((r = store_user_add(ctx->store, name, ROLE_VENDOR, now,

@@ -31,6 +31,7 @@
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "safefile.h"
@@ -376,6 +377,10 @@ main(int argc, char **argv)
 		    kagi_strerror(r));
 		goto out;
 	}
+	if ((r = chal_table_new(&ctx.challenges)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", kagi_strerror(r));
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	ctx.lockout.max_failures = cfg.lockout_failures;
 	ctx.lockout.interval = cfg.lockout_interval;
@@ -406,6 +411,8 @@ main(int argc, char **argv)
 	    cfg.lockout_vendor_admin_unlock;
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
+	/* policy2: dormant accounts, expired requests, break-glass file */
+	maint_tick(&ctx, 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -444,6 +451,7 @@ out:
 	free(ctx.logs);
 	free(ctx.banner);
 	store_close(&ctx.store);
+	chal_table_free(&ctx.challenges);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);
 	return status;

@@ -10,14 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
+#include "fido2.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
 #include "policy.h"
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
+/* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
+static const char *const uv_choices[] = { "required", "preferred",
+    "discouraged", NULL };
+static const char *const att_choices[] = { "any", "roots", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -44,6 +50,21 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
+	{ "approver_group", CFG_STR, OFF(approver_group), 0, 0, NULL },
+	{ "request_lifetime", CFG_DURATION, OFF(request_lifetime), 60, 30 * DAY, NULL },
+	{ "approval_required", CFG_STR, OFF(approval_required), 0, 0, NULL },
+	{ "enroll_code_lifetime", CFG_DURATION, OFF(enroll_code_lifetime), 60, 30 * DAY, NULL },
+	{ "dormant_disable_days", CFG_INT, OFF(dormant_disable_days), 0, 3650, NULL },
+	{ "breakglass", CFG_BOOL, OFF(breakglass), 0, 0, NULL },
+	{ "breakglass_codes", CFG_INT, OFF(breakglass_codes), 1, 20, NULL },
+	{ "breakglass_iterations", CFG_INT, OFF(breakglass_iterations), 1000, 10000000, NULL },
+	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
+	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
+	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
+	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
+	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
+	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
+	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
 	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
 	{ "lockout_privileged_interval", CFG_DURATION, OFF(lockout_privileged_interval), 1, 30 * DAY, NULL },
 	{ "lockout_privileged_duration", CFG_DURATION, OFF(lockout_privileged_duration), 1, 30 * DAY, NULL },
@@ -112,9 +133,92 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_vendor_admin_unlock = 1;
 	c->throttle_failures = 10;
 	c->throttle_interval = 15 * 60;
+	c->fido2_uv = UVPOLICY_REQUIRED;
+	c->fido2_challenge_lifetime = 60;
+	c->fido2_attestation = ATTEST_ANY;
+	c->request_lifetime = DAY;
+	c->enroll_code_lifetime = 3 * DAY;
+	c->dormant_disable_days = 0;
+	c->breakglass = 0;
+	c->breakglass_codes = 5;
+	c->breakglass_iterations = 200000;
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
 	c->session_grace = 10;
+}
+
+/* The acts approval_required may name, in APPROVE_* bit order. */
+static const char *const approval_acts[] = { "role_privileged",
+    "token_privileged", "vendor_add", "user_delete", "unlock_privileged",
+    "breakglass_issue", NULL };
+
+const char *
+approval_act_name(unsigned bit)
+{
+	int i;
+
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if (bit == (1u << i))
+			return approval_acts[i];
+	return "unknown";
+}
+
+/*
+ * approval_required: names separated by commas (spaces allowed).  The
+ * mandatory acts cannot be left out: a list without one is an error that
+ * names it, not a silent downgrade (R-PRIV-3).
+ */
+static int
+approval_parse(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *p = c->approval_required;
+	unsigned mask = 0;
+	size_t n;
+	int i;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " ,");
+		for (i = 0; approval_acts[i] != NULL; i++)
+			if (strlen(approval_acts[i]) == n &&
+			    strncmp(approval_acts[i], p, n) == 0)
+				break;
+		if (approval_acts[i] == NULL) {
+			snprintf(err, errlen, "%s: 'approval_required': unknown "
+			    "act '%.*s'", path, (int)(n > 64 ? 64 : n), p);
+			return KAGI_ERR_CONFIG;
+		}
+		mask |= 1u << i;
+		p += n;
+	}
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if ((APPROVE_MANDATORY & (1u << i)) && !(mask & (1u << i))) {
+			snprintf(err, errlen, "%s: 'approval_required' must "
+			    "include '%s': it cannot be switched off (R-PRIV-3)",
+			    path, approval_acts[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	c->approval_mask = mask;
+	return 0;
+}
+
+/* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
+static int
+default_rp_id(char **dst)
+{
+	char host[256], buf[300];
+
+	if ((*dst)[0] != '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) != 0)
+		return KAGI_ERR_CONFIG;
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "pam://%s", host);
+	return set_str(dst, buf);
 }
 
 static int
@@ -220,7 +324,18 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->timezone == NULL &&
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
-	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0) {
+	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (c->approver_group == NULL &&
+	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
+	    (c->approval_required == NULL &&
+	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
+	    (r = derive_path(&c->breakglass_file, c->state_dir,
+	    "breakglass")) != 0 ||
+	    (c->fido2_rp_id == NULL &&
+	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
+	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
+	    (c->fido2_aaguids == NULL &&
+	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -248,7 +363,9 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
-	if ((r = zones_check(c, path, err, errlen)) != 0 ||
+	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
+	    errlen)) != 0 ||
+	    (r = zones_check(c, path, err, errlen)) != 0 ||
 	    (r = timezone_check(c, path, err, errlen)) != 0)
 		return r;
 	if (c->banner_file != NULL && c->banner_file[0] != '\0' &&
@@ -261,6 +378,24 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "
 		    "without ':'", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_rp_id[0] == '\0' || strlen(c->fido2_rp_id) > 255) {
+		snprintf(err, errlen, "%s: 'fido2_rp_id' must be 1 to 255 "
+		    "characters", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (fido2_aaguid_list_valid(c->fido2_aaguids) != 0) {
+		snprintf(err, errlen, "%s: 'fido2_aaguids' must be a comma-"
+		    "separated list of AAGUIDs like "
+		    "01234567-89ab-cdef-0123-456789abcdef",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_attestation == ATTEST_ROOTS &&
+	    c->fido2_attestation_roots == NULL) {
+		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
+		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	return 0;

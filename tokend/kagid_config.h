@@ -57,12 +57,42 @@ struct kagid_config {
 	unsigned zone_factors[3];	/* mynumber, lgwan, internet */
 	/* The time zone of vendors' windows and expiry dates (TZ name). */
 	char *timezone;
+	char *fido2_rp_id;		/* default "pam://<host name>" */
+	int fido2_uv;			/* enum fido2_uv_policy */
+	long long fido2_challenge_lifetime;
+	int fido2_attestation;		/* enum fido2_att_mode */
+	char *fido2_attestation_roots;	/* PEM file, for mode roots */
+	char *fido2_aaguids;		/* allow-list, "" = any */
+	/* two-person rule, enrollment codes, lifecycle, break-glass */
+	char *approver_group;		/* members may approve requests */
+	long long request_lifetime;	/* a pending request expires */
+	char *approval_required;	/* acts needing approval (list) */
+	unsigned approval_mask;		/* APPROVE_* bits, from the list */
+	long long enroll_code_lifetime;
+	long long dormant_disable_days;	/* 0 = off */
+	int breakglass;			/* break-glass codes allowed */
+	long long breakglass_codes;	/* codes per issue */
+	long long breakglass_iterations;	/* PBKDF2 iterations */
+	char *breakglass_file;		/* default <state_dir>/breakglass */
 	/* Sessions (R-PRIV-7, R-REM-4) and the log-in screen (R-MFA-5). */
 	long long privileged_session_max;	/* seconds */
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
 	char *banner_file;		/* NULL or "": no banner */
 };
+
+/* Acts that need a second person's approval (approval_required). */
+#define APPROVE_ROLE_PRIVILEGED (1u << 0)	/* grant or remove the role */
+#define APPROVE_TOKEN_PRIVILEGED (1u << 1)	/* enroll/reset its tokens */
+#define APPROVE_VENDOR_ADD (1u << 2)		/* create vendor access */
+#define APPROVE_USER_DELETE (1u << 3)
+#define APPROVE_UNLOCK_PRIVILEGED (1u << 4)
+#define APPROVE_BREAKGLASS_ISSUE (1u << 5)
+/* Always required, whatever the configuration says (R-PRIV-3). */
+#define APPROVE_MANDATORY (APPROVE_ROLE_PRIVILEGED | \
+	APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD)
+/* The name of one APPROVE_* bit, for messages and records. */
+const char *approval_act_name(unsigned bit);
 
 extern const struct cfg_key kagid_config_keys[];
 

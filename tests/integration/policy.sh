@@ -26,8 +26,10 @@
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 [ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
+# Privileged and vendor accounts need a second person's approval (R-PRIV-3).
+can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 
-plan 54
+plan 55
 
 THROTTLED_MSG="ERROR: Too many attempts from your address. Try again later."
 REFUSED_MSG="ERROR: Your account may not log in at this time or from this address. Contact your administrator."
@@ -72,8 +74,9 @@ check "an unknown time zone is refused (windows would shift silently)" \
 out=$(conf_check "zone_mynumber_factors = fido2"); rc=$?
 is "$rc" 0 "a zone limited to fido2 is a valid configuration"
 
+chmod 711 "$T"
 start_kagid lockout_failures=5 zone_internet_factors=fido2 \
-    throttle_failures=6 throttle_interval=10m ||
+    throttle_failures=6 throttle_interval=10m approver_group=nogroup ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
 write_service internet -- zone=internet
@@ -93,12 +96,13 @@ out=$(pam_run -u zoneuser -o auth pw-zoneuser "$c")
 is "$(result_of "$out" auth)" PAM_SUCCESS \
     "the same code was never looked at: it still works in the My Number zone"
 
-s=$(new_user admin1 privileged)
-out=$(pam_run -u admin1 -o auth pw-admin1 "$(code_for "$s")")
-is "$(result_of "$out" auth)" PAM_AUTH_ERR \
-    "R-PRIV-2: a privileged user's right TOTP code is refused"
+approved user add admin1 --role privileged >/dev/null
+add_user_password admin1 pw-admin1
+out=$(kagictl token add-totp admin1 --no-qr --pending 2>&1); rc=$?
+is "$rc" 1 "R-PRIV-2: no TOTP token is ever made for a privileged user"
+out=$(pam_run -u admin1 -o auth pw-admin1 123456)
 like "$(grep admin1 "$T/kagid.log")" '"rule":"role"' \
-    "R-PRIV-2: audited as factor_not_allowed by the role"
+    "R-PRIV-2: a privileged user's code is refused as factor_not_allowed by the role"
 
 # --- role-specific lock counts (R-MFA-5, R-PRIV-5) --------------------------------
 s=$(new_user staff1)
@@ -112,7 +116,7 @@ pam_run -u staff1 -o auth pw-staff1 "$(wrong_code "$c")" >/dev/null
 out=$(kagictl user show staff1)
 like "$out" "locked until 20" "R-MFA-5: staff: the fifth failure locks for a time"
 
-kagictl vendor add vend1 --company ACME --expires 2099-12-31 \
+approved vendor add vend1 --company ACME --expires 2099-12-31 \
     --window "Sun-Sat 00:00-24:00" --from 127.0.0.0/8,::1 >/dev/null
 add_user_password vend1 pw-vend1
 s=$(enroll_totp vend1)
@@ -194,19 +198,23 @@ like "$out" '"failures":0' "a success forgives the failures of its own factor an
 
 # --- role change (R-PRIV-5) ------------------------------------------------------------
 s=$(new_user carol)
-out=$(kagictl user role carol privileged)
+out=$(kagictl user role carol privileged 2>&1)
 rc=$?
-is "$rc" 0 "kagictl user role carol privileged succeeds"
-like "$out" "1 tokens were revoked" "R-PRIV-5: the role change revoked carol's token"
+is "$rc" 4 "R-PRIV-3: granting the privileged role waits for a second person"
+out=$(approved user role carol privileged)
+rc=$?
+is "$rc" 0 "... and is carried out once another person approves"
+out=$(kagictl token list carol)
+like "$out" "revoked" "R-PRIV-5: the role change revoked carol's token"
 out=$(kagictl token list carol)
 like "$out" "revoked" "R-PRIV-5: the token is listed as revoked"
 like "$(grep 'event=role_change' "$T/kagid.log")" '"from":"staff","to":"privileged"' \
     "the role change is audited"
-kagictl user role carol privileged >/dev/null 2>&1
+approved user role carol privileged >/dev/null 2>&1
 is "$?" 1 "a role change to the same role is refused"
 
 # --- vendors (R-REM-1, R-REM-3) --------------------------------------------------------
-kagictl vendor add vend2 --company "Kaisha KK" --expires 2099-12-31 \
+approved vendor add vend2 --company "Kaisha KK" --expires 2099-12-31 \
     --window "Sun-Sat 00:00-24:00" --from 127.0.0.2 >/dev/null
 add_user_password vend2 pw-vend2
 s=$(enroll_totp vend2)
@@ -227,7 +235,7 @@ is "$(result_of "$out" acct)" PAM_PERM_DENIED \
 
 # A window on another day of the week, in Tokyo time.
 tomorrow=$(TZ=Asia/Tokyo date -d tomorrow +%a)
-kagictl vendor add vend3 --company ACME --expires 2099-12-31 \
+approved vendor add vend3 --company ACME --expires 2099-12-31 \
     --window "$tomorrow 00:00-24:00" --from 127.0.0.2 >/dev/null
 add_user_password vend3 pw-vend3
 s=$(enroll_totp vend3)
@@ -238,7 +246,7 @@ like "$(grep 'event=vendor_refused' "$T/kagid.log")" '"reason":"outside_window"'
     "R-REM-1: audited as outside_window"
 
 yesterday=$(TZ=Asia/Tokyo date -d yesterday +%F)
-kagictl vendor add vend4 --company ACME --expires "$yesterday" \
+approved vendor add vend4 --company ACME --expires "$yesterday" \
     --window "Sun-Sat 00:00-24:00" --from 127.0.0.2 >/dev/null
 add_user_password vend4 pw-vend4
 s=$(enroll_totp vend4)
@@ -253,13 +261,13 @@ like "$out" "Kaisha KK" "kagictl vendor list shows the company"
 like "$out" "expired" "kagictl vendor list marks an expired vendor"
 out=$(kagictl --json vendor show vend2)
 like "$out" '"approver":' "R-REM-1: the vendor carries the approving administrator"
-kagictl vendor add vend5 --company X --expires 2099-12-31 \
+approved vendor add vend5 --company X --expires 2099-12-31 \
     --window "Mon 17:00-09:00" --from 127.0.0.2 >/dev/null 2>&1
 is "$?" 1 "a window that ends before it starts is refused by kagid"
 
 # --- a vendor is never an administrator (R-PRIV-4) -----------------------------------
 me=$(id -un)
-kagictl vendor add "$me" --company Evil --expires 2099-12-31 \
+approved vendor add "$me" --company Evil --expires 2099-12-31 \
     --window "Sun-Sat 00:00-24:00" --from 127.0.0.2 >/dev/null
 kagictl unlock vend1 >/dev/null 2>&1
 is "$?" 1 "R-PRIV-4: once the caller's name is a vendor, unlock is refused"
