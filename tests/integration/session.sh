@@ -13,8 +13,15 @@
 #  - R-REM-4/R-REM-1: a vendor session still open at the end of its
 #    maintenance window is ended (reason window_end);
 #  - a caller cannot register a session for a process that is not its own;
+#  - R-TOK-3: off-boarding a user ends the user's open sessions at once
+#    (SIGHUP, then SIGKILL after session_grace), audited as session_close
+#    reason offboard;
 #  - R-MFA-5: the banner is shown before the code prompt, and after a
 #    success the previous success with the failures since.
+# Privileged and vendor accounts are made through the two-person rule
+# (R-PRIV-3: `approved`, nobody of nogroup approves); privileged users log
+# in with the software FIDO2 key and its PIN (R-PRIV-2: never TOTP), the
+# shim preloaded per command (tests/softkey/README).
 # pamdrv -o session makes itself a session leader first, so the session
 # kagid ends is never the test's own.
 
@@ -25,32 +32,65 @@
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 [ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
+SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
+SKTOOL=$top_builddir/tests/softkey/softkeytool
+[ -f "$SHIM" ] && [ -x "$SKTOOL" ] || skip_all "the software key is not built"
+# Privileged and vendor accounts need a second person's approval (R-PRIV-3).
+can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 
-plan 33
+plan 39
 
 LIMIT=4
 GRACE=2
 printf 'Authorised use only.\nKagi test banner.\n' >"$T/banner"
 chmod 644 "$T/banner"
 
+RP=pam://kagi-test
+chmod 711 "$T"
 start_kagid privileged_session_max=${LIMIT}s session_warn=2s \
-    session_grace=${GRACE}s banner_file="$T/banner" ||
+    session_grace=${GRACE}s banner_file="$T/banner" fido2_rp_id=$RP \
+    approver_group=nogroup ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
-# A log-in whose second factor is not asked here (pam_kagi's account and
-# session only): privileged users may not use TOTP (R-PRIV-2).
+# A whole log-in: password, pam_kagi's second factor, account, session.
 {
 	echo "auth required $PAM_MATRIX passdb=$T/passdb"
+	echo "auth required $MODULE socket=$SOCK timeout=3"
 	echo "account required $MODULE socket=$SOCK timeout=2"
 	echo "session required $MODULE socket=$SOCK timeout=2"
 } >"$T/pam.d/sess"
 echo "session required $MODULE socket=$SOCK timeout=2" >>"$T/pam.d/$SERVICE"
 
+# new_user NAME: a staff user with a TOTP token; prints the secret.
 new_user() {
-	kagictl user add "$1" ${2:+--role "$2"} >/dev/null ||
+	kagictl user add "$1" >/dev/null ||
 	    { diag "user add $1 failed"; return 1; }
 	echo "$1:pw-$1:sess" >>"$T/passdb"
-	enroll_totp "$1" >/dev/null
+	enroll_totp "$1"
+}
+
+# new_privileged NAME: a privileged user, approved by a second person
+# (R-PRIV-3), with a software key $T/key.NAME (PIN pin-NAME) enrolled:
+# no TOTP for them (R-PRIV-2).  Prints the token id.
+new_privileged() {
+	approved user add "$1" --role privileged >/dev/null ||
+	    { diag "user add $1 --role privileged failed"; return 1; }
+	echo "$1:pw-$1:sess" >>"$T/passdb"
+	"$SKTOOL" init "$T/key.$1" --pin "pin-$1" >/dev/null
+	echo "pin-$1" | with_key "$1" "$KAGICTL" --socket "$SOCK" \
+	    token add-fido2 "$1" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
+}
+
+# with_key NAME|- CMD...: CMD with the shim and $T/key.NAME plugged in;
+# with -, CMD as it is.
+with_key() {
+	_key=$1
+	shift
+	if [ "$_key" != - ]; then
+		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.$_key" "$@"
+	else
+		"$@"
+	fi
 }
 
 # gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went.
@@ -64,12 +104,15 @@ gone() {
 	return 0
 }
 
-# session_bg OUTFILE PAMDRV-ARGS...: a session in the background; sets
-# CHILD to the child's pid once pamdrv printed it (empty after 5 s).
+# session_bg OUTFILE KEY|- PAMDRV-ARGS...: a session of the sess service
+# in the background (with_key KEY); sets CHILD to the child's pid once
+# pamdrv printed it (empty after 5 s).
 session_bg() {
 	_f=$1
-	shift
-	PAM_SERVICE_NAME=sess pam_run -o session "$@" >"$_f" &
+	_k=$2
+	shift 2
+	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
+	    2>>"$T/pamdrv.err" &
 	bg_register $!
 	CHILD=
 	_n=0
@@ -83,9 +126,9 @@ session_bg() {
 }
 
 # --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
-new_user staff1
+s=$(new_user staff1)
 out=$(PAM_SERVICE_NAME=sess pam_run -o session -S 1 -u staff1 -r 10.0.0.7 \
-    -t pts/9 pw-staff1)
+    -t pts/9 pw-staff1 "$(code_for "$s")")
 is "$(result_of "$out" open)/$(result_of "$out" close)" PAM_SUCCESS/PAM_SUCCESS \
     "R-PRIV-7: a staff session opens and closes"
 unlike "$out" "will be ended" "a staff session has no limit and says none"
@@ -113,9 +156,11 @@ is "$(result_of "$out" open)" PAM_SESSION_ERR \
     "a session kagid cannot register (unknown user) is refused"
 
 # --- a privileged session over its limit is ended (R-PRIV-7) -------------------
-new_user boss privileged
+tok=$(new_privileged boss)
+check "R-PRIV-3, R-PRIV-2: an approved privileged user enrolls a FIDO2 key (token $tok)" \
+    test -n "$tok"
 t0=$(date +%s)
-session_bg "$T/boss.out" -H -u boss -t pts/7 pw-boss
+session_bg "$T/boss.out" boss -H -u boss -t pts/7 pw-boss pin-boss
 child=$CHILD
 check "R-PRIV-7: a privileged session opens (child $child)" test -n "$child"
 like "$(cat "$T/boss.out")" "INFO: This session will be ended at" \
@@ -135,6 +180,26 @@ like "$log" '"reason":"time_limit"' "R-PRIV-7: audited as session_close reason t
 like "$(cat "$T/kagid.log")" "ends in" "R-PRIV-7: kagid warned before the end"
 like "$(cat "$T/kagid.log")" "SIGKILL" "R-PRIV-7: what ignored SIGHUP got SIGKILL after the grace time"
 
+# --- off-boarding ends the user's open sessions (R-TOK-3) ------------------------
+s=$(new_user leaver)
+session_bg "$T/leaver.out" - -H -u leaver -t pts/5 pw-leaver "$(code_for "$s")"
+child=$CHILD
+check "a staff session opens before off-boarding (child $child)" test -n "$child"
+t0=$(date +%s)
+out=$(kagictl user offboard leaver)
+like "$out" "off-boarded" "R-TOK-3: kagictl user offboard leaver"
+if [ -n "$child" ] && gone "$child" $((GRACE + 5)); then
+	ok "R-TOK-3: the off-boarded user's session process (ignoring SIGHUP) is gone within grace ($(elapsed_since "$t0") s)"
+else
+	not_ok "R-TOK-3: the off-boarded user's session process is gone within grace" \
+	    "$(tail -n 20 "$T/kagid.log")"
+	[ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+fi
+log=$(grep 'event=session_close' "$T/kagid.log" | grep leaver)
+like "$log" '"reason":"offboard"' "R-TOK-3: audited as session_close reason offboard"
+like "$(grep 'event=offboard' "$T/kagid.log" | grep leaver)" '"sessions_ended":1' \
+    "R-TOK-3: the offboard record counts the session it ended"
+
 # --- a vendor session still open at its window's end is ended (R-REM-4) --------
 # The window is the current minute, Tokyo time: it ends within a minute.
 while [ "$(date +%S | sed 's/^0//')" -ge 45 ]; do sleep 1; done
@@ -143,12 +208,12 @@ hm=$(TZ=Asia/Tokyo date +%H:%M)
 h=${hm%:*}; m=${hm#*:}
 end=$(( ${h#0} * 60 + ${m#0} + 1 ))
 endhm=$(printf '%02d:%02d' $((end / 60)) $((end % 60)))
-kagictl vendor add vend1 --company ACME --expires 2099-12-31 \
+approved vendor add vend1 --company ACME --expires 2099-12-31 \
     --window "$day $hm-$endhm" --from 127.0.0.2 >/dev/null ||
 	diag "vendor add with window $day $hm-$endhm failed"
 echo "vend1:pw-vend1:sess" >>"$T/passdb"
-enroll_totp vend1 >/dev/null
-session_bg "$T/vend.out" -u vend1 -r 127.0.0.2 pw-vend1
+s=$(enroll_totp vend1)
+session_bg "$T/vend.out" - -u vend1 -r 127.0.0.2 pw-vend1 "$(code_for "$s")"
 child=$CHILD
 check "R-REM-1: the vendor's session opens inside its window ($day $hm-$endhm)" \
     test -n "$child"
@@ -202,6 +267,8 @@ if id nobody >/dev/null 2>&1; then
 		echo "privileged_session_max = 2s"
 		echo "session_warn = 0"
 		echo "session_grace = 1s"
+		echo "fido2_rp_id = $RP"
+		echo "approver_group = nogroup"
 	} >"$T/kagid2.conf"
 	chmod 600 "$T/kagid2.conf"
 	"$KAGID" -f -c "$T/kagid2.conf" 2>>"$T/kagid2.log" &
@@ -215,13 +282,13 @@ if id nobody >/dev/null 2>&1; then
 	is "$(printf '%s\n' "$st" | sed -n 's/^CapEff:[[:space:]]*//p')/$(printf '%s\n' "$st" | sed -n 's/^CapPrm:[[:space:]]*//p')" \
 	    0000000000000020/0000000000000020 \
 	    "R-PRIV-7: ... with CAP_KILL as its only capability (effective and permitted)"
-	"$KAGICTL" --socket "$SOCK2" user add boss2 --role privileged >/dev/null
 	SOCK_SAVE=$SOCK; SOCK=$SOCK2
-	enroll_totp boss2 >/dev/null
+	new_privileged boss2 >/dev/null
 	SOCK=$SOCK_SAVE
 	echo "boss2:pw-boss2:sess2" >>"$T/passdb"
 	sed "s|$SOCK|$SOCK2|g; s|:sess|:sess2|" "$T/pam.d/sess" >"$T/pam.d/sess2"
-	PAM_SERVICE_NAME=sess2 pam_run -o session -H -u boss2 pw-boss2 >"$T/boss2.out" &
+	with_key boss2 "$PAMDRV" -c "$T/pam.d" -s sess2 -o session -H \
+	    -u boss2 pw-boss2 pin-boss2 >"$T/boss2.out" 2>>"$T/pamdrv.err" &
 	bg_register $!
 	n=0
 	while [ -z "$(sed -n 's/^child=//p' "$T/boss2.out")" ] && [ $n -lt 50 ]; do

@@ -28,6 +28,8 @@ SSHD=/usr/sbin/sshd
 command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 ||
 	skip_all "ssh not installed (Debian package openssh-client)"
 [ "$(id -u)" = 0 ] || skip_all "sshd's privilege separation needs root"
+# A vendor account needs a second person's approval (R-PRIV-3).
+can_approve || skip_all "needs setpriv and nogroup to approve requests"
 PAMWRAP=
 NSSWRAP=
 for d in /usr/lib/x86_64-linux-gnu /usr/lib/*-linux-gnu /usr/lib64 /usr/lib; do
@@ -43,7 +45,8 @@ done
 plan 8
 
 GRACE=2
-start_kagid session_grace=${GRACE}s ||
+chmod 711 "$T"
+start_kagid session_grace=${GRACE}s approver_group=nogroup ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 
 # The fake user database of sshd and its PAM stack.
@@ -127,7 +130,7 @@ hm=$(TZ=Asia/Tokyo date +%H:%M)
 h=${hm%:*}; m=${hm#*:}
 end=$(( ${h#0} * 60 + ${m#0} + 1 ))
 endhm=$(printf '%02d:%02d' $((end / 60)) $((end % 60)))
-kagictl vendor add vend1 --company ACME --expires 2099-12-31 \
+approved vendor add vend1 --company ACME --expires 2099-12-31 \
     --window "$day $hm-$endhm" --from 127.0.0.2 >/dev/null ||
 	diag "vendor add with window $day $hm-$endhm failed"
 s=$(enroll_totp vend1)
