@@ -99,6 +99,11 @@ static const char *const migrations[] = {
 	"  fields TEXT,"
 	"  prev BLOB NOT NULL,"
 	"  hash BLOB NOT NULL);",
+	/* 2: where the live audit chain starts after archiving (issue 5). */
+	"CREATE TABLE audit_boundary ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  first_seq INTEGER NOT NULL,"
+	"  prev BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
