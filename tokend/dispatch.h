@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "alert.h"
 #include "kagid_config.h"
 #include "lockout.h"
 #include "peer.h"
@@ -24,6 +25,7 @@
 struct pending_log {
 	int prio;
 	char *line;
+	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
 };
 
 struct kagid_ctx {
@@ -34,6 +36,12 @@ struct kagid_ctx {
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
+	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
+	struct alert_runner *alerts;
+	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
+	int64_t clock_next_ms;
+	int clock_synced;		/* last adjtimex answer */
+	int clock_known;		/* 0 until the first check */
 };
 
 /* Queue a syslog line for after the commit (audit.c). */
@@ -83,6 +91,15 @@ int h_token_revoke(struct kagid_ctx *, const struct peer *,
 int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+/* The audit chain (h_audit.c); reports and compliance are in report.h. */
+int h_audit_verify(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_head(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_records(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_archive(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
 /* Shared by the handlers (h_admin.c). */

@@ -193,7 +193,8 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_int(f, "lock_count", l.lock_count)) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
-	r = audit_record(ctx, peer, LOG_ALERT, "lockout", u->name, f);
+	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
+	r = audit_record(ctx, peer, LOG_WARNING, "lockout", u->name, f);
 out:
 	json_object_put(f);
 	return r;
@@ -261,6 +262,13 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (lockout_is_locked(&l, now)) {
 		r = auth_fail(ctx, peer, &u, &a, "locked", now);
+		goto out;
+	}
+	/* R-LOG-4: TOTP needs the right time; kagid.conf may refuse it. */
+	if (ctx->clock_known && !ctx->clock_synced &&
+	    ctx->cfg->totp_when_unsynced == UNSYNCED_REFUSE) {
+		r = auth_audit(ctx, peer, &a, "failure", "clock_unsynced",
+		    "totp");
 		goto out;
 	}
 

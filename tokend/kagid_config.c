@@ -16,6 +16,7 @@
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
+static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -42,6 +43,13 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
+	{ "audit_anchor_interval", CFG_DURATION, OFF(audit_anchor_interval), 60, 7 * DAY, NULL },
+	{ "audit_retention_days", CFG_INT, OFF(audit_retention_days), 1, 36500, NULL },
+	{ "alert_command", CFG_STR, OFF(alert_command), 0, 0, NULL },
+	{ "alert_timeout", CFG_DURATION, OFF(alert_timeout), 1, 300, NULL },
+	{ "clock_check_interval", CFG_DURATION, OFF(clock_check_interval), 10, DAY, NULL },
+	{ "totp_when_unsynced", CFG_ENUM, OFF(totp_when_unsynced), 0, 0, unsynced_choices },
+	{ "dormant_days", CFG_INT, OFF(dormant_days), 1, 3650, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -74,6 +82,12 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
+	c->audit_anchor_interval = 3600;
+	c->audit_retention_days = 365;
+	c->alert_timeout = 10;
+	c->clock_check_interval = 600;
+	c->totp_when_unsynced = UNSYNCED_ALLOW;
+	c->dormant_days = 90;
 }
 
 static int
@@ -108,6 +122,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->admin_group == NULL &&
 	    (r = set_str(&c->admin_group, "kagi-admin")) != 0) ||
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
+	    (c->alert_command == NULL &&
+	    (r = set_str(&c->alert_command, "")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
@@ -121,6 +137,12 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	if (c->lockout_max_duration < c->lockout_duration) {
 		snprintf(err, errlen, "%s: 'lockout_max_duration' is shorter "
 		    "than 'lockout_duration'", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->alert_command[0] != '\0' && c->alert_command[0] != '/') {
+		snprintf(err, errlen, "%s: 'alert_command' must be an absolute "
+		    "path (it is run without a shell)",
+		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||

@@ -33,7 +33,17 @@ struct kagid_config {
 	int lockout_growth;
 	int lockout_admin_unlock;
 	int debug;
+	/* Audit, alerts, time (issue 5). */
+	long long audit_anchor_interval;	/* seconds between anchor lines */
+	long long audit_retention_days;		/* records kept at least */
+	char *alert_command;			/* "" = none */
+	long long alert_timeout;		/* seconds, then killed */
+	long long clock_check_interval;		/* seconds */
+	int totp_when_unsynced;			/* enum unsynced_policy */
+	long long dormant_days;			/* R-TOK-6 threshold */
 };
+
+enum unsynced_policy { UNSYNCED_ALLOW = 0, UNSYNCED_REFUSE = 1 };
 
 extern const struct cfg_key kagid_config_keys[];
 

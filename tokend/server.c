@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "log.h"
@@ -353,6 +354,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 	int n;
 
 	while (!*stop) {
+		audit_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
 		s->pfds[0].fd = s->lfd;
