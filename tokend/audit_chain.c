@@ -142,6 +142,19 @@ audit_walk_next(struct audit_walk *w, const struct audit_rec *rec,
 	return 0;
 }
 
+int64_t
+audit_walk_bad_seq(const struct audit_walk *w, const struct audit_rec *rec,
+    enum audit_break why)
+{
+	if ((why == AUDIT_MISSING || why == AUDIT_BAD_START) &&
+	    !w->any_start && rec->seq > w->next_seq)
+		return w->next_seq;
+	if (why == AUDIT_MISSING && w->any_start && w->started &&
+	    rec->seq > w->next_seq)
+		return w->next_seq;
+	return rec->seq;
+}
+
 const char *
 audit_break_name(enum audit_break why)
 {
@@ -318,7 +331,7 @@ audit_archive_read(const void *buf, size_t len, struct audit_walk *w,
 		    (r = archive_line(line, n, &rec, &o)) != 0)
 			goto fail;
 		if ((r = audit_walk_next(w, &rec, why)) != 0) {
-			*bad_seq = rec.seq;
+			*bad_seq = audit_walk_bad_seq(w, &rec, *why);
 			goto fail;
 		}
 		if (cb != NULL && (r = cb(&rec, arg)) != 0)

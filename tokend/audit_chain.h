@@ -78,6 +78,12 @@ void audit_walk_start_any(struct audit_walk *w);
  */
 int audit_walk_next(struct audit_walk *w, const struct audit_rec *rec,
     enum audit_break *why);
+/*
+ * The sequence number to report for a break found at rec: the first
+ * missing one for a gap (or a chain that starts late), else rec's own.
+ */
+int64_t audit_walk_bad_seq(const struct audit_walk *w,
+    const struct audit_rec *rec, enum audit_break why);
 /* A short English word for a break ("edited", "missing", ...). */
 const char *audit_break_name(enum audit_break why);
 

@@ -301,7 +301,7 @@ store_audit_check(struct store *s, int64_t *bad_seq, int *why)
 		}
 		if ((r = audit_walk_next(&w, &rec, &b)) != 0) {
 			if (r == KAGI_ERR_INVALID) {
-				*bad_seq = rec.seq;
+				*bad_seq = audit_walk_bad_seq(&w, &rec, b);
 				*why = (int)b;
 			}
 			goto out;
