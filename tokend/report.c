@@ -138,7 +138,7 @@ struct user_info {
 	struct lock_rec l;
 	int locked;
 	int64_t active_tokens;
-	char factors[64];	/* "totp", "fido2", "fido2,totp" or "-" */
+	char factors[64];	/* "totp", "fido2", "totp,fido2"; "" = none */
 	int64_t last_token_use;
 };
 
@@ -209,8 +209,6 @@ users_load(struct kagid_ctx *ctx, struct user_set *us)
 		if ((r = store_token_list(ctx->store, ui->u.id, TOKEN_ACTIVE,
 		    factor_cb, ui)) < 0)
 			return r;
-		if (ui->factors[0] == '\0')
-			snprintf(ui->factors, sizeof(ui->factors), "-");
 	}
 	return 0;
 }
@@ -528,7 +526,7 @@ h_report_dormant(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, ui->u.name)) != 0 ||
 		    (r = cell_str(row, report_role_name(ui->u.role))) != 0 ||
 		    (r = cell_str(row, user_state(ui))) != 0 ||
-		    (r = cell_str(row, ui->factors)) != 0 ||
+		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->u.last_success)) != 0 ||
 		    (r = cell_int(row, (now - last) / DAY_SECONDS)) != 0)
 			goto out;
@@ -579,7 +577,7 @@ h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, ui->u.name)) != 0 ||
 		    (r = cell_str(row, report_role_name(ui->u.role))) != 0 ||
 		    (r = cell_str(row, user_state(ui))) != 0 ||
-		    (r = cell_str(row, ui->factors)) != 0 ||
+		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->active_tokens)) != 0 ||
 		    (r = cell_int(row, ui->u.last_success)) != 0 ||
 		    (r = cell_int(row, ui->u.created)) != 0 ||
@@ -638,7 +636,7 @@ h_report_privileged(struct kagid_ctx *ctx, const struct peer *peer,
 		    ui->u.created)) != 0 ||
 		    (r = cell_str(row, jstr(g, "granted_by"))) != 0 ||
 		    (r = cell_str(row, jstr(g, "approved_by"))) != 0 ||
-		    (r = cell_str(row, ui->factors)) != 0 ||
+		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->u.last_success)) != 0)
 			goto out;
 		if (json_object_array_add(rows, row) != 0) {
