@@ -129,8 +129,10 @@ record_role(struct kagid_ctx *ctx, const char *event, const char *user,
 	struct user_rec u;
 	const char *r = fstr(fields, "role");
 	int i;
+	const char *outcome = fstr(fields, "outcome");
 
-	if (strcmp(event, "lockout") != 0 && strcmp(event, "auth") != 0)
+	if (strcmp(event, "lockout") != 0 && (strcmp(event, "auth") != 0 ||
+	    outcome == NULL || strcmp(outcome, "failure") != 0))
 		return -1;
 	if (r != NULL) {
 		for (i = 0; i < 3; i++)
