@@ -77,7 +77,7 @@ ctx_log_flush(struct kagid_ctx *ctx)
 /* Log-in events: no anchor line after them (they are not admin acts). */
 static const char *const login_events[] = { "auth", "lockout",
     "session_open", "session_close", "breakglass_use", "clone_suspected",
-    "clock", NULL };
+    NULL };
 
 int
 audit_is_login_event(const char *event)

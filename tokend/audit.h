@@ -45,7 +45,6 @@
  *   breakglass_use  id (break-glass use id), service?, rhost?, reason?
  *   breakglass_report  id (the use it reports), report?
  *   audit_archive   through_seq, hash (hex): records moved to an archive
- *   clock           state ("synchronised"|"unsynchronised")
  *
  * A vendor session is a session_open/session_close pair of a user whose
  * role is vendor (the store's, or the record's "role" field), matched by
