@@ -35,11 +35,17 @@
  *         Whether the system recorded them is read by run.sh.
  *  clock  create the clock file -k (base: now, put in the middle of a
  *         30 s step) and exit.
+ *  fsync  the cost of a durable write in directory -c: -i times 4 KiB
+ *         written and fdatasync()ed; median and p99.
  *
  * Output: a human summary on stderr and one JSON object on stdout (or
  * appended to -j FILE), with -S's system name, N and the client count:
  * success latency median and p99 (µs), log-ins per second, successes,
- * failures by PAM code, peak RSS of a client (getrusage ru_maxrss, KiB).
+ * failures by PAM code, peak RSS of a client (getrusage ru_maxrss, KiB),
+ * what the log-ins added to it (VmHWM at the end less VmRSS at the start,
+ * KiB), the most VmRSS grew between pam_start() and pam_end() in a warm-up
+ * log-in (KiB: what the loaded stack holds), and the client CPU time
+ * (user + system) per log-in.
  * Exit status 0 when the run could be made (whatever it measured), 1 on a
  * set-up error, 2 on a usage error.
  */
@@ -69,7 +75,7 @@
 #define MAX_ROUNDS 100000
 #define MAX_ITER 1000000
 
-enum mode { M_BENCH, M_RACE, M_USERS, M_WRONG, M_CLOCK };
+enum mode { M_BENCH, M_RACE, M_USERS, M_WRONG, M_CLOCK, M_FSYNC };
 
 struct opts {
 	const char *clock;
@@ -101,6 +107,10 @@ struct worker_res {
 	int64_t start_ns;
 	int64_t end_ns;
 	int64_t maxrss_kb;
+	int64_t rss_start_kb;	/* VmRSS before the first log-in */
+	int64_t hwm_end_kb;	/* VmHWM after the last */
+	int64_t cpu_ns;		/* user + system time of the timed part */
+	int64_t stack_kb;	/* most VmRSS grew from pam_start to pam_end */
 	int failed_setup;
 };
 
@@ -129,6 +139,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: pambench -k CLOCK -m clock\n"
+	    "       pambench -m fsync -c DIR [-i WRITES] [-S NAME]\n"
 	    "       pambench -k CLOCK -c CONFDIR -s SERVICE -n N [-S SYSTEM]\n"
 	    "           [-m bench|race|users|wrong] [-P CLIENTS] [-i LOGINS]\n"
 	    "           [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-a ATTEMPTS]\n"
@@ -174,6 +185,44 @@ mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t
+cpu_ns(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
+	    ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
+}
+
+/* A "Name:   123 kB" line of /proc/self/status, in KiB; -1 if absent. */
+static int64_t
+status_kb(const char *name)
+{
+	char line[256];
+	size_t len = strlen(name);
+	int64_t v = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "re")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, len) == 0 && line[len] == ':') {
+			char *end = NULL;
+			long long x;
+
+			errno = 0;
+			x = strtoll(line + len + 1, &end, 10);
+			if (errno == 0 && end != line + len + 1 && x >= 0)
+				v = x;
+			break;
+		}
+	}
+	fclose(f);
+	return v;
 }
 
 /* --- the clock file ---------------------------------------------------- */
@@ -310,9 +359,14 @@ fail:
 	return PAM_CONV_ERR;
 }
 
-/* One log-in of user u with code; its PAM code, and its time in *ns. */
+/*
+ * One log-in of user u with code; its PAM code, and its time in *ns.
+ * With stack_kb, also how much VmRSS grew from before pam_start() to
+ * before pam_end() (the stack loaded and used), kept when larger: the
+ * memory a module and what it loads add to the process that hosts it.
+ */
 static int
-login(uint64_t u, const char *code, int64_t *ns)
+login_mem(uint64_t u, const char *code, int64_t *ns, int64_t *stack_kb)
 {
 	struct conv_data d = { code, o.password };
 	struct pam_conv pc = { conv, &d };
@@ -322,18 +376,31 @@ login(uint64_t u, const char *code, int64_t *ns)
 	int64_t t0;
 	int r;
 
+	int64_t rss0 = 0, rss1;
+
 	if (o.user_name != NULL)
 		user = o.user_name;
 	else
 		bu_name(u, name);
+	if (stack_kb != NULL)
+		rss0 = status_kb("VmRSS");
 	t0 = mono_ns();
 	r = pam_start_confdir(o.service, user, &pc, o.confdir, &ph);
 	if (r == PAM_SUCCESS) {
 		r = pam_authenticate(ph, 0);
+		if (stack_kb != NULL && (rss1 = status_kb("VmRSS")) - rss0 >
+		    *stack_kb && rss0 >= 0)
+			*stack_kb = rss1 - rss0;
 		pam_end(ph, r);
 	}
 	*ns = mono_ns() - t0;
 	return r;
+}
+
+static int
+login(uint64_t u, const char *code, int64_t *ns)
+{
+	return login_mem(u, code, ns, NULL);
 }
 
 static void
@@ -384,12 +451,14 @@ run_bench(int w, struct worker_res *res)
 		if (per > cap - o.warmup)
 			per = cap - o.warmup;
 	}
+	/* Warm-up, untimed: also where the memory of the stack is read. */
 	for (j = 0; j < o.warmup; j++) {
 		u = bench_user(w, j);
 		if (code_at(u, bench_clock_now(clk), code) == 0)
-			(void)login(u, code, &ns);
+			(void)login_mem(u, code, &ns, &res->stack_kb);
 	}
 	bar();		/* everyone warm: the timed part */
+	res->cpu_ns = cpu_ns();
 	res->start_ns = mono_ns();
 	deadline = res->start_ns + (int64_t)(o.seconds * 1e9);
 	for (j = o.warmup; j < o.warmup + per; j++) {
@@ -419,6 +488,7 @@ run_rounds(int w, struct worker_res *res)
 	int r;
 
 	bar();
+	res->cpu_ns = cpu_ns();
 	res->start_ns = mono_ns();
 	for (k = 0; k < o.rounds; k++) {
 		bar();
@@ -448,6 +518,7 @@ run_wrong(int w, struct worker_res *res)
 	int r;
 
 	bar();
+	res->cpu_ns = cpu_ns();
 	res->start_ns = mono_ns();
 	for (k = 0; k < o.attempts; k++) {
 		if (wrong_code(o.user, bench_clock_now(clk),
@@ -467,6 +538,7 @@ worker(int w)
 	struct worker_res *res = &sh->res[w];
 	struct rusage ru;
 
+	res->rss_start_kb = status_kb("VmRSS");
 	switch (o.mode) {
 	case M_BENCH:
 		run_bench(w, res);
@@ -479,8 +551,11 @@ worker(int w)
 		run_wrong(w, res);
 		break;
 	case M_CLOCK:
+	case M_FSYNC:
 		break;
 	}
+	res->cpu_ns = cpu_ns() - res->cpu_ns;
+	res->hwm_end_kb = status_kb("VmHWM");
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		res->maxrss_kb = ru.ru_maxrss;
 	_exit(0);
@@ -518,7 +593,8 @@ report(void)
 	struct worker_res t;
 	uint64_t *all;
 	size_t nall = 0, i;
-	int64_t start = INT64_MAX, end = 0, maxrss = 0;
+	int64_t start = INT64_MAX, end = 0, maxrss = 0, added = 0, cpu = 0;
+	int64_t stack = 0;
 	double secs, med, p99, rate;
 	long dbl = 0, none = 0, rounds = 0;
 	int w, setup = 0;
@@ -544,6 +620,11 @@ report(void)
 			end = r->end_ns;
 		if (r->maxrss_kb > maxrss)
 			maxrss = r->maxrss_kb;
+		if (r->hwm_end_kb - r->rss_start_kb > added)
+			added = r->hwm_end_kb - r->rss_start_kb;
+		cpu += r->cpu_ns;
+		if (r->stack_kb > stack)
+			stack = r->stack_kb;
 		memcpy(all + nall, lat + (size_t)w * lat_cap,
 		    (size_t)r->nlat * sizeof(*all));
 		nall += (size_t)r->nlat;
@@ -569,9 +650,14 @@ report(void)
 	    ",\"clients\":%d,\"logins\":%" PRId64 ",\"ok\":%" PRId64
 	    ",\"auth_err\":%" PRId64 ",\"other_err\":%" PRId64
 	    ",\"seconds\":%.3f,\"median_us\":%.1f,\"p99_us\":%.1f"
-	    ",\"logins_per_s\":%.0f,\"client_maxrss_kb\":%" PRId64,
+	    ",\"logins_per_s\":%.0f,\"client_maxrss_kb\":%" PRId64
+	    ",\"client_added_kb\":%" PRId64 ",\"client_stack_kb\":%" PRId64
+	    ",\"client_cpu_us_per_login\":%.1f",
 	    o.system, mode, o.n, o.procs, t.ok + t.auth_err + t.other_err,
-	    t.ok, t.auth_err, t.other_err, secs, med, p99, rate, maxrss);
+	    t.ok, t.auth_err, t.other_err, secs, med, p99, rate, maxrss, added,
+	    stack,
+	    t.ok + t.auth_err + t.other_err > 0 ? (double)cpu / 1000.0 /
+	    (double)(t.ok + t.auth_err + t.other_err) : 0.0);
 	if (o.mode == M_RACE)
 		fprintf(out, ",\"rounds\":%ld,\"double_accept_rounds\":%ld"
 		    ",\"rounds_none_accepted\":%ld", rounds, dbl, none);
@@ -587,12 +673,62 @@ report(void)
 	fprintf(stderr, "pambench: %s %s N=%" PRIu64 " K=%d: %" PRId64
 	    " ok, %" PRId64 " PAM_AUTH_ERR, %" PRId64 " other (last %s), "
 	    "median %.0f us, p99 %.0f us, %.0f/s, client maxrss %" PRId64
-	    " KiB\n", o.system, mode, o.n, o.procs, t.ok, t.auth_err,
-	    t.other_err, t.other_err ? pam_strerror(NULL,
-	    (int)t.other_code) : "-", med, p99, rate, maxrss);
+	    " KiB (+%" PRId64 " KiB over the start)\n", o.system, mode, o.n,
+	    o.procs, t.ok, t.auth_err, t.other_err, t.other_err ?
+	    pam_strerror(NULL, (int)t.other_code) : "-", med, p99, rate,
+	    maxrss, added);
 	if (setup)
 		fprintf(stderr, "pambench: a client could not compute a code\n");
 	return setup;
+}
+
+/*
+ * The cost of one durable write here and now: -i times, 4 KiB written
+ * into a file of -c's directory and fdatasync()ed.  Every system that
+ * keeps its promises after a crash pays at least this once per log-in.
+ */
+static int
+fsync_probe(void)
+{
+	char path[4096], buf[4096];
+	uint64_t *v;
+	int64_t t0;
+	long i;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/fsync.probe", o.confdir);
+	memset(buf, 'k', sizeof(buf));
+	if ((v = calloc((size_t)o.iter, sizeof(*v))) == NULL)
+		return 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (fd < 0) {
+		fprintf(stderr, "pambench: %s: %s\n", path, strerror(errno));
+		free(v);
+		return 1;
+	}
+	for (i = 0; i < o.iter; i++) {
+		if (pwrite(fd, buf, sizeof(buf), (off_t)(i % 16) * 4096) !=
+		    (ssize_t)sizeof(buf))
+			break;
+		t0 = mono_ns();
+		if (fdatasync(fd) != 0)
+			break;
+		v[i] = (uint64_t)(mono_ns() - t0);
+	}
+	close(fd);
+	unlink(path);
+	if (i < o.iter) {
+		fprintf(stderr, "pambench: %s: write or fdatasync failed\n", path);
+		free(v);
+		return 1;
+	}
+	qsort(v, (size_t)o.iter, sizeof(*v), cmp_u64);
+	printf("{\"system\":\"%s\",\"mode\":\"fsync\",\"writes\":%ld,"
+	    "\"median_us\":%.1f,\"p99_us\":%.1f}\n", o.system, o.iter,
+	    pct(v, (size_t)o.iter, 50), pct(v, (size_t)o.iter, 99));
+	free(v);
+	return 0;
 }
 
 static int
@@ -662,11 +798,17 @@ main(int argc, char **argv)
 			else if (strcmp(optarg, "users") == 0) o.mode = M_USERS;
 			else if (strcmp(optarg, "wrong") == 0) o.mode = M_WRONG;
 			else if (strcmp(optarg, "clock") == 0) o.mode = M_CLOCK;
+			else if (strcmp(optarg, "fsync") == 0) o.mode = M_FSYNC;
 			else usage();
 			break;
 		default:
 			usage();
 		}
+	}
+	if (o.mode == M_FSYNC) {
+		if (optind != argc || o.confdir == NULL)
+			usage();
+		return fsync_probe();
 	}
 	if (optind != argc || o.clock == NULL)
 		usage();

@@ -1,10 +1,12 @@
 # report.awk - the benchmark's table, the issue's targets and results.json.
 #
 # Reads the JSON lines run.sh collected (one flat object per line, written
-# by pambench and run.sh), prints per N a table of the systems side by side
-# with kagi's ratios to each of them, checks the targets of issue 6, and
+# by pambench and run.sh).  A run repeated (interleaved with the other
+# systems) counts by the median of its repetitions.  Prints per N a table
+# of the systems side by side with kagi's ratios to each of them, the
+# correctness runs, where kagi's time goes, and the targets of issue 6;
 # writes every record plus the target verdicts to the file in `out`.
-# Variables: quick, elapsed, devlog, out, cpu, ncpu.
+# Variables: quick, elapsed, devlog, out, cpu, ncpu, load_start, load_end.
 
 function get(line, key,    re, v) {
 	re = "\"" key "\":(\"[^\"]*\"|[-0-9.eE+]+|true|false|null)"
@@ -15,14 +17,36 @@ function get(line, key,    re, v) {
 	return v
 }
 
-function num(v) {
-	return v == "" ? "" : v + 0
+# Append v to the list under key (space-separated).
+function add(arr, key, v) {
+	if (v == "")
+		return
+	arr[key] = (key in arr) ? arr[key] " " v : v
+}
+
+# Median of a space-separated list of numbers; "" when empty.
+function median(list,    a, n, i, j, t) {
+	if (list == "")
+		return ""
+	n = split(list, a, " ")
+	for (i = 1; i <= n; i++)
+		a[i] += 0
+	for (i = 1; i <= n; i++)
+		for (j = i + 1; j <= n; j++)
+			if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+	if (n % 2)
+		return a[(n + 1) / 2]
+	return (a[n / 2] + a[n / 2 + 1]) / 2
 }
 
 function ratio(a, b) {
 	if (a == "" || b == "" || b + 0 == 0)
 		return "-"
 	return sprintf("%.2f", a / b)
+}
+
+function fmt(v, f) {
+	return v == "" ? "n/a" : sprintf(f, v)
 }
 
 function target(id, text, value, limit, met) {
@@ -39,9 +63,9 @@ BEGIN {
 	names["oath"] = "pam_oath"
 	names["ga"] = "google-authenticator"
 	names["kagi"] = "pam_kagi + kagid"
-	order = "permit oath ga kagi"
-	nsys = split(order, sys, " ")
+	nsys = split("permit oath ga kagi", sys, " ")
 	nk = split("1 2 4 8", ks, " ")
+	ndiag = split("kagi-ref kagi-jsonc kagi-deps kagi-staticjsonc kagi-fakekagid kagi-tmpfs", diag, " ")
 }
 
 {
@@ -49,34 +73,41 @@ BEGIN {
 	s = get($0, "system"); m = get($0, "mode"); n = get($0, "users")
 	k = get($0, "clients")
 	if (m == "bench") {
+		key = s SUBSEP n SUBSEP k
 		seen_n[n] = 1
-		key = s SUBSEP n
-		rate[key, k] = num(get($0, "logins_per_s"))
-		fails[key] += get($0, "auth_err") + get($0, "other_err")
-		if (k == 1) {
-			med[key] = num(get($0, "median_us"))
-			p99[key] = num(get($0, "p99_us"))
-			rss[key] = num(get($0, "client_maxrss_kb"))
-		}
+		add(L_med, key, get($0, "median_us"))
+		add(L_p99, key, get($0, "p99_us"))
+		add(L_rate, key, get($0, "logins_per_s"))
+		add(L_ccpu, key, get($0, "client_cpu_us_per_login"))
+		add(L_added, key, get($0, "client_added_kb"))
+		add(L_stack, key, get($0, "client_stack_kb"))
+		refused[s SUBSEP n] += get($0, "auth_err") + get($0, "other_err")
+	} else if (m == "kagid_cpu" && get($0, "of") == "bench") {
+		add(L_kcpu, s SUBSEP n SUBSEP k, get($0, "kagid_cpu_us_per_login"))
 	} else if (m == "memory") {
-		hwm[n] = num(get($0, "vmhwm_kb"))
-		vmrss[n] = num(get($0, "vmrss_kb"))
+		hwm[n] = get($0, "vmhwm_kb") + 0
 	} else if (m == "race") {
-		race_dbl[s] = num(get($0, "double_accept_rounds"))
-		race_none[s] = get($0, "rounds_none_accepted")
-		race_rounds[s] = get($0, "rounds")
-		race_ok[s] = get($0, "ok")
+		race_dbl[s] = get($0, "double_accept_rounds") + 0
+		race_none[s] = get($0, "rounds_none_accepted") + 0
+		race_rounds[s] = get($0, "rounds") + 0
 	} else if (m == "users") {
-		users_ref[s] = num(get($0, "correct_refused"))
-		users_rounds[s] = get($0, "rounds")
-		users_rate[s] = get($0, "logins_per_s")
-	} else if (m == "wrong") {
-		wrong_acc[s] = get($0, "ok")
+		users_ref[s] = get($0, "correct_refused") + 0
+		users_rounds[s] = get($0, "rounds") + 0
 	} else if (m == "wrong_recorded") {
-		wrong_att[s] = num(get($0, "attempts"))
+		wrong_att[s] = get($0, "attempts") + 0
 		wrong_rec[s] = get($0, "recorded")
 	} else if (m == "syslog") {
 		datagrams = get($0, "datagrams")
+	} else if (m == "kagid_alone") {
+		key = get($0, "requests_mode") SUBSEP k
+		alone_rps[key] = get($0, "requests_per_s")
+		alone_lps[key] = get($0, "logins_per_s")
+		alone_err[key] = get($0, "errors") + get($0, "refused")
+	} else if (m == "kagid_alone_cpu") {
+		alone_cpu[get($0, "requests_mode") SUBSEP k] = \
+		    get($0, "kagid_cpu_us_per_request")
+	} else if (m == "fsync") {
+		fsync_med[s] = get($0, "median_us")
 	}
 }
 
@@ -84,78 +115,151 @@ END {
 	nn = 0
 	for (n in seen_n)
 		ns[++nn] = n + 0
-	for (i = 1; i <= nn; i++)		# sort N ascending
+	for (i = 1; i <= nn; i++)		# N ascending
 		for (j = i + 1; j <= nn; j++)
 			if (ns[j] < ns[i]) { t = ns[i]; ns[i] = ns[j]; ns[j] = t }
-	printf "\nOne client: success latency of a whole log-in " \
-	    "(pam_start_confdir + pam_authenticate + pam_end);\n" \
-	    "log-ins/s with 1, 2, 4, 8 client processes; refused: correct " \
-	    "codes refused in these runs.\n"
+	for (key in L_med) {
+		M_med[key] = median(L_med[key])
+		M_p99[key] = median(L_p99[key])
+		M_rate[key] = median(L_rate[key])
+		M_ccpu[key] = median(L_ccpu[key])
+		M_added[key] = median(L_added[key])
+		M_stack[key] = median(L_stack[key])
+		M_kcpu[key] = median(L_kcpu[key])
+	}
+	printf "\nMedians of the repetitions.  median/p99: success latency of a " \
+	    "whole log-in with one\nclient (pam_start_confdir + " \
+	    "pam_authenticate + pam_end); K=n/s: log-ins per second with n\n" \
+	    "client processes; refused: correct codes refused, all runs; " \
+	    "cpu: CPU time per log-in\nwith one client, client + kagid (us); " \
+	    "stack: KiB of RSS the loaded PAM stack holds in the client.\n"
+	printf "Load average (1, 5, 15 min) at the start: %s; at the end: %s " \
+	    "(on %d CPUs).\n", load_start, load_end, ncpu
+	if ("disk-start" in fsync_med)
+		printf "One fdatasync of 4 KiB here: median %s us at the start, " \
+		    "%s us at the end.\n", fsync_med["disk-start"],
+		    fsync_med["disk-end"]
 	for (i = 1; i <= nn; i++) {
 		n = ns[i]
 		printf "\nN = %d users\n", n
-		printf "%-22s %9s %9s %8s %8s %8s %8s %8s %9s\n", "system",
-		    "median_us", "p99_us", "K=1/s", "K=2/s", "K=4/s", "K=8/s",
-		    "refused", "client_KB"
+		printf "%-21s %8s %8s %7s %7s %7s %7s %7s %11s %6s\n", "system",
+		    "median", "p99", "K=1/s", "K=2/s", "K=4/s", "K=8/s",
+		    "refused", "cpu", "stack"
 		for (j = 1; j <= nsys; j++) {
-			key = sys[j] SUBSEP n
-			if (!(key in med))
+			k1 = sys[j] SUBSEP n SUBSEP 1
+			if (!(k1 in M_med))
 				continue
-			printf "%-22s %9.0f %9.0f", names[sys[j]], med[key],
-			    p99[key]
-			for (q = 1; q <= nk; q++) {
-				v = rate[key, ks[q]]
-				printf " %8s", v == "" ? "n/a" : v
-			}
-			printf " %8d %9d\n", fails[key], rss[key]
+			printf "%-21s %8.0f %8.0f", names[sys[j]], M_med[k1],
+			    M_p99[k1]
+			for (q = 1; q <= nk; q++)
+				printf " %7s", fmt(M_rate[sys[j] SUBSEP n SUBSEP ks[q]],
+				    "%.0f")
+			c = sprintf("%.0f", M_ccpu[k1])
+			if (M_kcpu[k1] != "")
+				c = c sprintf("+%.0f", M_kcpu[k1])
+			printf " %7d %11s %6s\n", refused[sys[j] SUBSEP n], c,
+			    fmt(M_stack[k1], "%.0f")
 		}
-		kk = "kagi" SUBSEP n
-		if (kk in med) {
-			printf "  kagid peak RSS (VmHWM): %d KiB\n", hwm[n]
-			for (j = 1; j <= nsys; j++) {
-				key = sys[j] SUBSEP n
-				if (sys[j] == "kagi" || !(key in med))
-					continue
-				printf "  kagi / %-20s median x%s", names[sys[j]],
-				    ratio(med[kk], med[key])
-				printf "  log-ins/s"
-				for (q = 1; q <= nk; q++)
-					printf " K=%d x%s", ks[q],
-					    ratio(rate[kk, ks[q]], rate[key, ks[q]])
-				printf "\n"
-			}
+		kk = "kagi" SUBSEP n SUBSEP 1
+		if (!(kk in M_med))
+			continue
+		printf "  kagid peak RSS (VmHWM): %d KiB\n", hwm[n]
+		kf = "kagi-flat" SUBSEP 1 SUBSEP 1
+		if (n == ns[nn] && (kf in M_med))
+			printf "  interleaved with these runs, kagi with N=1: " \
+			    "median %.0f us (x%s)\n", M_med[kf],
+			    ratio(M_med[kk], M_med[kf])
+		for (j = 1; j <= nsys; j++) {
+			key = sys[j] SUBSEP n SUBSEP 1
+			if (sys[j] == "kagi" || !(key in M_med))
+				continue
+			printf "  kagi / %-20s median x%s, log-ins/s", names[sys[j]],
+			    ratio(M_med[kk], M_med[key])
+			for (q = 1; q <= nk; q++)
+				printf " K=%d x%s", ks[q],
+				    ratio(M_rate["kagi" SUBSEP n SUBSEP ks[q]],
+				    M_rate[sys[j] SUBSEP n SUBSEP ks[q]])
+			printf "\n"
 		}
 	}
 
-	printf "\nCorrectness under load (8 clients)\n"
-	printf "%-22s %13s %13s %13s %13s %13s\n", "system", "double_accept",
-	    "none_accepted", "correct_refus", "wrong_tried", "wrong_recorded"
+	printf "\nCorrectness under load: 8 clients\n"
+	printf "%-21s %14s %14s %14s %10s %14s\n", "system", "double_accept",
+	    "none_accepted", "correct_refus", "wrong_sent", "wrong_recorded"
 	for (j = 2; j <= nsys; j++) {
 		s = sys[j]
 		if (!(s in race_dbl))
 			continue
-		printf "%-22s %13s %13s %13s %13s %13s\n", names[s],
+		printf "%-21s %14s %14s %14s %10s %14s\n", names[s],
 		    race_dbl[s] "/" race_rounds[s], race_none[s] "/" race_rounds[s],
 		    users_ref[s] "/" users_rounds[s] * 8, wrong_att[s],
 		    wrong_rec[s] == "null" ? "not recorded" : wrong_rec[s]
 	}
 	if (datagrams != "")
-		printf "syslog datagrams received by the discarding /dev/log: %s\n",
+		printf "Syslog lines received by the discarding /dev/log: %s\n",
 		    datagrams
+
+	dn = 0
+	for (key in M_med) {
+		split(key, kp, SUBSEP)
+		if (kp[1] == "kagi-tmpfs" || kp[1] == "kagi-fakekagid")
+			dn = kp[2]
+	}
+	if (dn) {
+		printf "\nWhere kagi's time goes, N = %d (same moments)\n", dn
+		printf "%-17s %9s %9s %9s %12s %12s\n", "variant", "median_K1",
+		    "K=1/s", "K=8/s", "cpu_client", "cpu_kagid"
+		for (j = 1; j <= ndiag; j++) {
+			k1 = diag[j] SUBSEP dn SUBSEP 1
+			k8 = diag[j] SUBSEP dn SUBSEP 8
+			if (!(k1 in M_med))
+				continue
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", diag[j], M_med[k1],
+			    fmt(M_rate[k1], "%.0f"), fmt(M_rate[k8], "%.0f"),
+			    fmt(M_ccpu[k1], "%.0f"), fmt(M_kcpu[k1], "%.0f")
+		}
+		k1 = "permit" SUBSEP dn SUBSEP 1
+		if (k1 in M_med)
+			printf "%-17s %9.0f %9s %9s %12s %12s\n", "pam_permit",
+			    M_med[k1], fmt(M_rate[k1], "%.0f"),
+			    fmt(M_rate["permit" SUBSEP dn SUBSEP 8], "%.0f"),
+			    fmt(M_ccpu[k1], "%.0f"), "-"
+	}
+
+	if (("both" SUBSEP 1) in alone_rps) {
+		printf "\nkagid alone (bench/kagiload, no PAM, no module), N = %d\n", dn
+		printf "%-11s %3s %11s %10s %9s %16s\n", "requests", "K",
+		    "requests/s", "log-ins/s", "refused", "kagid_cpu/request"
+		split("begin totp both persistent", am, " ")
+		for (j = 1; j <= 4; j++)
+			for (q = 1; q <= nk; q++) {
+				key = am[j] SUBSEP ks[q]
+				if (!(key in alone_rps))
+					continue
+				printf "%-11s %3d %11s %10s %9s %16s\n", am[j], ks[q],
+				    alone_rps[key], alone_lps[key], alone_err[key],
+				    alone_cpu[key]
+			}
+	}
 
 	# --- the targets of issue 6 ---
 	maxn = ns[nn]
-	k1 = "kagi" SUBSEP 1
-	o1 = "oath" SUBSEP 1
-	if ((k1 in med) && (o1 in med))
-		target("latency", "one client, N=1: kagi median <= 0.6 x pam_oath median",
-		    med[k1], 0.6 * med[o1], med[k1] <= 0.6 * med[o1])
-	km = "kagi" SUBSEP maxn
-	if ((k1 in med) && (km in med) && maxn > 1)
+	k1 = "kagi" SUBSEP 1 SUBSEP 1
+	o1 = "oath" SUBSEP 1 SUBSEP 1
+	if ((k1 in M_med) && (o1 in M_med))
+		target("latency", "one client, N=1: kagi median <= 0.6 x pam_oath's",
+		    M_med[k1], 0.6 * M_med[o1], M_med[k1] <= 0.6 * M_med[o1])
+	km = "kagi" SUBSEP maxn SUBSEP 1
+	kf = "kagi-flat" SUBSEP 1 SUBSEP 1
+	if ((kf in M_med) && (km in M_med) && maxn > 1)
+		target("flat", "kagi median at N=" maxn " <= 1.1 x at N=1 " \
+		    "(runs interleaved)", M_med[km], 1.1 * M_med[kf],
+		    M_med[km] <= 1.1 * M_med[kf])
+	else if ((k1 in M_med) && (km in M_med) && maxn > 1)
 		target("flat", "kagi median at N=" maxn " <= 1.1 x at N=1",
-		    med[km], 1.1 * med[k1], med[km] <= 1.1 * med[k1])
+		    M_med[km], 1.1 * M_med[k1], M_med[km] <= 1.1 * M_med[k1])
 	for (i = 1; i <= nn; i++) {
-		v = rate["kagi" SUBSEP ns[i], 8]
+		v = M_rate["kagi" SUBSEP ns[i] SUBSEP 8]
 		if (v != "")
 			target("throughput_" ns[i],
 			    "8 clients, N=" ns[i] ": kagi >= 10,000 durable log-ins/s",
@@ -168,18 +272,20 @@ END {
 		    users_ref["kagi"], 0, users_ref["kagi"] == 0)
 		target("wrong_counted", "8 clients, wrong codes: every attempt counted",
 		    wrong_rec["kagi"], wrong_att["kagi"],
-		    wrong_rec["kagi"] == wrong_att["kagi"] && wrong_att["kagi"] > 0)
+		    wrong_rec["kagi"] != "null" && wrong_rec["kagi"] + 0 == wrong_att["kagi"] &&
+		    wrong_att["kagi"] > 0)
 	}
 	if (maxn in hwm)
-		target("kagid_rss", "kagid resident at N=" maxn " < 30 MB (30720 KiB)",
+		target("kagid_rss", "kagid peak RSS at N=" maxn " < 30 MB (30720 KiB)",
 		    hwm[maxn], 30720, hwm[maxn] < 30720)
-	p1 = "permit" SUBSEP 1
-	if ((k1 in rss) && (p1 in rss))
+	p1 = "permit" SUBSEP 1 SUBSEP 1
+	if ((k1 in M_stack) && (p1 in M_stack))
 		target("module_rss", "pam_kagi adds < 1 MB (1024 KiB) to its process",
-		    rss[k1] - rss[p1], 1024, rss[k1] - rss[p1] < 1024)
+		    M_stack[k1] - M_stack[p1], 1024, M_stack[k1] - M_stack[p1] < 1024)
 	target("fido2", "FIDO2: kagid verifies >= 6,000 assertions/s",
 	    "null", 6000, "null")
-	printf "\nTargets of issue 6%s\n", quick ? " (--quick: tiny N, not the real figures)" : ""
+	printf "\nTargets of issue 6%s\n",
+	    quick ? " (--quick: tiny N and short runs, not the real figures)" : ""
 	for (i = 1; i <= nt; i++) {
 		verdict = "NOT MET"
 		if (tmet[i] == "null")
@@ -193,8 +299,10 @@ END {
 	}
 
 	printf("{\n  \"quick\": %s,\n  \"elapsed_s\": %d,\n  \"devlog\": \"%s\",\n" \
-	    "  \"cpu\": \"%s\",\n  \"ncpu\": %d,\n  \"records\": [\n",
-	    quick ? "true" : "false", elapsed, devlog, cpu, ncpu) > out
+	    "  \"cpu\": \"%s\",\n  \"ncpu\": %d,\n  \"loadavg_start\": \"%s\",\n" \
+	    "  \"loadavg_end\": \"%s\",\n  \"records\": [\n",
+	    quick ? "true" : "false", elapsed, devlog, cpu, ncpu, load_start,
+	    load_end) > out
 	for (i = 1; i <= nl; i++)
 		printf("    %s%s\n", lines[i], i < nl ? "," : "") > out
 	printf("  ],\n  \"targets\": [\n") > out

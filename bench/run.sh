@@ -51,6 +51,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
 fi
 
 t_start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 cd "$top"
 
 # --- build ------------------------------------------------------------------
@@ -92,7 +93,8 @@ echo "== building kagi in $b"
 	[ -f Makefile ] || "$top/configure" -q --prefix="$b/inst" \
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	make -s -j2 >/dev/null
-	make -s -j2 tests/totpgen >/dev/null
+	make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
 	W="-std=c11 -O2 -Wall -Wextra -Werror"
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
@@ -102,6 +104,24 @@ echo "== building kagi in $b"
 	    "$top/bench/mkusers.c"
 	./libtool --mode=link --quiet $CC -o bench/mkusers bench/mkusers.o \
 	    tokend/libkagid.la lib/libkagi.la
+	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS -c \
+	    -o bench/kagiload.o "$top/bench/kagiload.c"
+	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
+	    lib/libkagi.la -loath -lpthread
+	# For "where kagi's time goes" only, never installed: the module's
+	# own object relinked with json-c's static archive, so that a log-in
+	# loads one shared object instead of two.
+	rm -f bench/pam_kagi_staticjsonc.so
+	jsonc_a=$(pkg-config --variable=libdir json-c 2>/dev/null)/libjson-c.a
+	if [ -f "$jsonc_a" ] && [ -f pam_module/.libs/pam_kagi_la-pam_kagi.o ]; then
+		# shellcheck disable=SC2046
+		$CC -shared -fPIC -o bench/pam_kagi_staticjsonc.so \
+		    pam_module/.libs/pam_kagi_la-*.o lib/.libs/libkagi.a \
+		    "$jsonc_a" -Wl,--as-needed -lpam \
+		    $(pkg-config --libs libfido2 libcrypto 2>/dev/null) \
+		    -Wl,-z,relro,-z,now,-z,defs -Wl,--exclude-libs,ALL ||
+		    rm -f bench/pam_kagi_staticjsonc.so
+	fi
 )
 KAGID=$b/tokend/kagid
 KAGICTL=$b/tokend/kagictl
@@ -114,17 +134,20 @@ MK=$b/bench/mkusers
 tmp=$(mktemp -d /tmp/kagi-bench.XXXXXX)
 chmod 700 "$tmp"
 kagid_pid=""
+kagid2_pid=""
+fake_pid=""
 sink_pid=""
+ram=""
 devlog=none
 cleanup() {
-	if [ -n "$kagid_pid" ]; then
-		kill "$kagid_pid" 2>/dev/null || true
-		wait "$kagid_pid" 2>/dev/null || true
-	fi
-	if [ -n "$sink_pid" ]; then
-		kill "$sink_pid" 2>/dev/null || true
-		wait "$sink_pid" 2>/dev/null || true
-	fi
+	for _p in $kagid_pid $kagid2_pid $fake_pid $sink_pid; do
+		kill "$_p" 2>/dev/null || true
+		wait "$_p" 2>/dev/null || true
+	done
+	case $ram in
+	"$tmp/ram") umount "$ram" 2>/dev/null || true ;;
+	/dev/shm/*) rm -rf "$ram" ;;
+	esac
 	if [ "$devlog" = sink ]; then
 		umount -l /dev 2>/dev/null || true
 	fi
@@ -155,23 +178,27 @@ esac
 
 clock=$tmp/clock
 "$PB" -k "$clock" -m clock
+# What one durable write costs here, now (and again at the end).
+"$PB" -m fsync -c "$tmp" -i 2000 -S disk-start >"$tmp/fsync.json"
 runs=$tmp/runs.jsonl
-: >"$runs"
+cat "$tmp/fsync.json" >"$runs"
 log=$tmp/pambench.log
 
 if [ $quick = 1 ]; then
 	NS="1 1000"
 	KAGI_ONLY_N=3000
 	KS="1 2 4 8"
-	ITER=200; SECS=0.3; WARM=5
-	ROUNDS=30; WRONG=3
+	ITER=100; SECS=0.2; WARM=5; REPS=1
+	ROUNDS=20; WRONG=3
 else
 	NS="1 10000 100000"
 	KAGI_ONLY_N=1000000
 	KS="1 2 4 8"
-	ITER=5000; SECS=2; WARM=20
+	ITER=5000; SECS=1; WARM=20; REPS=5
 	ROUNDS=1000; WRONG=12
 fi
+DIAG_N=$(echo "$NS" | awk '{print $NF}')
+[ "$DIAG_N" -gt 10000 ] && DIAG_N=10000
 SYSTEMS="permit oath ga kagi"
 
 # --- data sets ----------------------------------------------------------------
@@ -180,6 +207,9 @@ SYSTEMS="permit oath ga kagi"
 make_set() {
 	_d=$1 _n=$2
 	mkdir -p "$_d/pam.d"
+	# An empty default stack, as every system has: without it libpam
+	# logs "no default config other" at every pam_start.
+	: >"$_d/pam.d/other"
 	for _s in $3; do
 		case $_s in
 		permit)
@@ -209,20 +239,39 @@ CONF
 	done
 }
 
+# start_kagid DIR: kagid on DIR's set; its pid in $kagid_pid.
 start_kagid() {
 	rm -f "$1/kagid.sock"
 	LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f -c "$1/kagid.conf" \
 	    2>>"$1/kagid.log" &
 	kagid_pid=$!
+	wait_socket "$1/kagid.sock" "$kagid_pid" "$1/kagid.log"
+}
+
+wait_socket() {
 	_i=0
-	while [ ! -S "$1/kagid.sock" ]; do
+	while [ ! -S "$1" ]; do
 		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 "$kagid_pid" 2>/dev/null; then
-			tail -n 20 "$1/kagid.log" >&2
+		if [ $_i -gt 100 ] || ! kill -0 "$2" 2>/dev/null; then
+			tail -n 20 "$3" >&2
 			exit 1
 		fi
 		sleep 0.1
 	done
+}
+
+# CPU time (user + system) of a process so far, in ns: from
+# /proc/PID/schedstat when the kernel keeps it, else /proc/PID/stat's
+# clock ticks.
+cpu_ns_of() {
+	_ns=$(cut -d' ' -f1 "/proc/$1/schedstat" 2>/dev/null || echo 0)
+	if [ "${_ns:-0}" -gt 0 ]; then
+		echo "$_ns"
+		return
+	fi
+	# The command name (field 2) may hold blanks: count after its ')'.
+	sed 's/^.*) //' "/proc/$1/stat" | awk -v hz="$(getconf CLK_TCK)" \
+	    '{ printf "%.0f\n", ($12 + $13) * 1e9 / hz }'
 }
 
 # stop_kagid N: record kagid's peak and current memory, then stop it.
@@ -236,15 +285,34 @@ stop_kagid() {
 	kagid_pid=""
 }
 
-# pb DIR SYSTEM N [pambench options]: one run, its JSON line to $runs.
+# pb DIR SERVICE N [pambench options]: one run of DIR/pam.d/SERVICE, its
+# JSON line to $runs.  LABEL names the run (default SERVICE); when KPID is
+# set, that kagid's CPU time per log-in is recorded too; PRELOAD is added
+# to LD_PRELOAD.
 pb() {
 	_d=$1 _s=$2 _n=$3
 	shift 3
-	LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$PB" -k "$clock" -c "$_d/pam.d" \
-	    -s "$_s" -S "$_s" -n "$_n" -j "$runs" "$@" 2>>"$log" || {
+	_c0=0
+	[ -n "${KPID:-}" ] && _c0=$(cpu_ns_of "$KPID")
+	LD_PRELOAD="$FC${PRELOAD:+ $PRELOAD}" KAGI_BENCH_CLOCK=$clock "$PB" \
+	    -k "$clock" -c "$_d/pam.d" -s "$_s" -S "${LABEL:-$_s}" -n "$_n" \
+	    -j "$runs" "$@" 2>>"$log" || {
 		tail -n 5 "$log" >&2
 		return 1
 	}
+	if [ -n "${KPID:-}" ]; then
+		_c1=$(cpu_ns_of "$KPID")
+		_l=$(tail -n 1 "$runs" | sed -n 's/.*"logins":\([0-9]*\).*/\1/p')
+		_k=$(tail -n 1 "$runs" | sed -n 's/.*"clients":\([0-9]*\).*/\1/p')
+		_m=$(tail -n 1 "$runs" | sed -n 's/.*"mode":"\([a-z]*\)".*/\1/p')
+		awk -v c=$((_c1 - _c0)) -v l="${_l:-0}" -v n="$_n" -v k="$_k" \
+		    -v s="${LABEL:-$_s}" -v m="$_m" 'BEGIN {
+			per = 0
+			if (l > 0)
+				per = c / 1000 / l
+			printf("{\"system\":\"%s\",\"mode\":\"kagid_cpu\",\"of\":\"%s\",\"users\":%d,\"clients\":%d,\"kagid_cpu_us_per_login\":%.1f}\n",
+			    s, m, n, k, per) }' >>"$runs"
+	fi
 	tail -n 1 "$log" | sed 's/^pambench: /   /'
 }
 
@@ -256,8 +324,17 @@ for n in $NS $KAGI_ONLY_N; do
 	[ "$n" = "$KAGI_ONLY_N" ] && systems=kagi
 	t0=$(date +%s)
 	make_set "$d" "$n" "$systems"
+	sync	# no writeback of the new files during the runs
 	echo "== N = $n: users written in $(( $(date +%s) - t0 )) s"
 	case " $systems " in *" kagi "*) start_kagid "$d" ;; esac
+	if [ "$n" = "$KAGI_ONLY_N" ]; then
+		# Flatness is judged at the same moments: kagi with 1 user
+		# again, interleaved with kagi with the most users.
+		LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f \
+		    -c "$tmp/n1/kagid.conf" 2>>"$tmp/n1/kagid.log" &
+		kagid2_pid=$!
+		wait_socket "$tmp/n1/kagid.sock" "$kagid2_pid" "$tmp/n1/kagid.log"
+	fi
 	if [ "$n" = 1 ]; then
 		# Once: a user enrolled the real way logs in through the driver.
 		out1=$("$KAGICTL" --socket "$d/kagid.sock" user add benchctl >/dev/null &&
@@ -281,14 +358,30 @@ for n in $NS $KAGI_ONLY_N; do
 		if [ "$k" -gt 1 ] && [ "$n" -lt $((k * (WARM + 50))) ]; then
 			continue	# each user logs in once per run: too few
 		fi
-		for s in $systems; do
-			pb "$d" "$s" "$n" -m bench -P "$k" -i "$ITER" -d "$SECS" \
-			    -w "$WARM"
+		r=0
+		while [ $r -lt $REPS ]; do	# interleaved: the same moments
+			r=$((r + 1))
+			for s in $systems; do
+				KPID=
+				[ $s = kagi ] && KPID=$kagid_pid
+				KPID=$KPID pb "$d" "$s" "$n" -m bench -P "$k" \
+				    -i "$ITER" -d "$SECS" -w "$WARM"
+			done
+			if [ -n "$kagid2_pid" ] && [ "$k" = 1 ]; then
+				KPID=$kagid2_pid LABEL=kagi-flat pb "$tmp/n1" kagi 1 \
+				    -m bench -P 1 -i "$ITER" -d "$SECS" -w "$WARM"
+			fi
 		done
 	done
+	if [ -n "$kagid2_pid" ]; then
+		kill "$kagid2_pid"
+		wait "$kagid2_pid" 2>/dev/null || true
+		kagid2_pid=""
+	fi
 	case " $systems " in *" kagi "*) stop_kagid "$n" ;; esac
 	# The big sets are not needed again.
 	[ "$n" -ge 100000 ] && rm -rf "$d"
+	true
 done
 
 # --- correctness under load -----------------------------------------------------
@@ -297,15 +390,18 @@ make_set "$c" 16 "oath ga kagi"
 start_kagid "$c"
 echo "== correctness: 8 clients, $ROUNDS rounds"
 for s in oath ga kagi; do
-	pb "$c" "$s" 16 -m race -P 8 -r "$ROUNDS" -u 0
-	pb "$c" "$s" 16 -m users -P 8 -r "$ROUNDS" -u 0
+	KPID=
+	[ $s = kagi ] && KPID=$kagid_pid
+	KPID=$KPID pb "$c" "$s" 16 -m race -P 8 -r "$ROUNDS" -u 0
+	KPID=$KPID pb "$c" "$s" 16 -m users -P 8 -r "$ROUNDS" -u 0
 	before=""
 	case $s in
 	oath) before=$(cksum <"$c/oath.users") ;;
 	ga) before=$(cksum <"$c/ga/u0000010") ;;
 	esac
 	pb "$c" "$s" 16 -m wrong -P 8 -a "$WRONG" -u 10
-	attempts=$(tail -n 1 "$runs" | sed -n 's/.*"attempts":\([0-9]*\).*/\1/p')
+	attempts=$(grep '"mode":"wrong"' "$runs" | tail -n 1 |
+	    sed -n 's/.*"attempts":\([0-9]*\).*/\1/p')
 	case $s in
 	kagi)
 		lockf=$("$KAGICTL" --socket "$c/kagid.sock" --json user show u0000010 |
@@ -329,6 +425,102 @@ for s in oath ga kagi; do
 done
 stop_kagid 16
 
+# --- where kagi's time goes ------------------------------------------------------
+# The same N, the same moment; each variant takes one cost away:
+#   kagi-ref        as shipped (the reference)
+#   kagi-jsonc      libjson-c kept loaded in the client (LD_PRELOAD): what
+#                   loading and unloading it at every pam_start/pam_end costs
+#   kagi-deps       every shared object the module depends on (json-c,
+#                   and since FIDO2 libfido2, libcrypto, libcbor, libudev,
+#                   libz) kept loaded in the client
+#   kagi-staticjsonc  the module relinked with json-c's static archive (one
+#                   shared object to load instead of two): that cost, removed
+#                   the way the product could remove it
+#   kagi-fakekagid  pam_kagi against a stand-in daemon that answers every
+#                   request at once with no store (tests/fakekagid impostor):
+#                   the module, PAM and two round trips
+#   kagi-tmpfs      kagid with its store on tmpfs: everything but fsync
+d=$tmp/n$DIAG_N
+echo "== where kagi's time goes (N = $DIAG_N)"
+if [ -n "${KAGI_BENCH_NS:-}" ]; then
+	mkdir -p "$tmp/ram"
+	mount -t tmpfs -o size=512m,mode=0700 tmpfs "$tmp/ram" && ram=$tmp/ram
+elif [ -d /dev/shm ] && [ "$(stat -f -c %T /dev/shm 2>/dev/null)" = tmpfs ]; then
+	ram=$(mktemp -d /dev/shm/kagi-bench.XXXXXX)
+fi
+start_kagid "$d"
+"$b/tests/fakekagid" "$d/fake.sock" impostor >"$tmp/fake.out" 2>&1 &
+fake_pid=$!
+wait_socket "$d/fake.sock" "$fake_pid" "$tmp/fake.out"
+echo "auth required $MODULE socket=$d/fake.sock timeout=10" >"$d/pam.d/kagi-fakekagid"
+SJ=$b/bench/pam_kagi_staticjsonc.so
+[ -f "$SJ" ] && echo "auth required $SJ socket=$d/kagid.sock timeout=10" \
+    >"$d/pam.d/kagi-staticjsonc"
+if [ -n "$ram" ]; then
+	"$MK" kagi "$ram/kagi" "$DIAG_N"
+	sed "s|^state_dir = .*|state_dir = $ram/kagi|; s|^socket = .*|socket = $ram/kagid.sock|" \
+	    "$d/kagid.conf" >"$ram/kagid.conf"
+	chmod 600 "$ram/kagid.conf"
+	LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f -c "$ram/kagid.conf" \
+	    2>>"$ram/kagid.log" &
+	kagid2_pid=$!
+	wait_socket "$ram/kagid.sock" "$kagid2_pid" "$ram/kagid.log"
+	echo "auth required $MODULE socket=$ram/kagid.sock timeout=10" >"$d/pam.d/kagi-tmpfs"
+fi
+jsonc=$(ldd "$MODULE" | sed -n 's/.*libjson-c[^ ]* => \([^ ]*\).*/\1/p')
+# Every shared object the module pulls in that a bare PAM client lacks.
+deps=$(ldd "$MODULE" | awk '$2 == "=>" && $1 !~ /^(libc|libpam|libaudit|libcap-ng)\./ { printf "%s ", $3 }')
+r=0
+while [ $r -lt $REPS ]; do
+	r=$((r + 1))
+	for k in 1 8; do
+		KPID=$kagid_pid LABEL=kagi-ref \
+		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -n "$jsonc" ] && KPID=$kagid_pid LABEL=kagi-jsonc PRELOAD=$jsonc \
+		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -n "$deps" ] && [ "$deps" != "$jsonc " ] && KPID=$kagid_pid \
+		    LABEL=kagi-deps PRELOAD=$deps \
+		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -f "$SJ" ] && KPID=$kagid_pid \
+		    pb "$d" kagi-staticjsonc "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		[ -n "$kagid2_pid" ] && KPID=$kagid2_pid \
+		    pb "$d" kagi-tmpfs "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+	done
+done
+# kagid alone, without PAM or the module (bench/kagiload): what each of
+# pam_kagi's requests costs the daemon, and what it can serve.
+KL=$b/bench/kagiload
+for k in 1 8; do
+	for m in begin totp both persistent; do
+		_c0=$(cpu_ns_of "$kagid_pid")
+		"$KL" -k "$clock" -S "$d/kagid.sock" -n "$DIAG_N" -P $k -d "$SECS" \
+		    -i "$ITER" -m $m >>"$runs"
+		_c1=$(cpu_ns_of "$kagid_pid")
+		tail -n 1 "$runs" | awk -v c=$((_c1 - _c0)) -v m=$m -v k=$k '{
+			match($0, /"requests":[0-9]+/)
+			req = substr($0, RSTART + 11, RLENGTH - 11) + 0
+			match($0, /"requests_per_s":[0-9]+/)
+			rps = substr($0, RSTART + 17, RLENGTH - 17)
+			per = 0
+			if (req > 0)
+				per = c / 1000 / req
+			printf("{\"system\":\"kagid\",\"mode\":\"kagid_alone_cpu\",\"requests_mode\":\"%s\",\"clients\":%d,\"kagid_cpu_us_per_request\":%.1f}\n", m, k, per) > "/dev/stderr"
+			printf("   kagid alone, %s, K=%d: %s requests/s, %.0f us of kagid CPU per request\n", m, k, rps, per)
+		}' 2>>"$runs"
+	done
+done
+kill "$fake_pid" 2>/dev/null || true
+wait "$fake_pid" 2>/dev/null || true
+fake_pid=""
+if [ -n "$kagid2_pid" ]; then
+	kill "$kagid2_pid"
+	wait "$kagid2_pid" 2>/dev/null || true
+	kagid2_pid=""
+fi
+stop_kagid "$DIAG_N"
+"$PB" -m fsync -c "$tmp" -i 2000 -S disk-end >>"$runs"
+
 if [ -n "$sink_pid" ]; then
 	kill "$sink_pid"
 	wait "$sink_pid" 2>/dev/null || true
@@ -341,5 +533,7 @@ fi
 elapsed=$(( $(date +%s) - t_start ))
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -f "$top/bench/report.awk" "$runs"
+    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
+    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+    -f "$top/bench/report.awk" "$runs"
 echo "== $elapsed s in all; results in $out"

@@ -11,12 +11,38 @@
  *
  * Authentication (verifier, or self for its own name):
  *   auth_begin  user service tty? rhost? zone?
- *       -> method ("totp"), digits (6|8).  Identical for unknown,
- *          unenrolled and locked users, so nothing is learnt from it.
- *   auth_totp   user service tty? rhost? zone? code
+ *       -> methods (array, in order of preference: "fido2", "totp"),
+ *          method (= methods[0]), digits (6|8), and when methods holds
+ *          "fido2": fido2 {challenge (base64 of 32 random bytes),
+ *          rp_id, credentials (array of base64 credential IDs),
+ *          uv ("required"|"preferred"|"discouraged")}.
+ *          A user with an active FIDO2 credential gets ["fido2"], or
+ *          ["fido2","totp"] with an active TOTP token too; everyone else
+ *          (TOTP-only, unenrolled, unknown) gets ["totp"], so unknown and
+ *          unenrolled users look like TOTP users.  A FIDO2 user's answer
+ *          is the same whether locked or disabled: the refusal comes at
+ *          auth_fido2.  Each fido2 answer issues a fresh challenge for
+ *          (user, service, tty), replacing the one before; it is valid
+ *          for kagid.conf's fido2_challenge_lifetime and taken by the
+ *          first auth_fido2 for the same triple, whatever its outcome.
+ *   auth_fido2  user service tty? rhost? zone? then either
+ *          credential authdata sig (base64; authdata as libfido2's
+ *          fido_assert_authdata_ptr gives it, a CBOR byte string)
+ *          uv_method ("pin"|"builtin"|"none": how the key verified the
+ *          user, as far as the module knows)
+ *       or failure ("no_key"|"key_removed"|"timeout"|"touch_refused"|
+ *          "pin_invalid"|"pin_blocked"|"uv_blocked"|"no_credential"|"no_uv"|
+ *          "device"): what went wrong at the terminal, counted as a
+ *          failed attempt.
  *       -> verdict: "success" | "denied"
+ *   auth_totp   user service tty? rhost? zone? code
+ *       -> verdict: "success" | "denied" | "throttled" (the address has
+ *          failed too often: nothing about the user is said)
  *   account     user service tty? rhost? zone?
  *       -> verdict: "ok" | "locked" | "disabled" | "unknown" | "unenrolled"
+ *          | "refused" (a vendor outside its window, after its expiry or
+ *          from an address not allowed)
+ *   User names are canonicalised by kagid (tokend/username.h).
  *
  * Administration (admin):
  *   user_add      user role? ("staff")        -> user (object)
@@ -28,8 +54,28 @@
  *   token_confirm user token code              -> token
  *   token_list    user                         -> tokens (array)
  *   token_revoke  user token                   -> token
+ *   token_fido2_begin  user label?
+ *                  -> request (integer), challenge, rp_id, user_id
+ *                     (base64, 32 bytes, new per request), exclude
+ *                     (base64 IDs of the user's credentials), uv
+ *   token_fido2_finish user request alg ("es256"|"eddsa"|"rs256")
+ *                  fmt ("packed"|"fido-u2f"|"none") authdata x5c? sig?
+ *                  uv ("none"|"pin"|"builtin": how the key can verify
+ *                  its user) label?       -> token (object)
+ *                  The registration challenge is bound to the user and
+ *                  the request number and taken by the first finish.
+ *   token_fido2_import user credential public_key (base64, as pam_u2f
+ *                  stores them) alg uv label?   -> token (object)
  *   unlock        user                         -> (nothing)
  *   status                                     -> version, users, ...
+ *   user_role     user role                    -> user (tokens revoked)
+ *   vendor_add    user company expires ("YYYY-MM-DD") windows sources
+ *                                              -> user, vendor
+ *   vendor_show   user                         -> user, vendor
+ *   vendor_list                                -> vendors (array)
+ * A vendor object: {"user", "company", "approver", "expires", "windows",
+ * "sources", "expired"}.  A caller whose name is a kagi vendor user is
+ * never an administrator (R-PRIV-4).
  *
  * Audit (admin; tokend/h_audit.c, report.c, compliance.c):
  *   audit_verify  anchor_seq? anchor_hash?     -> intact, bad_seq, why,
@@ -47,7 +93,10 @@
  * A user object: {"name", "role", "disabled", "created", "last_success",
  * "locked", "locked_until"}.  A token object: {"id", "user", "type",
  * "label", "state" ("pending"|"active"|"revoked"), "algorithm", "digits",
- * "period", "created", "last_used"}.  A lock object: {"failures",
+ * "period", "created", "last_used"}; a FIDO2 token has "algorithm" (es256,
+ * eddsa, rs256), "credential" (base64 ID), "aaguid", "uv", "counter" and
+ * "reason" (why it was disabled, e.g. "cloned") instead of digits and
+ * period.  A lock object: {"failures",
  * "first_failure", "locked_until", "lock_count", "locked"}; locked_until
  * -1 means until an administrator unlocks.  Times are seconds since the
  * epoch (0 = never).
@@ -81,6 +130,45 @@
 #define OP_REPORT_VENDORS "report_vendors"
 #define OP_REPORT_EXCEPTIONS "report_exceptions"
 #define OP_COMPLIANCE "compliance"
+#define OP_AUTH_FIDO2 "auth_fido2"
+#define OP_TOKEN_FIDO2_BEGIN "token_fido2_begin"
+#define OP_TOKEN_FIDO2_FINISH "token_fido2_finish"
+#define OP_TOKEN_FIDO2_IMPORT "token_fido2_import"
+
+/*
+ * Two-person rule, enrollment codes, lifecycle, break-glass (policy2):
+ *   user_role     user role                    (admin) -> user
+ *   user_offboard user                         (admin) -> user, revoked
+ *   token_lost    user token                   (admin) -> token
+ *   enroll_code_issue user                     (admin) -> code, expires
+ *   request_list                     (admin, approver) -> requests
+ *   request_show  id                 (admin, approver) -> request
+ *   request_approve id                      (approver) -> request, result
+ *   request_reject id reason?               (approver) -> request
+ *   breakglass_issue user                      (admin) -> codes (array)
+ *   breakglass_list                  (admin, approver) -> exceptions
+ *   breakglass_report id reason                (admin) -> exception
+ *   auth_enroll   user service tty? rhost? zone? token code
+ *       (verifier, self) -> verdict "success" | "denied"
+ * An act that needs approval answers "ok" with pending_approval: true and
+ * the stored request instead of acting.  auth_totp may answer verdict
+ * "enroll" with token, digits, uri and qr (the QR code as text) when the
+ * code typed was a valid enrollment code: the module shows them and
+ * sends auth_enroll with a code from the new authenticator.
+ */
+#define OP_USER_ROLE "user_role"
+#define OP_USER_OFFBOARD "user_offboard"
+#define OP_TOKEN_LOST "token_lost"
+#define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
+#define OP_REQUEST_LIST "request_list"
+#define OP_REQUEST_SHOW "request_show"
+#define OP_REQUEST_APPROVE "request_approve"
+#define OP_REQUEST_REJECT "request_reject"
+#define OP_BREAKGLASS_ISSUE "breakglass_issue"
+#define OP_BREAKGLASS_LIST "breakglass_list"
+#define OP_BREAKGLASS_REPORT "breakglass_report"
+#define OP_AUTH_ENROLL "auth_enroll"
+#define VERDICT_ENROLL "enroll"
 
 #define VERDICT_SUCCESS "success"
 #define VERDICT_DENIED "denied"
@@ -89,5 +177,10 @@
 #define VERDICT_DISABLED "disabled"
 #define VERDICT_UNKNOWN "unknown"
 #define VERDICT_UNENROLLED "unenrolled"
+#define VERDICT_THROTTLED "throttled"	/* auth: the address, not the user */
+#define VERDICT_REFUSED "refused"	/* account: outside a vendor's terms */
+#define OP_VENDOR_ADD "vendor_add"
+#define OP_VENDOR_SHOW "vendor_show"
+#define OP_VENDOR_LIST "vendor_list"
 
 #endif

@@ -37,11 +37,14 @@
 
 #include "cfg.h"
 #include "client.h"
+#include "clock.h"
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "pk_fido2.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "pk_breakglass.h"
 #include "wipe.h"
 
 #define PK_EXPORT __attribute__((visibility("default")))
@@ -56,6 +59,7 @@ struct pk_opts {
 	long long timeout;	/* seconds, per step of an exchange */
 	int debug;
 	char *lang;		/* NULL: the host's locale */
+	char *breakglass_file;	/* NULL: no break-glass without kagid */
 };
 
 #define OFF(f) offsetof(struct pk_opts, f)
@@ -65,6 +69,7 @@ static const struct cfg_key pk_keys[] = {
 	{ "timeout", CFG_DURATION, OFF(timeout), 1, 60, NULL },
 	{ "debug", CFG_FLAG, OFF(debug), 0, 0, NULL },
 	{ "lang", CFG_STR, OFF(lang), 0, 0, NULL },
+	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 #undef OFF
@@ -78,6 +83,8 @@ enum pk_outcome {
 	PK_DISABLED,		/* account "disabled" */
 	PK_UNKNOWN,		/* account "unknown" */
 	PK_UNENROLLED,		/* account "unenrolled" */
+	PK_THROTTLED,		/* auth "throttled": the address, not the user */
+	PK_REFUSED,		/* account "refused": outside a vendor's terms */
 	PK_CONV_FAILED,		/* the conversation failed */
 	PK_BAD_CONFIG,		/* a bad module option */
 	PK_SYSTEM,		/* PAM itself failed us (pam_get_user) */
@@ -95,6 +102,11 @@ struct pk_ctx {
 	const char *tty;
 	const char *rhost;
 	struct kagi_client *client;
+	int unreachable;	/* kagid could not be reached at all */
+	/* auth_begin's answer */
+	int fido2;		/* methods[0] is "fido2" */
+	int totp_allowed;	/* methods holds "totp" */
+	struct pkf_request freq;
 };
 
 /*
@@ -112,7 +124,10 @@ pk_pam_code(enum pk_outcome o)
 		return PAM_AUTH_ERR;
 	case PK_LOCKED:
 	case PK_UNENROLLED:
+	case PK_REFUSED:
 		return PAM_PERM_DENIED;
+	case PK_THROTTLED:
+		return PAM_MAXTRIES;
 	case PK_DISABLED:
 		return PAM_ACCT_EXPIRED;
 	case PK_UNKNOWN:
@@ -143,6 +158,12 @@ pk_user_message(enum pk_outcome o)
 	case PK_UNENROLLED:
 		return N_("No second factor is enrolled for your account. "
 		    "Contact your administrator.");
+	case PK_THROTTLED:
+		return N_("Too many attempts from your address. Try again "
+		    "later.");
+	case PK_REFUSED:
+		return N_("Your account may not log in at this time or from "
+		    "this address. Contact your administrator.");
 	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return N_("The authentication service is not available. "
@@ -259,6 +280,7 @@ static void
 pk_ctx_free(struct pk_ctx *ctx)
 {
 	client_free(&ctx->client);
+	pkf_request_clear(&ctx->freq);
 	pk_locale_close(ctx);
 	cfg_free(pk_keys, &ctx->opts);
 }
@@ -430,11 +452,39 @@ pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
 	return PK_UNAVAILABLE;
 }
 
+/*
+ * auth_begin's methods: the first one kagid prefers decides; "totp"
+ * anywhere in the list allows falling back to a code.
+ */
+static int
+pk_methods(struct pk_ctx *ctx, struct json_object *reply, const char **first)
+{
+	struct json_object *m = NULL, *v;
+	size_t i, n;
+
+	*first = NULL;
+	if (!json_object_object_get_ex(reply, "methods", &m))
+		return proto_get_str(reply, "method", KAGI_NAME_MAX, first);
+	if (!json_object_is_type(m, json_type_array) ||
+	    (n = json_object_array_length(m)) == 0 || n > 8)
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		v = json_object_array_get_idx(m, i);
+		if (!json_object_is_type(v, json_type_string))
+			return KAGI_ERR_INVALID;
+		if (i == 0)
+			*first = json_object_get_string(v);
+		if (strcmp(json_object_get_string(v), "totp") == 0)
+			ctx->totp_allowed = 1;
+	}
+	return 0;
+}
+
 /* auth_begin: kagid says how this user is to be asked. */
 static enum pk_outcome
 pk_auth_begin(struct pk_ctx *ctx)
 {
-	struct json_object *req = NULL, *reply = NULL;
+	struct json_object *req = NULL, *reply = NULL, *fo = NULL;
 	const char *method = NULL;
 	int64_t digits = 0;
 	enum pk_outcome o = PK_UNAVAILABLE;
@@ -442,9 +492,24 @@ pk_auth_begin(struct pk_ctx *ctx)
 
 	if ((r = pk_request_new(ctx, OP_AUTH_BEGIN, &req)) != 0 ||
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
-	    (r = proto_get_str(reply, "method", KAGI_NAME_MAX, &method)) != 0 ||
+	    (r = pk_methods(ctx, reply, &method)) != 0 ||
 	    (r = proto_get_int(reply, "digits", 6, 8, &digits)) != 0) {
+		ctx->unreachable = reply == NULL;
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	if (strcmp(method, "fido2") == 0) {
+		if (!json_object_object_get_ex(reply, "fido2", &fo) ||
+		    (r = pkf_request_parse(fo, &ctx->freq)) != 0) {
+			o = pk_unavailable(ctx, OP_AUTH_BEGIN, KAGI_ERR_INVALID,
+			    NULL);
+			goto out;
+		}
+		ctx->fido2 = 1;
+		pk_debug(ctx, "%s: method fido2, %zu credentials%s",
+		    OP_AUTH_BEGIN, ctx->freq.ncred,
+		    ctx->totp_allowed ? ", totp allowed" : "");
+		o = PK_CONTINUE;
 		goto out;
 	}
 	if (strcmp(method, "totp") != 0) {
@@ -482,6 +547,143 @@ pk_wipe_member(struct json_object *obj, const char *key)
 		    (size_t)len);
 }
 
+/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
+static enum pk_outcome pk_ask_code(struct pk_ctx *ctx, char **code);
+
+/*
+ * --- policy2: enrolling at log-in with an enrollment code (R-TOK-4) -----
+ *
+ * kagid accepted an enrollment code and made a pending TOTP token: show
+ * its QR code and otpauth URI (they carry the new secret: wiped from the
+ * reply afterwards), then ask for codes from the new authenticator, up to
+ * three, each on a connection of its own.  Only kagid's "success" for one
+ * of them logs in.
+ */
+#define PK_ENROLL_TRIES 3
+#define PK_QR_MAX 16384
+
+static enum pk_outcome
+pk_enroll(struct pk_ctx *ctx, struct json_object *reply)
+{
+	struct json_object *req = NULL, *rep = NULL;
+	const char *uri = NULL, *qr = NULL, *verdict = NULL;
+	char *code = NULL;
+	int64_t token = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r, i;
+
+	if ((r = proto_get_int(reply, "token", 1, INT64_MAX, &token)) != 0 ||
+	    (r = proto_get_str(reply, "uri", KAGI_FIELD_MAX * 4, &uri)) != 0 ||
+	    (r = proto_get_str(reply, "qr", PK_QR_MAX, &qr)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_TOTP, r, NULL);
+		goto out;
+	}
+	pam_syslog(ctx->pamh, LOG_NOTICE, "enrolling a TOTP token at log-in "
+	    "(token %lld)", (long long)token);
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Your enrollment code "
+	    "is accepted. Add this account to your authenticator app: scan "
+	    "the QR code below, or type in the key from the link after it.")));
+	(void)pam_info(ctx->pamh, "%s", qr);
+	(void)pam_info(ctx->pamh, "%s", uri);
+	client_free(&ctx->client);
+	for (i = 0; i < PK_ENROLL_TRIES; i++) {
+		if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+			goto out;
+		o = PK_UNAVAILABLE;
+		if ((r = pk_request_new(ctx, OP_AUTH_ENROLL, &req)) != 0 ||
+		    (r = proto_set_int(req, "token", token)) != 0 ||
+		    (r = proto_set_str(req, "code", code)) != 0 ||
+		    (r = pk_call(ctx, req, &rep)) != 0 ||
+		    (r = proto_get_str(rep, "verdict", KAGI_NAME_MAX,
+		    &verdict)) != 0) {
+			o = pk_unavailable(ctx, OP_AUTH_ENROLL, r, rep);
+			goto out;
+		}
+		client_free(&ctx->client);
+		kagi_free_str(code);
+		code = NULL;
+		pk_wipe_member(req, "code");
+		json_object_put(req);
+		req = NULL;
+		if (strcmp(verdict, VERDICT_SUCCESS) == 0) {
+			o = PK_GRANTED;
+			goto out;
+		}
+		json_object_put(rep);
+		rep = NULL;
+		o = PK_DENIED;
+		if (i + 1 < PK_ENROLL_TRIES)
+			(void)pam_error(ctx->pamh, "%s", pk_text(ctx,
+			    N_("That code is not right. Try again with the "
+			    "code the app shows now.")));
+	}
+	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("Enrollment was not "
+	    "finished. Ask your administrator for a new enrollment code.")));
+ out:
+	kagi_free_str(code);
+	pk_wipe_member(req, "code");
+	json_object_put(req);
+	json_object_put(rep);
+	pk_wipe_member(reply, "uri");
+	pk_wipe_member(reply, "qr");
+	return o;
+}
+
+/*
+ * --- policy2: break-glass while kagid is unreachable (R-EXC-1) ---------
+ *
+ * Only with breakglass_file= and only when kagid could not be reached at
+ * all: the code is checked against the file kagid keeps, spent there, and
+ * the log-in is logged at alert priority.  The PAM handle remembers it so
+ * that the account step, which cannot reach kagid either, lets it pass.
+ */
+#define PK_BG_DATA "pam_kagi_breakglass"
+
+static void
+pk_bg_cleanup(pam_handle_t *pamh, void *data, int status)
+{
+	(void)pamh;
+	(void)status;
+	free(data);
+}
+
+static enum pk_outcome
+pk_breakglass_offline(struct pk_ctx *ctx)
+{
+	char err[512], q[KAGI_NAME_MAX * 4 + 16];
+	char *code = NULL;
+	int64_t id = 0;
+	enum pk_outcome o;
+	int r;
+
+	if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+		return o;
+	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
+	    kagi_now(), &id, err, sizeof(err));
+	kagi_free_str(code);
+	if (r == KAGI_ERR_BAD_CODE) {
+		pam_syslog(ctx->pamh, LOG_NOTICE, "kagid unreachable; no "
+		    "unused break-glass code of %s matched",
+		    kagi_log_quote(ctx->user, q, sizeof(q)));
+		return PK_UNAVAILABLE;
+	}
+	if (r != 0) {
+		pam_syslog(ctx->pamh, LOG_ERR, "break-glass file refused: %s",
+		    err[0] != '\0' ? err : kagi_strerror(r));
+		return PK_UNAVAILABLE;
+	}
+	pam_syslog(ctx->pamh, LOG_ALERT, "BREAK-GLASS log-in of %s with code "
+	    "%lld while kagid is unreachable: report it (kagictl breakglass "
+	    "list)", kagi_log_quote(ctx->user, q, sizeof(q)), (long long)id);
+	if (pam_set_data(ctx->pamh, PK_BG_DATA, strdup("1"),
+	    pk_bg_cleanup) != PAM_SUCCESS)
+		return PK_SYSTEM;
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Break-glass code "
+	    "accepted. This emergency log-in is recorded and must be "
+	    "reported.")));
+	return PK_GRANTED;
+}
+
 /* auth_totp: hand the code over; kagid gives the verdict. */
 static enum pk_outcome
 pk_auth_totp(struct pk_ctx *ctx, const char *code)
@@ -504,6 +706,10 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 		o = PK_GRANTED;
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
+	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
+		o = pk_enroll(ctx, reply);	/* policy2: enrollment code */
+	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
+		o = PK_THROTTLED;
 	else
 		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
 		    OP_AUTH_TOTP, kagi_log_quote(verdict, q, sizeof(q)));
@@ -511,6 +717,52 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 	    kagi_log_quote(verdict, q, sizeof(q)));
  out:
 	pk_wipe_member(req, "code");
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
+static enum pk_outcome
+pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
+    const struct pkf_answer *ans)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char q[KAGI_NAME_MAX + 16];
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_FIDO2, &req)) != 0)
+		goto fail;
+	if (res == PKF_OK) {
+		if ((r = proto_set_str(req, "credential", ans->credential)) != 0 ||
+		    (r = proto_set_str(req, "authdata", ans->authdata)) != 0 ||
+		    (r = proto_set_str(req, "sig", ans->sig)) != 0 ||
+		    (r = proto_set_str(req, "uv_method", ans->uv_method)) != 0)
+			goto fail;
+	} else if ((r = proto_set_str(req, "failure",
+	    pkf_failure_name(res))) != 0) {
+		goto fail;
+	}
+	if ((r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0)
+		goto fail;
+	if (strcmp(verdict, VERDICT_SUCCESS) == 0 && res == PKF_OK)
+		o = PK_GRANTED;
+	else if (strcmp(verdict, VERDICT_DENIED) == 0 ||
+	    strcmp(verdict, VERDICT_SUCCESS) == 0)
+		o = PK_DENIED;
+	else
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
+		    OP_AUTH_FIDO2, kagi_log_quote(verdict, q, sizeof(q)));
+	pk_debug(ctx, "%s: verdict %s", OP_AUTH_FIDO2,
+	    kagi_log_quote(verdict, q, sizeof(q)));
+	goto out;
+ fail:
+	o = pk_unavailable(ctx, OP_AUTH_FIDO2, r, reply);
+ out:
 	json_object_put(reply);
 	json_object_put(req);
 	return o;
@@ -529,6 +781,7 @@ pk_account(struct pk_ctx *ctx)
 		{ VERDICT_DISABLED, PK_DISABLED },
 		{ VERDICT_UNKNOWN, PK_UNKNOWN },
 		{ VERDICT_UNENROLLED, PK_UNENROLLED },
+		{ VERDICT_REFUSED, PK_REFUSED },
 	};
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;
@@ -592,6 +845,118 @@ pk_ask_code(struct pk_ctx *ctx, char **code)
 	return PK_CONTINUE;
 }
 
+/* --- the FIDO2 step ---------------------------------------------------- */
+
+static void
+pk_info(struct pk_ctx *ctx, const char *msgid)
+{
+	if (!ctx->silent)
+		(void)pam_info(ctx->pamh, "%s", pk_text(ctx, msgid));
+}
+
+static void
+pk_ui_touch(void *arg)
+{
+	pk_info(arg, N_("Touch your security key."));
+}
+
+static int
+pk_ui_ask_pin(void *arg, char **pin)
+{
+	struct pk_ctx *ctx = arg;
+	char *resp = NULL;
+	int pr;
+
+	*pin = NULL;
+	pr = pam_prompt(ctx->pamh, PAM_PROMPT_ECHO_OFF, &resp, "%s",
+	    pk_text(ctx, N_("Enter the PIN of your security key: ")));
+	if (pr != PAM_SUCCESS || resp == NULL || resp[0] == '\0' ||
+	    strlen(resp) > 255) {
+		kagi_free_str(resp);
+		pam_syslog(ctx->pamh, LOG_ERR, "conversation failed: %s",
+		    pr != PAM_SUCCESS ? pam_strerror(ctx->pamh, pr) :
+		    "no PIN");
+		return -1;
+	}
+	*pin = resp;
+	return 0;
+}
+
+/* What the person is told when the key step fails, untranslated. */
+static const char *
+pk_fido2_message(enum pkf_result res)
+{
+	switch (res) {
+	case PKF_NO_KEY:
+		return N_("No security key found. Insert your security key and "
+		    "try again.");
+	case PKF_KEY_REMOVED:
+		return N_("The security key was removed. Insert it and try "
+		    "again.");
+	case PKF_TIMEOUT:
+		return N_("The security key was not touched in time.");
+	case PKF_TOUCH_REFUSED:
+		return N_("The security key refused the request.");
+	case PKF_PIN_INVALID:
+		return N_("The PIN of your security key is wrong.");
+	case PKF_PIN_BLOCKED:
+		return N_("The PIN of your security key is blocked. Contact "
+		    "your administrator.");
+	case PKF_UV_BLOCKED:
+		return N_("Your security key can no longer verify your "
+		    "fingerprint. Contact your administrator.");
+	case PKF_NO_CREDENTIAL:
+		return N_("This security key is not registered for your "
+		    "account.");
+	case PKF_NO_UV:
+		return N_("This security key has no PIN or fingerprint, which "
+		    "your account requires. Contact your administrator.");
+	case PKF_DEVICE:
+		return N_("The security key did not answer correctly. Remove it, "
+		    "insert it again and try again.");
+	case PKF_OK:
+	case PKF_CONV:
+	case PKF_SYSTEM:
+		break;
+	}
+	return NULL;
+}
+
+/*
+ * Ask the key and send kagid the outcome.  With no key plugged in and
+ * TOTP allowed, *fallback is set and nothing is sent.
+ */
+static enum pk_outcome
+pk_fido2(struct pk_ctx *ctx, int *fallback)
+{
+	struct pkf_ui ui = { ctx, pk_ui_touch, pk_ui_ask_pin };
+	struct pkf_answer ans;
+	enum pkf_result res;
+	enum pk_outcome o;
+	const char *msg;
+
+	*fallback = 0;
+	/* The key may take a while: kagid gets a fresh connection after. */
+	client_free(&ctx->client);
+	res = pkf_get_assertion(&ctx->freq, (int)ctx->opts.timeout * 1000, &ui,
+	    &ans);
+	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
+	    pkf_failure_name(res));
+	if (res == PKF_NO_KEY && ctx->totp_allowed) {
+		*fallback = 1;
+		return PK_CONTINUE;
+	}
+	if (res == PKF_CONV)
+		return PK_CONV_FAILED;
+	if (res == PKF_SYSTEM)
+		return PK_SYSTEM;
+	if ((msg = pk_fido2_message(res)) != NULL && !ctx->silent)
+		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
+	o = pk_auth_fido2(ctx, res, &ans);
+	pkf_answer_clear(&ans);
+	return o;
+}
+
 /* Tell the user what an outcome means for them, then give its PAM code. */
 static int
 pk_finish(struct pk_ctx *ctx, enum pk_outcome o)
@@ -630,8 +995,21 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 			o = PK_DENIED;
 		goto out;
 	}
-	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE)
+	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE) {
+		/* policy2: break-glass without kagid (pk_breakglass.c) */
+		if (o == PK_UNAVAILABLE && ctx.unreachable &&
+		    ctx.opts.breakglass_file != NULL)
+			o = pk_breakglass_offline(&ctx);
 		goto out;
+	}
+	if (ctx.fido2) {
+		int fallback = 0;
+
+		o = pk_fido2(&ctx, &fallback);
+		if (!fallback)
+			goto out;
+		pk_debug(&ctx, "auth: no security key, falling back to a code");
+	}
 	/*
 	 * A person may take a while to type the code: kagid drops a silent
 	 * connection after its client_timeout, and a slot held per waiting
@@ -686,6 +1064,17 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 	o = pk_account(&ctx);
+	/* policy2: a break-glass log-in of this handle, kagid unreachable */
+	if (o == PK_UNAVAILABLE) {
+		const void *bg = NULL;
+
+		if (pam_get_data(pamh, PK_BG_DATA, &bg) == PAM_SUCCESS &&
+		    bg != NULL) {
+			pam_syslog(pamh, LOG_ALERT, "account: kagid unreachable; "
+			    "passing the break-glass log-in");
+			o = PK_GRANTED;
+		}
+	}
  out:
 	pr = pk_finish(&ctx, o);
 	pk_ctx_free(&ctx);

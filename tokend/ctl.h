@@ -21,6 +21,7 @@
 #define CTL_EXIT_REFUSED 1	/* kagid refused; or nothing was done */
 #define CTL_EXIT_USAGE 2	/* bad command line; nothing sent */
 #define CTL_EXIT_UNREACHABLE 3	/* no kagid, time-out, malformed reply */
+#define CTL_EXIT_PENDING 4	/* stored as a request awaiting approval */
 
 #define CTL_CODE_MAX 8		/* longest TOTP code */
 #define CTL_TRIES 3		/* code attempts on a terminal */
@@ -49,10 +50,20 @@ struct ctl {
 	const char *event;
 	int days;
 	int csv;
+	int set_pin;
+	const char *company;	/* vendor add */
+	const char *expires;
+	const char *window;
+	const char *from;
 	/* operands */
+	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
-	const char *path;	/* audit archive FILE */
+	/* policy2 */
+	int64_t id;		/* request or exception id; 0 = none */
+	const char *reason;
+	int enroll_code;
+	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
 /* ctl_call.c */
@@ -153,5 +164,35 @@ int ctl_token_add_totp(struct ctl *ctl);
 int ctl_token_confirm(struct ctl *ctl);
 int ctl_token_list(struct ctl *ctl);
 int ctl_token_revoke(struct ctl *ctl);
+
+/* ctl_request.c: the two-person rule */
+/*
+ * When reply says the act was stored as a request awaiting approval,
+ * say so (or print the JSON) and return CTL_EXIT_PENDING; else 0.
+ */
+int ctl_pending(const struct ctl *ctl, struct json_object *reply);
+int ctl_request_list(struct ctl *ctl);
+int ctl_request_show(struct ctl *ctl);
+int ctl_request_approve(struct ctl *ctl);
+int ctl_request_reject(struct ctl *ctl);
+
+/* ctl_life.c: enrollment codes, roles, off-boarding, break-glass */
+int ctl_user_add_code(struct ctl *ctl);
+int ctl_user_enroll_code(struct ctl *ctl);
+int ctl_user_offboard(struct ctl *ctl);
+int ctl_token_lost(struct ctl *ctl);
+int ctl_breakglass_issue(struct ctl *ctl);
+int ctl_breakglass_list(struct ctl *ctl);
+int ctl_breakglass_report(struct ctl *ctl);
+/* ctl_fido2.c, ctl_u2f.c */
+int ctl_token_add_fido2(struct ctl *ctl);
+/* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
+int ctl_fido2_refused(const char *why);
+int ctl_import_pam_u2f(struct ctl *ctl);
+/* ctl_vendor.c */
+int ctl_user_role(struct ctl *ctl);
+int ctl_vendor_add(struct ctl *ctl);
+int ctl_vendor_show(struct ctl *ctl);
+int ctl_vendor_list(struct ctl *ctl);
 
 #endif

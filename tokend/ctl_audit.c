@@ -324,9 +324,13 @@ ctl_audit_archive(struct ctl *ctl)
 	size_t i, len;
 	int fd = -1, ex = CTL_EXIT_OK, done = 0, r;
 
-	ctl_clean(ctl->path, clean, sizeof(clean));
+	if (ctl->before == 0) {
+		ctl_err(_("'%s' needs --before DATE"), "audit archive");
+		return CTL_EXIT_USAGE;
+	}
+	ctl_clean(ctl->file, clean, sizeof(clean));
 	hex[0] = '\0';
-	fd = open(ctl->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	fd = open(ctl->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd < 0) {
 		ctl_err(_("cannot create the archive %s: %s (it must not "
@@ -377,13 +381,13 @@ ctl_audit_archive(struct ctl *ctl)
 	}
 	if (n == 0) {
 		close(fd);
-		(void)unlink(ctl->path);
+		(void)unlink(ctl->file);
 		printf(_("no audit record is older than the date given: "
 		    "nothing archived\n"));
 		return CTL_EXIT_OK;
 	}
 	/* Durable before a single record leaves the live chain. */
-	if (fsync(fd) != 0 || close(fd) != 0 || fsync_dir_of(ctl->path) != 0) {
+	if (fsync(fd) != 0 || close(fd) != 0 || fsync_dir_of(ctl->file) != 0) {
 		fd = -1;
 		ctl_err(_("cannot write the archive %s: %s"), clean,
 		    strerror(errno));
@@ -411,7 +415,7 @@ ctl_audit_archive(struct ctl *ctl)
 	json_object_put(reply);
 	if (fd >= 0)
 		close(fd);
-	(void)unlink(ctl->path);
+	(void)unlink(ctl->file);
 	return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "dispatch.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -36,6 +37,22 @@ static const char *const k_archive[] = { "v", "op", "through_seq", "hash",
     NULL };
 static const char *const k_days[] = { "v", "op", "days", NULL };
 static const char *const k_since[] = { "v", "op", "since", NULL };
+/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+static const char *const k_id[] = { "v", "op", "id", NULL };
+static const char *const k_id_reason[] = { "v", "op", "id", "reason", NULL };
+static const char *const k_auth_enroll[] = { AUTH_KEYS, "token", "code",
+    NULL };
+static const char *const k_auth_fido2[] = { AUTH_KEYS, "credential",
+    "authdata", "sig", "uv_method", "failure", NULL };
+static const char *const k_fido2_begin[] = { "v", "op", "user", "label",
+    NULL };
+static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
+    "label", "alg", "fmt", "authdata", "x5c", "sig", "uv", NULL };
+static const char *const k_fido2_import[] = { "v", "op", "user", "label",
+    "credential", "public_key", "alg", "uv", NULL };
+static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
+static const char *const k_vendor_add[] = { "v", "op", "user", "company",
+    "expires", "windows", "sources", NULL };
 
 struct dispatch_entry {
 	const char *op;
@@ -73,6 +90,32 @@ static const struct dispatch_entry table[] = {
 	{ OP_REPORT_VENDORS, PEER_ADMIN, k_since, h_report_vendors },
 	{ OP_REPORT_EXCEPTIONS, PEER_ADMIN, k_none, h_report_exceptions },
 	{ OP_COMPLIANCE, PEER_ADMIN, k_none, h_compliance },
+	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
+	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
+	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
+	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
+	    h_auth_enroll },
+	{ OP_REQUEST_LIST, PEER_ADMIN | PEER_APPROVER, k_none, h_request_list },
+	{ OP_REQUEST_SHOW, PEER_ADMIN | PEER_APPROVER, k_id, h_request_show },
+	{ OP_REQUEST_APPROVE, PEER_APPROVER, k_id, h_request_approve },
+	{ OP_REQUEST_REJECT, PEER_APPROVER, k_id_reason, h_request_reject },
+	{ OP_BREAKGLASS_ISSUE, PEER_ADMIN, k_user, h_breakglass_issue },
+	{ OP_BREAKGLASS_LIST, PEER_ADMIN | PEER_APPROVER, k_none,
+	    h_breakglass_list },
+	{ OP_BREAKGLASS_REPORT, PEER_ADMIN, k_id_reason, h_breakglass_report },
+	{ OP_AUTH_FIDO2, PEER_VERIFIER | PEER_SELF, k_auth_fido2,
+	    h_auth_fido2 },
+	{ OP_TOKEN_FIDO2_BEGIN, PEER_ADMIN, k_fido2_begin,
+	    h_token_fido2_begin },
+	{ OP_TOKEN_FIDO2_FINISH, PEER_ADMIN, k_fido2_finish,
+	    h_token_fido2_finish },
+	{ OP_TOKEN_FIDO2_IMPORT, PEER_ADMIN, k_fido2_import,
+	    h_token_fido2_import },
+	{ OP_USER_ROLE, PEER_ADMIN, k_user_role, h_user_role },
+	{ OP_VENDOR_ADD, PEER_ADMIN, k_vendor_add, h_vendor_add },
+	{ OP_VENDOR_SHOW, PEER_ADMIN, k_user, h_vendor_show },
+	{ OP_VENDOR_LIST, PEER_ADMIN, k_none, h_vendor_list },
 };
 
 static const struct dispatch_entry *
@@ -123,6 +166,13 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		goto fail;
+	}
+	/* R-PRIV-4: a vendor administers nothing, whatever its groups. */
+	if ((e->who & (PEER_VERIFIER | PEER_SELF)) == 0 &&
+	    (r = policy_refuse_vendor_peer(ctx, peer, op)) != 0) {
+		msg = r == KAGI_ERR_DENIED ? "not allowed for a vendor" :
+		    "state store failure";
 		goto fail;
 	}
 	if ((ok = proto_reply_ok()) == NULL)

@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "alert.h"
+#include "challenge.h"
 #include "kagid_config.h"
 #include "lockout.h"
 #include "peer.h"
@@ -32,7 +33,9 @@ struct kagid_ctx {
 	const struct kagid_config *cfg;
 	struct store *store;
 	struct seal_key *key;
-	struct lockout_policy lockout;
+	struct lockout_policy lockout;	/* the staff role's */
+	/* Per role (enum user_role): staff, privileged, vendor (R-PRIV-5). */
+	struct lockout_policy lockout_role[3];
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
@@ -42,6 +45,7 @@ struct kagid_ctx {
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */
 	int clock_known;		/* 0 until the first check */
+	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 };
 
 /* Queue a syslog line for after the commit (audit.c). */
@@ -102,6 +106,26 @@ int h_audit_records(struct kagid_ctx *, const struct peer *,
 int h_audit_archive(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
+/* FIDO2 (h_fido2.c). */
+int h_auth_fido2(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_fido2_import(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
+/* Policy (h_policy.c). */
+int h_user_role(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_vendor_add(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_vendor_show(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_vendor_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
 /* Shared by the handlers (h_admin.c). */
 int user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
     struct json_object **out);
@@ -109,5 +133,14 @@ int token_to_json(const struct token_rec *t, const char *user,
     struct json_object **out);
 /* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
 int user_name_valid(const char *name);
+/* The request's "user", canonical (username.h) and valid, into name. */
+int user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1]);
+/*
+ * R-PRIV-4: KAGI_ERR_DENIED, with an alert committed on its own
+ * savepoint, when the caller's name is a kagi vendor user; 0 otherwise
+ * (h_policy.c).  Called before any administrative request runs.
+ */
+int policy_refuse_vendor_peer(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *op);
 
 #endif

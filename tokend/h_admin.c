@@ -18,10 +18,12 @@
 #include "clock.h"
 #include "dispatch.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "proto.h"
 #include "report.h"
 #include "seal.h"
 #include "totp.h"
+#include "username.h"
 #include "wipe.h"
 
 static const char *const role_names[] = { "staff", "privileged", "vendor" };
@@ -101,6 +103,22 @@ token_to_json(const struct token_rec *t, const char *user,
 
 	if ((o = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	if (t->type == TOKEN_FIDO2) {
+		/* Its credential's details: fido2_token_json (h_fido2.c). */
+		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
+		    (r = proto_set_str(o, "user", user)) != 0 ||
+		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
+		    (r = proto_set_str(o, "label", t->label)) != 0 ||
+		    (r = proto_set_str(o, "state", t->state >= 0 &&
+		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
+		    (r = proto_set_int(o, "created", t->created)) != 0 ||
+		    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
+			json_object_put(o);
+			return r;
+		}
+		*out = o;
+		return 0;
+	}
 	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
 	    (r = proto_set_str(o, "user", user)) != 0 ||
 	    (r = proto_set_str(o, "type", "totp")) != 0 ||
@@ -119,17 +137,28 @@ token_to_json(const struct token_rec *t, const char *user,
 	return 0;
 }
 
+int
+user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+	int r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0)
+		return r;
+	if (user_canonical(raw, name) != 0 || !user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	return 0;
+}
+
 /* The user named in the request, which must exist. */
 static int
 req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 {
-	const char *name = NULL;
+	char name[STORE_NAME_MAX + 1];
 	int r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0)
+	if ((r = user_req_name(req, name)) != 0)
 		return r;
-	if (!user_name_valid(name))
-		return KAGI_ERR_INVALID;
 	return store_user_get(ctx->store, name, u);
 }
 
@@ -176,17 +205,24 @@ int
 h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	const char *name = NULL, *rolename = "staff";
+	const char *rolename = "staff";
+	char name[STORE_NAME_MAX + 1];
 	struct json_object *uo = NULL, *f = NULL;
 	struct user_rec u;
 	int64_t id = 0;
 	int role = ROLE_STAFF, r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0 ||
+	/* Stored in the canonical form every handler looks up. */
+	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = proto_get_str_opt(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
 		return r;
-	if (!user_name_valid(name) || role_from_name(rolename, &role) != 0)
+	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
+	/* policy2: two-person rule (h_request.c) */
+	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ?
+	    APPROVE_ROLE_PRIVILEGED : role == ROLE_VENDOR ? APPROVE_VENDOR_ADD :
+	    0, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	if ((r = store_user_add(ctx->store, name, role, kagi_now(), &id)) != 0 ||
 	    (r = store_user_get_id(ctx->store, id, &u)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0)
@@ -331,6 +367,9 @@ user_set_disabled(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_user_set_disabled(ctx->store, u.id, disabled)) != 0)
 		return r;
+	/* policy2: dormancy counts from a re-enabling (maint.c) */
+	if (!disabled && (r = lifecycle_note_enable(ctx, u.id)) != 0)
+		return r;
 	return audit_simple(ctx, peer, disabled ? "user_disable" :
 	    "user_enable", u.name, NULL, 0);
 }
@@ -356,9 +395,15 @@ h_user_delete(struct kagid_ctx *ctx, const struct peer *peer,
 	struct user_rec u;
 	int r;
 
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = store_user_delete(ctx->store, u.id)) != 0)
+	if ((r = req_user(ctx, req, &u)) != 0)
 		return r;
+	/* policy2: two-person rule (h_request.c) */
+	if ((r = request_gate(ctx, peer, u.role == ROLE_PRIVILEGED ?
+	    APPROVE_ROLE_PRIVILEGED : APPROVE_USER_DELETE, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = store_user_delete(ctx->store, u.id)) != 0)
+		return r;
+	breakglass_mark_dirty();
 	return audit_simple(ctx, peer, "user_delete", u.name, NULL, 0);
 }
 
@@ -385,6 +430,15 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	if (digits == 7) {
 		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	/*
+	 * Privileged users prove themselves with FIDO2 and user verification
+	 * only (R-PRIV-2): a TOTP secret is never made for them, so none can
+	 * be shown to an approver or anyone else either.
+	 */
+	if (u.role == ROLE_PRIVILEGED) {
+		r = KAGI_ERR_DENIED;
 		goto out;
 	}
 	t.algorithm = cfg->totp_algorithm;
@@ -517,6 +571,13 @@ h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
+	/* policy2: two-person rule (h_request.c) */
+	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
+	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0) {
+		if (r == REQUEST_CREATED)
+			r = 0;
+		goto out;
+	}
 	if ((r = store_token_set_state(ctx->store, t.id, TOKEN_REVOKED)) != 0)
 		goto out;
 	t.state = TOKEN_REVOKED;
@@ -543,6 +604,10 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_lock_get(ctx->store, u.id, &l)) != 0)
 		return r;
+	/* policy2: two-person rule (h_request.c) */
+	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
+	    APPROVE_UNLOCK_PRIVILEGED, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	lockout_unlock(&l);
 	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
 		return r;

@@ -2,17 +2,34 @@
  * h_auth.c - deciding a log-in: auth_begin, auth_totp, account.
  *
  * The order of checks in auth_totp is the policy:
- *   1. the caller may verify this user (root, or the user itself);
- *   2. an unknown, disabled or locked user is refused without the code
+ *   1. the name is canonicalised (username.h) and the caller may verify
+ *      this user (root, or the user itself);
+ *   2. an address (PAM_RHOST) that has failed throttle_failures times in
+ *      throttle_interval is throttled: "throttled", audited, nothing else
+ *      looked at or counted, whoever the user is;
+ *   3. an unknown, disabled or locked user is refused without the code
  *      being looked at (a locked user's attempt still counts, so a lock
  *      cannot be waited out by guessing);
- *   3. the code is normalised (full-width digits) and matched against each
+ *   4. a vendor outside its terms (expiry, maintenance window, source
+ *      address) is refused and an alert raised (R-REM-1, R-REM-3);
+ *   5. a factor the zone or the role does not allow is refused
+ *      ("factor_not_allowed": TOTP for a privileged user, R-PRIV-2; TOTP
+ *      in a zone whose list lacks it, R-MFA-1) without the code being
+ *      looked at;
+ *   6. the code is normalised (full-width digits) and matched against each
  *      active TOTP token within the window;
- *   4. a matched step is accepted only if it is later than the token's
+ *   7. a matched step is accepted only if it is later than the token's
  *      last accepted step (replay), atomically in the store;
- *   5. a failure is counted and may lock; a success clears the count.
+ *   8. a failure is counted against the address's throttle and, with the
+ *      role's lockout policy, against the account; a success forgives
+ *      only the failures of its own factor and service.
+ * Refusals at 4 and 5 are not guesses and do not count.  One address can
+ * never lock an account alone: in one lockout interval at most
+ * max_failures - 1 of its failures count toward the account (a local
+ * attempt without PAM_RHOST counts fully); beyond that it is throttled.
  * Every outcome is an audit record in the same transaction.  What the
- * person at the terminal sees is the same for every refusal.
+ * person at the terminal sees is the same for every refusal but the
+ * throttle, which speaks of the address and not of the account.
  */
 #include "config.h"
 
@@ -24,32 +41,39 @@
 #include "audit.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "h_auth.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
+#include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "seal.h"
+#include "store_policy.h"
 #include "totp.h"
+#include "username.h"
 #include "wipe.h"
 
-struct auth_req {
-	const char *user;
-	const char *service;
-	const char *tty;
-	const char *rhost;
-	const char *zone;
-};
 
 static const char *const zones[] = { "mynumber", "lgwan", "internet", NULL };
 
-static int
+static const char *
+role_name_of(int role)
+{
+	static const char *const names[] = { "staff", "privileged", "vendor" };
+
+	return role >= 0 && role <= 2 ? names[role] : "unknown";
+}
+
+int
 auth_req_parse(struct json_object *req, struct auth_req *a)
 {
+	const char *raw = NULL;
 	int r, i;
 
 	memset(a, 0, sizeof(*a));
 	a->zone = "mynumber";
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &a->user)) != 0 ||
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0 ||
 	    (r = proto_get_str(req, "service", KAGI_NAME_MAX,
 	    &a->service)) != 0 ||
 	    (r = proto_get_str_opt(req, "tty", KAGI_FIELD_MAX, &a->tty)) != 0 ||
@@ -57,14 +81,19 @@ auth_req_parse(struct json_object *req, struct auth_req *a)
 	    &a->rhost)) != 0 ||
 	    (r = proto_get_str_opt(req, "zone", KAGI_NAME_MAX, &a->zone)) != 0)
 		return r;
+	a->name_ok = user_canonical(raw, a->user) == 0;
+	if (!a->name_ok)
+		snprintf(a->user, sizeof(a->user), "%s", raw);
 	for (i = 0; zones[i] != NULL; i++)
-		if (strcmp(zones[i], a->zone) == 0)
+		if (strcmp(zones[i], a->zone) == 0) {
+			a->zone_idx = i;
 			return 0;
+		}
 	return KAGI_ERR_INVALID;
 }
 
 /* The fields every authentication record carries. */
-static struct json_object *
+struct json_object *
 auth_fields(const struct auth_req *a, const char *outcome, const char *reason)
 {
 	struct json_object *f = json_object_new_object();
@@ -83,7 +112,7 @@ auth_fields(const struct auth_req *a, const char *outcome, const char *reason)
 	return f;
 }
 
-static int
+int
 auth_audit(struct kagid_ctx *ctx, const struct peer *peer,
     const struct auth_req *a, const char *outcome, const char *reason,
     const char *factor)
@@ -167,30 +196,170 @@ out:
 	return r;
 }
 
-/* Count a failure; lock when the policy says so, with its own record. */
-static int
-auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const struct auth_req *a, const char *reason,
-    int64_t now)
+/* The lockout policy of a role; the staff role's for anything else. */
+static const struct lockout_policy *
+role_policy(const struct kagid_ctx *ctx, int role)
 {
-	struct lock_rec l;
-	struct json_object *f = NULL;
-	int r, locked;
+	if (role == ROLE_PRIVILEGED || role == ROLE_VENDOR)
+		return &ctx->lockout_role[role];
+	return &ctx->lockout_role[ROLE_STAFF];
+}
 
-	if ((r = auth_audit(ctx, peer, a, "failure", reason, "totp")) != 0)
-		return r;
-	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
-		return r;
-	locked = lockout_record_failure(&l, &ctx->lockout, now);
-	if ((r = store_lock_put(ctx->store, u->id, &l)) != 0)
-		return r;
-	if (!locked)
+/* The address as a store key (the first STORE_ADDR_MAX bytes). */
+static void
+addr_key(const char *rhost, char out[STORE_ADDR_MAX + 1])
+{
+	snprintf(out, STORE_ADDR_MAX + 1, "%s", rhost);
+}
+
+/* Is the caller's address throttled at now? */
+static int
+throttle_active(struct kagid_ctx *ctx, const struct auth_req *a, int64_t now,
+    int *throttled)
+{
+	struct throttle_rec t;
+	char key[STORE_ADDR_MAX + 1];
+	int r;
+
+	*throttled = 0;
+	if (a->rhost == NULL)
 		return 0;
+	addr_key(a->rhost, key);
+	if ((r = store_throttle_get(ctx->store, key, &t)) != 0)
+		return r;
+	*throttled = t.until != 0 && now < t.until;
+	return 0;
+}
+
+/* One failure from the caller's address; throttle it at the limit. */
+static int
+throttle_count(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct auth_req *a, int64_t now)
+{
+	const struct kagid_config *cfg = ctx->cfg;
+	struct json_object *f = NULL;
+	struct throttle_rec t;
+	char key[STORE_ADDR_MAX + 1];
+	int r;
+
+	if (a->rhost == NULL)
+		return 0;
+	addr_key(a->rhost, key);
+	if ((r = store_throttle_get(ctx->store, key, &t)) != 0)
+		return r;
+	if (t.first == 0 || (now >= t.first &&
+	    now - t.first >= cfg->throttle_interval)) {
+		t.first = now;
+		t.failures = 0;
+	}
+	t.failures++;
+	if (t.failures < cfg->throttle_failures)
+		return store_throttle_put(ctx->store, key, &t);
+	t.until = now + cfg->throttle_interval;
+	t.failures = 0;
+	t.first = 0;
+	if ((r = store_throttle_put(ctx->store, key, &t)) != 0)
+		return r;
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "rhost", a->rhost)) != 0 ||
+	    (r = proto_set_int(f, "until", t.until)) != 0 ||
+	    (r = proto_set_str(f, "service", a->service)) != 0)
+		goto out;
+	r = audit_record(ctx, peer, LOG_ALERT, "throttle", NULL, f);
+out:
+	json_object_put(f);
+	return r;
+}
+
+/* A counter beside the lock record, read in the interval win. */
+static int
+failkey_read(struct kagid_ctx *ctx, int64_t user_id, const char *key,
+    int64_t win, int64_t *failures)
+{
+	int64_t w = 0;
+	int r;
+
+	if ((r = store_failkey_get(ctx->store, user_id, key, &w,
+	    failures)) != 0)
+		return r;
+	if (w != win)
+		*failures = 0;	/* from an earlier interval */
+	return 0;
+}
+
+static void
+fs_key(const char *factor, const char *service, char *out, size_t len)
+{
+	snprintf(out, len, "fs:%s/%s", factor, service);
+}
+
+/*
+ * Count a failure; lock when the role's policy says so, with its own
+ * record.  The failure counts toward the account unless its address has
+ * already had max_failures - 1 of its failures counted in this interval.
+ */
+int
+auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct auth_req *a, const char *reason,
+    const char *factor, int64_t now)
+{
+	const struct lockout_policy *p = role_policy(ctx, u->role);
+	char key[STORE_FAILKEY_MAX + 1];
+	struct lock_rec l;
+	struct json_object *f = NULL;
+	int64_t win, n = 0, cap;
+	int r, locked, counted = 1;
+
+	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	win = lockout_window_start(&l, p, now);
+	if (!lockout_is_locked(&l, now) && a->rhost != NULL) {
+		cap = p->max_failures > 1 ? p->max_failures - 1 : 1;
+		snprintf(key, sizeof(key), "src:%s", a->rhost);
+		if ((r = failkey_read(ctx, u->id, key, win, &n)) != 0)
+			return r;
+		if (n >= cap)
+			counted = 0;
+		else if ((r = store_failkey_put(ctx->store, u->id, key, win,
+		    n + 1)) != 0)
+			return r;
+	}
+	if ((f = auth_fields(a, "failure", reason)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "factor", factor)) != 0 ||
+	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
+	    (!counted && (r = proto_set_bool(f, "counted", 0)) != 0) ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "auth", a->user,
+	    f)) != 0 ||
+	    (r = throttle_count(ctx, peer, a, now)) != 0)
+		goto out;
+	json_object_put(f);
+	f = NULL;
+	if (!counted)
+		goto out;
+	if (!lockout_is_locked(&l, now)) {
+		fs_key(factor, a->service, key, sizeof(key));
+		if ((r = failkey_read(ctx, u->id, key, win, &n)) != 0 ||
+		    (r = store_failkey_put(ctx->store, u->id, key, win,
+		    n + 1)) != 0)
+			goto out;
+	}
+	locked = lockout_record_failure(&l, p, now);
+	if (locked < 0) {
+		r = locked;
+		goto out;
+	}
+	if ((r = store_lock_put(ctx->store, u->id, &l)) != 0 || !locked)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
 	if ((r = proto_set_int(f, "locked_until",
 	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0 ||
 	    (r = proto_set_int(f, "lock_count", l.lock_count)) != 0 ||
+	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
 	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
@@ -198,6 +367,172 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 out:
 	json_object_put(f);
 	return r;
+}
+
+/*
+ * A success forgives the failures of its own factor and service only: a
+ * run of wrong FIDO2 assertions, or of wrong codes at another service,
+ * stays counted (R-MFA-5).
+ */
+int
+auth_forgive(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, const char *factor, struct lock_rec *l)
+{
+	char key[STORE_FAILKEY_MAX + 1];
+	int64_t n = 0;
+	int r;
+
+	if (l->first_failure == 0)
+		return 0;
+	fs_key(factor, a->service, key, sizeof(key));
+	if ((r = failkey_read(ctx, u->id, key, l->first_failure, &n)) != 0)
+		return r;
+	if (n == 0)
+		return 0;
+	lockout_forgive(l, n);
+	return store_failkey_put(ctx->store, u->id, key, l->first_failure, 0);
+}
+
+/*
+ * A vendor's terms at now for this request (R-REM-1, R-REM-3): *why is
+ * NULL when it may log in, else the reason it may not.  A vendor without
+ * terms, or with terms that no longer parse, is refused.
+ */
+static int
+vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, int64_t now, const char **why)
+{
+	struct vendor_rec v;
+	struct policy_windows w;
+	struct policy_cidrs c;
+	int r;
+
+	*why = NULL;
+	if (u->role != ROLE_VENDOR)
+		return 0;
+	r = store_vendor_get(ctx->store, u->id, &v);
+	if (r == KAGI_ERR_NOT_FOUND) {
+		*why = "no_terms";
+		return 0;
+	}
+	if (r != 0)
+		return r;
+	if (policy_windows_parse(v.windows, &w) != 0 ||
+	    policy_cidrs_parse(v.sources, &c) != 0)
+		*why = "bad_terms";
+	else if (now >= v.expires)
+		*why = "expired";
+	else if (!policy_windows_open(&w, now, NULL))
+		*why = "outside_window";
+	else if (!policy_cidrs_match(&c, a->rhost))
+		*why = "source_address";
+	return 0;
+}
+
+/* The alert for a vendor refused at phase ("auth" or "account"). */
+static int
+vendor_refused(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct auth_req *a, const char *why, const char *phase)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = auth_fields(a, "failure", why)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "phase", phase)) == 0)
+		r = audit_record(ctx, peer, LOG_ALERT, "vendor_refused",
+		    a->user, f);
+	json_object_put(f);
+	return r;
+}
+
+/*
+ * NULL when the zone and the role allow factor as the second factor,
+ * else which of them forbids it.
+ */
+static const char *
+factor_forbidden_by(const struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, unsigned factor)
+{
+	if ((ctx->cfg->zone_factors[a->zone_idx] & factor) == 0)
+		return "zone";
+	if (u->role == ROLE_PRIVILEGED && factor != FACTOR_FIDO2)
+		return "role";
+	return NULL;
+}
+
+/*
+ * The checks every log-in makes before its factor is looked at, in this
+ * order: a throttled address, an unknown user, a disabled user, a lock,
+ * a vendor's terms, the factor's place in the zone and the role.  Each
+ * refusal is recorded (and counted where it is a guess).  *verdict is set
+ * when the attempt ends here; NULL means go on with u and l filled in.
+ */
+int
+auth_precheck(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct auth_req *a, unsigned factor, int64_t now,
+    struct user_rec *u, struct lock_rec *l, const char **verdict)
+{
+	const char *fname = factor == FACTOR_FIDO2 ? "fido2" : "totp";
+	const char *why = NULL, *rule;
+	struct json_object *f;
+	int r, throttled = 0;
+
+	*verdict = VERDICT_DENIED;
+	if ((r = throttle_active(ctx, a, now, &throttled)) != 0)
+		return r;
+	if (throttled) {
+		*verdict = VERDICT_THROTTLED;
+		return auth_audit(ctx, peer, a, "failure", "throttled", NULL);
+	}
+	r = a->name_ok ? store_user_get(ctx->store, a->user, u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r == KAGI_ERR_NOT_FOUND || (r == 0 && u->disabled)) {
+		if ((r = auth_audit(ctx, peer, a, "failure", r == 0 ?
+		    "disabled" : "unknown_user", NULL)) != 0)
+			return r;
+		return throttle_count(ctx, peer, a, now);
+	}
+	if (r != 0)
+		return r;
+	if ((r = store_lock_get(ctx->store, u->id, l)) != 0)
+		return r;
+	if (lockout_is_locked(l, now))
+		return auth_fail(ctx, peer, u, a, "locked", fname, now);
+	if ((r = vendor_terms(ctx, u, a, now, &why)) != 0)
+		return r;
+	if (why != NULL) {
+		if ((r = vendor_refused(ctx, peer, a, why, "auth")) != 0)
+			return r;
+		return auth_audit(ctx, peer, a, "failure", why, fname);
+	}
+	if ((rule = factor_forbidden_by(ctx, u, a, factor)) != NULL) {
+		if ((f = auth_fields(a, "failure", "factor_not_allowed")) ==
+		    NULL)
+			return KAGI_ERR_NOMEM;
+		if ((r = proto_set_str(f, "factor", fname)) == 0 &&
+		    (r = proto_set_str(f, "rule", rule)) == 0 &&
+		    (r = proto_set_str(f, "role", role_name_of(u->role))) == 0)
+			r = audit_record(ctx, peer, LOG_WARNING, "auth", a->user,
+			    f);
+		json_object_put(f);
+		return r;
+	}
+	*verdict = NULL;
+	return 0;
+}
+
+unsigned
+auth_factors_allowed(const struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a)
+{
+	unsigned allowed = 0;
+
+	if (factor_forbidden_by(ctx, u, a, FACTOR_FIDO2) == NULL)
+		allowed |= FACTOR_FIDO2;
+	if (factor_forbidden_by(ctx, u, a, FACTOR_TOTP) == NULL)
+		allowed |= FACTOR_TOTP;
+	return allowed;
 }
 
 int
@@ -211,8 +546,11 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
-	/* The same answer for every user: nothing is learnt from it. */
-	if ((r = proto_set_str(reply, "method", "totp")) != 0 ||
+	/*
+	 * Unknown, unenrolled and TOTP-only users get the same answer; a
+	 * FIDO2 user's does not depend on lock or disabled state.
+	 */
+	if ((r = fido2_auth_begin(ctx, &a, reply)) != 0 ||
 	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0)
 		return r;
 	return 0;
@@ -228,6 +566,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	struct totp_match m;
 	const char *code = NULL;
 	const char *verdict = VERDICT_DENIED;
+	const char *factor = "totp";
 	int64_t now = kagi_now();
 	int r;
 
@@ -247,23 +586,12 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
 
-	r = store_user_get(ctx->store, a.user, &u);
-	if (r == KAGI_ERR_NOT_FOUND) {
-		r = auth_audit(ctx, peer, &a, "failure", "unknown_user", NULL);
-		goto out;
-	}
-	if (r != 0)
+	if ((r = auth_precheck(ctx, peer, &a, FACTOR_TOTP, now, &u, &l,
+	    &verdict)) != 0)
 		return r;
-	if (u.disabled) {
-		r = auth_audit(ctx, peer, &a, "failure", "disabled", NULL);
+	if (verdict != NULL)
 		goto out;
-	}
-	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0)
-		return r;
-	if (lockout_is_locked(&l, now)) {
-		r = auth_fail(ctx, peer, &u, &a, "locked", now);
-		goto out;
-	}
+	verdict = VERDICT_DENIED;
 	/* R-LOG-4: TOTP needs the right time; kagid.conf may refuse it. */
 	if (ctx->clock_known && !ctx->clock_synced &&
 	    ctx->cfg->totp_when_unsynced == UNSYNCED_REFUSE) {
@@ -282,16 +610,31 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (m.err != 0)
 		return m.err;
+	if (!m.matched) {
+		/* policy2: an enrollment or break-glass code (h_enroll.c,
+		 * h_breakglass.c) */
+		int took = CODE_TOOK_NONE;
+
+		if ((r = enroll_code_try(ctx, peer, &u, code, reply,
+		    &took)) != 0 || (took == CODE_TOOK_NONE &&
+		    (r = breakglass_try(ctx, peer, &u, code, &took)) != 0))
+			return r;
+		if (took == CODE_TOOK_ENROLL)
+			return 0;
+		m.matched = took == CODE_TOOK_LOGIN;
+		factor = m.matched ? "breakglass" : factor;
+	}
 	if (m.matched && !m.replay) {
-		lockout_record_success(&l);
-		if ((r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
+		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-		    (r = auth_audit(ctx, peer, &a, "success", "ok", "totp")) != 0)
+		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;
 		verdict = VERDICT_SUCCESS;
 		goto out;
 	}
-	r = auth_fail(ctx, peer, &u, &a, m.replay ? "replay" : "bad_code", now);
+	r = auth_fail(ctx, peer, &u, &a, m.replay ? "replay" : "bad_code",
+	    "totp", now);
 out:
 	if (r != 0)
 		return r;
@@ -320,14 +663,16 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	struct user_rec u;
 	struct lock_rec l;
 	struct has_token h = { 0 };
-	const char *verdict;
-	int r;
+	const char *verdict, *why = NULL;
+	int64_t now = kagi_now();
+	int r, bg = 0;
 
 	if ((r = auth_req_parse(req, &a)) != 0)
 		return r;
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
-	r = store_user_get(ctx->store, a.user, &u);
+	r = a.name_ok ? store_user_get(ctx->store, a.user, &u) :
+	    KAGI_ERR_NOT_FOUND;
 	if (r == KAGI_ERR_NOT_FOUND)
 		return proto_set_str(reply, "verdict", VERDICT_UNKNOWN);
 	if (r != 0)
@@ -337,11 +682,21 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb, &h);
 	if (r < 0)
 		return r;
+	/* policy2: a break-glass log-in needs no token (h_breakglass.c) */
+	if (!h.any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
+		return r;
+	h.any |= bg;
+	if ((r = vendor_terms(ctx, &u, &a, now, &why)) != 0)
+		return r;
 	if (u.disabled)
 		verdict = VERDICT_DISABLED;
-	else if (lockout_is_locked(&l, kagi_now()))
+	else if (lockout_is_locked(&l, now))
 		verdict = VERDICT_LOCKED;
-	else if (!h.any)
+	else if (why != NULL) {
+		if ((r = vendor_refused(ctx, peer, &a, why, "account")) != 0)
+			return r;
+		verdict = VERDICT_REFUSED;
+	} else if (!h.any)
 		verdict = VERDICT_UNENROLLED;
 	else
 		verdict = VERDICT_OK;

@@ -24,6 +24,8 @@
  *   3  kagid unreachable, time-out, malformed reply or protocol mismatch;
  *      also a configuration that cannot be read, or output that cannot
  *      be written
+ *   4  the act needs a second person: it was stored as a request that a
+ *      member of the approver group must approve (R-PRIV-3)
  */
 #include "config.h"
 
@@ -49,7 +51,8 @@ enum {
 	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
-	O_EVENT, O_DAYS, O_CSV, O_COUNT_
+	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
+	O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -84,11 +87,18 @@ static const struct opt opts[O_COUNT_] = {
 	[O_EVENT] = { "event", 1 },
 	[O_DAYS] = { "days", 1 },
 	[O_CSV] = { "csv", 0 },
+	[O_ENROLL_CODE] = { "enroll-code", 0 },
+	[O_REASON] = { "reason", 1 },
+	[O_SET_PIN] = { "set-pin", 0 },
+	[O_COMPANY] = { "company", 1 },
+	[O_EXPIRES] = { "expires", 1 },
+	[O_WINDOW] = { "window", 1 },
+	[O_FROM] = { "from", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
 
-enum operands { NONE, USER, USER_TOKEN, FILE_OPERAND };
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
 
 struct cmd {
 	const char *word;
@@ -99,7 +109,8 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "user", "add", USER, BIT(O_ROLE), ctl_user_add },
+	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE),
+	    ctl_user_add_code },
 	{ "user", "list", NONE, 0, ctl_user_list },
 	{ "user", "show", USER, 0, ctl_user_show },
 	{ "user", "disable", USER, 0, ctl_user_disable },
@@ -111,12 +122,15 @@ static const struct cmd cmds[] = {
 	{ "token", "confirm", USER_TOKEN, 0, ctl_token_confirm },
 	{ "token", "list", USER, 0, ctl_token_list },
 	{ "token", "revoke", USER_TOKEN, 0, ctl_token_revoke },
+	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
+	    ctl_token_add_fido2 },
+	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE),
 	    ctl_audit_verify },
 	{ "audit", "anchor", NONE, 0, ctl_audit_anchor },
-	{ "audit", "archive", FILE_OPERAND, BIT(O_BEFORE), ctl_audit_archive },
+	{ "audit", "archive", FILE_ARG, BIT(O_BEFORE), ctl_audit_archive },
 	{ "audit", "export", NONE, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_USER) |
 	    BIT(O_EVENT), ctl_audit_export },
 	{ "report", "dormant", NONE, BIT(O_DAYS) | BIT(O_CSV),
@@ -129,6 +143,22 @@ static const struct cmd cmds[] = {
 	    ctl_report_vendors },
 	{ "report", "exceptions", NONE, BIT(O_CSV), ctl_report_exceptions },
 	{ "compliance", NULL, NONE, 0, ctl_compliance },
+	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
+	{ "user", "offboard", USER, 0, ctl_user_offboard },
+	{ "token", "lost", USER_TOKEN, 0, ctl_token_lost },
+	{ "request", "list", NONE, 0, ctl_request_list },
+	{ "request", "show", ID, 0, ctl_request_show },
+	{ "request", "approve", ID, 0, ctl_request_approve },
+	{ "request", "reject", ID, BIT(O_REASON), ctl_request_reject },
+	{ "breakglass", "issue", USER, 0, ctl_breakglass_issue },
+	{ "breakglass", "list", NONE, 0, ctl_breakglass_list },
+	{ "breakglass", "report", ID, BIT(O_REASON), ctl_breakglass_report },
+	{ "user", "role", USER_ARG, 0, ctl_user_role },
+	{ "vendor", "add", USER, BIT(O_COMPANY) | BIT(O_EXPIRES) |
+	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
+	{ "vendor", "show", USER, 0, ctl_vendor_show },
+	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -151,7 +181,11 @@ help(void)
 "Administer kagi's users and tokens through kagid.\n"
 "\n"
 "Commands:\n"
-"  user add NAME [--role staff|privileged|vendor]\n"
+"  user add NAME [--role staff|privileged|vendor] [--enroll-code]\n"
+"                              --enroll-code: print a single-use code the\n"
+"                              user enrolls with at first log-in\n"
+"  user enroll-code NAME       a new enrollment code (the old one stops)\n"
+"  user offboard NAME          disable and revoke every token at once\n"
 "  user list\n"
 "  user show NAME              the user, its tokens and its lock\n"
 "  user disable NAME\n"
@@ -163,7 +197,28 @@ help(void)
 "                              code unless --pending\n"
 "  token confirm USER TOKEN    activate a pending token with a code\n"
 "  token list USER\n"
-"  token revoke USER TOKEN     stop a lost token at once\n"
+"  token revoke USER TOKEN     stop a token\n"
+"  token lost USER TOKEN       stop a lost token at once and record the loss\n"
+"  request list                requests awaiting a second person\n"
+"  request show ID\n"
+"  request approve ID          carry out another administrator's request\n"
+"  request reject ID [--reason TEXT]\n"
+"  breakglass issue USER       print new single-use emergency codes\n"
+"  breakglass list             open break-glass exceptions\n"
+"  breakglass report ID --reason TEXT\n"
+"                              close an exception with its report\n"
+"  token add-fido2 USER [--label LABEL] [--set-pin]\n"
+"                              enroll the security key plugged in here;\n"
+"                              --set-pin gives a key without a PIN its\n"
+"                              first PIN\n"
+"  import pam-u2f FILE [--label LABEL]\n"
+"                              import the keys of a pam_u2f authfile\n"
+"  user role NAME ROLE         change the role; revokes the user's tokens\n"
+"  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
+"             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
+"                              a vendor account and its terms\n"
+"  vendor show NAME\n"
+"  vendor list\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
@@ -192,7 +247,8 @@ help(void)
 "Exit status: 0 success; 1 kagid refused the request (or a confirmation\n"
 "was declined, the audit chain does not verify, or a compliance check\n"
 "failed); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
-"out or answered something not understood.\n"));
+"out or answered something not understood; 4 the act was stored as a\n"
+"request that another member of the approver group must approve.\n"));
 }
 
 /*
@@ -404,8 +460,6 @@ check_audit_opts(const struct args *a, struct ctl *ctl)
 	if ((ctl->event = a->val[O_EVENT]) != NULL &&
 	    (r = check_name(ctl->event, 1)) != 0)
 		return r;
-	if (a->val[O_BEFORE] == NULL && ctl->path != NULL)
-		return usage(_("'%s' needs --before DATE"), "audit archive");
 	ctl->archives = a->archives;
 	ctl->narchives = a->narchives;
 	ctl->csv = a->val[O_CSV] != NULL;
@@ -452,6 +506,24 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->no_qr = a->val[O_NO_QR] != NULL;
 	ctl->ascii = a->val[O_ASCII] != NULL;
 	ctl->pending = a->val[O_PENDING] != NULL;
+	ctl->enroll_code = a->val[O_ENROLL_CODE] != NULL;
+	if ((ctl->reason = a->val[O_REASON]) != NULL) {
+		size_t i, n = strlen(ctl->reason);
+
+		if (n == 0 || n > 256)
+			return usage(_("--reason must be 1 to 256 bytes long, "
+			    "not '%s'"), ctl->reason);
+		for (i = 0; i < n; i++)
+			if ((unsigned char)ctl->reason[i] < 0x20 ||
+			    ctl->reason[i] == 0x7f)
+				return usage(_("--reason '%s' contains a "
+				    "control character"), ctl->reason);
+	}
+	ctl->set_pin = a->val[O_SET_PIN] != NULL;
+	ctl->company = a->val[O_COMPANY];
+	ctl->expires = a->val[O_EXPIRES];
+	ctl->window = a->val[O_WINDOW];
+	ctl->from = a->val[O_FROM];
 	return 0;
 }
 
@@ -493,8 +565,10 @@ static int
 check_cmd(const struct args *a, const struct cmd *cmd, int used,
     struct ctl *ctl)
 {
-	int need = cmd->operands == NONE ? 0 :
-	    cmd->operands == USER_TOKEN ? 2 : 1;
+	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
+	    cmd->operands == FILE_ARG || cmd->operands == ID ? 1 : 2;
+	static const char *const roles[] = { "staff", "privileged", "vendor",
+	    NULL };
 	long long id;
 	int o, r;
 
@@ -503,27 +577,43 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		    (BIT(o) & cmd->opts) == 0)
 			return usage(_("option '--%s' does not apply to this "
 			    "command"), opts[o].name);
-	if (cmd->operands == FILE_OPERAND) {
-		if (a->npos - used != 1)
-			return usage(_("'%s' needs one file name"),
-			    "audit archive");
-		ctl->path = a->pos[used];
-		return 0;
-	}
+	if (a->npos - used < need && cmd->operands == ID)
+		return usage(_("missing argument: a number after '%s'"),
+		    a->pos[a->npos - 1]);
+	if (cmd->operands == FILE_ARG && a->npos - used < 1)
+		return usage(_("missing argument: a file after '%s'"),
+		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
-		return usage(need == 2 && a->npos - used == 1 ?
+		return usage(cmd->operands == USER_ARG &&
+		    a->npos - used == 1 ?
+		    _("missing argument: a role after '%s'") :
+		    need == 2 && a->npos - used == 1 ?
 		    _("missing argument: a token id after '%s'") :
 		    _("missing argument: a user name after '%s'"),
 		    a->pos[a->npos - 1]);
 	if (a->npos - used > need)
 		return usage(_("unexpected argument '%s'"),
 		    a->pos[used + need]);
-	if (need >= 1) {
+	if (cmd->operands == ID) {
+		if (parse_id(a->pos[used], INT64_MAX, &id) != 0)
+			return usage(_("an id is a positive number, not '%s'"),
+			    a->pos[used]);
+		ctl->id = id;
+		return 0;
+	}
+	if (cmd->operands == FILE_ARG) {
+		ctl->file = a->pos[used];
+	} else if (need >= 1) {
 		ctl->user = a->pos[used];
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;
 	}
-	if (need == 2) {
+	if (cmd->operands == USER_ARG) {
+		ctl->arg = a->pos[used + 1];
+		if (!one_of(ctl->arg, roles))
+			return usage(_("a role is staff, privileged or vendor, "
+			    "not '%s'"), ctl->arg);
+	} else if (need == 2) {
 		if (parse_id(a->pos[used + 1], INT64_MAX, &id) != 0)
 			return usage(_("a token id is a positive number, not "
 			    "'%s' (see: kagictl token list USER)"),

@@ -22,12 +22,14 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "safefile.h"
 #include "seal.h"
@@ -256,6 +258,12 @@ main(int argc, char **argv)
 	}
 	if (cfg.debug)
 		kagi_log_open("kagid", foreground || test, 1);
+	/* Vendors' windows and expiry dates are read in this zone. */
+	if (setenv("TZ", cfg.timezone, 1) != 0) {
+		kagi_log(LOG_ERR, "cannot set the time zone %s", cfg.timezone);
+		goto out;
+	}
+	tzset();
 	if ((r = runas_resolve(&cfg, &ra, err, sizeof(err))) != 0) {
 		kagi_log(LOG_ERR, "configuration refused: %s", err);
 		goto out;
@@ -294,6 +302,10 @@ main(int argc, char **argv)
 		    kagi_strerror(r));
 		goto out;
 	}
+	if ((r = chal_table_new(&ctx.challenges)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", kagi_strerror(r));
+		goto out;
+	}
 	ctx.cfg = &cfg;
 	ctx.lockout.max_failures = cfg.lockout_failures;
 	ctx.lockout.interval = cfg.lockout_interval;
@@ -301,6 +313,27 @@ main(int argc, char **argv)
 	ctx.lockout.max_duration = cfg.lockout_max_duration;
 	ctx.lockout.growth = cfg.lockout_growth;
 	ctx.lockout.admin_unlock = cfg.lockout_admin_unlock;
+	ctx.lockout_role[ROLE_STAFF] = ctx.lockout;
+	ctx.lockout_role[ROLE_PRIVILEGED].max_failures =
+	    cfg.lockout_privileged_failures;
+	ctx.lockout_role[ROLE_PRIVILEGED].interval =
+	    cfg.lockout_privileged_interval;
+	ctx.lockout_role[ROLE_PRIVILEGED].duration =
+	    cfg.lockout_privileged_duration;
+	ctx.lockout_role[ROLE_PRIVILEGED].max_duration =
+	    cfg.lockout_privileged_max_duration;
+	ctx.lockout_role[ROLE_PRIVILEGED].growth =
+	    cfg.lockout_privileged_growth;
+	ctx.lockout_role[ROLE_PRIVILEGED].admin_unlock =
+	    cfg.lockout_privileged_admin_unlock;
+	ctx.lockout_role[ROLE_VENDOR].max_failures = cfg.lockout_vendor_failures;
+	ctx.lockout_role[ROLE_VENDOR].interval = cfg.lockout_vendor_interval;
+	ctx.lockout_role[ROLE_VENDOR].duration = cfg.lockout_vendor_duration;
+	ctx.lockout_role[ROLE_VENDOR].max_duration =
+	    cfg.lockout_vendor_max_duration;
+	ctx.lockout_role[ROLE_VENDOR].growth = cfg.lockout_vendor_growth;
+	ctx.lockout_role[ROLE_VENDOR].admin_unlock =
+	    cfg.lockout_vendor_admin_unlock;
 	if ((r = alert_runner_new(cfg.alert_command, cfg.alert_timeout * 1000,
 	    &ctx.alerts)) != 0)
 		goto out;
@@ -309,6 +342,8 @@ main(int argc, char **argv)
 		    cfg.alert_command, strerror(errno));
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
+	/* policy2: dormant accounts, expired requests, break-glass file */
+	maint_tick(&ctx, 1);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -348,6 +383,7 @@ out:
 	free(ctx.logs);
 	alert_runner_free(&ctx.alerts);
 	store_close(&ctx.store);
+	chal_table_free(&ctx.challenges);
 	seal_key_free(&ctx.key);
 	kagid_config_free(&cfg);
 	return status;

@@ -10,13 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
+#include "fido2.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "policy.h"
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
 static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
+/* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
+static const char *const uv_choices[] = { "required", "preferred",
+    "discouraged", NULL };
+static const char *const att_choices[] = { "any", "roots", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -50,6 +58,39 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "clock_check_interval", CFG_DURATION, OFF(clock_check_interval), 10, DAY, NULL },
 	{ "totp_when_unsynced", CFG_ENUM, OFF(totp_when_unsynced), 0, 0, unsynced_choices },
 	{ "dormant_days", CFG_INT, OFF(dormant_days), 1, 3650, NULL },
+	{ "approver_group", CFG_STR, OFF(approver_group), 0, 0, NULL },
+	{ "request_lifetime", CFG_DURATION, OFF(request_lifetime), 60, 30 * DAY, NULL },
+	{ "approval_required", CFG_STR, OFF(approval_required), 0, 0, NULL },
+	{ "enroll_code_lifetime", CFG_DURATION, OFF(enroll_code_lifetime), 60, 30 * DAY, NULL },
+	{ "dormant_disable_days", CFG_INT, OFF(dormant_disable_days), 0, 3650, NULL },
+	{ "breakglass", CFG_BOOL, OFF(breakglass), 0, 0, NULL },
+	{ "breakglass_codes", CFG_INT, OFF(breakglass_codes), 1, 20, NULL },
+	{ "breakglass_iterations", CFG_INT, OFF(breakglass_iterations), 1000, 10000000, NULL },
+	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
+	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
+	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
+	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
+	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
+	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
+	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
+	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
+	{ "lockout_privileged_interval", CFG_DURATION, OFF(lockout_privileged_interval), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_duration", CFG_DURATION, OFF(lockout_privileged_duration), 1, 30 * DAY, NULL },
+	{ "lockout_privileged_max_duration", CFG_DURATION, OFF(lockout_privileged_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_privileged_growth", CFG_BOOL, OFF(lockout_privileged_growth), 0, 0, NULL },
+	{ "lockout_privileged_admin_unlock", CFG_BOOL, OFF(lockout_privileged_admin_unlock), 0, 0, NULL },
+	{ "lockout_vendor_failures", CFG_INT, OFF(lockout_vendor_failures), 1, 100, NULL },
+	{ "lockout_vendor_interval", CFG_DURATION, OFF(lockout_vendor_interval), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_duration", CFG_DURATION, OFF(lockout_vendor_duration), 1, 30 * DAY, NULL },
+	{ "lockout_vendor_max_duration", CFG_DURATION, OFF(lockout_vendor_max_duration), 1, 365 * DAY, NULL },
+	{ "lockout_vendor_growth", CFG_BOOL, OFF(lockout_vendor_growth), 0, 0, NULL },
+	{ "lockout_vendor_admin_unlock", CFG_BOOL, OFF(lockout_vendor_admin_unlock), 0, 0, NULL },
+	{ "throttle_failures", CFG_INT, OFF(throttle_failures), 1, 10000, NULL },
+	{ "throttle_interval", CFG_DURATION, OFF(throttle_interval), 1, 30 * DAY, NULL },
+	{ "zone_mynumber_factors", CFG_STR, OFF(zone_mynumber_factors), 0, 0, NULL },
+	{ "zone_lgwan_factors", CFG_STR, OFF(zone_lgwan_factors), 0, 0, NULL },
+	{ "zone_internet_factors", CFG_STR, OFF(zone_internet_factors), 0, 0, NULL },
+	{ "timezone", CFG_STR, OFF(timezone), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -82,12 +123,109 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
+	c->lockout_privileged_failures = 3;
+	c->lockout_privileged_interval = 15 * 60;
+	c->lockout_privileged_duration = 15 * 60;
+	c->lockout_privileged_max_duration = DAY;
+	c->lockout_privileged_growth = 1;
+	c->lockout_privileged_admin_unlock = 1;
+	c->lockout_vendor_failures = 3;
+	c->lockout_vendor_interval = 15 * 60;
+	c->lockout_vendor_duration = 15 * 60;
+	c->lockout_vendor_max_duration = DAY;
+	c->lockout_vendor_growth = 1;
+	c->lockout_vendor_admin_unlock = 1;
+	c->throttle_failures = 10;
+	c->throttle_interval = 15 * 60;
+	c->fido2_uv = UVPOLICY_REQUIRED;
+	c->fido2_challenge_lifetime = 60;
+	c->fido2_attestation = ATTEST_ANY;
+	c->request_lifetime = DAY;
+	c->enroll_code_lifetime = 3 * DAY;
+	c->dormant_disable_days = 0;
+	c->breakglass = 0;
+	c->breakglass_codes = 5;
+	c->breakglass_iterations = 200000;
 	c->audit_anchor_interval = 3600;
 	c->audit_retention_days = 365;
 	c->alert_timeout = 10;
 	c->clock_check_interval = 600;
 	c->totp_when_unsynced = UNSYNCED_ALLOW;
 	c->dormant_days = 90;
+}
+
+/* The acts approval_required may name, in APPROVE_* bit order. */
+static const char *const approval_acts[] = { "role_privileged",
+    "token_privileged", "vendor_add", "user_delete", "unlock_privileged",
+    "breakglass_issue", NULL };
+
+const char *
+approval_act_name(unsigned bit)
+{
+	int i;
+
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if (bit == (1u << i))
+			return approval_acts[i];
+	return "unknown";
+}
+
+/*
+ * approval_required: names separated by commas (spaces allowed).  The
+ * mandatory acts cannot be left out: a list without one is an error that
+ * names it, not a silent downgrade (R-PRIV-3).
+ */
+static int
+approval_parse(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *p = c->approval_required;
+	unsigned mask = 0;
+	size_t n;
+	int i;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '\0')
+			break;
+		n = strcspn(p, " ,");
+		for (i = 0; approval_acts[i] != NULL; i++)
+			if (strlen(approval_acts[i]) == n &&
+			    strncmp(approval_acts[i], p, n) == 0)
+				break;
+		if (approval_acts[i] == NULL) {
+			snprintf(err, errlen, "%s: 'approval_required': unknown "
+			    "act '%.*s'", path, (int)(n > 64 ? 64 : n), p);
+			return KAGI_ERR_CONFIG;
+		}
+		mask |= 1u << i;
+		p += n;
+	}
+	for (i = 0; approval_acts[i] != NULL; i++)
+		if ((APPROVE_MANDATORY & (1u << i)) && !(mask & (1u << i))) {
+			snprintf(err, errlen, "%s: 'approval_required' must "
+			    "include '%s': it cannot be switched off (R-PRIV-3)",
+			    path, approval_acts[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	c->approval_mask = mask;
+	return 0;
+}
+
+/* An empty fido2_rp_id stands for "pam://" and the host name, as pam_u2f's. */
+static int
+default_rp_id(char **dst)
+{
+	char host[256], buf[300];
+
+	if ((*dst)[0] != '\0')
+		return 0;
+	if (gethostname(host, sizeof(host)) != 0)
+		return KAGI_ERR_CONFIG;
+	host[sizeof(host) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "pam://%s", host);
+	return set_str(dst, buf);
 }
 
 static int
@@ -102,6 +240,68 @@ derive_path(char **dst, const char *dir, const char *file)
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		return KAGI_ERR_TOO_LARGE;
 	return set_str(dst, buf);
+}
+
+/*
+ * Each zone names the factors it accepts as the second factor.  No value
+ * means "none": a list that would let anyone in without a second factor
+ * (empty, "none", an unknown word) stops kagid at start, naming the key,
+ * instead of a silent downgrade (R-MFA-1, R-MFA-4).
+ */
+static int
+zones_check(struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	const char *names[3] = { "zone_mynumber_factors",
+	    "zone_lgwan_factors", "zone_internet_factors" };
+	const char *vals[3];
+	int i;
+
+	vals[0] = c->zone_mynumber_factors;
+	vals[1] = c->zone_lgwan_factors;
+	vals[2] = c->zone_internet_factors;
+	for (i = 0; i < 3; i++)
+		if (policy_factors_parse(vals[i], &c->zone_factors[i]) != 0) {
+			snprintf(err, errlen, "%s: '%s' must list one or more "
+			    "of fido2, totp: no zone may let a user in without "
+			    "a second factor (R-MFA-1)",
+			    path != NULL ? path : "defaults", names[i]);
+			return KAGI_ERR_CONFIG;
+		}
+	return 0;
+}
+
+/*
+ * A time zone name such as Asia/Tokyo, found under /usr/share/zoneinfo:
+ * glibc takes an unknown name for UTC without a word, which would shift
+ * every vendor window by hours.
+ */
+static int
+timezone_check(const struct kagid_config *c, const char *path, char *err,
+    size_t errlen)
+{
+	char file[256];
+	struct stat st;
+	const char *p;
+	int ok = c->timezone[0] != '\0' && c->timezone[0] != '/' &&
+	    strlen(c->timezone) < 64 && strstr(c->timezone, "..") == NULL;
+
+	for (p = c->timezone; ok && *p != '\0'; p++)
+		ok = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= '0' && *p <= '9') || *p == '/' || *p == '_' ||
+		    *p == '-' || *p == '+';
+	if (ok) {
+		snprintf(file, sizeof(file), "/usr/share/zoneinfo/%s",
+		    c->timezone);
+		ok = stat(file, &st) == 0 && S_ISREG(st.st_mode);
+	}
+	if (!ok) {
+		snprintf(err, errlen, "%s: 'timezone' must name a time zone "
+		    "of /usr/share/zoneinfo such as Asia/Tokyo",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	return 0;
 }
 
 int
@@ -124,8 +324,27 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
 	    (c->alert_command == NULL &&
 	    (r = set_str(&c->alert_command, "")) != 0) ||
+	    (c->zone_mynumber_factors == NULL &&
+	    (r = set_str(&c->zone_mynumber_factors, "fido2,totp")) != 0) ||
+	    (c->zone_lgwan_factors == NULL &&
+	    (r = set_str(&c->zone_lgwan_factors, "fido2,totp")) != 0) ||
+	    (c->zone_internet_factors == NULL &&
+	    (r = set_str(&c->zone_internet_factors, "fido2,totp")) != 0) ||
+	    (c->timezone == NULL &&
+	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
-	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0) {
+	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (c->approver_group == NULL &&
+	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
+	    (c->approval_required == NULL &&
+	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
+	    (r = derive_path(&c->breakglass_file, c->state_dir,
+	    "breakglass")) != 0 ||
+	    (c->fido2_rp_id == NULL &&
+	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
+	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
+	    (c->fido2_aaguids == NULL &&
+	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -134,9 +353,23 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
-	if (c->lockout_max_duration < c->lockout_duration) {
-		snprintf(err, errlen, "%s: 'lockout_max_duration' is shorter "
-		    "than 'lockout_duration'", path != NULL ? path : "defaults");
+	if (c->lockout_max_duration < c->lockout_duration ||
+	    c->lockout_privileged_max_duration <
+	    c->lockout_privileged_duration ||
+	    c->lockout_vendor_max_duration < c->lockout_vendor_duration) {
+		snprintf(err, errlen, "%s: '%s' is shorter than '%s'",
+		    path != NULL ? path : "defaults",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_max_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_max_duration" :
+		    "lockout_vendor_max_duration",
+		    c->lockout_max_duration < c->lockout_duration ?
+		    "lockout_duration" :
+		    c->lockout_privileged_max_duration <
+		    c->lockout_privileged_duration ?
+		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
 	if (c->alert_command[0] != '\0' && c->alert_command[0] != '/') {
@@ -145,10 +378,33 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
+	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
+	    errlen)) != 0 ||
+	    (r = zones_check(c, path, err, errlen)) != 0 ||
+	    (r = timezone_check(c, path, err, errlen)) != 0)
+		return r;
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "
 		    "without ':'", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_rp_id[0] == '\0' || strlen(c->fido2_rp_id) > 255) {
+		snprintf(err, errlen, "%s: 'fido2_rp_id' must be 1 to 255 "
+		    "characters", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (fido2_aaguid_list_valid(c->fido2_aaguids) != 0) {
+		snprintf(err, errlen, "%s: 'fido2_aaguids' must be a comma-"
+		    "separated list of AAGUIDs like "
+		    "01234567-89ab-cdef-0123-456789abcdef",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->fido2_attestation == ATTEST_ROOTS &&
+	    c->fido2_attestation_roots == NULL) {
+		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
+		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	return 0;

@@ -33,6 +33,47 @@ struct kagid_config {
 	int lockout_growth;
 	int lockout_admin_unlock;
 	int debug;
+	/* Roles' lockouts (R-PRIV-5); lockout_* above is the staff role's. */
+	long long lockout_privileged_failures;
+	long long lockout_privileged_interval;
+	long long lockout_privileged_duration;
+	long long lockout_privileged_max_duration;
+	int lockout_privileged_growth;
+	int lockout_privileged_admin_unlock;
+	long long lockout_vendor_failures;
+	long long lockout_vendor_interval;
+	long long lockout_vendor_duration;
+	long long lockout_vendor_max_duration;
+	int lockout_vendor_growth;
+	int lockout_vendor_admin_unlock;
+	/* Per source address (PAM_RHOST), across users. */
+	long long throttle_failures;
+	long long throttle_interval;
+	/* Zones (R-MFA-1, R-MFA-4): the factors each allows, as text and
+	 * as FACTOR_* bits (policy.h) filled in by kagid_config_load(). */
+	char *zone_mynumber_factors;
+	char *zone_lgwan_factors;
+	char *zone_internet_factors;
+	unsigned zone_factors[3];	/* mynumber, lgwan, internet */
+	/* The time zone of vendors' windows and expiry dates (TZ name). */
+	char *timezone;
+	char *fido2_rp_id;		/* default "pam://<host name>" */
+	int fido2_uv;			/* enum fido2_uv_policy */
+	long long fido2_challenge_lifetime;
+	int fido2_attestation;		/* enum fido2_att_mode */
+	char *fido2_attestation_roots;	/* PEM file, for mode roots */
+	char *fido2_aaguids;		/* allow-list, "" = any */
+	/* two-person rule, enrollment codes, lifecycle, break-glass */
+	char *approver_group;		/* members may approve requests */
+	long long request_lifetime;	/* a pending request expires */
+	char *approval_required;	/* acts needing approval (list) */
+	unsigned approval_mask;		/* APPROVE_* bits, from the list */
+	long long enroll_code_lifetime;
+	long long dormant_disable_days;	/* 0 = off */
+	int breakglass;			/* break-glass codes allowed */
+	long long breakglass_codes;	/* codes per issue */
+	long long breakglass_iterations;	/* PBKDF2 iterations */
+	char *breakglass_file;		/* default <state_dir>/breakglass */
 	/* Audit, alerts, time (issue 5). */
 	long long audit_anchor_interval;	/* seconds between anchor lines */
 	long long audit_retention_days;		/* records kept at least */
@@ -42,6 +83,19 @@ struct kagid_config {
 	int totp_when_unsynced;			/* enum unsynced_policy */
 	long long dormant_days;			/* R-TOK-6 threshold */
 };
+
+/* Acts that need a second person's approval (approval_required). */
+#define APPROVE_ROLE_PRIVILEGED (1u << 0)	/* grant or remove the role */
+#define APPROVE_TOKEN_PRIVILEGED (1u << 1)	/* enroll/reset its tokens */
+#define APPROVE_VENDOR_ADD (1u << 2)		/* create vendor access */
+#define APPROVE_USER_DELETE (1u << 3)
+#define APPROVE_UNLOCK_PRIVILEGED (1u << 4)
+#define APPROVE_BREAKGLASS_ISSUE (1u << 5)
+/* Always required, whatever the configuration says (R-PRIV-3). */
+#define APPROVE_MANDATORY (APPROVE_ROLE_PRIVILEGED | \
+	APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD)
+/* The name of one APPROVE_* bit, for messages and records. */
+const char *approval_act_name(unsigned bit);
 
 enum unsynced_policy { UNSYNCED_ALLOW = 0, UNSYNCED_REFUSE = 1 };
 

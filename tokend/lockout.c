@@ -140,3 +140,24 @@ lockout_unlock(struct lock_rec *l)
 	l->failures = 0;
 	l->first_failure = 0;
 }
+
+int64_t
+lockout_window_start(const struct lock_rec *l, const struct lockout_policy *p,
+    int64_t now)
+{
+	if (l == NULL || p == NULL)
+		return now;
+	if (l->first_failure == 0 || (now >= l->first_failure &&
+	    (uint64_t)now - (uint64_t)l->first_failure >=
+	    (uint64_t)p->interval))
+		return now;
+	return l->first_failure;
+}
+
+void
+lockout_forgive(struct lock_rec *l, int64_t n)
+{
+	if (l == NULL || n <= 0)
+		return;
+	l->failures = l->failures > n ? l->failures - n : 0;
+}

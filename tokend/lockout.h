@@ -32,5 +32,17 @@ int lockout_record_failure(struct lock_rec *l, const struct lockout_policy *p,
 void lockout_record_success(struct lock_rec *l);
 /* An administrator's unlock. */
 void lockout_unlock(struct lock_rec *l);
+/*
+ * The start of the interval a failure at now would be counted in (now
+ * when a new interval would begin), so that counters kept beside the
+ * record can tell whether they belong to the current interval.
+ */
+int64_t lockout_window_start(const struct lock_rec *l,
+    const struct lockout_policy *p, int64_t now);
+/*
+ * A success forgives n failures (those of its own factor and service),
+ * never more than are counted; the interval and the lock are kept.
+ */
+void lockout_forgive(struct lock_rec *l, int64_t n);
 
 #endif

@@ -16,7 +16,8 @@
 enum peer_class {
 	PEER_VERIFIER = 1 << 0,	/* may verify any user: root */
 	PEER_ADMIN = 1 << 1,	/* root or admin group */
-	PEER_SELF = 1 << 2	/* every peer: itself only */
+	PEER_SELF = 1 << 2,	/* every peer: itself only */
+	PEER_APPROVER = 1 << 3	/* root or approver group: approvals */
 };
 
 struct peer {
@@ -29,6 +30,8 @@ struct peer {
 
 /* Fill p from the connected socket fd. */
 int peer_identify(int fd, const char *admin_group, struct peer *p);
+/* Add PEER_APPROVER when p is root or a member of group. */
+void peer_add_approver(struct peer *p, const char *group);
 /* May p act on the kagi user `user` as a verifier (auth, account)? */
 int peer_may_verify(const struct peer *p, const char *user);
 

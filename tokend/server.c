@@ -24,6 +24,7 @@
 #include "log.h"
 #include "proto.h"
 #include "server.h"
+#include "lifecycle.h"
 #include "wipe.h"
 
 struct conn {
@@ -172,6 +173,8 @@ server_accept(struct server *s)
 			conn_free(c);
 			continue;
 		}
+		/* policy2: the approver class (two-person rule) */
+		peer_add_approver(&c->peer, s->ctx->cfg->approver_group);
 		c->deadline = kagi_monotonic_ms() +
 		    s->ctx->cfg->client_timeout * 1000;
 		s->conns[s->nconns++] = c;
@@ -394,6 +397,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			}
 		}
 		server_batch(s);
+		/* policy2: hourly work and the break-glass file */
+		maint_tick(s->ctx, 0);
 		/* Write answers, drop the finished and the silent. */
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];

@@ -125,6 +125,47 @@ int store_token_accept_step(struct store *s, int64_t id, int64_t step,
 /* Frees and wipes t->sealed; zeroes t. */
 void token_rec_clear(struct token_rec *t);
 
+/*
+ * FIDO2 credentials.  Each is a token (type TOKEN_FIDO2, algorithm,
+ * digits and period 0, last_step -1, sealed = the public key sealed with
+ * AAD "fido2:<user>") and one fido2_rec keyed by the token's id.  The
+ * credential ID is unique across all users (R-TOK-1): adding one that
+ * exists is KAGI_ERR_EXISTS.
+ */
+enum fido2_uv_kind { FIDO2_UV_NONE = 0, FIDO2_UV_PIN = 1, FIDO2_UV_BUILTIN = 2 };
+#define FIDO2_CRED_ID_MAX 1024
+#define FIDO2_AAGUID_LEN 16
+#define FIDO2_REASON_MAX 32
+
+struct fido2_rec {
+	int64_t token_id;
+	uint8_t cred_id[FIDO2_CRED_ID_MAX];
+	size_t cred_id_len;		/* 1..FIDO2_CRED_ID_MAX */
+	int cose_alg;			/* -7 ES256, -8 EdDSA, -257 RS256 */
+	int64_t counter;		/* last signature counter, 0..2^32-1 */
+	uint8_t aaguid[FIDO2_AAGUID_LEN];
+	int uv;				/* enum fido2_uv_kind */
+	char reason[FIDO2_REASON_MAX + 1];	/* why disabled, or "" */
+};
+
+/* Add t (a FIDO2 token) and f in one go; *id receives the token id. */
+int store_fido2_add(struct store *s, const struct token_rec *t,
+    const struct fido2_rec *f, int64_t *id);
+/* The credential with this ID, whoever owns it; KAGI_ERR_NOT_FOUND. */
+int store_fido2_get_cred(struct store *s, const uint8_t *cred_id,
+    size_t len, struct fido2_rec *f);
+int store_fido2_get(struct store *s, int64_t token_id, struct fido2_rec *f);
+/*
+ * Move the counter of an active credential from old to new and set the
+ * token's last_used, in one statement (WHERE counter = old): a race lost
+ * to another log-in is KAGI_ERR_REPLAY.
+ */
+int store_fido2_set_counter(struct store *s, int64_t token_id, int64_t old,
+    int64_t new_counter, int64_t now);
+/* Revoke the token and record why (e.g. "cloned"). */
+int store_fido2_disable(struct store *s, int64_t token_id,
+    const char *reason);
+
 /* Lockout counters; a user without a record reads as all zero. */
 int store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l);
 int store_lock_put(struct store *s, int64_t user_id,

@@ -99,7 +99,79 @@ static const char *const migrations[] = {
 	"  fields TEXT,"
 	"  prev BLOB NOT NULL,"
 	"  hash BLOB NOT NULL);",
-	/* 2: where the live audit chain starts after archiving (issue 5). */
+	/* 2: policy: vendors' terms, failure counters by key, throttles. */
+	"CREATE TABLE vendors ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  approver TEXT NOT NULL,"
+	"  company TEXT NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  windows TEXT NOT NULL,"
+	"  sources TEXT NOT NULL);"
+	"CREATE TABLE fail_keys ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  key TEXT NOT NULL,"
+	"  win_start INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, key));"
+	"CREATE TABLE throttle ("
+	"  addr TEXT PRIMARY KEY,"
+	"  failures INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  until INTEGER NOT NULL);",
+	/* 3: FIDO2 credentials, one per token of type 1 (R-TOK-1). */
+	"CREATE TABLE fido2_creds ("
+	"  token_id INTEGER PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,"
+	"  cred_id BLOB NOT NULL UNIQUE,"
+	"  cose_alg INTEGER NOT NULL,"
+	"  counter INTEGER NOT NULL DEFAULT 0,"
+	"  aaguid BLOB NOT NULL,"
+	"  uv INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL DEFAULT '');",
+	/* 4: two-person requests, enrollment and break-glass codes,
+	 * exceptions, activity dates (store_sqlite_life.c). */
+	"CREATE TABLE requests ("
+	"  id INTEGER PRIMARY KEY,"
+	"  action TEXT NOT NULL,"
+	"  params TEXT NOT NULL,"
+	"  requester_uid INTEGER NOT NULL,"
+	"  requester TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL,"
+	"  decider_uid INTEGER NOT NULL DEFAULT -1,"
+	"  decider TEXT NOT NULL DEFAULT '',"
+	"  decided INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE enroll_codes ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  salt BLOB NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  token_id INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE breakglass_codes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  salt BLOB NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  iterations INTEGER NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX breakglass_codes_user_id ON breakglass_codes (user_id);"
+	"CREATE TABLE exceptions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user TEXT NOT NULL,"
+	"  code_id INTEGER NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  opened INTEGER NOT NULL,"
+	"  closed INTEGER NOT NULL DEFAULT 0,"
+	"  closer TEXT NOT NULL DEFAULT '',"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE TABLE user_activity ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  enabled_at INTEGER NOT NULL);",
+	/* 5: where the live audit chain starts after archiving (issue 5). */
 	"CREATE TABLE audit_boundary ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  first_seq INTEGER NOT NULL,"
@@ -110,6 +182,8 @@ static const char *const migrations[] = {
 #define USER_COLS "id, name, role, disabled, created, last_success"
 #define TOKEN_COLS "id, user_id, type, state, label, algorithm, digits, " \
 	"period, last_step, created, last_used, sealed"
+#define FIDO2_COLS "token_id, cred_id, cose_alg, counter, aaguid, uv, " \
+	"reason"
 #define AUDIT_COLS "seq, time, actor_uid, actor, event, user, fields, " \
 	"prev, hash"
 
@@ -153,6 +227,19 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_AUDIT_WALK] = "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
 	[ST_DATA_VERSION] = "PRAGMA data_version",
+	[ST_FIDO2_ADD] = "INSERT INTO fido2_creds (token_id, cred_id, "
+	    "cose_alg, counter, aaguid, uv, reason) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_FIDO2_GET_CRED] = "SELECT " FIDO2_COLS " FROM fido2_creds "
+	    "WHERE cred_id = ?1",
+	[ST_FIDO2_GET] = "SELECT " FIDO2_COLS " FROM fido2_creds "
+	    "WHERE token_id = ?1",
+	[ST_FIDO2_COUNTER] = "UPDATE fido2_creds SET counter = ?3 "
+	    "WHERE token_id = ?1 AND counter = ?2 AND (SELECT state FROM "
+	    "tokens WHERE id = ?1) = ?4",
+	[ST_FIDO2_REASON] = "UPDATE fido2_creds SET reason = ?2 "
+	    "WHERE token_id = ?1",
+	[ST_FIDO2_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
 };
 
 /*
@@ -302,6 +389,16 @@ sq_user_from_row(sqlite3_stmt *st, struct user_rec *u)
 int
 sq_token_valid(const struct token_rec *t)
 {
+	/* A FIDO2 token keeps its data in fido2_creds; only its key here. */
+	if (t->type == TOKEN_FIDO2) {
+		if (t->state < TOKEN_PENDING || t->state > TOKEN_REVOKED ||
+		    t->algorithm != 0 || t->digits != 0 || t->period != 0 ||
+		    t->last_step != -1 ||
+		    memchr(t->label, '\0', sizeof(t->label)) == NULL ||
+		    t->sealed == NULL || t->sealed_len == 0)
+			return KAGI_ERR_INVALID;
+		return t->sealed_len > SEALED_MAX ? KAGI_ERR_TOO_LARGE : 0;
+	}
 	if (t->type != TOKEN_TOTP ||
 	    t->state < TOKEN_PENDING || t->state > TOKEN_REVOKED ||
 	    t->algorithm < TOTP_SHA1 || t->algorithm > TOTP_SHA512 ||

@@ -144,14 +144,17 @@ expect "\$KAGI_SOCKET is used" 3 "cannot reach kagid at $NOSOCK"
 runo ctl user add alice
 expect "user add alice" 0 "alice"
 runo ctl user add bob --role privileged
-expect "user add bob --role privileged" 0 "privileged"
+expect "R-PRIV-3: user add bob --role privileged waits for approval (exit 4)" \
+	4 "stored as request"
+runo ctl user add bob
+expect "user add bob" 0 "bob"
 run ctl user add alice
 expect "adding alice twice: exit 1 with what to do" 1 \
 	"user 'alice' already exists \\(see: kagictl user show alice\\)"
 runo ctl user list
 expect "user list: table header" 0 "^NAME +ROLE +STATE +LAST-LOGIN$"
 expect "user list: alice's row" 0 "^alice +staff +active +-$"
-expect "user list: bob's row" 0 "^bob +privileged +active +-$"
+expect "user list: bob's row" 0 "^bob +staff +active +-$"
 runo "$KAGICTL" --config "$T/kagid.conf" user list
 expect "--config FILE gives the socket" 0 "^alice "
 runo env KAGI_SOCKET="$SOCK" "$KAGICTL" user list

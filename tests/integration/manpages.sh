@@ -121,7 +121,7 @@ missing_report "every kagid.conf key is in conf/kagid.conf, commented out" "$mis
 # The defaults the code sets, against those the shipped file documents.
 bad=
 defaults=$(sed -n '/^kagid_config_defaults(/,/^}/p' "$CONFC" |
-    sed -n 's/^[[:space:]]*c->\([a-z_]*\)[[:space:]]*=[[:space:]]*\(.*\);/\1 \2/p')
+    sed -n 's/^[[:space:]]*c->\([a-z0-9_]*\)[[:space:]]*=[[:space:]]*\(.*\);/\1 \2/p')
 for k in $keys; do
 	expr=$(printf '%s\n' "$defaults" | sed -n "s/^$k //p")
 	type=$(sed -n "s/^[[:space:]]*{[[:space:]]*\"$k\",[[:space:]]*\(CFG_[A-Z]*\),.*/\1/p" "$CONFC")

@@ -358,6 +358,60 @@ test_bad_input(void **state)
 	assert_int_equal(lockout_record_failure(&l, &p, T0), 1);
 }
 
+/* Privileged defaults (R-PRIV-5): the third failure locks for good. */
+static void
+test_privileged_three_admin_only(void **state)
+{
+	static const struct lockout_policy priv = {
+		.max_failures = 3, .interval = 15 * MIN, .duration = 15 * MIN,
+		.max_duration = 24 * HOUR, .growth = 1, .admin_unlock = 1,
+	};
+	struct lock_rec l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	fail_n(&l, &priv, 2, T0);
+	assert_int_equal(lockout_record_failure(&l, &priv, T0 + 1), 1);
+	assert_int_equal(l.locked_until, LOCK_UNTIL_ADMIN);
+	assert_true(lockout_is_locked(&l, T0 + 365 * 24 * HOUR));
+}
+
+/* Counters kept beside the record follow the interval it counts in. */
+static void
+test_window_start(void **state)
+{
+	struct lock_rec l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(lockout_window_start(&l, &pol, T0), T0);
+	fail_n(&l, &pol, 1, T0);
+	assert_int_equal(lockout_window_start(&l, &pol, T0 + 10 * MIN), T0);
+	assert_int_equal(lockout_window_start(&l, &pol, T0 + 15 * MIN),
+	    T0 + 15 * MIN);
+	/* A clock gone back keeps the current interval. */
+	assert_int_equal(lockout_window_start(&l, &pol, T0 - 5), T0);
+}
+
+/* A success forgives its own failures only, never below zero. */
+static void
+test_forgive(void **state)
+{
+	struct lock_rec l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	fail_n(&l, &pol, 4, T0);
+	lockout_forgive(&l, 3);
+	assert_int_equal(l.failures, 1);
+	assert_int_equal(l.first_failure, T0);
+	lockout_forgive(&l, 5);
+	assert_int_equal(l.failures, 0);
+	lockout_forgive(&l, -1);
+	assert_int_equal(l.failures, 0);
+	lockout_forgive(NULL, 1);
+}
+
 int
 main(void)
 {
@@ -373,6 +427,9 @@ main(void)
 		cmocka_unit_test(test_unlock_clears),
 		cmocka_unit_test(test_huge_values_do_not_overflow),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_privileged_three_admin_only),
+		cmocka_unit_test(test_window_start),
+		cmocka_unit_test(test_forgive),
 	};
 
 	return cmocka_run_group_tests_name("lockout", tests, NULL, NULL);

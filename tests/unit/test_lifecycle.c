@@ -1,0 +1,384 @@
+/*
+ * test_lifecycle.c - the pieces of the two-person rule, enrollment codes,
+ * dormant accounts and break-glass codes that can be checked without a
+ * daemon: the dormancy arithmetic at chosen instants (R-TOK-6), code
+ * normalisation, hashing and the break-glass file's lines (R-TOK-4,
+ * R-EXC-1), the lifecycle tables of the store (single use, one decision
+ * per request: R-PRIV-3), and approval_required, whose mandatory acts
+ * cannot be configured away (R-PRIV-3, R-LOG-5).
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dormant.h"
+#include "kagi_err.h"
+#include "kagid_config.h"
+#include "store.h"
+#include "store_life.h"
+#include "ucode.h"
+
+#define DAY 86400
+
+/* --- dormancy (R-TOK-6) ---------------------------------------------------- */
+
+static void
+test_dormant_arithmetic(void **state)
+{
+	struct user_rec u;
+	int64_t t0 = 1700000000;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	u.created = t0;
+	/* Off: never dormant. */
+	assert_false(dormant_due(&u, 0, 0, t0 + 1000 * DAY));
+	/* Counted from creation when never used. */
+	assert_false(dormant_due(&u, 0, 30, t0 + 30 * DAY - 1));
+	assert_true(dormant_due(&u, 0, 30, t0 + 30 * DAY));
+	/* A log-in restarts the count. */
+	u.last_success = t0 + 20 * DAY;
+	assert_false(dormant_due(&u, 0, 30, t0 + 49 * DAY));
+	assert_true(dormant_due(&u, 0, 30, t0 + 50 * DAY));
+	/* So does re-enabling. */
+	assert_false(dormant_due(&u, t0 + 45 * DAY, 30, t0 + 60 * DAY));
+	assert_true(dormant_due(&u, t0 + 45 * DAY, 30, t0 + 75 * DAY));
+	/* A disabled account is not disabled again. */
+	u.disabled = 1;
+	assert_false(dormant_due(&u, 0, 30, t0 + 1000 * DAY));
+}
+
+/* --- codes (R-TOK-4, R-EXC-1) ---------------------------------------------- */
+
+static void
+test_ucode_generate_normalise(void **state)
+{
+	char a[UCODE_SHOWN_LEN + 1], b[UCODE_SHOWN_LEN + 1];
+	char n[UCODE_LEN + 1], m[UCODE_LEN + 1];
+	size_t i;
+
+	(void)state;
+	assert_int_equal(ucode_generate(a), 0);
+	assert_int_equal(ucode_generate(b), 0);
+	assert_int_equal(strlen(a), UCODE_SHOWN_LEN);
+	assert_string_not_equal(a, b);
+	assert_int_equal(a[5], '-');
+	assert_int_equal(ucode_normalise(a, n), 0);
+	assert_int_equal(strlen(n), UCODE_LEN);
+	/* Lower case, spaces and missing dashes are the same code. */
+	for (i = 0; a[i] != '\0'; i++)
+		if (a[i] >= 'A' && a[i] <= 'Z')
+			a[i] = (char)(a[i] - 'A' + 'a');
+	a[5] = ' ';
+	assert_int_equal(ucode_normalise(a, m), 0);
+	assert_string_equal(n, m);
+	/* TOTP codes and junk are not codes. */
+	assert_int_equal(ucode_normalise("123456", m), KAGI_ERR_BAD_CODE);
+	assert_int_equal(ucode_normalise("AAAAA-AAAAA-AAAAA-AAAA1", m),
+	    KAGI_ERR_BAD_CODE);
+	assert_int_equal(ucode_normalise("AAAAA-AAAAA-AAAAA-AAAAAA", m),
+	    KAGI_ERR_BAD_CODE);
+	assert_int_equal(ucode_normalise("", m), KAGI_ERR_BAD_CODE);
+}
+
+static void
+test_ucode_hashes(void **state)
+{
+	uint8_t s1[UCODE_SALT_LEN], s2[UCODE_SALT_LEN];
+	uint8_t h1[UCODE_HASH_LEN], h2[UCODE_HASH_LEN], h3[UCODE_HASH_LEN];
+
+	(void)state;
+	assert_int_equal(ucode_salt(s1), 0);
+	assert_int_equal(ucode_salt(s2), 0);
+	assert_int_equal(ucode_kdf(s1, "ABCDEFGHIJKLMNOPQRST", 1000, h1), 0);
+	assert_int_equal(ucode_kdf(s1, "ABCDEFGHIJKLMNOPQRST", 1000, h2), 0);
+	assert_memory_equal(h1, h2, sizeof(h1));
+	/* Another salt, another code or other iterations: another hash. */
+	assert_int_equal(ucode_kdf(s2, "ABCDEFGHIJKLMNOPQRST", 1000, h3), 0);
+	assert_memory_not_equal(h1, h3, sizeof(h1));
+	assert_int_equal(ucode_kdf(s1, "ABCDEFGHIJKLMNOPQRSU", 1000, h3), 0);
+	assert_memory_not_equal(h1, h3, sizeof(h1));
+	assert_int_equal(ucode_kdf(s1, "ABCDEFGHIJKLMNOPQRST", 1001, h3), 0);
+	assert_memory_not_equal(h1, h3, sizeof(h1));
+	assert_int_equal(ucode_kdf(s1, "X", 0, h3), KAGI_ERR_INVALID);
+	assert_int_equal(ucode_hash(s1, "ABCDEFGHIJKLMNOPQRST", h3), 0);
+	assert_memory_not_equal(h1, h3, sizeof(h1));
+}
+
+static void
+test_ucode_lines(void **state)
+{
+	struct ucode_line l, p;
+	char buf[512];
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	l.id = 42;
+	snprintf(l.user, sizeof(l.user), "tanaka");
+	l.iterations = 200000;
+	memset(l.salt, 0xab, sizeof(l.salt));
+	memset(l.hash, 0x01, sizeof(l.hash));
+	assert_int_equal(ucode_line_format(&l, buf, sizeof(buf)), 0);
+	buf[strcspn(buf, "\n")] = '\0';
+	assert_int_equal(ucode_line_parse(buf, &p), 0);
+	assert_false(p.used);
+	assert_int_equal(p.id, 42);
+	assert_string_equal(p.user, "tanaka");
+	assert_int_equal(p.iterations, 200000);
+	assert_memory_equal(p.salt, l.salt, sizeof(l.salt));
+	assert_memory_equal(p.hash, l.hash, sizeof(l.hash));
+	assert_int_equal(ucode_line_parse("used 42 tanaka 1700000000", &p), 0);
+	assert_true(p.used);
+	assert_int_equal(p.time, 1700000000);
+	/* Malformed lines are refused, not half-read. */
+	assert_int_equal(ucode_line_parse("used 42 tanaka", &p),
+	    KAGI_ERR_INVALID);
+	assert_int_equal(ucode_line_parse("used 42 tanaka 1 extra", &p),
+	    KAGI_ERR_INVALID);
+	assert_int_equal(ucode_line_parse("code x tanaka 1 aa bb", &p),
+	    KAGI_ERR_INVALID);
+	assert_int_equal(ucode_line_parse("code 1 tanaka 0 "
+	    "abababababababababababababababab "
+	    "0101010101010101010101010101010101010101010101010101010101010101",
+	    &p), KAGI_ERR_INVALID);
+	assert_int_equal(ucode_line_parse("drop 1 tanaka 1", &p),
+	    KAGI_ERR_INVALID);
+	assert_int_equal(ucode_line_parse("used  1 tanaka 1", &p),
+	    KAGI_ERR_INVALID);
+}
+
+/* --- the store's lifecycle tables ------------------------------------------ */
+
+struct fx {
+	char dir[64];
+	char path[96];
+	struct store *s;
+	int64_t uid;
+};
+
+static int
+fx_setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/kagi-test-life-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->path, sizeof(f->path), "%s/kagi.db", f->dir);
+	if (store_open(f->path, &f->s) != 0 || store_begin(f->s) != 0 ||
+	    store_user_add(f->s, "tanaka", ROLE_STAFF, 1000, &f->uid) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+fx_teardown(void **state)
+{
+	struct fx *f = *state;
+	char p[128];
+
+	store_rollback(f->s);
+	store_close(&f->s);
+	unlink(f->path);
+	snprintf(p, sizeof(p), "%s-wal", f->path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", f->path);
+	unlink(p);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+test_request_one_decision(void **state)
+{
+	struct fx *f = *state;
+	struct request_rec q, g;
+	int64_t id = 0;
+
+	memset(&q, 0, sizeof(q));
+	snprintf(q.action, sizeof(q.action), "role_privileged");
+	snprintf(q.params, sizeof(q.params), "{\"op\":\"user_add\"}");
+	q.requester_uid = 1000;
+	snprintf(q.requester, sizeof(q.requester), "suzuki");
+	q.created = 100;
+	q.expires = 200;
+	assert_int_equal(store_request_add(f->s, &q, &id), 0);
+	assert_int_equal(store_request_get(f->s, id, &g), 0);
+	assert_int_equal(g.state, REQ_PENDING);
+	assert_string_equal(g.requester, "suzuki");
+	assert_int_equal(g.decider_uid, -1);
+	/* R-PRIV-3: one decision; a second (a race) is refused. */
+	assert_int_equal(store_request_decide(f->s, id, REQ_APPROVED, 0,
+	    "root", 150, NULL), 0);
+	assert_int_equal(store_request_decide(f->s, id, REQ_REJECTED, 0,
+	    "root", 151, "late"), KAGI_ERR_STATE);
+	assert_int_equal(store_request_get(f->s, id, &g), 0);
+	assert_int_equal(g.state, REQ_APPROVED);
+	assert_string_equal(g.decider, "root");
+	assert_int_equal(store_request_get(f->s, id + 1, &g),
+	    KAGI_ERR_NOT_FOUND);
+}
+
+static void
+test_enroll_code_single_use(void **state)
+{
+	struct fx *f = *state;
+	struct enroll_code_rec e, g;
+
+	memset(&e, 0, sizeof(e));
+	e.user_id = f->uid;
+	memset(e.salt, 1, sizeof(e.salt));
+	memset(e.hash, 2, sizeof(e.hash));
+	e.created = 10;
+	e.expires = 20;
+	assert_int_equal(store_enroll_code_put(f->s, &e), 0);
+	assert_int_equal(store_enroll_code_use(f->s, f->uid, 15, 7), 0);
+	/* R-TOK-4: the second presentation finds it spent. */
+	assert_int_equal(store_enroll_code_use(f->s, f->uid, 16, 8),
+	    KAGI_ERR_STATE);
+	assert_int_equal(store_enroll_code_get(f->s, f->uid, &g), 0);
+	assert_int_equal(g.used, 15);
+	assert_int_equal(g.token_id, 7);
+	/* A new code replaces the spent one. */
+	memset(e.hash, 3, sizeof(e.hash));
+	assert_int_equal(store_enroll_code_put(f->s, &e), 0);
+	assert_int_equal(store_enroll_code_get(f->s, f->uid, &g), 0);
+	assert_int_equal(g.used, 0);
+	assert_memory_equal(g.hash, e.hash, sizeof(e.hash));
+	assert_int_equal(store_enroll_code_delete(f->s, f->uid), 0);
+	assert_int_equal(store_enroll_code_get(f->s, f->uid, &g),
+	    KAGI_ERR_NOT_FOUND);
+}
+
+static int
+count_cb(const struct bg_code_rec *c, void *arg)
+{
+	(void)c;
+	(*(int *)arg)++;
+	return 0;
+}
+
+static void
+test_breakglass_code_single_use(void **state)
+{
+	struct fx *f = *state;
+	struct bg_code_rec c;
+	struct exception_rec e;
+	int64_t a = 0, b = 0, x = 0, n = 0;
+	int count = 0, found = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.user_id = f->uid;
+	c.iterations = 1000;
+	c.created = 5;
+	assert_int_equal(store_bg_code_add(f->s, &c, &a), 0);
+	assert_int_equal(store_bg_code_add(f->s, &c, &b), 0);
+	assert_int_equal(store_bg_code_use(f->s, a, 50), 0);
+	/* R-EXC-1: a spent code cannot be spent again. */
+	assert_int_equal(store_bg_code_use(f->s, a, 51), KAGI_ERR_STATE);
+	assert_int_equal(store_bg_code_list(f->s, f->uid, count_cb, &count), 0);
+	assert_int_equal(count, 1);
+	assert_int_equal(store_bg_code_revoke_user(f->s, f->uid, 60, &n), 0);
+	assert_int_equal(n, 1);
+	count = 0;
+	assert_int_equal(store_bg_code_list(f->s, 0, count_cb, &count), 0);
+	assert_int_equal(count, 0);
+	/* An exception stays open until closed, once. */
+	assert_int_equal(store_exception_add(f->s, "tanaka", a, "kagid", 50,
+	    &x), 0);
+	assert_int_equal(store_exception_recent(f->s, "tanaka", 40, &found), 0);
+	assert_true(found);
+	assert_int_equal(store_exception_recent(f->s, "tanaka", 51, &found), 0);
+	assert_false(found);
+	assert_int_equal(store_exception_close(f->s, x, "root", "outage", 70),
+	    0);
+	assert_int_equal(store_exception_close(f->s, x, "root", "again", 71),
+	    KAGI_ERR_STATE);
+	assert_int_equal(store_exception_get(f->s, x, &e), 0);
+	assert_int_equal(e.closed, 70);
+	assert_string_equal(e.reason, "outage");
+}
+
+/* --- approval_required (R-PRIV-3, R-LOG-5) --------------------------------- */
+
+static int
+load_with(const char *line, struct kagid_config *c, char *err, size_t len)
+{
+	char path[] = "/tmp/kagi-test-conf-XXXXXX";
+	int fd = mkstemp(path), r;
+
+	if (fd < 0)
+		return -100;
+	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line))
+		r = -100;
+	else {
+		fchmod(fd, 0600);
+		kagid_config_defaults(c);
+		r = kagid_config_load(c, path, (unsigned)getuid(), err, len);
+	}
+	close(fd);
+	unlink(path);
+	return r;
+}
+
+static void
+test_approval_required(void **state)
+{
+	struct kagid_config c;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(load_with("user = \n", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.approval_mask, APPROVE_MANDATORY);
+	kagid_config_free(&c);
+	assert_int_equal(load_with("approval_required = role_privileged, "
+	    "token_privileged,vendor_add,user_delete\n", &c, err,
+	    sizeof(err)), 0);
+	assert_int_equal(c.approval_mask, APPROVE_MANDATORY |
+	    APPROVE_USER_DELETE);
+	kagid_config_free(&c);
+	/* The mandatory acts cannot be switched off: an error naming one. */
+	assert_int_equal(load_with("approval_required = role_privileged,"
+	    "vendor_add\n", &c, err, sizeof(err)), KAGI_ERR_CONFIG);
+	assert_non_null(strstr(err, "token_privileged"));
+	kagid_config_free(&c);
+	assert_int_equal(load_with("approval_required = role_privileged,"
+	    "token_privileged,vendor_add,coffee\n", &c, err, sizeof(err)),
+	    KAGI_ERR_CONFIG);
+	assert_non_null(strstr(err, "coffee"));
+	kagid_config_free(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_dormant_arithmetic),
+		cmocka_unit_test(test_ucode_generate_normalise),
+		cmocka_unit_test(test_ucode_hashes),
+		cmocka_unit_test(test_ucode_lines),
+		cmocka_unit_test_setup_teardown(test_request_one_decision,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_enroll_code_single_use,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_breakglass_code_single_use,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test(test_approval_required),
+	};
+
+	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);
+}

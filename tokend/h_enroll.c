@@ -1,0 +1,356 @@
+/*
+ * h_enroll.c - enrollment codes and enrolling at log-in (R-TOK-4).
+ *
+ * An administrator issues a user one enrollment code (kagictl user add
+ * --enroll-code, or user enroll-code): 100 random bits, shown once,
+ * stored as SHA-256 over a per-code salt and the code, valid for
+ * enroll_code_lifetime.  Issuing another replaces it.
+ *
+ * At log-in the user types it where a TOTP code is asked for.  When no
+ * TOTP token matches and the code is the user's unused, unexpired
+ * enrollment code, kagid spends it at once (single use from its first
+ * presentation), creates a pending TOTP token and answers "enroll" with
+ * the otpauth URI and its QR code as text.  The log-in succeeds only when
+ * auth_enroll then brings a right code from the new authenticator, within
+ * pending_lifetime of the presentation; abandoned midway, the code stays
+ * spent and the token pending, and an administrator issues a new code.
+ * Privileged users never enroll this way (they need FIDO2 and approval):
+ * no code is issued to them, and one issued before a role change is
+ * refused.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "kagi_err.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "proto.h"
+#include "proto_ops.h"
+#include "qr.h"
+#include "seal.h"
+#include "store_life.h"
+#include "totp.h"
+#include "ucode.h"
+#include "wipe.h"
+
+int
+h_enroll_code_issue(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct enroll_code_rec e;
+	struct json_object *f = NULL;
+	struct user_rec u;
+	char shown[UCODE_SHOWN_LEN + 1], code[UCODE_LEN + 1];
+	const char *name = NULL;
+	int64_t now = kagi_now();
+	int r;
+
+	memset(&e, 0, sizeof(e));
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &name)) != 0)
+		return r;
+	if (!user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	if ((r = store_user_get(ctx->store, name, &u)) != 0)
+		return r;
+	if (u.role == ROLE_PRIVILEGED || u.disabled)
+		return KAGI_ERR_STATE;
+	e.user_id = u.id;
+	e.created = now;
+	e.expires = now + ctx->cfg->enroll_code_lifetime;
+	if ((r = ucode_generate(shown)) != 0 ||
+	    (r = ucode_normalise(shown, code)) != 0 ||
+	    (r = ucode_salt(e.salt)) != 0 ||
+	    (r = ucode_hash(e.salt, code, e.hash)) != 0 ||
+	    (r = store_enroll_code_put(ctx->store, &e)) != 0)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(f, "expires", e.expires)) != 0 ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "enroll_code_issue",
+	    u.name, f)) != 0 ||
+	    (r = proto_set_str(reply, "user", u.name)) != 0 ||
+	    (r = proto_set_str(reply, "code", shown)) != 0 ||
+	    (r = proto_set_int(reply, "expires", e.expires)) != 0)
+		goto out;
+ out:
+	json_object_put(f);
+	kagi_wipe(shown, sizeof(shown));
+	kagi_wipe(code, sizeof(code));
+	kagi_wipe_obj(&e);
+	return r;
+}
+
+/* The QR code of text as UTF-8 half blocks, in a string to free. */
+static int
+qr_text(const char *text, char **out, size_t *outlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return KAGI_ERR_NOMEM;
+	r = qr_print(text, f, 0);
+	if (fclose(f) != 0 && r == 0)
+		r = KAGI_ERR_NOMEM;
+	if (r != 0) {
+		kagi_free_secret(buf, len);
+		return r;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+/* A pending TOTP token for u with the configured defaults; *uri to free. */
+static int
+new_pending_totp(struct kagid_ctx *ctx, const struct user_rec *u,
+    int64_t now, int64_t *id, char **uri, int *digits)
+{
+	const struct kagid_config *cfg = ctx->cfg;
+	uint8_t secret[TOTP_SECRET_LEN];
+	char aad[STORE_NAME_MAX + 16];
+	struct token_rec t;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	t.user_id = u->id;
+	t.type = TOKEN_TOTP;
+	t.state = TOKEN_PENDING;
+	snprintf(t.label, sizeof(t.label), "enrolled at log-in");
+	t.algorithm = cfg->totp_algorithm;
+	t.digits = (int)cfg->totp_digits;
+	t.period = (int)cfg->totp_period;
+	t.last_step = -1;
+	t.created = now;
+	snprintf(aad, sizeof(aad), "totp:%s", u->name);
+	if ((r = totp_new_secret(secret, sizeof(secret))) != 0 ||
+	    (r = seal(ctx->key, aad, strlen(aad), secret, sizeof(secret),
+	    &t.sealed, &t.sealed_len)) != 0 ||
+	    (r = store_token_add(ctx->store, &t, id)) != 0 ||
+	    (r = totp_uri(cfg->issuer, u->name, secret, sizeof(secret),
+	    t.algorithm, t.digits, t.period, uri)) != 0)
+		goto out;
+	*digits = t.digits;
+ out:
+	kagi_wipe(secret, sizeof(secret));
+	token_rec_clear(&t);
+	return r;
+}
+
+int
+enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *typed, struct json_object *reply,
+    int *took)
+{
+	struct enroll_code_rec e;
+	struct json_object *f = NULL;
+	uint8_t hash[UCODE_HASH_LEN];
+	char code[UCODE_LEN + 1];
+	char *uri = NULL, *qr = NULL;
+	size_t qrlen = 0;
+	int64_t now = kagi_now(), token = 0;
+	int r, digits = 0;
+
+	*took = CODE_TOOK_NONE;
+	if (ucode_normalise(typed, code) != 0)
+		return 0;
+	r = store_enroll_code_get(ctx->store, u->id, &e);
+	if (r == KAGI_ERR_NOT_FOUND) {
+		r = 0;
+		goto out;
+	}
+	if (r != 0 || (r = ucode_hash(e.salt, code, hash)) != 0)
+		goto out;
+	if (kagi_ct_memcmp(hash, e.hash, sizeof(hash)) != 0)
+		goto out;		/* not this user's code: a wrong code */
+	if (e.used != 0 || now >= e.expires || u->role == ROLE_PRIVILEGED) {
+		kagi_info("user %s: enrollment code refused (%s)", u->name,
+		    e.used != 0 ? "already used" : now >= e.expires ?
+		    "expired" : "privileged role");
+		goto out;
+	}
+	if ((r = new_pending_totp(ctx, u, now, &token, &uri, &digits)) != 0 ||
+	    (r = store_enroll_code_use(ctx->store, u->id, now, token)) != 0 ||
+	    (r = qr_text(uri, &qr, &qrlen)) != 0)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(f, "token", token)) != 0 ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "enroll_code_use",
+	    u->name, f)) != 0 ||
+	    (r = proto_set_str(reply, "verdict", VERDICT_ENROLL)) != 0 ||
+	    (r = proto_set_int(reply, "token", token)) != 0 ||
+	    (r = proto_set_int(reply, "digits", digits)) != 0 ||
+	    (r = proto_set_str(reply, "uri", uri)) != 0 ||
+	    (r = proto_set_str(reply, "qr", qr)) != 0)
+		goto out;
+	*took = CODE_TOOK_ENROLL;
+ out:
+	json_object_put(f);
+	kagi_free_str(uri);
+	kagi_free_secret(qr, qrlen);
+	kagi_wipe(code, sizeof(code));
+	kagi_wipe(hash, sizeof(hash));
+	kagi_wipe_obj(&e);
+	return r;
+}
+
+/* The "auth" record of an enrollment log-in. */
+static int
+enroll_audit(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *user, const char *service, const char *outcome,
+    const char *reason)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "outcome", outcome)) == 0 &&
+	    (r = proto_set_str(f, "reason", reason)) == 0 &&
+	    (r = proto_set_str(f, "service", service)) == 0 &&
+	    (r = proto_set_str(f, "factor", "enroll")) == 0)
+		r = audit_record(ctx, peer, strcmp(outcome, "success") == 0 ?
+		    LOG_INFO : LOG_NOTICE, "auth", user, f);
+	json_object_put(f);
+	return r;
+}
+
+/* Check the code against the pending token; *step the accepted step. */
+static int
+enroll_verify(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct token_rec *t, const char *raw, int64_t now, int64_t *step)
+{
+	char aad[STORE_NAME_MAX + 16];
+	char code[TOTP_CODE_MAX + 1];
+	uint8_t *secret = NULL;
+	size_t secret_len = 0;
+	int r;
+
+	memset(code, 0, sizeof(code));
+	snprintf(aad, sizeof(aad), "totp:%s", u->name);
+	if ((r = totp_normalise_code(raw, t->digits, code)) != 0 ||
+	    (r = unseal(ctx->key, aad, strlen(aad), t->sealed, t->sealed_len,
+	    &secret, &secret_len)) != 0)
+		goto out;
+	r = totp_verify(secret, secret_len, t->algorithm, t->digits,
+	    t->period, (int)ctx->cfg->totp_window, now, code, step);
+ out:
+	kagi_free_secret(secret, secret_len);
+	kagi_wipe(code, sizeof(code));
+	return r;
+}
+
+int
+h_auth_enroll(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct enroll_code_rec e;
+	struct token_rec t;
+	struct user_rec u;
+	struct lock_rec l;
+	struct json_object *f = NULL;
+	const char *user = NULL, *service = NULL, *code = NULL, *reason;
+	int64_t now = kagi_now(), token = 0, step = 0;
+	int r, locked;
+
+	memset(&t, 0, sizeof(t));
+	memset(&e, 0, sizeof(e));
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &user)) != 0 ||
+	    (r = proto_get_str(req, "service", KAGI_NAME_MAX, &service)) != 0 ||
+	    (r = proto_get_int(req, "token", 1, INT64_MAX, &token)) != 0 ||
+	    (r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0)
+		return r;
+	if (!peer_may_verify(peer, user))
+		return KAGI_ERR_DENIED;
+	if ((r = store_user_get(ctx->store, user, &u)) != 0) {
+		if (r != KAGI_ERR_NOT_FOUND)
+			return r;
+		if ((r = enroll_audit(ctx, peer, user, service, "failure",
+		    "unknown_user")) != 0)
+			return r;
+		return proto_set_str(reply, "verdict", VERDICT_DENIED);
+	}
+	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0)
+		return r;
+	reason = u.disabled ? "disabled" : lockout_is_locked(&l, now) ?
+	    "locked" : NULL;
+	if (reason == NULL) {
+		r = store_enroll_code_get(ctx->store, u.id, &e);
+		if (r != 0 && r != KAGI_ERR_NOT_FOUND)
+			goto out;
+		if (r != 0 || e.used == 0 || e.token_id != token ||
+		    now - e.used > ctx->cfg->pending_lifetime)
+			reason = "no_enrollment";
+	}
+	if (reason == NULL) {
+		if ((r = store_token_get(ctx->store, token, &t)) != 0)
+			goto out;
+		if (t.user_id != u.id || t.state != TOKEN_PENDING)
+			reason = "no_enrollment";
+	}
+	if (reason == NULL) {
+		r = enroll_verify(ctx, &u, &t, code, now, &step);
+		if (r == KAGI_ERR_BAD_CODE)
+			reason = "bad_code";
+		else if (r != 0)
+			goto out;
+	}
+	if (reason == NULL) {
+		lockout_record_success(&l);
+		if ((r = store_token_set_state(ctx->store, t.id,
+		    TOKEN_ACTIVE)) != 0 ||
+		    (r = store_token_accept_step(ctx->store, t.id, step,
+		    now)) != 0 ||
+		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
+		    (r = enroll_audit(ctx, peer, u.name, service, "success",
+		    "ok")) != 0)
+			goto out;
+		if ((f = json_object_new_object()) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = proto_set_int(f, "token", t.id)) != 0 ||
+		    (r = audit_record(ctx, peer, LOG_NOTICE, "token_activate",
+		    u.name, f)) != 0)
+			goto out;
+		r = proto_set_str(reply, "verdict", VERDICT_SUCCESS);
+		goto out;
+	}
+	/* A refusal counts like a wrong TOTP code, and may lock. */
+	if ((r = enroll_audit(ctx, peer, u.name, service, "failure",
+	    reason)) != 0)
+		goto out;
+	locked = lockout_record_failure(&l, &ctx->lockout, now);
+	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
+		goto out;
+	if (locked) {
+		if ((f = json_object_new_object()) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		if ((r = proto_set_int(f, "lock_count", l.lock_count)) != 0 ||
+		    (r = audit_record(ctx, peer, LOG_ALERT, "lockout", u.name,
+		    f)) != 0)
+			goto out;
+	}
+	r = proto_set_str(reply, "verdict", VERDICT_DENIED);
+ out:
+	json_object_put(f);
+	token_rec_clear(&t);
+	kagi_wipe_obj(&e);
+	return r;
+}

@@ -1,0 +1,380 @@
+/*
+ * h_policy.c - roles and vendors: user_role, vendor_add, vendor_show,
+ * vendor_list, and the refusal of vendors as administrators.
+ *
+ * Guarantees:
+ *  - A role change revokes every token the user holds, in the same
+ *    savepoint as the change and its "role_change" record: credentials
+ *    issued under one role never serve another (R-PRIV-5).
+ *  - A vendor account carries the administrator who approved it, a
+ *    company, an expiry date, maintenance windows and allowed source
+ *    networks, each checked before it is stored (R-REM-1, R-REM-3); the
+ *    checks at log-in are in h_auth.c.
+ *  - A caller whose name is a kagi vendor user is never an administrator,
+ *    whatever its groups: every administrative request from it is
+ *    refused and raises an alert (R-PRIV-4).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "clock.h"
+#include "dispatch.h"
+#include "kagi_err.h"
+#include "lifecycle.h"
+#include "policy.h"
+#include "proto.h"
+#include "proto_ops.h"
+#include "store_policy.h"
+#include "username.h"
+
+static const char *const roles[] = { "staff", "privileged", "vendor" };
+
+static const char *
+role_str(int role)
+{
+	return role >= ROLE_STAFF && role <= ROLE_VENDOR ? roles[role] :
+	    "unknown";
+}
+
+int
+policy_refuse_vendor_peer(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *op)
+{
+	char name[STORE_NAME_MAX + 1];
+	struct json_object *f = NULL;
+	struct user_rec u;
+	int r;
+
+	if (peer->name[0] == '\0' || user_canonical(peer->name, name) != 0)
+		return 0;
+	r = store_user_get(ctx->store, name, &u);
+	if (r == KAGI_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	if (u.role != ROLE_VENDOR)
+		return 0;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "reason", "vendor_as_admin")) != 0 ||
+	    (r = proto_set_str(f, "op", op)) != 0 ||
+	    (r = store_savepoint(ctx->store)) != 0)
+		goto out;
+	if ((r = audit_record(ctx, peer, LOG_ALERT, "vendor_refused", u.name,
+	    f)) != 0 || (r = store_release(ctx->store)) != 0) {
+		store_rollback_to(ctx->store);
+		goto out;
+	}
+	r = KAGI_ERR_DENIED;
+out:
+	json_object_put(f);
+	return r;
+}
+
+struct revoke_all {
+	struct store *store;
+	int64_t ids[256];
+	size_t n;
+	int more;
+};
+
+static int
+collect_cb(const struct token_rec *t, void *arg)
+{
+	struct revoke_all *ra = arg;
+
+	if (t->state == TOKEN_REVOKED)
+		return 0;
+	if (ra->n == sizeof(ra->ids) / sizeof(ra->ids[0])) {
+		ra->more = 1;
+		return 1;
+	}
+	ra->ids[ra->n++] = t->id;
+	return 0;
+}
+
+/* Revoke every token of user_id that is not revoked; *count of them. */
+static int
+revoke_all(struct kagid_ctx *ctx, int64_t user_id, int64_t *count)
+{
+	struct revoke_all ra;
+	size_t i;
+	int r;
+
+	*count = 0;
+	do {
+		memset(&ra, 0, sizeof(ra));
+		r = store_token_list(ctx->store, user_id, -1, collect_cb, &ra);
+		if (r < 0)
+			return r;
+		for (i = 0; i < ra.n; i++)
+			if ((r = store_token_set_state(ctx->store, ra.ids[i],
+			    TOKEN_REVOKED)) != 0)
+				return r;
+		*count += (int64_t)ra.n;
+	} while (ra.more);
+	return 0;
+}
+
+int
+h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	char name[STORE_NAME_MAX + 1];
+	const char *rolename = NULL;
+	struct json_object *f = NULL, *uo = NULL;
+	struct user_rec u;
+	int64_t revoked = 0;
+	int role, r, i;
+
+	if ((r = user_req_name(req, name)) != 0 ||
+	    (r = proto_get_str(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
+		return r;
+	for (role = -1, i = 0; i < 3; i++)
+		if (strcmp(roles[i], rolename) == 0)
+			role = i;
+	if (role < 0)
+		return KAGI_ERR_INVALID;
+	if ((r = store_user_get(ctx->store, name, &u)) != 0)
+		return r;
+	if (u.role == role)
+		return KAGI_ERR_STATE;
+	/* Granting or removing privileged, or making a vendor, needs a
+	 * second person (R-PRIV-3). */
+	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ||
+	    u.role == ROLE_PRIVILEGED ? APPROVE_ROLE_PRIVILEGED :
+	    role == ROLE_VENDOR ? APPROVE_VENDOR_ADD : 0, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = store_user_set_role(ctx->store, u.id, role)) != 0 ||
+	    (r = revoke_all(ctx, u.id, &revoked)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "from", role_str(u.role))) != 0 ||
+	    (r = proto_set_str(f, "to", role_str(role))) != 0 ||
+	    (r = proto_set_int(f, "revoked", revoked)) != 0 ||
+	    (r = audit_record(ctx, peer, role == ROLE_PRIVILEGED ||
+	    u.role == ROLE_PRIVILEGED ? LOG_WARNING : LOG_NOTICE,
+	    "role_change", u.name, f)) != 0)
+		goto out;
+	u.role = role;
+	if ((r = user_to_json(ctx, &u, &uo)) != 0 ||
+	    (r = proto_set_int(reply, "revoked", revoked)) != 0)
+		goto out;
+	json_object_object_add(reply, "user", uo);
+	uo = NULL;
+out:
+	json_object_put(uo);
+	json_object_put(f);
+	return r;
+}
+
+static int
+vendor_to_json(const struct user_rec *u, const struct vendor_rec *v,
+    int64_t now, struct json_object **out)
+{
+	struct json_object *o;
+	int r;
+
+	if ((o = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(o, "user", u->name)) != 0 ||
+	    (r = proto_set_str(o, "company", v->company)) != 0 ||
+	    (r = proto_set_str(o, "approver", v->approver)) != 0 ||
+	    (r = proto_set_int(o, "expires", v->expires)) != 0 ||
+	    (r = proto_set_str(o, "windows", v->windows)) != 0 ||
+	    (r = proto_set_str(o, "sources", v->sources)) != 0 ||
+	    (r = proto_set_bool(o, "expired", now >= v->expires)) != 0) {
+		json_object_put(o);
+		return r;
+	}
+	*out = o;
+	return 0;
+}
+
+/* A company name: 1..STORE_COMPANY_MAX bytes, no control characters. */
+static int
+company_valid(const char *s)
+{
+	size_t n = strlen(s), i;
+
+	if (n == 0 || n > STORE_COMPANY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
+h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const char *company = NULL, *expires = NULL, *windows = NULL;
+	const char *sources = NULL;
+	char name[STORE_NAME_MAX + 1];
+	struct json_object *f = NULL, *vo = NULL, *uo = NULL;
+	struct policy_windows w;
+	struct policy_cidrs c;
+	struct vendor_rec v;
+	struct user_rec u;
+	int64_t id = 0, now = kagi_now();
+	int r;
+
+	memset(&v, 0, sizeof(v));
+	if ((r = user_req_name(req, name)) != 0 ||
+	    (r = proto_get_str(req, "company", STORE_COMPANY_MAX,
+	    &company)) != 0 ||
+	    (r = proto_get_str(req, "expires", 16, &expires)) != 0 ||
+	    (r = proto_get_str(req, "windows", STORE_WINDOWS_MAX,
+	    &windows)) != 0 ||
+	    (r = proto_get_str(req, "sources", STORE_SOURCES_MAX,
+	    &sources)) != 0)
+		return r;
+	if (!company_valid(company) ||
+	    policy_date_end(expires, &v.expires) != 0 ||
+	    policy_windows_parse(windows, &w) != 0 ||
+	    policy_cidrs_parse(sources, &c) != 0)
+		return KAGI_ERR_INVALID;
+	/* Creating vendor access needs a second person (R-PRIV-3, R-REM-1). */
+	if ((r = request_gate(ctx, peer, APPROVE_VENDOR_ADD, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
+	r = store_user_get(ctx->store, name, &u);
+	if (r == KAGI_ERR_NOT_FOUND) {
+		if ((r = store_user_add(ctx->store, name, ROLE_VENDOR, now,
+		    &id)) != 0 ||
+		    (r = store_user_get_id(ctx->store, id, &u)) != 0)
+			return r;
+	} else if (r != 0)
+		return r;
+	else if (u.role != ROLE_VENDOR)
+		return KAGI_ERR_STATE;	/* kagictl user role USER vendor */
+	v.user_id = u.id;
+	snprintf(v.approver, sizeof(v.approver), "%s", peer->name[0] != '\0' ?
+	    peer->name : "uid");
+	if (peer->name[0] == '\0')
+		snprintf(v.approver, sizeof(v.approver), "uid %u",
+		    (unsigned)peer->uid);
+	snprintf(v.company, sizeof(v.company), "%s", company);
+	snprintf(v.windows, sizeof(v.windows), "%s", windows);
+	snprintf(v.sources, sizeof(v.sources), "%s", sources);
+	if ((r = store_vendor_put(ctx->store, &v)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "company", v.company)) != 0 ||
+	    (r = proto_set_str(f, "approver", v.approver)) != 0 ||
+	    (r = proto_set_int(f, "expires", v.expires)) != 0 ||
+	    (r = proto_set_str(f, "windows", v.windows)) != 0 ||
+	    (r = proto_set_str(f, "sources", v.sources)) != 0 ||
+	    (r = proto_set_bool(f, "created", id != 0)) != 0 ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "vendor_add", u.name,
+	    f)) != 0 ||
+	    (r = vendor_to_json(&u, &v, now, &vo)) != 0 ||
+	    (r = user_to_json(ctx, &u, &uo)) != 0)
+		goto out;
+	json_object_object_add(reply, "user", uo);
+	json_object_object_add(reply, "vendor", vo);
+	uo = vo = NULL;
+out:
+	json_object_put(f);
+	json_object_put(vo);
+	json_object_put(uo);
+	return r;
+}
+
+int
+h_vendor_show(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	char name[STORE_NAME_MAX + 1];
+	struct json_object *vo = NULL, *uo = NULL;
+	struct vendor_rec v;
+	struct user_rec u;
+	int r;
+
+	if ((r = user_req_name(req, name)) != 0 ||
+	    (r = store_user_get(ctx->store, name, &u)) != 0)
+		return r;
+	if (u.role != ROLE_VENDOR)
+		return KAGI_ERR_NOT_FOUND;
+	if ((r = store_vendor_get(ctx->store, u.id, &v)) != 0 ||
+	    (r = vendor_to_json(&u, &v, kagi_now(), &vo)) != 0 ||
+	    (r = user_to_json(ctx, &u, &uo)) != 0)
+		goto out;
+	json_object_object_add(reply, "user", uo);
+	json_object_object_add(reply, "vendor", vo);
+	uo = vo = NULL;
+out:
+	json_object_put(vo);
+	json_object_put(uo);
+	return r;
+}
+
+struct vendor_list {
+	struct kagid_ctx *ctx;
+	struct json_object *arr;
+	int64_t now;
+	int64_t ids[1024];
+	size_t n;
+};
+
+static int
+vendor_ids_cb(const struct user_rec *u, void *arg)
+{
+	struct vendor_list *vl = arg;
+
+	if (u->role != ROLE_VENDOR)
+		return 0;
+	if (vl->n == sizeof(vl->ids) / sizeof(vl->ids[0]))
+		return KAGI_ERR_TOO_LARGE;
+	vl->ids[vl->n++] = u->id;
+	return 0;
+}
+
+int
+h_vendor_list(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	static struct vendor_list vl;	/* large; kagid is single-threaded */
+	struct json_object *o = NULL;
+	struct vendor_rec v;
+	struct user_rec u;
+	size_t i;
+	int r;
+
+	memset(&vl, 0, sizeof(vl));
+	vl.ctx = ctx;
+	vl.now = kagi_now();
+	if ((vl.arr = json_object_new_array()) == NULL)
+		return KAGI_ERR_NOMEM;
+	/* Collect first: the user list holds its statement while it runs. */
+	if ((r = store_user_list(ctx->store, vendor_ids_cb, &vl)) != 0)
+		goto out;
+	for (i = 0; i < vl.n; i++) {
+		if ((r = store_user_get_id(ctx->store, vl.ids[i], &u)) != 0)
+			goto out;
+		r = store_vendor_get(ctx->store, u.id, &v);
+		if (r == KAGI_ERR_NOT_FOUND) {
+			/* A vendor without terms: shown, and refused at log-in. */
+			memset(&v, 0, sizeof(v));
+			r = 0;
+		}
+		if (r != 0 || (r = vendor_to_json(&u, &v, vl.now, &o)) != 0)
+			goto out;
+		if (json_object_array_add(vl.arr, o) != 0) {
+			json_object_put(o);
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+	}
+	json_object_object_add(reply, "vendors", vl.arr);
+	vl.arr = NULL;
+out:
+	json_object_put(vl.arr);
+	return r;
+}

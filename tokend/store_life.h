@@ -1,0 +1,149 @@
+/*
+ * store_life.h - the store's lifecycle tables: two-person requests,
+ * enrollment codes, break-glass codes and the exceptions their use opens,
+ * and the per-user activity dates the dormant-account rule reads.
+ *
+ * Same rules as store.h: only the backend (store_sqlite_life.c) speaks
+ * SQL, every write happens inside the caller's transaction, and rows that
+ * break the store's invariants read as KAGI_ERR_STORE.  Codes are stored
+ * only as salted hashes; nothing here sees a code in clear.
+ */
+#ifndef KAGI_STORE_LIFE_H
+#define KAGI_STORE_LIFE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* --- two-person requests (R-PRIV-3, R-LOG-5) ----------------------------- */
+
+enum request_state {
+	REQ_PENDING = 0,
+	REQ_APPROVED = 1,	/* approved and carried out, in one step */
+	REQ_REJECTED = 2,
+	REQ_EXPIRED = 3
+};
+
+#define REQ_ACTION_MAX 32
+#define REQ_REASON_MAX 256
+#define REQ_PARAMS_MAX 4096
+
+struct request_rec {
+	int64_t id;
+	char action[REQ_ACTION_MAX + 1];
+	char params[REQ_PARAMS_MAX + 1];	/* the request, JSON text */
+	int64_t requester_uid;
+	char requester[STORE_NAME_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	int state;				/* enum request_state */
+	int64_t decider_uid;			/* -1 = none yet */
+	char decider[STORE_NAME_MAX + 1];
+	int64_t decided;
+	char reason[REQ_REASON_MAX + 1];
+};
+
+/* Add r (state pending; id, decider fields ignored); *id the new id. */
+int store_request_add(struct store *s, const struct request_rec *r,
+    int64_t *id);
+int store_request_get(struct store *s, int64_t id, struct request_rec *r);
+typedef int (*store_request_cb)(const struct request_rec *r, void *arg);
+/* Every request, newest first. */
+int store_request_list(struct store *s, store_request_cb cb, void *arg);
+/*
+ * Move a pending request to state; KAGI_ERR_STATE when it is no longer
+ * pending (another decision came first).
+ */
+int store_request_decide(struct store *s, int64_t id, int state,
+    int64_t decider_uid, const char *decider, int64_t now,
+    const char *reason);
+
+/* --- enrollment codes (R-TOK-4) ---------------------------------------- */
+
+#define ENROLL_SALT_LEN 16
+#define ENROLL_HASH_LEN 32
+
+struct enroll_code_rec {
+	int64_t user_id;
+	uint8_t salt[ENROLL_SALT_LEN];
+	uint8_t hash[ENROLL_HASH_LEN];	/* SHA-256(salt || code) */
+	int64_t created;
+	int64_t expires;
+	int64_t used;			/* 0 = unused; else when presented */
+	int64_t token_id;		/* token created on presentation, 0 */
+};
+
+/* Store the user's one code, replacing (revoking) any earlier one. */
+int store_enroll_code_put(struct store *s, const struct enroll_code_rec *e);
+int store_enroll_code_get(struct store *s, int64_t user_id,
+    struct enroll_code_rec *e);
+/* Mark the unused code used at now with token; KAGI_ERR_STATE if used. */
+int store_enroll_code_use(struct store *s, int64_t user_id, int64_t now,
+    int64_t token_id);
+/* Forget the user's code; no code is not an error. */
+int store_enroll_code_delete(struct store *s, int64_t user_id);
+
+/* --- break-glass codes and exceptions (R-EXC-1, R-INC-1) ------------- */
+
+#define BG_SALT_LEN 16
+#define BG_HASH_LEN 32
+
+struct bg_code_rec {
+	int64_t id;
+	int64_t user_id;
+	char user[STORE_NAME_MAX + 1];	/* filled by the list */
+	uint8_t salt[BG_SALT_LEN];
+	uint8_t hash[BG_HASH_LEN];	/* PBKDF2-HMAC-SHA256 */
+	int64_t iterations;
+	int64_t created;
+	int64_t used;			/* 0 = unused */
+};
+
+int store_bg_code_add(struct store *s, const struct bg_code_rec *c,
+    int64_t *id);
+/* Unused codes of user_id, or of everyone when user_id is 0, by id. */
+typedef int (*store_bg_code_cb)(const struct bg_code_rec *c, void *arg);
+int store_bg_code_list(struct store *s, int64_t user_id, store_bg_code_cb cb,
+    void *arg);
+/* Spend an unused code; KAGI_ERR_STATE when already used or unknown. */
+int store_bg_code_use(struct store *s, int64_t id, int64_t now);
+/* Spend every unused code of a user (a new set, off-boarding); *n spent. */
+int store_bg_code_revoke_user(struct store *s, int64_t user_id, int64_t now,
+    int64_t *n);
+
+#define EXC_SOURCE_MAX 16
+
+struct exception_rec {
+	int64_t id;
+	char user[STORE_NAME_MAX + 1];
+	int64_t code_id;
+	char source[EXC_SOURCE_MAX + 1];	/* "kagid" or "offline" */
+	int64_t opened;
+	int64_t closed;				/* 0 = open */
+	char closer[STORE_NAME_MAX + 1];
+	char reason[REQ_REASON_MAX + 1];
+};
+
+int store_exception_add(struct store *s, const char *user, int64_t code_id,
+    const char *source, int64_t opened, int64_t *id);
+int store_exception_get(struct store *s, int64_t id, struct exception_rec *e);
+/* Close an open exception; KAGI_ERR_STATE when already closed. */
+int store_exception_close(struct store *s, int64_t id, const char *closer,
+    const char *reason, int64_t now);
+typedef int (*store_exception_cb)(const struct exception_rec *e, void *arg);
+/* Exceptions by id; only the open ones when open_only. */
+int store_exception_list(struct store *s, int open_only,
+    store_exception_cb cb, void *arg);
+/* *found = 1 when user has an exception opened at or after since. */
+int store_exception_recent(struct store *s, const char *user, int64_t since,
+    int *found);
+
+/* --- users: role and activity --------------------------------------------- */
+
+/* Remember that the user was (re-)enabled at now (dormancy restarts). */
+int store_user_set_enabled_at(struct store *s, int64_t id, int64_t now);
+/* When the user was last enabled, 0 when never recorded. */
+int store_user_enabled_at(struct store *s, int64_t id, int64_t *at);
+
+#endif

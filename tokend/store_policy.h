@@ -1,0 +1,59 @@
+/*
+ * store_policy.h - the store's policy state: roles, vendor records,
+ * failure counters by key and per-address throttles (R-MFA-5, R-PRIV-5,
+ * R-REM-1, R-REM-3).  Same rules as store.h: SQL only in the backend,
+ * writes inside the caller's transaction, arguments checked before any
+ * SQL runs (KAGI_ERR_INVALID), a missing user KAGI_ERR_NOT_FOUND.
+ */
+#ifndef KAGI_STORE_POLICY_H
+#define KAGI_STORE_POLICY_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+#define STORE_COMPANY_MAX 128
+#define STORE_WINDOWS_MAX 256
+#define STORE_SOURCES_MAX 512
+#define STORE_FAILKEY_MAX 192
+#define STORE_ADDR_MAX 128
+
+/* A vendor account's terms (R-REM-1): one per vendor user. */
+struct vendor_rec {
+	int64_t user_id;
+	char approver[STORE_NAME_MAX + 1];	/* who approved it */
+	char company[STORE_COMPANY_MAX + 1];
+	int64_t expires;			/* first second no longer valid */
+	char windows[STORE_WINDOWS_MAX + 1];	/* policy_windows_parse() text */
+	char sources[STORE_SOURCES_MAX + 1];	/* policy_cidrs_parse() text */
+};
+
+int store_user_set_role(struct store *s, int64_t id, int role);
+
+/* Insert or replace the vendor record of v->user_id. */
+int store_vendor_put(struct store *s, const struct vendor_rec *v);
+/* KAGI_ERR_NOT_FOUND when the user has no vendor record. */
+int store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v);
+
+/*
+ * A user's failures under a key ("fs:FACTOR/SERVICE", "src:ADDRESS")
+ * counted in the lockout interval that started at win; both read 0 when
+ * there is no such counter.
+ */
+int store_failkey_get(struct store *s, int64_t user_id, const char *key,
+    int64_t *win, int64_t *failures);
+int store_failkey_put(struct store *s, int64_t user_id, const char *key,
+    int64_t win, int64_t failures);
+
+/* A source address's failures (all users) and its throttle. */
+struct throttle_rec {
+	int64_t failures;	/* in the interval that started at first */
+	int64_t first;		/* 0 = none */
+	int64_t until;		/* throttled before this time; 0 = not */
+};
+int store_throttle_get(struct store *s, const char *addr,
+    struct throttle_rec *t);
+int store_throttle_put(struct store *s, const char *addr,
+    const struct throttle_rec *t);
+
+#endif
