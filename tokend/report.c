@@ -246,7 +246,12 @@ user_state(const struct user_info *ui)
 /*
  * What the reports need from the records, gathered in one scan:
  *  grants:   user -> {since, granted_by, approved_by, role} (last
- *            user_add or role_change)
+ *            user_add or role_change).  An act carried out on approval
+ *            is written by its approver right after the approve record
+ *            (h_request.c): it is granted by the request's requester and
+ *            approved by that approver.
+ *  approvals: user -> {requester, approver} (an approve record whose act
+ *            is not yet seen)
  *  sessions: session id -> {user, service, source, start, end,
  *            duration, vendor}
  *  breaks:   break-glass id -> {user, time, service, source, reason,
@@ -260,6 +265,7 @@ struct scan {
 	struct user_set *us;
 	int64_t since;
 	struct json_object *grants, *sessions, *breaks, *requests, *sources;
+	struct json_object *approvals;
 	int64_t oldest;
 };
 
@@ -328,11 +334,49 @@ is_vendor(struct scan *sc, const char *user, struct json_object *f)
 	return ui != NULL && ui->u.role == ROLE_VENDOR;
 }
 
+/* A request's id: "request" (audit.h), or "id" as h_request.c writes it. */
+static const char *
+request_id_of(struct json_object *f, char *buf, size_t len)
+{
+	const char *id = id_of(f, "request", buf, len);
+
+	return id != NULL ? id : id_of(f, "id", buf, len);
+}
+
+/*
+ * Who granted and who approved the user_add or role_change rec: the
+ * record's approved_by when it has one; else the approval of a request
+ * for this user whose approver wrote rec (the approved act), else nobody.
+ */
+static int
+put_grant(struct scan *sc, struct json_object *e,
+    const struct audit_rec *rec, struct json_object *f)
+{
+	struct json_object *a = NULL;
+	const char *by = jstr(f, "approved_by"), *ap;
+	int r;
+
+	if (by == NULL &&
+	    json_object_object_get_ex(sc->approvals, rec->user, &a) &&
+	    (ap = jstr(a, "approver")) != NULL && rec->actor != NULL &&
+	    strcmp(ap, rec->actor) == 0) {
+		if ((r = put_str(e, "granted_by", jstr(a, "requester"))) != 0 ||
+		    (r = put_str(e, "approved_by", ap)) != 0)
+			return r;
+		json_object_object_del(sc->approvals, rec->user);
+		return 0;
+	}
+	if ((r = put_str(e, "granted_by", rec->actor)) != 0 ||
+	    (r = put_str(e, "approved_by", by)) != 0)
+		return r;
+	return 0;
+}
+
 static int
 scan_record(struct scan *sc, const struct audit_rec *rec,
     struct json_object *f)
 {
-	const char *ev = rec->event, *id, *out;
+	const char *ev = rec->event, *id, *out, *act;
 	struct json_object *e;
 	char idbuf[32], key[STORE_NAME_MAX + KAGI_FIELD_MAX + 2];
 	int r = 0;
@@ -342,10 +386,9 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    rec->user)) == NULL)
 			return rec->user == NULL ? 0 : KAGI_ERR_NOMEM;
 		if ((r = proto_set_int(e, "since", rec->time)) != 0 ||
-		    (r = put_str(e, "granted_by", rec->actor)) != 0 ||
-		    (r = put_str(e, "approved_by", jstr(f,
-		    "approved_by"))) != 0 ||
-		    (r = put_str(e, "role", jstr(f, "role"))) != 0)
+		    (r = put_grant(sc, e, rec, f)) != 0 ||
+		    (r = put_str(e, "role", jstr(f, "role") != NULL ?
+		    jstr(f, "role") : jstr(f, "to"))) != 0)
 			return r;
 	} else if (strcmp(ev, "session_open") == 0 ||
 	    strcmp(ev, "session_close") == 0) {
@@ -386,7 +429,7 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    (r = put_str(e, "reporter", rec->actor)) != 0)
 			return r;
 	} else if (strcmp(ev, "request") == 0) {
-		if ((id = id_of(f, "request", idbuf, sizeof(idbuf))) == NULL ||
+		if ((id = request_id_of(f, idbuf, sizeof(idbuf))) == NULL ||
 		    (e = entry(sc->requests, id)) == NULL)
 			return id == NULL ? 0 : KAGI_ERR_NOMEM;
 		if ((r = put_str(e, "user", rec->user)) != 0 ||
@@ -395,12 +438,30 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    (r = put_str(e, "requester", rec->actor)) != 0 ||
 		    (r = put_str(e, "state", "open")) != 0)
 			return r;
-	} else if (strcmp(ev, "approve") == 0 || strcmp(ev, "reject") == 0) {
-		if ((id = id_of(f, "request", idbuf, sizeof(idbuf))) == NULL ||
+	} else if (strcmp(ev, "approve") == 0 || strcmp(ev, "reject") == 0 ||
+	    strcmp(ev, "request_expire") == 0) {
+		/* Only these acts grant a role (kagid_config.c's names). */
+		act = jstr(f, "action");
+		if (ev[0] == 'a' && rec->user != NULL && act != NULL &&
+		    (strcmp(act, "role_privileged") == 0 ||
+		    strcmp(act, "vendor_add") == 0)) {
+			if ((e = json_object_new_object()) == NULL)
+				return KAGI_ERR_NOMEM;
+			if (json_object_object_add(sc->approvals, rec->user,
+			    e) != 0) {
+				json_object_put(e);
+				return KAGI_ERR_NOMEM;
+			}
+			if ((r = put_str(e, "requester", jstr(f,
+			    "requester"))) != 0 ||
+			    (r = put_str(e, "approver", rec->actor)) != 0)
+				return r;
+		}
+		if ((id = request_id_of(f, idbuf, sizeof(idbuf))) == NULL ||
 		    !json_object_object_get_ex(sc->requests, id, &e))
 			return 0;
 		if ((r = put_str(e, "state", ev[0] == 'a' ? "approved" :
-		    "rejected")) != 0 ||
+		    strcmp(ev, "reject") == 0 ? "rejected" : "expired")) != 0 ||
 		    (r = put_str(e, "by", rec->actor)) != 0)
 			return r;
 	}
@@ -448,6 +509,7 @@ scan_free(struct scan *sc)
 	json_object_put(sc->breaks);
 	json_object_put(sc->requests);
 	json_object_put(sc->sources);
+	json_object_put(sc->approvals);
 	memset(sc, 0, sizeof(*sc));
 }
 
@@ -462,7 +524,8 @@ scan_run(struct kagid_ctx *ctx, struct user_set *us, int64_t since,
 	    (sc->sessions = json_object_new_object()) == NULL ||
 	    (sc->breaks = json_object_new_object()) == NULL ||
 	    (sc->requests = json_object_new_object()) == NULL ||
-	    (sc->sources = json_object_new_object()) == NULL)
+	    (sc->sources = json_object_new_object()) == NULL ||
+	    (sc->approvals = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	return store_audit_scan(ctx->store, 0, scan_cb, sc);
 }

@@ -12,8 +12,12 @@
 #  - R-LOG-3: `audit export` filters by user, event and time.
 #  - R-TOK-7, R-PRIV-1, R-TOK-6, R-REM-4, R-EXC-1: reports against a seeded
 #    store give known answers (times left out); R-AUD-1: compliance lines.
-#  - R-INC-1: a privileged account's lockout runs the alert hook with the
-#    record as JSON.
+#  - R-INC-1: a privileged account's lockout (three wrong PINs of its
+#    FIDO2 key) runs the alert hook with the record as JSON.
+#  - R-PRIV-3: the privileged account and the vendor are created through
+#    a request a second person (nobody, in the approver group) approves;
+#    R-PRIV-2: the privileged account logs in with FIDO2 only (the
+#    software key of tests/softkey, its shim preloaded per command).
 #  - R-AVL-1: with the disk full (an LD_PRELOAD shim, tests/enospc.c) a
 #    log-in with the right code is refused, no record is half-written and
 #    the chain still verifies; kagid says why.
@@ -27,6 +31,11 @@
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 tool missing"
+# Privileged and vendor accounts need a second person's approval (R-PRIV-3).
+can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
+SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
+SKTOOL=$top_builddir/tests/softkey/softkeytool
+[ -f "$SHIM" ] && [ -x "$SKTOOL" ] || skip_all "the software key is not built"
 
 # Reports print local times; the tests compare them in UTC.
 TZ=UTC
@@ -40,6 +49,12 @@ new_user() {
 		{ diag "user add $1 failed"; return 1; }
 	add_user_password "$1" "pw-$1"
 	enroll_totp "$1"
+}
+
+# with_key [NAME=VALUE...] CMD...: CMD with the software key $T/adminkey
+# plugged in (the shim preloaded for this command only).
+with_key() {
+	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/adminkey" "$@"
 }
 
 wrong_code() {
@@ -65,7 +80,9 @@ tamper() {
 	like "$out" "exit=1" "R-LOG-2: $1: audit verify exits 1"
 }
 
-CONF="lockout_failures=3 lockout_interval=10m lockout_duration=1h"
+CONF="lockout_failures=3 lockout_interval=10m lockout_duration=1h
+approver_group=nogroup"
+chmod 711 "$T"
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 write_service
 wait_fresh_step 15
@@ -73,8 +90,17 @@ wait_fresh_step 15
 # --- a seeded store ---------------------------------------------------------
 sa=$(new_user alice) || echo "Bail out! cannot seed"
 sb=$(new_user bob) || echo "Bail out! cannot seed"
-new_user admin privileged >/dev/null
-kagictl user add vendor1 --role vendor >/dev/null
+# R-PRIV-3: the privileged role and vendor access each need an approval;
+# R-PRIV-2: no TOTP for admin, a FIDO2 key with a PIN instead.
+approved user add admin --role privileged >/dev/null ||
+	echo "Bail out! cannot seed admin"
+add_user_password admin pw-admin
+"$SKTOOL" init "$T/adminkey" --pin 2468 >/dev/null
+id_admin=$(echo 2468 | with_key "$KAGICTL" --socket "$SOCK" token add-fido2 \
+    admin 2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
+[ -n "$id_admin" ] || echo "Bail out! cannot enroll admin's key"
+approved user add vendor1 --role vendor >/dev/null ||
+	echo "Bail out! cannot seed vendor1"
 kagictl user add carol >/dev/null
 add_user_password carol pw-carol
 i=1
@@ -98,11 +124,12 @@ bob,198.51.100.1,1,1,yes" "R-LOG-3: report lockouts: failures and lockouts by us
 out=$(kagictl report access --csv | cut -d, -f1-5,8,9 | tr -d '\r' |
     grep -v '^filler')
 is "$out" "user,role,state,factors,tokens,granted_by,approved_by
-admin,privileged,active,totp,1,root,
+admin,privileged,active,fido2,1,root,nobody
 alice,staff,active,totp,1,root,
 bob,staff,locked,totp,1,root,
 carol,staff,active,,0,root,
-vendor1,vendor,active,,0,root," "R-TOK-7: report access: role, state, factors, tokens, who granted"
+vendor1,vendor,active,,0,root,nobody" \
+    "R-TOK-7 R-PRIV-3: report access: role, state, factors, tokens, who granted, who approved"
 
 out=$(kagictl report privileged | awk '{print $1, $2}')
 is "$out" "USER STATE
@@ -116,6 +143,19 @@ is "$out" "USER  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
 out=$(kagictl report exceptions --csv | tr -d '\r')
 is "$out" "kind,id,user,time,state,by,detail" \
     "R-EXC-1: report exceptions: none yet, the right columns"
+kagictl user role carol privileged >/dev/null 2>&1
+is "$?" 4 "R-PRIV-3: granting carol the privileged role stores a request"
+out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-7)
+is "$out" "kind,user,state,by,detail
+request,carol,open,root,role_privileged" \
+    "R-EXC-1: report exceptions lists the request waiting for approval"
+qid=$(kagictl report exceptions --csv | tr -d '\r' | sed -n 's/^request,\([0-9]*\),.*/\1/p')
+setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" \
+    --clear-groups "$KAGICTL" --socket "$SOCK" request reject "$qid" \
+    >/dev/null 2>&1
+out=$(kagictl report exceptions --csv | tr -d '\r')
+is "$out" "kind,id,user,time,state,by,detail" \
+    "R-EXC-1: a rejected request leaves the exceptions report"
 out=$(kagictl --json report lockouts)
 like "$out" '"user":"bob"' "report lockouts --json: rows as objects"
 
@@ -239,9 +279,20 @@ cat >>"$T/alert.out"
 EOF
 chmod 700 "$T/alert.sh"
 start_kagid $CONF alert_command="$T/alert.sh" alert_timeout=5 || exit 1
+# Three wrong PINs: the privileged lock count (lockout_privileged_failures,
+# 3 by default), each a counted failure of a FIDO2 log-in.
 for i in 1 2 3; do
-	pam_run -u admin -o auth pw-admin 000000 >/dev/null
+	with_key "$PAMDRV" -c "$T/pam.d" -s "$SERVICE" -u admin -o auth \
+	    pw-admin 1357 >>"$T/admin-pin.out" 2>>"$T/pamdrv.err"
 done
+like "$(cat "$T/admin-pin.out")" "The PIN of your security key is wrong." \
+    "R-PRIV-2: admin's log-ins went to its FIDO2 key (wrong PIN)"
+n=$(kagictl audit export --json --event auth --user admin |
+    grep -c '"reason":"pin_invalid"')
+is "$n" 3 "R-MFA-5: each wrong PIN is a counted failure"
+out=$(kagictl audit export --json --event lockout --user admin)
+like "$out" '"locked_until":-1' \
+    "R-PRIV-5: the privileged lockout waits for an administrator"
 i=0
 while [ ! -s "$T/alert.out" ] && [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
 out=$(cat "$T/alert.out" 2>/dev/null)
