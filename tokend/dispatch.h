@@ -131,6 +131,9 @@ int user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
     struct json_object **out);
 int token_to_json(const struct token_rec *t, const char *user,
     struct json_object **out);
+/* The same, with a FIDO2 token's credential details (h_fido2.c). */
+int fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
+    const char *user, struct json_object **out);
 /* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
 int user_name_valid(const char *name);
 /* The request's "user", canonical (username.h) and valid, into name. */

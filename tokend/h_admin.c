@@ -281,6 +281,7 @@ h_user_list(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 struct tok_list {
+	struct kagid_ctx *ctx;
 	const char *user;
 	struct json_object *arr;
 };
@@ -292,7 +293,7 @@ token_list_cb(const struct token_rec *t, void *arg)
 	struct json_object *o = NULL;
 	int r;
 
-	if ((r = token_to_json(t, tl->user, &o)) != 0)
+	if ((r = fido2_token_json(tl->ctx, t, tl->user, &o)) != 0)
 		return r;
 	if (json_object_array_add(tl->arr, o) != 0) {
 		json_object_put(o);
@@ -308,6 +309,7 @@ tokens_json(struct kagid_ctx *ctx, const struct user_rec *u,
 	struct tok_list tl;
 	int r;
 
+	tl.ctx = ctx;
 	tl.user = u->name;
 	if ((tl.arr = json_object_new_array()) == NULL)
 		return KAGI_ERR_NOMEM;
