@@ -46,8 +46,10 @@ case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
     command -v unshare >/dev/null 2>&1 &&
     unshare --mount --propagation private true 2>/dev/null; then
+	set -- --out "$out"
+	[ $quick = 1 ] && set -- --quick "$@"
 	KAGI_BENCH_NS=1 exec unshare --mount --propagation private \
-	    /bin/sh "$0" $( [ $quick = 1 ] && echo --quick ) --out "$out"
+	    /bin/sh "$0" "$@"
 fi
 
 t_start=$(date +%s)
@@ -97,6 +99,7 @@ echo "== building kagi in $b"
 	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
 	W="-std=c11 -O2 -Wall -Wextra -Werror"
+	# shellcheck disable=SC2086 # $CC and $W are word lists
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread

@@ -91,6 +91,19 @@
  * "sources", "expired"}.  A caller whose name is a kagi vendor user is
  * never an administrator (R-PRIV-4).
  *
+ * Audit (admin; tokend/h_audit.c, report.c, compliance.c):
+ *   audit_verify  anchor_seq? anchor_hash?     -> intact, bad_seq, why,
+ *                 first_seq, first_prev, head_seq, head_hash, anchor?
+ *                 ("ok"|"cut"|"differs"|"archived")
+ *   audit_head                                 -> seq, hash
+ *   audit_records after? since? until? user? event? limit?
+ *                 -> records (archive-form objects), next, more
+ *   audit_archive through_seq hash             -> (nothing)
+ *   report_dormant days? ; report_access ; report_privileged ;
+ *   report_lockouts since? ; report_vendors since? ; report_exceptions
+ *                 -> report, columns, rows
+ *   compliance                                 -> checks, fail, warn
+ *
  * A user object: {"name", "role", "disabled", "created", "last_success",
  * "locked", "locked_until"}.  A token object: {"id", "user", "type",
  * "label", "state" ("pending"|"active"|"revoked"), "algorithm", "digits",
@@ -120,6 +133,17 @@
 #define OP_TOKEN_REVOKE "token_revoke"
 #define OP_UNLOCK "unlock"
 #define OP_STATUS "status"
+#define OP_AUDIT_VERIFY "audit_verify"
+#define OP_AUDIT_HEAD "audit_head"
+#define OP_AUDIT_RECORDS "audit_records"
+#define OP_AUDIT_ARCHIVE "audit_archive"
+#define OP_REPORT_DORMANT "report_dormant"
+#define OP_REPORT_ACCESS "report_access"
+#define OP_REPORT_PRIVILEGED "report_privileged"
+#define OP_REPORT_LOCKOUTS "report_lockouts"
+#define OP_REPORT_VENDORS "report_vendors"
+#define OP_REPORT_EXCEPTIONS "report_exceptions"
+#define OP_COMPLIANCE "compliance"
 #define OP_AUTH_FIDO2 "auth_fido2"
 #define OP_TOKEN_FIDO2_BEGIN "token_fido2_begin"
 #define OP_TOKEN_FIDO2_FINISH "token_fido2_finish"

@@ -11,11 +11,13 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <wchar.h>
 
+#include "b64.h"
 #include "ctl.h"
 #include "i18n.h"
 #include "kagi_err.h"
@@ -296,6 +298,68 @@ ctl_print_users(struct json_object *users)
 	return r;
 }
 
+/* A credential ID for a table: the first 8 bytes in hex, "..." after. */
+static const char *
+cred_prefix(const char *b64, char *buf, size_t len)
+{
+	uint8_t *id = NULL;
+	size_t n = 0, i, o = 0;
+
+	if (b64 == NULL || b64_decode(b64, 1, 4096, &id, &n) != 0)
+		return "-";
+	for (i = 0; i < n && i < 8 && o + 3 <= len; i++, o += 2)
+		snprintf(buf + o, len - o, "%02x", id[i]);
+	if (n > 8 && o + 4 <= len)
+		snprintf(buf + o, len - o, "...");
+	free(id);
+	return buf;
+}
+
+/* The FIDO2 credentials among the tokens, in a second table. */
+static int
+print_fido2(struct json_object *tokens)
+{
+	const char *hdr[6] = { _("ID"), _("CREDENTIAL"), _("AAGUID"),
+	    _("COUNTER"), _("UV"), _("REASON") };
+	struct ctl_table *t = NULL;
+	char id[24], cred[24], counter[24];
+	size_t i, n, shown = 0;
+	int r;
+
+	if ((t = ctl_table_new(6, hdr)) == NULL)
+		return KAGI_ERR_NOMEM;
+	n = json_object_array_length(tokens);
+	for (i = 0; i < n; i++) {
+		struct json_object *k = json_object_array_get_idx(tokens, i);
+		const char *type = ctl_jstr(k, "type"), *reason, *row[6];
+
+		if (type == NULL || strcmp(type, "fido2") != 0)
+			continue;
+		reason = ctl_jstr(k, "reason");
+		snprintf(id, sizeof(id), "%lld", (long long)ctl_jint(k, "id"));
+		snprintf(counter, sizeof(counter), "%lld",
+		    (long long)ctl_jint(k, "counter"));
+		row[0] = id;
+		row[1] = cred_prefix(ctl_jstr(k, "credential"), cred,
+		    sizeof(cred));
+		row[2] = ctl_jstr(k, "aaguid");
+		row[3] = counter;
+		row[4] = ctl_jstr(k, "uv");
+		row[5] = reason != NULL && reason[0] != '\0' ? reason : "-";
+		if ((r = ctl_table_add(t, row)) != 0)
+			goto out;
+		shown++;
+	}
+	if (shown > 0) {
+		fputc('\n', stdout);
+		ctl_table_print(t, stdout);
+	}
+	r = 0;
+ out:
+	ctl_table_free(&t);
+	return r;
+}
+
 int
 ctl_print_tokens(struct json_object *tokens)
 {
@@ -332,7 +396,7 @@ ctl_print_tokens(struct json_object *tokens)
 			goto out;
 	}
 	ctl_table_print(t, stdout);
-	r = 0;
+	r = print_fido2(tokens);
  out:
 	ctl_table_free(&t);
 	return r;

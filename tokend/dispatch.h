@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "alert.h"
 #include "challenge.h"
 #include "kagid_config.h"
 #include "lockout.h"
@@ -25,6 +26,7 @@
 struct pending_log {
 	int prio;
 	char *line;
+	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
 };
 
 struct kagid_ctx {
@@ -37,6 +39,12 @@ struct kagid_ctx {
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
+	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
+	struct alert_runner *alerts;
+	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
+	int64_t clock_next_ms;
+	int clock_synced;		/* last adjtimex answer */
+	int clock_known;		/* 0 until the first check */
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
@@ -93,6 +101,16 @@ int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+/* The audit chain (h_audit.c); reports and compliance are in report.h. */
+int h_audit_verify(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_head(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_records(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_archive(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
 /* FIDO2 (h_fido2.c). */
 int h_auth_fido2(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
@@ -126,6 +144,9 @@ int user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
     struct json_object **out);
 int token_to_json(const struct token_rec *t, const char *user,
     struct json_object **out);
+/* The same, with a FIDO2 token's credential details (h_fido2.c). */
+int fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
+    const char *user, struct json_object **out);
 /* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
 int user_name_valid(const char *name);
 /* The request's "user", canonical (username.h) and valid, into name. */

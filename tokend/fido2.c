@@ -189,9 +189,9 @@ fido2_verify_assertion(int alg, const uint8_t *pk, size_t pklen,
 	int r, fr;
 
 	memset(&k, 0, sizeof(k));
-	if (rp_id == NULL || authdata == NULL || adlen == 0 ||
-	    adlen > FIDO2_AUTHDATA_MAX || sig == NULL || siglen == 0 ||
-	    siglen > FIDO2_SIG_MAX)
+	if (rp_id == NULL || sig == NULL || siglen == 0 ||
+	    siglen > FIDO2_SIG_MAX ||
+	    fido2_authdata_check(authdata, adlen) != 0)
 		return KAGI_ERR_INVALID;
 	if ((r = pk_load(alg, pk, pklen, &k)) != 0 ||
 	    (r = chal_hash(chal, cdh)) != 0)
@@ -418,8 +418,7 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 	*why = "malformed";
 	memset(&v, 0, sizeof(v));
 	if (in == NULL || in->fmt == NULL || fido2_alg_name(in->alg) == NULL ||
-	    in->authdata == NULL || in->authdata_len == 0 ||
-	    in->authdata_len > FIDO2_AUTHDATA_MAX ||
+	    fido2_authdata_check(in->authdata, in->authdata_len) != 0 ||
 	    (in->x5c != NULL && (in->x5c_len == 0 ||
 	    in->x5c_len > FIDO2_X5C_MAX)) ||
 	    (in->sig != NULL && (in->sig_len == 0 ||

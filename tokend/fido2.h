@@ -64,6 +64,23 @@ int fido2_verify_assertion(int alg, const uint8_t *pk, size_t pklen,
     size_t siglen, uint8_t *flags, uint32_t *counter);
 
 /*
+ * Authenticator data as clients send it (a CBOR byte string) checked
+ * before libfido2 parses it (fido2_cbor.c): one definite byte string
+ * spanning all of it, at least the fixed 37 bytes, then only complete
+ * CBOR items whose declared lengths and counts fit in what remains.
+ * Both verifiers call it; else KAGI_ERR_INVALID.
+ */
+int fido2_authdata_check(const uint8_t *authdata, size_t adlen);
+
+/*
+ * Whether such authenticator data is for rp_id: its first 32 bytes are
+ * SHA-256(rp_id).  Only says why an assertion that failed verification
+ * failed; it proves nothing by itself.  Malformed data is 0.
+ */
+int fido2_authdata_rp_ok(const char *rp_id, const uint8_t *authdata,
+    size_t adlen);
+
+/*
  * The counter rule (R-INC-1): when the stored or the received counter is
  * non-zero, the received one must be greater; else KAGI_ERR_REPLAY
  * (a cloned key).

@@ -364,7 +364,8 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
-	r = audit_record(ctx, peer, LOG_ALERT, "lockout", u->name, f);
+	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
+	r = audit_record(ctx, peer, LOG_WARNING, "lockout", u->name, f);
 out:
 	json_object_put(f);
 	return r;
@@ -625,6 +626,13 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if (verdict != NULL)
 		goto out;
 	verdict = VERDICT_DENIED;
+	/* R-LOG-4: TOTP needs the right time; kagid.conf may refuse it. */
+	if (ctx->clock_known && !ctx->clock_synced &&
+	    ctx->cfg->totp_when_unsynced == UNSYNCED_REFUSE) {
+		r = auth_audit(ctx, peer, &a, "failure", "clock_unsynced",
+		    "totp");
+		goto out;
+	}
 
 	memset(&m, 0, sizeof(m));
 	m.ctx = ctx;

@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
@@ -409,6 +410,12 @@ main(int argc, char **argv)
 	ctx.lockout_role[ROLE_VENDOR].growth = cfg.lockout_vendor_growth;
 	ctx.lockout_role[ROLE_VENDOR].admin_unlock =
 	    cfg.lockout_vendor_admin_unlock;
+	if ((r = alert_runner_new(cfg.alert_command, cfg.alert_timeout * 1000,
+	    &ctx.alerts)) != 0)
+		goto out;
+	if (cfg.alert_command[0] != '\0' && access(cfg.alert_command, X_OK) != 0)
+		kagi_log(LOG_WARNING, "alert_command %s cannot be run: %s",
+		    cfg.alert_command, strerror(errno));
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
 	/* policy2: dormant accounts, expired requests, break-glass file */
@@ -435,6 +442,7 @@ main(int argc, char **argv)
 	}
 	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
 	    PACKAGE_VERSION, cfg.socket, (unsigned)geteuid(), cfg.database);
+	audit_tick(&ctx);	/* the clock state and an anchor at start */
 	if ((r = server_run(srv, &stop_flag, &orig)) != 0)
 		goto out;
 	kagi_log(LOG_INFO, "kagid stopping");
@@ -449,6 +457,7 @@ out:
 	}
 	ctx_log_discard(&ctx, 0);
 	free(ctx.logs);
+	alert_runner_free(&ctx.alerts);
 	free(ctx.banner);
 	store_close(&ctx.store);
 	chal_table_free(&ctx.challenges);

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "log.h"
@@ -357,6 +358,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 	int n;
 
 	while (!*stop) {
+		audit_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
 		/* Sessions' deadlines wake the loop (session.c). */

@@ -171,7 +171,12 @@ static const char *const migrations[] = {
 	"CREATE TABLE user_activity ("
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  enabled_at INTEGER NOT NULL);",
-	/* 5: sessions (R-PRIV-7, R-REM-4) and the last log-in (R-MFA-5). */
+	/* 5: where the live audit chain starts after archiving (issue 5). */
+	"CREATE TABLE audit_boundary ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  first_seq INTEGER NOT NULL,"
+	"  prev BLOB NOT NULL);",
+	/* 6: sessions (R-PRIV-7, R-REM-4) and the last log-in (R-MFA-5). */
 	"CREATE TABLE sessions ("
 	"  id INTEGER PRIMARY KEY,"
 	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"

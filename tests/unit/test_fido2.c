@@ -1,7 +1,8 @@
 /*
  * test_fido2.c - kagid's FIDO2 rules (tokend/fido2.c), its challenge
- * table (tokend/challenge.c), strict base64 (lib/b64.c) and the FIDO2
- * part of the store (tokend/store_sqlite_fido2.c).
+ * table (tokend/challenge.c), strict base64 (lib/b64.c), the fields read
+ * from clients (tokend/fido2_wire.c) and the FIDO2 part of the store
+ * (tokend/store_sqlite_fido2.c).
  *
  * The vectors are made here with OpenSSL: a P-256 and an Ed25519 key,
  * authenticator data built byte by byte, signed over authData ||
@@ -31,7 +32,9 @@
 #include "b64.h"
 #include "challenge.h"
 #include "fido2.h"
+#include "fido2_wire.h"
 #include "kagi_err.h"
+#include "proto.h"
 #include "store.h"
 
 #define RP "pam://kagi-test"
@@ -278,7 +281,31 @@ test_wrong_rp(void **state)
 	    KAGI_ERR_CRYPTO);
 	assert_int_equal(verify(&k, &v, "pam://elsewhere", 1, &flags,
 	    &counter), 0);
+	/* What kagid tells the administrator: the key named another party. */
+	assert_int_equal(fido2_authdata_rp_ok(RP, v.ad, v.ad_len), 0);
+	assert_int_equal(fido2_authdata_rp_ok("pam://elsewhere", v.ad,
+	    v.ad_len), 1);
 	key_free(&k);
+}
+
+static void
+test_authdata_rp_malformed(void **state)
+{
+	uint8_t raw[64], ad[80];
+	size_t n;
+
+	(void)state;
+	n = cbor_bstr(raw, authdata_raw(RP, FIDO2_FLAG_UP, 1, raw), ad);
+	assert_int_equal(fido2_authdata_rp_ok(RP, ad, n), 1);
+	/* A head that does not match the length, another type, too short. */
+	assert_int_equal(fido2_authdata_rp_ok(RP, ad, n - 1), 0);
+	ad[0] = 0x78;
+	assert_int_equal(fido2_authdata_rp_ok(RP, ad, n), 0);
+	ad[0] = 0x58;
+	ad[1] = 31;
+	assert_int_equal(fido2_authdata_rp_ok(RP, ad, 33), 0);
+	assert_int_equal(fido2_authdata_rp_ok(RP, ad, 0), 0);
+	assert_int_equal(fido2_authdata_rp_ok(NULL, ad, n), 0);
 }
 
 static void
@@ -610,6 +637,182 @@ test_b64_strict(void **state)
 
 /* --- store --------------------------------------------------------------- */
 
+/* --- authenticator data checked before libfido2 (fido2_cbor.c) ---------- */
+
+/*
+ * Found by fuzz/fuzz_fido2: an array head declaring 0x9a9a9a9a items
+ * made libfido2 (libcbor 0.8) take some 20 GB.  Refused before libfido2.
+ */
+static void
+test_bug_cbor_huge_array(void **state)
+{
+	uint8_t ad[21], sig[8];
+	struct key k;
+	uint8_t flags = 0;
+	uint32_t counter = 0;
+	static const uint8_t chal[CHAL_LEN];
+	struct fido2_reg_in in;
+	struct fido2_reg_out out;
+	struct fido2_att_policy pol = { ATTEST_ANY, NULL, NULL };
+	const char *why = NULL;
+
+	(void)state;
+	memset(ad, 0x9a, sizeof(ad));
+	memset(sig, 0x30, sizeof(sig));
+	assert_int_equal(fido2_authdata_check(ad, sizeof(ad)),
+	    KAGI_ERR_INVALID);
+	key_make(&k, FIDO2_ES256);
+	assert_int_equal(fido2_verify_assertion(k.alg, k.pk, k.pk_len, RP,
+	    chal, 1, ad, sizeof(ad), sig, sizeof(sig), &flags, &counter),
+	    KAGI_ERR_INVALID);
+	memset(&in, 0, sizeof(in));
+	in.alg = FIDO2_ES256;
+	in.fmt = "none";
+	in.authdata = ad;
+	in.authdata_len = sizeof(ad);
+	assert_int_equal(fido2_verify_registration(&in, RP, chal, &pol, &out,
+	    &why), KAGI_ERR_INVALID);
+	assert_string_equal(why, "malformed");
+	key_free(&k);
+}
+
+static void
+test_authdata_check(void **state)
+{
+	uint8_t raw[128], ad[140];
+	size_t n, m;
+
+	(void)state;
+	n = authdata_raw(RP, FIDO2_FLAG_UP | 0x80, 1, raw);
+	/* Extensions: a map of one entry {"a": [1, 2]}. */
+	memcpy(raw + n, "\xa1\x61" "a" "\x82\x01\x02", 6);
+	m = cbor_bstr(raw, n + 6, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), 0);
+	/* A map that declares two entries and holds one. */
+	raw[n] = 0xa2;
+	m = cbor_bstr(raw, n + 6, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	/* An indefinite array. */
+	raw[n] = 0x9f;
+	raw[n + 1] = 0xff;
+	m = cbor_bstr(raw, n + 2, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	/* Nesting deeper than anything a key sends. */
+	memset(raw + n, 0x81, 20);
+	raw[n + 20] = 0x01;
+	m = cbor_bstr(raw, n + 21, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	/* A byte string longer than what is there. */
+	raw[n] = 0x5a;
+	m = cbor_bstr(raw, n + 5, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	/* Shorter than the fixed part; not a byte string; trailing bytes. */
+	m = cbor_bstr(raw, 36, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	m = cbor_bstr(raw, 37, ad);
+	assert_int_equal(fido2_authdata_check(ad, m), 0);
+	ad[0] = 0x78;
+	assert_int_equal(fido2_authdata_check(ad, m), KAGI_ERR_INVALID);
+	ad[0] = 0x58;
+	assert_int_equal(fido2_authdata_check(ad, m + 1), KAGI_ERR_INVALID);
+}
+
+/* --- the fields read from clients (fido2_wire.c) ------------------------ */
+
+static struct json_object *
+msg(const char *json)
+{
+	struct json_object *m = NULL;
+
+	assert_int_equal(proto_decode_payload((const uint8_t *)json,
+	    strlen(json), &m), 0);
+	return m;
+}
+
+static void
+test_wire_answer(void **state)
+{
+	struct fido2_answer an;
+	struct json_object *m;
+
+	(void)state;
+	m = msg("{\"credential\":\"AQID\",\"authdata\":\"BAU=\","
+	    "\"sig\":\"Bg==\",\"uv_method\":\"pin\"}");
+	assert_int_equal(fido2_answer_parse(m, &an), 0);
+	assert_int_equal(an.cred_len, 3);
+	assert_int_equal(an.cred[2], 3);
+	assert_int_equal(an.authdata_len, 2);
+	assert_int_equal(an.sig_len, 1);
+	assert_int_equal(an.uv_method, FIDO2_UV_PIN);
+	fido2_answer_clear(&an);
+	assert_null(an.cred);
+	json_object_put(m);
+	/* Each field wrong in turn: nothing is handed over. */
+	m = msg("{\"credential\":\"AQID\",\"authdata\":\"BAU=\","
+	    "\"sig\":\"Bg==\",\"uv_method\":\"retina\"}");
+	assert_int_equal(fido2_answer_parse(m, &an), KAGI_ERR_INVALID);
+	assert_null(an.cred);
+	json_object_put(m);
+	m = msg("{\"credential\":\"AQID\",\"authdata\":\"BAU\","
+	    "\"sig\":\"Bg==\",\"uv_method\":\"pin\"}");
+	assert_int_equal(fido2_answer_parse(m, &an), KAGI_ERR_INVALID);
+	assert_null(an.cred);
+	assert_null(an.authdata);
+	json_object_put(m);
+	m = msg("{\"credential\":\"AQID\",\"authdata\":\"BAU=\","
+	    "\"uv_method\":\"pin\"}");
+	assert_int_equal(fido2_answer_parse(m, &an), KAGI_ERR_INVALID);
+	json_object_put(m);
+	m = msg("{\"credential\":\"\",\"authdata\":\"BAU=\","
+	    "\"sig\":\"Bg==\",\"uv_method\":\"none\"}");
+	assert_int_equal(fido2_answer_parse(m, &an), KAGI_ERR_INVALID);
+	json_object_put(m);
+}
+
+static void
+test_wire_registration(void **state)
+{
+	struct fido2_reg_msg rm;
+	struct fido2_reg_in in;
+	struct json_object *m;
+
+	(void)state;
+	m = msg("{\"alg\":\"es256\",\"fmt\":\"none\",\"uv\":\"builtin\","
+	    "\"authdata\":\"AQID\"}");
+	assert_int_equal(fido2_reg_msg_parse(m, &rm), 0);
+	assert_int_equal(rm.alg, FIDO2_ES256);
+	assert_int_equal(rm.uv, FIDO2_UV_BUILTIN);
+	assert_string_equal(rm.fmt, "none");
+	assert_null(rm.x5c);
+	assert_null(rm.sig);
+	fido2_reg_msg_in(&rm, &in);
+	assert_ptr_equal(in.authdata, rm.authdata);
+	assert_int_equal(in.authdata_len, 3);
+	assert_string_equal(in.fmt, "none");
+	fido2_reg_msg_clear(&rm);
+	json_object_put(m);
+	m = msg("{\"alg\":\"es256\",\"fmt\":\"packed\",\"uv\":\"pin\","
+	    "\"authdata\":\"AQID\",\"x5c\":\"AQ==\",\"sig\":\"Ag==\"}");
+	assert_int_equal(fido2_reg_msg_parse(m, &rm), 0);
+	assert_int_equal(rm.x5c_len, 1);
+	assert_int_equal(rm.sig[0], 2);
+	fido2_reg_msg_clear(&rm);
+	json_object_put(m);
+	/* An unknown algorithm, a bad optional field, no authdata. */
+	m = msg("{\"alg\":\"es384\",\"fmt\":\"none\",\"uv\":\"pin\","
+	    "\"authdata\":\"AQID\"}");
+	assert_int_equal(fido2_reg_msg_parse(m, &rm), KAGI_ERR_INVALID);
+	json_object_put(m);
+	m = msg("{\"alg\":\"es256\",\"fmt\":\"packed\",\"uv\":\"pin\","
+	    "\"authdata\":\"AQID\",\"x5c\":\"A*==\"}");
+	assert_int_equal(fido2_reg_msg_parse(m, &rm), KAGI_ERR_INVALID);
+	assert_null(rm.authdata);
+	json_object_put(m);
+	m = msg("{\"alg\":\"es256\",\"fmt\":\"none\",\"uv\":\"pin\"}");
+	assert_int_equal(fido2_reg_msg_parse(m, &rm), KAGI_ERR_INVALID);
+	json_object_put(m);
+}
+
 static void
 fido2_token(struct token_rec *t, int64_t user)
 {
@@ -699,6 +902,7 @@ main(void)
 		cmocka_unit_test(test_up_always),
 		cmocka_unit_test(test_wrong_challenge),
 		cmocka_unit_test(test_wrong_rp),
+		cmocka_unit_test(test_authdata_rp_malformed),
 		cmocka_unit_test(test_bad_signature),
 		cmocka_unit_test(test_counter_rule),
 		cmocka_unit_test(test_factors),
@@ -709,6 +913,10 @@ main(void)
 		cmocka_unit_test(test_challenge_replaced_and_expired),
 		cmocka_unit_test(test_challenge_table_bounded),
 		cmocka_unit_test(test_b64_strict),
+		cmocka_unit_test(test_bug_cbor_huge_array),
+		cmocka_unit_test(test_authdata_check),
+		cmocka_unit_test(test_wire_answer),
+		cmocka_unit_test(test_wire_registration),
 		cmocka_unit_test(test_store_fido2),
 	};
 

@@ -228,7 +228,7 @@ test_open_creates_private_file(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(store_schema_version(f->s), 5);
+	assert_int_equal(store_schema_version(f->s), 6);
 	store_close(&f->s);
 
 	/* A umask that takes the owner's bits cannot make it unusable. */
@@ -240,7 +240,7 @@ test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 5);
+	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 6);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version"), 1);
 	sqlite3_close(db);
 }
@@ -258,7 +258,7 @@ test_reopen_keeps_data(void **state)
 	assert_null(f->s);
 
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 5);
+	assert_int_equal(store_schema_version(f->s), 6);
 	assert_int_equal(store_user_get(f->s, "tanaka", &u), 0);
 	assert_int_equal(u.id, id);
 }
@@ -1123,8 +1123,9 @@ test_audit_record_deleted(void **state)
 	db = raw_open(f->path);
 	raw_exec(db, "DELETE FROM audit WHERE seq = 3");
 	sqlite3_close(db);
+	/* The first deleted record is named. */
 	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
-	assert_int_equal(bad, 4);
+	assert_int_equal(bad, 3);
 }
 
 static void
@@ -1215,21 +1216,63 @@ test_audit_bad_hash_column(void **state)
 }
 
 static void
-test_audit_pruned_head_accepted(void **state)
+test_audit_pruned_head_found(void **state)
 {
 	struct fx *f = *state;
 	int64_t bad = -1;
 	sqlite3 *db;
 
 	/*
-	 * Removing the oldest records (retention) leaves a chain that is
-	 * checked from its first remaining record on.
+	 * Removing the oldest records behind the store's back (not through
+	 * store_audit_archive) is found where the chain now starts (R-LOG-2).
 	 */
 	append_five(f);
 	db = raw_open(f->path);
 	raw_exec(db, "DELETE FROM audit WHERE seq <= 2");
 	sqlite3_close(db);
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 1);
+}
+
+static void
+test_audit_archived_head_accepted(void **state)
+{
+	struct fx *f = *state;
+	uint8_t h2[32], h3[32], head[32], prev[32];
+	int64_t bad = -1, first = 0, seq = 0;
+	int why = -1;
+	sqlite3 *db;
+
+	/*
+	 * Records archived through the store leave a boundary: the live
+	 * chain verifies from it, and appends continue the chain (R-LOG-1).
+	 */
+	append_five(f);
+	db = raw_open(f->path);
+	raw_blob(db, "SELECT hash FROM audit WHERE seq = 2", h2);
+	sqlite3_close(db);
+	memset(h3, 0x5a, sizeof(h3));
+	assert_int_equal(store_begin(f->s), 0);
+	/* The wrong hash, or the head itself, is refused. */
+	assert_int_equal(store_audit_archive(f->s, 2, h3), KAGI_ERR_STATE);
+	assert_int_equal(store_audit_head(f->s, &seq, head), 0);
+	assert_int_equal(store_audit_archive(f->s, 5, head), KAGI_ERR_STATE);
+	assert_int_equal(store_audit_archive(f->s, 2, h2), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_audit_boundary(f->s, &first, prev), 0);
+	assert_int_equal(first, 3);
+	assert_memory_equal(prev, h2, 32);
+	assert_int_equal(store_audit_check(f->s, &bad, &why), 0);
+	append(f->s, 6, &seq);
+	assert_int_equal(seq, 6);
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+
+	/* Deleting the first live record now is found. */
+	db = raw_open(f->path);
+	raw_exec(db, "DELETE FROM audit WHERE seq = 3");
+	sqlite3_close(db);
+	assert_int_equal(store_audit_check(f->s, &bad, &why), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 3);
 }
 
 static void
@@ -1431,7 +1474,8 @@ main(void)
 		TEST(test_audit_record_rewritten),
 		TEST(test_audit_first_record),
 		TEST(test_audit_bad_hash_column),
-		TEST(test_audit_pruned_head_accepted),
+		TEST(test_audit_pruned_head_found),
+		TEST(test_audit_archived_head_accepted),
 		TEST(test_audit_head_after_rollback_to),
 		TEST(test_audit_two_connections),
 		TEST(test_session_deadlines),
