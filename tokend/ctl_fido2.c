@@ -19,6 +19,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -441,15 +442,19 @@ static int
 enroll_failed(const struct ctl *ctl, int r, struct json_object *reply)
 {
 	char name[2 * KAGI_NAME_MAX + 8];
+	const struct passwd *pw;
+	const char *who = ctl->filter_user;
 
 	if (reply == NULL || (r != KAGI_ERR_DENIED && r != KAGI_ERR_NOT_FOUND))
 		return ctl_fail(ctl, r, reply);
+	if (who == NULL && (pw = getpwuid(getuid())) != NULL)
+		who = pw->pw_name;
 	if (r == KAGI_ERR_DENIED)
 		ctl_err(_("you may enroll a key only for your own account"));
 	else
 		ctl_err(_("your account %s is not known to kagi: ask your "
-		    "administrator"), ctl_clean(ctl->filter_user != NULL ?
-		    ctl->filter_user : "", name, sizeof(name)));
+		    "administrator"), ctl_clean(who != NULL ? who : "?", name,
+		    sizeof(name)));
 	return CTL_EXIT_REFUSED;
 }
 

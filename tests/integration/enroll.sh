@@ -17,7 +17,7 @@
 #    for a privileged user is a request too; a grant expires (an hour at
 #    most).  Each step leaves an audit record (R-LOG-5).
 #
-# Needs root (setpriv to act as nobody, daemon and bin).
+# Needs root (setpriv to act as nobody, daemon, bin and uid 3).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -30,10 +30,10 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 is needed to read the audit"
 kagid_built || skip_all "kagid not built yet"
 kagictl_built || skip_all "kagictl not built yet"
 can_approve || skip_all "needs root, setpriv and nogroup"
-getent passwd daemon >/dev/null 2>&1 && getent passwd bin >/dev/null 2>&1 ||
-	skip_all "no daemon or bin account"
+getent passwd daemon >/dev/null 2>&1 && getent passwd bin >/dev/null 2>&1 &&
+    getent passwd 3 >/dev/null 2>&1 || skip_all "no daemon, bin or uid 3 account"
 
-plan 43
+plan 44
 
 RP=pam://kagi-test
 KAGI_TIMEOUT=3
@@ -157,6 +157,12 @@ like "$out" "only for your own account" "... in words"
 is "$(tokens daemon)" 0 "... and the other user has no key"
 out=$(printf '%s\n4321\n' "$dcode" | self 1 kD)
 like "$out" "exit=0" "the other user's code was not spent: its owner enrolls"
+
+# A uid that is no kagi user is told so.
+sysname=$(getent passwd 3 | cut -d: -f1)
+out=$(printf 'AAAAA-BBBBB-CCCCC-DDDDD\n' | self 3 kD)
+like "$out" "your account $sysname is not known to kagi" \
+    "a uid that is no kagi user is told so, by name"
 
 # The administrator's path stays administrators' (R-TOK-1).
 key kX --pin 1111
