@@ -200,4 +200,24 @@
 #define OP_SESSION_CLOSE "session_close"
 #define OP_SESSION_LIST "session_list"
 
+/*
+ * Self-service FIDO2 enrollment with an enrollment code (self: the
+ * caller's own account, named by SO_PEERCRED; "user", when given, must
+ * be the same account):
+ *   enroll_fido2_begin  user? code label?
+ *       -> as token_fido2_begin, or refused ("bad_code"|"used"|"expired"|
+ *          "privileged"|"disabled"|"locked")
+ *   enroll_fido2_finish user? code request alg fmt authdata x5c? sig? uv
+ *          label?  -> token (object), or refused (the reasons above, or
+ *          token_fido2_finish's).  The code is spent with the key.
+ * token_fido2_begin for a privileged user (R-PRIV-3) answers
+ * pending_approval and the request unless an approval granted the caller
+ * one enrollment ("grant": its id); approving that request answers
+ * result.grant {id, user, requester, expires}; token_fido2_finish for a
+ * privileged user without an unspent grant answers refused
+ * "approval_missing".
+ */
+#define OP_ENROLL_FIDO2_BEGIN "enroll_fido2_begin"
+#define OP_ENROLL_FIDO2_FINISH "enroll_fido2_finish"
+
 #endif

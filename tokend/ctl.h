@@ -186,6 +186,9 @@ int ctl_breakglass_list(struct ctl *ctl);
 int ctl_breakglass_report(struct ctl *ctl);
 /* ctl_fido2.c, ctl_u2f.c */
 int ctl_token_add_fido2(struct ctl *ctl);
+/* kagictl enroll: one's own key with an enrollment code (issue 3). */
+#define CTL_ENROLL_CODE_MAX 64
+int ctl_enroll(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
 int ctl_fido2_refused(const char *why);
 int ctl_import_pam_u2f(struct ctl *ctl);

@@ -50,6 +50,11 @@ static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
     "label", "alg", "fmt", "authdata", "x5c", "sig", "uv", NULL };
 static const char *const k_fido2_import[] = { "v", "op", "user", "label",
     "credential", "public_key", "alg", "uv", NULL };
+static const char *const k_enroll_fido2_begin[] = { "v", "op", "user",
+    "code", "label", NULL };
+static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
+    "code", "request", "label", "alg", "fmt", "authdata", "x5c", "sig", "uv",
+    NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", NULL };
@@ -125,6 +130,11 @@ static const struct dispatch_entry table[] = {
 	{ OP_SESSION_CLOSE, PEER_VERIFIER | PEER_SELF, k_session_close,
 	    h_session_close },
 	{ OP_SESSION_LIST, PEER_ADMIN, k_none, h_session_list },
+	/* Self-service FIDO2 enrollment: the caller's own account only. */
+	{ OP_ENROLL_FIDO2_BEGIN, PEER_SELF, k_enroll_fido2_begin,
+	    h_enroll_fido2_begin },
+	{ OP_ENROLL_FIDO2_FINISH, PEER_SELF, k_enroll_fido2_finish,
+	    h_enroll_fido2_finish },
 };
 
 static const struct dispatch_entry *

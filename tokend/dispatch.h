@@ -147,6 +147,21 @@ int token_to_json(const struct token_rec *t, const char *user,
 /* The same, with a FIDO2 token's credential details (h_fido2.c). */
 int fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
     const char *user, struct json_object **out);
+/*
+ * FIDO2 registration (h_fido2.c), shared by token_fido2_* and the
+ * self-service enroll_fido2_*.  kind ("admin" or "self") is bound into
+ * the challenge with u and a request number, so a challenge serves only
+ * the kind of request that asked for it.  begin fills reply with the
+ * challenge, rp_id, user_id, exclude and uv; finish takes that challenge
+ * (single use), verifies the key's answer in req and stores the
+ * credential as an active token of u: *token its id, or 0 when refused
+ * (reply's "refused" says why, and a record is kept).
+ */
+int fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
+    const char *kind, struct json_object *reply);
+int fido2_reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *kind, struct json_object *req,
+    struct json_object *reply, int64_t *token);
 /* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
 int user_name_valid(const char *name);
 /* The request's "user", canonical (username.h) and valid, into name. */

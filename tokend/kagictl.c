@@ -160,6 +160,8 @@ static const struct cmd cmds[] = {
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
+	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN),
+	    ctl_enroll },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -212,6 +214,9 @@ help(void)
 "                              enroll the security key plugged in here;\n"
 "                              --set-pin gives a key without a PIN its\n"
 "                              first PIN\n"
+"  enroll [--user NAME] [--label LABEL] [--set-pin]\n"
+"                              any user: enroll your own security key\n"
+"                              with the enrollment code you were given\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"

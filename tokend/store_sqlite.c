@@ -205,6 +205,20 @@ static const char *const migrations[] = {
 	"  place TEXT NOT NULL,"
 	"  factors TEXT NOT NULL,"
 	"  failures INTEGER NOT NULL);",
+	/* 7: enrollment grants: a second person's approval to enroll one
+	 * FIDO2 key for a privileged user (R-PRIV-3, store_sqlite_life.c). */
+	"CREATE TABLE enroll_grants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  request_id INTEGER NOT NULL,"
+	"  requester_uid INTEGER NOT NULL,"
+	"  requester TEXT NOT NULL,"
+	"  approver TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  token_id INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX enroll_grants_user ON enroll_grants (user_id, used);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

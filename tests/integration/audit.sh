@@ -96,6 +96,9 @@ approved user add admin --role privileged >/dev/null ||
 	echo "Bail out! cannot seed admin"
 add_user_password admin pw-admin
 "$SKTOOL" init "$T/adminkey" --pin 2468 >/dev/null
+# R-PRIV-3: enrolling the privileged user's key needs an approval too.
+approved token add-fido2 admin >/dev/null ||
+	echo "Bail out! cannot get admin's key enrollment approved"
 id_admin=$(echo 2468 | with_key "$KAGICTL" --socket "$SOCK" token add-fido2 \
     admin 2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
 [ -n "$id_admin" ] || echo "Bail out! cannot enroll admin's key"

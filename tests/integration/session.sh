@@ -70,13 +70,16 @@ new_user() {
 }
 
 # new_privileged NAME: a privileged user, approved by a second person
-# (R-PRIV-3), with a software key $T/key.NAME (PIN pin-NAME) enrolled:
-# no TOTP for them (R-PRIV-2).  Prints the token id.
+# (R-PRIV-3), with a software key $T/key.NAME (PIN pin-NAME) enrolled on
+# a second approval: no TOTP for them (R-PRIV-2).  Prints the token id.
 new_privileged() {
 	approved user add "$1" --role privileged >/dev/null ||
 	    { diag "user add $1 --role privileged failed"; return 1; }
 	echo "$1:pw-$1:sess" >>"$T/passdb"
 	"$SKTOOL" init "$T/key.$1" --pin "pin-$1" >/dev/null
+	# Its key too (R-PRIV-3): the approval lets root enroll one key.
+	approved token add-fido2 "$1" >/dev/null ||
+	    { diag "token add-fido2 $1 was not approved"; return 1; }
 	echo "pin-$1" | with_key "$1" "$KAGICTL" --socket "$SOCK" \
 	    token add-fido2 "$1" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
 }
