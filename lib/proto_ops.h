@@ -43,6 +43,20 @@
  *          | "refused" (a vendor outside its window, after its expiry or
  *          from an address not allowed)
  *   User names are canonicalised by kagid (tokend/username.h).
+ *   auth_begin also gives "banner" (banner_file's text) when configured;
+ *   an auth_* "success" also gives the previous success and the failures
+ *   since (R-MFA-5): last_time (0 = none before), last_from (its rhost,
+ *   else tty), last_factors, failures_since.
+ *
+ * Sessions (verifier, or self for its own name; R-PRIV-7, R-REM-4):
+ *   session_open  user service tty? rhost? zone? pid sid logind?
+ *       -> session (id), ends (time kagid will end it, 0 = no limit),
+ *          limit? ("time_limit" | "window_end").  pid must be the
+ *          caller's and sid its session id.
+ *   session_close user service? tty? rhost? zone? pid session?
+ *       -> ended (how many sessions this closed; by session id, else
+ *          every open one of this user registered by pid)
+ *   session_list (admin)                       -> sessions (array)
  *
  * Administration (admin):
  *   user_add      user role? ("staff")        -> user (object)
@@ -77,6 +91,19 @@
  * "sources", "expired"}.  A caller whose name is a kagi vendor user is
  * never an administrator (R-PRIV-4).
  *
+ * Audit (admin; tokend/h_audit.c, report.c, compliance.c):
+ *   audit_verify  anchor_seq? anchor_hash?     -> intact, bad_seq, why,
+ *                 first_seq, first_prev, head_seq, head_hash, anchor?
+ *                 ("ok"|"cut"|"differs"|"archived")
+ *   audit_head                                 -> seq, hash
+ *   audit_records after? since? until? user? event? limit?
+ *                 -> records (archive-form objects), next, more
+ *   audit_archive through_seq hash             -> (nothing)
+ *   report_dormant days? ; report_access ; report_privileged ;
+ *   report_lockouts since? ; report_vendors since? ; report_exceptions
+ *                 -> report, columns, rows
+ *   compliance                                 -> checks, fail, warn
+ *
  * A user object: {"name", "role", "disabled", "created", "last_success",
  * "locked", "locked_until"}.  A token object: {"id", "user", "type",
  * "label", "state" ("pending"|"active"|"revoked"), "algorithm", "digits",
@@ -106,6 +133,17 @@
 #define OP_TOKEN_REVOKE "token_revoke"
 #define OP_UNLOCK "unlock"
 #define OP_STATUS "status"
+#define OP_AUDIT_VERIFY "audit_verify"
+#define OP_AUDIT_HEAD "audit_head"
+#define OP_AUDIT_RECORDS "audit_records"
+#define OP_AUDIT_ARCHIVE "audit_archive"
+#define OP_REPORT_DORMANT "report_dormant"
+#define OP_REPORT_ACCESS "report_access"
+#define OP_REPORT_PRIVILEGED "report_privileged"
+#define OP_REPORT_LOCKOUTS "report_lockouts"
+#define OP_REPORT_VENDORS "report_vendors"
+#define OP_REPORT_EXCEPTIONS "report_exceptions"
+#define OP_COMPLIANCE "compliance"
 #define OP_AUTH_FIDO2 "auth_fido2"
 #define OP_TOKEN_FIDO2_BEGIN "token_fido2_begin"
 #define OP_TOKEN_FIDO2_FINISH "token_fido2_finish"
@@ -158,5 +196,28 @@
 #define OP_VENDOR_ADD "vendor_add"
 #define OP_VENDOR_SHOW "vendor_show"
 #define OP_VENDOR_LIST "vendor_list"
+#define OP_SESSION_OPEN "session_open"
+#define OP_SESSION_CLOSE "session_close"
+#define OP_SESSION_LIST "session_list"
+
+/*
+ * Self-service FIDO2 enrollment with an enrollment code (self: the
+ * caller's own account, named by SO_PEERCRED; "user", when given, must
+ * be the same account):
+ *   enroll_fido2_begin  user? code label?
+ *       -> as token_fido2_begin, or refused ("bad_code"|"used"|"expired"|
+ *          "privileged"|"disabled"|"locked")
+ *   enroll_fido2_finish user? code request alg fmt authdata x5c? sig? uv
+ *          label?  -> token (object), or refused (the reasons above, or
+ *          token_fido2_finish's).  The code is spent with the key.
+ * token_fido2_begin for a privileged user (R-PRIV-3) answers
+ * pending_approval and the request unless an approval granted the caller
+ * one enrollment ("grant": its id); approving that request answers
+ * result.grant {id, user, requester, expires}; token_fido2_finish for a
+ * privileged user without an unspent grant answers refused
+ * "approval_missing".
+ */
+#define OP_ENROLL_FIDO2_BEGIN "enroll_fido2_begin"
+#define OP_ENROLL_FIDO2_FINISH "enroll_fido2_finish"
 
 #endif

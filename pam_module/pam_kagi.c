@@ -18,8 +18,17 @@
  *  - The host's locale is never changed: a lang= option switches the
  *    thread locale only while a message is translated.
  *  - Logs never hold the code; user-supplied strings are quoted.
- *  - Only pam_sm_authenticate, pam_sm_setcred and pam_sm_acct_mgmt are
- *    exported; nothing reads the environment.
+ *  - The session part registers each session with kagid (user, service,
+ *    tty, remote host, the host process's pid and session id, the logind
+ *    session id from PAM's own environment) and ends it at close; kagid
+ *    may end it earlier (R-PRIV-7, R-REM-4).  A session kagid does not
+ *    register is refused (PAM_SESSION_ERR): fail closed.
+ *  - At the log-in screen (R-MFA-5): kagid's banner before the code
+ *    prompt, and after a success the previous success and the failures
+ *    since; never under PAM_SILENT.
+ *  - Only the five pam_sm_* entry points are exported (authenticate,
+ *    setcred, acct_mgmt, open_session, close_session); nothing reads the
+ *    process's environment (pam_getenv reads PAM's).
  */
 #include "config.h"
 
@@ -31,6 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -103,6 +114,11 @@ struct pk_ctx {
 	const char *tty;
 	const char *rhost;
 	struct kagi_client *client;
+	/* From an auth "success" (R-MFA-5); last_time 0: none before. */
+	int64_t last_time;
+	char last_from[KAGI_FIELD_MAX + 1];
+	char last_factors[KAGI_NAME_MAX + 1];
+	int64_t failures_since;
 	int unreachable;	/* kagid could not be reached at all */
 	/* auth_begin's answer */
 	int fido2;		/* methods[0] is "fido2" */
@@ -110,14 +126,22 @@ struct pk_ctx {
 	struct pkf_request freq;
 };
 
+/* Longest banner kagid sends (kagid's BANNER_MAX). */
+#define PK_BANNER_MAX 2048
+/* pam_set_data name of the session id kagid gave at open. */
+#define PK_SESSION_DATA "pam_kagi_session"
+
 /*
  * The one mapping from outcomes to PAM codes.  Only PK_GRANTED gives
  * PAM_SUCCESS; nothing gives PAM_IGNORE.  PK_CONTINUE reaching here would
  * be a bug: it denies like an unreachable kagid.
  */
 static int
-pk_pam_code(enum pk_outcome o)
+pk_pam_code(enum pk_outcome o, int session)
 {
+	/* The session part knows one failure: the session may not be. */
+	if (session)
+		return o == PK_GRANTED ? PAM_SUCCESS : PAM_SESSION_ERR;
 	switch (o) {
 	case PK_GRANTED:
 		return PAM_SUCCESS;
@@ -260,6 +284,10 @@ pk_locale_close(struct pk_ctx *ctx)
  * Translate msgid.  The thread locale is switched only around the
  * lookup, so the host's conversation function runs in its own locale.
  */
+static const char *
+pk_text(const struct pk_ctx *ctx, const char *msgid)
+    __attribute__((format_arg(2)));
+
 static const char *
 pk_text(const struct pk_ctx *ctx, const char *msgid)
 {
@@ -486,7 +514,7 @@ static enum pk_outcome
 pk_auth_begin(struct pk_ctx *ctx)
 {
 	struct json_object *req = NULL, *reply = NULL, *fo = NULL;
-	const char *method = NULL;
+	const char *method = NULL, *banner = NULL;
 	int64_t digits = 0;
 	enum pk_outcome o = PK_UNAVAILABLE;
 	int r;
@@ -522,6 +550,14 @@ pk_auth_begin(struct pk_ctx *ctx)
 	}
 	pk_debug(ctx, "%s: method totp, %d digits", OP_AUTH_BEGIN,
 	    (int)digits);
+	/* The banner comes before the prompt, as it is, untranslated. */
+	if ((r = proto_get_str_opt(reply, "banner", PK_BANNER_MAX,
+	    &banner)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	if (banner != NULL && !ctx->silent)
+		(void)pam_info(ctx->pamh, "%s", banner);
 	o = PK_CONTINUE;
  out:
 	json_object_put(reply);
@@ -546,6 +582,61 @@ pk_wipe_member(struct json_object *obj, const char *key)
 	if (len > 0)
 		kagi_wipe((void *)(uintptr_t)json_object_get_string(v),
 		    (size_t)len);
+}
+
+/*
+ * The previous success from a "success" reply (R-MFA-5).  A success
+ * whose reply cannot be read is still a success: these fields only
+ * inform, and the line is then not shown.
+ */
+static enum pk_outcome
+pk_last_login_read(struct pk_ctx *ctx, struct json_object *reply)
+{
+	const char *from = NULL, *factors = NULL;
+	int64_t t = 0, n = 0;
+
+	if (proto_get_int_opt(reply, "last_time", 0, INT64_MAX, &t) != 0 ||
+	    proto_get_int_opt(reply, "failures_since", 0, INT32_MAX, &n) != 0 ||
+	    proto_get_str_opt(reply, "last_from", KAGI_FIELD_MAX, &from) != 0 ||
+	    proto_get_str_opt(reply, "last_factors", KAGI_NAME_MAX,
+	    &factors) != 0) {
+		pam_syslog(ctx->pamh, LOG_WARNING, "%s: unreadable last "
+		    "log-in fields", OP_AUTH_TOTP);
+		return PK_GRANTED;
+	}
+	ctx->last_time = t;
+	ctx->failures_since = n;
+	snprintf(ctx->last_from, sizeof(ctx->last_from), "%s",
+	    from != NULL ? from : "-");
+	snprintf(ctx->last_factors, sizeof(ctx->last_factors), "%s",
+	    factors != NULL ? factors : "-");
+	return PK_GRANTED;
+}
+
+/* A time for the user, in the host's time zone. */
+static void
+pk_time_text(int64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(out, len, "%lld", (long long)t);
+}
+
+/* "Last successful log-in ..." after a success, when there was one. */
+static void
+pk_last_login_show(struct pk_ctx *ctx)
+{
+	char when[64];
+
+	if (ctx->silent || ctx->last_time == 0)
+		return;
+	pk_time_text(ctx->last_time, when, sizeof(when));
+	(void)pam_info(ctx->pamh, pk_text(ctx, N_("Last successful log-in: "
+	    "%s from %s (%s); %d failed attempts since")), when,
+	    ctx->last_from, ctx->last_factors, (int)ctx->failures_since);
 }
 
 /* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
@@ -711,7 +802,7 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 		goto out;
 	}
 	if (strcmp(verdict, VERDICT_SUCCESS) == 0)
-		o = PK_GRANTED;
+		o = pk_last_login_read(ctx, reply);
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
 	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
@@ -758,7 +849,7 @@ pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
 	    &verdict)) != 0)
 		goto fail;
 	if (strcmp(verdict, VERDICT_SUCCESS) == 0 && res == PKF_OK)
-		o = PK_GRANTED;
+		o = pk_last_login_read(ctx, reply);
 	else if (strcmp(verdict, VERDICT_DENIED) == 0 ||
 	    strcmp(verdict, VERDICT_SUCCESS) == 0)
 		o = PK_DENIED;
@@ -975,10 +1066,10 @@ pk_fido2(struct pk_ctx *ctx, int *fallback)
 
 /* Tell the user what an outcome means for them, then give its PAM code. */
 static int
-pk_finish(struct pk_ctx *ctx, enum pk_outcome o)
+pk_finish(struct pk_ctx *ctx, enum pk_outcome o, int session)
 {
 	const char *msg = pk_user_message(o);
-	int pr = pk_pam_code(o);
+	int pr = pk_pam_code(o, session);
 
 	if (msg != NULL && !ctx->silent)
 		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
@@ -1022,6 +1113,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		int fallback = 0;
 
 		o = pk_fido2(&ctx, &fallback);
+		if (o == PK_GRANTED)
+			pk_last_login_show(&ctx);
 		if (!fallback)
 			goto out;
 		pk_debug(&ctx, "auth: no security key, falling back to a code");
@@ -1040,9 +1133,11 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	/* An empty answer goes to kagid too: it counts as a failure there. */
 	pk_debug(&ctx, "auth: sending the code");
 	o = pk_auth_totp(&ctx, code);
+	if (o == PK_GRANTED)
+		pk_last_login_show(&ctx);
  out:
 	kagi_free_str(code);
-	pr = pk_finish(&ctx, o);
+	pr = pk_finish(&ctx, o, 0);
 	pk_ctx_free(&ctx);
 	return pr;
 }
@@ -1092,7 +1187,157 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		}
 	}
  out:
-	pr = pk_finish(&ctx, o);
+	pr = pk_finish(&ctx, o, 0);
 	pk_ctx_free(&ctx);
 	return pr;
+}
+
+/* --- sessions (R-PRIV-7, R-REM-4) -------------------------------------- */
+
+static void
+pk_session_cleanup(pam_handle_t *pamh, void *data, int error_status)
+{
+	(void)pamh;
+	(void)error_status;
+	free(data);
+}
+
+/* A logind session id worth sending: 1..64 of [A-Za-z0-9_.-]. */
+static const char *
+pk_logind_id(pam_handle_t *pamh)
+{
+	const char *v = pam_getenv(pamh, "XDG_SESSION_ID");
+	const char *p;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 64)
+		return NULL;
+	for (p = v; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+		    *p == '-'))
+			return NULL;
+	return v;
+}
+
+/* session_open: register; keep kagid's id for close; say when it ends. */
+static enum pk_outcome
+pk_session_open(struct pk_ctx *ctx)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *logind = pk_logind_id(ctx->pamh);
+	int64_t id = 0, ends = 0, *keep = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char when[64];
+	int r, pr;
+
+	if ((r = pk_request_new(ctx, OP_SESSION_OPEN, &req)) != 0 ||
+	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
+	    (r = proto_set_int(req, "sid", (int64_t)getsid(0))) != 0 ||
+	    (logind != NULL &&
+	    (r = proto_set_str(req, "logind", logind)) != 0) ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_int(reply, "session", 1, INT64_MAX, &id)) != 0 ||
+	    (r = proto_get_int(reply, "ends", 0, INT64_MAX, &ends)) != 0) {
+		o = pk_unavailable(ctx, OP_SESSION_OPEN, r, reply);
+		goto out;
+	}
+	if ((keep = malloc(sizeof(*keep))) == NULL) {
+		o = PK_SYSTEM;
+		goto out;
+	}
+	*keep = id;
+	if ((pr = pam_set_data(ctx->pamh, PK_SESSION_DATA, keep,
+	    pk_session_cleanup)) != PAM_SUCCESS) {
+		free(keep);
+		pam_syslog(ctx->pamh, LOG_ERR, "pam_set_data: %s",
+		    pam_strerror(ctx->pamh, pr));
+		o = PK_SYSTEM;
+		goto out;
+	}
+	pk_debug(ctx, "%s: session %lld, ends %lld", OP_SESSION_OPEN,
+	    (long long)id, (long long)ends);
+	if (ends != 0 && !ctx->silent) {
+		pk_time_text(ends, when, sizeof(when));
+		(void)pam_info(ctx->pamh, pk_text(ctx,
+		    N_("This session will be ended at %s.")), when);
+	}
+	o = PK_GRANTED;
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* session_close: by the id kept at open, else by this process's pid. */
+static enum pk_outcome
+pk_session_close(struct pk_ctx *ctx)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const void *data = NULL;
+	int64_t ended = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r;
+
+	if (pam_get_data(ctx->pamh, PK_SESSION_DATA, &data) != PAM_SUCCESS)
+		data = NULL;
+	if ((r = pk_request_new(ctx, OP_SESSION_CLOSE, &req)) != 0 ||
+	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
+	    (data != NULL && (r = proto_set_int(req, "session",
+	    *(const int64_t *)data)) != 0) ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_int(reply, "ended", 0, INT64_MAX, &ended)) != 0) {
+		o = pk_unavailable(ctx, OP_SESSION_CLOSE, r, reply);
+		goto out;
+	}
+	pk_debug(ctx, "%s: %lld sessions ended", OP_SESSION_CLOSE,
+	    (long long)ended);
+	o = PK_GRANTED;
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* Both session entry points: context, a valid name, then op. */
+static int
+pk_session(pam_handle_t *pamh, int flags, int argc, const char **argv,
+    enum pk_outcome (*op)(struct pk_ctx *), const char *what)
+{
+	struct pk_ctx ctx;
+	enum pk_outcome o;
+	char q[KAGI_NAME_MAX * 4 + 16];
+	int pr;
+
+	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_CONTINUE ||
+	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
+		goto out;
+	pk_debug(&ctx, "%s: user %s", what,
+	    kagi_log_quote(ctx.user, q, sizeof(q)));
+	if (!pk_user_valid(ctx.user)) {
+		pam_syslog(pamh, LOG_NOTICE, "%s: refusing unusable user "
+		    "name %s", what, kagi_log_quote(ctx.user, q, sizeof(q)));
+		o = PK_UNKNOWN;
+		goto out;
+	}
+	o = op(&ctx);
+ out:
+	pr = pk_finish(&ctx, o, 1);
+	pk_ctx_free(&ctx);
+	return pr;
+}
+
+PK_EXPORT int
+pam_sm_open_session(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	return pk_session(pamh, flags, argc, argv, pk_session_open,
+	    "open_session");
+}
+
+PK_EXPORT int
+pam_sm_close_session(pam_handle_t *pamh, int flags, int argc,
+    const char **argv)
+{
+	return pk_session(pamh, flags, argc, argv, pk_session_close,
+	    "close_session");
 }

@@ -4,9 +4,9 @@
  *
  *   dlsym_check MODULE.so
  *
- * dlopen(RTLD_NOW) must succeed (every symbol resolved), the three entry
- * points pam_kagi provides must be found, and the ones it deliberately
- * does not provide must not be.  Prints one line per check; exits 0 when
+ * dlopen(RTLD_NOW) must succeed (every symbol resolved), the five entry
+ * points pam_kagi provides must be found, and the one it deliberately
+ * does not provide (password change) must not be.  Prints one line per check; exits 0 when
  * all hold, 1 otherwise, 2 on a usage error.
  */
 #include "config.h"
@@ -16,9 +16,10 @@
 
 static const char *const wanted[] = {
 	"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_acct_mgmt",
+	"pam_sm_open_session", "pam_sm_close_session",
 };
 static const char *const unwanted[] = {
-	"pam_sm_open_session", "pam_sm_close_session", "pam_sm_chauthtok",
+	"pam_sm_chauthtok",
 };
 
 int

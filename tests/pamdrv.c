@@ -2,7 +2,8 @@
  * pamdrv.c - drive a real PAM stack from a test directory.
  *
  *   pamdrv -c CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]
- *          [-o auth|acct|both] [ANSWER ...]
+ *          [-o auth|acct|both|session] [-S SECONDS] [-H] [-e VAR=VALUE]
+ *          [ANSWER ...]
  *
  * Runs CONFDIR/SERVICE through pam_start_confdir() (no LD_PRELOAD, nothing
  * written outside the test directory) and prints one line per
@@ -13,7 +14,15 @@
  * Options end at the first answer (or "--"), so answers may start with '-'.
  *
  * Ends with "auth=NAME" and/or "acct=NAME", NAME the symbolic PAM code;
- * with -o both, both operations run whatever the first returned.  Exit
+ * with -o both, both operations run whatever the first returned.
+ *
+ * -o session is a log-in like login(1)'s: pamdrv first becomes a session
+ * leader (setsid), runs auth and account, and when both succeed
+ * pam_open_session ("open=NAME"); then it forks the "shell": a child
+ * that starts a session of its own (setsid, as sshd's shells do), prints
+ * "child=PID", and sleeps SECONDS (-S, default 600; with -H it ignores
+ * SIGHUP).  When the child ends, pam_close_session ("close=NAME").  -e
+ * puts VAR=VALUE in PAM's environment first (pam_putenv). Exit
  * status: 0 when every operation returned PAM_SUCCESS, 1 otherwise, 2 on
  * a usage error.
  */
@@ -22,7 +31,10 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <security/pam_appl.h>
@@ -169,7 +181,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: pamdrv -c CONFDIR -s SERVICE -u USER "
-	    "[-r RHOST] [-t TTY] [-o auth|acct|both] [ANSWER ...]\n");
+	    "[-r RHOST] [-t TTY] [-o auth|acct|both|session] [-S SECONDS] "
+	    "[-H] [-e VAR=VALUE] [ANSWER ...]\n");
 	return 2;
 }
 
@@ -177,7 +190,10 @@ int
 main(int argc, char **argv)
 {
 	const char *confdir = NULL, *service = NULL, *user = NULL;
-	const char *rhost = NULL, *tty = NULL, *ops = "auth";
+	const char *rhost = NULL, *tty = NULL, *ops = "auth", *env = NULL;
+	long child_secs = 600;
+	int ignore_hup = 0, do_session;
+	char *end;
 	struct drv d = { NULL, 0, 0 };
 	struct pam_conv pc = { conv, &d };
 	pam_handle_t *pamh = NULL;
@@ -186,7 +202,7 @@ main(int argc, char **argv)
 	/* Like login(1): the host runs in the locale of its environment. */
 	setlocale(LC_ALL, "");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:")) != -1) {
+	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:S:He:")) != -1) {
 		switch (c) {
 		case 'c': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -194,18 +210,34 @@ main(int argc, char **argv)
 		case 'r': rhost = optarg; break;
 		case 't': tty = optarg; break;
 		case 'o': ops = optarg; break;
+		case 'S':
+			child_secs = strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || child_secs < 0 ||
+			    child_secs > 86400)
+				return usage();
+			break;
+		case 'H': ignore_hup = 1; break;
+		case 'e': env = optarg; break;
 		default: return usage();
 		}
 	}
 	if (confdir == NULL || service == NULL || user == NULL)
 		return usage();
-	do_auth = strcmp(ops, "auth") == 0 || strcmp(ops, "both") == 0;
-	do_acct = strcmp(ops, "acct") == 0 || strcmp(ops, "both") == 0;
+	do_session = strcmp(ops, "session") == 0;
+	do_auth = strcmp(ops, "auth") == 0 || strcmp(ops, "both") == 0 ||
+	    do_session;
+	do_acct = strcmp(ops, "acct") == 0 || strcmp(ops, "both") == 0 ||
+	    do_session;
 	if (!do_auth && !do_acct)
 		return usage();
 	d.answers = argv + optind;
 	d.nanswers = argc - optind;
 
+	/* The session kagid may end is pamdrv's own, never the caller's. */
+	if (do_session && setsid() < 0) {
+		perror("pamdrv: setsid");
+		return 1;
+	}
 	pr = pam_start_confdir(service, user, &pc, confdir, &pamh);
 	if (pr != PAM_SUCCESS) {
 		fprintf(stderr, "pamdrv: pam_start_confdir: %s\n",
@@ -221,6 +253,11 @@ main(int argc, char **argv)
 		pam_end(pamh, pr);
 		return 1;
 	}
+	if (env != NULL && (pr = pam_putenv(pamh, env)) != PAM_SUCCESS) {
+		fprintf(stderr, "pamdrv: pam_putenv: %s\n", pam_name(pr));
+		pam_end(pamh, pr);
+		return 1;
+	}
 	if (do_auth) {
 		last = pam_authenticate(pamh, 0);
 		printf("auth=%s\n", pam_name(last));
@@ -230,6 +267,36 @@ main(int argc, char **argv)
 		last = pam_acct_mgmt(pamh, 0);
 		printf("acct=%s\n", pam_name(last));
 		failed |= last != PAM_SUCCESS;
+	}
+	if (do_session && !failed) {
+		last = pam_open_session(pamh, 0);
+		printf("open=%s\n", pam_name(last));
+		failed |= last != PAM_SUCCESS;
+	}
+	if (do_session && !failed) {
+		pid_t child = fork(), w;
+		int st;
+
+		if (child < 0) {
+			perror("pamdrv: fork");
+			failed = 1;
+		} else if (child == 0) {
+			struct timespec ts = { child_secs, 0 };
+
+			(void)setsid();
+			if (ignore_hup)
+				signal(SIGHUP, SIG_IGN);
+			while (nanosleep(&ts, &ts) != 0)
+				;
+			_exit(0);
+		} else {
+			printf("child=%ld\n", (long)child);
+			while ((w = waitpid(child, &st, 0)) < 0)
+				;
+			last = pam_close_session(pamh, 0);
+			printf("close=%s\n", pam_name(last));
+			failed |= last != PAM_SUCCESS;
+		}
 	}
 	pam_end(pamh, last);
 	for (i = 0; i < d.nanswers; i++)

@@ -7,7 +7,9 @@
  * truncated (half a payload, then close), notjson, array, trailing,
  * nulstring, badutf8, deep, unknownop, unknownfield, oldversion,
  * silent (connect, send nothing, wait for kagid to hang up), status,
- * verify-other (an auth_totp for user "root-only-victim").  Prints the
+ * verify-other (an auth_totp for user "root-only-victim"),
+ * session-other (a session_open for user "staff1" naming pid and sid 2,
+ * processes that are not the caller's).  Prints the
  * reply's status and error ("error invalid"), or "closed" when kagid hung
  * up without answering, then "eof" when kagid closed the connection
  * afterwards or "open" when it kept it.  Exit 0 unless the tool itself
@@ -134,6 +136,9 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "verify-other") == 0) {
 		J("{\"v\":1,\"op\":\"auth_totp\",\"user\":\"root-only-victim\","
 		    "\"service\":\"login\",\"code\":\"123456\"}");
+	} else if (strcmp(mode, "session-other") == 0) {
+		J("{\"v\":1,\"op\":\"session_open\",\"user\":\"staff1\","
+		    "\"service\":\"login\",\"pid\":2,\"sid\":2}");
 	} else if (strcmp(mode, "silent") == 0) {
 		/* nothing */
 	} else {

@@ -1,5 +1,13 @@
 /*
- * audit.c - one audit record per decision or change, chained and mirrored.
+ * audit.c - one audit record per decision or change, chained and
+ * mirrored; anchors, alert hook and clock check on the server's tick.
+ *
+ * Guarantees: a record's syslog line, its anchor line and its alert are
+ * only released after the transaction that holds the record commits
+ * (ctx_log_flush); a rollback drops them unsent.  The alert hook runs
+ * after the commit and never delays an answer (alert.c).  A record that
+ * cannot be appended fails the request that wanted it, so the change it
+ * describes is rolled back with it (dispatch.c) and a log-in is refused.
  */
 #include "config.h"
 
@@ -7,13 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "audit.h"
+#include "audit_chain.h"
 #include "clock.h"
+#include "clocksync.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "proto.h"
 
-int
-ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line)
+static int
+log_queue(struct kagid_ctx *ctx, int prio, const char *line, char *alert)
 {
 	struct pending_log *n;
 	size_t cap;
@@ -27,15 +39,26 @@ ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line)
 	}
 	if ((ctx->logs[ctx->nlogs].line = strdup(line)) == NULL)
 		return KAGI_ERR_NOMEM;
-	ctx->logs[ctx->nlogs++].prio = prio;
+	ctx->logs[ctx->nlogs].prio = prio;
+	ctx->logs[ctx->nlogs].alert = alert;
+	ctx->nlogs++;
 	return 0;
+}
+
+int
+ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line)
+{
+	return log_queue(ctx, prio, line, NULL);
 }
 
 void
 ctx_log_discard(struct kagid_ctx *ctx, size_t from)
 {
-	while (ctx->nlogs > from)
-		free(ctx->logs[--ctx->nlogs].line);
+	while (ctx->nlogs > from) {
+		ctx->nlogs--;
+		free(ctx->logs[ctx->nlogs].line);
+		free(ctx->logs[ctx->nlogs].alert);
+	}
 }
 
 void
@@ -43,9 +66,108 @@ ctx_log_flush(struct kagid_ctx *ctx)
 {
 	size_t i;
 
-	for (i = 0; i < ctx->nlogs; i++)
+	for (i = 0; i < ctx->nlogs; i++) {
 		kagi_log(ctx->logs[i].prio, "%s", ctx->logs[i].line);
+		if (ctx->logs[i].alert != NULL)
+			(void)alert_spawn(ctx->alerts, ctx->logs[i].alert);
+	}
 	ctx_log_discard(ctx, 0);
+}
+
+/* Log-in events: no anchor line after them (they are not admin acts). */
+static const char *const login_events[] = { "auth", "lockout",
+    "session_open", "session_close", "breakglass_use", "clone_suspected",
+    NULL };
+
+int
+audit_is_login_event(const char *event)
+{
+	size_t i;
+
+	for (i = 0; login_events[i] != NULL; i++)
+		if (strcmp(login_events[i], event) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+fstr(struct json_object *f, const char *key)
+{
+	struct json_object *v;
+
+	if (f == NULL || !json_object_object_get_ex(f, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+int
+audit_priority(const char *event, struct json_object *fields, int role)
+{
+	const char *outcome = fstr(fields, "outcome");
+
+	if (strcmp(event, "breakglass_use") == 0 ||
+	    strcmp(event, "clone_suspected") == 0)
+		return LOG_ALERT;
+	if (strcmp(event, "lockout") == 0 && role == ROLE_PRIVILEGED)
+		return LOG_ALERT;
+	/* Refused vendor access: any refused log-in of a vendor account. */
+	if (strcmp(event, "auth") == 0 && role == ROLE_VENDOR &&
+	    outcome != NULL && strcmp(outcome, "failure") == 0)
+		return LOG_ALERT;
+	if (strcmp(event, "lockout") == 0)
+		return LOG_WARNING;
+	return LOG_INFO;
+}
+
+/* The role of the user concerned, when the priority depends on it. */
+static int
+record_role(struct kagid_ctx *ctx, const char *event, const char *user,
+    struct json_object *fields)
+{
+	static const char *const names[] = { "staff", "privileged", "vendor" };
+	struct user_rec u;
+	const char *r = fstr(fields, "role");
+	int i;
+	const char *outcome = fstr(fields, "outcome");
+
+	if (strcmp(event, "lockout") != 0 && (strcmp(event, "auth") != 0 ||
+	    outcome == NULL || strcmp(outcome, "failure") != 0))
+		return -1;
+	if (r != NULL) {
+		for (i = 0; i < 3; i++)
+			if (strcmp(names[i], r) == 0)
+				return i;
+		return -1;
+	}
+	if (user == NULL || store_user_get(ctx->store, user, &u) != 0)
+		return -1;
+	return u.role;
+}
+
+/* The alert hook's input: the record as one JSON object. */
+static char *
+alert_json(const struct audit_event *ev, int64_t seq,
+    struct json_object *fields)
+{
+	struct json_object *o;
+	char *text = NULL;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (proto_set_int(o, "seq", seq) == 0 &&
+	    proto_set_int(o, "time", ev->time) == 0 &&
+	    proto_set_str(o, "priority", "alert") == 0 &&
+	    proto_set_str(o, "event", ev->event) == 0 &&
+	    (ev->user == NULL || proto_set_str(o, "user", ev->user) == 0) &&
+	    proto_set_str(o, "actor", ev->actor) == 0 &&
+	    proto_set_int(o, "actor_uid", ev->actor_uid) == 0 &&
+	    json_object_object_add(o, "fields", fields != NULL ?
+	    json_object_get(fields) : json_object_new_object()) == 0)
+		text = strdup(json_object_to_json_string_ext(o,
+		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(o);
+	return text;
 }
 
 int
@@ -53,12 +175,14 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
     const char *event, const char *user, struct json_object *fields)
 {
 	struct store *s = ctx->store;
-	char line[2048];
+	char line[2048], hex[AUDIT_HEX_LEN + 1];
 	struct audit_event ev;
 	const char *ftext = NULL;
 	char qu[STORE_NAME_MAX * 4 + 8];
-	int64_t seq = 0;
-	int r;
+	char *alert = NULL;
+	uint8_t head[AUDIT_HASH_LEN];
+	int64_t seq = 0, hseq = 0;
+	int r, p;
 
 	if (fields != NULL)
 		ftext = json_object_to_json_string_ext(fields,
@@ -75,9 +199,78 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 		    kagi_strerror(r));
 		return r;
 	}
+	p = audit_priority(event, fields, record_role(ctx, event, user,
+	    fields));
+	if (p < prio)
+		prio = p;
+	if (prio <= LOG_ALERT && ctx->alerts != NULL &&
+	    (alert = alert_json(&ev, seq, fields)) == NULL)
+		return KAGI_ERR_NOMEM;
 	snprintf(line, sizeof(line), "audit seq=%lld event=%s user=%s uid=%lld %s",
 	    (long long)seq, event,
 	    kagi_log_quote(user != NULL ? user : "", qu, sizeof(qu)),
 	    (long long)ev.actor_uid, ftext != NULL ? ftext : "{}");
-	return ctx_log_queue(ctx, prio, line);
+	if ((r = log_queue(ctx, prio, line, alert)) != 0) {
+		free(alert);
+		return r;
+	}
+	if (audit_is_login_event(event))
+		return 0;
+	/* An administrative act: the chain head follows it to syslog. */
+	if ((r = store_audit_head(s, &hseq, head)) != 0)
+		return r;
+	audit_hex(head, hex);
+	snprintf(line, sizeof(line), "audit anchor %lld:%s", (long long)hseq,
+	    hex);
+	return ctx_log_queue(ctx, LOG_NOTICE, line);
+}
+
+/* Check the clock; log a change of state (and the first answer). */
+static void
+clock_check(struct kagid_ctx *ctx)
+{
+	int synced = 0, r;
+
+	if ((r = clocksync_check(&synced)) != 0) {
+		kagi_error("cannot read the clock's synchronisation state: %s",
+		    kagi_strerror(r));
+		synced = 0;
+	}
+	if (ctx->clock_known && synced == ctx->clock_synced)
+		return;
+	if (synced)
+		kagi_log(LOG_NOTICE, "system clock is synchronised (R-LOG-4)");
+	else
+		kagi_log(LOG_WARNING, "system clock is NOT synchronised "
+		    "(R-LOG-4): audit times and TOTP depend on it; TOTP is %s "
+		    "(totp_when_unsynced)", ctx->cfg->totp_when_unsynced ==
+		    UNSYNCED_REFUSE ? "refused" : "still allowed");
+	ctx->clock_synced = synced;
+	ctx->clock_known = 1;
+}
+
+void
+audit_tick(struct kagid_ctx *ctx)
+{
+	char hex[AUDIT_HEX_LEN + 1];
+	uint8_t head[AUDIT_HASH_LEN];
+	int64_t now = kagi_monotonic_ms(), seq = 0;
+	int r;
+
+	alert_reap(ctx->alerts, now);
+	if (!ctx->clock_known || now >= ctx->clock_next_ms) {
+		clock_check(ctx);
+		ctx->clock_next_ms = now + ctx->cfg->clock_check_interval * 1000;
+	}
+	if (ctx->anchor_next_ms == 0 || now >= ctx->anchor_next_ms) {
+		ctx->anchor_next_ms = now +
+		    ctx->cfg->audit_anchor_interval * 1000;
+		if ((r = store_audit_head(ctx->store, &seq, head)) != 0) {
+			kagi_error("cannot read the audit chain head: %s",
+			    kagi_strerror(r));
+			return;
+		}
+		audit_hex(head, hex);
+		kagi_log(LOG_NOTICE, "audit anchor %lld:%s", (long long)seq, hex);
+	}
 }

@@ -41,6 +41,15 @@ struct ctl {
 	int no_qr;
 	int ascii;
 	int pending;
+	/* audit and report options; NULL / 0 when not given */
+	const char *anchor;		/* SEQ:HASH */
+	const char *const *archives;	/* --archive files, in order */
+	int narchives;
+	int64_t before, since, until;	/* seconds since the epoch */
+	const char *filter_user;	/* --user */
+	const char *event;
+	int days;
+	int csv;
 	int set_pin;
 	const char *company;	/* vendor add */
 	const char *expires;
@@ -135,6 +144,21 @@ int ctl_user_delete(struct ctl *ctl);
 int ctl_unlock(struct ctl *ctl);
 int ctl_status(struct ctl *ctl);
 
+/* ctl_audit.c (R-LOG-1, R-LOG-2, R-LOG-3) */
+int ctl_audit_verify(struct ctl *ctl);
+int ctl_audit_anchor(struct ctl *ctl);
+int ctl_audit_archive(struct ctl *ctl);
+int ctl_audit_export(struct ctl *ctl);
+
+/* ctl_report.c (R-TOK-6, R-TOK-7, R-PRIV-1, R-REM-4, R-AUD-1) */
+int ctl_report_dormant(struct ctl *ctl);
+int ctl_report_access(struct ctl *ctl);
+int ctl_report_privileged(struct ctl *ctl);
+int ctl_report_lockouts(struct ctl *ctl);
+int ctl_report_vendors(struct ctl *ctl);
+int ctl_report_exceptions(struct ctl *ctl);
+int ctl_compliance(struct ctl *ctl);
+
 /* ctl_token.c */
 int ctl_token_add_totp(struct ctl *ctl);
 int ctl_token_confirm(struct ctl *ctl);
@@ -162,6 +186,9 @@ int ctl_breakglass_list(struct ctl *ctl);
 int ctl_breakglass_report(struct ctl *ctl);
 /* ctl_fido2.c, ctl_u2f.c */
 int ctl_token_add_fido2(struct ctl *ctl);
+/* kagictl enroll: one's own key with an enrollment code (issue 3). */
+#define CTL_ENROLL_CODE_MAX 64
+int ctl_enroll(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
 int ctl_fido2_refused(const char *why);
 int ctl_import_pam_u2f(struct ctl *ctl);
@@ -170,5 +197,8 @@ int ctl_user_role(struct ctl *ctl);
 int ctl_vendor_add(struct ctl *ctl);
 int ctl_vendor_show(struct ctl *ctl);
 int ctl_vendor_list(struct ctl *ctl);
+
+/* ctl_session.c */
+int ctl_session_list(struct ctl *ctl);
 
 #endif

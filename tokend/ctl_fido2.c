@@ -1,6 +1,12 @@
 /*
- * ctl_fido2.c - `kagictl token add-fido2 USER [--label L] [--set-pin]`:
- * enroll the FIDO2 security key plugged into this machine.
+ * ctl_fido2.c - `kagictl token add-fido2 USER [--label L] [--set-pin]`
+ * and `kagictl enroll [--user NAME] [--label L] [--set-pin]`: enroll the
+ * FIDO2 security key plugged into this machine, for a user (an
+ * administrator) or for oneself with an enrollment code (any user).
+ *
+ * For a privileged user kagid may answer the begin with a request
+ * awaiting a second person (exit 4) instead of a challenge; the key is
+ * looked for only after kagid issued one.
  *
  * kagid issues the registration challenge (token_fido2_begin); the key
  * makes the credential through libfido2 (asking the key's PIN when it
@@ -13,6 +19,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -234,16 +241,19 @@ cred_prepare(struct json_object *begin, fido_cred_t *cred)
 	return r;
 }
 
-/* token_fido2_finish with what the key made. */
+/* The finish request (op) with what the key made, and the code if any. */
 static struct json_object *
-finish_request(const struct ctl *ctl, int64_t request, const fido_cred_t *c,
-    const char *uv)
+finish_request(const struct ctl *ctl, const char *op, const char *code,
+    int64_t request, const fido_cred_t *c, const char *uv)
 {
 	struct json_object *req;
 
-	if ((req = ctl_request(ctl, OP_TOKEN_FIDO2_FINISH)) == NULL)
+	if ((req = ctl_request(ctl, op)) == NULL)
 		return NULL;
-	if (proto_set_int(req, "request", request) != 0 ||
+	if ((code != NULL && proto_set_str(req, "code", code) != 0) ||
+	    (ctl->filter_user != NULL &&
+	    proto_set_str(req, "user", ctl->filter_user) != 0) ||
+	    proto_set_int(req, "request", request) != 0 ||
 	    proto_set_str(req, "alg", "es256") != 0 ||
 	    proto_set_str(req, "fmt", fido_cred_fmt(c) != NULL ?
 	    fido_cred_fmt(c) : "none") != 0 ||
@@ -278,38 +288,70 @@ ctl_fido2_refused(const char *why)
 	else if (strcmp(why, "aaguid_not_allowed") == 0)
 		ctl_err(_("this model of security key is not allowed "
 		    "(fido2_aaguids)"));
+	else if (strcmp(why, "approval_missing") == 0)
+		ctl_err(_("enrolling a privileged user's key needs a second "
+		    "person's approval, and yours is spent or expired: run the "
+		    "command again to ask for a new one (R-PRIV-3)"));
+	else if (strcmp(why, "bad_code") == 0)
+		ctl_err(_("that is not your enrollment code: check it, or ask "
+		    "your administrator for a new one"));
+	else if (strcmp(why, "used") == 0)
+		ctl_err(_("this enrollment code was already used: ask your "
+		    "administrator for a new one"));
+	else if (strcmp(why, "expired") == 0)
+		ctl_err(_("this enrollment code has expired: ask your "
+		    "administrator for a new one"));
+	else if (strcmp(why, "privileged") == 0)
+		ctl_err(_("a privileged account does not enroll with a code: "
+		    "an administrator enrolls its key, with a second "
+		    "person's approval"));
+	else if (strcmp(why, "disabled") == 0)
+		ctl_err(_("your account is disabled: contact your "
+		    "administrator"));
+	else if (strcmp(why, "locked") == 0)
+		ctl_err(_("your account is locked: contact your "
+		    "administrator"));
 	else
 		ctl_err(_("kagid refused the security key: %s"), why);
 	return CTL_EXIT_REFUSED;
 }
 
-int
-ctl_token_add_fido2(struct ctl *ctl)
+/*
+ * Enroll the key plugged in here: begin (already answered: begin), the
+ * key makes the credential, finish_op with code (or NULL).  An exit code.
+ */
+static int
+enroll_key(struct ctl *ctl, struct json_object *begin, const char *finish_op,
+    const char *code)
 {
-	struct json_object *begin = NULL, *reply = NULL, *token;
+	struct json_object *reply = NULL, *token;
 	fido_dev_t *dev = NULL;
 	fido_cred_t *cred = NULL;
 	const char *policy, *uv, *why;
-	char pin[PIN_MAX + 2];
-	int have_pin = 0, ex, r, fr;
+	char pin[PIN_MAX + 2], user[2 * KAGI_NAME_MAX + 8];
+	int have_pin = 0, ex, fr;
 	int64_t request;
 
 	memset(pin, 0, sizeof(pin));
-	fido_init(0);
-	if ((r = open_key(&dev)) != 0) {
-		ctl_err(_("no security key found: insert one and try again"));
-		ex = CTL_EXIT_REFUSED;
+	if ((ex = ctl_pending(ctl, begin)) != 0)
+		goto out;
+	if ((why = ctl_jstr(begin, "refused")) != NULL) {
+		ex = ctl_fido2_refused(why);
 		goto out;
 	}
-	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_FIDO2_BEGIN),
-	    &begin)) != 0)
-		goto out;
 	policy = ctl_jstr(begin, "uv");
 	request = ctl_jint(begin, "request");
-	if (policy == NULL || request <= 0 ||
+	if (policy == NULL || request <= 0 || ctl_jstr(begin, "user") == NULL ||
 	    (cred = fido_cred_new()) == NULL ||
-	    (r = cred_prepare(begin, cred)) != 0) {
+	    cred_prepare(begin, cred) != 0) {
 		ex = ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+		goto out;
+	}
+	ctl_clean(ctl_jstr(begin, "user"), user, sizeof(user));
+	fido_init(0);
+	if (open_key(&dev) != 0) {
+		ctl_err(_("no security key found: insert one and try again"));
+		ex = CTL_EXIT_REFUSED;
 		goto out;
 	}
 	uv = fido_dev_has_uv(dev) ? "builtin" : fido_dev_has_pin(dev) ?
@@ -344,8 +386,8 @@ ctl_token_add_fido2(struct ctl *ctl)
 		ex = key_failed(fr);
 		goto out;
 	}
-	if ((ex = ctl_run(ctl, finish_request(ctl, request, cred, uv),
-	    &reply)) != 0)
+	if ((ex = ctl_run(ctl, finish_request(ctl, finish_op, code, request,
+	    cred, uv), &reply)) != 0)
 		goto out;
 	if ((why = ctl_jstr(reply, "refused")) != NULL) {
 		ex = ctl_fido2_refused(why);
@@ -363,7 +405,7 @@ ctl_token_add_fido2(struct ctl *ctl)
 		/* For scripts too: never translated. */
 		printf("token: %lld\n", (long long)ctl_jint(token, "id"));
 		printf(_("Security key enrolled for user '%s' (token %lld).\n"),
-		    ctl->user, (long long)ctl_jint(token, "id"));
+		    user, (long long)ctl_jint(token, "id"));
 		ex = CTL_EXIT_OK;
 	}
  out:
@@ -372,7 +414,83 @@ ctl_token_add_fido2(struct ctl *ctl)
 	if (dev != NULL)
 		fido_dev_close(dev);
 	fido_dev_free(&dev);
-	json_object_put(begin);
 	json_object_put(reply);
+	return ex;
+}
+
+int
+ctl_token_add_fido2(struct ctl *ctl)
+{
+	struct json_object *begin = NULL, *req;
+	int ex;
+
+	/* kagid first: a privileged user's enrollment may only become a
+	 * request (exit 4), which needs no key here yet. */
+	if ((req = ctl_request(ctl, OP_TOKEN_FIDO2_BEGIN)) != NULL &&
+	    ctl->label != NULL && proto_set_str(req, "label", ctl->label) != 0) {
+		json_object_put(req);
+		req = NULL;
+	}
+	if ((ex = ctl_run(ctl, req, &begin)) == 0)
+		ex = enroll_key(ctl, begin, OP_TOKEN_FIDO2_FINISH, NULL);
+	json_object_put(begin);
+	return ex;
+}
+
+/* enroll_fido2_begin refused by kagid itself: in the user's words. */
+static int
+enroll_failed(const struct ctl *ctl, int r, struct json_object *reply)
+{
+	char name[2 * KAGI_NAME_MAX + 8];
+	const struct passwd *pw;
+	const char *who = ctl->filter_user;
+
+	if (reply == NULL || (r != KAGI_ERR_DENIED && r != KAGI_ERR_NOT_FOUND))
+		return ctl_fail(ctl, r, reply);
+	if (who == NULL && (pw = getpwuid(getuid())) != NULL)
+		who = pw->pw_name;
+	if (r == KAGI_ERR_DENIED)
+		ctl_err(_("you may enroll a key only for your own account"));
+	else
+		ctl_err(_("your account %s is not known to kagi: ask your "
+		    "administrator"), ctl_clean(who != NULL ? who : "?", name,
+		    sizeof(name)));
+	return CTL_EXIT_REFUSED;
+}
+
+int
+ctl_enroll(struct ctl *ctl)
+{
+	struct json_object *begin = NULL, *req;
+	char code[CTL_ENROLL_CODE_MAX + 2];
+	int ex, r;
+
+	if (ctl_read_line(_("Enrollment code: "), code, sizeof(code)) != 0) {
+		ctl_err(_("no enrollment code was given"));
+		return CTL_EXIT_REFUSED;
+	}
+	if ((req = ctl_request(ctl, OP_ENROLL_FIDO2_BEGIN)) != NULL &&
+	    (proto_set_str(req, "code", code) != 0 ||
+	    (ctl->filter_user != NULL &&
+	    proto_set_str(req, "user", ctl->filter_user) != 0) ||
+	    (ctl->label != NULL &&
+	    proto_set_str(req, "label", ctl->label) != 0))) {
+		json_object_put(req);
+		req = NULL;
+	}
+	if (req == NULL) {
+		ex = ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+		goto out;
+	}
+	r = ctl_call(ctl, req, &begin);
+	json_object_put(req);
+	if (r != 0) {
+		ex = enroll_failed(ctl, r, begin);
+		goto out;
+	}
+	ex = enroll_key(ctl, begin, OP_ENROLL_FIDO2_FINISH, code);
+ out:
+	kagi_wipe(code, sizeof(code));
+	json_object_put(begin);
 	return ex;
 }

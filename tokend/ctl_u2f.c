@@ -315,7 +315,10 @@ ctl_import_pam_u2f(struct ctl *ctl)
 				break;
 			continue;
 		}
-		if ((why = ctl_jstr(reply, "refused")) != NULL) {
+		if (ctl_pending(&one, reply) == CTL_EXIT_PENDING) {
+			/* A privileged user's key: after approval (R-PRIV-3). */
+			ex = CTL_EXIT_PENDING;
+		} else if ((why = ctl_jstr(reply, "refused")) != NULL) {
 			if (strcmp(why, "duplicate") == 0)
 				ctl_err(_("%s:%zu: this credential is already "
 				    "enrolled (R-TOK-1); not imported"), clean,

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "report.h"
 
 #define AUTH_KEYS "v", "op", "user", "service", "tty", "rhost", "zone"
 
@@ -28,6 +29,14 @@ static const char *const k_add_totp[] = { "v", "op", "user", "label",
 static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+static const char *const k_verify[] = { "v", "op", "anchor_seq",
+    "anchor_hash", NULL };
+static const char *const k_records[] = { "v", "op", "after", "since",
+    "until", "user", "event", "limit", NULL };
+static const char *const k_archive[] = { "v", "op", "through_seq", "hash",
+    NULL };
+static const char *const k_days[] = { "v", "op", "days", NULL };
+static const char *const k_since[] = { "v", "op", "since", NULL };
 /* policy2: two-person rule, enrollment, lifecycle, break-glass */
 static const char *const k_id[] = { "v", "op", "id", NULL };
 static const char *const k_id_reason[] = { "v", "op", "id", "reason", NULL };
@@ -41,9 +50,18 @@ static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
     "label", "alg", "fmt", "authdata", "x5c", "sig", "uv", NULL };
 static const char *const k_fido2_import[] = { "v", "op", "user", "label",
     "credential", "public_key", "alg", "uv", NULL };
+static const char *const k_enroll_fido2_begin[] = { "v", "op", "user",
+    "code", "label", NULL };
+static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
+    "code", "request", "label", "alg", "fmt", "authdata", "x5c", "sig", "uv",
+    NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", NULL };
+static const char *const k_session_open[] = { "v", "op", "user", "service",
+    "tty", "rhost", "zone", "pid", "sid", "logind", NULL };
+static const char *const k_session_close[] = { "v", "op", "user", "service",
+    "tty", "rhost", "zone", "pid", "session", NULL };
 
 struct dispatch_entry {
 	const char *op;
@@ -70,6 +88,17 @@ static const struct dispatch_entry table[] = {
 	{ OP_TOKEN_REVOKE, PEER_ADMIN, k_token, h_token_revoke },
 	{ OP_UNLOCK, PEER_ADMIN, k_user, h_unlock },
 	{ OP_STATUS, PEER_ADMIN, k_none, h_status },
+	{ OP_AUDIT_VERIFY, PEER_ADMIN, k_verify, h_audit_verify },
+	{ OP_AUDIT_HEAD, PEER_ADMIN, k_none, h_audit_head },
+	{ OP_AUDIT_RECORDS, PEER_ADMIN, k_records, h_audit_records },
+	{ OP_AUDIT_ARCHIVE, PEER_ADMIN, k_archive, h_audit_archive },
+	{ OP_REPORT_DORMANT, PEER_ADMIN, k_days, h_report_dormant },
+	{ OP_REPORT_ACCESS, PEER_ADMIN, k_none, h_report_access },
+	{ OP_REPORT_PRIVILEGED, PEER_ADMIN, k_none, h_report_privileged },
+	{ OP_REPORT_LOCKOUTS, PEER_ADMIN, k_since, h_report_lockouts },
+	{ OP_REPORT_VENDORS, PEER_ADMIN, k_since, h_report_vendors },
+	{ OP_REPORT_EXCEPTIONS, PEER_ADMIN, k_none, h_report_exceptions },
+	{ OP_COMPLIANCE, PEER_ADMIN, k_none, h_compliance },
 	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
@@ -96,6 +125,16 @@ static const struct dispatch_entry table[] = {
 	{ OP_VENDOR_ADD, PEER_ADMIN, k_vendor_add, h_vendor_add },
 	{ OP_VENDOR_SHOW, PEER_ADMIN, k_user, h_vendor_show },
 	{ OP_VENDOR_LIST, PEER_ADMIN, k_none, h_vendor_list },
+	{ OP_SESSION_OPEN, PEER_VERIFIER | PEER_SELF, k_session_open,
+	    h_session_open },
+	{ OP_SESSION_CLOSE, PEER_VERIFIER | PEER_SELF, k_session_close,
+	    h_session_close },
+	{ OP_SESSION_LIST, PEER_ADMIN, k_none, h_session_list },
+	/* Self-service FIDO2 enrollment: the caller's own account only. */
+	{ OP_ENROLL_FIDO2_BEGIN, PEER_SELF, k_enroll_fido2_begin,
+	    h_enroll_fido2_begin },
+	{ OP_ENROLL_FIDO2_FINISH, PEER_SELF, k_enroll_fido2_finish,
+	    h_enroll_fido2_finish },
 };
 
 /*

@@ -14,6 +14,7 @@
 
 #include <json-c/json.h>
 
+#include "alert.h"
 #include "challenge.h"
 #include "kagid_config.h"
 #include "lockout.h"
@@ -25,6 +26,7 @@
 struct pending_log {
 	int prio;
 	char *line;
+	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
 };
 
 struct kagid_ctx {
@@ -37,6 +39,17 @@ struct kagid_ctx {
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
+	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
+	struct alert_runner *alerts;
+	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
+	int64_t clock_next_ms;
+	int clock_synced;		/* last adjtimex answer */
+	int clock_known;		/* 0 until the first check */
+	/* Sessions (session.c): the next due time, valid when known. */
+	int session_known;
+	int64_t session_next;		/* 0 = nothing due */
+	/* banner_file's text, read at start (R-MFA-5), or NULL. */
+	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 };
 
@@ -95,6 +108,16 @@ int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+/* The audit chain (h_audit.c); reports and compliance are in report.h. */
+int h_audit_verify(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_head(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_records(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_audit_archive(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
 /* FIDO2 (h_fido2.c). */
 int h_auth_fido2(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
@@ -115,6 +138,14 @@ int h_vendor_show(struct kagid_ctx *, const struct peer *,
 int h_vendor_list(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
+/* Sessions (h_session.c). */
+int h_session_open(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_session_close(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_session_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
 /* Shared by the handlers (h_admin.c). */
 int user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
     struct json_object **out);
@@ -123,6 +154,21 @@ int token_to_json(const struct token_rec *t, const char *user,
 /* The same, with a FIDO2 token's credential details (h_fido2.c). */
 int fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
     const char *user, struct json_object **out);
+/*
+ * FIDO2 registration (h_fido2.c), shared by token_fido2_* and the
+ * self-service enroll_fido2_*.  kind ("admin" or "self") is bound into
+ * the challenge with u and a request number, so a challenge serves only
+ * the kind of request that asked for it.  begin fills reply with the
+ * challenge, rp_id, user_id, exclude and uv; finish takes that challenge
+ * (single use), verifies the key's answer in req and stores the
+ * credential as an active token of u: *token its id, or 0 when refused
+ * (reply's "refused" says why, and a record is kept).
+ */
+int fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
+    const char *kind, struct json_object *reply);
+int fido2_reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *kind, struct json_object *req,
+    struct json_object *reply, int64_t *token);
 /* Check a user name: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not "-" first. */
 int user_name_valid(const char *name);
 /* The request's "user", canonical (username.h) and valid, into name. */

@@ -20,6 +20,7 @@
 #include "kagi_err.h"
 #include "lifecycle.h"
 #include "proto.h"
+#include "report.h"
 #include "seal.h"
 #include "totp.h"
 #include "username.h"
@@ -615,6 +616,25 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	return audit_simple(ctx, peer, "unlock", u.name, NULL, 0);
 }
 
+/* Clock, sessions, exceptions, locks (issue 5; report.c). */
+static int
+status_more(struct kagid_ctx *ctx, struct json_object *reply)
+{
+	struct report_counts c;
+	int r;
+
+	if ((r = report_counts(ctx, &c)) != 0 ||
+	    (r = proto_set_str(reply, "store", ctx->cfg->database)) != 0 ||
+	    (r = proto_set_str(reply, "clock", !ctx->clock_known ? "unknown" :
+	    ctx->clock_synced ? "synchronised" : "unsynchronised")) != 0 ||
+	    (r = proto_set_int(reply, "open_sessions", c.open_sessions)) != 0 ||
+	    (r = proto_set_int(reply, "open_exceptions", c.open_breakglass +
+	    c.open_requests)) != 0 ||
+	    (r = proto_set_int(reply, "locked_accounts", c.locked)) != 0)
+		return r;
+	return 0;
+}
+
 int
 h_status(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -635,5 +655,5 @@ h_status(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_int(reply, "audit_seq", seq)) != 0 ||
 	    (r = proto_set_str(reply, "audit_head", hex)) != 0)
 		return r;
-	return 0;
+	return status_more(ctx, reply);
 }

@@ -50,6 +50,7 @@
 #include "proto_ops.h"
 #include "seal.h"
 #include "store_policy.h"
+#include "store_session.h"
 #include "totp.h"
 #include "username.h"
 #include "wipe.h"
@@ -311,7 +312,8 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t win, n = 0, cap;
 	int r, locked, counted = 1;
 
-	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
+	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0 ||
+	    (r = store_login_failure(ctx->store, u->id)) != 0)
 		return r;
 	win = lockout_window_start(&l, p, now);
 	if (!lockout_is_locked(&l, now) && a->rhost != NULL) {
@@ -362,7 +364,8 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
-	r = audit_record(ctx, peer, LOG_ALERT, "lockout", u->name, f);
+	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
+	r = audit_record(ctx, peer, LOG_WARNING, "lockout", u->name, f);
 out:
 	json_object_put(f);
 	return r;
@@ -461,6 +464,36 @@ factor_forbidden_by(const struct kagid_ctx *ctx, const struct user_rec *u,
 }
 
 /*
+ * R-MFA-5: put the previous success (time, where from, factors) and the
+ * failed attempts since into the success reply, then make this one the
+ * last.  Where is the remote host, else the terminal.
+ */
+int
+auth_last_login(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, const char *factors, int64_t now,
+    struct json_object *reply)
+{
+	struct login_rec l;
+	int r;
+
+	if ((r = store_login_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	if ((r = proto_set_int(reply, "last_time", l.time)) != 0 ||
+	    (l.time != 0 && l.place[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_from", l.place)) != 0) ||
+	    (l.time != 0 && l.factors[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_factors", l.factors)) != 0) ||
+	    (r = proto_set_int(reply, "failures_since", l.failures)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	l.time = now;
+	snprintf(l.place, sizeof(l.place), "%s", a->rhost != NULL ? a->rhost :
+	    a->tty != NULL ? a->tty : "");
+	snprintf(l.factors, sizeof(l.factors), "%s", factors);
+	return store_login_put(ctx->store, u->id, &l);
+}
+
+/*
  * The checks every log-in makes before its factor is looked at, in this
  * order: a throttled address, an unknown user, a disabled user, a lock,
  * a vendor's terms, the factor's place in the zone and the role.  Each
@@ -550,7 +583,9 @@ h_auth_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	 * FIDO2 user's does not depend on lock or disabled state.
 	 */
 	if ((r = fido2_auth_begin(ctx, &a, reply)) != 0 ||
-	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0)
+	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
+	    (ctx->banner != NULL &&
+	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
 		return r;
 	return 0;
 }
@@ -600,6 +635,13 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	if (verdict != NULL)
 		goto out;
 	verdict = VERDICT_DENIED;
+	/* R-LOG-4: TOTP needs the right time; kagid.conf may refuse it. */
+	if (ctx->clock_known && !ctx->clock_synced &&
+	    ctx->cfg->totp_when_unsynced == UNSYNCED_REFUSE) {
+		r = auth_audit(ctx, peer, &a, "failure", "clock_unsynced",
+		    "totp");
+		goto out;
+	}
 
 	memset(&m, 0, sizeof(m));
 	m.ctx = ctx;
@@ -632,6 +674,8 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		if ((r = auth_forgive(ctx, &u, &a, "totp", &l)) != 0 ||
 		    (!lock_same(&before, &l) &&
 		    (r = store_lock_put(ctx->store, u.id, &l)) != 0) ||
+		    (r = auth_last_login(ctx, &u, &a, "totp", now,
+		    reply)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 		    (r = auth_audit(ctx, peer, &a, "success", "ok", factor)) != 0)
 			return r;

@@ -51,6 +51,13 @@ int auth_forgive(struct kagid_ctx *ctx, const struct user_rec *u,
 int auth_precheck(struct kagid_ctx *ctx, const struct peer *peer,
     const struct auth_req *a, unsigned factor, int64_t now,
     struct user_rec *u, struct lock_rec *l, const char **verdict);
+/*
+ * R-MFA-5: put the previous success and the failures since into a
+ * success reply, and make this success the last.
+ */
+int auth_last_login(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct auth_req *a, const char *factors, int64_t now,
+    struct json_object *reply);
 /* FACTOR_* bits (policy.h) this user may use in this zone. */
 unsigned auth_factors_allowed(const struct kagid_ctx *ctx,
     const struct user_rec *u, const struct auth_req *a);

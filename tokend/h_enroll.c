@@ -17,6 +17,14 @@
  * Privileged users never enroll this way (they need FIDO2 and approval):
  * no code is issued to them, and one issued before a role change is
  * refused.
+ *
+ * The same code lets a user enroll their own FIDO2 key with kagictl
+ * enroll (enroll_fido2_begin / _finish, issue 3): the account is the
+ * caller's own (SO_PEERCRED name, never the request's), enabled and not
+ * locked, and the code is checked at both steps; it is spent only by
+ * the finish that stores the key, in the same transaction, so a key that
+ * fails or is refused leaves the code usable.  Each refusal is recorded
+ * (enroll_code_refused).
  */
 #include "config.h"
 
@@ -37,6 +45,7 @@
 #include "store_life.h"
 #include "totp.h"
 #include "ucode.h"
+#include "username.h"
 #include "wipe.h"
 
 int
@@ -147,21 +156,22 @@ new_pending_totp(struct kagid_ctx *ctx, const struct user_rec *u,
 	return r;
 }
 
-int
-enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const char *typed, struct json_object *reply,
-    int *took)
+/*
+ * Is typed u's enrollment code, usable now?  *why is NULL when it is;
+ * else "bad_code" (not a code, no code, or not this user's code),
+ * "used", "expired" or "privileged".
+ */
+static int
+code_check(struct kagid_ctx *ctx, const struct user_rec *u, const char *typed,
+    int64_t now, const char **why)
 {
 	struct enroll_code_rec e;
-	struct json_object *f = NULL;
 	uint8_t hash[UCODE_HASH_LEN];
 	char code[UCODE_LEN + 1];
-	char *uri = NULL, *qr = NULL;
-	size_t qrlen = 0;
-	int64_t now = kagi_now(), token = 0;
-	int r, digits = 0;
+	int r;
 
-	*took = CODE_TOOK_NONE;
+	*why = "bad_code";
+	memset(&e, 0, sizeof(e));
 	if (ucode_normalise(typed, code) != 0)
 		return 0;
 	r = store_enroll_code_get(ctx->store, u->id, &e);
@@ -173,11 +183,35 @@ enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	if (kagi_ct_memcmp(hash, e.hash, sizeof(hash)) != 0)
 		goto out;		/* not this user's code: a wrong code */
-	if (e.used != 0 || now >= e.expires || u->role == ROLE_PRIVILEGED) {
-		kagi_info("user %s: enrollment code refused (%s)", u->name,
-		    e.used != 0 ? "already used" : now >= e.expires ?
-		    "expired" : "privileged role");
-		goto out;
+	*why = e.used != 0 ? "used" : now >= e.expires ? "expired" :
+	    u->role == ROLE_PRIVILEGED ? "privileged" : NULL;
+ out:
+	kagi_wipe(code, sizeof(code));
+	kagi_wipe(hash, sizeof(hash));
+	kagi_wipe_obj(&e);
+	return r;
+}
+
+int
+enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *typed, struct json_object *reply,
+    int *took)
+{
+	struct json_object *f = NULL;
+	const char *why = NULL;
+	char *uri = NULL, *qr = NULL;
+	size_t qrlen = 0;
+	int64_t now = kagi_now(), token = 0;
+	int r, digits = 0;
+
+	*took = CODE_TOOK_NONE;
+	if ((r = code_check(ctx, u, typed, now, &why)) != 0)
+		return r;
+	if (why != NULL) {
+		if (strcmp(why, "bad_code") != 0)
+			kagi_info("user %s: enrollment code refused (%s)",
+			    u->name, why);
+		return 0;
 	}
 	if ((r = new_pending_totp(ctx, u, now, &token, &uri, &digits)) != 0 ||
 	    (r = store_enroll_code_use(ctx->store, u->id, now, token)) != 0 ||
@@ -201,9 +235,126 @@ enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
 	json_object_put(f);
 	kagi_free_str(uri);
 	kagi_free_secret(qr, qrlen);
-	kagi_wipe(code, sizeof(code));
-	kagi_wipe(hash, sizeof(hash));
-	kagi_wipe_obj(&e);
+	return r;
+}
+
+/* --- self-service FIDO2 enrollment (issue 3) ------------------------------ */
+
+#define KIND_SELF "self"
+
+/*
+ * The caller's own kagi user: the name comes from the peer (SO_PEERCRED),
+ * never from the request; a "user" in the request must name the same
+ * account, or the request is denied and recorded.
+ */
+static int
+self_user(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct user_rec *u)
+{
+	const char *asked = NULL;
+	char canon[STORE_NAME_MAX + 1], mine[STORE_NAME_MAX + 1];
+	int r;
+
+	if ((r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
+		return r;
+	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
+		return KAGI_ERR_DENIED;
+	if (asked != NULL && (user_canonical(asked, canon) != 0 ||
+	    strcmp(canon, mine) != 0)) {
+		kagi_warn("uid %u (%s) asked to enroll a key for another "
+		    "user: refused", (unsigned)peer->uid, mine);
+		return KAGI_ERR_DENIED;
+	}
+	return store_user_get(ctx->store, mine, u);
+}
+
+/* A refused self-enrollment: say why, and keep a record. */
+static int
+self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *why, struct json_object *reply)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "type", "fido2")) == 0 &&
+	    (r = proto_set_str(f, "reason", why)) == 0 &&
+	    (r = audit_record(ctx, peer, LOG_WARNING, "enroll_code_refused",
+	    u->name, f)) == 0)
+		r = proto_set_str(reply, "refused", why);
+	json_object_put(f);
+	return r;
+}
+
+/* The user and its code, checked; *why when refused. */
+static int
+self_check(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct user_rec *u, const char **why)
+{
+	struct lock_rec l;
+	const char *code = NULL;
+	int r;
+
+	*why = NULL;
+	if ((r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0 ||
+	    (r = self_user(ctx, peer, req, u)) != 0 ||
+	    (r = store_lock_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	if (u->disabled)
+		*why = "disabled";
+	else if (lockout_is_locked(&l, kagi_now()))
+		*why = "locked";
+	else
+		r = code_check(ctx, u, code, kagi_now(), why);
+	return r;
+}
+
+int
+h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	const char *why = NULL, *label = NULL;
+	int r;
+
+	if ((r = proto_get_str_opt(req, "label", STORE_LABEL_MAX,
+	    &label)) != 0 ||
+	    (r = self_check(ctx, peer, req, &u, &why)) != 0)
+		return r;
+	if (why != NULL)
+		return self_refuse(ctx, peer, &u, why, reply);
+	return fido2_reg_begin(ctx, &u, KIND_SELF, reply);
+}
+
+int
+h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *f = NULL;
+	struct user_rec u;
+	const char *why = NULL;
+	int64_t token = 0;
+	int r;
+
+	if ((r = self_check(ctx, peer, req, &u, &why)) != 0)
+		return r;
+	if (why != NULL)
+		return self_refuse(ctx, peer, &u, why, reply);
+	if ((r = fido2_reg_finish(ctx, peer, &u, KIND_SELF, req, reply,
+	    &token)) != 0 || token == 0)
+		return r;
+	/* The code is spent with the key, in the same transaction. */
+	if ((r = store_enroll_code_use(ctx->store, u.id, kagi_now(),
+	    token)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "token", token)) == 0 &&
+	    (r = proto_set_str(f, "type", "fido2")) == 0)
+		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_code_use",
+		    u.name, f);
+	json_object_put(f);
 	return r;
 }
 

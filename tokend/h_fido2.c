@@ -21,6 +21,14 @@
  *   9. only then is the counter stored, the failure count cleared and
  *      the success recorded with the factors it proved.
  * Every refusal counts like a wrong TOTP code and may lock.
+ *
+ * Enrolling a privileged user's key needs a second person (R-PRIV-3):
+ * token_fido2_begin without a grant stores a request (request_gate);
+ * its approval, replaying token_fido2_begin, stores a grant for the
+ * requester's uid, valid for request_lifetime but at most an hour; the
+ * requester's next begin finds it, and the finish that stores the key
+ * spends it in the same transaction.  Without an unspent grant of its
+ * own, no administrator's finish stores a privileged user's key.
  */
 #include "config.h"
 
@@ -40,14 +48,19 @@
 #include "fido2_wire.h"
 #include "h_auth.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "seal.h"
+#include "store_life.h"
 #include "wipe.h"
 
 #define FIDO2_METHOD "fido2"
+#define KIND_ADMIN "admin"
+/* How long an approval to enroll a privileged user's key lasts at most. */
+#define GRANT_LIFETIME_MAX 3600
 #define B64_FIELD_MAX FIDO2_B64_FIELD_MAX
 
 static const char *const uv_policy_names[] = { "required", "preferred",
@@ -74,11 +87,12 @@ auth_bind(const struct auth_req *a, char *out, size_t len)
 }
 
 static int
-reg_bind(const char *user, int64_t request, char *out, size_t len)
+reg_bind(const char *kind, const char *user, int64_t request, char *out,
+    size_t len)
 {
 	int n;
 
-	n = snprintf(out, len, "reg|%zu:%s|%lld", strlen(user), user,
+	n = snprintf(out, len, "reg|%s|%zu:%s|%lld", kind, strlen(user), user,
 	    (long long)request);
 	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
 }
@@ -450,7 +464,8 @@ h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 	    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 	    (r = audit_success(ctx, peer, &a, token, factors,
-	    an.uv_method)) != 0)
+	    an.uv_method)) != 0 ||
+	    (r = auth_last_login(ctx, &u, &a, FIDO2_METHOD, now, reply)) != 0)
 		goto out;
 	verdict = VERDICT_SUCCESS;
  out:
@@ -516,33 +531,21 @@ fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
 }
 
 int
-h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
+    const char *kind, struct json_object *reply)
 {
 	struct cred_walk w;
-	struct user_rec u;
-	const char *label = NULL;
 	uint8_t chal[CHAL_LEN], uid[32];
 	char bind[CHAL_BIND_MAX + 1];
 	int64_t request;
 	int r;
 
-	/*
-	 * Only administrators get here (dispatch.c: PEER_ADMIN), tested by
-	 * fido2.sh.  Self-service enrollment (issue 3) is to come with
-	 * enrollment codes, as a request of its own that checks the code
-	 * and takes the user from the peer, not from the request.
-	 */
-	(void)peer;
 	memset(&w, 0, sizeof(w));
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
-		return r;
 	if ((w.ids = json_object_new_array()) == NULL)
 		return KAGI_ERR_NOMEM;
 	request = next_request++;
-	if ((r = cred_walk(ctx, u.id, 0, &w)) != 0 ||
-	    (r = reg_bind(u.name, request, bind, sizeof(bind))) != 0 ||
+	if ((r = cred_walk(ctx, u->id, 0, &w)) != 0 ||
+	    (r = reg_bind(kind, u->name, request, bind, sizeof(bind))) != 0 ||
 	    (r = chal_issue(ctx->challenges, bind, kagi_now(),
 	    ctx->cfg->fido2_challenge_lifetime, chal)) != 0)
 		goto out;
@@ -554,7 +557,7 @@ h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = set_b64(reply, "challenge", chal, sizeof(chal))) != 0 ||
 	    (r = proto_set_str(reply, "rp_id", ctx->cfg->fido2_rp_id)) != 0 ||
 	    (r = set_b64(reply, "user_id", uid, sizeof(uid))) != 0 ||
-	    (r = proto_set_str(reply, "user", u.name)) != 0 ||
+	    (r = proto_set_str(reply, "user", u->name)) != 0 ||
 	    (r = proto_set_str(reply, "uv",
 	    uv_policy_names[ctx->cfg->fido2_uv])) != 0)
 		goto out;
@@ -564,6 +567,87 @@ h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	kagi_wipe(chal, sizeof(chal));
 	json_object_put(w.ids);
 	return r;
+}
+
+/* An approval replayed: the requester may enroll one key for u. */
+static int
+grant_create(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct request_rec *q,
+    struct json_object *reply)
+{
+	struct enroll_grant_rec g;
+	struct json_object *f = NULL, *go = NULL;
+	int64_t now = kagi_now(), life = ctx->cfg->request_lifetime, id = 0;
+	int r;
+
+	memset(&g, 0, sizeof(g));
+	g.user_id = u->id;
+	g.request_id = q->id;
+	g.requester_uid = q->requester_uid;
+	snprintf(g.requester, sizeof(g.requester), "%s", q->requester);
+	snprintf(g.approver, sizeof(g.approver), "%s", peer->name);
+	g.created = now;
+	g.expires = now + (life < GRANT_LIFETIME_MAX ? life :
+	    GRANT_LIFETIME_MAX);
+	if ((r = store_enroll_grant_add(ctx->store, &g, &id)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL ||
+	    (go = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(f, "grant", id)) != 0 ||
+	    (r = proto_set_str(f, "type", FIDO2_METHOD)) != 0 ||
+	    (r = proto_set_int(f, "request", q->id)) != 0 ||
+	    (r = proto_set_str(f, "requester", q->requester)) != 0 ||
+	    (r = proto_set_str(f, "approver", peer->name)) != 0 ||
+	    (r = proto_set_int(f, "expires", g.expires)) != 0 ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant", u->name,
+	    f)) != 0 ||
+	    (r = proto_set_int(go, "id", id)) != 0 ||
+	    (r = proto_set_str(go, "user", u->name)) != 0 ||
+	    (r = proto_set_str(go, "requester", q->requester)) != 0 ||
+	    (r = proto_set_int(go, "expires", g.expires)) != 0)
+		goto out;
+	json_object_object_add(reply, "grant", go);
+	go = NULL;
+ out:
+	json_object_put(f);
+	json_object_put(go);
+	return r;
+}
+
+int
+h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const struct request_rec *q;
+	struct enroll_grant_rec g;
+	struct user_rec u;
+	const char *label = NULL;
+	int r;
+
+	/* Administrators only (dispatch.c: PEER_ADMIN); users enroll their
+	 * own keys with a code through enroll_fido2_begin (h_enroll.c). */
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
+		return r;
+	if ((q = request_executing()) != NULL)
+		return grant_create(ctx, peer, &u, q, reply);
+	if (u.role == ROLE_PRIVILEGED) {
+		r = store_enroll_grant_find(ctx->store, u.id,
+		    (int64_t)peer->uid, kagi_now(), &g);
+		if (r == KAGI_ERR_NOT_FOUND) {
+			r = request_gate(ctx, peer, APPROVE_TOKEN_PRIVILEGED,
+			    req, reply);
+			/* The act is always gated: 0 would be a bug. */
+			return r == REQUEST_CREATED ? 0 : r != 0 ? r :
+			    KAGI_ERR_DENIED;
+		}
+		if (r != 0 || (r = proto_set_int(reply, "grant", g.id)) != 0)
+			return r;
+	}
+	return fido2_reg_begin(ctx, &u, KIND_ADMIN, reply);
 }
 
 /* Refused by policy or verification: say why, and keep a record. */
@@ -593,7 +677,7 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const char *label, int alg, const uint8_t *cid,
     size_t cid_len, const uint8_t *pk, size_t pk_len,
     const uint8_t aaguid[FIDO2_AAGUID_LEN], uint32_t counter, int uv,
-    const char *origin, struct json_object *reply)
+    const char *origin, struct json_object *reply, int64_t *token)
 {
 	struct token_rec t;
 	struct fido2_rec f;
@@ -649,6 +733,7 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	json_object_object_add(reply, "token", to);
 	to = NULL;
+	*token = id;
  out:
 	json_object_put(af);
 	json_object_put(to);
@@ -657,26 +742,26 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_token_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+fido2_reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *kind, struct json_object *req,
+    struct json_object *reply, int64_t *token)
 {
 	struct fido2_att_policy pol;
 	struct fido2_reg_msg m;
 	struct fido2_reg_in in;
 	struct fido2_reg_out out;
-	struct user_rec u;
 	const char *label = "security key", *why = NULL;
 	uint8_t chal[CHAL_LEN];
 	char bind[CHAL_BIND_MAX + 1];
 	int64_t request = 0;
 	int r;
 
+	*token = 0;
 	memset(&m, 0, sizeof(m));
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = proto_get_int(req, "request", 1, INT64_MAX, &request)) != 0 ||
+	if ((r = proto_get_int(req, "request", 1, INT64_MAX, &request)) != 0 ||
 	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
 		return r;
-	if ((r = reg_bind(u.name, request, bind, sizeof(bind))) != 0)
+	if ((r = reg_bind(kind, u->name, request, bind, sizeof(bind))) != 0)
 		return r;
 	/* Single use: a registration challenge is spent here. */
 	if ((r = chal_take(ctx->challenges, bind, kagi_now(), chal)) != 0)
@@ -695,16 +780,57 @@ h_token_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	}
 	if (r != 0) {
-		r = refuse(ctx, peer, u.name, why != NULL ? why : "malformed",
+		r = refuse(ctx, peer, u->name, why != NULL ? why : "malformed",
 		    reply);
 		goto out;
 	}
-	r = add_cred(ctx, peer, &u, label, in.alg, out.cred_id,
+	r = add_cred(ctx, peer, u, label, in.alg, out.cred_id,
 	    out.cred_id_len, out.pk, out.pk_len, out.aaguid, out.counter, m.uv,
-	    in.fmt, reply);
+	    in.fmt, reply, token);
  out:
 	kagi_wipe(chal, sizeof(chal));
 	fido2_reg_msg_clear(&m);
+	return r;
+}
+
+int
+h_token_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct enroll_grant_rec g;
+	struct json_object *f = NULL;
+	struct user_rec u;
+	int64_t now = kagi_now(), token = 0;
+	int r, granted = 0;
+
+	memset(&g, 0, sizeof(g));
+	if ((r = req_user(ctx, req, &u)) != 0)
+		return r;
+	/* R-PRIV-3: a privileged user's key only on an unspent grant. */
+	if (u.role == ROLE_PRIVILEGED) {
+		r = store_enroll_grant_find(ctx->store, u.id,
+		    (int64_t)peer->uid, now, &g);
+		if (r == KAGI_ERR_NOT_FOUND)
+			return refuse(ctx, peer, u.name, "approval_missing",
+			    reply);
+		if (r != 0)
+			return r;
+		granted = 1;
+	}
+	if ((r = fido2_reg_finish(ctx, peer, &u, KIND_ADMIN, req, reply,
+	    &token)) != 0 || token == 0 || !granted)
+		return r;
+	if ((r = store_enroll_grant_use(ctx->store, g.id, now, token)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "grant", g.id)) == 0 &&
+	    (r = proto_set_int(f, "request", g.request_id)) == 0 &&
+	    (r = proto_set_str(f, "approver", g.approver)) == 0 &&
+	    (r = proto_set_int(f, "token", token)) == 0)
+		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant_use",
+		    u.name, f);
+	json_object_put(f);
 	return r;
 }
 
@@ -718,6 +844,7 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *uvs = NULL;
 	uint8_t *cid = NULL, *pk = NULL;
 	size_t cid_len = 0, pk_len = 0;
+	int64_t token = 0;
 	int r, a, uv;
 
 	if ((r = req_user(ctx, req, &u)) != 0 ||
@@ -730,6 +857,10 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((a = fido2_alg_from_name(alg)) == 0 ||
 	    (uv = fido2_uv_from_name(uvs)) < 0)
 		return KAGI_ERR_INVALID;
+	/* R-PRIV-3: a privileged user's key is imported on approval. */
+	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
+	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0)
+		return r == REQUEST_CREATED ? 0 : r;
 	if ((r = b64_decode(cred, 1, FIDO2_CRED_ID_MAX, &cid, &cid_len)) != 0 ||
 	    (r = b64_decode(pks, 1, FIDO2_PK_MAX, &pk, &pk_len)) != 0)
 		goto out;
@@ -738,7 +869,7 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	}
 	r = add_cred(ctx, peer, &u, label, a, cid, cid_len, pk, pk_len,
-	    no_aaguid, 0, uv, "pam_u2f", reply);
+	    no_aaguid, 0, uv, "pam_u2f", reply, &token);
  out:
 	free(cid);
 	free(pk);

@@ -20,6 +20,7 @@
 #include "kagid_config.h"
 #include "lifecycle.h"
 #include "proto.h"
+#include "session.h"
 #include "store_life.h"
 
 
@@ -62,7 +63,7 @@ h_user_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *f = NULL, *uo = NULL;
 	struct revoke_all ra = { ctx->store, 0 };
 	struct user_rec u;
-	int64_t now = kagi_now(), bg = 0;
+	int64_t now = kagi_now(), bg = 0, sessions = 0;
 	int r;
 
 	if ((r = req_user(ctx, req, &u)) != 0)
@@ -72,16 +73,16 @@ h_user_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = store_enroll_code_delete(ctx->store, u.id)) != 0 ||
 	    (r = store_bg_code_revoke_user(ctx->store, u.id, now, &bg)) != 0)
 		return r;
-	/*
-	 * Open sessions: none are tracked by this build.  When kagid keeps
-	 * sessions, they are ended here, in this same step (R-TOK-3).
-	 */
+	/* Open sessions end in this same step, once it commits (R-TOK-3). */
+	if ((r = session_end_user(ctx, u.name, "offboard", &sessions)) != 0)
+		return r;
 	if (bg > 0)
 		breakglass_mark_dirty();
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	if ((r = proto_set_int(f, "tokens_revoked", ra.n)) != 0 ||
 	    (r = proto_set_int(f, "breakglass_revoked", bg)) != 0 ||
+	    (r = proto_set_int(f, "sessions_ended", sessions)) != 0 ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "offboard", u.name,
 	    f)) != 0)
 		goto out;

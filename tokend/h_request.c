@@ -16,6 +16,10 @@
  *  - only the listed operations can be stored and replayed;
  *  - a request past its expiry cannot be approved; maint.c marks it
  *    expired; a rejected or expired request changes nothing.
+ * Enrolling a privileged user's FIDO2 key needs the key at the
+ * requester's machine, so its approval cannot carry the act out: the
+ * replayed token_fido2_begin stores a grant instead (h_fido2.c), which
+ * the requester spends on one enrollment.
  */
 #include "config.h"
 
@@ -45,10 +49,20 @@ static const struct {
 	{ OP_TOKEN_REVOKE, h_token_revoke },
 	{ OP_UNLOCK, h_unlock },
 	{ OP_BREAKGLASS_ISSUE, h_breakglass_issue },
+	/* Approving grants the requester one enrollment (h_fido2.c). */
+	{ OP_TOKEN_FIDO2_BEGIN, h_token_fido2_begin },
+	{ OP_TOKEN_FIDO2_IMPORT, h_token_fido2_import },
 };
 
 /* Set while an approved request runs: its handler's gate lets it pass. */
 static int executing;
+static const struct request_rec *current;
+
+const struct request_rec *
+request_executing(void)
+{
+	return executing ? current : NULL;
+}
 
 static const char *const state_names[] = { "pending", "approved", "rejected",
     "expired" };
@@ -310,8 +324,10 @@ h_request_approve(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	}
 	executing = 1;
+	current = q;
 	r = fn(ctx, peer, params, result);
 	executing = 0;
+	current = NULL;
 	if (r != 0)
 		goto out;
 	if ((r = store_request_get(ctx->store, q->id, q)) != 0 ||

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -49,8 +50,9 @@
 enum {
 	O_SOCKET, O_CONFIG, O_JSON, O_TIMEOUT, O_HELP, O_VERSION,
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
-	O_PENDING, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY, O_EXPIRES, O_WINDOW,
-	O_FROM, O_COUNT_
+	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
+	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
+	O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -76,6 +78,15 @@ static const struct opt opts[O_COUNT_] = {
 	[O_NO_QR] = { "no-qr", 0 },
 	[O_ASCII] = { "ascii", 0 },
 	[O_PENDING] = { "pending", 0 },
+	[O_ANCHOR] = { "anchor", 1 },
+	[O_ARCHIVE] = { "archive", 1 },
+	[O_BEFORE] = { "before", 1 },
+	[O_SINCE] = { "since", 1 },
+	[O_UNTIL] = { "until", 1 },
+	[O_USER] = { "user", 1 },
+	[O_EVENT] = { "event", 1 },
+	[O_DAYS] = { "days", 1 },
+	[O_CSV] = { "csv", 0 },
 	[O_ENROLL_CODE] = { "enroll-code", 0 },
 	[O_REASON] = { "reason", 1 },
 	[O_SET_PIN] = { "set-pin", 0 },
@@ -84,6 +95,8 @@ static const struct opt opts[O_COUNT_] = {
 	[O_WINDOW] = { "window", 1 },
 	[O_FROM] = { "from", 1 },
 };
+/* The one option that may be given more than once. */
+#define ARCHIVES_MAX 64
 
 enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
 
@@ -114,6 +127,22 @@ static const struct cmd cmds[] = {
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
+	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE),
+	    ctl_audit_verify },
+	{ "audit", "anchor", NONE, 0, ctl_audit_anchor },
+	{ "audit", "archive", FILE_ARG, BIT(O_BEFORE), ctl_audit_archive },
+	{ "audit", "export", NONE, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_USER) |
+	    BIT(O_EVENT), ctl_audit_export },
+	{ "report", "dormant", NONE, BIT(O_DAYS) | BIT(O_CSV),
+	    ctl_report_dormant },
+	{ "report", "access", NONE, BIT(O_CSV), ctl_report_access },
+	{ "report", "privileged", NONE, BIT(O_CSV), ctl_report_privileged },
+	{ "report", "lockouts", NONE, BIT(O_SINCE) | BIT(O_CSV),
+	    ctl_report_lockouts },
+	{ "report", "vendors", NONE, BIT(O_SINCE) | BIT(O_CSV),
+	    ctl_report_vendors },
+	{ "report", "exceptions", NONE, BIT(O_CSV), ctl_report_exceptions },
+	{ "compliance", NULL, NONE, 0, ctl_compliance },
 	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
@@ -130,12 +159,17 @@ static const struct cmd cmds[] = {
 	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
+	{ "session", "list", NONE, 0, ctl_session_list },
+	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN),
+	    ctl_enroll },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
 /* What was given on the command line. */
 struct args {
 	const char *val[O_COUNT_];	/* option values ("" for flags) */
+	const char *archives[ARCHIVES_MAX];	/* every --archive, in order */
+	int narchives;
 	const char **pos;		/* operands, in order */
 	int npos;
 };
@@ -180,6 +214,9 @@ help(void)
 "                              enroll the security key plugged in here;\n"
 "                              --set-pin gives a key without a PIN its\n"
 "                              first PIN\n"
+"  enroll [--user NAME] [--label LABEL] [--set-pin]\n"
+"                              any user: enroll your own security key\n"
+"                              with the enrollment code you were given\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
@@ -188,8 +225,19 @@ help(void)
 "                              a vendor account and its terms\n"
 "  vendor show NAME\n"
 "  vendor list\n"
+"  session list                open sessions and when kagid will end them\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
+"  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
+"                              check the audit chain (and archives)\n"
+"  audit anchor                print the chain head SEQ:HASH to keep\n"
+"  audit archive --before DATE FILE\n"
+"                              move older records to a new archive FILE\n"
+"  audit export [--since DATE] [--until DATE] [--user USER]\n"
+"               [--event EVENT]   records, --json as JSON lines\n"
+"  report dormant [--days N] | access | privileged | lockouts [--since DATE]\n"
+"         | vendors [--since DATE] | exceptions      [--csv]\n"
+"  compliance                  requirement by requirement: PASS/WARN/FAIL\n"
 "  help                        this text\n"
 "\n"
 "Options:\n"
@@ -201,9 +249,11 @@ help(void)
 "  --version          print the version\n"
 "\n"
 "Codes are read from the terminal, or as one line from standard input.\n"
+"DATE is YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (local time) or @SECONDS.\n"
 "\n"
 "Exit status: 0 success; 1 kagid refused the request (or a confirmation\n"
-"was declined); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
+"was declined, the audit chain does not verify, or a compliance check\n"
+"failed); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
 "out or answered something not understood; 4 the act was stored as a\n"
 "request that another member of the approver group must approve.\n"));
 }
@@ -262,7 +312,7 @@ parse(int argc, char **argv, struct args *a)
 				break;
 		if (o == O_COUNT_)
 			return usage(_("unknown option '%s'"), arg);
-		if (a->val[o] != NULL)
+		if (a->val[o] != NULL && o != O_ARCHIVE)
 			return usage(_("option '%s' is given twice"), arg);
 		if (!opts[o].has_arg) {
 			if (eq != NULL)
@@ -277,6 +327,11 @@ parse(int argc, char **argv, struct args *a)
 			return usage(_("option '%s' needs a value"), arg);
 		}
 		a->val[o] = val;
+		if (o == O_ARCHIVE) {
+			if (a->narchives == ARCHIVES_MAX)
+				return usage(_("too many '%s' options"), arg);
+			a->archives[a->narchives++] = val;
+		}
 	}
 	return 0;
 }
@@ -329,6 +384,95 @@ one_of(const char *s, const char *const *choices)
 	return 0;
 }
 
+/*
+ * A date: YYYY-MM-DD, YYYY-MM-DD HH:MM, YYYY-MM-DD HH:MM:SS (a 'T' may
+ * stand for the space), local time; or @SECONDS since the epoch.
+ */
+static int
+parse_date(const char *s, int64_t *out)
+{
+	static const char shape[] = "dddd-dd-dd dd:dd:dd";
+	int v[6] = { 0, 0, 0, 0, 0, 0 }, i, f = 0, n = (int)strlen(s);
+	long long secs;
+	struct tm tm;
+	time_t t;
+
+	if (s[0] == '@') {
+		if (parse_id(s + 1, INT64_MAX, &secs) != 0)
+			return KAGI_ERR_INVALID;
+		*out = secs;
+		return 0;
+	}
+	if (n != 10 && n != 16 && n != 19)
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		if (shape[i] == 'd') {
+			if (s[i] < '0' || s[i] > '9')
+				return KAGI_ERR_INVALID;
+			v[f] = v[f] * 10 + (s[i] - '0');
+		} else {
+			if (s[i] != shape[i] && !(i == 10 && s[i] == 'T'))
+				return KAGI_ERR_INVALID;
+			f++;
+		}
+	}
+	if (v[0] < 1970 || v[1] < 1 || v[1] > 12 || v[2] < 1 || v[2] > 31 ||
+	    v[3] > 23 || v[4] > 59 || v[5] > 60)
+		return KAGI_ERR_INVALID;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = v[0] - 1900;
+	tm.tm_mon = v[1] - 1;
+	tm.tm_mday = v[2];
+	tm.tm_hour = v[3];
+	tm.tm_min = v[4];
+	tm.tm_sec = v[5];
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != v[2])
+		return KAGI_ERR_INVALID;
+	*out = (int64_t)t;
+	return 0;
+}
+
+/* The audit and report options. */
+static int
+check_audit_opts(const struct args *a, struct ctl *ctl)
+{
+	static const int dates[3] = { O_BEFORE, O_SINCE, O_UNTIL };
+	int64_t *dst[3] = { &ctl->before, &ctl->since, &ctl->until };
+	long long v;
+	const char *c;
+	int i, r;
+
+	for (i = 0; i < 3; i++)
+		if (a->val[dates[i]] != NULL &&
+		    parse_date(a->val[dates[i]], dst[i]) != 0)
+			return usage(_("a date is YYYY-MM-DD, YYYY-MM-DD HH:MM "
+			    "or @SECONDS, not '%s'"), a->val[dates[i]]);
+	if (a->val[O_DAYS] != NULL) {
+		if (parse_id(a->val[O_DAYS], 36500, &v) != 0)
+			return usage(_("--days needs a number of days from 1 "
+			    "to 36500, not '%s'"), a->val[O_DAYS]);
+		ctl->days = (int)v;
+	}
+	if ((ctl->anchor = a->val[O_ANCHOR]) != NULL) {
+		c = strchr(ctl->anchor, ':');
+		if (c == NULL || (size_t)(c - ctl->anchor) > 19 ||
+		    strlen(c + 1) != 64)
+			return usage(_("--anchor is SEQ:HASH as kagictl audit "
+			    "anchor prints it, not '%s'"), ctl->anchor);
+	}
+	if ((ctl->filter_user = a->val[O_USER]) != NULL &&
+	    (r = check_name(ctl->filter_user, 0)) != 0)
+		return r;
+	if ((ctl->event = a->val[O_EVENT]) != NULL &&
+	    (r = check_name(ctl->event, 1)) != 0)
+		return r;
+	ctl->archives = a->archives;
+	ctl->narchives = a->narchives;
+	ctl->csv = a->val[O_CSV] != NULL;
+	return 0;
+}
+
 /* Check options' values into ctl. */
 static int
 check_opts(const struct args *a, struct ctl *ctl)
@@ -361,6 +505,8 @@ check_opts(const struct args *a, struct ctl *ctl)
 	}
 	if ((ctl->label = a->val[O_LABEL]) != NULL &&
 	    (r = check_name(ctl->label, 1)) != 0)
+		return r;
+	if ((r = check_audit_opts(a, ctl)) != 0)
 		return r;
 	ctl->json = a->val[O_JSON] != NULL;
 	ctl->yes = a->val[O_YES] != NULL;

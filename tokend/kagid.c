@@ -19,17 +19,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "proto.h"
 #include "safefile.h"
 #include "seal.h"
 #include "server.h"
@@ -173,14 +178,54 @@ socket_open(const char *path, const struct runas *ra, int *fdp, char *err,
 	return 0;
 }
 
+/*
+ * Keep CAP_KILL, and nothing else, across the switch to the run-as user:
+ * kagid ends over-time sessions of other users (R-PRIV-7).  While still
+ * root, every other capability leaves the bounding set (so none can come
+ * back through exec) and PR_SET_KEEPCAPS keeps the permitted set over
+ * setresuid(); keep_cap_kill() then narrows it to CAP_KILL.
+ */
+static int
+bound_to_cap_kill(void)
+{
+	int cap;
+
+	for (cap = 0; cap <= 63; cap++) {
+		if (cap == CAP_KILL)
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
+		    errno != EINVAL)
+			return -1;
+	}
+	return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+}
+
+static int
+keep_cap_kill(void)
+{
+	struct __user_cap_header_struct h;
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(&h, 0, sizeof(h));
+	memset(d, 0, sizeof(d));
+	h.version = _LINUX_CAPABILITY_VERSION_3;
+	h.pid = 0;
+	d[0].effective = d[0].permitted = 1u << CAP_KILL;
+	if (syscall(SYS_capset, &h, d) != 0)
+		return -1;
+	return prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+}
+
 static int
 drop_privileges(const struct runas *ra, char *err, size_t errlen)
 {
 	if (!ra->change)
 		return 0;
-	if (setgroups(0, NULL) != 0 ||
+	if (bound_to_cap_kill() != 0 ||
+	    setgroups(0, NULL) != 0 ||
 	    setresgid(ra->gid, ra->gid, ra->gid) != 0 ||
-	    setresuid(ra->uid, ra->uid, ra->uid) != 0) {
+	    setresuid(ra->uid, ra->uid, ra->uid) != 0 ||
+	    keep_cap_kill() != 0) {
 		snprintf(err, errlen, "cannot drop privileges: %s",
 		    strerror(errno));
 		return KAGI_ERR_DENIED;
@@ -190,6 +235,33 @@ drop_privileges(const struct runas *ra, char *err, size_t errlen)
 		    "to run");
 		return KAGI_ERR_DENIED;
 	}
+	return 0;
+}
+
+/* The banner (R-MFA-5): owned by root or the run-as user, not writable
+ * by group or others, at most BANNER_MAX bytes of UTF-8. */
+#define BANNER_MAX 2048
+static int
+banner_load(const struct kagid_config *cfg, const struct runas *ra,
+    char **out, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
+
+	*out = NULL;
+	if (cfg->banner_file == NULL || cfg->banner_file[0] == '\0')
+		return 0;
+	if ((r = safefile_read(cfg->banner_file, ra->uid, BANNER_MAX, &buf,
+	    &len, err, errlen)) != 0)
+		return r;
+	if (len == 0 || !proto_str_valid(buf, BANNER_MAX)) {
+		snprintf(err, errlen, "%s: the banner must be 1 to %d bytes "
+		    "of UTF-8 text", cfg->banner_file, BANNER_MAX);
+		free(buf);
+		return KAGI_ERR_CONFIG;
+	}
+	*out = buf;
 	return 0;
 }
 
@@ -267,6 +339,11 @@ main(int argc, char **argv)
 		kagi_log(LOG_ERR, "configuration refused: %s", err);
 		goto out;
 	}
+	if ((r = banner_load(&cfg, &ra, &ctx.banner, err,
+	    sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		goto out;
+	}
 	if (test) {
 		printf("%s: configuration OK\n", conf);
 		status = 0;
@@ -333,6 +410,12 @@ main(int argc, char **argv)
 	ctx.lockout_role[ROLE_VENDOR].growth = cfg.lockout_vendor_growth;
 	ctx.lockout_role[ROLE_VENDOR].admin_unlock =
 	    cfg.lockout_vendor_admin_unlock;
+	if ((r = alert_runner_new(cfg.alert_command, cfg.alert_timeout * 1000,
+	    &ctx.alerts)) != 0)
+		goto out;
+	if (cfg.alert_command[0] != '\0' && access(cfg.alert_command, X_OK) != 0)
+		kagi_log(LOG_WARNING, "alert_command %s cannot be run: %s",
+		    cfg.alert_command, strerror(errno));
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
 	/* policy2: dormant accounts, expired requests, break-glass file */
@@ -359,6 +442,7 @@ main(int argc, char **argv)
 	}
 	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
 	    PACKAGE_VERSION, cfg.socket, (unsigned)geteuid(), cfg.database);
+	audit_tick(&ctx);	/* the clock state and an anchor at start */
 	if ((r = server_run(srv, &stop_flag, &orig)) != 0)
 		goto out;
 	kagi_log(LOG_INFO, "kagid stopping");
@@ -373,6 +457,8 @@ out:
 	}
 	ctx_log_discard(&ctx, 0);
 	free(ctx.logs);
+	alert_runner_free(&ctx.alerts);
+	free(ctx.banner);
 	store_close(&ctx.store);
 	chal_table_free(&ctx.challenges);
 	seal_key_free(&ctx.key);

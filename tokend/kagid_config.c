@@ -20,6 +20,7 @@
 #include "store.h"
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
+static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
 /* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
 static const char *const uv_choices[] = { "required", "preferred",
     "discouraged", NULL };
@@ -50,6 +51,13 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
+	{ "audit_anchor_interval", CFG_DURATION, OFF(audit_anchor_interval), 60, 7 * DAY, NULL },
+	{ "audit_retention_days", CFG_INT, OFF(audit_retention_days), 1, 36500, NULL },
+	{ "alert_command", CFG_STR, OFF(alert_command), 0, 0, NULL },
+	{ "alert_timeout", CFG_DURATION, OFF(alert_timeout), 1, 300, NULL },
+	{ "clock_check_interval", CFG_DURATION, OFF(clock_check_interval), 10, DAY, NULL },
+	{ "totp_when_unsynced", CFG_ENUM, OFF(totp_when_unsynced), 0, 0, unsynced_choices },
+	{ "dormant_days", CFG_INT, OFF(dormant_days), 1, 3650, NULL },
 	{ "approver_group", CFG_STR, OFF(approver_group), 0, 0, NULL },
 	{ "request_lifetime", CFG_DURATION, OFF(request_lifetime), 60, 30 * DAY, NULL },
 	{ "approval_required", CFG_STR, OFF(approval_required), 0, 0, NULL },
@@ -83,6 +91,10 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "zone_lgwan_factors", CFG_STR, OFF(zone_lgwan_factors), 0, 0, NULL },
 	{ "zone_internet_factors", CFG_STR, OFF(zone_internet_factors), 0, 0, NULL },
 	{ "timezone", CFG_STR, OFF(timezone), 0, 0, NULL },
+	{ "privileged_session_max", CFG_DURATION, OFF(privileged_session_max), 1, 7 * DAY, NULL },
+	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
+	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
+	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -138,6 +150,15 @@ kagid_config_defaults(struct kagid_config *c)
 	c->breakglass = 0;
 	c->breakglass_codes = 5;
 	c->breakglass_iterations = 200000;
+	c->audit_anchor_interval = 3600;
+	c->audit_retention_days = 365;
+	c->alert_timeout = 10;
+	c->clock_check_interval = 600;
+	c->totp_when_unsynced = UNSYNCED_ALLOW;
+	c->dormant_days = 90;
+	c->privileged_session_max = 60 * 60;
+	c->session_warn = 5 * 60;
+	c->session_grace = 10;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */
@@ -308,6 +329,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->admin_group == NULL &&
 	    (r = set_str(&c->admin_group, "kagi-admin")) != 0) ||
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
+	    (c->alert_command == NULL &&
+	    (r = set_str(&c->alert_command, "")) != 0) ||
 	    (c->zone_mynumber_factors == NULL &&
 	    (r = set_str(&c->zone_mynumber_factors, "fido2,totp")) != 0) ||
 	    (c->zone_lgwan_factors == NULL &&
@@ -356,11 +379,23 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    "lockout_privileged_duration" : "lockout_vendor_duration");
 		return KAGI_ERR_CONFIG;
 	}
+	if (c->alert_command[0] != '\0' && c->alert_command[0] != '/') {
+		snprintf(err, errlen, "%s: 'alert_command' must be an absolute "
+		    "path (it is run without a shell)",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
 	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
 	    errlen)) != 0 ||
 	    (r = zones_check(c, path, err, errlen)) != 0 ||
 	    (r = timezone_check(c, path, err, errlen)) != 0)
 		return r;
+	if (c->banner_file != NULL && c->banner_file[0] != '\0' &&
+	    c->banner_file[0] != '/') {
+		snprintf(err, errlen, "%s: 'banner_file' must be an absolute "
+		    "path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
 	if (c->issuer[0] == '\0' || strlen(c->issuer) > 64 ||
 	    strchr(c->issuer, ':') != NULL) {
 		snprintf(err, errlen, "%s: 'issuer' must be 1 to 64 characters "

@@ -74,6 +74,19 @@ struct kagid_config {
 	long long breakglass_codes;	/* codes per issue */
 	long long breakglass_iterations;	/* PBKDF2 iterations */
 	char *breakglass_file;		/* default <state_dir>/breakglass */
+	/* Audit, alerts, time (issue 5). */
+	long long audit_anchor_interval;	/* seconds between anchor lines */
+	long long audit_retention_days;		/* records kept at least */
+	char *alert_command;			/* "" = none */
+	long long alert_timeout;		/* seconds, then killed */
+	long long clock_check_interval;		/* seconds */
+	int totp_when_unsynced;			/* enum unsynced_policy */
+	long long dormant_days;			/* R-TOK-6 threshold */
+	/* Sessions (R-PRIV-7, R-REM-4) and the log-in screen (R-MFA-5). */
+	long long privileged_session_max;	/* seconds */
+	long long session_warn;		/* warn this long before the end */
+	long long session_grace;	/* SIGHUP to SIGKILL */
+	char *banner_file;		/* NULL or "": no banner */
 };
 
 /* Acts that need a second person's approval (approval_required). */
@@ -88,6 +101,8 @@ struct kagid_config {
 	APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD)
 /* The name of one APPROVE_* bit, for messages and records. */
 const char *approval_act_name(unsigned bit);
+
+enum unsynced_policy { UNSYNCED_ALLOW = 0, UNSYNCED_REFUSE = 1 };
 
 extern const struct cfg_key kagid_config_keys[];
 

@@ -28,6 +28,14 @@
 int request_gate(struct kagid_ctx *ctx, const struct peer *peer,
     unsigned act, struct json_object *req, struct json_object *reply);
 
+struct request_rec;
+/*
+ * The approved request being carried out (its id and requester), or
+ * NULL outside an approval: for an act whose approval grants a
+ * permission instead of acting (h_fido2.c, privileged enrollment).
+ */
+const struct request_rec *request_executing(void);
+
 /* Mark pending requests past their expiry expired, with a record. */
 int request_expire_due(struct kagid_ctx *ctx);
 
@@ -79,6 +87,11 @@ int h_token_lost(struct kagid_ctx *, const struct peer *,
 int h_enroll_code_issue(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_auth_enroll(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+/* Self-service FIDO2 enrollment with an enrollment code (h_enroll.c). */
+int h_enroll_fido2_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_enroll_fido2_finish(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_request_list(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);

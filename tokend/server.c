@@ -18,11 +18,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "proto.h"
 #include "server.h"
+#include "session.h"
 #include "lifecycle.h"
 #include "wipe.h"
 
@@ -405,12 +407,16 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 	int64_t tmo_ms = s->ctx->cfg->client_timeout * 1000;
 	struct timespec ts;
 	size_t i, j;
-	int64_t now, next;
+	int64_t now, next, due;
 	int n;
 
 	while (!*stop) {
+		audit_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
+		/* Sessions' deadlines wake the loop (session.c). */
+		if ((due = session_due_ms(s->ctx)) >= 0 && now + due < next)
+			next = now + due;
 		s->pfds[0].fd = s->lfd;
 		s->pfds[0].events = POLLIN;
 		s->pfds[0].revents = 0;
@@ -448,6 +454,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			}
 		}
 		server_batch(s);
+		/* After the batch: a deadline never holds back a log-in. */
+		session_tick(s->ctx);
 		/* policy2: hourly work and the break-glass file */
 		maint_tick(s->ctx, 0);
 		/* Write answers, drop the finished and the silent. */

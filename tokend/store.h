@@ -68,6 +68,19 @@ struct audit_event {
 	const char *fields;	/* JSON object text, or NULL */
 };
 
+/* A stored audit record as read back (strings borrowed, see below). */
+struct audit_rec {
+	int64_t seq;
+	int64_t time;
+	int64_t actor_uid;
+	const char *actor;
+	const char *event;
+	const char *user;	/* NULL when absent */
+	const char *fields;	/* JSON object text, NULL when absent */
+	uint8_t prev[32];
+	uint8_t hash[32];
+};
+
 /* Open (creating when absent) the store at path; migrate the schema. */
 int store_open(const char *path, struct store **s);
 void store_close(struct store **s);
@@ -179,5 +192,35 @@ int store_audit_append(struct store *s, const struct audit_event *ev,
 /* Walk the chain; 0 when intact, else KAGI_ERR_INVALID and *bad_seq. */
 int store_audit_verify(struct store *s, int64_t *bad_seq);
 int store_audit_head(struct store *s, int64_t *seq, uint8_t hash[32]);
+/*
+ * The same walk, saying why the first misfit does not fit (*why: an enum
+ * audit_break of audit_chain.h).  The live chain must start at the
+ * archived boundary (store_audit_boundary()), so removing the oldest
+ * live record is seen too.
+ */
+int store_audit_check(struct store *s, int64_t *bad_seq, int *why);
+/*
+ * Where the live chain starts: the first seq after the records moved to
+ * an archive and the hash that seq's prev must hold; (1, zeros) when
+ * nothing was ever archived.
+ */
+int store_audit_boundary(struct store *s, int64_t *first_seq,
+    uint8_t prev[32]);
+/*
+ * Records with seq > after_seq, in order; the record's strings are valid
+ * only during the callback.  cb returns 0 to go on, > 0 to stop (the
+ * scan then returns 0), < 0 to fail with that code.
+ */
+typedef int (*store_audit_cb)(const struct audit_rec *rec, void *arg);
+int store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
+    void *arg);
+/*
+ * Remove records 1..through_seq (all that remain up to it) once they are
+ * safely archived elsewhere, and remember the boundary.  Refused
+ * (KAGI_ERR_STATE) unless record through_seq exists with exactly hash
+ * and at least one record follows it; in the caller's transaction.
+ */
+int store_audit_archive(struct store *s, int64_t through_seq,
+    const uint8_t hash[32]);
 
 #endif

@@ -84,6 +84,38 @@ int store_enroll_code_use(struct store *s, int64_t user_id, int64_t now,
 /* Forget the user's code; no code is not an error. */
 int store_enroll_code_delete(struct store *s, int64_t user_id);
 
+/* --- enrollment grants (R-PRIV-3) --------------------------------------- */
+
+/*
+ * A second person's approval to enroll one FIDO2 key for a privileged
+ * user, for the administrator who asked: single use, until expires.
+ */
+struct enroll_grant_rec {
+	int64_t id;
+	int64_t user_id;
+	int64_t request_id;		/* the approved request */
+	int64_t requester_uid;
+	char requester[STORE_NAME_MAX + 1];
+	char approver[STORE_NAME_MAX + 1];
+	int64_t created;
+	int64_t expires;
+	int64_t used;			/* 0 = unused; else when spent */
+	int64_t token_id;		/* the token it enrolled, 0 */
+};
+
+/* Add g (id, used, token_id ignored); *id the new id. */
+int store_enroll_grant_add(struct store *s, const struct enroll_grant_rec *g,
+    int64_t *id);
+/*
+ * The oldest unused grant for user_id to requester_uid that is unexpired
+ * at now; KAGI_ERR_NOT_FOUND when there is none.
+ */
+int store_enroll_grant_find(struct store *s, int64_t user_id,
+    int64_t requester_uid, int64_t now, struct enroll_grant_rec *g);
+/* Spend an unused grant for token_id; KAGI_ERR_STATE when spent already. */
+int store_enroll_grant_use(struct store *s, int64_t id, int64_t now,
+    int64_t token_id);
+
 /* --- break-glass codes and exceptions (R-EXC-1, R-INC-1) ------------- */
 
 #define BG_SALT_LEN 16

@@ -171,6 +171,54 @@ static const char *const migrations[] = {
 	"CREATE TABLE user_activity ("
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  enabled_at INTEGER NOT NULL);",
+	/* 5: where the live audit chain starts after archiving (issue 5). */
+	"CREATE TABLE audit_boundary ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  first_seq INTEGER NOT NULL,"
+	"  prev BLOB NOT NULL);",
+	/* 6: sessions (R-PRIV-7, R-REM-4) and the last log-in (R-MFA-5). */
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  service TEXT NOT NULL,"
+	"  tty TEXT NOT NULL,"
+	"  rhost TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL,"
+	"  sid INTEGER NOT NULL,"
+	"  sid_start INTEGER NOT NULL,"
+	"  logind TEXT NOT NULL,"
+	"  owner_uid INTEGER NOT NULL,"
+	"  started INTEGER NOT NULL,"
+	"  deadline INTEGER NOT NULL,"
+	"  deadline_reason TEXT NOT NULL,"
+	"  warned INTEGER NOT NULL DEFAULT 0,"
+	"  ended INTEGER NOT NULL DEFAULT 0,"
+	"  end_reason TEXT NOT NULL DEFAULT '',"
+	"  killed INTEGER NOT NULL DEFAULT 0,"
+	"  victims TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX sessions_open ON sessions (ended, deadline);"
+	"CREATE INDEX sessions_user ON sessions (user_id, ended);"
+	"CREATE TABLE logins ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  time INTEGER NOT NULL,"
+	"  place TEXT NOT NULL,"
+	"  factors TEXT NOT NULL,"
+	"  failures INTEGER NOT NULL);",
+	/* 7: enrollment grants: a second person's approval to enroll one
+	 * FIDO2 key for a privileged user (R-PRIV-3, store_sqlite_life.c). */
+	"CREATE TABLE enroll_grants ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  request_id INTEGER NOT NULL,"
+	"  requester_uid INTEGER NOT NULL,"
+	"  requester TEXT NOT NULL,"
+	"  approver TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL,"
+	"  used INTEGER NOT NULL DEFAULT 0,"
+	"  token_id INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX enroll_grants_user ON enroll_grants (user_id, used);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

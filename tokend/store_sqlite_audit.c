@@ -4,8 +4,12 @@
  *
  * What it guarantees:
  *  - Every record carries the hash of the one before it (32 zero bytes
- *    before the first) and its own hash over a fixed, unambiguous encoding
- *    (see audit_hash()); sequence numbers grow by one with no gap.
+ *    before the first) and its own hash over the one encoding of
+ *    audit_chain.c; sequence numbers grow by one with no gap.
+ *  - Records moved to an archive leave a boundary (first live seq and the
+ *    prev it must carry) in audit_boundary, written in the same
+ *    transaction as the deletion; verification starts there, and an
+ *    append to an empty live chain continues from it.
  *  - The head is cached; the cache is dropped on any rollback and any
  *    SQLite error, and is not trusted once another connection has
  *    committed (PRAGMA data_version), so an append chains onto the last
@@ -21,67 +25,11 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "audit_chain.h"
 #include "kagi_err.h"
 #include "store.h"
 #include "store_sqlite_int.h"
 #include "wipe.h"
-
-/* A byte string for the audit encoding. */
-struct bytes {
-	const void *p;
-	size_t n;
-};
-
-static void
-enc_int(uint8_t out[8], int64_t v)
-{
-	uint64_t u = (uint64_t)v;
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		out[i] = (uint8_t)(u & 0xff);
-		u >>= 8;
-	}
-}
-
-/*
- * hash = SHA-256(prev(32) || int(seq) || int(time) || int(actor_uid) ||
- * str(actor) || str(event) || str(user) || str(fields)) where int is 8
- * bytes big-endian two's complement and str is a 4-byte big-endian
- * length followed by the bytes; an absent user or fields is "".
- */
-static int
-audit_hash(struct store *s, const uint8_t prev[HASH_LEN], int64_t seq,
-    int64_t time, int64_t actor_uid, const struct bytes str[4],
-    uint8_t out[HASH_LEN])
-{
-	uint8_t ints[24], len[4];
-	unsigned int outlen = 0;
-	int i;
-
-	enc_int(ints, seq);
-	enc_int(ints + 8, time);
-	enc_int(ints + 16, actor_uid);
-	if (EVP_DigestInit_ex(s->md, s->sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(s->md, prev, HASH_LEN) != 1 ||
-	    EVP_DigestUpdate(s->md, ints, sizeof(ints)) != 1)
-		return KAGI_ERR_CRYPTO;
-	for (i = 0; i < 4; i++) {
-		if (str[i].n > UINT32_MAX)
-			return KAGI_ERR_TOO_LARGE;
-		len[0] = (uint8_t)(str[i].n >> 24);
-		len[1] = (uint8_t)(str[i].n >> 16);
-		len[2] = (uint8_t)(str[i].n >> 8);
-		len[3] = (uint8_t)str[i].n;
-		if (EVP_DigestUpdate(s->md, len, sizeof(len)) != 1 ||
-		    (str[i].n > 0 &&
-		    EVP_DigestUpdate(s->md, str[i].p, str[i].n) != 1))
-			return KAGI_ERR_CRYPTO;
-	}
-	if (EVP_DigestFinal_ex(s->md, out, &outlen) != 1 || outlen != HASH_LEN)
-		return KAGI_ERR_CRYPTO;
-	return 0;
-}
 
 /* Make the cached head current: (0, zeros) for an empty chain. */
 static int
@@ -100,8 +48,12 @@ audit_head_load(struct store *s)
 	if ((r = sq_stmt_take(s, ST_AUDIT_HEAD, &st)) != 0)
 		goto out;
 	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		s->head_seq = 0;
-		memset(s->head_hash, 0, sizeof(s->head_hash));
+		sq_stmt_done(st);
+		st = NULL;
+		if ((r = store_audit_boundary(s, &s->head_seq,
+		    s->head_hash)) != 0)
+			goto out;
+		s->head_seq--;
 	} else if (rc == SQLITE_ROW) {
 		h = sqlite3_column_blob(st, 1);
 		if (sqlite3_column_type(st, 1) != SQLITE_BLOB || h == NULL ||
@@ -122,22 +74,12 @@ audit_head_load(struct store *s)
 	return r;
 }
 
-static struct bytes
-bytes_str(const char *p)
-{
-	struct bytes b;
-
-	b.p = p == NULL ? "" : p;
-	b.n = strlen(b.p);
-	return b;
-}
-
 int
 store_audit_append(struct store *s, const struct audit_event *ev,
     int64_t *seqp)
 {
 	sqlite3_stmt *st = NULL;
-	struct bytes str[4];
+	struct audit_rec rec;
 	uint8_t hash[HASH_LEN];
 	int64_t seq;
 	int r;
@@ -151,12 +93,16 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 		goto out;
 	}
 	seq = s->head_seq + 1;
-	str[0] = bytes_str(ev->actor);
-	str[1] = bytes_str(ev->event);
-	str[2] = bytes_str(ev->user);
-	str[3] = bytes_str(ev->fields);
-	if ((r = audit_hash(s, s->head_hash, seq, ev->time, ev->actor_uid,
-	    str, hash)) != 0)
+	memset(&rec, 0, sizeof(rec));
+	rec.seq = seq;
+	rec.time = ev->time;
+	rec.actor_uid = ev->actor_uid;
+	rec.actor = ev->actor;
+	rec.event = ev->event;
+	rec.user = ev->user;
+	rec.fields = ev->fields;
+	memcpy(rec.prev, s->head_hash, HASH_LEN);
+	if ((r = audit_chain_hash_md(s->md, s->sha256, &rec, hash)) != 0)
 		goto out;
 	if ((r = sq_stmt_take(s, ST_AUDIT_ADD, &st)) != 0)
 		goto out;
@@ -207,73 +153,159 @@ col_hash(sqlite3_stmt *st, int col)
 	return p;
 }
 
-/* A text column as bytes; NULL reads as "". */
-static struct bytes
-col_bytes(sqlite3_stmt *st, int col)
+/* A text column, NULL when SQL NULL. */
+static const char *
+col_text(sqlite3_stmt *st, int col)
 {
-	struct bytes b;
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NULL;
+	return (const char *)sqlite3_column_text(st, col);
+}
 
-	b.p = sqlite3_column_text(st, col);
-	b.n = (size_t)sqlite3_column_bytes(st, col);
-	if (b.p == NULL) {
-		b.p = "";
-		b.n = 0;
+/* The current row (AUDIT_COLS) as a record; KAGI_ERR_STORE when broken. */
+static int
+audit_from_row(sqlite3_stmt *st, struct audit_rec *rec)
+{
+	const uint8_t *prev, *hash;
+
+	memset(rec, 0, sizeof(*rec));
+	rec->seq = sqlite3_column_int64(st, 0);
+	rec->time = sqlite3_column_int64(st, 1);
+	rec->actor_uid = sqlite3_column_int64(st, 2);
+	rec->actor = col_text(st, 3);
+	rec->event = col_text(st, 4);
+	rec->user = col_text(st, 5);
+	rec->fields = col_text(st, 6);
+	prev = col_hash(st, 7);
+	hash = col_hash(st, 8);
+	if (prev != NULL)
+		memcpy(rec->prev, prev, HASH_LEN);
+	if (hash != NULL)
+		memcpy(rec->hash, hash, HASH_LEN);
+	/* A record with a broken column is one whose hash cannot match. */
+	if (rec->actor == NULL)
+		rec->actor = "";
+	if (rec->event == NULL)
+		rec->event = "";
+	return prev == NULL || hash == NULL ? KAGI_ERR_STORE : 0;
+}
+
+/* Prepare one of the rarely used statements (not cached). */
+static int
+prep(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(s);
 	}
-	return b;
+	return 0;
+}
+
+int
+store_audit_boundary(struct store *s, int64_t *first_seq, uint8_t prev[32])
+{
+	sqlite3_stmt *st = NULL;
+	const uint8_t *h;
+	int rc, r;
+
+	if (first_seq == NULL || prev == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = prep(s, "SELECT first_seq, prev FROM audit_boundary "
+	    "WHERE id = 1", &st)) != 0)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+		*first_seq = 1;
+		memset(prev, 0, HASH_LEN);
+	} else if (rc == SQLITE_ROW) {
+		if ((h = col_hash(st, 1)) == NULL ||
+		    sqlite3_column_int64(st, 0) < 1) {
+			r = KAGI_ERR_STORE;
+			goto out;
+		}
+		*first_seq = sqlite3_column_int64(st, 0);
+		memcpy(prev, h, HASH_LEN);
+	} else
+		r = sq_fail(s);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct audit_rec rec;
+	int rc, r;
+
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = prep(s, "SELECT seq, time, actor_uid, actor, event, user, "
+	    "fields, prev, hash FROM audit WHERE seq > ?1 ORDER BY seq",
+	    &st)) != 0)
+		return r;
+	if (sqlite3_bind_int64(st, 1, after_seq) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = audit_from_row(st, &rec)) != 0)
+			goto out;
+		if ((r = cb(&rec, arg)) != 0) {
+			if (r > 0)
+				r = 0;
+			goto out;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_fail(s);
+ out:
+	sqlite3_finalize(st);
+	return r;
 }
 
 /*
- * The chain is intact when, in seq order, every record's seq is the
- * previous one's plus one, its prev is the previous record's hash (32
- * zero bytes for seq 1) and its hash recomputes.  The first record may be
- * later than 1 (older records removed for retention); its prev is then
- * taken on trust.  A truncated tail is invisible here: compare
- * store_audit_head() with a copy kept elsewhere.
+ * The chain is intact when, in seq order, it starts at the boundary (seq
+ * 1 with 32 zero bytes when nothing was archived), every record's seq is
+ * the previous one's plus one, its prev is the previous record's hash and
+ * its hash recomputes.  A truncated tail is invisible here: compare
+ * store_audit_head() with an anchor kept elsewhere.
  */
 int
-store_audit_verify(struct store *s, int64_t *bad_seq)
+store_audit_check(struct store *s, int64_t *bad_seq, int *why)
 {
-	static const uint8_t zero[HASH_LEN];
 	sqlite3_stmt *st = NULL;
-	struct bytes str[4];
-	const uint8_t *prev, *hash;
-	uint8_t last[HASH_LEN], calc[HASH_LEN];
-	int64_t seq, last_seq = 0;
-	int first = 1, rc, r;
+	struct audit_walk w;
+	struct audit_rec rec;
+	uint8_t prev[HASH_LEN];
+	enum audit_break b = AUDIT_OK;
+	int64_t first = 1;
+	int rc, r;
 
-	if (bad_seq == NULL)
+	if (bad_seq == NULL || why == NULL)
 		return KAGI_ERR_INVALID;
 	*bad_seq = 0;
+	*why = AUDIT_OK;
+	if ((r = store_audit_boundary(s, &first, prev)) != 0)
+		return r;
+	audit_walk_start(&w, first, prev);
 	if ((r = sq_stmt_take(s, ST_AUDIT_WALK, &st)) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		seq = sqlite3_column_int64(st, 0);
-		str[0] = col_bytes(st, 3);
-		str[1] = col_bytes(st, 4);
-		str[2] = col_bytes(st, 5);
-		str[3] = col_bytes(st, 6);
-		prev = col_hash(st, 7);
-		hash = col_hash(st, 8);
-		if (prev == NULL || hash == NULL || seq < 1 ||
-		    (!first && (seq != last_seq + 1 ||
-		    kagi_ct_memcmp(prev, last, HASH_LEN) != 0)) ||
-		    (first && seq == 1 &&
-		    kagi_ct_memcmp(prev, zero, HASH_LEN) != 0)) {
-			*bad_seq = seq;
+		if (audit_from_row(st, &rec) != 0) {
+			*bad_seq = rec.seq;
+			*why = AUDIT_EDITED;
 			r = KAGI_ERR_INVALID;
 			goto out;
 		}
-		if ((r = audit_hash(s, prev, seq, sqlite3_column_int64(st, 1),
-		    sqlite3_column_int64(st, 2), str, calc)) != 0)
-			goto out;
-		if (kagi_ct_memcmp(calc, hash, HASH_LEN) != 0) {
-			*bad_seq = seq;
-			r = KAGI_ERR_INVALID;
+		if ((r = audit_walk_next(&w, &rec, &b)) != 0) {
+			if (r == KAGI_ERR_INVALID) {
+				*bad_seq = audit_walk_bad_seq(&w, &rec, b);
+				*why = (int)b;
+			}
 			goto out;
 		}
-		memcpy(last, hash, HASH_LEN);
-		last_seq = seq;
-		first = 0;
 	}
 	if (rc != SQLITE_DONE) {
 		r = sq_fail(s);
@@ -282,6 +314,78 @@ store_audit_verify(struct store *s, int64_t *bad_seq)
 	r = 0;
  out:
 	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_audit_verify(struct store *s, int64_t *bad_seq)
+{
+	int why = 0;
+
+	return store_audit_check(s, bad_seq, &why);
+}
+
+int
+store_audit_archive(struct store *s, int64_t through_seq,
+    const uint8_t hash[32])
+{
+	sqlite3_stmt *st = NULL;
+	const uint8_t *h;
+	int64_t head = 0;
+	uint8_t head_hash[HASH_LEN];
+	int rc, r;
+
+	if (through_seq < 1 || hash == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = store_audit_head(s, &head, head_hash)) != 0)
+		return r;
+	if (through_seq >= head)
+		return KAGI_ERR_STATE;
+	if ((r = prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
+		return r;
+	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = KAGI_ERR_STATE;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = sq_fail(s);
+		goto out;
+	}
+	if ((h = col_hash(st, 0)) == NULL ||
+	    kagi_ct_memcmp(h, hash, HASH_LEN) != 0) {
+		r = KAGI_ERR_STATE;
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = prep(s, "DELETE FROM audit WHERE seq <= ?1", &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE) {
+		r = sq_fail(s);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = prep(s, "INSERT INTO audit_boundary (id, first_seq, prev) "
+	    "VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET "
+	    "first_seq = excluded.first_seq, prev = excluded.prev",
+	    &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, through_seq + 1) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, hash, HASH_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = 0;
+ out:
+	sqlite3_finalize(st);
 	return r;
 }
 

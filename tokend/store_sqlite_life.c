@@ -1,7 +1,7 @@
 /*
  * store_sqlite_life.c - the lifecycle tables on SQLite (store_life.h):
- * two-person requests, enrollment codes, break-glass codes, exceptions,
- * role changes and the dates the dormant-account rule reads.
+ * two-person requests, enrollment codes and grants, break-glass codes,
+ * exceptions, role changes and the dates the dormant-account rule reads.
  *
  * These statements are rare (administration, a code that is not a TOTP
  * code), so each is prepared when used and finalized at once instead of
@@ -306,6 +306,96 @@ store_enroll_code_delete(struct store *s, int64_t user_id)
 		r = sq_step_done(s, st);
 	sqlite3_finalize(st);
 	return r;
+}
+
+/* --- enrollment grants ----------------------------------------------------- */
+
+int
+store_enroll_grant_add(struct store *s, const struct enroll_grant_rec *g,
+    int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(s, "INSERT INTO enroll_grants (user_id, request_id, "
+	    "requester_uid, requester, approver, created, expires) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st)) != 0)
+		return r;
+	if ((r = bind_int(st, 1, g->user_id)) != 0 ||
+	    (r = bind_int(st, 2, g->request_id)) != 0 ||
+	    (r = bind_int(st, 3, g->requester_uid)) != 0 ||
+	    (r = bind_text(st, 4, g->requester)) != 0 ||
+	    (r = bind_text(st, 5, g->approver)) != 0 ||
+	    (r = bind_int(st, 6, g->created)) != 0 ||
+	    (r = bind_int(st, 7, g->expires)) != 0) {
+		sqlite3_finalize(st);
+		return r;
+	}
+	if ((r = run_one(s, st, KAGI_ERR_STORE)) != 0)
+		return r;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_enroll_grant_find(struct store *s, int64_t user_id,
+    int64_t requester_uid, int64_t now, struct enroll_grant_rec *g)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	memset(g, 0, sizeof(*g));
+	if ((r = prep(s, "SELECT id, user_id, request_id, requester_uid, "
+	    "requester, approver, created, expires, used, token_id FROM "
+	    "enroll_grants WHERE user_id = ?1 AND requester_uid = ?2 AND "
+	    "used = 0 AND expires > ?3 ORDER BY id LIMIT 1", &st)) != 0)
+		return r;
+	if ((r = bind_int(st, 1, user_id)) != 0 ||
+	    (r = bind_int(st, 2, requester_uid)) != 0 ||
+	    (r = bind_int(st, 3, now)) != 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = KAGI_ERR_NOT_FOUND;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = sq_fail(s);
+		goto out;
+	}
+	g->id = sqlite3_column_int64(st, 0);
+	g->user_id = sqlite3_column_int64(st, 1);
+	g->request_id = sqlite3_column_int64(st, 2);
+	g->requester_uid = sqlite3_column_int64(st, 3);
+	if ((r = col_text(st, 4, g->requester, STORE_NAME_MAX)) != 0 ||
+	    (r = col_text(st, 5, g->approver, STORE_NAME_MAX)) != 0)
+		goto out;
+	g->created = sqlite3_column_int64(st, 6);
+	g->expires = sqlite3_column_int64(st, 7);
+	g->used = sqlite3_column_int64(st, 8);
+	g->token_id = sqlite3_column_int64(st, 9);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_enroll_grant_use(struct store *s, int64_t id, int64_t now,
+    int64_t token_id)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if ((r = prep(s, "UPDATE enroll_grants SET used = ?2, token_id = ?3 "
+	    "WHERE id = ?1 AND used = 0", &st)) != 0)
+		return r;
+	if ((r = bind_int(st, 1, id)) != 0 ||
+	    (r = bind_int(st, 2, now)) != 0 ||
+	    (r = bind_int(st, 3, token_id)) != 0) {
+		sqlite3_finalize(st);
+		return r;
+	}
+	return run_one(s, st, KAGI_ERR_STATE);
 }
 
 /* --- break-glass codes ----------------------------------------------------- */

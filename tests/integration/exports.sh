@@ -2,8 +2,8 @@
 # exports.sh - pam_kagi.so exports pam_sm_* and nothing else.
 #
 # The module runs inside login, sshd and sudo: every symbol it exports
-# could clash with, or be called by, its host.  It provides auth and
-# account only (no session, no password change), loads with every symbol
+# could clash with, or be called by, its host.  It provides auth, account
+# and session (R-PRIV-7), no password change, loads with every symbol
 # resolved (RTLD_NOW), and reads no environment variable (no test hook).
 
 . "$(dirname "$0")/lib.sh"
@@ -16,13 +16,13 @@ plan 7
 
 out=$("$DLSYM_CHECK" "$MODULE" 2>&1)
 rc=$?
-is "$rc" 0 "dlopen(RTLD_NOW) finds the three entry points, and no others"
+is "$rc" 0 "dlopen(RTLD_NOW) finds the five entry points, and no others"
 [ "$rc" -eq 0 ] || diag "$out"
 
 defined=$(nm -D --defined-only "$MODULE" | awk 'NF >= 3 { print $3 }' | sort)
-is "$(echo $defined)" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_setcred" \
-    "nm -D: exactly pam_sm_acct_mgmt, pam_sm_authenticate, pam_sm_setcred"
-unlike "$defined" pam_sm_open_session "pam_sm_open_session is not exported"
+is "$(echo $defined)" "pam_sm_acct_mgmt pam_sm_authenticate pam_sm_close_session pam_sm_open_session pam_sm_setcred" \
+    "nm -D: exactly the five pam_sm_* entry points (auth, setcred, account, open and close session)"
+like "$defined" pam_sm_open_session "R-PRIV-7: pam_sm_open_session is exported"
 unlike "$defined" pam_sm_chauthtok "pam_sm_chauthtok is not exported"
 
 undefined=$(nm -D --undefined-only "$MODULE" | awk '{ print $NF }' |

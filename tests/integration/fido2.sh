@@ -341,9 +341,9 @@ like "$out" "this model of security key is not allowed (fido2_aaguids)" \
 like "$(audit_last token_refused olga)" '"reason":"aaguid_not_allowed"' \
     "... and the refusal is recorded"
 
-# --- self-service: an ordinary user cannot enroll a key ----------------------
-# Enrollment codes (issue 3's self-service) come with their own request;
-# until then enrolling takes an administrator (R-TOK-1).
+# --- an ordinary user cannot use the administrators' enrollment -------------
+# Users enroll their own key with an enrollment code through kagictl
+# enroll (enroll.sh); token add-fido2 stays administrators' (R-TOK-1).
 
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	nobody=$(id -un 65534)

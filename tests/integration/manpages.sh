@@ -348,7 +348,9 @@ grep -Eq '^ExecStart=[^ ]*/kagid -f$' "$unit" || out="$out
 ExecStart=.../kagid -f"
 grep -q "^User=$defuser\$" "$unit" || out="$out
 User=$defuser (the default 'user' of kagid.conf)"
-for l in NoNewPrivileges=yes 'CapabilityBoundingSet=' ProtectSystem=strict \
+# One capability, CAP_KILL, to end over-time sessions (R-PRIV-7); no other.
+for l in NoNewPrivileges=yes 'CapabilityBoundingSet=CAP_KILL' \
+    'AmbientCapabilities=CAP_KILL' ProtectSystem=strict \
     ProtectHome=yes PrivateTmp=yes RuntimeDirectory=kagi StateDirectory=kagi \
     StateDirectoryMode=0700; do
 	grep -q "^$l\$" "$unit" || out="$out
@@ -356,7 +358,7 @@ $l"
 done
 grep -q '^PrivateUsers=yes' "$unit" && out="$out
 PrivateUsers=yes would hide callers' uids from SO_PEERCRED"
-missing_report "kagid.service runs kagid -f as '$defuser' without privileges (R-TOK-8)" "$out"
+missing_report "kagid.service runs kagid -f as '$defuser' with CAP_KILL as its only privilege (R-TOK-8, R-PRIV-7)" "$out"
 
 # --- lint -----------------------------------------------------------------------------
 

@@ -264,6 +264,52 @@ test_enroll_code_single_use(void **state)
 	    KAGI_ERR_NOT_FOUND);
 }
 
+/*
+ * R-PRIV-3: an approval to enroll a privileged user's key serves the
+ * administrator who asked, once, until it expires.
+ */
+static void
+test_enroll_grant_single_use(void **state)
+{
+	struct fx *f = *state;
+	struct enroll_grant_rec g, h;
+	int64_t id = 0, id2 = 0;
+
+	memset(&g, 0, sizeof(g));
+	g.user_id = f->uid;
+	g.request_id = 4;
+	g.requester_uid = 0;
+	snprintf(g.requester, sizeof(g.requester), "root");
+	snprintf(g.approver, sizeof(g.approver), "nobody");
+	g.created = 100;
+	g.expires = 200;
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 150, &h),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_enroll_grant_add(f->s, &g, &id), 0);
+	/* Not for another administrator, not after it expires. */
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 1000, 150, &h),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 200, &h),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 150, &h), 0);
+	assert_int_equal(h.id, id);
+	assert_int_equal(h.request_id, 4);
+	assert_string_equal(h.requester, "root");
+	assert_string_equal(h.approver, "nobody");
+	assert_int_equal(h.expires, 200);
+	/* Spent once; the second use finds it spent, and it is gone. */
+	assert_int_equal(store_enroll_grant_use(f->s, id, 160, 9), 0);
+	assert_int_equal(store_enroll_grant_use(f->s, id, 161, 10),
+	    KAGI_ERR_STATE);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 170, &h),
+	    KAGI_ERR_NOT_FOUND);
+	/* A new approval is a new grant. */
+	assert_int_equal(store_enroll_grant_add(f->s, &g, &id2), 0);
+	assert_true(id2 != id);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 170, &h), 0);
+	assert_int_equal(h.id, id2);
+}
+
 static int
 count_cb(const struct bg_code_rec *c, void *arg)
 {
@@ -376,6 +422,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enroll_code_single_use,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_breakglass_code_single_use,
+		    fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_enroll_grant_single_use,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test(test_approval_required),
 	};

@@ -29,6 +29,7 @@
 
 #include "kagi_err.h"
 #include "store.h"
+#include "store_session.h"
 #include "wipe.h"
 
 struct fx {
@@ -227,7 +228,7 @@ test_open_creates_private_file(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(store_schema_version(f->s), 4);
+	assert_int_equal(store_schema_version(f->s), 7);
 	store_close(&f->s);
 
 	/* A umask that takes the owner's bits cannot make it unusable. */
@@ -239,7 +240,7 @@ test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 4);
+	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 7);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version"), 1);
 	sqlite3_close(db);
 }
@@ -257,7 +258,7 @@ test_reopen_keeps_data(void **state)
 	assert_null(f->s);
 
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 4);
+	assert_int_equal(store_schema_version(f->s), 7);
 	assert_int_equal(store_user_get(f->s, "tanaka", &u), 0);
 	assert_int_equal(u.id, id);
 }
@@ -1170,8 +1171,9 @@ test_audit_record_deleted(void **state)
 	db = raw_open(f->path);
 	raw_exec(db, "DELETE FROM audit WHERE seq = 3");
 	sqlite3_close(db);
+	/* The first deleted record is named. */
 	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
-	assert_int_equal(bad, 4);
+	assert_int_equal(bad, 3);
 }
 
 static void
@@ -1262,21 +1264,63 @@ test_audit_bad_hash_column(void **state)
 }
 
 static void
-test_audit_pruned_head_accepted(void **state)
+test_audit_pruned_head_found(void **state)
 {
 	struct fx *f = *state;
 	int64_t bad = -1;
 	sqlite3 *db;
 
 	/*
-	 * Removing the oldest records (retention) leaves a chain that is
-	 * checked from its first remaining record on.
+	 * Removing the oldest records behind the store's back (not through
+	 * store_audit_archive) is found where the chain now starts (R-LOG-2).
 	 */
 	append_five(f);
 	db = raw_open(f->path);
 	raw_exec(db, "DELETE FROM audit WHERE seq <= 2");
 	sqlite3_close(db);
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 1);
+}
+
+static void
+test_audit_archived_head_accepted(void **state)
+{
+	struct fx *f = *state;
+	uint8_t h2[32], h3[32], head[32], prev[32];
+	int64_t bad = -1, first = 0, seq = 0;
+	int why = -1;
+	sqlite3 *db;
+
+	/*
+	 * Records archived through the store leave a boundary: the live
+	 * chain verifies from it, and appends continue the chain (R-LOG-1).
+	 */
+	append_five(f);
+	db = raw_open(f->path);
+	raw_blob(db, "SELECT hash FROM audit WHERE seq = 2", h2);
+	sqlite3_close(db);
+	memset(h3, 0x5a, sizeof(h3));
+	assert_int_equal(store_begin(f->s), 0);
+	/* The wrong hash, or the head itself, is refused. */
+	assert_int_equal(store_audit_archive(f->s, 2, h3), KAGI_ERR_STATE);
+	assert_int_equal(store_audit_head(f->s, &seq, head), 0);
+	assert_int_equal(store_audit_archive(f->s, 5, head), KAGI_ERR_STATE);
+	assert_int_equal(store_audit_archive(f->s, 2, h2), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_audit_boundary(f->s, &first, prev), 0);
+	assert_int_equal(first, 3);
+	assert_memory_equal(prev, h2, 32);
+	assert_int_equal(store_audit_check(f->s, &bad, &why), 0);
+	append(f->s, 6, &seq);
+	assert_int_equal(seq, 6);
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+
+	/* Deleting the first live record now is found. */
+	db = raw_open(f->path);
+	raw_exec(db, "DELETE FROM audit WHERE seq = 3");
+	sqlite3_close(db);
+	assert_int_equal(store_audit_check(f->s, &bad, &why), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 3);
 }
 
 static void
@@ -1343,6 +1387,107 @@ test_audit_two_connections(void **state)
 	store_close(&other);
 }
 
+/* --- sessions and last log-ins (R-PRIV-7, R-REM-4, R-MFA-5) ------------- */
+
+static int
+session_count_cb(const struct session_rec *r, void *arg)
+{
+	int *n = arg;
+
+	(void)r;
+	(*n)++;
+	return 0;
+}
+
+static int
+session_due_count(struct store *s, int64_t now)
+{
+	int n = 0;
+
+	assert_int_equal(store_session_due(s, now, 30, 10, session_count_cb,
+	    &n), 0);
+	return n;
+}
+
+static void
+test_session_deadlines(void **state)
+{
+	struct fx *f = *state;
+	struct session_rec r, g;
+	struct login_rec l;
+	int64_t uid = 0, id = 0, next = 0;
+
+	assert_int_equal(store_open(f->path, &f->s), 0);
+	assert_int_equal(store_user_add(f->s, "boss", ROLE_PRIVILEGED, 1,
+	    &uid), 0);
+	memset(&r, 0, sizeof(r));
+	r.user_id = uid;
+	strcpy(r.service, "sshd");
+	strcpy(r.tty, "pts/3");
+	r.pid = 100;
+	r.sid = 100;
+	r.owner_uid = -1;
+	r.started = 1000;
+	r.deadline = 1100;
+	strcpy(r.deadline_reason, "time_limit");
+	assert_int_equal(store_session_add(f->s, &r, &id), 0);
+	/* Due first for the warning, session_warn (30) before the end. */
+	assert_int_equal(store_session_next(f->s, 30, 10, &next), 0);
+	assert_int_equal(next, 1070);
+	assert_int_equal(session_due_count(f->s, 1069), 0);
+	assert_int_equal(session_due_count(f->s, 1070), 1);
+	assert_int_equal(store_session_set_warned(f->s, id), 0);
+	assert_int_equal(session_due_count(f->s, 1099), 0);
+	assert_int_equal(store_session_next(f->s, 30, 10, &next), 0);
+	assert_int_equal(next, 1100);
+	/* Ended: due again for the SIGKILL round, session_grace later. */
+	assert_int_equal(store_session_end(f->s, id, 1100, "time_limit"), 0);
+	assert_int_equal(store_session_end(f->s, id, 1101, "logout"),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_session_next(f->s, 30, 10, &next), 0);
+	assert_int_equal(next, 1110);
+	assert_int_equal(session_due_count(f->s, 1109), 0);
+	assert_int_equal(session_due_count(f->s, 1110), 1);
+	assert_int_equal(store_session_set_killed(f->s, id), 0);
+	assert_int_equal(store_session_next(f->s, 30, 10, &next), 0);
+	assert_int_equal(next, 0);
+	assert_int_equal(store_session_get(f->s, id, &g), 0);
+	assert_int_equal(g.ended, 1100);
+	assert_string_equal(g.end_reason, "time_limit");
+	assert_string_equal(g.user, "boss");
+	assert_string_equal(g.tty, "pts/3");
+	/* A session without a deadline is never due; pid 1 is refused. */
+	r.deadline = 0;
+	r.deadline_reason[0] = '\0';
+	assert_int_equal(store_session_add(f->s, &r, &id), 0);
+	assert_int_equal(session_due_count(f->s, 999999), 0);
+	r.pid = 1;
+	assert_int_equal(store_session_add(f->s, &r, &id), KAGI_ERR_INVALID);
+	/* Offboarding moves an open session's deadline to now. */
+	assert_int_equal(store_session_set_deadline(f->s, id, 2000,
+	    "offboard"), 0);
+	assert_int_equal(session_due_count(f->s, 2000), 1);
+
+	/* Last log-in: failures counted until the next success. */
+	assert_int_equal(store_login_get(f->s, uid, &l), 0);
+	assert_int_equal(l.time, 0);
+	assert_int_equal(store_login_failure(f->s, uid), 0);
+	assert_int_equal(store_login_failure(f->s, uid), 0);
+	assert_int_equal(store_login_get(f->s, uid, &l), 0);
+	assert_int_equal(l.failures, 2);
+	l.time = 1234;
+	l.failures = 0;
+	strcpy(l.place, "10.0.0.1");
+	strcpy(l.factors, "totp");
+	assert_int_equal(store_login_put(f->s, uid, &l), 0);
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(store_login_get(f->s, uid, &l), 0);
+	assert_int_equal(l.time, 1234);
+	assert_int_equal(l.failures, 0);
+	assert_string_equal(l.place, "10.0.0.1");
+}
+
+
 int
 main(void)
 {
@@ -1377,10 +1522,12 @@ main(void)
 		TEST(test_audit_record_rewritten),
 		TEST(test_audit_first_record),
 		TEST(test_audit_bad_hash_column),
-		TEST(test_audit_pruned_head_accepted),
+		TEST(test_audit_pruned_head_found),
+		TEST(test_audit_archived_head_accepted),
 		TEST(test_audit_head_after_rollback_to),
 		TEST(test_audit_two_connections),
 		TEST(test_read_only_transaction),
+		TEST(test_session_deadlines),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

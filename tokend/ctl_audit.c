@@ -1,0 +1,507 @@
+/*
+ * ctl_audit.c - kagictl's audit commands: verify, anchor, archive,
+ * export (R-LOG-1, R-LOG-2, R-LOG-3).
+ *
+ * kagid checks the live chain it owns; archive files belong to the
+ * administrator, so kagictl checks them itself with the one chain code
+ * (audit_chain.c) and joins them to the live chain at the boundary kagid
+ * reports.  An archive is written to a new file (O_EXCL | O_NOFOLLOW,
+ * mode 0600), flushed to disk with its directory, and only then does
+ * kagid remove the records, naming the last one by its hash; a failure
+ * at any point leaves every record in the live chain.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit_chain.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "kagi_err.h"
+#include "proto.h"
+#include "proto_ops.h"
+#include "safefile.h"
+#include "wipe.h"
+
+/* Largest archive file kagictl reads. */
+#define ARCHIVE_FILE_MAX (512L * 1024 * 1024)
+
+/* What a break means, for the person reading. */
+static const char *
+break_words(const char *why)
+{
+	if (strcmp(why, "edited") == 0)
+		return _("its contents do not match its hash: it was edited");
+	if (strcmp(why, "missing") == 0)
+		return _("it is missing: it was deleted");
+	if (strcmp(why, "relinked") == 0)
+		return _("it does not link to the record before it: a record "
+		    "was inserted, replaced or reordered");
+	if (strcmp(why, "out_of_order") == 0)
+		return _("its sequence number is out of order: records were "
+		    "reordered");
+	if (strcmp(why, "bad_start") == 0)
+		return _("the chain does not start where it should: the "
+		    "oldest records were deleted or replaced");
+	return _("it is not a valid record");
+}
+
+/* The anchor's parts: seq and 32-byte hash (checked by kagictl.c). */
+static int
+anchor_parse(const char *a, int64_t *seq, uint8_t hash[32], char *hex)
+{
+	const char *c = strchr(a, ':');
+	char num[24];
+	char *end;
+	long long v;
+	size_t n;
+
+	if (c == NULL || (n = (size_t)(c - a)) == 0 || n >= sizeof(num))
+		return KAGI_ERR_INVALID;
+	memcpy(num, a, n);
+	num[n] = '\0';
+	if (strspn(num, "0123456789") != n)
+		return KAGI_ERR_INVALID;
+	errno = 0;
+	v = strtoll(num, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 1)
+		return KAGI_ERR_INVALID;
+	if (audit_unhex(c + 1, hash) != 0)
+		return KAGI_ERR_INVALID;
+	*seq = v;
+	audit_hex(hash, hex);
+	return 0;
+}
+
+/* While reading archives: the anchored record's hash, when it is there. */
+struct anchor_look {
+	int64_t seq;
+	int found;
+	uint8_t hash[32];
+	int64_t first, last;
+};
+
+static int
+anchor_look_cb(const struct audit_rec *rec, void *arg)
+{
+	struct anchor_look *al = arg;
+
+	if (al->first == 0)
+		al->first = rec->seq;
+	al->last = rec->seq;
+	if (rec->seq == al->seq) {
+		al->found = 1;
+		memcpy(al->hash, rec->hash, 32);
+	}
+	return 0;
+}
+
+/* Check the archive files in order as one chain; 0 or an exit code. */
+static int
+verify_archives(const struct ctl *ctl, struct audit_walk *w,
+    struct anchor_look *al)
+{
+	char err[256], clean[PATH_MAX];
+	enum audit_break why = AUDIT_OK;
+	char *buf = NULL;
+	size_t len = 0, line = 0;
+	int64_t bad = 0;
+	int i, r;
+
+	audit_walk_start_any(w);
+	for (i = 0; i < ctl->narchives; i++) {
+		ctl_clean(ctl->archives[i], clean, sizeof(clean));
+		if ((r = safefile_read(ctl->archives[i], getuid(),
+		    ARCHIVE_FILE_MAX, &buf, &len, err, sizeof(err))) != 0) {
+			ctl_err(_("cannot read the archive %s: %s"), clean,
+			    err);
+			return CTL_EXIT_UNREACHABLE;
+		}
+		r = audit_archive_read(buf, len, w, anchor_look_cb, al, &line,
+		    &bad, &why);
+		free(buf);
+		buf = NULL;
+		if (r != 0) {
+			if (why == AUDIT_OK)
+				ctl_err(_("archive %s, line %zu: not a valid "
+				    "audit record"), clean, line);
+			else
+				ctl_err(_("archive %s, line %zu: audit record "
+				    "%lld: %s"), clean, line, (long long)bad,
+				    break_words(audit_break_name(why)));
+			return CTL_EXIT_REFUSED;
+		}
+	}
+	return 0;
+}
+
+int
+ctl_audit_verify(struct ctl *ctl)
+{
+	struct json_object *req, *reply = NULL;
+	struct audit_walk w;
+	struct anchor_look al;
+	uint8_t ahash[32], first_prev[32];
+	char ahex[AUDIT_HEX_LEN + 1];
+	const char *why, *astate, *fp;
+	int64_t aseq = 0, first, head;
+	int ex;
+
+	memset(&al, 0, sizeof(al));
+	if (ctl->anchor != NULL &&
+	    anchor_parse(ctl->anchor, &aseq, ahash, ahex) != 0) {
+		ctl_err(_("--anchor is SEQ:HASH as kagictl audit anchor prints "
+		    "it"));
+		return CTL_EXIT_USAGE;
+	}
+	al.seq = aseq;
+	if (ctl->narchives > 0 && (ex = verify_archives(ctl, &w, &al)) != 0)
+		return ex;
+	req = ctl_request(ctl, OP_AUDIT_VERIFY);
+	if (req != NULL && aseq != 0 &&
+	    (proto_set_int(req, "anchor_seq", aseq) != 0 ||
+	    proto_set_str(req, "anchor_hash", ahex) != 0)) {
+		json_object_put(req);
+		req = NULL;
+	}
+	if ((ex = ctl_run(ctl, req, &reply)) != 0)
+		return ex;
+	if (ctl->json)
+		(void)ctl_print_json(reply);
+	first = ctl_jint(reply, "first_seq");
+	head = ctl_jint(reply, "head_seq");
+	why = ctl_jstr(reply, "why");
+	ex = CTL_EXIT_OK;
+	if (!ctl_jbool(reply, "intact")) {
+		ctl_err(_("the audit chain does not verify: record %lld: %s"),
+		    (long long)ctl_jint(reply, "bad_seq"),
+		    break_words(why != NULL ? why : ""));
+		ex = CTL_EXIT_REFUSED;
+	}
+	/* The archives must end exactly where the live chain begins. */
+	fp = ctl_jstr(reply, "first_prev");
+	if (ex == 0 && ctl->narchives > 0 &&
+	    (w.count == 0 || fp == NULL || audit_unhex(fp, first_prev) != 0 ||
+	    w.next_seq != first ||
+	    kagi_ct_memcmp(w.next_prev, first_prev, 32) != 0)) {
+		ctl_err(_("the archives end at record %lld but the live chain "
+		    "starts at record %lld with another link: an archive is "
+		    "missing, or records were removed"),
+		    (long long)(w.next_seq - 1), (long long)first);
+		ex = CTL_EXIT_REFUSED;
+	}
+	astate = ctl_jstr(reply, "anchor");
+	if (ex == 0 && aseq != 0 && astate != NULL) {
+		if (strcmp(astate, "archived") == 0)
+			astate = !al.found ? "unchecked" :
+			    kagi_ct_memcmp(al.hash, ahash, 32) == 0 ? "ok" :
+			    "differs";
+		if (strcmp(astate, "cut") == 0) {
+			ctl_err(_("the audit chain ends at record %lld, before "
+			    "the anchor's record %lld: the newest records "
+			    "were cut off"), (long long)head, (long long)aseq);
+			ex = CTL_EXIT_REFUSED;
+		} else if (strcmp(astate, "differs") == 0) {
+			ctl_err(_("record %lld does not have the anchor's "
+			    "hash: the chain was rewritten from there on"),
+			    (long long)aseq);
+			ex = CTL_EXIT_REFUSED;
+		} else if (strcmp(astate, "unchecked") == 0) {
+			ctl_err(_("the anchor's record %lld was archived: "
+			    "give its archive with --archive to check it"),
+			    (long long)aseq);
+			ex = CTL_EXIT_REFUSED;
+		}
+	}
+	if (ex == 0 && !ctl->json) {
+		if (ctl->narchives > 0)
+			printf(_("audit chain intact: records %lld to %lld in "
+			    "%d archive(s), %lld to %lld live\n"),
+			    (long long)al.first, (long long)al.last,
+			    ctl->narchives, (long long)first, (long long)head);
+		else
+			printf(_("audit chain intact: records %lld to %lld\n"),
+			    (long long)first, (long long)head);
+		if (aseq != 0)
+			printf(_("anchor %lld matches\n"), (long long)aseq);
+	}
+	json_object_put(reply);
+	return ex;
+}
+
+int
+ctl_audit_anchor(struct ctl *ctl)
+{
+	struct json_object *reply = NULL;
+	const char *h;
+	int ex;
+
+	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_AUDIT_HEAD), &reply)) != 0)
+		return ex;
+	h = ctl_jstr(reply, "hash");
+	if (ctl->json)
+		(void)ctl_print_json(reply);
+	else if (h != NULL && strspn(h, "0123456789abcdef") == AUDIT_HEX_LEN)
+		printf("%lld:%s\n", (long long)ctl_jint(reply, "seq"), h);
+	else
+		ex = ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+	json_object_put(reply);
+	return ex;
+}
+
+/* One page of records after `after`, with the export filters. */
+static int
+records_page(const struct ctl *ctl, int64_t after, int filtered,
+    struct json_object **reply)
+{
+	struct json_object *req;
+
+	if ((req = proto_request_new(OP_AUDIT_RECORDS)) != NULL &&
+	    (proto_set_int(req, "after", after) != 0 ||
+	    (filtered && ctl->since != 0 &&
+	    proto_set_int(req, "since", ctl->since) != 0) ||
+	    (filtered && ctl->until != 0 &&
+	    proto_set_int(req, "until", ctl->until) != 0) ||
+	    (filtered && ctl->filter_user != NULL &&
+	    proto_set_str(req, "user", ctl->filter_user) != 0) ||
+	    (filtered && ctl->event != NULL &&
+	    proto_set_str(req, "event", ctl->event) != 0))) {
+		json_object_put(req);
+		req = NULL;
+	}
+	return ctl_run(ctl, req, reply);
+}
+
+/* Write all of buf to fd. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return KAGI_ERR_IO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fsync_dir_of(const char *path)
+{
+	char dir[PATH_MAX];
+	int fd, r = 0;
+
+	if (strlen(path) >= sizeof(dir))
+		return KAGI_ERR_TOO_LARGE;
+	strcpy(dir, path);
+	if ((fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return KAGI_ERR_IO;
+	if (fsync(fd) != 0)
+		r = KAGI_ERR_IO;
+	close(fd);
+	return r;
+}
+
+int
+ctl_audit_archive(struct ctl *ctl)
+{
+	struct json_object *reply = NULL, *recs, *o, *req;
+	char clean[PATH_MAX], hex[AUDIT_HEX_LEN + 1];
+	const char *line, *h;
+	int64_t after = 0, first = 0, last = 0, n = 0;
+	size_t i, len;
+	int fd = -1, ex = CTL_EXIT_OK, done = 0, r;
+
+	if (ctl->before == 0) {
+		ctl_err(_("'%s' needs --before DATE"), "audit archive");
+		return CTL_EXIT_USAGE;
+	}
+	ctl_clean(ctl->file, clean, sizeof(clean));
+	hex[0] = '\0';
+	fd = open(ctl->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0) {
+		ctl_err(_("cannot create the archive %s: %s (it must not "
+		    "exist yet)"), clean, strerror(errno));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	while (!done) {
+		if ((ex = records_page(ctl, after, 0, &reply)) != 0)
+			goto fail;
+		if (!json_object_object_get_ex(reply, "records", &recs) ||
+		    !json_object_is_type(recs, json_type_array)) {
+			ex = ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+			goto fail;
+		}
+		len = json_object_array_length(recs);
+		for (i = 0; i < len && !done; i++) {
+			o = json_object_array_get_idx(recs, i);
+			if (ctl_jint(o, "time") >= ctl->before) {
+				done = 1;
+				break;
+			}
+			line = json_object_to_json_string_ext(o,
+			    JSON_C_TO_STRING_PLAIN |
+			    JSON_C_TO_STRING_NOSLASHESCAPE);
+			if (write_all(fd, line, strlen(line)) != 0 ||
+			    write_all(fd, "\n", 1) != 0) {
+				ctl_err(_("cannot write the archive %s: %s"),
+				    clean, strerror(errno));
+				ex = CTL_EXIT_UNREACHABLE;
+				goto fail;
+			}
+			last = ctl_jint(o, "seq");
+			if (first == 0)
+				first = last;
+			if ((h = ctl_jstr(o, "hash")) == NULL ||
+			    strlen(h) != AUDIT_HEX_LEN) {
+				ex = ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+				goto fail;
+			}
+			memcpy(hex, h, sizeof(hex));
+			n++;
+		}
+		if (!ctl_jbool(reply, "more"))
+			done = 1;
+		after = ctl_jint(reply, "next");
+		json_object_put(reply);
+		reply = NULL;
+	}
+	if (n == 0) {
+		close(fd);
+		(void)unlink(ctl->file);
+		printf(_("no audit record is older than the date given: "
+		    "nothing archived\n"));
+		return CTL_EXIT_OK;
+	}
+	/* Durable before a single record leaves the live chain. */
+	if (fsync(fd) != 0 || close(fd) != 0 || fsync_dir_of(ctl->file) != 0) {
+		fd = -1;
+		ctl_err(_("cannot write the archive %s: %s"), clean,
+		    strerror(errno));
+		ex = CTL_EXIT_UNREACHABLE;
+		goto fail;
+	}
+	fd = -1;
+	req = ctl_request(ctl, OP_AUDIT_ARCHIVE);
+	if (req != NULL && (proto_set_int(req, "through_seq", last) != 0 ||
+	    proto_set_str(req, "hash", hex) != 0)) {
+		json_object_put(req);
+		req = NULL;
+	}
+	if ((ex = ctl_run(ctl, req, &reply)) != 0) {
+		ctl_err(_("the records stay in the live chain; %s is only a "
+		    "copy"), clean);
+		return ex;
+	}
+	json_object_put(reply);
+	printf(_("archived audit records %lld to %lld to %s\n"),
+	    (long long)first, (long long)last, clean);
+	return CTL_EXIT_OK;
+ fail:
+	r = ex;
+	json_object_put(reply);
+	if (fd >= 0)
+		close(fd);
+	(void)unlink(ctl->file);
+	return r;
+}
+
+/* A record for a SIEM: fields as an object, not as text. */
+static struct json_object *
+export_obj(struct json_object *o)
+{
+	struct json_object *e, *f = NULL;
+	const char *ft = ctl_jstr(o, "fields");
+
+	if ((e = json_object_new_object()) == NULL)
+		return NULL;
+	json_object_object_foreach(o, k, v) {
+		if (strcmp(k, "fields") == 0)
+			continue;
+		json_object_object_add(e, k, json_object_get(v));
+	}
+	if (ft != NULL && proto_decode_payload((const uint8_t *)ft,
+	    strlen(ft), &f) != 0)
+		f = json_object_new_string(ft);
+	json_object_object_add(e, "fields", f);
+	return e;
+}
+
+int
+ctl_audit_export(struct ctl *ctl)
+{
+	const char *hdr[6] = { _("SEQ"), _("TIME"), _("ACTOR"), _("EVENT"),
+	    _("USER"), _("FIELDS") };
+	struct json_object *reply = NULL, *recs, *o, *e;
+	struct ctl_table *t = NULL;
+	char seq[24], when[32];
+	int64_t after = 0;
+	size_t i, len;
+	int ex = CTL_EXIT_OK, more = 1;
+
+	if (!ctl->json && (t = ctl_table_new(6, hdr)) == NULL)
+		return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+	while (more) {
+		if ((ex = records_page(ctl, after, 1, &reply)) != 0)
+			goto out;
+		if (!json_object_object_get_ex(reply, "records", &recs) ||
+		    !json_object_is_type(recs, json_type_array)) {
+			ex = ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
+			goto out;
+		}
+		len = json_object_array_length(recs);
+		for (i = 0; i < len; i++) {
+			const char *row[6];
+
+			o = json_object_array_get_idx(recs, i);
+			if (ctl->json) {
+				if ((e = export_obj(o)) == NULL) {
+					ex = ctl_fail(ctl, KAGI_ERR_NOMEM,
+					    NULL);
+					goto out;
+				}
+				printf("%s\n", json_object_to_json_string_ext(e,
+				    JSON_C_TO_STRING_PLAIN |
+				    JSON_C_TO_STRING_NOSLASHESCAPE));
+				json_object_put(e);
+				continue;
+			}
+			snprintf(seq, sizeof(seq), "%lld",
+			    (long long)ctl_jint(o, "seq"));
+			row[0] = seq;
+			row[1] = ctl_time(ctl_jint(o, "time"), when,
+			    sizeof(when));
+			row[2] = ctl_jstr(o, "actor");
+			row[3] = ctl_jstr(o, "event");
+			row[4] = ctl_jstr(o, "user");
+			row[5] = ctl_jstr(o, "fields");
+			if (ctl_table_add(t, row) != 0) {
+				ex = ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+				goto out;
+			}
+		}
+		more = ctl_jbool(reply, "more");
+		after = ctl_jint(reply, "next");
+		json_object_put(reply);
+		reply = NULL;
+	}
+	if (t != NULL)
+		ctl_table_print(t, stdout);
+ out:
+	json_object_put(reply);
+	ctl_table_free(&t);
+	return ex;
+}

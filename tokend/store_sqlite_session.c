@@ -1,0 +1,416 @@
+/*
+ * store_sqlite_session.c - the SQLite side of store_session.h: sessions
+ * and last log-ins, from the schema's third migration.
+ *
+ * Statements are prepared per call: they run once per session event or
+ * per due deadline, never per request.  Guarantees as in
+ * store_sqlite_policy.c: arguments checked first, a row that breaks an
+ * invariant (a string too long or with a NUL) is KAGI_ERR_STORE, an
+ * update that matches nothing KAGI_ERR_NOT_FOUND.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "kagi_err.h"
+#include "store_session.h"
+#include "store_sqlite_int.h"
+
+#define SESSION_COLS "s.id, s.user_id, u.name, s.service, s.tty, s.rhost, " \
+	"s.pid, s.pid_start, s.sid, s.sid_start, s.logind, s.owner_uid, " \
+	"s.started, s.deadline, s.deadline_reason, s.warned, s.ended, " \
+	"s.end_reason, s.killed, s.victims"
+#define SESSION_FROM " FROM sessions s JOIN users u ON u.id = s.user_id "
+
+static int
+prep(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(s);
+	}
+	return 0;
+}
+
+static int
+str_ok(const char *v, size_t max)
+{
+	return v != NULL && strnlen(v, max + 1) <= max;
+}
+
+static int
+bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
+		return sq_fail(s);
+	return 0;
+}
+
+static int
+bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
+{
+	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
+		return sq_fail(s);
+	return 0;
+}
+
+static int
+col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (t == NULL || n < 0 || (size_t)n > max ||
+	    memchr(t, '\0', (size_t)n) != NULL)
+		return KAGI_ERR_STORE;
+	memcpy(dst, t, (size_t)n);
+	dst[n] = '\0';
+	return 0;
+}
+
+static int
+session_from_row(sqlite3_stmt *st, struct session_rec *r)
+{
+	int e;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	r->user_id = sqlite3_column_int64(st, 1);
+	r->pid = sqlite3_column_int64(st, 6);
+	r->pid_start = sqlite3_column_int64(st, 7);
+	r->sid = sqlite3_column_int64(st, 8);
+	r->sid_start = sqlite3_column_int64(st, 9);
+	r->owner_uid = sqlite3_column_int64(st, 11);
+	r->started = sqlite3_column_int64(st, 12);
+	r->deadline = sqlite3_column_int64(st, 13);
+	r->warned = sqlite3_column_int(st, 15) != 0;
+	r->ended = sqlite3_column_int64(st, 16);
+	r->killed = sqlite3_column_int(st, 18) != 0;
+	if ((e = col_str(st, 2, r->user, STORE_NAME_MAX)) != 0 ||
+	    (e = col_str(st, 3, r->service, STORE_NAME_MAX)) != 0 ||
+	    (e = col_str(st, 4, r->tty, STORE_TTY_MAX)) != 0 ||
+	    (e = col_str(st, 5, r->rhost, STORE_HOST_MAX)) != 0 ||
+	    (e = col_str(st, 10, r->logind, STORE_LOGIND_MAX)) != 0 ||
+	    (e = col_str(st, 14, r->deadline_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
+		return e;
+	if (r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
+		return KAGI_ERR_STORE;
+	return 0;
+}
+
+int
+store_session_add(struct store *s, const struct session_rec *r, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if (r == NULL || !str_ok(r->service, STORE_NAME_MAX) ||
+	    r->service[0] == '\0' || !str_ok(r->tty, STORE_TTY_MAX) ||
+	    !str_ok(r->rhost, STORE_HOST_MAX) ||
+	    !str_ok(r->logind, STORE_LOGIND_MAX) ||
+	    !str_ok(r->deadline_reason, STORE_REASON_MAX) ||
+	    r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
+		return KAGI_ERR_INVALID;
+	if ((e = prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
+	    "pid, pid_start, sid, sid_start, logind, owner_uid, started, "
+	    "deadline, deadline_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+	    "?8, ?9, ?10, ?11, ?12, ?13)", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, r->user_id)) != 0 ||
+	    (e = bind_text(s, st, 2, r->service)) != 0 ||
+	    (e = bind_text(s, st, 3, r->tty)) != 0 ||
+	    (e = bind_text(s, st, 4, r->rhost)) != 0 ||
+	    (e = bind_int(s, st, 5, r->pid)) != 0 ||
+	    (e = bind_int(s, st, 6, r->pid_start)) != 0 ||
+	    (e = bind_int(s, st, 7, r->sid)) != 0 ||
+	    (e = bind_int(s, st, 8, r->sid_start)) != 0 ||
+	    (e = bind_text(s, st, 9, r->logind)) != 0 ||
+	    (e = bind_int(s, st, 10, r->owner_uid)) != 0 ||
+	    (e = bind_int(s, st, 11, r->started)) != 0 ||
+	    (e = bind_int(s, st, 12, r->deadline)) != 0 ||
+	    (e = bind_text(s, st, 13, r->deadline_reason)) != 0 ||
+	    (e = sq_step_done(s, st)) != 0)
+		goto out;
+	*id = sqlite3_last_insert_rowid(s->db);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_get(struct store *s, int64_t id, struct session_rec *r)
+{
+	sqlite3_stmt *st = NULL;
+	int e, rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM
+	    "WHERE s.id = ?1", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, id)) != 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		e = KAGI_ERR_NOT_FOUND;
+	else if (rc != SQLITE_ROW)
+		e = sq_fail(s);
+	else
+		e = session_from_row(st, r);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_end(struct store *s, int64_t id, int64_t when,
+    const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if (!str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
+	    when <= 0)
+		return KAGI_ERR_INVALID;
+	if ((e = prep(s, "UPDATE sessions SET ended = ?2, end_reason = ?3 "
+	    "WHERE id = ?1 AND ended = 0", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, id)) != 0 ||
+	    (e = bind_int(s, st, 2, when)) != 0 ||
+	    (e = bind_text(s, st, 3, reason)) != 0)
+		goto out;
+	e = sq_step_one_change(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_set_deadline(struct store *s, int64_t id, int64_t deadline,
+    const char *reason)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if (!str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
+	    deadline <= 0)
+		return KAGI_ERR_INVALID;
+	if ((e = prep(s, "UPDATE sessions SET deadline = ?2, "
+	    "deadline_reason = ?3 WHERE id = ?1 AND ended = 0", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, id)) != 0 ||
+	    (e = bind_int(s, st, 2, deadline)) != 0 ||
+	    (e = bind_text(s, st, 3, reason)) != 0)
+		goto out;
+	e = sq_step_one_change(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_set_victims(struct store *s, int64_t id, const char *victims)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if (!str_ok(victims, STORE_VICTIMS_MAX))
+		return KAGI_ERR_INVALID;
+	if ((e = prep(s, "UPDATE sessions SET victims = ?2 WHERE id = ?1",
+	    &st)) != 0 ||
+	    (e = bind_int(s, st, 1, id)) != 0 ||
+	    (e = bind_text(s, st, 2, victims)) != 0)
+		goto out;
+	e = sq_step_one_change(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+static int
+session_set(struct store *s, int64_t id, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if ((e = prep(s, sql, &st)) != 0 || (e = bind_int(s, st, 1, id)) != 0)
+		goto out;
+	e = sq_step_one_change(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_set_warned(struct store *s, int64_t id)
+{
+	return session_set(s, id, "UPDATE sessions SET warned = 1 "
+	    "WHERE id = ?1");
+}
+
+int
+store_session_set_killed(struct store *s, int64_t id)
+{
+	return session_set(s, id, "UPDATE sessions SET killed = 1 "
+	    "WHERE id = ?1");
+}
+
+static int
+session_walk(struct store *s, sqlite3_stmt *st, store_session_cb cb,
+    void *arg)
+{
+	struct session_rec r;
+	int e, rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((e = session_from_row(st, &r)) != 0)
+			return e;
+		if ((e = cb(&r, arg)) != 0)
+			return e < 0 ? e : 0;
+	}
+	return rc == SQLITE_DONE ? 0 : sq_fail(s);
+}
+
+/* The condition of store_session_due(), on ?1 now, ?2 warn, ?3 grace. */
+#define DUE_WHERE "(s.ended = 0 AND s.deadline > 0 AND " \
+	"(s.deadline <= ?1 OR (s.warned = 0 AND s.deadline - ?2 <= ?1))) OR " \
+	"(s.ended > 0 AND s.killed = 0 AND s.ended + ?3 <= ?1)"
+
+int
+store_session_due(struct store *s, int64_t now, int64_t warn, int64_t grace,
+    store_session_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	    DUE_WHERE " ORDER BY s.id", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, now)) != 0 ||
+	    (e = bind_int(s, st, 2, warn)) != 0 ||
+	    (e = bind_int(s, st, 3, grace)) != 0)
+		goto out;
+	e = session_walk(s, st, cb, arg);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_list_open(struct store *s, int64_t user_id,
+    store_session_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	    "s.ended = 0 AND (?1 = 0 OR s.user_id = ?1) ORDER BY s.id",
+	    &st)) != 0 ||
+	    (e = bind_int(s, st, 1, user_id)) != 0)
+		goto out;
+	e = session_walk(s, st, cb, arg);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_session_next(struct store *s, int64_t warn, int64_t grace,
+    int64_t *when)
+{
+	sqlite3_stmt *st = NULL;
+	int e, rc;
+
+	*when = 0;
+	if ((e = prep(s, "SELECT min(t) FROM ("
+	    "SELECT CASE WHEN warned = 0 THEN deadline - ?1 ELSE deadline END "
+	    "AS t FROM sessions WHERE ended = 0 AND deadline > 0 "
+	    "UNION ALL SELECT ended + ?2 FROM sessions "
+	    "WHERE ended > 0 AND killed = 0)", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, warn)) != 0 ||
+	    (e = bind_int(s, st, 2, grace)) != 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		e = sq_fail(s);
+		goto out;
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*when = sqlite3_column_int64(st, 0);
+	if (*when <= 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		*when = 1;	/* due at once */
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int e, rc;
+
+	memset(l, 0, sizeof(*l));
+	if ((e = prep(s, "SELECT time, place, factors, failures FROM logins "
+	    "WHERE user_id = ?1", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, user_id)) != 0)
+		goto out;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		goto out;
+	if (rc != SQLITE_ROW) {
+		e = sq_fail(s);
+		goto out;
+	}
+	l->time = sqlite3_column_int64(st, 0);
+	l->failures = sqlite3_column_int64(st, 3);
+	if ((e = col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
+	    (e = col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0)
+		goto out;
+	if (l->time < 0 || l->failures < 0)
+		e = KAGI_ERR_STORE;
+out:
+	if (e != 0)
+		memset(l, 0, sizeof(*l));
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if (l == NULL || l->time < 0 || l->failures < 0 ||
+	    !str_ok(l->place, STORE_PLACE_MAX) ||
+	    !str_ok(l->factors, STORE_FACTORS_MAX))
+		return KAGI_ERR_INVALID;
+	if ((e = prep(s, "INSERT OR REPLACE INTO logins (user_id, time, place, "
+	    "factors, failures) VALUES (?1, ?2, ?3, ?4, ?5)", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, user_id)) != 0 ||
+	    (e = bind_int(s, st, 2, l->time)) != 0 ||
+	    (e = bind_text(s, st, 3, l->place)) != 0 ||
+	    (e = bind_text(s, st, 4, l->factors)) != 0 ||
+	    (e = bind_int(s, st, 5, l->failures)) != 0)
+		goto out;
+	e = sq_step_done(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
+store_login_failure(struct store *s, int64_t user_id)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if ((e = prep(s, "INSERT INTO logins (user_id, time, place, factors, "
+	    "failures) VALUES (?1, 0, '', '', 1) ON CONFLICT (user_id) DO "
+	    "UPDATE SET failures = failures + 1", &st)) != 0 ||
+	    (e = bind_int(s, st, 1, user_id)) != 0)
+		goto out;
+	e = sq_step_done(s, st);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
