@@ -361,6 +361,52 @@ sq_step_one_change(struct store *s, sqlite3_stmt *st)
 
 /* A cached statement that yields one integer; nothing in *v on failure. */
 int
+sq_prep(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
+		*st = NULL;
+		return sq_fail(s);
+	}
+	return 0;
+}
+
+int
+sq_str_ok(const char *v, size_t max)
+{
+	return v != NULL && strnlen(v, max + 1) <= max;
+}
+
+int
+sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
+		return sq_fail(s);
+	return 0;
+}
+
+int
+sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
+{
+	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
+		return sq_fail(s);
+	return 0;
+}
+
+int
+sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	int n = sqlite3_column_bytes(st, col);
+
+	if (t == NULL || n < 0 || (size_t)n > max ||
+	    memchr(t, '\0', (size_t)n) != NULL)
+		return KAGI_ERR_STORE;
+	memcpy(dst, t, (size_t)n);
+	dst[n] = '\0';
+	return 0;
+}
+
+int
 sq_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
 {
 	sqlite3_stmt *st = NULL;

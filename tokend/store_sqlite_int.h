@@ -89,4 +89,15 @@ int sq_token_from_row(sqlite3_stmt *st, struct token_rec *t);
 /* What every token in the store satisfies; else KAGI_ERR_INVALID. */
 int sq_token_valid(const struct token_rec *t);
 
+/* Prepare a statement used once (*st NULL on failure). */
+int sq_prep(struct store *s, const char *sql, sqlite3_stmt **st);
+/* 1 when v is not NULL and at most max bytes long. */
+int sq_str_ok(const char *v, size_t max);
+/* Bind a text (static: the caller keeps it alive until the step) or an
+ * integer; a failure is the store's (sq_fail). */
+int sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v);
+int sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v);
+/* Copy a text column of at most max bytes without NULs into dst. */
+int sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max);
+
 #endif

@@ -18,58 +18,6 @@
 #include "store_policy.h"
 #include "store_sqlite_int.h"
 
-static int
-prep(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return sq_fail(s);
-	}
-	return 0;
-}
-
-static int
-str_ok(const char *v, size_t max)
-{
-	size_t n;
-
-	if (v == NULL)
-		return 0;
-	n = strnlen(v, max + 1);
-	return n <= max;
-}
-
-static int
-bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
-{
-	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-static int
-bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
-{
-	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-/* Copy a text column of at most max bytes without NULs into dst. */
-static int
-col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (t == NULL || n < 0 || (size_t)n > max ||
-	    memchr(t, '\0', (size_t)n) != NULL)
-		return KAGI_ERR_STORE;
-	memcpy(dst, t, (size_t)n);
-	dst[n] = '\0';
-	return 0;
-}
-
 int
 store_user_set_role(struct store *s, int64_t id, int role)
 {
@@ -78,10 +26,10 @@ store_user_set_role(struct store *s, int64_t id, int role)
 
 	if (role < ROLE_STAFF || role > ROLE_VENDOR)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "UPDATE users SET role = ?1 WHERE id = ?2",
+	if ((r = sq_prep(s, "UPDATE users SET role = ?1 WHERE id = ?2",
 	    &st)) != 0 ||
-	    (r = bind_int(s, st, 1, role)) != 0 ||
-	    (r = bind_int(s, st, 2, id)) != 0)
+	    (r = sq_bind_int(s, st, 1, role)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, id)) != 0)
 		goto out;
 	r = sq_step_one_change(s, st);
 out:
@@ -95,20 +43,20 @@ store_vendor_put(struct store *s, const struct vendor_rec *v)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (v == NULL || !str_ok(v->approver, STORE_NAME_MAX) ||
-	    !str_ok(v->company, STORE_COMPANY_MAX) ||
-	    !str_ok(v->windows, STORE_WINDOWS_MAX) ||
-	    !str_ok(v->sources, STORE_SOURCES_MAX) || v->expires < 0)
+	if (v == NULL || !sq_str_ok(v->approver, STORE_NAME_MAX) ||
+	    !sq_str_ok(v->company, STORE_COMPANY_MAX) ||
+	    !sq_str_ok(v->windows, STORE_WINDOWS_MAX) ||
+	    !sq_str_ok(v->sources, STORE_SOURCES_MAX) || v->expires < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "INSERT OR REPLACE INTO vendors (user_id, approver, "
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO vendors (user_id, approver, "
 	    "company, expires, windows, sources) VALUES (?1, ?2, ?3, ?4, ?5, "
 	    "?6)", &st)) != 0 ||
-	    (r = bind_int(s, st, 1, v->user_id)) != 0 ||
-	    (r = bind_text(s, st, 2, v->approver)) != 0 ||
-	    (r = bind_text(s, st, 3, v->company)) != 0 ||
-	    (r = bind_int(s, st, 4, v->expires)) != 0 ||
-	    (r = bind_text(s, st, 5, v->windows)) != 0 ||
-	    (r = bind_text(s, st, 6, v->sources)) != 0)
+	    (r = sq_bind_int(s, st, 1, v->user_id)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, v->approver)) != 0 ||
+	    (r = sq_bind_text(s, st, 3, v->company)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, v->expires)) != 0 ||
+	    (r = sq_bind_text(s, st, 5, v->windows)) != 0 ||
+	    (r = sq_bind_text(s, st, 6, v->sources)) != 0)
 		goto out;
 	r = sq_step_done(s, st);
 out:
@@ -123,9 +71,9 @@ store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v)
 	int r, rc;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = prep(s, "SELECT approver, company, expires, windows, sources "
+	if ((r = sq_prep(s, "SELECT approver, company, expires, windows, sources "
 	    "FROM vendors WHERE user_id = ?1", &st)) != 0 ||
-	    (r = bind_int(s, st, 1, user_id)) != 0)
+	    (r = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -138,10 +86,10 @@ store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v)
 	}
 	v->user_id = user_id;
 	v->expires = sqlite3_column_int64(st, 2);
-	if ((r = col_str(st, 0, v->approver, STORE_NAME_MAX)) != 0 ||
-	    (r = col_str(st, 1, v->company, STORE_COMPANY_MAX)) != 0 ||
-	    (r = col_str(st, 3, v->windows, STORE_WINDOWS_MAX)) != 0 ||
-	    (r = col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0)
+	if ((r = sq_col_str(st, 0, v->approver, STORE_NAME_MAX)) != 0 ||
+	    (r = sq_col_str(st, 1, v->company, STORE_COMPANY_MAX)) != 0 ||
+	    (r = sq_col_str(st, 3, v->windows, STORE_WINDOWS_MAX)) != 0 ||
+	    (r = sq_col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0)
 		goto out;
 out:
 	if (r != 0)
@@ -159,12 +107,12 @@ store_failkey_get(struct store *s, int64_t user_id, const char *key,
 
 	*win = 0;
 	*failures = 0;
-	if (!str_ok(key, STORE_FAILKEY_MAX))
+	if (!sq_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT win_start, failures FROM fail_keys "
+	if ((r = sq_prep(s, "SELECT win_start, failures FROM fail_keys "
 	    "WHERE user_id = ?1 AND key = ?2", &st)) != 0 ||
-	    (r = bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = bind_text(s, st, 2, key)) != 0)
+	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, key)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -188,14 +136,14 @@ store_failkey_put(struct store *s, int64_t user_id, const char *key,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (!str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
+	if (!sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "INSERT OR REPLACE INTO fail_keys (user_id, key, "
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO fail_keys (user_id, key, "
 	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
-	    (r = bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = bind_text(s, st, 2, key)) != 0 ||
-	    (r = bind_int(s, st, 3, win)) != 0 ||
-	    (r = bind_int(s, st, 4, failures)) != 0)
+	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, failures)) != 0)
 		goto out;
 	r = sq_step_done(s, st);
 out:
@@ -210,11 +158,11 @@ store_throttle_get(struct store *s, const char *addr, struct throttle_rec *t)
 	int r, rc;
 
 	memset(t, 0, sizeof(*t));
-	if (!str_ok(addr, STORE_ADDR_MAX))
+	if (!sq_str_ok(addr, STORE_ADDR_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT failures, first, until FROM throttle "
+	if ((r = sq_prep(s, "SELECT failures, first, until FROM throttle "
 	    "WHERE addr = ?1", &st)) != 0 ||
-	    (r = bind_text(s, st, 1, addr)) != 0)
+	    (r = sq_bind_text(s, st, 1, addr)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
@@ -239,14 +187,14 @@ store_throttle_put(struct store *s, const char *addr,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if (!str_ok(addr, STORE_ADDR_MAX) || t == NULL || t->failures < 0)
+	if (!sq_str_ok(addr, STORE_ADDR_MAX) || t == NULL || t->failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "INSERT OR REPLACE INTO throttle (addr, failures, "
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO throttle (addr, failures, "
 	    "first, until) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
-	    (r = bind_text(s, st, 1, addr)) != 0 ||
-	    (r = bind_int(s, st, 2, t->failures)) != 0 ||
-	    (r = bind_int(s, st, 3, t->first)) != 0 ||
-	    (r = bind_int(s, st, 4, t->until)) != 0)
+	    (r = sq_bind_text(s, st, 1, addr)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, t->failures)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, t->first)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, t->until)) != 0)
 		goto out;
 	r = sq_step_done(s, st);
 out:

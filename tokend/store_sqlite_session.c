@@ -25,52 +25,6 @@
 #define SESSION_FROM " FROM sessions s JOIN users u ON u.id = s.user_id "
 
 static int
-prep(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return sq_fail(s);
-	}
-	return 0;
-}
-
-static int
-str_ok(const char *v, size_t max)
-{
-	return v != NULL && strnlen(v, max + 1) <= max;
-}
-
-static int
-bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
-{
-	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-static int
-bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
-{
-	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-static int
-col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	int n = sqlite3_column_bytes(st, col);
-
-	if (t == NULL || n < 0 || (size_t)n > max ||
-	    memchr(t, '\0', (size_t)n) != NULL)
-		return KAGI_ERR_STORE;
-	memcpy(dst, t, (size_t)n);
-	dst[n] = '\0';
-	return 0;
-}
-
-static int
 session_from_row(sqlite3_stmt *st, struct session_rec *r)
 {
 	int e;
@@ -88,14 +42,14 @@ session_from_row(sqlite3_stmt *st, struct session_rec *r)
 	r->warned = sqlite3_column_int(st, 15) != 0;
 	r->ended = sqlite3_column_int64(st, 16);
 	r->killed = sqlite3_column_int(st, 18) != 0;
-	if ((e = col_str(st, 2, r->user, STORE_NAME_MAX)) != 0 ||
-	    (e = col_str(st, 3, r->service, STORE_NAME_MAX)) != 0 ||
-	    (e = col_str(st, 4, r->tty, STORE_TTY_MAX)) != 0 ||
-	    (e = col_str(st, 5, r->rhost, STORE_HOST_MAX)) != 0 ||
-	    (e = col_str(st, 10, r->logind, STORE_LOGIND_MAX)) != 0 ||
-	    (e = col_str(st, 14, r->deadline_reason, STORE_REASON_MAX)) != 0 ||
-	    (e = col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
-	    (e = col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
+	if ((e = sq_col_str(st, 2, r->user, STORE_NAME_MAX)) != 0 ||
+	    (e = sq_col_str(st, 3, r->service, STORE_NAME_MAX)) != 0 ||
+	    (e = sq_col_str(st, 4, r->tty, STORE_TTY_MAX)) != 0 ||
+	    (e = sq_col_str(st, 5, r->rhost, STORE_HOST_MAX)) != 0 ||
+	    (e = sq_col_str(st, 10, r->logind, STORE_LOGIND_MAX)) != 0 ||
+	    (e = sq_col_str(st, 14, r->deadline_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = sq_col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = sq_col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
 		return e;
 	if (r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
 		return KAGI_ERR_STORE;
@@ -108,30 +62,30 @@ store_session_add(struct store *s, const struct session_rec *r, int64_t *id)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if (r == NULL || !str_ok(r->service, STORE_NAME_MAX) ||
-	    r->service[0] == '\0' || !str_ok(r->tty, STORE_TTY_MAX) ||
-	    !str_ok(r->rhost, STORE_HOST_MAX) ||
-	    !str_ok(r->logind, STORE_LOGIND_MAX) ||
-	    !str_ok(r->deadline_reason, STORE_REASON_MAX) ||
+	if (r == NULL || !sq_str_ok(r->service, STORE_NAME_MAX) ||
+	    r->service[0] == '\0' || !sq_str_ok(r->tty, STORE_TTY_MAX) ||
+	    !sq_str_ok(r->rhost, STORE_HOST_MAX) ||
+	    !sq_str_ok(r->logind, STORE_LOGIND_MAX) ||
+	    !sq_str_ok(r->deadline_reason, STORE_REASON_MAX) ||
 	    r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
 		return KAGI_ERR_INVALID;
-	if ((e = prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
+	if ((e = sq_prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
 	    "pid, pid_start, sid, sid_start, logind, owner_uid, started, "
 	    "deadline, deadline_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
 	    "?8, ?9, ?10, ?11, ?12, ?13)", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, r->user_id)) != 0 ||
-	    (e = bind_text(s, st, 2, r->service)) != 0 ||
-	    (e = bind_text(s, st, 3, r->tty)) != 0 ||
-	    (e = bind_text(s, st, 4, r->rhost)) != 0 ||
-	    (e = bind_int(s, st, 5, r->pid)) != 0 ||
-	    (e = bind_int(s, st, 6, r->pid_start)) != 0 ||
-	    (e = bind_int(s, st, 7, r->sid)) != 0 ||
-	    (e = bind_int(s, st, 8, r->sid_start)) != 0 ||
-	    (e = bind_text(s, st, 9, r->logind)) != 0 ||
-	    (e = bind_int(s, st, 10, r->owner_uid)) != 0 ||
-	    (e = bind_int(s, st, 11, r->started)) != 0 ||
-	    (e = bind_int(s, st, 12, r->deadline)) != 0 ||
-	    (e = bind_text(s, st, 13, r->deadline_reason)) != 0 ||
+	    (e = sq_bind_int(s, st, 1, r->user_id)) != 0 ||
+	    (e = sq_bind_text(s, st, 2, r->service)) != 0 ||
+	    (e = sq_bind_text(s, st, 3, r->tty)) != 0 ||
+	    (e = sq_bind_text(s, st, 4, r->rhost)) != 0 ||
+	    (e = sq_bind_int(s, st, 5, r->pid)) != 0 ||
+	    (e = sq_bind_int(s, st, 6, r->pid_start)) != 0 ||
+	    (e = sq_bind_int(s, st, 7, r->sid)) != 0 ||
+	    (e = sq_bind_int(s, st, 8, r->sid_start)) != 0 ||
+	    (e = sq_bind_text(s, st, 9, r->logind)) != 0 ||
+	    (e = sq_bind_int(s, st, 10, r->owner_uid)) != 0 ||
+	    (e = sq_bind_int(s, st, 11, r->started)) != 0 ||
+	    (e = sq_bind_int(s, st, 12, r->deadline)) != 0 ||
+	    (e = sq_bind_text(s, st, 13, r->deadline_reason)) != 0 ||
 	    (e = sq_step_done(s, st)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -147,9 +101,9 @@ store_session_get(struct store *s, int64_t id, struct session_rec *r)
 	int e, rc;
 
 	memset(r, 0, sizeof(*r));
-	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM
+	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM
 	    "WHERE s.id = ?1", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, id)) != 0)
+	    (e = sq_bind_int(s, st, 1, id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -170,14 +124,14 @@ store_session_end(struct store *s, int64_t id, int64_t when,
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if (!str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
+	if (!sq_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
 	    when <= 0)
 		return KAGI_ERR_INVALID;
-	if ((e = prep(s, "UPDATE sessions SET ended = ?2, end_reason = ?3 "
+	if ((e = sq_prep(s, "UPDATE sessions SET ended = ?2, end_reason = ?3 "
 	    "WHERE id = ?1 AND ended = 0", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, id)) != 0 ||
-	    (e = bind_int(s, st, 2, when)) != 0 ||
-	    (e = bind_text(s, st, 3, reason)) != 0)
+	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
+	    (e = sq_bind_int(s, st, 2, when)) != 0 ||
+	    (e = sq_bind_text(s, st, 3, reason)) != 0)
 		goto out;
 	e = sq_step_one_change(s, st);
 out:
@@ -192,14 +146,14 @@ store_session_set_deadline(struct store *s, int64_t id, int64_t deadline,
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if (!str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
+	if (!sq_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
 	    deadline <= 0)
 		return KAGI_ERR_INVALID;
-	if ((e = prep(s, "UPDATE sessions SET deadline = ?2, "
+	if ((e = sq_prep(s, "UPDATE sessions SET deadline = ?2, "
 	    "deadline_reason = ?3 WHERE id = ?1 AND ended = 0", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, id)) != 0 ||
-	    (e = bind_int(s, st, 2, deadline)) != 0 ||
-	    (e = bind_text(s, st, 3, reason)) != 0)
+	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
+	    (e = sq_bind_int(s, st, 2, deadline)) != 0 ||
+	    (e = sq_bind_text(s, st, 3, reason)) != 0)
 		goto out;
 	e = sq_step_one_change(s, st);
 out:
@@ -213,12 +167,12 @@ store_session_set_victims(struct store *s, int64_t id, const char *victims)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if (!str_ok(victims, STORE_VICTIMS_MAX))
+	if (!sq_str_ok(victims, STORE_VICTIMS_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = prep(s, "UPDATE sessions SET victims = ?2 WHERE id = ?1",
+	if ((e = sq_prep(s, "UPDATE sessions SET victims = ?2 WHERE id = ?1",
 	    &st)) != 0 ||
-	    (e = bind_int(s, st, 1, id)) != 0 ||
-	    (e = bind_text(s, st, 2, victims)) != 0)
+	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
+	    (e = sq_bind_text(s, st, 2, victims)) != 0)
 		goto out;
 	e = sq_step_one_change(s, st);
 out:
@@ -232,7 +186,7 @@ session_set(struct store *s, int64_t id, const char *sql)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if ((e = prep(s, sql, &st)) != 0 || (e = bind_int(s, st, 1, id)) != 0)
+	if ((e = sq_prep(s, sql, &st)) != 0 || (e = sq_bind_int(s, st, 1, id)) != 0)
 		goto out;
 	e = sq_step_one_change(s, st);
 out:
@@ -282,11 +236,11 @@ store_session_due(struct store *s, int64_t now, int64_t warn, int64_t grace,
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
 	    DUE_WHERE " ORDER BY s.id", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, now)) != 0 ||
-	    (e = bind_int(s, st, 2, warn)) != 0 ||
-	    (e = bind_int(s, st, 3, grace)) != 0)
+	    (e = sq_bind_int(s, st, 1, now)) != 0 ||
+	    (e = sq_bind_int(s, st, 2, warn)) != 0 ||
+	    (e = sq_bind_int(s, st, 3, grace)) != 0)
 		goto out;
 	e = session_walk(s, st, cb, arg);
 out:
@@ -301,10 +255,10 @@ store_session_list_open(struct store *s, int64_t user_id,
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if ((e = prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
 	    "s.ended = 0 AND (?1 = 0 OR s.user_id = ?1) ORDER BY s.id",
 	    &st)) != 0 ||
-	    (e = bind_int(s, st, 1, user_id)) != 0)
+	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	e = session_walk(s, st, cb, arg);
 out:
@@ -320,13 +274,13 @@ store_session_next(struct store *s, int64_t warn, int64_t grace,
 	int e, rc;
 
 	*when = 0;
-	if ((e = prep(s, "SELECT min(t) FROM ("
+	if ((e = sq_prep(s, "SELECT min(t) FROM ("
 	    "SELECT CASE WHEN warned = 0 THEN deadline - ?1 ELSE deadline END "
 	    "AS t FROM sessions WHERE ended = 0 AND deadline > 0 "
 	    "UNION ALL SELECT ended + ?2 FROM sessions "
 	    "WHERE ended > 0 AND killed = 0)", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, warn)) != 0 ||
-	    (e = bind_int(s, st, 2, grace)) != 0)
+	    (e = sq_bind_int(s, st, 1, warn)) != 0 ||
+	    (e = sq_bind_int(s, st, 2, grace)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW) {
@@ -349,9 +303,9 @@ store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 	int e, rc;
 
 	memset(l, 0, sizeof(*l));
-	if ((e = prep(s, "SELECT time, place, factors, failures FROM logins "
+	if ((e = sq_prep(s, "SELECT time, place, factors, failures FROM logins "
 	    "WHERE user_id = ?1", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, user_id)) != 0)
+	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -362,8 +316,8 @@ store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 	}
 	l->time = sqlite3_column_int64(st, 0);
 	l->failures = sqlite3_column_int64(st, 3);
-	if ((e = col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
-	    (e = col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0)
+	if ((e = sq_col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
+	    (e = sq_col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0)
 		goto out;
 	if (l->time < 0 || l->failures < 0)
 		e = KAGI_ERR_STORE;
@@ -381,16 +335,16 @@ store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
 	int e;
 
 	if (l == NULL || l->time < 0 || l->failures < 0 ||
-	    !str_ok(l->place, STORE_PLACE_MAX) ||
-	    !str_ok(l->factors, STORE_FACTORS_MAX))
+	    !sq_str_ok(l->place, STORE_PLACE_MAX) ||
+	    !sq_str_ok(l->factors, STORE_FACTORS_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = prep(s, "INSERT OR REPLACE INTO logins (user_id, time, place, "
+	if ((e = sq_prep(s, "INSERT OR REPLACE INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, ?2, ?3, ?4, ?5)", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, user_id)) != 0 ||
-	    (e = bind_int(s, st, 2, l->time)) != 0 ||
-	    (e = bind_text(s, st, 3, l->place)) != 0 ||
-	    (e = bind_text(s, st, 4, l->factors)) != 0 ||
-	    (e = bind_int(s, st, 5, l->failures)) != 0)
+	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (e = sq_bind_int(s, st, 2, l->time)) != 0 ||
+	    (e = sq_bind_text(s, st, 3, l->place)) != 0 ||
+	    (e = sq_bind_text(s, st, 4, l->factors)) != 0 ||
+	    (e = sq_bind_int(s, st, 5, l->failures)) != 0)
 		goto out;
 	e = sq_step_done(s, st);
 out:
@@ -404,10 +358,10 @@ store_login_failure(struct store *s, int64_t user_id)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if ((e = prep(s, "INSERT INTO logins (user_id, time, place, factors, "
+	if ((e = sq_prep(s, "INSERT INTO logins (user_id, time, place, factors, "
 	    "failures) VALUES (?1, 0, '', '', 1) ON CONFLICT (user_id) DO "
 	    "UPDATE SET failures = failures + 1", &st)) != 0 ||
-	    (e = bind_int(s, st, 1, user_id)) != 0)
+	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	e = sq_step_done(s, st);
 out:
