@@ -11,7 +11,8 @@ build_pkgs="build-essential autoconf automake libtool pkgconf gettext
 libpam0g-dev libjson-c-dev libssl-dev libsqlite3-dev liboath-dev
 libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev"
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
-fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client"
+fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
+jq libpam-oath libpam-google-authenticator"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;
