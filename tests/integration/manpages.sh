@@ -9,7 +9,8 @@
 #  - every choice of every enumerated key or option is in its page;
 #  - every getopt letter of tokend/kagid.c is in kagid(8);
 #  - every option of the module's cfg_key table (pam_module/pam_kagi.c)
-#    is in pam_kagi(8), and so is every message a user may see;
+#    is in pam_kagi(8), and so is every message a user may see (N_() in
+#    any pam_module/*.c);
 #  - every long option and every command of kagictl (tokend/kagictl.c,
 #    tokend/ctl_*.c) is in kagictl(8);
 #  - the pages cite the requirement IDs they enforce;
@@ -217,7 +218,7 @@ done
 missing_report "every module option ($(echo $opts)) is in pam_kagi.8" "$miss"
 
 # Texts a user may see: N_("...") in the module, concatenations joined.
-msgs=$(tr '\n' ' ' <"$PAMC" | grep -o 'N_("[^)]*)' |
+msgs=$(cat "$S"/pam_module/*.c | tr '\n' ' ' | grep -o 'N_("[^)]*)' |
     sed 's/"[[:space:]]*"//g; s/^N_("//; s/")$//')
 miss=
 src=$(sed 's/\\&//g' "$MAN/pam_kagi.8")
@@ -228,17 +229,17 @@ while IFS= read -r m; do
 	printf '%s\n' "$src" | grep -qF -- "$t" || miss="$miss
 '$t'"
 done <"$T/msgs"
-[ -n "$msgs" ] || miss="(no N_() texts found in pam_kagi.c)"
+[ -n "$msgs" ] || miss="(no N_() texts found in pam_module/*.c)"
 missing_report "every text the module shows a user is in pam_kagi.8" "$miss"
 
 # Every PAM code the module can return, in its page.
-codes=$(grep -o 'return PAM_[A-Z_]*' "$PAMC" | sed 's/return //' | sort -u)
+codes=$(cat "$S"/pam_module/*.c | grep -o 'return PAM_[A-Z_]*' | sed 's/return //' | sort -u)
 miss=
 for c in $codes; do
 	grep -q "Dv $c\\b" "$MAN/pam_kagi.8" || miss="$miss
 $c"
 done
-[ -n "$codes" ] || miss="(no PAM codes found in pam_kagi.c)"
+[ -n "$codes" ] || miss="(no PAM codes found in pam_module/*.c)"
 # The page promises PAM_IGNORE is never returned.
 case " $(echo $codes) " in *" PAM_IGNORE "*) miss="$miss
 PAM_IGNORE is returned, but pam_kagi.8 says never" ;; esac
