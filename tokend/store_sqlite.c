@@ -379,7 +379,7 @@ sq_str_ok(const char *v, size_t max)
 int
 sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
 {
-	if (sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC) != SQLITE_OK)
+	if (sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) != SQLITE_OK)
 		return sq_fail(s);
 	return 0;
 }
@@ -395,9 +395,13 @@ sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
 int
 sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
 {
-	const unsigned char *t = sqlite3_column_text(st, col);
-	int n = sqlite3_column_bytes(st, col);
+	const unsigned char *t;
+	int n;
 
+	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+		return KAGI_ERR_STORE;
+	t = sqlite3_column_text(st, col);
+	n = sqlite3_column_bytes(st, col);
 	if (t == NULL || n < 0 || (size_t)n > max ||
 	    memchr(t, '\0', (size_t)n) != NULL)
 		return KAGI_ERR_STORE;

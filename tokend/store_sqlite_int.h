@@ -93,11 +93,11 @@ int sq_token_valid(const struct token_rec *t);
 int sq_prep(struct store *s, const char *sql, sqlite3_stmt **st);
 /* 1 when v is not NULL and at most max bytes long. */
 int sq_str_ok(const char *v, size_t max);
-/* Bind a text (static: the caller keeps it alive until the step) or an
- * integer; a failure is the store's (sq_fail). */
+/* Bind a text (copied) or an integer; a failure is the store's (sq_fail). */
 int sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v);
 int sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v);
-/* Copy a text column of at most max bytes without NULs into dst. */
+/* Copy a TEXT column of at most max bytes without NULs into dst; any
+ * other type is KAGI_ERR_STORE. */
 int sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max);
 
 #endif

@@ -21,53 +21,10 @@
 #include "store_sqlite_int.h"
 
 static int
-prep(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	*st = NULL;
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		sqlite3_finalize(*st);
-		*st = NULL;
-		return sq_fail(s);
-	}
-	return 0;
-}
-
-static int
-bind_text(sqlite3_stmt *st, int i, const char *v)
-{
-	return sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) == SQLITE_OK ?
-	    0 : KAGI_ERR_STORE;
-}
-
-static int
-bind_int(sqlite3_stmt *st, int i, int64_t v)
-{
-	return sqlite3_bind_int64(st, i, v) == SQLITE_OK ? 0 : KAGI_ERR_STORE;
-}
-
-static int
 bind_blob(sqlite3_stmt *st, int i, const uint8_t *p, size_t n)
 {
 	return sqlite3_bind_blob(st, i, p, (int)n, SQLITE_TRANSIENT) ==
 	    SQLITE_OK ? 0 : KAGI_ERR_STORE;
-}
-
-static int
-col_text(sqlite3_stmt *st, int col, char *dst, size_t max)
-{
-	const unsigned char *p;
-	int n;
-
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
-		return KAGI_ERR_STORE;
-	p = sqlite3_column_text(st, col);
-	n = sqlite3_column_bytes(st, col);
-	if (p == NULL || n < 0 || (size_t)n > max ||
-	    memchr(p, '\0', (size_t)n) != NULL)
-		return KAGI_ERR_STORE;
-	memcpy(dst, p, (size_t)n);
-	dst[n] = '\0';
-	return 0;
 }
 
 static int
@@ -104,11 +61,11 @@ request_from_row(sqlite3_stmt *st, struct request_rec *r)
 
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(st, 0);
-	if ((rc = col_text(st, 1, r->action, REQ_ACTION_MAX)) != 0 ||
-	    (rc = col_text(st, 2, r->params, REQ_PARAMS_MAX)) != 0 ||
-	    (rc = col_text(st, 4, r->requester, STORE_NAME_MAX)) != 0 ||
-	    (rc = col_text(st, 9, r->decider, STORE_NAME_MAX)) != 0 ||
-	    (rc = col_text(st, 11, r->reason, REQ_REASON_MAX)) != 0)
+	if ((rc = sq_col_str(st, 1, r->action, REQ_ACTION_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 2, r->params, REQ_PARAMS_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 4, r->requester, STORE_NAME_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 9, r->decider, STORE_NAME_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 11, r->reason, REQ_REASON_MAX)) != 0)
 		return rc;
 	r->requester_uid = sqlite3_column_int64(st, 3);
 	r->created = sqlite3_column_int64(st, 5);
@@ -127,16 +84,16 @@ store_request_add(struct store *s, const struct request_rec *q, int64_t *id)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT INTO requests (action, params, requester_uid,"
+	if ((r = sq_prep(s, "INSERT INTO requests (action, params, requester_uid,"
 	    " requester, created, expires, state) VALUES (?1, ?2, ?3, ?4, ?5,"
 	    " ?6, 0)", &st)) != 0)
 		return r;
-	if ((r = bind_text(st, 1, q->action)) != 0 ||
-	    (r = bind_text(st, 2, q->params)) != 0 ||
-	    (r = bind_int(st, 3, q->requester_uid)) != 0 ||
-	    (r = bind_text(st, 4, q->requester)) != 0 ||
-	    (r = bind_int(st, 5, q->created)) != 0 ||
-	    (r = bind_int(st, 6, q->expires)) != 0 ||
+	if ((r = sq_bind_text(s, st, 1, q->action)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, q->params)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, q->requester_uid)) != 0 ||
+	    (r = sq_bind_text(s, st, 4, q->requester)) != 0 ||
+	    (r = sq_bind_int(s, st, 5, q->created)) != 0 ||
+	    (r = sq_bind_int(s, st, 6, q->expires)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -151,10 +108,10 @@ store_request_get(struct store *s, int64_t id, struct request_rec *q)
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	if ((r = prep(s, "SELECT " REQ_COLS " FROM requests WHERE id = ?1",
+	if ((r = sq_prep(s, "SELECT " REQ_COLS " FROM requests WHERE id = ?1",
 	    &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0)
+	if ((r = sq_bind_int(s, st, 1, id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -177,7 +134,7 @@ store_request_list(struct store *s, store_request_cb cb, void *arg)
 
 	if ((q = malloc(sizeof(*q))) == NULL)
 		return KAGI_ERR_NOMEM;
-	if ((r = prep(s, "SELECT " REQ_COLS " FROM requests ORDER BY id DESC",
+	if ((r = sq_prep(s, "SELECT " REQ_COLS " FROM requests ORDER BY id DESC",
 	    &st)) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -201,15 +158,15 @@ store_request_decide(struct store *s, int64_t id, int state,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE requests SET state = ?2, decider_uid = ?3, "
+	if ((r = sq_prep(s, "UPDATE requests SET state = ?2, decider_uid = ?3, "
 	    "decider = ?4, decided = ?5, reason = ?6 WHERE id = ?1 AND "
 	    "state = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0 || (r = bind_int(st, 2, state)) ||
-	    (r = bind_int(st, 3, decider_uid)) != 0 ||
-	    (r = bind_text(st, 4, decider)) != 0 ||
-	    (r = bind_int(st, 5, now)) != 0 ||
-	    (r = bind_text(st, 6, reason != NULL ? reason : "")) != 0) {
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 || (r = sq_bind_int(s, st, 2, state)) ||
+	    (r = sq_bind_int(s, st, 3, decider_uid)) != 0 ||
+	    (r = sq_bind_text(s, st, 4, decider)) != 0 ||
+	    (r = sq_bind_int(s, st, 5, now)) != 0 ||
+	    (r = sq_bind_text(s, st, 6, reason != NULL ? reason : "")) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -224,15 +181,15 @@ store_enroll_code_put(struct store *s, const struct enroll_code_rec *e)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT OR REPLACE INTO enroll_codes (user_id, salt, "
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO enroll_codes (user_id, salt, "
 	    "hash, created, expires, used, token_id) VALUES (?1, ?2, ?3, ?4, "
 	    "?5, 0, 0)", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, e->user_id)) != 0 ||
+	if ((r = sq_bind_int(s, st, 1, e->user_id)) != 0 ||
 	    (r = bind_blob(st, 2, e->salt, sizeof(e->salt))) != 0 ||
 	    (r = bind_blob(st, 3, e->hash, sizeof(e->hash))) != 0 ||
-	    (r = bind_int(st, 4, e->created)) != 0 ||
-	    (r = bind_int(st, 5, e->expires)) != 0) {
+	    (r = sq_bind_int(s, st, 4, e->created)) != 0 ||
+	    (r = sq_bind_int(s, st, 5, e->expires)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -247,10 +204,10 @@ store_enroll_code_get(struct store *s, int64_t user_id,
 	int r, rc;
 
 	memset(e, 0, sizeof(*e));
-	if ((r = prep(s, "SELECT user_id, salt, hash, created, expires, used, "
+	if ((r = sq_prep(s, "SELECT user_id, salt, hash, created, expires, used, "
 	    "token_id FROM enroll_codes WHERE user_id = ?1", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) != 0)
+	if ((r = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -281,12 +238,12 @@ store_enroll_code_use(struct store *s, int64_t user_id, int64_t now,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE enroll_codes SET used = ?2, token_id = ?3 "
+	if ((r = sq_prep(s, "UPDATE enroll_codes SET used = ?2, token_id = ?3 "
 	    "WHERE user_id = ?1 AND used = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) != 0 ||
-	    (r = bind_int(st, 2, now)) != 0 ||
-	    (r = bind_int(st, 3, token_id)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, now)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, token_id)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -299,10 +256,10 @@ store_enroll_code_delete(struct store *s, int64_t user_id)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "DELETE FROM enroll_codes WHERE user_id = ?1",
+	if ((r = sq_prep(s, "DELETE FROM enroll_codes WHERE user_id = ?1",
 	    &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) == 0)
+	if ((r = sq_bind_int(s, st, 1, user_id)) == 0)
 		r = sq_step_done(s, st);
 	sqlite3_finalize(st);
 	return r;
@@ -317,17 +274,17 @@ store_enroll_grant_add(struct store *s, const struct enroll_grant_rec *g,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT INTO enroll_grants (user_id, request_id, "
+	if ((r = sq_prep(s, "INSERT INTO enroll_grants (user_id, request_id, "
 	    "requester_uid, requester, approver, created, expires) VALUES "
 	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, g->user_id)) != 0 ||
-	    (r = bind_int(st, 2, g->request_id)) != 0 ||
-	    (r = bind_int(st, 3, g->requester_uid)) != 0 ||
-	    (r = bind_text(st, 4, g->requester)) != 0 ||
-	    (r = bind_text(st, 5, g->approver)) != 0 ||
-	    (r = bind_int(st, 6, g->created)) != 0 ||
-	    (r = bind_int(st, 7, g->expires)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, g->user_id)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, g->request_id)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, g->requester_uid)) != 0 ||
+	    (r = sq_bind_text(s, st, 4, g->requester)) != 0 ||
+	    (r = sq_bind_text(s, st, 5, g->approver)) != 0 ||
+	    (r = sq_bind_int(s, st, 6, g->created)) != 0 ||
+	    (r = sq_bind_int(s, st, 7, g->expires)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -345,14 +302,14 @@ store_enroll_grant_find(struct store *s, int64_t user_id,
 	int r, rc;
 
 	memset(g, 0, sizeof(*g));
-	if ((r = prep(s, "SELECT id, user_id, request_id, requester_uid, "
+	if ((r = sq_prep(s, "SELECT id, user_id, request_id, requester_uid, "
 	    "requester, approver, created, expires, used, token_id FROM "
 	    "enroll_grants WHERE user_id = ?1 AND requester_uid = ?2 AND "
 	    "used = 0 AND expires > ?3 ORDER BY id LIMIT 1", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) != 0 ||
-	    (r = bind_int(st, 2, requester_uid)) != 0 ||
-	    (r = bind_int(st, 3, now)) != 0)
+	if ((r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, requester_uid)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, now)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -367,8 +324,8 @@ store_enroll_grant_find(struct store *s, int64_t user_id,
 	g->user_id = sqlite3_column_int64(st, 1);
 	g->request_id = sqlite3_column_int64(st, 2);
 	g->requester_uid = sqlite3_column_int64(st, 3);
-	if ((r = col_text(st, 4, g->requester, STORE_NAME_MAX)) != 0 ||
-	    (r = col_text(st, 5, g->approver, STORE_NAME_MAX)) != 0)
+	if ((r = sq_col_str(st, 4, g->requester, STORE_NAME_MAX)) != 0 ||
+	    (r = sq_col_str(st, 5, g->approver, STORE_NAME_MAX)) != 0)
 		goto out;
 	g->created = sqlite3_column_int64(st, 6);
 	g->expires = sqlite3_column_int64(st, 7);
@@ -386,12 +343,12 @@ store_enroll_grant_use(struct store *s, int64_t id, int64_t now,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE enroll_grants SET used = ?2, token_id = ?3 "
+	if ((r = sq_prep(s, "UPDATE enroll_grants SET used = ?2, token_id = ?3 "
 	    "WHERE id = ?1 AND used = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0 ||
-	    (r = bind_int(st, 2, now)) != 0 ||
-	    (r = bind_int(st, 3, token_id)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, now)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, token_id)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -406,14 +363,14 @@ store_bg_code_add(struct store *s, const struct bg_code_rec *c, int64_t *id)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT INTO breakglass_codes (user_id, salt, hash, "
+	if ((r = sq_prep(s, "INSERT INTO breakglass_codes (user_id, salt, hash, "
 	    "iterations, created) VALUES (?1, ?2, ?3, ?4, ?5)", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, c->user_id)) != 0 ||
+	if ((r = sq_bind_int(s, st, 1, c->user_id)) != 0 ||
 	    (r = bind_blob(st, 2, c->salt, sizeof(c->salt))) != 0 ||
 	    (r = bind_blob(st, 3, c->hash, sizeof(c->hash))) != 0 ||
-	    (r = bind_int(st, 4, c->iterations)) != 0 ||
-	    (r = bind_int(st, 5, c->created)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, c->iterations)) != 0 ||
+	    (r = sq_bind_int(s, st, 5, c->created)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -430,18 +387,18 @@ store_bg_code_list(struct store *s, int64_t user_id, store_bg_code_cb cb,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	if ((r = prep(s, "SELECT b.id, b.user_id, u.name, b.salt, b.hash, "
+	if ((r = sq_prep(s, "SELECT b.id, b.user_id, u.name, b.salt, b.hash, "
 	    "b.iterations, b.created, b.used FROM breakglass_codes b JOIN "
 	    "users u ON u.id = b.user_id WHERE b.used = 0 AND (?1 = 0 OR "
 	    "b.user_id = ?1) ORDER BY b.id", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) != 0)
+	if ((r = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		memset(&c, 0, sizeof(c));
 		c.id = sqlite3_column_int64(st, 0);
 		c.user_id = sqlite3_column_int64(st, 1);
-		if ((r = col_text(st, 2, c.user, STORE_NAME_MAX)) != 0 ||
+		if ((r = sq_col_str(st, 2, c.user, STORE_NAME_MAX)) != 0 ||
 		    (r = col_blob(st, 3, c.salt, sizeof(c.salt))) != 0 ||
 		    (r = col_blob(st, 4, c.hash, sizeof(c.hash))) != 0)
 			goto out;
@@ -468,10 +425,10 @@ store_bg_code_use(struct store *s, int64_t id, int64_t now)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE breakglass_codes SET used = ?2 WHERE id = ?1 "
+	if ((r = sq_prep(s, "UPDATE breakglass_codes SET used = ?2 WHERE id = ?1 "
 	    "AND used = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0 || (r = bind_int(st, 2, now)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 || (r = sq_bind_int(s, st, 2, now)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -485,11 +442,11 @@ store_bg_code_revoke_user(struct store *s, int64_t user_id, int64_t now,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE breakglass_codes SET used = ?2 WHERE "
+	if ((r = sq_prep(s, "UPDATE breakglass_codes SET used = ?2 WHERE "
 	    "user_id = ?1 AND used = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, user_id)) == 0 &&
-	    (r = bind_int(st, 2, now)) == 0 &&
+	if ((r = sq_bind_int(s, st, 1, user_id)) == 0 &&
+	    (r = sq_bind_int(s, st, 2, now)) == 0 &&
 	    (r = sq_step_done(s, st)) == 0 && n != NULL)
 		*n = sqlite3_changes(s->db);
 	sqlite3_finalize(st);
@@ -507,10 +464,10 @@ exception_from_row(sqlite3_stmt *st, struct exception_rec *e)
 
 	memset(e, 0, sizeof(*e));
 	e->id = sqlite3_column_int64(st, 0);
-	if ((r = col_text(st, 1, e->user, STORE_NAME_MAX)) != 0 ||
-	    (r = col_text(st, 3, e->source, EXC_SOURCE_MAX)) != 0 ||
-	    (r = col_text(st, 6, e->closer, STORE_NAME_MAX)) != 0 ||
-	    (r = col_text(st, 7, e->reason, REQ_REASON_MAX)) != 0)
+	if ((r = sq_col_str(st, 1, e->user, STORE_NAME_MAX)) != 0 ||
+	    (r = sq_col_str(st, 3, e->source, EXC_SOURCE_MAX)) != 0 ||
+	    (r = sq_col_str(st, 6, e->closer, STORE_NAME_MAX)) != 0 ||
+	    (r = sq_col_str(st, 7, e->reason, REQ_REASON_MAX)) != 0)
 		return r;
 	e->code_id = sqlite3_column_int64(st, 2);
 	e->opened = sqlite3_column_int64(st, 4);
@@ -525,13 +482,13 @@ store_exception_add(struct store *s, const char *user, int64_t code_id,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT INTO exceptions (user, code_id, source, "
+	if ((r = sq_prep(s, "INSERT INTO exceptions (user, code_id, source, "
 	    "opened) VALUES (?1, ?2, ?3, ?4)", &st)) != 0)
 		return r;
-	if ((r = bind_text(st, 1, user)) != 0 ||
-	    (r = bind_int(st, 2, code_id)) != 0 ||
-	    (r = bind_text(st, 3, source)) != 0 ||
-	    (r = bind_int(st, 4, opened)) != 0 ||
+	if ((r = sq_bind_text(s, st, 1, user)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, code_id)) != 0 ||
+	    (r = sq_bind_text(s, st, 3, source)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, opened)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -546,10 +503,10 @@ store_exception_get(struct store *s, int64_t id, struct exception_rec *e)
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	if ((r = prep(s, "SELECT " EXC_COLS " FROM exceptions WHERE id = ?1",
+	if ((r = sq_prep(s, "SELECT " EXC_COLS " FROM exceptions WHERE id = ?1",
 	    &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0)
+	if ((r = sq_bind_int(s, st, 1, id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
@@ -570,12 +527,12 @@ store_exception_close(struct store *s, int64_t id, const char *closer,
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "UPDATE exceptions SET closed = ?2, closer = ?3, "
+	if ((r = sq_prep(s, "UPDATE exceptions SET closed = ?2, closer = ?3, "
 	    "reason = ?4 WHERE id = ?1 AND closed = 0", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0 || (r = bind_int(st, 2, now)) != 0 ||
-	    (r = bind_text(st, 3, closer)) != 0 ||
-	    (r = bind_text(st, 4, reason)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 || (r = sq_bind_int(s, st, 2, now)) != 0 ||
+	    (r = sq_bind_text(s, st, 3, closer)) != 0 ||
+	    (r = sq_bind_text(s, st, 4, reason)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -590,10 +547,10 @@ store_exception_list(struct store *s, int open_only, store_exception_cb cb,
 	sqlite3_stmt *st = NULL;
 	int r, rc;
 
-	if ((r = prep(s, "SELECT " EXC_COLS " FROM exceptions WHERE ?1 = 0 OR "
+	if ((r = sq_prep(s, "SELECT " EXC_COLS " FROM exceptions WHERE ?1 = 0 OR "
 	    "closed = 0 ORDER BY id", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, open_only)) != 0)
+	if ((r = sq_bind_int(s, st, 1, open_only)) != 0)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		if ((r = exception_from_row(st, &e)) != 0 ||
@@ -614,11 +571,11 @@ store_exception_recent(struct store *s, const char *user, int64_t since,
 	int r, rc;
 
 	*found = 0;
-	if ((r = prep(s, "SELECT count(*) FROM exceptions WHERE user = ?1 AND "
+	if ((r = sq_prep(s, "SELECT count(*) FROM exceptions WHERE user = ?1 AND "
 	    "opened >= ?2", &st)) != 0)
 		return r;
-	if ((r = bind_text(st, 1, user)) != 0 ||
-	    (r = bind_int(st, 2, since)) != 0)
+	if ((r = sq_bind_text(s, st, 1, user)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, since)) != 0)
 		goto out;
 	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
 		r = sq_fail(s);
@@ -638,10 +595,10 @@ store_user_set_enabled_at(struct store *s, int64_t id, int64_t now)
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = prep(s, "INSERT OR REPLACE INTO user_activity (user_id, "
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO user_activity (user_id, "
 	    "enabled_at) VALUES (?1, ?2)", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0 || (r = bind_int(st, 2, now)) != 0) {
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 || (r = sq_bind_int(s, st, 2, now)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -655,10 +612,10 @@ store_user_enabled_at(struct store *s, int64_t id, int64_t *at)
 	int r, rc;
 
 	*at = 0;
-	if ((r = prep(s, "SELECT enabled_at FROM user_activity WHERE "
+	if ((r = sq_prep(s, "SELECT enabled_at FROM user_activity WHERE "
 	    "user_id = ?1", &st)) != 0)
 		return r;
-	if ((r = bind_int(st, 1, id)) != 0)
+	if ((r = sq_bind_int(s, st, 1, id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
