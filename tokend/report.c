@@ -95,6 +95,16 @@ cell_int(struct json_object *row, int64_t n)
 }
 
 /* Set "report", "columns" (NULL-terminated) and take rows into reply. */
+/* Append *row to rows; the row is handed over (NULL after) on success. */
+static int
+rows_push(struct json_object *rows, struct json_object **row)
+{
+	if (json_object_array_add(rows, *row) != 0)
+		return KAGI_ERR_NOMEM;
+	*row = NULL;
+	return 0;
+}
+
 static int
 report_reply(struct json_object *reply, const char *name,
     const char *const *cols, struct json_object *rows)
@@ -593,11 +603,8 @@ h_report_dormant(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_int(row, ui->u.last_success)) != 0 ||
 		    (r = cell_int(row, (now - last) / DAY_SECONDS)) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	r = report_reply(reply, "dormant", cols, rows);
 	rows = NULL;
@@ -647,11 +654,8 @@ h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, jstr(g, "granted_by"))) != 0 ||
 		    (r = cell_str(row, jstr(g, "approved_by"))) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	r = report_reply(reply, "access", cols, rows);
 	rows = NULL;
@@ -702,11 +706,8 @@ h_report_privileged(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->u.last_success)) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	r = report_reply(reply, "privileged", cols, rows);
 	rows = NULL;
@@ -774,11 +775,8 @@ h_report_lockouts(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, ui != NULL && ui->locked ? "yes" :
 		    "no")) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	json_object_array_sort(rows, row_cmp);
 	r = report_reply(reply, "lockouts", cols, rows);
@@ -832,11 +830,8 @@ h_report_vendors(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_int(row, jint(e, "duration"))) != 0 ||
 		    (r = cell_str(row, end != 0 ? "closed" : "open")) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	r = report_reply(reply, "vendors", cols, rows);
 	rows = NULL;
@@ -882,11 +877,8 @@ h_report_exceptions(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, jstr(b, "reporter"))) != 0 ||
 		    (r = cell_str(row, jstr(b, "reason"))) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	/* Requests still waiting for a second administrator. */
 	json_object_object_foreach(sc.requests, qid, q) {
@@ -903,11 +895,8 @@ h_report_exceptions(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = cell_str(row, jstr(q, "requester"))) != 0 ||
 		    (r = cell_str(row, jstr(q, "action"))) != 0)
 			goto out;
-		if (json_object_array_add(rows, row) != 0) {
-			r = KAGI_ERR_NOMEM;
+		if ((r = rows_push(rows, &row)) != 0)
 			goto out;
-		}
-		row = NULL;
 	}
 	r = report_reply(reply, "exceptions", cols, rows);
 	rows = NULL;
