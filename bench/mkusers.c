@@ -2,6 +2,7 @@
  * mkusers.c - write the benchmark's N users for each system (bench only).
  *
  *   mkusers kagi  STATE_DIR N   kagi's SQLite store and sealing key
+ *   mkusers fido2 STATE_DIR N   the same, each user with one FIDO2 key
  *   mkusers oath  FILE N        a pam_oath usersfile
  *   mkusers ga    DIR N         one google-authenticator file per user
  *
@@ -15,6 +16,12 @@
  * programs and three commits per user: minutes for 10,000 users, hours for
  * 1,000,000.  run.sh checks once that a user enrolled through kagictl logs
  * in through the same driver.
+ *
+ * For fido2 each user has instead one active FIDO2 credential, the rows
+ * `kagictl token add-fido2` leaves for an ES256 key that verifies its
+ * user with a PIN: the token (sealed raw x|y public key bound to
+ * "fido2:<user>") and its credential row (benchfido2.h's credential ID,
+ * COSE -7, counter 0, AAGUID zero, uv "pin").
  *
  * The peers' files are written as their documentation describes: pam_oath
  * "HOTP/T30/6 USER - HEXSECRET" lines; google-authenticator files holding
@@ -32,7 +39,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "benchfido2.h"
 #include "benchusers.h"
+#include "fido2.h"
 #include "kagi_err.h"
 #include "seal.h"
 #include "store.h"
@@ -75,15 +84,62 @@ base32(const uint8_t *in, size_t len, char *out, size_t outlen)
 	out[o] = '\0';
 }
 
+/* User i's TOTP token into t (its sealed secret owned by t). */
 static int
-mk_kagi(const char *dir, uint64_t n)
+totp_token(const struct seal_key *key, uint64_t i, const char *name,
+    int64_t now, struct token_rec *t)
 {
-	char path[PATH_MAX], err[256], name[BU_NAME_MAX], aad[64];
-	char fields[64];
 	uint8_t secret[BU_SECRET_LEN];
+	char aad[64];
+	int r;
+
+	bu_secret(i, secret);
+	t->type = TOKEN_TOTP;
+	snprintf(t->label, sizeof(t->label), "totp");
+	t->algorithm = TOTP_SHA1;
+	t->digits = BU_DIGITS;
+	t->period = BU_PERIOD;
+	t->created = now;
+	snprintf(aad, sizeof(aad), "totp:%s", name);
+	r = seal(key, aad, strlen(aad), secret, sizeof(secret), &t->sealed,
+	    &t->sealed_len);
+	memset(secret, 0, sizeof(secret));
+	return r;
+}
+
+/* User i's FIDO2 token into t and f (the sealed public key owned by t). */
+static int
+fido2_token(const struct seal_key *key, uint64_t i, const char *name,
+    int64_t now, struct token_rec *t, struct fido2_rec *f)
+{
+	uint8_t priv[32], pub[BF_PK_LEN];
+	char aad[64];
+
+	if (bf_keypair(i, priv, pub) != 0)
+		return KAGI_ERR_CRYPTO;
+	memset(priv, 0, sizeof(priv));
+	t->type = TOKEN_FIDO2;
+	snprintf(t->label, sizeof(t->label), "fido2");
+	t->created = now;
+	memset(f, 0, sizeof(*f));
+	bf_cred_id(i, f->cred_id);
+	f->cred_id_len = BF_CRED_LEN;
+	f->cose_alg = FIDO2_ES256;
+	f->uv = FIDO2_UV_PIN;
+	snprintf(aad, sizeof(aad), "fido2:%s", name);
+	return seal(key, aad, strlen(aad), pub, sizeof(pub), &t->sealed,
+	    &t->sealed_len);
+}
+
+static int
+mk_kagi(const char *dir, uint64_t n, int fido2)
+{
+	char path[PATH_MAX], err[256], name[BU_NAME_MAX];
+	char fields[64];
 	struct seal_key *key = NULL;
 	struct store *s = NULL;
 	struct token_rec t;
+	struct fido2_rec f;
 	struct audit_event ev;
 	int64_t now = (int64_t)time(NULL), uid = 0, tid = 0;
 	uint64_t i;
@@ -109,31 +165,29 @@ mk_kagi(const char *dir, uint64_t n)
 			in_txn = 1;
 		}
 		bu_name(i, name);
-		bu_secret(i, secret);
 		if ((r = store_user_add(s, name, ROLE_STAFF, now, &uid)) != 0)
 			goto out;
 		memset(&t, 0, sizeof(t));
 		t.user_id = uid;
-		t.type = TOKEN_TOTP;
 		t.state = TOKEN_ACTIVE;
-		snprintf(t.label, sizeof(t.label), "totp");
-		t.algorithm = TOTP_SHA1;
-		t.digits = BU_DIGITS;
-		t.period = BU_PERIOD;
 		t.last_step = -1;
-		t.created = now;
-		snprintf(aad, sizeof(aad), "totp:%s", name);
-		r = seal(key, aad, strlen(aad), secret, sizeof(secret),
-		    &t.sealed, &t.sealed_len);
-		if (r == 0)
-			r = store_token_add(s, &t, &tid);
+		if (fido2) {
+			r = fido2_token(key, i, name, now, &t, &f);
+			if (r == 0)
+				r = store_fido2_add(s, &t, &f, &tid);
+		} else {
+			r = totp_token(key, i, name, now, &t);
+			if (r == 0)
+				r = store_token_add(s, &t, &tid);
+		}
 		token_rec_clear(&t);
 		if (r != 0)
 			goto out;
 		if ((i + 1) % TXN_USERS == 0 || i + 1 == n) {
 			if (i + 1 == n) {
 				snprintf(fields, sizeof(fields),
-				    "{\"users\":%" PRIu64 "}", n);
+				    "{\"users\":%" PRIu64 ",\"token\":\"%s\"}",
+				    n, fido2 ? "fido2" : "totp");
 				memset(&ev, 0, sizeof(ev));
 				ev.time = now;
 				ev.actor_uid = (int64_t)getuid();
@@ -232,15 +286,17 @@ main(int argc, char **argv)
 	uint64_t n;
 
 	if (argc != 4 || parse_n(argv[3], &n) != 0) {
-		fprintf(stderr, "usage: mkusers kagi|oath|ga PATH N\n");
+		fprintf(stderr, "usage: mkusers kagi|fido2|oath|ga PATH N\n");
 		return 2;
 	}
 	if (strcmp(argv[1], "kagi") == 0)
-		return mk_kagi(argv[2], n);
+		return mk_kagi(argv[2], n, 0);
+	if (strcmp(argv[1], "fido2") == 0)
+		return mk_kagi(argv[2], n, 1);
 	if (strcmp(argv[1], "oath") == 0)
 		return mk_oath(argv[2], n);
 	if (strcmp(argv[1], "ga") == 0)
 		return mk_ga(argv[2], n);
-	fprintf(stderr, "usage: mkusers kagi|oath|ga PATH N\n");
+	fprintf(stderr, "usage: mkusers kagi|fido2|oath|ga PATH N\n");
 	return 2;
 }

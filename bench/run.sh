@@ -10,7 +10,10 @@
 # pam_google_authenticator (DISALLOW_REUSE) and pam_kagi, for N = 1,
 # 10,000 and 100,000 users (and 1,000,000 for kagi), with 1, 2, 4 and 8
 # client processes; then the correctness runs (8 clients racing with one
-# code, 8 clients with different users, 8 clients sending wrong codes).
+# code, 8 clients with different users, 8 clients sending wrong codes);
+# then FIDO2: assertions verified per second by kagid with 1-8 clients
+# (bench/fido2load, N = 10,000 users with one ES256 key each) against
+# libfido2's fido_assert_verify() alone in a loop.
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -106,11 +109,18 @@ echo "== building kagi in $b"
 	$CC $W -I"$top/lib" -I"$top/tokend" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
 	./libtool --mode=link --quiet $CC -o bench/mkusers bench/mkusers.o \
-	    tokend/libkagid.la lib/libkagi.la
+	    tokend/libkagid.la lib/libkagi.la -lcrypto
 	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS -c \
 	    -o bench/kagiload.o "$top/bench/kagiload.c"
 	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
 	    lib/libkagi.la -loath -lpthread
+	# shellcheck disable=SC2046
+	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS \
+	    $(pkg-config --cflags libfido2) -c -o bench/fido2load.o \
+	    "$top/bench/fido2load.c"
+	# shellcheck disable=SC2046
+	./libtool --mode=link --quiet $CC -o bench/fido2load bench/fido2load.o \
+	    lib/libkagi.la $(pkg-config --libs libfido2 libcrypto) -lpthread
 	# For "where kagi's time goes" only, never installed: the module's
 	# own object relinked with json-c's static archive, so that a log-in
 	# loads one shared object instead of two.
@@ -193,12 +203,14 @@ if [ $quick = 1 ]; then
 	KS="1 2 4 8"
 	ITER=100; SECS=0.2; WARM=5; REPS=1
 	ROUNDS=20; WRONG=3
+	FIDO2_N=1000
 else
 	NS="1 10000 100000"
 	KAGI_ONLY_N=1000000
 	KS="1 2 4 8"
 	ITER=5000; SECS=1; WARM=20; REPS=5
 	ROUNDS=1000; WRONG=12
+	FIDO2_N=10000
 fi
 DIAG_N=$(echo "$NS" | awk '{print $NF}')
 [ "$DIAG_N" -gt 10000 ] && DIAG_N=10000
@@ -225,8 +237,8 @@ make_set() {
 			"$MK" ga "$_d/ga" "$_n"
 			echo "auth required pam_google_authenticator.so" \
 			    "secret=$_d/ga/\${USER} user=$(id -un)" >"$_d/pam.d/ga" ;;
-		kagi)
-			"$MK" kagi "$_d/kagi" "$_n"
+		kagi|fido2)	# fido2: each user with one ES256 key instead
+			"$MK" "$_s" "$_d/kagi" "$_n"
 			cat >"$_d/kagid.conf" <<CONF
 socket = $_d/kagid.sock
 state_dir = $_d/kagi
@@ -522,6 +534,51 @@ if [ -n "$kagid2_pid" ]; then
 	kagid2_pid=""
 fi
 stop_kagid "$DIAG_N"
+
+# --- FIDO2 ----------------------------------------------------------------------
+# kagid verifying assertions (bench/fido2load: auth_begin, a fresh ES256
+# assertion signed by the client, auth_fido2, each on a connection of its
+# own) with 1-8 clients, N users with one key each; interleaved with the
+# limit: fido_assert_verify() alone in a loop, 1 process (one core) and 2.
+f=$tmp/fido2
+t0=$(date +%s)
+make_set "$f" "$FIDO2_N" fido2
+sync
+echo "== FIDO2, N = $FIDO2_N: users written in $(( $(date +%s) - t0 )) s"
+start_kagid "$f"
+F2=$b/bench/fido2load
+r=0
+while [ $r -lt $REPS ]; do
+	r=$((r + 1))
+	for k in $KS; do
+		_c0=$(cpu_ns_of "$kagid_pid")
+		"$F2" -m kagid -k "$clock" -S "$f/kagid.sock" -n "$FIDO2_N" \
+		    -P "$k" -d "$SECS" -i "$ITER" >>"$runs"
+		_c1=$(cpu_ns_of "$kagid_pid")
+		tail -n 1 "$runs" | awk -v c=$((_c1 - _c0)) -v k="$k" \
+		    -v n="$FIDO2_N" '{
+			match($0, /"verified":[0-9]+/)
+			v = substr($0, RSTART + 11, RLENGTH - 11) + 0
+			match($0, /"verified_per_s":[0-9]+/)
+			vps = substr($0, RSTART + 17, RLENGTH - 17)
+			per = 0
+			if (v > 0)
+				per = c / 1000 / v
+			printf("{\"system\":\"kagid\",\"mode\":\"fido2_kagid_cpu\",\"users\":%d,\"clients\":%d,\"kagid_cpu_us_per_assertion\":%.1f}\n", n, k, per) > "/dev/stderr"
+			printf("   FIDO2, K=%d: %s assertions verified/s, %.0f us of kagid CPU each\n", k, vps, per)
+		}' 2>>"$runs"
+	done
+	for p in 1 2; do
+		"$F2" -m verify -P $p -d "$SECS" >>"$runs"
+		tail -n 1 "$runs" | sed -n \
+		    's/.*"verified_per_s":\([0-9]*\).*/   fido_assert_verify alone, '"$p"' process(es): \1\/s/p'
+	done
+done
+kill "$kagid_pid"
+wait "$kagid_pid" 2>/dev/null || true
+kagid_pid=""
+rm -rf "$f"
+
 "$PB" -m fsync -c "$tmp" -i 2000 -S disk-end >>"$runs"
 
 if [ -n "$sink_pid" ]; then
