@@ -2,8 +2,10 @@
 # bench.sh - a smoke run of the benchmark harness (bench/run.sh --quick,
 # issue 6) against this build tree: it runs to the end and writes JSON
 # that parses and holds pam_permit, pam_oath, google-authenticator and
-# kagi (with bench mode records for each).  No timing is asserted: the
-# harness is a benchmark, not a test.
+# kagi (with bench mode records for each), FIDO2 assertions verified by
+# kagid (every one of them accepted: each is a fresh, valid assertion) and
+# the fido_assert_verify() limit.  No timing is asserted: the harness is a
+# benchmark, not a test.
 #
 # It needs root (the harness runs in a private mount namespace with its
 # own /dev/log) and the peer modules already installed: it never installs
@@ -28,7 +30,7 @@ if ldd "$MODULE" 2>/dev/null | grep -q libasan; then
 	skip_all "the build under test uses ASan (benchmarks run on the plain build)"
 fi
 
-plan 7
+plan 10
 
 KAGI_BENCH_BUILD=$top_builddir sh "$top_srcdir/bench/run.sh" --quick \
     --out "$T/results.json" >"$T/bench.out" 2>&1
@@ -42,6 +44,18 @@ for s in permit oath ga kagi; do
 	check "the JSON holds successful log-ins of $s ($n runs)" \
 	    test "${n:-0}" -gt 0
 done
+n=$(jq '[.records[] | select(.mode == "fido2")] as $r |
+    if ($r | length) > 0 and all($r[]; .verified > 0 and .refused == 0 and
+    .errors == 0) then $r | length else 0 end' "$T/results.json" 2>/dev/null)
+check "kagid verified FIDO2 assertions in every run, refusing none ($n runs)" \
+    test "${n:-0}" -gt 0
+n=$(jq '[.records[] | select(.mode == "fido2_verify_limit" and
+    .verified > 0 and .errors == 0)] | length' "$T/results.json" 2>/dev/null)
+check "the JSON holds the fido_assert_verify() limit ($n runs)" \
+    test "${n:-0}" -gt 0
+n=$(jq '[.targets[] | select(.id == "fido2" and .met != null)] | length' \
+    "$T/results.json" 2>/dev/null)
+check "the FIDO2 target has a verdict" test "${n:-0}" = 1
 n=$(jq '.targets | length' "$T/results.json" 2>/dev/null)
 check "the JSON holds the verdicts on the targets of issue 6 ($n)" \
     test "${n:-0}" -gt 0
