@@ -114,11 +114,11 @@ echo "== building kagi in $b"
 	    -o bench/kagiload.o "$top/bench/kagiload.c"
 	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
 	    lib/libkagi.la -loath -lpthread
-	# shellcheck disable=SC2046
+	# shellcheck disable=SC2046,SC2086 # word lists
 	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS \
 	    $(pkg-config --cflags libfido2) -c -o bench/fido2load.o \
 	    "$top/bench/fido2load.c"
-	# shellcheck disable=SC2046
+	# shellcheck disable=SC2046,SC2086 # word lists
 	./libtool --mode=link --quiet $CC -o bench/fido2load bench/fido2load.o \
 	    lib/libkagi.la $(pkg-config --libs libfido2 libcrypto) -lpthread
 	# For "where kagi's time goes" only, never installed: the module's
@@ -555,6 +555,7 @@ while [ $r -lt $REPS ]; do
 		"$F2" -m kagid -k "$clock" -S "$f/kagid.sock" -n "$FIDO2_N" \
 		    -P "$k" -d "$SECS" -i "$ITER" >>"$runs"
 		_c1=$(cpu_ns_of "$kagid_pid")
+		# shellcheck disable=SC2094 # tail has read the file when awk writes
 		tail -n 1 "$runs" | awk -v c=$((_c1 - _c0)) -v k="$k" \
 		    -v n="$FIDO2_N" '{
 			match($0, /"verified":[0-9]+/)
@@ -570,6 +571,7 @@ while [ $r -lt $REPS ]; do
 	done
 	for p in 1 2; do
 		"$F2" -m verify -P $p -d "$SECS" >>"$runs"
+		# shellcheck disable=SC2094 # only reads
 		tail -n 1 "$runs" | sed -n \
 		    's/.*"verified_per_s":\([0-9]*\).*/   fido_assert_verify alone, '"$p"' process(es): \1\/s/p'
 	done
