@@ -284,6 +284,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_FIDO2_REASON] = "UPDATE fido2_creds SET reason = ?2 "
 	    "WHERE token_id = ?1",
 	[ST_FIDO2_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+	[ST_LOGIN_GET] = "SELECT time, place, factors, failures FROM logins "
+	    "WHERE user_id = ?1",
+	[ST_LOGIN_PUT] = "INSERT OR REPLACE INTO logins (user_id, time, "
+	    "place, factors, failures) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_LOGIN_FAILURE] = "INSERT INTO logins (user_id, time, place, "
+	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
+	    "(user_id) DO UPDATE SET failures = failures + 1",
 };
 
 /*

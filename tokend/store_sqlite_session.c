@@ -303,8 +303,7 @@ store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 	int e, rc;
 
 	memset(l, 0, sizeof(*l));
-	if ((e = sq_prep(s, "SELECT time, place, factors, failures FROM logins "
-	    "WHERE user_id = ?1", &st)) != 0 ||
+	if ((e = sq_stmt_take(s, ST_LOGIN_GET, &st)) != 0 ||
 	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
@@ -324,7 +323,7 @@ store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 out:
 	if (e != 0)
 		memset(l, 0, sizeof(*l));
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return e;
 }
 
@@ -338,8 +337,7 @@ store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
 	    !sq_str_ok(l->place, STORE_PLACE_MAX) ||
 	    !sq_str_ok(l->factors, STORE_FACTORS_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "INSERT OR REPLACE INTO logins (user_id, time, place, "
-	    "factors, failures) VALUES (?1, ?2, ?3, ?4, ?5)", &st)) != 0 ||
+	if ((e = sq_stmt_take(s, ST_LOGIN_PUT, &st)) != 0 ||
 	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (e = sq_bind_int(s, st, 2, l->time)) != 0 ||
 	    (e = sq_bind_text(s, st, 3, l->place)) != 0 ||
@@ -348,7 +346,7 @@ store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
 		goto out;
 	e = sq_step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return e;
 }
 
@@ -358,13 +356,11 @@ store_login_failure(struct store *s, int64_t user_id)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, "INSERT INTO logins (user_id, time, place, factors, "
-	    "failures) VALUES (?1, 0, '', '', 1) ON CONFLICT (user_id) DO "
-	    "UPDATE SET failures = failures + 1", &st)) != 0 ||
+	if ((e = sq_stmt_take(s, ST_LOGIN_FAILURE, &st)) != 0 ||
 	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	e = sq_step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return e;
 }
