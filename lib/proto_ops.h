@@ -118,6 +118,14 @@
 #ifndef KAGI_PROTO_OPS_H
 #define KAGI_PROTO_OPS_H
 
+/*
+ * After answering auth_begin, kagid keeps the connection this long (or
+ * its client_timeout, when shorter) for the request that follows: a
+ * client that waits for a person (a code typed, a key touched) sends that
+ * request on a new connection.
+ */
+#define KAGI_FOLLOW_UP_MS 1000
+
 #define OP_AUTH_BEGIN "auth_begin"
 #define OP_AUTH_TOTP "auth_totp"
 #define OP_ACCOUNT "account"

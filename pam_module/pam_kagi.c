@@ -286,15 +286,17 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		pk_debug(&ctx, "auth: no security key, falling back to a code");
 	}
 	/*
-	 * A person may take a while to type the code: kagid drops a silent
-	 * connection after its client_timeout, and a slot held per waiting
-	 * prompt would let idle log-in screens starve kagid (R-AVL-1).
-	 * auth_totp carries its whole context, so it goes on a connection
-	 * of its own, opened once the code is in hand.
+	 * A person takes a while to type the code: kagid keeps the
+	 * connection for KAGI_FOLLOW_UP_MS only, so a waiting prompt holds
+	 * no slot of kagid's for long (R-AVL-1), and auth_totp, which
+	 * carries its whole context, then goes on a new connection.  An
+	 * answer in hand at once (a program's conversation) uses the one
+	 * auth_begin opened.
 	 */
-	client_free(&ctx.client);
 	pk_debug(&ctx, "auth: asking for the code");
-	if ((o = pk_ask_code(&ctx, &code)) != PK_CONTINUE)
+	o = pk_ask_code(&ctx, &code);
+	pk_client_after_wait(&ctx);
+	if (o != PK_CONTINUE)
 		goto out;
 	/* An empty answer goes to kagid too: it counts as a failure there. */
 	pk_debug(&ctx, "auth: sending the code");

@@ -116,10 +116,10 @@ pk_fido2(struct pk_ctx *ctx, int *fallback)
 		pam_syslog(ctx->pamh, LOG_ERR, "auth: security key: %s", err);
 		return PK_UNAVAILABLE;
 	}
-	/* The key may take a while: kagid gets a fresh connection after. */
-	client_free(&ctx->client);
+	/* The key takes a while: pk_client_after_wait() (pk_int.h). */
 	res = pkf_get_assertion(lib, &ctx->freq, (int)ctx->opts.timeout * 1000,
 	    &ui, &ans);
+	pk_client_after_wait(ctx);
 	pkf_lib_close(&lib);
 	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
 	    pkf_failure_name(res));

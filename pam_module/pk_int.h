@@ -60,6 +60,7 @@ struct pk_ctx {
 	const char *tty;
 	const char *rhost;
 	struct kagi_client *client;
+	int64_t reply_ms;	/* monotonic ms of client's last reply */
 	/* From an auth "success" (R-MFA-5); last_time 0: none before. */
 	int64_t last_time;
 	char last_from[KAGI_FIELD_MAX + 1];
@@ -120,6 +121,14 @@ struct json_object;
 int pk_request_new(const struct pk_ctx *ctx, const char *op,
     struct json_object **out);
 /* Send req over the call's connection (opened on first use). */
+/*
+ * kagid keeps a connection whose auth_begin it has answered for
+ * KAGI_FOLLOW_UP_MS only (proto_ops.h): after a wait for the person or
+ * the key, the connection is kept when its last reply came less than
+ * PK_REUSE_MS ago, else closed, and the next pk_call() opens a new one.
+ */
+#define PK_REUSE_MS (KAGI_FOLLOW_UP_MS / 2)
+void pk_client_after_wait(struct pk_ctx *ctx);
 int pk_call(struct pk_ctx *ctx, struct json_object *req,
     struct json_object **reply);
 /* Log why kagid could not be used; always PK_UNAVAILABLE. */

@@ -83,7 +83,19 @@ pk_call(struct pk_ctx *ctx, struct json_object *req,
 		    &ctx->client)) != 0)
 			return r;
 	}
-	return client_call(ctx->client, req, reply);
+	if ((r = client_call(ctx->client, req, reply)) == 0)
+		ctx->reply_ms = kagi_monotonic_ms();
+	return r;
+}
+
+void
+pk_client_after_wait(struct pk_ctx *ctx)
+{
+	if (ctx->client != NULL &&
+	    kagi_monotonic_ms() - ctx->reply_ms >= PK_REUSE_MS) {
+		pk_debug(ctx, "kagid's connection idle for too long: closed");
+		client_free(&ctx->client);
+	}
 }
 
 /*

@@ -17,7 +17,8 @@
  *   success-lie        the reply each request hopes for ("success", "ok"),
  *                      well formed, but under the wrong protocol version
  *   impostor           the reply each request hopes for, flawless: only
- *                      who runs it can give it away
+ *                      who runs it can give it away; serves every request
+ *                      of a connection, one connection at a time
  * Every mode but silent and close reads one request first.  It is a test
  * tool: it never unlinks a socket it did not create and trusts no input.
  */
@@ -126,7 +127,8 @@ lie_for(struct json_object *req)
 	return reply;
 }
 
-static void
+/* Answer one request the mode's way; 1 when a request was read. */
+static int
 serve(int fd, enum mode m)
 {
 	static const char notjson[] = "this is not JSON";
@@ -196,7 +198,10 @@ serve(int fd, enum mode m)
 		break;
 	}
 	json_object_put(reply);
+	if (req == NULL)
+		return 0;
 	json_object_put(req);
+	return 1;
 }
 
 static int
@@ -269,8 +274,12 @@ main(int argc, char **argv)
 			silent[nsilent++] = fd;
 			continue;
 		}
-		if (m != M_CLOSE)
-			serve(fd, m);
+		/* An impostor serves a connection to its end, as kagid does. */
+		if (m == M_IMPOSTOR)
+			while (serve(fd, m))
+				;
+		else if (m != M_CLOSE)
+			(void)serve(fd, m);
 		close(fd);
 	}
 }

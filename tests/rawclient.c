@@ -9,7 +9,10 @@
  * silent (connect, send nothing, wait for kagid to hang up), status,
  * verify-other (an auth_totp for user "root-only-victim"),
  * session-other (a session_open for user "staff1" naming pid and sid 2,
- * processes that are not the caller's).  Prints the
+ * processes that are not the caller's), begin-status (an auth_begin for
+ * "alice", its answer read, then at once a status on the same
+ * connection: the status reply is printed), begin-idle (an auth_begin,
+ * then silence: "eof" when kagid hangs up within 3 s).  Prints the
  * reply's status and error ("error invalid"), or "closed" when kagid hung
  * up without answering, then "eof" when kagid closed the connection
  * afterwards or "open" when it kept it.  Exit 0 unless the tool itself
@@ -86,7 +89,7 @@ main(int argc, char **argv)
 	static char deep[4096];
 	struct json_object *reply = NULL, *e = NULL;
 	const char *mode;
-	int fd, r, i;
+	int fd, r, i, idle_ms = 500;
 
 	if (argc != 3) {
 		fprintf(stderr, "usage: rawclient SOCKET MODE\n");
@@ -141,6 +144,20 @@ main(int argc, char **argv)
 		    "\"service\":\"login\",\"pid\":2,\"sid\":2}");
 	} else if (strcmp(mode, "silent") == 0) {
 		/* nothing */
+	} else if (strcmp(mode, "begin-status") == 0 ||
+	    strcmp(mode, "begin-idle") == 0) {
+		J("{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\","
+		    "\"service\":\"login\"}");
+		if (strcmp(mode, "begin-status") == 0) {
+			if (proto_recv(fd, &reply, 15000) != 0) {
+				printf("closed\n");
+				return 0;
+			}
+			json_object_put(reply);
+			reply = NULL;
+			J("{\"v\":1,\"op\":\"status\"}");
+		} else
+			idle_ms = 3000;
 	} else {
 		fprintf(stderr, "rawclient: unknown mode %s\n", mode);
 		return 2;
@@ -157,7 +174,7 @@ main(int argc, char **argv)
 			er = json_object_get_string(e);
 		printf("%s %s\n", st, er);
 	}
-	printf("%s\n", closed_within(fd, 500) ? "eof" : "open");
+	printf("%s\n", closed_within(fd, idle_ms) ? "eof" : "open");
 	json_object_put(reply);
 	close(fd);
 	return 0;

@@ -23,6 +23,7 @@
 #include "kagi_err.h"
 #include "log.h"
 #include "proto.h"
+#include "proto_ops.h"
 #include "server.h"
 #include "session.h"
 #include "lifecycle.h"
@@ -41,6 +42,7 @@ struct conn {
 	size_t outlen;
 	size_t outoff;
 	int closing;			/* close once out is written */
+	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
 };
 
@@ -284,6 +286,10 @@ conn_write(struct conn *c, int64_t now, int64_t timeout_ms)
 		kagi_free_secret(c->out, c->outlen);
 		c->out = NULL;
 		c->outlen = c->outoff = 0;
+		/* A log-in's next request comes now or on a new connection. */
+		if (c->follow_up && KAGI_FOLLOW_UP_MS < timeout_ms)
+			timeout_ms = KAGI_FOLLOW_UP_MS;
+		c->follow_up = 0;
 		c->deadline = now + timeout_ms;
 	}
 	return c->closing ? -1 : 0;
@@ -357,6 +363,8 @@ server_batch(struct server *s)
 		if (s->conns[i]->req != NULL &&
 		    dispatch_read_only(s->conns[i]->req))
 			s->batch[n++] = s->conns[i];
+	for (i = 0; i < n; i++)
+		s->batch[i]->follow_up = 1;
 	if (n > 0) {
 		txn = store_begin_read(s->ctx->store);
 		if (txn != 0)

@@ -8,7 +8,7 @@ kagid_built || skip_all "kagid not built"
 kagictl_built || skip_all "kagictl not built"
 RAW=$top_builddir/tests/rawclient
 
-plan 43
+plan 50
 
 # --- kagid -t ---------------------------------------------------------------
 printf 'socket = %s\nstate_dir = %s\nuser =\n' "$SOCK" "$T/state" >"$T/ok.conf"
@@ -94,6 +94,30 @@ out=$(kagictl --json user show bob | tr -d ' \n')
 like "$out" '"failures":2' "failure count survives kill -9 (R-MFA-5)"
 like "$out" '"state":"active"' "the token survives kill -9"
 like "$(kagictl user list)" "alice" "users survive kill -9"
+
+# --- a log-in's connection after auth_begin (R-AVL-1) -----------------------------
+stop_kagid
+start_kagid client_timeout=5 debug=yes || not_ok "kagid starts with client_timeout 5 s"
+out=$("$RAW" "$SOCK" begin-status | tr '\n' ' ')
+is "$out" "ok  open " "the request that follows auth_begin at once is served on its connection"
+t0=$(date +%s)
+out=$("$RAW" "$SOCK" begin-idle | tr '\n' ' ')
+is "$out" "ok  eof " "a connection silent after auth_begin is closed after one second, not client_timeout"
+[ "$(elapsed_since "$t0")" -le 3 ] && ok "... within 3 s (client_timeout is 5 s)" ||
+    not_ok "... within 3 s (client_timeout is 5 s)"
+wait_fresh_step 5
+code=$(code_for "$secret")
+before=$(grep -c "connection from uid" "$T/kagid.log")
+out=$(pam_run -u bob -o auth pw "$code")
+is "$(result_of "$out" auth)" PAM_SUCCESS "a code answered at once logs in"
+after=$(grep -c "connection from uid" "$T/kagid.log")
+is "$((after - before))" 1 "... over one connection (auth_begin and auth_totp)"
+before=$after
+out=$( (sleep 1.5; "$TOTPGEN" -p "$TOTP_PERIOD" -o 1 "$secret") |
+    pam_run -u bob -o auth pw -)
+is "$(result_of "$out" auth)" PAM_SUCCESS "a code typed after 1.5 s logs in"
+after=$(grep -c "connection from uid" "$T/kagid.log")
+is "$((after - before))" 2 "... on a new connection: kagid had closed the first"
 
 # --- one kagid per socket; clean shutdown ---------------------------------------
 out=$("$KAGID" -f -c "$T/kagid.conf" 2>&1); rc=$?
