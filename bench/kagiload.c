@@ -5,13 +5,14 @@
  *            [-m begin|totp|both|persistent] [-L LABEL]
  *
  * Bench only, a diagnostic for run.sh.  -P client processes send
- * requests to kagid through kagi's own client code (lib/client.c), each
- * on a connection of its own as pam_kagi does:
- *   begin       auth_begin only (what the first of pam_kagi's two
- *               connections costs kagid);
- *   totp        auth_totp only, with a valid code (the second);
- *   both        auth_begin then auth_totp, two connections: one log-in
- *               as pam_kagi makes it, without PAM and the module;
+ * requests to kagid through kagi's own client code (lib/client.c):
+ *   begin       auth_begin only, a connection each (what the first
+ *               request of a log-in costs kagid);
+ *   totp        auth_totp only, with a valid code, a connection each
+ *               (the second, as sent after a person typed the code);
+ *   both        auth_begin then auth_totp on one connection: one log-in
+ *               as pam_kagi makes it when the code is in hand at once,
+ *               without PAM and the module;
  *   persistent  auth_totp, all on one connection per client (what
  *               kagid costs when it does not accept a connection per
  *               request).
@@ -163,8 +164,13 @@ worker(int w)
 			(void)ask(NULL, OP_AUTH_TOTP, name, code, res);
 			break;
 		case L_BOTH:
-			if (ask(NULL, OP_AUTH_BEGIN, name, NULL, res) == 0)
-				(void)ask(NULL, OP_AUTH_TOTP, name, code, res);
+			if (client_connect(sock, 10000, &c) != 0) {
+				res->errors++;
+				break;
+			}
+			if (ask(c, OP_AUTH_BEGIN, name, NULL, res) == 0)
+				(void)ask(c, OP_AUTH_TOTP, name, code, res);
+			client_free(&c);
 			break;
 		case L_PERSISTENT:
 			if (c != NULL)

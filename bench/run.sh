@@ -129,7 +129,8 @@ echo "== building kagi in $b"
 	if [ -f "$jsonc_a" ] && [ -f pam_module/.libs/pam_kagi_la-pam_kagi.o ]; then
 		# shellcheck disable=SC2046
 		$CC -shared -fPIC -o bench/pam_kagi_staticjsonc.so \
-		    pam_module/.libs/pam_kagi_la-*.o lib/.libs/libkagi.a \
+		    pam_module/.libs/pam_kagi_la-*.o \
+		    lib/.libs/pam_module_pam_kagi_la-*.o lib/.libs/libkagi.a \
 		    "$jsonc_a" -Wl,--as-needed -lpam \
 		    $(pkg-config --libs libfido2 libcrypto 2>/dev/null) \
 		    -Wl,-z,relro,-z,now,-z,defs -Wl,--exclude-libs,ALL ||
