@@ -499,7 +499,8 @@ while [ $r -lt $REPS ]; do
 		    pb "$d" kagi "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -f "$SJ" ] && KPID=$kagid_pid \
 		    pb "$d" kagi-staticjsonc "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
-		pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
+		# No kagid here: KPID= (a shell may keep the last prefix).
+		KPID= pb "$d" kagi-fakekagid "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 		[ -n "$kagid2_pid" ] && KPID=$kagid2_pid \
 		    pb "$d" kagi-tmpfs "$DIAG_N" -P $k -i "$ITER" -d "$SECS" -w "$WARM"
 	done
