@@ -5,17 +5,12 @@
  * pwrite64, fsync and fdatasync on a regular file other than standard
  * input, output and error fails with ENOSPC, as on a full file system;
  * sockets and pipes are untouched.  Remove the file and the disk has
- * room again.  While the file named by $KAGI_TEST_EIO_WAL exists, fsync
- * and fdatasync of a file whose name ends in "-wal" (SQLite's journal)
- * fail with EIO, as on a failing disk.  Only the tests load this; kagid
- * has no such hook.
+ * room again.  Only the tests load this; kagid has no such hook.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -31,23 +26,6 @@ disk_full(int fd)
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
 	return access(flag, F_OK) == 0;
-}
-
-static int
-wal_broken(int fd)
-{
-	const char *flag = getenv("KAGI_TEST_EIO_WAL");
-	char link[64], path[4096];
-	ssize_t n;
-
-	if (fd <= 2 || flag == NULL || flag[0] == '\0' ||
-	    access(flag, F_OK) != 0)
-		return 0;
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-	if ((n = readlink(link, path, sizeof(path) - 1)) < 4)
-		return 0;
-	path[n] = '\0';
-	return strcmp(path + n - 4, "-wal") == 0;
 }
 
 typedef ssize_t (*write_fn)(int, const void *, size_t);
@@ -101,10 +79,6 @@ fsync(int fd)
 		errno = ENOSPC;
 		return -1;
 	}
-	if (wal_broken(fd)) {
-		errno = EIO;
-		return -1;
-	}
 	return real_fsync(fd);
 }
 
@@ -114,10 +88,6 @@ fdatasync(int fd)
 	REAL(fdatasync, fsync_fn);
 	if (disk_full(fd)) {
 		errno = ENOSPC;
-		return -1;
-	}
-	if (wal_broken(fd)) {
-		errno = EIO;
 		return -1;
 	}
 	return real_fdatasync(fd);
