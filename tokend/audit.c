@@ -64,34 +64,14 @@ ctx_log_discard(struct kagid_ctx *ctx, size_t from)
 void
 ctx_log_flush(struct kagid_ctx *ctx)
 {
-	ctx_log_emit(ctx, ctx->logs, ctx->nlogs, 1);
-	ctx->nlogs = 0;
-}
-
-void
-ctx_log_take(struct kagid_ctx *ctx, struct pending_log **logs, size_t *n)
-{
-	*logs = ctx->logs;
-	*n = ctx->nlogs;
-	ctx->logs = NULL;
-	ctx->nlogs = ctx->logs_cap = 0;
-}
-
-void
-ctx_log_emit(struct kagid_ctx *ctx, struct pending_log *logs, size_t n,
-    int emit)
-{
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		if (emit) {
-			kagi_log(logs[i].prio, "%s", logs[i].line);
-			if (logs[i].alert != NULL)
-				(void)alert_spawn(ctx->alerts, logs[i].alert);
-		}
-		free(logs[i].line);
-		free(logs[i].alert);
+	for (i = 0; i < ctx->nlogs; i++) {
+		kagi_log(ctx->logs[i].prio, "%s", ctx->logs[i].line);
+		if (ctx->logs[i].alert != NULL)
+			(void)alert_spawn(ctx->alerts, ctx->logs[i].alert);
 	}
+	ctx_log_discard(ctx, 0);
 }
 
 /* Log-in events: no anchor line after them (they are not admin acts). */

@@ -59,15 +59,6 @@ int ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line);
 void ctx_log_flush(struct kagid_ctx *ctx);
 /* After a rollback: drop the lines from index from on, unlogged. */
 void ctx_log_discard(struct kagid_ctx *ctx, size_t from);
-/*
- * For a commit whose flush comes later (server.c): ctx_log_take() moves
- * the queued lines out (the caller owns the array); ctx_log_emit() logs
- * them (emit 1) or not (0) and frees the lines, not the array.
- */
-void ctx_log_take(struct kagid_ctx *ctx, struct pending_log **logs,
-    size_t *n);
-void ctx_log_emit(struct kagid_ctx *ctx, struct pending_log *logs, size_t n,
-    int emit);
 
 /*
  * Handle one request; *reply is always set (an error reply on failure)

@@ -4,31 +4,17 @@
  * Guarantees: no request is parsed before its caller is classified; a
  * frame over KAGI_FRAME_MAX is refused from its header alone; a connection
  * that sends a malformed frame is answered once and closed, never
- * resynchronised; answers are sent only after their transaction commits
- * and is on disk; a failed commit turns every answer of the batch into an
- * error (so a log-in is refused rather than accepted without its record);
- * request and reply buffers are wiped before they are freed.
- *
- * Durability without stopping the loop (issue 6): a batch's transaction
- * is committed lazily (store_commit_lazy) and numbered; a thread of its
- * own flushes the WAL (store_wal_flush, nothing else) and says through an
- * eventfd up to which number it is on disk.  Meanwhile the loop reads and
- * runs the next batch.  A batch's answers, and its syslog lines, wait in
- * the connections (c->held) until their number is flushed; answers from
- * a read-only batch wait for the last commit before them.  A failed flush
- * turns every waiting success into an error and stops kagid (exit 1):
- * what is on disk is then unknown, and a restart recovers from the disk.
+ * resynchronised; answers are sent only after their transaction commits;
+ * a failed commit turns every answer of the batch into an error (so a
+ * log-in is refused rather than accepted without its record); request and
+ * reply buffers are wiped before they are freed.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -52,21 +38,12 @@ struct conn {
 	uint32_t plen;
 	size_t pgot;
 	struct json_object *req;	/* complete, awaiting dispatch */
-	struct json_object *held;	/* reply waiting for its flush */
-	uint64_t held_seq;		/* ... of this commit number */
 	uint8_t *out;
 	size_t outlen;
 	size_t outoff;
 	int closing;			/* close once out is written */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
-};
-
-/* A committed batch's syslog lines, waiting for its flush. */
-struct held_logs {
-	uint64_t seq;
-	struct pending_log *logs;
-	size_t n;
 };
 
 struct server {
@@ -77,21 +54,6 @@ struct server {
 	size_t maxconns;
 	struct pollfd *pfds;
 	struct conn **batch;
-	struct held_logs *hl;		/* FIFO by seq */
-	size_t nhl;
-	size_t hl_cap;
-	uint64_t committed;		/* last lazy commit's number */
-	/* The flusher thread; the fields below mu are shared under it. */
-	pthread_t flusher;
-	int flusher_up;
-	int efd;			/* eventfd: a flush ended */
-	char *wal_path;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	uint64_t want;			/* flush through this number */
-	uint64_t flushed;		/* on disk through this number */
-	int flush_err;			/* a flush failed: stop */
-	int quit;
 };
 
 /* Overwrite every string in a JSON value before it is freed. */
@@ -141,7 +103,6 @@ conn_free(struct conn *c)
 	kagi_free_secret(c->payload, c->plen);
 	kagi_free_secret(c->out, c->outlen);
 	json_wipe_put(c->req);
-	json_wipe_put(c->held);
 	free(c);
 }
 
@@ -156,98 +117,15 @@ server_new(struct kagid_ctx *ctx, int listen_fd, struct server **out)
 	s->ctx = ctx;
 	s->lfd = listen_fd;
 	s->maxconns = max;
-	s->efd = -1;
-	pthread_mutex_init(&s->mu, NULL);
-	pthread_cond_init(&s->cv, NULL);
 	s->conns = calloc(max, sizeof(*s->conns));
 	s->batch = calloc(max, sizeof(*s->batch));
-	s->pfds = calloc(max + 2, sizeof(*s->pfds));
-	s->wal_path = strdup(store_wal_path(ctx->store));
-	if (s->conns == NULL || s->batch == NULL || s->pfds == NULL ||
-	    s->wal_path == NULL) {
+	s->pfds = calloc(max + 1, sizeof(*s->pfds));
+	if (s->conns == NULL || s->batch == NULL || s->pfds == NULL) {
 		server_free(&s);
 		return KAGI_ERR_NOMEM;
-	}
-	if ((s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
-		server_free(&s);
-		return KAGI_ERR_IO;
 	}
 	*out = s;
 	return 0;
-}
-
-/* --- the flusher thread ---------------------------------------------------- */
-
-static void *
-flusher_main(void *arg)
-{
-	struct server *s = arg;
-	uint64_t target, one = 1;
-	int fd = -1, r;
-
-	pthread_mutex_lock(&s->mu);
-	for (;;) {
-		while (!s->quit && s->flush_err == 0 && s->want <= s->flushed)
-			pthread_cond_wait(&s->cv, &s->mu);
-		if (s->quit || s->flush_err != 0)
-			break;
-		target = s->want;
-		pthread_mutex_unlock(&s->mu);
-		r = store_wal_flush(&fd, s->wal_path);
-		pthread_mutex_lock(&s->mu);
-		if (r != 0)
-			s->flush_err = r;
-		else
-			s->flushed = target;
-		/* Wake the loop; a full counter still wakes it. */
-		(void)!write(s->efd, &one, sizeof(one));
-	}
-	pthread_mutex_unlock(&s->mu);
-	if (fd >= 0)
-		close(fd);
-	return NULL;
-}
-
-/* Started by server_run(), after kagid has become a daemon (fork). */
-static int
-flusher_start(struct server *s)
-{
-	sigset_t all, old;
-	int e;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&s->flusher, NULL, flusher_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (e != 0)
-		return KAGI_ERR_NOMEM;
-	s->flusher_up = 1;
-	return 0;
-}
-
-static void
-flusher_stop(struct server *s)
-{
-	if (!s->flusher_up)
-		return;
-	pthread_mutex_lock(&s->mu);
-	s->quit = 1;
-	pthread_cond_signal(&s->cv);
-	pthread_mutex_unlock(&s->mu);
-	pthread_join(s->flusher, NULL);
-	s->flusher_up = 0;
-}
-
-/* Ask for a flush through commit number seq. */
-static void
-flusher_want(struct server *s, uint64_t seq)
-{
-	pthread_mutex_lock(&s->mu);
-	if (seq > s->want) {
-		s->want = seq;
-		pthread_cond_signal(&s->cv);
-	}
-	pthread_mutex_unlock(&s->mu);
 }
 
 void
@@ -258,22 +136,11 @@ server_free(struct server **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
-	flusher_stop(s);
 	for (i = 0; i < s->nconns; i++)
 		conn_free(s->conns[i]);
-	for (i = 0; i < s->nhl; i++) {
-		ctx_log_emit(s->ctx, s->hl[i].logs, s->hl[i].n, 0);
-		free(s->hl[i].logs);
-	}
-	free(s->hl);
 	free(s->conns);
 	free(s->batch);
 	free(s->pfds);
-	free(s->wal_path);
-	if (s->efd >= 0)
-		close(s->efd);
-	pthread_cond_destroy(&s->cv);
-	pthread_mutex_destroy(&s->mu);
 	free(s);
 	*sp = NULL;
 }
@@ -455,23 +322,8 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		json_wipe_put(c->req);
 		c->req = NULL;
 		/* Keep the reply until the transaction decides its fate. */
-		c->held = reply;
-		c->held_seq = 0;
+		c->out = (uint8_t *)reply;
 	}
-}
-
-/* Send c's held reply; failed: a success becomes an error. */
-static void
-conn_release(struct conn *c, int failed)
-{
-	struct json_object *reply = c->held;
-
-	c->held = NULL;
-	if (failed && reply != NULL && proto_reply_status(reply) == 0) {
-		json_wipe_put(reply);
-		reply = proto_reply_error(KAGI_ERR_STORE, "state store failure");
-	}
-	conn_reply(c, reply, 0);
 }
 
 /* Send the replies batch_dispatch() kept; failed: successes become errors. */
@@ -480,81 +332,19 @@ batch_answer(struct server *s, size_t n, int failed)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		conn_release(s->batch[i], failed);
-}
+	for (i = 0; i < n; i++) {
+		struct conn *c = s->batch[i];
+		struct json_object *reply = (struct json_object *)c->out;
 
-/*
- * The batch's answers and syslog lines wait for commit number seq to be
- * on disk (server_release()).
- */
-static void
-batch_hold(struct server *s, size_t n, uint64_t seq)
-{
-	struct pending_log *logs;
-	struct held_logs *h;
-	size_t i, nl, cap;
-
-	for (i = 0; i < n; i++)
-		s->batch[i]->held_seq = seq;
-	ctx_log_take(s->ctx, &logs, &nl);
-	if (nl == 0) {
-		free(logs);
-		return;
-	}
-	if (s->nhl == s->hl_cap) {
-		cap = s->hl_cap == 0 ? 16 : s->hl_cap * 2;
-		if ((h = realloc(s->hl, cap * sizeof(*h))) == NULL) {
-			/* Better early than lost: these lines go out now. */
-			ctx_log_emit(s->ctx, logs, nl, 1);
-			free(logs);
-			return;
+		c->out = NULL;
+		if (failed && reply != NULL &&
+		    proto_reply_status(reply) == 0) {
+			json_wipe_put(reply);
+			reply = proto_reply_error(KAGI_ERR_STORE,
+			    "state store failure");
 		}
-		s->hl = h;
-		s->hl_cap = cap;
+		conn_reply(c, reply, 0);
 	}
-	s->hl[s->nhl].seq = seq;
-	s->hl[s->nhl].logs = logs;
-	s->hl[s->nhl].n = nl;
-	s->nhl++;
-}
-
-/*
- * Answer the held replies, and log the held lines, whose commit is on
- * disk; after a failed flush, the rest are answered as failures and their
- * lines dropped.  Returns the flush's error, or 0.
- */
-static int
-server_release(struct server *s)
-{
-	uint64_t flushed, v;
-	size_t i, k;
-	int err;
-
-	while (read(s->efd, &v, sizeof(v)) > 0)
-		;
-	pthread_mutex_lock(&s->mu);
-	flushed = s->flushed;
-	err = s->flush_err;
-	pthread_mutex_unlock(&s->mu);
-	for (i = 0; i < s->nconns; i++) {
-		struct conn *c = s->conns[i];
-
-		if (c->held == NULL)
-			continue;
-		if (c->held_seq <= flushed)
-			conn_release(c, 0);
-		else if (err != 0)
-			conn_release(c, 1);
-	}
-	for (k = 0; k < s->nhl && (s->hl[k].seq <= flushed || err != 0); k++) {
-		ctx_log_emit(s->ctx, s->hl[k].logs, s->hl[k].n,
-		    s->hl[k].seq <= flushed);
-		free(s->hl[k].logs);
-	}
-	memmove(s->hl, s->hl + k, (s->nhl - k) * sizeof(*s->hl));
-	s->nhl -= k;
-	return err;
 }
 
 /*
@@ -587,16 +377,12 @@ server_batch(struct server *s)
 			    "rolled back, %zu answers turned into errors", n);
 			txn = r;
 		}
-		/*
-		 * What it read may come from a commit not yet on disk: its
-		 * answers wait for the last commit's flush.
-		 */
-		if (txn == 0) {
-			batch_hold(s, n, s->committed);
-		} else {
+		/* What was logged was read, not written: nothing to wait for. */
+		if (txn == 0)
+			ctx_log_flush(s->ctx);
+		else
 			ctx_log_discard(s->ctx, 0);
-			batch_answer(s, n, 1);
-		}
+		batch_answer(s, n, txn != 0);
 	}
 
 	n = 0;
@@ -609,44 +395,17 @@ server_batch(struct server *s)
 	if (txn != 0)
 		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
 	batch_dispatch(s, n, txn);
-	if (txn == 0 && (r = store_commit_lazy(s->ctx->store)) != 0) {
+	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
 		kagi_error("commit failed, %zu answers turned into errors: %s",
 		    n, kagi_strerror(r));
 		txn = r;
 	}
-	/* Answers and syslog wait for the flush (server_release()). */
-	if (txn == 0) {
-		s->committed++;
-		batch_hold(s, n, s->committed);
-		flusher_want(s, s->committed);
-	} else {
+	/* Syslog mirrors only what the store now holds. */
+	if (txn == 0)
+		ctx_log_flush(s->ctx);
+	else
 		ctx_log_discard(s->ctx, 0);
-		batch_answer(s, n, 1);
-	}
-}
-
-/*
- * Leaving: flush what is committed on this thread, answer what waited for
- * it, and give the answers one chance to go out.
- */
-static void
-server_drain(struct server *s)
-{
-	size_t i;
-	int r;
-
-	flusher_stop(s);
-	r = store_sync(s->ctx->store);
-	pthread_mutex_lock(&s->mu);
-	if (r == 0)
-		s->flushed = s->committed;
-	else if (s->flush_err == 0)
-		s->flush_err = r;
-	pthread_mutex_unlock(&s->mu);
-	(void)server_release(s);
-	for (i = 0; i < s->nconns; i++)
-		if (s->conns[i]->out != NULL)
-			(void)conn_write(s->conns[i], kagi_monotonic_ms(), 0);
+	batch_answer(s, n, txn != 0);
 }
 
 int
@@ -657,13 +416,9 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 	struct timespec ts;
 	size_t i, j;
 	int64_t now, next, due;
-	int n, ferr = 0;
+	int n;
 
-	if (!s->flusher_up && flusher_start(s) != 0) {
-		kagi_error("cannot start the flushing thread");
-		return KAGI_ERR_NOMEM;
-	}
-	while (!*stop && ferr == 0) {
+	while (!*stop) {
 		audit_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
@@ -675,22 +430,18 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		s->pfds[0].revents = 0;
 		for (i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
-			/* Waiting for a flush: not polled, not timed out. */
-			s->pfds[i + 1].fd = c->held != NULL ? -1 : c->fd;
+			s->pfds[i + 1].fd = c->fd;
 			s->pfds[i + 1].events = c->out != NULL ? POLLOUT :
 			    (c->req == NULL ? POLLIN : 0);
 			s->pfds[i + 1].revents = 0;
-			if (c->held == NULL && c->deadline < next)
+			if (c->deadline < next)
 				next = c->deadline;
 		}
-		s->pfds[s->nconns + 1].fd = s->efd;
-		s->pfds[s->nconns + 1].events = POLLIN;
-		s->pfds[s->nconns + 1].revents = 0;
 		if (next < now)
 			next = now;
 		ts.tv_sec = (time_t)((next - now) / 1000);
 		ts.tv_nsec = (long)((next - now) % 1000) * 1000000L;
-		n = ppoll(s->pfds, s->nconns + 2, &ts, sigmask);
+		n = ppoll(s->pfds, s->nconns + 1, &ts, sigmask);
 		if (n < 0 && errno != EINTR) {
 			kagi_error("poll: %s", strerror(errno));
 			return KAGI_ERR_IO;
@@ -711,10 +462,6 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			}
 		}
 		server_batch(s);
-		if ((ferr = server_release(s)) != 0)
-			kagi_error("cannot flush the store's journal to disk "
-			    "(%s): the answers waiting for it were turned into "
-			    "errors; kagid stops", kagi_strerror(ferr));
 		/* After the batch: a deadline never holds back a log-in. */
 		session_tick(s->ctx);
 		/* policy2: hourly work and the break-glass file */
@@ -726,10 +473,9 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			if (!drop && c->out != NULL &&
 			    conn_write(c, now, tmo_ms) < 0)
 				drop = 1;
-			if (!drop && c->out == NULL && c->held == NULL &&
-			    c->closing)
+			if (!drop && c->out == NULL && c->closing)
 				drop = 1;
-			if (!drop && c->held == NULL && now > c->deadline) {
+			if (!drop && now > c->deadline) {
 				kagi_info("client uid %u pid %d silent for "
 				    "%llds: dropped", (unsigned)c->peer.uid,
 				    (int)c->peer.pid,
@@ -742,9 +488,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 				s->conns[j++] = c;
 		}
 		s->nconns = j;
-		if (ferr == 0 && (s->pfds[0].revents & POLLIN))
+		if (s->pfds[0].revents & POLLIN)
 			server_accept(s);
 	}
-	server_drain(s);
-	return ferr != 0 ? KAGI_ERR_IO : 0;
+	return 0;
 }

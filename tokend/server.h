@@ -1,16 +1,14 @@
 /*
  * server.h - kagid's connection loop.
  *
- * One thread, poll-driven, and a second that only flushes the store's
- * journal.  Each connection is classified by SO_PEERCRED before its first
- * byte is read; it may hold one request at a time.  The requests complete
- * in one turn of the loop are handled in one store transaction (each in
- * its own savepoint) and answered only after that transaction is
- * committed and flushed to disk, so an answer never reports a state that a
- * crash could still lose, and the log-ins that arrive during one flush
- * share the next.  A failed flush makes server_run() return KAGI_ERR_IO.
- * A malformed frame gets one error reply and the connection is closed; a
- * client silent past client_timeout is dropped.
+ * One thread, poll-driven.  Each connection is classified by SO_PEERCRED
+ * before its first byte is read; it may hold one request at a time.  The
+ * requests complete in one turn of the loop are handled in one store
+ * transaction (each in its own savepoint) and answered only after that
+ * transaction commits, so an answer never reports a state that a crash
+ * could still lose, and concurrent log-ins share one fsync.  A malformed
+ * frame gets one error reply and the connection is closed; a client
+ * silent past client_timeout is dropped.
  */
 #ifndef KAGI_SERVER_H
 #define KAGI_SERVER_H
