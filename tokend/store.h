@@ -6,8 +6,8 @@
  * requests that arrive together into one transaction and gives each its
  * own savepoint, so a failed request leaves no trace.  A state change and
  * its audit record are written in the same transaction.  SQLite runs in
- * WAL mode, the WAL flushed by kagi (store_commit, store_sync): a
- * committed transaction survives kill -9 and power loss.  The schema carries a version and migrates forward on
+ * WAL mode with synchronous=FULL: a committed transaction survives kill -9
+ * and power loss.  The schema carries a version and migrates forward on
  * open; a newer schema than this build knows is refused.
  */
 #ifndef KAGI_STORE_H
@@ -88,26 +88,7 @@ void store_close(struct store **s);
 int store_schema_version(struct store *s);
 
 int store_begin(struct store *s);
-/* Commit, and return once the transaction is on disk (the WAL flushed). */
 int store_commit(struct store *s);
-/*
- * Commit without waiting for the disk (issue 6: kagid's loop goes on while
- * another thread flushes): the transaction is visible to the next one and
- * survives kill -9, and survives power loss once a store_sync() or
- * store_wal_flush() begun after this returned has returned 0.
- */
-int store_commit_lazy(struct store *s);
-/* Flush what store_commit_lazy() committed: 0 once it is on disk. */
-int store_sync(struct store *s);
-/* The WAL file's path, for a flush from another thread. */
-const char *store_wal_path(const struct store *s);
-/*
- * Flush the WAL at path with *fd (-1 at first; opened, and reopened when
- * the file was replaced, here; the caller closes it).  Touches nothing
- * else of the store: safe on a thread of its own.  0 when flushed or when
- * there is no WAL yet (nothing committed), else KAGI_ERR_IO.
- */
-int store_wal_flush(int *fd, const char *path);
 void store_rollback(struct store *s);
 /*
  * A read-only transaction (issue 6: no BEGIN IMMEDIATE and no flush for

@@ -11,13 +11,8 @@
  *    be a regular file owned by the effective uid with no permission bits
  *    for group or others; when absent it is created with mode 0600.  (The
  *    directory it lives in is the caller's to check.)
- *  - WAL journal with synchronous=NORMAL, the WAL flushed by kagi: a
- *    transaction store_commit() committed survives kill -9 and power
- *    loss (the WAL is flushed before it returns); one store_commit_lazy()
- *    committed survives kill -9 at once and power loss once a
- *    store_sync() or store_wal_flush() begun after it has returned 0.
- *    SQLite itself flushes the WAL before a checkpoint and the database
- *    after one.  Foreign keys on, defensive mode on, schema
+ *  - WAL journal with synchronous=FULL: a committed transaction survives
+ *    kill -9 and power loss.  Foreign keys on, defensive mode on, schema
  *    not trusted, secure_delete on so deleted secrets are overwritten.
  *  - The schema carries a version; missing migrations are applied in one
  *    transaction at open; a newer schema than this build knows is refused
@@ -683,11 +678,11 @@ db_configure(sqlite3 *db)
 	    (r = exec_sql(db, "PRAGMA foreign_keys = ON")) != 0 ||
 	    (r = exec_sql(db, "PRAGMA busy_timeout = 5000")) != 0 ||
 	    (r = pragma_expect(db, "PRAGMA journal_mode = WAL", "wal")) != 0 ||
-	    (r = exec_sql(db, "PRAGMA synchronous = NORMAL")) != 0)
+	    (r = exec_sql(db, "PRAGMA synchronous = FULL")) != 0)
 		return r;
 	/* Settings that silently did not take are failures too. */
 	if ((r = pragma_expect(db, "PRAGMA foreign_keys", "1")) != 0 ||
-	    (r = pragma_expect(db, "PRAGMA synchronous", "1")) != 0 ||
+	    (r = pragma_expect(db, "PRAGMA synchronous", "2")) != 0 ||
 	    (r = pragma_expect(db, "PRAGMA secure_delete", "1")) != 0)
 		return r;
 	return 0;
@@ -762,12 +757,6 @@ store_open(const char *path, struct store **sp)
 		return KAGI_ERR_INVALID;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return KAGI_ERR_NOMEM;
-	s->wal_fd = -1;
-	if (asprintf(&s->wal_path, "%s-wal", path) < 0) {
-		s->wal_path = NULL;
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
 	if ((r = db_file_check(path, &before)) != 0)
 		goto out;
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
@@ -816,9 +805,6 @@ store_close(struct store **sp)
 		sqlite3_finalize(s->st[i]);
 	/* Every statement is finalized: this closes (and rolls back). */
 	sqlite3_close(s->db);
-	if (s->wal_fd >= 0)
-		close(s->wal_fd);
-	free(s->wal_path);
 	EVP_MD_CTX_free(s->md);
 	EVP_MD_free(s->sha256);
 	kagi_wipe_obj(s);
@@ -846,7 +832,7 @@ store_begin(struct store *s)
 }
 
 int
-store_commit_lazy(struct store *s)
+store_commit(struct store *s)
 {
 	int r;
 
@@ -856,54 +842,6 @@ store_commit_lazy(struct store *s)
 		return KAGI_ERR_STORE;
 	}
 	return 0;
-}
-
-int
-store_commit(struct store *s)
-{
-	int r;
-
-	if ((r = store_commit_lazy(s)) != 0)
-		return r;
-	return store_sync(s);
-}
-
-int
-store_sync(struct store *s)
-{
-	return store_wal_flush(&s->wal_fd, s->wal_path);
-}
-
-const char *
-store_wal_path(const struct store *s)
-{
-	return s->wal_path;
-}
-
-/*
- * The WAL is the file at path while kagid's connection is open (SQLite
- * removes it only when the last connection closes): one that has been
- * unlinked since *fd was opened is reopened, so the flush reaches the
- * file SQLite writes.
- */
-int
-store_wal_flush(int *fd, const char *path)
-{
-	struct stat st;
-
-	if (*fd >= 0 && (fstat(*fd, &st) != 0 || st.st_nlink == 0)) {
-		close(*fd);
-		*fd = -1;
-	}
-	if (*fd < 0 && (*fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW |
-	    O_NOCTTY)) < 0)
-		return errno == ENOENT ? 0 : KAGI_ERR_IO;	/* nothing written */
-	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		close(*fd);
-		*fd = -1;
-		return KAGI_ERR_UNSAFE_FILE;
-	}
-	return fdatasync(*fd) == 0 ? 0 : KAGI_ERR_IO;
 }
 
 void

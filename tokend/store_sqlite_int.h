@@ -40,8 +40,6 @@ enum stmt_id {
 
 struct store {
 	sqlite3 *db;
-	char *wal_path;		/* the database's "-wal" file */
-	int wal_fd;		/* store_sync()'s, opened on first use */
 	sqlite3_stmt *st[ST_COUNT_];
 	int version;
 	int in_savepoint;
