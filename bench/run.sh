@@ -454,7 +454,7 @@ stop_kagid 16
 #                   the way the product could remove it
 #   kagi-fakekagid  pam_kagi against a stand-in daemon that answers every
 #                   request at once with no store (tests/fakekagid impostor):
-#                   the module, PAM and two round trips
+#                   the module, PAM and the round trips
 #   kagi-tmpfs      kagid with its store on tmpfs: everything but fsync
 d=$tmp/n$DIAG_N
 echo "== where kagi's time goes (N = $DIAG_N)"

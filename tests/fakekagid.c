@@ -18,7 +18,7 @@
  *                      well formed, but under the wrong protocol version
  *   impostor           the reply each request hopes for, flawless: only
  *                      who runs it can give it away; serves every request
- *                      of a connection, one connection at a time
+ *                      of a connection, each connection in a child
  * Every mode but silent and close reads one request first.  It is a test
  * tool: it never unlinks a socket it did not create and trusts no input.
  */
@@ -249,6 +249,7 @@ main(int argc, char **argv)
 	}
 	m = modes[i].mode;
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGCHLD, SIG_IGN);	/* impostor's children: no zombies */
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if ((lfd = listen_on(argv[1])) < 0)
 		return 1;
@@ -274,11 +275,22 @@ main(int argc, char **argv)
 			silent[nsilent++] = fd;
 			continue;
 		}
-		/* An impostor serves a connection to its end, as kagid does. */
-		if (m == M_IMPOSTOR)
-			while (serve(fd, m))
-				;
-		else if (m != M_CLOSE)
+		/*
+		 * An impostor serves a connection to its end, as kagid does,
+		 * in a child of its own: connections are served at once.
+		 */
+		if (m == M_IMPOSTOR) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				close(lfd);
+				while (serve(fd, m))
+					;
+				_exit(0);
+			}
+			if (pid < 0)
+				perror("fakekagid: fork");
+		} else if (m != M_CLOSE)
 			(void)serve(fd, m);
 		close(fd);
 	}
