@@ -120,7 +120,6 @@ struct json_object;
 /* A request with the context every authentication request carries. */
 int pk_request_new(const struct pk_ctx *ctx, const char *op,
     struct json_object **out);
-/* Send req over the call's connection (opened on first use). */
 /*
  * kagid keeps a connection whose auth_begin it has answered for
  * KAGI_FOLLOW_UP_MS only (proto_ops.h): after a wait for the person or
@@ -129,6 +128,7 @@ int pk_request_new(const struct pk_ctx *ctx, const char *op,
  */
 #define PK_REUSE_MS (KAGI_FOLLOW_UP_MS / 2)
 void pk_client_after_wait(struct pk_ctx *ctx);
+/* Send req over the call's connection (opened on first use). */
 int pk_call(struct pk_ctx *ctx, struct json_object *req,
     struct json_object **reply);
 /* Log why kagid could not be used; always PK_UNAVAILABLE. */

@@ -6,8 +6,8 @@
  * whose groups cannot be read is not an administrator.
  *
  * A uid's name is kept for PEER_NAME_TTL_MS: pam_kagi opens a connection
- * or two per log-in, all from root, and reading the user database for
- * each would cost more than the log-in itself.  A renamed or removed
+ * or two per log-in, all from root, and each would otherwise read the user
+ * database (/etc/passwd through NSS) again.  A renamed or removed
  * account is seen within that time; group memberships (administrators,
  * approvers) are read afresh for every connection.
  */
