@@ -18,7 +18,7 @@
  *                      well formed, but under the wrong protocol version
  *   impostor           the reply each request hopes for, flawless: only
  *                      who runs it can give it away; serves every request
- *                      of a connection, each connection in a child
+ *                      of a connection, 8 connections at once
  * Every mode but silent and close reads one request first.  It is a test
  * tool: it never unlinks a socket it did not create and trusts no input.
  */
@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -42,6 +43,7 @@
 #include "proto_ops.h"
 
 #define SILENT_MAX 256
+#define IMPOSTORS 8
 #define READ_TIMEOUT_MS 2000
 
 enum mode {
@@ -232,7 +234,7 @@ int
 main(int argc, char **argv)
 {
 	int silent[SILENT_MAX];
-	int lfd, fd, nsilent = 0;
+	int lfd, fd, nsilent = 0, child = 0;
 	enum mode m = M_SILENT;
 	size_t i;
 
@@ -249,12 +251,32 @@ main(int argc, char **argv)
 	}
 	m = modes[i].mode;
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGCHLD, SIG_IGN);	/* impostor's children: no zombies */
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	if ((lfd = listen_on(argv[1])) < 0)
 		return 1;
-	printf("ready\n");
-	fflush(stdout);
+	/*
+	 * An impostor serves IMPOSTORS connections at once: as many
+	 * processes accepting on the one socket, each serving a connection
+	 * to its end; they go with the parent (PR_SET_PDEATHSIG).
+	 */
+	if (m == M_IMPOSTOR)
+		for (i = 1; i < IMPOSTORS; i++) {
+			pid_t pid = fork();
+
+			if (pid == 0) {
+				(void)prctl(PR_SET_PDEATHSIG, SIGTERM);
+				child = 1;
+				break;
+			}
+			if (pid < 0) {
+				perror("fakekagid: fork");
+				return 1;
+			}
+		}
+	if (!child) {
+		printf("ready\n");
+		fflush(stdout);
+	}
 	for (;;) {
 		if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0) {
 			if (errno == EINTR || errno == ECONNABORTED)
@@ -275,21 +297,10 @@ main(int argc, char **argv)
 			silent[nsilent++] = fd;
 			continue;
 		}
-		/*
-		 * An impostor serves a connection to its end, as kagid does,
-		 * in a child of its own: connections are served at once.
-		 */
+		/* An impostor serves a connection to its end, as kagid does. */
 		if (m == M_IMPOSTOR) {
-			pid_t pid = fork();
-
-			if (pid == 0) {
-				close(lfd);
-				while (serve(fd, m))
-					;
-				_exit(0);
-			}
-			if (pid < 0)
-				perror("fakekagid: fork");
+			while (serve(fd, m))
+				;
 		} else if (m != M_CLOSE)
 			(void)serve(fd, m);
 		close(fd);
