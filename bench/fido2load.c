@@ -53,7 +53,7 @@
 #include <json-c/json.h>
 
 #include "b64.h"
-#include "benchclock.h"
+#include "benchutil.h"
 #include "benchfido2.h"
 #include "benchusers.h"
 #include "client.h"
@@ -91,27 +91,6 @@ static long maxreq = 1000000;
 static double seconds = 2;
 static enum fmode mode = F_KAGID;
 static uint32_t run_counter;
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t
-cpu_ns(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-	    1000000000 + ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) *
-	    1000;
-}
 
 static struct json_object *
 request(const char *op, const char *user)
@@ -322,11 +301,11 @@ worker(int w, const struct vcase *set, size_t nset)
 			}
 	}
 	(void)pthread_barrier_wait(&sh->bar);
-	c0 = cpu_ns();
-	res->start_ns = mono_ns();
+	c0 = bench_cpu_ns();
+	res->start_ns = bench_mono_ns();
 	deadline = res->start_ns + (int64_t)(seconds * 1e9);
 	for (j = 0; j < cap; j++) {
-		if (j > 0 && mono_ns() >= deadline)
+		if (j > 0 && bench_mono_ns() >= deadline)
 			break;
 		if (mode == F_KAGID) {
 			login(bu_walk((uint64_t)w + (uint64_t)procs * j, nusers),
@@ -340,46 +319,12 @@ worker(int w, const struct vcase *set, size_t nset)
 		else
 			res->errors++;
 	}
-	res->end_ns = mono_ns();
-	res->cpu_ns = cpu_ns() - c0;
+	res->end_ns = bench_mono_ns();
+	res->cpu_ns = bench_cpu_ns() - c0;
 	for (j = 0; j < nkeys; j++)
 		EVP_PKEY_free(keys[j]);
 	free(keys);
 	_exit(0);
-}
-
-static long
-num(const char *s, long lo, long hi)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "fido2load: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
-
-static int
-map_clock(const char *path)
-{
-	void *p;
-	int fd;
-
-	if ((fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
-	    (p = mmap(NULL, sizeof(*clk), PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0)) == MAP_FAILED) {
-		fprintf(stderr, "fido2load: %s: %s\n", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	clk = p;
-	return clk->magic == BENCH_CLOCK_MAGIC ? 0 : -1;
 }
 
 int
@@ -405,11 +350,11 @@ main(int argc, char **argv)
 			    !(seconds > 0) || seconds > 600)
 				goto usage;
 			break;
-		case 'i': maxreq = num(optarg, 1, 100000000); break;
+		case 'i': maxreq = bench_num(optarg, 1, 100000000); break;
 		case 'k': clock_path = optarg; break;
 		case 'L': label = optarg; break;
-		case 'n': nusers = (uint64_t)num(optarg, 1, 100000000); break;
-		case 'P': procs = (int)num(optarg, 1, MAX_PROCS); break;
+		case 'n': nusers = (uint64_t)bench_num(optarg, 1, 100000000); break;
+		case 'P': procs = (int)bench_num(optarg, 1, MAX_PROCS); break;
 		case 'S': sock = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "kagid") == 0) mode = F_KAGID;
@@ -427,7 +372,7 @@ main(int argc, char **argv)
 		label = mode == F_KAGID ? "kagid" : "libfido2";
 	fido_init(0);
 	if (mode == F_KAGID) {
-		if (map_clock(clock_path) != 0)
+		if ((clk = bench_clock_map(clock_path)) == NULL)
 			return 1;
 		/* This run's counter: above every earlier run's. */
 		bench_clock_advance(clk, BU_PERIOD);

@@ -34,7 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "benchclock.h"
+#include "benchutil.h"
 #include "benchusers.h"
 #include "client.h"
 #include "proto.h"
@@ -67,15 +67,6 @@ static int procs = 1;
 static long maxreq = 1000000;
 static double seconds = 2;
 static enum lmode mode = L_BOTH;
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static struct json_object *
 request(const char *op, const char *user, const char *code)
@@ -137,14 +128,14 @@ worker(int w)
 	int64_t deadline;
 
 	(void)pthread_barrier_wait(&sh->bar);
-	res->start_ns = mono_ns();
+	res->start_ns = bench_mono_ns();
 	deadline = res->start_ns + (int64_t)(seconds * 1e9);
 	if (mode == L_PERSISTENT && client_connect(sock, 10000, &c) != 0)
 		res->errors++;
 	for (j = 0; j < cap && (long)j < maxreq; j++) {
 		uint64_t u = bu_walk((uint64_t)w + (uint64_t)procs * j, nusers);
 
-		if (j > 0 && mono_ns() >= deadline)
+		if (j > 0 && bench_mono_ns() >= deadline)
 			break;
 		bu_name(u, name);
 		if (mode != L_BEGIN) {
@@ -179,23 +170,8 @@ worker(int w)
 		}
 	}
 	client_free(&c);
-	res->end_ns = mono_ns();
+	res->end_ns = bench_mono_ns();
 	_exit(0);
-}
-
-static long
-num(const char *s, long lo, long hi)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "kagiload: bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
 }
 
 int
@@ -208,8 +184,7 @@ main(int argc, char **argv)
 	pid_t pids[MAX_PROCS];
 	int64_t start = INT64_MAX, end = 0;
 	double secs;
-	void *p;
-	int c, w, st, fd;
+	int c, w, st;
 
 	while ((c = getopt(argc, argv, "d:i:k:L:m:n:P:S:")) != -1) {
 		switch (c) {
@@ -220,11 +195,11 @@ main(int argc, char **argv)
 			    !(seconds > 0) || seconds > 600)
 				goto usage;
 			break;
-		case 'i': maxreq = num(optarg, 1, 100000000); break;
+		case 'i': maxreq = bench_num(optarg, 1, 100000000); break;
 		case 'k': clock_path = optarg; break;
 		case 'L': label = optarg; break;
-		case 'n': nusers = (uint64_t)num(optarg, 1, 100000000); break;
-		case 'P': procs = (int)num(optarg, 1, MAX_PROCS); break;
+		case 'n': nusers = (uint64_t)bench_num(optarg, 1, 100000000); break;
+		case 'P': procs = (int)bench_num(optarg, 1, MAX_PROCS); break;
 		case 'S': sock = optarg; break;
 		case 'm':
 			mname = optarg;
@@ -241,15 +216,8 @@ main(int argc, char **argv)
 	}
 	if (optind != argc || sock == NULL || clock_path == NULL)
 		goto usage;
-	if ((fd = open(clock_path, O_RDWR | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
-	    (p = mmap(NULL, sizeof(*clk), PROT_READ | PROT_WRITE, MAP_SHARED,
-	    fd, 0)) == MAP_FAILED) {
-		fprintf(stderr, "kagiload: %s: %s\n", clock_path, strerror(errno));
-		return 1;
-	}
-	close(fd);
-	clk = p;
-	if (clk->magic != BENCH_CLOCK_MAGIC || oath_init() != OATH_OK)
+	if ((clk = bench_clock_map(clock_path)) == NULL ||
+	    oath_init() != OATH_OK)
 		return 1;
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE,
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);

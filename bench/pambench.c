@@ -68,7 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "benchclock.h"
+#include "benchutil.h"
 #include "benchusers.h"
 
 #define MAX_PROCS 64
@@ -147,22 +147,6 @@ usage(void)
 	exit(2);
 }
 
-static long
-num(const char *s, long lo, long hi)
-{
-	char *end = NULL;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
-		fprintf(stderr, "pambench: bad number '%s' (%ld..%ld)\n", s,
-		    lo, hi);
-		exit(2);
-	}
-	return v;
-}
-
 static double
 dnum(const char *s)
 {
@@ -176,26 +160,6 @@ dnum(const char *s)
 		exit(2);
 	}
 	return v;
-}
-
-static int64_t
-mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-static int64_t
-cpu_ns(void)
-{
-	struct rusage ru;
-
-	if (getrusage(RUSAGE_SELF, &ru) != 0)
-		return 0;
-	return ((int64_t)ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000 +
-	    ((int64_t)ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
 /* A "Name:   123 kB" line of /proc/self/status, in KiB; -1 if absent. */
@@ -251,27 +215,6 @@ clock_create(const char *path)
 		return 1;
 	}
 	close(fd);
-	return 0;
-}
-
-static int
-clock_map(const char *path)
-{
-	void *p;
-	int fd;
-
-	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		fprintf(stderr, "pambench: %s: %s\n", path, strerror(errno));
-		return 1;
-	}
-	p = mmap(NULL, sizeof(*clk), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED ||
-	    ((struct bench_clock *)p)->magic != BENCH_CLOCK_MAGIC) {
-		fprintf(stderr, "pambench: %s is not a clock file\n", path);
-		return 1;
-	}
-	clk = p;
 	return 0;
 }
 
@@ -384,7 +327,7 @@ login_mem(uint64_t u, const char *code, int64_t *ns, int64_t *stack_kb)
 		bu_name(u, name);
 	if (stack_kb != NULL)
 		rss0 = status_kb("VmRSS");
-	t0 = mono_ns();
+	t0 = bench_mono_ns();
 	r = pam_start_confdir(o.service, user, &pc, o.confdir, &ph);
 	if (r == PAM_SUCCESS) {
 		r = pam_authenticate(ph, 0);
@@ -393,7 +336,7 @@ login_mem(uint64_t u, const char *code, int64_t *ns, int64_t *stack_kb)
 			*stack_kb = rss1 - rss0;
 		pam_end(ph, r);
 	}
-	*ns = mono_ns() - t0;
+	*ns = bench_mono_ns() - t0;
 	return r;
 }
 
@@ -458,11 +401,11 @@ run_bench(int w, struct worker_res *res)
 			(void)login_mem(u, code, &ns, &res->stack_kb);
 	}
 	bar();		/* everyone warm: the timed part */
-	res->cpu_ns = cpu_ns();
-	res->start_ns = mono_ns();
+	res->cpu_ns = bench_cpu_ns();
+	res->start_ns = bench_mono_ns();
 	deadline = res->start_ns + (int64_t)(o.seconds * 1e9);
 	for (j = o.warmup; j < o.warmup + per; j++) {
-		if (j > o.warmup && mono_ns() >= deadline)
+		if (j > o.warmup && bench_mono_ns() >= deadline)
 			break;
 		u = bench_user(w, j);
 		if (code_at(u, bench_clock_now(clk), code) != 0) {
@@ -474,7 +417,7 @@ run_bench(int w, struct worker_res *res)
 		if (r == PAM_SUCCESS && (size_t)res->nlat < lat_cap)
 			mylat[res->nlat++] = (uint64_t)ns;
 	}
-	res->end_ns = mono_ns();
+	res->end_ns = bench_mono_ns();
 }
 
 static void
@@ -488,8 +431,8 @@ run_rounds(int w, struct worker_res *res)
 	int r;
 
 	bar();
-	res->cpu_ns = cpu_ns();
-	res->start_ns = mono_ns();
+	res->cpu_ns = bench_cpu_ns();
+	res->start_ns = bench_mono_ns();
 	for (k = 0; k < o.rounds; k++) {
 		bar();
 		if (w == 0)
@@ -506,7 +449,7 @@ run_rounds(int w, struct worker_res *res)
 				mylat[res->nlat++] = (uint64_t)ns;
 		}
 	}
-	res->end_ns = mono_ns();
+	res->end_ns = bench_mono_ns();
 }
 
 static void
@@ -518,8 +461,8 @@ run_wrong(int w, struct worker_res *res)
 	int r;
 
 	bar();
-	res->cpu_ns = cpu_ns();
-	res->start_ns = mono_ns();
+	res->cpu_ns = bench_cpu_ns();
+	res->start_ns = bench_mono_ns();
 	for (k = 0; k < o.attempts; k++) {
 		if (wrong_code(o.user, bench_clock_now(clk),
 		    (unsigned)(w * 100003 + k + 1), code) != 0) {
@@ -529,7 +472,7 @@ run_wrong(int w, struct worker_res *res)
 		r = login(o.user, code, &ns);
 		count(res, r);
 	}
-	res->end_ns = mono_ns();
+	res->end_ns = bench_mono_ns();
 }
 
 static void
@@ -554,7 +497,7 @@ worker(int w)
 	case M_FSYNC:
 		break;
 	}
-	res->cpu_ns = cpu_ns() - res->cpu_ns;
+	res->cpu_ns = bench_cpu_ns() - res->cpu_ns;
 	res->hwm_end_kb = status_kb("VmHWM");
 	if (getrusage(RUSAGE_SELF, &ru) == 0)
 		res->maxrss_kb = ru.ru_maxrss;
@@ -711,10 +654,10 @@ fsync_probe(void)
 		if (pwrite(fd, buf, sizeof(buf), (off_t)(i % 16) * 4096) !=
 		    (ssize_t)sizeof(buf))
 			break;
-		t0 = mono_ns();
+		t0 = bench_mono_ns();
 		if (fdatasync(fd) != 0)
 			break;
-		v[i] = (uint64_t)(mono_ns() - t0);
+		v[i] = (uint64_t)(bench_mono_ns() - t0);
 	}
 	close(fd);
 	unlink(path);
@@ -776,21 +719,21 @@ main(int argc, char **argv)
 	while ((c = getopt(argc, argv, "a:c:d:i:j:k:m:n:p:P:r:s:S:u:U:w:x:"))
 	    != -1) {
 		switch (c) {
-		case 'a': o.attempts = num(optarg, 1, MAX_ITER); break;
+		case 'a': o.attempts = bench_num(optarg, 1, MAX_ITER); break;
 		case 'c': o.confdir = optarg; break;
 		case 'd': o.seconds = dnum(optarg); break;
-		case 'i': o.iter = num(optarg, 1, MAX_ITER); break;
+		case 'i': o.iter = bench_num(optarg, 1, MAX_ITER); break;
 		case 'j': o.json = optarg; break;
 		case 'k': o.clock = optarg; break;
-		case 'n': o.n = (uint64_t)num(optarg, 1, 100000000); break;
+		case 'n': o.n = (uint64_t)bench_num(optarg, 1, 100000000); break;
 		case 'p': o.password = optarg; break;
-		case 'P': o.procs = (int)num(optarg, 1, MAX_PROCS); break;
-		case 'r': o.rounds = num(optarg, 1, MAX_ROUNDS); break;
+		case 'P': o.procs = (int)bench_num(optarg, 1, MAX_PROCS); break;
+		case 'r': o.rounds = bench_num(optarg, 1, MAX_ROUNDS); break;
 		case 's': o.service = optarg; break;
 		case 'S': o.system = optarg; break;
-		case 'u': o.user = (uint64_t)num(optarg, 0, 100000000); break;
+		case 'u': o.user = (uint64_t)bench_num(optarg, 0, 100000000); break;
 		case 'U': o.user_name = optarg; break;
-		case 'w': o.warmup = num(optarg, 0, MAX_ITER); break;
+		case 'w': o.warmup = bench_num(optarg, 0, MAX_ITER); break;
 		case 'x': o.secret_b32 = optarg; break;
 		case 'm':
 			if (strcmp(optarg, "bench") == 0) o.mode = M_BENCH;
@@ -834,7 +777,7 @@ main(int argc, char **argv)
 		fprintf(stderr, "pambench: not enough users\n");
 		return 2;
 	}
-	if (clock_map(o.clock) != 0)
+	if ((clk = bench_clock_map(o.clock)) == NULL)
 		return 1;
 	if (oath_init() != OATH_OK)
 		return 1;
