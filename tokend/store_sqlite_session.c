@@ -117,8 +117,9 @@ out:
 	return e;
 }
 
-int
-store_session_end(struct store *s, int64_t id, int64_t when,
+/* An UPDATE of an open session: ?1 its id, ?2 a time, ?3 a reason. */
+static int
+session_update(struct store *s, const char *sql, int64_t id, int64_t when,
     const char *reason)
 {
 	sqlite3_stmt *st = NULL;
@@ -127,8 +128,7 @@ store_session_end(struct store *s, int64_t id, int64_t when,
 	if (!sq_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
 	    when <= 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "UPDATE sessions SET ended = ?2, end_reason = ?3 "
-	    "WHERE id = ?1 AND ended = 0", &st)) != 0 ||
+	if ((e = sq_prep(s, sql, &st)) != 0 ||
 	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
 	    (e = sq_bind_int(s, st, 2, when)) != 0 ||
 	    (e = sq_bind_text(s, st, 3, reason)) != 0)
@@ -140,25 +140,20 @@ out:
 }
 
 int
+store_session_end(struct store *s, int64_t id, int64_t when,
+    const char *reason)
+{
+	return session_update(s, "UPDATE sessions SET ended = ?2, "
+	    "end_reason = ?3 WHERE id = ?1 AND ended = 0", id, when, reason);
+}
+
+int
 store_session_set_deadline(struct store *s, int64_t id, int64_t deadline,
     const char *reason)
 {
-	sqlite3_stmt *st = NULL;
-	int e;
-
-	if (!sq_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
-	    deadline <= 0)
-		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "UPDATE sessions SET deadline = ?2, "
-	    "deadline_reason = ?3 WHERE id = ?1 AND ended = 0", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, deadline)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, reason)) != 0)
-		goto out;
-	e = sq_step_one_change(s, st);
-out:
-	sqlite3_finalize(st);
-	return e;
+	return session_update(s, "UPDATE sessions SET deadline = ?2, "
+	    "deadline_reason = ?3 WHERE id = ?1 AND ended = 0", id, deadline,
+	    reason);
 }
 
 int
