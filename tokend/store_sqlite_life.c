@@ -231,23 +231,34 @@ store_enroll_code_get(struct store *s, int64_t user_id,
 	return r;
 }
 
-int
-store_enroll_code_use(struct store *s, int64_t user_id, int64_t now,
+/*
+ * Spend a code or grant once: ?1 names it, ?2 the time, ?3 the token it
+ * gave; KAGI_ERR_STATE when it was spent already (or is not there).
+ */
+static int
+mark_used(struct store *s, const char *sql, int64_t key, int64_t now,
     int64_t token_id)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_prep(s, "UPDATE enroll_codes SET used = ?2, token_id = ?3 "
-	    "WHERE user_id = ?1 AND used = 0", &st)) != 0)
+	if ((r = sq_prep(s, sql, &st)) != 0)
 		return r;
-	if ((r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	if ((r = sq_bind_int(s, st, 1, key)) != 0 ||
 	    (r = sq_bind_int(s, st, 2, now)) != 0 ||
 	    (r = sq_bind_int(s, st, 3, token_id)) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
 	return run_one(s, st, KAGI_ERR_STATE);
+}
+
+int
+store_enroll_code_use(struct store *s, int64_t user_id, int64_t now,
+    int64_t token_id)
+{
+	return mark_used(s, "UPDATE enroll_codes SET used = ?2, token_id = ?3 "
+	    "WHERE user_id = ?1 AND used = 0", user_id, now, token_id);
 }
 
 int
@@ -340,19 +351,8 @@ int
 store_enroll_grant_use(struct store *s, int64_t id, int64_t now,
     int64_t token_id)
 {
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = sq_prep(s, "UPDATE enroll_grants SET used = ?2, token_id = ?3 "
-	    "WHERE id = ?1 AND used = 0", &st)) != 0)
-		return r;
-	if ((r = sq_bind_int(s, st, 1, id)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, now)) != 0 ||
-	    (r = sq_bind_int(s, st, 3, token_id)) != 0) {
-		sqlite3_finalize(st);
-		return r;
-	}
-	return run_one(s, st, KAGI_ERR_STATE);
+	return mark_used(s, "UPDATE enroll_grants SET used = ?2, "
+	    "token_id = ?3 WHERE id = ?1 AND used = 0", id, now, token_id);
 }
 
 /* --- break-glass codes ----------------------------------------------------- */
