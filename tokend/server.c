@@ -361,10 +361,10 @@ server_batch(struct server *s)
 
 	for (i = 0; i < s->nconns; i++)
 		if (s->conns[i]->req != NULL &&
-		    dispatch_read_only(s->conns[i]->req))
+		    dispatch_read_only(s->conns[i]->req)) {
+			s->conns[i]->follow_up = 1;	/* auth_begin */
 			s->batch[n++] = s->conns[i];
-	for (i = 0; i < n; i++)
-		s->batch[i]->follow_up = 1;
+		}
 	if (n > 0) {
 		txn = store_begin_read(s->ctx->store);
 		if (txn != 0)
