@@ -99,10 +99,10 @@ like "$(kagictl user list)" "alice" "users survive kill -9"
 stop_kagid
 start_kagid client_timeout=5 debug=yes || not_ok "kagid starts with client_timeout 5 s"
 out=$("$RAW" "$SOCK" begin-status | tr '\n' ' ')
-is "$out" "ok  open " "the request that follows auth_begin at once is served on its connection"
+is "$out" "ok  open " "R-AVL-1: the request that follows auth_begin at once is served on its connection"
 t0=$(date +%s)
 out=$("$RAW" "$SOCK" begin-idle | tr '\n' ' ')
-is "$out" "ok  eof " "a connection silent after auth_begin is closed after one second, not client_timeout"
+is "$out" "ok  eof " "R-AVL-1: a connection silent after auth_begin is closed after one second, not client_timeout"
 [ "$(elapsed_since "$t0")" -le 3 ] && ok "... within 3 s (client_timeout is 5 s)" ||
     not_ok "... within 3 s (client_timeout is 5 s)"
 wait_fresh_step 5
