@@ -7,12 +7,15 @@
 set -eu
 
 what=${1:-test}
+# tzdata: kagid reads maintenance windows in a named time zone
+# (Asia/Tokyo by default) and refuses to start without it.
 build_pkgs="build-essential autoconf automake libtool pkgconf gettext
 libpam0g-dev libjson-c-dev libssl-dev libsqlite3-dev liboath-dev
-libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev"
+libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev
+tzdata"
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
 fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
-jq libpam-oath libpam-google-authenticator"
+jq libpam-oath libpam-google-authenticator libfaketime"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;
