@@ -106,16 +106,16 @@ echo "== building kagi in $b"
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread
-	$CC $W -I"$top/lib" -I"$top/tokend" -c -o bench/mkusers.o \
+	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
 	./libtool --mode=link --quiet $CC -o bench/mkusers bench/mkusers.o \
 	    tokend/libkagid.la lib/libkagi.la -lcrypto
-	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS -c \
+	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" $JSONC_CFLAGS -c \
 	    -o bench/kagiload.o "$top/bench/kagiload.c"
 	./libtool --mode=link --quiet $CC -o bench/kagiload bench/kagiload.o \
 	    lib/libkagi.la -loath -lpthread
 	# shellcheck disable=SC2046,SC2086 # word lists
-	$CC $W -I"$top/lib" -I"$top/tokend" $JSONC_CFLAGS \
+	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" $JSONC_CFLAGS \
 	    $(pkg-config --cflags libfido2) -c -o bench/fido2load.o \
 	    "$top/bench/fido2load.c"
 	# shellcheck disable=SC2046,SC2086 # word lists
@@ -137,8 +137,8 @@ echo "== building kagi in $b"
 		    rm -f bench/pam_kagi_staticjsonc.so
 	fi
 )
-KAGID=$b/tokend/kagid
-KAGICTL=$b/tokend/kagictl
+KAGID=$b/tokend/kagid/kagid
+KAGICTL=$b/tokend/ctl/kagictl
 MODULE=$b/pam_module/.libs/pam_kagi.so
 FC=$b/bench/fakeclock.so
 PB=$b/bench/pambench

@@ -53,7 +53,7 @@ auth     required $mod socket=$sock zone=mynumber timeout=5
 account  required $mod socket=$sock zone=mynumber timeout=5
 PAM
 
-kagictl() { "$b/tokend/kagictl" --socket "$sock" "$@"; }
+kagictl() { "$b/tokend/ctl/kagictl" --socket "$sock" "$@"; }
 login() {
 	# login PASSWORD CODE [auth|both]: a real PAM log-in through the stack
 	"$b/tests/pamdrv" -c "$tmp/pam.d" -s login -u alice -t tty1 \
@@ -62,7 +62,7 @@ login() {
 code() { "$b/tests/totpgen" "$secret" ${1:+-o "$1"}; }
 
 echo "== starting kagid (SQLite store in $tmp/state)"
-"$b/tokend/kagid" -f -c "$tmp/kagid.conf" 2>"$tmp/kagid.log" &
+"$b/tokend/kagid/kagid" -f -c "$tmp/kagid.conf" 2>"$tmp/kagid.log" &
 kagid_pid=$!
 i=0
 while [ ! -S "$sock" ]; do

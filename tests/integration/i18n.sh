@@ -92,7 +92,7 @@ fi
 
 # Every file that marks messages is listed in POTFILES.
 unlisted=$(cd "$top_srcdir" && grep -lE '(^|[^A-Za-z0-9_])N?_\("' \
-    lib/*.c tokend/*.c pam_module/*.c 2>/dev/null |
+    lib/*.c tokend/*/*.c pam_module/*.c 2>/dev/null |
     grep -vxF -f po/POTFILES)
 is "$unlisted" "" "po/POTFILES lists every source file with _() or N_()"
 

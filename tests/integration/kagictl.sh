@@ -11,8 +11,8 @@
 # 2, nothing sent.  Declining the question on a terminal exits 1.
 
 top_builddir=${top_builddir:-$(cd "$(dirname "$0")/../.." && pwd)}
-KAGID=$top_builddir/tokend/kagid
-KAGICTL=$top_builddir/tokend/kagictl
+KAGID=$top_builddir/tokend/kagid/kagid
+KAGICTL=$top_builddir/tokend/ctl/kagictl
 TOTPGEN=$top_builddir/tests/totpgen
 
 n=0

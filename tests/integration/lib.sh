@@ -27,8 +27,8 @@ PAMDRV=$top_builddir/tests/pamdrv
 FAKEKAGID=$top_builddir/tests/fakekagid
 TOTPGEN=$top_builddir/tests/totpgen
 DLSYM_CHECK=$top_builddir/tests/dlsym_check
-KAGID=$top_builddir/tokend/kagid
-KAGICTL=$top_builddir/tokend/kagictl
+KAGID=$top_builddir/tokend/kagid/kagid
+KAGICTL=$top_builddir/tokend/ctl/kagictl
 MODULE=$top_builddir/pam_module/.libs/pam_kagi.so
 
 # --- TAP --------------------------------------------------------------------

@@ -3,16 +3,16 @@
 #
 # Everything is extracted from the sources, so a new option, key or
 # command without its documentation fails here:
-#  - every key of kagid_config_keys (tokend/kagid_config.c) is described
+#  - every key of kagid_config_keys (tokend/core/kagid_config.c) is described
 #    in kagid.conf(5) and listed in conf/kagid.conf with the default the
 #    code really has, and the shipped file, uncommented, passes kagid -t;
 #  - every choice of every enumerated key or option is in its page;
-#  - every getopt letter of tokend/kagid.c is in kagid(8);
+#  - every getopt letter of tokend/kagid/kagid.c is in kagid(8);
 #  - every option of the module's cfg_key table (pam_module/pam_kagi.c)
 #    is in pam_kagi(8), and so is every message a user may see (N_() in
 #    any pam_module/*.c);
-#  - every long option and every command of kagictl (tokend/kagictl.c,
-#    tokend/ctl_*.c) is in kagictl(8);
+#  - every long option and every command of kagictl (tokend/ctl/kagictl.c,
+#    tokend/ctl/ctl_*.c) is in kagictl(8);
 #  - the pages cite the requirement IDs they enforce;
 #  - the PAM examples stack pam_kagi as "required" after a password module
 #    without nullok (R-MFA-1, R-MFA-2), and the systemd unit runs
@@ -24,10 +24,10 @@
 
 S=$top_srcdir
 MAN=$S/man
-CONFC=$S/tokend/kagid_config.c
-KAGIDC=$S/tokend/kagid.c
+CONFC=$S/tokend/core/kagid_config.c
+KAGIDC=$S/tokend/kagid/kagid.c
 PAMC=$S/pam_module/pam_kagi.c
-CTLC=$S/tokend/kagictl.c
+CTLC=$S/tokend/ctl/kagictl.c
 
 plan 20
 
@@ -247,7 +247,7 @@ missing_report "every PAM code the module returns is in pam_kagi.8" "$miss"
 
 # --- kagictl(8) ------------------------------------------------------------------
 
-ctlsrc=$(ls "$S"/tokend/kagictl*.c "$S"/tokend/ctl_*.c 2>/dev/null)
+ctlsrc=$(ls "$S"/tokend/ctl/kagictl*.c "$S"/tokend/ctl/ctl_*.c 2>/dev/null)
 longs=$( {
 	sed -n 's/^[[:space:]]*\[O_[A-Z_]*\][[:space:]]*=[[:space:]]*{[[:space:]]*"\([a-z0-9-]*\)".*/\1/p' $ctlsrc
 	cat $ctlsrc | grep -o '"[^"]*"' | grep -o -- '--[a-z][a-z0-9-]*' |
