@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -786,4 +787,40 @@ out:
 	kagi_free_secret(payload, len);
 	kagi_wipe(hdr, sizeof(hdr));
 	return r;
+}
+
+static void
+proto_wipe(struct json_object *o)
+{
+	size_t i, n;
+
+	switch (json_object_get_type(o)) {
+	case json_type_string:
+		kagi_wipe((void *)(uintptr_t)json_object_get_string(o),
+		    (size_t)json_object_get_string_len(o));
+		break;
+	case json_type_object: {
+		json_object_object_foreach(o, k, v) {
+			(void)k;
+			proto_wipe(v);
+		}
+		break;
+	}
+	case json_type_array:
+		n = json_object_array_length(o);
+		for (i = 0; i < n; i++)
+			proto_wipe(json_object_array_get_idx(o, i));
+		break;
+	default:
+		break;
+	}
+}
+
+void
+proto_wipe_put(struct json_object *msg)
+{
+	if (msg == NULL)
+		return;
+	proto_wipe(msg);
+	json_object_put(msg);
 }

@@ -82,6 +82,15 @@ int proto_set_int(struct json_object *msg, const char *key, int64_t v);
 int proto_set_bool(struct json_object *msg, const char *key, int v);
 
 /*
+ * Overwrite every string in msg (members, array elements, at any depth)
+ * and then free it; NULL is fine.  For every message that may have
+ * carried a secret (a code, an otpauth URI, a PIN): json-c keeps its own
+ * copy of each string it was given, which json_object_put() alone would
+ * leave in freed memory.
+ */
+void proto_wipe_put(struct json_object *msg);
+
+/*
  * Blocking frame I/O on a socket with a total time-out in milliseconds
  * (poll-based; EINTR retried; SIGPIPE avoided with MSG_NOSIGNAL).
  * proto_send wipes its encoded copy; proto_recv fails with

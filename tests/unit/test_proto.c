@@ -956,6 +956,45 @@ test_client(void **state)
 	rmdir(dir);
 }
 
+/*
+ * proto_wipe_put() overwrites every string of a message, however deep,
+ * before freeing it: held here by an extra reference, the strings read
+ * as zeros afterwards (secrets sent to or from kagid, R-TOK-8).
+ */
+static void
+test_wipe_put(void **state)
+{
+	struct json_object *msg, *arr, *inner, *code, *uri, *deep;
+	size_t i;
+
+	(void)state;
+	msg = json_object_new_object();
+	arr = json_object_new_array();
+	inner = json_object_new_object();
+	assert_non_null(msg);
+	assert_int_equal(proto_set_str(msg, "code", "123456"), 0);
+	assert_int_equal(proto_set_str(inner, "uri",
+	    "otpauth://totp/x?secret=ABC"), 0);
+	assert_int_equal(json_object_array_add(arr,
+	    json_object_new_string("deep secret")), 0);
+	assert_int_equal(json_object_object_add(inner, "list", arr), 0);
+	assert_int_equal(json_object_object_add(msg, "inner", inner), 0);
+	code = json_object_get(json_object_object_get(msg, "code"));
+	uri = json_object_get(json_object_object_get(inner, "uri"));
+	deep = json_object_get(json_object_array_get_idx(arr, 0));
+	proto_wipe_put(msg);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(json_object_get_string(code)[i], 0);
+	for (i = 0; i < strlen("otpauth://totp/x?secret=ABC"); i++)
+		assert_int_equal(json_object_get_string(uri)[i], 0);
+	for (i = 0; i < strlen("deep secret"); i++)
+		assert_int_equal(json_object_get_string(deep)[i], 0);
+	json_object_put(code);
+	json_object_put(uri);
+	json_object_put(deep);
+	proto_wipe_put(NULL);
+}
+
 int
 main(void)
 {
@@ -989,6 +1028,7 @@ main(void)
 		cmocka_unit_test(test_io_timeout),
 		cmocka_unit_test(test_io_send_timeout_and_epipe),
 		cmocka_unit_test(test_client),
+		cmocka_unit_test(test_wipe_put),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -22,6 +22,7 @@
 #include "clocksync.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "names.h"
 #include "proto.h"
 
 static int
@@ -125,20 +126,17 @@ static int
 record_role(struct kagid_ctx *ctx, const char *event, const char *user,
     struct json_object *fields)
 {
-	static const char *const names[] = { "staff", "privileged", "vendor" };
 	struct user_rec u;
 	const char *r = fstr(fields, "role");
-	int i;
+	int role = -1;
 	const char *outcome = fstr(fields, "outcome");
 
 	if (strcmp(event, "lockout") != 0 && (strcmp(event, "auth") != 0 ||
 	    outcome == NULL || strcmp(outcome, "failure") != 0))
 		return -1;
 	if (r != NULL) {
-		for (i = 0; i < 3; i++)
-			if (strcmp(names[i], r) == 0)
-				return i;
-		return -1;
+		(void)role_from_name(r, &role);
+		return role;
 	}
 	if (user == NULL || store_user_get(ctx->store, user, &u) != 0)
 		return -1;

@@ -17,29 +17,12 @@
 #include "clock.h"
 #include "kagi_err.h"
 #include "lockout.h"
+#include "names.h"
 #include "proto.h"
 #include "report.h"
 
 #define DAY_SECONDS (24 * 3600)
 
-static const char *const role_names[] = { "staff", "privileged", "vendor" };
-
-const char *
-report_role_name(int role)
-{
-	return role >= 0 && role <= 2 ? role_names[role] : "unknown";
-}
-
-static int
-role_from_name(const char *s)
-{
-	int i;
-
-	for (i = 0; s != NULL && i < 3; i++)
-		if (strcmp(role_names[i], s) == 0)
-			return i;
-	return -1;
-}
 
 /* --- small JSON helpers ------------------------------------------------ */
 
@@ -337,9 +320,10 @@ is_vendor(struct scan *sc, const char *user, struct json_object *f)
 {
 	struct user_info *ui;
 	const char *role = jstr(f, "role");
+	int n = -1;
 
 	if (role != NULL)
-		return role_from_name(role) == ROLE_VENDOR;
+		return role_from_name(role, &n) == 0 && n == ROLE_VENDOR;
 	ui = users_find(sc->us, user);
 	return ui != NULL && ui->u.role == ROLE_VENDOR;
 }
@@ -597,7 +581,7 @@ h_report_dormant(struct kagid_ctx *ctx, const struct peer *peer,
 			continue;
 		if ((row = json_object_new_array()) == NULL ||
 		    (r = cell_str(row, ui->u.name)) != 0 ||
-		    (r = cell_str(row, report_role_name(ui->u.role))) != 0 ||
+		    (r = cell_str(row, role_name(ui->u.role))) != 0 ||
 		    (r = cell_str(row, user_state(ui))) != 0 ||
 		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->u.last_success)) != 0 ||
@@ -645,7 +629,7 @@ h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
 		(void)json_object_object_get_ex(sc.grants, ui->u.name, &g);
 		if ((row = json_object_new_array()) == NULL ||
 		    (r = cell_str(row, ui->u.name)) != 0 ||
-		    (r = cell_str(row, report_role_name(ui->u.role))) != 0 ||
+		    (r = cell_str(row, role_name(ui->u.role))) != 0 ||
 		    (r = cell_str(row, user_state(ui))) != 0 ||
 		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
 		    (r = cell_int(row, ui->active_tokens)) != 0 ||

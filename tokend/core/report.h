@@ -29,7 +29,6 @@ struct report_counts {
 };
 int report_counts(struct kagid_ctx *ctx, struct report_counts *c);
 
-const char *report_role_name(int role);
 
 int h_report_dormant(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);

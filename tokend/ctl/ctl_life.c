@@ -17,30 +17,6 @@
 #include "proto_ops.h"
 #include "wipe.h"
 
-/* Wipe every string of a reply that carried codes, then free it. */
-static void
-put_wiped(struct json_object *o)
-{
-	size_t i;
-
-	if (o == NULL)
-		return;
-	if (json_object_is_type(o, json_type_string)) {
-		kagi_wipe((char *)(uintptr_t)json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-	} else if (json_object_is_type(o, json_type_array)) {
-		for (i = 0; i < json_object_array_length(o); i++)
-			put_wiped(json_object_get(
-			    json_object_array_get_idx(o, i)));
-	} else if (json_object_is_type(o, json_type_object)) {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			put_wiped(json_object_get(v));
-		}
-	}
-	json_object_put(o);
-}
-
 static int
 finish(const struct ctl *ctl, struct json_object *reply, const char *said)
 {
@@ -66,7 +42,7 @@ ctl_user_enroll_code(struct ctl *ctl)
 	    &reply)) != 0)
 		return ex;
 	if ((code = ctl_jstr(reply, "code")) == NULL || strlen(code) > 64) {
-		put_wiped(reply);
+		proto_wipe_put(reply);
 		return ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
 	}
 	if (ctl->json)
@@ -79,7 +55,7 @@ ctl_user_enroll_code(struct ctl *ctl)
 		    ctl->user, ctl_time(ctl_jint(reply, "expires"), when,
 		    sizeof(when)));
 	}
-	put_wiped(reply);
+	proto_wipe_put(reply);
 	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
 }
 
@@ -143,7 +119,7 @@ ctl_breakglass_issue(struct ctl *ctl)
 	}
 	if (!json_object_object_get_ex(reply, "codes", &codes) ||
 	    !json_object_is_type(codes, json_type_array)) {
-		put_wiped(reply);
+		proto_wipe_put(reply);
 		return ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
 	}
 	if (ctl->json)
@@ -159,7 +135,7 @@ ctl_breakglass_issue(struct ctl *ctl)
 			printf("breakglass-code: %s\n", c != NULL ? c : "?");
 		}
 	}
-	put_wiped(reply);
+	proto_wipe_put(reply);
 	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
 }
 

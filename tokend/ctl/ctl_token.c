@@ -22,18 +22,6 @@
 
 #define URI_MAX 1024
 
-/* Wipe the string member key of obj in place (it may be a secret). */
-static void
-wipe_member(struct json_object *obj, const char *key)
-{
-	struct json_object *v;
-
-	if (obj != NULL && json_object_object_get_ex(obj, key, &v) &&
-	    json_object_is_type(v, json_type_string))
-		kagi_wipe((char *)(uintptr_t)json_object_get_string(v),
-		    (size_t)json_object_get_string_len(v));
-}
-
 /*
  * Keep the digits of a typed code (people copy "123 456" with its space);
  * it must then be digits long (6 to 8 when digits is 0).
@@ -68,8 +56,7 @@ send_code(const struct ctl *ctl, const char *code, struct json_object **reply)
 		return KAGI_ERR_NOMEM;
 	if ((r = proto_set_str(req, "code", code)) == 0)
 		r = ctl_call(ctl, req, reply);
-	wipe_member(req, "code");
-	json_object_put(req);
+	proto_wipe_put(req);
 	return r;
 }
 
@@ -192,8 +179,7 @@ ctl_token_add_totp(struct ctl *ctl)
 	ctl->token = id;
 	r = show_new(ctl, reply, uri);
  out:
-	wipe_member(reply, "uri");
-	json_object_put(reply);
+	proto_wipe_put(reply);
 	if (r != 0)
 		return ctl_fail(ctl, r, NULL);
 	if (ctl->pending) {

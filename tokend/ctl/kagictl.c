@@ -41,6 +41,7 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "names.h"
 #include "proto.h"
 
 #define TIMEOUT_DEFAULT 10	/* seconds */
@@ -477,8 +478,6 @@ check_audit_opts(const struct args *a, struct ctl *ctl)
 static int
 check_opts(const struct args *a, struct ctl *ctl)
 {
-	static const char *const roles[] = { "staff", "privileged", "vendor",
-	    NULL };
 	static const char *const algs[] = { "sha1", "sha256", "sha512", NULL };
 	long long v;
 	int r;
@@ -489,7 +488,8 @@ check_opts(const struct args *a, struct ctl *ctl)
 			    "from 1 to 3600, not '%s'"), a->val[O_TIMEOUT]);
 		ctl->timeout_ms = (int)v * 1000;
 	}
-	if ((ctl->role = a->val[O_ROLE]) != NULL && !one_of(ctl->role, roles))
+	if ((ctl->role = a->val[O_ROLE]) != NULL &&
+	    !one_of(ctl->role, kagi_role_names))
 		return usage(_("--role must be staff, privileged or vendor, "
 		    "not '%s'"), ctl->role);
 	if ((ctl->algorithm = a->val[O_ALGORITHM]) != NULL &&
@@ -574,8 +574,6 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 {
 	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
 	    cmd->operands == FILE_ARG || cmd->operands == ID ? 1 : 2;
-	static const char *const roles[] = { "staff", "privileged", "vendor",
-	    NULL };
 	long long id;
 	int o, r;
 
@@ -617,7 +615,7 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	}
 	if (cmd->operands == USER_ARG) {
 		ctl->arg = a->pos[used + 1];
-		if (!one_of(ctl->arg, roles))
+		if (!one_of(ctl->arg, kagi_role_names))
 			return usage(_("a role is staff, privileged or vendor, "
 			    "not '%s'"), ctl->arg);
 	} else if (need == 2) {

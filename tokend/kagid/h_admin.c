@@ -19,6 +19,7 @@
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
+#include "names.h"
 #include "proto.h"
 #include "report.h"
 #include "seal.h"
@@ -26,27 +27,7 @@
 #include "username.h"
 #include "wipe.h"
 
-static const char *const role_names[] = { "staff", "privileged", "vendor" };
 static const char *const state_names[] = { "pending", "active", "revoked" };
-
-static const char *
-role_name(int role)
-{
-	return role >= 0 && role <= 2 ? role_names[role] : "unknown";
-}
-
-static int
-role_from_name(const char *s, int *role)
-{
-	int i;
-
-	for (i = 0; i < 3; i++)
-		if (strcmp(role_names[i], s) == 0) {
-			*role = i;
-			return 0;
-		}
-	return KAGI_ERR_INVALID;
-}
 
 int
 user_name_valid(const char *name)

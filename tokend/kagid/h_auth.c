@@ -45,6 +45,7 @@
 #include "kagi_err.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "names.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -56,21 +57,11 @@
 #include "wipe.h"
 
 
-static const char *const zones[] = { "mynumber", "lgwan", "internet", NULL };
-
-static const char *
-role_name_of(int role)
-{
-	static const char *const names[] = { "staff", "privileged", "vendor" };
-
-	return role >= 0 && role <= 2 ? names[role] : "unknown";
-}
-
 int
 auth_req_parse(struct json_object *req, struct auth_req *a)
 {
 	const char *raw = NULL;
-	int r, i;
+	int r;
 
 	memset(a, 0, sizeof(*a));
 	a->zone = "mynumber";
@@ -85,12 +76,7 @@ auth_req_parse(struct json_object *req, struct auth_req *a)
 	a->name_ok = user_canonical(raw, a->user) == 0;
 	if (!a->name_ok)
 		snprintf(a->user, sizeof(a->user), "%s", raw);
-	for (i = 0; zones[i] != NULL; i++)
-		if (strcmp(zones[i], a->zone) == 0) {
-			a->zone_idx = i;
-			return 0;
-		}
-	return KAGI_ERR_INVALID;
+	return zone_from_name(a->zone, &a->zone_idx);
 }
 
 /* The fields every authentication record carries. */
@@ -330,7 +316,7 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((f = auth_fields(a, "failure", reason)) == NULL)
 		return KAGI_ERR_NOMEM;
 	if ((r = proto_set_str(f, "factor", factor)) != 0 ||
-	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
+	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
 	    (!counted && (r = proto_set_bool(f, "counted", 0)) != 0) ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "auth", a->user,
 	    f)) != 0 ||
@@ -361,7 +347,7 @@ auth_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = proto_set_int(f, "locked_until",
 	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0 ||
 	    (r = proto_set_int(f, "lock_count", l.lock_count)) != 0 ||
-	    (r = proto_set_str(f, "role", role_name_of(u->role))) != 0 ||
+	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
 	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
@@ -544,7 +530,7 @@ auth_precheck(struct kagid_ctx *ctx, const struct peer *peer,
 			return KAGI_ERR_NOMEM;
 		if ((r = proto_set_str(f, "factor", fname)) == 0 &&
 		    (r = proto_set_str(f, "rule", rule)) == 0 &&
-		    (r = proto_set_str(f, "role", role_name_of(u->role))) == 0)
+		    (r = proto_set_str(f, "role", role_name(u->role))) == 0)
 			r = audit_record(ctx, peer, LOG_WARNING, "auth", a->user,
 			    f);
 		json_object_put(f);

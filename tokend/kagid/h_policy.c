@@ -25,20 +25,12 @@
 #include "dispatch.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
+#include "names.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "store_policy.h"
 #include "username.h"
-
-static const char *const roles[] = { "staff", "privileged", "vendor" };
-
-static const char *
-role_str(int role)
-{
-	return role >= ROLE_STAFF && role <= ROLE_VENDOR ? roles[role] :
-	    "unknown";
-}
 
 int
 policy_refuse_vendor_peer(struct kagid_ctx *ctx, const struct peer *peer,
@@ -129,15 +121,12 @@ h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *f = NULL, *uo = NULL;
 	struct user_rec u;
 	int64_t revoked = 0;
-	int role, r, i;
+	int role = 0, r;
 
 	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = proto_get_str(req, "role", KAGI_NAME_MAX, &rolename)) != 0)
 		return r;
-	for (role = -1, i = 0; i < 3; i++)
-		if (strcmp(roles[i], rolename) == 0)
-			role = i;
-	if (role < 0)
+	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
 	if ((r = store_user_get(ctx->store, name, &u)) != 0)
 		return r;
@@ -154,8 +143,8 @@ h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "from", role_str(u.role))) != 0 ||
-	    (r = proto_set_str(f, "to", role_str(role))) != 0 ||
+	if ((r = proto_set_str(f, "from", role_name(u.role))) != 0 ||
+	    (r = proto_set_str(f, "to", role_name(role))) != 0 ||
 	    (r = proto_set_int(f, "revoked", revoked)) != 0 ||
 	    (r = audit_record(ctx, peer, role == ROLE_PRIVILEGED ||
 	    u.role == ROLE_PRIVILEGED ? LOG_WARNING : LOG_NOTICE,

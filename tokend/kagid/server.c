@@ -56,43 +56,6 @@ struct server {
 	struct conn **batch;
 };
 
-/* Overwrite every string in a JSON value before it is freed. */
-static void
-json_wipe(struct json_object *o)
-{
-	size_t i, n;
-
-	if (o == NULL)
-		return;
-	switch (json_object_get_type(o)) {
-	case json_type_string:
-		kagi_wipe((void *)(uintptr_t)json_object_get_string(o),
-		    (size_t)json_object_get_string_len(o));
-		break;
-	case json_type_object: {
-		json_object_object_foreach(o, k, v) {
-			(void)k;
-			json_wipe(v);
-		}
-		break;
-	}
-	case json_type_array:
-		n = json_object_array_length(o);
-		for (i = 0; i < n; i++)
-			json_wipe(json_object_array_get_idx(o, i));
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-json_wipe_put(struct json_object *o)
-{
-	json_wipe(o);
-	json_object_put(o);
-}
-
 static void
 conn_free(struct conn *c)
 {
@@ -102,7 +65,7 @@ conn_free(struct conn *c)
 		close(c->fd);
 	kagi_free_secret(c->payload, c->plen);
 	kagi_free_secret(c->out, c->outlen);
-	json_wipe_put(c->req);
+	proto_wipe_put(c->req);
 	free(c);
 }
 
@@ -201,7 +164,7 @@ conn_reply(struct conn *c, struct json_object *reply, int close_after)
 	c->outoff = 0;
 	if (close_after)
 		c->closing = 1;
-	json_wipe_put(reply);
+	proto_wipe_put(reply);
 }
 
 static void
@@ -319,7 +282,7 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		} else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
-		json_wipe_put(c->req);
+		proto_wipe_put(c->req);
 		c->req = NULL;
 		/* Keep the reply until the transaction decides its fate. */
 		c->out = (uint8_t *)reply;
@@ -339,7 +302,7 @@ batch_answer(struct server *s, size_t n, int failed)
 		c->out = NULL;
 		if (failed && reply != NULL &&
 		    proto_reply_status(reply) == 0) {
-			json_wipe_put(reply);
+			proto_wipe_put(reply);
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store failure");
 		}

@@ -16,9 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "names.h"
+
 struct store;
 
-enum user_role { ROLE_STAFF = 0, ROLE_PRIVILEGED = 1, ROLE_VENDOR = 2 };
 enum token_type { TOKEN_TOTP = 0, TOKEN_FIDO2 = 1 };
 enum token_state { TOKEN_PENDING = 0, TOKEN_ACTIVE = 1, TOKEN_REVOKED = 2 };
 enum totp_alg { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 };
