@@ -4,7 +4,7 @@
  * The codec is the plain table one, here rather than OpenSSL's
  * EVP_EncodeBlock/EVP_DecodeBlock so that pam_kagi.so, which needs
  * base64 only for FIDO2, does not map libcrypto into every process that
- * loads it (issue 6).  The decoder takes only text whose length is a
+ * loads it.  The decoder takes only text whose length is a
  * multiple of four, with nothing but the alphabet before at most two
  * '=' at the end, and then re-encodes what it decoded: one encoding
  * decodes to exactly one value.

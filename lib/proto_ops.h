@@ -158,7 +158,7 @@
 #define OP_TOKEN_FIDO2_IMPORT "token_fido2_import"
 
 /*
- * Two-person rule, enrollment codes, lifecycle, break-glass (policy2):
+ * Two-person rule, enrollment codes, lifecycle, break-glass:
  *   user_role     user role                    (admin) -> user
  *   user_offboard user                         (admin) -> user, revoked
  *   token_lost    user token                   (admin) -> token

@@ -74,7 +74,7 @@ struct kagid_config {
 	long long breakglass_codes;	/* codes per issue */
 	long long breakglass_iterations;	/* PBKDF2 iterations */
 	char *breakglass_file;		/* default <state_dir>/breakglass */
-	/* Audit, alerts, time (issue 5). */
+	/* Audit, alerts, time. */
 	long long audit_anchor_interval;	/* seconds between anchor lines */
 	long long audit_retention_days;		/* records kept at least */
 	char *alert_command;			/* "" = none */

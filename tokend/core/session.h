@@ -32,7 +32,7 @@
  * now, and the loop ends it (signals, audit "session_close" with this
  * reason) right after the transaction commits; a rollback ends none.
  * *n (when not NULL) receives how many sessions will end.  A user that
- * does not exist is KAGI_ERR_NOT_FOUND.  For offboarding (policy2).
+ * does not exist is KAGI_ERR_NOT_FOUND.  For offboarding.
  */
 int session_end_user(struct kagid_ctx *ctx, const char *user,
     const char *reason, int64_t *n);

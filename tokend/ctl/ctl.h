@@ -59,7 +59,7 @@ struct ctl {
 	const char *file;
 	const char *user;
 	int64_t token;		/* 0 = none */
-	/* policy2 */
+	/* Requests, exceptions, enrollment codes. */
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
@@ -186,7 +186,7 @@ int ctl_breakglass_list(struct ctl *ctl);
 int ctl_breakglass_report(struct ctl *ctl);
 /* ctl_fido2.c, ctl_u2f.c */
 int ctl_token_add_fido2(struct ctl *ctl);
-/* kagictl enroll: one's own key with an enrollment code (issue 3). */
+/* kagictl enroll: one's own key with an enrollment code. */
 #define CTL_ENROLL_CODE_MAX 64
 int ctl_enroll(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */

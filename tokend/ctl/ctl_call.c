@@ -217,7 +217,7 @@ ctl_run(const struct ctl *ctl, struct json_object *req,
 		json_object_put(rep);
 		return ex;
 	}
-	/* policy2: an act stored as a request (ctl_request.c) */
+	/* An act stored as a request (ctl_request.c). */
 	if ((ex = ctl_pending(ctl, rep)) != 0) {
 		json_object_put(rep);
 		return ex;

@@ -144,7 +144,7 @@ static const struct cmd cmds[] = {
 	    ctl_report_vendors },
 	{ "report", "exceptions", NONE, BIT(O_CSV), ctl_report_exceptions },
 	{ "compliance", NULL, NONE, 0, ctl_compliance },
-	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
 	{ "token", "lost", USER_TOKEN, 0, ctl_token_lost },

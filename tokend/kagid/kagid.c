@@ -418,7 +418,7 @@ main(int argc, char **argv)
 		    cfg.alert_command, strerror(errno));
 	if ((r = server_new(&ctx, lfd, &srv)) != 0)
 		goto out;
-	/* policy2: dormant accounts, expired requests, break-glass file */
+	/* Dormant accounts, expired requests, the break-glass file. */
 	maint_tick(&ctx, 1);
 
 	memset(&sa, 0, sizeof(sa));

@@ -139,7 +139,7 @@ server_accept(struct server *s)
 			conn_free(c);
 			continue;
 		}
-		/* policy2: the approver class (two-person rule) */
+		/* The approver class (two-person rule). */
 		peer_add_approver(&c->peer, s->ctx->cfg->approver_group);
 		c->deadline = kagi_monotonic_ms() +
 		    s->ctx->cfg->client_timeout * 1000;
@@ -427,7 +427,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		server_batch(s);
 		/* After the batch: a deadline never holds back a log-in. */
 		session_tick(s->ctx);
-		/* policy2: hourly work and the break-glass file */
+		/* Hourly work and the break-glass file. */
 		maint_tick(s->ctx, 0);
 		/* Write answers, drop the finished and the silent. */
 		for (i = 0, j = 0; i < s->nconns; i++) {

@@ -92,8 +92,8 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 /*
- * A read-only transaction (issue 6: no BEGIN IMMEDIATE and no flush for
- * requests that only read).  store_end_read() rolls back whatever was
+ * A read-only transaction (no BEGIN IMMEDIATE and no flush for requests
+ * that only read).  store_end_read() rolls back whatever was
  * done in it and returns KAGI_ERR_STATE when anything was written (the
  * transaction took the write lock): then the caller must treat every
  * answer given from it as failed.  Savepoints work inside it as in a

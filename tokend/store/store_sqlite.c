@@ -171,7 +171,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE user_activity ("
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  enabled_at INTEGER NOT NULL);",
-	/* 5: where the live audit chain starts after archiving (issue 5). */
+	/* 5: where the live audit chain starts after archiving. */
 	"CREATE TABLE audit_boundary ("
 	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
 	"  first_seq INTEGER NOT NULL,"
