@@ -15,8 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <json-c/json.h>
+
 #include "b64.h"
 #include "kagi_err.h"
+#include "proto.h"
 #include "wipe.h"
 
 #define B64_INPUT_MAX (1024 * 1024)
@@ -181,4 +184,35 @@ b64_decode_websafe(const char *s, size_t min, size_t max, uint8_t **out,
 	r = b64_decode(std, min, max, out, outlen);
 	free(std);
 	return r;
+}
+
+int
+b64_set(struct json_object *o, const char *key, const uint8_t *p, size_t n)
+{
+	char *s = NULL;
+	int r;
+
+	if ((r = b64_encode(p, n, &s)) != 0)
+		return r;
+	r = proto_set_str(o, key, s);
+	free(s);
+	return r;
+}
+
+int
+b64_append(struct json_object *arr, const uint8_t *p, size_t n)
+{
+	struct json_object *v;
+	char *s = NULL;
+	int r;
+
+	if ((r = b64_encode(p, n, &s)) != 0)
+		return r;
+	v = json_object_new_string(s);
+	free(s);
+	if (v == NULL || json_object_array_add(arr, v) != 0) {
+		json_object_put(v);
+		return KAGI_ERR_NOMEM;
+	}
+	return 0;
 }

@@ -24,4 +24,11 @@ int b64_decode(const char *s, size_t min, size_t max, uint8_t **out,
 int b64_decode_websafe(const char *s, size_t min, size_t max, uint8_t **out,
     size_t *outlen);
 
+struct json_object;
+/* Set member key of o to the base64 of p[0..n). */
+int b64_set(struct json_object *o, const char *key, const uint8_t *p,
+    size_t n);
+/* Append the base64 of p[0..n) to the array arr. */
+int b64_append(struct json_object *arr, const uint8_t *p, size_t n);
+
 #endif

@@ -57,7 +57,7 @@
 
 #include <json-c/json.h>
 
-#include "dispatch.h"
+#include "ctx.h"
 #include "peer.h"
 #include "store.h"
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "proto.h"
 #include "report.h"

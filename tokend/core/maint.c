@@ -14,12 +14,14 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "approval.h"
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
 #include "dormant.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
+#include "maint.h"
 #include "proto.h"
 #include "store_life.h"
 

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "lockout.h"
 #include "names.h"

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "dispatch.h"
+#include "ctx.h"
 
 /* Counts for status and compliance. */
 struct report_counts {
@@ -28,21 +28,5 @@ struct report_counts {
 	int64_t oldest_time;	/* time of the oldest live record, 0 = none */
 };
 int report_counts(struct kagid_ctx *ctx, struct report_counts *c);
-
-
-int h_report_dormant(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_report_access(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_report_privileged(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_report_lockouts(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_report_vendors(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_report_exceptions(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
-int h_compliance(struct kagid_ctx *, const struct peer *,
-    struct json_object *, struct json_object *);
 
 #endif

@@ -23,7 +23,7 @@
 
 #include <stdint.h>
 
-#include "dispatch.h"
+#include "ctx.h"
 #include "peer.h"
 
 /*

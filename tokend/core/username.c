@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "kagi_err.h"
+#include "proto.h"
 #include "username.h"
 
 /* U+3000 IDEOGRAPHIC SPACE in UTF-8. */
@@ -84,4 +85,34 @@ user_canonical(const char *in, char out[STORE_NAME_MAX + 1])
 	}
 	out[n] = '\0';
 	return n == 0 ? KAGI_ERR_INVALID : 0;
+}
+
+int
+user_name_valid(const char *name)
+{
+	size_t i, n = strlen(name);
+
+	if (n == 0 || n > STORE_NAME_MAX || name[0] == '-' || name[0] == '.')
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		    c == '-' || c == '@'))
+			return 0;
+	}
+	return 1;
+}
+
+int
+user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+	int r;
+
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0)
+		return r;
+	if (user_canonical(raw, name) != 0 || !user_name_valid(name))
+		return KAGI_ERR_INVALID;
+	return 0;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include <json-c/json.h>
+
 #include "store.h"
 
 /*
@@ -22,5 +24,10 @@
  * than STORE_NAME_MAX.
  */
 int user_canonical(const char *in, char out[STORE_NAME_MAX + 1]);
+/* A name kagid stores: 1..STORE_NAME_MAX bytes of [A-Za-z0-9._@-], not
+ * "-" or "." first. */
+int user_name_valid(const char *name);
+/* The request's "user", canonical and valid, into name. */
+int user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1]);
 
 #endif

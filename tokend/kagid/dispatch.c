@@ -10,12 +10,12 @@
 #include <string.h>
 
 #include "dispatch.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"
-#include "report.h"
+#include "vendor.h"
 
 #define AUTH_KEYS "v", "op", "user", "service", "tty", "rhost", "zone"
 

@@ -14,11 +14,14 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "approval.h"
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
-#include "dispatch.h"
+#include "describe.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
+#include "maint.h"
 #include "names.h"
 #include "proto.h"
 #include "report.h"
@@ -27,109 +30,6 @@
 #include "username.h"
 #include "wipe.h"
 
-static const char *const state_names[] = { "pending", "active", "revoked" };
-
-int
-user_name_valid(const char *name)
-{
-	size_t i, n = strlen(name);
-
-	if (n == 0 || n > STORE_NAME_MAX || name[0] == '-' || name[0] == '.')
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		    c == '-' || c == '@'))
-			return 0;
-	}
-	return 1;
-}
-
-int
-user_to_json(struct kagid_ctx *ctx, const struct user_rec *u,
-    struct json_object **out)
-{
-	struct json_object *o;
-	struct lock_rec l;
-	int64_t now = kagi_now();
-	int r, locked;
-
-	if ((r = store_lock_get(ctx->store, u->id, &l)) != 0)
-		return r;
-	locked = lockout_is_locked(&l, now);
-	if ((o = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(o, "name", u->name)) != 0 ||
-	    (r = proto_set_str(o, "role", role_name(u->role))) != 0 ||
-	    (r = proto_set_bool(o, "disabled", u->disabled)) != 0 ||
-	    (r = proto_set_int(o, "created", u->created)) != 0 ||
-	    (r = proto_set_int(o, "last_success", u->last_success)) != 0 ||
-	    (r = proto_set_bool(o, "locked", locked)) != 0 ||
-	    (r = proto_set_int(o, "locked_until", !locked ? 0 :
-	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0) {
-		json_object_put(o);
-		return r;
-	}
-	*out = o;
-	return 0;
-}
-
-int
-token_to_json(const struct token_rec *t, const char *user,
-    struct json_object **out)
-{
-	struct json_object *o;
-	int r;
-
-	if ((o = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if (t->type == TOKEN_FIDO2) {
-		/* Its credential's details: fido2_token_json (h_fido2.c). */
-		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
-		    (r = proto_set_str(o, "user", user)) != 0 ||
-		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
-		    (r = proto_set_str(o, "label", t->label)) != 0 ||
-		    (r = proto_set_str(o, "state", t->state >= 0 &&
-		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
-		    (r = proto_set_int(o, "created", t->created)) != 0 ||
-		    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
-			json_object_put(o);
-			return r;
-		}
-		*out = o;
-		return 0;
-	}
-	if ((r = proto_set_int(o, "id", t->id)) != 0 ||
-	    (r = proto_set_str(o, "user", user)) != 0 ||
-	    (r = proto_set_str(o, "type", "totp")) != 0 ||
-	    (r = proto_set_str(o, "label", t->label)) != 0 ||
-	    (r = proto_set_str(o, "state", t->state >= 0 && t->state <= 2 ?
-	    state_names[t->state] : "unknown")) != 0 ||
-	    (r = proto_set_str(o, "algorithm", totp_alg_name(t->algorithm))) != 0 ||
-	    (r = proto_set_int(o, "digits", t->digits)) != 0 ||
-	    (r = proto_set_int(o, "period", t->period)) != 0 ||
-	    (r = proto_set_int(o, "created", t->created)) != 0 ||
-	    (r = proto_set_int(o, "last_used", t->last_used)) != 0) {
-		json_object_put(o);
-		return r;
-	}
-	*out = o;
-	return 0;
-}
-
-int
-user_req_name(struct json_object *req, char name[STORE_NAME_MAX + 1])
-{
-	const char *raw = NULL;
-	int r;
-
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0)
-		return r;
-	if (user_canonical(raw, name) != 0 || !user_name_valid(name))
-		return KAGI_ERR_INVALID;
-	return 0;
-}
 
 /* The user named in the request, which must exist. */
 static int

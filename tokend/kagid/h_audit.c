@@ -18,7 +18,7 @@
 
 #include "audit.h"
 #include "audit_chain.h"
-#include "dispatch.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "proto.h"

@@ -39,11 +39,12 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
-#include "dispatch.h"
+#include "enrollment.h"
 #include "h_auth.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "names.h"
 #include "policy.h"

@@ -10,8 +10,8 @@
 
 #include <json-c/json.h>
 
-#include "dispatch.h"
 
+#include "ctx.h"
 #include "store.h"
 
 struct auth_req {

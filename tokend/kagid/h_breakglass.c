@@ -34,14 +34,17 @@
 #include <syslog.h>
 #include <unistd.h>
 
+#include "approval.h"
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "store_life.h"
 #include "ucode.h"
+#include "username.h"
 #include "wipe.h"
 
 #define BG_FILE_MAX (1024 * 1024)

@@ -35,8 +35,10 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "enrollment.h"
+#include "fido2_reg.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"

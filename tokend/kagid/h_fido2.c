@@ -34,11 +34,11 @@
 #include "b64.h"
 #include "challenge.h"
 #include "clock.h"
-#include "dispatch.h"
 #include "fido2.h"
 #include "fido2_wire.h"
 #include "h_auth.h"
 #include "h_fido2_int.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "policy.h"
@@ -67,38 +67,6 @@ auth_bind(const struct auth_req *a, char *out, size_t len)
 	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
 }
 
-int
-fido2_set_b64(struct json_object *o, const char *key, const uint8_t *p,
-    size_t n)
-{
-	char *s = NULL;
-	int r;
-
-	if ((r = b64_encode(p, n, &s)) != 0)
-		return r;
-	r = proto_set_str(o, key, s);
-	free(s);
-	return r;
-}
-
-static int
-array_add_b64(struct json_object *arr, const uint8_t *p, size_t n)
-{
-	struct json_object *v;
-	char *s = NULL;
-	int r;
-
-	if ((r = b64_encode(p, n, &s)) != 0)
-		return r;
-	v = json_object_new_string(s);
-	free(s);
-	if (v == NULL || json_object_array_add(arr, v) != 0) {
-		json_object_put(v);
-		return KAGI_ERR_NOMEM;
-	}
-	return 0;
-}
-
 /* --- the user's credentials ---------------------------------------------- */
 
 static int
@@ -117,7 +85,7 @@ cred_walk_cb(const struct token_rec *t, void *arg)
 		return 0;
 	if ((r = store_fido2_get(w->ctx->store, t->id, &f)) != 0 ||
 	    (w->ids != NULL &&
-	    (r = array_add_b64(w->ids, f.cred_id, f.cred_id_len)) != 0)) {
+	    (r = b64_append(w->ids, f.cred_id, f.cred_id_len)) != 0)) {
 		w->err = r;
 		return 1;
 	}
@@ -194,7 +162,7 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 	if ((r = auth_bind(a, bind, sizeof(bind))) != 0 ||
 	    (r = chal_issue(ctx->challenges, bind, kagi_now(),
 	    ctx->cfg->fido2_challenge_lifetime, chal)) != 0 ||
-	    (r = fido2_set_b64(fo, "challenge", chal, sizeof(chal))) != 0 ||
+	    (r = b64_set(fo, "challenge", chal, sizeof(chal))) != 0 ||
 	    (r = proto_set_str(fo, "rp_id", ctx->cfg->fido2_rp_id)) != 0 ||
 	    (r = proto_set_str(fo, "uv",
 	    fido2_uv_policy_names[ctx->cfg->fido2_uv])) != 0)

@@ -29,22 +29,25 @@
 
 #include <openssl/rand.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "b64.h"
 #include "challenge.h"
 #include "clock.h"
-#include "dispatch.h"
+#include "describe.h"
 #include "fido2.h"
+#include "fido2_reg.h"
 #include "fido2_wire.h"
 #include "h_fido2_int.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "seal.h"
 #include "store_life.h"
+#include "username.h"
 #include "wipe.h"
 
 #define KIND_ADMIN "admin"
@@ -79,45 +82,6 @@ req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 	return store_user_get(ctx->store, name, u);
 }
 
-/* The token object of a FIDO2 token, with its credential's details. */
-static int
-cred_token_json(const struct token_rec *t, const struct fido2_rec *f,
-    const char *user, struct json_object **out)
-{
-	struct json_object *o = NULL;
-	char aaguid[37];
-	int r;
-
-	if ((r = token_to_json(t, user, &o)) != 0)
-		return r;
-	fido2_aaguid_format(f->aaguid, aaguid);
-	if ((r = proto_set_str(o, "algorithm", fido2_alg_name(f->cose_alg))) ||
-	    (r = fido2_set_b64(o, "credential", f->cred_id, f->cred_id_len)) != 0 ||
-	    (r = proto_set_str(o, "aaguid", aaguid)) != 0 ||
-	    (r = proto_set_str(o, "uv", fido2_uv_name(f->uv))) != 0 ||
-	    (r = proto_set_int(o, "counter", f->counter)) != 0 ||
-	    (r = proto_set_str(o, "reason", f->reason)) != 0) {
-		json_object_put(o);
-		return r;
-	}
-	*out = o;
-	return 0;
-}
-
-int
-fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
-    const char *user, struct json_object **out)
-{
-	struct fido2_rec f;
-	int r;
-
-	if (t->type != TOKEN_FIDO2)
-		return token_to_json(t, user, out);
-	if ((r = store_fido2_get(ctx->store, t->id, &f)) != 0)
-		return r;
-	return cred_token_json(t, &f, user, out);
-}
-
 int
 fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
     const char *kind, struct json_object *reply)
@@ -142,9 +106,9 @@ fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
 		goto out;
 	}
 	if ((r = proto_set_int(reply, "request", request)) != 0 ||
-	    (r = fido2_set_b64(reply, "challenge", chal, sizeof(chal))) != 0 ||
+	    (r = b64_set(reply, "challenge", chal, sizeof(chal))) != 0 ||
 	    (r = proto_set_str(reply, "rp_id", ctx->cfg->fido2_rp_id)) != 0 ||
-	    (r = fido2_set_b64(reply, "user_id", uid, sizeof(uid))) != 0 ||
+	    (r = b64_set(reply, "user_id", uid, sizeof(uid))) != 0 ||
 	    (r = proto_set_str(reply, "user", u->name)) != 0 ||
 	    (r = proto_set_str(reply, "uv",
 	    fido2_uv_policy_names[ctx->cfg->fido2_uv])) != 0)

@@ -15,16 +15,12 @@
 
 #include <json-c/json.h>
 
-#include "dispatch.h"
+#include "ctx.h"
 
 #define FIDO2_METHOD "fido2"
 
 /* The names of enum fido2_uv_policy, in its order, as sent to clients. */
 extern const char *const fido2_uv_policy_names[];
-
-/* Set key of o to the base64 of p[0..n). */
-int fido2_set_b64(struct json_object *o, const char *key, const uint8_t *p,
-    size_t n);
 
 struct fido2_cred_walk {
 	struct kagid_ctx *ctx;

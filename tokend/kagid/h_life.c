@@ -15,13 +15,17 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
+#include "describe.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
-#include "lifecycle.h"
+#include "maint.h"
 #include "proto.h"
 #include "session.h"
 #include "store_life.h"
+#include "username.h"
 
 
 static int

@@ -20,17 +20,19 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "clock.h"
-#include "dispatch.h"
+#include "describe.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "names.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "store_policy.h"
 #include "username.h"
+#include "vendor.h"
 
 int
 policy_refuse_vendor_peer(struct kagid_ctx *ctx, const struct peer *peer,

@@ -27,10 +27,11 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "approval.h"
 #include "audit.h"
 #include "clock.h"
+#include "handlers.h"
 #include "kagi_err.h"
-#include "lifecycle.h"
 #include "log.h"
 #include "proto.h"
 #include "proto_ops.h"

@@ -19,7 +19,8 @@
 
 #include "audit.h"
 #include "clock.h"
-#include "dispatch.h"
+#include "describe.h"
+#include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "policy.h"

@@ -19,14 +19,16 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
+#include "dispatch.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "maint.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "server.h"
 #include "session.h"
-#include "lifecycle.h"
 #include "wipe.h"
 
 struct conn {

@@ -1,0 +1,36 @@
+/*
+ * breakglass.h - break-glass codes and the exceptions they open
+ * (R-EXC-1, R-INC-1): trying one at log-in, the short pass it gives the
+ * account step, and the break-glass file pam_kagi reads without kagid.
+ */
+#ifndef KAGI_BREAKGLASS_H
+#define KAGI_BREAKGLASS_H
+
+#include "ctx.h"
+#include "enrollment.h"
+#include "peer.h"
+#include "store.h"
+
+/*
+ * Called by auth_totp for a code no TOTP token matched, for an enabled,
+ * unlocked user, after enroll_code_try(); *took (enrollment.h) says what
+ * happened.
+ */
+int breakglass_try(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *code, int *took);
+/* May a user without an active token pass account after break-glass? */
+int breakglass_recent(struct kagid_ctx *ctx, const struct user_rec *u,
+    int *yes);
+/* The break-glass file must be rewritten after the next commit. */
+void breakglass_mark_dirty(void);
+/*
+ * Bring the break-glass file and the store together: import uses that
+ * pam_kagi recorded while kagid was unreachable (each opens an
+ * exception), then rewrite the file from the store.  Runs its own
+ * transaction: call outside a batch.
+ */
+int breakglass_sync(struct kagid_ctx *ctx);
+/* Has a commit changed the codes since the last sync? */
+int breakglass_sync_due(void);
+
+#endif

@@ -1,0 +1,64 @@
+/*
+ * ctx.h - what kagid's core works with: the configuration, the store, the
+ * sealing key, the roles' lockout policies, the audit lines waiting for
+ * their commit, the clock and session state, the FIDO2 challenges in
+ * flight.
+ *
+ * One context per kagid process, set up by kagid.c, handed to every rule
+ * and handler.  Nothing in it is a decision; the rules in this directory
+ * make those.  The audit lines queued here reach syslog only after the
+ * transaction that wrote their records commits (audit.c).
+ */
+#ifndef KAGI_CTX_H
+#define KAGI_CTX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alert.h"
+#include "challenge.h"
+#include "kagid_config.h"
+#include "lockout.h"
+#include "peer.h"
+#include "seal.h"
+#include "store.h"
+
+/* An audit line waiting for its transaction to commit before syslog. */
+struct pending_log {
+	int prio;
+	char *line;
+	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
+};
+
+struct kagid_ctx {
+	const struct kagid_config *cfg;
+	struct store *store;
+	struct seal_key *key;
+	struct lockout_policy lockout;	/* the staff role's */
+	/* Per role (enum user_role): staff, privileged, vendor (R-PRIV-5). */
+	struct lockout_policy lockout_role[3];
+	struct pending_log *logs;	/* mirrored after commit */
+	size_t nlogs;
+	size_t logs_cap;
+	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
+	struct alert_runner *alerts;
+	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
+	int64_t clock_next_ms;
+	int clock_synced;		/* last adjtimex answer */
+	int clock_known;		/* 0 until the first check */
+	/* Sessions (session.c): the next due time, valid when known. */
+	int session_known;
+	int64_t session_next;		/* 0 = nothing due */
+	/* banner_file's text, read at start (R-MFA-5), or NULL. */
+	char *banner;
+	struct chal_table *challenges;	/* FIDO2 challenges in flight */
+};
+
+/* Queue a syslog line for after the commit (audit.c). */
+int ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line);
+/* After a commit: log and drop the queued lines from index from on. */
+void ctx_log_flush(struct kagid_ctx *ctx);
+/* After a rollback: drop the lines from index from on, unlogged. */
+void ctx_log_discard(struct kagid_ctx *ctx, size_t from);
+
+#endif

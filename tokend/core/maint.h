@@ -1,0 +1,22 @@
+/*
+ * maint.h - kagid's periodic work: dormant accounts (R-TOK-6), expired
+ * requests, the break-glass file.
+ */
+#ifndef KAGI_MAINT_H
+#define KAGI_MAINT_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+
+/* A user was enabled: dormancy counts from now (h_admin.c). */
+int lifecycle_note_enable(struct kagid_ctx *ctx, int64_t user_id);
+
+/*
+ * Periodic work, outside any batch: at start (force) and then hourly,
+ * dormant accounts and expired requests; after any commit that changed
+ * break-glass codes, the break-glass file.
+ */
+void maint_tick(struct kagid_ctx *ctx, int force);
+
+#endif
