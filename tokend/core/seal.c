@@ -227,3 +227,27 @@ out:
 	kagi_wipe(tag, sizeof(tag));
 	return r;
 }
+
+int
+seal_aad(enum seal_purpose purpose, const char *user, char out[SEAL_AAD_MAX],
+    size_t *len)
+{
+	const char *what;
+	int n;
+
+	switch (purpose) {
+	case SEAL_TOTP_SEED:
+		what = "totp";
+		break;
+	case SEAL_FIDO2_KEY:
+		what = "fido2";
+		break;
+	default:
+		return KAGI_ERR_INVALID;
+	}
+	n = snprintf(out, SEAL_AAD_MAX, "%s:%s", what, user);
+	if (n < 0 || n >= SEAL_AAD_MAX)
+		return KAGI_ERR_TOO_LARGE;
+	*len = (size_t)n;
+	return 0;
+}

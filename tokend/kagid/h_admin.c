@@ -25,8 +25,8 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
-#include "seal.h"
 #include "totp.h"
+#include "totp_factor.h"
 #include "username.h"
 #include "wipe.h"
 
@@ -297,12 +297,11 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	const struct kagid_config *cfg = ctx->cfg;
 	struct json_object *to = NULL, *f = NULL;
 	const char *label = "totp", *alg = NULL;
-	uint8_t secret[TOTP_SECRET_LEN];
-	char aad[STORE_NAME_MAX + 16];
+	struct totp_settings ts;
 	char *uri = NULL;
 	struct user_rec u;
 	struct token_rec t;
-	int64_t digits = cfg->totp_digits, id = 0;
+	int64_t digits = cfg->totp_digits;
 	int r;
 
 	memset(&t, 0, sizeof(t));
@@ -324,33 +323,21 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_DENIED;
 		goto out;
 	}
-	t.algorithm = cfg->totp_algorithm;
-	if (alg != NULL && (r = totp_alg_from_name(alg, &t.algorithm)) != 0)
+	ts.algorithm = cfg->totp_algorithm;
+	if (alg != NULL && (r = totp_alg_from_name(alg, &ts.algorithm)) != 0)
 		goto out;
-	t.user_id = u.id;
-	t.type = TOKEN_TOTP;
-	t.state = TOKEN_PENDING;
-	snprintf(t.label, sizeof(t.label), "%s", label);
-	t.digits = (int)digits;
-	t.period = (int)cfg->totp_period;
-	t.last_step = -1;
-	t.created = kagi_now();
-	snprintf(aad, sizeof(aad), "totp:%s", u.name);
-	if ((r = totp_new_secret(secret, sizeof(secret))) != 0 ||
-	    (r = seal(ctx->key, aad, strlen(aad), secret, sizeof(secret),
-	    &t.sealed, &t.sealed_len)) != 0 ||
-	    (r = store_token_add(ctx->store, &t, &id)) != 0 ||
-	    (r = totp_uri(cfg->issuer, u.name, secret, sizeof(secret),
-	    t.algorithm, t.digits, t.period, &uri)) != 0)
-		goto out;
-	t.id = id;
-	if ((r = token_to_json(&t, u.name, &to)) != 0)
+	ts.digits = (int)digits;
+	ts.period = (int)cfg->totp_period;
+	ts.state = TOKEN_PENDING;
+	ts.label = label;
+	if ((r = totp_token_new(ctx, &u, &ts, kagi_now(), &t, &uri)) != 0 ||
+	    (r = token_to_json(&t, u.name, &to)) != 0)
 		goto out;
 	if ((f = json_object_new_object()) == NULL) {
 		r = KAGI_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = proto_set_int(f, "token", id)) != 0 ||
+	if ((r = proto_set_int(f, "token", t.id)) != 0 ||
 	    (r = proto_set_str(f, "label", t.label)) != 0 ||
 	    (r = proto_set_str(f, "algorithm", totp_alg_name(t.algorithm))) != 0 ||
 	    (r = proto_set_int(f, "digits", t.digits)) != 0 ||
@@ -361,7 +348,6 @@ h_token_add_totp(struct kagid_ctx *ctx, const struct peer *peer,
 	json_object_object_add(reply, "token", to);
 	to = NULL;
 out:
-	kagi_wipe(secret, sizeof(secret));
 	kagi_free_str(uri);
 	token_rec_clear(&t);
 	json_object_put(to);
@@ -374,18 +360,14 @@ h_token_confirm(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
 	struct json_object *to = NULL;
+	enum totp_result res = TOTP_WRONG;
 	struct user_rec u;
 	struct token_rec t;
-	char aad[STORE_NAME_MAX + 16];
-	char code[TOTP_CODE_MAX + 1];
 	const char *raw = NULL;
-	uint8_t *secret = NULL;
-	size_t secret_len = 0;
-	int64_t now = kagi_now(), step = 0;
+	int64_t now = kagi_now();
 	int r;
 
 	memset(&t, 0, sizeof(t));
-	memset(code, 0, sizeof(code));
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = req_token(ctx, req, &u, &t)) != 0 ||
 	    (r = proto_get_str(req, "code", KAGI_NAME_MAX, &raw)) != 0)
@@ -395,17 +377,14 @@ h_token_confirm(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
-	snprintf(aad, sizeof(aad), "totp:%s", u.name);
-	if ((r = totp_normalise_code(raw, t.digits, code)) != 0 ||
-	    (r = unseal(ctx->key, aad, strlen(aad), t.sealed, t.sealed_len,
-	    &secret, &secret_len)) != 0 ||
-	    (r = totp_verify(secret, secret_len, t.algorithm, t.digits,
-	    t.period, (int)ctx->cfg->totp_window, now, code, &step)) != 0)
+	/* Activated, and the confirming step spent so it cannot log in. */
+	if ((r = totp_check(ctx, &u, &t, raw, now, TOTP_ACTIVATE,
+	    &res)) != 0)
 		goto out;
-	/* Activate, then spend the confirming step so it cannot log in. */
-	if ((r = store_token_set_state(ctx->store, t.id, TOKEN_ACTIVE)) != 0 ||
-	    (r = store_token_accept_step(ctx->store, t.id, step, now)) != 0)
+	if (res != TOTP_ACCEPTED) {
+		r = res == TOTP_REPLAY ? KAGI_ERR_REPLAY : KAGI_ERR_BAD_CODE;
 		goto out;
+	}
 	t.state = TOKEN_ACTIVE;
 	t.last_used = now;
 	if ((r = token_to_json(&t, u.name, &to)) != 0 ||
@@ -415,8 +394,6 @@ h_token_confirm(struct kagid_ctx *ctx, const struct peer *peer,
 	json_object_object_add(reply, "token", to);
 	to = NULL;
 out:
-	kagi_free_secret(secret, secret_len);
-	kagi_wipe(code, sizeof(code));
 	token_rec_clear(&t);
 	json_object_put(to);
 	return r;

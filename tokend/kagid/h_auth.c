@@ -50,13 +50,12 @@
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
-#include "seal.h"
 #include "store_policy.h"
 #include "store_session.h"
 #include "totp.h"
+#include "totp_factor.h"
 #include "username.h"
 #include "wipe.h"
-
 
 int
 auth_req_parse(struct json_object *req, struct auth_req *a)
@@ -122,12 +121,11 @@ out:
 
 struct totp_match {
 	struct kagid_ctx *ctx;
-	const char *user;
+	const struct user_rec *u;
 	const char *code;	/* raw, as typed */
 	int64_t now;
 	int matched;		/* a token matched the code */
 	int replay;		/* ... but its step was already used */
-	int64_t token;
 	int err;
 };
 
@@ -135,53 +133,19 @@ static int
 totp_try_token(const struct token_rec *t, void *arg)
 {
 	struct totp_match *m = arg;
-	char aad[STORE_NAME_MAX + 16];
-	char code[TOTP_CODE_MAX + 1];
-	uint8_t *secret = NULL;
-	size_t secret_len = 0;
-	int64_t step = 0;
+	enum totp_result res = TOTP_WRONG;
 	int r;
 
-	if (t->type != TOKEN_TOTP)
-		return 0;
-	if (totp_normalise_code(m->code, t->digits, code) != 0)
-		return 0;	/* not this token's length: try the next */
-	snprintf(aad, sizeof(aad), "totp:%s", m->user);
-	if ((r = unseal(m->ctx->key, aad, strlen(aad), t->sealed,
-	    t->sealed_len, &secret, &secret_len)) != 0) {
-		kagi_error("token %lld of user %s does not unseal: %s",
-		    (long long)t->id, m->user, kagi_strerror(r));
+	if ((r = totp_check(m->ctx, m->u, t, m->code, m->now, TOTP_LOG_IN,
+	    &res)) != 0) {
 		m->err = r;
-		goto out;
+		return r;
 	}
-	r = totp_verify(secret, secret_len, t->algorithm, t->digits,
-	    t->period, (int)m->ctx->cfg->totp_window, m->now, code, &step);
-	if (r == KAGI_ERR_BAD_CODE) {
-		r = 0;
-		goto out;
-	}
-	if (r != 0) {
-		m->err = r;
-		goto out;
-	}
+	if (res == TOTP_WRONG)
+		return 0;	/* try the next token */
 	m->matched = 1;
-	m->token = t->id;
-	r = store_token_accept_step(m->ctx->store, t->id, step, m->now);
-	if (r == KAGI_ERR_REPLAY) {
-		m->replay = 1;
-		r = 0;
-		goto out;
-	}
-	if (r != 0) {
-		m->err = r;
-		goto out;
-	}
-	m->replay = 0;
-	r = 1;		/* accepted: stop */
-out:
-	kagi_free_secret(secret, secret_len);
-	kagi_wipe(code, sizeof(code));
-	return r;
+	m->replay = res == TOTP_REPLAY;
+	return res == TOTP_ACCEPTED;	/* accepted: stop */
 }
 
 /* The lockout policy of a role; the staff role's for anything else. */
@@ -632,7 +596,7 @@ h_auth_totp(struct kagid_ctx *ctx, const struct peer *peer,
 
 	memset(&m, 0, sizeof(m));
 	m.ctx = ctx;
-	m.user = u.name;
+	m.u = &u;
 	m.code = code;
 	m.now = now;
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, totp_try_token, &m);

@@ -12,17 +12,8 @@
 
 
 #include "ctx.h"
+#include "login.h"
 #include "store.h"
-
-struct auth_req {
-	char user[STORE_NAME_MAX + 1];	/* canonical (or as sent: unknown) */
-	int name_ok;			/* user has a canonical form */
-	const char *service;
-	const char *tty;
-	const char *rhost;
-	const char *zone;
-	int zone_idx;			/* mynumber, lgwan, internet */
-};
 
 int auth_req_parse(struct json_object *req, struct auth_req *a);
 /* A new object: outcome, reason, service, zone, tty?, rhost?. */

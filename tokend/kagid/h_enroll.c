@@ -43,9 +43,8 @@
 #include "proto.h"
 #include "proto_ops.h"
 #include "qr.h"
-#include "seal.h"
 #include "store_life.h"
-#include "totp.h"
+#include "totp_factor.h"
 #include "ucode.h"
 #include "username.h"
 #include "wipe.h"
@@ -128,34 +127,22 @@ new_pending_totp(struct kagid_ctx *ctx, const struct user_rec *u,
     int64_t now, int64_t *id, char **uri, int *digits)
 {
 	const struct kagid_config *cfg = ctx->cfg;
-	uint8_t secret[TOTP_SECRET_LEN];
-	char aad[STORE_NAME_MAX + 16];
+	struct totp_settings ts;
 	struct token_rec t;
 	int r;
 
 	memset(&t, 0, sizeof(t));
-	t.user_id = u->id;
-	t.type = TOKEN_TOTP;
-	t.state = TOKEN_PENDING;
-	snprintf(t.label, sizeof(t.label), "enrolled at log-in");
-	t.algorithm = cfg->totp_algorithm;
-	t.digits = (int)cfg->totp_digits;
-	t.period = (int)cfg->totp_period;
-	t.last_step = -1;
-	t.created = now;
-	snprintf(aad, sizeof(aad), "totp:%s", u->name);
-	if ((r = totp_new_secret(secret, sizeof(secret))) != 0 ||
-	    (r = seal(ctx->key, aad, strlen(aad), secret, sizeof(secret),
-	    &t.sealed, &t.sealed_len)) != 0 ||
-	    (r = store_token_add(ctx->store, &t, id)) != 0 ||
-	    (r = totp_uri(cfg->issuer, u->name, secret, sizeof(secret),
-	    t.algorithm, t.digits, t.period, uri)) != 0)
-		goto out;
+	ts.algorithm = cfg->totp_algorithm;
+	ts.digits = (int)cfg->totp_digits;
+	ts.period = (int)cfg->totp_period;
+	ts.state = TOKEN_PENDING;
+	ts.label = "enrolled at log-in";
+	if ((r = totp_token_new(ctx, u, &ts, now, &t, uri)) != 0)
+		return r;
+	*id = t.id;
 	*digits = t.digits;
- out:
-	kagi_wipe(secret, sizeof(secret));
 	token_rec_clear(&t);
-	return r;
+	return 0;
 }
 
 /*
@@ -381,31 +368,6 @@ enroll_audit(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-/* Check the code against the pending token; *step the accepted step. */
-static int
-enroll_verify(struct kagid_ctx *ctx, const struct user_rec *u,
-    const struct token_rec *t, const char *raw, int64_t now, int64_t *step)
-{
-	char aad[STORE_NAME_MAX + 16];
-	char code[TOTP_CODE_MAX + 1];
-	uint8_t *secret = NULL;
-	size_t secret_len = 0;
-	int r;
-
-	memset(code, 0, sizeof(code));
-	snprintf(aad, sizeof(aad), "totp:%s", u->name);
-	if ((r = totp_normalise_code(raw, t->digits, code)) != 0 ||
-	    (r = unseal(ctx->key, aad, strlen(aad), t->sealed, t->sealed_len,
-	    &secret, &secret_len)) != 0)
-		goto out;
-	r = totp_verify(secret, secret_len, t->algorithm, t->digits,
-	    t->period, (int)ctx->cfg->totp_window, now, code, step);
- out:
-	kagi_free_secret(secret, secret_len);
-	kagi_wipe(code, sizeof(code));
-	return r;
-}
-
 int
 h_auth_enroll(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -416,7 +378,8 @@ h_auth_enroll(struct kagid_ctx *ctx, const struct peer *peer,
 	struct lock_rec l;
 	struct json_object *f = NULL;
 	const char *user = NULL, *service = NULL, *code = NULL, *reason;
-	int64_t now = kagi_now(), token = 0, step = 0;
+	enum totp_result res = TOTP_WRONG;
+	int64_t now = kagi_now(), token = 0;
 	int r, locked;
 
 	memset(&t, 0, sizeof(t));
@@ -455,19 +418,20 @@ h_auth_enroll(struct kagid_ctx *ctx, const struct peer *peer,
 			reason = "no_enrollment";
 	}
 	if (reason == NULL) {
-		r = enroll_verify(ctx, &u, &t, code, now, &step);
-		if (r == KAGI_ERR_BAD_CODE)
-			reason = "bad_code";
-		else if (r != 0)
+		/* Activated, and the step spent, when the code is right. */
+		if ((r = totp_check(ctx, &u, &t, code, now, TOTP_ACTIVATE,
+		    &res)) != 0)
 			goto out;
+		if (res == TOTP_WRONG)
+			reason = "bad_code";
+		else if (res == TOTP_REPLAY) {
+			r = KAGI_ERR_REPLAY;
+			goto out;
+		}
 	}
 	if (reason == NULL) {
 		lockout_record_success(&l);
-		if ((r = store_token_set_state(ctx->store, t.id,
-		    TOKEN_ACTIVE)) != 0 ||
-		    (r = store_token_accept_step(ctx->store, t.id, step,
-		    now)) != 0 ||
-		    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
+		if ((r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
 		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
 		    (r = enroll_audit(ctx, peer, u.name, service, "success",
 		    "ok")) != 0)

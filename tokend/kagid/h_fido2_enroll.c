@@ -36,6 +36,7 @@
 #include "clock.h"
 #include "describe.h"
 #include "fido2.h"
+#include "fido2_factor.h"
 #include "fido2_reg.h"
 #include "fido2_wire.h"
 #include "h_fido2_int.h"
@@ -45,7 +46,6 @@
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
-#include "seal.h"
 #include "store_life.h"
 #include "username.h"
 #include "wipe.h"
@@ -234,7 +234,7 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 	struct token_rec t;
 	struct fido2_rec f;
 	struct json_object *to = NULL, *af = NULL;
-	char aad[STORE_NAME_MAX + 16], ag[37];
+	char ag[37];
 	int64_t id = 0;
 	int r;
 
@@ -252,11 +252,7 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 	f.counter = counter;
 	memcpy(f.aaguid, aaguid, FIDO2_AAGUID_LEN);
 	f.uv = uv;
-	snprintf(aad, sizeof(aad), "fido2:%s", u->name);
-	if ((r = seal(ctx->key, aad, strlen(aad), pk, pk_len, &t.sealed,
-	    &t.sealed_len)) != 0)
-		goto out;
-	r = store_fido2_add(ctx->store, &t, &f, &id);
+	r = fido2_factor_add(ctx, u, pk, pk_len, &t, &f, &id);
 	if (r == KAGI_ERR_EXISTS) {
 		/* Registered already, to this user or another (R-TOK-1). */
 		r = refuse(ctx, peer, u->name, "duplicate", reply);

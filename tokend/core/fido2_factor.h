@@ -1,0 +1,42 @@
+/*
+ * fido2_factor.h - the FIDO2 factor: storing a credential's public key,
+ * sealed, and verifying a log-in's assertion against it (R-MFA-1,
+ * R-PRIV-2, R-INC-1, R-TOK-1, R-TOK-8).
+ */
+#ifndef KAGI_FIDO2_FACTOR_H
+#define KAGI_FIDO2_FACTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "challenge.h"
+#include "ctx.h"
+#include "fido2.h"
+#include "fido2_wire.h"
+#include "login.h"
+#include "peer.h"
+#include "store.h"
+
+/*
+ * Seal pk (bound to "fido2:<user>") into t and store t with credential f
+ * as a token of u; *id its id.  KAGI_ERR_EXISTS when the credential is
+ * registered already, to u or anyone else (R-TOK-1): nothing is stored.
+ */
+int fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
+    const uint8_t *pk, size_t pk_len, struct token_rec *t,
+    const struct fido2_rec *f, int64_t *id);
+
+/*
+ * Verify the answer an to challenge chal for user u (known, enabled, not
+ * locked: the caller checked).  0 with *reason NULL: accepted, *token the
+ * token and *factors the factors it proved (FACTOR_POSSESSION, _KNOWLEDGE,
+ * _INHERENCE); 0 with *reason set: refused, and why ("unknown_credential",
+ * "foreign_credential", "revoked", "relying_party", "uv_missing",
+ * "bad_assertion", "cloned", "replay"); an error otherwise.
+ */
+int fido2_factor_verify(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct auth_req *a,
+    const uint8_t chal[CHAL_LEN], const struct fido2_answer *an,
+    const char **reason, int64_t *token, unsigned *factors);
+
+#endif
