@@ -215,7 +215,7 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	/* R-PRIV-4: a vendor administers nothing, whatever its groups. */
 	if ((e->who & (PEER_VERIFIER | PEER_SELF)) == 0 &&
-	    (r = policy_refuse_vendor_peer(ctx, peer, op)) != 0) {
+	    (r = vendor_refuse_admin(ctx, peer, op)) != 0) {
 		msg = r == KAGI_ERR_DENIED ? "not allowed for a vendor" :
 		    "state store failure";
 		goto fail;

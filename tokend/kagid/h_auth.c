@@ -55,6 +55,7 @@
 #include "totp.h"
 #include "totp_factor.h"
 #include "username.h"
+#include "vendor.h"
 #include "wipe.h"
 
 int
@@ -346,42 +347,6 @@ auth_forgive(struct kagid_ctx *ctx, const struct user_rec *u,
 	return store_failkey_put(ctx->store, u->id, key, l->first_failure, 0);
 }
 
-/*
- * A vendor's terms at now for this request (R-REM-1, R-REM-3): *why is
- * NULL when it may log in, else the reason it may not.  A vendor without
- * terms, or with terms that no longer parse, is refused.
- */
-static int
-vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
-    const struct auth_req *a, int64_t now, const char **why)
-{
-	struct vendor_rec v;
-	struct policy_windows w;
-	struct policy_cidrs c;
-	int r;
-
-	*why = NULL;
-	if (u->role != ROLE_VENDOR)
-		return 0;
-	r = store_vendor_get(ctx->store, u->id, &v);
-	if (r == KAGI_ERR_NOT_FOUND) {
-		*why = "no_terms";
-		return 0;
-	}
-	if (r != 0)
-		return r;
-	if (policy_windows_parse(v.windows, &w) != 0 ||
-	    policy_cidrs_parse(v.sources, &c) != 0)
-		*why = "bad_terms";
-	else if (now >= v.expires)
-		*why = "expired";
-	else if (!policy_windows_open(&w, now, NULL))
-		*why = "outside_window";
-	else if (!policy_cidrs_match(&c, a->rhost))
-		*why = "source_address";
-	return 0;
-}
-
 /* The alert for a vendor refused at phase ("auth" or "account"). */
 static int
 vendor_refused(struct kagid_ctx *ctx, const struct peer *peer,
@@ -482,7 +447,7 @@ auth_precheck(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (lockout_is_locked(l, now))
 		return auth_fail(ctx, peer, u, a, "locked", fname, now);
-	if ((r = vendor_terms(ctx, u, a, now, &why)) != 0)
+	if ((r = vendor_terms(ctx, u, a->rhost, now, &why)) != 0)
 		return r;
 	if (why != NULL) {
 		if ((r = vendor_refused(ctx, peer, a, why, "auth")) != 0)
@@ -686,7 +651,7 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	if (!h.any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
 		return r;
 	h.any |= bg;
-	if ((r = vendor_terms(ctx, &u, &a, now, &why)) != 0)
+	if ((r = vendor_terms(ctx, &u, a.rhost, now, &why)) != 0)
 		return r;
 	if (u.disabled)
 		verdict = VERDICT_DISABLED;

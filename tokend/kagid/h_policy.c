@@ -34,41 +34,6 @@
 #include "username.h"
 #include "vendor.h"
 
-int
-policy_refuse_vendor_peer(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *op)
-{
-	char name[STORE_NAME_MAX + 1];
-	struct json_object *f = NULL;
-	struct user_rec u;
-	int r;
-
-	if (peer->name[0] == '\0' || user_canonical(peer->name, name) != 0)
-		return 0;
-	r = store_user_get(ctx->store, name, &u);
-	if (r == KAGI_ERR_NOT_FOUND)
-		return 0;
-	if (r != 0)
-		return r;
-	if (u.role != ROLE_VENDOR)
-		return 0;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "reason", "vendor_as_admin")) != 0 ||
-	    (r = proto_set_str(f, "op", op)) != 0 ||
-	    (r = store_savepoint(ctx->store)) != 0)
-		goto out;
-	if ((r = audit_record(ctx, peer, LOG_ALERT, "vendor_refused", u.name,
-	    f)) != 0 || (r = store_release(ctx->store)) != 0) {
-		store_rollback_to(ctx->store);
-		goto out;
-	}
-	r = KAGI_ERR_DENIED;
-out:
-	json_object_put(f);
-	return r;
-}
-
 struct revoke_all {
 	struct store *store;
 	int64_t ids[256];
@@ -187,20 +152,6 @@ vendor_to_json(const struct user_rec *u, const struct vendor_rec *v,
 	return 0;
 }
 
-/* A company name: 1..STORE_COMPANY_MAX bytes, no control characters. */
-static int
-company_valid(const char *s)
-{
-	size_t n = strlen(s), i;
-
-	if (n == 0 || n > STORE_COMPANY_MAX)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return 0;
-	return 1;
-}
-
 int
 h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -226,7 +177,7 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_str(req, "sources", STORE_SOURCES_MAX,
 	    &sources)) != 0)
 		return r;
-	if (!company_valid(company) ||
+	if (!vendor_company_valid(company) ||
 	    policy_date_end(expires, &v.expires) != 0 ||
 	    policy_windows_parse(windows, &w) != 0 ||
 	    policy_cidrs_parse(sources, &c) != 0)
