@@ -25,6 +25,9 @@
 #include "kagi_err.h"
 #include "wipe.h"
 
+const char *const fido2_uv_policy_names[] = { "required", "preferred",
+    "discouraged", NULL };
+
 int
 fido2_alg_from_name(const char *name)
 {

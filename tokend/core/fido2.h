@@ -40,6 +40,11 @@ enum fido2_factor {
 
 enum fido2_uv_policy { UVPOLICY_REQUIRED = 0, UVPOLICY_PREFERRED = 1,
 	UVPOLICY_DISCOURAGED = 2 };
+/* Their names, in order, NULL-terminated: fido2_uv and the clients. */
+extern const char *const fido2_uv_policy_names[];
+
+/* The factor's name in requests, replies and records. */
+#define FIDO2_METHOD "fido2"
 enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1 };
 
 /* "es256" / "eddsa" / "rs256" <-> COSE; unknown: 0 / NULL. */

@@ -23,6 +23,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "b64.h"
 #include "clock.h"
 #include "fido2_factor.h"
 #include "kagi_err.h"
@@ -155,4 +156,42 @@ fido2_factor_verify(struct kagid_ctx *ctx, const struct peer *peer,
 	kagi_free_secret(pk, pklen);
 	token_rec_clear(&t);
 	return r;
+}
+
+static int
+cred_walk_cb(const struct token_rec *t, void *arg)
+{
+	struct fido2_cred_walk *w = arg;
+	struct fido2_rec f;
+	int r;
+
+	if (t->type == TOKEN_TOTP) {
+		w->totp += t->state == TOKEN_ACTIVE;
+		return 0;
+	}
+	if (t->type != TOKEN_FIDO2 ||
+	    (w->only_active && t->state != TOKEN_ACTIVE))
+		return 0;
+	if ((r = store_fido2_get(w->ctx->store, t->id, &f)) != 0 ||
+	    (w->ids != NULL &&
+	    (r = b64_append(w->ids, f.cred_id, f.cred_id_len)) != 0)) {
+		w->err = r;
+		return 1;
+	}
+	w->fido2 += t->state == TOKEN_ACTIVE;
+	return 0;
+}
+
+int
+fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
+    struct fido2_cred_walk *w)
+{
+	int r;
+
+	w->ctx = ctx;
+	w->only_active = only_active;
+	r = store_token_list(ctx->store, user_id, -1, cred_walk_cb, w);
+	if (r < 0)
+		return r;
+	return w->err;
 }

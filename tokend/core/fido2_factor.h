@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <json-c/json.h>
+
 #include "challenge.h"
 #include "ctx.h"
 #include "fido2.h"
@@ -38,5 +40,26 @@ int fido2_factor_verify(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct auth_req *a,
     const uint8_t chal[CHAL_LEN], const struct fido2_answer *an,
     const char **reason, int64_t *token, unsigned *factors);
+
+/*
+ * fido2_cred_walk() lists a user's FIDO2 credentials the same way for the
+ * log-in challenge (the keys that may answer) and for registration (the
+ * keys the authenticator must not register again).
+ */
+struct fido2_cred_walk {
+	struct kagid_ctx *ctx;
+	struct json_object *ids;	/* base64 IDs, or NULL */
+	int only_active;
+	int fido2;			/* active FIDO2 credentials seen */
+	int totp;			/* active TOTP tokens seen */
+	int err;
+};
+
+/* Walk the tokens of user_id: count its active FIDO2 credentials and
+ * TOTP tokens, and append the base64 ID of each FIDO2 credential (of the
+ * active ones only when only_active) to w->ids unless it is NULL.  The
+ * caller zeroes w and sets w->ids first.  0, or the first error. */
+int fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
+    struct fido2_cred_walk *w);
 
 #endif

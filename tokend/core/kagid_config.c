@@ -21,9 +21,7 @@
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
 static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
-/* In the order of enum fido2_uv_policy and enum fido2_att_mode. */
-static const char *const uv_choices[] = { "required", "preferred",
-    "discouraged", NULL };
+/* In the order of enum fido2_att_mode. */
 static const char *const att_choices[] = { "any", "roots", NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
@@ -68,7 +66,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "breakglass_iterations", CFG_INT, OFF(breakglass_iterations), 1000, 10000000, NULL },
 	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
 	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
-	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, uv_choices },
+	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, fido2_uv_policy_names },
 	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
 	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },

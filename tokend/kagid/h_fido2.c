@@ -38,7 +38,6 @@
 #include "fido2_factor.h"
 #include "fido2_wire.h"
 #include "h_auth.h"
-#include "h_fido2_int.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
@@ -47,8 +46,6 @@
 #include "proto_ops.h"
 #include "wipe.h"
 
-const char *const fido2_uv_policy_names[] = { "required", "preferred",
-    "discouraged" };
 
 /* What a module may report instead of an assertion. */
 static const char *const client_failures[] = { "no_key", "key_removed",
@@ -65,46 +62,6 @@ auth_bind(const struct auth_req *a, char *out, size_t len)
 	n = snprintf(out, len, "auth|%zu:%s|%zu:%s|%zu:%s", strlen(a->user),
 	    a->user, strlen(a->service), a->service, strlen(tty), tty);
 	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
-}
-
-/* --- the user's credentials ---------------------------------------------- */
-
-static int
-cred_walk_cb(const struct token_rec *t, void *arg)
-{
-	struct fido2_cred_walk *w = arg;
-	struct fido2_rec f;
-	int r;
-
-	if (t->type == TOKEN_TOTP) {
-		w->totp += t->state == TOKEN_ACTIVE;
-		return 0;
-	}
-	if (t->type != TOKEN_FIDO2 ||
-	    (w->only_active && t->state != TOKEN_ACTIVE))
-		return 0;
-	if ((r = store_fido2_get(w->ctx->store, t->id, &f)) != 0 ||
-	    (w->ids != NULL &&
-	    (r = b64_append(w->ids, f.cred_id, f.cred_id_len)) != 0)) {
-		w->err = r;
-		return 1;
-	}
-	w->fido2 += t->state == TOKEN_ACTIVE;
-	return 0;
-}
-
-int
-fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
-    struct fido2_cred_walk *w)
-{
-	int r;
-
-	w->ctx = ctx;
-	w->only_active = only_active;
-	r = store_token_list(ctx->store, user_id, -1, cred_walk_cb, w);
-	if (r < 0)
-		return r;
-	return w->err;
 }
 
 /* --- auth_begin ---------------------------------------------------------- */

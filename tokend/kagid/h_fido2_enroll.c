@@ -39,7 +39,6 @@
 #include "fido2_factor.h"
 #include "fido2_reg.h"
 #include "fido2_wire.h"
-#include "h_fido2_int.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
