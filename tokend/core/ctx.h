@@ -54,6 +54,9 @@ struct kagid_ctx {
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 };
 
+/* The roles' lockout policies (lockout, lockout_role) from ctx->cfg. */
+void ctx_set_lockouts(struct kagid_ctx *ctx);
+
 /* Queue a syslog line for after the commit (audit.c). */
 int ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line);
 /* After a commit: log and drop the queued lines from index from on. */

@@ -51,7 +51,7 @@ fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
 /* A cloned key: revoke it and raise an alert (R-INC-1). */
 static int
 cloned(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct auth_req *a, const struct fido2_rec *f, uint32_t received)
+    const struct login_req *a, const struct fido2_rec *f, uint32_t received)
 {
 	struct json_object *o;
 	int r;
@@ -75,7 +75,7 @@ cloned(struct kagid_ctx *ctx, const struct peer *peer,
 
 int
 fido2_factor_verify(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const struct auth_req *a,
+    const struct user_rec *u, const struct login_req *a,
     const uint8_t chal[CHAL_LEN], const struct fido2_answer *an,
     const char **reason, int64_t *token, unsigned *factors)
 {

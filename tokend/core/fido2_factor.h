@@ -37,7 +37,7 @@ int fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
  * "bad_assertion", "cloned", "replay"); an error otherwise.
  */
 int fido2_factor_verify(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const struct auth_req *a,
+    const struct user_rec *u, const struct login_req *a,
     const uint8_t chal[CHAL_LEN], const struct fido2_answer *an,
     const char **reason, int64_t *token, unsigned *factors);
 

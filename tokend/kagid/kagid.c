@@ -383,33 +383,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	ctx.cfg = &cfg;
-	ctx.lockout.max_failures = cfg.lockout_failures;
-	ctx.lockout.interval = cfg.lockout_interval;
-	ctx.lockout.duration = cfg.lockout_duration;
-	ctx.lockout.max_duration = cfg.lockout_max_duration;
-	ctx.lockout.growth = cfg.lockout_growth;
-	ctx.lockout.admin_unlock = cfg.lockout_admin_unlock;
-	ctx.lockout_role[ROLE_STAFF] = ctx.lockout;
-	ctx.lockout_role[ROLE_PRIVILEGED].max_failures =
-	    cfg.lockout_privileged_failures;
-	ctx.lockout_role[ROLE_PRIVILEGED].interval =
-	    cfg.lockout_privileged_interval;
-	ctx.lockout_role[ROLE_PRIVILEGED].duration =
-	    cfg.lockout_privileged_duration;
-	ctx.lockout_role[ROLE_PRIVILEGED].max_duration =
-	    cfg.lockout_privileged_max_duration;
-	ctx.lockout_role[ROLE_PRIVILEGED].growth =
-	    cfg.lockout_privileged_growth;
-	ctx.lockout_role[ROLE_PRIVILEGED].admin_unlock =
-	    cfg.lockout_privileged_admin_unlock;
-	ctx.lockout_role[ROLE_VENDOR].max_failures = cfg.lockout_vendor_failures;
-	ctx.lockout_role[ROLE_VENDOR].interval = cfg.lockout_vendor_interval;
-	ctx.lockout_role[ROLE_VENDOR].duration = cfg.lockout_vendor_duration;
-	ctx.lockout_role[ROLE_VENDOR].max_duration =
-	    cfg.lockout_vendor_max_duration;
-	ctx.lockout_role[ROLE_VENDOR].growth = cfg.lockout_vendor_growth;
-	ctx.lockout_role[ROLE_VENDOR].admin_unlock =
-	    cfg.lockout_vendor_admin_unlock;
+	ctx_set_lockouts(&ctx);
 	if ((r = alert_runner_new(cfg.alert_command, cfg.alert_timeout * 1000,
 	    &ctx.alerts)) != 0)
 		goto out;

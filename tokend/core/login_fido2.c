@@ -1,32 +1,25 @@
 /*
- * h_fido2.c - FIDO2 log-in in kagid: auth_begin's FIDO2 part and
- * auth_fido2, and what they share with enrollment (h_fido2_enroll.c,
- * through h_fido2_int.h): the listing of a user's credentials.
+ * login_fido2.c - the FIDO2 log-in: auth_begin's FIDO2 part and
+ * auth_fido2 (login.h).
  *
  * The order of checks in auth_fido2 is the policy:
- *   1. the caller may verify this user (root, or the user itself);
- *   2. the challenge held for (user, service, tty) is taken: from here it
+ *   1. the challenge held for (user, service, tty) is taken: from here it
  *      is gone, whatever happens next (single use);
- *   3. an unknown or disabled user is refused; a locked user is refused
- *      without the assertion being looked at (and the attempt counts);
- *   4. a failure reported by the module (no key, wrong PIN...) counts;
- *   5. no challenge (never issued, expired, replaced by a newer one,
- *      already used) refuses;
- *   6. the credential must exist, belong to this user and be active;
- *   7. the assertion must verify with the stored key: relying party,
- *      SHA-256 of the challenge, user presence always, user
- *      verification when fido2_uv = required;
- *   8. the signature counter must move forward (R-INC-1): a clone is
- *      refused, its token revoked with reason "cloned" and an alert
- *      record written;
- *   9. only then is the counter stored, the failure count cleared and
- *      the success recorded with the factors it proved.
+ *   2. the shared checks (login_precheck(): throttle, unknown, disabled,
+ *      locked, a vendor's terms, the factor allowed by zone and role);
+ *   3. a failure reported by the module (no key, wrong PIN...) counts;
+ *   4. no challenge (never issued, expired, replaced by a newer one,
+ *      already used) refuses, as does an answer that does not parse;
+ *   5. the answer is verified by fido2_factor.c (credential, signature
+ *      with user presence and verification, signature counter);
+ *   6. only then is the failure count forgiven and the success recorded
+ *      with the factors it proved (R-MFA-1: possession, and knowledge
+ *      for a PIN or inherence for built-in verification).
  * Every refusal counts like a wrong TOTP code and may lock.
  */
 #include "config.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -36,16 +29,12 @@
 #include "clock.h"
 #include "fido2.h"
 #include "fido2_factor.h"
-#include "fido2_wire.h"
-#include "h_auth.h"
-#include "handlers.h"
 #include "kagi_err.h"
-#include "log.h"
+#include "login.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "wipe.h"
-
 
 /* What a module may report instead of an assertion. */
 static const char *const client_failures[] = { "no_key", "key_removed",
@@ -54,7 +43,7 @@ static const char *const client_failures[] = { "no_key", "key_removed",
 
 /* The binding of a log-in challenge: length-prefixed, so unambiguous. */
 static int
-auth_bind(const struct auth_req *a, char *out, size_t len)
+auth_bind(const struct login_req *a, char *out, size_t len)
 {
 	const char *tty = a->tty != NULL ? a->tty : "";
 	int n;
@@ -63,8 +52,6 @@ auth_bind(const struct auth_req *a, char *out, size_t len)
 	    a->user, strlen(a->service), a->service, strlen(tty), tty);
 	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
 }
-
-/* --- auth_begin ---------------------------------------------------------- */
 
 static int
 set_methods(struct json_object *reply, int fido2, int totp)
@@ -85,7 +72,7 @@ set_methods(struct json_object *reply, int fido2, int totp)
 }
 
 int
-fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
+login_fido2_begin(struct kagid_ctx *ctx, const struct login_req *a,
     struct json_object *reply)
 {
 	struct fido2_cred_walk w;
@@ -103,7 +90,7 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 		return set_methods(reply, 0, 1);
 	if (r != 0)
 		return r;
-	allowed = auth_factors_allowed(ctx, &u, a);
+	allowed = login_factors_allowed(ctx, &u, a);
 	if ((fo = json_object_new_object()) == NULL ||
 	    (w.ids = json_object_new_array()) == NULL) {
 		r = KAGI_ERR_NOMEM;
@@ -138,8 +125,6 @@ fido2_auth_begin(struct kagid_ctx *ctx, const struct auth_req *a,
 	return r;
 }
 
-/* --- auth_fido2 ---------------------------------------------------------- */
-
 static int
 factors_json(unsigned f, struct json_object **out)
 {
@@ -162,12 +147,12 @@ factors_json(unsigned f, struct json_object **out)
 
 static int
 audit_success(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct auth_req *a, int64_t token, unsigned factors, int uv_method)
+    const struct login_req *a, int64_t token, unsigned factors, int uv_method)
 {
 	struct json_object *f, *fa = NULL;
 	int r;
 
-	if ((f = auth_fields(a, "success", "ok")) == NULL)
+	if ((f = login_fields(a, "success", "ok")) == NULL)
 		return KAGI_ERR_NOMEM;
 	if ((r = proto_set_str(f, "factor", FIDO2_METHOD)) != 0 ||
 	    (r = proto_set_int(f, "token", token)) != 0 ||
@@ -182,36 +167,33 @@ audit_success(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+login_fido2_failure_known(const char *failure)
 {
-	struct auth_req a;
-	struct fido2_answer an;
+	size_t i;
+
+	for (i = 0; client_failures[i] != NULL; i++)
+		if (strcmp(client_failures[i], failure) == 0)
+			return 1;
+	return 0;
+}
+
+int
+login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, const char *failure,
+    const struct fido2_answer *an, int64_t now, struct json_object *reply,
+    const char **verdict)
+{
 	struct user_rec u;
 	struct lock_rec l;
-	const char *failure = NULL, *reason = NULL;
-	const char *verdict = VERDICT_DENIED;
+	const char *reason = NULL;
 	uint8_t chal[CHAL_LEN];
 	char bind[CHAL_BIND_MAX + 1];
-	int64_t now = kagi_now(), token = 0;
+	int64_t token = 0;
 	unsigned factors = 0;
-	int r, have_chal, i;
+	int r, have_chal;
 
-	memset(&an, 0, sizeof(an));
-	if ((r = auth_req_parse(req, &a)) != 0 ||
-	    (r = proto_get_str_opt(req, "failure", KAGI_NAME_MAX,
-	    &failure)) != 0)
-		return r;
-	if (failure != NULL) {
-		for (i = 0; client_failures[i] != NULL; i++)
-			if (strcmp(client_failures[i], failure) == 0)
-				break;
-		if (client_failures[i] == NULL)
-			return KAGI_ERR_INVALID;
-	}
-	if (!peer_may_verify(peer, a.user))
-		return KAGI_ERR_DENIED;
-	if ((r = auth_bind(&a, bind, sizeof(bind))) != 0)
+	*verdict = VERDICT_DENIED;
+	if ((r = auth_bind(a, bind, sizeof(bind))) != 0)
 		return r;
 	/* Taken now: whatever follows, this challenge is spent. */
 	r = chal_take(ctx->challenges, bind, now, chal);
@@ -219,37 +201,30 @@ h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	have_chal = r == 0;
 
-	if ((r = auth_precheck(ctx, peer, &a, FACTOR_FIDO2, now, &u, &l,
-	    &verdict)) != 0)
+	if ((r = login_precheck(ctx, peer, a, FACTOR_FIDO2, now, &u, &l,
+	    verdict)) != 0 || *verdict != NULL)
 		goto out;
-	if (verdict != NULL)
-		goto out;
-	verdict = VERDICT_DENIED;
+	*verdict = VERDICT_DENIED;
 	if (failure != NULL)
 		reason = failure;
 	else if (!have_chal)
 		reason = "no_challenge";
-	else if (fido2_answer_parse(req, &an) != 0)	/* a failed attempt */
+	else if (an == NULL)		/* a failed attempt */
 		reason = "malformed";
-	else if ((r = fido2_factor_verify(ctx, peer, &u, &a, chal, &an,
+	else if ((r = fido2_factor_verify(ctx, peer, &u, a, chal, an,
 	    &reason, &token, &factors)) != 0)
 		goto out;
 	if (reason != NULL) {
-		r = auth_fail(ctx, peer, &u, &a, reason, FIDO2_METHOD, now);
+		r = login_fail(ctx, peer, &u, a, reason, FIDO2_METHOD, now);
 		goto out;
 	}
-	if ((r = auth_forgive(ctx, &u, &a, FIDO2_METHOD, &l)) != 0 ||
-	    (r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
-	    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-	    (r = audit_success(ctx, peer, &a, token, factors,
-	    an.uv_method)) != 0 ||
-	    (r = auth_last_login(ctx, &u, &a, FIDO2_METHOD, now, reply)) != 0)
+	if ((r = login_succeed(ctx, &u, a, FIDO2_METHOD, now, &l,
+	    reply)) != 0 ||
+	    (r = audit_success(ctx, peer, a, token, factors,
+	    an->uv_method)) != 0)
 		goto out;
-	verdict = VERDICT_SUCCESS;
+	*verdict = VERDICT_SUCCESS;
  out:
 	kagi_wipe(chal, sizeof(chal));
-	fido2_answer_clear(&an);
-	if (r != 0)
-		return r;
-	return proto_set_str(reply, "verdict", verdict);
+	return r;
 }

@@ -1,0 +1,376 @@
+/*
+ * login.c - the steps every log-in shares, auth_begin and account
+ * (login.h).
+ *
+ * The TOTP and enrollment flows are in login_totp.c, the FIDO2 flow in
+ * login_fido2.c; what a failure counts toward is failures.c's, the
+ * address's throttle throttle.c's, a vendor's terms vendor.c's.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "audit.h"
+#include "breakglass.h"
+#include "failures.h"
+#include "kagi_err.h"
+#include "lockout.h"
+#include "login.h"
+#include "names.h"
+#include "policy.h"
+#include "proto.h"
+#include "proto_ops.h"
+#include "store_session.h"
+#include "throttle.h"
+#include "username.h"
+#include "vendor.h"
+
+int
+login_req_parse(struct json_object *req, struct login_req *a)
+{
+	const char *raw = NULL;
+	int r;
+
+	memset(a, 0, sizeof(*a));
+	a->zone = kagi_zone_names[ZONE_MYNUMBER];
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0 ||
+	    (r = proto_get_str(req, "service", KAGI_NAME_MAX,
+	    &a->service)) != 0 ||
+	    (r = proto_get_str_opt(req, "tty", KAGI_FIELD_MAX, &a->tty)) != 0 ||
+	    (r = proto_get_str_opt(req, "rhost", KAGI_FIELD_MAX,
+	    &a->rhost)) != 0 ||
+	    (r = proto_get_str_opt(req, "zone", KAGI_NAME_MAX, &a->zone)) != 0)
+		return r;
+	a->name_ok = user_canonical(raw, a->user) == 0;
+	if (!a->name_ok)
+		snprintf(a->user, sizeof(a->user), "%s", raw);
+	return zone_from_name(a->zone, &a->zone_idx);
+}
+
+struct json_object *
+login_fields(const struct login_req *a, const char *outcome,
+    const char *reason)
+{
+	struct json_object *f = json_object_new_object();
+
+	if (f == NULL)
+		return NULL;
+	if (proto_set_str(f, "outcome", outcome) != 0 ||
+	    proto_set_str(f, "reason", reason) != 0 ||
+	    proto_set_str(f, "service", a->service) != 0 ||
+	    proto_set_str(f, "zone", a->zone) != 0 ||
+	    (a->tty != NULL && proto_set_str(f, "tty", a->tty) != 0) ||
+	    (a->rhost != NULL && proto_set_str(f, "rhost", a->rhost) != 0)) {
+		json_object_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+int
+login_record(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, const char *outcome, const char *reason,
+    const char *factor)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = login_fields(a, outcome, reason)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if (factor != NULL && (r = proto_set_str(f, "factor", factor)) != 0)
+		goto out;
+	r = audit_record(ctx, peer,
+	    strcmp(outcome, "success") == 0 ? LOG_INFO : LOG_NOTICE,
+	    "auth", a->user, f);
+out:
+	json_object_put(f);
+	return r;
+}
+
+/* One failure from the caller's address; at the limit, the throttle's
+ * alert record. */
+static int
+throttle_failure(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, int64_t now)
+{
+	struct json_object *f = NULL;
+	int64_t until = 0;
+	int r;
+
+	if ((r = throttle_count(ctx->store, ctx->cfg->throttle_failures,
+	    ctx->cfg->throttle_interval, a->rhost, now, &until)) != 0 ||
+	    until == 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "rhost", a->rhost)) != 0 ||
+	    (r = proto_set_int(f, "until", until)) != 0 ||
+	    (r = proto_set_str(f, "service", a->service)) != 0)
+		goto out;
+	r = audit_record(ctx, peer, LOG_ALERT, "throttle", NULL, f);
+out:
+	json_object_put(f);
+	return r;
+}
+
+int
+login_fail(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct login_req *a, const char *reason,
+    const char *factor, int64_t now)
+{
+	struct failure_outcome o;
+	struct json_object *f = NULL;
+	int r;
+
+	if ((r = failures_count(ctx->store, failures_policy(ctx, u->role),
+	    u->id, a->rhost, factor, a->service, now, &o)) != 0)
+		return r;
+	if ((f = login_fields(a, "failure", reason)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "factor", factor)) != 0 ||
+	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
+	    (!o.counted && (r = proto_set_bool(f, "counted", 0)) != 0) ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "auth", a->user,
+	    f)) != 0 ||
+	    (r = throttle_failure(ctx, peer, a, now)) != 0 || !o.locked)
+		goto out;
+	json_object_put(f);
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "locked_until",
+	    o.lock.locked_until == LOCK_UNTIL_ADMIN ? -1 :
+	    o.lock.locked_until)) != 0 ||
+	    (r = proto_set_int(f, "lock_count", o.lock.lock_count)) != 0 ||
+	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
+	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
+		goto out;
+	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
+	r = audit_record(ctx, peer, LOG_WARNING, "lockout", u->name, f);
+out:
+	json_object_put(f);
+	return r;
+}
+
+static int
+lock_same(const struct lock_rec *a, const struct lock_rec *b)
+{
+	return a->failures == b->failures &&
+	    a->first_failure == b->first_failure &&
+	    a->locked_until == b->locked_until &&
+	    a->lock_count == b->lock_count;
+}
+
+/*
+ * R-MFA-5: put the previous success (time, where from, factors) and the
+ * failed attempts since into the success reply, then make this one the
+ * last.  Where is the remote host, else the terminal.
+ */
+static int
+last_login(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct login_req *a, const char *factors, int64_t now,
+    struct json_object *reply)
+{
+	struct login_rec l;
+	int r;
+
+	if ((r = store_login_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	if ((r = proto_set_int(reply, "last_time", l.time)) != 0 ||
+	    (l.time != 0 && l.place[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_from", l.place)) != 0) ||
+	    (l.time != 0 && l.factors[0] != '\0' &&
+	    (r = proto_set_str(reply, "last_factors", l.factors)) != 0) ||
+	    (r = proto_set_int(reply, "failures_since", l.failures)) != 0)
+		return r;
+	memset(&l, 0, sizeof(l));
+	l.time = now;
+	snprintf(l.place, sizeof(l.place), "%s", a->rhost != NULL ? a->rhost :
+	    a->tty != NULL ? a->tty : "");
+	snprintf(l.factors, sizeof(l.factors), "%s", factors);
+	return store_login_put(ctx->store, u->id, &l);
+}
+
+int
+login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct login_req *a, const char *factor, int64_t now,
+    struct lock_rec *l, struct json_object *reply)
+{
+	struct lock_rec before = *l;
+	int r;
+
+	/* Nothing forgiven (the usual case): no lock row to write. */
+	if ((r = failures_forgive(ctx->store, u->id, factor, a->service,
+	    l)) != 0 ||
+	    (!lock_same(&before, l) &&
+	    (r = store_lock_put(ctx->store, u->id, l)) != 0) ||
+	    (r = last_login(ctx, u, a, factor, now, reply)) != 0)
+		return r;
+	return store_user_set_success(ctx->store, u->id, now);
+}
+
+/* The alert for a vendor refused at phase ("auth" or "account"). */
+static int
+vendor_refused(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, const char *why, const char *phase)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = login_fields(a, "failure", why)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "phase", phase)) == 0)
+		r = audit_record(ctx, peer, LOG_ALERT, "vendor_refused",
+		    a->user, f);
+	json_object_put(f);
+	return r;
+}
+
+/*
+ * NULL when the zone and the role allow factor as the second factor,
+ * else which of them forbids it.
+ */
+static const char *
+factor_forbidden_by(const struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct login_req *a, unsigned factor)
+{
+	if ((ctx->cfg->zone_factors[a->zone_idx] & factor) == 0)
+		return "zone";
+	if (u->role == ROLE_PRIVILEGED && factor != FACTOR_FIDO2)
+		return "role";
+	return NULL;
+}
+
+unsigned
+login_factors_allowed(const struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct login_req *a)
+{
+	unsigned allowed = 0;
+
+	if (factor_forbidden_by(ctx, u, a, FACTOR_FIDO2) == NULL)
+		allowed |= FACTOR_FIDO2;
+	if (factor_forbidden_by(ctx, u, a, FACTOR_TOTP) == NULL)
+		allowed |= FACTOR_TOTP;
+	return allowed;
+}
+
+int
+login_precheck(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, unsigned factor, int64_t now,
+    struct user_rec *u, struct lock_rec *l, const char **verdict)
+{
+	const char *fname = policy_factor_name(factor);
+	const char *why = NULL, *rule;
+	struct json_object *f;
+	int r, throttled = 0;
+
+	*verdict = VERDICT_DENIED;
+	if ((r = throttle_active(ctx->store, a->rhost, now, &throttled)) != 0)
+		return r;
+	if (throttled) {
+		*verdict = VERDICT_THROTTLED;
+		return login_record(ctx, peer, a, "failure", "throttled", NULL);
+	}
+	r = a->name_ok ? store_user_get(ctx->store, a->user, u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r == KAGI_ERR_NOT_FOUND || (r == 0 && u->disabled)) {
+		if ((r = login_record(ctx, peer, a, "failure", r == 0 ?
+		    "disabled" : "unknown_user", NULL)) != 0)
+			return r;
+		return throttle_failure(ctx, peer, a, now);
+	}
+	if (r != 0)
+		return r;
+	if ((r = store_lock_get(ctx->store, u->id, l)) != 0)
+		return r;
+	if (lockout_is_locked(l, now))
+		return login_fail(ctx, peer, u, a, "locked", fname, now);
+	if ((r = vendor_terms(ctx, u, a->rhost, now, &why)) != 0)
+		return r;
+	if (why != NULL) {
+		if ((r = vendor_refused(ctx, peer, a, why, "auth")) != 0)
+			return r;
+		return login_record(ctx, peer, a, "failure", why, fname);
+	}
+	if ((rule = factor_forbidden_by(ctx, u, a, factor)) != NULL) {
+		if ((f = login_fields(a, "failure", "factor_not_allowed")) ==
+		    NULL)
+			return KAGI_ERR_NOMEM;
+		if ((r = proto_set_str(f, "factor", fname)) == 0 &&
+		    (r = proto_set_str(f, "rule", rule)) == 0 &&
+		    (r = proto_set_str(f, "role", role_name(u->role))) == 0)
+			r = audit_record(ctx, peer, LOG_WARNING, "auth", a->user,
+			    f);
+		json_object_put(f);
+		return r;
+	}
+	*verdict = NULL;
+	return 0;
+}
+
+int
+login_begin(struct kagid_ctx *ctx, const struct login_req *a,
+    struct json_object *reply)
+{
+	int r;
+
+	if ((r = login_fido2_begin(ctx, a, reply)) != 0 ||
+	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
+	    (ctx->banner != NULL &&
+	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
+		return r;
+	return 0;
+}
+
+static int
+has_token_cb(const struct token_rec *t, void *arg)
+{
+	int *any = arg;
+
+	(void)t;
+	*any = 1;
+	return 1;
+}
+
+int
+login_account(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, int64_t now, const char **verdict)
+{
+	struct user_rec u;
+	struct lock_rec l;
+	const char *why = NULL;
+	int r, any = 0, bg = 0;
+
+	r = a->name_ok ? store_user_get(ctx->store, a->user, &u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r == KAGI_ERR_NOT_FOUND) {
+		*verdict = VERDICT_UNKNOWN;
+		return 0;
+	}
+	if (r != 0 || (r = store_lock_get(ctx->store, u.id, &l)) != 0)
+		return r;
+	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb,
+	    &any);
+	if (r < 0)
+		return r;
+	/* A break-glass log-in needs no token (breakglass.h). */
+	if (!any && (r = breakglass_recent(ctx, &u, &bg)) != 0)
+		return r;
+	any |= bg;
+	if ((r = vendor_terms(ctx, &u, a->rhost, now, &why)) != 0)
+		return r;
+	if (u.disabled)
+		*verdict = VERDICT_DISABLED;
+	else if (lockout_is_locked(&l, now))
+		*verdict = VERDICT_LOCKED;
+	else if (why != NULL) {
+		if ((r = vendor_refused(ctx, peer, a, why, "account")) != 0)
+			return r;
+		*verdict = VERDICT_REFUSED;
+	} else if (!any)
+		*verdict = VERDICT_UNENROLLED;
+	else
+		*verdict = VERDICT_OK;
+	return 0;
+}
