@@ -67,10 +67,17 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 	cd "$fb"
 	if [ -f Makefile ] || "$top/configure" -q CC=clang --enable-fuzzing \
 	    --enable-sanitizers >/dev/null 2>&1; then
-		if make -s -j2 fuzz/fuzz_proto fuzz/fuzz_config \
-		    fuzz/fuzz_archive fuzz/fuzz_fido2 >/dev/null 2>&1; then
-			for f in fuzz_proto fuzz_config fuzz_archive fuzz_fido2; do
-				if ./fuzz/$f -max_total_time=20 -rss_limit_mb=1024 \
+		# Each target with its seconds: the older four 20, the
+		# smaller parsers 12.
+		targets="fuzz_proto:20 fuzz_config:20 fuzz_archive:20 fuzz_fido2:20
+		    fuzz_windows:12 fuzz_cidrs:12 fuzz_username:12 fuzz_u2f:12
+		    fuzz_pkf_request:12"
+		if make -s -j2 $(for f in $targets; do echo "fuzz/${f%:*}"; done) \
+		    >/dev/null 2>&1; then
+			for f in $targets; do
+				secs=${f#*:}
+				f=${f%:*}
+				if "./fuzz/$f" -max_total_time="$secs" -rss_limit_mb=1024 \
 				    >"$f.log" 2>&1; then
 					fuzz_pass=$((fuzz_pass + 1))
 				else
