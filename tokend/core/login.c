@@ -1,9 +1,8 @@
 /*
- * login.c - the steps every log-in shares, auth_begin and account
- * (login.h).
+ * login.c - the steps every log-in shares, and account (login.h).
  *
- * The TOTP and enrollment flows are in login_totp.c, the FIDO2 flow in
- * login_fido2.c; what a failure counts toward is failures.c's, the
+ * The TOTP and enrollment flows are in login_totp.c, auth_begin and the
+ * FIDO2 flow in login_fido2.c; what a failure counts toward is failures.c's, the
  * address's throttle throttle.c's, a vendor's terms vendor.c's.
  */
 #include "config.h"
@@ -306,20 +305,6 @@ login_precheck(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	}
 	*verdict = NULL;
-	return 0;
-}
-
-int
-login_begin(struct kagid_ctx *ctx, const struct login_req *a,
-    struct json_object *reply)
-{
-	int r;
-
-	if ((r = login_fido2_begin(ctx, a, reply)) != 0 ||
-	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
-	    (ctx->banner != NULL &&
-	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
-		return r;
 	return 0;
 }
 

@@ -1,6 +1,6 @@
 /*
- * login_fido2.c - the FIDO2 log-in: auth_begin's FIDO2 part and
- * auth_fido2 (login.h).
+ * login_fido2.c - auth_begin (which methods are offered, and the FIDO2
+ * challenge) and auth_fido2 (login.h).
  *
  * The order of checks in auth_fido2 is the policy:
  *   1. the challenge held for (user, service, tty) is taken: from here it
@@ -164,6 +164,20 @@ audit_success(struct kagid_ctx *ctx, const struct peer *peer,
  out:
 	json_object_put(f);
 	return r;
+}
+
+int
+login_begin(struct kagid_ctx *ctx, const struct login_req *a,
+    struct json_object *reply)
+{
+	int r;
+
+	if ((r = login_fido2_begin(ctx, a, reply)) != 0 ||
+	    (r = proto_set_int(reply, "digits", ctx->cfg->totp_digits)) != 0 ||
+	    (ctx->banner != NULL &&
+	    (r = proto_set_str(reply, "banner", ctx->banner)) != 0))
+		return r;
+	return 0;
 }
 
 int

@@ -401,3 +401,26 @@ ctl_print_tokens(struct json_object *tokens)
 	ctl_table_free(&t);
 	return r;
 }
+
+/* An act stored as a request: say so, and how it is approved. */
+int
+ctl_pending(const struct ctl *ctl, struct json_object *reply)
+{
+	struct json_object *req;
+	char action[64], when[32];
+
+	if (!ctl_jbool(reply, "pending_approval") ||
+	    !json_object_object_get_ex(reply, "request", &req))
+		return 0;
+	if (ctl->json)
+		(void)ctl_print_json(reply);
+	else
+		printf(_("This needs a second person (%s): stored as request "
+		    "%lld, which expires %s. Another member of the approver "
+		    "group approves it with: kagictl request approve %lld\n"),
+		    ctl_clean(ctl_jstr(req, "action"), action, sizeof(action)),
+		    (long long)ctl_jint(req, "id"),
+		    ctl_time(ctl_jint(req, "expires"), when, sizeof(when)),
+		    (long long)ctl_jint(req, "id"));
+	return CTL_EXIT_PENDING;
+}
