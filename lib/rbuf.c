@@ -1,6 +1,7 @@
 /*
  * rbuf.c - the bounded, consume-only reader every untrusted byte goes
- * through (frame headers, configuration lines).
+ * through (frame headers, configuration lines, SSH key and attestation
+ * blobs).
  *
  * Guarantees: no getter reads past p + len; every getter checks the
  * remaining length first and advances only on success, so a failed call
@@ -72,6 +73,27 @@ rbuf_get_u32be(struct rbuf *b, uint32_t *v)
 		return r;
 	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
 	    (uint32_t)p[2] << 8 | (uint32_t)p[3];
+	return KAGI_OK;
+}
+
+int
+rbuf_get_string32(struct rbuf *b, size_t max, const uint8_t **v, size_t *n)
+{
+	size_t off = b->off;
+	uint32_t len;
+	int r;
+
+	if ((r = rbuf_get_u32be(b, &len)) != 0)
+		return r;
+	if (len > max) {
+		b->off = off;
+		return KAGI_ERR_TOO_LARGE;
+	}
+	if ((r = rbuf_get_bytes(b, len, v)) != 0) {
+		b->off = off;
+		return r;
+	}
+	*n = len;
 	return KAGI_OK;
 }
 

@@ -26,6 +26,14 @@ int rbuf_get_u32be(struct rbuf *b, uint32_t *v);
 /* Points *v into the buffer; n bytes are consumed. */
 int rbuf_get_bytes(struct rbuf *b, size_t n, const uint8_t **v);
 /*
+ * A length-prefixed string as SSH writes them: a 32-bit big-endian
+ * length, then that many bytes (*v points into the buffer).  Fails with
+ * KAGI_ERR_TOO_LARGE when the length is over max, KAGI_ERR_TRUNCATED
+ * when fewer bytes remain; either way the reader is unchanged.
+ */
+int rbuf_get_string32(struct rbuf *b, size_t max, const uint8_t **v,
+    size_t *n);
+/*
  * Next line without its '\n' (a final line without '\n' is accepted).
  * Fails with KAGI_ERR_INVALID on an embedded NUL, KAGI_ERR_TOO_LARGE when
  * longer than maxlen, KAGI_ERR_TRUNCATED at the end of input.

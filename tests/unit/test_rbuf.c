@@ -236,6 +236,33 @@ test_line_bounded(void **state)
 	assert_int_equal(rbuf_get_line(&b, 16, &l, &n), KAGI_ERR_TRUNCATED);
 }
 
+static void
+test_string32(void **state)
+{
+	static const uint8_t d[] = { 0, 0, 0, 3, 'a', 'b', 'c', 0, 0, 0, 0,
+	    0, 0, 0, 5, 'x' };
+	const uint8_t *v = NULL;
+	struct rbuf b;
+	size_t n = 99;
+
+	(void)state;
+	rbuf_init(&b, d, sizeof(d));
+	/* Over the maximum: refused, nothing consumed. */
+	assert_int_equal(rbuf_get_string32(&b, 2, &v, &n), KAGI_ERR_TOO_LARGE);
+	assert_int_equal(rbuf_remaining(&b), sizeof(d));
+	assert_int_equal(rbuf_get_string32(&b, 3, &v, &n), KAGI_OK);
+	assert_int_equal(n, 3);
+	assert_memory_equal(v, "abc", 3);
+	/* The empty string. */
+	assert_int_equal(rbuf_get_string32(&b, 3, &v, &n), KAGI_OK);
+	assert_int_equal(n, 0);
+	/* A length past the end: refused, the reader unchanged. */
+	assert_int_equal(rbuf_get_string32(&b, 100, &v, &n),
+	    KAGI_ERR_TRUNCATED);
+	assert_int_equal(rbuf_remaining(&b), 5);
+	assert_int_equal(rbuf_done(&b), KAGI_ERR_INVALID);
+}
+
 int
 main(void)
 {
@@ -251,6 +278,7 @@ main(void)
 		cmocka_unit_test(test_line_nul),
 		cmocka_unit_test(test_line_too_long),
 		cmocka_unit_test(test_line_bounded),
+		cmocka_unit_test(test_string32),
 	};
 
 	return cmocka_run_group_tests_name("rbuf", tests, NULL, NULL);
