@@ -394,6 +394,51 @@ x5c_trusted(const uint8_t *der, size_t len, const char *path)
 	return r;
 }
 
+const char *
+fido2_att_kind_name(int kind)
+{
+	switch (kind) {
+	case FIDO2_ATT_NONE:
+		return "none";
+	case FIDO2_ATT_SELF:
+		return "self";
+	case FIDO2_ATT_FULL:
+		return "full";
+	}
+	return "unknown";
+}
+
+int
+fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
+    const uint8_t *x5c, size_t x5c_len,
+    const uint8_t aaguid[FIDO2_AAGUID_LEN], const char **why)
+{
+	int r;
+
+	if (pol == NULL || (pol->mode != ATTEST_ANY &&
+	    pol->mode != ATTEST_FULL && pol->mode != ATTEST_ROOTS))
+		return KAGI_ERR_INTERNAL;
+	if (kind != FIDO2_ATT_NONE && kind != FIDO2_ATT_SELF &&
+	    kind != FIDO2_ATT_FULL)
+		return KAGI_ERR_INTERNAL;
+	/* Nothing, or only the key itself, proved: "any" alone takes it. */
+	if (pol->mode != ATTEST_ANY && (kind != FIDO2_ATT_FULL ||
+	    x5c == NULL || x5c_len == 0)) {
+		*why = "attestation_missing";
+		return KAGI_ERR_DENIED;
+	}
+	if (pol->mode == ATTEST_ROOTS &&
+	    (r = x5c_trusted(x5c, x5c_len, pol->roots)) != 0) {
+		*why = "attestation_untrusted";
+		return r == KAGI_ERR_CONFIG ? r : KAGI_ERR_DENIED;
+	}
+	if (!fido2_aaguid_allowed(pol->aaguids, aaguid)) {
+		*why = "aaguid_not_allowed";
+		return KAGI_ERR_DENIED;
+	}
+	return 0;
+}
+
 /* SHA-256 of the relying-party ID equals the first 32 authdata bytes. */
 static int
 rp_matches(const fido_cred_t *c, const char *rp_id)
@@ -416,7 +461,7 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 	fido_cred_t *c = NULL;
 	struct fido2_reg_out v;
 	uint8_t cdh[32];
-	int r, fr, none;
+	int r, fr, none, kind;
 
 	*why = "malformed";
 	memset(&v, 0, sizeof(v));
@@ -460,14 +505,8 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 		r = KAGI_ERR_CRYPTO;
 		goto out;
 	}
-	if (none) {
-		/* Nothing is proved: only the "any" policy takes it. */
-		if (pol->mode != ATTEST_ANY) {
-			*why = "attestation_missing";
-			r = KAGI_ERR_DENIED;
-			goto out;
-		}
-	} else {
+	kind = FIDO2_ATT_NONE;
+	if (!none) {
 		if (in->sig == NULL) {
 			r = KAGI_ERR_INVALID;
 			goto out;
@@ -479,20 +518,7 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 			r = KAGI_ERR_CRYPTO;
 			goto out;
 		}
-		if (pol->mode == ATTEST_ROOTS) {
-			if (in->x5c == NULL) {
-				*why = "attestation_missing";
-				r = KAGI_ERR_DENIED;
-				goto out;
-			}
-			if ((r = x5c_trusted(in->x5c, in->x5c_len,
-			    pol->roots)) != 0) {
-				*why = "attestation_untrusted";
-				if (r != KAGI_ERR_CONFIG)
-					r = KAGI_ERR_DENIED;
-				goto out;
-			}
-		}
+		kind = in->x5c != NULL ? FIDO2_ATT_FULL : FIDO2_ATT_SELF;
 	}
 	if (fido_cred_id_len(c) == 0 ||
 	    fido_cred_id_len(c) > FIDO2_CRED_ID_MAX ||
@@ -511,11 +537,10 @@ fido2_verify_registration(const struct fido2_reg_in *in, const char *rp_id,
 	v.flags = fido_cred_flags(c);
 	if ((r = fido2_pk_check(in->alg, v.pk, v.pk_len)) != 0)
 		goto out;
-	if (!fido2_aaguid_allowed(pol->aaguids, v.aaguid)) {
-		*why = "aaguid_not_allowed";
-		r = KAGI_ERR_DENIED;
+	/* What was proved, against the policy (none: nothing at all). */
+	if ((r = fido2_att_policy_check(pol, kind, in->x5c, in->x5c_len,
+	    v.aaguid, why)) != 0)
 		goto out;
-	}
 	*out = v;
 	*why = NULL;
 	r = 0;

@@ -45,7 +45,20 @@ extern const char *const fido2_uv_policy_names[];
 
 /* The factor's name in requests, replies and records. */
 #define FIDO2_METHOD "fido2"
-enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1 };
+/*
+ * Attestation policies: any kind; a full attestation (an attestation
+ * certificate, whoever signed it; what the gateway asks of vendors and
+ * privileged users when no roots are configured); a full attestation
+ * whose certificate chains to the configured roots.
+ */
+enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1, ATTEST_FULL = 2 };
+/* What a verified attestation proved: nothing ("none"), that the
+ * credential key signed it ("self"), or an attestation certificate
+ * (x5c) signed it ("full"). */
+enum fido2_att_kind { FIDO2_ATT_NONE = 0, FIDO2_ATT_SELF = 1,
+	FIDO2_ATT_FULL = 2 };
+/* "none" / "self" / "full"; "unknown" for anything else. */
+const char *fido2_att_kind_name(int kind);
 
 /* "es256" / "eddsa" / "rs256" <-> COSE; unknown: 0 / NULL. */
 int fido2_alg_from_name(const char *name);
@@ -138,6 +151,30 @@ int fido2_verify_registration(const struct fido2_reg_in *in,
     const char *rp_id, const uint8_t chal[CHAL_LEN],
     const struct fido2_att_policy *pol, struct fido2_reg_out *out,
     const char **why);
+
+/*
+ * The attestation policy, on an attestation whose signature has already
+ * been verified and proved kind: ATTEST_ANY takes every kind,
+ * ATTEST_FULL only full, ATTEST_ROOTS only full with x5c chaining to
+ * pol->roots; then the AAGUID allow-list.  Refusals are KAGI_ERR_DENIED
+ * with *why "attestation_missing", "attestation_untrusted" or
+ * "aaguid_not_allowed"; roots that cannot be read are KAGI_ERR_CONFIG
+ * ("attestation_untrusted").  Shared by FIDO2 registration and OpenSSH
+ * security keys (sshkey_att.c).
+ */
+int fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
+    const uint8_t *x5c, size_t x5c_len,
+    const uint8_t aaguid[FIDO2_AAGUID_LEN], const char **why);
+
+/*
+ * The credProtect level such authenticator data reports in its
+ * extensions (1..3), or 0 when it has none.  The data must be well
+ * formed throughout (fido2_authdata_check), carry attested credential
+ * data, and nothing may follow the extensions; an extension other than
+ * credProtect, or a credProtect that is not 1..3, is KAGI_ERR_INVALID.
+ */
+int fido2_authdata_cred_prot(const uint8_t *authdata, size_t adlen,
+    int *prot);
 
 /* An AAGUID allow-list: comma-separated UUIDs (8-4-4-4-12 hex). */
 int fido2_aaguid_list_valid(const char *list);

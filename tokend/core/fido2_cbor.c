@@ -10,7 +10,9 @@
  * part of authenticator data, then only complete CBOR items whose every
  * declared length and count fits in the bytes that remain, nested at
  * most CBOR_DEPTH_MAX deep, definite lengths only.  The walk reads each
- * byte at most once and allocates nothing.
+ * byte at most once and allocates nothing.  The same walk finds the
+ * credProtect level of a registration's extensions
+ * (fido2_authdata_cred_prot), which libfido2 compares but does not tell.
  */
 #include "config.h"
 
@@ -25,6 +27,7 @@
 #define CBOR_DEPTH_MAX 8
 #define AD_FIXED 37		/* rpIdHash(32) | flags(1) | signCount(4) */
 #define AD_FLAG_AT 0x40		/* attested credential data follows */
+#define AD_FLAG_ED 0x80		/* extensions follow */
 
 /* The head of the item at p[*off]: major type and argument. */
 static int
@@ -145,4 +148,66 @@ fido2_authdata_rp_ok(const char *rp_id, const uint8_t *ad, size_t adlen)
 	    n != sizeof(h))
 		return 0;
 	return kagi_ct_memcmp(raw, h, sizeof(h)) == 0;
+}
+
+/* The extensions map at raw[*off]: credProtect's level, or 0. */
+static int
+ext_cred_prot(const uint8_t *raw, size_t rawlen, size_t *off, int *prot)
+{
+	static const char name[] = "credProtect";
+	const size_t nlen = sizeof(name) - 1;
+	unsigned mt;
+	uint64_t n, i, v;
+	int r;
+
+	*prot = 0;
+	if ((r = head(raw, rawlen, off, &mt, &n)) != 0)
+		return r;
+	if (mt != 5 || n > (rawlen - *off) / 2)
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < n; i++) {
+		/* Only credProtect, once, as a small unsigned integer. */
+		if ((r = head(raw, rawlen, off, &mt, &v)) != 0)
+			return r;
+		if (mt != 3 || v != nlen || rawlen - *off < nlen ||
+		    memcmp(raw + *off, name, nlen) != 0 || *prot != 0)
+			return KAGI_ERR_INVALID;
+		*off += nlen;
+		if ((r = head(raw, rawlen, off, &mt, &v)) != 0)
+			return r;
+		if (mt != 0 || v < 1 || v > 3)
+			return KAGI_ERR_INVALID;
+		*prot = (int)v;
+	}
+	return 0;
+}
+
+int
+fido2_authdata_cred_prot(const uint8_t *ad, size_t adlen, int *prot)
+{
+	const uint8_t *raw;
+	size_t rawlen, off = AD_FIXED, idlen;
+	int r, p = 0;
+
+	*prot = 0;
+	if ((r = fido2_authdata_check(ad, adlen)) != 0 ||
+	    (r = outer(ad, adlen, &raw, &rawlen)) != 0)
+		return r;
+	if ((raw[32] & AD_FLAG_AT) == 0 || rawlen - off < 18)
+		return KAGI_ERR_INVALID;
+	idlen = (size_t)raw[off + 16] << 8 | raw[off + 17];
+	off += 18;
+	if (idlen > rawlen - off)
+		return KAGI_ERR_INVALID;
+	off += idlen;
+	/* The COSE key, then the extensions when the flag says so. */
+	if ((r = item(raw, rawlen, &off, 0)) != 0)
+		return r;
+	if ((raw[32] & AD_FLAG_ED) != 0 &&
+	    (r = ext_cred_prot(raw, rawlen, &off, &p)) != 0)
+		return r;
+	if (off != rawlen)
+		return KAGI_ERR_INVALID;
+	*prot = p;
+	return 0;
 }
