@@ -162,7 +162,7 @@ static void
 cbor_head(struct bb *b, uint8_t major, size_t v)
 {
 	if (v < 24)
-		bb_u8(b, (uint8_t)(major << 5 | v));
+		bb_u8(b, (uint8_t)((size_t)major << 5 | v));
 	else if (v < 256) {
 		bb_u8(b, (uint8_t)(major << 5 | 24));
 		bb_u8(b, (uint8_t)v);
