@@ -149,7 +149,7 @@ pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->pamh = pamh;
-	ctx->silent = (flags & PAM_SILENT) != 0;
+	ctx->silent = (flags & (int)PAM_SILENT) != 0;
 	ctx->loc = (locale_t)0;
 	ctx->opts.zone = 0;		/* mynumber */
 	ctx->opts.timeout = 10;
