@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bgfile.h"
 #include "kagi_err.h"
 #include "pk_breakglass.h"
 #include "ucode.h"
@@ -132,7 +133,7 @@ int
 pk_breakglass_use(const char *path, const char *user, const char *typed,
     int64_t now, int64_t *code_id, char *err, size_t errlen)
 {
-	struct ucode_line l;
+	struct bgfile_line l;
 	struct stat st;
 	char code[UCODE_LEN + 1], lock[4096], used[256];
 	uint8_t h[UCODE_HASH_LEN];
@@ -166,7 +167,7 @@ pk_breakglass_use(const char *path, const char *user, const char *typed,
 			*next++ = '\0';
 		if (first) {
 			first = 0;
-			if (strcmp(line, UCODE_FILE_MAGIC) != 0) {
+			if (strcmp(line, BGFILE_MAGIC) != 0) {
 				snprintf(err, errlen, "%s: not a break-glass "
 				    "file", path);
 				r = KAGI_ERR_INVALID;
@@ -174,7 +175,7 @@ pk_breakglass_use(const char *path, const char *user, const char *typed,
 			}
 			continue;
 		}
-		if (ucode_line_parse(line, &l) != 0 || l.used ||
+		if (bgfile_line_parse(line, &l) != 0 || l.used ||
 		    strcmp(l.user, user) != 0)
 			continue;
 		if ((r = ucode_kdf(l.salt, code, l.iterations, h)) != 0)

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "bgfile.h"
 #include "dormant.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
@@ -118,7 +119,7 @@ test_ucode_hashes(void **state)
 static void
 test_ucode_lines(void **state)
 {
-	struct ucode_line l, p;
+	struct bgfile_line l, p;
 	char buf[512];
 
 	(void)state;
@@ -128,32 +129,32 @@ test_ucode_lines(void **state)
 	l.iterations = 200000;
 	memset(l.salt, 0xab, sizeof(l.salt));
 	memset(l.hash, 0x01, sizeof(l.hash));
-	assert_int_equal(ucode_line_format(&l, buf, sizeof(buf)), 0);
+	assert_int_equal(bgfile_line_format(&l, buf, sizeof(buf)), 0);
 	buf[strcspn(buf, "\n")] = '\0';
-	assert_int_equal(ucode_line_parse(buf, &p), 0);
+	assert_int_equal(bgfile_line_parse(buf, &p), 0);
 	assert_false(p.used);
 	assert_int_equal(p.id, 42);
 	assert_string_equal(p.user, "tanaka");
 	assert_int_equal(p.iterations, 200000);
 	assert_memory_equal(p.salt, l.salt, sizeof(l.salt));
 	assert_memory_equal(p.hash, l.hash, sizeof(l.hash));
-	assert_int_equal(ucode_line_parse("used 42 tanaka 1700000000", &p), 0);
+	assert_int_equal(bgfile_line_parse("used 42 tanaka 1700000000", &p), 0);
 	assert_true(p.used);
 	assert_int_equal(p.time, 1700000000);
 	/* Malformed lines are refused, not half-read. */
-	assert_int_equal(ucode_line_parse("used 42 tanaka", &p),
+	assert_int_equal(bgfile_line_parse("used 42 tanaka", &p),
 	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("used 42 tanaka 1 extra", &p),
+	assert_int_equal(bgfile_line_parse("used 42 tanaka 1 extra", &p),
 	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("code x tanaka 1 aa bb", &p),
+	assert_int_equal(bgfile_line_parse("code x tanaka 1 aa bb", &p),
 	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("code 1 tanaka 0 "
+	assert_int_equal(bgfile_line_parse("code 1 tanaka 0 "
 	    "abababababababababababababababab "
 	    "0101010101010101010101010101010101010101010101010101010101010101",
 	    &p), KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("drop 1 tanaka 1", &p),
+	assert_int_equal(bgfile_line_parse("drop 1 tanaka 1", &p),
 	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("used  1 tanaka 1", &p),
+	assert_int_equal(bgfile_line_parse("used  1 tanaka 1", &p),
 	    KAGI_ERR_INVALID);
 }
 

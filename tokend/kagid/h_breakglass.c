@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "bgfile.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
@@ -362,7 +363,7 @@ file_read(const char *path, char **buf)
 static int
 file_import(struct kagid_ctx *ctx, char *buf)
 {
-	struct ucode_line l;
+	struct bgfile_line l;
 	struct bg_code_rec c;
 	struct user_rec u;
 	char *line, *save = NULL;
@@ -370,8 +371,8 @@ file_import(struct kagid_ctx *ctx, char *buf)
 
 	for (line = strtok_r(buf, "\n", &save); line != NULL;
 	    line = strtok_r(NULL, "\n", &save)) {
-		if (strcmp(line, UCODE_FILE_MAGIC) == 0 ||
-		    ucode_line_parse(line, &l) != 0 || !l.used)
+		if (strcmp(line, BGFILE_MAGIC) == 0 ||
+		    bgfile_line_parse(line, &l) != 0 || !l.used)
 			continue;
 		if (store_user_get(ctx->store, l.user, &u) != 0)
 			continue;
@@ -401,7 +402,7 @@ static int
 file_code_cb(const struct bg_code_rec *c, void *arg)
 {
 	struct file_out *fo = arg;
-	struct ucode_line l;
+	struct bgfile_line l;
 	char line[512];
 	int r;
 
@@ -411,7 +412,7 @@ file_code_cb(const struct bg_code_rec *c, void *arg)
 	l.iterations = (long)c->iterations;
 	memcpy(l.salt, c->salt, sizeof(l.salt));
 	memcpy(l.hash, c->hash, sizeof(l.hash));
-	if ((r = ucode_line_format(&l, line, sizeof(line))) != 0)
+	if ((r = bgfile_line_format(&l, line, sizeof(line))) != 0)
 		return r;
 	if (fputs(line, fo->f) == EOF)
 		return KAGI_ERR_IO;
@@ -438,7 +439,7 @@ file_write(struct kagid_ctx *ctx, const char *path)
 		return KAGI_ERR_IO;
 	}
 	fo.err = 0;
-	r = fprintf(fo.f, "%s\n", UCODE_FILE_MAGIC) < 0 ? KAGI_ERR_IO : 0;
+	r = fprintf(fo.f, "%s\n", BGFILE_MAGIC) < 0 ? KAGI_ERR_IO : 0;
 	if (r == 0 && ctx->cfg->breakglass)
 		r = store_bg_code_list(ctx->store, 0, file_code_cb, &fo);
 	if (fflush(fo.f) != 0 || fsync(fileno(fo.f)) != 0)
