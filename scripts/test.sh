@@ -68,8 +68,8 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 	if [ -f Makefile ] || "$top/configure" -q CC=clang --enable-fuzzing \
 	    --enable-sanitizers >/dev/null 2>&1; then
 		if make -s -j2 fuzz/fuzz_proto fuzz/fuzz_config \
-		    fuzz/fuzz_archive fuzz/fuzz_fido2 >/dev/null 2>&1; then
-			for f in fuzz_proto fuzz_config fuzz_archive fuzz_fido2; do
+		    fuzz/fuzz_archive fuzz/fuzz_fido2 fuzz/fuzz_bgline >/dev/null 2>&1; then
+			for f in fuzz_proto fuzz_config fuzz_archive fuzz_fido2 fuzz_bgline; do
 				if ./fuzz/$f -max_total_time=20 -rss_limit_mb=1024 \
 				    >"$f.log" 2>&1; then
 					fuzz_pass=$((fuzz_pass + 1))
