@@ -39,7 +39,6 @@
 #include "config.h"
 
 #include <locale.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <syslog.h>
@@ -58,9 +57,6 @@
 #include "wipe.h"
 
 #define PK_EXPORT __attribute__((visibility("default")))
-
-/* The zones, in the order of the zone= choices. */
-const char *const pk_zones[] = { "mynumber", "lgwan", "internet", NULL };
 
 #define OFF(f) offsetof(struct pk_opts, f)
 static const struct cfg_key pk_keys[] = {
@@ -111,18 +107,6 @@ pk_pam_code(enum pk_outcome o, int session)
 		return PAM_AUTHINFO_UNAVAIL;
 	}
 	return PAM_AUTHINFO_UNAVAIL;
-}
-
-void
-pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ctx->opts.debug)
-		return;
-	va_start(ap, fmt);
-	pam_vsyslog(ctx->pamh, LOG_DEBUG, fmt, ap);
-	va_end(ap);
 }
 
 /* --- context ----------------------------------------------------------- */

@@ -20,7 +20,7 @@
 #include "pk_fido2.h"
 #include "proto.h"
 
-/* The zones, in the order of the zone= choices (pam_kagi.c). */
+/* The zones as kagid names them, zone='s choices (pk_kagid.c). */
 extern const char *const pk_zones[];
 
 struct pk_opts {
@@ -80,7 +80,7 @@ struct pk_ctx {
 /* pam_set_data name of a break-glass log-in, for the account step. */
 #define PK_BG_DATA "pam_kagi_breakglass"
 
-/* --- pam_kagi.c: context */
+/* --- pk_log.c: the debug log */
 
 /* Log at LOG_DEBUG, only with debug. */
 void pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)

@@ -39,6 +39,9 @@
 #include "proto_ops.h"
 #include "wipe.h"
 
+/* The zones as kagid names them; zone= takes one of these (pam_kagi.c). */
+const char *const pk_zones[] = { "mynumber", "lgwan", "internet", NULL };
+
 /* A request with the context every authentication request carries. */
 int
 pk_request_new(const struct pk_ctx *ctx, const char *op,
