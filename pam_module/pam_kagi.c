@@ -51,7 +51,9 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "pk_conv.h"
 #include "pk_fido2.h"
+#include "pk_flow.h"
 #include "pk_int.h"
 #include "proto.h"
 #include "wipe.h"
@@ -218,11 +220,9 @@ pk_ctx_gather(struct pk_ctx *ctx)
 static int
 pk_finish(struct pk_ctx *ctx, enum pk_outcome o, int session)
 {
-	const char *msg = pk_user_message(o);
 	int pr = pk_pam_code(o, session);
 
-	if (msg != NULL && !ctx->silent)
-		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
+	pk_conv_show_outcome(ctx, o);
 	pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
 	return pr;
 }
@@ -248,7 +248,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 		/* Ask anyway, so that this looks like any other refusal. */
 		pam_syslog(pamh, LOG_NOTICE, "auth: refusing unusable user "
 		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
-		if ((o = pk_ask_code(&ctx, &code)) == PK_CONTINUE)
+		if ((o = pk_conv_ask_code(&ctx, &code)) == PK_CONTINUE)
 			o = PK_DENIED;
 		goto out;
 	}
@@ -262,9 +262,9 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	if (ctx.fido2) {
 		int fallback = 0;
 
-		o = pk_fido2(&ctx, &fallback);
+		o = pk_auth_key(&ctx, &fallback);
 		if (o == PK_GRANTED)
-			pk_last_login_show(&ctx);
+			pk_conv_show_last_login(&ctx);
 		if (!fallback)
 			goto out;
 		pk_debug(&ctx, "auth: no security key, falling back to a code");
@@ -278,7 +278,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	 * auth_begin opened.
 	 */
 	pk_debug(&ctx, "auth: asking for the code");
-	o = pk_ask_code(&ctx, &code);
+	o = pk_conv_ask_code(&ctx, &code);
 	pk_client_after_wait(&ctx);
 	if (o != PK_CONTINUE)
 		goto out;
@@ -286,7 +286,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	pk_debug(&ctx, "auth: sending the code");
 	o = pk_auth_totp(&ctx, code);
 	if (o == PK_GRANTED)
-		pk_last_login_show(&ctx);
+		pk_conv_show_last_login(&ctx);
  out:
 	kagi_free_str(code);
 	pr = pk_finish(&ctx, o, 0);

@@ -103,16 +103,6 @@ const char *pk_fido2_message(enum pkf_result res);
 /* A time for the user, in the host's time zone. */
 void pk_time_text(int64_t t, char *out, size_t len);
 
-/* --- pk_conv.c: asking the person */
-
-/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
-enum pk_outcome pk_ask_code(struct pk_ctx *ctx, char **code);
-/*
- * Ask the key and send kagid the outcome.  With no key plugged in and
- * TOTP allowed, *fallback is set and nothing is sent.
- */
-enum pk_outcome pk_fido2(struct pk_ctx *ctx, int *fallback);
-
 /* --- pk_kagid.c: requests to kagid */
 
 struct json_object;
@@ -143,8 +133,6 @@ enum pk_outcome pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
     const struct pkf_answer *ans);
 /* account: kagid says whether the account may be used now. */
 enum pk_outcome pk_account(struct pk_ctx *ctx);
-/* "Last successful log-in ..." after a success, when there was one. */
-void pk_last_login_show(struct pk_ctx *ctx);
 /* Break-glass with breakglass_file= while kagid is unreachable. */
 enum pk_outcome pk_breakglass_offline(struct pk_ctx *ctx);
 

@@ -28,10 +28,10 @@
 
 #include "client.h"
 #include "clock.h"
-#include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "pk_breakglass.h"
+#include "pk_conv.h"
 #include "pk_dl.h"
 #include "pk_fido2.h"
 #include "pk_int.h"
@@ -200,8 +200,7 @@ pk_auth_begin(struct pk_ctx *ctx)
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
 		goto out;
 	}
-	if (banner != NULL && !ctx->silent)
-		(void)pam_info(ctx->pamh, "%s", banner);
+	pk_conv_show_banner(ctx, banner);
 	o = PK_CONTINUE;
  out:
 	json_object_put(reply);
@@ -257,20 +256,6 @@ pk_last_login_read(struct pk_ctx *ctx, struct json_object *reply)
 	return PK_GRANTED;
 }
 
-/* "Last successful log-in ..." after a success, when there was one. */
-void
-pk_last_login_show(struct pk_ctx *ctx)
-{
-	char when[64];
-
-	if (ctx->silent || ctx->last_time == 0)
-		return;
-	pk_time_text(ctx->last_time, when, sizeof(when));
-	(void)pam_info(ctx->pamh, pk_text(ctx, N_("Last successful log-in: "
-	    "%s from %s (%s); %d failed attempts since")), when,
-	    ctx->last_from, ctx->last_factors, (int)ctx->failures_since);
-}
-
 /*
  * --- policy2: enrolling at log-in with an enrollment code (R-TOK-4) -----
  *
@@ -301,14 +286,10 @@ pk_enroll(struct pk_ctx *ctx, struct json_object *reply)
 	}
 	pam_syslog(ctx->pamh, LOG_NOTICE, "enrolling a TOTP token at log-in "
 	    "(token %lld)", (long long)token);
-	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Your enrollment code "
-	    "is accepted. Add this account to your authenticator app: scan "
-	    "the QR code below, or type in the key from the link after it.")));
-	(void)pam_info(ctx->pamh, "%s", qr);
-	(void)pam_info(ctx->pamh, "%s", uri);
+	pk_conv_show_enroll(ctx, qr, uri);
 	client_free(&ctx->client);
 	for (i = 0; i < PK_ENROLL_TRIES; i++) {
-		if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+		if ((o = pk_conv_ask_code(ctx, &code)) != PK_CONTINUE)
 			goto out;
 		o = PK_UNAVAILABLE;
 		if ((r = pk_request_new(ctx, OP_AUTH_ENROLL, &req)) != 0 ||
@@ -334,12 +315,9 @@ pk_enroll(struct pk_ctx *ctx, struct json_object *reply)
 		rep = NULL;
 		o = PK_DENIED;
 		if (i + 1 < PK_ENROLL_TRIES)
-			(void)pam_error(ctx->pamh, "%s", pk_text(ctx,
-			    N_("That code is not right. Try again with the "
-			    "code the app shows now.")));
+			pk_conv_show_enroll_retry(ctx);
 	}
-	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("Enrollment was not "
-	    "finished. Ask your administrator for a new enrollment code.")));
+	pk_conv_show_enroll_failed(ctx);
  out:
 	kagi_free_str(code);
 	pk_wipe_member(req, "code");
@@ -383,7 +361,7 @@ pk_breakglass_offline(struct pk_ctx *ctx)
 		return PK_UNAVAILABLE;
 	}
 	pk_crypto_close(&crypto);
-	if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
+	if ((o = pk_conv_ask_code(ctx, &code)) != PK_CONTINUE)
 		return o;
 	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
 	    kagi_now(), &id, err, sizeof(err));
@@ -405,9 +383,7 @@ pk_breakglass_offline(struct pk_ctx *ctx)
 	if (pam_set_data(ctx->pamh, PK_BG_DATA, strdup("1"),
 	    pk_bg_cleanup) != PAM_SUCCESS)
 		return PK_SYSTEM;
-	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Break-glass code "
-	    "accepted. This emergency log-in is recorded and must be "
-	    "reported.")));
+	pk_conv_show_breakglass(ctx);
 	return PK_GRANTED;
 }
 

@@ -24,7 +24,7 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "i18n.h"
+#include "pk_conv.h"
 #include "pk_int.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -62,7 +62,6 @@ pk_session_open(struct pk_ctx *ctx)
 	const char *logind = pk_logind_id(ctx->pamh);
 	int64_t id = 0, ends = 0, *keep = NULL;
 	enum pk_outcome o = PK_UNAVAILABLE;
-	char when[64];
 	int r, pr;
 
 	if ((r = pk_request_new(ctx, OP_SESSION_OPEN, &req)) != 0 ||
@@ -91,11 +90,7 @@ pk_session_open(struct pk_ctx *ctx)
 	}
 	pk_debug(ctx, "%s: session %lld, ends %lld", OP_SESSION_OPEN,
 	    (long long)id, (long long)ends);
-	if (ends != 0 && !ctx->silent) {
-		pk_time_text(ends, when, sizeof(when));
-		(void)pam_info(ctx->pamh, pk_text(ctx,
-		    N_("This session will be ended at %s.")), when);
-	}
+	pk_conv_show_session_end(ctx, ends);
 	o = PK_GRANTED;
  out:
 	json_object_put(reply);
