@@ -8,8 +8,10 @@
  * checks and the read concern the same file; a file that grows while it
  * is read is refused.  Secret files are created with O_EXCL, mode 0600,
  * and made durable (file and directory fsynced) before they are used;
- * the caller's buffer is wiped on every failure.  Every refusal leaves a
- * message in err naming the file and the reason.
+ * the caller's buffer is wiped on every failure.  A file is replaced by
+ * writing it whole beside the old one and renaming it into place, so a
+ * crash leaves one or the other.  Every refusal leaves a message in err
+ * naming the file and the reason.
  */
 #include "config.h"
 
@@ -74,14 +76,26 @@ check_absolute(const char *path, char *err, size_t errlen)
 	return KAGI_OK;
 }
 
+/*
+ * The permission bits in deny must be clear; which ones were set is
+ * named: writing first, then reading, then anything else.
+ */
 static int
-check_writable(const struct stat *st, char *err, size_t errlen,
+check_mode(const struct stat *st, mode_t deny, char *err, size_t errlen,
     const char *path)
 {
-	if ((st->st_mode & 022) != 0)
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+	mode_t set = st->st_mode & deny;
+
+	if ((set & 022) != 0)
 		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
-		    "is writable by group or others (mode %04o)",
-		    (unsigned)(st->st_mode & 07777));
+		    "is writable by group or others (mode %04o)", mode);
+	if ((set & 044) != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is readable by group or others (mode %04o)", mode);
+	if (set != 0)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is accessible by group or others (mode %04o)", mode);
 	return KAGI_OK;
 }
 
@@ -99,6 +113,15 @@ check_owner(const struct stat *st, uid_t owner, int allow_root, char *err,
 int
 safefile_read(const char *path, uid_t owner, size_t max, char **buf,
     size_t *len, char *err, size_t errlen)
+{
+	const struct safefile_rule rule = { owner, 1, 022, max };
+
+	return safefile_load(path, &rule, buf, len, NULL, err, errlen);
+}
+
+int
+safefile_load(const char *path, const struct safefile_rule *rule,
+    char **buf, size_t *len, struct stat *stp, char *err, size_t errlen)
 {
 	struct stat st;
 	char *b = NULL;
@@ -125,12 +148,13 @@ safefile_read(const char *path, uid_t owner, size_t max, char **buf,
 		    "is not a regular file");
 		goto out;
 	}
-	if ((r = check_owner(&st, owner, 1, err, errlen, path)) != 0 ||
-	    (r = check_writable(&st, err, errlen, path)) != 0)
+	if ((r = check_owner(&st, rule->owner, rule->allow_root, err, errlen,
+	    path)) != 0 ||
+	    (r = check_mode(&st, rule->deny | 022, err, errlen, path)) != 0)
 		goto out;
-	if (st.st_size < 0 || (unsigned long long)st.st_size > max) {
+	if (st.st_size < 0 || (unsigned long long)st.st_size > rule->max) {
 		r = fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
-		    "is larger than %zu bytes", max);
+		    "is larger than %zu bytes", rule->max);
 		goto out;
 	}
 	/* Room for one byte more than expected, to notice growth. */
@@ -157,6 +181,8 @@ safefile_read(const char *path, uid_t owner, size_t max, char **buf,
 		goto out;
 	}
 	b[got] = '\0';
+	if (stp != NULL)
+		*stp = st;
 	*buf = b;
 	*len = got;
 	b = NULL;
@@ -187,7 +213,7 @@ safefile_check_dir(const char *path, uid_t owner, int allow_root,
 		    "is not a directory");
 	if ((r = check_owner(&st, owner, allow_root, err, errlen, path)) != 0)
 		return r;
-	return check_writable(&st, err, errlen, path);
+	return check_mode(&st, 022, err, errlen, path);
 }
 
 /* fsync the directory holding path, so that a new entry survives. */
@@ -215,20 +241,17 @@ sync_parent(const char *path, char *err, size_t errlen)
 	return r;
 }
 
+/* Write all len bytes of data to fd. */
 static int
-secret_create(int fd, const char *path, size_t size,
-    int (*fill)(unsigned char *, size_t), unsigned char *out, char *err,
-    size_t errlen)
+write_all(int fd, const void *data, size_t len, char *err, size_t errlen,
+    const char *path)
 {
+	const unsigned char *p = data;
 	size_t done = 0;
 	ssize_t n;
-	int r;
 
-	if ((r = fill(out, size)) != 0)
-		return fail(r < 0 ? r : KAGI_ERR_INTERNAL, err, errlen, path,
-		    "cannot generate its contents");
-	while (done < size) {
-		n = write(fd, out + done, size - done);
+	while (done < len) {
+		n = write(fd, p + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -236,6 +259,21 @@ secret_create(int fd, const char *path, size_t size,
 			    "write");
 		done += (size_t)n;
 	}
+	return KAGI_OK;
+}
+
+static int
+secret_create(int fd, const char *path, size_t size,
+    int (*fill)(unsigned char *, size_t), unsigned char *out, char *err,
+    size_t errlen)
+{
+	int r;
+
+	if ((r = fill(out, size)) != 0)
+		return fail(r < 0 ? r : KAGI_ERR_INTERNAL, err, errlen, path,
+		    "cannot generate its contents");
+	if ((r = write_all(fd, out, size, err, errlen, path)) != 0)
+		return r;
 	if (fsync(fd) != 0)
 		return fail_errno(errno, err, errlen, path, "fsync");
 	return sync_parent(path, err, errlen);
@@ -249,7 +287,6 @@ secret_check_read(int fd, const char *path, size_t size, unsigned char *out,
 	unsigned char extra;
 	size_t got = 0;
 	ssize_t n;
-	unsigned mode;
 	int r;
 
 	if (fstat(fd, &st) != 0)
@@ -258,15 +295,8 @@ secret_check_read(int fd, const char *path, size_t size, unsigned char *out,
 		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
 		    "is not a regular file");
 	if ((r = check_owner(&st, geteuid(), 0, err, errlen, path)) != 0 ||
-	    (r = check_writable(&st, err, errlen, path)) != 0)
+	    (r = check_mode(&st, 077, err, errlen, path)) != 0)
 		return r;
-	mode = (unsigned)(st.st_mode & 07777);
-	if ((mode & 044) != 0)
-		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
-		    "is readable by group or others (mode %04o)", mode);
-	if ((mode & 077) != 0)
-		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
-		    "is accessible by group or others (mode %04o)", mode);
 	if (st.st_size < 0 || (unsigned long long)st.st_size != size)
 		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
 		    "has %lld bytes, expected %zu", (long long)st.st_size, size);
@@ -349,4 +379,41 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return r;
+}
+
+int
+safefile_replace(const char *path, const void *data, size_t len, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
+{
+	char tmp[PATH_MAX];
+	int fd, n, r;
+
+	if ((r = check_absolute(path, err, errlen)) != 0)
+		return r;
+	n = snprintf(tmp, sizeof(tmp), "%s.new", path);
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
+		    "path too long");
+	/* One a crash left behind; the caller holds the file's lock. */
+	(void)unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
+	    O_NOCTTY, 0600);
+	if (fd < 0)
+		return fail_errno(errno, err, errlen, tmp, "create");
+	if (fchown(fd, uid, gid) != 0 || fchmod(fd, 0600) != 0)
+		r = fail_errno(errno, err, errlen, tmp, "set owner and mode");
+	else if ((r = write_all(fd, data, len, err, errlen, tmp)) == 0 &&
+	    fsync(fd) != 0)
+		r = fail_errno(errno, err, errlen, tmp, "fsync");
+	if (close(fd) != 0 && r == 0)
+		r = fail_errno(errno, err, errlen, tmp, "close");
+	if (r == 0 && rename(tmp, path) != 0)
+		r = fail_errno(errno, err, errlen, path, "replace");
+	if (r != 0) {
+		(void)unlink(tmp);
+		return r;
+	}
+	/* The file is in place and durable; its new name, as best we can. */
+	(void)sync_parent(path, NULL, 0);
+	return KAGI_OK;
 }

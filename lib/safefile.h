@@ -1,21 +1,41 @@
 /*
- * safefile.h - opening files as if an attacker had placed them.
+ * safefile.h - opening files as if an attacker had placed them, and
+ * replacing them atomically.
  *
  * Paths must be absolute.  The last component is opened with O_NOFOLLOW |
  * O_CLOEXEC (a symlink is refused), then fstat must show a regular file
- * owned by root or by the given owner, not writable by group or others,
- * and no larger than max.  Every refusal writes a message naming the file
- * and the reason into err ("/etc/kagi/kagid.conf: is a symbolic link").
+ * owned by root or by the given owner, not writable by group or others
+ * (nor readable, for a private file), and no larger than max.  Every
+ * refusal writes a message naming the file and the reason into err
+ * ("/etc/kagi/kagid.conf: is a symbolic link").
  */
 #ifndef KAGI_SAFEFILE_H
 #define KAGI_SAFEFILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 /* Read a whole file; *buf is NUL-terminated (not counted in *len). */
 int safefile_read(const char *path, uid_t owner, size_t max, char **buf,
     size_t *len, char *err, size_t errlen);
+
+/* What safefile_load() asks of a file beyond safefile_read()'s rules. */
+struct safefile_rule {
+	uid_t owner;
+	int allow_root;		/* root may own it too */
+	mode_t deny;		/* permission bits that must be clear (022
+				   always are) */
+	size_t max;		/* bytes, at most */
+};
+
+/*
+ * safefile_read() under rule: safefile_read() is owner or root, 022,
+ * max.  A private file is 077.  st, when not NULL, gets the fstat of
+ * the file read.
+ */
+int safefile_load(const char *path, const struct safefile_rule *rule,
+    char **buf, size_t *len, struct stat *st, char *err, size_t errlen);
 
 /*
  * Check a directory: absolute, not a symlink, a directory, owned by owner
@@ -35,5 +55,16 @@ int safefile_check_dir(const char *path, uid_t owner, int allow_root,
 int safefile_secret(const char *path, size_t size,
     int (*fill)(unsigned char *buf, size_t size), unsigned char *out,
     int *created, char *err, size_t errlen);
+
+/*
+ * Replace path with len bytes of data, atomically: written to PATH.new
+ * (a stale one removed first; created with O_EXCL | O_NOFOLLOW, mode
+ * 0600, then given uid and gid: (uid_t)-1 and (gid_t)-1 leave the
+ * caller's), fsynced, renamed over path, then the directory fsynced.
+ * A crash leaves the old file or the new one, never a mix; a failure
+ * leaves the old file and no PATH.new.  The caller serialises writers.
+ */
+int safefile_replace(const char *path, const void *data, size_t len,
+    uid_t uid, gid_t gid, char *err, size_t errlen);
 
 #endif

@@ -1,17 +1,12 @@
 /*
- * ucode.c - single-use codes as typed and the break-glass file's lines
- * (see ucode.h); their generation and hashes are in ucode_crypto.c, so
- * that pam_kagi, which links this file, need not link libcrypto (it has
- * its own ucode_kdf(), pam_module/pk_kdf.c).  Every buffer that held a
- * code is wiped; codes are compared only through their hashes, by the
- * callers, in constant time.
+ * ucode.c - single-use codes as typed (see ucode.h); their generation
+ * and hashes are in ucode_crypto.c, so that pam_kagi, which links this
+ * file, need not link libcrypto (it has its own ucode_kdf(),
+ * pam_module/pk_kdf.c).  Every buffer that held a code is wiped; codes
+ * are compared only through their hashes, by the callers, in constant
+ * time.
  */
 #include "config.h"
-
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "kagi_err.h"
 #include "ucode.h"
@@ -42,122 +37,4 @@ ucode_normalise(const char *in, char out[UCODE_LEN + 1])
 		return KAGI_ERR_BAD_CODE;
 	}
 	return 0;
-}
-
-static int
-hex_decode(const char *s, size_t slen, uint8_t *out, size_t len)
-{
-	size_t i;
-	int hi, lo;
-
-	if (slen != 2 * len)
-		return KAGI_ERR_INVALID;
-	for (i = 0; i < len; i++) {
-		hi = s[2 * i];
-		lo = s[2 * i + 1];
-		hi = hi >= '0' && hi <= '9' ? hi - '0' :
-		    hi >= 'a' && hi <= 'f' ? hi - 'a' + 10 : -1;
-		lo = lo >= '0' && lo <= '9' ? lo - '0' :
-		    lo >= 'a' && lo <= 'f' ? lo - 'a' + 10 : -1;
-		if (hi < 0 || lo < 0)
-			return KAGI_ERR_INVALID;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-static void
-hex_encode(const uint8_t *p, size_t len, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hx[p[i] >> 4];
-		out[2 * i + 1] = hx[p[i] & 15];
-	}
-	out[2 * len] = '\0';
-}
-
-/* A decimal number of 1 to 18 digits, nothing else. */
-static int
-num(const char *s, size_t n, int64_t *out)
-{
-	int64_t v = 0;
-	size_t i;
-
-	if (n == 0 || n > 18)
-		return KAGI_ERR_INVALID;
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return KAGI_ERR_INVALID;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
-
-int
-ucode_line_parse(const char *line, struct ucode_line *l)
-{
-	const char *f[6];
-	size_t fl[6];
-	const char *p = line;
-	int64_t v;
-	int n = 0, want;
-
-	memset(l, 0, sizeof(*l));
-	while (*p != '\0') {
-		if (n == 6)
-			return KAGI_ERR_INVALID;
-		f[n] = p;
-		fl[n] = strcspn(p, " ");
-		p += fl[n];
-		n++;
-		if (*p == ' ')
-			p++;
-		else if (*p != '\0')
-			return KAGI_ERR_INVALID;
-	}
-	if (n < 1)
-		return KAGI_ERR_INVALID;
-	if (fl[0] == 4 && strncmp(f[0], "code", 4) == 0)
-		want = 6;
-	else if (fl[0] == 4 && strncmp(f[0], "used", 4) == 0)
-		want = 4;
-	else
-		return KAGI_ERR_INVALID;
-	if (n != want || num(f[1], fl[1], &l->id) != 0 || fl[2] == 0 ||
-	    fl[2] > UCODE_USER_MAX)
-		return KAGI_ERR_INVALID;
-	memcpy(l->user, f[2], fl[2]);
-	l->user[fl[2]] = '\0';
-	if (want == 4) {
-		l->used = 1;
-		return num(f[3], fl[3], &l->time);
-	}
-	if (num(f[3], fl[3], &v) != 0 || v < 1 || v > UCODE_ITER_MAX ||
-	    hex_decode(f[4], fl[4], l->salt, sizeof(l->salt)) != 0 ||
-	    hex_decode(f[5], fl[5], l->hash, sizeof(l->hash)) != 0)
-		return KAGI_ERR_INVALID;
-	l->iterations = (long)v;
-	return 0;
-}
-
-int
-ucode_line_format(const struct ucode_line *l, char *buf, size_t len)
-{
-	char salt[2 * UCODE_SALT_LEN + 1], hash[2 * UCODE_HASH_LEN + 1];
-	int n;
-
-	if (l->used) {
-		n = snprintf(buf, len, "used %lld %s %lld\n", (long long)l->id,
-		    l->user, (long long)l->time);
-	} else {
-		hex_encode(l->salt, sizeof(l->salt), salt);
-		hex_encode(l->hash, sizeof(l->hash), hash);
-		n = snprintf(buf, len, "code %lld %s %ld %s %s\n",
-		    (long long)l->id, l->user, l->iterations, salt, hash);
-	}
-	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
 }

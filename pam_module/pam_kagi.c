@@ -9,10 +9,11 @@
  * wiped as soon as it has been sent.
  *
  * This file holds the options, the per-call context, the one mapping
- * from outcomes to PAM codes and the five entry points.  The rest, shared
- * through pk_int.h: pk_locale.c (language and texts), pk_conv.c (asking
- * the person, the security-key step), pk_kagid.c (the requests to kagid,
- * break-glass without it), pk_session.c (the session part).
+ * from outcomes to PAM codes and the five entry points, which call the
+ * log-in flows (pk_flow.h: pk_auth.c, pk_account.c, pk_session.c).  The
+ * flows call the person (pk_conv.c), kagid (pk_kagid.c), the key
+ * (pk_fido2.c) and the break-glass file (pk_breakglass.c), which call
+ * none of each other; pk_int.h draws the layers.
  *
  * Guarantees (of the module as a whole):
  *  - Only an explicit verdict from kagid ("success" for auth, "ok" for
@@ -39,7 +40,6 @@
 #include "config.h"
 
 #include <locale.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <string.h>
 #include <syslog.h>
@@ -48,19 +48,16 @@
 #include <security/pam_modules.h>
 
 #include "cfg.h"
-#include "client.h"
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
-#include "pk_fido2.h"
+#include "pk_conv.h"
+#include "pk_flow.h"
 #include "pk_int.h"
+#include "pk_kagid.h"
 #include "proto.h"
-#include "wipe.h"
 
 #define PK_EXPORT __attribute__((visibility("default")))
-
-/* The zones, in the order of the zone= choices. */
-const char *const pk_zones[] = { "mynumber", "lgwan", "internet", NULL };
 
 #define OFF(f) offsetof(struct pk_opts, f)
 static const struct cfg_key pk_keys[] = {
@@ -113,24 +110,12 @@ pk_pam_code(enum pk_outcome o, int session)
 	return PAM_AUTHINFO_UNAVAIL;
 }
 
-void
-pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!ctx->opts.debug)
-		return;
-	va_start(ap, fmt);
-	pam_vsyslog(ctx->pamh, LOG_DEBUG, fmt, ap);
-	va_end(ap);
-}
-
 /* --- context ----------------------------------------------------------- */
 
 static void
 pk_ctx_free(struct pk_ctx *ctx)
 {
-	client_free(&ctx->client);
+	pk_kagid_close(ctx);
 	pkf_request_clear(&ctx->freq);
 	pk_locale_close(ctx);
 	cfg_free(pk_keys, &ctx->opts);
@@ -149,7 +134,7 @@ pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->pamh = pamh;
-	ctx->silent = (flags & PAM_SILENT) != 0;
+	ctx->silent = (flags & (int)PAM_SILENT) != 0;
 	ctx->loc = (locale_t)0;
 	ctx->opts.zone = 0;		/* mynumber */
 	ctx->opts.timeout = 10;
@@ -234,11 +219,9 @@ pk_ctx_gather(struct pk_ctx *ctx)
 static int
 pk_finish(struct pk_ctx *ctx, enum pk_outcome o, int session)
 {
-	const char *msg = pk_user_message(o);
 	int pr = pk_pam_code(o, session);
 
-	if (msg != NULL && !ctx->silent)
-		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
+	pk_conv_show_outcome(ctx, o);
 	pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
 	return pr;
 }
@@ -251,7 +234,6 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 {
 	struct pk_ctx ctx;
 	enum pk_outcome o;
-	char *code = NULL;
 	char q[KAGI_NAME_MAX * 4 + 16];
 	int pr;
 
@@ -261,50 +243,13 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	pk_debug(&ctx, "auth: user %s, zone %s",
 	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
 	if (!pk_user_valid(ctx.user)) {
-		/* Ask anyway, so that this looks like any other refusal. */
 		pam_syslog(pamh, LOG_NOTICE, "auth: refusing unusable user "
 		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
-		if ((o = pk_ask_code(&ctx, &code)) == PK_CONTINUE)
-			o = PK_DENIED;
+		o = pk_auth_unusable(&ctx);
 		goto out;
 	}
-	if ((o = pk_auth_begin(&ctx)) != PK_CONTINUE) {
-		/* policy2: break-glass without kagid (pk_breakglass.c) */
-		if (o == PK_UNAVAILABLE && ctx.unreachable &&
-		    ctx.opts.breakglass_file != NULL)
-			o = pk_breakglass_offline(&ctx);
-		goto out;
-	}
-	if (ctx.fido2) {
-		int fallback = 0;
-
-		o = pk_fido2(&ctx, &fallback);
-		if (o == PK_GRANTED)
-			pk_last_login_show(&ctx);
-		if (!fallback)
-			goto out;
-		pk_debug(&ctx, "auth: no security key, falling back to a code");
-	}
-	/*
-	 * A person takes a while to type the code: kagid keeps the
-	 * connection for KAGI_FOLLOW_UP_MS only, so a waiting prompt holds
-	 * no slot of kagid's for long (R-AVL-1), and auth_totp, which
-	 * carries its whole context, then goes on a new connection.  An
-	 * answer in hand at once (a program's conversation) uses the one
-	 * auth_begin opened.
-	 */
-	pk_debug(&ctx, "auth: asking for the code");
-	o = pk_ask_code(&ctx, &code);
-	pk_client_after_wait(&ctx);
-	if (o != PK_CONTINUE)
-		goto out;
-	/* An empty answer goes to kagid too: it counts as a failure there. */
-	pk_debug(&ctx, "auth: sending the code");
-	o = pk_auth_totp(&ctx, code);
-	if (o == PK_GRANTED)
-		pk_last_login_show(&ctx);
+	o = pk_auth(&ctx);
  out:
-	kagi_free_str(code);
 	pr = pk_finish(&ctx, o, 0);
 	pk_ctx_free(&ctx);
 	return pr;
@@ -343,17 +288,6 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 		goto out;
 	}
 	o = pk_account(&ctx);
-	/* policy2: a break-glass log-in of this handle, kagid unreachable */
-	if (o == PK_UNAVAILABLE) {
-		const void *bg = NULL;
-
-		if (pam_get_data(pamh, PK_BG_DATA, &bg) == PAM_SUCCESS &&
-		    bg != NULL) {
-			pam_syslog(pamh, LOG_ALERT, "account: kagid unreachable; "
-			    "passing the break-glass log-in");
-			o = PK_GRANTED;
-		}
-	}
  out:
 	pr = pk_finish(&ctx, o, 0);
 	pk_ctx_free(&ctx);

@@ -1,17 +1,23 @@
 /*
- * pk_conv.c - asking the person, through the PAM conversation: the code
- * prompt and the security-key step (the key itself is pk_fido2.c's).
+ * pk_conv.c - the person: everything pam_kagi asks and tells the person
+ * logging in, through the PAM conversation.
  *
  * Guarantees:
  *  - The code and the PIN are handed over to the caller or wiped; they
  *    are never logged.
- *  - A failed conversation is PK_CONV_FAILED, never a success.
- *  - No message under PAM_SILENT.
- *  - An answer kagid could not read is sent as a plainly wrong code, so
- *    that it counts as a failure there.
+ *  - A failed conversation is PK_CONV_FAILED (or -1 for the PIN), never
+ *    a success.
+ *  - An answer kagid could not read is handed over as a plainly wrong
+ *    code, so that it counts as a failure there.
+ *  - Texts are shown in lang='s language (pk_text()); kagid's banner,
+ *    and the QR code and link of an enrollment, are shown as they came.
+ *  - Nothing is shown under PAM_SILENT, except what an enrollment at
+ *    log-in and a break-glass log-in show: the person is in the middle
+ *    of an exchange that needs them.
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -19,18 +25,15 @@
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "client.h"
 #include "i18n.h"
-#include "pk_fido2.h"
-#include "pk_int.h"
+#include "pk_conv.h"
 #include "proto.h"
 #include "wipe.h"
 
-/* --- conversation ------------------------------------------------------ */
+/* --- asking ------------------------------------------------------------ */
 
-/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
 enum pk_outcome
-pk_ask_code(struct pk_ctx *ctx, char **code)
+pk_conv_ask_code(const struct pk_ctx *ctx, char **code)
 {
 	char *resp = NULL;
 	int pr;
@@ -58,25 +61,9 @@ pk_ask_code(struct pk_ctx *ctx, char **code)
 	return PK_CONTINUE;
 }
 
-/* --- the FIDO2 step ---------------------------------------------------- */
-
-static void
-pk_info(struct pk_ctx *ctx, const char *msgid)
+int
+pk_conv_ask_pin(const struct pk_ctx *ctx, char **pin)
 {
-	if (!ctx->silent)
-		(void)pam_info(ctx->pamh, "%s", pk_text(ctx, msgid));
-}
-
-static void
-pk_ui_touch(void *arg)
-{
-	pk_info(arg, N_("Touch your security key."));
-}
-
-static int
-pk_ui_ask_pin(void *arg, char **pin)
-{
-	struct pk_ctx *ctx = arg;
 	char *resp = NULL;
 	int pr;
 
@@ -95,45 +82,111 @@ pk_ui_ask_pin(void *arg, char **pin)
 	return 0;
 }
 
-/*
- * Ask the key and send kagid the outcome.  With no key plugged in and
- * TOTP allowed, *fallback is set and nothing is sent.
- */
-enum pk_outcome
-pk_fido2(struct pk_ctx *ctx, int *fallback)
-{
-	struct pkf_ui ui = { ctx, pk_ui_touch, pk_ui_ask_pin };
-	struct pkf_answer ans;
-	struct pkf_lib *lib = NULL;
-	enum pkf_result res;
-	enum pk_outcome o;
-	const char *msg;
-	char err[256];
+/* --- telling, except under PAM_SILENT ----------------------------------- */
 
-	*fallback = 0;
-	/* libfido2 is loaded only now (pk_dl.h); without it, fail closed. */
-	if (pkf_lib_open(&lib, err, sizeof(err)) != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "auth: security key: %s", err);
-		return PK_UNAVAILABLE;
-	}
-	/* The key takes a while: pk_client_after_wait() (pk_int.h). */
-	res = pkf_get_assertion(lib, &ctx->freq, (int)ctx->opts.timeout * 1000,
-	    &ui, &ans);
-	pk_client_after_wait(ctx);
-	pkf_lib_close(&lib);
-	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
-	    pkf_failure_name(res));
-	if (res == PKF_NO_KEY && ctx->totp_allowed) {
-		*fallback = 1;
-		return PK_CONTINUE;
-	}
-	if (res == PKF_CONV)
-		return PK_CONV_FAILED;
-	if (res == PKF_SYSTEM)
-		return PK_SYSTEM;
-	if ((msg = pk_fido2_message(res)) != NULL && !ctx->silent)
-		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msg));
-	o = pk_auth_fido2(ctx, res, &ans);
-	pkf_answer_clear(&ans);
-	return o;
+/* msgid, translated, as information. */
+static void
+pk_conv_info(const struct pk_ctx *ctx, const char *msgid)
+{
+	if (!ctx->silent)
+		(void)pam_info(ctx->pamh, "%s", pk_text(ctx, msgid));
+}
+
+/* msgid, translated, as an error. */
+static void
+pk_conv_error(const struct pk_ctx *ctx, const char *msgid)
+{
+	if (!ctx->silent)
+		(void)pam_error(ctx->pamh, "%s", pk_text(ctx, msgid));
+}
+
+void
+pk_conv_show_outcome(const struct pk_ctx *ctx, enum pk_outcome o)
+{
+	const char *msg = pk_user_message(o);
+
+	if (msg != NULL)
+		pk_conv_error(ctx, msg);
+}
+
+void
+pk_conv_show_banner(const struct pk_ctx *ctx, const char *banner)
+{
+	if (banner != NULL && !ctx->silent)
+		(void)pam_info(ctx->pamh, "%s", banner);
+}
+
+void
+pk_conv_show_touch(const struct pk_ctx *ctx)
+{
+	pk_conv_info(ctx, N_("Touch your security key."));
+}
+
+void
+pk_conv_show_key_failure(const struct pk_ctx *ctx, enum pkf_result res)
+{
+	const char *msg = pk_fido2_message(res);
+
+	if (msg != NULL)
+		pk_conv_error(ctx, msg);
+}
+
+void
+pk_conv_show_last_login(const struct pk_ctx *ctx)
+{
+	char when[64];
+
+	if (ctx->silent || ctx->last_time == 0)
+		return;
+	pk_time_text(ctx->last_time, when, sizeof(when));
+	(void)pam_info(ctx->pamh, pk_text(ctx, N_("Last successful log-in: "
+	    "%s from %s (%s); %d failed attempts since")), when,
+	    ctx->last_from, ctx->last_factors, (int)ctx->failures_since);
+}
+
+void
+pk_conv_show_session_end(const struct pk_ctx *ctx, int64_t ends)
+{
+	char when[64];
+
+	if (ctx->silent || ends == 0)
+		return;
+	pk_time_text(ends, when, sizeof(when));
+	(void)pam_info(ctx->pamh, pk_text(ctx,
+	    N_("This session will be ended at %s.")), when);
+}
+
+/* --- telling, even under PAM_SILENT ------------------------------------ */
+
+void
+pk_conv_show_enroll(const struct pk_ctx *ctx, const char *qr,
+    const char *uri)
+{
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Your enrollment code "
+	    "is accepted. Add this account to your authenticator app: scan "
+	    "the QR code below, or type in the key from the link after it.")));
+	(void)pam_info(ctx->pamh, "%s", qr);
+	(void)pam_info(ctx->pamh, "%s", uri);
+}
+
+void
+pk_conv_show_enroll_retry(const struct pk_ctx *ctx)
+{
+	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("That code is not "
+	    "right. Try again with the code the app shows now.")));
+}
+
+void
+pk_conv_show_enroll_failed(const struct pk_ctx *ctx)
+{
+	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("Enrollment was not "
+	    "finished. Ask your administrator for a new enrollment code.")));
+}
+
+void
+pk_conv_show_breakglass(const struct pk_ctx *ctx)
+{
+	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Break-glass code "
+	    "accepted. This emergency log-in is recorded and must be "
+	    "reported.")));
 }

@@ -1,12 +1,23 @@
 /*
- * pk_int.h - what the parts of pam_kagi.so share, and nothing else.
+ * pk_int.h - what every part of pam_kagi.so shares, and nothing else.
  *
  * Private to the module: the per-call context, the outcomes a PAM call
- * can come to, and the pk_ functions one part of the module calls in
- * another.  The module is built with -fvisibility=hidden and exports
- * only what matches '^pam_sm_', so nothing declared here leaves
- * pam_kagi.so.  Outcomes become PAM codes only in pam_kagi.c
- * (pk_pam_code()).
+ * can come to, and the helpers every part may call (pk_log.c,
+ * pk_locale.c).  The parts call each other only downwards, each layer's
+ * functions declared in a header of its own:
+ *
+ *   pam_kagi.c     entry points, options, context, outcome -> PAM code
+ *   pk_flow.h      log-in flows: pk_auth.c, pk_account.c, pk_session.c
+ *   pk_conv.h      the person (pk_conv.c)       }
+ *   pk_kagid.h     kagid (pk_kagid.c)           } none calls another
+ *   pk_fido2.h     the key (pk_fido2.c)         }
+ *   pk_breakglass.h  the break-glass file       }
+ *   helpers        pk_log.c, pk_locale.c, pk_fido2_wire.c, pk_dl.c,
+ *                  pk_kdf.c, and lib/
+ *
+ * The module is built with -fvisibility=hidden and exports only what
+ * matches '^pam_sm_', so nothing declared here leaves pam_kagi.so.
+ * Outcomes become PAM codes only in pam_kagi.c (pk_pam_code()).
  */
 #ifndef KAGI_PK_INT_H
 #define KAGI_PK_INT_H
@@ -17,11 +28,8 @@
 
 #include <security/pam_modules.h>
 
-#include "pk_fido2.h"
+#include "pk_fido2_wire.h"
 #include "proto.h"
-
-/* The zones, in the order of the zone= choices (pam_kagi.c). */
-extern const char *const pk_zones[];
 
 struct pk_opts {
 	char *socket;		/* NULL: KAGI_DEFAULT_SOCKET */
@@ -73,14 +81,7 @@ struct pk_ctx {
 	struct pkf_request freq;
 };
 
-/* Longest banner kagid sends (kagid's BANNER_MAX). */
-#define PK_BANNER_MAX 2048
-/* pam_set_data name of the session id kagid gave at open. */
-#define PK_SESSION_DATA "pam_kagi_session"
-/* pam_set_data name of a break-glass log-in, for the account step. */
-#define PK_BG_DATA "pam_kagi_breakglass"
-
-/* --- pam_kagi.c: context */
+/* --- pk_log.c: the debug log */
 
 /* Log at LOG_DEBUG, only with debug. */
 void pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
@@ -102,57 +103,5 @@ const char *pk_user_message(enum pk_outcome o);
 const char *pk_fido2_message(enum pkf_result res);
 /* A time for the user, in the host's time zone. */
 void pk_time_text(int64_t t, char *out, size_t len);
-
-/* --- pk_conv.c: asking the person */
-
-/* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
-enum pk_outcome pk_ask_code(struct pk_ctx *ctx, char **code);
-/*
- * Ask the key and send kagid the outcome.  With no key plugged in and
- * TOTP allowed, *fallback is set and nothing is sent.
- */
-enum pk_outcome pk_fido2(struct pk_ctx *ctx, int *fallback);
-
-/* --- pk_kagid.c: requests to kagid */
-
-struct json_object;
-
-/* A request with the context every authentication request carries. */
-int pk_request_new(const struct pk_ctx *ctx, const char *op,
-    struct json_object **out);
-/*
- * kagid keeps a connection whose auth_begin it has answered for
- * KAGI_FOLLOW_UP_MS only (proto_ops.h): after a wait for the person or
- * the key, the connection is kept when its last reply came less than
- * PK_REUSE_MS ago, else closed, and the next pk_call() opens a new one.
- */
-#define PK_REUSE_MS (KAGI_FOLLOW_UP_MS / 2)
-void pk_client_after_wait(struct pk_ctx *ctx);
-/* Send req over the call's connection (opened on first use). */
-int pk_call(struct pk_ctx *ctx, struct json_object *req,
-    struct json_object **reply);
-/* Log why kagid could not be used; always PK_UNAVAILABLE. */
-enum pk_outcome pk_unavailable(const struct pk_ctx *ctx, const char *op,
-    int r, struct json_object *reply);
-/* auth_begin: kagid says how this user is to be asked. */
-enum pk_outcome pk_auth_begin(struct pk_ctx *ctx);
-/* auth_totp: hand the code over; kagid gives the verdict. */
-enum pk_outcome pk_auth_totp(struct pk_ctx *ctx, const char *code);
-/* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
-enum pk_outcome pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
-    const struct pkf_answer *ans);
-/* account: kagid says whether the account may be used now. */
-enum pk_outcome pk_account(struct pk_ctx *ctx);
-/* "Last successful log-in ..." after a success, when there was one. */
-void pk_last_login_show(struct pk_ctx *ctx);
-/* Break-glass with breakglass_file= while kagid is unreachable. */
-enum pk_outcome pk_breakglass_offline(struct pk_ctx *ctx);
-
-/* --- pk_session.c: sessions (R-PRIV-7, R-REM-4) */
-
-/* session_open: register; keep kagid's id for close; say when it ends. */
-enum pk_outcome pk_session_open(struct pk_ctx *ctx);
-/* session_close: by the id kept at open, else by this process's pid. */
-enum pk_outcome pk_session_close(struct pk_ctx *ctx);
 
 #endif

@@ -1,19 +1,20 @@
 /*
- * pk_kagid.c - pam_kagi's requests to kagid, one per question: auth_begin,
- * auth_totp, auth_fido2, account, enrollment at log-in, and break-glass
- * when kagid cannot be reached.
+ * pk_kagid.c - kagid: pam_kagi's requests to kagid, one per question
+ * (auth_begin, auth_totp, auth_enroll, auth_fido2, account,
+ * session_open, session_close), and kagid's answers read into what the
+ * flows need.  Nothing here talks to the person or the key.
  *
  * Guarantees:
  *  - Every request carries the call's context (user, service, tty,
  *    remote host, zone); the connection is opened on first use.
- *  - Only kagid's "success" (auth) or "ok" (account) becomes PK_GRANTED;
- *    anything unreadable, unknown or unreachable is PK_UNAVAILABLE, logged
- *    with why: fail closed (R-AVL-1, R-MFA-1).  Break-glass is the one
- *    exception, only with breakglass_file= and only when kagid could not
- *    be reached at all (R-EXC-1).
+ *  - Only kagid's "success" (auth, enrollment), "ok" (account) or a
+ *    registration (session) becomes PK_GRANTED; anything unreadable,
+ *    unknown or unreachable is PK_UNAVAILABLE, logged with why: fail
+ *    closed (R-AVL-1, R-MFA-1).
  *  - The code, and an enrollment's secret, are wiped from the requests
  *    and replies (json-c keeps its own copies) before they are freed;
- *    never logged.  User-supplied strings are quoted in logs.
+ *    never logged.  The secret handed to the caller is a copy it wipes
+ *    (pk_enrollment_clear()).  User-supplied strings are quoted in logs.
  */
 #include "config.h"
 
@@ -22,25 +23,31 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
 #include "client.h"
 #include "clock.h"
-#include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
-#include "pk_breakglass.h"
-#include "pk_dl.h"
-#include "pk_fido2.h"
+#include "pk_fido2_wire.h"
 #include "pk_int.h"
+#include "pk_kagid.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "wipe.h"
 
+/* Longest banner kagid sends (kagid's BANNER_MAX). */
+#define PK_BANNER_MAX 2048
+/* Longest QR code of an enrollment, as text. */
+#define PK_QR_MAX 16384
+
+const char *const pk_zones[] = { "mynumber", "lgwan", "internet", NULL };
+
 /* A request with the context every authentication request carries. */
-int
+static int
 pk_request_new(const struct pk_ctx *ctx, const char *op,
     struct json_object **out)
 {
@@ -68,7 +75,7 @@ pk_request_new(const struct pk_ctx *ctx, const char *op,
 }
 
 /* Send req over the call's connection (opened on first use). */
-int
+static int
 pk_call(struct pk_ctx *ctx, struct json_object *req,
     struct json_object **reply)
 {
@@ -89,7 +96,7 @@ pk_call(struct pk_ctx *ctx, struct json_object *req,
 }
 
 void
-pk_client_after_wait(struct pk_ctx *ctx)
+pk_kagid_after_wait(struct pk_ctx *ctx)
 {
 	if (ctx->client != NULL &&
 	    kagi_monotonic_ms() - ctx->reply_ms >= PK_REUSE_MS) {
@@ -98,11 +105,17 @@ pk_client_after_wait(struct pk_ctx *ctx)
 	}
 }
 
+void
+pk_kagid_close(struct pk_ctx *ctx)
+{
+	client_free(&ctx->client);
+}
+
 /*
  * Log why kagid could not be used, with the error reply's message when
  * there is one.  The outcome is always PK_UNAVAILABLE.
  */
-enum pk_outcome
+static enum pk_outcome
 pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
     struct json_object *reply)
 {
@@ -152,14 +165,15 @@ pk_methods(struct pk_ctx *ctx, struct json_object *reply, const char **first)
 
 /* auth_begin: kagid says how this user is to be asked. */
 enum pk_outcome
-pk_auth_begin(struct pk_ctx *ctx)
+pk_kagid_auth_begin(struct pk_ctx *ctx, char **banner)
 {
 	struct json_object *req = NULL, *reply = NULL, *fo = NULL;
-	const char *method = NULL, *banner = NULL;
+	const char *method = NULL, *b = NULL;
 	int64_t digits = 0;
 	enum pk_outcome o = PK_UNAVAILABLE;
 	int r;
 
+	*banner = NULL;
 	if ((r = pk_request_new(ctx, OP_AUTH_BEGIN, &req)) != 0 ||
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
 	    (r = pk_methods(ctx, reply, &method)) != 0 ||
@@ -191,14 +205,15 @@ pk_auth_begin(struct pk_ctx *ctx)
 	}
 	pk_debug(ctx, "%s: method totp, %d digits", OP_AUTH_BEGIN,
 	    (int)digits);
-	/* The banner comes before the prompt, as it is, untranslated. */
-	if ((r = proto_get_str_opt(reply, "banner", PK_BANNER_MAX,
-	    &banner)) != 0) {
+	/* The banner, for before the prompt, as it is, untranslated. */
+	if ((r = proto_get_str_opt(reply, "banner", PK_BANNER_MAX, &b)) != 0) {
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
 		goto out;
 	}
-	if (banner != NULL && !ctx->silent)
-		(void)pam_info(ctx->pamh, "%s", banner);
+	if (b != NULL && (*banner = strdup(b)) == NULL) {
+		o = PK_SYSTEM;
+		goto out;
+	}
 	o = PK_CONTINUE;
  out:
 	json_object_put(reply);
@@ -254,163 +269,44 @@ pk_last_login_read(struct pk_ctx *ctx, struct json_object *reply)
 	return PK_GRANTED;
 }
 
-/* "Last successful log-in ..." after a success, when there was one. */
 void
-pk_last_login_show(struct pk_ctx *ctx)
+pk_enrollment_clear(struct pk_enrollment *enr)
 {
-	char when[64];
-
-	if (ctx->silent || ctx->last_time == 0)
-		return;
-	pk_time_text(ctx->last_time, when, sizeof(when));
-	(void)pam_info(ctx->pamh, pk_text(ctx, N_("Last successful log-in: "
-	    "%s from %s (%s); %d failed attempts since")), when,
-	    ctx->last_from, ctx->last_factors, (int)ctx->failures_since);
+	kagi_free_str(enr->qr);
+	kagi_free_str(enr->uri);
+	memset(enr, 0, sizeof(*enr));
 }
 
 /*
- * --- policy2: enrolling at log-in with an enrollment code (R-TOK-4) -----
- *
- * kagid accepted an enrollment code and made a pending TOTP token: show
- * its QR code and otpauth URI (they carry the new secret: wiped from the
- * reply afterwards), then ask for codes from the new authenticator, up to
- * three, each on a connection of its own.  Only kagid's "success" for one
- * of them logs in.
+ * policy2: kagid accepted an enrollment code and made a pending TOTP
+ * token (R-TOK-4): its id, and copies of its QR code and otpauth URI,
+ * which carry the new secret.
  */
-#define PK_ENROLL_TRIES 3
-#define PK_QR_MAX 16384
-
 static enum pk_outcome
-pk_enroll(struct pk_ctx *ctx, struct json_object *reply)
+pk_enrollment_read(struct pk_ctx *ctx, struct json_object *reply,
+    struct pk_enrollment *enr)
 {
-	struct json_object *req = NULL, *rep = NULL;
-	const char *uri = NULL, *qr = NULL, *verdict = NULL;
-	char *code = NULL;
+	const char *uri = NULL, *qr = NULL;
 	int64_t token = 0;
-	enum pk_outcome o = PK_UNAVAILABLE;
-	int r, i;
+	int r;
 
 	if ((r = proto_get_int(reply, "token", 1, INT64_MAX, &token)) != 0 ||
 	    (r = proto_get_str(reply, "uri", KAGI_FIELD_MAX * 4, &uri)) != 0 ||
-	    (r = proto_get_str(reply, "qr", PK_QR_MAX, &qr)) != 0) {
-		o = pk_unavailable(ctx, OP_AUTH_TOTP, r, NULL);
-		goto out;
-	}
-	pam_syslog(ctx->pamh, LOG_NOTICE, "enrolling a TOTP token at log-in "
-	    "(token %lld)", (long long)token);
-	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Your enrollment code "
-	    "is accepted. Add this account to your authenticator app: scan "
-	    "the QR code below, or type in the key from the link after it.")));
-	(void)pam_info(ctx->pamh, "%s", qr);
-	(void)pam_info(ctx->pamh, "%s", uri);
-	client_free(&ctx->client);
-	for (i = 0; i < PK_ENROLL_TRIES; i++) {
-		if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
-			goto out;
-		o = PK_UNAVAILABLE;
-		if ((r = pk_request_new(ctx, OP_AUTH_ENROLL, &req)) != 0 ||
-		    (r = proto_set_int(req, "token", token)) != 0 ||
-		    (r = proto_set_str(req, "code", code)) != 0 ||
-		    (r = pk_call(ctx, req, &rep)) != 0 ||
-		    (r = proto_get_str(rep, "verdict", KAGI_NAME_MAX,
-		    &verdict)) != 0) {
-			o = pk_unavailable(ctx, OP_AUTH_ENROLL, r, rep);
-			goto out;
-		}
-		client_free(&ctx->client);
-		kagi_free_str(code);
-		code = NULL;
-		pk_wipe_member(req, "code");
-		json_object_put(req);
-		req = NULL;
-		if (strcmp(verdict, VERDICT_SUCCESS) == 0) {
-			o = PK_GRANTED;
-			goto out;
-		}
-		json_object_put(rep);
-		rep = NULL;
-		o = PK_DENIED;
-		if (i + 1 < PK_ENROLL_TRIES)
-			(void)pam_error(ctx->pamh, "%s", pk_text(ctx,
-			    N_("That code is not right. Try again with the "
-			    "code the app shows now.")));
-	}
-	(void)pam_error(ctx->pamh, "%s", pk_text(ctx, N_("Enrollment was not "
-	    "finished. Ask your administrator for a new enrollment code.")));
- out:
-	kagi_free_str(code);
-	pk_wipe_member(req, "code");
-	json_object_put(req);
-	json_object_put(rep);
-	pk_wipe_member(reply, "uri");
-	pk_wipe_member(reply, "qr");
-	return o;
-}
-
-/*
- * --- policy2: break-glass while kagid is unreachable (R-EXC-1) ---------
- *
- * Only with breakglass_file= and only when kagid could not be reached at
- * all: the code is checked against the file kagid keeps, spent there, and
- * the log-in is logged at alert priority.  The PAM handle remembers it so
- * that the account step, which cannot reach kagid either, lets it pass.
- */
-
-static void
-pk_bg_cleanup(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
-enum pk_outcome
-pk_breakglass_offline(struct pk_ctx *ctx)
-{
-	char err[512], q[KAGI_NAME_MAX * 4 + 16];
-	struct pk_crypto crypto;
-	char *code = NULL;
-	int64_t id = 0;
-	enum pk_outcome o;
-	int r;
-
-	/* libcrypto (the KDF, pk_kdf.c) is loaded only on this path. */
-	if (pk_crypto_open(&crypto, err, sizeof(err)) != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "break-glass: %s", err);
-		return PK_UNAVAILABLE;
-	}
-	pk_crypto_close(&crypto);
-	if ((o = pk_ask_code(ctx, &code)) != PK_CONTINUE)
-		return o;
-	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
-	    kagi_now(), &id, err, sizeof(err));
-	kagi_free_str(code);
-	if (r == KAGI_ERR_BAD_CODE) {
-		pam_syslog(ctx->pamh, LOG_NOTICE, "kagid unreachable; no "
-		    "unused break-glass code of %s matched",
-		    kagi_log_quote(ctx->user, q, sizeof(q)));
-		return PK_UNAVAILABLE;
-	}
-	if (r != 0) {
-		pam_syslog(ctx->pamh, LOG_ERR, "break-glass file refused: %s",
-		    err[0] != '\0' ? err : kagi_strerror(r));
-		return PK_UNAVAILABLE;
-	}
-	pam_syslog(ctx->pamh, LOG_ALERT, "BREAK-GLASS log-in of %s with code "
-	    "%lld while kagid is unreachable: report it (kagictl breakglass "
-	    "list)", kagi_log_quote(ctx->user, q, sizeof(q)), (long long)id);
-	if (pam_set_data(ctx->pamh, PK_BG_DATA, strdup("1"),
-	    pk_bg_cleanup) != PAM_SUCCESS)
+	    (r = proto_get_str(reply, "qr", PK_QR_MAX, &qr)) != 0)
+		return pk_unavailable(ctx, OP_AUTH_TOTP, r, NULL);
+	if ((enr->qr = strdup(qr)) == NULL ||
+	    (enr->uri = strdup(uri)) == NULL) {
+		pk_enrollment_clear(enr);
 		return PK_SYSTEM;
-	(void)pam_info(ctx->pamh, "%s", pk_text(ctx, N_("Break-glass code "
-	    "accepted. This emergency log-in is recorded and must be "
-	    "reported.")));
-	return PK_GRANTED;
+	}
+	enr->token = token;
+	return PK_CONTINUE;
 }
 
 /* auth_totp: hand the code over; kagid gives the verdict. */
 enum pk_outcome
-pk_auth_totp(struct pk_ctx *ctx, const char *code)
+pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
+    struct pk_enrollment *enr)
 {
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;
@@ -418,6 +314,7 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 	char q[KAGI_NAME_MAX + 16];
 	int r;
 
+	memset(enr, 0, sizeof(*enr));
 	if ((r = pk_request_new(ctx, OP_AUTH_TOTP, &req)) != 0 ||
 	    (r = proto_set_str(req, "code", code)) != 0 ||
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
@@ -431,7 +328,7 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
 	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
-		o = pk_enroll(ctx, reply);	/* policy2: enrollment code */
+		o = pk_enrollment_read(ctx, reply, enr);	/* policy2 */
 	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
 		o = PK_THROTTLED;
 	else
@@ -441,6 +338,36 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 	    kagi_log_quote(verdict, q, sizeof(q)));
  out:
 	pk_wipe_member(req, "code");
+	pk_wipe_member(reply, "uri");
+	pk_wipe_member(reply, "qr");
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* auth_enroll: a code of the new authenticator; kagid gives the verdict. */
+enum pk_outcome
+pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token, const char *code)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_ENROLL, &req)) != 0 ||
+	    (r = proto_set_int(req, "token", token)) != 0 ||
+	    (r = proto_set_str(req, "code", code)) != 0 ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_ENROLL, r, reply);
+		goto out;
+	}
+	/* The next code waits for the person: on a connection of its own. */
+	client_free(&ctx->client);
+	o = strcmp(verdict, VERDICT_SUCCESS) == 0 ? PK_GRANTED : PK_DENIED;
+ out:
+	pk_wipe_member(req, "code");
 	json_object_put(reply);
 	json_object_put(req);
 	return o;
@@ -448,7 +375,7 @@ pk_auth_totp(struct pk_ctx *ctx, const char *code)
 
 /* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
 enum pk_outcome
-pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
+pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
     const struct pkf_answer *ans)
 {
 	struct json_object *req = NULL, *reply = NULL;
@@ -494,7 +421,7 @@ pk_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
 
 /* account: kagid says whether the account may be used now. */
 enum pk_outcome
-pk_account(struct pk_ctx *ctx)
+pk_kagid_account(struct pk_ctx *ctx)
 {
 	static const struct {
 		const char *verdict;
@@ -531,6 +458,67 @@ pk_account(struct pk_ctx *ctx)
 	}
 	o = verdicts[i].outcome;
 	pk_debug(ctx, "%s: verdict %s", OP_ACCOUNT, verdicts[i].verdict);
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* session_open: register; kagid's id and when it will end the session. */
+enum pk_outcome
+pk_kagid_session_open(struct pk_ctx *ctx, const char *logind,
+    int64_t *session, int64_t *ends)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	int64_t id = 0, end = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r;
+
+	*session = 0;
+	*ends = 0;
+	if ((r = pk_request_new(ctx, OP_SESSION_OPEN, &req)) != 0 ||
+	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
+	    (r = proto_set_int(req, "sid", (int64_t)getsid(0))) != 0 ||
+	    (logind != NULL &&
+	    (r = proto_set_str(req, "logind", logind)) != 0) ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_int(reply, "session", 1, INT64_MAX, &id)) != 0 ||
+	    (r = proto_get_int(reply, "ends", 0, INT64_MAX, &end)) != 0) {
+		o = pk_unavailable(ctx, OP_SESSION_OPEN, r, reply);
+		goto out;
+	}
+	pk_debug(ctx, "%s: session %lld, ends %lld", OP_SESSION_OPEN,
+	    (long long)id, (long long)end);
+	*session = id;
+	*ends = end;
+	o = PK_GRANTED;
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
+/* session_close: by kagid's id when there is one, else by this pid. */
+enum pk_outcome
+pk_kagid_session_close(struct pk_ctx *ctx, const int64_t *session)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	int64_t ended = 0;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_SESSION_CLOSE, &req)) != 0 ||
+	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
+	    (session != NULL &&
+	    (r = proto_set_int(req, "session", *session)) != 0) ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_int(reply, "ended", 0, INT64_MAX, &ended)) != 0) {
+		o = pk_unavailable(ctx, OP_SESSION_CLOSE, r, reply);
+		goto out;
+	}
+	pk_debug(ctx, "%s: %lld sessions ended", OP_SESSION_CLOSE,
+	    (long long)ended);
+	o = PK_GRANTED;
  out:
 	json_object_put(reply);
 	json_object_put(req);

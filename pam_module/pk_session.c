@@ -1,6 +1,6 @@
 /*
- * pk_session.c - pam_kagi's session part (R-PRIV-7, R-REM-4): register
- * each session with kagid at open, end it at close.
+ * pk_session.c - the session flow (R-PRIV-7, R-REM-4): register each
+ * session with kagid at open, end it at close.
  *
  * Guarantees:
  *  - session_open sends the user, service, tty, remote host, the host
@@ -19,15 +19,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
-#include <unistd.h>
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
 
-#include "i18n.h"
+#include "pk_conv.h"
+#include "pk_flow.h"
 #include "pk_int.h"
-#include "proto.h"
-#include "proto_ops.h"
+#include "pk_kagid.h"
+
+/* pam_set_data name of the session id kagid gave at open. */
+#define PK_SESSION_DATA "pam_kagi_session"
 
 static void
 pk_session_cleanup(pam_handle_t *pamh, void *data, int error_status)
@@ -58,77 +60,34 @@ pk_logind_id(pam_handle_t *pamh)
 enum pk_outcome
 pk_session_open(struct pk_ctx *ctx)
 {
-	struct json_object *req = NULL, *reply = NULL;
-	const char *logind = pk_logind_id(ctx->pamh);
-	int64_t id = 0, ends = 0, *keep = NULL;
-	enum pk_outcome o = PK_UNAVAILABLE;
-	char when[64];
-	int r, pr;
+	int64_t id = 0, ends = 0, *keep;
+	enum pk_outcome o;
+	int pr;
 
-	if ((r = pk_request_new(ctx, OP_SESSION_OPEN, &req)) != 0 ||
-	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
-	    (r = proto_set_int(req, "sid", (int64_t)getsid(0))) != 0 ||
-	    (logind != NULL &&
-	    (r = proto_set_str(req, "logind", logind)) != 0) ||
-	    (r = pk_call(ctx, req, &reply)) != 0 ||
-	    (r = proto_get_int(reply, "session", 1, INT64_MAX, &id)) != 0 ||
-	    (r = proto_get_int(reply, "ends", 0, INT64_MAX, &ends)) != 0) {
-		o = pk_unavailable(ctx, OP_SESSION_OPEN, r, reply);
-		goto out;
-	}
-	if ((keep = malloc(sizeof(*keep))) == NULL) {
-		o = PK_SYSTEM;
-		goto out;
-	}
+	if ((o = pk_kagid_session_open(ctx, pk_logind_id(ctx->pamh), &id,
+	    &ends)) != PK_GRANTED)
+		return o;
+	if ((keep = malloc(sizeof(*keep))) == NULL)
+		return PK_SYSTEM;
 	*keep = id;
 	if ((pr = pam_set_data(ctx->pamh, PK_SESSION_DATA, keep,
 	    pk_session_cleanup)) != PAM_SUCCESS) {
 		free(keep);
 		pam_syslog(ctx->pamh, LOG_ERR, "pam_set_data: %s",
 		    pam_strerror(ctx->pamh, pr));
-		o = PK_SYSTEM;
-		goto out;
+		return PK_SYSTEM;
 	}
-	pk_debug(ctx, "%s: session %lld, ends %lld", OP_SESSION_OPEN,
-	    (long long)id, (long long)ends);
-	if (ends != 0 && !ctx->silent) {
-		pk_time_text(ends, when, sizeof(when));
-		(void)pam_info(ctx->pamh, pk_text(ctx,
-		    N_("This session will be ended at %s.")), when);
-	}
-	o = PK_GRANTED;
- out:
-	json_object_put(reply);
-	json_object_put(req);
-	return o;
+	pk_conv_show_session_end(ctx, ends);
+	return PK_GRANTED;
 }
 
 /* session_close: by the id kept at open, else by this process's pid. */
 enum pk_outcome
 pk_session_close(struct pk_ctx *ctx)
 {
-	struct json_object *req = NULL, *reply = NULL;
 	const void *data = NULL;
-	int64_t ended = 0;
-	enum pk_outcome o = PK_UNAVAILABLE;
-	int r;
 
 	if (pam_get_data(ctx->pamh, PK_SESSION_DATA, &data) != PAM_SUCCESS)
 		data = NULL;
-	if ((r = pk_request_new(ctx, OP_SESSION_CLOSE, &req)) != 0 ||
-	    (r = proto_set_int(req, "pid", (int64_t)getpid())) != 0 ||
-	    (data != NULL && (r = proto_set_int(req, "session",
-	    *(const int64_t *)data)) != 0) ||
-	    (r = pk_call(ctx, req, &reply)) != 0 ||
-	    (r = proto_get_int(reply, "ended", 0, INT64_MAX, &ended)) != 0) {
-		o = pk_unavailable(ctx, OP_SESSION_CLOSE, r, reply);
-		goto out;
-	}
-	pk_debug(ctx, "%s: %lld sessions ended", OP_SESSION_CLOSE,
-	    (long long)ended);
-	o = PK_GRANTED;
- out:
-	json_object_put(reply);
-	json_object_put(req);
-	return o;
+	return pk_kagid_session_close(ctx, data);
 }

@@ -71,7 +71,7 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 		# smaller parsers 12.
 		targets="fuzz_proto:20 fuzz_config:20 fuzz_archive:20 fuzz_fido2:20
 		    fuzz_windows:12 fuzz_cidrs:12 fuzz_username:12 fuzz_u2f:12
-		    fuzz_pkf_request:12 fuzz_sshkey_att:12"
+		    fuzz_pkf_request:12 fuzz_sshkey_att:12 fuzz_bgline:12"
 		if make -s -j2 $(for f in $targets; do echo "fuzz/${f%:*}"; done) \
 		    >/dev/null 2>&1; then
 			for f in $targets; do

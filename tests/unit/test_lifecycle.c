@@ -2,10 +2,10 @@
  * test_lifecycle.c - the pieces of the two-person rule, enrollment codes,
  * dormant accounts and break-glass codes that can be checked without a
  * daemon: the dormancy arithmetic at chosen instants (R-TOK-6), code
- * normalisation, hashing and the break-glass file's lines (R-TOK-4,
- * R-EXC-1), the lifecycle tables of the store (single use, one decision
- * per request: R-PRIV-3), and approval_required, whose mandatory acts
- * cannot be configured away (R-PRIV-3, R-LOG-5).
+ * normalisation and hashing (R-TOK-4, R-EXC-1; the break-glass file's
+ * lines are test_bgfile.c's), the lifecycle tables of the store (single
+ * use, one decision per request: R-PRIV-3), and approval_required, whose
+ * mandatory acts cannot be configured away (R-PRIV-3, R-LOG-5).
  */
 #include "config.h"
 
@@ -113,48 +113,6 @@ test_ucode_hashes(void **state)
 	assert_int_equal(ucode_kdf(s1, "X", 0, h3), KAGI_ERR_INVALID);
 	assert_int_equal(ucode_hash(s1, "ABCDEFGHIJKLMNOPQRST", h3), 0);
 	assert_memory_not_equal(h1, h3, sizeof(h1));
-}
-
-static void
-test_ucode_lines(void **state)
-{
-	struct ucode_line l, p;
-	char buf[512];
-
-	(void)state;
-	memset(&l, 0, sizeof(l));
-	l.id = 42;
-	snprintf(l.user, sizeof(l.user), "tanaka");
-	l.iterations = 200000;
-	memset(l.salt, 0xab, sizeof(l.salt));
-	memset(l.hash, 0x01, sizeof(l.hash));
-	assert_int_equal(ucode_line_format(&l, buf, sizeof(buf)), 0);
-	buf[strcspn(buf, "\n")] = '\0';
-	assert_int_equal(ucode_line_parse(buf, &p), 0);
-	assert_false(p.used);
-	assert_int_equal(p.id, 42);
-	assert_string_equal(p.user, "tanaka");
-	assert_int_equal(p.iterations, 200000);
-	assert_memory_equal(p.salt, l.salt, sizeof(l.salt));
-	assert_memory_equal(p.hash, l.hash, sizeof(l.hash));
-	assert_int_equal(ucode_line_parse("used 42 tanaka 1700000000", &p), 0);
-	assert_true(p.used);
-	assert_int_equal(p.time, 1700000000);
-	/* Malformed lines are refused, not half-read. */
-	assert_int_equal(ucode_line_parse("used 42 tanaka", &p),
-	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("used 42 tanaka 1 extra", &p),
-	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("code x tanaka 1 aa bb", &p),
-	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("code 1 tanaka 0 "
-	    "abababababababababababababababab "
-	    "0101010101010101010101010101010101010101010101010101010101010101",
-	    &p), KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("drop 1 tanaka 1", &p),
-	    KAGI_ERR_INVALID);
-	assert_int_equal(ucode_line_parse("used  1 tanaka 1", &p),
-	    KAGI_ERR_INVALID);
 }
 
 /* --- the store's lifecycle tables ------------------------------------------ */
@@ -416,7 +374,6 @@ main(void)
 		cmocka_unit_test(test_dormant_arithmetic),
 		cmocka_unit_test(test_ucode_generate_normalise),
 		cmocka_unit_test(test_ucode_hashes),
-		cmocka_unit_test(test_ucode_lines),
 		cmocka_unit_test_setup_teardown(test_request_one_decision,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_enroll_code_single_use,

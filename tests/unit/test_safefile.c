@@ -2,7 +2,9 @@
  * test_safefile.c - files opened as if an attacker had placed them
  * (R-TOK-8): symlinks, other owners, group/world-writable modes,
  * non-regular files and oversized files are refused with a message naming
- * the file; secret files are created 0600 and checked when reopened.
+ * the file; secret files are created 0600 and checked when reopened;
+ * private files are refused with any bit for group or others; a file is
+ * replaced whole, leaving nothing beside it.
  * Everything happens in a fresh mkdtemp directory.
  */
 #include "config.h"
@@ -453,6 +455,94 @@ test_secret_fill_fails(void **state)
 	assert_int_equal(errno, ENOENT);
 }
 
+/* A private file: nothing for group or others; root only when allowed. */
+static void
+test_load_private(void **state)
+{
+	struct tdir *t = *state;
+	const char *p = tpath(t, "private");
+	struct safefile_rule rule = { geteuid(), 0, 077, 100 };
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	make_file(p, "x\n", 2, 0640);
+	errbuf[0] = '\0';
+	assert_int_equal(safefile_load(p, &rule, &buf, &len, &st, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_err(p, "is readable by group or others (mode 0640)");
+	assert_null(buf);
+	assert_int_equal(chmod(p, 0610), 0);
+	assert_int_equal(safefile_load(p, &rule, &buf, &len, &st, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_err(p, "is accessible by group or others (mode 0610)");
+	assert_int_equal(chmod(p, 0600), 0);
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(safefile_load(p, &rule, &buf, &len, &st, errbuf,
+	    sizeof(errbuf)), KAGI_OK);
+	assert_string_equal(buf, "x\n");
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(st.st_size, 2);
+	free(buf);
+	buf = NULL;
+	if (geteuid() != 0)
+		skip();
+	/* Root's file, for another owner: only with allow_root. */
+	rule.owner = NOBODY;
+	assert_int_equal(safefile_load(p, &rule, &buf, &len, NULL, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_err(p, "is owned by uid 0, not uid 65534");
+	rule.allow_root = 1;
+	assert_int_equal(safefile_load(p, &rule, &buf, &len, NULL, errbuf,
+	    sizeof(errbuf)), KAGI_OK);
+	free(buf);
+}
+
+static int
+replace(const char *p, const char *text, uid_t uid, gid_t gid)
+{
+	errbuf[0] = '\0';
+	return safefile_replace(p, text, strlen(text), uid, gid, errbuf,
+	    sizeof(errbuf));
+}
+
+/* Replaced whole, mode 0600, owner kept or given, nothing left beside. */
+static void
+test_replace(void **state)
+{
+	struct tdir *t = *state;
+	char p[128], tmp[160];
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+
+	snprintf(p, sizeof(p), "%s", tpath(t, "replaced"));
+	snprintf(tmp, sizeof(tmp), "%s.new", p);
+	make_file(p, "old contents\n", 13, 0644);
+	make_file(tmp, "a crash left this", 17, 0600);
+	assert_int_equal(replace(p, "new\n", (uid_t)-1, (gid_t)-1), KAGI_OK);
+	assert_int_equal(read_file(p, geteuid(), 100, &buf, &len), KAGI_OK);
+	assert_string_equal(buf, "new\n");
+	free(buf);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+	assert_int_equal(access(tmp, F_OK), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(replace("replaced", "x", (uid_t)-1, (gid_t)-1),
+	    KAGI_ERR_INVALID);
+	/* No directory to write in: refused. */
+	assert_int_not_equal(replace(tpath(t, "none/file"), "x", (uid_t)-1,
+	    (gid_t)-1), KAGI_OK);
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(replace(p, "theirs\n", NOBODY, NOBODY), KAGI_OK);
+	assert_int_equal(lstat(p, &st), 0);
+	assert_int_equal(st.st_uid, NOBODY);
+	assert_int_equal(st.st_gid, NOBODY);
+	assert_int_equal(st.st_mode & 07777, 0600);
+}
+
 int
 main(void)
 {
@@ -480,6 +570,9 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_fill_fails, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_load_private, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);

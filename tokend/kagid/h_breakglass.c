@@ -24,18 +24,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "approval.h"
 #include "audit.h"
+#include "bgfile.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "handlers.h"
@@ -47,7 +45,6 @@
 #include "username.h"
 #include "wipe.h"
 
-#define BG_FILE_MAX (1024 * 1024)
 /* account passes a token-less user this long after a break-glass log-in */
 #define BG_ACCOUNT_GRACE 600
 
@@ -309,72 +306,32 @@ h_breakglass_report(struct kagid_ctx *ctx, const struct peer *peer,
 
 /* --- the break-glass file ------------------------------------------------- */
 
-/* Open path's lock file (created 0600 when absent) and take it. */
+/* Read the current file, if any: f->buf NULL when there is none. */
 static int
-file_lock(const char *path, int *fd)
+file_read(const char *path, struct bgfile *f, char *err, size_t errlen)
 {
-	char lock[4096];
-	int n;
+	int r = bgfile_read(path, BGFILE_KAGID, f, err, errlen);
 
-	n = snprintf(lock, sizeof(lock), "%s.lock", path);
-	if (n < 0 || (size_t)n >= sizeof(lock))
-		return KAGI_ERR_TOO_LARGE;
-	*fd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (*fd < 0)
-		return KAGI_ERR_IO;
-	if (flock(*fd, LOCK_EX) != 0) {
-		close(*fd);
-		*fd = -1;
-		return KAGI_ERR_IO;
+	if (r == KAGI_ERR_NOT_FOUND) {
+		err[0] = '\0';
+		return 0;
 	}
-	return 0;
+	return r;
 }
 
-/* Read the current file, if any: NULL *buf when there is none. */
+/* Import the "used" lines of f whose codes the store still holds. */
 static int
-file_read(const char *path, char **buf)
+file_import(struct kagid_ctx *ctx, struct bgfile *f)
 {
-	struct stat st;
-	ssize_t n;
-	size_t got = 0;
-	int fd;
-
-	*buf = NULL;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : KAGI_ERR_UNSAFE_FILE;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (st.st_mode & 077) != 0 || st.st_size > BG_FILE_MAX ||
-	    (st.st_uid != 0 && st.st_uid != geteuid())) {
-		close(fd);
-		return KAGI_ERR_UNSAFE_FILE;
-	}
-	if ((*buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return KAGI_ERR_NOMEM;
-	}
-	while (got < (size_t)st.st_size &&
-	    (n = read(fd, *buf + got, (size_t)st.st_size - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	(*buf)[got] = '\0';
-	return 0;
-}
-
-/* Import the "used" lines of buf whose codes the store still holds. */
-static int
-file_import(struct kagid_ctx *ctx, char *buf)
-{
-	struct ucode_line l;
+	struct bgfile_line l;
 	struct bg_code_rec c;
 	struct user_rec u;
-	char *line, *save = NULL;
+	const char *line;
 	int r, n = 0;
 
-	for (line = strtok_r(buf, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save)) {
-		if (strcmp(line, UCODE_FILE_MAGIC) == 0 ||
-		    ucode_line_parse(line, &l) != 0 || !l.used)
+	while ((line = bgfile_next_line(f)) != NULL) {
+		if (strcmp(line, BGFILE_MAGIC) == 0 ||
+		    bgfile_line_parse(line, &l) != 0 || !l.used)
 			continue;
 		if (store_user_get(ctx->store, l.user, &u) != 0)
 			continue;
@@ -404,7 +361,7 @@ static int
 file_code_cb(const struct bg_code_rec *c, void *arg)
 {
 	struct file_out *fo = arg;
-	struct ucode_line l;
+	struct bgfile_line l;
 	char line[512];
 	int r;
 
@@ -414,53 +371,35 @@ file_code_cb(const struct bg_code_rec *c, void *arg)
 	l.iterations = (long)c->iterations;
 	memcpy(l.salt, c->salt, sizeof(l.salt));
 	memcpy(l.hash, c->hash, sizeof(l.hash));
-	if ((r = ucode_line_format(&l, line, sizeof(line))) != 0)
+	if ((r = bgfile_line_format(&l, line, sizeof(line))) != 0)
 		return r;
 	if (fputs(line, fo->f) == EOF)
 		return KAGI_ERR_IO;
 	return 0;
 }
 
-/* Write the store's unused codes (none when off) and rename into place. */
+/* Write the store's unused codes (none when off) in place of the file. */
 static int
-file_write(struct kagid_ctx *ctx, const char *path)
+file_write(struct kagid_ctx *ctx, const char *path, char *err,
+    size_t errlen)
 {
 	struct file_out fo;
-	char tmp[4096], dir[4096];
-	int fd = -1, dfd, r, n;
+	char *buf = NULL;
+	size_t len = 0;
+	int r;
 
-	n = snprintf(tmp, sizeof(tmp), "%s.new", path);
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return KAGI_ERR_TOO_LARGE;
-	(void)unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0600);
-	if (fd < 0 || (fo.f = fdopen(fd, "w")) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return KAGI_ERR_IO;
-	}
+	if ((fo.f = open_memstream(&buf, &len)) == NULL)
+		return KAGI_ERR_NOMEM;
 	fo.err = 0;
-	r = fprintf(fo.f, "%s\n", UCODE_FILE_MAGIC) < 0 ? KAGI_ERR_IO : 0;
+	r = fprintf(fo.f, "%s\n", BGFILE_MAGIC) < 0 ? KAGI_ERR_IO : 0;
 	if (r == 0 && ctx->cfg->breakglass)
 		r = store_bg_code_list(ctx->store, 0, file_code_cb, &fo);
-	if (fflush(fo.f) != 0 || fsync(fileno(fo.f)) != 0)
-		r = r != 0 ? r : KAGI_ERR_IO;
 	if (fclose(fo.f) != 0)
-		r = r != 0 ? r : KAGI_ERR_IO;
-	if (r == 0 && rename(tmp, path) != 0)
-		r = KAGI_ERR_IO;
-	if (r != 0) {
-		(void)unlink(tmp);
-		return r;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	if ((dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >=
-	    0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return 0;
+		r = r != 0 ? r : KAGI_ERR_NOMEM;
+	if (r == 0)
+		r = bgfile_write(path, buf, len, err, errlen);
+	free(buf);
+	return r;
 }
 
 int
@@ -468,20 +407,24 @@ breakglass_sync(struct kagid_ctx *ctx)
 {
 	const char *path = ctx->cfg->breakglass_file;
 	struct stat st;
-	char *buf = NULL;
+	struct bgfile f;
+	char err[512];
 	int lfd = -1, r;
 
 	bg_dirty = 0;
+	memset(&f, 0, sizeof(f));
+	err[0] = '\0';
 	/* Off and never written: nothing to keep in step. */
 	if (!ctx->cfg->breakglass && lstat(path, &st) != 0 && errno == ENOENT)
 		return 0;
-	if ((r = file_lock(path, &lfd)) != 0 ||
-	    (r = file_read(path, &buf)) != 0)
+	if ((r = bgfile_lock(path, BGFILE_KAGID, &lfd, err,
+	    sizeof(err))) != 0 ||
+	    (r = file_read(path, &f, err, sizeof(err))) != 0)
 		goto out;
-	if (buf != NULL) {
+	if (f.buf != NULL) {
 		if ((r = store_begin(ctx->store)) != 0)
 			goto out;
-		if ((r = file_import(ctx, buf)) != 0 ||
+		if ((r = file_import(ctx, &f)) != 0 ||
 		    (r = store_commit(ctx->store)) != 0) {
 			store_rollback(ctx->store);
 			ctx_log_discard(ctx, 0);
@@ -489,11 +432,13 @@ breakglass_sync(struct kagid_ctx *ctx)
 		}
 		ctx_log_flush(ctx);
 	}
-	r = file_write(ctx, path);
+	r = file_write(ctx, path, err, sizeof(err));
  out:
-	if (r != 0)
+	if (r != 0 && err[0] != '\0')
+		kagi_error("break-glass file %s (%s)", err, kagi_strerror(r));
+	else if (r != 0)
 		kagi_error("break-glass file %s: %s", path, kagi_strerror(r));
-	free(buf);
+	bgfile_clear(&f);
 	if (lfd >= 0)
 		close(lfd);
 	return r;
