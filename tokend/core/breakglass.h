@@ -6,6 +6,10 @@
 #ifndef KAGI_BREAKGLASS_H
 #define KAGI_BREAKGLASS_H
 
+#include <stdint.h>
+
+#include <json-c/json.h>
+
 #include "ctx.h"
 #include "enrollment.h"
 #include "peer.h"
@@ -21,6 +25,20 @@ int breakglass_try(struct kagid_ctx *ctx, const struct peer *peer,
 /* May a user without an active token pass account after break-glass? */
 int breakglass_recent(struct kagid_ctx *ctx, const struct user_rec *u,
     int *yes);
+/*
+ * Replace u's break-glass codes with breakglass_codes fresh ones, shown
+ * once in reply ("codes") and stored hashed (PBKDF2 over a per-code
+ * salt); recorded at warning priority.  The caller checked that
+ * break-glass is on and the act approved where it must be.
+ */
+int breakglass_issue(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, struct json_object *reply);
+/* The open exceptions into reply ("exceptions", "enabled"). */
+int breakglass_list(struct kagid_ctx *ctx, struct json_object *reply);
+/* Close exception id with the report reason (not empty), recorded. */
+int breakglass_report(struct kagid_ctx *ctx, const struct peer *peer,
+    int64_t id, const char *reason, struct json_object *reply);
+
 /* The break-glass file must be rewritten after the next commit. */
 void breakglass_mark_dirty(void);
 /*
