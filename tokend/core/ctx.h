@@ -2,7 +2,7 @@
  * ctx.h - what kagid's core works with: the configuration, the store, the
  * sealing key, the roles' lockout policies, the audit lines waiting for
  * their commit, the clock and session state, the FIDO2 challenges in
- * flight.
+ * flight, the approved request being carried out.
  *
  * One context per kagid process, set up by kagid.c, handed to every rule
  * and handler.  Nothing in it is a decision; the rules in this directory
@@ -30,6 +30,8 @@ struct pending_log {
 	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
 };
 
+struct request_rec;
+
 struct kagid_ctx {
 	const struct kagid_config *cfg;
 	struct store *store;
@@ -52,6 +54,8 @@ struct kagid_ctx {
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
+	/* The approved request being carried out, or NULL (approval.c). */
+	const struct request_rec *approving;
 };
 
 /* Queue a syslog line for after the commit (audit.c). */

@@ -242,7 +242,7 @@ user_state(const struct user_info *ui)
  *  grants:   user -> {since, granted_by, approved_by, role} (last
  *            user_add or role_change).  An act carried out on approval
  *            is written by its approver right after the approve record
- *            (h_request.c): it is granted by the request's requester and
+ *            (approval.c): it is granted by the request's requester and
  *            approved by that approver.
  *  approvals: user -> {requester, approver} (an approve record whose act
  *            is not yet seen)
@@ -329,7 +329,7 @@ is_vendor(struct scan *sc, const char *user, struct json_object *f)
 	return ui != NULL && ui->u.role == ROLE_VENDOR;
 }
 
-/* A request's id: "request" (audit.h), or "id" as h_request.c writes it. */
+/* A request's id: "request" (audit.h), or "id" as approval.c writes it. */
 static const char *
 request_id_of(struct json_object *f, char *buf, size_t len)
 {

@@ -13,7 +13,7 @@
  * refused by policy or verification, leaves an audit record.
  *
  * Enrolling a privileged user's key needs a second person (R-PRIV-3):
- * token_fido2_begin without a grant stores a request (request_gate);
+ * token_fido2_begin without a grant stores a request (approval_gate);
  * its approval, replaying token_fido2_begin, stores a grant for the
  * requester's uid, valid for request_lifetime but at most an hour; the
  * requester's next begin finds it, and the finish that stores the key
@@ -183,16 +183,16 @@ h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
 		return r;
-	if ((q = request_executing()) != NULL)
+	if ((q = approval_executing(ctx)) != NULL)
 		return grant_create(ctx, peer, &u, q, reply);
 	if (u.role == ROLE_PRIVILEGED) {
 		r = store_enroll_grant_find(ctx->store, u.id,
 		    (int64_t)peer->uid, kagi_now(), &g);
 		if (r == KAGI_ERR_NOT_FOUND) {
-			r = request_gate(ctx, peer, APPROVE_TOKEN_PRIVILEGED,
-			    req, reply);
+			r = approval_gate(ctx, peer, req, u.role,
+			    APPROVAL_NO_ROLE, reply);
 			/* The act is always gated: 0 would be a bug. */
-			return r == REQUEST_CREATED ? 0 : r != 0 ? r :
+			return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
 			    KAGI_ERR_DENIED;
 		}
 		if (r != 0 || (r = proto_set_int(reply, "grant", g.id)) != 0)
@@ -405,9 +405,9 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 	    (uv = fido2_uv_from_name(uvs)) < 0)
 		return KAGI_ERR_INVALID;
 	/* R-PRIV-3: a privileged user's key is imported on approval. */
-	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
-	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
+	    reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	if ((r = b64_decode(cred, 1, FIDO2_CRED_ID_MAX, &cid, &cid_len)) != 0 ||
 	    (r = b64_decode(pks, 1, FIDO2_PK_MAX, &pk, &pk_len)) != 0)
 		goto out;

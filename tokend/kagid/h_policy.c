@@ -100,11 +100,9 @@ h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
 	if (u.role == role)
 		return KAGI_ERR_STATE;
 	/* Granting or removing privileged, or making a vendor, needs a
-	 * second person (R-PRIV-3). */
-	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ||
-	    u.role == ROLE_PRIVILEGED ? APPROVE_ROLE_PRIVILEGED :
-	    role == ROLE_VENDOR ? APPROVE_VENDOR_ADD : 0, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	 * second person (R-PRIV-3, approval.c). */
+	if ((r = approval_gate(ctx, peer, req, u.role, role, reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	if ((r = store_user_set_role(ctx->store, u.id, role)) != 0 ||
 	    (r = revoke_all(ctx, u.id, &revoked)) != 0)
 		return r;
@@ -183,8 +181,9 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    policy_cidrs_parse(sources, &c) != 0)
 		return KAGI_ERR_INVALID;
 	/* Creating vendor access needs a second person (R-PRIV-3, R-REM-1). */
-	if ((r = request_gate(ctx, peer, APPROVE_VENDOR_ADD, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = approval_gate(ctx, peer, req, APPROVAL_NO_ROLE,
+	    APPROVAL_NO_ROLE, reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	r = store_user_get(ctx->store, name, &u);
 	if (r == KAGI_ERR_NOT_FOUND) {
 		if ((r = store_user_add(ctx->store, name, ROLE_VENDOR, now,
