@@ -21,7 +21,7 @@
 #include "describe.h"
 #include "handlers.h"
 #include "kagi_err.h"
-#include "maint.h"
+#include "lifecycle.h"
 #include "names.h"
 #include "proto.h"
 #include "report.h"
@@ -249,7 +249,7 @@ user_set_disabled(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_user_set_disabled(ctx->store, u.id, disabled)) != 0)
 		return r;
-	/* policy2: dormancy counts from a re-enabling (maint.c) */
+	/* Dormancy counts from a re-enabling (lifecycle.c). */
 	if (!disabled && (r = lifecycle_note_enable(ctx, u.id)) != 0)
 		return r;
 	return audit_simple(ctx, peer, disabled ? "user_disable" :
