@@ -54,6 +54,7 @@ struct kagid_ctx {
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
+	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 	/* The approved request being carried out, or NULL (approval.c). */
 	const struct request_rec *approving;
 };

@@ -229,8 +229,6 @@ enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
 
 /* --- self-service FIDO2 enrollment (issue 3) ------------------------------ */
 
-#define KIND_SELF "self"
-
 /*
  * The caller's own kagi user: the name comes from the peer (SO_PEERCRED),
  * never from the request; a "user" in the request must name the same
@@ -313,7 +311,7 @@ h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (why != NULL)
 		return self_refuse(ctx, peer, &u, why, reply);
-	return fido2_reg_begin(ctx, &u, KIND_SELF, reply);
+	return fido2_reg_begin(ctx, &u, FIDO2_REG_SELF, reply);
 }
 
 int
@@ -330,7 +328,7 @@ h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (why != NULL)
 		return self_refuse(ctx, peer, &u, why, reply);
-	if ((r = fido2_reg_finish(ctx, peer, &u, KIND_SELF, req, reply,
+	if ((r = fido2_reg_finish(ctx, peer, &u, FIDO2_REG_SELF, req, reply,
 	    &token)) != 0 || token == 0)
 		return r;
 	/* The code is spent with the key, in the same transaction. */
