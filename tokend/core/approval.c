@@ -246,7 +246,7 @@ approval_gate(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (approval_act(op, role, new_role, &act) != 0) {
 		/* A handler gating an operation the table does not list. */
-		kagi_error("%s: no approval row for %s", __func__, op);
+		kagi_error("no approval row for %s", op);
 		return KAGI_ERR_INTERNAL;
 	}
 	if ((approval_mask(ctx->cfg) & act) == 0)
