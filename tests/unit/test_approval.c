@@ -271,12 +271,12 @@ test_the_requester_can_never_approve(void **state)
 
 	hold_role_request(f, &alice, &id);
 	replays = 0;
-	assert_int_equal(approval_approve(&f->ctx, &alice, id, lookup, reply),
+	assert_int_equal(approval_approve(&f->ctx, &alice, id, reply),
 	    KAGI_ERR_DENIED);
-	assert_int_equal(approval_approve(&f->ctx, &same_uid, id, lookup,
-	    reply), KAGI_ERR_DENIED);
-	assert_int_equal(approval_approve(&f->ctx, &same_name, id, lookup,
-	    reply), KAGI_ERR_DENIED);
+	assert_int_equal(approval_approve(&f->ctx, &same_uid, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_int_equal(approval_approve(&f->ctx, &same_name, id, reply),
+	    KAGI_ERR_DENIED);
 	assert_int_equal(replays, 0);
 	assert_int_equal(store_request_get(f->ctx.store, id, &q), 0);
 	assert_int_equal(q.state, REQ_PENDING);
@@ -299,7 +299,7 @@ test_an_approved_request_is_carried_out_once(void **state)
 	replays = 0;
 	seen_gate = -1;
 	cx_clock(CX_T0 + 60);
-	assert_int_equal(approval_approve(&f->ctx, &bob, id, lookup, reply),
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
 	    0);
 	assert_int_equal(replays, 1);
 	assert_non_null(seen_executing);
@@ -313,7 +313,7 @@ test_an_approved_request_is_carried_out_once(void **state)
 	assert_int_equal(q.decided, CX_T0 + 60);
 	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)), "approve");
 	/* Decided: neither approved again nor rejected. */
-	assert_int_equal(approval_approve(&f->ctx, &bob, id, lookup, reply),
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
 	    KAGI_ERR_STATE);
 	assert_int_equal(approval_reject(&f->ctx, &bob, id, "late", reply),
 	    KAGI_ERR_STATE);
@@ -336,7 +336,7 @@ test_an_expired_request_cannot_be_approved(void **state)
 	replays = 0;
 	/* Exactly at its expiry it is expired, before maint marks it. */
 	cx_clock(CX_T0 + f->cfg.request_lifetime);
-	assert_int_equal(approval_approve(&f->ctx, &bob, id, lookup, reply),
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
 	    KAGI_ERR_STATE);
 	assert_int_equal(approval_reject(&f->ctx, &bob, id, NULL, reply),
 	    KAGI_ERR_STATE);
@@ -388,7 +388,7 @@ test_a_replayed_operation_not_in_the_table_is_refused(void **state)
 	assert_int_equal(store_request_add(f->ctx.store, &q, &id), 0);
 	seq = cx_audit_seq(f);
 	replays = 0;
-	assert_int_equal(approval_approve(&f->ctx, &bob, id, lookup, reply),
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
 	    KAGI_ERR_STORE);
 	assert_int_equal(replays, 0);
 	assert_int_equal(store_request_get(f->ctx.store, id, &q), 0);
@@ -424,7 +424,18 @@ test_a_rejected_request_changes_nothing_but_its_state(void **state)
 	json_object_put(reply);
 }
 
-#define CX_TEST(fn) cmocka_unit_test_setup_teardown(fn, cx_setup, cx_teardown)
+/* A context whose approved requests run through replay_handler. */
+static int
+setup(void **state)
+{
+	struct cx *f = cx_open(NULL);
+
+	f->ctx.approval_replay = lookup;
+	*state = f;
+	return 0;
+}
+
+#define CX_TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, cx_teardown)
 
 int
 main(void)

@@ -349,14 +349,14 @@ replay_of(const struct request_rec *q, approval_lookup_fn lookup,
 	if (*params == NULL || !json_object_is_type(*params, json_type_object) ||
 	    proto_get_str(*params, "op", KAGI_NAME_MAX, &op) != 0 ||
 	    approval_act(op, APPROVAL_NO_ROLE, APPROVAL_NO_ROLE, &act) != 0 ||
-	    (*fn = lookup(op)) == NULL)
+	    lookup == NULL || (*fn = lookup(op)) == NULL)
 		return KAGI_ERR_STORE;
 	return 0;
 }
 
 int
 approval_approve(struct kagid_ctx *ctx, const struct peer *peer, int64_t id,
-    approval_lookup_fn lookup, struct json_object *reply)
+    struct json_object *reply)
 {
 	struct request_rec *q;
 	struct json_object *params = NULL, *result = NULL, *o = NULL;
@@ -378,7 +378,7 @@ approval_approve(struct kagid_ctx *ctx, const struct peer *peer, int64_t id,
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
-	if ((r = replay_of(q, lookup, &params, &fn)) != 0)
+	if ((r = replay_of(q, ctx->approval_replay, &params, &fn)) != 0)
 		goto out;
 	/* One savepoint (dispatch.c): decision, act and records together. */
 	if ((r = store_request_decide(ctx->store, q->id, REQ_APPROVED,

@@ -50,12 +50,6 @@ struct request_rec;
  */
 const struct request_rec *approval_executing(const struct kagid_ctx *ctx);
 
-/* What carries an operation out: kagid's handler for it (dispatch.c). */
-typedef int (*approval_act_fn)(struct kagid_ctx *ctx,
-    const struct peer *peer, struct json_object *req,
-    struct json_object *reply);
-typedef approval_act_fn (*approval_lookup_fn)(const char *op);
-
 /* Every request, as "requests" in reply. */
 int approval_list(struct kagid_ctx *ctx, struct json_object *reply);
 /* Request id, as "request" in reply. */
@@ -63,11 +57,12 @@ int approval_show(struct kagid_ctx *ctx, int64_t id,
     struct json_object *reply);
 /*
  * peer approves request id: the stored request is carried out by
- * lookup(op) in the caller's savepoint, with the decision and its record;
- * reply gets "request" and the act's own reply as "result".
+ * ctx->approval_replay(op) in the caller's savepoint, with the decision
+ * and its record; reply gets "request" and the act's own reply as
+ * "result".
  */
 int approval_approve(struct kagid_ctx *ctx, const struct peer *peer,
-    int64_t id, approval_lookup_fn lookup, struct json_object *reply);
+    int64_t id, struct json_object *reply);
 /* peer rejects request id, for reason (NULL: none given). */
 int approval_reject(struct kagid_ctx *ctx, const struct peer *peer,
     int64_t id, const char *reason, struct json_object *reply);

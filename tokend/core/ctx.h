@@ -31,6 +31,15 @@ struct pending_log {
 };
 
 struct request_rec;
+struct kagid_ctx;
+struct peer;
+struct json_object;
+
+/* What carries an operation out: kagid's handler for it (dispatch.c). */
+typedef int (*approval_act_fn)(struct kagid_ctx *ctx,
+    const struct peer *peer, struct json_object *req,
+    struct json_object *reply);
+typedef approval_act_fn (*approval_lookup_fn)(const char *op);
 
 struct kagid_ctx {
 	const struct kagid_config *cfg;
@@ -51,12 +60,15 @@ struct kagid_ctx {
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
+	/* The two-person rule (approval.c): the approved request being
+	 * carried out, or NULL, and what carries one out (set by kagid.c:
+	 * dispatch's table). */
+	const struct request_rec *approving;
+	approval_lookup_fn approval_replay;
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
-	/* The approved request being carried out, or NULL (approval.c). */
-	const struct request_rec *approving;
 };
 
 /* Queue a syslog line for after the commit (audit.c). */

@@ -5,12 +5,11 @@
  * Each reads its fields and calls approval.c, which decides: who may
  * approve, which requests can be carried out and when one has expired.
  * An approved request is carried out by the handler dispatch.c's table
- * names for its operation.
+ * names for its operation (ctx->approval_replay, set by kagid.c).
  */
 #include "config.h"
 
 #include "approval.h"
-#include "dispatch.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "proto.h"
@@ -47,7 +46,7 @@ h_request_approve(struct kagid_ctx *ctx, const struct peer *peer,
 
 	if ((r = proto_get_int(req, "id", 1, INT64_MAX, &id)) != 0)
 		return r;
-	return approval_approve(ctx, peer, id, dispatch_handler, reply);
+	return approval_approve(ctx, peer, id, reply);
 }
 
 int
