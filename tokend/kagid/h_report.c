@@ -16,12 +16,18 @@
 #include "proto.h"
 #include "report.h"
 
-/* The request's "since": seconds since the epoch, 0 when absent. */
+/* A report of the records from the request's "since" on (0: all). */
 static int
-req_since(struct json_object *req, int64_t *since)
+since_report(struct kagid_ctx *ctx, struct json_object *req,
+    struct json_object *reply,
+    int (*report)(struct kagid_ctx *, int64_t, struct json_object *))
 {
-	*since = 0;
-	return proto_get_int_opt(req, "since", 0, INT64_MAX, since);
+	int64_t since = 0;
+	int r;
+
+	if ((r = proto_get_int_opt(req, "since", 0, INT64_MAX, &since)) != 0)
+		return r;
+	return report(ctx, since, reply);
 }
 
 int
@@ -59,26 +65,16 @@ int
 h_report_lockouts(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	int64_t since;
-	int r;
-
 	(void)peer;
-	if ((r = req_since(req, &since)) != 0)
-		return r;
-	return report_lockouts(ctx, since, reply);
+	return since_report(ctx, req, reply, report_lockouts);
 }
 
 int
 h_report_vendors(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	int64_t since;
-	int r;
-
 	(void)peer;
-	if ((r = req_since(req, &since)) != 0)
-		return r;
-	return report_vendors(ctx, since, reply);
+	return since_report(ctx, req, reply, report_vendors);
 }
 
 int
