@@ -2,8 +2,9 @@
  * test_enrollment.c - enrollment codes (tokend/core/enrollment.c) at
  * fixed times, on a real temporary store: a code is single use, expires,
  * is never issued to or accepted for a privileged user, and a wrong code
- * changes nothing (R-TOK-4, R-PRIV-3); self-service enrollment serves
- * the caller's own account only.
+ * changes nothing (R-TOK-4, R-PRIV-3); a user enrolling their own key
+ * with a code gets only their own, enabled, unlocked account, and the
+ * code is spent only with the key.
  */
 #include "config.h"
 
@@ -18,6 +19,7 @@
 
 #include "ctx_fixture.h"
 #include "enrollment.h"
+#include "fido2_reg.h"
 #include "kagi_err.h"
 #include "names.h"
 #include "store_life.h"
@@ -199,27 +201,79 @@ test_self_enrollment_serves_the_callers_own_account(void **state)
 	struct cx *f = *state;
 	struct peer sato = cx_peer(1500, "sato", PEER_SELF);
 	struct peer nobody = cx_peer(1501, "", PEER_SELF);
-	struct json_object *reply = json_object_new_object();
-	struct enroll_code_rec e;
-	struct user_rec u, other;
+	struct user_rec u, other, got;
+	const char *why = "unset";
 	char code[64];
 
 	cx_user(f, "sato", ROLE_STAFF, &u);
 	cx_user(f, "suzuki", ROLE_STAFF, &other);
 	issue(f, &u, code, sizeof(code));
-	assert_int_equal(enroll_self_begin(&f->ctx, &sato, "suzuki", code,
-	    reply), KAGI_ERR_DENIED);
-	assert_int_equal(enroll_self_begin(&f->ctx, &nobody, NULL, code,
-	    reply), KAGI_ERR_DENIED);
-	assert_int_equal(json_object_object_length(reply), 0);
-	/* A wrong code is refused with a reason and a record. */
-	assert_int_equal(enroll_self_begin(&f->ctx, &sato, NULL, "123456",
-	    reply), 0);
-	assert_string_equal(str_of(reply, "refused"), "bad_code");
+	/* Another account, or a caller without a name: denied. */
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, "suzuki", code,
+	    &got, &why), KAGI_ERR_DENIED);
+	assert_int_equal(enroll_self_check(&f->ctx, &nobody, NULL, code,
+	    &got, &why), KAGI_ERR_DENIED);
+	/* The caller's own, by any spelling of its name. */
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, "Sato", code, &got,
+	    &why), 0);
+	assert_null(why);
+	assert_int_equal(got.id, u.id);
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, NULL, "123456",
+	    &got, &why), 0);
+	assert_string_equal(why, "bad_code");
+}
+
+static void
+test_self_enrollment_refuses_a_disabled_or_locked_account(void **state)
+{
+	struct cx *f = *state;
+	struct peer sato = cx_peer(1500, "sato", PEER_SELF);
+	struct json_object *reply = json_object_new_object();
+	struct user_rec u, got;
+	struct lock_rec l;
+	const char *why = NULL;
+	char code[64], ev[256];
+	int64_t seq;
+
+	cx_user(f, "sato", ROLE_STAFF, &u);
+	issue(f, &u, code, sizeof(code));
+	memset(&l, 0, sizeof(l));
+	l.locked_until = CX_T0 + 600;
+	assert_int_equal(store_lock_put(f->ctx.store, u.id, &l), 0);
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, NULL, code, &got,
+	    &why), 0);
+	assert_string_equal(why, "locked");
+	/* The lock ends; a disabled account is refused all the same. */
+	cx_clock(CX_T0 + 600);
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, NULL, code, &got,
+	    &why), 0);
+	assert_null(why);
+	assert_int_equal(store_user_set_disabled(f->ctx.store, u.id, 1), 0);
+	assert_int_equal(enroll_self_check(&f->ctx, &sato, NULL, code, &got,
+	    &why), 0);
+	assert_string_equal(why, "disabled");
+	seq = cx_audit_seq(f);
+	assert_int_equal(enroll_self_refuse(&f->ctx, &sato, &got, why, reply),
+	    0);
+	assert_string_equal(str_of(reply, "refused"), "disabled");
+	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)),
+	    "enroll_code_refused");
 	json_object_put(reply);
-	/* The right one starts a registration, and is not spent by it. */
-	reply = json_object_new_object();
-	assert_int_equal(enroll_self_begin(&f->ctx, &sato, "Sato", code,
+}
+
+static void
+test_starting_a_key_registration_leaves_the_code_unspent(void **state)
+{
+	struct cx *f = *state;
+	struct peer sato = cx_peer(1500, "sato", PEER_SELF);
+	struct json_object *reply = json_object_new_object();
+	struct enroll_code_rec e;
+	struct user_rec u;
+	char code[64];
+
+	cx_user(f, "sato", ROLE_STAFF, &u);
+	issue(f, &u, code, sizeof(code));
+	assert_int_equal(fido2_reg_self_begin(&f->ctx, &sato, NULL, code,
 	    reply), 0);
 	assert_null(str_of(reply, "refused"));
 	assert_non_null(str_of(reply, "challenge"));
@@ -227,28 +281,12 @@ test_self_enrollment_serves_the_callers_own_account(void **state)
 	assert_int_equal(store_enroll_code_get(f->ctx.store, u.id, &e), 0);
 	assert_int_equal(e.used, 0);
 	json_object_put(reply);
-}
-
-static void
-test_self_enrollment_refuses_a_disabled_account(void **state)
-{
-	struct cx *f = *state;
-	struct peer sato = cx_peer(1500, "sato", PEER_SELF);
-	struct json_object *reply = json_object_new_object();
-	struct user_rec u;
-	char code[64], ev[256];
-	int64_t seq;
-
-	cx_user(f, "sato", ROLE_STAFF, &u);
-	issue(f, &u, code, sizeof(code));
-	assert_int_equal(store_user_set_disabled(f->ctx.store, u.id, 1), 0);
-	seq = cx_audit_seq(f);
-	assert_int_equal(enroll_self_begin(&f->ctx, &sato, NULL, code, reply),
-	    0);
-	assert_string_equal(str_of(reply, "refused"), "disabled");
-	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)),
-	    "enroll_code_refused");
-	json_object_put(reply);
+	/* Spent only with the key it is used for. */
+	assert_int_equal(enroll_code_spend(&f->ctx, &sato, &u, 77), 0);
+	assert_int_equal(store_enroll_code_get(f->ctx.store, u.id, &e), 0);
+	assert_int_equal(e.used, CX_T0);
+	assert_int_equal(e.token_id, 77);
+	assert_int_equal(try_code(f, &u, code), CODE_TOOK_NONE);
 }
 
 #define CX_TEST(fn) cmocka_unit_test_setup_teardown(fn, cx_setup, cx_teardown)
@@ -263,7 +301,8 @@ main(void)
 		CX_TEST(test_a_code_is_refused_for_a_privileged_user),
 		CX_TEST(test_a_wrong_code_changes_nothing),
 		CX_TEST(test_self_enrollment_serves_the_callers_own_account),
-		CX_TEST(test_self_enrollment_refuses_a_disabled_account),
+		CX_TEST(test_self_enrollment_refuses_a_disabled_or_locked_account),
+		CX_TEST(test_starting_a_key_registration_leaves_the_code_unspent),
 	};
 
 	return cmocka_run_group_tests_name("enrollment", tests, NULL, NULL);

@@ -19,9 +19,10 @@
  * pending, and an administrator issues a new code.
  *
  * The same code lets a user enroll their own FIDO2 key with kagictl
- * enroll (enroll_self_begin / _finish): the account is the caller's own
- * (SO_PEERCRED name, never the request's), enabled and not locked, and
- * the code is checked at both steps; it is spent only by the finish that
+ * enroll (fido2_reg.c registers it): enroll_self_check() says whether
+ * the account is the caller's own (SO_PEERCRED name, never the
+ * request's), enabled and not locked, and the code good; it is checked
+ * at both steps and spent (enroll_code_spend()) only by the finish that
  * stores the key, in the same transaction, so a key that fails or is
  * refused leaves the code usable.  Each refusal is recorded
  * (enroll_code_refused).
@@ -45,7 +46,6 @@
 #include "audit.h"
 #include "clock.h"
 #include "enrollment.h"
-#include "fido2_reg.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "proto.h"
@@ -227,7 +227,7 @@ enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-/* --- self-service FIDO2 enrollment ---------------------------------------- */
+/* --- a user enrolling their own FIDO2 key ------------------------------- */
 
 /*
  * The caller's own kagi user: the name comes from the peer (SO_PEERCRED),
@@ -251,9 +251,8 @@ self_user(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
 	return store_user_get(ctx->store, mine, u);
 }
 
-/* A refused self-enrollment: say why, and keep a record. */
-static int
-self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
+int
+enroll_self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const char *why, struct json_object *reply)
 {
 	struct json_object *f;
@@ -270,10 +269,10 @@ self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-/* The user and its code, checked; *why when refused. */
-static int
-self_check(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
-    const char *code, struct user_rec *u, const char **why)
+int
+enroll_self_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, const char *code, struct user_rec *u,
+    const char **why)
 {
 	struct lock_rec l;
 	int r;
@@ -292,40 +291,13 @@ self_check(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
 }
 
 int
-enroll_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *asked, const char *code, struct json_object *reply)
-{
-	struct user_rec u;
-	const char *why = NULL;
-	int r;
-
-	if ((r = self_check(ctx, peer, asked, code, &u, &why)) != 0)
-		return r;
-	if (why != NULL)
-		return self_refuse(ctx, peer, &u, why, reply);
-	return fido2_reg_begin(ctx, &u, FIDO2_REG_SELF, reply);
-}
-
-int
-enroll_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *asked, const char *code, struct json_object *req,
-    struct json_object *reply)
+enroll_code_spend(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, int64_t token)
 {
 	struct json_object *f = NULL;
-	struct user_rec u;
-	const char *why = NULL;
-	int64_t token = 0;
 	int r;
 
-	if ((r = self_check(ctx, peer, asked, code, &u, &why)) != 0)
-		return r;
-	if (why != NULL)
-		return self_refuse(ctx, peer, &u, why, reply);
-	if ((r = fido2_reg_finish(ctx, peer, &u, FIDO2_REG_SELF, req, reply,
-	    &token)) != 0 || token == 0)
-		return r;
-	/* The code is spent with the key, in the same transaction. */
-	if ((r = store_enroll_code_use(ctx->store, u.id, kagi_now(),
+	if ((r = store_enroll_code_use(ctx->store, u->id, kagi_now(),
 	    token)) != 0)
 		return r;
 	if ((f = json_object_new_object()) == NULL)
@@ -333,7 +305,7 @@ enroll_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = proto_set_int(f, "token", token)) == 0 &&
 	    (r = proto_set_str(f, "type", "fido2")) == 0)
 		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_code_use",
-		    u.name, f);
+		    u->name, f);
 	json_object_put(f);
 	return r;
 }

@@ -6,6 +6,8 @@
 #ifndef KAGI_ENROLLMENT_H
 #define KAGI_ENROLLMENT_H
 
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "ctx.h"
@@ -36,18 +38,20 @@ int enroll_code_issue(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *reply);
 
 /*
- * The caller (peer) enrolls its own FIDO2 key with its enrollment code:
- * asked is the request's "user" or NULL, and must name the caller's own
- * account.  begin answers as fido2_reg_begin(); finish as
- * fido2_reg_finish() with req, and spends the code with the key it
- * stores.  A disabled or locked account, or a code that is not good
- * (wrong, used, expired, a privileged user's), is refused in reply's
- * "refused", with a record; the code stays as it was.
+ * May the caller (peer) enroll its own FIDO2 key with code now?  asked
+ * is the request's "user" or NULL, and must name the caller's own account
+ * (KAGI_ERR_DENIED otherwise, or when the caller has no name); *u is that
+ * account.  *why is NULL when it may, else "disabled", "locked",
+ * "bad_code", "used", "expired" or "privileged".  Nothing is changed.
  */
-int enroll_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *asked, const char *code, struct json_object *reply);
-int enroll_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *asked, const char *code, struct json_object *req,
-    struct json_object *reply);
+int enroll_self_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, const char *code, struct user_rec *u,
+    const char **why);
+/* A refused self-enrollment: reply's "refused" says why; a record. */
+int enroll_self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *why, struct json_object *reply);
+/* u's code is spent on the key stored as token, with a record. */
+int enroll_code_spend(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, int64_t token);
 
 #endif

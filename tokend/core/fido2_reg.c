@@ -1,8 +1,9 @@
 /*
  * fido2_reg.c - registering a FIDO2 key for a user (fido2_reg.h): the
  * challenge, the verification of the key's answer, the credential stored
- * as a token; administrators' enrollment with its grant, and the import
- * of pam_u2f keys.
+ * as a token; by an administrator (with a grant when the user's
+ * enrollment needs a second person), by the user with an enrollment code
+ * (enrollment.c decides whether it may), and the import of pam_u2f keys.
  *
  * Guarantees:
  *  - a registration challenge is bound to the kind of enrollment, the
@@ -39,6 +40,7 @@
 #include "challenge.h"
 #include "clock.h"
 #include "describe.h"
+#include "enrollment.h"
 #include "fido2.h"
 #include "fido2_factor.h"
 #include "fido2_reg.h"
@@ -52,6 +54,9 @@
 
 /* How long an approval to enroll a privileged user's key lasts at most. */
 #define GRANT_LIFETIME_MAX 3600
+/* The kinds of registration: an administrator's, a user's own. */
+#define KIND_ADMIN "admin"
+#define KIND_SELF "self"
 
 static int
 reg_bind(const char *kind, const char *user, int64_t request, char *out,
@@ -64,9 +69,15 @@ reg_bind(const char *kind, const char *user, int64_t request, char *out,
 	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
 }
 
-int
-fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
-    const char *kind, struct json_object *reply)
+/*
+ * Begin a registration of kind for u: reply gets the challenge, rp_id,
+ * user_id, exclude and uv.  kind is bound into the challenge with u and a
+ * request number, so a challenge serves only the kind of request that
+ * asked for it.
+ */
+static int
+reg_begin(struct kagid_ctx *ctx, const struct user_rec *u, const char *kind,
+    struct json_object *reply)
 {
 	struct fido2_cred_walk w;
 	uint8_t chal[CHAL_LEN], uid[32];
@@ -238,8 +249,13 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-int
-fido2_reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
+/*
+ * Finish it: take the challenge (single use), verify the key's answer in
+ * req and store the credential as an active token of u: *token its id,
+ * or 0 when refused (reply's "refused" says why, and a record is kept).
+ */
+static int
+reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const char *kind, struct json_object *req,
     struct json_object *reply, int64_t *token)
 {
@@ -322,7 +338,7 @@ fido2_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
 		if (r != 0 || (r = proto_set_int(reply, "grant", g.id)) != 0)
 			return r;
 	}
-	return fido2_reg_begin(ctx, u, FIDO2_REG_ADMIN, reply);
+	return reg_begin(ctx, u, KIND_ADMIN, reply);
 }
 
 int
@@ -347,8 +363,7 @@ fido2_reg_admin_finish(struct kagid_ctx *ctx, const struct peer *peer,
 			return r;
 		granted = 1;
 	}
-	if ((r = fido2_reg_finish(ctx, peer, u, FIDO2_REG_ADMIN, req, reply,
-	    &token)) != 0 || token == 0 || !granted)
+	if ((r = reg_finish(ctx, peer, u, KIND_ADMIN, req, reply, &token)) != 0 || token == 0 || !granted)
 		return r;
 	if ((r = store_enroll_grant_use(ctx->store, g.id, now, token)) != 0)
 		return r;
@@ -390,4 +405,40 @@ fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
 	free(cid);
 	free(pk);
 	return r;
+}
+
+int
+fido2_reg_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, const char *code, struct json_object *reply)
+{
+	struct user_rec u;
+	const char *why = NULL;
+	int r;
+
+	if ((r = enroll_self_check(ctx, peer, asked, code, &u, &why)) != 0)
+		return r;
+	if (why != NULL)
+		return enroll_self_refuse(ctx, peer, &u, why, reply);
+	return reg_begin(ctx, &u, KIND_SELF, reply);
+}
+
+int
+fido2_reg_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, const char *code, struct json_object *req,
+    struct json_object *reply)
+{
+	struct user_rec u;
+	const char *why = NULL;
+	int64_t token = 0;
+	int r;
+
+	if ((r = enroll_self_check(ctx, peer, asked, code, &u, &why)) != 0)
+		return r;
+	if (why != NULL)
+		return enroll_self_refuse(ctx, peer, &u, why, reply);
+	if ((r = reg_finish(ctx, peer, &u, KIND_SELF, req, reply,
+	    &token)) != 0 || token == 0)
+		return r;
+	/* The code is spent with the key, in the same transaction. */
+	return enroll_code_spend(ctx, peer, &u, token);
 }

@@ -4,7 +4,8 @@
  * auth_enroll, the log-in that finishes enrolling a TOTP authenticator.
  *
  * The code's handlers read their fields and call enrollment.c, which
- * decides who gets a code and what one is good for.  A code typed at
+ * decides who gets a code and what one is good for, and fido2_reg.c,
+ * which registers a key enrolled with one.  A code typed at
  * log-in (enroll_code_try()) leaves a pending TOTP token; auth_enroll
  * succeeds only when it brings a right code from that new
  * authenticator, within pending_lifetime of the code's presentation.
@@ -17,6 +18,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "enrollment.h"
+#include "fido2_reg.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "proto.h"
@@ -43,7 +45,7 @@ h_enroll_code_issue(struct kagid_ctx *ctx, const struct peer *peer,
 	return enroll_code_issue(ctx, peer, &u, reply);
 }
 
-/* Self-service FIDO2 enrollment with a code (enrollment.c, issue 3). */
+/* A user's own FIDO2 key, with a code (fido2_reg.c, enrollment.c). */
 
 int
 h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
@@ -57,7 +59,7 @@ h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0 ||
 	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
 		return r;
-	return enroll_self_begin(ctx, peer, asked, code, reply);
+	return fido2_reg_self_begin(ctx, peer, asked, code, reply);
 }
 
 int
@@ -70,7 +72,7 @@ h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0 ||
 	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
 		return r;
-	return enroll_self_finish(ctx, peer, asked, code, req, reply);
+	return fido2_reg_self_finish(ctx, peer, asked, code, req, reply);
 }
 
 /* The "auth" record of an enrollment log-in. */
