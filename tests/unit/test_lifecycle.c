@@ -4,8 +4,12 @@
  * daemon: the dormancy arithmetic at chosen instants (R-TOK-6), code
  * normalisation and hashing (R-TOK-4, R-EXC-1; the break-glass file's
  * lines are test_bgfile.c's), the lifecycle tables of the store (single
- * use, one decision per request: R-PRIV-3), and approval_required, whose
- * mandatory acts cannot be configured away (R-PRIV-3, R-LOG-5).
+ * use, one decision per request: R-PRIV-3), approval_required, whose
+ * mandatory acts cannot be configured away (R-PRIV-3, R-LOG-5), and the
+ * lifecycle rules (tokend/core/lifecycle.c) at fixed times on a kagid
+ * context: off-boarding takes everything away in one audited step
+ * (R-TOK-3), a role change revokes every token (R-PRIV-5), a lost token
+ * stops at once (R-TOK-2).
  */
 #include "config.h"
 
@@ -21,11 +25,15 @@
 
 #include <cmocka.h>
 
+#include "ctx_fixture.h"
 #include "dormant.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
+#include "lifecycle.h"
 #include "store.h"
 #include "store_life.h"
+#include "store_policy.h"
+#include "store_session.h"
 #include "ucode.h"
 
 #define DAY 86400
@@ -367,6 +375,163 @@ test_approval_required(void **state)
 	kagid_config_free(&c);
 }
 
+/* --- the lifecycle rules (R-TOK-2, R-TOK-3, R-PRIV-5, R-TOK-6) ------------ */
+
+/* An open sshd session of u; its id. */
+static int64_t
+cx_session(struct cx *f, const struct user_rec *u)
+{
+	struct session_rec r;
+	int64_t id = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.user_id = u->id;
+	snprintf(r.service, sizeof(r.service), "sshd");
+	r.pid = 100;
+	r.sid = 100;
+	r.owner_uid = -1;
+	r.started = CX_T0;
+	assert_int_equal(store_session_add(f->ctx.store, &r, &id), 0);
+	return id;
+}
+
+static void
+test_offboarding_disables_and_revokes_every_token_in_one_step(void **state)
+{
+	struct cx *f = *state;
+	struct peer admin = cx_peer(1000, "alice", PEER_ADMIN);
+	struct lifecycle_offboarded out;
+	struct enroll_code_rec e;
+	struct session_rec sr;
+	struct bg_code_rec c;
+	struct user_rec u, kept, got;
+	char ev[256];
+	int64_t gone, sid, id = 0, seq;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	cx_user(f, "suzuki", ROLE_STAFF, &kept);
+	(void)cx_totp(f, &u, TOKEN_ACTIVE);
+	(void)cx_totp(f, &u, TOKEN_ACTIVE);
+	(void)cx_totp(f, &u, TOKEN_PENDING);
+	gone = cx_totp(f, &u, TOKEN_ACTIVE);
+	assert_int_equal(store_token_set_state(f->ctx.store, gone,
+	    TOKEN_REVOKED), 0);
+	(void)cx_totp(f, &kept, TOKEN_ACTIVE);
+	memset(&e, 0, sizeof(e));
+	e.user_id = u.id;
+	e.created = CX_T0;
+	e.expires = CX_T0 + CX_DAY;
+	assert_int_equal(store_enroll_code_put(f->ctx.store, &e), 0);
+	memset(&c, 0, sizeof(c));
+	c.user_id = u.id;
+	c.iterations = 1000;
+	c.created = CX_T0;
+	assert_int_equal(store_bg_code_add(f->ctx.store, &c, &id), 0);
+	sid = cx_session(f, &u);
+	seq = cx_audit_seq(f);
+
+	cx_clock(CX_T0 + 3600);
+	assert_int_equal(lifecycle_offboard(&f->ctx, &admin, &u, &out), 0);
+	assert_int_equal(out.tokens, 3);
+	assert_int_equal(out.breakglass, 1);
+	assert_int_equal(out.sessions, 1);
+	assert_true(u.disabled);
+	assert_int_equal(store_user_get_id(f->ctx.store, u.id, &got), 0);
+	assert_true(got.disabled);
+	assert_int_equal(cx_tokens(f, u.id, TOKEN_REVOKED), 4);
+	assert_int_equal(store_enroll_code_get(f->ctx.store, u.id, &e),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_session_get(f->ctx.store, sid, &sr), 0);
+	assert_int_equal(sr.deadline, CX_T0 + 3600);
+	assert_string_equal(sr.deadline_reason, "offboard");
+	/* One record says all of it; nobody else lost anything. */
+	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)), "offboard");
+	assert_int_equal(cx_tokens(f, kept.id, TOKEN_ACTIVE), 1);
+}
+
+static void
+test_a_role_change_revokes_every_token(void **state)
+{
+	struct cx *f = *state;
+	struct peer admin = cx_peer(1000, "alice", PEER_ADMIN);
+	struct user_rec u, got;
+	char ev[256];
+	int64_t revoked = -1, seq;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	(void)cx_totp(f, &u, TOKEN_ACTIVE);
+	(void)cx_totp(f, &u, TOKEN_PENDING);
+	assert_int_equal(store_token_set_state(f->ctx.store,
+	    cx_totp(f, &u, TOKEN_ACTIVE), TOKEN_REVOKED), 0);
+	seq = cx_audit_seq(f);
+	assert_int_equal(lifecycle_role_change(&f->ctx, &admin, &u,
+	    ROLE_VENDOR, &revoked), 0);
+	assert_int_equal(revoked, 2);
+	assert_int_equal(u.role, ROLE_VENDOR);
+	assert_int_equal(store_user_get_id(f->ctx.store, u.id, &got), 0);
+	assert_int_equal(got.role, ROLE_VENDOR);
+	assert_int_equal(cx_tokens(f, u.id, TOKEN_REVOKED), 3);
+	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)), "role_change");
+	/* A user without tokens changes role with nothing to revoke. */
+	assert_int_equal(lifecycle_role_change(&f->ctx, &admin, &u,
+	    ROLE_STAFF, &revoked), 0);
+	assert_int_equal(revoked, 0);
+}
+
+static void
+test_a_lost_token_is_revoked_at_once(void **state)
+{
+	struct cx *f = *state;
+	struct peer admin = cx_peer(1000, "alice", PEER_ADMIN);
+	struct token_rec t;
+	struct user_rec u, other;
+	char ev[256];
+	int64_t lost, kept, foreign, seq;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	cx_user(f, "suzuki", ROLE_STAFF, &other);
+	lost = cx_totp(f, &u, TOKEN_ACTIVE);
+	kept = cx_totp(f, &u, TOKEN_ACTIVE);
+	foreign = cx_totp(f, &other, TOKEN_ACTIVE);
+	seq = cx_audit_seq(f);
+	assert_int_equal(lifecycle_token_lost(&f->ctx, &admin, &u, lost, &t),
+	    0);
+	assert_int_equal(t.id, lost);
+	assert_int_equal(t.state, TOKEN_REVOKED);
+	token_rec_clear(&t);
+	assert_int_equal(store_token_get(f->ctx.store, lost, &t), 0);
+	assert_int_equal(t.state, TOKEN_REVOKED);
+	token_rec_clear(&t);
+	assert_int_equal(store_token_get(f->ctx.store, kept, &t), 0);
+	assert_int_equal(t.state, TOKEN_ACTIVE);
+	token_rec_clear(&t);
+	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)), "token_lost");
+	/* Someone else's token is not found; a revoked one is no change. */
+	seq = cx_audit_seq(f);
+	assert_int_equal(lifecycle_token_lost(&f->ctx, &admin, &u, foreign,
+	    &t), KAGI_ERR_NOT_FOUND);
+	assert_int_equal(lifecycle_token_lost(&f->ctx, &admin, &u, lost, &t),
+	    KAGI_ERR_STATE);
+	assert_int_equal(cx_tokens(f, other.id, TOKEN_ACTIVE), 1);
+	assert_int_equal(cx_audit_seq(f), seq);
+}
+
+static void
+test_re_enabling_restarts_the_dormancy_count(void **state)
+{
+	struct cx *f = *state;
+	struct user_rec u;
+	int64_t at = 0;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	cx_clock(CX_T0 + 40 * CX_DAY);
+	assert_int_equal(lifecycle_note_enable(&f->ctx, u.id), 0);
+	assert_int_equal(store_user_enabled_at(f->ctx.store, u.id, &at), 0);
+	assert_int_equal(at, CX_T0 + 40 * CX_DAY);
+	assert_false(dormant_due(&u, at, 30, CX_T0 + 69 * CX_DAY));
+	assert_true(dormant_due(&u, at, 30, CX_T0 + 70 * CX_DAY));
+}
+
 int
 main(void)
 {
@@ -383,6 +548,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_enroll_grant_single_use,
 		    fx_setup, fx_teardown),
 		cmocka_unit_test(test_approval_required),
+		cmocka_unit_test_setup_teardown(
+		    test_offboarding_disables_and_revokes_every_token_in_one_step,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_role_change_revokes_every_token, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_lost_token_is_revoked_at_once, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_re_enabling_restarts_the_dormancy_count, cx_setup,
+		    cx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("lifecycle", tests, NULL, NULL);

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "handlers.h"
+#include "compliance.h"
 #include "kagi_err.h"
 #include "proto.h"
 #include "report.h"
@@ -147,8 +147,7 @@ file_private(const char *path, char *why, size_t len)
 }
 
 int
-h_compliance(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+compliance_check(struct kagid_ctx *ctx, struct json_object *reply)
 {
 	const struct kagid_config *cfg = ctx->cfg;
 	struct report_counts rc;
@@ -159,8 +158,6 @@ h_compliance(struct kagid_ctx *ctx, const struct peer *peer,
 	uint8_t prev[32], hh[32];
 	int why = 0, r, kok, dok;
 
-	(void)peer;
-	(void)req;
 	memset(&c, 0, sizeof(c));
 	memset(&pn, 0, sizeof(pn));
 	if ((c.arr = json_object_new_array()) == NULL)

@@ -2,7 +2,7 @@
  * ctx.h - what kagid's core works with: the configuration, the store, the
  * sealing key, the roles' lockout policies, the audit lines waiting for
  * their commit, the clock and session state, the FIDO2 challenges in
- * flight.
+ * flight, the approved request being carried out.
  *
  * One context per kagid process, set up by kagid.c, handed to every rule
  * and handler.  Nothing in it is a decision; the rules in this directory
@@ -30,6 +30,17 @@ struct pending_log {
 	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
 };
 
+struct request_rec;
+struct kagid_ctx;
+struct peer;
+struct json_object;
+
+/* What carries an operation out: kagid's handler for it (dispatch.c). */
+typedef int (*approval_act_fn)(struct kagid_ctx *ctx,
+    const struct peer *peer, struct json_object *req,
+    struct json_object *reply);
+typedef approval_act_fn (*approval_lookup_fn)(const char *op);
+
 struct kagid_ctx {
 	const struct kagid_config *cfg;
 	struct store *store;
@@ -49,9 +60,15 @@ struct kagid_ctx {
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
+	/* The two-person rule (approval.c): the approved request being
+	 * carried out, or NULL, and what carries one out (set by kagid.c:
+	 * dispatch's table). */
+	const struct request_rec *approving;
+	approval_lookup_fn approval_replay;
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
+	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 };
 
 /* The roles' lockout policies (lockout, lockout_role) from ctx->cfg. */

@@ -99,7 +99,7 @@ hourly(struct kagid_ctx *ctx)
 		return;
 	}
 	if ((r = dormant_pass(ctx)) != 0 ||
-	    (r = request_expire_due(ctx)) != 0 ||
+	    (r = approval_expire_due(ctx)) != 0 ||
 	    (r = store_commit(ctx->store)) != 0) {
 		kagi_error("periodic pass failed: %s", kagi_strerror(r));
 		store_rollback(ctx->store);

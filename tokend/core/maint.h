@@ -9,9 +9,6 @@
 
 #include "ctx.h"
 
-/* A user was enabled: dormancy counts from now (h_admin.c). */
-int lifecycle_note_enable(struct kagid_ctx *ctx, int64_t user_id);
-
 /*
  * Periodic work, outside any batch: at start (force) and then hourly,
  * dormant accounts and expired requests; after any commit that changed

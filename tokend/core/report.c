@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "clock.h"
-#include "handlers.h"
 #include "kagi_err.h"
 #include "lockout.h"
 #include "names.h"
@@ -242,7 +241,7 @@ user_state(const struct user_info *ui)
  *  grants:   user -> {since, granted_by, approved_by, role} (last
  *            user_add or role_change).  An act carried out on approval
  *            is written by its approver right after the approve record
- *            (h_request.c): it is granted by the request's requester and
+ *            (approval.c): it is granted by the request's requester and
  *            approved by that approver.
  *  approvals: user -> {requester, approver} (an approve record whose act
  *            is not yet seen)
@@ -329,7 +328,7 @@ is_vendor(struct scan *sc, const char *user, struct json_object *f)
 	return ui != NULL && ui->u.role == ROLE_VENDOR;
 }
 
-/* A request's id: "request" (audit.h), or "id" as h_request.c writes it. */
+/* A request's id: "request" (audit.h), or "id" as approval.c writes it. */
 static const char *
 request_id_of(struct json_object *f, char *buf, size_t len)
 {
@@ -541,30 +540,19 @@ gather(struct kagid_ctx *ctx, int64_t since, struct user_set *us,
 	return r;
 }
 
-static int
-since_arg(struct json_object *req, int64_t *since)
-{
-	*since = 0;
-	return proto_get_int_opt(req, "since", 0, INT64_MAX, since);
-}
-
 /* --- the reports --------------------------------------------------------- */
 
 int
-h_report_dormant(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_dormant(struct kagid_ctx *ctx, int64_t days, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "role", "state",
 	    "factors", "last_login", "days", NULL };
 	struct user_set us;
 	struct json_object *rows = NULL, *row = NULL;
-	int64_t days = ctx->cfg->dormant_days, now = kagi_now(), last, cutoff;
+	int64_t now = kagi_now(), last, cutoff;
 	size_t i;
 	int r;
 
-	(void)peer;
-	if ((r = proto_get_int_opt(req, "days", 1, 36500, &days)) != 0)
-		return r;
 	cutoff = now - days * DAY_SECONDS;
 	if ((r = users_load(ctx, &us)) != 0)
 		goto out;
@@ -603,8 +591,7 @@ h_report_dormant(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_access(struct kagid_ctx *ctx, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "role", "state",
 	    "factors", "tokens", "last_login", "created", "granted_by",
@@ -615,8 +602,6 @@ h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
 	size_t i;
 	int r;
 
-	(void)peer;
-	(void)req;
 	if ((r = gather(ctx, 0, &us, &sc)) != 0)
 		return r;
 	if ((rows = json_object_new_array()) == NULL) {
@@ -655,8 +640,7 @@ h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_report_privileged(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_privileged(struct kagid_ctx *ctx, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "state", "since",
 	    "granted_by", "approved_by", "factors", "last_login", NULL };
@@ -666,8 +650,6 @@ h_report_privileged(struct kagid_ctx *ctx, const struct peer *peer,
 	size_t i;
 	int r;
 
-	(void)peer;
-	(void)req;
 	if ((r = gather(ctx, 0, &us, &sc)) != 0)
 		return r;
 	if ((rows = json_object_new_array()) == NULL) {
@@ -726,8 +708,7 @@ row_cmp(const void *a, const void *b)
 }
 
 int
-h_report_lockouts(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_lockouts(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "source", "failures",
 	    "lockouts", "first", "last", "locked_now", NULL };
@@ -735,12 +716,8 @@ h_report_lockouts(struct kagid_ctx *ctx, const struct peer *peer,
 	struct scan sc;
 	struct json_object *rows = NULL, *row = NULL;
 	struct user_info *ui;
-	int64_t since = 0;
 	int r;
 
-	(void)peer;
-	if ((r = since_arg(req, &since)) != 0)
-		return r;
 	if ((r = gather(ctx, since, &us, &sc)) != 0)
 		return r;
 	if ((rows = json_object_new_array()) == NULL) {
@@ -777,20 +754,16 @@ h_report_lockouts(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_report_vendors(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_vendors(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "session", "service",
 	    "source", "start", "end", "duration", "state", NULL };
 	struct user_set us;
 	struct scan sc;
 	struct json_object *rows = NULL, *row = NULL;
-	int64_t since = 0, end;
+	int64_t end;
 	int r;
 
-	(void)peer;
-	if ((r = since_arg(req, &since)) != 0)
-		return r;
 	if ((r = gather(ctx, since, &us, &sc)) != 0)
 		return r;
 	if ((rows = json_object_new_array()) == NULL) {
@@ -831,8 +804,7 @@ h_report_vendors(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
-h_report_exceptions(struct kagid_ctx *ctx, const struct peer *peer,
-    struct json_object *req, struct json_object *reply)
+report_exceptions(struct kagid_ctx *ctx, struct json_object *reply)
 {
 	static const char *const cols[] = { "kind", "id", "user", "time",
 	    "state", "by", "detail", NULL };
@@ -842,8 +814,6 @@ h_report_exceptions(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t rep;
 	int r;
 
-	(void)peer;
-	(void)req;
 	if ((r = gather(ctx, 0, &us, &sc)) != 0)
 		return r;
 	if ((rows = json_object_new_array()) == NULL) {

@@ -159,6 +159,14 @@ dispatch_find(const char *op)
 	return NULL;
 }
 
+handler_fn
+dispatch_handler(const char *op)
+{
+	const struct dispatch_entry *e = dispatch_find(op);
+
+	return e != NULL ? e->fn : NULL;
+}
+
 int
 dispatch_read_only(struct json_object *req)
 {

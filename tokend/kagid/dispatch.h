@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "ctx.h"
+#include "handlers.h"
 #include "peer.h"
 
 /*
@@ -30,5 +31,12 @@ int dispatch(struct kagid_ctx *ctx, const struct peer *peer,
  * any write fails.  0 for every other request, malformed ones included.
  */
 int dispatch_read_only(struct json_object *req);
+
+/*
+ * The handler the table names for op, or NULL: what carries out an
+ * approved request (approval.c), which runs under the approval's
+ * savepoint without the checks above (they ran when it was stored).
+ */
+handler_fn dispatch_handler(const char *op);
 
 #endif

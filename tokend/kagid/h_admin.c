@@ -21,7 +21,7 @@
 #include "describe.h"
 #include "handlers.h"
 #include "kagi_err.h"
-#include "maint.h"
+#include "lifecycle.h"
 #include "names.h"
 #include "proto.h"
 #include "report.h"
@@ -99,11 +99,10 @@ h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (role_from_name(rolename, &role) != 0)
 		return KAGI_ERR_INVALID;
-	/* policy2: two-person rule (h_request.c) */
-	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ?
-	    APPROVE_ROLE_PRIVILEGED : role == ROLE_VENDOR ? APPROVE_VENDOR_ADD :
-	    0, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	/* The two-person rule (approval.c). */
+	if ((r = approval_gate(ctx, peer, req, APPROVAL_NO_ROLE, role,
+	    reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	if ((r = store_user_add(ctx->store, name, role, kagi_now(), &id)) != 0 ||
 	    (r = store_user_get_id(ctx->store, id, &u)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0)
@@ -250,7 +249,7 @@ user_set_disabled(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_user_set_disabled(ctx->store, u.id, disabled)) != 0)
 		return r;
-	/* policy2: dormancy counts from a re-enabling (maint.c) */
+	/* Dormancy counts from a re-enabling (lifecycle.c). */
 	if (!disabled && (r = lifecycle_note_enable(ctx, u.id)) != 0)
 		return r;
 	return audit_simple(ctx, peer, disabled ? "user_disable" :
@@ -280,10 +279,10 @@ h_user_delete(struct kagid_ctx *ctx, const struct peer *peer,
 
 	if ((r = req_user(ctx, req, &u)) != 0)
 		return r;
-	/* policy2: two-person rule (h_request.c) */
-	if ((r = request_gate(ctx, peer, u.role == ROLE_PRIVILEGED ?
-	    APPROVE_ROLE_PRIVILEGED : APPROVE_USER_DELETE, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	/* The two-person rule (approval.c). */
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
+	    reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	if ((r = store_user_delete(ctx->store, u.id)) != 0)
 		return r;
 	breakglass_mark_dirty();
@@ -431,10 +430,10 @@ h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
-	/* policy2: two-person rule (h_request.c) */
-	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
-	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0) {
-		if (r == REQUEST_CREATED)
+	/* The two-person rule (approval.c). */
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
+	    reply)) != 0) {
+		if (r == APPROVAL_PENDING)
 			r = 0;
 		goto out;
 	}
@@ -464,10 +463,10 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_lock_get(ctx->store, u.id, &l)) != 0)
 		return r;
-	/* policy2: two-person rule (h_request.c) */
-	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
-	    APPROVE_UNLOCK_PRIVILEGED, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	/* The two-person rule (approval.c). */
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
+	    reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	lockout_unlock(&l);
 	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
 		return r;

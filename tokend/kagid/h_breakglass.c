@@ -30,9 +30,9 @@ h_breakglass_issue(struct kagid_ctx *ctx, const struct peer *peer,
 		return KAGI_ERR_INVALID;
 	if ((r = store_user_get(ctx->store, name, &u)) != 0)
 		return r;
-	if ((r = request_gate(ctx, peer, APPROVE_BREAKGLASS_ISSUE, req,
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
 	    reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+		return r == APPROVAL_PENDING ? 0 : r;
 	return breakglass_issue(ctx, peer, &u, reply);
 }
 

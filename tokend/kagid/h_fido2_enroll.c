@@ -1,72 +1,25 @@
 /*
- * h_fido2_enroll.c - FIDO2 enrollment in kagid: token_fido2_begin /
- * _finish for administrators, the registration steps enroll_fido2_*
- * (h_enroll.c) share with them (fido2_reg_begin / _finish), and import
- * of pam_u2f keys (token_fido2_import).
+ * h_fido2_enroll.c - FIDO2 enrollment by administrators:
+ * token_fido2_begin / _finish, and the import of pam_u2f keys
+ * (token_fido2_import).
  *
- * A registration challenge is bound to the kind of enrollment, the user
- * and a request number, and is spent by the finish that presents it,
- * whatever the outcome.  A credential is stored only after its
- * registration verified (relying party, challenge, attestation policy)
- * or, on import, its public key parsed; a credential registered already,
- * to anyone, is refused (R-TOK-1).  Every key stored, and every key
- * refused by policy or verification, leaves an audit record.
- *
- * Enrolling a privileged user's key needs a second person (R-PRIV-3):
- * token_fido2_begin without a grant stores a request (request_gate);
- * its approval, replaying token_fido2_begin, stores a grant for the
- * requester's uid, valid for request_lifetime but at most an hour; the
- * requester's next begin finds it, and the finish that stores the key
- * spends it in the same transaction.  Without an unspent grant of its
- * own, no administrator's finish stores a privileged user's key.
+ * Each reads its fields and calls fido2_reg.c, which registers the key,
+ * and with approval.c decides when a privileged user's key needs a second
+ * person (R-PRIV-3).  Users enroll their own keys with a code through
+ * enroll_fido2_begin / _finish (h_enroll.c).
  */
 #include "config.h"
 
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <syslog.h>
-
-#include <openssl/rand.h>
-
 #include "approval.h"
-#include "audit.h"
-#include "b64.h"
-#include "challenge.h"
-#include "clock.h"
-#include "describe.h"
 #include "fido2.h"
-#include "fido2_factor.h"
 #include "fido2_reg.h"
 #include "fido2_wire.h"
 #include "handlers.h"
 #include "kagi_err.h"
-#include "log.h"
-#include "policy.h"
 #include "proto.h"
-#include "proto_ops.h"
-#include "store_life.h"
 #include "username.h"
-#include "wipe.h"
 
-#define KIND_ADMIN "admin"
-/* How long an approval to enroll a privileged user's key lasts at most. */
-#define GRANT_LIFETIME_MAX 3600
 #define B64_FIELD_MAX FIDO2_B64_FIELD_MAX
-
-/* Registration requests, numbered for the life of this kagid. */
-static int64_t next_request = 1;
-
-static int
-reg_bind(const char *kind, const char *user, int64_t request, char *out,
-    size_t len)
-{
-	int n;
-
-	n = snprintf(out, len, "reg|%s|%zu:%s|%lld", kind, strlen(user), user,
-	    (long long)request);
-	return n < 0 || (size_t)n >= len ? KAGI_ERR_TOO_LARGE : 0;
-}
 
 static int
 req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
@@ -82,343 +35,58 @@ req_user(struct kagid_ctx *ctx, struct json_object *req, struct user_rec *u)
 }
 
 int
-fido2_reg_begin(struct kagid_ctx *ctx, const struct user_rec *u,
-    const char *kind, struct json_object *reply)
-{
-	struct fido2_cred_walk w;
-	uint8_t chal[CHAL_LEN], uid[32];
-	char bind[CHAL_BIND_MAX + 1];
-	int64_t request;
-	int r;
-
-	memset(&w, 0, sizeof(w));
-	if ((w.ids = json_object_new_array()) == NULL)
-		return KAGI_ERR_NOMEM;
-	request = next_request++;
-	if ((r = fido2_cred_walk(ctx, u->id, 0, &w)) != 0 ||
-	    (r = reg_bind(kind, u->name, request, bind, sizeof(bind))) != 0 ||
-	    (r = chal_issue(ctx->challenges, bind, kagi_now(),
-	    ctx->cfg->fido2_challenge_lifetime, chal)) != 0)
-		goto out;
-	if (RAND_bytes(uid, sizeof(uid)) != 1) {
-		r = KAGI_ERR_CRYPTO;
-		goto out;
-	}
-	if ((r = proto_set_int(reply, "request", request)) != 0 ||
-	    (r = b64_set(reply, "challenge", chal, sizeof(chal))) != 0 ||
-	    (r = proto_set_str(reply, "rp_id", ctx->cfg->fido2_rp_id)) != 0 ||
-	    (r = b64_set(reply, "user_id", uid, sizeof(uid))) != 0 ||
-	    (r = proto_set_str(reply, "user", u->name)) != 0 ||
-	    (r = proto_set_str(reply, "uv",
-	    fido2_uv_policy_names[ctx->cfg->fido2_uv])) != 0)
-		goto out;
-	json_object_object_add(reply, "exclude", w.ids);
-	w.ids = NULL;
- out:
-	kagi_wipe(chal, sizeof(chal));
-	json_object_put(w.ids);
-	return r;
-}
-
-/* An approval replayed: the requester may enroll one key for u. */
-static int
-grant_create(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const struct request_rec *q,
-    struct json_object *reply)
-{
-	struct enroll_grant_rec g;
-	struct json_object *f = NULL, *go = NULL;
-	int64_t now = kagi_now(), life = ctx->cfg->request_lifetime, id = 0;
-	int r;
-
-	memset(&g, 0, sizeof(g));
-	g.user_id = u->id;
-	g.request_id = q->id;
-	g.requester_uid = q->requester_uid;
-	snprintf(g.requester, sizeof(g.requester), "%s", q->requester);
-	snprintf(g.approver, sizeof(g.approver), "%s", peer->name);
-	g.created = now;
-	g.expires = now + (life < GRANT_LIFETIME_MAX ? life :
-	    GRANT_LIFETIME_MAX);
-	if ((r = store_enroll_grant_add(ctx->store, &g, &id)) != 0)
-		return r;
-	if ((f = json_object_new_object()) == NULL ||
-	    (go = json_object_new_object()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = proto_set_int(f, "grant", id)) != 0 ||
-	    (r = proto_set_str(f, "type", FIDO2_METHOD)) != 0 ||
-	    (r = proto_set_int(f, "request", q->id)) != 0 ||
-	    (r = proto_set_str(f, "requester", q->requester)) != 0 ||
-	    (r = proto_set_str(f, "approver", peer->name)) != 0 ||
-	    (r = proto_set_int(f, "expires", g.expires)) != 0 ||
-	    (r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant", u->name,
-	    f)) != 0 ||
-	    (r = proto_set_int(go, "id", id)) != 0 ||
-	    (r = proto_set_str(go, "user", u->name)) != 0 ||
-	    (r = proto_set_str(go, "requester", q->requester)) != 0 ||
-	    (r = proto_set_int(go, "expires", g.expires)) != 0)
-		goto out;
-	json_object_object_add(reply, "grant", go);
-	go = NULL;
- out:
-	json_object_put(f);
-	json_object_put(go);
-	return r;
-}
-
-int
 h_token_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	const struct request_rec *q;
-	struct enroll_grant_rec g;
 	struct user_rec u;
 	const char *label = NULL;
 	int r;
 
-	/* Administrators only (dispatch.c: PEER_ADMIN); users enroll their
-	 * own keys with a code through enroll_fido2_begin (h_enroll.c). */
+	/* Administrators only (dispatch.c: PEER_ADMIN). */
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
 		return r;
-	if ((q = request_executing()) != NULL)
-		return grant_create(ctx, peer, &u, q, reply);
-	if (u.role == ROLE_PRIVILEGED) {
-		r = store_enroll_grant_find(ctx->store, u.id,
-		    (int64_t)peer->uid, kagi_now(), &g);
-		if (r == KAGI_ERR_NOT_FOUND) {
-			r = request_gate(ctx, peer, APPROVE_TOKEN_PRIVILEGED,
-			    req, reply);
-			/* The act is always gated: 0 would be a bug. */
-			return r == REQUEST_CREATED ? 0 : r != 0 ? r :
-			    KAGI_ERR_DENIED;
-		}
-		if (r != 0 || (r = proto_set_int(reply, "grant", g.id)) != 0)
-			return r;
-	}
-	return fido2_reg_begin(ctx, &u, KIND_ADMIN, reply);
-}
-
-/* Refused by policy or verification: say why, and keep a record. */
-static int
-refuse(struct kagid_ctx *ctx, const struct peer *peer, const char *user,
-    const char *why, struct json_object *reply)
-{
-	struct json_object *f;
-	int r;
-
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "type", FIDO2_METHOD)) != 0 ||
-	    (r = proto_set_str(f, "reason", why)) != 0 ||
-	    (r = audit_record(ctx, peer, LOG_WARNING, "token_refused", user,
-	    f)) != 0)
-		goto out;
-	r = proto_set_str(reply, "refused", why);
- out:
-	json_object_put(f);
-	return r;
-}
-
-/* Store a verified credential as a new active token of u. */
-static int
-add_cred(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const char *label, int alg, const uint8_t *cid,
-    size_t cid_len, const uint8_t *pk, size_t pk_len,
-    const uint8_t aaguid[FIDO2_AAGUID_LEN], uint32_t counter, int uv,
-    const char *origin, struct json_object *reply, int64_t *token)
-{
-	struct token_rec t;
-	struct fido2_rec f;
-	struct json_object *to = NULL, *af = NULL;
-	char ag[37];
-	int64_t id = 0;
-	int r;
-
-	memset(&t, 0, sizeof(t));
-	memset(&f, 0, sizeof(f));
-	t.user_id = u->id;
-	t.type = TOKEN_FIDO2;
-	t.state = TOKEN_ACTIVE;
-	snprintf(t.label, sizeof(t.label), "%s", label);
-	t.last_step = -1;
-	t.created = kagi_now();
-	memcpy(f.cred_id, cid, cid_len);
-	f.cred_id_len = cid_len;
-	f.cose_alg = alg;
-	f.counter = counter;
-	memcpy(f.aaguid, aaguid, FIDO2_AAGUID_LEN);
-	f.uv = uv;
-	r = fido2_factor_add(ctx, u, pk, pk_len, &t, &f, &id);
-	if (r == KAGI_ERR_EXISTS) {
-		/* Registered already, to this user or another (R-TOK-1). */
-		r = refuse(ctx, peer, u->name, "duplicate", reply);
-		goto out;
-	}
-	if (r != 0)
-		goto out;
-	t.id = id;
-	f.token_id = id;
-	fido2_aaguid_format(aaguid, ag);
-	if ((r = cred_token_json(&t, &f, u->name, &to)) != 0)
-		goto out;
-	if ((af = json_object_new_object()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = proto_set_int(af, "token", id)) != 0 ||
-	    (r = proto_set_str(af, "type", FIDO2_METHOD)) != 0 ||
-	    (r = proto_set_str(af, "label", t.label)) != 0 ||
-	    (r = proto_set_str(af, "algorithm", fido2_alg_name(alg))) != 0 ||
-	    (r = proto_set_str(af, "aaguid", ag)) != 0 ||
-	    (r = proto_set_str(af, "uv", fido2_uv_name(uv))) != 0 ||
-	    (r = proto_set_str(af, "origin", origin)) != 0 ||
-	    (r = audit_record(ctx, peer, LOG_NOTICE, "token_add", u->name,
-	    af)) != 0)
-		goto out;
-	json_object_object_add(reply, "token", to);
-	to = NULL;
-	*token = id;
- out:
-	json_object_put(af);
-	json_object_put(to);
-	token_rec_clear(&t);
-	return r;
-}
-
-int
-fido2_reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, const char *kind, struct json_object *req,
-    struct json_object *reply, int64_t *token)
-{
-	struct fido2_att_policy pol;
-	struct fido2_reg_msg m;
-	struct fido2_reg_in in;
-	struct fido2_reg_out out;
-	const char *label = "security key", *why = NULL;
-	uint8_t chal[CHAL_LEN];
-	char bind[CHAL_BIND_MAX + 1];
-	int64_t request = 0;
-	int r;
-
-	*token = 0;
-	memset(&m, 0, sizeof(m));
-	if ((r = proto_get_int(req, "request", 1, INT64_MAX, &request)) != 0 ||
-	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0)
-		return r;
-	if ((r = reg_bind(kind, u->name, request, bind, sizeof(bind))) != 0)
-		return r;
-	/* Single use: a registration challenge is spent here. */
-	if ((r = chal_take(ctx->challenges, bind, kagi_now(), chal)) != 0)
-		return r == KAGI_ERR_NOT_FOUND ? KAGI_ERR_STATE : r;
-	if ((r = fido2_reg_msg_parse(req, &m)) != 0)
-		goto out;
-	fido2_reg_msg_in(&m, &in);
-	pol.mode = ctx->cfg->fido2_attestation;
-	pol.roots = ctx->cfg->fido2_attestation_roots;
-	pol.aaguids = ctx->cfg->fido2_aaguids;
-	r = fido2_verify_registration(&in, ctx->cfg->fido2_rp_id, chal, &pol,
-	    &out, &why);
-	if (r == KAGI_ERR_CONFIG) {
-		kagi_error("attestation roots %s cannot be used",
-		    pol.roots != NULL ? pol.roots : "(none)");
-		goto out;
-	}
-	if (r != 0) {
-		r = refuse(ctx, peer, u->name, why != NULL ? why : "malformed",
-		    reply);
-		goto out;
-	}
-	r = add_cred(ctx, peer, u, label, in.alg, out.cred_id,
-	    out.cred_id_len, out.pk, out.pk_len, out.aaguid, out.counter, m.uv,
-	    in.fmt, reply, token);
- out:
-	kagi_wipe(chal, sizeof(chal));
-	fido2_reg_msg_clear(&m);
-	return r;
+	return fido2_reg_admin_begin(ctx, peer, &u, req, reply);
 }
 
 int
 h_token_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	struct enroll_grant_rec g;
-	struct json_object *f = NULL;
 	struct user_rec u;
-	int64_t now = kagi_now(), token = 0;
-	int r, granted = 0;
+	int r;
 
-	memset(&g, 0, sizeof(g));
 	if ((r = req_user(ctx, req, &u)) != 0)
 		return r;
-	/* R-PRIV-3: a privileged user's key only on an unspent grant. */
-	if (u.role == ROLE_PRIVILEGED) {
-		r = store_enroll_grant_find(ctx->store, u.id,
-		    (int64_t)peer->uid, now, &g);
-		if (r == KAGI_ERR_NOT_FOUND)
-			return refuse(ctx, peer, u.name, "approval_missing",
-			    reply);
-		if (r != 0)
-			return r;
-		granted = 1;
-	}
-	if ((r = fido2_reg_finish(ctx, peer, &u, KIND_ADMIN, req, reply,
-	    &token)) != 0 || token == 0 || !granted)
-		return r;
-	if ((r = store_enroll_grant_use(ctx->store, g.id, now, token)) != 0)
-		return r;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_int(f, "grant", g.id)) == 0 &&
-	    (r = proto_set_int(f, "request", g.request_id)) == 0 &&
-	    (r = proto_set_str(f, "approver", g.approver)) == 0 &&
-	    (r = proto_set_int(f, "token", token)) == 0)
-		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant_use",
-		    u.name, f);
-	json_object_put(f);
-	return r;
+	return fido2_reg_admin_finish(ctx, peer, &u, req, reply);
 }
 
 int
 h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	static const uint8_t no_aaguid[FIDO2_AAGUID_LEN];
+	struct fido2_import im;
 	struct user_rec u;
-	const char *label = "pam_u2f", *cred = NULL, *pks = NULL, *alg = NULL;
-	const char *uvs = NULL;
-	uint8_t *cid = NULL, *pk = NULL;
-	size_t cid_len = 0, pk_len = 0;
-	int64_t token = 0;
-	int r, a, uv;
+	const char *alg = NULL, *uvs = NULL;
+	int r;
 
+	im.label = "pam_u2f";
 	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0 ||
-	    (r = proto_get_str(req, "credential", B64_FIELD_MAX, &cred)) != 0 ||
-	    (r = proto_get_str(req, "public_key", B64_FIELD_MAX, &pks)) != 0 ||
+	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX,
+	    &im.label)) != 0 ||
+	    (r = proto_get_str(req, "credential", B64_FIELD_MAX,
+	    &im.credential)) != 0 ||
+	    (r = proto_get_str(req, "public_key", B64_FIELD_MAX,
+	    &im.public_key)) != 0 ||
 	    (r = proto_get_str(req, "alg", KAGI_NAME_MAX, &alg)) != 0 ||
 	    (r = proto_get_str(req, "uv", KAGI_NAME_MAX, &uvs)) != 0)
 		return r;
-	if ((a = fido2_alg_from_name(alg)) == 0 ||
-	    (uv = fido2_uv_from_name(uvs)) < 0)
+	if ((im.alg = fido2_alg_from_name(alg)) == 0 ||
+	    (im.uv = fido2_uv_from_name(uvs)) < 0)
 		return KAGI_ERR_INVALID;
 	/* R-PRIV-3: a privileged user's key is imported on approval. */
-	if (u.role == ROLE_PRIVILEGED && (r = request_gate(ctx, peer,
-	    APPROVE_TOKEN_PRIVILEGED, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
-	if ((r = b64_decode(cred, 1, FIDO2_CRED_ID_MAX, &cid, &cid_len)) != 0 ||
-	    (r = b64_decode(pks, 1, FIDO2_PK_MAX, &pk, &pk_len)) != 0)
-		goto out;
-	if (fido2_pk_check(a, pk, pk_len) != 0) {
-		r = refuse(ctx, peer, u.name, "public_key", reply);
-		goto out;
-	}
-	r = add_cred(ctx, peer, &u, label, a, cid, cid_len, pk, pk_len,
-	    no_aaguid, 0, uv, "pam_u2f", reply, &token);
- out:
-	free(cid);
-	free(pk);
-	return r;
+	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
+	    reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
+	return fido2_reg_import(ctx, peer, &u, &im, reply);
 }

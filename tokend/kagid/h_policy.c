@@ -3,9 +3,8 @@
  * vendor_list, and the refusal of vendors as administrators.
  *
  * Guarantees:
- *  - A role change revokes every token the user holds, in the same
- *    savepoint as the change and its "role_change" record: credentials
- *    issued under one role never serve another (R-PRIV-5).
+ *  - A role change passes the two-person rule (approval.c), then
+ *    revokes every token the user holds with it (lifecycle.c, R-PRIV-5).
  *  - A vendor account carries the administrator who approved it, a
  *    company, an expiry date, maintenance windows and allowed source
  *    networks, each checked before it is stored (R-REM-1, R-REM-3); the
@@ -26,6 +25,7 @@
 #include "describe.h"
 #include "handlers.h"
 #include "kagi_err.h"
+#include "lifecycle.h"
 #include "names.h"
 #include "policy.h"
 #include "proto.h"
@@ -34,58 +34,13 @@
 #include "username.h"
 #include "vendor.h"
 
-struct revoke_all {
-	struct store *store;
-	int64_t ids[256];
-	size_t n;
-	int more;
-};
-
-static int
-collect_cb(const struct token_rec *t, void *arg)
-{
-	struct revoke_all *ra = arg;
-
-	if (t->state == TOKEN_REVOKED)
-		return 0;
-	if (ra->n == sizeof(ra->ids) / sizeof(ra->ids[0])) {
-		ra->more = 1;
-		return 1;
-	}
-	ra->ids[ra->n++] = t->id;
-	return 0;
-}
-
-/* Revoke every token of user_id that is not revoked; *count of them. */
-static int
-revoke_all(struct kagid_ctx *ctx, int64_t user_id, int64_t *count)
-{
-	struct revoke_all ra;
-	size_t i;
-	int r;
-
-	*count = 0;
-	do {
-		memset(&ra, 0, sizeof(ra));
-		r = store_token_list(ctx->store, user_id, -1, collect_cb, &ra);
-		if (r < 0)
-			return r;
-		for (i = 0; i < ra.n; i++)
-			if ((r = store_token_set_state(ctx->store, ra.ids[i],
-			    TOKEN_REVOKED)) != 0)
-				return r;
-		*count += (int64_t)ra.n;
-	} while (ra.more);
-	return 0;
-}
-
 int
 h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
 	char name[STORE_NAME_MAX + 1];
 	const char *rolename = NULL;
-	struct json_object *f = NULL, *uo = NULL;
+	struct json_object *uo = NULL;
 	struct user_rec u;
 	int64_t revoked = 0;
 	int role = 0, r;
@@ -100,33 +55,18 @@ h_user_role(struct kagid_ctx *ctx, const struct peer *peer,
 	if (u.role == role)
 		return KAGI_ERR_STATE;
 	/* Granting or removing privileged, or making a vendor, needs a
-	 * second person (R-PRIV-3). */
-	if ((r = request_gate(ctx, peer, role == ROLE_PRIVILEGED ||
-	    u.role == ROLE_PRIVILEGED ? APPROVE_ROLE_PRIVILEGED :
-	    role == ROLE_VENDOR ? APPROVE_VENDOR_ADD : 0, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
-	if ((r = store_user_set_role(ctx->store, u.id, role)) != 0 ||
-	    (r = revoke_all(ctx, u.id, &revoked)) != 0)
+	 * second person (R-PRIV-3, approval.c). */
+	if ((r = approval_gate(ctx, peer, req, u.role, role, reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
+	if ((r = lifecycle_role_change(ctx, peer, &u, role, &revoked)) != 0 ||
+	    (r = user_to_json(ctx, &u, &uo)) != 0)
 		return r;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "from", role_name(u.role))) != 0 ||
-	    (r = proto_set_str(f, "to", role_name(role))) != 0 ||
-	    (r = proto_set_int(f, "revoked", revoked)) != 0 ||
-	    (r = audit_record(ctx, peer, role == ROLE_PRIVILEGED ||
-	    u.role == ROLE_PRIVILEGED ? LOG_WARNING : LOG_NOTICE,
-	    "role_change", u.name, f)) != 0)
-		goto out;
-	u.role = role;
-	if ((r = user_to_json(ctx, &u, &uo)) != 0 ||
-	    (r = proto_set_int(reply, "revoked", revoked)) != 0)
-		goto out;
+	if ((r = proto_set_int(reply, "revoked", revoked)) != 0) {
+		json_object_put(uo);
+		return r;
+	}
 	json_object_object_add(reply, "user", uo);
-	uo = NULL;
-out:
-	json_object_put(uo);
-	json_object_put(f);
-	return r;
+	return 0;
 }
 
 static int
@@ -183,8 +123,9 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    policy_cidrs_parse(sources, &c) != 0)
 		return KAGI_ERR_INVALID;
 	/* Creating vendor access needs a second person (R-PRIV-3, R-REM-1). */
-	if ((r = request_gate(ctx, peer, APPROVE_VENDOR_ADD, req, reply)) != 0)
-		return r == REQUEST_CREATED ? 0 : r;
+	if ((r = approval_gate(ctx, peer, req, APPROVAL_NO_ROLE,
+	    APPROVAL_NO_ROLE, reply)) != 0)
+		return r == APPROVAL_PENDING ? 0 : r;
 	r = store_user_get(ctx->store, name, &u);
 	if (r == KAGI_ERR_NOT_FOUND) {
 		if ((r = store_user_add(ctx->store, name, ROLE_VENDOR, now,

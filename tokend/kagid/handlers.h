@@ -50,7 +50,7 @@ int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
-/* The audit chain (h_audit.c); reports and compliance are in report.h. */
+/* The audit chain (h_audit.c). */
 int h_audit_verify(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_audit_head(struct kagid_ctx *, const struct peer *,
@@ -117,7 +117,7 @@ int h_breakglass_list(struct kagid_ctx *, const struct peer *,
 int h_breakglass_report(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
-/* Reports and the compliance check (report.c, compliance.c). */
+/* Reports and the compliance check (h_report.c). */
 int h_report_dormant(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_report_access(struct kagid_ctx *, const struct peer *,

@@ -302,6 +302,8 @@ main(int argc, char **argv)
 	int r, status = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
+	/* An approved request runs through the table's handler (approval.c). */
+	ctx.approval_replay = dispatch_handler;
 	while ((opt = getopt(argc, argv, "c:dftVh")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;

@@ -1,0 +1,51 @@
+/*
+ * lifecycle.h - a user's life in kagi (lifecycle.c): role changes
+ * (R-TOK-5, R-PRIV-5), off-boarding (R-TOK-3), lost tokens (R-TOK-2) and
+ * the re-enabling dormancy counts from (R-TOK-6).
+ */
+#ifndef KAGI_LIFECYCLE_H
+#define KAGI_LIFECYCLE_H
+
+#include <stdint.h>
+
+#include "ctx.h"
+#include "peer.h"
+#include "store.h"
+
+/* What an off-boarding took away. */
+struct lifecycle_offboarded {
+	int64_t tokens;		/* tokens revoked */
+	int64_t breakglass;	/* break-glass codes revoked */
+	int64_t sessions;	/* open sessions told to end */
+};
+
+/*
+ * Off-board u: disabled, every token revoked, its enrollment code and
+ * break-glass codes gone, its open sessions ended, one "offboard"
+ * record; u->disabled is set.  When out->breakglass > 0 the caller has
+ * the break-glass file rewritten (breakglass_mark_dirty()).
+ */
+int lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
+    struct user_rec *u, struct lifecycle_offboarded *out);
+
+/*
+ * u reports token id lost: revoked at once, with a "token_lost" record.
+ * KAGI_ERR_NOT_FOUND when it is not u's, KAGI_ERR_STATE when it is
+ * revoked already.  On success *t is the revoked token (token_rec_clear
+ * it); on failure *t is cleared.
+ */
+int lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, int64_t id, struct token_rec *t);
+
+/*
+ * u's role becomes role, and every token u holds is revoked (*revoked of
+ * them), with one "role_change" record; u->role is set.  The caller has
+ * checked that the role changes and passed the two-person rule.
+ */
+int lifecycle_role_change(struct kagid_ctx *ctx, const struct peer *peer,
+    struct user_rec *u, int role, int64_t *revoked);
+
+/* A user was enabled: dormancy counts from now (maint.c). */
+int lifecycle_note_enable(struct kagid_ctx *ctx, int64_t user_id);
+
+#endif
