@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -80,6 +81,10 @@ cx_open(const char *conf)
 	assert_int_equal(store_open(f->cfg.database, &f->ctx.store), 0);
 	assert_int_equal(chal_table_new(&f->ctx.challenges), 0);
 	f->ctx.cfg = &f->cfg;
+	ctx_set_lockouts(&f->ctx);
+	/* Windows and dates are read in kagid's time zone (kagid.c). */
+	assert_int_equal(setenv("TZ", f->cfg.timezone, 1), 0);
+	tzset();
 	cx_clock(CX_T0);
 	assert_int_equal(store_begin(f->ctx.store), 0);
 	return f;
