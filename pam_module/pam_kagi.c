@@ -51,6 +51,7 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "names.h"
 #include "pk_conv.h"
 #include "pk_flow.h"
 #include "pk_int.h"
@@ -62,7 +63,7 @@
 #define OFF(f) offsetof(struct pk_opts, f)
 static const struct cfg_key pk_keys[] = {
 	{ "socket", CFG_PATH, OFF(socket), 0, 0, NULL },
-	{ "zone", CFG_ENUM, OFF(zone), 0, 0, pk_zones },
+	{ "zone", CFG_ENUM, OFF(zone), 0, 0, kagi_zone_names },
 	{ "timeout", CFG_DURATION, OFF(timeout), 1, 60, NULL },
 	{ "debug", CFG_FLAG, OFF(debug), 0, 0, NULL },
 	{ "lang", CFG_STR, OFF(lang), 0, 0, NULL },
@@ -241,7 +242,7 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
 		goto out;
 	pk_debug(&ctx, "auth: user %s, zone %s",
-	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
+	    kagi_log_quote(ctx.user, q, sizeof(q)), kagi_zone_names[ctx.opts.zone]);
 	if (!pk_user_valid(ctx.user)) {
 		pam_syslog(pamh, LOG_NOTICE, "auth: refusing unusable user "
 		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));
@@ -280,7 +281,7 @@ pam_sm_acct_mgmt(pam_handle_t *pamh, int flags, int argc,
 	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
 		goto out;
 	pk_debug(&ctx, "account: user %s, zone %s",
-	    kagi_log_quote(ctx.user, q, sizeof(q)), pk_zones[ctx.opts.zone]);
+	    kagi_log_quote(ctx.user, q, sizeof(q)), kagi_zone_names[ctx.opts.zone]);
 	if (!pk_user_valid(ctx.user)) {
 		pam_syslog(pamh, LOG_NOTICE, "account: refusing unusable user "
 		    "name %s", kagi_log_quote(ctx.user, q, sizeof(q)));

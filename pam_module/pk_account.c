@@ -27,7 +27,7 @@ pk_account(struct pk_ctx *ctx)
 	enum pk_outcome o = pk_kagid_account(ctx);
 	const void *bg = NULL;
 
-	/* policy2: a break-glass log-in of this handle, kagid unreachable */
+	/* A break-glass log-in of this handle, kagid unreachable. */
 	if (o == PK_UNAVAILABLE &&
 	    pam_get_data(ctx->pamh, PK_BG_DATA, &bg) == PAM_SUCCESS &&
 	    bg != NULL) {

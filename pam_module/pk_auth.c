@@ -108,7 +108,7 @@ pk_auth_key(struct pk_ctx *ctx, int *fallback)
 /* --- the code ---------------------------------------------------------- */
 
 /*
- * policy2: enrolling at log-in with an enrollment code (R-TOK-4).  kagid
+ * Enrolling at log-in with an enrollment code (R-TOK-4).  kagid
  * made a pending TOTP token: show its QR code and otpauth URI, then ask
  * for codes from the new authenticator, up to PK_ENROLL_TRIES, each on a
  * connection of its own.  Only kagid's "success" for one of them logs
@@ -166,7 +166,7 @@ pk_auth_code(struct pk_ctx *ctx)
 	o = pk_kagid_auth_totp(ctx, code, &enr);
 	kagi_free_str(code);
 	code = NULL;
-	if (o == PK_CONTINUE)		/* policy2: an enrollment code */
+	if (o == PK_CONTINUE)		/* an enrollment code */
 		o = pk_auth_enroll(ctx, &enr);
  out:
 	kagi_free_str(code);
@@ -185,7 +185,7 @@ pk_auth_bg_cleanup(pam_handle_t *pamh, void *data, int status)
 }
 
 /*
- * policy2: the code is checked against the file kagid keeps and spent
+ * Break-glass: the code is checked against the file kagid keeps and spent
  * there, and the log-in is logged at alert priority.  The PAM handle
  * remembers it (PK_BG_DATA) so that the account step, which cannot
  * reach kagid either, lets it pass.
@@ -242,7 +242,7 @@ pk_auth(struct pk_ctx *ctx)
 	int fallback = 0;
 
 	if ((o = pk_kagid_auth_begin(ctx, &banner)) != PK_CONTINUE) {
-		/* policy2: break-glass without kagid */
+		/* Break-glass without kagid. */
 		if (o == PK_UNAVAILABLE && ctx->unreachable &&
 		    ctx->opts.breakglass_file != NULL)
 			o = pk_auth_breakglass(ctx);

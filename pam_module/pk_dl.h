@@ -4,7 +4,7 @@
  * pam_kagi.so is loaded and unloaded by every log-in of every PAM
  * application; linking libfido2 and libcrypto made each TOTP log-in map
  * five more shared objects and left libcrypto (which cannot be unloaded)
- * in the host for good: +1.9 MB and about 450 us (issue 6).  So the
+ * in the host for good: +1.9 MB and about 450 us per log-in.  So the
  * module links neither: libfido2 is opened when auth_begin asks for a
  * security key (pk_fido2.c), libcrypto when a break-glass code is checked
  * without kagid (pk_kdf.c).  Each is opened with dlopen(RTLD_NOW |

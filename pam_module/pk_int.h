@@ -33,7 +33,7 @@
 
 struct pk_opts {
 	char *socket;		/* NULL: KAGI_DEFAULT_SOCKET */
-	int zone;		/* index into pk_zones */
+	int zone;		/* enum kagi_zone (names.h) */
 	long long timeout;	/* seconds, per step of an exchange */
 	int debug;
 	char *lang;		/* NULL: the host's locale */

@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "names.h"
 #include "pk_fido2_wire.h"
 #include "pk_int.h"
 #include "pk_kagid.h"
@@ -44,7 +45,6 @@
 /* Longest QR code of an enrollment, as text. */
 #define PK_QR_MAX 16384
 
-const char *const pk_zones[] = { "mynumber", "lgwan", "internet", NULL };
 
 /* A request with the context every authentication request carries. */
 static int
@@ -64,7 +64,7 @@ pk_request_new(const struct pk_ctx *ctx, const char *op,
 	    (r = proto_set_str(req, "tty", ctx->tty)) != 0) ||
 	    (ctx->rhost != NULL &&
 	    (r = proto_set_str(req, "rhost", ctx->rhost)) != 0) ||
-	    (r = proto_set_str(req, "zone", pk_zones[ctx->opts.zone])) != 0)
+	    (r = proto_set_str(req, "zone", kagi_zone_names[ctx->opts.zone])) != 0)
 		goto out;
 	*out = req;
 	req = NULL;
@@ -222,25 +222,6 @@ pk_kagid_auth_begin(struct pk_ctx *ctx, char **banner)
 }
 
 /*
- * Wipe a string member's bytes inside a json-c object before the object
- * goes: json-c keeps its own copy of every string it is given.
- */
-static void
-pk_wipe_member(struct json_object *obj, const char *key)
-{
-	struct json_object *v = NULL;
-	int len;
-
-	if (obj == NULL || !json_object_object_get_ex(obj, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return;
-	len = json_object_get_string_len(v);
-	if (len > 0)
-		kagi_wipe((void *)(uintptr_t)json_object_get_string(v),
-		    (size_t)len);
-}
-
-/*
  * The previous success from a "success" reply (R-MFA-5).  A success
  * whose reply cannot be read is still a success: these fields only
  * inform, and the line is then not shown.
@@ -278,7 +259,7 @@ pk_enrollment_clear(struct pk_enrollment *enr)
 }
 
 /*
- * policy2: kagid accepted an enrollment code and made a pending TOTP
+ * kagid accepted an enrollment code and made a pending TOTP
  * token (R-TOK-4): its id, and copies of its QR code and otpauth URI,
  * which carry the new secret.
  */
@@ -328,7 +309,7 @@ pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
 	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
-		o = pk_enrollment_read(ctx, reply, enr);	/* policy2 */
+		o = pk_enrollment_read(ctx, reply, enr);
 	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
 		o = PK_THROTTLED;
 	else
@@ -337,11 +318,9 @@ pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
 	pk_debug(ctx, "%s: verdict %s", OP_AUTH_TOTP,
 	    kagi_log_quote(verdict, q, sizeof(q)));
  out:
-	pk_wipe_member(req, "code");
-	pk_wipe_member(reply, "uri");
-	pk_wipe_member(reply, "qr");
-	json_object_put(reply);
-	json_object_put(req);
+	/* The code, the otpauth URI and its QR code carry secrets. */
+	proto_wipe_put(reply);
+	proto_wipe_put(req);
 	return o;
 }
 
@@ -367,9 +346,8 @@ pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token, const char *code)
 	client_free(&ctx->client);
 	o = strcmp(verdict, VERDICT_SUCCESS) == 0 ? PK_GRANTED : PK_DENIED;
  out:
-	pk_wipe_member(req, "code");
 	json_object_put(reply);
-	json_object_put(req);
+	proto_wipe_put(req);
 	return o;
 }
 

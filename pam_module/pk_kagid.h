@@ -13,9 +13,6 @@
 #include "pk_int.h"
 #include "proto_ops.h"
 
-/* The zones as kagid names them; zone= takes one of these (pam_kagi.c). */
-extern const char *const pk_zones[];
-
 /*
  * kagid keeps a connection whose auth_begin it has answered for
  * KAGI_FOLLOW_UP_MS only (proto_ops.h): after a wait for the person or

@@ -1,5 +1,5 @@
 /*
- * test_sshkey_att.c - OpenSSH security keys at enrolment (issue 16):
+ * test_sshkey_att.c - OpenSSH security keys at enrolment:
  * the public key line (tokend/core/sshkey.c) and the attestation
  * verifier (tokend/core/sshkey_att.c), with the policy it shares with
  * FIDO2 registration (fido2_att_policy_check).

@@ -958,7 +958,7 @@ test_rollback(void **state)
 }
 
 /*
- * issue 6: a read-only transaction (auth_begin's) reads; if anything is
+ * A read-only transaction (auth_begin's) reads; if anything is
  * written in it, store_end_read() says so and nothing stays; the store
  * writes again after it.
  */

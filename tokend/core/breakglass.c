@@ -46,12 +46,11 @@
 /* account passes a token-less user this long after a break-glass log-in */
 #define BG_ACCOUNT_GRACE 600
 
-static int bg_dirty;
 
 void
-breakglass_mark_dirty(void)
+breakglass_mark_dirty(struct kagid_ctx *ctx)
 {
-	bg_dirty = 1;
+	ctx->breakglass_dirty = 1;
 }
 
 int
@@ -102,7 +101,7 @@ breakglass_issue(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	json_object_object_add(reply, "codes", codes);
 	codes = NULL;
-	breakglass_mark_dirty();
+	breakglass_mark_dirty(ctx);
  out:
 	json_object_put(codes);
 	json_object_put(f);
@@ -181,7 +180,7 @@ breakglass_try(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = store_bg_code_use(ctx->store, m.id, now)) != 0 ||
 	    (r = open_exception(ctx, peer, u->name, m.id, "kagid", now)) != 0)
 		goto out;
-	breakglass_mark_dirty();
+	breakglass_mark_dirty(ctx);
 	*took = CODE_TOOK_LOGIN;
  out:
 	kagi_wipe(code, sizeof(code));
@@ -389,7 +388,7 @@ breakglass_sync(struct kagid_ctx *ctx)
 	char err[512];
 	int lfd = -1, r;
 
-	bg_dirty = 0;
+	ctx->breakglass_dirty = 0;
 	memset(&f, 0, sizeof(f));
 	err[0] = '\0';
 	/* Off and never written: nothing to keep in step. */
@@ -423,7 +422,7 @@ breakglass_sync(struct kagid_ctx *ctx)
 }
 
 int
-breakglass_sync_due(void)
+breakglass_sync_due(const struct kagid_ctx *ctx)
 {
-	return bg_dirty;
+	return ctx->breakglass_dirty;
 }

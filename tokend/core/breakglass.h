@@ -40,7 +40,7 @@ int breakglass_report(struct kagid_ctx *ctx, const struct peer *peer,
     int64_t id, const char *reason, struct json_object *reply);
 
 /* The break-glass file must be rewritten after the next commit. */
-void breakglass_mark_dirty(void);
+void breakglass_mark_dirty(struct kagid_ctx *ctx);
 /*
  * Bring the break-glass file and the store together: import uses that
  * pam_kagi recorded while kagid was unreachable (each opens an
@@ -49,6 +49,6 @@ void breakglass_mark_dirty(void);
  */
 int breakglass_sync(struct kagid_ctx *ctx);
 /* Has a commit changed the codes since the last sync? */
-int breakglass_sync_due(void);
+int breakglass_sync_due(const struct kagid_ctx *ctx);
 
 #endif

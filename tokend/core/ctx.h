@@ -68,6 +68,8 @@ struct kagid_ctx {
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
+	/* A commit changed break-glass codes: rewrite the file (breakglass.c). */
+	int breakglass_dirty;
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 };
 

@@ -25,6 +25,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "breakglass.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
@@ -94,6 +95,8 @@ lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = store_bg_code_revoke_user(ctx->store, u->id, now,
 	    &out->breakglass)) != 0)
 		return r;
+	if (out->breakglass > 0)
+		breakglass_mark_dirty(ctx);
 	/* Open sessions end in this same step, once it commits (R-TOK-3). */
 	if ((r = session_end_user(ctx, u->name, "offboard",
 	    &out->sessions)) != 0)

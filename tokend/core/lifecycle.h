@@ -22,8 +22,8 @@ struct lifecycle_offboarded {
 /*
  * Off-board u: disabled, every token revoked, its enrollment code and
  * break-glass codes gone, its open sessions ended, one "offboard"
- * record; u->disabled is set.  When out->breakglass > 0 the caller has
- * the break-glass file rewritten (breakglass_mark_dirty()).
+ * record; u->disabled is set.  When it had break-glass codes, the
+ * break-glass file is rewritten after the commit.
  */
 int lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
     struct user_rec *u, struct lifecycle_offboarded *out);

@@ -121,6 +121,6 @@ maint_tick(struct kagid_ctx *ctx, int force)
 		(void)breakglass_sync(ctx);
 		return;
 	}
-	if (breakglass_sync_due())
+	if (breakglass_sync_due(ctx))
 		(void)breakglass_sync(ctx);
 }

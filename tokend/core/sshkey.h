@@ -1,6 +1,6 @@
 /*
  * sshkey.h - OpenSSH security-key public keys, as kagid reads them from
- * an administrator, a user enrolling, or sshd (issue 16, the gateway;
+ * an administrator, a user enrolling, or sshd (the gateway;
  * R-MFA-3, R-REM-2): sk-ssh-ed25519@openssh.com and
  * sk-ecdsa-sha2-nistp256@openssh.com, in their wire form (a blob) or as
  * a line "type base64 [comment]" (ssh-keygen's KEY.pub).

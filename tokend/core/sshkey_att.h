@@ -1,6 +1,6 @@
 /*
  * sshkey_att.h - verifying the attestation of an OpenSSH security key at
- * enrolment (issue 16; R-MFA-3, R-REM-2, R-PRIV-2, R-TOK-1): the
+ * enrolment (R-MFA-3, R-REM-2, R-PRIV-2, R-TOK-1): the
  * ssh-sk-attest-v01 blob that `ssh-keygen -O write-attestation=FILE`
  * writes, checked with libfido2 against the key's public key line and
  * the single-use challenge kagid issued (given to ssh-keygen with

@@ -37,7 +37,7 @@ static const char *const k_archive[] = { "v", "op", "through_seq", "hash",
     NULL };
 static const char *const k_days[] = { "v", "op", "days", NULL };
 static const char *const k_since[] = { "v", "op", "since", NULL };
-/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+/* Two-person rule, enrollment, lifecycle, break-glass. */
 static const char *const k_id[] = { "v", "op", "id", NULL };
 static const char *const k_id_reason[] = { "v", "op", "id", "reason", NULL };
 static const char *const k_auth_enroll[] = { AUTH_KEYS, "token", "code",
@@ -99,7 +99,7 @@ static const struct dispatch_entry table[] = {
 	{ OP_REPORT_VENDORS, PEER_ADMIN, k_since, h_report_vendors },
 	{ OP_REPORT_EXCEPTIONS, PEER_ADMIN, k_none, h_report_exceptions },
 	{ OP_COMPLIANCE, PEER_ADMIN, k_none, h_compliance },
-	/* policy2: two-person rule, enrollment, lifecycle, break-glass */
+	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
@@ -140,7 +140,7 @@ static const struct dispatch_entry table[] = {
 /*
  * The requests whose handler only reads the store, whoever calls: they
  * run in a read-only transaction (store_begin_read), where a write fails
- * (issue 6: auth_begin, half of every log-in, then needs no write lock
+ * (auth_begin, half of every log-in, then needs no write lock
  * and no flush).  Not a request that may write an audit record or an
  * alert on some path: account (a vendor's refusal), the administrators'
  * reads (a vendor's attempt, R-PRIV-4).  A list beside the table rather

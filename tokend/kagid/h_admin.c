@@ -285,7 +285,7 @@ h_user_delete(struct kagid_ctx *ctx, const struct peer *peer,
 		return r == APPROVAL_PENDING ? 0 : r;
 	if ((r = store_user_delete(ctx->store, u.id)) != 0)
 		return r;
-	breakglass_mark_dirty();
+	breakglass_mark_dirty(ctx);
 	return audit_simple(ctx, peer, "user_delete", u.name, NULL, 0);
 }
 
@@ -473,7 +473,7 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	return audit_simple(ctx, peer, "unlock", u.name, NULL, 0);
 }
 
-/* Clock, sessions, exceptions, locks (issue 5; report.c). */
+/* Clock, sessions, exceptions, locks (report.c). */
 static int
 status_more(struct kagid_ctx *ctx, struct json_object *reply)
 {

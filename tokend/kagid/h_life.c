@@ -9,7 +9,6 @@
 #include "config.h"
 
 
-#include "breakglass.h"
 #include "describe.h"
 #include "handlers.h"
 #include "kagi_err.h"
@@ -42,9 +41,6 @@ h_user_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = lifecycle_offboard(ctx, peer, &u, &out)) != 0)
 		return r;
-	/* The break-glass file follows the store (h_breakglass.c). */
-	if (out.breakglass > 0)
-		breakglass_mark_dirty();
 	if ((r = user_to_json(ctx, &u, &uo)) != 0)
 		return r;
 	if ((r = proto_set_int(reply, "revoked", out.tokens)) != 0) {
