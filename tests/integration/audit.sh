@@ -28,8 +28,8 @@
 
 [ -x "$PAMDRV" ] && [ -f "$MODULE" ] && [ -x "$TOTPGEN" ] ||
 	skip_all "pamdrv, totpgen or pam_kagi.so not built"
-kagid_built || skip_all "kagid not built yet"
-kagictl_built || skip_all "kagictl not built yet"
+kagid_built
+kagictl_built
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 tool missing"
 # Privileged and vendor accounts need a second person's approval (R-PRIV-3).
 can_approve || skip_all "needs root, setpriv and nogroup to approve requests"

@@ -4,7 +4,7 @@
 # wrong sizes; and says which file and why.  (R-TOK-8)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-kagid_built || skip_all "kagid not built"
+kagid_built
 plan 27
 
 # refuse DESC PATTERN: kagid must exit non-zero within 5 s with PATTERN in

@@ -173,8 +173,8 @@ if [ -x "$KAGID" ]; then
 		not_ok "conf/kagid.conf with every line uncommented passes kagid -t" "$out"
 	fi
 else
-	skip "conf/kagid.conf with every line uncommented passes kagid -t" \
-	    "kagid not built"
+	not_ok "conf/kagid.conf with every line uncommented passes kagid -t" \
+	    "kagid is not built: $KAGID"
 fi
 
 # --- enumerated choices ----------------------------------------------------
