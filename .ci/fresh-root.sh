@@ -121,10 +121,13 @@ make_root() {
 }
 
 # in_root CMD...: run CMD in $root with /proc, /sys and /dev, in a private
-# mount namespace, with a clean environment.
+# mount namespace, with a clean environment.  The root is a mount point of
+# its own, as / is on a real system (unshare --propagation, used by the
+# tests, needs that).
 in_root() {
 	unshare --mount --propagation private -- /bin/sh -c '
 		r=$1; shift
+		mount --bind "$r" "$r" &&
 		mount -t proc proc "$r/proc" &&
 		mount --rbind /sys "$r/sys" &&
 		mount --rbind /dev "$r/dev" || exit 125

@@ -20,7 +20,8 @@
 # Into a private mount namespace first, as root, before lib.sh makes the
 # test's directory (an exec would leave it behind).
 if [ -z "${KAGI_SERVICE_NS:-}" ] && [ "$(id -u)" = 0 ] &&
-    command -v unshare >/dev/null 2>&1; then
+    command -v unshare >/dev/null 2>&1 &&
+    unshare --mount --propagation private true 2>/dev/null; then
 	KAGI_SERVICE_NS=1 exec unshare --mount --propagation private \
 	    sh "$0" "$@"
 fi
