@@ -28,8 +28,15 @@ LC_ALL=C.UTF-8
 export LC_ALL
 unset LANGUAGE
 
-[ -x configure ] && [ configure -nt configure.ac ] && [ Makefile.in -nt Makefile.am ] ||
-	autoreconf -fi >/dev/null 2>&1
+if ! { [ -x configure ] && [ configure -nt configure.ac ] &&
+    [ Makefile.in -nt Makefile.am ]; }; then
+	# A build that cannot even start says why, and counts as failed.
+	if ! out=$(autoreconf -fi 2>&1); then
+		printf '%s\n' "$out"
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 1
+	fi
+fi
 
 if [ $mode = sanitize ]; then
 	b=$top/build/asan
