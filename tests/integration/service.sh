@@ -170,6 +170,8 @@ unlike "$(cat "$T/kagid.log")" "listening on" "... and nothing goes to standard 
 : >"$T/kagid.log"
 stream_is "$T/other.log"
 start_kagid
+# The socket is bound before kagid says it listens: wait for the line.
+wait_for grep -q "listening on" "$T/kagid.log"
 stop_kagid
 like "$(cat "$T/kagid.log")" "listening on" \
     "JOURNAL_STREAM naming another file: standard error"
@@ -180,6 +182,7 @@ rm -f /run/systemd/journal/socket
 : >"$T/kagid.log"
 stream_is "$T/kagid.log"
 start_kagid
+wait_for grep -q "listening on" "$T/kagid.log"
 stop_kagid
 like "$(cat "$T/kagid.log")" "<6>kagid: kagid" \
     "no journal socket: '<N>' lines on standard error"
