@@ -1,5 +1,6 @@
 /*
- * log.c - logging to stderr or syslog (LOG_AUTHPRIV, never LOG_CONS).
+ * log.c - logging to stderr or syslog (LOG_AUTHPRIV, never LOG_CONS), or
+ * to a sink the program sets (kagid's journal writer).
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@ static int log_stderr = 1;
 static int log_debug;
 static const char *log_ident = "kagi";
 static int log_journal;
+static kagi_log_sink_fn *log_sink;
 
 void
 kagi_log_open(const char *ident, int to_stderr, int debug)
@@ -32,23 +34,34 @@ kagi_log_set_journal(int on)
 	log_journal = on;
 }
 
+void
+kagi_log_set_sink(kagi_log_sink_fn *sink)
+{
+	log_sink = sink;
+}
+
 int
 kagi_log_debug_enabled(void)
 {
 	return log_debug;
 }
 
-static void log_v(int, const char *, const char *, va_list)
-    __attribute__((format(printf, 3, 0)));
+static void log_v(int, const char *, const struct kagi_log_fields *,
+    const char *, va_list) __attribute__((format(printf, 4, 0)));
 
 static void
-log_v(int prio, const char *fn, const char *fmt, va_list ap)
+log_v(int prio, const char *fn, const struct kagi_log_fields *f,
+    const char *fmt, va_list ap)
 {
 	char msg[1024];
 
 	if (prio == LOG_DEBUG && !log_debug)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (log_sink != NULL) {
+		log_sink(prio, fn, msg, f);
+		return;
+	}
 	if (log_stderr) {
 		/* Under systemd, "<N>" gives the journal each line's priority. */
 		const char *pfx = log_journal ? "<" : "";
@@ -74,7 +87,18 @@ kagi_log(int prio, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_v(prio, NULL, fmt, ap);
+	log_v(prio, NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+kagi_log_event(int prio, const struct kagi_log_fields *f, const char *fmt,
+    ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_v(prio, NULL, f, fmt, ap);
 	va_end(ap);
 }
 
@@ -84,7 +108,7 @@ kagi_log_fn(int prio, const char *fn, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_v(prio, fn, fmt, ap);
+	log_v(prio, fn, NULL, fmt, ap);
 	va_end(ap);
 }
 

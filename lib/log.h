@@ -23,6 +23,26 @@ int kagi_log_debug_enabled(void);
  */
 void kagi_log_set_journal(int on);
 
+/*
+ * Structured messages: what an audit record is about, for a log that keeps
+ * fields (the systemd journal).  Any member may be NULL.
+ */
+struct kagi_log_fields {
+	const char *user;
+	const char *event;
+	const char *outcome;
+};
+/*
+ * A sink takes every message instead of stderr and syslog (kagid's journal
+ * writer); fn and f may be NULL.  NULL puts stderr or syslog back.
+ */
+typedef void kagi_log_sink_fn(int prio, const char *fn, const char *msg,
+    const struct kagi_log_fields *f);
+void kagi_log_set_sink(kagi_log_sink_fn *sink);
+/* kagi_log() with fields: a sink gets them, stderr and syslog do not. */
+void kagi_log_event(int prio, const struct kagi_log_fields *f,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #define kagi_error(...) kagi_log_fn(LOG_ERR, __func__, __VA_ARGS__)
 #define kagi_warn(...) kagi_log_fn(LOG_WARNING, __func__, __VA_ARGS__)
 #define kagi_info(...) kagi_log(LOG_INFO, __VA_ARGS__)

@@ -15,7 +15,7 @@ libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev
 tzdata"
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
 fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
-jq libpam-oath libpam-google-authenticator libfaketime"
+jq libpam-oath libpam-google-authenticator libfaketime python3 openssl"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

@@ -4,8 +4,8 @@
 # clean shutdown.  (R-AVL-1, R-TOK-8, R-MFA-5)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-kagid_built || skip_all "kagid not built"
-kagictl_built || skip_all "kagictl not built"
+kagid_built
+kagictl_built
 RAW=$top_builddir/tests/rawclient
 
 plan 50

@@ -4,7 +4,7 @@
 # wrong sizes; and says which file and why.  (R-TOK-8)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
-kagid_built || skip_all "kagid not built"
+kagid_built
 plan 27
 
 # refuse DESC PATTERN: kagid must exit non-zero within 5 s with PATTERN in
@@ -72,7 +72,15 @@ fi
 
 # And the good case: a fresh state directory gets a new key, mode 0600.
 fresh
+n0=$(grep -c "listening on" "$T/kagid.log" 2>/dev/null)
 start_kagid >/dev/null 2>&1 || true
+# The socket is bound before the key is made: wait until kagid listens.
+i=0
+while [ "$(grep -c "listening on" "$T/kagid.log" 2>/dev/null)" -le "${n0:-0}" ] &&
+    [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 CONF=$T/kagid.conf
 is "$(stat -c '%a %s' "$T/state/seal.key" 2>/dev/null)" "600 32" "a new key file is created: 32 bytes, mode 0600"
 finish

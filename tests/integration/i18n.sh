@@ -140,8 +140,9 @@ elif [ ! -f "$MO" ]; then
 	why="kagi.mo not installed at $MO (make install first)"
 elif [ ! -x "$PAMDRV" ] || [ ! -f "$MODULE" ] || [ ! -x "$TOTPGEN" ]; then
 	why="pamdrv, totpgen or pam_kagi.so not built"
-elif ! kagid_built || ! kagictl_built; then
-	why="kagid or kagictl not built"
+else
+	kagid_built
+	kagictl_built
 fi
 if [ -n "$why" ]; then
 	_i=0

@@ -200,21 +200,42 @@ result_of() {
 
 # --- kagid -------------------------------------------------------------------
 
-# kagid_built: a real kagid binary that answers -t.
+# kagid_built: a real kagid binary that answers -t.  A kagid that is not
+# there, or that is there but refuses a minimal configuration (no time
+# zone data, a library missing), is a failure of the whole test, never a
+# skip: "Bail out!" with its words, and exit.
 kagid_built() {
-	[ -x "$KAGID" ] || return 1
+	if [ ! -x "$KAGID" ]; then
+		echo "Bail out! kagid is not built: $KAGID"
+		exit 1
+	fi
 	_probe=$T/probe.conf
 	printf 'socket = %s\nstate_dir = %s\nuser = %s\n' "$T/probe.sock" \
 	    "$T" "$(id -un)" >"$_probe"
 	chmod 600 "$_probe"
-	"$KAGID" -t -c "$_probe" >/dev/null 2>&1
+	if ! _out=$("$KAGID" -t -c "$_probe" 2>&1); then
+		echo "Bail out! kagid refuses to start:" \
+		    "$(printf '%s' "$_out" | tr '\n' ' ')"
+		exit 1
+	fi
+	return 0
 }
 
-# kagictl_built: a real kagictl (one that says kagid is unreachable, 3).
+# kagictl_built: a real kagictl (one that says kagid is unreachable, 3);
+# as kagid_built, anything else bails out.
 kagictl_built() {
-	[ -x "$KAGICTL" ] || return 1
-	"$KAGICTL" --socket "$T/nobody.sock" status >/dev/null 2>&1
-	[ $? -eq 3 ]
+	if [ ! -x "$KAGICTL" ]; then
+		echo "Bail out! kagictl is not built: $KAGICTL"
+		exit 1
+	fi
+	_out=$("$KAGICTL" --socket "$T/nobody.sock" status 2>&1)
+	_st=$?
+	if [ $_st -ne 3 ]; then
+		echo "Bail out! kagictl does not run (exit $_st, want 3):" \
+		    "$(printf '%s' "$_out" | tr '\n' ' ')"
+		exit 1
+	fi
+	return 0
 }
 
 # start_kagid [key=value...]: write $T/kagid.conf (socket, state_dir, user

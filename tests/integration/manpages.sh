@@ -15,8 +15,8 @@
 #    tokend/ctl/ctl_*.c) is in kagictl(8);
 #  - the pages cite the requirement IDs they enforce;
 #  - the PAM examples stack pam_kagi as "required" after a password module
-#    without nullok (R-MFA-1, R-MFA-2), and the systemd unit runs
-#    kagid -f unprivileged;
+#    without nullok, with no jump past it (R-MFA-1, R-MFA-2), and list its
+#    session line (R-PRIV-7); the systemd unit runs kagid -f unprivileged;
 #  - mandoc -T lint (or groff -ww when mandoc is missing) finds nothing.
 # One TAP line per group, naming what is missing.
 
@@ -29,7 +29,7 @@ KAGIDC=$S/tokend/kagid/kagid.c
 PAMC=$S/pam_module/pam_kagi.c
 CTLC=$S/tokend/ctl/kagictl.c
 
-plan 20
+plan 21
 
 # --- helpers ----------------------------------------------------------------
 
@@ -173,8 +173,8 @@ if [ -x "$KAGID" ]; then
 		not_ok "conf/kagid.conf with every line uncommented passes kagid -t" "$out"
 	fi
 else
-	skip "conf/kagid.conf with every line uncommented passes kagid -t" \
-	    "kagid not built"
+	not_ok "conf/kagid.conf with every line uncommented passes kagid -t" \
+	    "kagid is not built: $KAGID"
 fi
 
 # --- enumerated choices ----------------------------------------------------
@@ -303,24 +303,41 @@ missing_report "the pages cite the requirement IDs they enforce" "$miss"
 
 # --- shipped PAM and systemd files ------------------------------------------------
 
-# pam_check FILE: the policy lines of a PAM service example.
+# pam_check FILE: the policy lines of a PAM service example.  A control
+# in brackets ([success=1 default=bad]) is read whole; a password module
+# whose failure does not fail the stack (sufficient, default=ignore), or
+# any auth line that may end the stack or jump past pam_kagi, is refused.
 pam_check() {
 	awk '
 	/^[[:space:]]*#/ || NF == 0 { next }
-	{ type = $1; ctl = $2; mod = $3 }
+	{
+		type = $1; ctl = $2; i = 2
+		if (ctl ~ /^\[/)
+			while (ctl !~ /\]$/ && i < NF) { i++; ctl = ctl " " $i }
+		mod = $(i + 1)
+	}
+	type == "auth" { na++ }
 	type == "auth" && (mod ~ /pam_unix\.so$/ || $0 ~ /@include/) {
-		if (ctl != "required" && ctl != "requisite" && $0 !~ /@include/)
+		if (ctl != "required" && ctl != "requisite" &&
+		    ctl !~ /^\[.*default=(bad|die)/ && $0 !~ /@include/)
 			print "password module not required: " $0
+		if (ctl ~ /sufficient|=ignore|=ok|=done/)
+			print "a wrong password may not fail: " $0
 		if ($0 ~ /nullok/) print "nullok: " $0
 		pw = 1
 	}
 	$0 ~ /@include[[:space:]]+common-auth/ { pw = 1 }
+	type == "auth" && match(ctl, /=[0-9]+/) {
+		# A jump of N lands on auth line na + N + 1.
+		jump[na] = na + substr(ctl, RSTART + 1, RLENGTH - 1) + 1
+	}
 	mod ~ /pam_kagi\.so$/ {
 		if (ctl != "required" && ctl != "requisite")
 			print "pam_kagi is " ctl ", not required: " $0
-		if (type == "auth") { kagi_auth = 1
+		if (type == "auth") { kagi_auth = na
 			if (!pw) print "pam_kagi before the password module" }
 		else if (type == "account") kagi_acct = 1
+		else if (type == "session") kagi_sess = 1
 		else print "pam_kagi in a " type " stack: " $0
 	}
 	type == "auth" && ctl ~ /sufficient|success=done/ && !kagi_auth {
@@ -328,12 +345,32 @@ pam_check() {
 	END {
 		if (!kagi_auth) print "no auth line for pam_kagi"
 		if (!kagi_acct) print "no account line for pam_kagi"
+		if (!kagi_sess) print "no session line for pam_kagi: its time limits never apply"
+		for (l in jump)
+			if (l < kagi_auth && jump[l] > kagi_auth)
+				print "auth line " l " may jump past pam_kagi"
 	}' "$1"
 }
 for f in login sshd; do
-	missing_report "conf/pam.d/$f: password then pam_kagi, both required (R-MFA-1, R-MFA-2)" \
+	missing_report "conf/pam.d/$f: password then pam_kagi, both required; pam_kagi's session line (R-MFA-1, R-MFA-2, R-PRIV-7)" \
 	    "$(pam_check "$S/conf/pam.d/$f")"
 done
+# The checker itself refuses the stacks that would remove a factor or a
+# limit.
+bad_stacks() {
+	printf 'auth sufficient pam_unix.so\nauth required pam_kagi.so\naccount required pam_kagi.so\nsession required pam_kagi.so\n'
+	echo ---
+	printf 'auth [success=2 default=bad] pam_unix.so\nauth required pam_faillock.so authsucc\nauth required pam_kagi.so\nauth required pam_permit.so\naccount required pam_kagi.so\nsession required pam_kagi.so\n'
+	echo ---
+	printf 'auth required pam_unix.so\nauth required pam_kagi.so\naccount required pam_kagi.so\n'
+}
+out=
+bad_stacks | awk -v d="$T" '/^---$/ { n++; next } { print > (d "/bad." n) }'
+for n in "" 1 2; do
+	[ -n "$(pam_check "$T/bad.$n")" ] || out="$out
+stack $n accepted"
+done
+missing_report "the stack check refuses 'sufficient', a jump past pam_kagi and a missing session line" "$out"
 out=
 for l in 'UsePAM yes' 'KbdInteractiveAuthentication yes' \
     'AuthenticationMethods keyboard-interactive'; do

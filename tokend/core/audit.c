@@ -25,11 +25,25 @@
 #include "names.h"
 #include "proto.h"
 
+static char *
+dup_or_null(const char *s, int *failed)
+{
+	char *d;
+
+	if (s == NULL)
+		return NULL;
+	if ((d = strdup(s)) == NULL)
+		*failed = 1;
+	return d;
+}
+
 static int
-log_queue(struct kagid_ctx *ctx, int prio, const char *line, char *alert)
+log_queue(struct kagid_ctx *ctx, int prio, const char *line, char *alert,
+    const struct kagi_log_fields *f)
 {
 	struct pending_log *n;
 	size_t cap;
+	int failed = 0;
 
 	if (ctx->nlogs == ctx->logs_cap) {
 		cap = ctx->logs_cap == 0 ? 16 : ctx->logs_cap * 2;
@@ -38,10 +52,23 @@ log_queue(struct kagid_ctx *ctx, int prio, const char *line, char *alert)
 		ctx->logs = n;
 		ctx->logs_cap = cap;
 	}
-	if ((ctx->logs[ctx->nlogs].line = strdup(line)) == NULL)
+	n = &ctx->logs[ctx->nlogs];
+	memset(n, 0, sizeof(*n));
+	n->line = dup_or_null(line, &failed);
+	if (f != NULL) {
+		n->user = dup_or_null(f->user, &failed);
+		n->event = dup_or_null(f->event, &failed);
+		n->outcome = dup_or_null(f->outcome, &failed);
+	}
+	if (failed) {
+		free(n->line);
+		free(n->user);
+		free(n->event);
+		free(n->outcome);
 		return KAGI_ERR_NOMEM;
-	ctx->logs[ctx->nlogs].prio = prio;
-	ctx->logs[ctx->nlogs].alert = alert;
+	}
+	n->prio = prio;
+	n->alert = alert;
 	ctx->nlogs++;
 	return 0;
 }
@@ -49,26 +76,37 @@ log_queue(struct kagid_ctx *ctx, int prio, const char *line, char *alert)
 int
 ctx_log_queue(struct kagid_ctx *ctx, int prio, const char *line)
 {
-	return log_queue(ctx, prio, line, NULL);
+	return log_queue(ctx, prio, line, NULL, NULL);
 }
 
 void
 ctx_log_discard(struct kagid_ctx *ctx, size_t from)
 {
+	struct pending_log *n;
+
 	while (ctx->nlogs > from) {
 		ctx->nlogs--;
-		free(ctx->logs[ctx->nlogs].line);
-		free(ctx->logs[ctx->nlogs].alert);
+		n = &ctx->logs[ctx->nlogs];
+		free(n->line);
+		free(n->alert);
+		free(n->user);
+		free(n->event);
+		free(n->outcome);
 	}
 }
 
 void
 ctx_log_flush(struct kagid_ctx *ctx)
 {
+	struct kagi_log_fields f;
 	size_t i;
 
 	for (i = 0; i < ctx->nlogs; i++) {
-		kagi_log(ctx->logs[i].prio, "%s", ctx->logs[i].line);
+		f.user = ctx->logs[i].user;
+		f.event = ctx->logs[i].event;
+		f.outcome = ctx->logs[i].outcome;
+		kagi_log_event(ctx->logs[i].prio, f.event != NULL ? &f : NULL,
+		    "%s", ctx->logs[i].line);
 		if (ctx->logs[i].alert != NULL)
 			(void)alert_spawn(ctx->alerts, ctx->logs[i].alert);
 	}
@@ -175,6 +213,7 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	struct store *s = ctx->store;
 	char line[2048], hex[AUDIT_HEX_LEN + 1];
 	struct audit_event ev;
+	struct kagi_log_fields lf;
 	const char *ftext = NULL;
 	char qu[STORE_NAME_MAX * 4 + 8];
 	char *alert = NULL;
@@ -208,7 +247,10 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	    (long long)seq, event,
 	    kagi_log_quote(user != NULL ? user : "", qu, sizeof(qu)),
 	    (long long)ev.actor_uid, ftext != NULL ? ftext : "{}");
-	if ((r = log_queue(ctx, prio, line, alert)) != 0) {
+	lf.user = user;
+	lf.event = event;
+	lf.outcome = fstr(fields, "outcome");
+	if ((r = log_queue(ctx, prio, line, alert, &lf)) != 0) {
 		free(alert);
 		return r;
 	}

@@ -28,6 +28,10 @@ struct pending_log {
 	int prio;
 	char *line;
 	char *alert;	/* JSON for the alert hook, or NULL (audit.c) */
+	/* The record's user, event and outcome for the journal, or NULL. */
+	char *user;
+	char *event;
+	char *outcome;
 };
 
 struct request_rec;

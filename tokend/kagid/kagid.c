@@ -7,6 +7,8 @@
  * its socket, then drops to the configured user (no supplementary groups,
  * no way back) before it opens the key or the store.  SIGTERM and SIGINT
  * end it cleanly: the current batch commits, the socket is removed.
+ * Messages go to standard error with -f, natively to the systemd journal
+ * when standard error is the journal (journal.c), to syslog otherwise.
  */
 #include "config.h"
 
@@ -30,10 +32,12 @@
 
 #include "audit.h"
 #include "dispatch.h"
+#include "journal.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
 #include "log.h"
 #include "maint.h"
+#include "pidfile.h"
 #include "proto.h"
 #include "safefile.h"
 #include "seal.h"
@@ -53,10 +57,11 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: kagid [-d] [-f] [-t] [-c config]\n"
+	fprintf(f, "usage: kagid [-d] [-f] [-t] [-c config] [-p pidfile]\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground, log to standard error\n"
+	    "  -p FILE  write the process id to FILE, removed at exit\n"
 	    "  -t       check the configuration and exit\n"
 	    "  -V       print the version and exit\n", KAGI_CONF_FILE);
 }
@@ -296,19 +301,21 @@ main(int argc, char **argv)
 	struct runas ra;
 	struct sigaction sa;
 	sigset_t block, orig;
-	const char *conf = KAGI_CONF_FILE;
+	const char *conf = KAGI_CONF_FILE, *pidpath = NULL;
 	char err[CFG_ERRLEN + 256];
 	int opt, foreground = 0, test = 0, debug = 0, lfd = -1, created = 0;
+	int pidfd = -1;
 	int r, status = 1;
 
 	memset(&ctx, 0, sizeof(ctx));
 	/* An approved request runs through the table's handler (approval.c). */
 	ctx.approval_replay = dispatch_handler;
-	while ((opt = getopt(argc, argv, "c:dftVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:dfp:tVh")) != -1) {
 		switch (opt) {
 		case 'c': conf = optarg; break;
 		case 'd': debug = 1; break;
 		case 'f': foreground = 1; break;
+		case 'p': pidpath = optarg; break;
 		case 't': test = 1; break;
 		case 'V': printf("kagid %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -320,7 +327,11 @@ main(int argc, char **argv)
 		return 2;
 	}
 	kagi_log_open("kagid", foreground || test, debug);
-	kagi_log_set_journal(foreground && getenv("JOURNAL_STREAM") != NULL);
+	if (foreground && journal_attached())
+		journal_start();
+	else
+		kagi_log_set_journal(foreground &&
+		    getenv("JOURNAL_STREAM") != NULL);
 
 	kagid_config_defaults(&cfg);
 	err[0] = '\0';
@@ -359,6 +370,11 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if ((r = socket_open(cfg.socket, &ra, &lfd, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	if (pidpath != NULL &&
+	    (r = pidfile_open(pidpath, &pidfd, err, sizeof(err))) != 0) {
 		kagi_log(LOG_ERR, "refusing to start: %s", err);
 		goto out;
 	}
@@ -416,6 +432,10 @@ main(int argc, char **argv)
 		kagi_log(LOG_ERR, "cannot daemonize: %s", kagi_strerror(r));
 		goto out;
 	}
+	if (pidfd >= 0 && (r = pidfile_write(pidfd, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s: %s", pidpath, err);
+		goto out;
+	}
 	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
 	    PACKAGE_VERSION, cfg.socket, (unsigned)geteuid(), cfg.database);
 	audit_tick(&ctx);	/* the clock state and an anchor at start */
@@ -424,6 +444,9 @@ main(int argc, char **argv)
 	kagi_log(LOG_INFO, "kagid stopping");
 	status = 0;
 out:
+	if (pidfd >= 0 && pidfile_remove(pidpath, pidfd) != 0)
+		kagi_log(LOG_WARNING, "%s: cannot remove the pid file: %s",
+		    pidpath, strerror(errno));
 	server_free(&srv);
 	if (lfd >= 0) {
 		close(lfd);
