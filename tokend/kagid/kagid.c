@@ -292,31 +292,33 @@ daemonize(void)
 	return chdir("/") == 0 ? 0 : KAGI_ERR_IO;
 }
 
-int
-main(int argc, char **argv)
-{
+/* One kagid process: its options and what it holds while it runs. */
+struct kagid {
+	const char *conf;
+	const char *pidpath;
+	int foreground, test, debug;
 	struct kagid_config cfg;
 	struct kagid_ctx ctx;
-	struct server *srv = NULL;
 	struct runas ra;
-	struct sigaction sa;
-	sigset_t block, orig;
-	const char *conf = KAGI_CONF_FILE, *pidpath = NULL;
-	char err[CFG_ERRLEN + 256];
-	int opt, foreground = 0, test = 0, debug = 0, lfd = -1, created = 0;
-	int pidfd = -1;
-	int r, status = 1;
+	struct server *srv;
+	int lfd;
+	int pidfd;
+	sigset_t orig;		/* the signal mask to wait with */
+};
 
-	memset(&ctx, 0, sizeof(ctx));
-	/* An approved request runs through the table's handler (approval.c). */
-	ctx.approval_replay = dispatch_handler;
+/* The command line into k: -1 to go on, else the exit status. */
+static int
+parse_args(int argc, char **argv, struct kagid *k)
+{
+	int opt;
+
 	while ((opt = getopt(argc, argv, "c:dfp:tVh")) != -1) {
 		switch (opt) {
-		case 'c': conf = optarg; break;
-		case 'd': debug = 1; break;
-		case 'f': foreground = 1; break;
-		case 'p': pidpath = optarg; break;
-		case 't': test = 1; break;
+		case 'c': k->conf = optarg; break;
+		case 'd': k->debug = 1; break;
+		case 'f': k->foreground = 1; break;
+		case 'p': k->pidpath = optarg; break;
+		case 't': k->test = 1; break;
 		case 'V': printf("kagid %s\n", PACKAGE_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -326,92 +328,105 @@ main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	kagi_log_open("kagid", foreground || test, debug);
-	if (foreground && journal_attached())
-		journal_start();
-	else
-		kagi_log_set_journal(foreground &&
-		    getenv("JOURNAL_STREAM") != NULL);
+	return -1;
+}
 
-	kagid_config_defaults(&cfg);
+/*
+ * The configuration, checked as far as it can be without root's acts:
+ * the file, the time zone of vendors' windows, the user to run as, the
+ * banner.  What kagid -t checks.
+ */
+static int
+load_config(struct kagid *k, char *err, size_t errlen)
+{
+	int r;
+
+	kagid_config_defaults(&k->cfg);
 	err[0] = '\0';
-	if ((r = kagid_config_load(&cfg, conf, (unsigned)geteuid(), err,
-	    sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "configuration refused: %s", err);
-		goto out;
-	}
-	if (cfg.debug)
-		kagi_log_open("kagid", foreground || test, 1);
+	if ((r = kagid_config_load(&k->cfg, k->conf, (unsigned)geteuid(), err,
+	    errlen)) != 0)
+		return r;
+	if (k->cfg.debug)
+		kagi_log_open("kagid", k->foreground || k->test, 1);
 	/* Vendors' windows and expiry dates are read in this zone. */
-	if (setenv("TZ", cfg.timezone, 1) != 0) {
-		kagi_log(LOG_ERR, "cannot set the time zone %s", cfg.timezone);
-		goto out;
+	if (setenv("TZ", k->cfg.timezone, 1) != 0) {
+		snprintf(err, errlen, "cannot set the time zone %s",
+		    k->cfg.timezone);
+		return KAGI_ERR_CONFIG;
 	}
 	tzset();
-	if ((r = runas_resolve(&cfg, &ra, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "configuration refused: %s", err);
-		goto out;
-	}
-	if ((r = banner_load(&cfg, &ra, &ctx.banner, err,
-	    sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "configuration refused: %s", err);
-		goto out;
-	}
-	if (test) {
-		printf("%s: configuration OK\n", conf);
-		status = 0;
-		goto out;
-	}
-	/* The state directory: created when absent, then checked as found. */
-	if ((r = ensure_dir(cfg.state_dir, 0700, &ra, err, sizeof(err))) != 0 ||
-	    (r = safefile_check_dir(cfg.state_dir, ra.uid, 0, err,
-	    sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", err);
-		goto out;
-	}
-	if ((r = socket_open(cfg.socket, &ra, &lfd, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", err);
-		goto out;
-	}
-	if (pidpath != NULL &&
-	    (r = pidfile_open(pidpath, &pidfd, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", err);
-		goto out;
-	}
-	if ((r = drop_privileges(&ra, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", err);
-		goto out;
-	}
+	if ((r = runas_resolve(&k->cfg, &k->ra, err, errlen)) != 0)
+		return r;
+	return banner_load(&k->cfg, &k->ra, &k->ctx.banner, err, errlen);
+}
+
+/*
+ * What root does before it drops to kagid's user: the state directory
+ * (created when absent, then checked as found), the socket, the pid file.
+ */
+static int
+as_root(struct kagid *k, char *err, size_t errlen)
+{
+	int r;
+
+	if ((r = ensure_dir(k->cfg.state_dir, 0700, &k->ra, err,
+	    errlen)) != 0 ||
+	    (r = safefile_check_dir(k->cfg.state_dir, k->ra.uid, 0, err,
+	    errlen)) != 0 ||
+	    (r = socket_open(k->cfg.socket, &k->ra, &k->lfd, err,
+	    errlen)) != 0 ||
+	    (k->pidpath != NULL &&
+	    (r = pidfile_open(k->pidpath, &k->pidfd, err, errlen)) != 0))
+		return r;
+	return drop_privileges(&k->ra, err, errlen);
+}
+
+/* The core, as kagid's user: the sealing key, the store, the rest. */
+static int
+open_core(struct kagid *k, char *err, size_t errlen)
+{
+	struct kagid_ctx *ctx = &k->ctx;
+	int r, created = 0;
+
 	umask(077);
-	if ((r = seal_key_load_or_create(cfg.key_file, &ctx.key, &created,
-	    err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", err);
-		goto out;
-	}
+	if ((r = seal_key_load_or_create(k->cfg.key_file, &ctx->key, &created,
+	    err, errlen)) != 0)
+		return r;
 	if (created)
-		kagi_log(LOG_NOTICE, "created sealing key %s", cfg.key_file);
+		kagi_log(LOG_NOTICE, "created sealing key %s", k->cfg.key_file);
 	if ((r = totp_global_init()) != 0 ||
-	    (r = store_open(cfg.database, &ctx.store)) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s: %s", cfg.database,
+	    (r = store_open(k->cfg.database, &ctx->store)) != 0) {
+		snprintf(err, errlen, "%s: %s", k->cfg.database,
 		    kagi_strerror(r));
-		goto out;
+		return r;
 	}
-	if ((r = chal_table_new(&ctx.challenges)) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s", kagi_strerror(r));
-		goto out;
+	if ((r = chal_table_new(&ctx->challenges)) != 0) {
+		snprintf(err, errlen, "%s", kagi_strerror(r));
+		return r;
 	}
-	ctx.cfg = &cfg;
-	ctx_set_lockouts(&ctx);
-	if ((r = alert_runner_new(cfg.alert_command, cfg.alert_timeout * 1000,
-	    &ctx.alerts)) != 0)
-		goto out;
-	if (cfg.alert_command[0] != '\0' && access(cfg.alert_command, X_OK) != 0)
+	ctx->cfg = &k->cfg;
+	ctx_set_lockouts(ctx);
+	if ((r = alert_runner_new(k->cfg.alert_command,
+	    k->cfg.alert_timeout * 1000, &ctx->alerts)) != 0) {
+		snprintf(err, errlen, "alert_command: %s", kagi_strerror(r));
+		return r;
+	}
+	if (k->cfg.alert_command[0] != '\0' &&
+	    access(k->cfg.alert_command, X_OK) != 0)
 		kagi_log(LOG_WARNING, "alert_command %s cannot be run: %s",
-		    cfg.alert_command, strerror(errno));
-	if ((r = server_new(&ctx, lfd, &srv)) != 0)
-		goto out;
-	/* Dormant accounts, expired requests, the break-glass file. */
-	maint_tick(&ctx, 1);
+		    k->cfg.alert_command, strerror(errno));
+	return 0;
+}
+
+/*
+ * SIGTERM and SIGINT stop kagid; they stay blocked but while the server
+ * waits (k->orig); SIGPIPE and SIGHUP are ignored.
+ */
+static void
+signals_set(struct kagid *k)
+{
+	struct sigaction sa;
+	sigset_t block;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -424,43 +439,92 @@ main(int argc, char **argv)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, &orig);
-	sigdelset(&orig, SIGTERM);
-	sigdelset(&orig, SIGINT);
+	sigprocmask(SIG_BLOCK, &block, &k->orig);
+	sigdelset(&k->orig, SIGTERM);
+	sigdelset(&k->orig, SIGINT);
+}
 
-	if (!foreground && (r = daemonize()) != 0) {
+/* Everything k holds, released; the socket and pid file we made gone. */
+static void
+release(struct kagid *k)
+{
+	if (k->pidfd >= 0 && pidfile_remove(k->pidpath, k->pidfd) != 0)
+		kagi_log(LOG_WARNING, "%s: cannot remove the pid file: %s",
+		    k->pidpath, strerror(errno));
+	server_free(&k->srv);
+	if (k->lfd >= 0) {
+		close(k->lfd);
+		/* We bound it: nobody else's socket is removed. */
+		if (k->cfg.socket != NULL)
+			(void)unlink(k->cfg.socket);
+	}
+	ctx_log_discard(&k->ctx, 0);
+	free(k->ctx.logs);
+	alert_runner_free(&k->ctx.alerts);
+	free(k->ctx.banner);
+	store_close(&k->ctx.store);
+	chal_table_free(&k->ctx.challenges);
+	seal_key_free(&k->ctx.key);
+	kagid_config_free(&k->cfg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct kagid k;
+	char err[CFG_ERRLEN + 256];
+	int r, status = 1;
+
+	k.conf = KAGI_CONF_FILE;
+	k.lfd = -1;
+	k.pidfd = -1;
+	/* An approved request runs through the table's handler (approval.c). */
+	k.ctx.approval_replay = dispatch_handler;
+	if ((r = parse_args(argc, argv, &k)) >= 0)
+		return r;
+	kagi_log_open("kagid", k.foreground || k.test, k.debug);
+	if (k.foreground && journal_attached())
+		journal_start();
+	else
+		kagi_log_set_journal(k.foreground &&
+		    getenv("JOURNAL_STREAM") != NULL);
+	if ((r = load_config(&k, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		goto out;
+	}
+	if (k.test) {
+		printf("%s: configuration OK\n", k.conf);
+		status = 0;
+		goto out;
+	}
+	if ((r = as_root(&k, err, sizeof(err))) != 0 ||
+	    (r = open_core(&k, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s", err);
+		goto out;
+	}
+	if ((r = server_new(&k.ctx, k.lfd, &k.srv)) != 0)
+		goto out;
+	/* Dormant accounts, expired requests, the break-glass file. */
+	maint_tick(&k.ctx, 1);
+	signals_set(&k);
+	if (!k.foreground && (r = daemonize()) != 0) {
 		kagi_log(LOG_ERR, "cannot daemonize: %s", kagi_strerror(r));
 		goto out;
 	}
-	if (pidfd >= 0 && (r = pidfile_write(pidfd, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "refusing to start: %s: %s", pidpath, err);
+	if (k.pidfd >= 0 &&
+	    (r = pidfile_write(k.pidfd, err, sizeof(err))) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: %s: %s", k.pidpath, err);
 		goto out;
 	}
 	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
-	    PACKAGE_VERSION, cfg.socket, (unsigned)geteuid(), cfg.database);
-	audit_tick(&ctx);	/* the clock state and an anchor at start */
-	if ((r = server_run(srv, &stop_flag, &orig)) != 0)
+	    PACKAGE_VERSION, k.cfg.socket, (unsigned)geteuid(),
+	    k.cfg.database);
+	audit_tick(&k.ctx);	/* the clock state and an anchor at start */
+	if ((r = server_run(k.srv, &stop_flag, &k.orig)) != 0)
 		goto out;
 	kagi_log(LOG_INFO, "kagid stopping");
 	status = 0;
 out:
-	if (pidfd >= 0 && pidfile_remove(pidpath, pidfd) != 0)
-		kagi_log(LOG_WARNING, "%s: cannot remove the pid file: %s",
-		    pidpath, strerror(errno));
-	server_free(&srv);
-	if (lfd >= 0) {
-		close(lfd);
-		/* We bound it: nobody else's socket is removed. */
-		if (cfg.socket != NULL)
-			(void)unlink(cfg.socket);
-	}
-	ctx_log_discard(&ctx, 0);
-	free(ctx.logs);
-	alert_runner_free(&ctx.alerts);
-	free(ctx.banner);
-	store_close(&ctx.store);
-	chal_table_free(&ctx.challenges);
-	seal_key_free(&ctx.key);
-	kagid_config_free(&cfg);
+	release(&k);
 	return status;
 }
