@@ -73,15 +73,17 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 	fb=$top/build/fuzz
 	mkdir -p "$fb"
 	cd "$fb"
+	# deps.sh installs clang and its libFuzzer runtime: a target that
+	# does not build is a failure, never a silent skip.
 	if [ -f Makefile ] || "$top/configure" -q CC=clang --enable-fuzzing \
-	    --enable-sanitizers >/dev/null 2>&1; then
+	    --enable-sanitizers >configure.log 2>&1; then
 		# Each target with its seconds: the older four 20, the
 		# smaller parsers 12.
 		targets="fuzz_proto:20 fuzz_config:20 fuzz_archive:20 fuzz_fido2:20
 		    fuzz_windows:12 fuzz_cidrs:12 fuzz_username:12 fuzz_u2f:12
 		    fuzz_pkf_request:12 fuzz_sshkey_att:12 fuzz_bgline:12"
 		if make -s -j2 $(for f in $targets; do echo "fuzz/${f%:*}"; done) \
-		    >/dev/null 2>&1; then
+		    >make.log 2>&1; then
 			for f in $targets; do
 				secs=${f#*:}
 				f=${f%:*}
@@ -94,8 +96,14 @@ if [ $mode = plain ] && command -v clang >/dev/null 2>&1; then
 				fi
 			done
 		else
-			echo "note: fuzz targets not built (clang's libFuzzer missing)"
+			fuzz_fail=$((fuzz_fail + 1))
+			echo "=== the fuzz targets did not build:"
+			tail -n 30 make.log
 		fi
+	else
+		fuzz_fail=$((fuzz_fail + 1))
+		echo "=== the fuzz build did not configure:"
+		tail -n 30 configure.log
 	fi
 	cd "$b"
 fi

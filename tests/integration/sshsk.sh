@@ -36,7 +36,7 @@ command -v ssh >/dev/null 2>&1 && command -v ssh-keygen >/dev/null 2>&1 ||
 # ssh-sk-helper, which loads the provider, carries no ASan runtime.
 if command -v nm >/dev/null 2>&1 &&
     nm -D --undefined-only "$P" 2>/dev/null | grep -q '__asan_'; then
-	skip_all "the provider is built with ASan; ssh-sk-helper is not"
+	skip_all "sanitizer build: the provider is built with ASan; ssh-sk-helper is not"
 fi
 
 plan 23
