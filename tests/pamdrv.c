@@ -2,8 +2,8 @@
  * pamdrv.c - drive a real PAM stack from a test directory.
  *
  *   pamdrv -c CONFDIR -s SERVICE -u USER [-r RHOST] [-t TTY]
- *          [-o auth|acct|both|session] [-S SECONDS] [-H] [-e VAR=VALUE]
- *          [ANSWER ...]
+ *          [-o auth|acct|both|session] [-S SECONDS] [-H] [-N]
+ *          [-e VAR=VALUE] [ANSWER ...]
  *
  * Runs CONFDIR/SERVICE through pam_start_confdir() (no LD_PRELOAD, nothing
  * written outside the test directory) and prints one line per
@@ -21,7 +21,9 @@
  * pam_open_session ("open=NAME"); then it forks the "shell": a child
  * that starts a session of its own (setsid, as sshd's shells do), prints
  * "child=PID", and sleeps SECONDS (-S, default 600; with -H it ignores
- * SIGHUP).  When the child ends, pam_close_session ("close=NAME").  -e
+ * SIGHUP).  When the child ends, pam_close_session ("close=NAME").  With
+ * -N, pamdrv and its child stay in the session they were started in, as
+ * a service started outside any session of its own does.  -e
  * puts VAR=VALUE in PAM's environment first (pam_putenv). Exit
  * status: 0 when every operation returned PAM_SUCCESS, 1 otherwise, 2 on
  * a usage error.
@@ -182,7 +184,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pamdrv -c CONFDIR -s SERVICE -u USER "
 	    "[-r RHOST] [-t TTY] [-o auth|acct|both|session] [-S SECONDS] "
-	    "[-H] [-e VAR=VALUE] [ANSWER ...]\n");
+	    "[-H] [-N] [-e VAR=VALUE] [ANSWER ...]\n");
 	return 2;
 }
 
@@ -192,7 +194,7 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *user = NULL;
 	const char *rhost = NULL, *tty = NULL, *ops = "auth", *env = NULL;
 	long child_secs = 600;
-	int ignore_hup = 0, do_session;
+	int ignore_hup = 0, own_session = 1, do_session;
 	char *end;
 	struct drv d = { NULL, 0, 0 };
 	struct pam_conv pc = { conv, &d };
@@ -202,7 +204,7 @@ main(int argc, char **argv)
 	/* Like login(1): the host runs in the locale of its environment. */
 	setlocale(LC_ALL, "");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:S:He:")) != -1) {
+	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:S:HNe:")) != -1) {
 		switch (c) {
 		case 'c': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -217,6 +219,7 @@ main(int argc, char **argv)
 				return usage();
 			break;
 		case 'H': ignore_hup = 1; break;
+		case 'N': own_session = 0; break;
 		case 'e': env = optarg; break;
 		default: return usage();
 		}
@@ -234,7 +237,7 @@ main(int argc, char **argv)
 	d.nanswers = argc - optind;
 
 	/* The session kagid may end is pamdrv's own, never the caller's. */
-	if (do_session && setsid() < 0) {
+	if (do_session && own_session && setsid() < 0) {
 		perror("pamdrv: setsid");
 		return 1;
 	}
@@ -283,7 +286,8 @@ main(int argc, char **argv)
 		} else if (child == 0) {
 			struct timespec ts = { child_secs, 0 };
 
-			(void)setsid();
+			if (own_session)
+				(void)setsid();
 			if (ignore_hup)
 				signal(SIGHUP, SIG_IGN);
 			while (nanosleep(&ts, &ts) != 0)

@@ -135,6 +135,7 @@ _cleanup() {
 	for p in $KAGID_PID $_bg_pids; do
 		wait "$p" 2>/dev/null
 	done
+	[ -n "${KAGI_TEST_KEEP:-}" ] && { echo "# kept: $T" >&2; return; }
 	rm -rf "$T"
 }
 trap _cleanup EXIT
@@ -254,7 +255,8 @@ start_kagid() {
 	} >"$T/kagid.conf"
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
-	"$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
+	# KAGID_PREFIX (e.g. setsid): a command kagid is run through.
+	${KAGID_PREFIX:-} "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
 	KAGID_PID=$!
 	_i=0
 	while [ $_i -lt 50 ]; do

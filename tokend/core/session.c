@@ -197,8 +197,8 @@ session_signal(const struct session_rec *s, int sig, char *victims,
 	if ((r = proc_list_read(&l)) != 0)
 		return r;
 	leader = proc_find(&l, s->sid);
-	sid_ok = leader == NULL || s->sid_start == 0 ||
-	    leader->start == s->sid_start;
+	sid_ok = s->sid > 1 && (leader == NULL || s->sid_start == 0 ||
+	    leader->start == s->sid_start);
 	host = proc_find(&l, s->pid);
 	if (host != NULL && s->pid_start != 0 && host->start != s->pid_start)
 		host = NULL;		/* another process now */

@@ -12,7 +12,10 @@
  * systemd-logind when logind runs and knows the session, otherwise by
  * SIGHUP to the session's processes and, session_grace later, SIGKILL
  * to those left.  The session's processes are those whose session id is
- * the registered one and the descendants of the registered process; a
+ * the registered one and the descendants of the registered process
+ * (only the descendants when the session id is 0 or 1: a process whose
+ * session leader kagid cannot see, or init's session, shares it with
+ * processes that are not the log-in's); a
  * process ID or session ID reused since registration (another start
  * time) is never taken for it.  kagid never signals itself, pid 1, or a
  * process in its own session; for a session registered by an

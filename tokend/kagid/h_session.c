@@ -6,7 +6,9 @@
  * A session is registered by the process that hosts PAM, for itself:
  * the pid it gives must be the caller's (SO_PEERCRED) and the session id
  * must be that process's, read from /proc, so no caller can point kagid
- * at another's processes.  A caller acting for itself (not root) gets
+ * at another's processes.  A session id of 0 (the leader is outside
+ * kagid's sight, as in a container) or 1 (init's) is taken: the log-in
+ * is registered, and only the process and its descendants are its.  A caller acting for itself (not root) gets
  * only its own processes signalled.  The deadline is kagid's to set: a
  * privileged user's session lasts privileged_session_max; a vendor's
  * ends with its current maintenance window (or its expiry, if sooner;
@@ -112,7 +114,7 @@ h_session_open(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_str_opt(req, "logind", STORE_LOGIND_MAX,
 	    &logind)) != 0 ||
 	    (r = proto_get_int(req, "pid", 2, PID_MAX_WIRE, &pid)) != 0 ||
-	    (r = proto_get_int(req, "sid", 2, PID_MAX_WIRE, &sid)) != 0)
+	    (r = proto_get_int(req, "sid", 0, PID_MAX_WIRE, &sid)) != 0)
 		return r;
 	if (logind != NULL && !logind_id_valid(logind))
 		return KAGI_ERR_INVALID;
@@ -128,7 +130,7 @@ h_session_open(struct kagid_ctx *ctx, const struct peer *peer,
 		    (long long)sid, (int)peer->pid);
 		return KAGI_ERR_DENIED;
 	}
-	if (session_proc_stat(sid, &psid, &lstart) != 0)
+	if (sid <= 1 || session_proc_stat(sid, &psid, &lstart) != 0)
 		lstart = 0;		/* the leader has gone: no reuse check */
 	if ((r = store_user_get(ctx->store, name, &u)) != 0)
 		return r;

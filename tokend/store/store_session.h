@@ -34,7 +34,7 @@ struct session_rec {
 	char rhost[STORE_HOST_MAX + 1];		/* "" = none */
 	int64_t pid;			/* the PAM host process */
 	int64_t pid_start;		/* its start time (clock ticks), 0 = ? */
-	int64_t sid;			/* its session id */
+	int64_t sid;			/* its session id; 0, 1: none to follow */
 	int64_t sid_start;		/* the session leader's start, 0 = ? */
 	char logind[STORE_LOGIND_MAX + 1];	/* logind session id, "" */
 	int64_t owner_uid;		/* signal only this uid's; -1 = any */

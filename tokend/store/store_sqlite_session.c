@@ -51,7 +51,7 @@ session_from_row(sqlite3_stmt *st, struct session_rec *r)
 	    (e = sq_col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
 	    (e = sq_col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
 		return e;
-	if (r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
+	if (r->pid <= 1 || r->sid < 0 || r->deadline < 0)
 		return KAGI_ERR_STORE;
 	return 0;
 }
@@ -67,7 +67,7 @@ store_session_add(struct store *s, const struct session_rec *r, int64_t *id)
 	    !sq_str_ok(r->rhost, STORE_HOST_MAX) ||
 	    !sq_str_ok(r->logind, STORE_LOGIND_MAX) ||
 	    !sq_str_ok(r->deadline_reason, STORE_REASON_MAX) ||
-	    r->pid <= 1 || r->sid <= 1 || r->deadline < 0)
+	    r->pid <= 1 || r->sid < 0 || r->deadline < 0)
 		return KAGI_ERR_INVALID;
 	if ((e = sq_prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
 	    "pid, pid_start, sid, sid_start, logind, owner_uid, started, "
