@@ -36,6 +36,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "admin_group", CFG_STR, OFF(admin_group), 0, 0, NULL },
 	{ "client_timeout", CFG_DURATION, OFF(client_timeout), 1, 300, NULL },
 	{ "max_clients", CFG_INT, OFF(max_clients), 1, 4096, NULL },
+	{ "max_clients_per_uid", CFG_INT, OFF(max_clients_per_uid), 1, 4096, NULL },
 	{ "issuer", CFG_STR, OFF(issuer), 0, 0, NULL },
 	{ "totp_window", CFG_INT, OFF(totp_window), 0, 10, NULL },
 	{ "totp_algorithm", CFG_ENUM, OFF(totp_algorithm), 0, 0, alg_choices },
@@ -114,6 +115,7 @@ kagid_config_defaults(struct kagid_config *c)
 	memset(c, 0, sizeof(*c));
 	c->client_timeout = 5;
 	c->max_clients = 256;
+	c->max_clients_per_uid = 16;
 	c->totp_window = 1;
 	c->totp_algorithm = TOTP_SHA1;
 	c->totp_digits = 6;

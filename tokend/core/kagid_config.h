@@ -20,6 +20,7 @@ struct kagid_config {
 	char *admin_group;		/* members may administer */
 	long long client_timeout;	/* seconds a client may stay silent */
 	long long max_clients;
+	long long max_clients_per_uid;	/* any uid but root */
 	char *issuer;			/* otpauth issuer */
 	long long totp_window;		/* steps either side */
 	int totp_algorithm;		/* enum totp_alg, for new tokens */

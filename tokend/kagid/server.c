@@ -7,7 +7,10 @@
  * resynchronised; answers are sent only after their transaction commits;
  * a failed commit turns every answer of the batch into an error (so a
  * log-in is refused rather than accepted without its record); request and
- * reply buffers are wiped before they are freed.
+ * reply buffers are wiped before they are freed; one uid other than root
+ * holds at most max_clients_per_uid connections, and root (pam_kagi) finds
+ * a place even when every other is taken: the connection of another uid
+ * idle longest makes way for it (R-AVL-1).
  */
 #include "config.h"
 
@@ -110,10 +113,77 @@ server_free(struct server **sp)
 	*sp = NULL;
 }
 
+/* How many connections uid holds. */
+static size_t
+conns_of(const struct server *s, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->peer.uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * Make room for root (pam_kagi): drop the connection of another uid that
+ * has been idle longest (waiting for a request, or for the rest of one,
+ * with nothing of ours to answer).  0 when there was one.
+ */
+static int
+evict_for_root(struct server *s)
+{
+	size_t i, victim = s->nconns;
+
+	for (i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->peer.uid == 0 || c->req != NULL || c->out != NULL ||
+		    c->closing)
+			continue;
+		if (victim == s->nconns ||
+		    c->deadline < s->conns[victim]->deadline)
+			victim = i;
+	}
+	if (victim == s->nconns)
+		return -1;
+	kagi_info("connection of uid %u pid %d dropped to make room for root",
+	    (unsigned)s->conns[victim]->peer.uid,
+	    (int)s->conns[victim]->peer.pid);
+	conn_free(s->conns[victim]);
+	s->conns[victim] = s->conns[--s->nconns];
+	return 0;
+}
+
+/*
+ * May c have a place?  Another uid than root holds at most
+ * max_clients_per_uid connections; when all max_clients places are
+ * taken, root takes the one of another uid idle longest, and anyone
+ * else is turned away (R-AVL-1).
+ */
+static int
+conn_admit(struct server *s, const struct conn *c, size_t *per_uid,
+    size_t *full)
+{
+	if (c->peer.uid != 0 && conns_of(s, c->peer.uid) >=
+	    (size_t)s->ctx->cfg->max_clients_per_uid) {
+		(*per_uid)++;
+		return -1;
+	}
+	if (s->nconns < s->maxconns)
+		return 0;
+	if (c->peer.uid == 0 && evict_for_root(s) == 0)
+		return 0;
+	(*full)++;
+	return -1;
+}
+
 static void
 server_accept(struct server *s)
 {
 	struct conn *c;
+	size_t per_uid = 0, full = 0;
+	uid_t last_uid = 0;
 	int fd, r;
 
 	for (;;) {
@@ -122,13 +192,7 @@ server_accept(struct server *s)
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				kagi_error("accept: %s", strerror(errno));
-			return;
-		}
-		if (s->nconns >= s->maxconns) {
-			kagi_warn("too many clients (%zu): connection dropped",
-			    s->nconns);
-			close(fd);
-			continue;
+			break;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
@@ -141,6 +205,11 @@ server_accept(struct server *s)
 			conn_free(c);
 			continue;
 		}
+		if (conn_admit(s, c, &per_uid, &full) != 0) {
+			last_uid = c->peer.uid;
+			conn_free(c);
+			continue;
+		}
 		/* The approver class (two-person rule). */
 		peer_add_approver(&c->peer, s->ctx->cfg->approver_group);
 		c->deadline = kagi_monotonic_ms() +
@@ -149,6 +218,14 @@ server_accept(struct server *s)
 		kagi_debug("connection from uid %u pid %d",
 		    (unsigned)c->peer.uid, (int)c->peer.pid);
 	}
+	/* One line per turn, however many were turned away. */
+	if (per_uid > 0)
+		kagi_warn("%zu connection(s) dropped: uid %u already holds "
+		    "max_clients_per_uid (%lld)", per_uid, (unsigned)last_uid,
+		    (long long)s->ctx->cfg->max_clients_per_uid);
+	if (full > 0)
+		kagi_warn("too many clients (%zu): %zu connection(s) dropped",
+		    s->nconns, full);
 }
 
 /* Queue reply for c (consumed); on failure the connection is closed. */
