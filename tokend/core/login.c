@@ -209,6 +209,63 @@ login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
 	return store_user_set_success(ctx->store, u->id, now);
 }
 
+/* The request's "user" as a caller who may verify only itself sees it:
+ * canonical when it has a canonical form, else as sent (NULL: none). */
+static const char *
+caller_target(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+
+	if (proto_get_str(req, "user", KAGI_NAME_MAX, &raw) != 0)
+		return NULL;
+	if (user_canonical(raw, name) != 0)
+		return raw;
+	return name;
+}
+
+int
+login_caller_may(const struct peer *peer, struct json_object *req)
+{
+	char name[STORE_NAME_MAX + 1];
+	const char *user;
+
+	if (peer->classes & PEER_VERIFIER)
+		return 1;
+	user = caller_target(req, name);
+	return user != NULL && peer_may_verify(peer, user);
+}
+
+int
+login_caller_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *op, struct json_object *req)
+{
+	char name[STORE_NAME_MAX + 1];
+	const char *user, *service = NULL, *rhost = NULL;
+	struct json_object *f;
+	int r;
+
+	if (login_caller_may(peer, req))
+		return 0;
+	/* Malformed fields are the handler's to refuse; here only recorded
+	 * when present. */
+	if (proto_get_str_opt(req, "service", KAGI_NAME_MAX, &service) != 0)
+		service = NULL;
+	if (proto_get_str_opt(req, "rhost", KAGI_FIELD_MAX, &rhost) != 0)
+		rhost = NULL;
+	user = caller_target(req, name);
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "outcome", "failure")) == 0 &&
+	    (r = proto_set_str(f, "reason", "caller_not_allowed")) == 0 &&
+	    (r = proto_set_str(f, "op", op)) == 0 &&
+	    (service == NULL || (r = proto_set_str(f, "service",
+	    service)) == 0) &&
+	    (rhost == NULL || (r = proto_set_str(f, "rhost", rhost)) == 0))
+		r = audit_record(ctx, peer, LOG_WARNING, "auth", user, f);
+	json_object_put(f);
+	return r != 0 ? r : KAGI_ERR_DENIED;
+}
+
 /* The alert for a vendor refused at phase ("auth" or "account"). */
 static int
 vendor_refused(struct kagid_ctx *ctx, const struct peer *peer,

@@ -403,7 +403,7 @@ server_batch(struct server *s)
 
 	for (i = 0; i < s->nconns; i++)
 		if (s->conns[i]->req != NULL &&
-		    dispatch_read_only(s->conns[i]->req)) {
+		    dispatch_read_only(&s->conns[i]->peer, s->conns[i]->req)) {
 			s->conns[i]->follow_up = 1;	/* auth_begin */
 			s->batch[n++] = s->conns[i];
 		}
