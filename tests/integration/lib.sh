@@ -240,17 +240,26 @@ kagictl_built() {
 
 # start_kagid [key=value...]: write $T/kagid.conf (socket, state_dir, user
 # and the given keys) and run kagid in the foreground in the background;
-# wait up to 5 s for its socket.
+# wait up to 5 s for its socket.  Unless a failure_delay key is given,
+# failure_delay = 0: the tests that count failures do not wait for the
+# growing delays (the tests of the delays give the key, or
+# KAGI_DELAYS=default keeps kagid's defaults).
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
+	_delay="failure_delay = 0"
+	[ "${KAGI_DELAYS:-}" = default ] && _delay=
 	{
 		echo "socket = $SOCK"
 		echo "state_dir = $T/state"
 		echo "user = $(id -un)"
 		for _kv in "$@"; do
+			case ${_kv%%=*} in
+			failure_delay*) _delay= ;;
+			esac
 			echo "${_kv%%=*} = ${_kv#*=}"
 		done
+		[ -n "$_delay" ] && echo "$_delay"
 	} >"$T/kagid.conf"
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"

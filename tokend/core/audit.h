@@ -25,12 +25,15 @@
  * since the epoch.
  *
  *   auth            outcome ("success"|"failure"), reason ("ok",
- *                   "bad_code", "replay", "locked", "disabled",
- *                   "unknown_user", "clock_unsynced", ...), service,
- *                   zone, tty?, rhost?, factor? or factors? (array),
- *                   role? (the user's role when known)
+ *                   "bad_code", "replay", "locked", "locked_remote",
+ *                   "disabled", "unknown_user", "clock_unsynced",
+ *                   "caller_not_allowed", ...), service, zone, tty?,
+ *                   rhost?, factor? or factors? (array), role? (the
+ *                   user's role when known), op? (caller_not_allowed)
  *   lockout         locked_until (-1 = until an administrator unlocks),
- *                   lock_count, rhost?, role?
+ *                   lock_count, rhost?, role?, scope? ("account": every
+ *                   log-in, "remote": log-ins with an address), sources?
+ *                   (addresses that caused it; more than one: an alert)
  *   unlock          (none)
  *   user_add        role, approved_by?
  *   role_change     role (new), from (old), approved_by?

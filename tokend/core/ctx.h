@@ -52,6 +52,10 @@ struct kagid_ctx {
 	struct lockout_policy lockout;	/* the staff role's */
 	/* Per role (enum user_role): staff, privileged, vendor (R-PRIV-5). */
 	struct lockout_policy lockout_role[3];
+	/* The answer to a failure waits (failure_delay, issue 13): set by
+	 * the rules while a request runs (hold_ms), read by server.c. */
+	struct lockout_delay delay;
+	int64_t hold_ms;
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;

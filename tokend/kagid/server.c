@@ -6,8 +6,10 @@
  * that sends a malformed frame is answered once and closed, never
  * resynchronised; answers are sent only after their transaction commits;
  * a failed commit turns every answer of the batch into an error (so a
- * log-in is refused rather than accepted without its record); request and
- * reply buffers are wiped before they are freed; one uid other than root
+ * log-in is refused rather than accepted without its record); an answer
+ * the rules hold (a failed log-in's delay) is sent once its time has come,
+ * the loop never sleeping on it; request and reply buffers are wiped
+ * before they are freed; one uid other than root
  * holds at most max_clients_per_uid connections, and root (pam_kagi) finds
  * a place even when every other is taken: the connection of another uid
  * idle longest makes way for it (R-AVL-1).
@@ -49,6 +51,8 @@ struct conn {
 	int closing;			/* close once out is written */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
+	int64_t hold_ms;		/* the rules' delay for the answer */
+	int64_t hold_until;		/* monotonic ms: not sent before */
 };
 
 struct server {
@@ -353,7 +357,9 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		struct json_object *reply = NULL;
 
 		if (txn == 0) {
+			s->ctx->hold_ms = 0;
 			r = dispatch(s->ctx, &c->peer, c->req, &reply);
+			c->hold_ms = s->ctx->hold_ms;
 			/* A request that is not one: answer, then hang up. */
 			if (r == KAGI_ERR_INVALID || r == KAGI_ERR_VERSION ||
 			    r == KAGI_ERR_TOO_LARGE || r == KAGI_ERR_DENIED)
@@ -368,10 +374,16 @@ batch_dispatch(struct server *s, size_t n, int txn)
 	}
 }
 
-/* Send the replies batch_dispatch() kept; failed: successes become errors. */
+/*
+ * Send the replies batch_dispatch() kept; failed: successes become
+ * errors.  A reply the rules asked to hold (a failed log-in's growing
+ * delay, failures.h) waits in c->out until c->hold_until: the loop goes
+ * on meanwhile and the client, waiting for its answer, is not idle.
+ */
 static void
 batch_answer(struct server *s, size_t n, int failed)
 {
+	int64_t now = kagi_monotonic_ms();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -379,6 +391,11 @@ batch_answer(struct server *s, size_t n, int failed)
 		struct json_object *reply = (struct json_object *)c->out;
 
 		c->out = NULL;
+		c->hold_until = c->hold_ms > 0 ? now + c->hold_ms : 0;
+		if (c->hold_until > 0)
+			c->deadline = c->hold_until +
+			    s->ctx->cfg->client_timeout * 1000;
+		c->hold_ms = 0;
 		if (failed && reply != NULL &&
 		    proto_reply_status(reply) == 0) {
 			proto_wipe_put(reply);
@@ -472,10 +489,13 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		s->pfds[0].revents = 0;
 		for (i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
+			int held = c->out != NULL && c->hold_until > now;
 			s->pfds[i + 1].fd = c->fd;
-			s->pfds[i + 1].events = c->out != NULL ? POLLOUT :
-			    (c->req == NULL ? POLLIN : 0);
+			s->pfds[i + 1].events = held ? 0 : c->out != NULL ?
+			    POLLOUT : (c->req == NULL ? POLLIN : 0);
 			s->pfds[i + 1].revents = 0;
+			if (held && c->hold_until < next)
+				next = c->hold_until;
 			if (c->deadline < next)
 				next = c->deadline;
 		}
@@ -501,7 +521,9 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			    c->out == NULL)) {
 				if (conn_read(c) < 0)
 					c->closing = 2;	/* drop, no answer */
-			}
+			} else if ((re & (POLLHUP | POLLERR)) &&
+			    c->hold_until > now)
+				c->closing = 2;	/* gone while its answer waits */
 		}
 		server_batch(s);
 		/* After the batch: a deadline never holds back a log-in. */
@@ -512,7 +534,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
 			int drop = c->closing == 2;
-			if (!drop && c->out != NULL &&
+			if (!drop && c->out != NULL && c->hold_until <= now &&
 			    conn_write(c, now, tmo_ms) < 0)
 				drop = 1;
 			if (!drop && c->out == NULL && c->closing)
