@@ -36,3 +36,15 @@ kagi_monotonic_ms(void)
 		return 0;
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+int64_t
+kagi_wall_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_fn != NULL)
+		return clock_fn() * 1000;
+	if (clock_gettime(CLOCK_REALTIME, &ts) != 0)
+		return 0;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

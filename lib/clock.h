@@ -18,5 +18,10 @@ int64_t kagi_now(void);
 void kagi_clock_set(kagi_clock_fn fn);
 /* Milliseconds from a monotonic clock, for time-outs. */
 int64_t kagi_monotonic_ms(void);
+/*
+ * The wall clock in milliseconds, to be compared with the monotonic one
+ * (clock steps); a source set with kagi_clock_set() gives its seconds.
+ */
+int64_t kagi_wall_ms(void);
 
 #endif

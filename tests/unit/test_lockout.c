@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "clocksync.h"
 #include "kagi_err.h"
 #include "lockout.h"
 
@@ -520,6 +521,39 @@ test_delays_grow_with_each_failure_and_are_longest_while_locked(void **state)
 	assert_int_equal(lockout_delay_ms(NULL, &l, T0), 0);
 }
 
+/* Issue 13, item 5: a step of the wall clock, told from the monotonic. */
+static void
+test_a_clock_step_is_told_from_the_monotonic_clock(void **state)
+{
+	struct clockstep cs;
+	int64_t step = 1, wall = T0 * 1000, mono = 5000;
+
+	(void)state;
+	memset(&cs, 0, sizeof(cs));
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);		/* the first: nothing to compare */
+	wall += 1000;
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);		/* in pace */
+	wall += 1000 + 400;			/* slewing, drift: no step */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);
+	wall += 1000 + 86400000;		/* a day ahead */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 86400000);
+	wall += 1000 - 3600000;			/* an hour back */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, -3600000);
+	wall += 30000;				/* both move on together */
+	mono += 30000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);
+}
+
 int
 main(void)
 {
@@ -544,6 +578,7 @@ main(void)
 		cmocka_unit_test(test_relock_is_never_more_than_the_quota),
 		cmocka_unit_test(
 		    test_delays_grow_with_each_failure_and_are_longest_while_locked),
+		cmocka_unit_test(test_a_clock_step_is_told_from_the_monotonic_clock),
 	};
 
 	return cmocka_run_group_tests_name("lockout", tests, NULL, NULL);

@@ -17,6 +17,7 @@
 
 #include "alert.h"
 #include "challenge.h"
+#include "clocksync.h"
 #include "kagid_config.h"
 #include "lockout.h"
 #include "peer.h"
@@ -65,6 +66,7 @@ struct kagid_ctx {
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */
 	int clock_known;		/* 0 until the first check */
+	struct clockstep clockstep;	/* steps of the wall clock */
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */

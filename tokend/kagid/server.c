@@ -450,7 +450,10 @@ server_batch(struct server *s)
 			s->batch[n++] = s->conns[i];
 	if (n == 0)
 		return;
-	txn = store_begin(s->ctx->store);
+	/* A clock step whose locks could not be moved yet: no decision on
+	 * deadlines that may look ended (audit_clock_tick()). */
+	txn = s->ctx->clockstep.pending_s > 0 ? KAGI_ERR_STORE :
+	    store_begin(s->ctx->store);
 	if (txn != 0)
 		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
 	batch_dispatch(s, n, txn);
@@ -525,6 +528,9 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			    c->hold_until > now)
 				c->closing = 2;	/* gone while its answer waits */
 		}
+		/* A step of the clock while ppoll() waited moves the locks
+		 * before any request is decided. */
+		audit_clock_tick(s->ctx);
 		server_batch(s);
 		/* After the batch: a deadline never holds back a log-in. */
 		session_tick(s->ctx);
