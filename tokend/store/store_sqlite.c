@@ -318,6 +318,26 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_LOGIN_FAILURE] = "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
 	    "(user_id) DO UPDATE SET failures = failures + 1",
+	[ST_FAILKEY_GET] = "SELECT win_start, failures FROM fail_keys "
+	    "WHERE user_id = ?1 AND key = ?2",
+	[ST_FAILKEY_PUT] = "INSERT OR REPLACE INTO fail_keys (user_id, key, "
+	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	/* A put is a REPLACE, which gives the row the next rowid: the trim
+	 * drops the rows written least recently beyond the bound ?1. */
+	[ST_UNKNOWN_LOCK_GET] = "SELECT failures, first_failure, "
+	    "locked_until, lock_count, relock FROM unknown_locks "
+	    "WHERE name = ?1 AND remote = ?2",
+	[ST_UNKNOWN_LOCK_PUT] = "INSERT OR REPLACE INTO unknown_locks (name, "
+	    "remote, failures, first_failure, locked_until, lock_count, "
+	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_UNKNOWN_LOCK_TRIM] = "DELETE FROM unknown_locks WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_locks) - ?1",
+	[ST_UNKNOWN_KEY_GET] = "SELECT win_start, failures FROM unknown_keys "
+	    "WHERE name = ?1 AND key = ?2",
+	[ST_UNKNOWN_KEY_PUT] = "INSERT OR REPLACE INTO unknown_keys (name, "
+	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	[ST_UNKNOWN_KEY_TRIM] = "DELETE FROM unknown_keys WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_keys) - ?1",
 };
 
 /*

@@ -4,9 +4,11 @@
  * lock records, unknown names' failures, deadlines moved after a clock
  * step.
  *
- * These statements are prepared per call (they run a few times per
- * log-in at most); the tables come from the schema's second and eighth
- * migrations.
+ * Most statements are prepared per call (they run a few times per log-in
+ * at most); those of a failed log-in's counters, a user's or an unknown
+ * name's, are kept prepared (ST_FAILKEY_*, ST_UNKNOWN_*), so that the two
+ * take the same time.  The tables come from the schema's second and
+ * eighth migrations.
  * Guarantees as in store_sqlite_data.c: arguments checked first, a row
  * that breaks an invariant (a string too long, a negative count) is
  * KAGI_ERR_STORE, an update that matches nothing KAGI_ERR_NOT_FOUND.
@@ -102,34 +104,43 @@ out:
 	return r;
 }
 
+/* Step a counter's SELECT (win_start, failures); no row reads as 0, 0. */
+static int
+key_select(struct store *s, sqlite3_stmt *st, int64_t *win, int64_t *failures)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return sq_fail(s);
+	*win = sqlite3_column_int64(st, 0);
+	*failures = sqlite3_column_int64(st, 1);
+	if (*failures < 0) {
+		*win = *failures = 0;
+		return KAGI_ERR_STORE;
+	}
+	return 0;
+}
+
 int
 store_failkey_get(struct store *s, int64_t user_id, const char *key,
     int64_t *win, int64_t *failures)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	*win = 0;
 	*failures = 0;
 	if (!sq_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "SELECT win_start, failures FROM fail_keys "
-	    "WHERE user_id = ?1 AND key = ?2", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_FAILKEY_GET, &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*win = sqlite3_column_int64(st, 0);
-		*failures = sqlite3_column_int64(st, 1);
-		if (*failures < 0) {
-			*win = *failures = 0;
-			r = KAGI_ERR_STORE;
-		}
-	} else if (rc != SQLITE_DONE)
-		r = sq_fail(s);
+	r = key_select(s, st, win, failures);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -142,8 +153,7 @@ store_failkey_put(struct store *s, int64_t user_id, const char *key,
 
 	if (!sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO fail_keys (user_id, key, "
-	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_FAILKEY_PUT, &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
 	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
@@ -151,7 +161,7 @@ store_failkey_put(struct store *s, int64_t user_id, const char *key,
 		goto out;
 	r = sq_step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -299,23 +309,19 @@ out:
 
 /* --- unknown names ---------------------------------------------------------- */
 
-/* Keep table at max rows: drop those written least recently (a put is
- * a REPLACE, which gives the row the next rowid). */
+/* Keep a table at max rows with its trim statement (ST_UNKNOWN_*_TRIM). */
 static int
-unknown_trim(struct store *s, const char *table, int64_t max)
+unknown_trim(struct store *s, enum stmt_id id, int64_t max)
 {
 	sqlite3_stmt *st = NULL;
-	char sql[160];
 	int r;
 
-	snprintf(sql, sizeof(sql), "DELETE FROM %s WHERE rowid <= "
-	    "(SELECT max(rowid) FROM %s) - ?1", table, table);
-	if ((r = sq_prep(s, sql, &st)) != 0 ||
+	if ((r = sq_stmt_take(s, id, &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, max)) != 0)
 		goto out;
 	r = sq_step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -329,15 +335,13 @@ store_unknown_lock_get(struct store *s, const char *name, int remote,
 	memset(l, 0, sizeof(*l));
 	if (!sq_str_ok(name, STORE_NAME_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "SELECT failures, first_failure, locked_until, "
-	    "lock_count, relock FROM unknown_locks WHERE name = ?1 AND "
-	    "remote = ?2", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_GET, &st)) != 0 ||
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0)
 		goto out;
 	r = lock_select(s, st, l);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -350,17 +354,17 @@ store_unknown_lock_put(struct store *s, const char *name, int remote,
 
 	if (!sq_str_ok(name, STORE_NAME_MAX) || !lock_ok(l) || max < 1)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO unknown_locks (name, "
-	    "remote, failures, first_failure, locked_until, lock_count, "
-	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_PUT, &st)) != 0 ||
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0 ||
 	    (r = bind_lock(s, st, 3, l)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
-	r = unknown_trim(s, "unknown_locks", max);
+	sq_stmt_done(st);
+	st = NULL;
+	r = unknown_trim(s, ST_UNKNOWN_LOCK_TRIM, max);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -369,30 +373,20 @@ store_unknown_key_get(struct store *s, const char *name, const char *key,
     int64_t *win, int64_t *failures)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	*win = 0;
 	*failures = 0;
 	if (!sq_str_ok(name, STORE_NAME_MAX) ||
 	    !sq_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "SELECT win_start, failures FROM unknown_keys "
-	    "WHERE name = ?1 AND key = ?2", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_GET, &st)) != 0 ||
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*win = sqlite3_column_int64(st, 0);
-		*failures = sqlite3_column_int64(st, 1);
-		if (*failures < 0) {
-			*win = *failures = 0;
-			r = KAGI_ERR_STORE;
-		}
-	} else if (rc != SQLITE_DONE)
-		r = sq_fail(s);
+	r = key_select(s, st, win, failures);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -406,17 +400,18 @@ store_unknown_key_put(struct store *s, const char *name, const char *key,
 	if (!sq_str_ok(name, STORE_NAME_MAX) ||
 	    !sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0 || max < 1)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO unknown_keys (name, key, "
-	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_PUT, &st)) != 0 ||
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
 	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
 	    (r = sq_bind_int(s, st, 4, failures)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
-	r = unknown_trim(s, "unknown_keys", max);
+	sq_stmt_done(st);
+	st = NULL;
+	r = unknown_trim(s, ST_UNKNOWN_KEY_TRIM, max);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
