@@ -16,8 +16,12 @@
  *
  * Prints per kind the median, 10th and 90th percentile in microseconds
  * and the PAM codes seen, then the spread of the medians: the largest
- * less the smallest, over the smallest, in per cent.  Nothing is
- * asserted: this is a measurement (bench/run.sh, bench/README.md).
+ * less the smallest, over the smallest, in per cent.  On a shared,
+ * noisy machine the medians move with the load; so each kind's attempt i
+ * is also set against the last kind's attempt i, made just before or
+ * after it, and the median of those ratios printed ("paired"), which
+ * the load moves far less.  Nothing is asserted: this is a measurement
+ * (bench/run.sh, bench/README.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +39,7 @@ struct kind {
 	const char *label;
 	const char *format;
 	int64_t *lat;
+	double paired;		/* median ratio to the last kind, pairwise */
 	long nok, nauth, nother;
 	int last_other;
 };
@@ -70,6 +75,14 @@ static int
 cmp64(const void *a, const void *b)
 {
 	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmpd(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -132,7 +145,7 @@ main(int argc, char **argv)
 	struct kind k[MAX_KINDS];
 	const char *confdir = NULL, *service = NULL, *rhost = NULL;
 	char name[256];
-	double med, lo = 0, hi = 0;
+	double med, lo = 0, hi = 0, *ratio;
 	long n = 0, i;
 	int nk = 0, j, opt, r;
 
@@ -182,8 +195,19 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	printf("%-12s %6s %10s %10s %10s  %s\n", "kind", "tries", "median_us",
-	    "p10_us", "p90_us", "codes");
+	/* Paired: attempt i of each kind against the last kind's i. */
+	if ((ratio = calloc((size_t)n, sizeof(double))) == NULL)
+		return 1;
+	for (j = 0; j < nk; j++) {
+		for (i = 0; i < n; i++)
+			ratio[i] = (double)k[j].lat[i] /
+			    (double)(k[nk - 1].lat[i] > 0 ? k[nk - 1].lat[i] : 1);
+		qsort(ratio, (size_t)n, sizeof(double), cmpd);
+		k[j].paired = (ratio[(n - 1) / 2] + ratio[n / 2]) / 2.0;
+	}
+	free(ratio);
+	printf("%-12s %6s %10s %10s %10s %8s  %s\n", "kind", "tries",
+	    "median_us", "p10_us", "p90_us", "paired", "codes");
 	for (j = 0; j < nk; j++) {
 		qsort(k[j].lat, (size_t)n, sizeof(int64_t), cmp64);
 		med = pct(k[j].lat, n, 0.5);
@@ -191,16 +215,18 @@ main(int argc, char **argv)
 			lo = med;
 		if (j == 0 || med > hi)
 			hi = med;
-		printf("%-12s %6ld %10.1f %10.1f %10.1f  auth_err=%ld "
+		printf("%-12s %6ld %10.1f %10.1f %10.1f %+7.1f%%  auth_err=%ld "
 		    "success=%ld other=%ld", k[j].label, n, med,
-		    pct(k[j].lat, n, 0.1), pct(k[j].lat, n, 0.9), k[j].nauth,
-		    k[j].nok, k[j].nother);
+		    pct(k[j].lat, n, 0.1), pct(k[j].lat, n, 0.9),
+		    (k[j].paired - 1.0) * 100.0, k[j].nauth, k[j].nok,
+		    k[j].nother);
 		if (k[j].nother > 0)
 			printf(" (last %d)", k[j].last_other);
 		printf("\n");
 	}
-	printf("spread of the medians: %.1f %%\n", lo > 0 ?
-	    (hi - lo) * 100.0 / lo : 0.0);
+	printf("spread of the medians: %.1f %%; paired against %s: the "
+	    "median of attempt-by-attempt ratios\n", lo > 0 ?
+	    (hi - lo) * 100.0 / lo : 0.0, k[nk - 1].label);
 	for (j = 0; j < nk; j++)
 		free(k[j].lat);
 	return 0;
