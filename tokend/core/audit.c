@@ -321,7 +321,7 @@ audit_clock_tick(struct kagid_ctx *ctx)
 	int64_t step = 0, moved = 0;
 	int r;
 
-	clockstep_observe(cs, kagi_wall_ms(), kagi_monotonic_ms(), &step);
+	clockstep_observe(cs, kagi_wall_ms(), kagi_elapsed_ms(), &step);
 	if (step == 0 && cs->pending_s == 0)
 		return;
 	/* Forward: whole seconds, rounded up (never shorten a lock). */

@@ -16,8 +16,9 @@ int clocksync_check(int *synced);
 
 /*
  * Steps of the wall clock while kagid runs (R-LOG-4, issue 13): between
- * two observations the wall clock should move as far as the monotonic
- * one; when they differ by CLOCKSTEP_MIN_MS or more the wall clock was
+ * two observations the wall clock should move as far as the boot-time
+ * clock (kagi_elapsed_ms(): monotonic, time suspended included, so that a
+ * resume is no step); when they differ by CLOCKSTEP_MIN_MS or more the wall clock was
  * stepped (set by hand, by an NTP daemon's step, by an attacker with
  * CAP_SYS_TIME), forward or back.  Slewing moves it microseconds per
  * second and is never taken for a step.
