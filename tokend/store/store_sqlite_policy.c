@@ -309,19 +309,27 @@ out:
 
 /* --- unknown names ---------------------------------------------------------- */
 
-/* Keep a table at max rows with its trim statement (ST_UNKNOWN_*_TRIM). */
+/*
+ * Step the bound put statement *st (taken; released, *st NULL), then keep
+ * its table at max rows with the trim statement trim (ST_UNKNOWN_*_TRIM).
+ */
 static int
-unknown_trim(struct store *s, enum stmt_id id, int64_t max)
+unknown_put_trim(struct store *s, sqlite3_stmt **st, enum stmt_id trim,
+    int64_t max)
 {
-	sqlite3_stmt *st = NULL;
+	sqlite3_stmt *t = NULL;
 	int r;
 
-	if ((r = sq_stmt_take(s, id, &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, max)) != 0)
+	r = sq_step_done(s, *st);
+	sq_stmt_done(*st);
+	*st = NULL;
+	if (r != 0 ||
+	    (r = sq_stmt_take(s, trim, &t)) != 0 ||
+	    (r = sq_bind_int(s, t, 1, max)) != 0)
 		goto out;
-	r = sq_step_done(s, st);
+	r = sq_step_done(s, t);
 out:
-	sq_stmt_done(st);
+	sq_stmt_done(t);
 	return r;
 }
 
@@ -357,12 +365,9 @@ store_unknown_lock_put(struct store *s, const char *name, int remote,
 	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_PUT, &st)) != 0 ||
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0 ||
-	    (r = bind_lock(s, st, 3, l)) != 0 ||
-	    (r = sq_step_done(s, st)) != 0)
+	    (r = bind_lock(s, st, 3, l)) != 0)
 		goto out;
-	sq_stmt_done(st);
-	st = NULL;
-	r = unknown_trim(s, ST_UNKNOWN_LOCK_TRIM, max);
+	r = unknown_put_trim(s, &st, ST_UNKNOWN_LOCK_TRIM, max);
 out:
 	sq_stmt_done(st);
 	return r;
@@ -404,12 +409,9 @@ store_unknown_key_put(struct store *s, const char *name, const char *key,
 	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
 	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
-	    (r = sq_bind_int(s, st, 4, failures)) != 0 ||
-	    (r = sq_step_done(s, st)) != 0)
+	    (r = sq_bind_int(s, st, 4, failures)) != 0)
 		goto out;
-	sq_stmt_done(st);
-	st = NULL;
-	r = unknown_trim(s, ST_UNKNOWN_KEY_TRIM, max);
+	r = unknown_put_trim(s, &st, ST_UNKNOWN_KEY_TRIM, max);
 out:
 	sq_stmt_done(st);
 	return r;
