@@ -25,13 +25,7 @@ done
 
 plan 20
 
-cat >"$T/alert.sh" <<EOF
-#!/bin/sh
-cat >>"$T/alerts"
-echo >>"$T/alerts"
-EOF
-chmod 755 "$T/alert.sh"
-: >"$T/alerts"
+alert_sink
 echo "+0" >"$T/faketime"
 KAGID_REAL=$KAGID
 cat >"$T/kagid-ft" <<EOF
@@ -50,12 +44,6 @@ alert_command=$T/alert.sh"
 # shellcheck disable=SC2086
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 write_service
-
-new_user() {
-	kagictl user add "$1" >/dev/null || { diag "user add $1 failed"; return 1; }
-	add_user_password "$1" "pw-$1"
-	enroll_totp "$1"
-}
 
 # step OFFSET: kagid's clock is now OFFSET from the real one; wait for
 # its loop (at least once a second) to see it.

@@ -32,29 +32,13 @@ RP=pam://kagi-test
 # The module waits longer than kagid's longest delay (8 s).
 KAGI_TIMEOUT=15
 chmod 711 "$T"
-cat >"$T/alert.sh" <<EOF
-#!/bin/sh
-cat >>"$T/alerts"
-echo >>"$T/alerts"
-EOF
-chmod 755 "$T/alert.sh"
-: >"$T/alerts"
+alert_sink
 
 # The defaults, named: failure_delay 1 s doubling to 8 s, relock after 1.
 start_kagid failure_delay=1s failure_delay_max=8s "alert_command=$T/alert.sh" \
     "fido2_rp_id=$RP" approver_group=nogroup ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
-
-new_user() {
-	kagictl user add "$1" >/dev/null || { diag "user add $1 failed"; return 1; }
-	add_user_password "$1" "pw-$1"
-	enroll_totp "$1"
-}
-
-wrong_code() {
-	printf '%06d\n' $(( (1$1 - 1000000 + 500000) % 1000000 ))
-}
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 

@@ -354,6 +354,31 @@ enroll_totp() {
 	echo "$_secret"
 }
 
+# new_user NAME: a kagid user with a password ("pw-NAME") and a TOTP
+# token; prints the secret.
+new_user() {
+	kagictl user add "$1" >/dev/null || { diag "user add $1 failed"; return 1; }
+	add_user_password "$1" "pw-$1"
+	enroll_totp "$1"
+}
+
+# wrong_code CODE: a six-digit code that is not CODE.
+wrong_code() {
+	printf '%06d\n' $(( (1$1 - 1000000 + 500000) % 1000000 ))
+}
+
+# alert_sink: $T/alert.sh, an alert_command that appends each alert and an
+# empty line to $T/alerts (emptied here).
+alert_sink() {
+	cat >"$T/alert.sh" <<EOF
+#!/bin/sh
+cat >>"$T/alerts"
+echo >>"$T/alerts"
+EOF
+	chmod 755 "$T/alert.sh"
+	: >"$T/alerts"
+}
+
 # token_of USER: the id enroll_totp recorded.
 token_of() { cat "$T/token.$1"; }
 
