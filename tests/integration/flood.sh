@@ -26,7 +26,7 @@ kagid_built
 kagictl_built
 can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 
-plan 30
+plan 32
 
 RP=pam://kagi-test
 # The module waits longer than kagid's longest delay (8 s).
@@ -39,6 +39,13 @@ start_kagid failure_delay=1s failure_delay_max=8s "alert_command=$T/alert.sh" \
     "fido2_rp_id=$RP" approver_group=nogroup ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
+
+# What kagictl compliance says of the scheme is a claim (R-AUD-1).
+out=$(kagictl compliance)
+like "$out" "; failures from an address lock remote log-ins only; answers to failures held 1s doubling to 8s; after a lock 1 failure locks again until a success" \
+    "R-AUD-1 R-MFA-5: compliance states the remote locks, the delays and the relock in force"
+like "$out" "nobody on the network can lock a user out of the console; a uid other than root holds at most 16 of the 256 connections, and root's (pam_kagi) always finds a place" \
+    "R-AUD-1 R-AVL-1: compliance states the console kept and the connection limits"
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
