@@ -209,7 +209,7 @@ pk_auth_breakglass(struct pk_ctx *ctx)
 	if ((o = pk_conv_ask_code(ctx, &code)) != PK_CONTINUE)
 		return o;
 	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
-	    kagi_now(), &id, err, sizeof(err));
+	    kagi_now(), (int)ctx->opts.timeout * 1000, &id, err, sizeof(err));
 	kagi_free_str(code);
 	if (r == KAGI_ERR_BAD_CODE) {
 		pam_syslog(ctx->pamh, LOG_NOTICE, "kagid unreachable; no "

@@ -74,6 +74,7 @@ struct kagid_ctx {
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 	/* A commit changed break-glass codes: rewrite the file (breakglass.c). */
 	int breakglass_dirty;
+	int64_t breakglass_retry;	/* a failed sync: not before then */
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 };
 
