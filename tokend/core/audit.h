@@ -24,11 +24,18 @@
  * the record's user column (the kagi user concerned); times are seconds
  * since the epoch.
  *
- *   auth            outcome ("success"|"failure"), reason ("ok",
- *                   "bad_code", "replay", "locked", "disabled",
- *                   "unknown_user", "clock_unsynced", ...), service,
- *                   zone, tty?, rhost?, factor? or factors? (array),
- *                   role? (the user's role when known)
+ *   auth            outcome ("success"|"failure"|"provisional"|
+ *                   "unconfirmed"|"fallback"), reason ("ok",
+ *                   "confirmed", "bad_code", "replay", "locked",
+ *                   "disabled", "unknown_user", "clock_unsynced",
+ *                   "expired", "no_key", ...), service, zone, tty?,
+ *                   rhost?, factor? or factors? (array), role? (the
+ *                   user's role when known), login? (the id tying a
+ *                   provisional success to its "success" or
+ *                   "unconfirmed").  A second factor's success is
+ *                   "provisional" until the account phase confirms it
+ *                   ("success", reason "confirmed"): only that is a
+ *                   log-in (login_confirm.c).
  *   lockout         locked_until (-1 = until an administrator unlocks),
  *                   lock_count, rhost?, role?
  *   unlock          (none)

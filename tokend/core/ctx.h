@@ -64,6 +64,10 @@ struct kagid_ctx {
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
+	/* Provisional log-ins (login_confirm.c): the earliest expiry,
+	 * valid when known, 0 = none waits. */
+	int confirm_known;
+	int64_t confirm_next;
 	/* The two-person rule (approval.c): the approved request being
 	 * carried out, or NULL, and what carries one out (set by kagid.c:
 	 * dispatch's table). */

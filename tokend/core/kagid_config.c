@@ -93,6 +93,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
 	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
 	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
+	/* The log-in confirmed by the whole PAM stack (login_confirm.c). */
+	{ "login_confirm_time", CFG_DURATION, OFF(login_confirm_time), 5, 15 * 60, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -157,6 +159,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
 	c->session_grace = 10;
+	c->login_confirm_time = 2 * 60;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */

@@ -87,6 +87,9 @@ struct kagid_config {
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
 	char *banner_file;		/* NULL or "": no banner */
+	/* How long a second factor's success waits for the account phase
+	 * to confirm it (login_confirm.c, R-MFA-5). */
+	long long login_confirm_time;
 };
 
 /* Acts that need a second person's approval (approval_required). */
