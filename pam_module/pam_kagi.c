@@ -246,7 +246,9 @@ pk_finish(struct pk_ctx *ctx, enum pk_outcome o, int session)
 	if (pk_conv_show_outcome(ctx, o) == PK_NOMEM)
 		o = PK_NOMEM;
 	pr = pk_pam_code(o, session);
-	pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
+	/* pam_strerror() translates, and so allocates: only when asked. */
+	if (ctx->opts.debug)
+		pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
 	return pr;
 }
 
