@@ -64,6 +64,8 @@ struct kagid_ctx {
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
+	int64_t idle_next;		/* next look at idleness (kagi_now) */
+	int idle_bus_warned;		/* logind unreachable: said once */
 	/* Provisional log-ins (login_confirm.c): the earliest expiry,
 	 * valid when known, 0 = none waits. */
 	int confirm_known;
