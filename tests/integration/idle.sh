@@ -27,8 +27,6 @@ kagid_built
 kagictl_built
 [ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
 FAKELOGIND=$top_builddir/tests/fakelogind
-SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
-SKTOOL=$top_builddir/tests/softkey/softkeytool
 [ -f "$SHIM" ] && [ -x "$SKTOOL" ] || skip_all "the software key is not built"
 can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 if ! command -v dbus-daemon >/dev/null 2>&1; then
@@ -108,46 +106,7 @@ new_user() {
 	enroll_totp "$1"
 }
 
-# gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went
-# (never for no PID).
-gone() {
-	[ -n "$1" ] || return 1
-	_n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_n -ge $(($2 * 10)) ] && return 1
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 0
-}
-
-# session_bg OUTFILE PRELOAD-ENV|- PAMDRV-ARGS...: a session of the sess
-# service in the background; sets CHILD to the child's pid (empty after
-# 5 s).
-session_bg() {
-	_f=$1
-	_k=$2
-	shift 2
-	if [ "$_k" = - ]; then
-		"$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-		    2>>"$T/pamdrv.err" &
-	else
-		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$_k" \
-		    "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-		    2>>"$T/pamdrv.err" &
-	fi
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
-}
-
+# closed_reason USER: the reason of USER's last session_close.
 closed_reason() {
 	grep 'event=session_close' "$T/kagid.log" | grep "$1" |
 	    sed -n 's/.*"reason":"\([a-z_]*\)".*/\1/p' | tail -n 1
@@ -197,7 +156,7 @@ tok=$(echo pin-dave | env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.dave" \
     sed -n 's/^token: *//p')
 check "R-PRIV-3: an approved privileged user enrolls a key ($tok)" test -n "$tok"
 logind_says c4 "$((STAFF_IDLE + 2))"
-session_bg "$T/dave.out" "$T/key.dave" -e XDG_SESSION_ID=c4 -u dave \
+session_bg "$T/dave.out" dave -e XDG_SESSION_ID=c4 -u dave \
     -t pts/6 pw-dave pin-dave
 dave=$CHILD
 sleep $((STAFF_IDLE + 2))

@@ -85,50 +85,6 @@ new_privileged() {
 	    token add-fido2 "$1" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
 }
 
-# with_key NAME|- CMD...: CMD with the shim and $T/key.NAME plugged in;
-# with -, CMD as it is.
-with_key() {
-	_key=$1
-	shift
-	if [ "$_key" != - ]; then
-		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.$_key" "$@"
-	else
-		"$@"
-	fi
-}
-
-# gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went.
-gone() {
-	_n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_n -ge $(($2 * 10)) ] && return 1
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 0
-}
-
-# session_bg OUTFILE KEY|- PAMDRV-ARGS...: a session of the sess service
-# in the background (with_key KEY); sets CHILD to the child's pid once
-# pamdrv printed it (empty after 5 s).
-session_bg() {
-	_f=$1
-	_k=$2
-	shift 2
-	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-	    2>>"$T/pamdrv.err" &
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
-}
-
 # --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
 s=$(new_user staff1)
 out=$(PAM_SERVICE_NAME=sess pam_run -o session -S 1 -u staff1 -r 10.0.0.7 \
