@@ -198,7 +198,7 @@ like "$out" '"failures":0' "a success forgives the failures of its own factor an
 
 # --- role change (R-PRIV-5) ------------------------------------------------------------
 s=$(new_user carol)
-out=$(kagictl user role carol privileged 2>&1)
+out=$(kagictl_person user role carol privileged 2>&1)
 rc=$?
 is "$rc" 4 "R-PRIV-3: granting the privileged role waits for a second person"
 out=$(approved user role carol privileged)

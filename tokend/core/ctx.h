@@ -34,6 +34,19 @@ struct pending_log {
 	char *outcome;
 };
 
+/* Why the request being handled is refused (refusal.c). */
+#define REFUSAL_MSG_MAX 512
+#define REFUSAL_REASON_MAX 32
+struct refusal {
+	int set;
+	int err;				/* the KAGI_ERR_* returned */
+	char reason[REFUSAL_REASON_MAX + 1];	/* "self_approval", ... */
+	char message[REFUSAL_MSG_MAX + 1];
+	char user[STORE_NAME_MAX + 1];		/* "" = none */
+	char event[REFUSAL_REASON_MAX + 1];	/* "refused" by default */
+	int64_t request;			/* request to mark failed, 0 */
+};
+
 struct request_rec;
 struct kagid_ctx;
 struct peer;
@@ -75,6 +88,8 @@ struct kagid_ctx {
 	/* A commit changed break-glass codes: rewrite the file (breakglass.c). */
 	int breakglass_dirty;
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
+	/* Why the current request is refused, when a rule said (refusal.c). */
+	struct refusal refusal;
 };
 
 /* The roles' lockout policies (lockout, lockout_role) from ctx->cfg. */

@@ -433,7 +433,8 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    (r = put_str(e, "state", "open")) != 0)
 			return r;
 	} else if (strcmp(ev, "approve") == 0 || strcmp(ev, "reject") == 0 ||
-	    strcmp(ev, "request_expire") == 0) {
+	    strcmp(ev, "request_expire") == 0 ||
+	    strcmp(ev, "request_failed") == 0) {
 		/* Only these acts grant a role (kagid_config.c's names). */
 		act = jstr(f, "action");
 		if (ev[0] == 'a' && rec->user != NULL && act != NULL &&
@@ -455,7 +456,9 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    !json_object_object_get_ex(sc->requests, id, &e))
 			return 0;
 		if ((r = put_str(e, "state", ev[0] == 'a' ? "approved" :
-		    strcmp(ev, "reject") == 0 ? "rejected" : "expired")) != 0 ||
+		    strcmp(ev, "reject") == 0 ? "rejected" :
+		    strcmp(ev, "request_failed") == 0 ? "failed" :
+		    "expired")) != 0 ||
 		    (r = put_str(e, "by", rec->actor)) != 0)
 			return r;
 	}

@@ -55,6 +55,7 @@ struct ctl {
 	const char *expires;
 	const char *window;
 	const char *from;
+	int grant;		/* enroll --grant (R-PRIV-3) */
 	/* operands */
 	const char *file;
 	const char *user;

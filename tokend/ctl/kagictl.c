@@ -53,7 +53,7 @@ enum {
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
-	O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
+	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_COUNT_
 };
 #define BIT(o) (1u << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -95,6 +95,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_EXPIRES] = { "expires", 1 },
 	[O_WINDOW] = { "window", 1 },
 	[O_FROM] = { "from", 1 },
+	[O_GRANT] = { "grant", 0 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -161,8 +162,8 @@ static const struct cmd cmds[] = {
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
-	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN),
-	    ctl_enroll },
+	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
+	    BIT(O_GRANT), ctl_enroll },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -215,9 +216,11 @@ help(void)
 "                              enroll the security key plugged in here;\n"
 "                              --set-pin gives a key without a PIN its\n"
 "                              first PIN\n"
-"  enroll [--user NAME] [--label LABEL] [--set-pin]\n"
+"  enroll [--user NAME] [--label LABEL] [--set-pin] [--grant]\n"
 "                              any user: enroll your own security key\n"
-"                              with the enrollment code you were given\n"
+"                              with the enrollment code you were given;\n"
+"                              --grant: a privileged user, with the\n"
+"                              enrollment a second person approved\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
@@ -531,6 +534,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->expires = a->val[O_EXPIRES];
 	ctl->window = a->val[O_WINDOW];
 	ctl->from = a->val[O_FROM];
+	ctl->grant = a->val[O_GRANT] != NULL;
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "refusal.h"
 #include "store_policy.h"
 #include "username.h"
 #include "vendor.h"
@@ -135,11 +136,18 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	} else if (r != 0)
 		return r;
 	else if (u.role != ROLE_VENDOR)
-		return KAGI_ERR_STATE;	/* kagictl user role USER vendor */
+		return refusal_set(ctx, KAGI_ERR_STATE, "not_a_vendor", name,
+		    "user '%s' exists with the role %s, not vendor: a permit "
+		    "is only for a vendor account (kagictl user role %s "
+		    "vendor, then vendor add)", name, role_name(u.role), name);
 	v.user_id = u.id;
-	snprintf(v.approver, sizeof(v.approver), "%s", peer->name[0] != '\0' ?
-	    peer->name : "uid");
-	if (peer->name[0] == '\0')
+	/* The person who approved it (its login uid's account), else the
+	 * caller's name, else its uid. */
+	if (peer->person[0] != '\0' && peer->loginuid != 0)
+		snprintf(v.approver, sizeof(v.approver), "%s", peer->person);
+	else if (peer->name[0] != '\0')
+		snprintf(v.approver, sizeof(v.approver), "%s", peer->name);
+	else
 		snprintf(v.approver, sizeof(v.approver), "uid %u",
 		    (unsigned)peer->uid);
 	snprintf(v.company, sizeof(v.company), "%s", company);

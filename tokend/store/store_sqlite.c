@@ -219,6 +219,16 @@ static const char *const migrations[] = {
 	"  used INTEGER NOT NULL DEFAULT 0,"
 	"  token_id INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX enroll_grants_user ON enroll_grants (user_id, used);",
+	/* 8: the people behind a request: login uids, and the groups that
+	 * let them ask and approve (R-PRIV-3). */
+	"ALTER TABLE requests ADD COLUMN requester_luid INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	"ALTER TABLE requests ADD COLUMN requester_group TEXT NOT NULL "
+	"  DEFAULT '';"
+	"ALTER TABLE requests ADD COLUMN decider_luid INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	"ALTER TABLE requests ADD COLUMN decider_group TEXT NOT NULL "
+	"  DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
