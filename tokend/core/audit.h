@@ -47,6 +47,8 @@
  *                   whose act could not be carried out (state failed)
  *   refused         op, reason (refusal.c's word), message: a request
  *                   refused by a rule, kept though the request was not
+ *   config          digest, changed, changes, policy_changed,
+ *                   policy_changed_seq, settings (config_audit.c)
  *   breakglass_use  id (break-glass use id), service?, rhost?, reason?
  *   breakglass_report  id (the use it reports), report?
  *   audit_archive   through_seq, hash (hex): records moved to an archive

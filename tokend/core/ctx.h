@@ -90,6 +90,11 @@ struct kagid_ctx {
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 	/* Why the current request is refused, when a rule said (refusal.c). */
 	struct refusal refusal;
+	/* The effective configuration's record (config_audit.c): its
+	 * digest's audit record, and when the policy last changed. */
+	int64_t config_seq;
+	int64_t config_changed;		/* time; 0 = unknown */
+	int64_t config_changed_seq;
 };
 
 /* The roles' lockout policies (lockout, lockout_role) from ctx->cfg. */

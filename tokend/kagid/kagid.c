@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "config_audit.h"
 #include "dispatch.h"
 #include "fido2.h"
 #include "journal.h"
@@ -537,6 +538,12 @@ main(int argc, char **argv)
 	}
 	if ((r = server_new(&k.ctx, k.lfd, &k.srv)) != 0)
 		goto out;
+	/* The effective configuration on the chain (R-LOG-1, R-LOG-5). */
+	if ((r = config_audit_start(&k.ctx, k.conf)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: the configuration cannot "
+		    "be recorded: %s", kagi_strerror(r));
+		goto out;
+	}
 	/* Dormant accounts, expired requests, the break-glass file. */
 	maint_tick(&k.ctx, 1);
 	signals_set(&k);
