@@ -166,8 +166,8 @@ admin active" "R-PRIV-1: report privileged lists exactly the privileged role"
 out=$(kagictl report dormant --days 1 | wc -l)
 is "$out" "1" "R-TOK-6: report dormant --days 1: nobody (header only)"
 out=$(kagictl report vendors --since 2020-01-01)
-is "$out" "USER  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
-    "R-REM-4: report vendors: no session events yet, the right columns"
+is "$out" "USER  WORKER  PLACE  WORK  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
+    "R-REM-4 R-REM-5: report vendors: no session events yet, the right columns"
 out=$(kagictl report exceptions --csv | tr -d '\r')
 is "$out" "kind,id,user,time,state,by,detail" \
     "R-EXC-1: report exceptions: none yet, the right columns"

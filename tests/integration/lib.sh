@@ -388,6 +388,10 @@ kagictl_person() {
 	as_person "$ADMIN_LOGINUID" "$KAGICTL" --socket "$SOCK" "$@"
 }
 
+# A vendor permit's expiry inside the default vendor_max_horizon (90
+# days), in kagid's default time zone.
+PERMIT_EXPIRES=$(TZ=Asia/Tokyo date -d '+30 days' +%F)
+
 # approved ARGS...: run `kagictl ARGS` as root logged in as the person
 # $ADMIN_LOGINUID; when kagid stores it as a request awaiting a second
 # person (exit 4, R-PRIV-3), approve it as nobody (logged in as nobody),

@@ -70,12 +70,6 @@ root_ctl() {
 	shift
 	as_person "$_l" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
 }
-# ask_permit NAME: bob asks for vendor access for NAME.
-ask_permit() {
-	ctl "$bob" vendor add "$1" --company ACME \
-	    --expires "$(TZ=Asia/Tokyo date -d '+30 days' +%F)" \
-	    --window "Mon-Fri 09:00-17:00" --from 192.0.2.8
-}
 req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
 # last_record EVENT: the newest audit record of EVENT, as JSON.
 last_record() {
@@ -203,7 +197,9 @@ rec=$(last_record approve)
 like "$rec" "\"approver_group\":\"$CISO\"" "the record names the approver's group"
 like "$rec" "\"requester_group\":\"$ADM\"" "... and the requester's"
 
-out=$(ask_permit vendx); st=$?
+out=$(ctl "$bob" vendor add vendx --company ACME --expires "$PERMIT_EXPIRES" \
+    --window "Mon-Fri 09:00-17:00" --from 192.0.2.8 --worker "Taro Yamada" \
+    --place "ACME Osaka office" --work "backup server maintenance"); st=$?
 is "$st" 4 "R-REM-1: vendor access is a request"
 id=$(printf '%s\n' "$out" | req_id)
 out=$(ctl "$alice" request approve "$id"); st=$?
@@ -213,7 +209,9 @@ out=$(ctl "$dave" request approve "$id"); st=$?
 is "$st" 0 "R-REM-1: the responsible officer approves vendor access"
 
 # --- an approval that cannot be carried out says why -------------------------
-out=$(ask_permit staffy); st=$?
+out=$(ctl "$bob" vendor add staffy --company ACME --expires "$PERMIT_EXPIRES" \
+    --window "Mon-Fri 09:00-17:00" --from 192.0.2.8 --worker "Taro Yamada" \
+    --place "ACME Osaka office" --work "backup server maintenance"); st=$?
 id=$(printf '%s\n' "$out" | req_id)
 out=$(ctl "$dave" request approve "$id"); st=$?
 is "$st" 1 "R-LOG-5: vendor access for an existing staff user cannot be carried out"

@@ -228,7 +228,7 @@ test_open_creates_private_file(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(store_schema_version(f->s), 8);
+	assert_int_equal(store_schema_version(f->s), 9);
 	store_close(&f->s);
 
 	/* A umask that takes the owner's bits cannot make it unusable. */
@@ -240,7 +240,7 @@ test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 8);
+	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 9);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version"), 1);
 	sqlite3_close(db);
 }
@@ -258,7 +258,7 @@ test_reopen_keeps_data(void **state)
 	assert_null(f->s);
 
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 8);
+	assert_int_equal(store_schema_version(f->s), 9);
 	assert_int_equal(store_user_get(f->s, "tanaka", &u), 0);
 	assert_int_equal(u.id, id);
 }

@@ -103,6 +103,10 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
 	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
 	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
+	{ "vendor_max_horizon", CFG_DURATION, OFF(vendor_max_horizon), DAY, 3650 * DAY, NULL },
+	{ "vendor_max_window", CFG_DURATION, OFF(vendor_max_window), 3600, DAY, NULL },
+	{ "vendor_widest_prefix_ipv4", CFG_INT, OFF(vendor_widest_prefix_ipv4), 8, 32, NULL },
+	{ "vendor_widest_prefix_ipv6", CFG_INT, OFF(vendor_widest_prefix_ipv6), 16, 128, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -169,6 +173,10 @@ kagid_config_defaults(struct kagid_config *c)
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
 	c->session_grace = 10;
+	c->vendor_max_horizon = 90 * DAY;
+	c->vendor_max_window = 10 * 3600;
+	c->vendor_widest_prefix_ipv4 = 28;
+	c->vendor_widest_prefix_ipv6 = 64;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */

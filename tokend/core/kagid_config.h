@@ -98,6 +98,11 @@ struct kagid_config {
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
 	char *banner_file;		/* NULL or "": no banner */
+	/* The limits of a vendor permit (R-REM-1, vendor_permit.c). */
+	long long vendor_max_horizon;	/* expiry at most this far ahead */
+	long long vendor_max_window;	/* open time within any 24 hours */
+	long long vendor_widest_prefix_ipv4;	/* shortest prefix allowed */
+	long long vendor_widest_prefix_ipv6;
 };
 
 /* Acts that need a second person's approval (approval_required). */

@@ -63,7 +63,7 @@ static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
     "sig", "uv", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
-    "expires", "windows", "sources", NULL };
+    "expires", "windows", "sources", "worker", "place", "work", NULL };
 static const char *const k_session_open[] = { "v", "op", "user", "service",
     "tty", "rhost", "zone", "pid", "sid", "logind", NULL };
 static const char *const k_session_close[] = { "v", "op", "user", "service",

@@ -229,6 +229,10 @@ static const char *const migrations[] = {
 	"  DEFAULT -1;"
 	"ALTER TABLE requests ADD COLUMN decider_group TEXT NOT NULL "
 	"  DEFAULT '';",
+	/* 9: a vendor permit's worker, place and work (R-REM-5). */
+	"ALTER TABLE vendors ADD COLUMN worker TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vendors ADD COLUMN place TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vendors ADD COLUMN work TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
