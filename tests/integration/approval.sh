@@ -70,7 +70,6 @@ restart_kagid_at() {
 }
 
 # request id from kagictl's "stored as request N" sentence
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
 
 # --- root with no login uid is no person ----------------------------------
 out=$(kagictl user add boss --role privileged 2>&1); st=$?

@@ -52,15 +52,6 @@ nogroup=$(getent group nogroup | cut -d: -f3)
 mkdir "$T/keys"
 chmod 777 "$T/keys"
 
-# key NAME [softkeytool init options]: a software key $T/keys/NAME that
-# every uid may use (the shim writes a lock file and renames its state
-# in that directory).
-key() {
-	_k=$1
-	shift
-	"$SKTOOL" init "$T/keys/$_k" "$@" >/dev/null
-	chmod 666 "$T/keys/$_k"
-}
 
 # as UID GID [NAME=VALUE...] CMD...: CMD as another uid, no other groups,
 # logged in as itself.
@@ -111,7 +102,6 @@ audit_last() {
 tokens() { kagictl token list "$1" --json | grep -c '"id"'; }
 
 enroll_code_of() { printf '%s\n' "$1" | sed -n 's/^enroll-code: *//p'; }
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
 approve() {
 	as 65534 "$nogroup" "$KAGICTL" --socket "$SOCK" request approve "$1" 2>&1
 }
@@ -120,7 +110,7 @@ approve() {
 
 code=$(enroll_code_of "$(kagictl user add "$nobody" --enroll-code)")
 add_user_password "$nobody" "pw-$nobody"
-key kN --pin 1234
+shared_key kN --pin 1234
 
 out=$(printf 'AAAAA-BBBBB-CCCCC-DDDDD\n1234\n' | self 65534 kN)
 like "$out" "exit=1" "R-TOK-4: a wrong enrollment code is refused (exit 1)"
@@ -142,7 +132,7 @@ like "$(audit_last token_add "$nobody")" '"label":"my key"' \
 out=$(login kN "$nobody" 1234)
 is "$(result_of "$out" auth)" PAM_SUCCESS "the self-enrolled key logs in"
 
-key kN2 --pin 1234
+shared_key kN2 --pin 1234
 out=$(printf '%s\n1234\n' "$code" | self 65534 kN2)
 like "$out" "exit=1" "R-TOK-4: the code used again is refused"
 like "$out" "already used" "... in words"
@@ -157,7 +147,7 @@ like "$out" "exit=0" "... and the code still enrolls the key afterwards"
 
 # Only one's own account, even with the other user's code.
 dcode=$(enroll_code_of "$(kagictl user add daemon --enroll-code)")
-key kD --pin 4321
+shared_key kD --pin 4321
 out=$(printf '%s\n4321\n' "$dcode" | self 65534 kD --user daemon)
 like "$out" "exit=1" "a user cannot enroll a key for another user's name"
 like "$out" "only for your own account" "... in words"
@@ -172,7 +162,7 @@ like "$out" "your account $sysname is not known to kagi" \
     "a uid that is no kagi user is told so, by name"
 
 # The administrator's path stays administrators' (R-TOK-1).
-key kX --pin 1111
+shared_key kX --pin 1111
 out=$(echo 1111 | as 65534 65534 LD_PRELOAD="$SHIM" \
     KAGI_SOFTKEY_STATE="$T/keys/kX" "$KAGICTL" --socket "$SOCK" \
     token add-fido2 "$nobody" 2>&1)
@@ -184,7 +174,7 @@ bcode=$(enroll_code_of "$(kagictl user add bin --enroll-code)")
 approved user role bin privileged >/dev/null 2>&1
 like "$(kagictl --json user show bin)" '"role":"privileged"' \
     "bin is made privileged (approved)"
-key kB --pin 2222
+shared_key kB --pin 2222
 out=$(printf '%s\n2222\n' "$bcode" | self 2 kB)
 like "$out" "exit=1" "R-PRIV-3: a privileged user cannot enroll with a code"
 like "$out" "a privileged account does not enroll with a code" "... in words"
@@ -195,7 +185,7 @@ is "$(tokens bin)" 0 "... and has no key"
 # bin (uid 2) is privileged (above).  Root asks as the administrator
 # $ADMIN_LOGINUID (a person: R-PRIV-3 takes people), nobody approves.
 add_user_password bin pw-bin
-key kP --pin 5555
+shared_key kP --pin 5555
 out=$(echo 5555 | add_fido2_person kP bin)
 like "$out" "exit=4" "R-PRIV-3: add-fido2 for a privileged user is stored as a request (exit 4)"
 like "$out" "token_privileged" "... naming its act"
@@ -238,7 +228,7 @@ like "$(audit_last enroll_grant_use bin)" "\"token\":$ptok" \
 out=$(login kP bin 5555)
 is "$(result_of "$out" auth)" PAM_SUCCESS "the privileged user logs in with the key"
 
-key kP2 --pin 6666
+shared_key kP2 --pin 6666
 out=$(echo 6666 | grant_enroll 2 "$T/keys/kP2" 2>&1)
 like "$out" "no approved enrollment waits" "R-PRIV-3: the grant is spent: a second key needs a new approval"
 is "$(tokens bin)" 1 "... and is not enrolled before it"
@@ -274,7 +264,7 @@ if [ -n "$FAKETIME_LIB" ]; then
 	out=$(echo 6666 | grant_enroll 2 "$T/keys/kP2" 2>&1)
 	like "$out" "no approved enrollment waits" \
 	    "R-PRIV-3: an approval unused for two hours has expired"
-	key kN3 --pin 1234
+	shared_key kN3 --pin 1234
 	out=$(printf '%s\n1234\n' "$code" | self 65534 kN3)
 	like "$out" "has expired" "R-TOK-4: an expired enrollment code is refused"
 else

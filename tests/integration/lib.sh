@@ -388,6 +388,35 @@ kagictl_person() {
 	as_person "$ADMIN_LOGINUID" "$KAGICTL" --socket "$SOCK" "$@"
 }
 
+# as_ctl USER ARGS...: kagictl as USER, logged in as USER (its own login
+# uid), standard error included.
+as_ctl() {
+	_u=$1
+	shift
+	as_user "$_u" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
+}
+# sudo_ctl USER ARGS...: kagictl as root, logged in as USER (as after
+# sudo), standard error included.
+sudo_ctl() {
+	_u=$1
+	shift
+	as_person "$(id -u "$_u")" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
+}
+# req_id: the request number in kagictl's "stored as request N" output.
+req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
+# last_record EVENT: the newest audit record of EVENT, as JSON.
+last_record() { kagictl audit export --json --event "$1" | tail -n 1; }
+# shared_key NAME [softkeytool init options]: a software key
+# $T/keys/NAME that every uid may use (the shim writes a lock file and
+# renames its state in that directory, made 0777 here).  Needs $SKTOOL.
+shared_key() {
+	_k=$1
+	shift
+	[ -d "$T/keys" ] || mkdir -m 777 "$T/keys"
+	"$SKTOOL" init "$T/keys/$_k" "$@" >/dev/null
+	chmod 666 "$T/keys/$_k"
+}
+
 # A vendor permit's expiry inside the default vendor_max_horizon (90
 # days), in kagid's default time zone.
 PERMIT_EXPIRES=$(TZ=Asia/Tokyo date -d '+30 days' +%F)

@@ -49,15 +49,8 @@ bob=$(new_unix_user tqbo "$ADM" "$APR") &&
 
 RP=pam://kagi-test
 BGFILE=$T/state/breakglass
-# key NAME [softkeytool init options]: a software key any uid may use.
-key() {
-	_k=$1
-	shift
-	"$SKTOOL" init "$T/keys/$_k" "$@" >/dev/null
-	chmod 666 "$T/keys/$_k"
-}
-key kE --pin 1357		# erin's: its maker is a trusted root
-key kX --pin 2468		# another maker's
+shared_key kE --pin 1357		# erin's: its maker is a trusted root
+shared_key kX --pin 2468		# another maker's
 "$SKTOOL" cert "$T/keys/kE" >"$T/roots.pem"
 chmod 644 "$T/roots.pem"
 cat >"$T/alert.sh" <<EOF
@@ -75,18 +68,6 @@ alert_timeout=5 approval_required=role_privileged,token_privileged,vendor_add"
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 write_service -- breakglass_file=$BGFILE
 
-ctl() {
-	_u=$1
-	shift
-	as_user "$_u" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
-sudo_ctl() {
-	_u=$1
-	shift
-	as_person "$(id -u "$_u")" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
-last_record() { kagictl audit export --json --event "$1" | tail -n 1; }
 tokens() { kagictl --json token list "$1" | grep -c '"id"'; }
 # enroll_as USER KEY [env...]: `kagictl enroll --grant` as USER, logged in
 # as USER, with KEY plugged in; the PIN on standard input.
@@ -99,7 +80,7 @@ enroll_as() {
 
 out=$(sudo_ctl "$bob" user add "$erin" --role privileged)
 id=$(printf '%s\n' "$out" | req_id)
-ctl "$frank" request approve "$id" >/dev/null
+as_ctl "$frank" request approve "$id" >/dev/null
 like "$(kagictl --json user show "$erin")" '"role":"privileged"' \
     "R-PRIV-3: erin is privileged, on a second person's approval"
 add_user_password "$erin" pw-erin
@@ -110,9 +91,9 @@ out=$(echo 2468 | as_user "$bob" env LD_PRELOAD="$SHIM" \
     token add-fido2 "$erin" 2>&1); st=$?
 is "$st" 4 "R-PRIV-3: bob asking to enroll a key for erin stores a request"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$bob" request approve "$id"); st=$?
+out=$(as_ctl "$bob" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: bob cannot approve it"
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 0 "R-PRIV-3: frank approves it"
 like "$out" "may now enroll one security key" "... and is told erin enrolls it"
 is "$(tokens "$erin")" 0 "the approval enrolls nothing by itself"
@@ -136,7 +117,7 @@ is "$(tokens "$erin")" 0 "... and no key was enrolled"
 env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kU" \
     "$top_builddir/tests/fido2client" - "$erin" "$RP" - makecred 7777 \
     >"$T/u2f_keys" 2>/dev/null
-out=$(ctl "$bob" import pam-u2f "$T/u2f_keys"); st=$?
+out=$(as_ctl "$bob" import pam-u2f "$T/u2f_keys"); st=$?
 is "$st" 1 "R-PRIV-3: a key bob brings is never imported for erin"
 like "$(last_record token_refused)" '"reason":"enrolled_by_user"' \
     "... recorded as enrolled_by_user"
@@ -170,20 +151,20 @@ like "$out" "no approved enrollment waits" "R-PRIV-3: the grant was single-use"
 # A staff user's key: the staff role's policy (any) takes self attestation.
 kagictl user add staffy >/dev/null
 add_user_password staffy pw-staffy
-key kS --pin 4321
+shared_key kS --pin 4321
 out=$(echo 4321 | env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kS" \
     KAGI_SOFTKEY_ATT=self "$KAGICTL" --socket "$SOCK" token add-fido2 staffy 2>&1); st=$?
 is "$st" 0 "R-PRIV-2: the same self attestation is taken for a staff user's key"
 
 # An AAGUID on the allow-list stands in for a root (the trusted policy).
-key kA --pin 8642 --aaguid 0123456789abcdef0123456789abcdef
+shared_key kA --pin 8642 --aaguid 0123456789abcdef0123456789abcdef
 stop_kagid
 # shellcheck disable=SC2086
 start_kagid $CONF fido2_aaguids=01234567-89ab-cdef-0123-456789abcdef ||
 	{ echo "Bail out! kagid did not restart"; exit 1; }
-out=$(ctl "$bob" token add-fido2 "$erin")
+out=$(as_ctl "$bob" token add-fido2 "$erin")
 id=$(printf '%s\n' "$out" | req_id)
-ctl "$frank" request approve "$id" >/dev/null
+as_ctl "$frank" request approve "$id" >/dev/null
 out=$(echo 8642 | enroll_as "$erin" kA); st=$?
 is "$st" 0 "R-PRIV-2: a key whose AAGUID is on fido2_aaguids is taken for erin"
 is "$(tokens "$erin")" 2 "... erin has two keys"
@@ -200,9 +181,9 @@ like "$out" "holds no certificate" "R-PRIV-2: ... but warns that the roots file 
 like "$out" "fido2_attestation_privileged = trusted" "... naming the policy it weakens"
 
 # --- break-glass codes (R-EXC-1, R-PRIV-3) ------------------------------------
-out=$(ctl "$bob" breakglass issue staffy); st=$?
+out=$(as_ctl "$bob" breakglass issue staffy); st=$?
 is "$st" 0 "R-EXC-1: bob issues a staff user's break-glass codes at once"
-out=$(ctl "$bob" breakglass issue "$erin"); st=$?
+out=$(as_ctl "$bob" breakglass issue "$erin"); st=$?
 is "$st" 4 "R-PRIV-3: a privileged user's break-glass codes always need a second person"
 like "$out" "breakglass_privileged" "... naming the act, though approval_required leaves it out"
 id=$(printf '%s\n' "$out" | req_id)
@@ -211,7 +192,7 @@ is "$(kagictl audit export --json --event breakglass_issue --user "$erin" | wc -
 out=$(sudo_ctl "$bob" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: bob (through sudo) cannot approve it"
 like "$(last_record refused)" '"reason":"own_request"' "... recorded as own_request"
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 0 "R-PRIV-3: frank approves the codes"
 c1=$(printf '%s\n' "$out" | sed -n 's/^breakglass-code: *//p' | head -n 1)
 check "... and the codes are shown once, to the approver" test -n "$c1"

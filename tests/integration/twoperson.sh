@@ -52,28 +52,11 @@ start_kagid admin_group="$ADM" approver_group="$APR" \
     request_lifetime=1h ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 
-# ctl USER ARGS...: kagictl as USER, logged in as USER (its own login uid).
-ctl() {
-	_u=$1
-	shift
-	as_user "$_u" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
-# sudo_ctl USER ARGS...: kagictl as root, logged in as USER (sudo).
-sudo_ctl() {
-	_u=$1
-	shift
-	as_person "$(id -u "$_u")" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
 # root_ctl LOGINUID ARGS...: kagictl as root with that login uid.
 root_ctl() {
 	_l=$1
 	shift
 	as_person "$_l" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
-# last_record EVENT: the newest audit record of EVENT, as JSON.
-last_record() {
-	kagictl audit export --json --event "$1" | tail -n 1
 }
 role_of() {
 	kagictl --json user show "$1" | tr -d ' \n' |
@@ -116,13 +99,13 @@ like "$(last_record user_add)" "\"actor_loginuid\":$(id -u "$carol")" \
 out=$(sudo_ctl "$bob" user role boss1 staff); st=$?
 is "$st" 4 "R-PRIV-3: bob, through sudo, asks to remove boss1's privileged role"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$bob" request approve "$id"); st=$?
+out=$(as_ctl "$bob" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: bob cannot approve it as himself: root's person was bob"
 like "$out" "nobody approves their own request" "... in words"
 like "$(last_record refused)" '"reason":"own_request"' \
     "... recorded as a refusal (own_request)"
 # ... and the other way round.
-out=$(ctl "$bob" unlock boss1); st=$?
+out=$(as_ctl "$bob" unlock boss1); st=$?
 is "$st" 4 "R-PRIV-3: bob, as himself, asks to unlock privileged boss1"
 id2=$(printf '%s\n' "$out" | req_id)
 out=$(sudo_ctl "$bob" request approve "$id2"); st=$?
@@ -134,14 +117,14 @@ out=$(as_person 4294967295 setpriv --reuid="$(id -u "$frank")" \
     "$KAGICTL" --socket "$SOCK" request approve "$id2" 2>&1); st=$?
 is "$st" 1 "R-PRIV-3: frank's account with no login uid cannot approve"
 like "$out" "is not a person" "... in words"
-out=$(ctl "$frank" request approve "$id2"); st=$?
+out=$(as_ctl "$frank" request approve "$id2"); st=$?
 is "$st" 0 "R-PRIV-3: frank, logged in as himself, approves bob's unlock"
 
 # --- nobody approves an act on their own account ------------------------------
-out=$(ctl "$bob" user role "$alice" privileged); st=$?
+out=$(as_ctl "$bob" user role "$alice" privileged); st=$?
 is "$st" 4 "R-PRIV-3: bob asks to make alice privileged"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$alice" request approve "$id"); st=$?
+out=$(as_ctl "$alice" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: alice (in the CISO's group) cannot approve her own elevation"
 like "$out" "the approver's own account" "... in words"
 like "$(last_record refused)" '"reason":"own_account"' \
@@ -149,71 +132,71 @@ like "$(last_record refused)" '"reason":"own_account"' \
 is "$(role_of "$alice")" staff "... and alice is still staff"
 out=$(sudo_ctl "$alice" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: nor through sudo"
-out=$(ctl "$carol" request approve "$id"); st=$?
+out=$(as_ctl "$carol" request approve "$id"); st=$?
 is "$st" 0 "R-PRIV-3: carol, the CISO, approves it"
 is "$(role_of "$alice")" privileged "... and alice is privileged"
 
-out=$(ctl "$bob" token add-fido2 "$alice"); st=$?
+out=$(as_ctl "$bob" token add-fido2 "$alice"); st=$?
 is "$st" 4 "R-PRIV-3: bob asks to enroll a key for privileged alice"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$alice" request approve "$id"); st=$?
+out=$(as_ctl "$alice" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: alice cannot approve a token for herself"
 like "$out" "the approver's own account" "... in words"
-out=$(ctl "$bob" unlock "$alice"); st=$?
+out=$(as_ctl "$bob" unlock "$alice"); st=$?
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$alice" request approve "$id"); st=$?
+out=$(as_ctl "$alice" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: alice cannot approve her own unlock"
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 0 "... frank can"
 
 # Administrators' own accounts, as themselves and through sudo.
-out=$(ctl "$bob" token add-totp "$bob" --no-qr --pending); st=$?
+out=$(as_ctl "$bob" token add-totp "$bob" --no-qr --pending); st=$?
 is "$st" 1 "R-PRIV-3: bob cannot enroll a token for his own account"
 like "$out" "may not enroll a token for their own account" "... in words"
 like "$(last_record refused)" "\"user\":\"$bob\"" \
     "... recorded as a refusal naming the account"
 out=$(sudo_ctl "$bob" token add-totp "$bob" --no-qr --pending); st=$?
 is "$st" 1 "R-PRIV-3: nor through sudo (root's person is bob)"
-out=$(ctl "$bob" user enroll-code "$bob"); st=$?
+out=$(as_ctl "$bob" user enroll-code "$bob"); st=$?
 is "$st" 1 "R-PRIV-3: bob cannot issue himself an enrollment code"
-out=$(ctl "$bob" unlock "$bob"); st=$?
+out=$(as_ctl "$bob" unlock "$bob"); st=$?
 is "$st" 1 "R-PRIV-3: bob cannot unlock his own account"
 like "$out" "may not unlock their own account" "... in words"
-out=$(ctl "$alice" unlock "$bob"); st=$?
+out=$(as_ctl "$alice" unlock "$bob"); st=$?
 is "$st" 0 "... alice unlocks bob's account"
-out=$(ctl "$alice" token add-totp "$bob" --no-qr --pending); st=$?
+out=$(as_ctl "$alice" token add-totp "$bob" --no-qr --pending); st=$?
 is "$st" 0 "... and enrolls a token for him"
 
 # --- who approves what (R-PRIV-3: the CISO approves stand-ins) ---------------
-out=$(ctl "$bob" user add boss2 --role privileged); st=$?
+out=$(as_ctl "$bob" user add boss2 --role privileged); st=$?
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-3: an approver outside the CISO's group cannot grant the privileged role"
 like "$out" "approver_group_role_privileged" "... naming the setting"
 like "$out" "'$CISO'" "... and the group"
-out=$(ctl "$carol" request approve "$id"); st=$?
+out=$(as_ctl "$carol" request approve "$id"); st=$?
 is "$st" 0 "R-PRIV-3: the CISO grants it"
 rec=$(last_record approve)
 like "$rec" "\"approver_group\":\"$CISO\"" "the record names the approver's group"
 like "$rec" "\"requester_group\":\"$ADM\"" "... and the requester's"
 
-out=$(ctl "$bob" vendor add vendx --company ACME --expires "$PERMIT_EXPIRES" \
+out=$(as_ctl "$bob" vendor add vendx --company ACME --expires "$PERMIT_EXPIRES" \
     --window "Mon-Fri 09:00-17:00" --from 192.0.2.8 --worker "Taro Yamada" \
     --place "ACME Osaka office" --work "backup server maintenance"); st=$?
 is "$st" 4 "R-REM-1: vendor access is a request"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$alice" request approve "$id"); st=$?
+out=$(as_ctl "$alice" request approve "$id"); st=$?
 is "$st" 1 "R-REM-1: the CISO's group is not the responsible officer's"
 like "$out" "approver_group_vendor_add" "... naming the setting"
-out=$(ctl "$dave" request approve "$id"); st=$?
+out=$(as_ctl "$dave" request approve "$id"); st=$?
 is "$st" 0 "R-REM-1: the responsible officer approves vendor access"
 
 # --- an approval that cannot be carried out says why -------------------------
-out=$(ctl "$bob" vendor add staffy --company ACME --expires "$PERMIT_EXPIRES" \
+out=$(as_ctl "$bob" vendor add staffy --company ACME --expires "$PERMIT_EXPIRES" \
     --window "Mon-Fri 09:00-17:00" --from 192.0.2.8 --worker "Taro Yamada" \
     --place "ACME Osaka office" --work "backup server maintenance"); st=$?
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$dave" request approve "$id"); st=$?
+out=$(as_ctl "$dave" request approve "$id"); st=$?
 is "$st" 1 "R-LOG-5: vendor access for an existing staff user cannot be carried out"
 like "$out" "exists with the role staff, not vendor" "... and says the real reason"
 unlike "$out" "no longer pending" "... not that the request is no longer pending"

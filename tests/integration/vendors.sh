@@ -40,16 +40,9 @@ CONF="admin_group=$ADM approver_group=$APR request_lifetime=1h"
 # shellcheck disable=SC2086
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 
-ctl() {
-	_u=$1
-	shift
-	as_user "$_u" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
-}
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
-last_record() { kagictl audit export --json --event "$1" | tail -n 1; }
 # permit NAME EXPIRES WINDOWS SOURCES: bob asks for a vendor permit.
 permit() {
-	ctl "$bob" vendor add "$1" --company ACME --expires "$2" --window "$3" \
+	as_ctl "$bob" vendor add "$1" --company ACME --expires "$2" --window "$3" \
 	    --from "$4" --worker "Taro Yamada" --place "ACME Osaka office" \
 	    --work "backup server maintenance"
 }
@@ -84,11 +77,11 @@ like "$out" "vendor_widest_prefix_ipv6 allows /64" "... naming the limit and its
 is "$(kagictl request list)" "No requests." "no refused permit became a request"
 
 # --- who works, from where, on what (R-REM-5) ---------------------------------
-out=$(ctl "$bob" vendor add v1 --company ACME --expires "$(in_days 30)" \
+out=$(as_ctl "$bob" vendor add v1 --company ACME --expires "$(in_days 30)" \
     --window "Mon-Fri 09:00-17:00" --from 192.0.2.8); st=$?
 is "$st" 2 "R-REM-5: kagictl refuses a permit without worker, place and work"
 like "$out" "--worker" "... naming them"
-out=$(ctl "$bob" vendor add v1 --company ACME --expires "$(in_days 30)" \
+out=$(as_ctl "$bob" vendor add v1 --company ACME --expires "$(in_days 30)" \
     --window "Mon-Fri 09:00-17:00" --from 192.0.2.8 \
     --worker "$(printf 'Taro\tYamada')" --place "ACME Osaka office" \
     --work "maintenance"); st=$?
@@ -106,7 +99,7 @@ win=$(printf '%s %02d:00-%02d:00' "$day" "$h" "$end")
 out=$(permit vend1 "$(in_days 30)" "$win" 127.0.0.2/32,2001:db8::/64); st=$?
 is "$st" 4 "R-REM-1: a permit within the limits is a request"
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 0 "R-PRIV-3: a second person approves it"
 out=$(kagictl --json vendor show vend1)
 like "$out" '"worker":"Taro Yamada"' "R-REM-5: the permit names the worker"
@@ -130,10 +123,10 @@ like "$out" "vend1,Taro Yamada,ACME Osaka office,backup server maintenance" \
 # --- a vendor approves nothing, whatever its groups (R-PRIV-4) -----------------
 out=$(permit "$vendy" "$(in_days 30)" "Mon-Fri 09:00-17:00" 192.0.2.9)
 id=$(printf '%s\n' "$out" | req_id)
-ctl "$frank" request approve "$id" >/dev/null
+as_ctl "$frank" request approve "$id" >/dev/null
 out=$(permit v3 "$(in_days 30)" "Mon-Fri 09:00-17:00" 192.0.2.10)
 id=$(printf '%s\n' "$out" | req_id)
-out=$(ctl "$vendy" request approve "$id"); st=$?
+out=$(as_ctl "$vendy" request approve "$id"); st=$?
 is "$st" 1 "R-PRIV-4: a vendor in the approver group cannot approve a permit"
 like "$(last_record vendor_refused)" '"reason":"vendor_as_admin"' \
     "R-PRIV-4: ... refused with an alert (vendor_as_admin)"
@@ -149,7 +142,7 @@ id=$(printf '%s\n' "$out" | req_id)
 stop_kagid
 # shellcheck disable=SC2086
 start_kagid $CONF || { echo "Bail out! kagid did not restart"; exit 1; }
-out=$(ctl "$frank" request approve "$id"); st=$?
+out=$(as_ctl "$frank" request approve "$id"); st=$?
 is "$st" 1 "R-REM-1: back to the default limits, the waiting permit is refused at approval"
 like "$out" "vendor_max_horizon allows 90 days" "... naming the limit"
 like "$(kagictl --json request show "$id")" '"state":"failed"' \
