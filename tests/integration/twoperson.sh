@@ -8,7 +8,9 @@
 #    can neither ask for nor approve a two-person act; the person behind
 #    root is its login uid, so an administrator who asks through sudo
 #    cannot approve as themselves, nor the other way round; a named
-#    account with no login uid (a service) approves nothing; two people
+#    account with no login uid (a service) approves nothing, and another
+#    person in an approver's account (sudo -u) approves only with their
+#    own groups; two people
 #    both working as root (different login uids) do succeed; every record
 #    of an administrative act names the actor's login uid;
 #  - nobody approves a request whose target is their own account (a role,
@@ -30,7 +32,7 @@ kagid_built
 kagictl_built
 need_people
 
-plan 60
+plan 63
 
 chmod 711 "$T"
 ADM=$(new_unix_group tpa) && APR=$(new_unix_group tpp) &&
@@ -117,6 +119,15 @@ out=$(as_person 4294967295 setpriv --reuid="$(id -u "$frank")" \
     "$KAGICTL" --socket "$SOCK" request approve "$id2" 2>&1); st=$?
 is "$st" 1 "R-PRIV-3: frank's account with no login uid cannot approve"
 like "$out" "is not a person" "... in words"
+# Another person in an approver's account (sudo -u frank) is still that
+# person: the approver groups are those of the person, not of the uid.
+out=$(as_person "$(id -u "$dave")" setpriv --reuid="$(id -u "$frank")" \
+    --regid="$(id -g "$frank")" --init-groups \
+    "$KAGICTL" --socket "$SOCK" request approve "$id2" 2>&1); st=$?
+is "$st" 1 "R-PRIV-3: dave in frank's account (sudo -u) cannot approve: the person is dave"
+like "$out" "takes a member of the group '$APR'" "... who is not in the approver group"
+like "$(last_record refused)" '"reason":"approver_group"' \
+    "... recorded as a refusal (approver_group)"
 out=$(as_ctl "$frank" request approve "$id2"); st=$?
 is "$st" 0 "R-PRIV-3: frank, logged in as himself, approves bob's unlock"
 
