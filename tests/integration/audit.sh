@@ -157,23 +157,23 @@ admin active" "R-PRIV-1: report privileged lists exactly the privileged role"
 out=$(kagictl report dormant --days 1 | wc -l)
 is "$out" "1" "R-TOK-6: report dormant --days 1: nobody (header only)"
 out=$(kagictl report vendors --since 2020-01-01)
-is "$out" "USER  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
+is "$out" "USER  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE  END-REASON" \
     "R-REM-4: report vendors: no session events yet, the right columns"
 out=$(kagictl report exceptions --csv | tr -d '\r')
-is "$out" "kind,id,user,time,state,by,detail" \
+is "$out" "kind,id,user,time,state,by,closed,detail" \
     "R-EXC-1: report exceptions: none yet, the right columns"
 kagictl user role carol privileged >/dev/null 2>&1
 is "$?" 4 "R-PRIV-3: granting carol the privileged role stores a request"
-out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-7)
-is "$out" "kind,user,state,by,detail
-request,carol,open,root,role_privileged" \
+out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-8)
+is "$out" "kind,user,state,by,closed,detail
+request,carol,open,root,,role_privileged" \
     "R-EXC-1: report exceptions lists the request waiting for approval"
 qid=$(kagictl report exceptions --csv | tr -d '\r' | sed -n 's/^request,\([0-9]*\),.*/\1/p')
 setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" \
     --clear-groups "$KAGICTL" --socket "$SOCK" request reject "$qid" \
     >/dev/null 2>&1
 out=$(kagictl report exceptions --csv | tr -d '\r')
-is "$out" "kind,id,user,time,state,by,detail" \
+is "$out" "kind,id,user,time,state,by,closed,detail" \
     "R-EXC-1: a rejected request leaves the exceptions report"
 out=$(kagictl --json report lockouts)
 like "$out" '"user":"bob"' "report lockouts --json: rows as objects"

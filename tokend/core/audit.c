@@ -24,6 +24,7 @@
 #include "log.h"
 #include "names.h"
 #include "proto.h"
+#include "report.h"
 
 static char *
 dup_or_null(const char *s, int *failed)
@@ -236,6 +237,9 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 		    kagi_strerror(r));
 		return r;
 	}
+	/* What the reports read, in the same transaction (report_note.c). */
+	if ((r = report_note(ctx, peer, event, user, fields, ev.time)) != 0)
+		return r;
 	p = audit_priority(event, fields, record_role(ctx, event, user,
 	    fields));
 	if (p < prio)

@@ -29,7 +29,8 @@ static int
 time_column(const char *c)
 {
 	static const char *const t[] = { "last_login", "created", "since",
-	    "first", "last", "start", "end", "time", "last_used", NULL };
+	    "first", "last", "start", "end", "time", "last_used", "closed",
+	    NULL };
 	int i;
 
 	for (i = 0; t[i] != NULL; i++)

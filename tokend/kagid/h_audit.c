@@ -18,6 +18,7 @@
 
 #include "audit.h"
 #include "audit_chain.h"
+#include "clock.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
@@ -249,7 +250,8 @@ h_audit_archive(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "hash", hex)) != 0 ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "audit_archive", NULL,
 	    f)) != 0 ||
-	    (r = store_audit_archive(ctx->store, through, hash)) != 0)
+	    (r = store_audit_archive(ctx->store, through, hash, "",
+	    kagi_now())) != 0)
 		goto out;
 out:
 	json_object_put(f);

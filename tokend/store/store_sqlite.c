@@ -219,6 +219,39 @@ static const char *const migrations[] = {
 	"  used INTEGER NOT NULL DEFAULT 0,"
 	"  token_id INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX enroll_grants_user ON enroll_grants (user_id, used);",
+	/* 8: what the reports read instead of the audit records, so that
+	 * archiving changes no report (store_report.h): who granted each
+	 * user's role (the users there already keep their creation time,
+	 * with nobody named), failures and lockouts by user, source and
+	 * hour, the reports' last runs; and the archives made of the
+	 * audit chain (store.h). */
+	"CREATE TABLE role_grants ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  granted_by TEXT NOT NULL,"
+	"  approved_by TEXT NOT NULL,"
+	"  request_id INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO role_grants (user_id, role, since, granted_by, approved_by)"
+	"  SELECT id, role, created, '', '' FROM users;"
+	"CREATE TABLE auth_stats ("
+	"  user TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  hour INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  lockouts INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  PRIMARY KEY (user, source, hour));"
+	"CREATE TABLE report_runs ("
+	"  name TEXT PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL);"
+	"CREATE TABLE audit_archives ("
+	"  through_seq INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  time INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -266,7 +299,8 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	    "first_failure = excluded.first_failure, "
 	    "locked_until = excluded.locked_until, "
 	    "lock_count = excluded.lock_count",
-	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	[ST_AUDIT_HEAD] = "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
+	    "LIMIT 1",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (" AUDIT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_AUDIT_WALK] = "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
