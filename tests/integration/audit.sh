@@ -70,10 +70,16 @@ verify_out() {
 
 # tamper DESC SQL EXPECTED-TEXT: on a copy of the pristine store, run SQL,
 # start kagid, expect verify to fail naming the text; restore.
-tamper() {
+# restore: the pristine store and its checkpoint log, kagid stopped.
+restore() {
 	stop_kagid
 	cp "$T/pristine.db" "$DB"
 	rm -f "$DB-wal" "$DB-shm"
+	cp "$T/pristine.cp" "$T/state/checkpoints"
+}
+
+tamper() {
+	restore
 	sqlite3 "$DB" "$2" || diag "sqlite3 failed: $2"
 	start_kagid $CONF || return 1
 	out=$(verify_out)
@@ -232,6 +238,7 @@ like "$out" "anchor $head matches" "verify --anchor: the anchor matches"
 
 stop_kagid
 cp "$DB" "$T/pristine.db"
+cp "$T/state/checkpoints" "$T/pristine.cp"
 tamper "a byte flipped in record 3" \
     "UPDATE audit SET user = upper(substr(user, 1, 1)) || substr(user, 2) WHERE seq = 3" \
     "record 3: its contents do not match its hash"
@@ -246,34 +253,45 @@ tamper "records 5 and 6 swapped" \
 tamper "the time of record 7 rewritten" \
     "UPDATE audit SET time = time - 3600 WHERE seq = 7" \
     "record 7: its contents do not match its hash"
-stop_kagid
-cp "$T/pristine.db" "$DB"
-rm -f "$DB-wal" "$DB-shm"
+restore
 sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 10"
 start_kagid $CONF
-out=$(verify_out)
-like "$out" "exit=0" "R-LOG-2: the newest ten cut: invisible without an anchor"
+is "$KAGID_PID" "" "R-LOG-2: the newest ten cut: kagid refuses to start"
+like "$(tail -n 3 "$T/kagid.log")" \
+    "the audit chain ends at record $((head - 10)) but checkpoint $((head + 1))" \
+    "R-LOG-2: ... naming the chain's end and the signed checkpoint"
+# The operator accepts the cut chain (kagid -A), and it is recorded.
+KAGID_REAL=$KAGID
+printf '#!/bin/sh\nexec "%s" -A %s "$@"\n' "$KAGID_REAL" "$((head - 10))" \
+    >"$T/kagid-accept"
+chmod 700 "$T/kagid-accept"
+KAGID=$T/kagid-accept
+start_kagid $CONF
+KAGID=$KAGID_REAL
+out=$(kagictl audit export --json --event chain_accepted)
+like "$out" '"state":"cut"' "R-LOG-2: kagid -A: the acceptance is an audit record"
+like "$out" "\"checkpoint_seq\":$((head + 1))" "R-LOG-2: ... naming the checkpoint it overrides"
 out=$(verify_out --anchor "$anchor")
-like "$out" "ends at record $((head - 10)), before the anchor's record $head" \
+like "$out" "ends at record $((head - 8)), before the anchor's record $head" \
     "R-LOG-2: the newest ten cut: found with --anchor"
 like "$out" "exit=1" "R-LOG-2: cut chain: verify --anchor exits 1"
-stop_kagid
-cp "$T/pristine.db" "$DB"
-rm -f "$DB-wal" "$DB-shm"
+restore
 start_kagid $CONF
 
 # --- archive -------------------------------------------------------------------
 mkdir -p "$T/arch"
+ahead=$(kagictl audit anchor)
+ahead=${ahead%%:*}
 kagictl audit archive --before "@$(( $(date +%s) + 1 ))" "$T/arch/one.jsonl" \
     >"$T/archive.out" 2>&1
-like "$(cat "$T/archive.out")" "archived audit records 1 to $head" \
+like "$(cat "$T/archive.out")" "archived audit records 1 to $ahead" \
     "R-LOG-1: audit archive moves the records to the file"
 is "$(stat -c %a "$T/arch/one.jsonl")" 600 "R-LOG-1: the archive file is mode 0600"
-is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$head" "the archive holds one line per record"
+is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$ahead" "the archive holds one line per record"
 out=$(verify_out)
-like "$out" "records $((head + 1)) to" "the live chain now starts after the archive"
+like "$out" "records $((ahead + 1)) to" "the live chain now starts after the archive"
 out=$(verify_out --archive "$T/arch/one.jsonl" --anchor "$anchor")
-like "$out" "records 1 to $head in 1 archive(s)" \
+like "$out" "records 1 to $ahead in 1 archive(s)" \
     "R-LOG-1 R-LOG-2: archive plus live chain verify as one, anchor included"
 like "$out" "exit=0" "archive plus live: exit 0"
 out=$(kagictl audit archive --before 2020-01-01 "$T/arch/one.jsonl" 2>&1)
@@ -286,11 +304,11 @@ like "$out" "line 5: audit record 5: its contents do not match its hash" \
 sed '7d' "$T/arch/one.jsonl" >"$T/arch/gap.jsonl"
 chmod 600 "$T/arch/gap.jsonl"
 out=$(verify_out --archive "$T/arch/gap.jsonl")
-like "$out" "audit record 7: it is missing" "R-LOG-2: a line removed from an archive is located"
+like "$out" "line 7: record 7 is missing" "R-LOG-2: a line removed from an archive is located"
 sed '$d' "$T/arch/one.jsonl" >"$T/arch/short.jsonl"
 chmod 600 "$T/arch/short.jsonl"
 out=$(verify_out --archive "$T/arch/short.jsonl")
-like "$out" "an archive is missing, or records were removed" \
+like "$out" "between the archives and the live chain: record $ahead is missing" \
     "R-LOG-2: an archive that does not reach the live chain is refused"
 
 # --- alert hook (R-INC-1) ----------------------------------------------------------
@@ -331,8 +349,9 @@ if [ -f "$ENOSPC" ]; then
 	LD_PRELOAD=$ENOSPC
 	ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0
 	export KAGI_TEST_ENOSPC LD_PRELOAD ASAN_OPTIONS
-	start_kagid $CONF
+	start_kagid $CONF alert_command="$T/alert.sh" alert_timeout=5
 	unset LD_PRELOAD
+	rm -f "$T/alert.out"
 	before=$(kagictl audit export --json | wc -l)
 	touch "$T/disk-full"
 	wait_fresh_step 8
@@ -340,9 +359,25 @@ if [ -f "$ENOSPC" ]; then
 	out=$(pam_run -u alice -o auth pw-alice "$c")
 	is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
 	    "R-AVL-1: disk full: the right code is refused (PAM_AUTHINFO_UNAVAIL)"
+	like "$(kagictl status)" "degraded" \
+	    "R-AVL-1: disk full: status shows the audit degraded"
+	i=0
+	while ! grep -q audit_degraded "$T/alert.out" 2>/dev/null &&
+	    [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	like "$(cat "$T/alert.out" 2>/dev/null)" '"event":"audit_degraded"' \
+	    "R-INC-1: disk full: the failed audit write raises an alert"
 	rm -f "$T/disk-full"
+	i=0
+	while kagictl status | grep -q degraded && [ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	after=$(kagictl audit export --json | wc -l)
-	is "$after" "$before" "R-AVL-1: disk full: no record written, none half-written"
+	is "$after" "$((before + 1))" \
+	    "R-AVL-1: disk full: no record written, none half-written; then one"
+	out=$(kagictl audit export --json --event audit_degraded)
+	like "$out" '"failures":' \
+	    "R-LOG-1: once writes work, an audit_degraded record says when and how many failed"
 	out=$(verify_out)
 	like "$out" "exit=0" "R-AVL-1 R-LOG-2: after the full disk the chain verifies"
 	like "$(cat "$T/kagid.log")" "commit failed" "R-AVL-1: kagid says why (commit failed)"
@@ -353,7 +388,7 @@ if [ -f "$ENOSPC" ]; then
 	unset KAGI_TEST_ENOSPC
 	start_kagid $CONF
 else
-	for d in refused no-record verifies says-why next-ok; do
+	for d in refused degraded alert no-record record verifies says-why next-ok; do
 		skip "R-AVL-1: disk full: $d" "tests/libenospc.so not built"
 	done
 fi

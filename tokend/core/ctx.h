@@ -36,6 +36,7 @@ struct pending_log {
 
 struct request_rec;
 struct kagid_ctx;
+struct audit_daemon;
 struct peer;
 struct json_object;
 
@@ -57,6 +58,9 @@ struct kagid_ctx {
 	size_t logs_cap;
 	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
 	struct alert_runner *alerts;
+	/* Signed checkpoints, refused callers, failed writes
+	 * (audit_daemon.c); NULL outside kagid (tests, kagictl). */
+	struct audit_daemon *audit;
 	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */

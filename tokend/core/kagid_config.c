@@ -51,6 +51,11 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
 	{ "audit_anchor_interval", CFG_DURATION, OFF(audit_anchor_interval), 60, 7 * DAY, NULL },
 	{ "audit_retention_days", CFG_INT, OFF(audit_retention_days), 1, 36500, NULL },
+	{ "audit_key_file", CFG_PATH, OFF(audit_key_file), 0, 0, NULL },
+	{ "audit_checkpoint_log", CFG_PATH, OFF(audit_checkpoint_log), 0, 0, NULL },
+	{ "audit_checkpoint_interval", CFG_DURATION, OFF(audit_checkpoint_interval), 1, 60, NULL },
+	{ "audit_checkpoint_command", CFG_STR, OFF(audit_checkpoint_command), 0, 0, NULL },
+	{ "audit_verify_keys", CFG_STR, OFF(audit_verify_keys), 0, 0, NULL },
 	{ "alert_command", CFG_STR, OFF(alert_command), 0, 0, NULL },
 	{ "alert_timeout", CFG_DURATION, OFF(alert_timeout), 1, 300, NULL },
 	{ "clock_check_interval", CFG_DURATION, OFF(clock_check_interval), 10, DAY, NULL },
@@ -150,6 +155,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->breakglass_iterations = 200000;
 	c->audit_anchor_interval = 3600;
 	c->audit_retention_days = 365;
+	c->audit_checkpoint_interval = 60;
 	c->alert_timeout = 10;
 	c->clock_check_interval = 600;
 	c->totp_when_unsynced = UNSYNCED_ALLOW;
@@ -339,6 +345,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (r = derive_path(&c->audit_key_file, c->state_dir,
+	    "audit.key")) != 0 ||
+	    (r = derive_path(&c->audit_checkpoint_log, c->state_dir,
+	    "checkpoints")) != 0 ||
+	    (c->audit_checkpoint_command == NULL &&
+	    (r = set_str(&c->audit_checkpoint_command, "")) != 0) ||
+	    (c->audit_verify_keys == NULL &&
+	    (r = set_str(&c->audit_verify_keys, "")) != 0) ||
 	    (c->approver_group == NULL &&
 	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
 	    (c->approval_required == NULL &&
@@ -381,6 +395,30 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		snprintf(err, errlen, "%s: 'alert_command' must be an absolute "
 		    "path (it is run without a shell)",
 		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->audit_checkpoint_command[0] != '\0' &&
+	    c->audit_checkpoint_command[0] != '/') {
+		snprintf(err, errlen, "%s: 'audit_checkpoint_command' must be "
+		    "an absolute path (it is run without a shell)",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->audit_verify_keys[0] != '\0' &&
+	    c->audit_verify_keys[0] != '/') {
+		snprintf(err, errlen, "%s: 'audit_verify_keys' must be an "
+		    "absolute path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* Three files, three keys: none may stand for another. */
+	if (strcmp(c->audit_key_file, c->key_file) == 0 ||
+	    strcmp(c->audit_key_file, c->database) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->database) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->audit_key_file) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->key_file) == 0) {
+		snprintf(err, errlen, "%s: 'audit_key_file', "
+		    "'audit_checkpoint_log', 'key_file' and 'database' must be "
+		    "four different files", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,

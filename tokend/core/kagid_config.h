@@ -76,6 +76,12 @@ struct kagid_config {
 	char *breakglass_file;		/* default <state_dir>/breakglass */
 	/* Audit, alerts, time. */
 	long long audit_anchor_interval;	/* seconds between anchor lines */
+	/* Signed checkpoints of the audit chain (checkpoint.h). */
+	char *audit_key_file;			/* <state_dir>/audit.key */
+	char *audit_checkpoint_log;		/* <state_dir>/checkpoints */
+	long long audit_checkpoint_interval;	/* seconds, at most 60 */
+	char *audit_checkpoint_command;		/* "" = none */
+	char *audit_verify_keys;		/* other kagid's keys; "" none */
 	long long audit_retention_days;		/* records kept at least */
 	char *alert_command;			/* "" = none */
 	long long alert_timeout;		/* seconds, then killed */

@@ -16,6 +16,7 @@
 
 #include "approval.h"
 #include "audit.h"
+#include "audit_daemon.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "describe.h"
@@ -489,7 +490,8 @@ status_more(struct kagid_ctx *ctx, struct json_object *reply)
 	    c.open_requests)) != 0 ||
 	    (r = proto_set_int(reply, "locked_accounts", c.locked)) != 0)
 		return r;
-	return 0;
+	/* Audit writes, signing key, last checkpoint (audit_daemon.c). */
+	return audit_daemon_status(ctx, reply);
 }
 
 int

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_daemon.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "dispatch.h"
@@ -44,6 +45,7 @@ struct conn {
 	size_t outlen;
 	size_t outoff;
 	int closing;			/* close once out is written */
+	const char *refused;		/* why a frame was refused, to audit */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
 };
@@ -174,6 +176,7 @@ conn_malformed(struct conn *c, int err, const char *what)
 {
 	kagi_warn("malformed frame from uid %u pid %d: %s (%s): closing",
 	    (unsigned)c->peer.uid, (int)c->peer.pid, what, kagi_strerror(err));
+	c->refused = what;
 	conn_reply(c, proto_reply_error(err, what), 1);
 }
 
@@ -363,6 +366,7 @@ server_batch(struct server *s)
 	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
 		kagi_error("commit failed, %zu answers turned into errors: %s",
 		    n, kagi_strerror(r));
+		audit_write_failed(s->ctx, "commit", r);
 		txn = r;
 	}
 	/* Syslog mirrors only what the store now holds. */
@@ -424,6 +428,11 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			    c->out == NULL)) {
 				if (conn_read(c) < 0)
 					c->closing = 2;	/* drop, no answer */
+				/* Recorded, at most once a minute a caller. */
+				if (c->refused != NULL)
+					audit_caller_refused(s->ctx, &c->peer,
+					    "protocol", c->refused, NULL);
+				c->refused = NULL;
 			}
 		}
 		server_batch(s);

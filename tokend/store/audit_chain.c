@@ -114,6 +114,7 @@ audit_walk_next(struct audit_walk *w, const struct audit_rec *rec,
 	int r;
 
 	*why = AUDIT_OK;
+	w->seen_seq = rec->seq;
 	if (rec->seq < 1) {
 		*why = AUDIT_OUT_OF_ORDER;
 		return KAGI_ERR_INVALID;

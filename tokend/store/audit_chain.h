@@ -77,6 +77,7 @@ struct audit_walk {
 	int64_t next_seq;
 	uint8_t next_prev[AUDIT_HASH_LEN];
 	int64_t last_time;	/* of the last record that fitted */
+	int64_t seen_seq;	/* of the last record looked at */
 	int64_t count;
 };
 
