@@ -35,7 +35,7 @@
 #include "safefile.h"
 
 #define CALLERS_MAX 256
-#define CALLER_WINDOW_MS 60000
+#define CALLER_WINDOW 60		/* seconds */
 #define VERIFY_KEYS_MAX (64 * 1024)
 #define WHAT_MAX 64
 
@@ -44,7 +44,7 @@ struct caller {
 	int used;
 	int pending;			/* a record to write at the tick */
 	struct peer peer;
-	int64_t window_ms;		/* monotonic start of its minute */
+	int64_t window;			/* start of its minute */
 	int64_t suppressed;		/* refusals not recorded one by one */
 	int64_t reported;		/* suppressed count the record carries */
 	char kind[16];
@@ -61,6 +61,8 @@ struct audit_daemon {
 	int64_t cp_seq;
 	uint8_t cp_hash[32];
 	int64_t cp_time;
+	int have_cp;			/* cp_* hold the last checkpoint */
+	int changed;			/* the chain no longer extends it */
 	int64_t next_ms, beat_ms;	/* monotonic */
 	int64_t started;		/* wall time of this start */
 	/* Audit writes failing: since when, how many, the last error. */
@@ -177,9 +179,13 @@ audit_checkpoint(struct kagid_ctx *ctx, int64_t seq, const uint8_t hash[32],
 	}
 	kagi_log(LOG_NOTICE, "audit checkpoint %s", line);
 	(void)alert_spawn(d->cmd, line);
-	d->cp_seq = seq;
-	memcpy(d->cp_hash, hash, sizeof(d->cp_hash));
-	d->cp_time = cp.time;
+	/* An archive's checkpoint is of an older record: the newest stays. */
+	if (!d->have_cp || seq >= d->cp_seq) {
+		d->cp_seq = seq;
+		memcpy(d->cp_hash, hash, sizeof(d->cp_hash));
+		d->cp_time = cp.time;
+		d->have_cp = 1;
+	}
 	d->beat_ms = kagi_monotonic_ms() + ctx->cfg->audit_anchor_interval *
 	    1000;
  out:
@@ -187,7 +193,84 @@ audit_checkpoint(struct kagid_ctx *ctx, int64_t seq, const uint8_t hash[32],
 	return r;
 }
 
-/* A checkpoint of the chain's head. */
+struct extends {
+	struct audit_walk w;
+	int broken;
+};
+
+static int
+extends_cb(const struct audit_rec *rec, void *arg)
+{
+	struct extends *e = arg;
+	enum audit_break why;
+	int r;
+
+	if ((r = audit_walk_next(&e->w, rec, &why)) == KAGI_ERR_INVALID) {
+		e->broken = 1;
+		return 1;
+	}
+	return r;
+}
+
+/*
+ * Does the chain still hold the last checkpoint's record, and does every
+ * record after it link on from it?  kagid signs nothing else: a chain
+ * changed behind its back (the store written by another hand) is never
+ * covered by a fresh signature (R-LOG-2).
+ */
+int
+audit_chain_extends(struct kagid_ctx *ctx)
+{
+	struct audit_daemon *d = ctx->audit;
+	struct extends e;
+	uint8_t prev[32], h[32];
+	int64_t first = 1;
+	int r;
+
+	if (d == NULL || !d->have_cp)
+		return 1;
+	if ((r = store_audit_boundary(ctx->store, &first, prev)) != 0)
+		return 0;
+	if (d->cp_seq >= first) {
+		if (store_audit_hash_at(ctx->store, d->cp_seq, h) != 0 ||
+		    memcmp(h, d->cp_hash, 32) != 0)
+			return 0;
+	} else if (d->cp_seq == first - 1) {
+		if (memcmp(prev, d->cp_hash, 32) != 0)
+			return 0;
+	}
+	/* Archived since: the archive checked the whole chain first. */
+	memset(&e, 0, sizeof(e));
+	audit_walk_start(&e.w, d->cp_seq >= first - 1 ? d->cp_seq + 1 :
+	    first, d->cp_seq >= first - 1 ? d->cp_hash : prev);
+	if (store_audit_scan(ctx->store, e.w.next_seq - 1, extends_cb,
+	    &e) != 0)
+		return 0;
+	return !e.broken;
+}
+
+/* Say once that the chain changed behind kagid's back. */
+static void
+changed_behind(struct kagid_ctx *ctx)
+{
+	struct audit_daemon *d = ctx->audit;
+	char json[256];
+
+	if (d->changed)
+		return;
+	d->changed = 1;
+	kagi_log(LOG_ALERT, "the audit chain no longer extends checkpoint "
+	    "%lld: it was changed behind kagid's back; no checkpoint is "
+	    "signed for it (R-LOG-2; kagictl audit verify)",
+	    (long long)d->cp_seq);
+	snprintf(json, sizeof(json), "{\"event\":\"audit_chain_changed\","
+	    "\"priority\":\"alert\",\"time\":%lld,\"host\":\"%s\","
+	    "\"checkpoint\":%lld}", (long long)kagi_now(), audit_host(),
+	    (long long)d->cp_seq);
+	(void)alert_spawn(ctx->alerts, json);
+}
+
+/* A checkpoint of the chain's head, when it extends the last one. */
 static int
 checkpoint_head(struct kagid_ctx *ctx, const char *reason)
 {
@@ -195,15 +278,19 @@ checkpoint_head(struct kagid_ctx *ctx, const char *reason)
 	int64_t seq = 0;
 	int r;
 
+	if (!audit_chain_extends(ctx)) {
+		changed_behind(ctx);
+		return KAGI_ERR_STATE;
+	}
 	if ((r = store_audit_head(ctx->store, &seq, head)) != 0)
 		return r;
 	return audit_checkpoint(ctx, seq, head, reason);
 }
 
 enum cp_state { CPS_NONE, CPS_OK, CPS_CUT, CPS_DIFFERS, CPS_ARCHIVED,
-    CPS_BAD };
+    CPS_BAD, CPS_ADDED };
 static const char *const cp_state_names[] = { "none", "ok", "cut",
-    "differs", "archived", "bad" };
+    "differs", "archived", "bad", "added" };
 
 struct archive_find {
 	int64_t seq;
@@ -318,14 +405,22 @@ own_login_uid(void)
 	return v;
 }
 
-static int
-start_records(struct kagid_ctx *ctx, const struct checkpoint *cp,
-    enum cp_state state, int accepted)
-{
-	struct json_object *f = NULL;
+struct start_arg {
+	const struct checkpoint *cp;
+	enum cp_state state;
+	int accepted;
+	int64_t head_seq;		/* the chain as accepted */
 	uint8_t head[32];
+};
+
+static int
+start_records(struct kagid_ctx *ctx, const struct start_arg *a)
+{
+	const struct checkpoint *cp = a->cp;
+	enum cp_state state = a->state;
+	struct json_object *f = NULL;
 	char hex[AUDIT_HEX_LEN + 1];
-	int64_t now = kagi_now(), seq = 0;
+	int64_t now = kagi_now();
 	int r;
 
 	if ((f = json_object_new_object()) == NULL)
@@ -344,18 +439,16 @@ start_records(struct kagid_ctx *ctx, const struct checkpoint *cp,
 	    strcmp(cp->reason, "stop") == 0)) != 0))
 		goto out;
 	if ((r = audit_record(ctx, NULL, LOG_NOTICE, "kagid_start", NULL,
-	    f)) != 0 || !accepted)
+	    f)) != 0 || !a->accepted)
 		goto out;
 	json_object_put(f);
 	if ((f = json_object_new_object()) == NULL) {
 		r = KAGI_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = store_audit_head(ctx->store, &seq, head)) != 0)
-		goto out;
-	audit_hex(head, hex);
+	audit_hex(a->head, hex);
 	if ((r = proto_set_str(f, "state", cp_state_names[state])) != 0 ||
-	    (r = proto_set_int(f, "head_seq", seq)) != 0 ||
+	    (r = proto_set_int(f, "head_seq", a->head_seq)) != 0 ||
 	    (r = proto_set_str(f, "head_hash", hex)) != 0 ||
 	    (r = proto_set_int(f, "login_uid", own_login_uid())) != 0 ||
 	    (r = proto_set_int(f, "uid", (int64_t)getuid())) != 0)
@@ -392,18 +485,10 @@ own_transaction(struct kagid_ctx *ctx, int (*fn)(struct kagid_ctx *, void *),
 	return 0;
 }
 
-struct start_arg {
-	const struct checkpoint *cp;
-	enum cp_state state;
-	int accepted;
-};
-
 static int
 start_fn(struct kagid_ctx *ctx, void *arg)
 {
-	struct start_arg *a = arg;
-
-	return start_records(ctx, a->cp, a->state, a->accepted);
+	return start_records(ctx, arg);
 }
 
 int
@@ -418,6 +503,8 @@ audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
 	int64_t seq = 0;
 	int r, broken;
 
+	ctx->audit->have_cp = 0;
+	ctx->audit->changed = 0;
 	if ((r = last_checkpoint(ctx, &cp, &state, why, sizeof(why))) != 0) {
 		snprintf(err, errlen, "%s", why[0] != '\0' ? why :
 		    kagi_strerror(r));
@@ -427,9 +514,23 @@ audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
 		snprintf(err, errlen, "audit chain: %s", kagi_strerror(r));
 		return r;
 	}
-	broken = state == CPS_CUT || state == CPS_DIFFERS || state == CPS_BAD;
+	/* After an orderly stop nothing may follow its checkpoint. */
+	if ((state == CPS_OK || state == CPS_ARCHIVED) &&
+	    strcmp(cp.reason, "stop") == 0 && seq > cp.seq)
+		state = CPS_ADDED;
+	broken = state == CPS_CUT || state == CPS_DIFFERS ||
+	    state == CPS_BAD || state == CPS_ADDED;
 	if (broken && accept_seq != seq) {
-		if (state == CPS_BAD)
+		if (state == CPS_ADDED)
+			snprintf(err, errlen, "records %lld to %lld were added "
+			    "to the audit chain while kagid was stopped: its "
+			    "checkpoint at the stop (signed %lld by key %s) is "
+			    "of record %lld (R-LOG-2); to start anyway, accept "
+			    "the chain as it is with -A %lld (recorded)",
+			    (long long)(cp.seq + 1), (long long)seq,
+			    (long long)cp.time, cp.key, (long long)cp.seq,
+			    (long long)seq);
+		else if (state == CPS_BAD)
 			snprintf(err, errlen, "%s: the chain cannot be checked "
 			    "against it (R-LOG-2); to start anyway, accept the "
 			    "chain as it is with -A %lld (recorded)", why,
@@ -458,9 +559,18 @@ audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
 	if (broken)
 		kagi_log(LOG_ALERT, "audit chain accepted as it is at record "
 		    "%lld (-A): %s", (long long)seq, cp_state_names[state]);
+	/* Records are signed only as they extend this checkpoint. */
+	if (!broken && state != CPS_NONE) {
+		ctx->audit->cp_seq = cp.seq;
+		memcpy(ctx->audit->cp_hash, cp.hash, 32);
+		ctx->audit->cp_time = cp.time;
+		ctx->audit->have_cp = 1;
+	}
 	a.cp = &cp;
 	a.state = state;
 	a.accepted = broken;
+	a.head_seq = seq;
+	memcpy(a.head, head, sizeof(a.head));
 	if ((r = own_transaction(ctx, start_fn, &a)) != 0) {
 		snprintf(err, errlen, "cannot write the start to the audit "
 		    "chain: %s", kagi_strerror(r));
@@ -510,13 +620,20 @@ audit_daemon_stop(struct kagid_ctx *ctx)
 
 /* --- refused callers -------------------------------------------------------- */
 
+/* A caller's minute is over (or the clock went back past its start). */
+static int
+window_over(const struct caller *c, int64_t now)
+{
+	return now - c->window >= CALLER_WINDOW || now < c->window;
+}
+
 void
 audit_caller_refused(struct kagid_ctx *ctx, const struct peer *peer,
     const char *kind, const char *what, const char *op)
 {
 	struct audit_daemon *d = ctx->audit;
 	struct caller *c = NULL, *free_slot = NULL, *victim = NULL;
-	int64_t now = kagi_monotonic_ms();
+	int64_t now = kagi_now();
 	size_t i;
 
 	if (d == NULL)
@@ -529,10 +646,10 @@ audit_caller_refused(struct kagid_ctx *ctx, const struct peer *peer,
 		else if (!e->used && free_slot == NULL)
 			free_slot = e;
 		else if (e->used && !e->pending && (victim == NULL ||
-		    e->window_ms < victim->window_ms))
+		    e->window < victim->window))
 			victim = e;
 	}
-	if (c != NULL && now - c->window_ms < CALLER_WINDOW_MS) {
+	if (c != NULL && !window_over(c, now)) {
 		c->suppressed++;	/* in this caller's minute already */
 		return;
 	}
@@ -554,7 +671,7 @@ audit_caller_refused(struct kagid_ctx *ctx, const struct peer *peer,
 	c->suppressed = 0;
 	c->used = 1;
 	c->pending = 1;
-	c->window_ms = now;
+	c->window = now;
 	c->peer = *peer;
 	snprintf(c->kind, sizeof(c->kind), "%s", kind);
 	snprintf(c->what, sizeof(c->what), "%s", what);
@@ -596,7 +713,7 @@ callers_fn(struct kagid_ctx *ctx, void *arg)
 			continue;
 		if (c->pending && (r = caller_record(ctx, c, c->reported)) != 0)
 			return r;
-		if (now - c->window_ms < CALLER_WINDOW_MS)
+		if (!window_over(c, now))
 			continue;
 		/* The minute is over: what it held back, then a new one. */
 		if (c->suppressed > 0 &&
@@ -615,7 +732,7 @@ callers_tick(struct kagid_ctx *ctx, int64_t now)
 
 	for (i = 0; i < CALLERS_MAX; i++)
 		due |= d->callers[i].used && (d->callers[i].pending ||
-		    now - d->callers[i].window_ms >= CALLER_WINDOW_MS);
+		    window_over(&d->callers[i], now));
 	if (!due)
 		return;
 	if ((r = own_transaction(ctx, callers_fn, &now)) != 0) {
@@ -630,11 +747,11 @@ callers_tick(struct kagid_ctx *ctx, int64_t now)
 			continue;
 		c->pending = 0;
 		c->reported = 0;
-		if (now - c->window_ms < CALLER_WINDOW_MS)
+		if (!window_over(c, now))
 			continue;
 		if (c->suppressed > 0) {
 			c->suppressed = 0;
-			c->window_ms = now;	/* at most one a minute */
+			c->window = now;	/* at most one a minute */
 		} else
 			memset(c, 0, sizeof(*c));
 	}
@@ -723,7 +840,7 @@ audit_daemon_tick(struct kagid_ctx *ctx)
 		return;
 	alert_reap(d->cmd, now);
 	degraded_tick(ctx);
-	callers_tick(ctx, now);
+	callers_tick(ctx, kagi_now());
 	if (now < d->next_ms)
 		return;
 	d->next_ms = now + ctx->cfg->audit_checkpoint_interval * 1000;
@@ -735,7 +852,7 @@ audit_daemon_tick(struct kagid_ctx *ctx)
 	/* New records, or nothing for audit_anchor_interval. */
 	if (seq != d->cp_seq || memcmp(head, d->cp_hash, 32) != 0 ||
 	    now >= d->beat_ms)
-		(void)audit_checkpoint(ctx, seq, head, "interval");
+		(void)checkpoint_head(ctx, "interval");
 }
 
 /* --- what kagictl asks -------------------------------------------------------- */

@@ -63,6 +63,12 @@ void audit_daemon_tick(struct kagid_ctx *ctx);
 int audit_checkpoint(struct kagid_ctx *ctx, int64_t seq,
     const uint8_t hash[32], const char *reason);
 
+/*
+ * 1 when the chain still holds the last checkpoint's record and every
+ * record after it links on from it: kagid signs nothing else.
+ */
+int audit_chain_extends(struct kagid_ctx *ctx);
+
 /* Every verifying key kagid knows (its own first), for kagictl. */
 int audit_daemon_keys(struct kagid_ctx *ctx, struct json_object *reply);
 /*

@@ -146,6 +146,10 @@ int ctl_unlock(struct ctl *ctl);
 int ctl_status(struct ctl *ctl);
 
 /* ctl_audit.c, ctl_verify.c (R-LOG-1, R-LOG-2, R-LOG-3) */
+/* One page of live records after `after`, with export's filters when
+ * filtered (--since, --until, --user, --event); an exit code. */
+int ctl_records_page(const struct ctl *ctl, int64_t after, int filtered,
+    struct json_object **reply);
 int ctl_audit_verify(struct ctl *ctl);
 int ctl_audit_key(struct ctl *ctl);
 int ctl_audit_anchor(struct ctl *ctl);

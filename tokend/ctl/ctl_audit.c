@@ -51,9 +51,8 @@ ctl_audit_anchor(struct ctl *ctl)
 	return ex;
 }
 
-/* One page of records after `after`, with the export filters. */
-static int
-records_page(const struct ctl *ctl, int64_t after, int filtered,
+int
+ctl_records_page(const struct ctl *ctl, int64_t after, int filtered,
     struct json_object **reply)
 {
 	struct json_object *req;
@@ -133,7 +132,7 @@ ctl_audit_archive(struct ctl *ctl)
 		return CTL_EXIT_UNREACHABLE;
 	}
 	while (!done) {
-		if ((ex = records_page(ctl, after, 0, &reply)) != 0)
+		if ((ex = ctl_records_page(ctl, after, 0, &reply)) != 0)
 			goto fail;
 		if (!json_object_object_get_ex(reply, "records", &recs) ||
 		    !json_object_is_type(recs, json_type_array)) {
@@ -254,7 +253,7 @@ ctl_audit_export(struct ctl *ctl)
 	if (!ctl->json && (t = ctl_table_new(6, hdr)) == NULL)
 		return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
 	while (more) {
-		if ((ex = records_page(ctl, after, 1, &reply)) != 0)
+		if ((ex = ctl_records_page(ctl, after, 1, &reply)) != 0)
 			goto out;
 		if (!json_object_object_get_ex(reply, "records", &recs) ||
 		    !json_object_is_type(recs, json_type_array)) {

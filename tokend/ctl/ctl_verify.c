@@ -66,8 +66,7 @@ struct want {
 };
 #define WANT_ANCHOR 0
 #define WANT_CHECKPOINT 1
-#define WANT_FILE 2
-#define WANTS 3
+#define WANTS 2
 
 struct verify {
 	struct ctl *ctl;
@@ -79,11 +78,22 @@ struct verify {
 	int ex;
 };
 
+static struct cp_file *walk_file;
+static int fcp_match(struct verify *v, struct cp_file *f, int64_t seq,
+    const uint8_t hash[32]);
+
 static int
 want_cb(const struct audit_rec *rec, void *arg)
 {
 	struct verify *v = arg;
 	int i;
+
+	/* The copy's checkpoints of archived records, compared here. */
+	if (walk_file != NULL && fcp_match(v, walk_file, rec->seq,
+	    rec->hash) != 0) {
+		v->ex = CTL_EXIT_REFUSED;	/* said already */
+		return KAGI_ERR_INVALID;
+	}
 
 	if (v->arch_first == 0)
 		v->arch_first = rec->seq;
@@ -168,6 +178,8 @@ verify_archives(struct verify *v)
 		buf = NULL;
 		if (r == 0)
 			continue;
+		if (v->ex != 0)
+			return v->ex;
 		snprintf(where, sizeof(where), _("archive %s, line %zu"),
 		    clean, line);
 		if (why == AUDIT_OK)
@@ -331,12 +343,21 @@ check_own(struct verify *v)
 
 /* --- --checkpoints FILE ---------------------------------------------------- */
 
+/* One checkpoint of the copy, as much as the comparison needs. */
+struct fcp {
+	int64_t seq;
+	uint8_t hash[32];
+	int64_t time;
+	char key[CP_KEYID_LEN + 1];
+	size_t line;
+};
+
 struct cp_file {
 	struct cp_keys keys;
-	struct checkpoint newest;
-	int64_t n;
-	int found;
+	struct fcp *v;
+	size_t n, cap;
 	const char *path;
+	size_t checked;		/* compared with a record */
 	int ex;
 };
 
@@ -345,6 +366,8 @@ cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
 {
 	struct cp_file *f = arg;
 	char path[512], key[32];
+	struct fcp *grown;
+	size_t cap;
 	int r;
 
 	if ((r = cp_verify(&f->keys, cp)) != 0) {
@@ -361,12 +384,30 @@ cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
 		f->ex = CTL_EXIT_REFUSED;
 		return 1;
 	}
+	if (f->n == f->cap) {
+		cap = f->cap == 0 ? 1024 : f->cap * 2;
+		if ((grown = reallocarray(f->v, cap, sizeof(*grown))) == NULL)
+			return KAGI_ERR_NOMEM;
+		f->v = grown;
+		f->cap = cap;
+	}
+	f->v[f->n].seq = cp->seq;
+	memcpy(f->v[f->n].hash, cp->hash, 32);
+	f->v[f->n].time = cp->time;
+	memcpy(f->v[f->n].key, cp->key, sizeof(f->v[f->n].key));
+	f->v[f->n].line = line;
 	f->n++;
-	if (!f->found || cp->seq > f->newest.seq ||
-	    (cp->seq == f->newest.seq && cp->time > f->newest.time))
-		f->newest = *cp;
-	f->found = 1;
 	return 0;
+}
+
+static int
+fcp_cmp(const void *a, const void *b)
+{
+	const struct fcp *x = a, *y = b;
+
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
 }
 
 /* The keys kagid knows, then every checkpoint of the file checked. */
@@ -379,7 +420,6 @@ read_cp_file(struct ctl *ctl, struct cp_file *f)
 	size_t i, n, bad = 0;
 	int ex, r;
 
-	memset(f, 0, sizeof(*f));
 	f->path = ctl->checkpoints;
 	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_AUDIT_KEY), &reply)) != 0)
 		return ex;
@@ -399,18 +439,135 @@ read_cp_file(struct ctl *ctl, struct cp_file *f)
 	err[0] = '\0';
 	r = cp_log_read(ctl->checkpoints, getuid(), cp_file_cb, f, &bad, err,
 	    sizeof(err));
+	ctl_clean(ctl->checkpoints, path, sizeof(path));
 	if (r != 0) {
-		ctl_err(_("cannot use the checkpoints %s: %s"),
-		    ctl_clean(ctl->checkpoints, path, sizeof(path)), err);
+		ctl_err(_("cannot use the checkpoints %s: %s"), path,
+		    err[0] != '\0' ? err : kagi_strerror(r));
 		return r == KAGI_ERR_INVALID ? CTL_EXIT_REFUSED :
 		    CTL_EXIT_UNREACHABLE;
 	}
-	if (f->ex == 0 && !f->found) {
-		ctl_err(_("%s holds no checkpoint"),
-		    ctl_clean(ctl->checkpoints, path, sizeof(path)));
+	if (f->ex == 0 && f->n == 0) {
+		ctl_err(_("%s holds no checkpoint"), path);
 		return CTL_EXIT_REFUSED;
 	}
+	qsort(f->v, f->n, sizeof(*f->v), fcp_cmp);
 	return f->ex;
+}
+
+/* Compare a record with every checkpoint of its seq (exit code). */
+static int
+fcp_match(struct verify *v, struct cp_file *f, int64_t seq,
+    const uint8_t hash[32])
+{
+	char path[512], when[32], key[32];
+	size_t lo = 0, hi = f->n, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (f->v[mid].seq < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < f->n && f->v[lo].seq == seq; lo++) {
+		f->checked++;
+		if (kagi_ct_memcmp(f->v[lo].hash, hash, 32) == 0)
+			continue;
+		ctl_clean(f->path, path, sizeof(path));
+		ctl_time(f->v[lo].time, when, sizeof(when));
+		ctl_clean(f->v[lo].key, key, sizeof(key));
+		ctl_err(_("record %lld does not have the hash the checkpoint of "
+		    "%s, line %zu (signed %s by key %s) gives it: the chain was "
+		    "rewritten after that checkpoint was made"),
+		    (long long)seq, path, f->v[lo].line, when, key);
+		(void)v;
+		return CTL_EXIT_REFUSED;
+	}
+	return 0;
+}
+
+/* The live records the copy names, fetched page by page (exit code). */
+static int
+check_live(struct verify *v, struct cp_file *f)
+{
+	struct json_object *reply = NULL, *recs;
+	uint8_t h[32];
+	int64_t first = ctl_jint(v->reply, "first_seq"),
+	    head = ctl_jint(v->reply, "head_seq"), after, seq;
+	size_t i, n;
+	int ex = 0, more = 1;
+
+	if (f->n == 0 || f->v[f->n - 1].seq < first)
+		return 0;
+	after = f->v[0].seq > first ? f->v[0].seq - 1 : first - 1;
+	while (more && after < f->v[f->n - 1].seq && after < head) {
+		if ((ex = ctl_records_page(v->ctl, after, 0, &reply)) != 0)
+			return ex;
+		if (!json_object_object_get_ex(reply, "records", &recs) ||
+		    !json_object_is_type(recs, json_type_array)) {
+			json_object_put(reply);
+			return ctl_fail(v->ctl, KAGI_ERR_INVALID, NULL);
+		}
+		n = json_object_array_length(recs);
+		for (i = 0; i < n && ex == 0; i++) {
+			struct json_object *o = json_object_array_get_idx(recs,
+			    i);
+
+			seq = ctl_jint(o, "seq");
+			if (ctl_jstr(o, "hash") == NULL ||
+			    audit_unhex(ctl_jstr(o, "hash"), h) != 0)
+				ex = ctl_fail(v->ctl, KAGI_ERR_INVALID, NULL);
+			else
+				ex = fcp_match(v, f, seq, h);
+		}
+		more = ctl_jbool(reply, "more");
+		after = ctl_jint(reply, "next");
+		json_object_put(reply);
+		reply = NULL;
+		if (ex != 0)
+			return ex;
+	}
+	return 0;
+}
+
+/* Every checkpoint of the copy against the chain (exit code). */
+static int
+check_file(struct verify *v, struct cp_file *f)
+{
+	char path[512], when[32], key[32];
+	const struct fcp *last;
+	int64_t first = ctl_jint(v->reply, "first_seq"),
+	    head = ctl_jint(v->reply, "head_seq");
+	size_t unchecked = 0, i;
+	int ex;
+
+	ctl_clean(f->path, path, sizeof(path));
+	last = &f->v[f->n - 1];
+	if (last->seq > head) {
+		ctl_time(last->time, when, sizeof(when));
+		ctl_clean(last->key, key, sizeof(key));
+		ctl_err(_("the audit chain ends at record %lld, but the "
+		    "checkpoint of %s, line %zu (signed %s by key %s) says it "
+		    "had reached record %lld: the newest records were removed"),
+		    (long long)head, path, last->line, when, key,
+		    (long long)last->seq);
+		return CTL_EXIT_REFUSED;
+	}
+	if ((ex = check_live(v, f)) != 0)
+		return ex;
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].seq < first && v->ctl->narchives == 0)
+			unchecked++;
+	if (!v->ctl->json) {
+		printf(_("%zu checkpoints in %s, every one signed by a key "
+		    "kagid knows; %zu compared with their records: all "
+		    "match\n"), f->n, path, f->checked);
+		if (unchecked > 0)
+			printf(_("%zu of them are of archived records, not "
+			    "checked here: give the archives with --archive\n"),
+			    unchecked);
+	}
+	return 0;
 }
 
 /* A verify request, with an anchor when aseq != 0. */
@@ -470,8 +627,8 @@ ctl_audit_verify(struct ctl *ctl)
 {
 	struct verify v;
 	struct cp_file cf;
-	struct json_object *file_reply = NULL, *cp = NULL, *fcp;
-	uint8_t ahash[32], h[32];
+	struct json_object *cp = NULL;
+	uint8_t ahash[32];
 	int64_t aseq = 0, first, head;
 	const char *why;
 	int ex;
@@ -485,20 +642,18 @@ ctl_audit_verify(struct ctl *ctl)
 		    "it"));
 		return CTL_EXIT_USAGE;
 	}
-	if (ctl->checkpoints != NULL && (ex = read_cp_file(ctl, &cf)) != 0)
-		return ex;
+	if (ctl->checkpoints != NULL) {
+		if ((ex = read_cp_file(ctl, &cf)) != 0)
+			goto out;
+		walk_file = &cf;
+	}
 	if ((ex = verify_request(ctl, aseq, ahash, &v.reply)) != 0)
-		return ex;
-	if (cf.found && (ex = verify_request(ctl, cf.newest.seq,
-	    cf.newest.hash, &file_reply)) != 0)
 		goto out;
 	(void)json_object_object_get_ex(v.reply, "archives", &v.archives);
 	(void)json_object_object_get_ex(v.reply, "checkpoint", &cp);
 	want_if_archived(&v.want[WANT_ANCHOR], v.reply, "anchor", aseq);
 	want_if_archived(&v.want[WANT_CHECKPOINT], cp, "state",
 	    ctl_jint(cp, "seq"));
-	want_if_archived(&v.want[WANT_FILE], file_reply, "anchor",
-	    cf.newest.seq);
 	if (ctl->json)
 		(void)ctl_print_json(v.reply);
 	if (ctl->narchives > 0 && (ex = verify_archives(&v)) != 0)
@@ -517,24 +672,8 @@ ctl_audit_verify(struct ctl *ctl)
 	    (aseq != 0 && (ex = check_anchor(&v, aseq, ahash)) != 0))
 		goto out;
 	ex = check_own(&v);
-	if (cf.found) {
-		fcp = json_object_new_object();
-		if (fcp != NULL && proto_set_int(fcp, "time",
-		    cf.newest.time) == 0 &&
-		    proto_set_str(fcp, "key", cf.newest.key) == 0) {
-			memcpy(h, cf.newest.hash, sizeof(h));
-			if (say_checkpoint(&v, _("the newest checkpoint of "
-			    "--checkpoints"), fcp, resolve(ctl_jstr(file_reply,
-			    "anchor"), &v.want[WANT_FILE], h),
-			    cf.newest.seq) != 0)
-				ex = CTL_EXIT_REFUSED;
-		} else
-			ex = ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
-		json_object_put(fcp);
-		if (ex == 0 && !ctl->json)
-			printf(_("%lld checkpoints in --checkpoints, every one "
-			    "signed by a key kagid knows\n"), (long long)cf.n);
-	}
+	if (ex == 0 && ctl->checkpoints != NULL)
+		ex = check_file(&v, &cf);
 	if (ex == 0 && !ctl->json) {
 		if (ctl->narchives > 0)
 			printf(_("audit chain intact: records %lld to %lld in "
@@ -548,7 +687,8 @@ ctl_audit_verify(struct ctl *ctl)
 			printf(_("anchor %lld matches\n"), (long long)aseq);
 	}
  out:
-	json_object_put(file_reply);
+	walk_file = NULL;
+	free(cf.v);
 	json_object_put(v.reply);
 	return ex;
 }

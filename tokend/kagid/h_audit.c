@@ -272,8 +272,8 @@ h_audit_archive(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *f = NULL;
 	const char *hex = NULL, *file = "";
 	uint8_t hash[32];
-	int64_t through = 0;
-	int r;
+	int64_t through = 0, bad = 0;
+	int r, why = 0;
 
 	(void)reply;
 	if ((r = proto_get_int(req, "through_seq", 1, INT64_MAX,
@@ -285,6 +285,14 @@ h_audit_archive(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (file == NULL)
 		file = "";
+	/* Nothing is archived, nor its boundary signed, from a chain that
+	 * does not verify or was changed behind kagid (R-LOG-2). */
+	if ((r = store_audit_check(ctx->store, &bad, &why)) != 0 ||
+	    !audit_chain_extends(ctx)) {
+		kagi_log(LOG_ALERT, "audit archive refused: the audit chain "
+		    "does not verify (kagictl audit verify)");
+		return r == KAGI_ERR_INVALID || r == 0 ? KAGI_ERR_STATE : r;
+	}
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	/* The record first: the live chain is never left empty. */
