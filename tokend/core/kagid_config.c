@@ -98,6 +98,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
 	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
 	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
+	{ "compliance_pam_dir", CFG_PATH, OFF(compliance_pam_dir), 0, 0, NULL },
+	{ "access_review_days", CFG_INT, OFF(access_review_days), 1, 3650, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -163,6 +165,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
 	c->session_grace = 10;
+	c->access_review_days = 90;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */
@@ -315,6 +318,21 @@ timezone_check(const struct kagid_config *c, const char *path, char *err,
 	return 0;
 }
 
+/* Remember the file read and how it was (its path and stat). */
+static int
+file_note(struct kagid_config *c, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		c->file_mtime = (long long)st.st_mtime;
+		c->file_ctime = (long long)st.st_ctime;
+		c->file_size = (long long)st.st_size;
+		c->file_ino = (long long)st.st_ino;
+	}
+	return set_str(&c->path, path);
+}
+
 int
 kagid_config_load(struct kagid_config *c, const char *path,
     unsigned owner_uid, char *err, size_t errlen)
@@ -324,6 +342,10 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	if (path != NULL && (r = cfg_parse_file(path, owner_uid,
 	    kagid_config_keys, c, err, errlen)) != 0)
 		return r;
+	if (path != NULL && (r = file_note(c, path)) != 0) {
+		snprintf(err, errlen, "%s", kagi_strerror(r));
+		return r;
+	}
 	/* Strings left unset take their defaults here (cfg_free frees all). */
 	if ((c->socket == NULL &&
 	    (r = set_str(&c->socket, KAGI_DEFAULT_SOCKET)) != 0) ||
@@ -363,7 +385,9 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
 	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
 	    (c->fido2_aaguids == NULL &&
-	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
+	    (r = set_str(&c->fido2_aaguids, "")) != 0) ||
+	    (c->compliance_pam_dir == NULL &&
+	    (r = set_str(&c->compliance_pam_dir, "/etc/pam.d")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -463,4 +487,6 @@ void
 kagid_config_free(struct kagid_config *c)
 {
 	cfg_free(kagid_config_keys, c);
+	free(c->path);
+	c->path = NULL;
 }

@@ -93,6 +93,13 @@ struct kagid_config {
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
 	char *banner_file;		/* NULL or "": no banner */
+	/* The compliance check (R-AUD-1). */
+	char *compliance_pam_dir;	/* the PAM stacks it reads */
+	long long access_review_days;	/* R-TOK-7: review at least so often */
+	/* The file loaded (NULL: defaults only) and how it was then, so
+	 * that a file changed since is told (compliance_log.c). */
+	char *path;
+	long long file_mtime, file_ctime, file_size, file_ino;
 };
 
 /* Acts that need a second person's approval (approval_required). */

@@ -72,4 +72,18 @@ int store_report_run_put(struct store *s, const char *name, int64_t time,
 int store_report_run_get(struct store *s, const char *name, int64_t *time,
     char actor[STORE_NAME_MAX + 1]);
 
+/* --- what the compliance check reads besides (compliance.c) --------------- */
+
+/*
+ * Tokens revoked once and not revoked now (the store marks every token
+ * when it is revoked, and the mark stays, R-TOK-2): cb gets each with its
+ * user's name; *revoked counts every token ever revoked.
+ */
+typedef int (*store_revived_cb)(int64_t token, const char *user, void *arg);
+int store_token_revived(struct store *s, store_revived_cb cb, void *arg,
+    int64_t *revoked);
+/* The store's durability as SQLite reports it now: WAL and
+ * synchronous=FULL (R-AVL-1). */
+int store_durability(struct store *s, int *wal, int *sync_full);
+
 #endif

@@ -223,8 +223,8 @@ static const char *const migrations[] = {
 	 * archiving changes no report (store_report.h): who granted each
 	 * user's role (the users there already keep their creation time,
 	 * with nobody named), failures and lockouts by user, source and
-	 * hour, the reports' last runs; and the archives made of the
-	 * audit chain (store.h). */
+	 * hour, the reports' last runs; the archives made of the audit
+	 * chain (store.h); and a mark on every token ever revoked. */
 	"CREATE TABLE role_grants ("
 	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
 	"  role INTEGER NOT NULL,"
@@ -251,7 +251,13 @@ static const char *const migrations[] = {
 	"  through_seq INTEGER PRIMARY KEY,"
 	"  hash BLOB NOT NULL,"
 	"  file TEXT NOT NULL,"
-	"  time INTEGER NOT NULL);",
+	"  time INTEGER NOT NULL);"
+	/* A token once revoked keeps the mark: one active again shows. */
+	"ALTER TABLE tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tokens SET revoked = 1 WHERE state = 2;"
+	"CREATE TRIGGER tokens_revoked AFTER UPDATE OF state ON tokens "
+	"  WHEN NEW.state = 2 AND OLD.revoked = 0 BEGIN"
+	"  UPDATE tokens SET revoked = 1 WHERE id = NEW.id; END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -207,4 +208,69 @@ store_report_run_get(struct store *s, const char *name, int64_t *time,
 out:
 	sqlite3_finalize(st);
 	return e;
+}
+
+int
+store_token_revived(struct store *s, store_revived_cb cb, void *arg,
+    int64_t *revoked)
+{
+	char user[STORE_NAME_MAX + 1];
+	sqlite3_stmt *st = NULL;
+	int e, rc;
+
+	*revoked = 0;
+	if ((e = sq_prep(s, "SELECT count(*) FROM tokens WHERE revoked != 0",
+	    &st)) != 0)
+		return e;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*revoked = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((e = sq_prep(s, "SELECT t.id, u.name FROM tokens t JOIN users u "
+	    "ON u.id = t.user_id WHERE t.revoked != 0 AND t.state != 2 "
+	    "ORDER BY t.id", &st)) != 0)
+		return e;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((e = sq_col_str(st, 1, user, STORE_NAME_MAX)) != 0 ||
+		    (e = cb(sqlite3_column_int64(st, 0), user, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		e = sq_fail(s);
+out:
+	sqlite3_finalize(st);
+	return e < 0 ? e : 0;
+}
+
+/* The first column of a pragma's one row, as text, into out. */
+static int
+pragma_text(struct store *s, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt *st = NULL;
+	const unsigned char *t;
+	int e;
+
+	out[0] = '\0';
+	if ((e = sq_prep(s, sql, &st)) != 0)
+		return e;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    (t = sqlite3_column_text(st, 0)) != NULL)
+		snprintf(out, len, "%s", (const char *)t);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int
+store_durability(struct store *s, int *wal, int *sync_full)
+{
+	char v[32];
+	int e;
+
+	if ((e = pragma_text(s, "PRAGMA journal_mode", v, sizeof(v))) != 0)
+		return e;
+	*wal = strcmp(v, "wal") == 0;
+	if ((e = pragma_text(s, "PRAGMA synchronous", v, sizeof(v))) != 0)
+		return e;
+	*sync_full = strcmp(v, "2") == 0 || strcmp(v, "3") == 0;
+	return 0;
 }
