@@ -6,7 +6,8 @@
  * user, or writable by group or others.  Started as root, kagid creates
  * its socket, then drops to the configured user (no supplementary groups,
  * no way back) before it opens the key or the store.  SIGTERM and SIGINT
- * end it cleanly: the current batch commits, the socket is removed.
+ * end it cleanly, also when they come during start-up: the current batch
+ * commits, the socket is removed.
  * Messages go to standard error with -f, natively to the systemd journal
  * when standard error is the journal (journal.c), to syslog otherwise.
  */
@@ -514,6 +515,7 @@ main(int argc, char **argv)
 {
 	static struct kagid k;
 	char err[CFG_ERRLEN + 256];
+	sigset_t early;
 	int r, status = 1;
 
 	k.conf = KAGI_CONF_FILE;
@@ -523,6 +525,14 @@ main(int argc, char **argv)
 	k.ctx.approval_replay = dispatch_handler;
 	if ((r = parse_args(argc, argv, &k)) >= 0)
 		return r;
+	/* A stop asked for during start-up waits for the handlers
+	 * (signals_set) and is then an orderly stop: killed half-way, a start
+	 * would leave its start record without the checkpoint that covers
+	 * it, and the next start would refuse the chain (audit_daemon.c). */
+	sigemptyset(&early);
+	sigaddset(&early, SIGTERM);
+	sigaddset(&early, SIGINT);
+	sigprocmask(SIG_BLOCK, &early, NULL);
 	kagi_log_open("kagid", k.foreground || k.test, k.debug);
 	if (k.foreground && journal_attached())
 		journal_start();
