@@ -132,21 +132,10 @@ audit_is_login_event(const char *event)
 	return 0;
 }
 
-static const char *
-fstr(struct json_object *f, const char *key)
-{
-	struct json_object *v;
-
-	if (f == NULL || !json_object_object_get_ex(f, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 audit_priority(const char *event, struct json_object *fields, int role)
 {
-	const char *outcome = fstr(fields, "outcome");
+	const char *outcome = proto_str_or_null(fields, "outcome");
 
 	if (strcmp(event, "breakglass_use") == 0 ||
 	    strcmp(event, "clone_suspected") == 0)
@@ -168,9 +157,9 @@ record_role(struct kagid_ctx *ctx, const char *event, const char *user,
     struct json_object *fields)
 {
 	struct user_rec u;
-	const char *r = fstr(fields, "role");
+	const char *r = proto_str_or_null(fields, "role");
 	int role = -1;
-	const char *outcome = fstr(fields, "outcome");
+	const char *outcome = proto_str_or_null(fields, "outcome");
 
 	if (strcmp(event, "lockout") != 0 && (strcmp(event, "auth") != 0 ||
 	    outcome == NULL || strcmp(outcome, "failure") != 0))
@@ -342,7 +331,7 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	    (long long)ev.actor_uid, ftext);
 	lf.user = user;
 	lf.event = event;
-	lf.outcome = fstr(fields, "outcome");
+	lf.outcome = proto_str_or_null(fields, "outcome");
 	if ((r = log_queue(ctx, prio, line, alert, &lf)) != 0) {
 		free(alert);
 		goto out;

@@ -176,33 +176,24 @@ cp_sign(const struct cp_signer *s, struct checkpoint *cp)
 	return r;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int
 cp_key_parse(const char *text, uint8_t pub[CP_KEY_LEN])
 {
-	int i, hi, lo;
+	char hex[AUDIT_HEX_LEN + 1];
+	uint8_t h[AUDIT_HASH_LEN];
 
-	if (strncmp(text, "ed25519 ", 8) != 0)
+	_Static_assert(CP_KEY_LEN == AUDIT_HASH_LEN,
+	    "a key is written as a hash is");
+	if (strncmp(text, "ed25519 ", 8) != 0 ||
+	    strnlen(text + 8, AUDIT_HEX_LEN) != AUDIT_HEX_LEN)
 		return KAGI_ERR_INVALID;
 	text += 8;
-	for (i = 0; i < CP_KEY_LEN; i++) {
-		if ((hi = hexval(text[2 * i])) < 0 ||
-		    (lo = hexval(text[2 * i + 1])) < 0)
-			return KAGI_ERR_INVALID;
-		pub[i] = (uint8_t)(hi << 4 | lo);
-	}
-	text += 2 * CP_KEY_LEN;
+	memcpy(hex, text, AUDIT_HEX_LEN);
+	hex[AUDIT_HEX_LEN] = '\0';
+	if (audit_unhex(hex, h) != 0)
+		return KAGI_ERR_INVALID;
+	memcpy(pub, h, CP_KEY_LEN);
+	text += AUDIT_HEX_LEN;
 	/* A comment may follow after white space. */
 	return *text == '\0' || *text == ' ' || *text == '\t' ||
 	    *text == '\n' ? 0 : KAGI_ERR_INVALID;

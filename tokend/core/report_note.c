@@ -28,17 +28,6 @@
 #include "store_life.h"
 #include "store_report.h"
 
-static const char *
-fstr(struct json_object *f, const char *key)
-{
-	struct json_object *v;
-
-	if (f == NULL || !json_object_object_get_ex(f, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 /*
  * A log-in is an "auth" record; its "outcome" says how it ended.  When a
  * second factor's success becomes provisional until the account phase
@@ -51,7 +40,7 @@ report_login_of(const char *event, struct json_object *fields)
 	const char *outcome;
 
 	if (strcmp(event, "auth") != 0 ||
-	    (outcome = fstr(fields, "outcome")) == NULL)
+	    (outcome = proto_str_or_null(fields, "outcome")) == NULL)
 		return REPORT_NOT_LOGIN;
 	if (strcmp(outcome, "success") == 0)
 		return REPORT_LOGIN_OK;
@@ -64,10 +53,10 @@ report_login_of(const char *event, struct json_object *fields)
 static void
 source_of(struct json_object *f, char *out, size_t len)
 {
-	const char *s = fstr(f, "rhost");
+	const char *s = proto_str_or_null(f, "rhost");
 
 	if (s == NULL || s[0] == '\0')
-		s = fstr(f, "tty");
+		s = proto_str_or_null(f, "tty");
 	snprintf(out, len, "%s", s != NULL && s[0] != '\0' ? s : "-");
 }
 
@@ -77,8 +66,8 @@ note_grant(struct kagid_ctx *ctx, const struct peer *peer,
     int64_t time)
 {
 	const struct request_rec *q = ctx->approving;
-	const char *rolename = fstr(fields, strcmp(event, "user_add") == 0 ?
-	    "role" : "to");
+	const char *rolename = proto_str_or_null(fields,
+	    strcmp(event, "user_add") == 0 ? "role" : "to");
 	const char *caller = peer != NULL ? peer->name : "kagid";
 	struct grant_rec g;
 	struct user_rec u;
