@@ -47,20 +47,9 @@ new_user() {
 # session_bg OUTFILE PAMDRV-ARGS...: a whole log-in with a session of the
 # sess service, in the background; CHILD its session's process.
 session_bg() {
-	_f=$1
+	_sf=$1
 	shift
-	"$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-	    2>>"$T/pamdrv.err" &
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
+	child_bg "$_sf" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@"
 }
 
 # reports NAME: every report as JSON into $T/NAME.*, and status's counts.

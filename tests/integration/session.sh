@@ -111,21 +111,11 @@ gone() {
 # in the background (with_key KEY); sets CHILD to the child's pid once
 # pamdrv printed it (empty after 5 s).
 session_bg() {
-	_f=$1
+	_sf=$1
 	_k=$2
 	shift 2
-	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-	    2>>"$T/pamdrv.err" &
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
+	child_bg "$_sf" with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess \
+	    -o session "$@"
 }
 
 # --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
