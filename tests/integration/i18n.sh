@@ -42,7 +42,7 @@ for _t in msgfmt msgcmp msgmerge msgattrib msgcat xgettext; do
 done
 [ -f "$PO" ] || skip_all "no $PO"
 
-LOCALE_TESTS=14
+LOCALE_TESTS=15
 plan $((8 + LOCALE_TESTS))
 
 # --- ja.po on its own --------------------------------------------------------
@@ -253,6 +253,11 @@ fi
 out=$(LC_ALL=$JA kagictl report access 2>&1 | head -n 1)
 like "$out" "$(msgstr_of "GRANTED-BY")" \
     "kagictl report access in $JA: the headers in Japanese"
+# Only the state columns are translated: a user named "open" keeps it.
+kagictl user add open >/dev/null 2>&1 || diag "cannot add the user 'open'"
+out=$(LC_ALL=$JA kagictl report access 2>&1 | awk '$1 == "open" { print $1, $3 }')
+is "$out" "open $(msgstr_of "active")" \
+    "kagictl report access in $JA: a user named 'open' keeps its name, its state in Japanese"
 
 err=$(LC_ALL=$JA "$KAGICTL" --socket "$T/nobody.sock" status 2>&1 >/dev/null)
 rc=$?
