@@ -9,7 +9,8 @@
 #  - --json gives every line with its template and arguments;
 #  - facts broken on the running machine turn their line to FAIL
 #    (exit 1): the store opened to others (R-TOK-8), the configuration
-#    file edited after start (R-AUD-1), pam_kagi made optional (R-MFA-1).
+#    file edited after start (R-AUD-1), pam_kagi made optional (R-MFA-1),
+#    the checkpoint command failing (R-LOG-2).
 # Each ID's own FAIL test is in tests/unit/test_compliance.c.
 
 . "$(dirname "$0")/lib.sh"
@@ -27,7 +28,8 @@ chmod 644 "$T/pam.d/login" "$T/pam.d/sshd"
 chown 65534:65534 "$T/offsite"
 printf 'Authorised use only.\n' >"$T/banner"
 chmod 644 "$T/banner"
-printf '#!/bin/sh\ncat >>"%s/offsite/checkpoints"\n' "$T" >"$T/ship.sh"
+printf '#!/bin/sh\ngrep "^SigBlk" /proc/$$/status >"%s/offsite/sigblk"\ncat >>"%s/offsite/checkpoints"\n' \
+    "$T" "$T" >"$T/ship.sh"
 printf '#!/bin/sh\ncat >/dev/null\n' >"$T/alert.sh"
 chmod 755 "$T/ship.sh" "$T/alert.sh"
 cat >"$T/kagid-clock" <<EOF
@@ -54,6 +56,7 @@ banner_file = $T/banner
 compliance_pam_dir = $T/pam.d
 alert_command = $T/alert.sh
 audit_checkpoint_command = $T/ship.sh
+audit_checkpoint_interval = 1s
 approver_group = nogroup
 approval_required = role_privileged, token_privileged, vendor_add, user_delete, unlock_privileged, breakglass_issue
 EOF
@@ -104,6 +107,8 @@ like "$out" "R-MFA-1 PASS: pam_kagi is required in the auth stack of 2 service(s
     "R-MFA-1: the shipped PAM stacks pass"
 like "$out" "28 PASS, 9 WARN, 0 FAIL of 37 requirements" \
     "R-AUD-1: the count of each result"
+is "$(cat "$T/offsite/sigblk" 2>&1)" "SigBlk:	0000000000000000" \
+    "the checkpoint command starts with no signal blocked (kagid blocks SIGTERM)"
 
 json=$(kagictl --json compliance)
 is "$(printf '%s\n' "$json" | grep -c '"id":"R-')" 37 "--json: 37 checks"
@@ -130,6 +135,18 @@ echo "# edited after kagid read it" >>"$T/kagid.conf"
 out=$(kagictl compliance)
 like "$out" "R-AUD-1 FAIL: $T/kagid.conf changed since kagid read it" \
     "R-AUD-1: the configuration edited after start: FAIL"
+
+# The place checkpoints are shipped to is gone: the command exits 1.
+printf '#!/bin/sh\ncat >/dev/null\nexit 1\n' >"$T/ship.sh"
+kagictl user add zed >/dev/null
+i=0
+while ! kagictl compliance | grep -q '^R-LOG-2 FAIL' && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+out=$(kagictl compliance)
+like "$out" "R-LOG-2 FAIL: the audit_checkpoint_command $T/ship.sh failed on the newest checkpoint" \
+    "R-LOG-2: checkpoints no longer shipped off the machine: FAIL"
 
 plan "$_tap_n"
 finish

@@ -22,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "alert.h"
 #include "audit.h"
 #include "audit_daemon.h"
 #include "compliance.h"
@@ -113,6 +114,24 @@ fido2_key(struct world *w, const struct user_rec *u, int uv, uint8_t tag)
 	return id;
 }
 
+/* Until a run of audit_checkpoint_command has ended (well or not, as
+ * failed says), as kagid's tick sees it; 5 s at most. */
+static void
+shipped_wait(struct cx *f, int failed)
+{
+	int64_t ok = 0, bad = 0;
+	int last = 0, i;
+
+	for (i = 0; i < 500; i++) {
+		audit_daemon_tick(&f->ctx);
+		audit_shipped(&f->ctx, &ok, &bad, &last);
+		if (failed ? bad > 0 : ok > 0)
+			return;
+		usleep(10000);
+	}
+	fail_msg("no run of the checkpoint command ended in 5 s");
+}
+
 static int
 world_setup(void **state)
 {
@@ -168,6 +187,7 @@ world_setup(void **state)
 		assert_int_equal(audit_checkpoint(&w->f->ctx, seq, h,
 		    "interval"), 0);
 	}
+	shipped_wait(w->f, 0);
 	*state = w;
 	return 0;
 }
@@ -669,6 +689,39 @@ test_log_2_fails_on_a_chain_cut_behind_its_checkpoint(void **state)
 }
 
 static void
+test_log_2_fails_when_the_checkpoint_command_cannot_run(void **state)
+{
+	struct world *w = *state;
+
+	free(w->f->cfg.audit_checkpoint_command);
+	w->f->cfg.audit_checkpoint_command = strdup("/nonexistent/ship");
+	EXPECT(w, "R-LOG-2", "FAIL");
+	assert_non_null(strstr(evidence, "cannot be run"));
+}
+
+static void
+test_log_2_fails_when_the_checkpoint_command_failed(void **state)
+{
+	struct world *w = *state;
+	char err[256];
+	uint8_t h[32];
+	int64_t seq = 0;
+
+	/* kagid started with a command that exits 1 (the place it ships
+	 * to is gone): checkpoints are signed, but do not leave. */
+	audit_daemon_free(&w->f->ctx);
+	free(w->f->cfg.audit_checkpoint_command);
+	w->f->cfg.audit_checkpoint_command = strdup("/bin/false");
+	if (audit_daemon_open(&w->f->ctx, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(store_audit_head(w->f->ctx.store, &seq, h), 0);
+	assert_int_equal(audit_checkpoint(&w->f->ctx, seq, h, "interval"), 0);
+	shipped_wait(w->f, 1);
+	EXPECT(w, "R-LOG-2", "FAIL");
+	assert_non_null(strstr(evidence, "failed on the newest checkpoint"));
+}
+
+static void
 test_log_3_fails_for_a_lock_without_its_lockout(void **state)
 {
 	struct world *w = *state;
@@ -725,6 +778,30 @@ test_inc_1_fails_when_the_alert_command_cannot_run(void **state)
 	free(w->f->cfg.alert_command);
 	w->f->cfg.alert_command = strdup("/nonexistent/alert");
 	EXPECT(w, "R-INC-1", "FAIL");
+}
+
+static void
+test_inc_1_fails_when_the_alert_command_failed(void **state)
+{
+	struct world *w = *state;
+	struct alert_runner *ar = NULL;
+	int64_t ok = 0, bad = 0;
+	int last = 0, i;
+
+	free(w->f->cfg.alert_command);
+	w->f->cfg.alert_command = strdup("/bin/false");
+	assert_int_equal(alert_runner_new("/bin/false", 5000, &ar), 0);
+	w->f->ctx.alerts = ar;
+	assert_int_equal(alert_spawn(ar, "{\"event\":\"probe\"}"), 0);
+	for (i = 0; i < 500 && bad == 0; i++) {
+		usleep(10000);
+		alert_reap(ar, 0);
+		alert_outcomes(ar, &ok, &bad, &last);
+	}
+	EXPECT(w, "R-INC-1", "FAIL");
+	assert_non_null(strstr(evidence, "failed on the newest alert"));
+	w->f->ctx.alerts = NULL;
+	alert_runner_free(&ar);
 }
 
 static void
@@ -789,11 +866,14 @@ main(void)
 		T(test_rem_4_fails_for_a_vendor_log_in_without_a_session),
 		T(test_log_1_fails_when_an_archive_file_is_gone),
 		T(test_log_2_fails_on_a_chain_cut_behind_its_checkpoint),
+		T(test_log_2_fails_when_the_checkpoint_command_cannot_run),
+		T(test_log_2_fails_when_the_checkpoint_command_failed),
 		T(test_log_3_fails_for_a_lock_without_its_lockout),
 		T(test_log_4_fails_on_an_unsynchronised_clock),
 		T(test_log_5_fails_when_a_requester_approved_their_own_request),
 		T(test_exc_1_fails_with_an_exception_open),
 		T(test_inc_1_fails_when_the_alert_command_cannot_run),
+		T(test_inc_1_fails_when_the_alert_command_failed),
 		T(test_avl_1_fails_while_audit_writes_fail),
 		T(test_aud_1_fails_when_the_configuration_changed_since_read),
 	};

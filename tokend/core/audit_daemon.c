@@ -766,6 +766,14 @@ audit_degraded(const struct kagid_ctx *ctx)
 }
 
 void
+audit_shipped(const struct kagid_ctx *ctx, int64_t *ok, int64_t *failed,
+    int *last_failed)
+{
+	alert_outcomes(ctx->audit != NULL ? ctx->audit->cmd : NULL, ok, failed,
+	    last_failed);
+}
+
+void
 audit_write_failed(struct kagid_ctx *ctx, const char *where, int err)
 {
 	struct audit_daemon *d = ctx->audit;

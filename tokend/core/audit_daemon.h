@@ -85,6 +85,9 @@ int audit_daemon_verify(struct kagid_ctx *ctx, struct json_object *reply);
 int audit_daemon_status(struct kagid_ctx *ctx, struct json_object *reply);
 /* 1 while audit writes fail. */
 int audit_degraded(const struct kagid_ctx *ctx);
+/* How the runs of audit_checkpoint_command ended (alert_outcomes()). */
+void audit_shipped(const struct kagid_ctx *ctx, int64_t *ok, int64_t *failed,
+    int *last_failed);
 
 /* A request of peer refused before its handler (op may be NULL). */
 void audit_caller_refused(struct kagid_ctx *ctx, const struct peer *peer,

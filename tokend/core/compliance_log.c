@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "audit_chain.h"
+#include "alert.h"
 #include "audit_daemon.h"
 #include "compliance.h"
 #include "compliance_int.h"
@@ -80,7 +81,9 @@ cc_log_1(struct cc *c)
 int
 cc_log_2(struct cc *c)
 {
-	const char *st = c->cp_state;
+	const char *st = c->cp_state, *cmd = c->cfg->audit_checkpoint_command;
+	int64_t ok = 0, failed = 0;
+	int last_failed = 0;
 
 	if (!c->intact)
 		return cc_add(c, "R-LOG-2", CC_FAIL, N_("the audit chain is "
@@ -102,18 +105,39 @@ cc_log_2(struct cc *c)
 		    "(records %s to %s) links intact, but no signed checkpoint "
 		    "exists yet to tell a cut or re-hashed chain"),
 		    cc_int(c, c->first), cc_int(c, c->head), NULL);
-	if (c->cfg->audit_checkpoint_command[0] == '\0')
+	if (cmd[0] == '\0')
 		return cc_add(c, "R-LOG-2", CC_WARN, N_("the audit chain "
 		    "(records %s to %s) agrees with its newest signed "
 		    "checkpoint (record %s); checkpoints stay on this machine, "
 		    "where root can sign a rewritten chain: set "
 		    "audit_checkpoint_command"), cc_int(c, c->first),
 		    cc_int(c, c->head), cc_int(c, c->cp_seq), NULL);
+	/* Off the machine only as far as the command is seen to work. */
+	audit_shipped(c->ctx, &ok, &failed, &last_failed);
+	if (access(cmd, X_OK) != 0)
+		return cc_add(c, "R-LOG-2", CC_FAIL, N_("the "
+		    "audit_checkpoint_command %s cannot be run: checkpoints "
+		    "stay on this machine"), cmd, NULL);
+	if (last_failed)
+		return cc_add(c, "R-LOG-2", CC_FAIL, N_("the "
+		    "audit_checkpoint_command %s failed on the newest "
+		    "checkpoint it was given (%s of %s run(s) since kagid "
+		    "started failed): checkpoints may not leave the machine"),
+		    cmd, cc_int(c, failed), cc_int(c, ok + failed), NULL);
+	if (ok == 0)
+		return cc_add(c, "R-LOG-2", CC_WARN, N_("the audit chain "
+		    "(records %s to %s) agrees with its newest signed "
+		    "checkpoint (record %s); no run of the "
+		    "audit_checkpoint_command %s has ended yet, so whether "
+		    "checkpoints leave the machine is not known"),
+		    cc_int(c, c->first), cc_int(c, c->head),
+		    cc_int(c, c->cp_seq), cmd, NULL);
 	return cc_add(c, "R-LOG-2", CC_PASS, N_("the audit chain (records %s "
 	    "to %s) agrees with its newest signed checkpoint (record %s, %s); "
-	    "checkpoints go off the machine through %s"), cc_int(c, c->first),
+	    "checkpoints go off the machine through %s (%s run(s) since kagid "
+	    "started, the newest ended well)"), cc_int(c, c->first),
 	    cc_int(c, c->head), cc_int(c, c->cp_seq), cc_date(c, c->cp_time),
-	    c->cfg->audit_checkpoint_command, NULL);
+	    cmd, cc_int(c, ok + failed), NULL);
 }
 
 struct lock_seen {
@@ -252,7 +276,10 @@ int
 cc_inc_1(struct cc *c)
 {
 	const char *cmd = c->cfg->alert_command;
+	int64_t ok = 0, failed = 0;
+	int last_failed = 0;
 
+	alert_outcomes(c->ctx->alerts, &ok, &failed, &last_failed);
 	if (cmd[0] == '\0')
 		return cc_add(c, "R-INC-1", CC_WARN, N_("no alert_command: "
 		    "alerts go to syslog (LOG_ALERT) only, whoever reads it"),
@@ -260,6 +287,11 @@ cc_inc_1(struct cc *c)
 	if (access(cmd, X_OK) != 0)
 		return cc_add(c, "R-INC-1", CC_FAIL, N_("the alert_command %s "
 		    "cannot be run: alerts are not sent"), cmd, NULL);
+	if (last_failed)
+		return cc_add(c, "R-INC-1", CC_FAIL, N_("the alert_command %s "
+		    "failed on the newest alert it was given (%s of %s run(s) "
+		    "since kagid started failed): alerts may not arrive"), cmd,
+		    cc_int(c, failed), cc_int(c, ok + failed), NULL);
 	return cc_add(c, "R-INC-1", CC_PASS, N_("alerts (lockouts of "
 	    "privileged accounts, cloned keys, break-glass uses, failed "
 	    "audit writes) run %s"), cmd, NULL);
