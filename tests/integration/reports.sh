@@ -106,6 +106,9 @@ i=0
 while kill -0 "$CHILD" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 
 reports before
+like "$(kagictl compliance | grep '^R-PRIV-1 ')" \
+    "R-PRIV-1 PASS: 1 privileged account(s) (pat), each granted with a second person's approval, which the audit chain holds" \
+    "R-PRIV-1: pat's grant and its approval record in the chain agree"
 
 # --- what the reports say ----------------------------------------------------
 out=$(kagictl report privileged --csv | tr -d '\r' | cut -d, -f1,2,4,5)
@@ -155,6 +158,9 @@ is "$(cat "$T/after.exc")" "$(cat "$T/before.exc")" \
     "R-EXC-1 item 6: compliance's R-EXC-1 says the same"
 like "$(cat "$T/after.exc")" "R-EXC-1 FAIL: 1 break-glass use(s) not reported" \
     "R-EXC-1: ... the open exception a FAIL, before and after"
+like "$(kagictl compliance | grep '^R-PRIV-1 ')" \
+    "R-PRIV-1 WARN: 1 privileged account(s) (pat), each granted with a second person's approval; the approval of pat is older than the live chain" \
+    "R-PRIV-1: once archived, pat's approval is not checked, and compliance says so"
 like "$(kagictl breakglass list)" "alice" \
     "R-EXC-1 item 6: breakglass list and the exceptions report agree"
 

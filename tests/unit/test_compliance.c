@@ -30,6 +30,8 @@
 #include "fido2_factor.h"
 #include "kagi_err.h"
 #include "names.h"
+#include "peer.h"
+#include "proto.h"
 #include "store_life.h"
 #include "store_policy.h"
 #include "store_report.h"
@@ -114,6 +116,30 @@ fido2_key(struct world *w, const struct user_rec *u, int uv, uint8_t tag)
 	return id;
 }
 
+/* u's grant given by request id, asked by requester and approved by
+ * approver, with the "approve" record kagid writes (approval.c). */
+static void
+approved_grant(struct world *w, const struct user_rec *u, int64_t id,
+    const char *requester, const char *approver)
+{
+	struct json_object *f = json_object_new_object();
+	struct grant_rec g;
+	struct peer p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.name, sizeof(p.name), "%s", approver);
+	assert_int_equal(proto_set_int(f, "id", id), 0);
+	assert_int_equal(proto_set_str(f, "approver", approver), 0);
+	assert_int_equal(proto_set_str(f, "action", "role_privileged"), 0);
+	assert_int_equal(proto_set_str(f, "requester", requester), 0);
+	assert_int_equal(audit_record(&w->f->ctx, &p, LOG_NOTICE, "approve",
+	    u->name, f), 0);
+	json_object_put(f);
+	assert_int_equal(store_grant_get(w->f->ctx.store, u->id, &g), 0);
+	g.request_id = id;
+	assert_int_equal(store_grant_put(w->f->ctx.store, &g), 0);
+}
+
 /* Until a run of audit_checkpoint_command has ended (well or not, as
  * failed says), as kagid's tick sees it; 5 s at most. */
 static void
@@ -162,6 +188,7 @@ world_setup(void **state)
 	user(w, "alice", ROLE_STAFF, "root", "", &w->alice);
 	user(w, "bob", ROLE_STAFF, "root", "", &w->bob);
 	user(w, "pat", ROLE_PRIVILEGED, "root", "ciso", &w->pat);
+	approved_grant(w, &w->pat, 7, "root", "ciso");
 	user(w, "v1", ROLE_VENDOR, "root", "ciso", &w->v1);
 	w->alice_token = cx_totp(w->f, &w->alice, TOKEN_ACTIVE);
 	(void)cx_totp(w->f, &w->bob, TOKEN_ACTIVE);
@@ -482,6 +509,54 @@ test_priv_1_fails_for_a_privileged_role_nobody_approved(void **state)
 	g.approved_by[0] = '\0';
 	assert_int_equal(store_grant_put(w->f->ctx.store, &g), 0);
 	EXPECT(w, "R-PRIV-1", "FAIL");
+}
+
+static void
+test_priv_1_fails_for_an_approver_written_into_the_store(void **state)
+{
+	struct world *w = *state;
+
+	/* Someone with the store names another approver for pat. */
+	sql(w, "UPDATE role_grants SET approved_by = 'mallory'");
+	EXPECT(w, "R-PRIV-1", "FAIL");
+	assert_non_null(strstr(evidence, "does not hold"));
+}
+
+static void
+test_priv_1_fails_for_a_grant_written_into_the_store(void **state)
+{
+	struct world *w = *state;
+	struct user_rec eve;
+	struct grant_rec g;
+
+	/* A privileged user and a grant naming request 7's approver, all
+	 * written behind kagid: request 7 approved pat's role, not eve's. */
+	cx_user(w->f, "eve", ROLE_PRIVILEGED, &eve);
+	memset(&g, 0, sizeof(g));
+	g.user_id = eve.id;
+	g.role = ROLE_PRIVILEGED;
+	g.since = CX_T0;
+	snprintf(g.granted_by, sizeof(g.granted_by), "root");
+	snprintf(g.approved_by, sizeof(g.approved_by), "ciso");
+	g.request_id = 8;
+	assert_int_equal(store_grant_put(w->f->ctx.store, &g), 0);
+	EXPECT(w, "R-PRIV-1", "FAIL");
+	assert_non_null(strstr(evidence, "eve"));
+}
+
+static void
+test_priv_1_warns_for_a_grant_older_than_the_live_chain(void **state)
+{
+	struct world *w = *state;
+	char q[160];
+
+	/* Granted before the oldest live record: its approval was archived
+	 * and is not in the store to check. */
+	snprintf(q, sizeof(q), "UPDATE role_grants SET since = %lld, "
+	    "request_id = 99", (long long)(CX_T0 - 86400));
+	sql(w, q);
+	EXPECT(w, "R-PRIV-1", "WARN");
+	assert_non_null(strstr(evidence, "older than the live chain"));
 }
 
 static void
@@ -850,6 +925,9 @@ main(void)
 		T(test_tok_9_fails_when_a_screen_locker_skips_pam_kagi),
 		T(test_tok_8_fails_with_a_store_open_to_others),
 		T(test_priv_1_fails_for_a_privileged_role_nobody_approved),
+		T(test_priv_1_fails_for_an_approver_written_into_the_store),
+		T(test_priv_1_fails_for_a_grant_written_into_the_store),
+		T(test_priv_1_warns_for_a_grant_older_than_the_live_chain),
 		T(test_priv_2_fails_when_a_privileged_user_holds_totp),
 		T(test_priv_2_fails_for_a_privileged_key_without_uv),
 		T(test_priv_3_fails_when_the_requester_approved),

@@ -6,6 +6,7 @@
 
 #include <grp.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,11 @@
 
 #include "compliance_int.h"
 #include "fido2.h"
+#include "proto.h"
 #include "i18n.h"
 #include "kagi_err.h"
 #include "names.h"
+#include "store.h"
 #include "store_life.h"
 #include "store_policy.h"
 #include "store_session.h"
@@ -31,14 +34,68 @@ privileged(const struct cc_user *cu)
 	return cu->u.role == ROLE_PRIVILEGED;
 }
 
+/*
+ * The grants' approvals against the live chain: a grant is state, which
+ * whoever writes the store can change; the chain holds the "approve"
+ * record of the request that gave it (approval.c's decision_audit).
+ */
+struct grant_scan {
+	struct cc *c;
+	unsigned char *seen;		/* one per c->users */
+	int64_t first_time;		/* the oldest live record's */
+	int any;
+};
+
+static int
+grant_scan_cb(const struct audit_rec *rec, void *arg)
+{
+	struct grant_scan *g = arg;
+	struct json_object *f;
+	const char *approver, *requester;
+	int64_t id = 0;
+	size_t i;
+
+	if (!g->any) {
+		g->first_time = rec->time;
+		g->any = 1;
+	}
+	if (strcmp(rec->event, "approve") != 0 || rec->fields == NULL ||
+	    (f = json_tokener_parse(rec->fields)) == NULL)
+		return 0;
+	approver = proto_str_or_null(f, "approver");
+	requester = proto_str_or_null(f, "requester");
+	if (proto_get_int(f, "id", 1, INT64_MAX, &id) == 0 &&
+	    approver != NULL && requester != NULL)
+		for (i = 0; i < g->c->nusers; i++) {
+			const struct grant_rec *gr = &g->c->users[i].g;
+
+			if (gr->user_id != 0 && gr->request_id == id &&
+			    strcmp(gr->approved_by, approver) == 0 &&
+			    strcmp(gr->granted_by, requester) == 0)
+				g->seen[i] = 1;
+		}
+	json_object_put(f);
+	return 0;
+}
+
 int
 cc_priv_1(struct cc *c)
 {
-	struct cc_list all, bad;
+	struct cc_list all, bad, forged, older;
+	struct grant_scan gs;
 	size_t i;
+	int r;
 
 	memset(&all, 0, sizeof(all));
 	memset(&bad, 0, sizeof(bad));
+	memset(&forged, 0, sizeof(forged));
+	memset(&older, 0, sizeof(older));
+	memset(&gs, 0, sizeof(gs));
+	gs.c = c;
+	if ((gs.seen = calloc(c->nusers + 1, 1)) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = store_audit_scan(c->ctx->store, 0, grant_scan_cb, &gs)) != 0)
+		goto out;
 	for (i = 0; i < c->nusers; i++) {
 		const struct cc_user *cu = &c->users[i];
 
@@ -48,15 +105,35 @@ cc_priv_1(struct cc *c)
 		if (cu->g.user_id == 0 || cu->g.role != ROLE_PRIVILEGED ||
 		    cu->g.approved_by[0] == '\0')
 			cc_list_add(&bad, cu->u.name);
+		else if (gs.seen[i])
+			continue;
+		else if (!gs.any || cu->g.since < gs.first_time)
+			cc_list_add(&older, cu->u.name);
+		else
+			cc_list_add(&forged, cu->u.name);
 	}
 	if (bad.n > 0)
-		return cc_add(c, "R-PRIV-1", CC_FAIL, N_("%s hold(s) the "
+		r = cc_add(c, "R-PRIV-1", CC_FAIL, N_("%s hold(s) the "
 		    "privileged role without a grant a second person approved"),
 		    bad.text, NULL);
-	return cc_add(c, "R-PRIV-1", CC_PASS, N_("%s privileged account(s) "
-	    "(%s), each granted with a second person's approval (kagictl "
-	    "report privileged)"), cc_int(c, all.n), all.n > 0 ? all.text :
-	    "-", NULL);
+	else if (forged.n > 0)
+		r = cc_add(c, "R-PRIV-1", CC_FAIL, N_("the grant of %s names an "
+		    "approval the audit chain does not hold: the store was "
+		    "changed behind kagid"), forged.text, NULL);
+	else if (older.n > 0)
+		r = cc_add(c, "R-PRIV-1", CC_WARN, N_("%s privileged "
+		    "account(s) (%s), each granted with a second person's "
+		    "approval; the approval of %s is older than the live chain "
+		    "(kagictl audit verify --archive)"), cc_int(c, all.n),
+		    all.text, older.text, NULL);
+	else
+		r = cc_add(c, "R-PRIV-1", CC_PASS, N_("%s privileged account(s) "
+		    "(%s), each granted with a second person's approval, "
+		    "which the audit chain holds (kagictl report privileged)"),
+		    cc_int(c, all.n), all.n > 0 ? all.text : "-", NULL);
+ out:
+	free(gs.seen);
+	return r;
 }
 
 struct priv_tokens {
