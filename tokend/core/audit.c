@@ -18,7 +18,6 @@
 
 #include "alert.h"
 #include "audit.h"
-#include "audit_daemon.h"
 #include "audit_chain.h"
 #include "clock.h"
 #include "clocksync.h"
@@ -26,7 +25,7 @@
 #include "log.h"
 #include "names.h"
 #include "proto.h"
-#include "report.h"
+#include "report_note.h"
 
 static char *
 dup_or_null(const char *s, int *failed)
@@ -310,7 +309,8 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 		kagi_error("audit record '%s' not written: %s", event,
 		    kagi_strerror(r));
 		if (r == KAGI_ERR_STORE)
-			audit_write_failed(ctx, "append", r);
+			if (ctx->audit_write_failed != NULL)
+				ctx->audit_write_failed(ctx, "append", r);
 		goto out;
 	}
 	/* What the reports read, in the same transaction (report_note.c). */
@@ -383,8 +383,6 @@ audit_tick(struct kagid_ctx *ctx)
 	int r;
 
 	alert_reap(ctx->alerts, now);
-	/* Checkpoints, refused callers, failed writes (audit_daemon.c). */
-	audit_daemon_tick(ctx);
 	if (!ctx->clock_known || now >= ctx->clock_next_ms) {
 		clock_check(ctx);
 		ctx->clock_next_ms = now + ctx->cfg->clock_check_interval * 1000;

@@ -111,6 +111,7 @@ audit_daemon_open(struct kagid_ctx *ctx, char *err, size_t errlen)
 	d->log_fd = -1;
 	d->started = kagi_now();
 	ctx->audit = d;
+	ctx->audit_write_failed = audit_write_failed;
 	if ((r = cp_signer_load_or_create(cfg->audit_key_file, &d->signer,
 	    &created, err, errlen)) != 0)
 		return r;
@@ -147,6 +148,7 @@ audit_daemon_free(struct kagid_ctx *ctx)
 		close(d->log_fd);
 	free(d);
 	ctx->audit = NULL;
+	ctx->audit_write_failed = NULL;
 }
 
 /* --- checkpoints ---------------------------------------------------------- */

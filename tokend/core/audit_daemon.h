@@ -53,7 +53,8 @@ int audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
 /* The orderly stop: its record and a last checkpoint. */
 void audit_daemon_stop(struct kagid_ctx *ctx);
 void audit_daemon_free(struct kagid_ctx *ctx);
-/* Periodic work (audit_tick): refusals, recovery, checkpoints. */
+/* Periodic work, after audit_tick() (server.c): refusals, recovery,
+ * checkpoints. */
 void audit_daemon_tick(struct kagid_ctx *ctx);
 
 /*

@@ -16,24 +16,18 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "audit_chain.h"
 #include "audit_daemon.h"
 #include "clock.h"
 #include "compliance.h"
 #include "compliance_int.h"
-#include "i18n.h"
 #include "kagi_err.h"
 #include "lockout.h"
 #include "proto.h"
-
-#define ARGS_MAX 8
-#define EVIDENCE_MAX 1024
 
 /* Every requirement of REQUIREMENTS.md, in its order. */
 static const struct {
@@ -68,73 +62,6 @@ int
 compliance_ids(void)
 {
 	return (int)NCHECKS;
-}
-
-const char *
-cc_int(struct cc *c, int64_t v)
-{
-	char *b = c->num[c->nnum++ % 24];
-
-	snprintf(b, sizeof(c->num[0]), "%lld", (long long)v);
-	return b;
-}
-
-const char *
-cc_date(struct cc *c, int64_t t)
-{
-	char *b = c->num[c->nnum++ % 24];
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL ||
-	    strftime(b, sizeof(c->num[0]), "%Y-%m-%d", &tm) == 0)
-		snprintf(b, sizeof(c->num[0]), "-");
-	return b;
-}
-
-int
-cc_add(struct cc *c, const char *id, const char *result, const char *text,
-    ...)
-{
-	struct json_object *o = NULL, *args = NULL;
-	const char *a[ARGS_MAX];
-	char ev[EVIDENCE_MAX];
-	size_t n = 0;
-	va_list ap;
-	int r = KAGI_ERR_NOMEM;
-
-	va_start(ap, text);
-	while (n < ARGS_MAX && (a[n] = va_arg(ap, const char *)) != NULL)
-		n++;
-	va_end(ap);
-	kagi_i18n_fill(ev, sizeof(ev), text, a, n);
-	if ((o = json_object_new_object()) == NULL ||
-	    (args = json_object_new_array()) == NULL)
-		goto out;
-	json_object_object_add(o, "args", args);
-	for (size_t i = 0; i < n; i++)
-		if (json_object_array_add(args,
-		    json_object_new_string(a[i])) != 0)
-			goto out;
-	if ((r = proto_set_str(o, "id", id)) != 0 ||
-	    (r = proto_set_str(o, "result", result)) != 0 ||
-	    (r = proto_set_str(o, "evidence", ev)) != 0 ||
-	    (r = proto_set_str(o, "text", text)) != 0)
-		goto out;
-	if (json_object_array_add(c->arr, o) != 0) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	o = NULL;
-	c->n++;
-	if (strcmp(result, CC_FAIL) == 0)
-		c->fail++;
-	else if (strcmp(result, CC_WARN) == 0)
-		c->warn++;
-	r = 0;
- out:
-	json_object_put(o);
-	return r;
 }
 
 /* --- the facts ---------------------------------------------------------- */
@@ -243,6 +170,7 @@ compliance_check(struct kagid_ctx *ctx, struct json_object *reply)
 		return KAGI_ERR_NOMEM;
 	c->ctx = ctx;
 	c->cfg = ctx->cfg;
+	c->nids = (int)NCHECKS;
 	c->now = kagi_now();
 	if ((c->arr = json_object_new_array()) == NULL) {
 		r = KAGI_ERR_NOMEM;

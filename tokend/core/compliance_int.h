@@ -1,7 +1,7 @@
 /*
  * compliance_int.h - what the files of the compliance check share
- * (compliance.c, compliance_auth.c, compliance_priv.c, compliance_log.c,
- * compliance_pam.c); nobody else includes it.
+ * (compliance.c, compliance_line.c, compliance_auth.c, compliance_priv.c,
+ * compliance_log.c, compliance_pam.c); nobody else includes it.
  *
  * compliance.c gathers the facts once (struct cc) and runs one check per
  * requirement ID of REQUIREMENTS.md, in its order; each check adds
@@ -69,6 +69,7 @@ struct cc {
 	int64_t now;
 	struct json_object *arr;
 	int fail, warn, n;
+	int nids;			/* how many IDs are checked */
 	char num[24][24];		/* numbers as text, for arguments */
 	int nnum;
 	struct cc_user *users;

@@ -332,6 +332,6 @@ cc_aud_1(struct cc *c)
 		    "it)"), k->path, NULL);
 	return cc_add(c, "R-AUD-1", CC_PASS, N_("%s requirements checked "
 	    "against the configuration kagid runs (%s, unchanged since it "
-	    "was read) and its state"), cc_int(c, compliance_ids()),
+	    "was read) and its state"), cc_int(c, c->nids),
 	    k->path != NULL ? k->path : "defaults", NULL);
 }

@@ -61,6 +61,11 @@ struct kagid_ctx {
 	/* Signed checkpoints, refused callers, failed writes
 	 * (audit_daemon.c); NULL outside kagid (tests, kagictl). */
 	struct audit_daemon *audit;
+	/* Told when an audit record cannot be written (set by
+	 * audit_daemon_open(): the audit degraded, an alert); NULL: none.
+	 * audit.c calls it so as not to call up into audit_daemon.c. */
+	void (*audit_write_failed)(struct kagid_ctx *ctx, const char *where,
+	    int err);
 	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */

@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "lockout.h"
@@ -692,5 +694,23 @@ report_counts(struct kagid_ctx *ctx, struct report_counts *c)
  out:
 	free(p.v);
 	users_free(&us);
+	return r;
+}
+
+int
+report_note_run(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *name)
+{
+	struct json_object *f;
+	int r;
+
+	if ((r = store_report_run_put(ctx->store, name, kagi_now(),
+	    peer->name)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "report", name)) == 0)
+		r = audit_record(ctx, peer, LOG_NOTICE, "report_run", NULL, f);
+	json_object_put(f);
 	return r;
 }

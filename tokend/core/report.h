@@ -1,6 +1,6 @@
 /*
  * report.h - the auditors' reports (report.c) and the state kept for
- * them as records are written (report_note.c) (R-TOK-6, R-TOK-7,
+ * them as records are written (report_note.h) (R-TOK-6, R-TOK-7,
  * R-PRIV-1, R-LOG-3, R-REM-4, R-EXC-1).
  *
  * Every report fills reply with {"report": NAME, "columns": [NAME...],
@@ -54,23 +54,6 @@ int report_vendors(struct kagid_ctx *ctx, int64_t since,
 /* Break-glass uses with their reports, requests still open (R-EXC-1). */
 int report_exceptions(struct kagid_ctx *ctx, struct json_object *reply);
 
-/*
- * What a record says about a log-in: THE ONE PLACE that decides what the
- * reports count as a log-in and as a failed one (report_note.c).
- */
-enum report_login { REPORT_NOT_LOGIN = 0, REPORT_LOGIN_OK,
-    REPORT_LOGIN_FAILED };
-enum report_login report_login_of(const char *event,
-    struct json_object *fields);
-
-/*
- * Called by audit_record() for every record it appends, in the same
- * transaction: keeps the state the reports read (who granted a role,
- * failures and lockouts by source and hour).  fields may be NULL.
- */
-int report_note(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *event, const char *user, struct json_object *fields,
-    int64_t time);
 /* A report was produced by peer (the access review, R-TOK-7): kept as
  * its last run and as an audit record "report_run". */
 int report_note_run(struct kagid_ctx *ctx, const struct peer *peer,

@@ -1,6 +1,6 @@
 /*
  * report_note.c - the state the reports read, kept as the audit records
- * are written (report.h).
+ * are written (report_note.h).
  *
  * audit_record() hands every record it appends to report_note(), in the
  * same transaction, so a report's facts commit or vanish with the record
@@ -19,12 +19,11 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "names.h"
 #include "proto.h"
-#include "report.h"
+#include "report_note.h"
 #include "store_life.h"
 #include "store_report.h"
 
@@ -110,22 +109,4 @@ report_note(struct kagid_ctx *ctx, const struct peer *peer,
 	source_of(fields, source, sizeof(source));
 	return store_authstat_add(ctx->store, user, source, time,
 	    lockout ? 0 : 1, lockout ? 1 : 0);
-}
-
-int
-report_note_run(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *name)
-{
-	struct json_object *f;
-	int r;
-
-	if ((r = store_report_run_put(ctx->store, name, kagi_now(),
-	    peer->name)) != 0)
-		return r;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "report", name)) == 0)
-		r = audit_record(ctx, peer, LOG_NOTICE, "report_run", NULL, f);
-	json_object_put(f);
-	return r;
 }

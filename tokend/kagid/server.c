@@ -389,6 +389,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 
 	while (!*stop) {
 		audit_tick(s->ctx);
+		/* Checkpoints, refused callers, failed writes. */
+		audit_daemon_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
 		/* Sessions' deadlines wake the loop (session.c). */
