@@ -434,6 +434,17 @@ get_member(struct json_object *msg, const char *key, struct json_object **v)
 	return KAGI_OK;
 }
 
+const char *
+proto_str_or_null(struct json_object *o, const char *key)
+{
+	struct json_object *v;
+
+	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 static int
 check_str(struct json_object *v, size_t maxlen, const char **out)
 {

@@ -58,6 +58,9 @@ int proto_get_int(struct json_object *msg, const char *key, int64_t min,
 int proto_get_int_opt(struct json_object *msg, const char *key, int64_t min,
     int64_t max, int64_t *out);
 int proto_get_bool_opt(struct json_object *msg, const char *key, int *out);
+/* The string at key of o, or NULL when o is NULL, the key is absent or
+ * its value is not a string: for reading fields kagid wrote itself. */
+const char *proto_str_or_null(struct json_object *o, const char *key);
 /* Every key of msg must be in the NULL-terminated list allowed. */
 int proto_check_keys(struct json_object *msg, const char *const *allowed);
 

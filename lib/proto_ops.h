@@ -154,6 +154,7 @@
 #define OP_AUDIT_HEAD "audit_head"
 #define OP_AUDIT_RECORDS "audit_records"
 #define OP_AUDIT_ARCHIVE "audit_archive"
+#define OP_AUDIT_KEY "audit_key"
 #define OP_REPORT_DORMANT "report_dormant"
 #define OP_REPORT_ACCESS "report_access"
 #define OP_REPORT_PRIVILEGED "report_privileged"

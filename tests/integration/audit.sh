@@ -72,10 +72,16 @@ verify_out() {
 
 # tamper DESC SQL EXPECTED-TEXT: on a copy of the pristine store, run SQL,
 # start kagid, expect verify to fail naming the text; restore.
-tamper() {
+# restore: the pristine store and its checkpoint log, kagid stopped.
+restore() {
 	stop_kagid
 	cp "$T/pristine.db" "$DB"
 	rm -f "$DB-wal" "$DB-shm"
+	cp "$T/pristine.cp" "$T/state/checkpoints"
+}
+
+tamper() {
+	restore
 	sqlite3 "$DB" "$2" || diag "sqlite3 failed: $2"
 	start_kagid $CONF || return 1
 	out=$(verify_out)
@@ -167,23 +173,23 @@ admin active" "R-PRIV-1: report privileged lists exactly the privileged role"
 out=$(kagictl report dormant --days 1 | wc -l)
 is "$out" "1" "R-TOK-6: report dormant --days 1: nobody (header only)"
 out=$(kagictl report vendors --since 2020-01-01)
-is "$out" "USER  WORKER  PLACE  WORK  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
+is "$out" "USER  WORKER  PLACE  WORK  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE  END-REASON" \
     "R-REM-4 R-REM-5: report vendors: no session events yet, the right columns"
 out=$(kagictl report exceptions --csv | tr -d '\r')
-is "$out" "kind,id,user,time,state,by,detail" \
+is "$out" "kind,id,user,time,state,by,closed,detail" \
     "R-EXC-1: report exceptions: none yet, the right columns"
 kagictl_person user role carol privileged >/dev/null 2>&1
 is "$?" 4 "R-PRIV-3: granting carol the privileged role stores a request"
-out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-7)
-is "$out" "kind,user,state,by,detail
-request,carol,open,root,role_privileged" \
+out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-8)
+is "$out" "kind,user,state,by,closed,detail
+request,carol,open,root,,role_privileged" \
     "R-EXC-1: report exceptions lists the request waiting for approval"
 qid=$(kagictl report exceptions --csv | tr -d '\r' | sed -n 's/^request,\([0-9]*\),.*/\1/p')
 as_person 65534 setpriv --reuid=65534 \
     --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
     "$KAGICTL" --socket "$SOCK" request reject "$qid" >/dev/null 2>&1
 out=$(kagictl report exceptions --csv | tr -d '\r')
-is "$out" "kind,id,user,time,state,by,detail" \
+is "$out" "kind,id,user,time,state,by,closed,detail" \
     "R-EXC-1: a rejected request leaves the exceptions report"
 out=$(kagictl --json report lockouts)
 like "$out" '"user":"bob"' "report lockouts --json: rows as objects"
@@ -202,14 +208,15 @@ like "$out" '"fields":{"outcome":"success"' "R-LOG-3: exported fields are JSON o
 
 # Compliance against the running configuration.
 out=$(kagictl compliance)
-like "$out" "R-MFA-5 PASS: lockout 3 attempts in 10m, locked 1h growing to 1d" \
-    "R-AUD-1: compliance R-MFA-5 shows the lockout in force"
-like "$out" "R-PRIV-6 WARN: privileged account with a default name: admin" \
+like "$out" "R-MFA-5 FAIL: no banner_file: no log-in message is shown" \
+    "R-AUD-1 R-MFA-5: compliance fails R-MFA-5 without a banner"
+like "$out" "R-PRIV-6 FAIL: privileged account(s) with a default name: admin" \
     "R-AUD-1 R-PRIV-6: compliance flags the privileged account 'admin'"
-like "$out" "R-LOG-2 PASS: audit chain intact" "R-AUD-1: compliance R-LOG-2 PASS"
+like "$out" "R-LOG-2 WARN: the audit chain (records 1 to" \
+    "R-AUD-1: compliance R-LOG-2: intact, but checkpoints stay on the machine"
 st=$(kagictl status)
 like "$st" "unsynchronised" "R-LOG-4: kagid reports the clock unsynchronised"
-like "$out" "R-LOG-4 FAIL: system clock not synchronised" \
+like "$out" "R-LOG-4 FAIL: the system clock is not synchronised" \
     "R-LOG-4: unsynchronised clock: compliance FAIL"
 kagictl compliance >/dev/null
 is "$?" 1 "R-AUD-1: compliance exits 1 on a FAIL"
@@ -242,6 +249,7 @@ like "$out" "anchor $head matches" "verify --anchor: the anchor matches"
 
 stop_kagid
 cp "$DB" "$T/pristine.db"
+cp "$T/state/checkpoints" "$T/pristine.cp"
 tamper "a byte flipped in record 3" \
     "UPDATE audit SET user = upper(substr(user, 1, 1)) || substr(user, 2) WHERE seq = 3" \
     "record 3: its contents do not match its hash"
@@ -256,37 +264,48 @@ tamper "records 5 and 6 swapped" \
 tamper "the time of record 7 rewritten" \
     "UPDATE audit SET time = time - 3600 WHERE seq = 7" \
     "record 7: its contents do not match its hash"
-stop_kagid
-cp "$T/pristine.db" "$DB"
-rm -f "$DB-wal" "$DB-shm"
+restore
 sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 10"
 start_kagid $CONF
-out=$(verify_out)
-like "$out" "exit=0" "R-LOG-2: the newest ten cut: invisible without an anchor"
+is "$KAGID_PID" "" "R-LOG-2: the newest ten cut: kagid refuses to start"
+like "$(tail -n 3 "$T/kagid.log")" \
+    "the audit chain ends at record $((head - 10)) but checkpoint $((head + 1))" \
+    "R-LOG-2: ... naming the chain's end and the signed checkpoint"
+# The operator accepts the cut chain (kagid -A), and it is recorded.
+KAGID_REAL=$KAGID
+printf '#!/bin/sh\nexec "%s" -A %s "$@"\n' "$KAGID_REAL" "$((head - 10))" \
+    >"$T/kagid-accept"
+chmod 700 "$T/kagid-accept"
+KAGID=$T/kagid-accept
+start_kagid $CONF
+KAGID=$KAGID_REAL
+out=$(kagictl audit export --json --event chain_accepted)
+like "$out" '"state":"cut"' "R-LOG-2: kagid -A: the acceptance is an audit record"
+like "$out" "\"checkpoint_seq\":$((head + 1))" "R-LOG-2: ... naming the checkpoint it overrides"
 out=$(verify_out --anchor "$anchor")
 # The restart's configuration record (config_audit.c) follows the cut.
 like "$out" "ends at record $((head - 9)), before the anchor's record $head" \
     "R-LOG-2: the newest ten cut: found with --anchor"
 like "$out" "exit=1" "R-LOG-2: cut chain: verify --anchor exits 1"
-stop_kagid
-cp "$T/pristine.db" "$DB"
-rm -f "$DB-wal" "$DB-shm"
+restore
 start_kagid $CONF
 # The restart appended its configuration record (config_audit.c).
 last=$((head + 1))
 
 # --- archive -------------------------------------------------------------------
 mkdir -p "$T/arch"
+ahead=$(kagictl audit anchor)
+ahead=${ahead%%:*}
 kagictl audit archive --before "@$(( $(date +%s) + 1 ))" "$T/arch/one.jsonl" \
     >"$T/archive.out" 2>&1
-like "$(cat "$T/archive.out")" "archived audit records 1 to $last" \
+like "$(cat "$T/archive.out")" "archived audit records 1 to $ahead" \
     "R-LOG-1: audit archive moves the records to the file"
 is "$(stat -c %a "$T/arch/one.jsonl")" 600 "R-LOG-1: the archive file is mode 0600"
-is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$last" "the archive holds one line per record"
+is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$ahead" "the archive holds one line per record"
 out=$(verify_out)
-like "$out" "records $((last + 1)) to" "the live chain now starts after the archive"
+like "$out" "records $((ahead + 1)) to" "the live chain now starts after the archive"
 out=$(verify_out --archive "$T/arch/one.jsonl" --anchor "$anchor")
-like "$out" "records 1 to $last in 1 archive(s)" \
+like "$out" "records 1 to $ahead in 1 archive(s)" \
     "R-LOG-1 R-LOG-2: archive plus live chain verify as one, anchor included"
 like "$out" "exit=0" "archive plus live: exit 0"
 out=$(kagictl audit archive --before 2020-01-01 "$T/arch/one.jsonl" 2>&1)
@@ -299,11 +318,11 @@ like "$out" "line 5: audit record 5: its contents do not match its hash" \
 sed '7d' "$T/arch/one.jsonl" >"$T/arch/gap.jsonl"
 chmod 600 "$T/arch/gap.jsonl"
 out=$(verify_out --archive "$T/arch/gap.jsonl")
-like "$out" "audit record 7: it is missing" "R-LOG-2: a line removed from an archive is located"
+like "$out" "line 7: record 7 is missing" "R-LOG-2: a line removed from an archive is located"
 sed '$d' "$T/arch/one.jsonl" >"$T/arch/short.jsonl"
 chmod 600 "$T/arch/short.jsonl"
 out=$(verify_out --archive "$T/arch/short.jsonl")
-like "$out" "an archive is missing, or records were removed" \
+like "$out" "between the archives and the live chain: record $ahead is missing" \
     "R-LOG-2: an archive that does not reach the live chain is refused"
 
 # --- alert hook (R-INC-1) ----------------------------------------------------------
@@ -344,8 +363,9 @@ if [ -f "$ENOSPC" ]; then
 	LD_PRELOAD=$ENOSPC
 	ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0
 	export KAGI_TEST_ENOSPC LD_PRELOAD ASAN_OPTIONS
-	start_kagid $CONF
+	start_kagid $CONF alert_command="$T/alert.sh" alert_timeout=5
 	unset LD_PRELOAD
+	rm -f "$T/alert.out"
 	before=$(kagictl audit export --json | wc -l)
 	touch "$T/disk-full"
 	wait_fresh_step 8
@@ -353,9 +373,25 @@ if [ -f "$ENOSPC" ]; then
 	out=$(pam_run -u alice -o auth pw-alice "$c")
 	is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
 	    "R-AVL-1: disk full: the right code is refused (PAM_AUTHINFO_UNAVAIL)"
+	like "$(kagictl status)" "degraded" \
+	    "R-AVL-1: disk full: status shows the audit degraded"
+	i=0
+	while ! grep -q audit_degraded "$T/alert.out" 2>/dev/null &&
+	    [ $i -lt 30 ]; do sleep 0.1; i=$((i + 1)); done
+	like "$(cat "$T/alert.out" 2>/dev/null)" '"event":"audit_degraded"' \
+	    "R-INC-1: disk full: the failed audit write raises an alert"
 	rm -f "$T/disk-full"
+	i=0
+	while kagictl status | grep -q degraded && [ $i -lt 30 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	after=$(kagictl audit export --json | wc -l)
-	is "$after" "$before" "R-AVL-1: disk full: no record written, none half-written"
+	is "$after" "$((before + 1))" \
+	    "R-AVL-1: disk full: no record written, none half-written; then one"
+	out=$(kagictl audit export --json --event audit_degraded)
+	like "$out" '"failures":' \
+	    "R-LOG-1: once writes work, an audit_degraded record says when and how many failed"
 	out=$(verify_out)
 	like "$out" "exit=0" "R-AVL-1 R-LOG-2: after the full disk the chain verifies"
 	like "$(cat "$T/kagid.log")" "commit failed" "R-AVL-1: kagid says why (commit failed)"
@@ -366,7 +402,7 @@ if [ -f "$ENOSPC" ]; then
 	unset KAGI_TEST_ENOSPC
 	start_kagid $CONF
 else
-	for d in refused no-record verifies says-why next-ok; do
+	for d in refused degraded alert no-record record verifies says-why next-ok; do
 		skip "R-AVL-1: disk full: $d" "tests/libenospc.so not built"
 	done
 fi

@@ -8,7 +8,7 @@ kagid_built
 kagictl_built
 RAW=$top_builddir/tests/rawclient
 
-plan 55
+plan 57
 
 # --- kagid -t ---------------------------------------------------------------
 printf 'socket = %s\nstate_dir = %s\nuser =\n' "$SOCK" "$T/state" >"$T/ok.conf"
@@ -43,8 +43,20 @@ for m in badmagic badversion zerolen oversized notjson array trailing \
 done
 out=$("$RAW" "$SOCK" truncated | tr '\n' ' ')
 is "$out" "closed eof " "a truncated frame gets no answer and the connection is closed"
-after=$(kagictl --json status | sed -n 's/.*"audit_seq": *\([0-9]*\).*/\1/p')
-is "$after" "$before" "malformed frames changed no state (audit head unchanged)"
+# One caller_refused record for all of them (one per caller uid and
+# minute, written at kagid's next tick), and nothing else (R-LOG-1).
+_i=0
+while [ $_i -lt 30 ]; do
+	after=$(kagictl --json status | sed -n 's/.*"audit_seq": *\([0-9]*\).*/\1/p')
+	[ "$after" != "$before" ] && break
+	sleep 0.1
+	_i=$((_i + 1))
+done
+is "$after" "$((before + 1))" "malformed frames changed no state: one record only"
+out=$(kagictl audit export --json --event caller_refused)
+is "$(printf '%s\n' "$out" | grep -c caller_refused)" 1 \
+    "R-LOG-1: the refused frames are one caller_refused record (a minute)"
+like "$out" '"kind":"protocol"' "R-LOG-1: ... a protocol error, named as such"
 check "kagid keeps serving after malformed frames" eval 'kagictl status >/dev/null'
 t0=$(date +%s)
 out=$("$RAW" "$SOCK" silent | tr '\n' ' ')

@@ -42,7 +42,7 @@ write_service
 
 # What kagictl compliance says of the scheme is a claim (R-AUD-1).
 out=$(kagictl compliance)
-like "$out" "; failures from an address lock remote log-ins only; answers to failures held 1s doubling to 8s; after a lock 1 failure locks again until a success" \
+like "$out" "; failures from an address lock remote log-ins only; answers to failures held 1 s doubling to 8 s; after a lock 1 failure(s) lock again until a success" \
     "R-AUD-1 R-MFA-5: compliance states the remote locks, the delays and the relock in force"
 like "$out" "nobody on the network can lock a user out of the console; a uid other than root holds at most 16 of the 256 connections, and root's (pam_kagi) always finds a place" \
     "R-AUD-1 R-AVL-1: compliance states the console kept and the connection limits"

@@ -42,7 +42,7 @@ for _t in msgfmt msgcmp msgmerge msgattrib msgcat xgettext; do
 done
 [ -f "$PO" ] || skip_all "no $PO"
 
-LOCALE_TESTS=11
+LOCALE_TESTS=15
 plan $((8 + LOCALE_TESTS))
 
 # --- ja.po on its own --------------------------------------------------------
@@ -233,6 +233,31 @@ is "$rc" 1 "kagictl in $JA: an unknown user is refused (exit 1)"
 # shellcheck disable=SC2059 # the format comes from ja.po on purpose
 want=$(printf "$ja_nouser" nobody)
 like "$err" "kagictl: $want" "kagictl in $JA: the unknown user is reported in Japanese"
+
+# Compliance and the reports speak the reader's language too (R-AUD-1).
+out=$(LC_ALL=$JA kagictl compliance 2>&1)
+like "$out" "R-MFA-5 FAIL: $(msgstr_of "no banner_file: no log-in message is shown")" \
+    "R-AUD-1: kagictl compliance in $JA: a line in Japanese"
+# The translation with each number a pattern (it reorders them: %4$zu);
+# msgstr_of takes no backslash, so read the entry after its msgid.
+want=$(grep -F -A1 'msgid "%lld PASS, %lld WARN, %lld FAIL of %zu requirements' \
+    "$T/flat.po" | sed -n 's/^msgstr "\(.*\)\\n"$/\1/p' |
+    sed 's/%[0-9]*[$]*[a-z]*/[0-9][0-9]*/g')
+if [ -n "$want" ] && [ "$want" != "[0-9][0-9]*" ] &&
+    printf '%s\n' "$out" | tail -n 1 | grep -qx -- "$want"; then
+	ok "R-AUD-1: kagictl compliance in $JA: the count in Japanese"
+else
+	not_ok "R-AUD-1: kagictl compliance in $JA: the count in Japanese" \
+	    "wanted: $want" "got: $(printf '%s\n' "$out" | tail -n 1)"
+fi
+out=$(LC_ALL=$JA kagictl report access 2>&1 | head -n 1)
+like "$out" "$(msgstr_of "GRANTED-BY")" \
+    "kagictl report access in $JA: the headers in Japanese"
+# Only the state columns are translated: a user named "open" keeps it.
+kagictl user add open >/dev/null 2>&1 || diag "cannot add the user 'open'"
+out=$(LC_ALL=$JA kagictl report access 2>&1 | awk '$1 == "open" { print $1, $3 }')
+is "$out" "open $(msgstr_of "active")" \
+    "kagictl report access in $JA: a user named 'open' keeps its name, its state in Japanese"
 
 err=$(LC_ALL=$JA "$KAGICTL" --socket "$T/nobody.sock" status 2>&1 >/dev/null)
 rc=$?

@@ -350,21 +350,11 @@ gone() {
 # in the background (with_key KEY); sets CHILD to the child's pid once
 # pamdrv printed it (empty after 5 s).
 session_bg() {
-	_f=$1
+	_sf=$1
 	_k=$2
 	shift 2
-	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-	    2>>"$T/pamdrv.err" &
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
+	child_bg "$_sf" with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess \
+	    -o session "$@"
 }
 
 # --- libfaketime --------------------------------------------------------------
@@ -675,4 +665,24 @@ _unix_cleanup() {
 can_approve() {
 	[ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 &&
 	    getent group nogroup >/dev/null 2>&1
+}
+
+# child_bg OUTFILE COMMAND...: run a pamdrv that opens a session (COMMAND,
+# its output into OUTFILE) in the background; sets CHILD to the session's
+# process once pamdrv printed it ("child=PID"); returns 1, CHILD empty,
+# after 5 s without it.
+child_bg() {
+	_f=$1
+	shift
+	"$@" >"$_f" 2>>"$T/pamdrv.err" &
+	bg_register $!
+	CHILD=
+	_n=0
+	while [ $_n -lt 50 ]; do
+		CHILD=$(sed -n 's/^child=//p' "$_f")
+		[ -n "$CHILD" ] && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
 }

@@ -296,7 +296,7 @@ done
 # Every ID cited is one of the policy's families.
 bogus=$(cat "$MAN"/*.[58] "$S/conf/kagid.conf" "$S"/conf/pam.d/* \
     "$S/conf/kagid.service" | grep -o 'R-[A-Z]*-[0-9]*' | sort -u |
-    grep -Ev '^R-(MFA|TOK|PRIV|REM|LOG|EXC|INC|AVL|AUD)-[0-9]+$')
+    grep -Ev '^R-(MFA|ACC|TOK|PRIV|REM|LOG|EXC|INC|AVL|AUD)-[0-9]+$')
 [ -z "$bogus" ] || miss="$miss
 $bogus(unknown family)"
 missing_report "the pages cite the requirement IDs they enforce" "$miss"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "challenge.h"
 #include "clock.h"
@@ -248,4 +249,16 @@ cx_events(struct cx *f, int64_t after, char *buf, size_t len)
 	assert_int_equal(store_audit_scan(f->ctx.store, after, event_cb, &ev),
 	    0);
 	return buf;
+}
+
+int
+cx_sql(struct cx *f, const char *sql)
+{
+	sqlite3 *db = NULL;
+	int rc;
+
+	if ((rc = sqlite3_open(f->cfg.database, &db)) == SQLITE_OK)
+		rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	sqlite3_close(db);
+	return rc;
 }

@@ -57,6 +57,12 @@ int64_t cx_totp(struct cx *f, const struct user_rec *u, int state);
 int cx_tokens(struct cx *f, int64_t user_id, int state);
 /* The last audit record's sequence number, 0 when none. */
 int64_t cx_audit_seq(struct cx *f);
+/*
+ * Run SQL on the store's file through a connection of its own, as an
+ * insider with the sqlite3 tool would (no transaction of the store's
+ * may be open); the sqlite3 result code.
+ */
+int cx_sql(struct cx *f, const char *sql);
 /* The events recorded after seq, comma-separated, in buf. */
 const char *cx_events(struct cx *f, int64_t after, char *buf, size_t len);
 

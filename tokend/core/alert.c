@@ -7,7 +7,8 @@
  * written to a pipe before kagid moves on (it fits the pipe's buffer, so
  * the write never waits for the child); children are reaped with
  * waitpid(WNOHANG) and killed with SIGKILL past their deadline; the
- * number running is bounded.
+ * number running is bounded; the child starts with no signal blocked
+ * (kagid blocks SIGTERM and SIGINT); how each run ended is counted.
  */
 #include "config.h"
 
@@ -38,7 +39,19 @@ struct alert_runner {
 	char *cmd;
 	int64_t timeout_ms;
 	struct alert_slot slot[ALERT_MAX_INFLIGHT];
+	int64_t ok, failed;
+	int last_failed;
 };
+
+static void
+outcome(struct alert_runner *ar, int good)
+{
+	if (good)
+		ar->ok++;
+	else
+		ar->failed++;
+	ar->last_failed = !good;
+}
 
 int
 alert_runner_new(const char *cmd, int64_t timeout_ms,
@@ -74,11 +87,13 @@ alert_spawn(struct alert_runner *ar, const char *json)
 	static char path_env[] = "PATH=/usr/sbin:/usr/bin:/sbin:/bin";
 	char *envp[] = { path_env, NULL };
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
 	char *argv[2];
 	size_t len, off = 0;
 	ssize_t n;
 	pid_t pid;
-	int p[2] = { -1, -1 }, i, r, fa_ok = 0;
+	int p[2] = { -1, -1 }, i, r, fa_ok = 0, at_ok = 0;
 
 	if (ar == NULL || ar->cmd == NULL)
 		return 0;
@@ -88,11 +103,14 @@ alert_spawn(struct alert_runner *ar, const char *json)
 	if (i == ALERT_MAX_INFLIGHT) {
 		kagi_error("alert not sent: %d alert commands still running",
 		    ALERT_MAX_INFLIGHT);
-		return KAGI_ERR_TOO_LARGE;
+		r = KAGI_ERR_TOO_LARGE;
+		goto out;
 	}
 	len = strlen(json);
-	if (len > ALERT_JSON_MAX)
-		return KAGI_ERR_TOO_LARGE;
+	if (len > ALERT_JSON_MAX) {
+		r = KAGI_ERR_TOO_LARGE;
+		goto out;
+	}
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		r = KAGI_ERR_IO;
 		goto out;
@@ -110,9 +128,20 @@ alert_spawn(struct alert_runner *ar, const char *json)
 		r = KAGI_ERR_NOMEM;
 		goto out;
 	}
+	sigemptyset(&none);
+	if (posix_spawnattr_init(&at) != 0) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	at_ok = 1;
+	if (posix_spawnattr_setsigmask(&at, &none) != 0 ||
+	    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK) != 0) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
 	argv[0] = ar->cmd;
 	argv[1] = NULL;
-	if ((errno = posix_spawn(&pid, ar->cmd, &fa, NULL, argv, envp)) != 0) {
+	if ((errno = posix_spawn(&pid, ar->cmd, &fa, &at, argv, envp)) != 0) {
 		kagi_error("alert command %s cannot be started: %s", ar->cmd,
 		    strerror(errno));
 		r = KAGI_ERR_IO;
@@ -138,6 +167,10 @@ alert_spawn(struct alert_runner *ar, const char *json)
 	ar->slot[i].killed = 0;
 	r = 0;
  out:
+	if (r != 0)
+		outcome(ar, 0);
+	if (at_ok)
+		posix_spawnattr_destroy(&at);
 	if (fa_ok)
 		posix_spawn_file_actions_destroy(&fa);
 	if (p[0] >= 0)
@@ -166,6 +199,9 @@ alert_reap(struct alert_runner *ar, int64_t now_ms)
 			    (!WIFEXITED(st) || WEXITSTATUS(st) != 0))
 				kagi_warn("alert command %s (pid %d) failed "
 				    "(status %d)", ar->cmd, (int)s->pid, st);
+			if (got == s->pid)
+				outcome(ar, !s->killed && WIFEXITED(st) &&
+				    WEXITSTATUS(st) == 0);
 			s->pid = 0;
 			continue;
 		}
@@ -190,4 +226,13 @@ alert_inflight(const struct alert_runner *ar)
 		if (ar->slot[i].pid != 0)
 			n++;
 	return n;
+}
+
+void
+alert_outcomes(const struct alert_runner *ar, int64_t *ok, int64_t *failed,
+    int *last_failed)
+{
+	*ok = ar != NULL ? ar->ok : 0;
+	*failed = ar != NULL ? ar->failed : 0;
+	*last_failed = ar != NULL ? ar->last_failed : 0;
 }

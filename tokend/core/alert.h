@@ -29,5 +29,13 @@ int alert_spawn(struct alert_runner *ar, const char *json);
 void alert_reap(struct alert_runner *ar, int64_t now_ms);
 /* Commands running now. */
 int alert_inflight(const struct alert_runner *ar);
+/*
+ * How the runs ended since the runner was made: *ok exited 0; *failed
+ * could not be started, exited non-zero, died of a signal or were killed
+ * past their time; *last_failed: the newest run that ended failed.
+ * Runs still going count in neither (compliance.c).
+ */
+void alert_outcomes(const struct alert_runner *ar, int64_t *ok,
+    int64_t *failed, int *last_failed);
 
 #endif

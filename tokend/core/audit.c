@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "alert.h"
 #include "audit.h"
@@ -25,6 +26,7 @@
 #include "log.h"
 #include "names.h"
 #include "proto.h"
+#include "report_note.h"
 #include "store_policy.h"
 
 static char *
@@ -131,21 +133,10 @@ audit_is_login_event(const char *event)
 	return 0;
 }
 
-static const char *
-fstr(struct json_object *f, const char *key)
-{
-	struct json_object *v;
-
-	if (f == NULL || !json_object_object_get_ex(f, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
 int
 audit_priority(const char *event, struct json_object *fields, int role)
 {
-	const char *outcome = fstr(fields, "outcome");
+	const char *outcome = proto_str_or_null(fields, "outcome");
 
 	if (strcmp(event, "breakglass_use") == 0 ||
 	    strcmp(event, "clone_suspected") == 0)
@@ -167,9 +158,9 @@ record_role(struct kagid_ctx *ctx, const char *event, const char *user,
     struct json_object *fields)
 {
 	struct user_rec u;
-	const char *r = fstr(fields, "role");
+	const char *r = proto_str_or_null(fields, "role");
 	int role = -1;
-	const char *outcome = fstr(fields, "outcome");
+	const char *outcome = proto_str_or_null(fields, "outcome");
 
 	if (strcmp(event, "lockout") != 0 && (strcmp(event, "auth") != 0 ||
 	    outcome == NULL || strcmp(outcome, "failure") != 0))
@@ -200,12 +191,94 @@ alert_json(const struct audit_event *ev, int64_t seq,
 	    (ev->user == NULL || proto_set_str(o, "user", ev->user) == 0) &&
 	    proto_set_str(o, "actor", ev->actor) == 0 &&
 	    proto_set_int(o, "actor_uid", ev->actor_uid) == 0 &&
+	    proto_set_str(o, "host", audit_host()) == 0 &&
 	    json_object_object_add(o, "fields", fields != NULL ?
 	    json_object_get(fields) : json_object_new_object()) == 0)
 		text = strdup(json_object_to_json_string_ext(o,
 		    JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(o);
 	return text;
+}
+
+const char *
+audit_host(void)
+{
+	static char host[AUDIT_HOST_MAX + 1];
+	size_t i;
+
+	if (host[0] != '\0')
+		return host;
+	if (gethostname(host, sizeof(host)) != 0 || host[0] == '\0')
+		snprintf(host, sizeof(host), "unknown");
+	host[sizeof(host) - 1] = '\0';
+	/* One printable word: it goes into signed checkpoints too. */
+	for (i = 0; host[i] != '\0'; i++)
+		if ((unsigned char)host[i] <= 0x20 || host[i] == 0x7f)
+			host[i] = '_';
+	return host;
+}
+
+/*
+ * The fields text as stored: the caller's object with "host" last, so
+ * that every record names the machine that wrote it (*out malloc'd).
+ */
+static int
+fields_text(struct json_object *fields, char **out)
+{
+	struct json_object *h;
+	const char *t = "{}";
+	size_t n;
+
+	*out = NULL;
+	if (fields != NULL) {
+		if (!json_object_is_type(fields, json_type_object))
+			return KAGI_ERR_INVALID;
+		t = json_object_to_json_string_ext(fields,
+		    JSON_C_TO_STRING_PLAIN);
+		if (json_object_object_get_ex(fields, "host", NULL))
+			return (*out = strdup(t)) == NULL ? KAGI_ERR_NOMEM : 0;
+	}
+	if ((h = json_object_new_string(audit_host())) == NULL)
+		return KAGI_ERR_NOMEM;
+	n = strlen(t);
+	if (n < 2 || t[0] != '{' || t[n - 1] != '}' ||
+	    asprintf(out, "%.*s%s\"host\":%s}", (int)(n - 1), t,
+	    n > 2 ? "," : "", json_object_to_json_string_ext(h,
+	    JSON_C_TO_STRING_PLAIN)) < 0) {
+		*out = NULL;
+		json_object_put(h);
+		return KAGI_ERR_NOMEM;
+	}
+	json_object_put(h);
+	return 0;
+}
+
+/*
+ * The clock went back past the chain's newest record: say so first, in
+ * a clock_step record, the one record whose time may go back (R-LOG-2,
+ * R-LOG-4).  Alert priority for a step beyond the TOTP window.
+ */
+static int
+clock_step_first(struct kagid_ctx *ctx, int64_t now)
+{
+	struct json_object *f;
+	int64_t head = 0;
+	int r, prio;
+
+	if ((r = store_audit_head_time(ctx->store, &head)) != 0)
+		return r;
+	if (now >= head)
+		return 0;
+	prio = head - now > ctx->cfg->totp_window * ctx->cfg->totp_period ?
+	    LOG_ALERT : LOG_WARNING;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "from", head)) == 0 &&
+	    (r = proto_set_int(f, "to", now)) == 0)
+		r = audit_record(ctx, NULL, prio, AUDIT_EVENT_CLOCK_STEP, NULL,
+		    f);
+	json_object_put(f);
+	return r;
 }
 
 static int
@@ -216,18 +289,19 @@ record_append(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	char line[2048], hex[AUDIT_HEX_LEN + 1];
 	struct audit_event ev;
 	struct kagi_log_fields lf;
-	const char *ftext = NULL;
 	char qu[STORE_NAME_MAX * 4 + 8];
-	char *alert = NULL;
+	char *alert = NULL, *ftext = NULL;
 	uint8_t head[AUDIT_HASH_LEN];
 	int64_t seq = 0, hseq = 0;
 	int r, p;
 
-	if (fields != NULL)
-		ftext = json_object_to_json_string_ext(fields,
-		    JSON_C_TO_STRING_PLAIN);
 	memset(&ev, 0, sizeof(ev));
 	ev.time = kagi_now();
+	if (strcmp(event, AUDIT_EVENT_CLOCK_STEP) != 0 &&
+	    (r = clock_step_first(ctx, ev.time)) != 0)
+		goto out;
+	if ((r = fields_text(fields, &ftext)) != 0)
+		goto out;
 	ev.actor_uid = peer != NULL ? (int64_t)peer->uid : -1;
 	ev.actor = peer != NULL ? peer->name : "kagid";
 	ev.event = event;
@@ -236,35 +310,46 @@ record_append(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	if ((r = store_audit_append(s, &ev, &seq)) != 0) {
 		kagi_error("audit record '%s' not written: %s", event,
 		    kagi_strerror(r));
-		return r;
+		if (r == KAGI_ERR_STORE)
+			if (ctx->audit_write_failed != NULL)
+				ctx->audit_write_failed(ctx, "append", r);
+		goto out;
 	}
+	/* What the reports read, in the same transaction (report_note.c). */
+	if ((r = report_note(ctx, peer, event, user, fields, ev.time)) != 0)
+		goto out;
 	p = audit_priority(event, fields, record_role(ctx, event, user,
 	    fields));
 	if (p < prio)
 		prio = p;
 	if (prio <= LOG_ALERT && ctx->alerts != NULL &&
-	    (alert = alert_json(&ev, seq, fields)) == NULL)
-		return KAGI_ERR_NOMEM;
+	    (alert = alert_json(&ev, seq, fields)) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
 	snprintf(line, sizeof(line), "audit seq=%lld event=%s user=%s uid=%lld %s",
 	    (long long)seq, event,
 	    kagi_log_quote(user != NULL ? user : "", qu, sizeof(qu)),
-	    (long long)ev.actor_uid, ftext != NULL ? ftext : "{}");
+	    (long long)ev.actor_uid, ftext);
 	lf.user = user;
 	lf.event = event;
-	lf.outcome = fstr(fields, "outcome");
+	lf.outcome = proto_str_or_null(fields, "outcome");
 	if ((r = log_queue(ctx, prio, line, alert, &lf)) != 0) {
 		free(alert);
-		return r;
+		goto out;
 	}
 	if (audit_is_login_event(event))
-		return 0;
+		goto out;
 	/* An administrative act: the chain head follows it to syslog. */
 	if ((r = store_audit_head(s, &hseq, head)) != 0)
-		return r;
+		goto out;
 	audit_hex(head, hex);
 	snprintf(line, sizeof(line), "audit anchor %lld:%s", (long long)hseq,
 	    hex);
-	return ctx_log_queue(ctx, LOG_NOTICE, line);
+	r = ctx_log_queue(ctx, LOG_NOTICE, line);
+ out:
+	free(ftext);
+	return r;
 }
 
 /*

@@ -99,6 +99,14 @@ int audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
  */
 int audit_priority(const char *event, struct json_object *fields, int role);
 
+/*
+ * This machine's name as every record and checkpoint gives it ("host",
+ * the last key of every record's fields): gethostname(), anything not a
+ * printable character replaced by '_'.
+ */
+#define AUDIT_HOST_MAX 255
+const char *audit_host(void);
+
 /* 1 when event is part of a log-in (no anchor line follows it). */
 int audit_is_login_event(const char *event);
 

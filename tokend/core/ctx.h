@@ -50,6 +50,7 @@ struct refusal {
 
 struct request_rec;
 struct kagid_ctx;
+struct audit_daemon;
 struct peer;
 struct json_object;
 
@@ -75,6 +76,14 @@ struct kagid_ctx {
 	size_t logs_cap;
 	/* Audit anchors, clock state, alert hook (audit.c, alert.c). */
 	struct alert_runner *alerts;
+	/* Signed checkpoints, refused callers, failed writes
+	 * (audit_daemon.c); NULL outside kagid (tests, kagictl). */
+	struct audit_daemon *audit;
+	/* Told when an audit record cannot be written (set by
+	 * audit_daemon_open(): the audit degraded, an alert); NULL: none.
+	 * audit.c calls it so as not to call up into audit_daemon.c. */
+	void (*audit_write_failed)(struct kagid_ctx *ctx, const char *where,
+	    int err);
 	int64_t anchor_next_ms;		/* monotonic; 0 = at the next tick */
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */

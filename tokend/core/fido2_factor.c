@@ -195,3 +195,22 @@ fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
 		return r;
 	return w->err;
 }
+
+int
+fido2_factor_sealed_to(struct kagid_ctx *ctx, const char *user, const struct token_rec *t)
+{
+	char aad[SEAL_AAD_MAX];
+	uint8_t *pt = NULL;
+	size_t aadlen = 0, ptlen = 0;
+	int r;
+
+	if (t->type != TOKEN_FIDO2)
+		return KAGI_ERR_INVALID;
+	if ((r = seal_aad(SEAL_FIDO2_KEY, user, aad, &aadlen)) != 0)
+		return r;
+	/* Opened only to see that it opens: wiped at once. */
+	r = unseal(ctx->key, aad, aadlen, t->sealed, t->sealed_len, &pt,
+	    &ptlen);
+	kagi_free_secret(pt, ptlen);
+	return r;
+}

@@ -62,4 +62,12 @@ struct fido2_cred_walk {
 int fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
     struct fido2_cred_walk *w);
 
+/*
+ * 0 when t's sealed secret opens under user's name, as a log-in would
+ * open it; KAGI_ERR_CRYPTO when it does not (a row copied or moved to
+ * another user, R-TOK-1).  The secret is wiped at once (compliance.c).
+ */
+int fido2_factor_sealed_to(struct kagid_ctx *ctx, const char *user,
+    const struct token_rec *t);
+
 #endif

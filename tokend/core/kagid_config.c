@@ -57,6 +57,11 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
 	{ "audit_anchor_interval", CFG_DURATION, OFF(audit_anchor_interval), 60, 7 * DAY, NULL },
 	{ "audit_retention_days", CFG_INT, OFF(audit_retention_days), 1, 36500, NULL },
+	{ "audit_key_file", CFG_PATH, OFF(audit_key_file), 0, 0, NULL },
+	{ "audit_checkpoint_log", CFG_PATH, OFF(audit_checkpoint_log), 0, 0, NULL },
+	{ "audit_checkpoint_interval", CFG_DURATION, OFF(audit_checkpoint_interval), 1, 60, NULL },
+	{ "audit_checkpoint_command", CFG_STR, OFF(audit_checkpoint_command), 0, 0, NULL },
+	{ "audit_verify_keys", CFG_STR, OFF(audit_verify_keys), 0, 0, NULL },
 	{ "alert_command", CFG_STR, OFF(alert_command), 0, 0, NULL },
 	{ "alert_timeout", CFG_DURATION, OFF(alert_timeout), 1, 300, NULL },
 	{ "clock_check_interval", CFG_DURATION, OFF(clock_check_interval), 10, DAY, NULL },
@@ -117,6 +122,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "vendor_max_window", CFG_DURATION, OFF(vendor_max_window), 3600, DAY, NULL },
 	{ "vendor_widest_prefix_ipv4", CFG_INT, OFF(vendor_widest_prefix_ipv4), 8, 32, NULL },
 	{ "vendor_widest_prefix_ipv6", CFG_INT, OFF(vendor_widest_prefix_ipv6), 16, 128, NULL },
+	{ "compliance_pam_dir", CFG_PATH, OFF(compliance_pam_dir), 0, 0, NULL },
+	{ "access_review_days", CFG_INT, OFF(access_review_days), 1, 3650, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -181,6 +188,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->breakglass_iterations = 200000;
 	c->audit_anchor_interval = 3600;
 	c->audit_retention_days = 365;
+	c->audit_checkpoint_interval = 60;
 	c->alert_timeout = 10;
 	c->clock_check_interval = 600;
 	c->totp_when_unsynced = UNSYNCED_ALLOW;
@@ -196,6 +204,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->vendor_max_window = 10 * 3600;
 	c->vendor_widest_prefix_ipv4 = 28;
 	c->vendor_widest_prefix_ipv6 = 64;
+	c->access_review_days = 90;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */
@@ -394,6 +403,21 @@ timezone_check(const struct kagid_config *c, const char *path, char *err,
 	return 0;
 }
 
+/* Remember the file read and how it was (its path and stat). */
+static int
+file_note(struct kagid_config *c, const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0) {
+		c->file_mtime = (long long)st.st_mtime;
+		c->file_ctime = (long long)st.st_ctime;
+		c->file_size = (long long)st.st_size;
+		c->file_ino = (long long)st.st_ino;
+	}
+	return set_str(&c->path, path);
+}
+
 int
 kagid_config_load(struct kagid_config *c, const char *path,
     unsigned owner_uid, char *err, size_t errlen)
@@ -403,6 +427,10 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	if (path != NULL && (r = cfg_parse_file(path, owner_uid,
 	    kagid_config_keys, c, err, errlen)) != 0)
 		return r;
+	if (path != NULL && (r = file_note(c, path)) != 0) {
+		snprintf(err, errlen, "%s", kagi_strerror(r));
+		return r;
+	}
 	/* Strings left unset take their defaults here (cfg_free frees all). */
 	if ((c->socket == NULL &&
 	    (r = set_str(&c->socket, KAGI_DEFAULT_SOCKET)) != 0) ||
@@ -424,6 +452,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
+	    (r = derive_path(&c->audit_key_file, c->state_dir,
+	    "audit.key")) != 0 ||
+	    (r = derive_path(&c->audit_checkpoint_log, c->state_dir,
+	    "checkpoints")) != 0 ||
+	    (c->audit_checkpoint_command == NULL &&
+	    (r = set_str(&c->audit_checkpoint_command, "")) != 0) ||
+	    (c->audit_verify_keys == NULL &&
+	    (r = set_str(&c->audit_verify_keys, "")) != 0) ||
 	    (c->approver_group == NULL &&
 	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
 	    (c->approval_required == NULL &&
@@ -436,7 +472,9 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->fido2_aaguids == NULL &&
 	    (r = set_str(&c->fido2_aaguids, "")) != 0) ||
 	    (c->fido2_attestation_roots == NULL &&
-	    (r = set_str(&c->fido2_attestation_roots, KAGI_ATT_ROOTS)) != 0)) {
+	    (r = set_str(&c->fido2_attestation_roots, KAGI_ATT_ROOTS)) != 0) ||
+	    (c->compliance_pam_dir == NULL &&
+	    (r = set_str(&c->compliance_pam_dir, "/etc/pam.d")) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -475,6 +513,30 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
+	if (c->audit_checkpoint_command[0] != '\0' &&
+	    c->audit_checkpoint_command[0] != '/') {
+		snprintf(err, errlen, "%s: 'audit_checkpoint_command' must be "
+		    "an absolute path (it is run without a shell)",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->audit_verify_keys[0] != '\0' &&
+	    c->audit_verify_keys[0] != '/') {
+		snprintf(err, errlen, "%s: 'audit_verify_keys' must be an "
+		    "absolute path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* Three files, three keys: none may stand for another. */
+	if (strcmp(c->audit_key_file, c->key_file) == 0 ||
+	    strcmp(c->audit_key_file, c->database) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->database) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->audit_key_file) == 0 ||
+	    strcmp(c->audit_checkpoint_log, c->key_file) == 0) {
+		snprintf(err, errlen, "%s: 'audit_key_file', "
+		    "'audit_checkpoint_log', 'key_file' and 'database' must be "
+		    "four different files", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
 	if ((r = approval_parse(c, path != NULL ? path : "defaults", err,
 	    errlen)) != 0 ||
 	    (r = zones_check(c, path, err, errlen)) != 0 ||
@@ -511,4 +573,6 @@ void
 kagid_config_free(struct kagid_config *c)
 {
 	cfg_free(kagid_config_keys, c);
+	free(c->path);
+	c->path = NULL;
 }

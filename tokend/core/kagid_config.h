@@ -96,6 +96,12 @@ struct kagid_config {
 	char *breakglass_file;		/* default <state_dir>/breakglass */
 	/* Audit, alerts, time. */
 	long long audit_anchor_interval;	/* seconds between anchor lines */
+	/* Signed checkpoints of the audit chain (checkpoint.h). */
+	char *audit_key_file;			/* <state_dir>/audit.key */
+	char *audit_checkpoint_log;		/* <state_dir>/checkpoints */
+	long long audit_checkpoint_interval;	/* seconds, at most 60 */
+	char *audit_checkpoint_command;		/* "" = none */
+	char *audit_verify_keys;		/* other kagid's keys; "" none */
 	long long audit_retention_days;		/* records kept at least */
 	char *alert_command;			/* "" = none */
 	long long alert_timeout;		/* seconds, then killed */
@@ -120,6 +126,13 @@ struct kagid_config {
 	long long vendor_max_window;	/* open time within any 24 hours */
 	long long vendor_widest_prefix_ipv4;	/* shortest prefix allowed */
 	long long vendor_widest_prefix_ipv6;
+	/* The compliance check (R-AUD-1). */
+	char *compliance_pam_dir;	/* the PAM stacks it reads */
+	long long access_review_days;	/* R-TOK-7: review at least so often */
+	/* The file loaded (NULL: defaults only) and how it was then, so
+	 * that a file changed since is told (compliance_log.c). */
+	char *path;
+	long long file_mtime, file_ctime, file_size, file_ino;
 };
 
 /* Acts that need a second person's approval (approval_required). */

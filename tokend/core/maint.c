@@ -27,6 +27,7 @@
 #include "maint.h"
 #include "proto.h"
 #include "store_life.h"
+#include "store_report.h"
 
 #define MAINT_INTERVAL 3600
 #define DORMANT_BATCH 256
@@ -103,6 +104,9 @@ hourly(struct kagid_ctx *ctx)
 	}
 	if ((r = dormant_pass(ctx)) != 0 ||
 	    (r = approval_expire_due(ctx)) != 0 ||
+	    /* Failure counts are kept as long as the records (R-LOG-1). */
+	    (r = store_authstat_prune(ctx->store, kagi_now() -
+	    ctx->cfg->audit_retention_days * 86400)) != 0 ||
 	    (r = store_commit(ctx->store)) != 0) {
 		kagi_error("periodic pass failed: %s", kagi_strerror(r));
 		store_rollback(ctx->store);

@@ -1,19 +1,25 @@
 /*
- * report.c - the auditors' reports and the counts status shows
- * (report.h).
+ * report.c - the auditors' reports and the counts status and compliance
+ * show (report.h).
  *
- * Guarantees: every report reads only through the store's interface
- * (users, tokens, locks, audit records); an audit record whose fields do
- * not parse is skipped for the report (store_audit_check() is what judges
- * the chain); rows have a fixed order (users by name; groups by user then
- * source; events by sequence), so output can be compared exactly.
+ * Guarantees: every report reads kagid's current state through the
+ * store's interface - users, tokens, locks, role grants, failure counts,
+ * sessions, exceptions, requests - and never the audit records, so
+ * moving records to an archive changes no report (R-TOK-7, R-PRIV-1,
+ * R-LOG-3, R-REM-4, R-EXC-1); the state the records alone used to carry
+ * is kept as they are written (report_note.c).  Rows have a fixed order
+ * (users by name; sources by user then source; sessions, exceptions and
+ * requests by id), so the same store always gives the same report.
+ * report_reply() is the one place that turns rows into a reply.
  */
 #include "config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
+#include "audit.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "failures.h"
@@ -21,42 +27,23 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "store_life.h"
 #include "store_policy.h"
+#include "store_report.h"
+#include "store_session.h"
 
 #define DAY_SECONDS (24 * 3600)
 
+/* --- cells and the reply ------------------------------------------------- */
 
-/* --- small JSON helpers ------------------------------------------------ */
-
-static const char *
-jstr(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_string))
-		return NULL;
-	return json_object_get_string(v);
-}
-
-static int64_t
-jint(struct json_object *o, const char *key)
-{
-	struct json_object *v;
-
-	if (o == NULL || !json_object_object_get_ex(o, key, &v) ||
-	    !json_object_is_type(v, json_type_int))
-		return 0;
-	return json_object_get_int64(v);
-}
-
-/* Append to a row: a string (NULL: null), an integer. */
+/* Append to a row: a string (NULL or "": null), an integer. */
 static int
 cell_str(struct json_object *row, const char *s)
 {
 	struct json_object *v = NULL;
 
-	if (s != NULL && (v = json_object_new_string(s)) == NULL)
+	if (s != NULL && s[0] != '\0' &&
+	    (v = json_object_new_string(s)) == NULL)
 		return KAGI_ERR_NOMEM;
 	if (json_object_array_add(row, v) != 0) {
 		json_object_put(v);
@@ -79,51 +66,71 @@ cell_int(struct json_object *row, int64_t n)
 	return 0;
 }
 
-/* Set "report", "columns" (NULL-terminated) and take rows into reply. */
-/* Append *row to rows; the row is handed over (NULL after) on success. */
+/* A report being built: its rows, and the row being filled. */
+struct table {
+	struct json_object *rows;
+	struct json_object *row;
+};
+
 static int
-rows_push(struct json_object *rows, struct json_object **row)
+table_open(struct table *t)
 {
-	if (json_object_array_add(rows, *row) != 0)
-		return KAGI_ERR_NOMEM;
-	*row = NULL;
-	return 0;
+	memset(t, 0, sizeof(*t));
+	return (t->rows = json_object_new_array()) == NULL ? KAGI_ERR_NOMEM :
+	    0;
 }
 
 static int
+row_begin(struct table *t)
+{
+	json_object_put(t->row);
+	return (t->row = json_object_new_array()) == NULL ? KAGI_ERR_NOMEM : 0;
+}
+
+static int
+row_end(struct table *t)
+{
+	if (json_object_array_add(t->rows, t->row) != 0)
+		return KAGI_ERR_NOMEM;
+	t->row = NULL;
+	return 0;
+}
+
+static void
+table_free(struct table *t)
+{
+	json_object_put(t->row);
+	json_object_put(t->rows);
+	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * The one place a report's table becomes its reply: {"report": name,
+ * "columns": [...], "rows": [...]}.  The rows are taken (t emptied) on
+ * success and on failure.
+ */
+static int
 report_reply(struct json_object *reply, const char *name,
-    const char *const *cols, struct json_object *rows)
+    const char *const *cols, struct table *t)
 {
 	struct json_object *c;
 	int r;
 
 	if ((c = json_object_new_array()) == NULL) {
-		json_object_put(rows);
+		table_free(t);
 		return KAGI_ERR_NOMEM;
 	}
 	for (; *cols != NULL; cols++)
 		if ((r = cell_str(c, *cols)) != 0) {
 			json_object_put(c);
-			json_object_put(rows);
+			table_free(t);
 			return r;
 		}
 	json_object_object_add(reply, "columns", c);
-	json_object_object_add(reply, "rows", rows);
+	json_object_object_add(reply, "rows", t->rows);
+	t->rows = NULL;
+	table_free(t);
 	return proto_set_str(reply, "report", name);
-}
-
-/* The fields of a record as an object (caller puts), NULL when none. */
-static struct json_object *
-rec_fields(const struct audit_rec *rec)
-{
-	struct json_object *o = NULL;
-
-	if (rec->fields == NULL || rec->fields[0] == '\0')
-		return NULL;
-	if (proto_decode_payload((const uint8_t *)rec->fields,
-	    strlen(rec->fields), &o) != 0)
-		return NULL;
-	return o;
 }
 
 /* --- users and their tokens -------------------------------------------- */
@@ -134,11 +141,10 @@ struct user_info {
 	int locked;
 	int64_t active_tokens;
 	char factors[64];	/* "totp", "fido2", "totp,fido2"; "" = none */
-	int64_t last_token_use;
+	struct grant_rec g;	/* user_id 0 when there is none */
 };
 
 struct user_set {
-	struct kagid_ctx *ctx;
 	struct user_info *v;
 	size_t n, cap;
 };
@@ -150,8 +156,6 @@ factor_cb(const struct token_rec *t, void *arg)
 	const char *name = t->type == TOKEN_FIDO2 ? "fido2" : "totp";
 
 	ui->active_tokens++;
-	if (t->last_used > ui->last_token_use)
-		ui->last_token_use = t->last_used;
 	if (strstr(ui->factors, name) == NULL) {
 		if (ui->factors[0] != '\0')
 			strncat(ui->factors, ",", sizeof(ui->factors) -
@@ -166,7 +170,7 @@ static int
 user_set_cb(const struct user_rec *u, void *arg)
 {
 	struct user_set *us = arg;
-	struct user_info *ui, *grown;
+	struct user_info *grown;
 	size_t cap;
 
 	if (us->n == us->cap) {
@@ -176,37 +180,9 @@ user_set_cb(const struct user_rec *u, void *arg)
 		us->v = grown;
 		us->cap = cap;
 	}
-	ui = &us->v[us->n];
-	memset(ui, 0, sizeof(*ui));
-	ui->u = *u;
+	memset(&us->v[us->n], 0, sizeof(us->v[us->n]));
+	us->v[us->n].u = *u;
 	us->n++;
-	return 0;
-}
-
-/* Every user by name, with lock state and active factors. */
-static int
-users_load(struct kagid_ctx *ctx, struct user_set *us)
-{
-	int64_t now = kagi_now();
-	size_t i;
-	int r;
-
-	memset(us, 0, sizeof(*us));
-	us->ctx = ctx;
-	if ((r = store_user_list(ctx->store, user_set_cb, us)) != 0)
-		return r;
-	for (i = 0; i < us->n; i++) {
-		struct user_info *ui = &us->v[i];
-
-		/* Locked: the account, or its remote log-ins (failures.h). */
-		if ((r = failures_any_locked(ctx->store, ui->u.id, now, &ui->l,
-		    &ui->locked)) != 0)
-			return r;
-		ui->locked = ui->locked != 0;
-		if ((r = store_token_list(ctx->store, ui->u.id, TOKEN_ACTIVE,
-		    factor_cb, ui)) < 0)
-			return r;
-	}
 	return 0;
 }
 
@@ -217,14 +193,58 @@ users_free(struct user_set *us)
 	memset(us, 0, sizeof(*us));
 }
 
-static struct user_info *
-users_find(struct user_set *us, const char *name)
+/* Every user by name, with lock state, active factors and grant. */
+static int
+users_load(struct kagid_ctx *ctx, struct user_set *us)
 {
+	int64_t now = kagi_now();
 	size_t i;
+	int r;
 
-	for (i = 0; name != NULL && i < us->n; i++)
-		if (strcmp(us->v[i].u.name, name) == 0)
-			return &us->v[i];
+	memset(us, 0, sizeof(*us));
+	if ((r = store_user_list(ctx->store, user_set_cb, us)) != 0)
+		goto out;
+	for (i = 0; i < us->n; i++) {
+		struct user_info *ui = &us->v[i];
+
+		/* Locked: the account, or its remote log-ins (failures.h). */
+		if ((r = failures_any_locked(ctx->store, ui->u.id, now, &ui->l,
+		    &ui->locked)) != 0)
+			goto out;
+		ui->locked = ui->locked != 0;
+		if ((r = store_token_list(ctx->store, ui->u.id, TOKEN_ACTIVE,
+		    factor_cb, ui)) < 0)
+			goto out;
+		r = store_grant_get(ctx->store, ui->u.id, &ui->g);
+		if (r == KAGI_ERR_NOT_FOUND)
+			memset(&ui->g, 0, sizeof(ui->g));
+		else if (r != 0)
+			goto out;
+	}
+	r = 0;
+ out:
+	if (r != 0)
+		users_free(us);
+	return r;
+}
+
+static const struct user_info *
+users_find(const struct user_set *us, const char *name)
+{
+	size_t lo = 0, hi = us->n, mid;
+	int c;
+
+	/* The store lists users by name. */
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		c = strcmp(us->v[mid].u.name, name);
+		if (c == 0)
+			return &us->v[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 
@@ -238,324 +258,11 @@ user_state(const struct user_info *ui)
 	return "active";
 }
 
-/* --- the audit records, once over -------------------------------------- */
-
-/*
- * What the reports need from the records, gathered in one scan:
- *  grants:   user -> {since, granted_by, approved_by, role} (last
- *            user_add or role_change).  An act carried out on approval
- *            is written by its approver right after the approve record
- *            (approval.c): it is granted by the request's requester and
- *            approved by that approver.
- *  approvals: user -> {requester, approver} (an approve record whose act
- *            is not yet seen)
- *  sessions: session id -> {user, service, source, start, end,
- *            duration, vendor}
- *  breaks:   break-glass id -> {user, time, service, source, reason,
- *            reported, report_time, reporter}
- *  requests: request id -> {user, time, action, target, requester,
- *            state, by, decided}
- *  sources:  "user\tsource" -> {user, source, failures, lockouts,
- *            unconfirmed, first, last} (auth failures, lockouts and
- *            unconfirmed second factors at or after since)
- */
-struct scan {
-	struct user_set *us;
-	int64_t since;
-	struct json_object *grants, *sessions, *breaks, *requests, *sources;
-	struct json_object *approvals;
-	int64_t oldest;
-};
-
-static const char *
-source_of(struct json_object *f)
+/* When the account was last used: its last log-in, else its creation. */
+static int64_t
+last_use(const struct user_rec *u)
 {
-	const char *s = jstr(f, "rhost");
-
-	if (s == NULL || s[0] == '\0')
-		s = jstr(f, "tty");
-	return s != NULL && s[0] != '\0' ? s : "-";
-}
-
-/* The string id of a record's key field (integer or string), or NULL. */
-static const char *
-id_of(struct json_object *f, const char *key, char *buf, size_t len)
-{
-	struct json_object *v;
-
-	if (f == NULL || !json_object_object_get_ex(f, key, &v) || v == NULL)
-		return NULL;
-	if (json_object_is_type(v, json_type_int)) {
-		snprintf(buf, len, "%lld", (long long)json_object_get_int64(v));
-		return buf;
-	}
-	if (json_object_is_type(v, json_type_string))
-		return json_object_get_string(v);
-	return NULL;
-}
-
-/* obj[key], created as an empty object when absent. */
-static struct json_object *
-entry(struct json_object *map, const char *key)
-{
-	struct json_object *e;
-
-	if (json_object_object_get_ex(map, key, &e))
-		return e;
-	if ((e = json_object_new_object()) == NULL)
-		return NULL;
-	if (json_object_object_add(map, key, e) != 0) {
-		json_object_put(e);
-		return NULL;
-	}
-	return e;
-}
-
-static int
-put_str(struct json_object *o, const char *key, const char *v)
-{
-	if (v == NULL)
-		return json_object_object_add(o, key, NULL) == 0 ? 0 :
-		    KAGI_ERR_NOMEM;
-	return proto_set_str(o, key, v);
-}
-
-static int
-is_vendor(struct scan *sc, const char *user, struct json_object *f)
-{
-	struct user_info *ui;
-	const char *role = jstr(f, "role");
-	int n = -1;
-
-	if (role != NULL)
-		return role_from_name(role, &n) == 0 && n == ROLE_VENDOR;
-	ui = users_find(sc->us, user);
-	return ui != NULL && ui->u.role == ROLE_VENDOR;
-}
-
-/* A request's id: "request" (audit.h), or "id" as approval.c writes it. */
-static const char *
-request_id_of(struct json_object *f, char *buf, size_t len)
-{
-	const char *id = id_of(f, "request", buf, len);
-
-	return id != NULL ? id : id_of(f, "id", buf, len);
-}
-
-/*
- * Who granted and who approved the user_add or role_change rec: the
- * record's approved_by when it has one; else the approval of a request
- * for this user whose approver wrote rec (the approved act), else nobody.
- */
-static int
-put_grant(struct scan *sc, struct json_object *e,
-    const struct audit_rec *rec, struct json_object *f)
-{
-	struct json_object *a = NULL;
-	const char *by = jstr(f, "approved_by"), *ap;
-	int r;
-
-	if (by == NULL &&
-	    json_object_object_get_ex(sc->approvals, rec->user, &a) &&
-	    (ap = jstr(a, "approver")) != NULL && rec->actor != NULL &&
-	    strcmp(ap, rec->actor) == 0) {
-		if ((r = put_str(e, "granted_by", jstr(a, "requester"))) != 0 ||
-		    (r = put_str(e, "approved_by", ap)) != 0)
-			return r;
-		json_object_object_del(sc->approvals, rec->user);
-		return 0;
-	}
-	if ((r = put_str(e, "granted_by", rec->actor)) != 0 ||
-	    (r = put_str(e, "approved_by", by)) != 0)
-		return r;
-	return 0;
-}
-
-static int
-scan_record(struct scan *sc, const struct audit_rec *rec,
-    struct json_object *f)
-{
-	const char *ev = rec->event, *id, *out, *act, *what = NULL;
-	struct json_object *e;
-	char idbuf[32], key[STORE_NAME_MAX + KAGI_FIELD_MAX + 2];
-	int r = 0;
-
-	if (strcmp(ev, "user_add") == 0 || strcmp(ev, "role_change") == 0) {
-		if (rec->user == NULL || (e = entry(sc->grants,
-		    rec->user)) == NULL)
-			return rec->user == NULL ? 0 : KAGI_ERR_NOMEM;
-		if ((r = proto_set_int(e, "since", rec->time)) != 0 ||
-		    (r = put_grant(sc, e, rec, f)) != 0 ||
-		    (r = put_str(e, "role", jstr(f, "role") != NULL ?
-		    jstr(f, "role") : jstr(f, "to"))) != 0)
-			return r;
-	} else if (strcmp(ev, "session_open") == 0 ||
-	    strcmp(ev, "session_close") == 0) {
-		if ((id = id_of(f, "session", idbuf, sizeof(idbuf))) == NULL ||
-		    (e = entry(sc->sessions, id)) == NULL)
-			return id == NULL ? 0 : KAGI_ERR_NOMEM;
-		if ((r = put_str(e, "user", rec->user)) != 0 ||
-		    (r = put_str(e, "service", jstr(f, "service"))) != 0 ||
-		    (r = put_str(e, "source", source_of(f))) != 0 ||
-		    (r = proto_set_int(e, "start", jint(f, "started") != 0 ?
-		    jint(f, "started") : rec->time)) != 0 ||
-		    (r = proto_set_bool(e, "vendor", is_vendor(sc, rec->user,
-		    f))) != 0)
-			return r;
-		if (ev[8] == 'c' &&
-		    ((r = proto_set_int(e, "end", jint(f, "ended") != 0 ?
-		    jint(f, "ended") : rec->time)) != 0 ||
-		    (r = proto_set_int(e, "duration", jint(f, "duration"))) != 0))
-			return r;
-	} else if (strcmp(ev, "breakglass_use") == 0) {
-		if ((id = id_of(f, "id", idbuf, sizeof(idbuf))) == NULL) {
-			snprintf(idbuf, sizeof(idbuf), "seq%lld",
-			    (long long)rec->seq);
-			id = idbuf;
-		}
-		if ((e = entry(sc->breaks, id)) == NULL)
-			return KAGI_ERR_NOMEM;
-		if ((r = put_str(e, "user", rec->user)) != 0 ||
-		    (r = proto_set_int(e, "time", rec->time)) != 0 ||
-		    (r = put_str(e, "source", source_of(f))) != 0 ||
-		    (r = put_str(e, "reason", jstr(f, "reason"))) != 0)
-			return r;
-	} else if (strcmp(ev, "breakglass_report") == 0) {
-		if ((id = id_of(f, "id", idbuf, sizeof(idbuf))) == NULL ||
-		    !json_object_object_get_ex(sc->breaks, id, &e))
-			return 0;
-		if ((r = proto_set_int(e, "reported", rec->time)) != 0 ||
-		    (r = put_str(e, "reporter", rec->actor)) != 0)
-			return r;
-	} else if (strcmp(ev, "request") == 0) {
-		if ((id = request_id_of(f, idbuf, sizeof(idbuf))) == NULL ||
-		    (e = entry(sc->requests, id)) == NULL)
-			return id == NULL ? 0 : KAGI_ERR_NOMEM;
-		if ((r = put_str(e, "user", rec->user)) != 0 ||
-		    (r = proto_set_int(e, "time", rec->time)) != 0 ||
-		    (r = put_str(e, "action", jstr(f, "action"))) != 0 ||
-		    (r = put_str(e, "requester", rec->actor)) != 0 ||
-		    (r = put_str(e, "state", "open")) != 0)
-			return r;
-	} else if (strcmp(ev, "approve") == 0 || strcmp(ev, "reject") == 0 ||
-	    strcmp(ev, "request_expire") == 0 ||
-	    strcmp(ev, "request_failed") == 0) {
-		/* Only these acts grant a role (kagid_config.c's names). */
-		act = jstr(f, "action");
-		if (ev[0] == 'a' && rec->user != NULL && act != NULL &&
-		    (strcmp(act, "role_privileged") == 0 ||
-		    strcmp(act, "vendor_add") == 0)) {
-			if ((e = json_object_new_object()) == NULL)
-				return KAGI_ERR_NOMEM;
-			if (json_object_object_add(sc->approvals, rec->user,
-			    e) != 0) {
-				json_object_put(e);
-				return KAGI_ERR_NOMEM;
-			}
-			if ((r = put_str(e, "requester", jstr(f,
-			    "requester"))) != 0 ||
-			    (r = put_str(e, "approver", rec->actor)) != 0)
-				return r;
-		}
-		if ((id = request_id_of(f, idbuf, sizeof(idbuf))) == NULL ||
-		    !json_object_object_get_ex(sc->requests, id, &e))
-			return 0;
-		if ((r = put_str(e, "state", ev[0] == 'a' ? "approved" :
-		    strcmp(ev, "reject") == 0 ? "rejected" :
-		    strcmp(ev, "request_failed") == 0 ? "failed" :
-		    "expired")) != 0 ||
-		    (r = put_str(e, "by", rec->actor)) != 0)
-			return r;
-	}
-	if (rec->time < sc->since || rec->user == NULL)
-		return 0;
-	/*
-	 * Failures, lockouts, and second factors that were right but whose
-	 * log-in the rest of the stack never confirmed (login_confirm.c):
-	 * a log-in is counted only once confirmed ("success").
-	 */
-	out = jstr(f, "outcome");
-	if (strcmp(ev, "lockout") == 0)
-		what = "lockouts";
-	else if (strcmp(ev, "auth") == 0 && out != NULL &&
-	    strcmp(out, "failure") == 0)
-		what = "failures";
-	else if (strcmp(ev, "auth") == 0 && out != NULL &&
-	    strcmp(out, "unconfirmed") == 0)
-		what = "unconfirmed";
-	if (what != NULL) {
-		snprintf(key, sizeof(key), "%s\t%s", rec->user, source_of(f));
-		if ((e = entry(sc->sources, key)) == NULL)
-			return KAGI_ERR_NOMEM;
-		if (!json_object_object_get_ex(e, "user", NULL) &&
-		    ((r = put_str(e, "user", rec->user)) != 0 ||
-		    (r = put_str(e, "source", source_of(f))) != 0 ||
-		    (r = proto_set_int(e, "first", rec->time)) != 0))
-			return r;
-		if ((r = proto_set_int(e, what, jint(e, what) + 1)) != 0 ||
-		    (r = proto_set_int(e, "last", rec->time)) != 0)
-			return r;
-	}
-	return 0;
-}
-
-static int
-scan_cb(const struct audit_rec *rec, void *arg)
-{
-	struct scan *sc = arg;
-	struct json_object *f = rec_fields(rec);
-	int r;
-
-	if (sc->oldest == 0)
-		sc->oldest = rec->time;
-	r = scan_record(sc, rec, f);
-	json_object_put(f);
-	return r;
-}
-
-static void
-scan_free(struct scan *sc)
-{
-	json_object_put(sc->grants);
-	json_object_put(sc->sessions);
-	json_object_put(sc->breaks);
-	json_object_put(sc->requests);
-	json_object_put(sc->sources);
-	json_object_put(sc->approvals);
-	memset(sc, 0, sizeof(*sc));
-}
-
-static int
-scan_run(struct kagid_ctx *ctx, struct user_set *us, int64_t since,
-    struct scan *sc)
-{
-	memset(sc, 0, sizeof(*sc));
-	sc->us = us;
-	sc->since = since;
-	if ((sc->grants = json_object_new_object()) == NULL ||
-	    (sc->sessions = json_object_new_object()) == NULL ||
-	    (sc->breaks = json_object_new_object()) == NULL ||
-	    (sc->requests = json_object_new_object()) == NULL ||
-	    (sc->sources = json_object_new_object()) == NULL ||
-	    (sc->approvals = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	return store_audit_scan(ctx->store, 0, scan_cb, sc);
-}
-
-/* Load users and scan the records; on failure both are freed. */
-static int
-gather(struct kagid_ctx *ctx, int64_t since, struct user_set *us,
-    struct scan *sc)
-{
-	int r;
-
-	memset(sc, 0, sizeof(*sc));
-	if ((r = users_load(ctx, us)) != 0 ||
-	    (r = scan_run(ctx, us, since, sc)) != 0) {
-		scan_free(sc);
-		users_free(us);
-	}
-	return r;
+	return u->last_success != 0 ? u->last_success : u->created;
 }
 
 /* --- the reports --------------------------------------------------------- */
@@ -566,44 +273,106 @@ report_dormant(struct kagid_ctx *ctx, int64_t days, struct json_object *reply)
 	static const char *const cols[] = { "user", "role", "state",
 	    "factors", "last_login", "days", NULL };
 	struct user_set us;
-	struct json_object *rows = NULL, *row = NULL;
-	int64_t now = kagi_now(), last, cutoff;
+	struct table t;
+	int64_t now = kagi_now(), cutoff = now - days * DAY_SECONDS;
 	size_t i;
 	int r;
 
-	cutoff = now - days * DAY_SECONDS;
 	if ((r = users_load(ctx, &us)) != 0)
+		return r;
+	if ((r = table_open(&t)) != 0)
 		goto out;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
 	for (i = 0; i < us.n; i++) {
-		struct user_info *ui = &us.v[i];
+		const struct user_info *ui = &us.v[i];
 
-		/* The account: last log-in, or creation when it never had one. */
-		last = ui->u.last_success != 0 ? ui->u.last_success :
-		    ui->u.created;
-		if (last >= cutoff)
+		if (last_use(&ui->u) >= cutoff)
 			continue;
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, ui->u.name)) != 0 ||
-		    (r = cell_str(row, role_name(ui->u.role))) != 0 ||
-		    (r = cell_str(row, user_state(ui))) != 0 ||
-		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
-		    (r = cell_int(row, ui->u.last_success)) != 0 ||
-		    (r = cell_int(row, (now - last) / DAY_SECONDS)) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
+		if ((r = row_begin(&t)) != 0 ||
+		    (r = cell_str(t.row, ui->u.name)) != 0 ||
+		    (r = cell_str(t.row, role_name(ui->u.role))) != 0 ||
+		    (r = cell_str(t.row, user_state(ui))) != 0 ||
+		    (r = cell_str(t.row, ui->factors)) != 0 ||
+		    (r = cell_int(t.row, ui->u.last_success)) != 0 ||
+		    (r = cell_int(t.row, (now - last_use(&ui->u)) /
+		    DAY_SECONDS)) != 0 ||
+		    (r = row_end(&t)) != 0)
 			goto out;
 	}
-	r = report_reply(reply, "dormant", cols, rows);
-	rows = NULL;
+	r = report_reply(reply, "dormant", cols, &t);
  out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
+	table_free(&t);
+	users_free(&us);
+	return r;
+}
+
+static int
+access_row(struct json_object *row, const struct user_info *ui)
+{
+	const struct grant_rec *g = &ui->g;
+	int r;
+
+	if ((r = cell_str(row, role_name(ui->u.role))) != 0 ||
+	    (r = cell_str(row, user_state(ui))) != 0 ||
+	    (r = cell_str(row, ui->factors)) != 0 ||
+	    (r = cell_int(row, ui->active_tokens)) != 0 ||
+	    (r = cell_int(row, ui->u.last_success)) != 0 ||
+	    (r = cell_int(row, ui->u.created)) != 0 ||
+	    (r = cell_str(row, g->granted_by)) != 0 ||
+	    (r = cell_str(row, g->approved_by)) != 0)
+		return r;
+	return 0;
+}
+
+static int
+privileged_row(struct json_object *row, const struct user_info *ui)
+{
+	const struct grant_rec *g = &ui->g;
+	int r;
+
+	if ((r = cell_str(row, user_state(ui))) != 0 ||
+	    (r = cell_int(row, g->user_id != 0 ? g->since :
+	    ui->u.created)) != 0 ||
+	    (r = cell_str(row, g->granted_by)) != 0 ||
+	    (r = cell_str(row, g->approved_by)) != 0 ||
+	    (r = cell_str(row, ui->factors)) != 0 ||
+	    (r = cell_int(row, ui->u.last_success)) != 0)
+		return r;
+	return 0;
+}
+
+/* access and privileged: one row per user (only privileged ones: priv). */
+static int
+grants_report(struct kagid_ctx *ctx, int priv, struct json_object *reply)
+{
+	static const char *const access_cols[] = { "user", "role", "state",
+	    "factors", "tokens", "last_login", "created", "granted_by",
+	    "approved_by", NULL };
+	static const char *const priv_cols[] = { "user", "state", "since",
+	    "granted_by", "approved_by", "factors", "last_login", NULL };
+	struct user_set us;
+	struct table t;
+	size_t i;
+	int r;
+
+	if ((r = users_load(ctx, &us)) != 0)
+		return r;
+	if ((r = table_open(&t)) != 0)
+		goto out;
+	for (i = 0; i < us.n; i++) {
+		const struct user_info *ui = &us.v[i];
+
+		if (priv && ui->u.role != ROLE_PRIVILEGED)
+			continue;
+		if ((r = row_begin(&t)) != 0 ||
+		    (r = cell_str(t.row, ui->u.name)) != 0 ||
+		    (r = (priv ? privileged_row : access_row)(t.row, ui)) != 0 ||
+		    (r = row_end(&t)) != 0)
+			goto out;
+	}
+	r = report_reply(reply, priv ? "privileged" : "access",
+	    priv ? priv_cols : access_cols, &t);
+ out:
+	table_free(&t);
 	users_free(&us);
 	return r;
 }
@@ -611,118 +380,39 @@ report_dormant(struct kagid_ctx *ctx, int64_t days, struct json_object *reply)
 int
 report_access(struct kagid_ctx *ctx, struct json_object *reply)
 {
-	static const char *const cols[] = { "user", "role", "state",
-	    "factors", "tokens", "last_login", "created", "granted_by",
-	    "approved_by", NULL };
-	struct user_set us;
-	struct scan sc;
-	struct json_object *rows = NULL, *row = NULL, *g;
-	size_t i;
-	int r;
-
-	if ((r = gather(ctx, 0, &us, &sc)) != 0)
-		return r;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < us.n; i++) {
-		struct user_info *ui = &us.v[i];
-
-		g = NULL;
-		(void)json_object_object_get_ex(sc.grants, ui->u.name, &g);
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, ui->u.name)) != 0 ||
-		    (r = cell_str(row, role_name(ui->u.role))) != 0 ||
-		    (r = cell_str(row, user_state(ui))) != 0 ||
-		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
-		    (r = cell_int(row, ui->active_tokens)) != 0 ||
-		    (r = cell_int(row, ui->u.last_success)) != 0 ||
-		    (r = cell_int(row, ui->u.created)) != 0 ||
-		    (r = cell_str(row, jstr(g, "granted_by"))) != 0 ||
-		    (r = cell_str(row, jstr(g, "approved_by"))) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
-			goto out;
-	}
-	r = report_reply(reply, "access", cols, rows);
-	rows = NULL;
- out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
-	scan_free(&sc);
-	users_free(&us);
-	return r;
+	return grants_report(ctx, 0, reply);
 }
 
 int
 report_privileged(struct kagid_ctx *ctx, struct json_object *reply)
 {
-	static const char *const cols[] = { "user", "state", "since",
-	    "granted_by", "approved_by", "factors", "last_login", NULL };
-	struct user_set us;
-	struct scan sc;
-	struct json_object *rows = NULL, *row = NULL, *g;
-	size_t i;
-	int r;
-
-	if ((r = gather(ctx, 0, &us, &sc)) != 0)
-		return r;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	for (i = 0; i < us.n; i++) {
-		struct user_info *ui = &us.v[i];
-
-		if (ui->u.role != ROLE_PRIVILEGED)
-			continue;
-		g = NULL;
-		(void)json_object_object_get_ex(sc.grants, ui->u.name, &g);
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, ui->u.name)) != 0 ||
-		    (r = cell_str(row, user_state(ui))) != 0 ||
-		    (r = cell_int(row, g != NULL ? jint(g, "since") :
-		    ui->u.created)) != 0 ||
-		    (r = cell_str(row, jstr(g, "granted_by"))) != 0 ||
-		    (r = cell_str(row, jstr(g, "approved_by"))) != 0 ||
-		    (r = cell_str(row, ui->factors[0] != '\0' ? ui->factors : NULL)) != 0 ||
-		    (r = cell_int(row, ui->u.last_success)) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
-			goto out;
-	}
-	r = report_reply(reply, "privileged", cols, rows);
-	rows = NULL;
- out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
-	scan_free(&sc);
-	users_free(&us);
-	return r;
+	return grants_report(ctx, 1, reply);
 }
 
-/* Rows ordered by their first cell, then their second (both strings). */
-static int
-row_cmp(const void *a, const void *b)
-{
-	struct json_object *ra = *(struct json_object *const *)a;
-	struct json_object *rb = *(struct json_object *const *)b;
-	int i, c;
+struct lockouts_walk {
+	struct table *t;
+	const struct user_set *us;
+};
 
-	for (i = 0; i < 2; i++) {
-		c = strcmp(json_object_get_string(
-		    json_object_array_get_idx(ra, (size_t)i)),
-		    json_object_get_string(
-		    json_object_array_get_idx(rb, (size_t)i)));
-		if (c != 0)
-			return c;
-	}
-	return 0;
+static int
+lockouts_cb(const struct authstat_rec *a, void *arg)
+{
+	struct lockouts_walk *w = arg;
+	const struct user_info *ui = users_find(w->us, a->user);
+	int r;
+
+	if ((r = row_begin(w->t)) != 0 ||
+	    (r = cell_str(w->t->row, a->user)) != 0 ||
+	    (r = cell_str(w->t->row, a->source)) != 0 ||
+	    (r = cell_int(w->t->row, a->failures)) != 0 ||
+	    (r = cell_int(w->t->row, a->lockouts)) != 0 ||
+	    (r = cell_int(w->t->row, a->first)) != 0 ||
+	    (r = cell_int(w->t->row, a->last)) != 0 ||
+	    (r = cell_str(w->t->row, ui != NULL && ui->locked ? "yes" :
+	    "no")) != 0 ||
+	    (r = cell_int(w->t->row, a->unconfirmed)) != 0)
+		return r;
+	return row_end(w->t);
 }
 
 int
@@ -730,61 +420,35 @@ report_lockouts(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "source", "failures",
 	    "lockouts", "first", "last", "locked_now", "unconfirmed", NULL };
+	struct lockouts_walk w;
 	struct user_set us;
-	struct scan sc;
-	struct json_object *rows = NULL, *row = NULL;
-	struct user_info *ui;
+	struct table t;
 	int r;
 
-	if ((r = gather(ctx, since, &us, &sc)) != 0)
+	if ((r = users_load(ctx, &us)) != 0)
 		return r;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
+	if ((r = table_open(&t)) != 0)
 		goto out;
-	}
-	json_object_object_foreach(sc.sources, k, e) {
-		(void)k;
-		ui = users_find(&us, jstr(e, "user"));
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, jstr(e, "user"))) != 0 ||
-		    (r = cell_str(row, jstr(e, "source"))) != 0 ||
-		    (r = cell_int(row, jint(e, "failures"))) != 0 ||
-		    (r = cell_int(row, jint(e, "lockouts"))) != 0 ||
-		    (r = cell_int(row, jint(e, "first"))) != 0 ||
-		    (r = cell_int(row, jint(e, "last"))) != 0 ||
-		    (r = cell_str(row, ui != NULL && ui->locked ? "yes" :
-		    "no")) != 0 ||
-		    (r = cell_int(row, jint(e, "unconfirmed"))) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
-			goto out;
-	}
-	json_object_array_sort(rows, row_cmp);
-	r = report_reply(reply, "lockouts", cols, rows);
-	rows = NULL;
+	w.t = &t;
+	w.us = &us;
+	if ((r = store_authstat_list(ctx->store, since, lockouts_cb, &w)) != 0)
+		goto out;
+	r = report_reply(reply, "lockouts", cols, &t);
  out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
-	scan_free(&sc);
+	table_free(&t);
 	users_free(&us);
 	return r;
 }
 
-/* The worker, place and work of user's permit (R-REM-5), as cells. */
+/* The worker, place and work of the user's permit (R-REM-5), as cells. */
 static int
-permit_cells(struct kagid_ctx *ctx, const char *user, struct json_object *row)
+permit_cells(struct kagid_ctx *ctx, int64_t user_id, struct json_object *row)
 {
 	struct vendor_rec v;
-	struct user_rec u;
 	int r;
 
 	memset(&v, 0, sizeof(v));
-	r = user != NULL ? store_user_get(ctx->store, user, &u) :
-	    KAGI_ERR_NOT_FOUND;
-	if (r == 0)
-		r = store_vendor_get(ctx->store, u.id, &v);
+	r = store_vendor_get(ctx->store, user_id, &v);
 	if (r != 0 && r != KAGI_ERR_NOT_FOUND)
 		return r;
 	if ((r = cell_str(row, v.worker[0] != '\0' ? v.worker : NULL)) != 0 ||
@@ -793,160 +457,283 @@ permit_cells(struct kagid_ctx *ctx, const char *user, struct json_object *row)
 	return cell_str(row, v.work[0] != '\0' ? v.work : NULL);
 }
 
+struct vendors_walk {
+	struct kagid_ctx *ctx;
+	struct table *t;
+	const struct user_set *us;
+};
+
+/* A vendor's session: the user is a vendor now, or holds vendor terms. */
+static int
+vendor_session(struct vendors_walk *w, const struct session_rec *s, int *yes)
+{
+	const struct user_info *ui = users_find(w->us, s->user);
+	struct vendor_rec v;
+	int r;
+
+	*yes = 0;
+	if (ui == NULL)
+		return 0;
+	if (ui->u.role == ROLE_VENDOR) {
+		*yes = 1;
+		return 0;
+	}
+	r = store_vendor_get(w->ctx->store, ui->u.id, &v);
+	*yes = r == 0;
+	return r == KAGI_ERR_NOT_FOUND ? 0 : r;
+}
+
+static int
+vendors_cb(const struct session_rec *s, void *arg)
+{
+	struct vendors_walk *w = arg;
+	char id[24];
+	int r, yes = 0;
+
+	if ((r = vendor_session(w, s, &yes)) != 0 || !yes)
+		return r;
+	snprintf(id, sizeof(id), "%lld", (long long)s->id);
+	if ((r = row_begin(w->t)) != 0 ||
+	    (r = cell_str(w->t->row, s->user)) != 0 ||
+	    (r = permit_cells(w->ctx, s->user_id, w->t->row)) != 0 ||
+	    (r = cell_str(w->t->row, id)) != 0 ||
+	    (r = cell_str(w->t->row, s->service)) != 0 ||
+	    (r = cell_str(w->t->row, s->rhost[0] != '\0' ? s->rhost :
+	    s->tty[0] != '\0' ? s->tty : "-")) != 0 ||
+	    (r = cell_int(w->t->row, s->started)) != 0 ||
+	    (r = cell_int(w->t->row, s->ended)) != 0 ||
+	    /* Whoever ended it, kagid or the log-out (R-REM-4). */
+	    (r = cell_int(w->t->row, s->ended != 0 && s->ended >= s->started ?
+	    s->ended - s->started : 0)) != 0 ||
+	    (r = cell_str(w->t->row, s->ended != 0 ? "closed" : "open")) != 0 ||
+	    (r = cell_str(w->t->row, s->end_reason)) != 0)
+		return r;
+	return row_end(w->t);
+}
+
 int
 report_vendors(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "worker", "place", "work",
 	    "session", "service", "source", "start", "end", "duration", "state",
-	    NULL };
+	    "end_reason", NULL };
+	struct vendors_walk w;
 	struct user_set us;
-	struct scan sc;
-	struct json_object *rows = NULL, *row = NULL;
-	int64_t end;
+	struct table t;
 	int r;
 
-	if ((r = gather(ctx, since, &us, &sc)) != 0)
+	if ((r = users_load(ctx, &us)) != 0)
 		return r;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
+	if ((r = table_open(&t)) != 0)
 		goto out;
-	}
-	json_object_object_foreach(sc.sessions, id, e) {
-		struct json_object *v = NULL;
-
-		end = jint(e, "end");
-		if (!json_object_object_get_ex(e, "vendor", &v) ||
-		    !json_object_get_boolean(v) ||
-		    (end != 0 ? end : INT64_MAX) < since)
-			continue;
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, jstr(e, "user"))) != 0 ||
-		    (r = permit_cells(ctx, jstr(e, "user"), row)) != 0 ||
-		    (r = cell_str(row, id)) != 0 ||
-		    (r = cell_str(row, jstr(e, "service"))) != 0 ||
-		    (r = cell_str(row, jstr(e, "source"))) != 0 ||
-		    (r = cell_int(row, jint(e, "start"))) != 0 ||
-		    (r = cell_int(row, end)) != 0 ||
-		    (r = cell_int(row, jint(e, "duration"))) != 0 ||
-		    (r = cell_str(row, end != 0 ? "closed" : "open")) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
-			goto out;
-	}
-	r = report_reply(reply, "vendors", cols, rows);
-	rows = NULL;
+	w.ctx = ctx;
+	w.t = &t;
+	w.us = &us;
+	if ((r = store_session_list_since(ctx->store, since, vendors_cb,
+	    &w)) != 0)
+		goto out;
+	r = report_reply(reply, "vendors", cols, &t);
  out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
-	scan_free(&sc);
+	table_free(&t);
 	users_free(&us);
 	return r;
+}
+
+static int
+exceptions_cb(const struct exception_rec *e, void *arg)
+{
+	struct table *t = arg;
+	char id[24];
+	int r;
+
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	if ((r = row_begin(t)) != 0 ||
+	    (r = cell_str(t->row, "breakglass")) != 0 ||
+	    (r = cell_str(t->row, id)) != 0 ||
+	    (r = cell_str(t->row, e->user)) != 0 ||
+	    (r = cell_int(t->row, e->opened)) != 0 ||
+	    (r = cell_str(t->row, e->closed != 0 ? "reported" : "open")) != 0 ||
+	    (r = cell_str(t->row, e->closer)) != 0 ||
+	    (r = cell_int(t->row, e->closed)) != 0 ||
+	    /* The report written when it was closed (R-EXC-1). */
+	    (r = cell_str(t->row, e->closed != 0 ? e->reason : e->source)) != 0)
+		return r;
+	return row_end(t);
+}
+
+/* Requests still waiting for a second person, by id. */
+struct pending {
+	struct request_rec *v;
+	size_t n, cap;
+	int64_t now;
+};
+
+static int
+pending_cb(const struct request_rec *q, void *arg)
+{
+	struct pending *p = arg;
+	struct request_rec *grown;
+	size_t cap;
+
+	if (q->state != REQ_PENDING || p->now >= q->expires)
+		return 0;
+	if (p->n == p->cap) {
+		cap = p->cap == 0 ? 8 : p->cap * 2;
+		if ((grown = reallocarray(p->v, cap, sizeof(*grown))) == NULL)
+			return KAGI_ERR_NOMEM;
+		p->v = grown;
+		p->cap = cap;
+	}
+	p->v[p->n++] = *q;
+	return 0;
+}
+
+static int
+pending_load(struct kagid_ctx *ctx, struct pending *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->now = kagi_now();
+	return store_request_list(ctx->store, pending_cb, p);
+}
+
+/* The target user of a stored request, "" when it names none. */
+static void
+request_target(const struct request_rec *q, char *out, size_t len)
+{
+	struct json_object *o = NULL;
+	const char *u = NULL;
+
+	out[0] = '\0';
+	if (proto_decode_payload((const uint8_t *)q->params,
+	    strlen(q->params), &o) == 0 &&
+	    proto_get_str_opt(o, "user", STORE_NAME_MAX, &u) == 0 && u != NULL)
+		snprintf(out, len, "%s", u);
+	json_object_put(o);
 }
 
 int
 report_exceptions(struct kagid_ctx *ctx, struct json_object *reply)
 {
 	static const char *const cols[] = { "kind", "id", "user", "time",
-	    "state", "by", "detail", NULL };
-	struct user_set us;
-	struct scan sc;
-	struct json_object *rows = NULL, *row = NULL;
-	int64_t rep;
+	    "state", "by", "closed", "detail", NULL };
+	struct pending p;
+	struct table t;
+	char id[24], target[STORE_NAME_MAX + 1];
+	size_t i;
 	int r;
 
-	if ((r = gather(ctx, 0, &us, &sc)) != 0)
+	memset(&p, 0, sizeof(p));
+	if ((r = table_open(&t)) != 0)
 		return r;
-	if ((rows = json_object_new_array()) == NULL) {
-		r = KAGI_ERR_NOMEM;
+	/* Every break-glass use, open or with its report (R-EXC-1). */
+	if ((r = store_exception_list(ctx->store, 0, exceptions_cb, &t)) != 0 ||
+	    (r = pending_load(ctx, &p)) != 0)
 		goto out;
-	}
-	/* Every break-glass use, with its report or still open (R-EXC-1). */
-	json_object_object_foreach(sc.breaks, bid, b) {
-		rep = jint(b, "reported");
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, "breakglass")) != 0 ||
-		    (r = cell_str(row, bid)) != 0 ||
-		    (r = cell_str(row, jstr(b, "user"))) != 0 ||
-		    (r = cell_int(row, jint(b, "time"))) != 0 ||
-		    (r = cell_str(row, rep != 0 ? "reported" : "open")) != 0 ||
-		    (r = cell_str(row, jstr(b, "reporter"))) != 0 ||
-		    (r = cell_str(row, jstr(b, "reason"))) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
-			goto out;
-	}
-	/* Requests still waiting for a second administrator. */
-	json_object_object_foreach(sc.requests, qid, q) {
-		const char *st = jstr(q, "state");
+	/* The store lists requests newest first; the report oldest first. */
+	for (i = p.n; i-- > 0;) {
+		const struct request_rec *q = &p.v[i];
 
-		if (st == NULL || strcmp(st, "open") != 0)
-			continue;
-		if ((row = json_object_new_array()) == NULL ||
-		    (r = cell_str(row, "request")) != 0 ||
-		    (r = cell_str(row, qid)) != 0 ||
-		    (r = cell_str(row, jstr(q, "user"))) != 0 ||
-		    (r = cell_int(row, jint(q, "time"))) != 0 ||
-		    (r = cell_str(row, "open")) != 0 ||
-		    (r = cell_str(row, jstr(q, "requester"))) != 0 ||
-		    (r = cell_str(row, jstr(q, "action"))) != 0)
-			goto out;
-		if ((r = rows_push(rows, &row)) != 0)
+		snprintf(id, sizeof(id), "%lld", (long long)q->id);
+		request_target(q, target, sizeof(target));
+		if ((r = row_begin(&t)) != 0 ||
+		    (r = cell_str(t.row, "request")) != 0 ||
+		    (r = cell_str(t.row, id)) != 0 ||
+		    (r = cell_str(t.row, target)) != 0 ||
+		    (r = cell_int(t.row, q->created)) != 0 ||
+		    (r = cell_str(t.row, "open")) != 0 ||
+		    (r = cell_str(t.row, q->requester)) != 0 ||
+		    (r = cell_int(t.row, 0)) != 0 ||
+		    (r = cell_str(t.row, q->action)) != 0 ||
+		    (r = row_end(&t)) != 0)
 			goto out;
 	}
-	r = report_reply(reply, "exceptions", cols, rows);
-	rows = NULL;
+	r = report_reply(reply, "exceptions", cols, &t);
  out:
-	if (r == 0 && row != NULL)
-		r = KAGI_ERR_NOMEM;
-	json_object_put(row);
-	json_object_put(rows);
-	scan_free(&sc);
-	users_free(&us);
+	free(p.v);
+	table_free(&t);
 	return r;
+}
+
+/* --- counts -------------------------------------------------------------- */
+
+static int
+count_open_exc(const struct exception_rec *e, void *arg)
+{
+	struct report_counts *c = arg;
+
+	c->open_breakglass++;
+	if (c->oldest_open_breakglass == 0 || e->opened <
+	    c->oldest_open_breakglass)
+		c->oldest_open_breakglass = e->opened;
+	return 0;
+}
+
+static int
+count_session(const struct session_rec *s, void *arg)
+{
+	(void)s;
+	((struct report_counts *)arg)->open_sessions++;
+	return 0;
+}
+
+static int
+first_time_cb(const struct audit_rec *rec, void *arg)
+{
+	*(int64_t *)arg = rec->time;
+	return 1;
 }
 
 int
 report_counts(struct kagid_ctx *ctx, struct report_counts *c)
 {
 	struct user_set us;
-	struct scan sc;
+	struct pending p;
+	uint8_t prev[32];
 	int64_t cutoff = kagi_now() - ctx->cfg->dormant_days * DAY_SECONDS;
-	int64_t last;
+	int64_t first = 1;
 	size_t i;
 	int r;
 
 	memset(c, 0, sizeof(*c));
-	if ((r = gather(ctx, INT64_MAX, &us, &sc)) != 0)
+	memset(&p, 0, sizeof(p));
+	if ((r = users_load(ctx, &us)) != 0)
 		return r;
 	c->users = (int64_t)us.n;
 	for (i = 0; i < us.n; i++) {
 		c->locked += us.v[i].locked;
-		last = us.v[i].u.last_success != 0 ? us.v[i].u.last_success :
-		    us.v[i].u.created;
-		if (last < cutoff)
+		/* A disabled account is not lying around (R-TOK-6). */
+		if (!us.v[i].u.disabled && last_use(&us.v[i].u) < cutoff)
 			c->dormant++;
 	}
-	json_object_object_foreach(sc.sessions, sid, s) {
-		(void)sid;
-		if (jint(s, "end") == 0)
-			c->open_sessions++;
-	}
-	json_object_object_foreach(sc.breaks, bid, b) {
-		(void)bid;
-		if (jint(b, "reported") == 0)
-			c->open_breakglass++;
-	}
-	json_object_object_foreach(sc.requests, qid, q) {
-		const char *st = jstr(q, "state");
-
-		(void)qid;
-		if (st != NULL && strcmp(st, "open") == 0)
-			c->open_requests++;
-	}
-	c->oldest_time = sc.oldest;
-	scan_free(&sc);
+	if ((r = store_exception_list(ctx->store, 1, count_open_exc, c)) != 0 ||
+	    (r = store_session_list_open(ctx->store, 0, count_session,
+	    c)) != 0 ||
+	    (r = pending_load(ctx, &p)) != 0 ||
+	    (r = store_audit_boundary(ctx->store, &first, prev)) != 0 ||
+	    (r = store_audit_scan(ctx->store, first - 1, first_time_cb,
+	    &c->oldest_time)) != 0)
+		goto out;
+	c->open_requests = (int64_t)p.n;
+ out:
+	free(p.v);
 	users_free(&us);
-	return 0;
+	return r;
+}
+
+int
+report_note_run(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *name)
+{
+	struct json_object *f;
+	int r;
+
+	if ((r = store_report_run_put(ctx->store, name, kagi_now(),
+	    peer->name)) != 0)
+		return r;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "report", name)) == 0)
+		r = audit_record(ctx, peer, LOG_NOTICE, "report_run", NULL, f);
+	json_object_put(f);
+	return r;
 }

@@ -154,3 +154,22 @@ totp_check_dummy(struct kagid_ctx *ctx, const char *name, int64_t now)
 	free(sealed);
 	return r;
 }
+
+int
+totp_factor_sealed_to(struct kagid_ctx *ctx, const char *user, const struct token_rec *t)
+{
+	char aad[SEAL_AAD_MAX];
+	uint8_t *pt = NULL;
+	size_t aadlen = 0, ptlen = 0;
+	int r;
+
+	if (t->type != TOKEN_TOTP)
+		return KAGI_ERR_INVALID;
+	if ((r = seal_aad(SEAL_TOTP_SEED, user, aad, &aadlen)) != 0)
+		return r;
+	/* Opened only to see that it opens: wiped at once. */
+	r = unseal(ctx->key, aad, aadlen, t->sealed, t->sealed_len, &pt,
+	    &ptlen);
+	kagi_free_secret(pt, ptlen);
+	return r;
+}

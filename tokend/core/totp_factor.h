@@ -75,4 +75,12 @@ int totp_check(struct kagid_ctx *ctx, const struct user_rec *u,
  */
 int totp_check_dummy(struct kagid_ctx *ctx, const char *name, int64_t now);
 
+/*
+ * 0 when t's sealed secret opens under user's name, as a log-in would
+ * open it; KAGI_ERR_CRYPTO when it does not (a row copied or moved to
+ * another user, R-TOK-1).  The secret is wiped at once (compliance.c).
+ */
+int totp_factor_sealed_to(struct kagid_ctx *ctx, const char *user,
+    const struct token_rec *t);
+
 #endif

@@ -43,6 +43,7 @@ struct ctl {
 	int pending;
 	/* audit and report options; NULL / 0 when not given */
 	const char *anchor;		/* SEQ:HASH */
+	const char *checkpoints;	/* --checkpoints FILE */
 	const char *const *archives;	/* --archive files, in order */
 	int narchives;
 	int64_t before, since, until;	/* seconds since the epoch */
@@ -148,8 +149,13 @@ int ctl_user_delete(struct ctl *ctl);
 int ctl_unlock(struct ctl *ctl);
 int ctl_status(struct ctl *ctl);
 
-/* ctl_audit.c (R-LOG-1, R-LOG-2, R-LOG-3) */
+/* ctl_audit.c, ctl_verify.c (R-LOG-1, R-LOG-2, R-LOG-3) */
+/* One page of live records after `after`, with export's filters when
+ * filtered (--since, --until, --user, --event); an exit code. */
+int ctl_records_page(const struct ctl *ctl, int64_t after, int filtered,
+    struct json_object **reply);
 int ctl_audit_verify(struct ctl *ctl);
+int ctl_audit_key(struct ctl *ctl);
 int ctl_audit_anchor(struct ctl *ctl);
 int ctl_audit_archive(struct ctl *ctl);
 int ctl_audit_export(struct ctl *ctl);

@@ -27,214 +27,9 @@
 #include "kagi_err.h"
 #include "proto.h"
 #include "proto_ops.h"
-#include "safefile.h"
-#include "wipe.h"
 
 /* Largest archive file kagictl reads. */
 #define ARCHIVE_FILE_MAX (512L * 1024 * 1024)
-
-/* What a break means, for the person reading. */
-static const char *
-break_words(const char *why)
-{
-	if (strcmp(why, "edited") == 0)
-		return _("its contents do not match its hash: it was edited");
-	if (strcmp(why, "missing") == 0)
-		return _("it is missing: it was deleted");
-	if (strcmp(why, "relinked") == 0)
-		return _("it does not link to the record before it: a record "
-		    "was inserted, replaced or reordered");
-	if (strcmp(why, "out_of_order") == 0)
-		return _("its sequence number is out of order: records were "
-		    "reordered");
-	if (strcmp(why, "bad_start") == 0)
-		return _("the chain does not start where it should: the "
-		    "oldest records were deleted or replaced");
-	return _("it is not a valid record");
-}
-
-/* The anchor's parts: seq and 32-byte hash (checked by kagictl.c). */
-static int
-anchor_parse(const char *a, int64_t *seq, uint8_t hash[32], char *hex)
-{
-	const char *c = strchr(a, ':');
-	char num[24];
-	char *end;
-	long long v;
-	size_t n;
-
-	if (c == NULL || (n = (size_t)(c - a)) == 0 || n >= sizeof(num))
-		return KAGI_ERR_INVALID;
-	memcpy(num, a, n);
-	num[n] = '\0';
-	if (strspn(num, "0123456789") != n)
-		return KAGI_ERR_INVALID;
-	errno = 0;
-	v = strtoll(num, &end, 10);
-	if (errno != 0 || *end != '\0' || v < 1)
-		return KAGI_ERR_INVALID;
-	if (audit_unhex(c + 1, hash) != 0)
-		return KAGI_ERR_INVALID;
-	*seq = v;
-	audit_hex(hash, hex);
-	return 0;
-}
-
-/* While reading archives: the anchored record's hash, when it is there. */
-struct anchor_look {
-	int64_t seq;
-	int found;
-	uint8_t hash[32];
-	int64_t first, last;
-};
-
-static int
-anchor_look_cb(const struct audit_rec *rec, void *arg)
-{
-	struct anchor_look *al = arg;
-
-	if (al->first == 0)
-		al->first = rec->seq;
-	al->last = rec->seq;
-	if (rec->seq == al->seq) {
-		al->found = 1;
-		memcpy(al->hash, rec->hash, 32);
-	}
-	return 0;
-}
-
-/* Check the archive files in order as one chain; 0 or an exit code. */
-static int
-verify_archives(const struct ctl *ctl, struct audit_walk *w,
-    struct anchor_look *al)
-{
-	char err[256], clean[PATH_MAX];
-	enum audit_break why = AUDIT_OK;
-	char *buf = NULL;
-	size_t len = 0, line = 0;
-	int64_t bad = 0;
-	int i, r;
-
-	audit_walk_start_any(w);
-	for (i = 0; i < ctl->narchives; i++) {
-		ctl_clean(ctl->archives[i], clean, sizeof(clean));
-		if ((r = safefile_read(ctl->archives[i], getuid(),
-		    ARCHIVE_FILE_MAX, &buf, &len, err, sizeof(err))) != 0) {
-			ctl_err(_("cannot read the archive %s: %s"), clean,
-			    err);
-			return CTL_EXIT_UNREACHABLE;
-		}
-		r = audit_archive_read(buf, len, w, anchor_look_cb, al, &line,
-		    &bad, &why);
-		free(buf);
-		buf = NULL;
-		if (r != 0) {
-			if (why == AUDIT_OK)
-				ctl_err(_("archive %s, line %zu: not a valid "
-				    "audit record"), clean, line);
-			else
-				ctl_err(_("archive %s, line %zu: audit record "
-				    "%lld: %s"), clean, line, (long long)bad,
-				    break_words(audit_break_name(why)));
-			return CTL_EXIT_REFUSED;
-		}
-	}
-	return 0;
-}
-
-int
-ctl_audit_verify(struct ctl *ctl)
-{
-	struct json_object *req, *reply = NULL;
-	struct audit_walk w;
-	struct anchor_look al;
-	uint8_t ahash[32], first_prev[32];
-	char ahex[AUDIT_HEX_LEN + 1];
-	const char *why, *astate, *fp;
-	int64_t aseq = 0, first, head;
-	int ex;
-
-	memset(&al, 0, sizeof(al));
-	if (ctl->anchor != NULL &&
-	    anchor_parse(ctl->anchor, &aseq, ahash, ahex) != 0) {
-		ctl_err(_("--anchor is SEQ:HASH as kagictl audit anchor prints "
-		    "it"));
-		return CTL_EXIT_USAGE;
-	}
-	al.seq = aseq;
-	if (ctl->narchives > 0 && (ex = verify_archives(ctl, &w, &al)) != 0)
-		return ex;
-	req = ctl_request(ctl, OP_AUDIT_VERIFY);
-	if (req != NULL && aseq != 0 &&
-	    (proto_set_int(req, "anchor_seq", aseq) != 0 ||
-	    proto_set_str(req, "anchor_hash", ahex) != 0)) {
-		json_object_put(req);
-		req = NULL;
-	}
-	if ((ex = ctl_run(ctl, req, &reply)) != 0)
-		return ex;
-	if (ctl->json)
-		(void)ctl_print_json(reply);
-	first = ctl_jint(reply, "first_seq");
-	head = ctl_jint(reply, "head_seq");
-	why = ctl_jstr(reply, "why");
-	ex = CTL_EXIT_OK;
-	if (!ctl_jbool(reply, "intact")) {
-		ctl_err(_("the audit chain does not verify: record %lld: %s"),
-		    (long long)ctl_jint(reply, "bad_seq"),
-		    break_words(why != NULL ? why : ""));
-		ex = CTL_EXIT_REFUSED;
-	}
-	/* The archives must end exactly where the live chain begins. */
-	fp = ctl_jstr(reply, "first_prev");
-	if (ex == 0 && ctl->narchives > 0 &&
-	    (w.count == 0 || fp == NULL || audit_unhex(fp, first_prev) != 0 ||
-	    w.next_seq != first ||
-	    kagi_ct_memcmp(w.next_prev, first_prev, 32) != 0)) {
-		ctl_err(_("the archives end at record %lld but the live chain "
-		    "starts at record %lld with another link: an archive is "
-		    "missing, or records were removed"),
-		    (long long)(w.next_seq - 1), (long long)first);
-		ex = CTL_EXIT_REFUSED;
-	}
-	astate = ctl_jstr(reply, "anchor");
-	if (ex == 0 && aseq != 0 && astate != NULL) {
-		if (strcmp(astate, "archived") == 0)
-			astate = !al.found ? "unchecked" :
-			    kagi_ct_memcmp(al.hash, ahash, 32) == 0 ? "ok" :
-			    "differs";
-		if (strcmp(astate, "cut") == 0) {
-			ctl_err(_("the audit chain ends at record %lld, before "
-			    "the anchor's record %lld: the newest records "
-			    "were cut off"), (long long)head, (long long)aseq);
-			ex = CTL_EXIT_REFUSED;
-		} else if (strcmp(astate, "differs") == 0) {
-			ctl_err(_("record %lld does not have the anchor's "
-			    "hash: the chain was rewritten from there on"),
-			    (long long)aseq);
-			ex = CTL_EXIT_REFUSED;
-		} else if (strcmp(astate, "unchecked") == 0) {
-			ctl_err(_("the anchor's record %lld was archived: "
-			    "give its archive with --archive to check it"),
-			    (long long)aseq);
-			ex = CTL_EXIT_REFUSED;
-		}
-	}
-	if (ex == 0 && !ctl->json) {
-		if (ctl->narchives > 0)
-			printf(_("audit chain intact: records %lld to %lld in "
-			    "%d archive(s), %lld to %lld live\n"),
-			    (long long)al.first, (long long)al.last,
-			    ctl->narchives, (long long)first, (long long)head);
-		else
-			printf(_("audit chain intact: records %lld to %lld\n"),
-			    (long long)first, (long long)head);
-		if (aseq != 0)
-			printf(_("anchor %lld matches\n"), (long long)aseq);
-	}
-	json_object_put(reply);
-	return ex;
-}
 
 int
 ctl_audit_anchor(struct ctl *ctl)
@@ -256,9 +51,8 @@ ctl_audit_anchor(struct ctl *ctl)
 	return ex;
 }
 
-/* One page of records after `after`, with the export filters. */
-static int
-records_page(const struct ctl *ctl, int64_t after, int filtered,
+int
+ctl_records_page(const struct ctl *ctl, int64_t after, int filtered,
     struct json_object **reply)
 {
 	struct json_object *req;
@@ -318,7 +112,7 @@ int
 ctl_audit_archive(struct ctl *ctl)
 {
 	struct json_object *reply = NULL, *recs, *o, *req;
-	char clean[PATH_MAX], hex[AUDIT_HEX_LEN + 1];
+	char clean[PATH_MAX], hex[AUDIT_HEX_LEN + 1], full[PATH_MAX];
 	const char *line, *h;
 	int64_t after = 0, first = 0, last = 0, n = 0;
 	size_t i, len;
@@ -338,7 +132,7 @@ ctl_audit_archive(struct ctl *ctl)
 		return CTL_EXIT_UNREACHABLE;
 	}
 	while (!done) {
-		if ((ex = records_page(ctl, after, 0, &reply)) != 0)
+		if ((ex = ctl_records_page(ctl, after, 0, &reply)) != 0)
 			goto fail;
 		if (!json_object_object_get_ex(reply, "records", &recs) ||
 		    !json_object_is_type(recs, json_type_array)) {
@@ -395,9 +189,13 @@ ctl_audit_archive(struct ctl *ctl)
 		goto fail;
 	}
 	fd = -1;
+	/* Its full name, so that verify can name it when it goes missing. */
+	if (realpath(ctl->file, full) == NULL)
+		snprintf(full, sizeof(full), "%s", ctl->file);
 	req = ctl_request(ctl, OP_AUDIT_ARCHIVE);
 	if (req != NULL && (proto_set_int(req, "through_seq", last) != 0 ||
-	    proto_set_str(req, "hash", hex) != 0)) {
+	    proto_set_str(req, "hash", hex) != 0 ||
+	    proto_set_str(req, "file", full) != 0)) {
 		json_object_put(req);
 		req = NULL;
 	}
@@ -455,7 +253,7 @@ ctl_audit_export(struct ctl *ctl)
 	if (!ctl->json && (t = ctl_table_new(6, hdr)) == NULL)
 		return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
 	while (more) {
-		if ((ex = records_page(ctl, after, 1, &reply)) != 0)
+		if ((ex = ctl_records_page(ctl, after, 1, &reply)) != 0)
 			goto out;
 		if (!json_object_object_get_ex(reply, "records", &recs) ||
 		    !json_object_is_type(recs, json_type_array)) {

@@ -29,7 +29,8 @@ static int
 time_column(const char *c)
 {
 	static const char *const t[] = { "last_login", "created", "since",
-	    "first", "last", "start", "end", "time", "last_used", NULL };
+	    "first", "last", "start", "end", "time", "last_used", "closed",
+	    NULL };
 	int i;
 
 	for (i = 0; t[i] != NULL; i++)
@@ -157,6 +158,62 @@ show_json(struct json_object *reply, struct json_object *cols,
 	return r;
 }
 
+/* Column headers and the words of state columns, in the reader's
+ * language (tables only: --json and --csv keep kagid's names). */
+static const struct {
+	const char *name, *text;
+} words[] = {
+	{ "user", N_("USER") }, { "role", N_("ROLE") },
+	{ "state", N_("STATE") }, { "factors", N_("FACTORS") },
+	{ "last_login", N_("LAST-LOGIN") }, { "days", N_("DAYS") },
+	{ "tokens", N_("TOKENS") }, { "created", N_("CREATED") },
+	{ "granted_by", N_("GRANTED-BY") },
+	{ "approved_by", N_("APPROVED-BY") }, { "since", N_("SINCE") },
+	{ "source", N_("SOURCE") }, { "failures", N_("FAILURES") },
+	{ "lockouts", N_("LOCKOUTS") }, { "first", N_("FIRST") },
+	{ "last", N_("LAST") }, { "locked_now", N_("LOCKED-NOW") },
+	{ "session", N_("SESSION") }, { "service", N_("SERVICE") },
+	{ "start", N_("START") }, { "end", N_("END") },
+	{ "duration", N_("DURATION") }, { "end_reason", N_("END-REASON") },
+	{ "kind", N_("KIND") }, { "id", N_("ID") }, { "time", N_("TIME") },
+	{ "by", N_("BY") }, { "closed", N_("CLOSED") },
+	{ "detail", N_("DETAIL") },
+};
+static const char *const values[] = { N_("active"), N_("locked"),
+    N_("disabled"), N_("open"), N_("closed"), N_("reported"), N_("yes"),
+    N_("no"), NULL };
+
+/* A column's header: translated when known, else its name upper-cased. */
+static const char *
+header_of(const char *c, char *buf, size_t len)
+{
+	size_t i, k;
+
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (strcmp(words[i].name, c) == 0)
+			return _(words[i].text);
+	for (k = 0; c[k] != '\0' && k + 1 < len; k++)
+		buf[k] = c[k] == '_' ? '-' : (char)toupper((unsigned char)c[k]);
+	buf[k] = '\0';
+	return buf;
+}
+
+/* A state word translated in the columns that hold one (state,
+ * locked_now); any other cell as it is: a user named "open" stays so. */
+static const char *
+value_of(const char *col, const char *v)
+{
+	size_t i;
+
+	if (col == NULL || v == NULL ||
+	    (strcmp(col, "state") != 0 && strcmp(col, "locked_now") != 0))
+		return v;
+	for (i = 0; values[i] != NULL; i++)
+		if (strcmp(values[i], v) == 0)
+			return _(values[i]);
+	return v;
+}
+
 static int
 show_table(struct json_object *cols, struct json_object *rows)
 {
@@ -170,27 +227,22 @@ show_table(struct json_object *cols, struct json_object *rows)
 	if ((cells = calloc(nc, sizeof(*cells))) == NULL ||
 	    (bufs = calloc(nc, sizeof(*bufs))) == NULL)
 		goto out;
-	for (j = 0; j < nc; j++) {
-		const char *c = json_object_get_string(
-		    json_object_array_get_idx(cols, j));
-		size_t k;
-
-		for (k = 0; c[k] != '\0' && k + 1 < CELL_LEN; k++)
-			bufs[j][k] = c[k] == '_' ? '-' :
-			    (char)toupper((unsigned char)c[k]);
-		bufs[j][k] = '\0';
-		cells[j] = bufs[j];
-	}
+	for (j = 0; j < nc; j++)
+		cells[j] = header_of(json_object_get_string(
+		    json_object_array_get_idx(cols, j)), bufs[j], CELL_LEN);
 	if ((t = ctl_table_new(nc, cells)) == NULL)
 		goto out;
 	for (i = 0; i < nr; i++) {
 		struct json_object *row = json_object_array_get_idx(rows, i);
 
-		for (j = 0; j < nc; j++)
-			cells[j] = cell_text(json_object_array_get_idx(row, j),
-			    json_object_get_string(
-			    json_object_array_get_idx(cols, j)), 0, bufs[j],
-			    CELL_LEN);
+		for (j = 0; j < nc; j++) {
+			const char *col = json_object_get_string(
+			    json_object_array_get_idx(cols, j));
+
+			cells[j] = value_of(col, cell_text(
+			    json_object_array_get_idx(row, j), col, 0,
+			    bufs[j], CELL_LEN));
+		}
 		if ((r = ctl_table_add(t, cells)) != 0)
 			goto out;
 	}
@@ -291,11 +343,36 @@ ctl_report_exceptions(struct ctl *ctl)
 	return report_run(ctl, OP_REPORT_EXCEPTIONS, NULL, 0);
 }
 
+/*
+ * A check's words in the reader's language: its template translated
+ * (kagid sends the English one) and filled with its arguments, never
+ * used as a printf format.
+ */
+static const char *
+check_text(struct json_object *c, char *out, size_t len)
+{
+	struct json_object *args = NULL;
+	const char *a[KAGI_I18N_ARGS_MAX], *text = ctl_jstr(c, "text");
+	size_t i, n = 0;
+
+	if (text == NULL)
+		return ctl_jstr(c, "evidence");
+	if (json_object_object_get_ex(c, "args", &args) &&
+	    json_object_is_type(args, json_type_array))
+		for (n = json_object_array_length(args), i = 0;
+		    i < n && i < KAGI_I18N_ARGS_MAX; i++)
+			a[i] = json_object_get_string(
+			    json_object_array_get_idx(args, i));
+	kagi_i18n_fill(out, len, _(text), a,
+	    n < KAGI_I18N_ARGS_MAX ? n : KAGI_I18N_ARGS_MAX);
+	return out;
+}
+
 int
 ctl_compliance(struct ctl *ctl)
 {
 	struct json_object *reply = NULL, *checks = NULL, *c;
-	char id[32], res[16], ev[600];
+	char id[32], res[16], ev[1024], text[1024];
 	size_t i, n;
 	int ex;
 
@@ -313,9 +390,14 @@ ctl_compliance(struct ctl *ctl)
 		c = json_object_array_get_idx(checks, i);
 		printf("%s %s: %s\n", ctl_clean(ctl_jstr(c, "id"), id,
 		    sizeof(id)), ctl_clean(ctl_jstr(c, "result"), res,
-		    sizeof(res)), ctl_clean(ctl_jstr(c, "evidence"), ev,
-		    sizeof(ev)));
+		    sizeof(res)), ctl_clean(check_text(c, text, sizeof(text)),
+		    ev, sizeof(ev)));
 	}
+	if (!ctl->json)
+		printf(_("%lld PASS, %lld WARN, %lld FAIL of %zu requirements\n"),
+		    (long long)ctl_jint(reply, "pass"),
+		    (long long)ctl_jint(reply, "warn"),
+		    (long long)ctl_jint(reply, "fail"), n);
 	ex = ctl_jint(reply, "fail") > 0 ? CTL_EXIT_REFUSED : CTL_EXIT_OK;
 	json_object_put(reply);
 	return ex;

@@ -54,7 +54,7 @@ enum {
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
-	O_COUNT_
+	O_CHECKPOINTS, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -100,6 +100,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_WORKER] = { "worker", 1 },
 	[O_PLACE] = { "place", 1 },
 	[O_WORK] = { "work", 1 },
+	[O_CHECKPOINTS] = { "checkpoints", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -133,8 +134,9 @@ static const struct cmd cmds[] = {
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
-	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE),
-	    ctl_audit_verify },
+	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE) |
+	    BIT(O_CHECKPOINTS), ctl_audit_verify },
+	{ "audit", "key", NONE, 0, ctl_audit_key },
 	{ "audit", "anchor", NONE, 0, ctl_audit_anchor },
 	{ "audit", "archive", FILE_ARG, BIT(O_BEFORE), ctl_audit_archive },
 	{ "audit", "export", NONE, BIT(O_SINCE) | BIT(O_UNTIL) | BIT(O_USER) |
@@ -239,7 +241,11 @@ help(void)
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
-"                              check the audit chain (and archives)\n"
+"               [--checkpoints FILE]\n"
+"                              check the audit chain against its signed\n"
+"                              checkpoints (and archives, and a copy of\n"
+"                              the checkpoints kept elsewhere)\n"
+"  audit key                   print the keys that verify checkpoints\n"
 "  audit anchor                print the chain head SEQ:HASH to keep\n"
 "  audit archive --before DATE FILE\n"
 "                              move older records to a new archive FILE\n"
@@ -477,6 +483,7 @@ check_audit_opts(const struct args *a, struct ctl *ctl)
 	if ((ctl->event = a->val[O_EVENT]) != NULL &&
 	    (r = check_name(ctl->event, 1)) != 0)
 		return r;
+	ctl->checkpoints = a->val[O_CHECKPOINTS];
 	ctl->archives = a->archives;
 	ctl->narchives = a->narchives;
 	ctl->csv = a->val[O_CSV] != NULL;

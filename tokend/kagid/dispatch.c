@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "audit_daemon.h"
 #include "dispatch.h"
 #include "handlers.h"
 #include "kagi_err.h"
@@ -44,7 +45,7 @@ static const char *const k_verify[] = { "v", "op", "anchor_seq",
 static const char *const k_records[] = { "v", "op", "after", "since",
     "until", "user", "event", "limit", NULL };
 static const char *const k_archive[] = { "v", "op", "through_seq", "hash",
-    NULL };
+    "file", NULL };
 static const char *const k_days[] = { "v", "op", "days", NULL };
 static const char *const k_since[] = { "v", "op", "since", NULL };
 /* Two-person rule, enrollment, lifecycle, break-glass. */
@@ -102,6 +103,7 @@ static const struct dispatch_entry table[] = {
 	{ OP_AUDIT_HEAD, PEER_ADMIN, k_none, h_audit_head },
 	{ OP_AUDIT_RECORDS, PEER_ADMIN, k_records, h_audit_records },
 	{ OP_AUDIT_ARCHIVE, PEER_ADMIN, k_archive, h_audit_archive },
+	{ OP_AUDIT_KEY, PEER_ADMIN, k_none, h_audit_key },
 	{ OP_REPORT_DORMANT, PEER_ADMIN, k_days, h_report_dormant },
 	{ OP_REPORT_ACCESS, PEER_ADMIN, k_none, h_report_access },
 	{ OP_REPORT_PRIVILEGED, PEER_ADMIN, k_none, h_report_privileged },
@@ -212,14 +214,14 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	    KAGI_PROTO_VERSION, &v)) != 0) {
 		r = KAGI_ERR_VERSION;
 		msg = "unsupported protocol version";
-		goto fail;
+		goto refuse;
 	}
 	if ((r = proto_get_str(req, "op", KAGI_NAME_MAX, &op)) != 0)
-		goto fail;
+		goto refuse;
 	if ((e = dispatch_find(op)) == NULL) {
 		r = KAGI_ERR_INVALID;
 		msg = "unknown request";
-		goto fail;
+		goto refuse;
 	}
 	if ((e->who & peer->classes) == 0) {
 		kagi_warn("refused %s from uid %u (pid %d): not allowed for "
@@ -227,11 +229,11 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		    (unsigned)peer->uid, (int)peer->pid);
 		r = KAGI_ERR_DENIED;
 		msg = "not allowed for this caller";
-		goto fail;
+		goto refuse;
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
-		goto fail;
+		goto refuse;
 	}
 	/* A caller that may verify only itself asks about another user:
 	 * refused and recorded, before the savepoint, so that the record
@@ -245,6 +247,7 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	/* R-PRIV-4: a vendor administers nothing, whatever its groups. */
 	if ((e->who & (PEER_VERIFIER | PEER_SELF)) == 0 &&
 	    (r = vendor_refuse_admin(ctx, peer, op)) != 0) {
+		/* Recorded by the rule itself ("vendor_refused"). */
 		msg = r == KAGI_ERR_DENIED ? "not allowed for a vendor" :
 		    "state store failure";
 		goto fail;
@@ -281,6 +284,12 @@ refused:
 		(void)refusal_commit(ctx, peer, op);
 		msg = refusal_get(ctx)->message;
 	}
+	goto fail;
+refuse:
+	/* Refused before any handler: the caller is recorded (at most once
+	 * a minute, audit_daemon.c). */
+	audit_caller_refused(ctx, peer, r == KAGI_ERR_DENIED ? "denied" :
+	    "protocol", msg, op);
 fail:
 	json_object_put(ok);
 	*reply = proto_reply_error(r, msg);

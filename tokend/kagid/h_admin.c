@@ -17,6 +17,7 @@
 
 #include "approval.h"
 #include "audit.h"
+#include "audit_daemon.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "config_audit.h"
@@ -531,7 +532,8 @@ status_more(struct kagid_ctx *ctx, struct json_object *reply)
 	    (r = proto_set_int(reply, "locked_accounts", c.locked)) != 0 ||
 	    (r = status_policy(ctx, reply)) != 0)
 		return r;
-	return 0;
+	/* Audit writes, signing key, last checkpoint (audit_daemon.c). */
+	return audit_daemon_status(ctx, reply);
 }
 
 int

@@ -17,7 +17,9 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "audit_daemon.h"
 #include "audit_chain.h"
+#include "clock.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
@@ -81,6 +83,39 @@ anchor_state(struct kagid_ctx *ctx, int64_t aseq, const uint8_t ahash[32],
 	return 0;
 }
 
+static int
+archive_cb(const struct audit_archive_rec *a, void *arg)
+{
+	struct json_object *o;
+	int r;
+
+	if ((o = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if (json_object_array_add(arg, o) != 0) {
+		json_object_put(o);
+		return KAGI_ERR_NOMEM;
+	}
+	if ((r = proto_set_int(o, "first", a->first_seq)) != 0 ||
+	    (r = proto_set_int(o, "through", a->through_seq)) != 0 ||
+	    (r = set_hex(o, "hash", a->hash)) != 0 ||
+	    (r = proto_set_str(o, "file", a->file)) != 0 ||
+	    (r = proto_set_int(o, "time", a->time)) != 0)
+		return r;
+	return 0;
+}
+
+/* "archives": every archive made, oldest first, with its file. */
+static int
+archives_reply(struct kagid_ctx *ctx, struct json_object *reply)
+{
+	struct json_object *arr;
+
+	if ((arr = json_object_new_array()) == NULL)
+		return KAGI_ERR_NOMEM;
+	json_object_object_add(reply, "archives", arr);
+	return store_audit_archives(ctx->store, archive_cb, arr);
+}
+
 int
 h_audit_verify(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -126,7 +161,11 @@ h_audit_verify(struct kagid_ctx *ctx, const struct peer *peer,
 		    (r = proto_set_str(reply, "anchor", astate)) != 0)
 			return r;
 	}
-	return 0;
+	/* The newest signed checkpoint, the archives' boundary, and the
+	 * archives made, so kagictl can name a missing one. */
+	if ((r = audit_daemon_verify(ctx, reply)) != 0)
+		return r;
+	return archives_reply(ctx, reply);
 }
 
 int
@@ -231,27 +270,52 @@ h_audit_archive(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
 	struct json_object *f = NULL;
-	const char *hex = NULL;
+	const char *hex = NULL, *file = "";
 	uint8_t hash[32];
-	int64_t through = 0;
-	int r;
+	int64_t through = 0, bad = 0;
+	int r, why = 0;
 
 	(void)reply;
 	if ((r = proto_get_int(req, "through_seq", 1, INT64_MAX,
 	    &through)) != 0 ||
 	    (r = proto_get_str(req, "hash", AUDIT_HEX_LEN, &hex)) != 0 ||
-	    (r = audit_unhex(hex, hash)) != 0)
+	    (r = audit_unhex(hex, hash)) != 0 ||
+	    (r = proto_get_str_opt(req, "file", STORE_ARCHIVE_FILE_MAX,
+	    &file)) != 0)
 		return r;
+	if (file == NULL)
+		file = "";
+	/* Nothing is archived, nor its boundary signed, from a chain that
+	 * does not verify or was changed behind kagid (R-LOG-2). */
+	if ((r = store_audit_check(ctx->store, &bad, &why)) != 0 ||
+	    !audit_chain_extends(ctx)) {
+		kagi_log(LOG_ALERT, "audit archive refused: the audit chain "
+		    "does not verify (kagictl audit verify)");
+		return r == KAGI_ERR_INVALID || r == 0 ? KAGI_ERR_STATE : r;
+	}
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	/* The record first: the live chain is never left empty. */
 	if ((r = proto_set_int(f, "through_seq", through)) != 0 ||
 	    (r = proto_set_str(f, "hash", hex)) != 0 ||
+	    (r = proto_set_str(f, "file", file)) != 0 ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "audit_archive", NULL,
 	    f)) != 0 ||
-	    (r = store_audit_archive(ctx->store, through, hash)) != 0)
+	    (r = store_audit_archive(ctx->store, through, hash, file,
+	    kagi_now())) != 0)
 		goto out;
+	/* The boundary, signed: a forged one is found (R-LOG-2). */
+	r = audit_checkpoint(ctx, through, hash, "archive");
 out:
 	json_object_put(f);
 	return r;
+}
+
+int
+h_audit_key(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	(void)peer;
+	(void)req;
+	return audit_daemon_keys(ctx, reply);
 }

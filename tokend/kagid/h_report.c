@@ -47,9 +47,13 @@ int
 h_report_access(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	(void)peer;
+	int r;
+
 	(void)req;
-	return report_access(ctx, reply);
+	/* The access review is an act of its own, kept (R-TOK-7). */
+	if ((r = report_access(ctx, reply)) != 0)
+		return r;
+	return report_note_run(ctx, peer, "access");
 }
 
 int

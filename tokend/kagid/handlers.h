@@ -59,6 +59,8 @@ int h_audit_records(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_audit_archive(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+int h_audit_key(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 
 /* FIDO2 (h_fido2.c). */
 int h_auth_fido2(struct kagid_ctx *, const struct peer *,

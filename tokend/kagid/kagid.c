@@ -9,7 +9,8 @@
  * (safefile_check_parents(), naming that directory).  Started as root, kagid creates
  * its socket, then drops to the configured user (no supplementary groups,
  * no way back) before it opens the key or the store.  SIGTERM and SIGINT
- * end it cleanly: the current batch commits, the socket is removed.
+ * end it cleanly, also when they come during start-up: the current batch
+ * commits, the socket is removed.
  * Messages go to standard error with -f, natively to the systemd journal
  * when standard error is the journal (journal.c), to syslog otherwise.
  */
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_daemon.h"
 #include "config_audit.h"
 #include "dispatch.h"
 #include "fido2.h"
@@ -62,7 +64,11 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: kagid [-d] [-f] [-t] [-c config] [-p pidfile]\n"
+	fprintf(f, "usage: kagid [-d] [-f] [-t] [-c config] [-p pidfile] "
+	    "[-A seq]\n"
+	    "  -A SEQ   accept the audit chain as it is, ending at record "
+	    "SEQ,\n"
+	    "           though its last checkpoint disagrees (recorded)\n"
 	    "  -c FILE  configuration file (default %s)\n"
 	    "  -d       debug logging\n"
 	    "  -f       stay in the foreground, log to standard error\n"
@@ -302,6 +308,8 @@ struct kagid {
 	const char *conf;
 	const char *pidpath;
 	int foreground, test, debug;
+	int64_t accept_seq;	/* -A: the chain's head the operator accepts */
+	int audit_started;	/* its start recorded: record the stop */
 	struct kagid_config cfg;
 	struct kagid_ctx ctx;
 	struct runas ra;
@@ -311,14 +319,39 @@ struct kagid {
 	sigset_t orig;		/* the signal mask to wait with */
 };
 
+/* -A's operand: a decimal sequence number, 0 or more. */
+static int
+accept_arg(const char *s, int64_t *out)
+{
+	long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9' || strlen(s) > 19)
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 /* The command line into k: -1 to go on, else the exit status. */
 static int
 parse_args(int argc, char **argv, struct kagid *k)
 {
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:dfp:tVh")) != -1) {
+	while ((opt = getopt(argc, argv, "A:c:dfp:tVh")) != -1) {
 		switch (opt) {
+		case 'A':
+			if (accept_arg(optarg, &k->accept_seq) != 0) {
+				fprintf(stderr, "kagid: -A needs the sequence "
+				    "number the audit chain ends at, not "
+				    "'%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'c': k->conf = optarg; break;
 		case 'd': k->debug = 1; break;
 		case 'f': k->foreground = 1; break;
@@ -458,6 +491,12 @@ open_core(struct kagid *k, char *err, size_t errlen)
 	    access(k->cfg.alert_command, X_OK) != 0)
 		kagi_log(LOG_WARNING, "alert_command %s cannot be run: %s",
 		    k->cfg.alert_command, strerror(errno));
+	/* The audit chain agrees with its last checkpoint, or the
+	 * operator accepted it (-A): then kagid records its start. */
+	if ((r = audit_daemon_open(ctx, err, errlen)) != 0 ||
+	    (r = audit_daemon_start(ctx, k->accept_seq, err, errlen)) != 0)
+		return r;
+	k->audit_started = 1;
 	return 0;
 }
 
@@ -501,6 +540,9 @@ release(struct kagid *k)
 		if (k->cfg.socket != NULL)
 			(void)unlink(k->cfg.socket);
 	}
+	if (k->audit_started)
+		audit_daemon_stop(&k->ctx);
+	audit_daemon_free(&k->ctx);
 	ctx_log_discard(&k->ctx, 0);
 	free(k->ctx.logs);
 	alert_runner_free(&k->ctx.alerts);
@@ -516,6 +558,7 @@ main(int argc, char **argv)
 {
 	static struct kagid k;
 	char err[CFG_ERRLEN + 256];
+	sigset_t early;
 	int r, status = 1;
 
 	k.conf = KAGI_CONF_FILE;
@@ -525,6 +568,14 @@ main(int argc, char **argv)
 	k.ctx.approval_replay = dispatch_handler;
 	if ((r = parse_args(argc, argv, &k)) >= 0)
 		return r;
+	/* A stop asked for during start-up waits for the handlers
+	 * (signals_set) and is then an orderly stop: killed half-way, a start
+	 * would leave its start record without the checkpoint that covers
+	 * it, and the next start would refuse the chain (audit_daemon.c). */
+	sigemptyset(&early);
+	sigaddset(&early, SIGTERM);
+	sigaddset(&early, SIGINT);
+	sigprocmask(SIG_BLOCK, &early, NULL);
 	kagi_log_open("kagid", k.foreground || k.test, k.debug);
 	if (k.foreground && journal_attached())
 		journal_start();

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "audit_daemon.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "dispatch.h"
@@ -49,6 +50,7 @@ struct conn {
 	size_t outlen;
 	size_t outoff;
 	int closing;			/* close once out is written */
+	const char *refused;		/* why a frame was refused, to audit */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
 	int64_t hold_ms;		/* the rules' delay for the answer */
@@ -255,6 +257,7 @@ conn_malformed(struct conn *c, int err, const char *what)
 {
 	kagi_warn("malformed frame from uid %u pid %d: %s (%s): closing",
 	    (unsigned)c->peer.uid, (int)c->peer.pid, what, kagi_strerror(err));
+	c->refused = what;
 	conn_reply(c, proto_reply_error(err, what), 1);
 }
 
@@ -460,6 +463,7 @@ server_batch(struct server *s)
 	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
 		kagi_error("commit failed, %zu answers turned into errors: %s",
 		    n, kagi_strerror(r));
+		audit_write_failed(s->ctx, "commit", r);
 		txn = r;
 	}
 	/* Syslog mirrors only what the store now holds. */
@@ -482,6 +486,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 
 	while (!*stop) {
 		audit_tick(s->ctx);
+		/* Checkpoints, refused callers, failed writes. */
+		audit_daemon_tick(s->ctx);
 		now = kagi_monotonic_ms();
 		next = now + 1000;
 		/* Sessions' deadlines wake the loop (session.c). */
@@ -524,6 +530,11 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			    c->out == NULL)) {
 				if (conn_read(c) < 0)
 					c->closing = 2;	/* drop, no answer */
+				/* Recorded, at most once a minute a caller. */
+				if (c->refused != NULL)
+					audit_caller_refused(s->ctx, &c->peer,
+					    "protocol", c->refused, NULL);
+				c->refused = NULL;
 			} else if ((re & (POLLHUP | POLLERR)) &&
 			    c->hold_until > now)
 				c->closing = 2;	/* gone while its answer waits */

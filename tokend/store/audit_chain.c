@@ -114,6 +114,7 @@ audit_walk_next(struct audit_walk *w, const struct audit_rec *rec,
 	int r;
 
 	*why = AUDIT_OK;
+	w->seen_seq = rec->seq;
 	if (rec->seq < 1) {
 		*why = AUDIT_OUT_OF_ORDER;
 		return KAGI_ERR_INVALID;
@@ -135,7 +136,14 @@ audit_walk_next(struct audit_walk *w, const struct audit_rec *rec,
 		*why = AUDIT_EDITED;
 		return KAGI_ERR_INVALID;
 	}
+	/* A re-hashed chain must still keep time in order (R-LOG-2). */
+	if (w->started && rec->time < w->last_time &&
+	    strcmp(rec->event, AUDIT_EVENT_CLOCK_STEP) != 0) {
+		*why = AUDIT_TIME_BACK;
+		return KAGI_ERR_INVALID;
+	}
 	w->started = 1;
+	w->last_time = rec->time;
 	w->next_seq = rec->seq + 1;
 	memcpy(w->next_prev, rec->hash, AUDIT_HASH_LEN);
 	w->count++;
@@ -165,6 +173,7 @@ audit_break_name(enum audit_break why)
 	case AUDIT_RELINKED: return "relinked";
 	case AUDIT_OUT_OF_ORDER: return "out_of_order";
 	case AUDIT_BAD_START: return "bad_start";
+	case AUDIT_TIME_BACK: return "time_back";
 	}
 	return "unknown";
 }

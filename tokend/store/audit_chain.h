@@ -50,9 +50,20 @@ enum audit_break {
 	AUDIT_RELINKED,		/* its prev is not the hash before it:
 				 * inserted, reordered or replaced */
 	AUDIT_OUT_OF_ORDER,	/* its seq does not follow the last one */
-	AUDIT_BAD_START		/* the first record is not where the chain
+	AUDIT_BAD_START,	/* the first record is not where the chain
 				 * (or its archived boundary) says */
+	AUDIT_TIME_BACK		/* its time is before the record's before
+				 * it, and it is not a clock step */
 };
+
+/*
+ * The one record whose time may be earlier than the record's before it:
+ * kagid found its clock stepped back and says so, with fields "from"
+ * (the latest time the chain had reached) and "to" (the clock's time
+ * after the step).  Every other record's time is at least its
+ * predecessor's (R-LOG-2, R-LOG-4).
+ */
+#define AUDIT_EVENT_CLOCK_STEP "clock_step"
 
 /*
  * Walking a chain: feed records in order.  Before the first, say where
@@ -65,6 +76,8 @@ struct audit_walk {
 	int any_start;
 	int64_t next_seq;
 	uint8_t next_prev[AUDIT_HASH_LEN];
+	int64_t last_time;	/* of the last record that fitted */
+	int64_t seen_seq;	/* of the last record looked at */
 	int64_t count;
 };
 

@@ -226,11 +226,29 @@ int store_audit_last_event(struct store *s, const char *event,
     store_audit_cb cb, void *arg);
 /*
  * Remove records 1..through_seq (all that remain up to it) once they are
- * safely archived elsewhere, and remember the boundary.  Refused
- * (KAGI_ERR_STATE) unless record through_seq exists with exactly hash
- * and at least one record follows it; in the caller's transaction.
+ * safely archived elsewhere (to file, at time), and remember the boundary
+ * and the archive.  Refused (KAGI_ERR_STATE) unless record through_seq
+ * exists with exactly hash and at least one record follows it; in the
+ * caller's transaction.
  */
+#define STORE_ARCHIVE_FILE_MAX 1024
 int store_audit_archive(struct store *s, int64_t through_seq,
-    const uint8_t hash[32]);
+    const uint8_t hash[32], const char *file, int64_t time);
+/* One archive made: records first_seq..through_seq went to file at time. */
+struct audit_archive_rec {
+	int64_t first_seq;
+	int64_t through_seq;
+	uint8_t hash[32];		/* of record through_seq */
+	char file[STORE_ARCHIVE_FILE_MAX + 1];
+	int64_t time;
+};
+typedef int (*store_archive_cb)(const struct audit_archive_rec *a,
+    void *arg);
+/* Every archive made, oldest first (first_seq follows the one before). */
+int store_audit_archives(struct store *s, store_archive_cb cb, void *arg);
+/* The hash of live record seq; KAGI_ERR_NOT_FOUND when it is not live. */
+int store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32]);
+/* The time of the newest live record, 0 when none is live. */
+int store_audit_head_time(struct store *s, int64_t *time);
 
 #endif

@@ -75,6 +75,12 @@ typedef int (*store_session_cb)(const struct session_rec *r, void *arg);
  */
 int store_session_due(struct store *s, int64_t now, int64_t warn,
     int64_t grace, store_session_cb cb, void *arg);
+/*
+ * Every session open now or ended at since or later, oldest first (the
+ * vendors report, R-REM-4).
+ */
+int store_session_list_since(struct store *s, int64_t since,
+    store_session_cb cb, void *arg);
 /* Open sessions, of one user (user_id > 0) or of all (0). */
 int store_session_list_open(struct store *s, int64_t user_id,
     store_session_cb cb, void *arg);

@@ -281,6 +281,46 @@ static const char *const migrations[] = {
 	"ALTER TABLE vendors ADD COLUMN worker TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE vendors ADD COLUMN place TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE vendors ADD COLUMN work TEXT NOT NULL DEFAULT '';",
+	/* 12: what the reports read instead of the audit records, so that
+	 * archiving changes no report (store_report.h): who granted each
+	 * user's role (the users there already keep their creation time,
+	 * with nobody named), failures and lockouts by user, source and
+	 * hour, the reports' last runs; the archives made of the audit
+	 * chain (store.h); and a mark on every token ever revoked. */
+	"CREATE TABLE role_grants ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  role INTEGER NOT NULL,"
+	"  since INTEGER NOT NULL,"
+	"  granted_by TEXT NOT NULL,"
+	"  approved_by TEXT NOT NULL,"
+	"  request_id INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO role_grants (user_id, role, since, granted_by, approved_by)"
+	"  SELECT id, role, created, '', '' FROM users;"
+	"CREATE TABLE auth_stats ("
+	"  user TEXT NOT NULL,"
+	"  source TEXT NOT NULL,"
+	"  hour INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  lockouts INTEGER NOT NULL,"
+	"  first INTEGER NOT NULL,"
+	"  last INTEGER NOT NULL,"
+	"  unconfirmed INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (user, source, hour));"
+	"CREATE TABLE report_runs ("
+	"  name TEXT PRIMARY KEY,"
+	"  time INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL);"
+	"CREATE TABLE audit_archives ("
+	"  through_seq INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL,"
+	"  file TEXT NOT NULL,"
+	"  time INTEGER NOT NULL);"
+	/* A token once revoked keeps the mark: one active again shows. */
+	"ALTER TABLE tokens ADD COLUMN revoked INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE tokens SET revoked = 1 WHERE state = 2;"
+	"CREATE TRIGGER tokens_revoked AFTER UPDATE OF state ON tokens "
+	"  WHEN NEW.state = 2 AND OLD.revoked = 0 BEGIN"
+	"  UPDATE tokens SET revoked = 1 WHERE id = NEW.id; END;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -329,6 +369,9 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	    "locked_until = excluded.locked_until, "
 	    "lock_count = excluded.lock_count, relock = excluded.relock",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+	    "lock_count = excluded.lock_count",
+	[ST_AUDIT_HEAD] = "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
+	    "LIMIT 1",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (" AUDIT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_AUDIT_WALK] = "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",

@@ -54,6 +54,7 @@ audit_head_load(struct store *s)
 		    s->head_hash)) != 0)
 			goto out;
 		s->head_seq--;
+		s->head_time = 0;
 	} else if (rc == SQLITE_ROW) {
 		h = sqlite3_column_blob(st, 1);
 		if (sqlite3_column_type(st, 1) != SQLITE_BLOB || h == NULL ||
@@ -63,6 +64,7 @@ audit_head_load(struct store *s)
 		}
 		s->head_seq = sqlite3_column_int64(st, 0);
 		memcpy(s->head_hash, h, HASH_LEN);
+		s->head_time = sqlite3_column_int64(st, 2);
 	} else {
 		r = sq_fail(s);
 		goto out;
@@ -132,6 +134,7 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	}
 	s->head_seq = seq;
 	memcpy(s->head_hash, hash, HASH_LEN);
+	s->head_time = ev->time;
 	if (seqp != NULL)
 		*seqp = seq;
  out:
@@ -357,7 +360,7 @@ store_audit_verify(struct store *s, int64_t *bad_seq)
 
 int
 store_audit_archive(struct store *s, int64_t through_seq,
-    const uint8_t hash[32])
+    const uint8_t hash[32], const char *file, int64_t time)
 {
 	sqlite3_stmt *st = NULL;
 	const uint8_t *h;
@@ -365,7 +368,8 @@ store_audit_archive(struct store *s, int64_t through_seq,
 	uint8_t head_hash[HASH_LEN];
 	int rc, r;
 
-	if (through_seq < 1 || hash == NULL)
+	if (through_seq < 1 || hash == NULL ||
+	    !sq_str_ok(file, STORE_ARCHIVE_FILE_MAX))
 		return KAGI_ERR_INVALID;
 	if ((r = store_audit_head(s, &head, head_hash)) != 0)
 		return r;
@@ -413,10 +417,102 @@ store_audit_archive(struct store *s, int64_t through_seq,
 		r = sq_fail(s);
 		goto out;
 	}
-	r = 0;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((r = prep(s, "INSERT INTO audit_archives (through_seq, hash, "
+	    "file, time) VALUES (?1, ?2, ?3, ?4)", &st)) != 0)
+		goto out;
+	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK ||
+	    sqlite3_bind_blob(st, 2, hash, HASH_LEN, SQLITE_STATIC) !=
+	    SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, file, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 4, time) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	r = sq_step_done(s, st);
  out:
 	sqlite3_finalize(st);
 	return r;
+}
+
+int
+store_audit_archives(struct store *s, store_archive_cb cb, void *arg)
+{
+	struct audit_archive_rec a;
+	sqlite3_stmt *st = NULL;
+	int64_t first = 1;
+	const uint8_t *h;
+	int rc, r;
+
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = prep(s, "SELECT through_seq, hash, file, time FROM "
+	    "audit_archives ORDER BY through_seq", &st)) != 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.first_seq = first;
+		a.through_seq = sqlite3_column_int64(st, 0);
+		a.time = sqlite3_column_int64(st, 3);
+		if ((h = col_hash(st, 1)) == NULL ||
+		    a.through_seq < first ||
+		    (r = sq_col_str(st, 2, a.file,
+		    STORE_ARCHIVE_FILE_MAX)) != 0) {
+			r = KAGI_ERR_STORE;
+			goto out;
+		}
+		memcpy(a.hash, h, HASH_LEN);
+		first = a.through_seq + 1;
+		if ((r = cb(&a, arg)) != 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE)
+		r = sq_fail(s);
+ out:
+	sqlite3_finalize(st);
+	return r < 0 ? r : 0;
+}
+
+int
+store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32])
+{
+	sqlite3_stmt *st = NULL;
+	const uint8_t *h;
+	int rc, r;
+
+	if (hash == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
+		return r;
+	if (sqlite3_bind_int64(st, 1, seq) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+		r = KAGI_ERR_NOT_FOUND;
+	else if (rc != SQLITE_ROW)
+		r = sq_fail(s);
+	else if ((h = col_hash(st, 0)) == NULL)
+		r = KAGI_ERR_STORE;
+	else
+		memcpy(hash, h, HASH_LEN);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_audit_head_time(struct store *s, int64_t *time)
+{
+	int r;
+
+	if (time == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = audit_head_load(s)) != 0)
+		return r;
+	*time = s->head_time;
+	return 0;
 }
 
 int

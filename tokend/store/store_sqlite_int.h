@@ -54,6 +54,7 @@ struct store {
 	int head_valid;
 	int64_t head_seq;
 	uint8_t head_hash[HASH_LEN];
+	int64_t head_time;		/* 0 when no record is live */
 	int64_t head_data_version;
 };
 

@@ -246,6 +246,23 @@ out:
 }
 
 int
+store_session_list_since(struct store *s, int64_t since,
+    store_session_cb cb, void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	    "s.ended = 0 OR s.ended >= ?1 ORDER BY s.id", &st)) != 0 ||
+	    (e = sq_bind_int(s, st, 1, since)) != 0)
+		goto out;
+	e = session_walk(s, st, cb, arg);
+out:
+	sqlite3_finalize(st);
+	return e;
+}
+
+int
 store_session_list_open(struct store *s, int64_t user_id,
     store_session_cb cb, void *arg)
 {
