@@ -368,8 +368,6 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	    "first_failure = excluded.first_failure, "
 	    "locked_until = excluded.locked_until, "
 	    "lock_count = excluded.lock_count, relock = excluded.relock",
-	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
-	    "lock_count = excluded.lock_count",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
 	    "LIMIT 1",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (" AUDIT_COLS ") "
