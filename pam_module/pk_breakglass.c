@@ -10,9 +10,9 @@
  * The lock file kagid created beside it (PATH.lock) is taken first,
  * waited for no longer than the module's timeout=; the module never
  * creates it, and neither it nor the file is opened in a way that could
- * block (a FIFO put there is refused, issue 13).  A used code is recorded by writing the whole
- * file anew beside it, owner kept, and renaming it over the old one, so a
- * crash leaves either the old file or the new one.  kagid imports the
+ * block (a FIFO put there is refused, issue 13).  A used code is recorded
+ * by writing the whole file anew beside it, owner kept, and renaming it
+ * over the old one, so a crash leaves either the old file or the new one.  kagid imports the
  * "used" line as an exception at its next sync.  Every unused code of
  * the user costs one KDF, matching or not; the code typed and the hashes
  * are wiped.

@@ -19,8 +19,9 @@
  * OBJECT the file name of the shared object that called the allocator
  * (dladdr of the return address; "?" when unknown), so the test can tell
  * an allocation of pam_kagi's from a library's; FUNCTION the nearest
- * exported symbol before the return address ("?" when none), a hint.  Nothing here allocates
- * once the real allocator is known: the line is written with write(2).
+ * exported symbol before the return address ("?" when none), a hint.
+ * Nothing here allocates once the real allocator is known: the line is
+ * written with write(2).
  * A test tool: never installed.
  */
 #define _GNU_SOURCE

@@ -30,31 +30,21 @@ kagid_built
 kagictl_built
 FAILMALLOC=$top_builddir/tests/.libs/libfailmalloc.so
 FAILARM=$top_builddir/tests/.libs/pam_failarm.so
-SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
-SKTOOL=$top_builddir/tests/softkey/softkeytool
 if [ ! -f "$FAILMALLOC" ] || [ ! -f "$FAILARM" ]; then
 	echo "Bail out! the failing allocator is not built: $FAILMALLOC"
 	exit 1
 fi
 [ -f "$SHIM" ] && [ -x "$SKTOOL" ] || skip_all "the software key is not built"
 [ -n "$PAM_MATRIX" ] || skip_all "pam_matrix (pam_wrapper) not installed"
-FAKETIME_LIB=
-for _f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
-    /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
-done
 if [ -z "$FAKETIME_LIB" ]; then
 	echo "Bail out! libfaketime is needed to give each run a fresh code"
 	exit 1
 fi
-# Under AddressSanitizer the preloaded allocator cannot stand in front of
-# ASan's; the sanitizer build checks the rest.
-case "${LD_PRELOAD:-}${ASAN_OPTIONS:-}" in
-*asan*|*detect_leaks*) skip_all "the failing allocator cannot run under ASan" ;;
-esac
-if ldd "$MODULE" 2>/dev/null | grep -q libasan; then
-	skip_all "the failing allocator cannot run under ASan"
-fi
+# In the sanitizer build the preloaded allocator stands in front of ASan's
+# (scripts/test.sh sets verify_asan_link_order=0): what it lets through
+# ASan checks, leaks on the paths a shortage takes included (a leak
+# aborts pamdrv, which counts as a crash here).  ASan's own interceptors
+# (strdup and the like) allocate without it, so fewer are walked there.
 
 plan 8
 
