@@ -243,7 +243,8 @@ kagictl_built() {
 
 # start_kagid [key=value...]: write $T/kagid.conf (socket, state_dir, user
 # and the given keys) and run kagid in the foreground in the background;
-# wait up to 5 s for its socket.
+# wait up to 5 s for its socket.  KAGID_ENV, when set, is VAR=VALUE words
+# (no spaces inside) put in kagid's environment (libfaketime, say).
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
@@ -257,7 +258,8 @@ start_kagid() {
 	} >"$T/kagid.conf"
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
-	"$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
+	# shellcheck disable=SC2086
+	env ${KAGID_ENV:-} "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
 	KAGID_PID=$!
 	_i=0
 	while [ $_i -lt 50 ]; do
