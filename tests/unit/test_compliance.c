@@ -824,10 +824,41 @@ static void
 test_log_5_fails_when_a_requester_approved_their_own_request(void **state)
 {
 	struct world *w = *state;
+	struct request_decider alice = { 1001, "alice", -1, NULL };
 	int64_t id = request(w, "user_delete", "alice", 1001);
 
 	assert_int_equal(store_request_decide(w->f->ctx.store, id,
-	    REQ_APPROVED, 1001, "alice", CX_T0, NULL), 0);
+	    REQ_APPROVED, &alice, CX_T0, NULL), 0);
+	EXPECT(w, "R-LOG-5", "FAIL");
+}
+
+/* Two administrators through sudo: both root, two people (person.h). */
+static void
+test_log_5_passes_two_people_behind_root(void **state)
+{
+	struct world *w = *state;
+	struct request_decider other = { 0, "root", 1002, "kagi-approver" };
+	struct request_rec q;
+	int64_t id = 0;
+
+	memset(&q, 0, sizeof(q));
+	snprintf(q.action, sizeof(q.action), "user_delete");
+	snprintf(q.params, sizeof(q.params), "{\"op\":\"user_delete\","
+	    "\"user\":\"bob\"}");
+	snprintf(q.requester, sizeof(q.requester), "root");
+	q.requester_luid = 1001;
+	q.created = CX_T0;
+	q.expires = CX_T0 + CX_DAY;
+	assert_int_equal(store_request_add(w->f->ctx.store, &q, &id), 0);
+	assert_int_equal(store_request_decide(w->f->ctx.store, id,
+	    REQ_APPROVED, &other, CX_T0, NULL), 0);
+	EXPECT(w, "R-LOG-5", "PASS");
+	/* The same administrator on both sides is one person. */
+	other.luid = 1001;
+	id = 0;
+	assert_int_equal(store_request_add(w->f->ctx.store, &q, &id), 0);
+	assert_int_equal(store_request_decide(w->f->ctx.store, id,
+	    REQ_APPROVED, &other, CX_T0, NULL), 0);
 	EXPECT(w, "R-LOG-5", "FAIL");
 }
 
@@ -949,6 +980,7 @@ main(void)
 		T(test_log_3_fails_for_a_lock_without_its_lockout),
 		T(test_log_4_fails_on_an_unsynchronised_clock),
 		T(test_log_5_fails_when_a_requester_approved_their_own_request),
+		T(test_log_5_passes_two_people_behind_root),
 		T(test_exc_1_fails_with_an_exception_open),
 		T(test_inc_1_fails_when_the_alert_command_cannot_run),
 		T(test_inc_1_fails_when_the_alert_command_failed),

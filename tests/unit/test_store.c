@@ -336,11 +336,11 @@ test_open_refuses_newer_schema(void **state)
 }
 
 /*
- * A database of schema version 7 (before the pending log-ins of issue 13)
+ * A database of schema version 8 (before the pending log-ins of issue 13)
  * migrates forward on open, keeping its last log-ins.
  */
 static void
-test_open_migrates_a_version_7_database(void **state)
+test_open_migrates_a_version_8_database(void **state)
 {
 	struct fx *f = *state;
 	struct login_rec l;
@@ -366,6 +366,7 @@ test_open_migrates_a_version_7_database(void **state)
 	raw_exec(db, "DROP TABLE auth_stats");
 	raw_exec(db, "DROP TABLE report_runs");
 	raw_exec(db, "DROP TABLE audit_archives");
+	raw_exec(db, "DROP TRIGGER tokens_revoked");
 	raw_exec(db, "ALTER TABLE tokens DROP COLUMN revoked");
 	raw_exec(db, "UPDATE schema_version SET version = 8");
 	raw_exec(db, "INSERT INTO logins (user_id, time, place, factors, "
@@ -1675,7 +1676,7 @@ main(void)
 		TEST(test_open_refuses_symlink),
 		TEST(test_open_refuses_unsafe_file),
 		TEST(test_open_refuses_newer_schema),
-		TEST(test_open_migrates_a_version_7_database),
+		TEST(test_open_migrates_a_version_8_database),
 		TEST(test_open_refuses_foreign_database),
 		TEST(test_open_refuses_garbage),
 		TEST(test_wal_mode),

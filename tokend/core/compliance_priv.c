@@ -18,6 +18,7 @@
 #include "i18n.h"
 #include "kagi_err.h"
 #include "names.h"
+#include "person.h"
 #include "store.h"
 #include "store_life.h"
 #include "store_policy.h"
@@ -225,6 +226,30 @@ struct self_approved {
 	int64_t approved;
 };
 
+/*
+ * Did one person ask and decide?  person.h's rule on the stored ids: the
+ * same login uid; the same uid or name, root's aside unless a login uid
+ * is missing (a request of before the login uids were kept); one's uid,
+ * not root's, the other's login uid.
+ */
+static int
+same_person(const struct request_rec *q)
+{
+	int64_t rl = q->requester_luid, dl = q->decider_luid;
+	int both = person_luid_known(rl) && person_luid_known(dl);
+
+	if (person_luid_known(rl) && rl == dl)
+		return 1;
+	if (q->requester_uid == q->decider_uid &&
+	    (q->requester_uid != 0 || !both))
+		return 1;
+	if ((q->requester_uid != 0 && q->requester_uid == dl) ||
+	    (q->decider_uid != 0 && q->decider_uid == rl))
+		return 1;
+	return q->decider[0] != '\0' && strcmp(q->decider, q->requester) == 0 &&
+	    (strcmp(q->requester, "root") != 0 || !both);
+}
+
 static int
 self_cb(const struct request_rec *q, void *arg)
 {
@@ -236,8 +261,7 @@ self_cb(const struct request_rec *q, void *arg)
 	    strcmp(q->action, "token_privileged") != 0))
 		return 0;
 	s->approved++;
-	if (q->decider_uid == q->requester_uid ||
-	    (q->decider[0] != '\0' && strcmp(q->decider, q->requester) == 0)) {
+	if (same_person(q)) {
 		snprintf(item, sizeof(item), "%lld (%s)", (long long)q->id,
 		    q->requester);
 		cc_list_add(&s->bad, item);
