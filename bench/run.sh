@@ -13,7 +13,8 @@
 # code, 8 clients with different users, 8 clients sending wrong codes);
 # then FIDO2: assertions verified per second by kagid with 1-8 clients
 # (bench/fido2load, N = 10,000 users with one ES256 key each) against
-# libfido2's fido_assert_verify() alone in a loop.
+# libfido2's fido_assert_verify() alone in a loop; then the time of a
+# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled).
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -598,6 +599,15 @@ if [ -n "$sink_pid" ]; then
 	printf '{"system":"all","mode":"syslog","datagrams":%s}\n' \
 	    "$(cat "$tmp/logsink.count" 2>/dev/null || echo null)" >>"$runs"
 fi
+
+# --- refusals: the same time whatever is refused (issue 13) ---------------------------
+# An unknown user, a user with no token and an enrolled user with a wrong
+# code, each tried once, turn about, through the module; store in memory,
+# so that fsync's noise does not hide the work (bench/refusals.sh).
+RN=300
+[ $quick = 1 ] && RN=20
+echo "== refusals: $RN of each kind"
+sh "$top/bench/refusals.sh" -m -n "$RN" "$b" 2>&1 | sed 's/^/   /'
 
 # --- table, targets, JSON -----------------------------------------------------------
 elapsed=$(( $(date +%s) - t_start ))

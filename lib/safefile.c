@@ -2,7 +2,10 @@
  * safefile.c - opening configuration and key files as if an attacker had
  * placed them.
  *
- * Guarantees: only absolute paths; the last component is never followed
+ * Guarantees: only absolute paths; every directory from "/" down to the
+ * file is one only root or the file's trusted owner can change
+ * (safefile_check_parents()), so nobody else can swap the file or a
+ * directory on its way; the last component is never followed
  * if it is a symlink (O_NOFOLLOW, or lstat for directories); owner, type,
  * mode and size are checked on the opened descriptor (fstat), so the
  * checks and the read concern the same file; a file that grows while it
@@ -110,6 +113,167 @@ check_owner(const struct stat *st, uid_t owner, int allow_root, char *err,
 	return KAGI_OK;
 }
 
+/* The most symbolic links followed in one walk (as the kernel's 40). */
+#define WALK_LINKS_MAX 40
+
+/*
+ * A directory on the way to a file: owned by root or by owner, and
+ * writable by nobody else, unless it is root's and sticky (like /tmp).
+ */
+static int
+check_walked(const struct stat *st, const char *comp, uid_t owner,
+    char *err, size_t errlen, const char *path)
+{
+	unsigned mode = (unsigned)(st->st_mode & 07777);
+
+	if (!S_ISDIR(st->st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "%s is not a directory", comp);
+	if (st->st_uid != 0 && st->st_uid != owner)
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "its directory %s is owned by uid %lu, not by root or "
+		    "uid %lu", comp, (unsigned long)st->st_uid,
+		    (unsigned long)owner);
+	if ((st->st_mode & 022) != 0 &&
+	    !(st->st_uid == 0 && (st->st_mode & S_ISVTX) != 0))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "its directory %s is writable by group or others "
+		    "(mode %04o)", comp, mode);
+	return KAGI_OK;
+}
+
+/*
+ * Split the first component off *rest into comp: 1 when there was one
+ * and more follow, 0 when what is left is the last component (or
+ * nothing), -1 when a component is too long.
+ */
+static int
+next_component(char **rest, char *comp, size_t len)
+{
+	char *p = *rest, *slash;
+	size_t n;
+
+	while (*p == '/')
+		p++;
+	if ((slash = strchr(p, '/')) == NULL)
+		return 0;
+	n = (size_t)(slash - p);
+	while (*slash == '/')
+		slash++;
+	if (*slash == '\0')
+		return 0;	/* "dir/": dir is the last */
+	if (n >= len)
+		return -1;
+	memcpy(comp, p, n);
+	comp[n] = '\0';
+	*rest = slash;
+	return 1;
+}
+
+int
+safefile_check_parents(const char *path, uid_t owner, char *err,
+    size_t errlen)
+{
+	char cur[PATH_MAX], todo[PATH_MAX], next[PATH_MAX], comp[NAME_MAX + 1];
+	char target[PATH_MAX];
+	struct stat st;
+	char *rest;
+	ssize_t tn;
+	size_t cl;
+	int links = 0, r, n;
+
+	if ((r = check_absolute(path, err, errlen)) != 0)
+		return r;
+	if (strlen(path) >= sizeof(todo))
+		return fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
+		    "path too long");
+	strcpy(todo, path);
+	strcpy(cur, "/");
+	if (lstat("/", &st) != 0)
+		return fail_errno(errno, err, errlen, "/", "stat");
+	if ((r = check_walked(&st, "/", owner, err, errlen, path)) != 0)
+		return r;
+	rest = todo;
+	while ((n = next_component(&rest, comp, sizeof(comp))) != 0) {
+		if (n < 0)
+			return fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
+			    "path too long");
+		if (strcmp(comp, ".") == 0)
+			continue;
+		cl = strlen(cur);
+		if (strcmp(comp, "..") == 0) {
+			/* cur holds no link: ".." is its parent. */
+			while (cl > 1 && cur[cl - 1] != '/')
+				cl--;
+			cur[cl > 1 ? cl - 1 : 1] = '\0';
+			continue;
+		}
+		n = snprintf(next, sizeof(next), "%s%s%s", cur,
+		    cl > 1 ? "/" : "", comp);
+		if (n < 0 || (size_t)n >= sizeof(next))
+			return fail(KAGI_ERR_TOO_LARGE, err, errlen, path,
+			    "path too long");
+		if (lstat(next, &st) != 0)
+			return fail_errno(errno, err, errlen, next, "stat");
+		if (S_ISLNK(st.st_mode)) {
+			/* A link in a checked directory: followed when its
+			 * owner is trusted too (a sticky directory lets
+			 * anyone make one), its target walked in turn. */
+			if (st.st_uid != 0 && st.st_uid != owner)
+				return fail(KAGI_ERR_UNSAFE_FILE, err, errlen,
+				    path, "the link %s on its way is owned by "
+				    "uid %lu, not by root or uid %lu", next,
+				    (unsigned long)st.st_uid,
+				    (unsigned long)owner);
+			if (++links > WALK_LINKS_MAX)
+				return fail(KAGI_ERR_UNSAFE_FILE, err, errlen,
+				    path, "too many symbolic links on its way");
+			tn = readlink(next, target, sizeof(target) - 1);
+			if (tn < 0)
+				return fail_errno(errno, err, errlen, next,
+				    "read link");
+			target[tn] = '\0';
+			n = snprintf(next, sizeof(next), "%s/%s", target, rest);
+			if (n < 0 || (size_t)n >= sizeof(next))
+				return fail(KAGI_ERR_TOO_LARGE, err, errlen,
+				    path, "path too long");
+			if (target[0] == '/')
+				strcpy(cur, "/");
+			strcpy(todo, next);
+			rest = todo;
+			continue;
+		}
+		if ((r = check_walked(&st, next, owner, err, errlen,
+		    path)) != 0)
+			return r;
+		strcpy(cur, next);
+	}
+	return KAGI_OK;
+}
+
+int
+safefile_check_file(const char *path, uid_t owner, char *err,
+    size_t errlen)
+{
+	struct stat st;
+	int r;
+
+	if ((r = safefile_check_parents(path, owner, err, errlen)) != 0)
+		return r;
+	if (lstat(path, &st) != 0)
+		return errno == ENOENT ? KAGI_OK :
+		    fail_errno(errno, err, errlen, path, "stat");
+	if (S_ISLNK(st.st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is a symbolic link");
+	if (!S_ISREG(st.st_mode))
+		return fail(KAGI_ERR_UNSAFE_FILE, err, errlen, path,
+		    "is not a regular file");
+	if ((r = check_owner(&st, owner, 1, err, errlen, path)) != 0)
+		return r;
+	return check_mode(&st, 022, err, errlen, path);
+}
+
 int
 safefile_read(const char *path, uid_t owner, size_t max, char **buf,
     size_t *len, char *err, size_t errlen)
@@ -131,7 +295,7 @@ safefile_load(const char *path, const struct safefile_rule *rule,
 
 	*buf = NULL;
 	*len = 0;
-	if ((r = check_absolute(path, err, errlen)) != 0)
+	if ((r = safefile_check_parents(path, rule->owner, err, errlen)) != 0)
 		goto out;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
 	    O_NONBLOCK);
@@ -201,7 +365,7 @@ safefile_check_dir(const char *path, uid_t owner, int allow_root,
 	struct stat st;
 	int r;
 
-	if ((r = check_absolute(path, err, errlen)) != 0)
+	if ((r = safefile_check_parents(path, owner, err, errlen)) != 0)
 		return r;
 	if (lstat(path, &st) != 0)
 		return fail_errno(errno, err, errlen, path, "stat");
@@ -328,7 +492,7 @@ safefile_secret(const char *path, size_t size,
 	int fd = -1, made = 0, r, attempt;
 
 	*created = 0;
-	if ((r = check_absolute(path, err, errlen)) != 0)
+	if ((r = safefile_check_parents(path, geteuid(), err, errlen)) != 0)
 		goto out;
 	if (size == 0 || out == NULL || fill == NULL) {
 		r = fail(KAGI_ERR_INVALID, err, errlen, path,

@@ -2,7 +2,8 @@
  * safefile.h - opening files as if an attacker had placed them, and
  * replacing them atomically.
  *
- * Paths must be absolute.  The last component is opened with O_NOFOLLOW |
+ * Paths must be absolute and every directory on the way trusted
+ * (safefile_check_parents()).  The last component is opened with O_NOFOLLOW |
  * O_CLOEXEC (a symlink is refused), then fstat must show a regular file
  * owned by root or by the given owner, not writable by group or others
  * (nor readable, for a private file), and no larger than max.  Every
@@ -15,6 +16,29 @@
 #include <stddef.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+
+/*
+ * Walk path from "/" down to the directory holding its last component:
+ * each directory must be owned by root or by owner and writable by
+ * nobody else, except a directory of root's with the sticky bit (such as
+ * /tmp, 1777), where nobody may rename or remove what is not theirs and
+ * the next component is checked in turn.  A symbolic link on the way is
+ * followed when root or owner owns it, and its target walked the same
+ * way.  The refusal names the offending component ("/srv/kagi/kagid.conf:
+ * its directory /srv/kagi is owned by uid 1000, not by root or uid 0").
+ * Every function below walks its path so before it opens anything.
+ */
+int safefile_check_parents(const char *path, uid_t owner, char *err,
+    size_t errlen);
+
+/*
+ * A file another program opens (the SQLite database): its directories
+ * walked as above, and, when it exists, a regular file, not a link,
+ * owned by owner or root, not writable by group or others.  Absent is
+ * fine: it is made inside the checked directory.
+ */
+int safefile_check_file(const char *path, uid_t owner, char *err,
+    size_t errlen);
 
 /* Read a whole file; *buf is NUL-terminated (not counted in *len). */
 int safefile_read(const char *path, uid_t owner, size_t max, char **buf,

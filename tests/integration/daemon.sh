@@ -8,7 +8,7 @@ kagid_built
 kagictl_built
 RAW=$top_builddir/tests/rawclient
 
-plan 50
+plan 55
 
 # --- kagid -t ---------------------------------------------------------------
 printf 'socket = %s\nstate_dir = %s\nuser =\n' "$SOCK" "$T/state" >"$T/ok.conf"
@@ -64,6 +64,12 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	is "$?" 1 "... and no user was created"
 	out=$(asnobody "$RAW" "$SOCK" verify-other | tr '\n' ' ')
 	is "$out" "error denied eof " "an ordinary user cannot verify another user's code"
+	# Issue 13: that refusal was answered without a record.
+	rec=$(kagictl audit export --json --event auth --user root-only-victim | tail -n 1)
+	like "$rec" '"reason":"caller_not_allowed"' \
+	    "R-LOG-1: the refusal is an auth record (caller_not_allowed)"
+	like "$rec" '"actor_uid":65534' "R-LOG-1: ... naming the caller's uid"
+	like "$rec" '"op":"auth_totp"' "R-LOG-1: ... and the request"
 	# A user may verify itself (screen lockers), under the same lockout.
 	nobody=$(id -un 65534)
 	kagictl user add "$nobody" >/dev/null
@@ -76,9 +82,14 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	add_user_password alice pw
 	out=$(asnobody "$PAMDRV" -c "$T/pam.d" -s "$SERVICE" -u alice -o auth pw 123456)
 	is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "a user cannot have kagid verify someone else"
+	rec=$(kagictl audit export --json --event auth --user alice | tail -n 1)
+	like "$rec" '"reason":"caller_not_allowed"' \
+	    "R-LOG-1: through the module too (auth_begin, a read-only request)"
+	like "$(kagictl user show alice)" "not locked; 0 recent failures" \
+	    "... and nothing is counted against alice"
 	chmod 700 "$T"
 else
-	for i in 1 2 3 4 5 6; do skip "caller classes" "needs root and setpriv"; done
+	for i in $(seq 11); do skip "caller classes" "needs root and setpriv"; done
 fi
 
 # --- durability: kill -9 loses nothing committed ---------------------------------

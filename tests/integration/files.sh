@@ -1,11 +1,12 @@
 #!/bin/sh
 # files.sh - kagid refuses to start on files an attacker could have placed
 # or changed: symlinks, wrong owners, group- or world-writable modes,
-# wrong sizes; and says which file and why.  (R-TOK-8)
+# wrong sizes, a directory on the way from "/" that someone else may
+# change; and says which file (or directory) and why.  (R-TOK-8)
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integration/lib.sh"
 
 kagid_built
-plan 27
+plan 42
 
 # refuse DESC PATTERN: kagid must exit non-zero within 5 s with PATTERN in
 # its message, and leave no socket behind.
@@ -68,6 +69,46 @@ if [ "$(id -u)" = 0 ]; then
 	refuse "key file owned by another user" "owned by uid 65534"
 else
 	for i in 1 2 3 4 5 6; do skip "ownership checks" "need root"; done
+fi
+
+# --- every directory on the way from "/" (issue 13) ---------------------------
+# A file of root's in a directory someone else may change is theirs to
+# swap: kagid refuses it, naming that directory.
+fresh; chmod 770 "$T/c"
+refuse "config in a group-writable directory" \
+    "its directory $T/c is writable by group or others"
+fresh
+if [ "$(id -u)" = 0 ]; then
+	# A sticky directory of root's (like /tmp) on the way is accepted.
+	mkdir -m 1777 "$T/st"
+	mkdir -m 700 "$T/st/c"
+	cp "$CONF" "$T/st/c/kagid.conf"
+	out=$("$KAGID" -t -c "$T/st/c/kagid.conf" 2>&1); rc=$?
+	is "$rc" 0 "a sticky directory of root's on the way is accepted"
+	[ "$rc" = 0 ] || diag "$out"
+	# Someone else's directory above each file kagid trusts.
+	mkdir -m 755 "$T/u"
+	chown 65534 "$T/u"
+	chown 65534 "$T/c"
+	refuse "config in a directory owned by another user" \
+	    "its directory $T/c is owned by uid 65534"
+	for kv in "state_dir = $T/u/state" "key_file = $T/u/seal.key" \
+	    "database = $T/u/kagi.db" "socket = $T/u/run/kagid.sock" \
+	    "breakglass_file = $T/u/bg"; do
+		fresh
+		mkdir -p -m 700 "$T/u/state"
+		mkdir -p -m 755 "$T/u/run"
+		grep -v "^${kv%% =*} =" "$CONF" >"$CONF.new"
+		echo "$kv" >>"$CONF.new"
+		[ "${kv%% =*}" = breakglass_file ] && echo "breakglass = yes" >>"$CONF.new"
+		mv "$CONF.new" "$CONF"
+		chmod 600 "$CONF"
+		refuse "${kv%% =*} in a directory owned by another user" \
+		    "its directory $T/u is owned by uid 65534"
+	done
+	rm -rf "$T/u" "$T/st"
+else
+	for i in $(seq 13); do skip "directories of other users" "need root"; done
 fi
 
 # And the good case: a fresh state directory gets a new key, mode 0600.

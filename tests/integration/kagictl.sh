@@ -174,13 +174,13 @@ if command -v python3 >/dev/null 2>&1; then
 	if printf '%s' "$json" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-assert sorted(d) == ["lock", "tokens", "user"], sorted(d)
+assert sorted(d) == ["lock", "remote_lock", "tokens", "user"], sorted(d)
 assert d["user"]["name"] == "alice" and d["user"]["role"] == "staff"
 assert d["tokens"] == [] and d["lock"]["locked"] is False
 ' 2>"$T/py"; then
-		ok "user show --json is {user, tokens, lock} as kagid returned"
+		ok "user show --json is {user, tokens, lock, remote_lock} as kagid returned"
 	else
-		not_ok "user show --json is {user, tokens, lock} as kagid returned" \
+		not_ok "user show --json is {user, tokens, lock, remote_lock} as kagid returned" \
 			"$(cat "$T/py")"
 	fi
 else

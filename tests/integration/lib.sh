@@ -241,17 +241,26 @@ kagictl_built() {
 
 # start_kagid [key=value...]: write $T/kagid.conf (socket, state_dir, user
 # and the given keys) and run kagid in the foreground in the background;
-# wait up to 5 s for its socket.
+# wait up to 5 s for its socket.  Unless a failure_delay key is given,
+# failure_delay = 0: the tests that count failures do not wait for the
+# growing delays (the tests of the delays give the key, or
+# KAGI_DELAYS=default keeps kagid's defaults).
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
+	_delay="failure_delay = 0"
+	[ "${KAGI_DELAYS:-}" = default ] && _delay=
 	{
 		echo "socket = $SOCK"
 		echo "state_dir = $T/state"
 		echo "user = $(id -un)"
 		for _kv in "$@"; do
+			case ${_kv%%=*} in
+			failure_delay*) _delay= ;;
+			esac
 			echo "${_kv%%=*} = ${_kv#*=}"
 		done
+		[ -n "$_delay" ] && echo "$_delay"
 	} >"$T/kagid.conf"
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
@@ -345,6 +354,31 @@ enroll_totp() {
 	}
 	echo "$_id" >"$T/token.$1"
 	echo "$_secret"
+}
+
+# new_user NAME: a kagid user with a password ("pw-NAME") and a TOTP
+# token; prints the secret.
+new_user() {
+	kagictl user add "$1" >/dev/null || { diag "user add $1 failed"; return 1; }
+	add_user_password "$1" "pw-$1"
+	enroll_totp "$1"
+}
+
+# wrong_code CODE: a six-digit code that is not CODE.
+wrong_code() {
+	printf '%06d\n' $(( (1$1 - 1000000 + 500000) % 1000000 ))
+}
+
+# alert_sink: $T/alert.sh, an alert_command that appends each alert and an
+# empty line to $T/alerts (emptied here).
+alert_sink() {
+	cat >"$T/alert.sh" <<EOF
+#!/bin/sh
+cat >>"$T/alerts"
+echo >>"$T/alerts"
+EOF
+	chmod 755 "$T/alert.sh"
+	: >"$T/alerts"
 }
 
 # token_of USER: the id enroll_totp recorded.

@@ -127,8 +127,8 @@ out=$(kagictl user show vend1)
 like "$out" "not locked" "R-PRIV-5: vendor: two failures do not lock (limit 3)"
 pam_run -u vend1 -r 127.0.0.3 -o auth pw-vend1 "$(wrong_code "$c")" >/dev/null
 out=$(kagictl user show vend1)
-like "$out" "locked until an administrator unlocks it" \
-    "R-PRIV-5: vendor: the third failure locks until an administrator unlocks"
+like "$out" "Remote log-ins: locked until an administrator unlocks them" \
+    "R-PRIV-5: vendor: the third failure locks (remote log-ins, a vendor's only way in) until an administrator unlocks"
 like "$(grep 'event=lockout' "$T/kagid.log" | grep vend1)" '"role":"vendor"' \
     "R-PRIV-5: the lockout record names the role"
 

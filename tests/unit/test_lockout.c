@@ -1,7 +1,9 @@
 /*
  * test_lockout.c - lockout arithmetic (tokend/lockout.c) at fixed times:
  * the limit on log-in attempts of R-MFA-5 and the stricter,
- * administrator-unlock-only lockout of privileged users (R-PRIV-5).
+ * administrator-unlock-only lockout of privileged users (R-PRIV-5); after
+ * a lock one failure locks again, and the answer's delay grows before
+ * any lock (issue 13).
  */
 #include "config.h"
 
@@ -13,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "clocksync.h"
 #include "kagi_err.h"
 #include "lockout.h"
 
@@ -412,6 +415,145 @@ test_forgive(void **state)
 	lockout_forgive(NULL, 1);
 }
 
+/* Issue 13, item 4: after a lock the full quota does not come back. */
+static const struct lockout_policy relock_pol = {
+	.max_failures = 5,
+	.interval = 15 * MIN,
+	.duration = 15 * MIN,
+	.max_duration = 4 * HOUR,
+	.growth = 1,
+	.admin_unlock = 0,
+	.relock_failures = 1,
+};
+
+static void
+test_after_a_lock_one_failure_locks_again_until_a_success(void **state)
+{
+	struct lock_rec l;
+	int64_t t = T0;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	fail_n(&l, &relock_pol, 4, t);
+	assert_int_equal(lockout_record_failure(&l, &relock_pol, t), 1);
+	assert_int_equal(l.relock, 1);
+	/* The lock ends; one failure locks again, for twice as long. */
+	t = l.locked_until + 1;
+	assert_false(lockout_is_locked(&l, t));
+	assert_int_equal(lockout_record_failure(&l, &relock_pol, t), 1);
+	assert_int_equal(l.locked_until, t + 30 * MIN);
+	assert_int_equal(l.lock_count, 2);
+	/* So it goes on until a success ends the relock. */
+	t = l.locked_until + 1;
+	lockout_forgive(&l, 0);
+	assert_int_equal(l.relock, 0);
+	fail_n(&l, &relock_pol, 4, t);
+	assert_false(lockout_is_locked(&l, t));
+	assert_int_equal(lockout_record_failure(&l, &relock_pol, t), 1);
+	/* lockout_record_success() (an enrollment) ends it as well. */
+	lockout_record_success(&l);
+	assert_int_equal(l.relock, 0);
+}
+
+static void
+test_an_unlock_gives_the_full_quota_back(void **state)
+{
+	struct lock_rec l;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	fail_n(&l, &relock_pol, 4, T0);
+	assert_int_equal(lockout_record_failure(&l, &relock_pol, T0), 1);
+	lockout_unlock(&l);
+	assert_int_equal(l.relock, 0);
+	fail_n(&l, &relock_pol, 4, T0 + 1);
+	assert_false(lockout_is_locked(&l, T0 + 1));
+	/* Without relock_failures the full quota comes back, as before. */
+	memset(&l, 0, sizeof(l));
+	fail_n(&l, &pol, 4, T0);
+	assert_int_equal(lockout_record_failure(&l, &pol, T0), 1);
+	fail_n(&l, &pol, 4, l.locked_until);
+	assert_false(lockout_is_locked(&l, l.locked_until));
+}
+
+static void
+test_relock_is_never_more_than_the_quota(void **state)
+{
+	struct lockout_policy p = relock_pol;
+	struct lock_rec l;
+
+	(void)state;
+	p.relock_failures = 50;
+	memset(&l, 0, sizeof(l));
+	l.relock = 1;
+	fail_n(&l, &p, 4, T0);
+	assert_int_equal(lockout_record_failure(&l, &p, T0), 1);
+	p.relock_failures = -1;
+	assert_int_equal(lockout_record_failure(&l, &p, T0), KAGI_ERR_INVALID);
+}
+
+/* Issue 13, item 3: delays grow before any lock. */
+static void
+test_delays_grow_with_each_failure_and_are_longest_while_locked(void **state)
+{
+	const struct lockout_delay d = { 1000, 8000 };
+	const struct lockout_delay off = { 0, 8000 };
+	const int64_t want[] = { 0, 1000, 2000, 4000 };
+	struct lock_rec l;
+	int i;
+
+	(void)state;
+	memset(&l, 0, sizeof(l));
+	assert_int_equal(lockout_delay_ms(&d, &l, T0), 0);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(lockout_record_failure(&l, &pol, T0), 0);
+		assert_int_equal(lockout_delay_ms(&d, &l, T0), want[i]);
+	}
+	/* The fifth locks: the longest delay, as for every attempt now. */
+	assert_int_equal(lockout_record_failure(&l, &pol, T0), 1);
+	assert_int_equal(lockout_delay_ms(&d, &l, T0), 8000);
+	assert_int_equal(lockout_delay_ms(&d, &l, l.locked_until), 0);
+	/* Many failures: capped, no overflow. */
+	l.locked_until = 0;
+	l.failures = INT64_MAX;
+	assert_int_equal(lockout_delay_ms(&d, &l, T0), 8000);
+	assert_int_equal(lockout_delay_ms(&off, &l, T0), 0);
+	assert_int_equal(lockout_delay_ms(NULL, &l, T0), 0);
+}
+
+/* Issue 13, item 5: a step of the wall clock, told from the monotonic. */
+static void
+test_a_clock_step_is_told_from_the_monotonic_clock(void **state)
+{
+	struct clockstep cs;
+	int64_t step = 1, wall = T0 * 1000, mono = 5000;
+
+	(void)state;
+	memset(&cs, 0, sizeof(cs));
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);		/* the first: nothing to compare */
+	wall += 1000;
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);		/* in pace */
+	wall += 1000 + 400;			/* slewing, drift: no step */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);
+	wall += 1000 + 86400000;		/* a day ahead */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 86400000);
+	wall += 1000 - 3600000;			/* an hour back */
+	mono += 1000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, -3600000);
+	wall += 30000;				/* both move on together */
+	mono += 30000;
+	clockstep_observe(&cs, wall, mono, &step);
+	assert_int_equal(step, 0);
+}
+
 int
 main(void)
 {
@@ -430,6 +572,13 @@ main(void)
 		cmocka_unit_test(test_privileged_three_admin_only),
 		cmocka_unit_test(test_window_start),
 		cmocka_unit_test(test_forgive),
+		cmocka_unit_test(
+		    test_after_a_lock_one_failure_locks_again_until_a_success),
+		cmocka_unit_test(test_an_unlock_gives_the_full_quota_back),
+		cmocka_unit_test(test_relock_is_never_more_than_the_quota),
+		cmocka_unit_test(
+		    test_delays_grow_with_each_failure_and_are_longest_while_locked),
+		cmocka_unit_test(test_a_clock_step_is_told_from_the_monotonic_clock),
 	};
 
 	return cmocka_run_group_tests_name("lockout", tests, NULL, NULL);

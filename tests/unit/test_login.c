@@ -3,7 +3,10 @@
  * failures.c, throttle.c, totp_factor.c, vendor.c): what is checked in
  * which order, what a failure counts toward, what a success forgives,
  * and when a code is accepted (R-MFA-1, R-MFA-5, R-PRIV-2, R-PRIV-5,
- * R-REM-1, R-REM-3, R-AVL-1).
+ * R-REM-1, R-REM-3, R-AVL-1); under attack (issue 13): remote failures
+ * lock remote log-ins only, with an alert when several addresses caused
+ * it, delays grow, one failure locks again after a lock, unknown names
+ * are counted, bounded, and a caller asks only about itself.
  *
  * A real store and sealing key in a temporary directory, one transaction
  * open (ctx_fixture.c); the clock is fixed and moved by the tests.  The default policy:
@@ -19,6 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include <cmocka.h>
 
@@ -32,6 +36,7 @@
 #include "proto_ops.h"
 #include "seal.h"
 #include "store_policy.h"
+#include "proto.h"
 #include "throttle.h"
 #include "totp.h"
 #include "totp_factor.h"
@@ -159,6 +164,15 @@ lock_of(struct cx *f, const struct user_rec *u)
 	return l;
 }
 
+static struct lock_rec
+rlock_of(struct cx *f, const struct user_rec *u)
+{
+	struct lock_rec l;
+
+	assert_int_equal(store_rlock_get(f->ctx.store, u->id, &l), 0);
+	return l;
+}
+
 static void
 test_a_code_is_accepted_once(void **state)
 {
@@ -250,18 +264,20 @@ test_one_address_never_locks_an_account(void **state)
 	req(&a, "tanaka", "192.0.2.7");
 	for (i = 0; i < 9; i++)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	/* At most max_failures - 1 of one address's failures count. */
-	assert_int_equal(lock_of(f, &u).failures, 4);
-	assert_int_equal(lock_of(f, &u).locked_until, 0);
+	/* At most max_failures - 1 of one address's failures count, toward
+	 * the remote log-ins' lock. */
+	assert_int_equal(rlock_of(f, &u).failures, 4);
+	assert_int_equal(rlock_of(f, &u).locked_until, 0);
+	assert_int_equal(lock_of(f, &u).failures, 0);
 	/* The tenth failure of the address throttles it (R-AVL-1). */
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_THROTTLED);
 	assert_int_equal(count_event(f, "throttle"), 1);
-	assert_int_equal(lock_of(f, &u).locked_until, 0);
-	/* The user, from its own terminal, still counts toward the lock. */
+	assert_int_equal(rlock_of(f, &u).locked_until, 0);
+	/* The user's own terminal counts toward the account's own lock. */
 	req(&a, "tanaka", NULL);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_true(lock_of(f, &u).locked_until > t_now());
+	assert_int_equal(lock_of(f, &u).failures, 1);
 }
 
 static void
@@ -440,32 +456,39 @@ test_failures_count_per_source_and_forgive_per_service(void **state)
 	struct failure_outcome o;
 	struct user_rec u;
 	struct lock_rec l;
+	struct fail_subject who = { 0, NULL, 0 };
 	int64_t t = CX_T0;
 	int i;
 
 	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	who.user_id = u.id;
 	p = failures_policy(&f->ctx, ROLE_STAFF);
 	assert_int_equal(p->max_failures, 5);
 	for (i = 0; i < 4; i++) {
-		assert_int_equal(failures_count(f->ctx.store, p, u.id, "a",
+		assert_int_equal(failures_count(f->ctx.store, p, &who, "a",
 		    "totp", "login", t, &o), 0);
 		assert_true(o.counted);
+		assert_true(o.remote);
 	}
-	assert_int_equal(failures_count(f->ctx.store, p, u.id, "a", "totp",
+	assert_int_equal(failures_count(f->ctx.store, p, &who, "a", "totp",
 	    "login", t, &o), 0);
 	assert_false(o.counted);
 	assert_false(o.locked);
-	assert_int_equal(failures_count(f->ctx.store, p, u.id, "b", "fido2",
+	assert_int_equal(failures_count(f->ctx.store, p, &who, "b", "fido2",
 	    "login", t, &o), 0);
 	assert_true(o.counted);
 	assert_true(o.locked);
+	assert_int_equal(o.sources, 2);
 	assert_int_equal(o.lock.lock_count, 1);
-	/* A lock ended; the next interval starts; forgiveness is per
-	 * factor and service. */
+	/* That lock is the remote log-ins': the account's own is open. */
+	assert_int_equal(store_lock_get(f->ctx.store, u.id, &l), 0);
+	assert_int_equal(l.locked_until, 0);
+	/* Local failures; forgiveness is per factor and service. */
 	t += 16 * MIN;
-	assert_int_equal(failures_count(f->ctx.store, p, u.id, NULL, "totp",
+	assert_int_equal(failures_count(f->ctx.store, p, &who, NULL, "totp",
 	    "login", t, &o), 0);
-	assert_int_equal(failures_count(f->ctx.store, p, u.id, NULL, "fido2",
+	assert_false(o.remote);
+	assert_int_equal(failures_count(f->ctx.store, p, &who, NULL, "fido2",
 	    "login", t, &o), 0);
 	assert_int_equal(store_lock_get(f->ctx.store, u.id, &l), 0);
 	assert_int_equal(l.failures, 2);
@@ -476,6 +499,258 @@ test_failures_count_per_source_and_forgive_per_service(void **state)
 	assert_int_equal(failures_forgive(f->ctx.store, u.id, "totp", "login",
 	    &l), 0);
 	assert_int_equal(l.failures, 1);
+}
+
+/* --- under attack (issue 13) ------------------------------------------- */
+
+struct fields_of {
+	const char *event;
+	char text[1024];
+};
+
+static int
+fields_cb(const struct audit_rec *rec, void *arg)
+{
+	struct fields_of *fo = arg;
+
+	if (strcmp(rec->event, fo->event) == 0)
+		snprintf(fo->text, sizeof(fo->text), "%s",
+		    rec->fields != NULL ? rec->fields : "");
+	return 0;
+}
+
+/* The fields of the newest record of event, as text. */
+static const char *
+last_fields(struct cx *f, const char *event, struct fields_of *fo)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->event = event;
+	assert_int_equal(store_audit_scan(f->ctx.store, 0, fields_cb, fo), 0);
+	return fo->text;
+}
+
+/* One account phase; the verdict. */
+static const char *
+account(struct cx *f, const struct login_req *a)
+{
+	const char *v = NULL;
+
+	assert_int_equal(login_account(&f->ctx, &root, a, t_now(), &v), 0);
+	return v;
+}
+
+/* One auth_totp as totp() does; how long kagid asks to hold the answer. */
+static int64_t
+totp_held(struct cx *f, const struct login_req *a, const char *code,
+    const char *verdict)
+{
+	f->ctx.hold_ms = 0;
+	assert_string_equal(totp(f, a, code), verdict);
+	return f->ctx.hold_ms;
+}
+
+static void
+test_five_addresses_lock_remote_log_ins_only_with_an_alert(void **state)
+{
+	struct cx *f = *state;
+	static const char *const from[] = { "192.0.2.1", "192.0.2.2",
+	    "192.0.2.3", "192.0.2.4", "192.0.2.5" };
+	struct fields_of fo;
+	struct login_req a, local;
+	struct user_rec u;
+	char code[TOTP_CODE_MAX + 1];
+	int i;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	add_totp(f, &u);
+	for (i = 0; i < 5; i++) {
+		req(&a, "tanaka", from[i]);
+		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	}
+	/* Remote log-ins are locked, with an alert naming five sources. */
+	assert_true(rlock_of(f, &u).locked_until > t_now());
+	assert_int_equal(count_event(f, "lockout"), 1);
+	last_fields(f, "lockout", &fo);
+	assert_non_null(strstr(fo.text, "\"scope\":\"remote\""));
+	assert_non_null(strstr(fo.text, "\"sources\":5"));
+	assert_int_equal(f->ctx.nlogs > 0, 1);
+	assert_int_equal(f->ctx.logs[f->ctx.nlogs - 1].prio, LOG_ALERT);
+	/* The console is not. */
+	req(&local, "tanaka", NULL);
+	assert_int_equal(lock_of(f, &u).locked_until, 0);
+	assert_string_equal(account(f, &local), VERDICT_OK);
+	assert_string_equal(account(f, &a), VERDICT_LOCKED);
+	code_at(t_now(), code);
+	req(&a, "tanaka", "192.0.2.9");
+	assert_string_equal(totp(f, &a, code), VERDICT_DENIED);
+	assert_string_equal(totp(f, &local, code), VERDICT_SUCCESS);
+	/* The console's success ends no remote lock. */
+	assert_string_equal(account(f, &a), VERDICT_LOCKED);
+}
+
+static void
+test_an_administrator_locked_from_the_network_keeps_the_console(void **state)
+{
+	struct cx *f = *state;
+	static const char *const from[] = { "198.51.100.1", "198.51.100.2",
+	    "198.51.100.3" };
+	struct json_object *reply;
+	struct login_req a, local;
+	struct user_rec u;
+	const char *v = NULL;
+	int i;
+
+	cx_user(f, "boss", ROLE_PRIVILEGED, &u);
+	(void)cx_totp(f, &u, TOKEN_ACTIVE);	/* an active token: enrolled */
+	req(&local, "boss", NULL);
+	for (i = 0; i < 3; i++) {
+		req(&a, "boss", from[i]);
+		reply = json_object_new_object();
+		assert_int_equal(login_fido2(&f->ctx, &root, &a, "pin_invalid",
+		    NULL, t_now(), reply, &v), 0);
+		json_object_put(reply);
+		assert_string_equal(v, VERDICT_DENIED);
+	}
+	/* R-PRIV-5 holds for the network: locked until an unlock. */
+	assert_int_equal(rlock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
+	t_at(t_now() + 7 * CX_DAY);
+	assert_string_equal(account(f, &a), VERDICT_LOCKED);
+	/* The console stays the administrator's. */
+	assert_string_equal(account(f, &local), VERDICT_OK);
+	/* Where the stricter rule holds too: three failures, an unlock. */
+	for (i = 0; i < 3; i++) {
+		reply = json_object_new_object();
+		assert_int_equal(login_fido2(&f->ctx, &root, &local,
+		    "pin_invalid", NULL, t_now(), reply, &v), 0);
+		json_object_put(reply);
+	}
+	assert_int_equal(lock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
+	assert_string_equal(account(f, &local), VERDICT_LOCKED);
+	/* An administrator's unlock opens both. */
+	assert_int_equal(failures_unlock(f->ctx.store, u.id), 0);
+	assert_string_equal(account(f, &local), VERDICT_OK);
+	assert_string_equal(account(f, &a), VERDICT_OK);
+}
+
+static void
+test_answers_wait_longer_with_each_failure_for_users_and_names(void **state)
+{
+	struct cx *f = *state;
+	static const int64_t want[] = { 0, 1000, 2000, 4000, 8000, 8000 };
+	struct login_req a, ghost;
+	struct user_rec u;
+	int i;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	add_totp(f, &u);
+	req(&a, "tanaka", NULL);
+	req(&ghost, "nosuchuser", NULL);
+	for (i = 0; i < 6; i++) {
+		assert_int_equal(totp_held(f, &a, "000000", VERDICT_DENIED),
+		    want[i]);
+		/* A name that is no user is held just as long. */
+		assert_int_equal(totp_held(f, &ghost, "000000",
+		    VERDICT_DENIED), want[i]);
+	}
+	/* A success is never held. */
+	t_at(t_now() + 16 * MIN);
+	req(&a, "tanaka", NULL);
+	{
+		char code[TOTP_CODE_MAX + 1];
+
+		code_at(t_now(), code);
+		assert_int_equal(totp_held(f, &a, code, VERDICT_SUCCESS), 0);
+	}
+}
+
+static void
+test_after_a_lock_one_failure_locks_again(void **state)
+{
+	struct cx *f = *state;
+	struct login_req a;
+	struct user_rec u;
+	char code[TOTP_CODE_MAX + 1];
+	int64_t first;
+	int i;
+
+	cx_user(f, "tanaka", ROLE_STAFF, &u);
+	add_totp(f, &u);
+	req(&a, "tanaka", NULL);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	first = lock_of(f, &u).locked_until;
+	assert_true(first > t_now());
+	/* The lock ends: one wrong code locks again, twice as long. */
+	t_at(first + 1);
+	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	assert_int_equal(lock_of(f, &u).locked_until, t_now() + 30 * MIN);
+	assert_int_equal(count_event(f, "lockout"), 2);
+	/* A success ends that: then the full quota again. */
+	t_at(lock_of(f, &u).locked_until + 1);
+	code_at(t_now(), code);
+	assert_string_equal(totp(f, &a, code), VERDICT_SUCCESS);
+	assert_int_equal(lock_of(f, &u).relock, 0);
+	t_at(t_now() + 30);
+	for (i = 0; i < 4; i++)
+		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	assert_int_equal(lock_of(f, &u).locked_until < t_now(), 1);
+}
+
+static void
+test_unknown_names_are_counted_and_bounded(void **state)
+{
+	struct cx *f = *state;
+	struct login_req a;
+	int64_t locks = 0, keys = 0;
+	char name[32];
+	int i;
+
+	/* A name that is no user locks as a user would (5, staff). */
+	req(&a, "nosuchuser", NULL);
+	for (i = 0; i < 5; i++)
+		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	f->ctx.hold_ms = 0;
+	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	assert_int_equal(f->ctx.hold_ms, 8000);
+	/* Guessing names fills nothing: at most unknown_names_max kept. */
+	f->cfg.unknown_names_max = 100;
+	for (i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "guess%03d", i);
+		req(&a, name, "203.0.113.7");
+		(void)totp(f, &a, "000000");
+	}
+	assert_int_equal(store_unknown_count(f->ctx.store, &locks, &keys), 0);
+	assert_true(locks <= 100);
+	assert_true(keys <= 100);
+	/* No user was made, no lockout record written. */
+	assert_int_equal(count_event(f, "lockout"), 0);
+}
+
+static void
+test_a_caller_may_ask_only_about_itself_and_is_recorded(void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_SELF);
+	struct json_object *req_other, *req_self;
+	struct fields_of fo;
+
+	req_other = json_object_new_object();
+	req_self = json_object_new_object();
+	assert_int_equal(proto_set_str(req_other, "user", " Bob "), 0);
+	assert_int_equal(proto_set_str(req_other, "service", "xlock"), 0);
+	assert_int_equal(proto_set_str(req_self, "user", "ALICE"), 0);
+	assert_true(login_caller_may(&alice, req_self));
+	assert_int_equal(login_caller_check(&f->ctx, &alice, "auth_totp",
+	    req_self), 0);
+	assert_false(login_caller_may(&alice, req_other));
+	assert_int_equal(login_caller_check(&f->ctx, &alice, "auth_totp",
+	    req_other), KAGI_ERR_DENIED);
+	last_fields(f, "auth", &fo);
+	assert_non_null(strstr(fo.text, "\"reason\":\"caller_not_allowed\""));
+	assert_non_null(strstr(fo.text, "\"op\":\"auth_totp\""));
+	assert_true(login_caller_may(&root, req_other));
+	json_object_put(req_other);
+	json_object_put(req_self);
 }
 
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, cx_teardown)
@@ -495,6 +770,12 @@ main(void)
 		TEST(test_account_says_what_stands_in_the_way),
 		TEST(test_throttle_counts_to_its_limit_and_ends),
 		TEST(test_failures_count_per_source_and_forgive_per_service),
+		TEST(test_five_addresses_lock_remote_log_ins_only_with_an_alert),
+		TEST(test_an_administrator_locked_from_the_network_keeps_the_console),
+		TEST(test_answers_wait_longer_with_each_failure_for_users_and_names),
+		TEST(test_after_a_lock_one_failure_locks_again),
+		TEST(test_unknown_names_are_counted_and_bounded),
+		TEST(test_a_caller_may_ask_only_about_itself_and_is_recorded),
 	};
 
 	return cmocka_run_group_tests_name("login", tests, NULL, NULL);

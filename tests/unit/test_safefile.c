@@ -4,7 +4,10 @@
  * non-regular files and oversized files are refused with a message naming
  * the file; secret files are created 0600 and checked when reopened;
  * private files are refused with any bit for group or others; a file is
- * replaced whole, leaving nothing beside it.
+ * replaced whole, leaving nothing beside it; every directory from "/" to
+ * the file is root's or the trusted owner's and writable by nobody else
+ * (a sticky directory of root's excepted), links on the way followed and
+ * their targets walked, the offending directory named.
  * Everything happens in a fresh mkdtemp directory.
  */
 #include "config.h"
@@ -543,6 +546,138 @@ test_replace(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 }
 
+/* ---- the walk from "/" (issue 13: trusted paths stop at the parent) ---- */
+
+/* dir/a/b/f.conf, each directory 0700, the file 0600; *f its path. */
+static void
+make_chain(struct tdir *t, char a[128], char b[128], char f[128])
+{
+	snprintf(a, 128, "%s/a", t->dir);
+	snprintf(b, 128, "%s/a/b", t->dir);
+	snprintf(f, 128, "%s/a/b/f.conf", t->dir);
+	assert_int_equal(mkdir(a, 0700), 0);
+	assert_int_equal(mkdir(b, 0700), 0);
+	make_file(f, "x = 1\n", 6, 0600);
+}
+
+static void
+test_a_group_writable_directory_on_the_way_is_refused_by_name(void **state)
+{
+	struct tdir *t = *state;
+	char a[128], b[128], f[128], why[256];
+	char *buf = NULL;
+	size_t len = 0;
+	int created = 0;
+	unsigned char key[8];
+
+	make_chain(t, a, b, f);
+	assert_int_equal(read_file(f, geteuid(), 100, &buf, &len), KAGI_OK);
+	free(buf);
+	/* The directory above the file's directory: the file's own checks
+	 * never looked at it. */
+	assert_int_equal(chmod(a, 0770), 0);
+	assert_int_equal(read_file(f, geteuid(), 100, &buf, &len),
+	    KAGI_ERR_UNSAFE_FILE);
+	snprintf(why, sizeof(why), "its directory %s is writable by group or "
+	    "others (mode 0770)", a);
+	assert_err(f, why);
+	/* The same walk guards directories and secret files. */
+	assert_int_equal(check_dir(b, geteuid(), 0), KAGI_ERR_UNSAFE_FILE);
+	assert_err(b, why);
+	snprintf(f, 128, "%s/a/b/seal.key", t->dir);
+	assert_int_equal(secret(f, sizeof(key), fill_pattern, key, &created),
+	    KAGI_ERR_UNSAFE_FILE);
+	assert_int_equal(access(f, F_OK), -1);	/* nothing made */
+	assert_int_equal(chmod(a, 0700), 0);
+	assert_int_equal(safefile_check_file(f, geteuid(), errbuf,
+	    sizeof(errbuf)), KAGI_OK);	/* absent is fine */
+}
+
+static void
+test_a_directory_of_another_user_on_the_way_is_refused(void **state)
+{
+	struct tdir *t = *state;
+	char a[128], b[128], f[128], why[256];
+	char *buf = NULL;
+	size_t len = 0;
+
+	make_chain(t, a, b, f);
+	if (geteuid() != 0)
+		skip();	/* making a directory another's needs root */
+	assert_int_equal(chown(a, NOBODY, NOBODY), 0);
+	assert_int_equal(read_file(f, 0, 100, &buf, &len),
+	    KAGI_ERR_UNSAFE_FILE);
+	snprintf(why, sizeof(why), "its directory %s is owned by uid %d, not "
+	    "by root or uid 0", a, NOBODY);
+	assert_err(f, why);
+	/* Trusted when it is the owner the caller names (kagid's user). */
+	assert_int_equal(read_file(f, NOBODY, 100, &buf, &len), KAGI_OK);
+	free(buf);
+}
+
+static void
+test_a_sticky_directory_of_root_is_accepted_and_no_other(void **state)
+{
+	struct tdir *t = *state;
+	char a[128], b[128], f[128], why[256];
+	char *buf = NULL;
+	size_t len = 0;
+
+	make_chain(t, a, b, f);
+	assert_int_equal(chmod(a, 01777), 0);
+	if (geteuid() == 0) {
+		/* Like /tmp: nobody else may rename what is not theirs. */
+		assert_int_equal(read_file(f, 0, 100, &buf, &len), KAGI_OK);
+		free(buf);
+		assert_int_equal(chown(a, NOBODY, NOBODY), 0);
+	}
+	/* A sticky directory that is not root's is someone's to change. */
+	assert_int_equal(read_file(f, 4242, 100, &buf, &len),
+	    KAGI_ERR_UNSAFE_FILE);
+	snprintf(why, sizeof(why), "its directory %s is owned by uid %lu, "
+	    "not by root or uid 4242", a, geteuid() == 0 ?
+	    (unsigned long)NOBODY : (unsigned long)geteuid());
+	assert_err(f, why);
+}
+
+static void
+test_links_on_the_way_are_followed_and_their_targets_walked(void **state)
+{
+	struct tdir *t = *state;
+	char a[128], b[128], f[128], link[128], via[160], why[256];
+	char *buf = NULL;
+	size_t len = 0;
+
+	make_chain(t, a, b, f);
+	snprintf(link, sizeof(link), "%s/l", t->dir);
+	assert_int_equal(symlink("a/b", link), 0);
+	snprintf(via, sizeof(via), "%s/l/f.conf", t->dir);
+	assert_int_equal(read_file(via, geteuid(), 100, &buf, &len), KAGI_OK);
+	free(buf);
+	/* ".." after a link is the target's parent, as the kernel has it. */
+	snprintf(via, sizeof(via), "%s/l/../b/./f.conf", t->dir);
+	assert_int_equal(read_file(via, geteuid(), 100, &buf, &len), KAGI_OK);
+	free(buf);
+	/* The target's directories are walked as well. */
+	assert_int_equal(chmod(a, 0777), 0);
+	snprintf(via, sizeof(via), "%s/l/f.conf", t->dir);
+	assert_int_equal(read_file(via, geteuid(), 100, &buf, &len),
+	    KAGI_ERR_UNSAFE_FILE);
+	snprintf(why, sizeof(why), "its directory %s is writable by group or "
+	    "others (mode 0777)", a);
+	assert_err(via, why);
+	assert_int_equal(chmod(a, 0700), 0);
+	if (geteuid() != 0)
+		skip();
+	/* A link someone else made (in a sticky directory, say). */
+	assert_int_equal(lchown(link, NOBODY, NOBODY), 0);
+	assert_int_equal(read_file(via, 0, 100, &buf, &len),
+	    KAGI_ERR_UNSAFE_FILE);
+	snprintf(why, sizeof(why), "the link %s on its way is owned by uid %d, "
+	    "not by root or uid 0", link, NOBODY);
+	assert_err(via, why);
+}
+
 int
 main(void)
 {
@@ -573,6 +708,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_load_private, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_group_writable_directory_on_the_way_is_refused_by_name,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_directory_of_another_user_on_the_way_is_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_sticky_directory_of_root_is_accepted_and_no_other,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_links_on_the_way_are_followed_and_their_targets_walked,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("safefile", tests, NULL, NULL);

@@ -29,6 +29,7 @@
 
 #include "kagi_err.h"
 #include "store.h"
+#include "store_policy.h"
 #include "store_session.h"
 #include "wipe.h"
 
@@ -228,7 +229,7 @@ test_open_creates_private_file(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(store_schema_version(f->s), 7);
+	assert_int_equal(store_schema_version(f->s), 8);
 	store_close(&f->s);
 
 	/* A umask that takes the owner's bits cannot make it unusable. */
@@ -240,7 +241,7 @@ test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 7);
+	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 8);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version"), 1);
 	sqlite3_close(db);
 }
@@ -258,7 +259,7 @@ test_reopen_keeps_data(void **state)
 	assert_null(f->s);
 
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 7);
+	assert_int_equal(store_schema_version(f->s), 8);
 	assert_int_equal(store_user_get(f->s, "tanaka", &u), 0);
 	assert_int_equal(u.id, id);
 }
@@ -556,7 +557,7 @@ static void
 test_user_delete_cascades(void **state)
 {
 	struct fx *f = *state;
-	struct lock_rec l = { 3, 100, 200, 1 };
+	struct lock_rec l = { 3, 100, 200, 1, 0 };
 	struct token_rec t;
 	struct user_rec u;
 	int64_t id, other, tid, otid;
@@ -849,7 +850,7 @@ static void
 test_lock(void **state)
 {
 	struct fx *f = *state;
-	struct lock_rec l, in = { 4, 1700000000, LOCK_UNTIL_ADMIN, 2 };
+	struct lock_rec l, in = { 4, 1700000000, LOCK_UNTIL_ADMIN, 2, 1 };
 	int64_t uid;
 
 	open_store(f);
@@ -872,6 +873,7 @@ test_lock(void **state)
 	assert_int_equal(l.first_failure, 1700000000);
 	assert_true(l.locked_until == LOCK_UNTIL_ADMIN);
 	assert_int_equal(l.lock_count, 2);
+	assert_int_equal(l.relock, 1);
 
 	/* A second put replaces the record. */
 	in.failures = 0;
@@ -1487,6 +1489,133 @@ test_session_deadlines(void **state)
 	assert_string_equal(l.place, "10.0.0.1");
 }
 
+/* Issue 13: remote locks beside the account's, and user deletion. */
+static void
+test_remote_lock_is_kept_apart(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l, in = { 2, 500, 900, 1, 1 };
+	int64_t uid;
+
+	open_store(f);
+	uid = add_user(f->s, "fujita");
+	memset(&l, 0xff, sizeof(l));
+	assert_int_equal(store_rlock_get(f->s, uid, &l), 0);
+	assert_int_equal(l.failures + l.first_failure + l.locked_until +
+	    l.lock_count + l.relock, 0);
+	assert_int_equal(store_rlock_put(f->s, uid, &in), 0);
+	assert_int_equal(store_rlock_get(f->s, uid, &l), 0);
+	assert_memory_equal(&l, &in, sizeof(l));
+	/* The account's own record is another. */
+	assert_int_equal(store_lock_get(f->s, uid, &l), 0);
+	assert_int_equal(l.failures, 0);
+	in.relock = -1;
+	assert_int_equal(store_rlock_put(f->s, uid, &in), KAGI_ERR_INVALID);
+	in.relock = 0;
+	assert_int_equal(store_rlock_put(f->s, uid + 9, &in),
+	    KAGI_ERR_NOT_FOUND);
+}
+
+/* Unknown names: counted like users, in tables that never grow past
+ * their bound; the least recently written rows go first. */
+static void
+test_unknown_names_are_bounded_oldest_first(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l, in = { 1, 100, 0, 0, 0 };
+	int64_t win = 0, n = 0, locks = 0, keys = 0;
+	char name[32];
+	int i;
+
+	open_store(f);
+	for (i = 0; i < 5; i++) {
+		snprintf(name, sizeof(name), "ghost%d", i);
+		assert_int_equal(store_unknown_lock_put(f->s, name, 1, &in, 3),
+		    0);
+		assert_int_equal(store_unknown_key_put(f->s, name, "src:a", 100,
+		    1, 3), 0);
+	}
+	assert_int_equal(store_unknown_count(f->s, &locks, &keys), 0);
+	assert_int_equal(locks, 3);
+	assert_int_equal(keys, 3);
+	/* ghost0 and ghost1 were dropped; ghost2 is written again and so
+	 * outlives ghost3 when ghost5 comes. */
+	assert_int_equal(store_unknown_lock_get(f->s, "ghost0", 1, &l), 0);
+	assert_int_equal(l.failures, 0);
+	in.failures = 2;
+	assert_int_equal(store_unknown_lock_put(f->s, "ghost2", 1, &in, 3), 0);
+	assert_int_equal(store_unknown_lock_put(f->s, "ghost5", 1, &in, 3), 0);
+	assert_int_equal(store_unknown_lock_get(f->s, "ghost2", 1, &l), 0);
+	assert_int_equal(l.failures, 2);
+	assert_int_equal(store_unknown_lock_get(f->s, "ghost3", 1, &l), 0);
+	assert_int_equal(l.failures, 0);
+	/* The two classes of one name are two records. */
+	assert_int_equal(store_unknown_lock_get(f->s, "ghost2", 0, &l), 0);
+	assert_int_equal(l.failures, 0);
+	assert_int_equal(store_unknown_key_get(f->s, "ghost4", "src:a", &win,
+	    &n), 0);
+	assert_int_equal(win, 100);
+	assert_int_equal(n, 1);
+	assert_int_equal(store_unknown_key_get(f->s, "ghost0", "src:a", &win,
+	    &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_unknown_lock_put(f->s, "x", 0, &in, 0),
+	    KAGI_ERR_INVALID);
+}
+
+/* A forward clock step moves what is running by the step and nothing
+ * else (R-LOG-4). */
+static void
+test_deadlines_shift_after_a_forward_step(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l, timed = { 2, 1000, 5000, 1, 1 };
+	struct lock_rec admin = { 0, 0, LOCK_UNTIL_ADMIN, 1, 0 };
+	struct throttle_rec t = { 3, 1000, 4000 }, got;
+	int64_t a, b, rows = 0, win = 0, n = 0;
+
+	open_store(f);
+	a = add_user(f->s, "alice");
+	b = add_user(f->s, "bob");
+	assert_int_equal(store_lock_put(f->s, a, &timed), 0);
+	assert_int_equal(store_lock_put(f->s, b, &admin), 0);
+	assert_int_equal(store_rlock_put(f->s, a, &timed), 0);
+	assert_int_equal(store_unknown_lock_put(f->s, "ghost", 1, &timed, 10),
+	    0);
+	assert_int_equal(store_failkey_put(f->s, a, "src:x", 1000, 2), 0);
+	assert_int_equal(store_unknown_key_put(f->s, "ghost", "src:x", 1000, 2,
+	    10), 0);
+	assert_int_equal(store_throttle_put(f->s, "10.0.0.1", &t), 0);
+	assert_int_equal(store_deadlines_shift(f->s, 86400, &rows), 0);
+	assert_int_equal(rows, 6);	/* bob's admin lock does not move */
+	assert_int_equal(store_lock_get(f->s, a, &l), 0);
+	assert_int_equal(l.first_failure, 1000 + 86400);
+	assert_int_equal(l.locked_until, 5000 + 86400);
+	assert_int_equal(l.failures, 2);
+	assert_int_equal(store_rlock_get(f->s, a, &l), 0);
+	assert_int_equal(l.locked_until, 5000 + 86400);
+	assert_int_equal(store_unknown_lock_get(f->s, "ghost", 1, &l), 0);
+	assert_int_equal(l.locked_until, 5000 + 86400);
+	assert_int_equal(store_lock_get(f->s, b, &l), 0);
+	assert_true(l.locked_until == LOCK_UNTIL_ADMIN);
+	assert_int_equal(l.first_failure, 0);
+	assert_int_equal(store_failkey_get(f->s, a, "src:x", &win, &n), 0);
+	assert_int_equal(win, 1000 + 86400);
+	assert_int_equal(store_unknown_key_get(f->s, "ghost", "src:x", &win,
+	    &n), 0);
+	assert_int_equal(win, 1000 + 86400);
+	assert_int_equal(store_throttle_get(f->s, "10.0.0.1", &got), 0);
+	assert_int_equal(got.first, 1000 + 86400);
+	assert_int_equal(got.until, 4000 + 86400);
+	/* A lock as late as can be written stays; no overflow. */
+	timed.locked_until = LOCK_UNTIL_ADMIN - 1;
+	assert_int_equal(store_lock_put(f->s, a, &timed), 0);
+	assert_int_equal(store_deadlines_shift(f->s, 10, &rows), 0);
+	assert_int_equal(store_lock_get(f->s, a, &l), 0);
+	assert_true(l.locked_until == LOCK_UNTIL_ADMIN - 1);
+	assert_int_equal(store_deadlines_shift(f->s, 0, &rows),
+	    KAGI_ERR_INVALID);
+}
 
 int
 main(void)
@@ -1528,6 +1657,9 @@ main(void)
 		TEST(test_audit_two_connections),
 		TEST(test_read_only_transaction),
 		TEST(test_session_deadlines),
+		TEST(test_remote_lock_is_kept_apart),
+		TEST(test_unknown_names_are_bounded_oldest_first),
+		TEST(test_deadlines_shift_after_a_forward_step),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

@@ -1,6 +1,7 @@
 /*
  * audit.c - one audit record per decision or change, chained and
- * mirrored; anchors, alert hook and clock check on the server's tick.
+ * mirrored; anchors, alert hook, clock check and clock steps on the
+ * server's tick.
  *
  * Guarantees: a record's syslog line, its anchor line and its alert are
  * only released after the transaction that holds the record commits
@@ -24,6 +25,7 @@
 #include "log.h"
 #include "names.h"
 #include "proto.h"
+#include "store_policy.h"
 
 static char *
 dup_or_null(const char *s, int *failed)
@@ -289,6 +291,66 @@ clock_check(struct kagid_ctx *ctx)
 	ctx->clock_known = 1;
 }
 
+/* The record of a step of step_ms: an alert beyond the TOTP window. */
+static int
+clock_step_record(struct kagid_ctx *ctx, int64_t step_ms, int64_t moved)
+{
+	int64_t secs = step_ms / 1000, window;
+	struct json_object *f;
+	int r, prio;
+
+	window = (ctx->cfg->totp_window > 0 ? ctx->cfg->totp_window : 1) *
+	    ctx->cfg->totp_period;
+	prio = (secs > window || secs < -window) ? LOG_ALERT : LOG_NOTICE;
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "seconds", secs)) == 0 &&
+	    (r = proto_set_str(f, "direction", step_ms > 0 ? "forward" :
+	    "back")) == 0 &&
+	    (r = proto_set_int(f, "totp_window_seconds", window)) == 0 &&
+	    (r = proto_set_int(f, "moved", moved)) == 0)
+		r = audit_record(ctx, NULL, prio, "clock_step", NULL, f);
+	json_object_put(f);
+	return r;
+}
+
+void
+audit_clock_tick(struct kagid_ctx *ctx)
+{
+	struct clockstep *cs = &ctx->clockstep;
+	int64_t step = 0, moved = 0;
+	int r;
+
+	clockstep_observe(cs, kagi_wall_ms(), kagi_elapsed_ms(), &step);
+	if (step == 0 && cs->pending_s == 0)
+		return;
+	/* Forward: whole seconds, rounded up (never shorten a lock). */
+	if (step > 0)
+		cs->pending_s += (step + 999) / 1000;
+	if ((r = store_begin(ctx->store)) != 0)
+		goto fail;
+	if ((cs->pending_s > 0 && (r = store_deadlines_shift(ctx->store,
+	    cs->pending_s, &moved)) != 0) ||
+	    (step != 0 && (r = clock_step_record(ctx, step, moved)) != 0)) {
+		store_rollback(ctx->store);
+		goto fail;
+	}
+	if ((r = store_commit(ctx->store)) != 0)
+		goto fail;
+	if (cs->pending_s > 0)
+		kagi_log(LOG_NOTICE, "clock stepped: %lld running locks, "
+		    "intervals and throttles moved %lld s later", (long long)moved,
+		    (long long)cs->pending_s);
+	cs->pending_s = 0;
+	ctx_log_flush(ctx);
+	return;
+fail:
+	ctx_log_discard(ctx, 0);
+	kagi_error("clock stepped %lld ms, locks not yet moved (tried again, "
+	    "log-ins refused meanwhile): %s", (long long)step,
+	    kagi_strerror(r));
+}
+
 void
 audit_tick(struct kagid_ctx *ctx)
 {
@@ -298,6 +360,7 @@ audit_tick(struct kagid_ctx *ctx)
 	int r;
 
 	alert_reap(ctx->alerts, now);
+	audit_clock_tick(ctx);
 	if (!ctx->clock_known || now >= ctx->clock_next_ms) {
 		clock_check(ctx);
 		ctx->clock_next_ms = now + ctx->cfg->clock_check_interval * 1000;

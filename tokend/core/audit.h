@@ -25,12 +25,15 @@
  * since the epoch.
  *
  *   auth            outcome ("success"|"failure"), reason ("ok",
- *                   "bad_code", "replay", "locked", "disabled",
- *                   "unknown_user", "clock_unsynced", ...), service,
- *                   zone, tty?, rhost?, factor? or factors? (array),
- *                   role? (the user's role when known)
+ *                   "bad_code", "replay", "locked", "locked_remote",
+ *                   "disabled", "unknown_user", "clock_unsynced",
+ *                   "caller_not_allowed", ...), service, zone, tty?,
+ *                   rhost?, factor? or factors? (array), role? (the
+ *                   user's role when known), op? (caller_not_allowed)
  *   lockout         locked_until (-1 = until an administrator unlocks),
- *                   lock_count, rhost?, role?
+ *                   lock_count, rhost?, role?, scope? ("account": every
+ *                   log-in, "remote": log-ins with an address), sources?
+ *                   (addresses that caused it; more than one: an alert)
  *   unlock          (none)
  *   user_add        role, approved_by?
  *   role_change     role (new), from (old), approved_by?
@@ -45,6 +48,8 @@
  *   breakglass_use  id (break-glass use id), service?, rhost?, reason?
  *   breakglass_report  id (the use it reports), report?
  *   audit_archive   through_seq, hash (hex): records moved to an archive
+ *   clock_step      seconds (forward > 0), direction, moved (rows moved
+ *                   later), totp_window_seconds (an alert beyond it)
  *
  * A vendor session is a session_open/session_close pair of a user whose
  * role is vendor (the store's, or the record's "role" field), matched by
@@ -81,8 +86,23 @@ int audit_is_login_event(const char *event);
 /*
  * Periodic work, called by the server loop at least once a second outside
  * any transaction: the anchor line at its interval, the clock check at
- * its interval, reaping and time-limiting alert commands.
+ * its interval, steps of the clock (audit_clock_tick()), reaping and
+ * time-limiting alert commands.
  */
 void audit_tick(struct kagid_ctx *ctx);
+
+/*
+ * Steps of the wall clock (clocksync.h, R-LOG-4), outside any
+ * transaction; the server also calls it just before each batch.  Every
+ * step is a "clock_step" record, at alert priority when it is larger
+ * than the TOTP window (totp_window steps of totp_period, one at
+ * least).  A forward step moves every running lock, failure interval and
+ * throttle as far later, in the same transaction, so that a clock moved
+ * ahead ends none of them early; one moved back only makes them look
+ * longer, and moves nothing.  When that cannot be committed,
+ * ctx->clockstep.pending_s stays set and the next call tries again; the
+ * server refuses log-ins meanwhile.
+ */
+void audit_clock_tick(struct kagid_ctx *ctx);
 
 #endif

@@ -100,6 +100,34 @@ lockout_text(const struct kagid_config *cfg, char *buf, size_t len)
 	    sizeof(m)) : "");
 }
 
+/*
+ * The rules under attack in force (issue 13): remote failures lock remote
+ * log-ins only, growing delays, the relock.
+ */
+static void
+flood_text(const struct kagid_config *cfg, char *buf, size_t len)
+{
+	char d[32], m[32], dl[96];
+
+	if (cfg->failure_delay > 0)
+		snprintf(dl, sizeof(dl), "answers to failures held %s doubling "
+		    "to %s", dur(cfg->failure_delay, d, sizeof(d)),
+		    dur(cfg->failure_delay_max, m, sizeof(m)));
+	else
+		snprintf(dl, sizeof(dl), "answers to failures not held "
+		    "(failure_delay = 0)");
+	if (cfg->lockout_relock_failures > 0)
+		snprintf(buf, len, "; failures from an address lock remote "
+		    "log-ins only; %s; after a lock %lld failure%s lock%s again "
+		    "until a success", dl, cfg->lockout_relock_failures,
+		    cfg->lockout_relock_failures == 1 ? "" : "s",
+		    cfg->lockout_relock_failures == 1 ? "s" : "");
+	else
+		snprintf(buf, len, "; failures from an address lock remote "
+		    "log-ins only; %s; after a lock the full quota "
+		    "(lockout_relock_failures = 0)", dl);
+}
+
 struct priv_names {
 	char list[EVIDENCE_MAX / 2];
 	int n;
@@ -153,7 +181,7 @@ compliance_check(struct kagid_ctx *ctx, struct json_object *reply)
 	struct report_counts rc;
 	struct priv_names pn;
 	struct checks c;
-	char lk[256], kf[160], db[160];
+	char lk[256], fl[256], kf[160], db[160];
 	int64_t bad = 0, first = 0, head = 0, age;
 	uint8_t prev[32], hh[32];
 	int why = 0, r, kok, dok;
@@ -171,13 +199,14 @@ compliance_check(struct kagid_ctx *ctx, struct json_object *reply)
 	if (r != 0 && r != KAGI_ERR_INVALID)
 		goto out;
 	lockout_text(cfg, lk, sizeof(lk));
+	flood_text(cfg, fl, sizeof(fl));
 
 	if ((r = check_add(&c, "R-MFA-1", "PASS", "no bypass, nullok or "
 	    "grace setting exists; every log-in needs an active token, in "
 	    "every zone including mynumber")) != 0 ||
 	    (r = check_add(&c, "R-MFA-5", cfg->lockout_failures <= 10 ?
-	    "PASS" : "WARN", "lockout %s%s", lk, cfg->lockout_failures <= 10 ?
-	    "" : " (more than 10 attempts)")) != 0 ||
+	    "PASS" : "WARN", "lockout %s%s%s", lk, cfg->lockout_failures <= 10 ?
+	    "" : " (more than 10 attempts)", fl)) != 0 ||
 	    (r = check_add(&c, "R-PRIV-5", cfg->lockout_admin_unlock &&
 	    cfg->lockout_failures <= 5 ? "PASS" : "WARN", "privileged "
 	    "accounts use the global lockout: %s%s", lk,
@@ -244,7 +273,11 @@ compliance_check(struct kagid_ctx *ctx, struct json_object *reply)
 	    "s")) != 0 ||
 	    (r = check_add(&c, "R-AVL-1", "PASS", "fail closed by design: "
 	    "pam_kagi refuses when kagid cannot answer, and a log-in whose "
-	    "audit record cannot be written is refused")) != 0)
+	    "audit record cannot be written is refused; nobody on the network "
+	    "can lock a user out of the console; a uid other than root holds "
+	    "at most %lld of the %lld connections, and root's (pam_kagi) "
+	    "always finds a place", cfg->max_clients_per_uid,
+	    cfg->max_clients)) != 0)
 		goto out;
 	json_object_object_add(reply, "checks", c.arr);
 	c.arr = NULL;

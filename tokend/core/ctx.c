@@ -18,6 +18,7 @@ policy(long long failures, long long interval, long long duration,
 	p.max_duration = max_duration;
 	p.growth = growth;
 	p.admin_unlock = admin_unlock;
+	p.relock_failures = 0;
 	return p;
 }
 
@@ -38,4 +39,14 @@ ctx_set_lockouts(struct kagid_ctx *ctx)
 	    c->lockout_vendor_interval, c->lockout_vendor_duration,
 	    c->lockout_vendor_max_duration, c->lockout_vendor_growth,
 	    c->lockout_vendor_admin_unlock);
+	/* Every role: after a lock, fewer failures lock again (issue 13). */
+	ctx->lockout.relock_failures = c->lockout_relock_failures;
+	ctx->lockout_role[ROLE_STAFF].relock_failures =
+	    c->lockout_relock_failures;
+	ctx->lockout_role[ROLE_PRIVILEGED].relock_failures =
+	    c->lockout_relock_failures;
+	ctx->lockout_role[ROLE_VENDOR].relock_failures =
+	    c->lockout_relock_failures;
+	ctx->delay.first_ms = c->failure_delay * 1000;
+	ctx->delay.max_ms = c->failure_delay_max * 1000;
 }

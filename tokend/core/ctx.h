@@ -17,6 +17,7 @@
 
 #include "alert.h"
 #include "challenge.h"
+#include "clocksync.h"
 #include "kagid_config.h"
 #include "lockout.h"
 #include "peer.h"
@@ -52,6 +53,10 @@ struct kagid_ctx {
 	struct lockout_policy lockout;	/* the staff role's */
 	/* Per role (enum user_role): staff, privileged, vendor (R-PRIV-5). */
 	struct lockout_policy lockout_role[3];
+	/* The answer to a failure waits (failure_delay, issue 13): set by
+	 * the rules while a request runs (hold_ms), read by server.c. */
+	struct lockout_delay delay;
+	int64_t hold_ms;
 	struct pending_log *logs;	/* mirrored after commit */
 	size_t nlogs;
 	size_t logs_cap;
@@ -61,6 +66,7 @@ struct kagid_ctx {
 	int64_t clock_next_ms;
 	int clock_synced;		/* last adjtimex answer */
 	int clock_known;		/* 0 until the first check */
+	struct clockstep clockstep;	/* steps of the wall clock */
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */

@@ -36,6 +36,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "admin_group", CFG_STR, OFF(admin_group), 0, 0, NULL },
 	{ "client_timeout", CFG_DURATION, OFF(client_timeout), 1, 300, NULL },
 	{ "max_clients", CFG_INT, OFF(max_clients), 1, 4096, NULL },
+	{ "max_clients_per_uid", CFG_INT, OFF(max_clients_per_uid), 1, 4096, NULL },
 	{ "issuer", CFG_STR, OFF(issuer), 0, 0, NULL },
 	{ "totp_window", CFG_INT, OFF(totp_window), 0, 10, NULL },
 	{ "totp_algorithm", CFG_ENUM, OFF(totp_algorithm), 0, 0, alg_choices },
@@ -48,6 +49,10 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "lockout_max_duration", CFG_DURATION, OFF(lockout_max_duration), 1, 365 * DAY, NULL },
 	{ "lockout_growth", CFG_BOOL, OFF(lockout_growth), 0, 0, NULL },
 	{ "lockout_admin_unlock", CFG_BOOL, OFF(lockout_admin_unlock), 0, 0, NULL },
+	{ "lockout_relock_failures", CFG_INT, OFF(lockout_relock_failures), 0, 100, NULL },
+	{ "failure_delay", CFG_DURATION, OFF(failure_delay), 0, 60, NULL },
+	{ "failure_delay_max", CFG_DURATION, OFF(failure_delay_max), 0, 300, NULL },
+	{ "unknown_names_max", CFG_INT, OFF(unknown_names_max), 100, 10000000, NULL },
 	{ "debug", CFG_BOOL, OFF(debug), 0, 0, NULL },
 	{ "audit_anchor_interval", CFG_DURATION, OFF(audit_anchor_interval), 60, 7 * DAY, NULL },
 	{ "audit_retention_days", CFG_INT, OFF(audit_retention_days), 1, 36500, NULL },
@@ -114,6 +119,7 @@ kagid_config_defaults(struct kagid_config *c)
 	memset(c, 0, sizeof(*c));
 	c->client_timeout = 5;
 	c->max_clients = 256;
+	c->max_clients_per_uid = 16;
 	c->totp_window = 1;
 	c->totp_algorithm = TOTP_SHA1;
 	c->totp_digits = 6;
@@ -125,6 +131,10 @@ kagid_config_defaults(struct kagid_config *c)
 	c->lockout_max_duration = DAY;
 	c->lockout_growth = 1;
 	c->lockout_admin_unlock = 0;
+	c->lockout_relock_failures = 1;
+	c->failure_delay = 1;
+	c->failure_delay_max = 8;
+	c->unknown_names_max = 10000;
 	c->lockout_privileged_failures = 3;
 	c->lockout_privileged_interval = 15 * 60;
 	c->lockout_privileged_duration = 15 * 60;
@@ -375,6 +385,11 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    c->lockout_privileged_max_duration <
 		    c->lockout_privileged_duration ?
 		    "lockout_privileged_duration" : "lockout_vendor_duration");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->failure_delay_max < c->failure_delay) {
+		snprintf(err, errlen, "%s: 'failure_delay_max' is shorter than "
+		    "'failure_delay'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	if (c->alert_command[0] != '\0' && c->alert_command[0] != '/') {

@@ -20,6 +20,7 @@ struct kagid_config {
 	char *admin_group;		/* members may administer */
 	long long client_timeout;	/* seconds a client may stay silent */
 	long long max_clients;
+	long long max_clients_per_uid;	/* any uid but root */
 	char *issuer;			/* otpauth issuer */
 	long long totp_window;		/* steps either side */
 	int totp_algorithm;		/* enum totp_alg, for new tokens */
@@ -32,6 +33,14 @@ struct kagid_config {
 	long long lockout_max_duration;
 	int lockout_growth;
 	int lockout_admin_unlock;
+	/* Under attack (issue 13): after a lock, failures that lock again
+	 * (0: the full quota); the answer to a failure held failure_delay
+	 * seconds at the second failure, doubling to failure_delay_max;
+	 * unknown names' records kept at most. */
+	long long lockout_relock_failures;
+	long long failure_delay;
+	long long failure_delay_max;
+	long long unknown_names_max;
 	int debug;
 	/* Roles' lockouts (R-PRIV-5); lockout_* above is the staff role's. */
 	long long lockout_privileged_failures;

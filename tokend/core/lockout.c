@@ -17,6 +17,10 @@
  * - LOCK_UNTIL_ADMIN never expires; only lockout_unlock() opens it.
  * - lockout_unlock() and lockout_record_success() keep lock_count, so an
  *   account that keeps getting locked keeps getting longer locks.
+ * - After a lock the full quota does not come back: relock_failures
+ *   failures lock again until a success or an unlock clears relock.
+ * - The delay before an answer grows with the failures of the interval,
+ *   never past max_ms, without overflow.
  */
 #include "config.h"
 
@@ -37,7 +41,7 @@ sat_inc(int64_t v)
 static int
 policy_ok(const struct lockout_policy *p)
 {
-	if (p->max_failures < 1 || p->interval < 1)
+	if (p->max_failures < 1 || p->interval < 1 || p->relock_failures < 0)
 		return 0;
 	if (!p->admin_unlock) {
 		if (p->duration < 1)
@@ -82,7 +86,7 @@ int
 lockout_record_failure(struct lock_rec *l, const struct lockout_policy *p,
     int64_t now)
 {
-	int64_t d;
+	int64_t d, limit;
 
 	if (l == NULL || p == NULL || !policy_ok(p))
 		return KAGI_ERR_INVALID;
@@ -104,7 +108,10 @@ lockout_record_failure(struct lock_rec *l, const struct lockout_policy *p,
 		l->first_failure = now;
 	}
 	l->failures = sat_inc(l->failures);
-	if (l->failures < p->max_failures)
+	limit = p->max_failures;
+	if (l->relock && p->relock_failures > 0 && p->relock_failures < limit)
+		limit = p->relock_failures;
+	if (l->failures < limit)
 		return 0;
 
 	if (p->admin_unlock)
@@ -119,6 +126,7 @@ lockout_record_failure(struct lock_rec *l, const struct lockout_policy *p,
 	l->lock_count = l->lock_count < 0 ? 1 : sat_inc(l->lock_count);
 	l->failures = 0;
 	l->first_failure = 0;
+	l->relock = 1;
 	return 1;
 }
 
@@ -129,6 +137,7 @@ lockout_record_success(struct lock_rec *l)
 		return;
 	l->failures = 0;
 	l->first_failure = 0;
+	l->relock = 0;
 }
 
 void
@@ -139,6 +148,7 @@ lockout_unlock(struct lock_rec *l)
 	l->locked_until = 0;
 	l->failures = 0;
 	l->first_failure = 0;
+	l->relock = 0;
 }
 
 int64_t
@@ -157,7 +167,27 @@ lockout_window_start(const struct lock_rec *l, const struct lockout_policy *p,
 void
 lockout_forgive(struct lock_rec *l, int64_t n)
 {
-	if (l == NULL || n <= 0)
+	if (l == NULL)
 		return;
-	l->failures = l->failures > n ? l->failures - n : 0;
+	l->relock = 0;
+	if (n > 0)
+		l->failures = l->failures > n ? l->failures - n : 0;
+}
+
+int64_t
+lockout_delay_ms(const struct lockout_delay *d, const struct lock_rec *l,
+    int64_t now)
+{
+	int64_t ms, i;
+
+	if (d == NULL || l == NULL || d->first_ms <= 0 || d->max_ms <= 0)
+		return 0;
+	if (lockout_is_locked(l, now))
+		return d->max_ms;
+	if (l->failures < 2)
+		return 0;
+	ms = d->first_ms < d->max_ms ? d->first_ms : d->max_ms;
+	for (i = 2; i < l->failures && ms < d->max_ms; i++)
+		ms = ms > d->max_ms / 2 ? d->max_ms : ms * 2;
+	return ms;
 }

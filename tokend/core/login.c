@@ -23,6 +23,7 @@
 #include "proto_ops.h"
 #include "store_session.h"
 #include "throttle.h"
+#include "totp_factor.h"
 #include "username.h"
 #include "vendor.h"
 
@@ -114,18 +115,34 @@ out:
 	return r;
 }
 
+/*
+ * Hold the answer to this failure as its record asks (lockout_delay_ms():
+ * growing with the failures of the interval, the longest while locked);
+ * server.c sends it then, without waiting in its loop.
+ */
+static void
+login_hold(struct kagid_ctx *ctx, const struct lock_rec *l, int64_t now)
+{
+	int64_t ms = lockout_delay_ms(&ctx->delay, l, now);
+
+	if (ms > ctx->hold_ms)
+		ctx->hold_ms = ms;
+}
+
 int
 login_fail(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct login_req *a, const char *reason,
     const char *factor, int64_t now)
 {
+	const struct fail_subject who = { u->id, NULL, 0 };
 	struct failure_outcome o;
 	struct json_object *f = NULL;
 	int r;
 
 	if ((r = failures_count(ctx->store, failures_policy(ctx, u->role),
-	    u->id, a->rhost, factor, a->service, now, &o)) != 0)
+	    &who, a->rhost, factor, a->service, now, &o)) != 0)
 		return r;
+	login_hold(ctx, &o.lock, now);
 	if ((f = login_fields(a, "failure", reason)) == NULL)
 		return KAGI_ERR_NOMEM;
 	if ((r = proto_set_str(f, "factor", factor)) != 0 ||
@@ -138,18 +155,89 @@ login_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	json_object_put(f);
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
+	/* scope: "remote" closes log-ins with an address only, "account"
+	 * every log-in; sources: the addresses that caused it. */
 	if ((r = proto_set_int(f, "locked_until",
 	    o.lock.locked_until == LOCK_UNTIL_ADMIN ? -1 :
 	    o.lock.locked_until)) != 0 ||
 	    (r = proto_set_int(f, "lock_count", o.lock.lock_count)) != 0 ||
 	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
+	    (r = proto_set_str(f, "scope", o.remote ? "remote" :
+	    "account")) != 0 ||
+	    (r = proto_set_int(f, "sources", o.sources)) != 0 ||
 	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
 		goto out;
-	/* audit_priority() raises a privileged account's lock to LOG_ALERT. */
-	r = audit_record(ctx, peer, LOG_WARNING, "lockout", u->name, f);
+	/* A lock caused by more than one source is an attack: an alert
+	 * (R-INC-1).  audit_priority() raises a privileged account's lock to
+	 * LOG_ALERT too. */
+	r = audit_record(ctx, peer, o.sources > 1 ? LOG_ALERT : LOG_WARNING,
+	    "lockout", u->name, f);
 out:
 	json_object_put(f);
 	return r;
+}
+
+static int
+count_cb(const struct token_rec *t, void *arg)
+{
+	int64_t *n = arg;
+
+	if (t->type == TOKEN_TOTP)
+		(*n)++;
+	return 0;
+}
+
+/*
+ * Every TOTP attempt lists the user's active tokens; one that no token
+ * will check (a name that is no user, a user without an active TOTP
+ * token, refused: a locked user) then does the work of a wrong code
+ * (issue 13, item 6).  user_id 0 lists nobody's tokens.
+ */
+static int
+totp_same_work(struct kagid_ctx *ctx, int64_t user_id, const char *name,
+    int64_t now, int refused)
+{
+	int64_t n = 0;
+	int r;
+
+	r = store_token_list(ctx->store, user_id, TOKEN_ACTIVE, count_cb, &n);
+	if (r < 0)
+		return r;
+	if (n > 0 && !refused)
+		return 0;	/* the real check follows */
+	return totp_check_dummy(ctx, name, now);
+}
+
+/*
+ * A name that is no user, or a disabled user: refused without the factor
+ * being looked at, after the work a wrong code takes; an unknown name's
+ * failure is counted under its own records (failures.c) and held as a
+ * user's would be; both count toward the address's throttle.
+ */
+static int
+refuse_unknown(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, unsigned factor, const struct user_rec *u,
+    int64_t now)
+{
+	const struct fail_subject who = { 0, a->user,
+	    ctx->cfg->unknown_names_max };
+	struct failure_outcome o;
+	int r;
+
+	if (factor == FACTOR_TOTP &&
+	    (r = totp_same_work(ctx, 0, a->user, now, 1)) != 0)
+		return r;
+	if (u == NULL) {
+		if ((r = failures_count(ctx->store, failures_policy(ctx,
+		    ROLE_STAFF), &who, a->rhost, policy_factor_name(factor),
+		    a->service, now, &o)) != 0)
+			return r;
+		login_hold(ctx, &o.lock, now);
+	}
+	if ((r = login_record(ctx, peer, a, "failure", u != NULL ?
+	    "disabled" : "unknown_user", NULL)) != 0)
+		return r;
+	return throttle_failure(ctx, peer, a, now);
 }
 
 static int
@@ -158,7 +246,7 @@ lock_same(const struct lock_rec *a, const struct lock_rec *b)
 	return a->failures == b->failures &&
 	    a->first_failure == b->first_failure &&
 	    a->locked_until == b->locked_until &&
-	    a->lock_count == b->lock_count;
+	    a->lock_count == b->lock_count && a->relock == b->relock;
 }
 
 /*
@@ -207,6 +295,63 @@ login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
 	    (r = last_login(ctx, u, a, factor, now, reply)) != 0)
 		return r;
 	return store_user_set_success(ctx->store, u->id, now);
+}
+
+/* The request's "user" as a caller who may verify only itself sees it:
+ * canonical when it has a canonical form, else as sent (NULL: none). */
+static const char *
+caller_target(struct json_object *req, char name[STORE_NAME_MAX + 1])
+{
+	const char *raw = NULL;
+
+	if (proto_get_str(req, "user", KAGI_NAME_MAX, &raw) != 0)
+		return NULL;
+	if (user_canonical(raw, name) != 0)
+		return raw;
+	return name;
+}
+
+int
+login_caller_may(const struct peer *peer, struct json_object *req)
+{
+	char name[STORE_NAME_MAX + 1];
+	const char *user;
+
+	if (peer->classes & PEER_VERIFIER)
+		return 1;
+	user = caller_target(req, name);
+	return user != NULL && peer_may_verify(peer, user);
+}
+
+int
+login_caller_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *op, struct json_object *req)
+{
+	char name[STORE_NAME_MAX + 1];
+	const char *user, *service = NULL, *rhost = NULL;
+	struct json_object *f;
+	int r;
+
+	if (login_caller_may(peer, req))
+		return 0;
+	/* Malformed fields are the handler's to refuse; here only recorded
+	 * when present. */
+	if (proto_get_str_opt(req, "service", KAGI_NAME_MAX, &service) != 0)
+		service = NULL;
+	if (proto_get_str_opt(req, "rhost", KAGI_FIELD_MAX, &rhost) != 0)
+		rhost = NULL;
+	user = caller_target(req, name);
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "outcome", "failure")) == 0 &&
+	    (r = proto_set_str(f, "reason", "caller_not_allowed")) == 0 &&
+	    (r = proto_set_str(f, "op", op)) == 0 &&
+	    (service == NULL || (r = proto_set_str(f, "service",
+	    service)) == 0) &&
+	    (rhost == NULL || (r = proto_set_str(f, "rhost", rhost)) == 0))
+		r = audit_record(ctx, peer, LOG_WARNING, "auth", user, f);
+	json_object_put(f);
+	return r != 0 ? r : KAGI_ERR_DENIED;
 }
 
 /* The alert for a vendor refused at phase ("auth" or "account"). */
@@ -261,8 +406,9 @@ login_precheck(struct kagid_ctx *ctx, const struct peer *peer,
 {
 	const char *fname = policy_factor_name(factor);
 	const char *why = NULL, *rule;
+	struct fail_subject who = { 0, NULL, 0 };
 	struct json_object *f;
-	int r, throttled = 0;
+	int r, throttled = 0, locked = 0;
 
 	*verdict = VERDICT_DENIED;
 	if ((r = throttle_active(ctx->store, a->rhost, now, &throttled)) != 0)
@@ -273,18 +419,22 @@ login_precheck(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	r = a->name_ok ? store_user_get(ctx->store, a->user, u) :
 	    KAGI_ERR_NOT_FOUND;
-	if (r == KAGI_ERR_NOT_FOUND || (r == 0 && u->disabled)) {
-		if ((r = login_record(ctx, peer, a, "failure", r == 0 ?
-		    "disabled" : "unknown_user", NULL)) != 0)
-			return r;
-		return throttle_failure(ctx, peer, a, now);
-	}
+	if (r == KAGI_ERR_NOT_FOUND || (r == 0 && u->disabled))
+		return refuse_unknown(ctx, peer, a, factor, r == 0 ? u : NULL,
+		    now);
 	if (r != 0)
 		return r;
-	if ((r = store_lock_get(ctx->store, u->id, l)) != 0)
+	who.user_id = u->id;
+	if ((r = failures_locked(ctx->store, &who, a->rhost, now, l,
+	    &locked)) != 0)
 		return r;
-	if (lockout_is_locked(l, now))
-		return login_fail(ctx, peer, u, a, "locked", fname, now);
+	/* As long as a wrong code takes, locked or not, tokens or none. */
+	if (factor == FACTOR_TOTP && (r = totp_same_work(ctx, u->id, u->name,
+	    now, locked != 0)) != 0)
+		return r;
+	if (locked)
+		return login_fail(ctx, peer, u, a, locked == FAIL_LOCKED ?
+		    "locked" : "locked_remote", fname, now);
 	if ((r = vendor_terms(ctx, u, a->rhost, now, &why)) != 0)
 		return r;
 	if (why != NULL) {
@@ -324,8 +474,9 @@ login_account(struct kagid_ctx *ctx, const struct peer *peer,
 {
 	struct user_rec u;
 	struct lock_rec l;
+	struct fail_subject who = { 0, NULL, 0 };
 	const char *why = NULL;
-	int r, any = 0, bg = 0;
+	int r, any = 0, bg = 0, locked = 0;
 
 	r = a->name_ok ? store_user_get(ctx->store, a->user, &u) :
 	    KAGI_ERR_NOT_FOUND;
@@ -333,7 +484,9 @@ login_account(struct kagid_ctx *ctx, const struct peer *peer,
 		*verdict = VERDICT_UNKNOWN;
 		return 0;
 	}
-	if (r != 0 || (r = store_lock_get(ctx->store, u.id, &l)) != 0)
+	who.user_id = u.id;
+	if (r != 0 || (r = failures_locked(ctx->store, &who, a->rhost, now,
+	    &l, &locked)) != 0)
 		return r;
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, has_token_cb,
 	    &any);
@@ -347,7 +500,7 @@ login_account(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (u.disabled)
 		*verdict = VERDICT_DISABLED;
-	else if (lockout_is_locked(&l, now))
+	else if (locked)
 		*verdict = VERDICT_LOCKED;
 	else if (why != NULL) {
 		if ((r = vendor_refused(ctx, peer, a, why, "account")) != 0)

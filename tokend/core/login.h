@@ -88,6 +88,23 @@ int login_fail(struct kagid_ctx *ctx, const struct peer *peer,
 int login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct login_req *a, const char *factor, int64_t now,
     struct lock_rec *l, struct json_object *reply);
+/*
+ * Who may ask about whom: a caller that is not a verifier (anyone but
+ * root: screen lockers, kagictl enroll) may name only itself in a
+ * verification request (auth_*, account, session_*).  1 when req's
+ * "user" (canonicalised) is one the caller may ask about.  Reads only.
+ */
+int login_caller_may(const struct peer *peer, struct json_object *req);
+/*
+ * The same, for dispatch.c before the request's handler runs: 0 when
+ * the caller may; else an "auth" record (outcome failure, reason
+ * caller_not_allowed, the request op, service and rhost, the user asked
+ * about, the caller as actor) and KAGI_ERR_DENIED (R-LOG-1).  Not a
+ * guess at that user's factor: nothing is counted against it.
+ */
+int login_caller_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *op, struct json_object *req);
+
 /* FACTOR_* bits (policy.h) this user may use in this zone. */
 unsigned login_factors_allowed(const struct kagid_ctx *ctx,
     const struct user_rec *u, const struct login_req *a);

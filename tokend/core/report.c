@@ -16,6 +16,7 @@
 
 #include "clock.h"
 #include "kagi_err.h"
+#include "failures.h"
 #include "lockout.h"
 #include "names.h"
 #include "proto.h"
@@ -196,9 +197,11 @@ users_load(struct kagid_ctx *ctx, struct user_set *us)
 	for (i = 0; i < us->n; i++) {
 		struct user_info *ui = &us->v[i];
 
-		if ((r = store_lock_get(ctx->store, ui->u.id, &ui->l)) != 0)
+		/* Locked: the account, or its remote log-ins (failures.h). */
+		if ((r = failures_any_locked(ctx->store, ui->u.id, now, &ui->l,
+		    &ui->locked)) != 0)
 			return r;
-		ui->locked = lockout_is_locked(&ui->l, now);
+		ui->locked = ui->locked != 0;
 		if ((r = store_token_list(ctx->store, ui->u.id, TOKEN_ACTIVE,
 		    factor_cb, ui)) < 0)
 			return r;

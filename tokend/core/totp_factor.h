@@ -65,4 +65,14 @@ int totp_check(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct token_rec *t, const char *typed, int64_t now,
     enum totp_mode mode, enum totp_result *result);
 
+/*
+ * The work of totp_check() on a token that is not there, for a name that
+ * is no user, a user without a TOTP token or a locked one (issue 13: a
+ * refusal takes as long whatever it refuses): a throw-away seed sealed
+ * and unsealed under the sealing key, bound to name, and a code matched
+ * against it within the window.  Changes nothing; 0 unless the crypto
+ * fails.
+ */
+int totp_check_dummy(struct kagid_ctx *ctx, const char *name, int64_t now);
+
 #endif

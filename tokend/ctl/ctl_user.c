@@ -98,6 +98,37 @@ print_lock(const struct ctl *ctl, struct json_object *user,
 		    ctl_time(until, when, sizeof(when)), ctl->user);
 }
 
+/*
+ * The remote lock's line (log-ins from an address, issue 13), when it
+ * holds or has counted failures.
+ */
+static void
+print_remote_lock(const struct ctl *ctl, struct json_object *reply)
+{
+	struct json_object *rl = NULL;
+	char when[32];
+	int64_t until;
+	long long failures;
+
+	if (!json_object_object_get_ex(reply, "remote_lock", &rl) ||
+	    !json_object_is_type(rl, json_type_object))
+		return;
+	until = ctl_jint(rl, "locked_until");
+	failures = (long long)ctl_jint(rl, "failures");
+	if (!ctl_jbool(rl, "locked")) {
+		if (failures > 0)
+			printf(_("Remote log-ins: not locked; %lld recent "
+			    "failures.\n"), failures);
+	} else if (until < 0 || until == INT64_MAX)
+		printf(_("Remote log-ins: locked until an administrator "
+		    "unlocks them (kagictl unlock %s); the console is "
+		    "not.\n"), ctl->user);
+	else
+		printf(_("Remote log-ins: locked until %s (kagictl unlock %s); "
+		    "the console is not.\n"),
+		    ctl_time(until, when, sizeof(when)), ctl->user);
+}
+
 int
 ctl_user_show(struct ctl *ctl)
 {
@@ -134,6 +165,7 @@ ctl_user_show(struct ctl *ctl)
 		goto out;
 	printf("\n");
 	print_lock(ctl, user, lock);
+	print_remote_lock(ctl, reply);
 	r = 0;
  out:
 	json_object_put(one);

@@ -3,7 +3,10 @@
  *
  * A request's op must be listed, the caller's class must be allowed to
  * send it, its fields must be among those listed and its version must be
- * ours; only then does the handler run, inside a savepoint.
+ * ours; a verification request from a caller that may verify only itself
+ * must name that caller (refused otherwise, with an audit record that
+ * commits: login_caller_check()); only then does the handler run, inside
+ * a savepoint.
  */
 #include "config.h"
 
@@ -13,6 +16,7 @@
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "login.h"
 #include "proto.h"
 #include "proto_ops.h"
 #include "vendor.h"
@@ -168,13 +172,14 @@ dispatch_handler(const char *op)
 }
 
 int
-dispatch_read_only(struct json_object *req)
+dispatch_read_only(const struct peer *peer, struct json_object *req)
 {
 	const char *op = NULL;
 	size_t i;
 
+	/* A refusal for the caller's class writes its record. */
 	if (proto_get_str(req, "op", KAGI_NAME_MAX, &op) != 0 ||
-	    dispatch_find(op) == NULL)
+	    dispatch_find(op) == NULL || !login_caller_may(peer, req))
 		return 0;
 	for (i = 0; read_only_ops[i] != NULL; i++)
 		if (strcmp(read_only_ops[i], op) == 0)
@@ -219,6 +224,15 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		goto fail;
+	}
+	/* A caller that may verify only itself asks about another user:
+	 * refused and recorded, before the savepoint, so that the record
+	 * commits with the batch (login.c). */
+	if ((e->who & PEER_VERIFIER) != 0 &&
+	    (r = login_caller_check(ctx, peer, op, req)) != 0) {
+		msg = r == KAGI_ERR_DENIED ? "not allowed for this caller" :
+		    "state store failure";
 		goto fail;
 	}
 	/* R-PRIV-4: a vendor administers nothing, whatever its groups. */

@@ -28,9 +28,11 @@ int dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 /*
  * 1 when req names a request whose handler only reads (auth_begin): the
  * server may run it in a read-only transaction (store_begin_read), where
- * any write fails.  0 for every other request, malformed ones included.
+ * any write fails.  0 for every other request, malformed ones included,
+ * and for one peer may not send about that user (its refusal is
+ * recorded).
  */
-int dispatch_read_only(struct json_object *req);
+int dispatch_read_only(const struct peer *peer, struct json_object *req);
 
 /*
  * The handler the table names for op, or NULL: what carries out an

@@ -19,12 +19,14 @@
 #include "breakglass.h"
 #include "clock.h"
 #include "describe.h"
+#include "failures.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "store_policy.h"
 #include "totp.h"
 #include "totp_factor.h"
 #include "username.h"
@@ -202,40 +204,59 @@ tokens_json(struct kagid_ctx *ctx, const struct user_rec *u,
 	return 0;
 }
 
+/* A lock record as user show puts it: -1 for "until an unlock". */
+static int
+lock_json(const struct lock_rec *l, struct json_object **out)
+{
+	struct json_object *lo;
+	int r;
+
+	if ((lo = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(lo, "failures", l->failures)) != 0 ||
+	    (r = proto_set_int(lo, "first_failure", l->first_failure)) != 0 ||
+	    (r = proto_set_int(lo, "locked_until",
+	    l->locked_until == LOCK_UNTIL_ADMIN ? -1 : l->locked_until)) != 0 ||
+	    (r = proto_set_int(lo, "lock_count", l->lock_count)) != 0 ||
+	    (r = proto_set_bool(lo, "relock", l->relock != 0)) != 0 ||
+	    (r = proto_set_bool(lo, "locked",
+	    lockout_is_locked(l, kagi_now()))) != 0) {
+		json_object_put(lo);
+		return r;
+	}
+	*out = lo;
+	return 0;
+}
+
 int
 h_user_show(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	struct json_object *uo = NULL, *to = NULL, *lo = NULL;
+	struct json_object *uo = NULL, *to = NULL, *lo = NULL, *ro = NULL;
 	struct user_rec u;
-	struct lock_rec l;
+	struct lock_rec l, rl;
 	int r;
 
 	if ((r = req_user(ctx, req, &u)) != 0 ||
 	    (r = store_lock_get(ctx->store, u.id, &l)) != 0 ||
+	    (r = store_rlock_get(ctx->store, u.id, &rl)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0 ||
-	    (r = tokens_json(ctx, &u, &to)) != 0)
-		goto out;
-	if ((lo = json_object_new_object()) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
-	if ((r = proto_set_int(lo, "failures", l.failures)) != 0 ||
-	    (r = proto_set_int(lo, "first_failure", l.first_failure)) != 0 ||
-	    (r = proto_set_int(lo, "locked_until",
-	    l.locked_until == LOCK_UNTIL_ADMIN ? -1 : l.locked_until)) != 0 ||
-	    (r = proto_set_int(lo, "lock_count", l.lock_count)) != 0 ||
-	    (r = proto_set_bool(lo, "locked",
-	    lockout_is_locked(&l, kagi_now()))) != 0)
+	    (r = tokens_json(ctx, &u, &to)) != 0 ||
+	    (r = lock_json(&l, &lo)) != 0 ||
+	    (r = lock_json(&rl, &ro)) != 0)
 		goto out;
 	json_object_object_add(reply, "user", uo);
 	json_object_object_add(reply, "tokens", to);
+	/* The lock of log-ins from an address (issue 13, failures.h), then
+	 * the account's own, which stays last as it always was. */
+	json_object_object_add(reply, "remote_lock", ro);
 	json_object_object_add(reply, "lock", lo);
-	uo = to = lo = NULL;
+	uo = to = lo = ro = NULL;
 out:
 	json_object_put(uo);
 	json_object_put(to);
 	json_object_put(lo);
+	json_object_put(ro);
 	return r;
 }
 
@@ -457,18 +478,16 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
 	struct user_rec u;
-	struct lock_rec l;
 	int r;
 
-	if ((r = req_user(ctx, req, &u)) != 0 ||
-	    (r = store_lock_get(ctx->store, u.id, &l)) != 0)
+	if ((r = req_user(ctx, req, &u)) != 0)
 		return r;
 	/* The two-person rule (approval.c). */
 	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
 	    reply)) != 0)
 		return r == APPROVAL_PENDING ? 0 : r;
-	lockout_unlock(&l);
-	if ((r = store_lock_put(ctx->store, u.id, &l)) != 0)
+	/* The account's lock and its remote lock (failures.c). */
+	if ((r = failures_unlock(ctx->store, u.id)) != 0)
 		return r;
 	return audit_simple(ctx, peer, "unlock", u.name, NULL, 0);
 }

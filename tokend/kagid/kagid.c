@@ -3,7 +3,10 @@
  *
  * Start-up refuses, naming the file and the reason, when the config file,
  * the state directory or the key file is a symlink, owned by the wrong
- * user, or writable by group or others.  Started as root, kagid creates
+ * user, or writable by group or others, and when any directory on the
+ * way from "/" to one of them, to the database, the socket or the
+ * break-glass file could be changed by anyone but root or kagid's user
+ * (safefile_check_parents(), naming that directory).  Started as root, kagid creates
  * its socket, then drops to the configured user (no supplementary groups,
  * no way back) before it opens the key or the store.  SIGTERM and SIGINT
  * end it cleanly: the current batch commits, the socket is removed.
@@ -389,6 +392,13 @@ open_core(struct kagid *k, char *err, size_t errlen)
 	int r, created = 0;
 
 	umask(077);
+	/* Every directory on the way to the store and the break-glass file
+	 * is root's or kagid's own (safefile_check_parents()). */
+	if ((r = safefile_check_file(k->cfg.database, geteuid(), err,
+	    errlen)) != 0 ||
+	    (k->cfg.breakglass && (r = safefile_check_parents(
+	    k->cfg.breakglass_file, geteuid(), err, errlen)) != 0))
+		return r;
 	if ((r = seal_key_load_or_create(k->cfg.key_file, &ctx->key, &created,
 	    err, errlen)) != 0)
 		return r;

@@ -6,8 +6,13 @@
  * that sends a malformed frame is answered once and closed, never
  * resynchronised; answers are sent only after their transaction commits;
  * a failed commit turns every answer of the batch into an error (so a
- * log-in is refused rather than accepted without its record); request and
- * reply buffers are wiped before they are freed.
+ * log-in is refused rather than accepted without its record); an answer
+ * the rules hold (a failed log-in's delay) is sent once its time has come,
+ * the loop never sleeping on it; request and reply buffers are wiped
+ * before they are freed; one uid other than root
+ * holds at most max_clients_per_uid connections, and root (pam_kagi) finds
+ * a place even when every other is taken: the connection of another uid
+ * idle longest makes way for it (R-AVL-1).
  */
 #include "config.h"
 
@@ -46,6 +51,8 @@ struct conn {
 	int closing;			/* close once out is written */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
+	int64_t hold_ms;		/* the rules' delay for the answer */
+	int64_t hold_until;		/* monotonic ms: not sent before */
 };
 
 struct server {
@@ -110,10 +117,77 @@ server_free(struct server **sp)
 	*sp = NULL;
 }
 
+/* How many connections uid holds. */
+static size_t
+conns_of(const struct server *s, uid_t uid)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->nconns; i++)
+		if (s->conns[i]->peer.uid == uid)
+			n++;
+	return n;
+}
+
+/*
+ * Make room for root (pam_kagi): drop the connection of another uid that
+ * has been idle longest (waiting for a request, or for the rest of one,
+ * with nothing of ours to answer).  0 when there was one.
+ */
+static int
+evict_for_root(struct server *s)
+{
+	size_t i, victim = s->nconns;
+
+	for (i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->peer.uid == 0 || c->req != NULL || c->out != NULL ||
+		    c->closing)
+			continue;
+		if (victim == s->nconns ||
+		    c->deadline < s->conns[victim]->deadline)
+			victim = i;
+	}
+	if (victim == s->nconns)
+		return -1;
+	kagi_info("connection of uid %u pid %d dropped to make room for root",
+	    (unsigned)s->conns[victim]->peer.uid,
+	    (int)s->conns[victim]->peer.pid);
+	conn_free(s->conns[victim]);
+	s->conns[victim] = s->conns[--s->nconns];
+	return 0;
+}
+
+/*
+ * May c have a place?  Another uid than root holds at most
+ * max_clients_per_uid connections; when all max_clients places are
+ * taken, root takes the one of another uid idle longest, and anyone
+ * else is turned away (R-AVL-1).
+ */
+static int
+conn_admit(struct server *s, const struct conn *c, size_t *per_uid,
+    size_t *full)
+{
+	if (c->peer.uid != 0 && conns_of(s, c->peer.uid) >=
+	    (size_t)s->ctx->cfg->max_clients_per_uid) {
+		(*per_uid)++;
+		return -1;
+	}
+	if (s->nconns < s->maxconns)
+		return 0;
+	if (c->peer.uid == 0 && evict_for_root(s) == 0)
+		return 0;
+	(*full)++;
+	return -1;
+}
+
 static void
 server_accept(struct server *s)
 {
 	struct conn *c;
+	size_t per_uid = 0, full = 0;
+	uid_t last_uid = 0;
 	int fd, r;
 
 	for (;;) {
@@ -122,13 +196,7 @@ server_accept(struct server *s)
 			if (errno != EAGAIN && errno != EWOULDBLOCK &&
 			    errno != EINTR && errno != ECONNABORTED)
 				kagi_error("accept: %s", strerror(errno));
-			return;
-		}
-		if (s->nconns >= s->maxconns) {
-			kagi_warn("too many clients (%zu): connection dropped",
-			    s->nconns);
-			close(fd);
-			continue;
+			break;
 		}
 		if ((c = calloc(1, sizeof(*c))) == NULL) {
 			close(fd);
@@ -141,6 +209,11 @@ server_accept(struct server *s)
 			conn_free(c);
 			continue;
 		}
+		if (conn_admit(s, c, &per_uid, &full) != 0) {
+			last_uid = c->peer.uid;
+			conn_free(c);
+			continue;
+		}
 		/* The approver class (two-person rule). */
 		peer_add_approver(&c->peer, s->ctx->cfg->approver_group);
 		c->deadline = kagi_monotonic_ms() +
@@ -149,6 +222,14 @@ server_accept(struct server *s)
 		kagi_debug("connection from uid %u pid %d",
 		    (unsigned)c->peer.uid, (int)c->peer.pid);
 	}
+	/* One line per turn, however many were turned away. */
+	if (per_uid > 0)
+		kagi_warn("%zu connection(s) dropped: uid %u already holds "
+		    "max_clients_per_uid (%lld)", per_uid, (unsigned)last_uid,
+		    (long long)s->ctx->cfg->max_clients_per_uid);
+	if (full > 0)
+		kagi_warn("too many clients (%zu): %zu connection(s) dropped",
+		    s->nconns, full);
 }
 
 /* Queue reply for c (consumed); on failure the connection is closed. */
@@ -276,7 +357,9 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		struct json_object *reply = NULL;
 
 		if (txn == 0) {
+			s->ctx->hold_ms = 0;
 			r = dispatch(s->ctx, &c->peer, c->req, &reply);
+			c->hold_ms = s->ctx->hold_ms;
 			/* A request that is not one: answer, then hang up. */
 			if (r == KAGI_ERR_INVALID || r == KAGI_ERR_VERSION ||
 			    r == KAGI_ERR_TOO_LARGE || r == KAGI_ERR_DENIED)
@@ -291,10 +374,16 @@ batch_dispatch(struct server *s, size_t n, int txn)
 	}
 }
 
-/* Send the replies batch_dispatch() kept; failed: successes become errors. */
+/*
+ * Send the replies batch_dispatch() kept; failed: successes become
+ * errors.  A reply the rules asked to hold (a failed log-in's growing
+ * delay, failures.h) waits in c->out until c->hold_until: the loop goes
+ * on meanwhile and the client, waiting for its answer, is not idle.
+ */
 static void
 batch_answer(struct server *s, size_t n, int failed)
 {
+	int64_t now = kagi_monotonic_ms();
 	size_t i;
 
 	for (i = 0; i < n; i++) {
@@ -302,6 +391,11 @@ batch_answer(struct server *s, size_t n, int failed)
 		struct json_object *reply = (struct json_object *)c->out;
 
 		c->out = NULL;
+		c->hold_until = c->hold_ms > 0 ? now + c->hold_ms : 0;
+		if (c->hold_until > 0)
+			c->deadline = c->hold_until +
+			    s->ctx->cfg->client_timeout * 1000;
+		c->hold_ms = 0;
 		if (failed && reply != NULL &&
 		    proto_reply_status(reply) == 0) {
 			proto_wipe_put(reply);
@@ -326,7 +420,7 @@ server_batch(struct server *s)
 
 	for (i = 0; i < s->nconns; i++)
 		if (s->conns[i]->req != NULL &&
-		    dispatch_read_only(s->conns[i]->req)) {
+		    dispatch_read_only(&s->conns[i]->peer, s->conns[i]->req)) {
 			s->conns[i]->follow_up = 1;	/* auth_begin */
 			s->batch[n++] = s->conns[i];
 		}
@@ -356,7 +450,10 @@ server_batch(struct server *s)
 			s->batch[n++] = s->conns[i];
 	if (n == 0)
 		return;
-	txn = store_begin(s->ctx->store);
+	/* A clock step whose locks could not be moved yet: no decision on
+	 * deadlines that may look ended (audit_clock_tick()). */
+	txn = s->ctx->clockstep.pending_s > 0 ? KAGI_ERR_STORE :
+	    store_begin(s->ctx->store);
 	if (txn != 0)
 		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
 	batch_dispatch(s, n, txn);
@@ -395,10 +492,13 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		s->pfds[0].revents = 0;
 		for (i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
+			int held = c->out != NULL && c->hold_until > now;
 			s->pfds[i + 1].fd = c->fd;
-			s->pfds[i + 1].events = c->out != NULL ? POLLOUT :
-			    (c->req == NULL ? POLLIN : 0);
+			s->pfds[i + 1].events = held ? 0 : c->out != NULL ?
+			    POLLOUT : (c->req == NULL ? POLLIN : 0);
 			s->pfds[i + 1].revents = 0;
+			if (held && c->hold_until < next)
+				next = c->hold_until;
 			if (c->deadline < next)
 				next = c->deadline;
 		}
@@ -424,8 +524,13 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			    c->out == NULL)) {
 				if (conn_read(c) < 0)
 					c->closing = 2;	/* drop, no answer */
-			}
+			} else if ((re & (POLLHUP | POLLERR)) &&
+			    c->hold_until > now)
+				c->closing = 2;	/* gone while its answer waits */
 		}
+		/* A step of the clock while ppoll() waited moves the locks
+		 * before any request is decided. */
+		audit_clock_tick(s->ctx);
 		server_batch(s);
 		/* After the batch: a deadline never holds back a log-in. */
 		session_tick(s->ctx);
@@ -435,7 +540,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
 			int drop = c->closing == 2;
-			if (!drop && c->out != NULL &&
+			if (!drop && c->out != NULL && c->hold_until <= now &&
 			    conn_write(c, now, tmo_ms) < 0)
 				drop = 1;
 			if (!drop && c->out == NULL && c->closing)

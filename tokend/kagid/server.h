@@ -8,7 +8,9 @@
  * transaction commits, so an answer never reports a state that a crash
  * could still lose, and concurrent log-ins share one fsync.  A malformed
  * frame gets one error reply and the connection is closed; a client
- * silent past client_timeout is dropped.
+ * silent past client_timeout is dropped.  One uid other than root holds
+ * at most max_clients_per_uid connections; root always finds a place
+ * (the connection of another uid idle longest makes way).
  */
 #ifndef KAGI_SERVER_H
 #define KAGI_SERVER_H

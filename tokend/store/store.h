@@ -57,6 +57,8 @@ struct lock_rec {
 	int64_t first_failure;	/* start of the current interval, 0 = none */
 	int64_t locked_until;	/* 0 = open; LOCK_UNTIL_ADMIN = admin only */
 	int64_t lock_count;	/* locks so far (for growing durations) */
+	int64_t relock;		/* 1 after a lock, until a success or an
+				   unlock: fewer failures lock again */
 };
 #define LOCK_UNTIL_ADMIN INT64_MAX
 

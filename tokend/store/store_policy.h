@@ -1,7 +1,8 @@
 /*
  * store_policy.h - the store's policy state: roles, vendor records,
- * failure counters by key and per-address throttles (R-MFA-5, R-PRIV-5,
- * R-REM-1, R-REM-3).  Same rules as store.h: SQL only in the backend,
+ * failure counters by key and per-address throttles, remote lock records,
+ * unknown names' failures, and moving deadlines after a clock step
+ * (R-MFA-5, R-PRIV-5, R-REM-1, R-REM-3, R-LOG-4).  Same rules as store.h: SQL only in the backend,
  * writes inside the caller's transaction, arguments checked before any
  * SQL runs (KAGI_ERR_INVALID), a missing user KAGI_ERR_NOT_FOUND.
  */
@@ -55,5 +56,42 @@ int store_throttle_get(struct store *s, const char *addr,
     struct throttle_rec *t);
 int store_throttle_put(struct store *s, const char *addr,
     const struct throttle_rec *t);
+
+/*
+ * The lock record of a user's remote log-ins (those with an address:
+ * issue 13, failures.c), beside the account's own (store_lock_get());
+ * a user without one reads as all zero.
+ */
+int store_rlock_get(struct store *s, int64_t user_id, struct lock_rec *l);
+int store_rlock_put(struct store *s, int64_t user_id,
+    const struct lock_rec *l);
+
+/*
+ * Names that are no user, counted as users are (failures.c): a lock
+ * record per name and class (remote 0 or 1) and counters by key, as
+ * fail_keys has them.  Each table holds at most max rows: a put drops
+ * the rows written least recently beyond that, so that guessing names
+ * cannot fill the store.  A name or key absent reads as all zero.
+ */
+int store_unknown_lock_get(struct store *s, const char *name, int remote,
+    struct lock_rec *l);
+int store_unknown_lock_put(struct store *s, const char *name, int remote,
+    const struct lock_rec *l, int64_t max);
+int store_unknown_key_get(struct store *s, const char *name,
+    const char *key, int64_t *win, int64_t *failures);
+int store_unknown_key_put(struct store *s, const char *name,
+    const char *key, int64_t win, int64_t failures, int64_t max);
+/* How many rows the two tables hold (for tests and reports). */
+int store_unknown_count(struct store *s, int64_t *locks, int64_t *keys);
+
+/*
+ * The wall clock stepped secs (> 0) seconds forward while kagid ran:
+ * move every lock, failure interval and throttle secs later (lock
+ * records, remote and unknown ones, the counters' interval starts, the
+ * throttles' starts and ends), so that what was left of each is left
+ * still (clocksync.c).  Times of 0 (none) and locks until an
+ * administrator unlocks are kept.  *rows: how many rows moved.
+ */
+int store_deadlines_shift(struct store *s, int64_t secs, int64_t *rows);
 
 #endif

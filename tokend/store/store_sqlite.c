@@ -219,6 +219,33 @@ static const char *const migrations[] = {
 	"  used INTEGER NOT NULL DEFAULT 0,"
 	"  token_id INTEGER NOT NULL DEFAULT 0);"
 	"CREATE INDEX enroll_grants_user ON enroll_grants (user_id, used);",
+	/* 8: log-ins under attack (issue 13, store_sqlite_policy.c): after a
+	 * lock fewer failures lock again (relock); failures from remote
+	 * addresses lock remote log-ins only (remote_locks); unknown names
+	 * are counted as users are, in bounded tables. */
+	"ALTER TABLE locks ADD COLUMN relock INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE remote_locks ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  failures INTEGER NOT NULL,"
+	"  first_failure INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL,"
+	"  lock_count INTEGER NOT NULL,"
+	"  relock INTEGER NOT NULL);"
+	"CREATE TABLE unknown_locks ("
+	"  name TEXT NOT NULL,"
+	"  remote INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  first_failure INTEGER NOT NULL,"
+	"  locked_until INTEGER NOT NULL,"
+	"  lock_count INTEGER NOT NULL,"
+	"  relock INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, remote));"
+	"CREATE TABLE unknown_keys ("
+	"  name TEXT NOT NULL,"
+	"  key TEXT NOT NULL,"
+	"  win_start INTEGER NOT NULL,"
+	"  failures INTEGER NOT NULL,"
+	"  PRIMARY KEY (name, key));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -259,13 +286,13 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_TOKEN_ACCEPT] = "UPDATE tokens SET last_step = ?1, last_used = ?2 "
 	    "WHERE id = ?3 AND state = ?4 AND last_step < ?1",
 	[ST_LOCK_GET] = "SELECT failures, first_failure, locked_until, "
-	    "lock_count FROM locks WHERE user_id = ?1",
+	    "lock_count, relock FROM locks WHERE user_id = ?1",
 	[ST_LOCK_PUT] = "INSERT INTO locks (user_id, failures, first_failure, "
-	    "locked_until, lock_count) VALUES (?1, ?2, ?3, ?4, ?5) "
+	    "locked_until, lock_count, relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures, "
 	    "first_failure = excluded.first_failure, "
 	    "locked_until = excluded.locked_until, "
-	    "lock_count = excluded.lock_count",
+	    "lock_count = excluded.lock_count, relock = excluded.relock",
 	[ST_AUDIT_HEAD] = "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
 	[ST_AUDIT_ADD] = "INSERT INTO audit (" AUDIT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -291,6 +318,26 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_LOGIN_FAILURE] = "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
 	    "(user_id) DO UPDATE SET failures = failures + 1",
+	[ST_FAILKEY_GET] = "SELECT win_start, failures FROM fail_keys "
+	    "WHERE user_id = ?1 AND key = ?2",
+	[ST_FAILKEY_PUT] = "INSERT OR REPLACE INTO fail_keys (user_id, key, "
+	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	/* A put is a REPLACE, which gives the row the next rowid: the trim
+	 * drops the rows written least recently beyond the bound ?1. */
+	[ST_UNKNOWN_LOCK_GET] = "SELECT failures, first_failure, "
+	    "locked_until, lock_count, relock FROM unknown_locks "
+	    "WHERE name = ?1 AND remote = ?2",
+	[ST_UNKNOWN_LOCK_PUT] = "INSERT OR REPLACE INTO unknown_locks (name, "
+	    "remote, failures, first_failure, locked_until, lock_count, "
+	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_UNKNOWN_LOCK_TRIM] = "DELETE FROM unknown_locks WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_locks) - ?1",
+	[ST_UNKNOWN_KEY_GET] = "SELECT win_start, failures FROM unknown_keys "
+	    "WHERE name = ?1 AND key = ?2",
+	[ST_UNKNOWN_KEY_PUT] = "INSERT OR REPLACE INTO unknown_keys (name, "
+	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	[ST_UNKNOWN_KEY_TRIM] = "DELETE FROM unknown_keys WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_keys) - ?1",
 };
 
 /*

@@ -362,6 +362,7 @@ store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l)
 		v.first_failure = sqlite3_column_int64(st, 1);
 		v.locked_until = sqlite3_column_int64(st, 2);
 		v.lock_count = sqlite3_column_int64(st, 3);
+		v.relock = sqlite3_column_int64(st, 4);
 	} else if (rc != SQLITE_DONE) {
 		r = sq_fail(s);
 		goto out;
@@ -379,7 +380,7 @@ store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 	int r;
 
 	if (l == NULL || l->failures < 0 || l->first_failure < 0 ||
-	    l->locked_until < 0 || l->lock_count < 0)
+	    l->locked_until < 0 || l->lock_count < 0 || l->relock < 0)
 		return KAGI_ERR_INVALID;
 	if ((r = sq_stmt_take(s, ST_LOCK_PUT, &st)) != 0)
 		goto out;
@@ -387,7 +388,8 @@ store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 	    sqlite3_bind_int64(st, 2, l->failures) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 3, l->first_failure) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 4, l->locked_until) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, l->lock_count) != SQLITE_OK) {
+	    sqlite3_bind_int64(st, 5, l->lock_count) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 6, l->relock) != SQLITE_OK) {
 		r = sq_fail(s);
 		goto out;
 	}

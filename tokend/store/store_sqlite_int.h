@@ -35,6 +35,11 @@ enum stmt_id {
 	ST_FIDO2_ADD, ST_FIDO2_GET_CRED, ST_FIDO2_GET, ST_FIDO2_COUNTER,
 	ST_FIDO2_REASON, ST_FIDO2_USED,
 	ST_LOGIN_GET, ST_LOGIN_PUT, ST_LOGIN_FAILURE,
+	/* A failed log-in's counters, a user's or an unknown name's: kept
+	 * prepared, so both take the same time (issue 13). */
+	ST_FAILKEY_GET, ST_FAILKEY_PUT, ST_UNKNOWN_LOCK_GET,
+	ST_UNKNOWN_LOCK_PUT, ST_UNKNOWN_LOCK_TRIM, ST_UNKNOWN_KEY_GET,
+	ST_UNKNOWN_KEY_PUT, ST_UNKNOWN_KEY_TRIM,
 	ST_COUNT_
 };
 

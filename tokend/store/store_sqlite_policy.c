@@ -1,15 +1,21 @@
 /*
  * store_sqlite_policy.c - the SQLite side of store_policy.h: roles,
- * vendor records, failure counters by key and address throttles.
+ * vendor records, failure counters by key and address throttles, remote
+ * lock records, unknown names' failures, deadlines moved after a clock
+ * step.
  *
- * These statements are prepared per call (they run a few times per
- * log-in at most); the tables come from the schema's second migration.
+ * Most statements are prepared per call (they run a few times per log-in
+ * at most); those of a failed log-in's counters, a user's or an unknown
+ * name's, are kept prepared (ST_FAILKEY_*, ST_UNKNOWN_*), so that the two
+ * take the same time.  The tables come from the schema's second and
+ * eighth migrations.
  * Guarantees as in store_sqlite_data.c: arguments checked first, a row
  * that breaks an invariant (a string too long, a negative count) is
  * KAGI_ERR_STORE, an update that matches nothing KAGI_ERR_NOT_FOUND.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -98,34 +104,43 @@ out:
 	return r;
 }
 
+/* Step a counter's SELECT (win_start, failures); no row reads as 0, 0. */
+static int
+key_select(struct store *s, sqlite3_stmt *st, int64_t *win, int64_t *failures)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return sq_fail(s);
+	*win = sqlite3_column_int64(st, 0);
+	*failures = sqlite3_column_int64(st, 1);
+	if (*failures < 0) {
+		*win = *failures = 0;
+		return KAGI_ERR_STORE;
+	}
+	return 0;
+}
+
 int
 store_failkey_get(struct store *s, int64_t user_id, const char *key,
     int64_t *win, int64_t *failures)
 {
 	sqlite3_stmt *st = NULL;
-	int r, rc;
+	int r;
 
 	*win = 0;
 	*failures = 0;
 	if (!sq_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "SELECT win_start, failures FROM fail_keys "
-	    "WHERE user_id = ?1 AND key = ?2", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_FAILKEY_GET, &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*win = sqlite3_column_int64(st, 0);
-		*failures = sqlite3_column_int64(st, 1);
-		if (*failures < 0) {
-			*win = *failures = 0;
-			r = KAGI_ERR_STORE;
-		}
-	} else if (rc != SQLITE_DONE)
-		r = sq_fail(s);
+	r = key_select(s, st, win, failures);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -138,8 +153,7 @@ store_failkey_put(struct store *s, int64_t user_id, const char *key,
 
 	if (!sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO fail_keys (user_id, key, "
-	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
+	if ((r = sq_stmt_take(s, ST_FAILKEY_PUT, &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
 	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
@@ -147,7 +161,7 @@ store_failkey_put(struct store *s, int64_t user_id, const char *key,
 		goto out;
 	r = sq_step_done(s, st);
 out:
-	sqlite3_finalize(st);
+	sq_stmt_done(st);
 	return r;
 }
 
@@ -198,6 +212,281 @@ store_throttle_put(struct store *s, const char *addr,
 		goto out;
 	r = sq_step_done(s, st);
 out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* --- lock records kept by other keys than the account's ------------------ */
+
+/* The row's columns failures, first_failure, locked_until, lock_count,
+ * relock from col on, checked. */
+static int
+lock_from_row(sqlite3_stmt *st, int col, struct lock_rec *l)
+{
+	l->failures = sqlite3_column_int64(st, col);
+	l->first_failure = sqlite3_column_int64(st, col + 1);
+	l->locked_until = sqlite3_column_int64(st, col + 2);
+	l->lock_count = sqlite3_column_int64(st, col + 3);
+	l->relock = sqlite3_column_int64(st, col + 4);
+	if (l->failures < 0 || l->first_failure < 0 || l->locked_until < 0 ||
+	    l->lock_count < 0 || l->relock < 0) {
+		memset(l, 0, sizeof(*l));
+		return KAGI_ERR_STORE;
+	}
+	return 0;
+}
+
+static int
+lock_ok(const struct lock_rec *l)
+{
+	return l != NULL && l->failures >= 0 && l->first_failure >= 0 &&
+	    l->locked_until >= 0 && l->lock_count >= 0 && l->relock >= 0;
+}
+
+/* Bind l's five fields from parameter i on. */
+static int
+bind_lock(struct store *s, sqlite3_stmt *st, int i, const struct lock_rec *l)
+{
+	int r;
+
+	if ((r = sq_bind_int(s, st, i, l->failures)) != 0 ||
+	    (r = sq_bind_int(s, st, i + 1, l->first_failure)) != 0 ||
+	    (r = sq_bind_int(s, st, i + 2, l->locked_until)) != 0 ||
+	    (r = sq_bind_int(s, st, i + 3, l->lock_count)) != 0)
+		return r;
+	return sq_bind_int(s, st, i + 4, l->relock);
+}
+
+/* Step a one-row SELECT of a lock record; no row reads as all zero. */
+static int
+lock_select(struct store *s, sqlite3_stmt *st, struct lock_rec *l)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		return lock_from_row(st, 0, l);
+	return rc == SQLITE_DONE ? 0 : sq_fail(s);
+}
+
+int
+store_rlock_get(struct store *s, int64_t user_id, struct lock_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	if ((r = sq_prep(s, "SELECT failures, first_failure, locked_until, "
+	    "lock_count, relock FROM remote_locks WHERE user_id = ?1",
+	    &st)) != 0 ||
+	    (r = sq_bind_int(s, st, 1, user_id)) != 0)
+		goto out;
+	r = lock_select(s, st, l);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_rlock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!lock_ok(l))
+		return KAGI_ERR_INVALID;
+	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
+	if ((r = sq_prep(s, "INSERT OR REPLACE INTO remote_locks (user_id, "
+	    "failures, first_failure, locked_until, lock_count, relock) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) != 0 ||
+	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (r = bind_lock(s, st, 2, l)) != 0)
+		goto out;
+	r = sq_step_done(s, st);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* --- unknown names ---------------------------------------------------------- */
+
+/*
+ * Step the bound put statement *st (taken; released, *st NULL), then keep
+ * its table at max rows with the trim statement trim (ST_UNKNOWN_*_TRIM).
+ */
+static int
+unknown_put_trim(struct store *s, sqlite3_stmt **st, enum stmt_id trim,
+    int64_t max)
+{
+	sqlite3_stmt *t = NULL;
+	int r;
+
+	r = sq_step_done(s, *st);
+	sq_stmt_done(*st);
+	*st = NULL;
+	if (r != 0 ||
+	    (r = sq_stmt_take(s, trim, &t)) != 0 ||
+	    (r = sq_bind_int(s, t, 1, max)) != 0)
+		goto out;
+	r = sq_step_done(s, t);
+out:
+	sq_stmt_done(t);
+	return r;
+}
+
+int
+store_unknown_lock_get(struct store *s, const char *name, int remote,
+    struct lock_rec *l)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	memset(l, 0, sizeof(*l));
+	if (!sq_str_ok(name, STORE_NAME_MAX))
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_GET, &st)) != 0 ||
+	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0)
+		goto out;
+	r = lock_select(s, st, l);
+out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_unknown_lock_put(struct store *s, const char *name, int remote,
+    const struct lock_rec *l, int64_t max)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!sq_str_ok(name, STORE_NAME_MAX) || !lock_ok(l) || max < 1)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_PUT, &st)) != 0 ||
+	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0 ||
+	    (r = bind_lock(s, st, 3, l)) != 0)
+		goto out;
+	r = unknown_put_trim(s, &st, ST_UNKNOWN_LOCK_TRIM, max);
+out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_unknown_key_get(struct store *s, const char *name, const char *key,
+    int64_t *win, int64_t *failures)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*win = 0;
+	*failures = 0;
+	if (!sq_str_ok(name, STORE_NAME_MAX) ||
+	    !sq_str_ok(key, STORE_FAILKEY_MAX))
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_GET, &st)) != 0 ||
+	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, key)) != 0)
+		goto out;
+	r = key_select(s, st, win, failures);
+out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_unknown_key_put(struct store *s, const char *name, const char *key,
+    int64_t win, int64_t failures, int64_t max)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (!sq_str_ok(name, STORE_NAME_MAX) ||
+	    !sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0 || max < 1)
+		return KAGI_ERR_INVALID;
+	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_PUT, &st)) != 0 ||
+	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
+	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
+	    (r = sq_bind_int(s, st, 4, failures)) != 0)
+		goto out;
+	r = unknown_put_trim(s, &st, ST_UNKNOWN_KEY_TRIM, max);
+out:
+	sq_stmt_done(st);
+	return r;
+}
+
+int
+store_unknown_count(struct store *s, int64_t *locks, int64_t *keys)
+{
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	*locks = *keys = 0;
+	if ((r = sq_prep(s, "SELECT (SELECT count(*) FROM unknown_locks), "
+	    "(SELECT count(*) FROM unknown_keys)", &st)) != 0)
+		goto out;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		r = sq_fail(s);
+		goto out;
+	}
+	*locks = sqlite3_column_int64(st, 0);
+	*keys = sqlite3_column_int64(st, 1);
+out:
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* --- a clock step ------------------------------------------------------------- */
+
+/*
+ * ?1 seconds later; ?2 the last value that may move without reaching
+ * LOCK_UNTIL_ADMIN.  0 stays 0 (none), larger values stay (an
+ * administrator's lock, or one as late as can be written).
+ */
+#define SHIFT(col) col " = CASE WHEN " col " > 0 AND " col " <= ?2 THEN " \
+	col " + ?1 ELSE " col " END"
+#define MOVES(col) "(" col " > 0 AND " col " <= ?2)"
+
+static const char *const shift_sql[] = {
+	"UPDATE locks SET " SHIFT("first_failure") ", " SHIFT("locked_until")
+	    " WHERE " MOVES("first_failure") " OR " MOVES("locked_until"),
+	"UPDATE remote_locks SET " SHIFT("first_failure") ", "
+	    SHIFT("locked_until") " WHERE " MOVES("first_failure") " OR "
+	    MOVES("locked_until"),
+	"UPDATE unknown_locks SET " SHIFT("first_failure") ", "
+	    SHIFT("locked_until") " WHERE " MOVES("first_failure") " OR "
+	    MOVES("locked_until"),
+	"UPDATE fail_keys SET " SHIFT("win_start") " WHERE "
+	    MOVES("win_start"),
+	"UPDATE unknown_keys SET " SHIFT("win_start") " WHERE "
+	    MOVES("win_start"),
+	"UPDATE throttle SET " SHIFT("first") ", " SHIFT("until") " WHERE "
+	    MOVES("first") " OR " MOVES("until"),
+};
+
+int
+store_deadlines_shift(struct store *s, int64_t secs, int64_t *rows)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int r = 0;
+
+	*rows = 0;
+	if (secs <= 0 || secs >= LOCK_UNTIL_ADMIN / 2)
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < sizeof(shift_sql) / sizeof(shift_sql[0]); i++) {
+		if ((r = sq_prep(s, shift_sql[i], &st)) != 0 ||
+		    (r = sq_bind_int(s, st, 1, secs)) != 0 ||
+		    (r = sq_bind_int(s, st, 2,
+		    LOCK_UNTIL_ADMIN - 1 - secs)) != 0 ||
+		    (r = sq_step_done(s, st)) != 0)
+			break;
+		*rows += sqlite3_changes(s->db);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
 	sqlite3_finalize(st);
 	return r;
 }
