@@ -282,7 +282,10 @@ check "pamtester: a wrong password with the next code is refused" \
     in_root /bin/sh -c "! printf 'wrong\n$(code "${period:-30}")\n' |
 	pamtester kagi-smoke tanaka authenticate"
 ev=$(in_root kagictl audit export --json --user tanaka 2>&1 || true)
-for e in '"event":"auth"' '"event":"session_open"' '"event":"session_close"'; do
+# common-account's pam_kagi confirms common-auth's (issue 13): the log-in
+# is recorded as confirmed, not merely as a right code.
+for e in '"event":"auth"' '"reason":"confirmed"' '"event":"session_open"' \
+    '"event":"session_close"'; do
 	case $ev in
 	*"$e"*) pass "the audit records $e for tanaka" ;;
 	*) fail "the audit records $e for tanaka" ;;

@@ -12,8 +12,10 @@
  *  - The file is opened and checked by safefile_load() (no link, a
  *    regular file, nothing for group or others, BGFILE_MAX bytes, the
  *    owner its reader trusts) and replaced by safefile_replace(); the
- *    lock file is opened without following a link and created only for
- *    kagid.  Every refusal names the file and the reason in err.
+ *    lock file is opened without following a link, without blocking,
+ *    must be a regular file, is waited for no longer than the caller
+ *    says, and is created only for kagid.  Every refusal names the file
+ *    and the reason in err.
  *  - What was read is wiped when it is freed.
  */
 #include "config.h"
@@ -28,9 +30,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bgfile.h"
+#include "clock.h"
 #include "kagi_err.h"
 #include "safefile.h"
 #include "wipe.h"
@@ -38,11 +42,15 @@
 /* --- the file ------------------------------------------------------------ */
 
 int
-bgfile_lock(const char *path, enum bgfile_reader who, int *fd, char *err,
-    size_t errlen)
+bgfile_lock(const char *path, enum bgfile_reader who, int timeout_ms,
+    int *fd, char *err, size_t errlen)
 {
 	char lock[PATH_MAX];
-	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, n, e;
+	struct stat st;
+	struct timespec nap = { 0, BGFILE_LOCK_NAP_MS * 1000000L };
+	int flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+	int64_t deadline;
+	int n, e;
 
 	*fd = -1;
 	if (path[0] != '/') {
@@ -56,17 +64,40 @@ bgfile_lock(const char *path, enum bgfile_reader who, int *fd, char *err,
 	}
 	if (who == BGFILE_KAGID)
 		flags |= O_CREAT;
+	/* Non-blocking: a FIFO put here cannot hold the open up. */
 	if ((*fd = open(lock, flags, 0600)) < 0) {
 		e = errno;
 		snprintf(err, errlen, "%s: cannot open: %s", lock, strerror(e));
-		return e == ELOOP ? KAGI_ERR_UNSAFE_FILE : KAGI_ERR_IO;
+		return e == ELOOP ? KAGI_ERR_UNSAFE_FILE :
+		    e == ENOMEM ? KAGI_ERR_NOMEM : KAGI_ERR_IO;
 	}
-	if (flock(*fd, LOCK_EX) != 0) {
-		snprintf(err, errlen, "%s: cannot lock: %s", lock,
-		    strerror(errno));
+	if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: is not a regular file", lock);
 		close(*fd);
 		*fd = -1;
-		return KAGI_ERR_IO;
+		return KAGI_ERR_UNSAFE_FILE;
+	}
+	/* Waited for at most timeout_ms: whoever holds it cannot hang us. */
+	deadline = kagi_monotonic_ms() + timeout_ms;
+	while (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		e = errno;
+		if (e == EINTR)
+			continue;
+		if (e != EWOULDBLOCK) {
+			snprintf(err, errlen, "%s: cannot lock: %s", lock,
+			    strerror(e));
+			close(*fd);
+			*fd = -1;
+			return e == ENOLCK ? KAGI_ERR_NOMEM : KAGI_ERR_IO;
+		}
+		if (kagi_monotonic_ms() >= deadline) {
+			snprintf(err, errlen, "%s: still locked by another "
+			    "after %d ms", lock, timeout_ms);
+			close(*fd);
+			*fd = -1;
+			return KAGI_ERR_TIMEOUT;
+		}
+		(void)nanosleep(&nap, NULL);
 	}
 	return KAGI_OK;
 }

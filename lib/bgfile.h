@@ -56,11 +56,14 @@ struct bgfile {
 };
 
 /*
- * Take path's lock (PATH.lock, opened without following a link) with
- * flock(LOCK_EX), waiting for it; *fd is the lock, released by close().
+ * Take path's lock (PATH.lock, opened without following a link and
+ * without blocking; it must be a regular file) with flock(LOCK_EX),
+ * waiting for it at most timeout_ms (KAGI_ERR_TIMEOUT); *fd is the lock,
+ * released by close().
  */
-int bgfile_lock(const char *path, enum bgfile_reader who, int *fd,
-    char *err, size_t errlen);
+#define BGFILE_LOCK_NAP_MS 10
+int bgfile_lock(const char *path, enum bgfile_reader who, int timeout_ms,
+    int *fd, char *err, size_t errlen);
 /* Read path whole into f, checked for who; bgfile_clear() frees it. */
 int bgfile_read(const char *path, enum bgfile_reader who, struct bgfile *f,
     char *err, size_t errlen);

@@ -33,20 +33,29 @@
  *       or failure ("no_key"|"key_removed"|"timeout"|"touch_refused"|
  *          "pin_invalid"|"pin_blocked"|"uv_blocked"|"no_credential"|"no_uv"|
  *          "device"): what went wrong at the terminal, counted as a
- *          failed attempt.
- *       -> verdict: "success" | "denied"
+ *          failed attempt; with failure "no_key", fallback ("totp")
+ *          asks to go on with a code instead: "fallback" (recorded, not
+ *          counted) when the user may, else "denied" (counted).
+ *       -> verdict: "success" | "denied" | "fallback"
  *   auth_totp   user service tty? rhost? zone? code
  *       -> verdict: "success" | "denied" | "throttled" (the address has
  *          failed too often: nothing about the user is said)
- *   account     user service tty? rhost? zone?
+ *   account     user service tty? rhost? zone? confirm?
  *       -> verdict: "ok" | "locked" | "disabled" | "unknown" | "unenrolled"
  *          | "refused" (a vendor outside its window, after its expiry or
- *          from an address not allowed)
+ *          from an address not allowed) | "unconfirmed" (with confirm:
+ *          the id is no pending log-in of this user, service, tty,
+ *          rhost, zone and caller (uid and pid), or it expired)
  *   User names are canonicalised by kagid (tokend/username.h).
- *   auth_begin also gives "banner" (banner_file's text) when configured;
- *   an auth_* "success" also gives the previous success and the failures
- *   since (R-MFA-5): last_time (0 = none before), last_from (its rhost,
- *   else tty), last_factors, failures_since.
+ *   auth_begin also gives "banner" (banner_file's text) when configured.
+ *   An auth_* (and auth_enroll) "success" is provisional and gives only
+ *   "confirm", the base64 of 32 random bytes: the account request of the
+ *   same PAM handle sends it back once the whole stack passed
+ *   (login_confirm.c).  An account "ok" to a confirm gives the previous
+ *   success and the failures since (R-MFA-5): last_time (0 = none
+ *   before), last_from (its rhost, else tty), last_factors, last_ended
+ *   (when the session opened for it ended, 0 while open; absent when no
+ *   session was seen), failures_since.
  *
  * Sessions (verifier, or self for its own name; R-PRIV-7, R-REM-4):
  *   session_open  user service tty? rhost? zone? pid sid logind?
@@ -201,6 +210,10 @@
 #define VERDICT_UNENROLLED "unenrolled"
 #define VERDICT_THROTTLED "throttled"	/* auth: the address, not the user */
 #define VERDICT_REFUSED "refused"	/* account: outside a vendor's terms */
+/* account: the confirmation id of the auth success is not this log-in's */
+#define VERDICT_UNCONFIRMED "unconfirmed"
+/* auth_fido2 with fallback: no key, go on with a code (recorded) */
+#define VERDICT_FALLBACK "fallback"
 #define OP_VENDOR_ADD "vendor_add"
 #define OP_VENDOR_SHOW "vendor_show"
 #define OP_VENDOR_LIST "vendor_list"

@@ -20,6 +20,14 @@
  *    account) gives PAM_SUCCESS.  Every other outcome, including any
  *    failure to reach kagid or to understand its reply, denies: fail
  *    closed (R-AVL-1, R-MFA-1).  PAM_IGNORE is never returned.
+ *  - kagid's auth "success" is provisional: the account step of the same
+ *    handle confirms it with the id kagid gave (pk_state.c), for the
+ *    user who authenticated and no other; only then does kagid forgive
+ *    failures and record the log-in, and only then is the last log-in
+ *    shown (R-MFA-5).  A stack that fails after pam_kagi (a wrong
+ *    password) never reaches the account step: nothing is confirmed.
+ *  - Every allocation that fails, the module's own or one of a library
+ *    it calls that says so, ends the call with PAM_BUF_ERR (PK_NOMEM).
  *  - A bad or unknown option is PAM_SERVICE_ERR, logged by name.
  *  - Outcomes become PAM codes in exactly one place, pk_pam_code().
  *  - The host's locale is never changed: a lang= option switches the
@@ -30,9 +38,11 @@
  *    session id from PAM's own environment) and ends it at close; kagid
  *    may end it earlier (R-PRIV-7, R-REM-4).  A session kagid does not
  *    register is refused (PAM_SESSION_ERR): fail closed.
- *  - At the log-in screen (R-MFA-5): kagid's banner before the code
- *    prompt, and after a success the previous success and the failures
- *    since; never under PAM_SILENT.
+ *  - At the log-in screen (R-MFA-5): kagid's banner before the first
+ *    prompt of every factor (the key's PIN or touch, or the code), and
+ *    once the account step confirmed the log-in, the previous success,
+ *    when its session ended and the failures since; never under
+ *    PAM_SILENT.
  *  - Only the five pam_sm_* entry points are exported (authenticate,
  *    setcred, acct_mgmt, open_session, close_session); nothing reads the
  *    process's environment (pam_getenv reads PAM's).
@@ -80,17 +90,24 @@ static const struct cfg_key pk_keys[] = {
 static int
 pk_pam_code(enum pk_outcome o, int session)
 {
+	/* An allocation failed, anywhere: PAM_BUF_ERR, whatever the call. */
+	if (o == PK_NOMEM)
+		return PAM_BUF_ERR;
 	/* The session part knows one failure: the session may not be. */
 	if (session)
 		return o == PK_GRANTED ? PAM_SUCCESS : PAM_SESSION_ERR;
 	switch (o) {
 	case PK_GRANTED:
 		return PAM_SUCCESS;
+	case PK_NOMEM:
+		return PAM_BUF_ERR;
 	case PK_DENIED:
 		return PAM_AUTH_ERR;
 	case PK_LOCKED:
 	case PK_UNENROLLED:
 	case PK_REFUSED:
+	case PK_UNCONFIRMED:
+	case PK_USER_CHANGED:
 		return PAM_PERM_DENIED;
 	case PK_THROTTLED:
 		return PAM_MAXTRIES;
@@ -144,7 +161,7 @@ pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 	    sizeof(err))) != 0) {
 		pam_syslog(pamh, LOG_ERR, "bad module option: %s",
 		    err[0] != '\0' ? err : kagi_strerror(r));
-		return PK_BAD_CONFIG;
+		return r == KAGI_ERR_NOMEM ? PK_NOMEM : PK_BAD_CONFIG;
 	}
 	if (ctx->opts.lang != NULL && !pk_lang_valid(ctx->opts.lang)) {
 		char q[64];
@@ -155,8 +172,7 @@ pk_ctx_init(struct pk_ctx *ctx, pam_handle_t *pamh, int flags, int argc,
 		return PK_BAD_CONFIG;
 	}
 	kagi_i18n_bind();
-	pk_locale_open(ctx);
-	return PK_CONTINUE;
+	return pk_locale_open(ctx);
 }
 
 /*
@@ -199,6 +215,11 @@ pk_ctx_gather(struct pk_ctx *ctx)
 	int pr;
 
 	pr = pam_get_user(ctx->pamh, &user, NULL);
+	if (pr == PAM_BUF_ERR) {
+		pam_syslog(ctx->pamh, LOG_CRIT, "cannot get the user name: %s",
+		    pam_strerror(ctx->pamh, pr));
+		return PK_NOMEM;
+	}
 	if (pr == PAM_CONV_ERR || pr == PAM_CONV_AGAIN) {
 		pam_syslog(ctx->pamh, LOG_ERR, "cannot get the user name: %s",
 		    pam_strerror(ctx->pamh, pr));
@@ -220,10 +241,14 @@ pk_ctx_gather(struct pk_ctx *ctx)
 static int
 pk_finish(struct pk_ctx *ctx, enum pk_outcome o, int session)
 {
-	int pr = pk_pam_code(o, session);
+	int pr;
 
-	pk_conv_show_outcome(ctx, o);
-	pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
+	if (pk_conv_show_outcome(ctx, o) == PK_NOMEM)
+		o = PK_NOMEM;
+	pr = pk_pam_code(o, session);
+	/* pam_strerror() translates, and so allocates: only when asked. */
+	if (ctx->opts.debug)
+		pk_debug(ctx, "returning %s", pam_strerror(ctx->pamh, pr));
 	return pr;
 }
 
@@ -238,6 +263,8 @@ pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc,
 	char q[KAGI_NAME_MAX * 4 + 16];
 	int pr;
 
+	/* Nothing of an earlier attempt of this handle stays (pk_state.c). */
+	pk_state_clear(pamh);
 	if ((o = pk_ctx_init(&ctx, pamh, flags, argc, argv)) != PK_CONTINUE ||
 	    (o = pk_ctx_gather(&ctx)) != PK_CONTINUE)
 		goto out;

@@ -1,9 +1,11 @@
 /*
  * pk_auth.c - the auth flows: the second factor as kagid asks for it.
  *
- * kagid says how the user is to be asked (auth_begin); then either the
- * security key is asked, falling back to a code when no key is plugged
- * in and kagid allows TOTP, or the person types a code.  A code that is
+ * kagid says how the user is to be asked (auth_begin) and shows its
+ * banner before the first prompt of every factor (R-MFA-5); then either
+ * the security key is asked, falling back to a code when no key is
+ * plugged in and kagid, told of it, allows and records the fallback, or
+ * the person types a code.  A code that is
  * an enrollment code leads into enrolling a new authenticator
  * (R-TOK-4).  When kagid cannot be reached at all and breakglass_file=
  * is set, a break-glass code is checked against that file instead
@@ -15,8 +17,10 @@
  * Guarantees:
  *  - Only kagid's verdict grants, except a break-glass code matched in
  *    the file while kagid is unreachable, which is logged at alert
- *    priority and remembered in the PAM handle for the account step.
- *    Everything else denies: fail closed (R-AVL-1, R-MFA-1).
+ *    priority.  Everything else denies: fail closed (R-AVL-1, R-MFA-1).
+ *  - A grant is remembered in the PAM handle for the account step
+ *    (pk_state.c): who authenticated and kagid's confirmation id; kagid
+ *    holds its "success" provisional until then (R-MFA-5).
  *  - The code typed is wiped as soon as it has been sent or checked;
  *    an enrollment's secret once it has been shown and the enrollment
  *    is over.  Neither is logged.
@@ -67,7 +71,9 @@ pk_auth_pin(void *arg, char **pin)
 
 /*
  * Ask the key and send kagid the outcome.  With no key plugged in and
- * TOTP allowed, *fallback is set and nothing is sent.
+ * TOTP allowed, kagid is told and records the fallback (issue 13): its
+ * "fallback" sets *fallback; a refused fallback asks for a code anyway,
+ * to look like any refusal, and denies.
  */
 static enum pk_outcome
 pk_auth_key(struct pk_ctx *ctx, int *fallback)
@@ -78,12 +84,14 @@ pk_auth_key(struct pk_ctx *ctx, int *fallback)
 	enum pkf_result res;
 	enum pk_outcome o;
 	char err[256];
+	int r;
 
 	*fallback = 0;
+	memset(&ans, 0, sizeof(ans));
 	/* libfido2 is loaded only now (pk_dl.h); without it, fail closed. */
-	if (pkf_lib_open(&lib, err, sizeof(err)) != 0) {
+	if ((r = pkf_lib_open(&lib, err, sizeof(err))) != 0) {
 		pam_syslog(ctx->pamh, LOG_ERR, "auth: security key: %s", err);
-		return PK_UNAVAILABLE;
+		return r == KAGI_ERR_NOMEM ? PK_NOMEM : PK_UNAVAILABLE;
 	}
 	res = pkf_get_assertion(lib, &ctx->freq, (int)ctx->opts.timeout * 1000,
 	    &ui, &ans);
@@ -92,15 +100,22 @@ pk_auth_key(struct pk_ctx *ctx, int *fallback)
 	pk_debug(ctx, "auth: security key: %s", res == PKF_OK ? "assertion" :
 	    pkf_failure_name(res));
 	if (res == PKF_NO_KEY && ctx->totp_allowed) {
-		*fallback = 1;
-		return PK_CONTINUE;
+		pam_syslog(ctx->pamh, LOG_NOTICE, "auth: no security key "
+		    "plugged in; asking kagid to fall back to a code");
+		if ((o = pk_kagid_auth_fido2(ctx, res, NULL, 1)) ==
+		    PK_CONTINUE)
+			*fallback = 1;
+		else if (o == PK_DENIED)
+			o = pk_auth_unusable(ctx);
+		return o;
 	}
 	if (res == PKF_CONV)
 		return PK_CONV_FAILED;
+	/* Out of memory, the module's or libfido2's (pk_fido2_wire.h). */
 	if (res == PKF_SYSTEM)
-		return PK_SYSTEM;
-	pk_conv_show_key_failure(ctx, res);
-	o = pk_kagid_auth_fido2(ctx, res, &ans);
+		return PK_NOMEM;
+	if ((o = pk_conv_show_key_failure(ctx, res)) == PK_CONTINUE)
+		o = pk_kagid_auth_fido2(ctx, res, &ans, 0);
 	pkf_answer_clear(&ans);
 	return o;
 }
@@ -123,7 +138,8 @@ pk_auth_enroll(struct pk_ctx *ctx, const struct pk_enrollment *enr)
 
 	pam_syslog(ctx->pamh, LOG_NOTICE, "enrolling a TOTP token at log-in "
 	    "(token %lld)", (long long)enr->token);
-	pk_conv_show_enroll(ctx, enr->qr, enr->uri);
+	if ((o = pk_conv_show_enroll(ctx, enr->qr, enr->uri)) != PK_CONTINUE)
+		return o;
 	pk_kagid_close(ctx);
 	for (i = 0; i < PK_ENROLL_TRIES; i++) {
 		if ((o = pk_conv_ask_code(ctx, &code)) != PK_CONTINUE)
@@ -133,11 +149,13 @@ pk_auth_enroll(struct pk_ctx *ctx, const struct pk_enrollment *enr)
 		code = NULL;
 		if (o != PK_DENIED)
 			return o;
-		if (i + 1 < PK_ENROLL_TRIES)
-			pk_conv_show_enroll_retry(ctx);
+		if (i + 1 < PK_ENROLL_TRIES &&
+		    (o = pk_conv_show_enroll_retry(ctx)) != PK_CONTINUE)
+			return o;
 	}
-	pk_conv_show_enroll_failed(ctx);
-	return o;
+	if (pk_conv_show_enroll_failed(ctx) == PK_NOMEM)
+		return PK_NOMEM;
+	return PK_DENIED;
 }
 
 /*
@@ -176,18 +194,10 @@ pk_auth_code(struct pk_ctx *ctx)
 
 /* --- break-glass while kagid is unreachable (R-EXC-1) ------------------- */
 
-static void
-pk_auth_bg_cleanup(pam_handle_t *pamh, void *data, int status)
-{
-	(void)pamh;
-	(void)status;
-	free(data);
-}
-
 /*
  * Break-glass: the code is checked against the file kagid keeps and spent
  * there, and the log-in is logged at alert priority.  The PAM handle
- * remembers it (PK_BG_DATA) so that the account step, which cannot
+ * remembers it (pk_state.c) so that the account step, which cannot
  * reach kagid either, lets it pass.
  */
 static enum pk_outcome
@@ -201,16 +211,20 @@ pk_auth_breakglass(struct pk_ctx *ctx)
 	int r;
 
 	/* libcrypto (the KDF, pk_kdf.c) is loaded only on this path. */
-	if (pk_crypto_open(&crypto, err, sizeof(err)) != 0) {
+	if ((r = pk_crypto_open(&crypto, err, sizeof(err))) != 0) {
 		pam_syslog(ctx->pamh, LOG_ERR, "break-glass: %s", err);
-		return PK_UNAVAILABLE;
+		return r == KAGI_ERR_NOMEM ? PK_NOMEM : PK_UNAVAILABLE;
 	}
 	pk_crypto_close(&crypto);
 	if ((o = pk_conv_ask_code(ctx, &code)) != PK_CONTINUE)
 		return o;
 	r = pk_breakglass_use(ctx->opts.breakglass_file, ctx->user, code,
-	    kagi_now(), &id, err, sizeof(err));
+	    kagi_now(), (int)ctx->opts.timeout * 1000, &id, err, sizeof(err));
 	kagi_free_str(code);
+	if (r == KAGI_ERR_NOMEM) {
+		pam_syslog(ctx->pamh, LOG_CRIT, "break-glass: out of memory");
+		return PK_NOMEM;
+	}
 	if (r == KAGI_ERR_BAD_CODE) {
 		pam_syslog(ctx->pamh, LOG_NOTICE, "kagid unreachable; no "
 		    "unused break-glass code of %s matched",
@@ -225,10 +239,9 @@ pk_auth_breakglass(struct pk_ctx *ctx)
 	pam_syslog(ctx->pamh, LOG_ALERT, "BREAK-GLASS log-in of %s with code "
 	    "%lld while kagid is unreachable: report it (kagictl breakglass "
 	    "list)", kagi_log_quote(ctx->user, q, sizeof(q)), (long long)id);
-	if (pam_set_data(ctx->pamh, PK_BG_DATA, strdup("1"),
-	    pk_auth_bg_cleanup) != PAM_SUCCESS)
-		return PK_SYSTEM;
-	pk_conv_show_breakglass(ctx);
+	if ((o = pk_state_set(ctx, 1)) != PK_CONTINUE ||
+	    (o = pk_conv_show_breakglass(ctx)) != PK_CONTINUE)
+		return o;
 	return PK_GRANTED;
 }
 
@@ -248,19 +261,20 @@ pk_auth(struct pk_ctx *ctx)
 			o = pk_auth_breakglass(ctx);
 		goto out;
 	}
+	/* kagid's banner before the first prompt of any factor (R-MFA-5). */
+	if ((o = pk_conv_show_banner(ctx, banner)) != PK_CONTINUE)
+		goto out;
 	if (ctx->fido2) {
 		o = pk_auth_key(ctx, &fallback);
-		if (o == PK_GRANTED)
-			pk_conv_show_last_login(ctx);
 		if (!fallback)
-			goto out;
+			goto granted;
 		pk_debug(ctx, "auth: no security key, falling back to a code");
 	}
-	/* kagid's banner comes before the prompt (R-MFA-5). */
-	pk_conv_show_banner(ctx, banner);
 	o = pk_auth_code(ctx);
-	if (o == PK_GRANTED)
-		pk_conv_show_last_login(ctx);
+ granted:
+	/* Provisional at kagid: the account step confirms it (pk_state.c). */
+	if (o == PK_GRANTED && (o = pk_state_set(ctx, 0)) == PK_CONTINUE)
+		o = PK_GRANTED;
  out:
 	free(banner);
 	return o;

@@ -7,10 +7,12 @@
  * kagid's user, so it is opened without following links, must be a
  * regular file of mode 0600 or stricter owned by the owner of its
  * directory, and the directory must not be writable by group or others.
- * The lock file kagid created beside it (PATH.lock) is taken first; the
- * module never creates it.  A used code is recorded by writing the whole
- * file anew beside it, owner kept, and renaming it over the old one, so a
- * crash leaves either the old file or the new one.  kagid imports the
+ * The lock file kagid created beside it (PATH.lock) is taken first,
+ * waited for no longer than the module's timeout=; the module never
+ * creates it, and neither it nor the file is opened in a way that could
+ * block (a FIFO put there is refused, issue 13).  A used code is recorded
+ * by writing the whole file anew beside it, owner kept, and renaming it
+ * over the old one, so a crash leaves either the old file or the new one.  kagid imports the
  * "used" line as an exception at its next sync.  Every unused code of
  * the user costs one KDF, matching or not; the code typed and the hashes
  * are wiped.
@@ -30,7 +32,7 @@
 
 int
 pk_breakglass_use(const char *path, const char *user, const char *typed,
-    int64_t now, int64_t *code_id, char *err, size_t errlen)
+    int64_t now, int timeout_ms, int64_t *code_id, char *err, size_t errlen)
 {
 	struct bgfile f;
 	struct bgfile_line l, u;
@@ -46,7 +48,8 @@ pk_breakglass_use(const char *path, const char *user, const char *typed,
 	memset(h, 0, sizeof(h));
 	if (ucode_normalise(typed, code) != 0)
 		return KAGI_ERR_BAD_CODE;
-	if ((r = bgfile_lock(path, BGFILE_MODULE, &lfd, err, errlen)) != 0 ||
+	if ((r = bgfile_lock(path, BGFILE_MODULE, timeout_ms, &lfd, err,
+	    errlen)) != 0 ||
 	    (r = bgfile_read(path, BGFILE_MODULE, &f, err, errlen)) != 0)
 		goto out;
 	if ((line = bgfile_next_line(&f)) != NULL &&

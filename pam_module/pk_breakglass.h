@@ -15,9 +15,10 @@
  * returned with *code_id.  KAGI_ERR_BAD_CODE when no unused code of user
  * matches (or typed is not a code at all); any other error, with err
  * naming the file and the reason, when the file cannot be trusted or
- * rewritten: then nothing was accepted.
+ * rewritten, or its lock is held past timeout_ms (KAGI_ERR_TIMEOUT):
+ * then nothing was accepted.
  */
 int pk_breakglass_use(const char *path, const char *user, const char *typed,
-    int64_t now, int64_t *code_id, char *err, size_t errlen);
+    int64_t now, int timeout_ms, int64_t *code_id, char *err, size_t errlen);
 
 #endif

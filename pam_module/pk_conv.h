@@ -14,32 +14,39 @@
 
 /* Ask for the code; *code is the caller's to wipe with kagi_free_str(). */
 enum pk_outcome pk_conv_ask_code(const struct pk_ctx *ctx, char **code);
-/* Ask for the key's PIN: 0, or -1 when the conversation failed; *pin as
-   *code above. */
+/* Ask for the key's PIN: 0, or -1 when the conversation failed, -2 when
+   it failed for want of memory; *pin as *code above. */
 int pk_conv_ask_pin(const struct pk_ctx *ctx, char **pin);
 
+/*
+ * Each of these is PK_CONTINUE, or PK_NOMEM when the message could not be
+ * shown for want of memory.
+ */
 /* Nothing of these under PAM_SILENT: */
 /* What an outcome means for the person, if anything. */
-void pk_conv_show_outcome(const struct pk_ctx *ctx, enum pk_outcome o);
-/* kagid's banner as it came, before the code prompt; NULL: none. */
-void pk_conv_show_banner(const struct pk_ctx *ctx, const char *banner);
-/* "Touch your security key." */
+enum pk_outcome pk_conv_show_outcome(const struct pk_ctx *ctx,
+    enum pk_outcome o);
+/* kagid's banner as it came, before the first prompt; NULL: none. */
+enum pk_outcome pk_conv_show_banner(const struct pk_ctx *ctx,
+    const char *banner);
+/* "Touch your security key." (what it comes to is the key step's). */
 void pk_conv_show_touch(const struct pk_ctx *ctx);
 /* What went wrong with the key, if the person can do something. */
-void pk_conv_show_key_failure(const struct pk_ctx *ctx,
+enum pk_outcome pk_conv_show_key_failure(const struct pk_ctx *ctx,
     enum pkf_result res);
-/* "Last successful log-in ..." after a success, when there was one. */
-void pk_conv_show_last_login(const struct pk_ctx *ctx);
+/* "Last successful log-in ..." once confirmed, when there was one. */
+enum pk_outcome pk_conv_show_last_login(const struct pk_ctx *ctx);
 /* When kagid will end the session; ends 0: it will not. */
-void pk_conv_show_session_end(const struct pk_ctx *ctx, int64_t ends);
+enum pk_outcome pk_conv_show_session_end(const struct pk_ctx *ctx,
+    int64_t ends);
 
 /* These even under PAM_SILENT: */
 /* The new authenticator's QR code and otpauth link (R-TOK-4). */
-void pk_conv_show_enroll(const struct pk_ctx *ctx, const char *qr,
-    const char *uri);
-void pk_conv_show_enroll_retry(const struct pk_ctx *ctx);
-void pk_conv_show_enroll_failed(const struct pk_ctx *ctx);
+enum pk_outcome pk_conv_show_enroll(const struct pk_ctx *ctx,
+    const char *qr, const char *uri);
+enum pk_outcome pk_conv_show_enroll_retry(const struct pk_ctx *ctx);
+enum pk_outcome pk_conv_show_enroll_failed(const struct pk_ctx *ctx);
 /* A break-glass code was accepted and must be reported (R-EXC-1). */
-void pk_conv_show_breakglass(const struct pk_ctx *ctx);
+enum pk_outcome pk_conv_show_breakglass(const struct pk_ctx *ctx);
 
 #endif

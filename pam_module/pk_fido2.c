@@ -255,8 +255,8 @@ ask_device(const struct pkf_lib *lib, const char *path,
 			goto out;
 		}
 	if (use_pin) {
-		if (ui->ask_pin(ui->arg, &pin) != 0 || pin == NULL) {
-			res = PKF_CONV;
+		if ((fr = ui->ask_pin(ui->arg, &pin)) != 0 || pin == NULL) {
+			res = fr == -2 ? PKF_SYSTEM : PKF_CONV;
 			goto out;
 		}
 		uv_method = "pin";
@@ -271,9 +271,12 @@ ask_device(const struct pkf_lib *lib, const char *path,
 		res = map_error(fido, fr, path);
 		goto out;
 	}
-	if (fido->assert_count(a) != 1 ||
-	    answer_fill(fido, a, req, uv_method, ans) != 0) {
+	if (fido->assert_count(a) != 1) {
 		res = PKF_DEVICE;
+		goto out;
+	}
+	if ((fr = answer_fill(fido, a, req, uv_method, ans)) != 0) {
+		res = fr == KAGI_ERR_NOMEM ? PKF_SYSTEM : PKF_DEVICE;
 		goto out;
 	}
 	res = PKF_OK;

@@ -70,7 +70,7 @@ pkf_request_parse(struct json_object *fido2, struct pkf_request *req)
 		    (r = b64_decode(json_object_get_string(c), 1,
 		    PKF_CRED_MAX, &req->cred[i], &req->cred_len[i])) != 0) {
 			pkf_request_clear(req);
-			return KAGI_ERR_INVALID;
+			return r == KAGI_ERR_NOMEM ? r : KAGI_ERR_INVALID;
 		}
 		req->ncred = i + 1;
 	}

@@ -10,9 +10,6 @@
 
 #include "pk_int.h"
 
-/* pam_set_data name of a break-glass log-in, for the account step. */
-#define PK_BG_DATA "pam_kagi_breakglass"
-
 /*
  * The second factor: kagid's method, asked of the key or the person;
  * enrollment at log-in; break-glass while kagid is unreachable.
@@ -23,7 +20,10 @@ enum pk_outcome pk_auth(struct pk_ctx *ctx);
  * like any other refusal, and the answer is PK_DENIED.
  */
 enum pk_outcome pk_auth_unusable(struct pk_ctx *ctx);
-/* Whether the account may be used now (pk_account.c). */
+/*
+ * Whether the account may be used now (pk_account.c), for the user who
+ * authenticated, and the confirmation of this handle's auth success.
+ */
 enum pk_outcome pk_account(struct pk_ctx *ctx);
 /* session_open: register; keep kagid's id for close; say when it ends. */
 enum pk_outcome pk_session_open(struct pk_ctx *ctx);

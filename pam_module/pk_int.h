@@ -12,8 +12,8 @@
  *   pk_kagid.h     kagid (pk_kagid.c)           } none calls another
  *   pk_fido2.h     the key (pk_fido2.c)         }
  *   pk_breakglass.h  the break-glass file       }
- *   helpers        pk_log.c, pk_locale.c, pk_fido2_wire.c, pk_dl.c,
- *                  pk_kdf.c, and lib/
+ *   helpers        pk_log.c, pk_locale.c, pk_state.c, pk_fido2_wire.c,
+ *                  pk_dl.c, pk_kdf.c, and lib/
  *
  * The module is built with -fvisibility=hidden and exports only what
  * matches '^pam_sm_', so nothing declared here leaves pam_kagi.so.
@@ -54,7 +54,10 @@ enum pk_outcome {
 	PK_CONV_FAILED,		/* the conversation failed */
 	PK_BAD_CONFIG,		/* a bad module option */
 	PK_SYSTEM,		/* PAM itself failed us (pam_get_user) */
-	PK_UNAVAILABLE		/* anything wrong on the way to kagid */
+	PK_UNAVAILABLE,		/* anything wrong on the way to kagid */
+	PK_NOMEM,		/* an allocation failed, ours or a library's */
+	PK_UNCONFIRMED,		/* account "unconfirmed": not this log-in's */
+	PK_USER_CHANGED		/* account: PAM_USER is not who authenticated */
 };
 
 /* One PAM call's context. */
@@ -69,10 +72,14 @@ struct pk_ctx {
 	const char *rhost;
 	struct kagi_client *client;
 	int64_t reply_ms;	/* monotonic ms of client's last reply */
-	/* From an auth "success" (R-MFA-5); last_time 0: none before. */
+	/* An auth "success": its confirmation id, for the account phase. */
+	char confirm[KAGI_NAME_MAX + 1];
+	/* From account "ok" confirming it (R-MFA-5); last_time 0: none
+	 * before; last_ended -1: no session of it seen, 0: still open. */
 	int64_t last_time;
 	char last_from[KAGI_FIELD_MAX + 1];
 	char last_factors[KAGI_NAME_MAX + 1];
+	int64_t last_ended;
 	int64_t failures_since;
 	int unreachable;	/* kagid could not be reached at all */
 	/* auth_begin's answer */
@@ -80,6 +87,22 @@ struct pk_ctx {
 	int totp_allowed;	/* methods holds "totp" */
 	struct pkf_request freq;
 };
+
+/* --- pk_state.c: what the handle keeps from auth for account */
+
+struct pk_auth_state {
+	char user[KAGI_NAME_MAX + 1];		/* PAM_USER at auth */
+	char confirm[KAGI_NAME_MAX + 1];	/* kagid's id, "" once used */
+	int breakglass;		/* a break-glass log-in, kagid unreachable */
+};
+/* After an auth success: ctx->user and ctx->confirm, or break-glass. */
+enum pk_outcome pk_state_set(const struct pk_ctx *ctx, int breakglass);
+/* At the start of auth: nothing of an earlier attempt stays. */
+void pk_state_clear(pam_handle_t *pamh);
+/* The state of this handle's auth success, or NULL. */
+const struct pk_auth_state *pk_state_get(pam_handle_t *pamh);
+/* The confirmation id was sent: keep only the user. */
+enum pk_outcome pk_state_spend(pam_handle_t *pamh);
 
 /* --- pk_log.c: the debug log */
 
@@ -91,8 +114,11 @@ void pk_debug(const struct pk_ctx *ctx, const char *fmt, ...)
 
 /* lang= is "xx" or "xx_YY": 1, else 0. */
 int pk_lang_valid(const char *s);
-/* Open the locale for lang=, if any; an absent one is logged, not fatal. */
-void pk_locale_open(struct pk_ctx *ctx);
+/*
+ * Open the locale for lang=, if any; an absent one is logged, not fatal
+ * (PK_CONTINUE); PK_NOMEM when there was no memory for it.
+ */
+enum pk_outcome pk_locale_open(struct pk_ctx *ctx);
 void pk_locale_close(struct pk_ctx *ctx);
 /* msgid translated in lang='s locale (or the host's). */
 const char *pk_text(const struct pk_ctx *ctx, const char *msgid)

@@ -7,10 +7,11 @@
  * Guarantees:
  *  - Every request carries the call's context (user, service, tty,
  *    remote host, zone); the connection is opened on first use.
- *  - Only kagid's "success" (auth, enrollment), "ok" (account) or a
- *    registration (session) becomes PK_GRANTED; anything unreadable,
- *    unknown or unreachable is PK_UNAVAILABLE, logged with why: fail
- *    closed (R-AVL-1, R-MFA-1).
+ *  - Only kagid's "success" (auth, enrollment) with a confirmation id,
+ *    "ok" (account) or a registration (session) becomes PK_GRANTED;
+ *    anything unreadable, unknown or unreachable is PK_UNAVAILABLE,
+ *    logged with why: fail closed (R-AVL-1, R-MFA-1).  An allocation
+ *    that fails on the way is PK_NOMEM.
  *  - The code, and an enrollment's secret, are wiped from the requests
  *    and replies (json-c keeps its own copies) before they are freed;
  *    never logged.  The secret handed to the caller is a copy it wipes
@@ -113,7 +114,8 @@ pk_kagid_close(struct pk_ctx *ctx)
 
 /*
  * Log why kagid could not be used, with the error reply's message when
- * there is one.  The outcome is always PK_UNAVAILABLE.
+ * there is one.  The outcome is PK_UNAVAILABLE, or PK_NOMEM when what
+ * failed was an allocation of ours.
  */
 static enum pk_outcome
 pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
@@ -122,6 +124,10 @@ pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
 	const char *msg = NULL;
 	char q[KAGI_FIELD_MAX + 16];
 
+	if (r == KAGI_ERR_NOMEM) {
+		pam_syslog(ctx->pamh, LOG_CRIT, "%s: out of memory", op);
+		return PK_NOMEM;
+	}
 	if (reply != NULL &&
 	    proto_get_str_opt(reply, "message", KAGI_FIELD_MAX, &msg) != 0)
 		msg = NULL;
@@ -178,15 +184,24 @@ pk_kagid_auth_begin(struct pk_ctx *ctx, char **banner)
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
 	    (r = pk_methods(ctx, reply, &method)) != 0 ||
 	    (r = proto_get_int(reply, "digits", 6, 8, &digits)) != 0) {
-		ctx->unreachable = reply == NULL;
+		ctx->unreachable = reply == NULL && r != KAGI_ERR_NOMEM;
 		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	/* The banner, for before the first prompt, as it is, untranslated. */
+	if ((r = proto_get_str_opt(reply, "banner", PK_BANNER_MAX, &b)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
+		goto out;
+	}
+	if (b != NULL && (*banner = strdup(b)) == NULL) {
+		o = pk_unavailable(ctx, OP_AUTH_BEGIN, KAGI_ERR_NOMEM, NULL);
 		goto out;
 	}
 	if (strcmp(method, "fido2") == 0) {
 		if (!json_object_object_get_ex(reply, "fido2", &fo) ||
 		    (r = pkf_request_parse(fo, &ctx->freq)) != 0) {
-			o = pk_unavailable(ctx, OP_AUTH_BEGIN, KAGI_ERR_INVALID,
-			    NULL);
+			o = pk_unavailable(ctx, OP_AUTH_BEGIN,
+			    r == KAGI_ERR_NOMEM ? r : KAGI_ERR_INVALID, NULL);
 			goto out;
 		}
 		ctx->fido2 = 1;
@@ -205,49 +220,64 @@ pk_kagid_auth_begin(struct pk_ctx *ctx, char **banner)
 	}
 	pk_debug(ctx, "%s: method totp, %d digits", OP_AUTH_BEGIN,
 	    (int)digits);
-	/* The banner, for before the prompt, as it is, untranslated. */
-	if ((r = proto_get_str_opt(reply, "banner", PK_BANNER_MAX, &b)) != 0) {
-		o = pk_unavailable(ctx, OP_AUTH_BEGIN, r, reply);
-		goto out;
-	}
-	if (b != NULL && (*banner = strdup(b)) == NULL) {
-		o = PK_SYSTEM;
-		goto out;
-	}
 	o = PK_CONTINUE;
  out:
+	if (o != PK_CONTINUE) {
+		free(*banner);
+		*banner = NULL;
+	}
 	json_object_put(reply);
 	json_object_put(req);
 	return o;
 }
 
 /*
- * The previous success from a "success" reply (R-MFA-5).  A success
- * whose reply cannot be read is still a success: these fields only
- * inform, and the line is then not shown.
+ * An auth "success": provisional until the account step sends its
+ * confirmation id back (pk_state.c).  A success without one is not a
+ * success this module understands: fail closed.
  */
 static enum pk_outcome
+pk_success_read(struct pk_ctx *ctx, const char *op,
+    struct json_object *reply)
+{
+	const char *id = NULL;
+	int r;
+
+	if ((r = proto_get_str(reply, "confirm", KAGI_NAME_MAX, &id)) != 0)
+		return pk_unavailable(ctx, op, r, NULL);
+	snprintf(ctx->confirm, sizeof(ctx->confirm), "%s", id);
+	return PK_GRANTED;
+}
+
+/*
+ * The previous success from an account "ok" that confirmed this log-in
+ * (R-MFA-5).  A reply whose fields cannot be read is still "ok": these
+ * fields only inform, and the line is then not shown.
+ */
+static void
 pk_last_login_read(struct pk_ctx *ctx, struct json_object *reply)
 {
 	const char *from = NULL, *factors = NULL;
-	int64_t t = 0, n = 0;
+	int64_t t = 0, n = 0, ended = -1;
 
+	ctx->last_time = 0;
 	if (proto_get_int_opt(reply, "last_time", 0, INT64_MAX, &t) != 0 ||
 	    proto_get_int_opt(reply, "failures_since", 0, INT32_MAX, &n) != 0 ||
+	    proto_get_int_opt(reply, "last_ended", 0, INT64_MAX, &ended) != 0 ||
 	    proto_get_str_opt(reply, "last_from", KAGI_FIELD_MAX, &from) != 0 ||
 	    proto_get_str_opt(reply, "last_factors", KAGI_NAME_MAX,
 	    &factors) != 0) {
 		pam_syslog(ctx->pamh, LOG_WARNING, "%s: unreadable last "
-		    "log-in fields", OP_AUTH_TOTP);
-		return PK_GRANTED;
+		    "log-in fields", OP_ACCOUNT);
+		return;
 	}
 	ctx->last_time = t;
 	ctx->failures_since = n;
+	ctx->last_ended = ended;
 	snprintf(ctx->last_from, sizeof(ctx->last_from), "%s",
 	    from != NULL ? from : "-");
 	snprintf(ctx->last_factors, sizeof(ctx->last_factors), "%s",
 	    factors != NULL ? factors : "-");
-	return PK_GRANTED;
 }
 
 void
@@ -278,7 +308,7 @@ pk_enrollment_read(struct pk_ctx *ctx, struct json_object *reply,
 	if ((enr->qr = strdup(qr)) == NULL ||
 	    (enr->uri = strdup(uri)) == NULL) {
 		pk_enrollment_clear(enr);
-		return PK_SYSTEM;
+		return pk_unavailable(ctx, OP_AUTH_TOTP, KAGI_ERR_NOMEM, NULL);
 	}
 	enr->token = token;
 	return PK_CONTINUE;
@@ -305,7 +335,7 @@ pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
 		goto out;
 	}
 	if (strcmp(verdict, VERDICT_SUCCESS) == 0)
-		o = pk_last_login_read(ctx, reply);
+		o = pk_success_read(ctx, OP_AUTH_TOTP, reply);
 	else if (strcmp(verdict, VERDICT_DENIED) == 0)
 		o = PK_DENIED;
 	else if (strcmp(verdict, VERDICT_ENROLL) == 0)
@@ -344,17 +374,22 @@ pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token, const char *code)
 	}
 	/* The next code waits for the person: on a connection of its own. */
 	client_free(&ctx->client);
-	o = strcmp(verdict, VERDICT_SUCCESS) == 0 ? PK_GRANTED : PK_DENIED;
+	o = strcmp(verdict, VERDICT_SUCCESS) == 0 ?
+	    pk_success_read(ctx, OP_AUTH_ENROLL, reply) : PK_DENIED;
  out:
 	json_object_put(reply);
 	proto_wipe_put(req);
 	return o;
 }
 
-/* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
+/*
+ * auth_fido2: the assertion, or what went wrong; kagid gives the verdict.
+ * With fallback (no key, and a code allowed), kagid's "fallback" is
+ * PK_CONTINUE.
+ */
 enum pk_outcome
 pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
-    const struct pkf_answer *ans)
+    const struct pkf_answer *ans, int fallback)
 {
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;
@@ -371,7 +406,8 @@ pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
 		    (r = proto_set_str(req, "uv_method", ans->uv_method)) != 0)
 			goto fail;
 	} else if ((r = proto_set_str(req, "failure",
-	    pkf_failure_name(res))) != 0) {
+	    pkf_failure_name(res))) != 0 ||
+	    (fallback && (r = proto_set_str(req, "fallback", "totp")) != 0)) {
 		goto fail;
 	}
 	if ((r = pk_call(ctx, req, &reply)) != 0 ||
@@ -379,9 +415,12 @@ pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
 	    &verdict)) != 0)
 		goto fail;
 	if (strcmp(verdict, VERDICT_SUCCESS) == 0 && res == PKF_OK)
-		o = pk_last_login_read(ctx, reply);
+		o = pk_success_read(ctx, OP_AUTH_FIDO2, reply);
+	else if (strcmp(verdict, VERDICT_FALLBACK) == 0 && fallback)
+		o = PK_CONTINUE;
 	else if (strcmp(verdict, VERDICT_DENIED) == 0 ||
-	    strcmp(verdict, VERDICT_SUCCESS) == 0)
+	    strcmp(verdict, VERDICT_SUCCESS) == 0 ||
+	    strcmp(verdict, VERDICT_FALLBACK) == 0)
 		o = PK_DENIED;
 	else
 		pam_syslog(ctx->pamh, LOG_ERR, "%s: unknown verdict %s",
@@ -397,9 +436,13 @@ pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
 	return o;
 }
 
-/* account: kagid says whether the account may be used now. */
+/*
+ * account: kagid says whether the account may be used now, and with
+ * confirm, confirms this handle's auth success: its "ok" then carries the
+ * previous log-in.
+ */
 enum pk_outcome
-pk_kagid_account(struct pk_ctx *ctx)
+pk_kagid_account(struct pk_ctx *ctx, const char *confirm)
 {
 	static const struct {
 		const char *verdict;
@@ -411,6 +454,7 @@ pk_kagid_account(struct pk_ctx *ctx)
 		{ VERDICT_UNKNOWN, PK_UNKNOWN },
 		{ VERDICT_UNENROLLED, PK_UNENROLLED },
 		{ VERDICT_REFUSED, PK_REFUSED },
+		{ VERDICT_UNCONFIRMED, PK_UNCONFIRMED },
 	};
 	struct json_object *req = NULL, *reply = NULL;
 	const char *verdict = NULL;
@@ -420,6 +464,8 @@ pk_kagid_account(struct pk_ctx *ctx)
 	int r;
 
 	if ((r = pk_request_new(ctx, OP_ACCOUNT, &req)) != 0 ||
+	    (confirm != NULL &&
+	    (r = proto_set_str(req, "confirm", confirm)) != 0) ||
 	    (r = pk_call(ctx, req, &reply)) != 0 ||
 	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
 	    &verdict)) != 0) {
@@ -435,7 +481,10 @@ pk_kagid_account(struct pk_ctx *ctx)
 		goto out;
 	}
 	o = verdicts[i].outcome;
-	pk_debug(ctx, "%s: verdict %s", OP_ACCOUNT, verdicts[i].verdict);
+	if (o == PK_GRANTED && confirm != NULL)
+		pk_last_login_read(ctx, reply);
+	pk_debug(ctx, "%s: verdict %s%s", OP_ACCOUNT, verdicts[i].verdict,
+	    confirm != NULL ? " (confirming)" : "");
  out:
 	json_object_put(reply);
 	json_object_put(req);

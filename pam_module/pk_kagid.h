@@ -43,7 +43,7 @@ void pk_enrollment_clear(struct pk_enrollment *enr);
 
 /*
  * auth_totp: hand the code over; kagid gives the verdict, and on
- * success the previous log-in (ctx->last_*).  PK_CONTINUE when the code
+ * success its confirmation id (ctx->confirm).  PK_CONTINUE when the code
  * was an enrollment code: *enr is filled.
  */
 enum pk_outcome pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
@@ -55,11 +55,20 @@ enum pk_outcome pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
  */
 enum pk_outcome pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token,
     const char *code);
-/* auth_fido2: the assertion, or what went wrong; kagid gives the verdict. */
+/*
+ * auth_fido2: the assertion, or what went wrong; kagid gives the verdict
+ * (on success with ctx->confirm).  With fallback (res PKF_NO_KEY, a code
+ * allowed), kagid records the fallback and answers PK_CONTINUE, or
+ * refuses it: PK_DENIED.
+ */
 enum pk_outcome pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
-    const struct pkf_answer *ans);
-/* account: kagid says whether the account may be used now. */
-enum pk_outcome pk_kagid_account(struct pk_ctx *ctx);
+    const struct pkf_answer *ans, int fallback);
+/*
+ * account: kagid says whether the account may be used now; with confirm
+ * (this handle's auth success's id) it confirms that log-in, and its "ok"
+ * fills ctx->last_* (R-MFA-5).
+ */
+enum pk_outcome pk_kagid_account(struct pk_ctx *ctx, const char *confirm);
 /*
  * session_open: register the session (this process's pid and session
  * id, logind's id when not NULL): PK_GRANTED with kagid's *session and

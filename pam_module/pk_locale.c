@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -49,14 +50,14 @@ pk_lang_valid(const char *s)
  * xx_YY.UTF-8.  A locale that is not installed is logged once and the
  * host's locale is kept.
  */
-void
+enum pk_outcome
 pk_locale_open(struct pk_ctx *ctx)
 {
 	const char *lang = ctx->opts.lang;
 	char name[32];
 
 	if (lang == NULL)
-		return;
+		return PK_CONTINUE;
 	if (strcmp(lang, "en") == 0)
 		snprintf(name, sizeof(name), "C");
 	else if (strcmp(lang, "ja") == 0)
@@ -66,11 +67,18 @@ pk_locale_open(struct pk_ctx *ctx)
 		    lang[0] - 'a' + 'A', lang[1] - 'a' + 'A');
 	else
 		snprintf(name, sizeof(name), "%s.UTF-8", lang);
+	errno = 0;
 	ctx->loc = newlocale(LC_MESSAGES_MASK, name, (locale_t)0);
+	if (ctx->loc == (locale_t)0 && errno == ENOMEM) {
+		pam_syslog(ctx->pamh, LOG_CRIT, "locale %s: out of memory",
+		    name);
+		return PK_NOMEM;
+	}
 	if (ctx->loc == (locale_t)0)
 		pam_syslog(ctx->pamh, LOG_WARNING, "locale %s for lang=%s is "
 		    "not installed; messages stay in the default language",
 		    name, lang);
+	return PK_CONTINUE;
 }
 
 void
@@ -119,6 +127,10 @@ pk_user_message(enum pk_outcome o)
 	case PK_REFUSED:
 		return N_("Your account may not log in at this time or from "
 		    "this address. Contact your administrator.");
+	case PK_UNCONFIRMED:
+	case PK_USER_CHANGED:
+		return N_("This log-in could not be confirmed. Log in again; "
+		    "if this happens again, contact your administrator.");
 	case PK_CONTINUE:
 	case PK_UNAVAILABLE:
 		return N_("The authentication service is not available. "
@@ -129,6 +141,7 @@ pk_user_message(enum pk_outcome o)
 	case PK_CONV_FAILED:
 	case PK_BAD_CONFIG:
 	case PK_SYSTEM:
+	case PK_NOMEM:
 		break;
 	}
 	return NULL;

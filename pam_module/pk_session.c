@@ -68,16 +68,17 @@ pk_session_open(struct pk_ctx *ctx)
 	    &ends)) != PK_GRANTED)
 		return o;
 	if ((keep = malloc(sizeof(*keep))) == NULL)
-		return PK_SYSTEM;
+		return PK_NOMEM;
 	*keep = id;
 	if ((pr = pam_set_data(ctx->pamh, PK_SESSION_DATA, keep,
 	    pk_session_cleanup)) != PAM_SUCCESS) {
 		free(keep);
 		pam_syslog(ctx->pamh, LOG_ERR, "pam_set_data: %s",
 		    pam_strerror(ctx->pamh, pr));
-		return PK_SYSTEM;
+		return pr == PAM_BUF_ERR ? PK_NOMEM : PK_SYSTEM;
 	}
-	pk_conv_show_session_end(ctx, ends);
+	if ((o = pk_conv_show_session_end(ctx, ends)) != PK_CONTINUE)
+		return o;
 	return PK_GRANTED;
 }
 

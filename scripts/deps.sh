@@ -7,6 +7,7 @@
 set -eu
 
 what=${1:-test}
+# dbus-daemon: idle.sh runs its own system bus for a stand-in logind.
 # tzdata: kagid reads maintenance windows in a named time zone
 # (Asia/Tokyo by default) and refuses to start without it.
 build_pkgs="build-essential autoconf automake libtool pkgconf gettext
@@ -15,7 +16,8 @@ libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev
 tzdata"
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
 fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
-jq libpam-oath libpam-google-authenticator libfaketime python3 openssl"
+jq libpam-oath libpam-google-authenticator libfaketime python3 openssl
+dbus-daemon"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

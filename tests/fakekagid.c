@@ -16,9 +16,11 @@
  *   okverdict-missing  {"status":"ok"} without verdict, method or digits
  *   success-lie        the reply each request hopes for ("success", "ok"),
  *                      well formed, but under the wrong protocol version
- *   impostor           the reply each request hopes for, flawless: only
- *                      who runs it can give it away; serves every request
- *                      of a connection, 8 connections at once
+ *   impostor           the reply each request hopes for, flawless (a
+ *                      banner, a success's confirmation id, an account
+ *                      "ok" with the previous log-in): only who runs it
+ *                      can give it away; serves every request of a
+ *                      connection, 8 connections at once
  * Every mode but silent and close reads one request first.  It is a test
  * tool: it never unlinks a socket it did not create and trusts no input.
  */
@@ -118,13 +120,23 @@ lie_for(struct json_object *req)
 		return NULL;
 	if (req != NULL)
 		(void)proto_get_str(req, "op", 64, &op);
+	/* As kagid's: a banner; a success with its confirmation id; an
+	 * account "ok" confirming it with the previous log-in. */
 	if (op != NULL && strcmp(op, OP_AUTH_BEGIN) == 0) {
 		(void)proto_set_str(reply, "method", "totp");
 		(void)proto_set_int(reply, "digits", 6);
+		(void)proto_set_str(reply, "banner", "Authorised use only.");
 	} else if (op != NULL && strcmp(op, OP_ACCOUNT) == 0) {
 		(void)proto_set_str(reply, "verdict", VERDICT_OK);
+		(void)proto_set_int(reply, "last_time", 1700000000);
+		(void)proto_set_str(reply, "last_from", "192.0.2.1");
+		(void)proto_set_str(reply, "last_factors", "totp");
+		(void)proto_set_int(reply, "last_ended", 1700000600);
+		(void)proto_set_int(reply, "failures_since", 1);
 	} else {
 		(void)proto_set_str(reply, "verdict", VERDICT_SUCCESS);
+		(void)proto_set_str(reply, "confirm",
+		    "ZmFrZWthZ2lkIGNvbmZpcm1hdGlvbiBpZCwgMzIgYg==");
 	}
 	return reply;
 }

@@ -24,12 +24,16 @@
  * SIGHUP).  When the child ends, pam_close_session ("close=NAME").  With
  * -N, pamdrv and its child stay in the session they were started in, as
  * a service started outside any session of its own does.  -e
- * puts VAR=VALUE in PAM's environment first (pam_putenv). Exit
+ * puts VAR=VALUE in PAM's environment first (pam_putenv).  -F ends with
+ * "calls=N", the allocations the failing allocator of tests/failmalloc.c
+ * (preloaded; armed by tests/pam_failarm.c in the stack) counted.  Exit
  * status: 0 when every operation returned PAM_SUCCESS, 1 otherwise, 2 on
  * a usage error.
  */
 #include "config.h"
 
+#include <dlfcn.h>
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +46,8 @@
 #include <security/pam_appl.h>
 
 #define ANSWER_MAX 1024
+
+static char outbuf[8192];
 
 struct drv {
 	char **answers;
@@ -109,8 +115,11 @@ next_answer(struct drv *d)
 	char *a = NULL;
 	size_t n;
 
-	if (d->next >= d->nanswers)
+	if (d->next >= d->nanswers) {
+		d->next = d->nanswers + 1;	/* none left: not memory */
 		return NULL;
+	}
+	errno = 0;
 	if (strcmp(d->answers[d->next], "-") != 0) {
 		a = strdup(d->answers[d->next]);
 		d->next++;
@@ -161,7 +170,9 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 			printf("PROMPT: %s\n", text);
 			if ((r[i].resp = next_answer(d)) == NULL) {
 				free_replies(r, n);
-				return PAM_CONV_ERR;
+				/* An answer there was, and no memory for it. */
+				return d->next <= d->nanswers && errno == ENOMEM ?
+				    PAM_BUF_ERR : PAM_CONV_ERR;
 			}
 			break;
 		case PAM_ERROR_MSG:
@@ -179,12 +190,26 @@ conv(int n, const struct pam_message **msg, struct pam_response **resp,
 	return PAM_SUCCESS;
 }
 
+/* tests/failmalloc.c's count, when it is preloaded. */
+static long (*arm_calls)(void);
+
+static void
+failmalloc_find(void)
+{
+	*(void **)&arm_calls = dlsym(RTLD_DEFAULT, "kagi_failmalloc_calls");
+	if (arm_calls == NULL) {
+		fprintf(stderr, "pamdrv: -F: tests/failmalloc.c is not "
+		    "preloaded\n");
+		exit(2);
+	}
+}
+
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: pamdrv -c CONFDIR -s SERVICE -u USER "
 	    "[-r RHOST] [-t TTY] [-o auth|acct|both|session] [-S SECONDS] "
-	    "[-H] [-N] [-e VAR=VALUE] [ANSWER ...]\n");
+	    "[-H] [-N] [-e VAR=VALUE] [-F] [ANSWER ...]\n");
 	return 2;
 }
 
@@ -194,7 +219,7 @@ main(int argc, char **argv)
 	const char *confdir = NULL, *service = NULL, *user = NULL;
 	const char *rhost = NULL, *tty = NULL, *ops = "auth", *env = NULL;
 	long child_secs = 600;
-	int ignore_hup = 0, own_session = 1, do_session;
+	int ignore_hup = 0, own_session = 1, do_session, fail = 0;
 	char *end;
 	struct drv d = { NULL, 0, 0 };
 	struct pam_conv pc = { conv, &d };
@@ -203,8 +228,10 @@ main(int argc, char **argv)
 
 	/* Like login(1): the host runs in the locale of its environment. */
 	setlocale(LC_ALL, "");
-	setvbuf(stdout, NULL, _IOLBF, 0);
-	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:S:HNe:")) != -1) {
+	/* A buffer of our own: printing a message allocates nothing, so a
+	 * walk of allocations (allocfail.sh) meets only the module's. */
+	setvbuf(stdout, outbuf, _IOLBF, sizeof(outbuf));
+	while ((c = getopt(argc, argv, "+c:s:u:r:t:o:S:HNe:F")) != -1) {
 		switch (c) {
 		case 'c': confdir = optarg; break;
 		case 's': service = optarg; break;
@@ -221,11 +248,14 @@ main(int argc, char **argv)
 		case 'H': ignore_hup = 1; break;
 		case 'N': own_session = 0; break;
 		case 'e': env = optarg; break;
+		case 'F': fail = 1; break;
 		default: return usage();
 		}
 	}
 	if (confdir == NULL || service == NULL || user == NULL)
 		return usage();
+	if (fail)
+		failmalloc_find();
 	do_session = strcmp(ops, "session") == 0;
 	do_auth = strcmp(ops, "auth") == 0 || strcmp(ops, "both") == 0 ||
 	    do_session;
@@ -271,6 +301,8 @@ main(int argc, char **argv)
 		printf("acct=%s\n", pam_name(last));
 		failed |= last != PAM_SUCCESS;
 	}
+	if (fail)
+		printf("calls=%ld\n", arm_calls());
 	if (do_session && !failed) {
 		last = pam_open_session(pamh, 0);
 		printf("open=%s\n", pam_name(last));

@@ -38,11 +38,6 @@ nogroup_id=$(getent group nogroup | cut -d: -f3)
 # restart_kagid_at OFFSET: kagid again on $T/kagid.conf, its clock moved
 # by OFFSET through libfaketime (preloaded: same pid, so it is stopped
 # like any kagid).
-FAKETIME_LIB=
-for _f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
-    /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
-done
 restart_kagid_at() {
 	[ -n "$FAKETIME_LIB" ] || return 1
 	stop_kagid

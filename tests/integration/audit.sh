@@ -128,8 +128,9 @@ while [ $i -le 12 ]; do
 	i=$((i + 1))
 done
 c=$(code_for "$sa")
-out=$(pam_run -u alice -r 192.0.2.7 -o auth pw-alice "$c")
-is "$(result_of "$out" auth)" PAM_SUCCESS "seed: alice logs in"
+out=$(pam_run -u alice -r 192.0.2.7 -o both pw-alice "$c")
+is "$(result_of "$out" auth)/$(result_of "$out" acct)" PAM_SUCCESS/PAM_SUCCESS \
+    "seed: alice logs in (auth, and account confirms it)"
 bad=$(wrong_code "$(code_for "$sb")")
 pam_run -u bob -r 192.0.2.9 -o auth pw-bob "$bad" >/dev/null
 pam_run -u bob -r 192.0.2.9 -o auth pw-bob "$bad" >/dev/null

@@ -3,7 +3,9 @@
 # stack and a real kagid: off by default; issued codes log in once each,
 # raise an alert and open an exception until it is reported; with kagid
 # down, pam_kagi checks and spends a code in the break-glass file, and
-# kagid imports that use as an exception when it comes back.
+# kagid imports that use as an exception when it comes back.  A FIFO in
+# place of the file or its lock, or a lock another holds, hangs neither
+# the module (bounded by its timeout=) nor kagid (issue 13, R-AVL-1).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -12,7 +14,7 @@
 kagid_built
 kagictl_built
 
-plan 22
+plan 36
 
 BGFILE=$T/state/breakglass
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
@@ -68,10 +70,75 @@ is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "R-EXC-1: the spent code is r
 out=$(pam_run -u kei -o auth pw-kei 123456)
 is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "R-AVL-1: a TOTP code with kagid down still fails closed"
 
+# --- a FIFO or a held lock never hangs the module (issue 13) -----------------
+# kagid still down; the module waits for nothing longer than timeout=.
+KAGI_TIMEOUT=2 write_service bgwait -- breakglass_file=$BGFILE
+# tryc3 WHAT: a log-in with c3 through bgwait; its result and its seconds.
+tryc3() {
+	_t0=$(date +%s)
+	_out=$(PAM_SERVICE_NAME=bgwait pam_run -u kei -o auth pw-kei "$c3")
+	_s=$(elapsed_since "$_t0")
+	is "$(result_of "$_out" auth)" PAM_AUTHINFO_UNAVAIL \
+	    "R-AVL-1: kagid down, $1: refused"
+	check "R-AVL-1: ... within the module's timeout= of 2 s ($_s s), not hanging" \
+	    test "$_s" -le 4
+}
+flock -x -F "$BGFILE.lock" sleep 30 &
+LOCKER=$!
+bg_register "$LOCKER"
+sleep 0.3
+tryc3 "the break-glass file's lock held by another"
+kill "$LOCKER"
+mv "$BGFILE" "$BGFILE.saved"
+mkfifo -m 600 "$BGFILE"
+tryc3 "a FIFO in place of the break-glass file"
+rm -f "$BGFILE"
+mv "$BGFILE.saved" "$BGFILE"
+mv "$BGFILE.lock" "$BGFILE.lock.saved"
+mkfifo -m 600 "$BGFILE.lock"
+tryc3 "a FIFO in place of its lock"
+rm -f "$BGFILE.lock"
+mv "$BGFILE.lock.saved" "$BGFILE.lock"
+# A FIFO where kagid's socket should be is never waited on either: kagid
+# counts as unreachable at once (and a code that is no break-glass code
+# is refused).
+rm -f "$SOCK"
+mkfifo -m 600 "$SOCK"
+t0=$(date +%s)
+out=$(PAM_SERVICE_NAME=bgwait pam_run -u kei -o auth pw-kei 123456)
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
+    "R-AVL-1: a FIFO in place of kagid's socket: unreachable, refused"
+check "R-AVL-1: ... at once ($(elapsed_since "$t0") s)" test "$(elapsed_since "$t0")" -le 2
+rm -f "$SOCK"
+
 start_kagid breakglass=yes breakglass_codes=3 breakglass_iterations=1000 ||
 	{ echo "Bail out! kagid did not restart"; exit 1; }
 out=$(kagictl breakglass list)
 like "$out" "offline" "R-EXC-1: kagid imports the offline use as an open exception"
+
+# --- nor kagid: its wait for the lock is bounded too (issue 13) ---------------
+flock -x -F "$BGFILE.lock" sleep 30 &
+LOCKER=$!
+bg_register "$LOCKER"
+sleep 0.3
+t0=$(date +%s)
+kagictl user add kai >/dev/null
+timeout 15 "$KAGICTL" --socket "$SOCK" breakglass issue kai >/dev/null 2>&1
+is "$?" 0 "R-AVL-1: breakglass issue is answered while another holds the file's lock"
+check "R-AVL-1: ... after kagid waited at most 3 s for the lock ($(elapsed_since "$t0") s)" \
+    test "$(elapsed_since "$t0")" -le 6
+like "$(cat "$T/kagid.log")" "still locked by another" "... and kagid says why the file was not written"
+kill "$LOCKER"
+mv "$BGFILE" "$BGFILE.saved"
+mkfifo -m 600 "$BGFILE"
+t0=$(date +%s)
+timeout 15 "$KAGICTL" --socket "$SOCK" breakglass issue kai >/dev/null 2>&1
+is "$?" 0 "R-AVL-1: breakglass issue is answered with a FIFO in place of the file"
+timeout 5 "$KAGICTL" --socket "$SOCK" status >/dev/null 2>&1
+is "$?" 0 "R-AVL-1: ... and kagid keeps answering ($(elapsed_since "$t0") s)"
+like "$(cat "$T/kagid.log")" "is not a regular file" "... refusing the FIFO by name"
+rm -f "$BGFILE"
+mv "$BGFILE.saved" "$BGFILE"
 
 # --- switched off again: codes stop working ----------------------------------
 stop_kagid

@@ -10,7 +10,10 @@
 #    followed by pam_kagi for auth and account, and the pam_matrix passdb;
 #  - a real kagid on a socket in $T (start_kagid, stop_kagid), the kagictl
 #    wrapper, TOTP enrollment (enroll_totp) and codes (code_for);
-#  - pamdrv wrappers (pam_run, result_of).
+#  - pamdrv wrappers (pam_run, result_of);
+#  - sessions in the background (session_bg, with the software key through
+#    with_key; gone waits for a process to end);
+#  - FAKETIME_LIB, libfaketime when installed.
 #
 # Needs $top_srcdir and $top_builddir (set by `make check`; when missing,
 # guessed from this file's place for running a test by hand).
@@ -302,6 +305,67 @@ stop_kagid() {
 kagictl() {
 	"$KAGICTL" --socket "$SOCK" "$@"
 }
+
+# --- sessions ----------------------------------------------------------------
+
+# The software key's shim and tool (tests/softkey), for with_key.
+SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
+SKTOOL=$top_builddir/tests/softkey/softkeytool
+
+# with_key NAME|- CMD...: CMD with the shim and $T/key.NAME plugged in;
+# with -, CMD as it is.
+with_key() {
+	_key=$1
+	shift
+	if [ "$_key" != - ]; then
+		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.$_key" "$@"
+	else
+		"$@"
+	fi
+}
+
+# gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went
+# (never for no PID).
+gone() {
+	[ -n "$1" ] || return 1
+	_n=0
+	while kill -0 "$1" 2>/dev/null; do
+		[ $_n -ge $(($2 * 10)) ] && return 1
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 0
+}
+
+# session_bg OUTFILE KEY|- PAMDRV-ARGS...: a session of the sess service
+# in the background (with_key KEY); sets CHILD to the child's pid once
+# pamdrv printed it (empty after 5 s).
+session_bg() {
+	_f=$1
+	_k=$2
+	shift 2
+	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
+	    2>>"$T/pamdrv.err" &
+	bg_register $!
+	CHILD=
+	_n=0
+	while [ $_n -lt 50 ]; do
+		CHILD=$(sed -n 's/^child=//p' "$_f")
+		[ -n "$CHILD" ] && return 0
+		sleep 0.1
+		_n=$((_n + 1))
+	done
+	return 1
+}
+
+# --- libfaketime --------------------------------------------------------------
+
+# FAKETIME_LIB: libfaketime, or empty when it is not installed.
+FAKETIME_LIB=
+for _f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
+    /usr/lib/*/faketime/libfaketime.so.1; do
+	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
+done
 
 # --- TOTP --------------------------------------------------------------------
 

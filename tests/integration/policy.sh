@@ -29,7 +29,7 @@ kagictl_built
 # Privileged and vendor accounts need a second person's approval (R-PRIV-3).
 can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 
-plan 55
+plan 56
 
 THROTTLED_MSG="ERROR: Too many attempts from your address. Try again later."
 REFUSED_MSG="ERROR: Your account may not log in at this time or from this address. Contact your administrator."
@@ -183,8 +183,9 @@ echo "sato:pw-sato:kagitest2" >>"$T/passdb"
 c=$(code_for "$s")
 pam_run -u sato -o auth pw-sato "$(wrong_code "$c")" >/dev/null
 pam_run -u sato -o auth pw-sato "$(wrong_code "$c")" >/dev/null
-out=$(PAM_SERVICE_NAME=kagitest2 pam_run -u sato -o auth pw-sato "$c")
-is "$(result_of "$out" auth)" PAM_SUCCESS "sato logs in at another service"
+out=$(PAM_SERVICE_NAME=kagitest2 pam_run -u sato -o both pw-sato "$c")
+is "$(result_of "$out" auth)/$(result_of "$out" acct)" PAM_SUCCESS/PAM_SUCCESS \
+    "sato logs in at another service (confirmed by the account step)"
 out=$(kagictl --json user show sato)
 like "$out" '"failures":2' \
     "R-MFA-5: a success at one service keeps the failures of another"
@@ -194,7 +195,12 @@ pam_run -u suzuki -o auth pw-suzuki "$(wrong_code "$c")" >/dev/null
 pam_run -u suzuki -o auth pw-suzuki "$(wrong_code "$c")" >/dev/null
 out=$(pam_run -u suzuki -o auth pw-suzuki "$c")
 out=$(kagictl --json user show suzuki)
-like "$out" '"failures":0' "a success forgives the failures of its own factor and service"
+like "$out" '"failures":2' \
+    "R-MFA-5: a right code alone (no account step: the stack failed) forgives nothing"
+c=$(code_for "$s" 1)
+out=$(pam_run -u suzuki -o both pw-suzuki "$c")
+out=$(kagictl --json user show suzuki)
+like "$out" '"failures":0' "a confirmed success forgives the failures of its own factor and service"
 
 # --- role change (R-PRIV-5) ------------------------------------------------------------
 s=$(new_user carol)

@@ -152,8 +152,9 @@ add_user_password alice pw-alice
 write_service
 s=$(enroll_totp alice)
 wait_fresh_step 8
-out=$(pam_run -u alice -o auth pw-alice "$(code_for "$s")")
-is "$(result_of "$out" auth)" PAM_SUCCESS "a log-in under the journal"
+out=$(pam_run -u alice -o both pw-alice "$(code_for "$s")")
+is "$(result_of "$out" auth)/$(result_of "$out" acct)" PAM_SUCCESS/PAM_SUCCESS \
+    "a log-in under the journal"
 out=$(pam_run -u alice -o auth pw-alice 000000)
 stop_kagid
 j=$(cat "$T/journal.out")

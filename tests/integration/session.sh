@@ -16,8 +16,9 @@
 #  - R-TOK-3: off-boarding a user ends the user's open sessions at once
 #    (SIGHUP, then SIGKILL after session_grace), audited as session_close
 #    reason offboard;
-#  - R-MFA-5: the banner is shown before the code prompt, and after a
-#    success the previous success with the failures since.
+#  - R-MFA-5: the banner is shown before the code prompt (and before a
+#    privileged user's PIN prompt), and once the account step confirmed
+#    a log-in, the previous success with the failures since.
 # Privileged and vendor accounts are made through the two-person rule
 # (R-PRIV-3: `approved`, nobody of nogroup approves); privileged users log
 # in with the software FIDO2 key and its PIN (R-PRIV-2: never TOTP), the
@@ -38,7 +39,7 @@ SKTOOL=$top_builddir/tests/softkey/softkeytool
 # Privileged and vendor accounts need a second person's approval (R-PRIV-3).
 can_approve || skip_all "needs root, setpriv and nogroup to approve requests"
 
-plan 39
+plan 40
 
 LIMIT=4
 GRACE=2
@@ -84,50 +85,6 @@ new_privileged() {
 	    token add-fido2 "$1" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
 }
 
-# with_key NAME|- CMD...: CMD with the shim and $T/key.NAME plugged in;
-# with -, CMD as it is.
-with_key() {
-	_key=$1
-	shift
-	if [ "$_key" != - ]; then
-		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.$_key" "$@"
-	else
-		"$@"
-	fi
-}
-
-# gone PID SECONDS: wait up to SECONDS for PID to go; 0 when it went.
-gone() {
-	_n=0
-	while kill -0 "$1" 2>/dev/null; do
-		[ $_n -ge $(($2 * 10)) ] && return 1
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 0
-}
-
-# session_bg OUTFILE KEY|- PAMDRV-ARGS...: a session of the sess service
-# in the background (with_key KEY); sets CHILD to the child's pid once
-# pamdrv printed it (empty after 5 s).
-session_bg() {
-	_f=$1
-	_k=$2
-	shift 2
-	with_key "$_k" "$PAMDRV" -c "$T/pam.d" -s sess -o session "$@" >"$_f" \
-	    2>>"$T/pamdrv.err" &
-	bg_register $!
-	CHILD=
-	_n=0
-	while [ $_n -lt 50 ]; do
-		CHILD=$(sed -n 's/^child=//p' "$_f")
-		[ -n "$CHILD" ] && return 0
-		sleep 0.1
-		_n=$((_n + 1))
-	done
-	return 1
-}
-
 # --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
 s=$(new_user staff1)
 out=$(PAM_SERVICE_NAME=sess pam_run -o session -S 1 -u staff1 -r 10.0.0.7 \
@@ -168,6 +125,10 @@ child=$CHILD
 check "R-PRIV-7: a privileged session opens (child $child)" test -n "$child"
 like "$(cat "$T/boss.out")" "INFO: This session will be ended at" \
     "R-PRIV-7: the user is told when the session will be ended"
+first=$(grep -n 'INFO: Authorised use only.' "$T/boss.out" | cut -d: -f1)
+prompt=$(grep -n 'PROMPT: Enter the PIN' "$T/boss.out" | cut -d: -f1)
+check "R-MFA-5: a privileged FIDO2 user sees the banner before the key's PIN prompt" \
+    test -n "$first" -a -n "$prompt" -a "${first:-99}" -lt "${prompt:-0}"
 out=$(kagictl session list)
 like "$out" "boss" "kagictl session list shows the open session"
 like "$out" "time_limit" "... with its limit"
@@ -242,8 +203,9 @@ kagictl user add lastu >/dev/null
 add_user_password lastu pw-lastu
 s=$(enroll_totp lastu)
 wait_fresh_step 12
-out=$(pam_run -u lastu -r 10.1.2.3 -o auth pw-lastu "$(code_for "$s")")
-is "$(result_of "$out" auth)" PAM_SUCCESS "lastu logs in"
+out=$(pam_run -u lastu -r 10.1.2.3 -o both pw-lastu "$(code_for "$s")")
+is "$(result_of "$out" auth)/$(result_of "$out" acct)" PAM_SUCCESS/PAM_SUCCESS \
+    "lastu logs in"
 first=$(printf '%s\n' "$out" | grep -n 'INFO: Authorised use only.' | cut -d: -f1)
 prompt=$(printf '%s\n' "$out" | grep -n 'PROMPT: Verification code' | cut -d: -f1)
 check "R-MFA-5: the banner is shown before the code prompt" \
@@ -251,7 +213,7 @@ check "R-MFA-5: the banner is shown before the code prompt" \
 unlike "$out" "Last successful log-in" "the first log-in has no last log-in line"
 pam_run -u lastu -r 10.9.8.7 -o auth pw-lastu 000000 >/dev/null
 when=$(date +%Y-%m-%d)
-out=$(pam_run -u lastu -r 10.4.4.4 -o auth pw-lastu "$(code_for "$s" 1)")
+out=$(pam_run -u lastu -r 10.4.4.4 -o both pw-lastu "$(code_for "$s" 1)")
 like "$out" "INFO: Last successful log-in: $when" \
     "R-MFA-5: after a success, the previous success's time"
 like "$out" "from 10.1.2.3 (totp); 1 failed attempts since" \

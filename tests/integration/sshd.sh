@@ -10,6 +10,9 @@
 # What it shows:
 #  - R-REM-1/R-REM-3: the vendor logs in with password and TOTP inside
 #    its window from its address (ssh -b 127.0.0.2);
+#  - R-MFA-5: sshd's account stack, run in the keyboard-interactive child
+#    with the same PAM handle, confirms the log-in; an interactive log-in
+#    shows the previous one and when its session ended;
 #  - from another address (127.0.0.3) the same vendor is refused;
 #  - R-REM-4: a vendor session through sshd still open when its window
 #    ends is ended by kagid (the ssh client returns), audited window_end.
@@ -48,11 +51,12 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 8
+plan 11
 
 GRACE=2
 chmod 711 "$T"
-start_kagid session_grace=${GRACE}s approver_group=nogroup ||
+# Three log-ins in one window: codes of this step and the two after it.
+start_kagid session_grace=${GRACE}s approver_group=nogroup totp_window=2 ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 
 # The fake user database of sshd and its PAM stack.
@@ -152,9 +156,28 @@ out=$(vssh 127.0.0.2 echo logged-in 2>&1)
 like "$out" "logged-in" \
     "R-REM-1: through sshd, the vendor logs in with password and TOTP inside its window from 127.0.0.2"
 [ -n "$(printf '%s' "$out" | grep -v logged-in)" ] && diag "$out" "$(tail -n 5 "$T/sshd.log")"
-
-# A session that outlives the window, with the next step's code.
+# sshd runs the account stack in the keyboard-interactive child that ran
+# auth, with the same PAM handle: pam_kagi's account step confirms the
+# provisional success there (issue 13).
+like "$(grep 'event=auth' "$T/kagid.log" | grep vend1 | grep '"reason":"confirmed"')" \
+    '"outcome":"success"' \
+    "R-MFA-5: through sshd, the account step confirms the log-in"
+# An interactive log-in (a terminal, no command): sshd shows what PAM
+# said at log-in, the previous log-in and when its session ended.
 code_for "$s" 1 >"$T/code"
+out=$(echo exit | SSH_ASKPASS="$T/askpass" SSH_ASKPASS_REQUIRE=force \
+    DISPLAY=:0 setsid ssh -tt -F /dev/null -b 127.0.0.2 -p "$PORT" \
+    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+    -o PreferredAuthentications=keyboard-interactive \
+    -o NumberOfPasswordPrompts=1 -o LogLevel=ERROR \
+    -o ConnectTimeout=10 vend1@127.0.0.1 2>&1)
+like "$out" "Last successful log-in: " \
+    "R-MFA-5: through sshd, the previous log-in is shown once confirmed"
+like "$out" "from 127.0.0.2 (totp), ended " \
+    "R-MFA-5: ... with when its session ended"
+
+# A session that outlives the window, with a later step's code.
+code_for "$s" 2 >"$T/code"
 t0=$(date +%s)
 vssh 127.0.0.2 sleep 600 >"$T/long.out" 2>&1 &
 VSSH=$!

@@ -10,6 +10,8 @@
 # For each stack:
 #  - R-MFA-1/R-MFA-2: password and code log in; auth, account and
 #    session all succeed, and kagid registers the session;
+#  - R-MFA-5: the stack's account line confirms pam_kagi's provisional
+#    success; after a wrong password the right code is never confirmed;
 #  - R-PRIV-7: a privileged user's session is limited as shipped: told
 #    when it ends, and ended by kagid after privileged_session_max;
 #  - a wrong password still asks for the code, fails, and is counted by
@@ -35,7 +37,7 @@ done
 [ -n "$NSSWRAP" ] || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
 FAILLOCK=$(command -v faillock || echo /usr/sbin/faillock)
 
-plan 20
+plan 24
 
 LIMIT=4
 GRACE=2
@@ -138,6 +140,10 @@ for stack in login sshd; do
 	log=$(grep 'event=session_open' "$T/kagid.log" | grep "st${stack}")
 	like "$log" "\"service\":\"$stack\"" \
 	    "R-PRIV-7: $stack as shipped: kagid registered the session"
+	log=$(grep 'event=auth' "$T/kagid.log" | grep "st${stack}" |
+	    grep '"reason":"confirmed"')
+	like "$log" '"outcome":"success"' \
+	    "R-MFA-5: $stack as shipped: its account stack confirms pam_kagi's success"
 
 	# --- a privileged session is limited as shipped ----------------------
 	p=pv${stack}
@@ -188,6 +194,10 @@ for stack in login sshd; do
 	like "$out" "PROMPT: Verification code:" \
 	    "... after the code was asked all the same (which factor failed is not told)"
 	is "$(failures "$u")" 1 "... and pam_faillock counted it"
+	log=$(grep 'event=auth' "$T/kagid.log" | grep "\"$u\"")
+	check "R-MFA-2: $stack as shipped: the right code after it stays provisional, never confirmed" \
+	    sh -c "printf '%s\n' '$log' | grep -q provisional &&
+	    ! printf '%s\n' '$log' | grep -q confirmed"
 	out=$(auth "$stack" "$u" "pw-$u" "$(code_for "$s" 1)")
 	is "$(result_of "$out" auth)/$(failures "$u")" PAM_SUCCESS/0 \
 	    "$stack as shipped: the right password and code clear faillock's count"

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "bgfile.h"
+#include "clock.h"
 #include "kagi_err.h"
 
 #define NOBODY 65534
@@ -170,7 +171,7 @@ test_rewrite_one_line(void **state)
 	int lfd = -1;
 
 	write_file(t);
-	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, &lfd, errbuf,
+	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, 1000, &lfd, errbuf,
 	    sizeof(errbuf)), KAGI_OK);
 	assert_int_equal(read_as(t, BGFILE_MODULE, &f), KAGI_OK);
 	while ((line = bgfile_next_line(&f)) != NULL)
@@ -251,7 +252,7 @@ test_symlink_refused(void **state)
 	assert_err(t->path, "is a symbolic link");
 	snprintf(real, sizeof(real), "%s/real.lock", t->dir);
 	assert_int_equal(symlink(real, t->lock), 0);
-	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, &lfd, errbuf,
+	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, 1000, &lfd, errbuf,
 	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
 	assert_int_equal(lfd, -1);
 	assert_absent(real);
@@ -359,21 +360,63 @@ test_lock(void **state)
 	struct stat st;
 	int a = -1, b = -1;
 
-	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, &a, errbuf,
+	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, 1000, &a, errbuf,
 	    sizeof(errbuf)), KAGI_ERR_IO);
 	assert_int_equal(a, -1);
 	assert_absent(t->lock);
-	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, &a, errbuf,
+	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, 1000, &a, errbuf,
 	    sizeof(errbuf)), KAGI_OK);
 	assert_int_equal(lstat(t->lock, &st), 0);
 	assert_int_equal(st.st_mode & 077, 0);
 	close(a);
-	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, &b, errbuf,
+	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, 1000, &b, errbuf,
 	    sizeof(errbuf)), KAGI_OK);
 	close(b);
-	assert_int_equal(bgfile_lock("breakglass", BGFILE_KAGID, &a, errbuf,
+	assert_int_equal(bgfile_lock("breakglass", BGFILE_KAGID, 1000, &a, errbuf,
 	    sizeof(errbuf)), KAGI_ERR_INVALID);
 	assert_absent("breakglass.lock");
+}
+
+/*
+ * Issue 13: a FIFO put where the file or its lock should be is refused at
+ * once, never opened in a way that waits for a writer; a lock another
+ * holds is waited for no longer than asked (KAGI_ERR_TIMEOUT).
+ */
+static void
+test_fifo_and_held_lock_never_hang(void **state)
+{
+	struct tdir *t = *state;
+	struct bgfile f;
+	int64_t t0;
+	int a = -1, b = -1;
+
+	assert_int_equal(mkfifo(t->lock, 0600), 0);
+	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, 1000, &a, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_non_null(strstr(errbuf, "is not a regular file"));
+	assert_int_equal(a, -1);
+	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, 1000, &a, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_int_equal(unlink(t->lock), 0);
+	assert_int_equal(mkfifo(t->path, 0600), 0);
+	assert_int_equal(bgfile_read(t->path, BGFILE_KAGID, &f, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	assert_int_equal(bgfile_read(t->path, BGFILE_MODULE, &f, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_UNSAFE_FILE);
+	/* Held by another: the wait ends at the time-out. */
+	assert_int_equal(bgfile_lock(t->path, BGFILE_KAGID, 1000, &a, errbuf,
+	    sizeof(errbuf)), KAGI_OK);
+	t0 = kagi_monotonic_ms();
+	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, 300, &b, errbuf,
+	    sizeof(errbuf)), KAGI_ERR_TIMEOUT);
+	assert_true(kagi_monotonic_ms() - t0 >= 300);
+	assert_true(kagi_monotonic_ms() - t0 < 2000);
+	assert_int_equal(b, -1);
+	assert_non_null(strstr(errbuf, "still locked"));
+	close(a);
+	assert_int_equal(bgfile_lock(t->path, BGFILE_MODULE, 300, &b, errbuf,
+	    sizeof(errbuf)), KAGI_OK);
+	close(b);
 }
 
 /* Lines: what is formatted parses back; malformed ones are refused. */
@@ -476,6 +519,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_oversized_refused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_fifo_and_held_lock_never_hang, setup, teardown),
 		cmocka_unit_test(test_ucode_lines),
 		cmocka_unit_test(test_malformed_line_refused),
 	};

@@ -335,6 +335,39 @@ test_open_refuses_newer_schema(void **state)
 	sqlite3_close(db);
 }
 
+/*
+ * A database of schema version 7 (before the pending log-ins of issue 13)
+ * migrates forward on open, keeping its last log-ins.
+ */
+static void
+test_open_migrates_a_version_7_database(void **state)
+{
+	struct fx *f = *state;
+	struct login_rec l;
+	int64_t id;
+	sqlite3 *db;
+
+	open_store(f);
+	id = add_user(f->s, "tanaka");
+	store_close(&f->s);
+	db = raw_open(f->path);
+	raw_exec(db, "DROP TABLE pending_logins");
+	raw_exec(db, "ALTER TABLE logins DROP COLUMN service");
+	raw_exec(db, "ALTER TABLE logins DROP COLUMN session");
+	raw_exec(db, "UPDATE schema_version SET version = 7");
+	raw_exec(db, "INSERT INTO logins (user_id, time, place, factors, "
+	    "failures) VALUES (1, 1700000000, 'tty1', 'totp', 2)");
+	sqlite3_close(db);
+	open_store(f);
+	assert_int_equal(store_schema_version(f->s), 8);
+	assert_int_equal(store_login_get(f->s, id, &l), 0);
+	assert_int_equal(l.time, 1700000000);
+	assert_string_equal(l.place, "tty1");
+	assert_int_equal(l.failures, 2);
+	assert_string_equal(l.service, "");
+	assert_int_equal(l.session, 0);
+}
+
 static void
 test_open_refuses_foreign_database(void **state)
 {
@@ -1626,6 +1659,7 @@ main(void)
 		TEST(test_open_refuses_symlink),
 		TEST(test_open_refuses_unsafe_file),
 		TEST(test_open_refuses_newer_schema),
+		TEST(test_open_migrates_a_version_7_database),
 		TEST(test_open_refuses_foreign_database),
 		TEST(test_open_refuses_garbage),
 		TEST(test_wal_mode),

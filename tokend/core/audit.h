@@ -24,12 +24,19 @@
  * the record's user column (the kagi user concerned); times are seconds
  * since the epoch.
  *
- *   auth            outcome ("success"|"failure"), reason ("ok",
- *                   "bad_code", "replay", "locked", "locked_remote",
- *                   "disabled", "unknown_user", "clock_unsynced",
- *                   "caller_not_allowed", ...), service, zone, tty?,
- *                   rhost?, factor? or factors? (array), role? (the
- *                   user's role when known), op? (caller_not_allowed)
+ *   auth            outcome ("success"|"failure"|"provisional"|
+ *                   "unconfirmed"|"fallback"), reason ("ok",
+ *                   "confirmed", "bad_code", "replay", "locked",
+ *                   "locked_remote", "disabled", "unknown_user",
+ *                   "clock_unsynced", "caller_not_allowed", "expired",
+ *                   "no_key", ...), service, zone, tty?, rhost?, factor?
+ *                   or factors? (array), role? (the user's role when
+ *                   known), op? (caller_not_allowed), login? (the id
+ *                   tying a provisional success to its "success" or
+ *                   "unconfirmed").  A second factor's success is
+ *                   "provisional" until the account phase confirms it
+ *                   ("success", reason "confirmed"): only that is a
+ *                   log-in (login_confirm.c).
  *   lockout         locked_until (-1 = until an administrator unlocks),
  *                   lock_count, rhost?, role?, scope? ("account": every
  *                   log-in, "remote": log-ins with an address), sources?

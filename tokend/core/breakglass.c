@@ -51,6 +51,7 @@ void
 breakglass_mark_dirty(struct kagid_ctx *ctx)
 {
 	ctx->breakglass_dirty = 1;
+	ctx->breakglass_retry = 0;	/* a new change: at once */
 }
 
 int
@@ -389,12 +390,14 @@ breakglass_sync(struct kagid_ctx *ctx)
 	int lfd = -1, r;
 
 	ctx->breakglass_dirty = 0;
+	ctx->breakglass_retry = 0;
 	memset(&f, 0, sizeof(f));
 	err[0] = '\0';
 	/* Off and never written: nothing to keep in step. */
 	if (!ctx->cfg->breakglass && lstat(path, &st) != 0 && errno == ENOENT)
 		return 0;
-	if ((r = bgfile_lock(path, BGFILE_KAGID, &lfd, err,
+	/* kagid waits for pam_kagi's rewrite, never for longer (issue 13). */
+	if ((r = bgfile_lock(path, BGFILE_KAGID, BREAKGLASS_LOCK_MS, &lfd, err,
 	    sizeof(err))) != 0 ||
 	    (r = file_read(path, &f, err, sizeof(err))) != 0)
 		goto out;
@@ -415,6 +418,11 @@ breakglass_sync(struct kagid_ctx *ctx)
 		kagi_error("break-glass file %s (%s)", err, kagi_strerror(r));
 	else if (r != 0)
 		kagi_error("break-glass file %s: %s", path, kagi_strerror(r));
+	/* Not in step: tried again in a while, never in a tight loop. */
+	if (r != 0) {
+		ctx->breakglass_dirty = 1;
+		ctx->breakglass_retry = kagi_now() + BREAKGLASS_RETRY;
+	}
 	bgfile_clear(&f);
 	if (lfd >= 0)
 		close(lfd);
@@ -424,5 +432,5 @@ breakglass_sync(struct kagid_ctx *ctx)
 int
 breakglass_sync_due(const struct kagid_ctx *ctx)
 {
-	return ctx->breakglass_dirty;
+	return ctx->breakglass_dirty && kagi_now() >= ctx->breakglass_retry;
 }

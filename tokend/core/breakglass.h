@@ -48,7 +48,19 @@ void breakglass_mark_dirty(struct kagid_ctx *ctx);
  * transaction: call outside a batch.
  */
 int breakglass_sync(struct kagid_ctx *ctx);
-/* Has a commit changed the codes since the last sync? */
+/*
+ * Has a commit changed the codes since the last sync, or did the last
+ * sync fail BREAKGLASS_RETRY seconds ago or more?
+ */
 int breakglass_sync_due(const struct kagid_ctx *ctx);
+/*
+ * How long breakglass_sync() waits for the file's lock (pam_kagi holds it
+ * for one user's codes' KDFs and a rewrite): kagid, one loop for every
+ * request, never hangs on it.  A sync that fails (a lock held longer, a
+ * file that is not a regular file) is logged and tried again
+ * BREAKGLASS_RETRY seconds later.
+ */
+#define BREAKGLASS_LOCK_MS 3000
+#define BREAKGLASS_RETRY 60
 
 #endif

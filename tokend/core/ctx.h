@@ -70,6 +70,12 @@ struct kagid_ctx {
 	/* Sessions (session.c): the next due time, valid when known. */
 	int session_known;
 	int64_t session_next;		/* 0 = nothing due */
+	int64_t idle_next;		/* next look at idleness (kagi_now) */
+	int idle_bus_warned;		/* logind unreachable: said once */
+	/* Provisional log-ins (login_confirm.c): the earliest expiry,
+	 * valid when known, 0 = none waits. */
+	int confirm_known;
+	int64_t confirm_next;
 	/* The two-person rule (approval.c): the approved request being
 	 * carried out, or NULL, and what carries one out (set by kagid.c:
 	 * dispatch's table). */
@@ -80,6 +86,7 @@ struct kagid_ctx {
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */
 	/* A commit changed break-glass codes: rewrite the file (breakglass.c). */
 	int breakglass_dirty;
+	int64_t breakglass_retry;	/* a failed sync: not before then */
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
 };
 

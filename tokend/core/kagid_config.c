@@ -97,7 +97,12 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "privileged_session_max", CFG_DURATION, OFF(privileged_session_max), 1, 7 * DAY, NULL },
 	{ "session_warn", CFG_DURATION, OFF(session_warn), 0, DAY, NULL },
 	{ "session_grace", CFG_DURATION, OFF(session_grace), 1, 300, NULL },
+	{ "staff_session_idle", CFG_DURATION, OFF(staff_session_idle), 0, 7 * DAY, NULL },
+	{ "privileged_session_idle", CFG_DURATION, OFF(privileged_session_idle), 0, 7 * DAY, NULL },
+	{ "vendor_session_idle", CFG_DURATION, OFF(vendor_session_idle), 0, 7 * DAY, NULL },
 	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
+	/* The log-in confirmed by the whole PAM stack (login_confirm.c). */
+	{ "login_confirm_time", CFG_DURATION, OFF(login_confirm_time), 5, 15 * 60, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -167,6 +172,10 @@ kagid_config_defaults(struct kagid_config *c)
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
 	c->session_grace = 10;
+	c->staff_session_idle = 60 * 60;
+	c->privileged_session_idle = 15 * 60;
+	c->vendor_session_idle = 15 * 60;
+	c->login_confirm_time = 2 * 60;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */

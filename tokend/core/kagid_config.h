@@ -95,7 +95,15 @@ struct kagid_config {
 	long long privileged_session_max;	/* seconds */
 	long long session_warn;		/* warn this long before the end */
 	long long session_grace;	/* SIGHUP to SIGKILL */
+	/* Idle time-out per role, where logind sees idleness (R-MFA-5);
+	 * seconds, 0 = none. */
+	long long staff_session_idle;
+	long long privileged_session_idle;
+	long long vendor_session_idle;
 	char *banner_file;		/* NULL or "": no banner */
+	/* How long a second factor's success waits for the account phase
+	 * to confirm it (login_confirm.c, R-MFA-5). */
+	long long login_confirm_time;
 };
 
 /* Acts that need a second person's approval (approval_required). */

@@ -250,9 +250,32 @@ lock_same(const struct lock_rec *a, const struct lock_rec *b)
 }
 
 /*
- * R-MFA-5: put the previous success (time, where from, factors) and the
- * failed attempts since into the success reply, then make this one the
- * last.  Where is the remote host, else the terminal.
+ * When the session opened for the previous log-in ended (R-MFA-5):
+ * "last_ended" in reply, 0 while it is still open; nothing when no
+ * session was seen for it (pam_kagi's session part not in the stack, or
+ * a log-in that never opened one).
+ */
+static int
+last_session(struct kagid_ctx *ctx, const struct login_rec *l,
+    struct json_object *reply)
+{
+	struct session_rec s;
+	int r;
+
+	if (l->time == 0 || l->session == 0)
+		return 0;
+	r = store_session_get(ctx->store, l->session, &s);
+	if (r == KAGI_ERR_NOT_FOUND)
+		return 0;
+	if (r != 0)
+		return r;
+	return proto_set_int(reply, "last_ended", s.ended);
+}
+
+/*
+ * R-MFA-5: put the previous success (time, where from, factors, when its
+ * session ended) and the failed attempts since into the reply, then make
+ * this one the last.  Where is the remote host, else the terminal.
  */
 static int
 last_login(struct kagid_ctx *ctx, const struct user_rec *u,
@@ -269,20 +292,28 @@ last_login(struct kagid_ctx *ctx, const struct user_rec *u,
 	    (r = proto_set_str(reply, "last_from", l.place)) != 0) ||
 	    (l.time != 0 && l.factors[0] != '\0' &&
 	    (r = proto_set_str(reply, "last_factors", l.factors)) != 0) ||
+	    (r = last_session(ctx, &l, reply)) != 0 ||
 	    (r = proto_set_int(reply, "failures_since", l.failures)) != 0)
 		return r;
 	memset(&l, 0, sizeof(l));
 	l.time = now;
-	snprintf(l.place, sizeof(l.place), "%s", a->rhost != NULL ? a->rhost :
-	    a->tty != NULL ? a->tty : "");
+	snprintf(l.place, sizeof(l.place), "%s", login_place(a->rhost, a->tty));
 	snprintf(l.factors, sizeof(l.factors), "%s", factors);
+	snprintf(l.service, sizeof(l.service), "%s", a->service);
 	return store_login_put(ctx->store, u->id, &l);
+}
+
+const char *
+login_place(const char *rhost, const char *tty)
+{
+	return rhost != NULL && rhost[0] != '\0' ? rhost :
+	    tty != NULL ? tty : "";
 }
 
 int
 login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
-    const struct login_req *a, const char *factor, int64_t now,
-    struct lock_rec *l, struct json_object *reply)
+    const struct login_req *a, const char *factor, const char *label,
+    int64_t now, struct lock_rec *l, struct json_object *reply)
 {
 	struct lock_rec before = *l;
 	int r;
@@ -292,7 +323,7 @@ login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
 	    l)) != 0 ||
 	    (!lock_same(&before, l) &&
 	    (r = store_lock_put(ctx->store, u->id, l)) != 0) ||
-	    (r = last_login(ctx, u, a, factor, now, reply)) != 0)
+	    (r = last_login(ctx, u, a, label, now, reply)) != 0)
 		return r;
 	return store_user_set_success(ctx->store, u->id, now);
 }

@@ -19,11 +19,14 @@
  * Refusals at 4 and 5 are not guesses and do not count.  The factor is
  * then checked (login_totp.c, login_fido2.c); a failure is counted by
  * failures.c (one address never locks an account alone) and the
- * throttle; a success forgives only the failures of its own factor and
- * service, and records itself as the last log-in.  Every outcome is an
- * audit record in the request's transaction.  What the person at the
- * terminal sees is the same for every refusal but the throttle, which
- * speaks of the address and not of the account.
+ * throttle.  A success is provisional (login_confirm.c): it spends what
+ * it checked and hands out a confirmation id, and only the account phase
+ * of the same PAM handle, run once the whole stack passed, confirms it:
+ * then it forgives the failures of its own factor and service, and
+ * records itself as the last log-in.  Every outcome is an audit record
+ * in the request's transaction.  What the person at the terminal sees is
+ * the same for every refusal but the throttle, which speaks of the
+ * address and not of the account.
  */
 #ifndef KAGI_LOGIN_H
 #define KAGI_LOGIN_H
@@ -81,13 +84,16 @@ int login_fail(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct login_req *a, const char *reason,
     const char *factor, int64_t now);
 /*
- * A success with factor: forgive that factor's and service's failures,
- * store l when that changed it, put the previous success and the failures
- * since into reply (R-MFA-5) and make this one the last log-in.
+ * A confirmed success with factor (login_confirm()): forgive that
+ * factor's and service's failures, store l when that changed it, put the
+ * previous success (last_time, last_from, last_factors, and last_ended
+ * when a session of it was seen: 0 while it is open, else when it ended)
+ * and the failures since into reply (R-MFA-5), and make this one, called
+ * label, the last log-in.
  */
 int login_succeed(struct kagid_ctx *ctx, const struct user_rec *u,
-    const struct login_req *a, const char *factor, int64_t now,
-    struct lock_rec *l, struct json_object *reply);
+    const struct login_req *a, const char *factor, const char *label,
+    int64_t now, struct lock_rec *l, struct json_object *reply);
 /*
  * Who may ask about whom: a caller that is not a verifier (anyone but
  * root: screen lockers, kagictl enroll) may name only itself in a
@@ -104,7 +110,39 @@ int login_caller_may(const struct peer *peer, struct json_object *req);
  */
 int login_caller_check(struct kagid_ctx *ctx, const struct peer *peer,
     const char *op, struct json_object *req);
-
+/*
+ * A second factor's success of u, made provisional (login_confirm.c):
+ * its confirmation id into reply ("confirm"), the pending log-in bound to
+ * a and peer for login_confirm_time, and an "auth" record with outcome
+ * "provisional" (extra's members added to its fields; extra may be
+ * NULL).  factor is what a confirmation forgives ("totp", "fido2"), label
+ * what the records and the last log-in call it.
+ */
+int login_provisional(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct login_req *a, const char *factor,
+    const char *label, struct json_object *extra, int64_t now,
+    struct json_object *reply);
+/*
+ * account with the confirmation id of an auth success of the same PAM
+ * handle: the account's verdict (login_account()) and, when it is "ok"
+ * and the id names a pending log-in of this request and caller, not
+ * expired, the log-in confirmed (login_succeed(), reply as there).
+ * Otherwise *verdict is the account's refusal or VERDICT_UNCONFIRMED, and
+ * the pending log-in, if any, is recorded "unconfirmed".  The id is spent
+ * either way.
+ */
+int login_confirm(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, const char *confirm, int64_t now,
+    struct json_object *reply, const char **verdict);
+/*
+ * Record the pending log-ins expired at now as "unconfirmed" and delete
+ * them, at most a batch (*n of them), in the caller's transaction.
+ */
+int login_confirm_expire(struct kagid_ctx *ctx, int64_t now, size_t *n);
+/* kagid's loop: login_confirm_expire() in its own transaction when due. */
+void login_confirm_tick(struct kagid_ctx *ctx);
+/* Where a log-in is from, for the last log-in: rhost, else tty, or "". */
+const char *login_place(const char *rhost, const char *tty);
 /* FACTOR_* bits (policy.h) this user may use in this zone. */
 unsigned login_factors_allowed(const struct kagid_ctx *ctx,
     const struct user_rec *u, const struct login_req *a);
@@ -139,12 +177,12 @@ int login_totp(struct kagid_ctx *ctx, const struct peer *peer,
 /*
  * auth_enroll (login_totp.c): the first code of the authenticator a
  * user enrolled at log-in with an enrollment code, for its pending token;
- * a right code activates the token and logs in, anything else counts as
- * a wrong code.
+ * a right code activates the token and logs in (provisionally: reply
+ * gets the confirmation id), anything else counts as a wrong code.
  */
 int login_enroll(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *user, const char *service, int64_t token, const char *code,
-    int64_t now, const char **verdict);
+    const struct login_req *a, int64_t token, const char *code, int64_t now,
+    struct json_object *reply, const char **verdict);
 
 /* auth_begin's FIDO2 part (login_fido2.c): methods, method, fido2. */
 int login_fido2_begin(struct kagid_ctx *ctx, const struct login_req *a,
@@ -155,10 +193,11 @@ int login_fido2_failure_known(const char *failure);
  * auth_fido2 (login_fido2.c): the challenge held for (user, service,
  * tty) is spent whatever happens; then the shared checks, the module's
  * reported failure or the answer (NULL: malformed), verified by
- * fido2_factor.c.
+ * fido2_factor.c.  With want_fallback and failure "no_key", a user who
+ * may use TOTP gets VERDICT_FALLBACK, recorded and not counted.
  */
 int login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct login_req *a, const char *failure,
+    const struct login_req *a, const char *failure, int want_fallback,
     const struct fido2_answer *an, int64_t now, struct json_object *reply,
     const char **verdict);
 

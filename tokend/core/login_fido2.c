@@ -12,10 +12,14 @@
  *      already used) refuses, as does an answer that does not parse;
  *   5. the answer is verified by fido2_factor.c (credential, signature
  *      with user presence and verification, signature counter);
- *   6. only then is the failure count forgiven and the success recorded
- *      with the factors it proved (R-MFA-1: possession, and knowledge
- *      for a PIN or inherence for built-in verification).
- * Every refusal counts like a wrong TOTP code and may lock.
+ *   6. only then is the success recorded with the factors it proved
+ *      (R-MFA-1: possession, and knowledge for a PIN or inherence for
+ *      built-in verification), provisionally: the account phase confirms
+ *      it, and only that forgives the failures (login_confirm.c).
+ * Every refusal counts like a wrong TOTP code and may lock.  One
+ * exception at 3: "no_key" with the module asking to fall back to a code
+ * is not counted when the user may use TOTP; it is recorded as a
+ * fallback ("auth", outcome "fallback") and answered "fallback".
  */
 #include "config.h"
 
@@ -145,23 +149,60 @@ factors_json(unsigned f, struct json_object **out)
 	return 0;
 }
 
+/*
+ * The assertion's success, provisional until the account phase confirms
+ * it (login_confirm.c): recorded with the token and the factors proved.
+ */
 static int
-audit_success(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct login_req *a, int64_t token, unsigned factors, int uv_method)
+provisional(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct login_req *a, int64_t token,
+    unsigned factors, int uv_method, int64_t now, struct json_object *reply)
 {
 	struct json_object *f, *fa = NULL;
 	int r;
 
-	if ((f = login_fields(a, "success", "ok")) == NULL)
+	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_str(f, "factor", FIDO2_METHOD)) != 0 ||
-	    (r = proto_set_int(f, "token", token)) != 0 ||
+	if ((r = proto_set_int(f, "token", token)) != 0 ||
 	    (r = proto_set_str(f, "uv_method", fido2_uv_name(uv_method))) != 0 ||
 	    (r = factors_json(factors, &fa)) != 0)
 		goto out;
 	json_object_object_add(f, "factors", fa);
-	r = audit_record(ctx, peer, LOG_INFO, "auth", a->user, f);
+	r = login_provisional(ctx, peer, u, a, FIDO2_METHOD, FIDO2_METHOD, f,
+	    now, reply);
  out:
+	json_object_put(f);
+	return r;
+}
+
+/*
+ * No key plugged in, and the module asks to go on with a code: allowed
+ * when the zone and the role allow TOTP and the user has an active TOTP
+ * token, recorded as an "auth" record with outcome "fallback" and not
+ * counted; else a failure "no_key" like any other.  *ok says which.
+ */
+static int
+fallback(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct login_req *a, int *ok)
+{
+	struct fido2_cred_walk w;
+	struct json_object *f;
+	int r;
+
+	*ok = 0;
+	memset(&w, 0, sizeof(w));
+	if ((login_factors_allowed(ctx, u, a) & FACTOR_TOTP) == 0)
+		return 0;
+	if ((r = fido2_cred_walk(ctx, u->id, 1, &w)) != 0 || w.totp == 0)
+		return r;
+	if ((f = login_fields(a, "fallback", "no_key")) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_str(f, "factor", FIDO2_METHOD)) == 0 &&
+	    (r = proto_set_str(f, "to", "totp")) == 0 &&
+	    (r = proto_set_str(f, "role", role_name(u->role))) == 0 &&
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "auth", a->user,
+	    f)) == 0)
+		*ok = 1;
 	json_object_put(f);
 	return r;
 }
@@ -193,7 +234,7 @@ login_fido2_failure_known(const char *failure)
 
 int
 login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct login_req *a, const char *failure,
+    const struct login_req *a, const char *failure, int want_fallback,
     const struct fido2_answer *an, int64_t now, struct json_object *reply,
     const char **verdict)
 {
@@ -204,7 +245,7 @@ login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 	char bind[CHAL_BIND_MAX + 1];
 	int64_t token = 0;
 	unsigned factors = 0;
-	int r, have_chal;
+	int r, have_chal, ok = 0;
 
 	*verdict = VERDICT_DENIED;
 	if ((r = auth_bind(a, bind, sizeof(bind))) != 0)
@@ -219,6 +260,15 @@ login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 	    verdict)) != 0 || *verdict != NULL)
 		goto out;
 	*verdict = VERDICT_DENIED;
+	if (want_fallback && failure != NULL &&
+	    strcmp(failure, "no_key") == 0) {
+		if ((r = fallback(ctx, peer, &u, a, &ok)) != 0)
+			goto out;
+		if (ok) {
+			*verdict = VERDICT_FALLBACK;
+			goto out;
+		}
+	}
 	if (failure != NULL)
 		reason = failure;
 	else if (!have_chal)
@@ -232,10 +282,8 @@ login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 		r = login_fail(ctx, peer, &u, a, reason, FIDO2_METHOD, now);
 		goto out;
 	}
-	if ((r = login_succeed(ctx, &u, a, FIDO2_METHOD, now, &l,
-	    reply)) != 0 ||
-	    (r = audit_success(ctx, peer, a, token, factors,
-	    an->uv_method)) != 0)
+	if ((r = provisional(ctx, peer, &u, a, token, factors, an->uv_method,
+	    now, reply)) != 0)
 		goto out;
 	*verdict = VERDICT_SUCCESS;
  out:

@@ -13,6 +13,9 @@
  *      its break-glass codes (breakglass.c: a log-in, audited as such);
  *   4. anything else is a failure ("bad_code", or "replay" for a step
  *      already spent), counted (login_fail()).
+ * A success, by a token's code or a break-glass code, or the first code
+ * of a token enrolled at log-in, is provisional (login_provisional()):
+ * the account phase confirms it.
  */
 #include "config.h"
 
@@ -105,14 +108,11 @@ login_totp(struct kagid_ctx *ctx, const struct peer *peer,
 		m.matched = took == CODE_TOOK_LOGIN;
 		factor = m.matched ? "breakglass" : factor;
 	}
+	/* Provisional until the account phase confirms it (login_confirm.c). */
 	if (m.matched && !m.replay) {
-		if ((r = login_succeed(ctx, &u, a, "totp", now, &l,
-		    reply)) != 0 ||
-		    (r = login_record(ctx, peer, a, "success", "ok",
-		    factor)) != 0)
-			return r;
 		*verdict = VERDICT_SUCCESS;
-		return 0;
+		return login_provisional(ctx, peer, &u, a, "totp", factor, NULL,
+		    now, reply);
 	}
 	return login_fail(ctx, peer, &u, a, m.replay ? "replay" : "bad_code",
 	    "totp", now);
@@ -190,9 +190,10 @@ enroll_check(struct kagid_ctx *ctx, const struct user_rec *u,
 
 int
 login_enroll(struct kagid_ctx *ctx, const struct peer *peer,
-    const char *user, const char *service, int64_t token, const char *code,
-    int64_t now, const char **verdict)
+    const struct login_req *a, int64_t token, const char *code, int64_t now,
+    struct json_object *reply, const char **verdict)
 {
+	const char *user = a->user, *service = a->service;
 	struct user_rec u;
 	struct lock_rec l;
 	struct json_object *f = NULL;
@@ -200,7 +201,9 @@ login_enroll(struct kagid_ctx *ctx, const struct peer *peer,
 	int r, locked;
 
 	*verdict = VERDICT_DENIED;
-	if ((r = store_user_get(ctx->store, user, &u)) != 0) {
+	r = a->name_ok ? store_user_get(ctx->store, user, &u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r != 0) {
 		if (r != KAGI_ERR_NOT_FOUND)
 			return r;
 		return enroll_record(ctx, peer, user, service, "failure",
@@ -209,18 +212,18 @@ login_enroll(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = store_lock_get(ctx->store, u.id, &l)) != 0 ||
 	    (r = enroll_check(ctx, &u, &l, token, code, now, &reason)) != 0)
 		return r;
+	/*
+	 * The token is active; the log-in is provisional like any other:
+	 * the account phase confirms it, which forgives and records it.
+	 */
 	if (reason == NULL) {
-		lockout_record_success(&l);
-		if ((r = store_lock_put(ctx->store, u.id, &l)) != 0 ||
-		    (r = store_user_set_success(ctx->store, u.id, now)) != 0 ||
-		    (r = enroll_record(ctx, peer, u.name, service, "success",
-		    "ok")) != 0)
-			return r;
 		if ((f = json_object_new_object()) == NULL)
 			return KAGI_ERR_NOMEM;
 		if ((r = proto_set_int(f, "token", token)) == 0 &&
 		    (r = audit_record(ctx, peer, LOG_NOTICE, "token_activate",
-		    u.name, f)) == 0)
+		    u.name, f)) == 0 &&
+		    (r = login_provisional(ctx, peer, &u, a, "totp", "enroll",
+		    f, now, reply)) == 0)
 			*verdict = VERDICT_SUCCESS;
 		json_object_put(f);
 		return r;

@@ -7,6 +7,8 @@
  * transaction; a pass that fails is logged, rolled back and tried again
  * at the next hour.  The break-glass file is brought in step at start,
  * hourly, and right after any commit that changed break-glass codes.
+ * Provisional log-ins nobody confirmed are recorded as they expire
+ * (login_confirm_tick()).
  */
 #include "config.h"
 
@@ -21,6 +23,7 @@
 #include "dormant.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "login.h"
 #include "maint.h"
 #include "proto.h"
 #include "store_life.h"
@@ -115,6 +118,7 @@ maint_tick(struct kagid_ctx *ctx, int force)
 	static int64_t last;
 	int64_t now = kagi_now();
 
+	login_confirm_tick(ctx);
 	if (force || now - last >= MAINT_INTERVAL || now < last) {
 		last = now;
 		hourly(ctx);

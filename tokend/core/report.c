@@ -254,8 +254,9 @@ user_state(const struct user_info *ui)
  *            reported, report_time, reporter}
  *  requests: request id -> {user, time, action, target, requester,
  *            state, by, decided}
- *  sources:  "user\tsource" -> {user, source, failures, lockouts, first,
- *            last} (auth failures and lockouts at or after since)
+ *  sources:  "user\tsource" -> {user, source, failures, lockouts,
+ *            unconfirmed, first, last} (auth failures, lockouts and
+ *            unconfirmed second factors at or after since)
  */
 struct scan {
 	struct user_set *us;
@@ -373,7 +374,7 @@ static int
 scan_record(struct scan *sc, const struct audit_rec *rec,
     struct json_object *f)
 {
-	const char *ev = rec->event, *id, *out, *act;
+	const char *ev = rec->event, *id, *out, *act, *what = NULL;
 	struct json_object *e;
 	char idbuf[32], key[STORE_NAME_MAX + KAGI_FIELD_MAX + 2];
 	int r = 0;
@@ -464,9 +465,21 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 	}
 	if (rec->time < sc->since || rec->user == NULL)
 		return 0;
+	/*
+	 * Failures, lockouts, and second factors that were right but whose
+	 * log-in the rest of the stack never confirmed (login_confirm.c):
+	 * a log-in is counted only once confirmed ("success").
+	 */
 	out = jstr(f, "outcome");
-	if ((strcmp(ev, "auth") == 0 && out != NULL &&
-	    strcmp(out, "failure") == 0) || strcmp(ev, "lockout") == 0) {
+	if (strcmp(ev, "lockout") == 0)
+		what = "lockouts";
+	else if (strcmp(ev, "auth") == 0 && out != NULL &&
+	    strcmp(out, "failure") == 0)
+		what = "failures";
+	else if (strcmp(ev, "auth") == 0 && out != NULL &&
+	    strcmp(out, "unconfirmed") == 0)
+		what = "unconfirmed";
+	if (what != NULL) {
 		snprintf(key, sizeof(key), "%s\t%s", rec->user, source_of(f));
 		if ((e = entry(sc->sources, key)) == NULL)
 			return KAGI_ERR_NOMEM;
@@ -475,9 +488,7 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    (r = put_str(e, "source", source_of(f))) != 0 ||
 		    (r = proto_set_int(e, "first", rec->time)) != 0))
 			return r;
-		if ((r = proto_set_int(e, ev[0] == 'a' ? "failures" :
-		    "lockouts", jint(e, ev[0] == 'a' ? "failures" :
-		    "lockouts") + 1)) != 0 ||
+		if ((r = proto_set_int(e, what, jint(e, what) + 1)) != 0 ||
 		    (r = proto_set_int(e, "last", rec->time)) != 0)
 			return r;
 	}
@@ -714,7 +725,7 @@ int
 report_lockouts(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
 	static const char *const cols[] = { "user", "source", "failures",
-	    "lockouts", "first", "last", "locked_now", NULL };
+	    "lockouts", "first", "last", "locked_now", "unconfirmed", NULL };
 	struct user_set us;
 	struct scan sc;
 	struct json_object *rows = NULL, *row = NULL;
@@ -738,7 +749,8 @@ report_lockouts(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 		    (r = cell_int(row, jint(e, "first"))) != 0 ||
 		    (r = cell_int(row, jint(e, "last"))) != 0 ||
 		    (r = cell_str(row, ui != NULL && ui->locked ? "yes" :
-		    "no")) != 0)
+		    "no")) != 0 ||
+		    (r = cell_int(row, jint(e, "unconfirmed"))) != 0)
 			goto out;
 		if ((r = rows_push(rows, &row)) != 0)
 			goto out;

@@ -1,6 +1,7 @@
 /*
  * session.c - ending sessions on time: deadlines, warnings, logind,
- * signals (R-PRIV-7, R-REM-4).  What it guarantees is in session.h.
+ * signals, and the idle time-out from logind's idle hints (R-PRIV-7,
+ * R-REM-4, R-MFA-5).  What it guarantees is in session.h.
  *
  * Everything here runs in kagid's loop, only when the earliest deadline
  * the store knows of has come (the loop's ppoll time-out brings it
@@ -30,6 +31,7 @@
 #include "clock.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "names.h"
 #include "proto.h"
 #include "session.h"
 #include "store_session.h"
@@ -461,17 +463,164 @@ session_act(struct kagid_ctx *ctx, const struct session_rec *s, int64_t now)
 	return session_audit_close(ctx, NULL, s, now, s->deadline_reason, how);
 }
 
+/* The idle time-out of a role's sessions, seconds (0: none). */
+static int64_t
+idle_limit(const struct kagid_config *cfg, int role)
+{
+	switch (role) {
+	case ROLE_PRIVILEGED:
+		return cfg->privileged_session_idle;
+	case ROLE_VENDOR:
+		return cfg->vendor_session_idle;
+	default:
+		return cfg->staff_session_idle;
+	}
+}
+
+/* How often idleness is looked at: a quarter of the shortest time-out,
+ * between 1 s and 60 s; 0 when no role has one. */
+static int64_t
+idle_period(const struct kagid_config *cfg)
+{
+	int64_t m = 0, l;
+	int role;
+
+	for (role = 0; role < ROLE_COUNT; role++)
+		if ((l = idle_limit(cfg, role)) > 0 && (m == 0 || l < m))
+			m = l;
+	if (m == 0)
+		return 0;
+	m /= 4;
+	return m < 1 ? 1 : m > 60 ? 60 : m;
+}
+
+#ifdef HAVE_LIBSYSTEMD
+/*
+ * logind's idle hint of a session: *since is when it went idle (seconds)
+ * or 0 when it is not idle.  Each call waits at most IDLE_BUS_MS.
+ */
+#define IDLE_BUS_MS 1000
+static int
+logind_idle_since(sd_bus *bus, const char *id, int64_t *since)
+{
+	sd_bus_error err = SD_BUS_ERROR_NULL;
+	sd_bus_message *m = NULL;
+	const char *path;
+	uint64_t us = 0;
+	int hint = 0, r;
+
+	*since = 0;
+	if ((r = sd_bus_call_method(bus, "org.freedesktop.login1",
+	    "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+	    "GetSession", &err, &m, "s", id)) < 0 ||
+	    (r = sd_bus_message_read(m, "o", &path)) < 0 ||
+	    (r = sd_bus_get_property_trivial(bus, "org.freedesktop.login1",
+	    path, "org.freedesktop.login1.Session", "IdleHint", &err, 'b',
+	    &hint)) < 0 ||
+	    (hint && (r = sd_bus_get_property_trivial(bus,
+	    "org.freedesktop.login1", path, "org.freedesktop.login1.Session",
+	    "IdleSinceHint", &err, 't', &us)) < 0))
+		kagi_debug("logind session %s: no idle hint: %s", id,
+		    err.message != NULL ? err.message : strerror(-r));
+	else if (hint && us > 0)
+		*since = (int64_t)(us / 1000000);
+	sd_bus_error_free(&err);
+	sd_bus_message_unref(m);
+	return r < 0 ? KAGI_ERR_IO : 0;
+}
+#endif
+
+/*
+ * Open sessions logind reports idle for longer than their role's
+ * time-out get their deadline now (reason "idle"); the next tick ends
+ * them as any other.  Sessions logind does not know (no logind id, or
+ * logind does not run) are not looked at: the man page says what this
+ * covers.  A bus that cannot be reached is said once, then quietly
+ * retried at every period.
+ */
+static int
+session_idle_scan(struct kagid_ctx *ctx, int64_t now)
+{
+#ifdef HAVE_LIBSYSTEMD
+	const struct kagid_config *cfg = ctx->cfg;
+	char qu[STORE_NAME_MAX * 4 + 8];
+	struct user_rec u;
+	struct due d;
+	sd_bus *bus = NULL;
+	int64_t limit, since;
+	size_t i;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	if ((r = store_session_list_open(ctx->store, 0, due_collect,
+	    &d)) != 0 || (r = d.err) != 0)
+		goto out;
+	for (i = 0; i < d.n; i++) {
+		const struct session_rec *s = &d.s[i];
+
+		if (s->logind[0] == '\0' || (s->deadline != 0 &&
+		    s->deadline <= now))
+			continue;
+		if ((r = store_user_get(ctx->store, s->user, &u)) != 0) {
+			if (r != KAGI_ERR_NOT_FOUND)
+				goto out;
+			r = 0;
+			continue;
+		}
+		if ((limit = idle_limit(cfg, u.role)) <= 0)
+			continue;
+		if (bus == NULL) {
+			if ((r = sd_bus_open_system(&bus)) < 0) {
+				if (!ctx->idle_bus_warned)
+					kagi_warn("idle time-out: no system "
+					    "bus: %s", strerror(-r));
+				ctx->idle_bus_warned = 1;
+				bus = NULL;
+				r = 0;
+				goto out;
+			}
+			(void)sd_bus_set_method_call_timeout(bus,
+			    IDLE_BUS_MS * 1000);
+		}
+		if (logind_idle_since(bus, s->logind, &since) != 0 ||
+		    since == 0 || now - since < limit)
+			continue;
+		kagi_log_quote(s->user, qu, sizeof(qu));
+		kagi_log(LOG_NOTICE, "session %lld of %s (%s): idle for %lld "
+		    "seconds (logind %s), over %lld: ending it",
+		    (long long)s->id, qu, s->service,
+		    (long long)(now - since), s->logind, (long long)limit);
+		if ((r = store_session_set_deadline(ctx->store, s->id, now,
+		    "idle")) != 0)
+			goto out;
+		ctx->session_known = 0;
+	}
+out:
+	if (bus != NULL)
+		sd_bus_flush_close_unref(bus);
+	free(d.s);
+	return r;
+#else
+	(void)ctx;
+	(void)now;
+	return 0;
+#endif
+}
+
 void
 session_tick(struct kagid_ctx *ctx)
 {
 	const struct kagid_config *cfg = ctx->cfg;
 	struct due d;
-	int64_t now = kagi_now();
+	int64_t now = kagi_now(), period = idle_period(cfg);
+	int idle = period > 0 && now >= ctx->idle_next;
 	size_t i;
 	int r;
 
-	if (session_due_ms(ctx) != 0)
+	if (session_due_ms(ctx) != 0 && !idle)
 		return;
+	if (idle)
+		ctx->idle_next = now + period;
 	memset(&d, 0, sizeof(d));
 	if ((r = store_begin(ctx->store)) != 0) {
 		kagi_error("cannot begin a transaction: %s", kagi_strerror(r));
@@ -483,6 +632,8 @@ session_tick(struct kagid_ctx *ctx)
 		r = d.err;
 	for (i = 0; r == 0 && i < d.n; i++)
 		r = session_act(ctx, &d.s[i], now);
+	if (r == 0 && idle)
+		r = session_idle_scan(ctx, now);
 	if (r == 0)
 		r = store_commit(ctx->store);
 	else

@@ -20,6 +20,14 @@
  * time) is never taken for it.  kagid never signals itself, pid 1, or a
  * process in its own session; for a session registered by an
  * unprivileged caller (for itself) only processes of that caller's uid.
+ *
+ * The idle time-out (R-MFA-5): every quarter of the shortest of
+ * staff_session_idle, privileged_session_idle and vendor_session_idle
+ * (1 s to 60 s), session_tick() asks systemd-logind, over the system bus
+ * and at most a second per question, for the idle hint of each open
+ * session registered with a logind id; one idle for longer than its
+ * user's role allows gets its deadline now, reason "idle", and is ended
+ * as above.  Sessions logind does not know are never looked at.
  */
 #ifndef KAGI_SESSION_H
 #define KAGI_SESSION_H

@@ -25,6 +25,7 @@
 
 static const char *const k_auth[] = { AUTH_KEYS, NULL };
 static const char *const k_auth_code[] = { AUTH_KEYS, "code", NULL };
+static const char *const k_account[] = { AUTH_KEYS, "confirm", NULL };
 static const char *const k_none[] = { "v", "op", NULL };
 static const char *const k_user[] = { "v", "op", "user", NULL };
 static const char *const k_user_add[] = { "v", "op", "user", "role", NULL };
@@ -47,7 +48,7 @@ static const char *const k_id_reason[] = { "v", "op", "id", "reason", NULL };
 static const char *const k_auth_enroll[] = { AUTH_KEYS, "token", "code",
     NULL };
 static const char *const k_auth_fido2[] = { AUTH_KEYS, "credential",
-    "authdata", "sig", "uv_method", "failure", NULL };
+    "authdata", "sig", "uv_method", "failure", "fallback", NULL };
 static const char *const k_fido2_begin[] = { "v", "op", "user", "label",
     NULL };
 static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
@@ -79,7 +80,7 @@ struct dispatch_entry {
 static const struct dispatch_entry table[] = {
 	{ OP_AUTH_BEGIN, PEER_VERIFIER | PEER_SELF, k_auth, h_auth_begin },
 	{ OP_AUTH_TOTP, PEER_VERIFIER | PEER_SELF, k_auth_code, h_auth_totp },
-	{ OP_ACCOUNT, PEER_VERIFIER | PEER_SELF, k_auth, h_account },
+	{ OP_ACCOUNT, PEER_VERIFIER | PEER_SELF, k_account, h_account },
 	{ OP_USER_ADD, PEER_ADMIN, k_user_add, h_user_add },
 	{ OP_USER_LIST, PEER_ADMIN, k_none, h_user_list },
 	{ OP_USER_SHOW, PEER_ADMIN, k_user, h_user_show },

@@ -6,6 +6,8 @@
  * user (root, or the user itself: peer_may_verify()), hands the decision
  * to core/login*.c and puts the verdict into the reply.  A refused
  * log-in is a success of the handler: its count and its records commit.
+ * An auth_* success is provisional: account with its confirmation id
+ * confirms it (login_confirm.c).
  */
 #include "config.h"
 
@@ -86,22 +88,26 @@ h_auth_fido2(struct kagid_ctx *ctx, const struct peer *peer,
 {
 	struct login_req a;
 	struct fido2_answer an;
-	const char *failure = NULL, *verdict = NULL;
+	const char *failure = NULL, *verdict = NULL, *fallback = NULL;
 	int r, parsed;
 
 	memset(&an, 0, sizeof(an));
 	if ((r = login_req_parse(req, &a)) != 0 ||
 	    (r = proto_get_str_opt(req, "failure", KAGI_NAME_MAX,
-	    &failure)) != 0)
+	    &failure)) != 0 ||
+	    (r = proto_get_str_opt(req, "fallback", KAGI_NAME_MAX,
+	    &fallback)) != 0)
 		return r;
-	if (failure != NULL && !login_fido2_failure_known(failure))
+	if ((failure != NULL && !login_fido2_failure_known(failure)) ||
+	    (fallback != NULL && (failure == NULL ||
+	    strcmp(fallback, "totp") != 0)))
 		return KAGI_ERR_INVALID;
 	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
 	/* An answer that does not parse is a failed attempt, not an error. */
 	parsed = failure == NULL && fido2_answer_parse(req, &an) == 0;
-	r = login_fido2(ctx, peer, &a, failure, parsed ? &an : NULL,
-	    kagi_now(), reply, &verdict);
+	r = login_fido2(ctx, peer, &a, failure, fallback != NULL,
+	    parsed ? &an : NULL, kagi_now(), reply, &verdict);
 	fido2_answer_clear(&an);
 	return r != 0 ? r : reply_verdict(reply, verdict);
 }
@@ -110,20 +116,19 @@ int
 h_auth_enroll(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	const char *user = NULL, *service = NULL, *code = NULL;
-	const char *verdict = NULL;
+	struct login_req a;
+	const char *code = NULL, *verdict = NULL;
 	int64_t token = 0;
 	int r;
 
-	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &user)) != 0 ||
-	    (r = proto_get_str(req, "service", KAGI_NAME_MAX, &service)) != 0 ||
+	if ((r = login_req_parse(req, &a)) != 0 ||
 	    (r = proto_get_int(req, "token", 1, INT64_MAX, &token)) != 0 ||
 	    (r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0)
 		return r;
-	if (!peer_may_verify(peer, user))
+	if (!peer_may_verify(peer, a.user))
 		return KAGI_ERR_DENIED;
-	if ((r = login_enroll(ctx, peer, user, service, token, code,
-	    kagi_now(), &verdict)) != 0)
+	if ((r = login_enroll(ctx, peer, &a, token, code, kagi_now(), reply,
+	    &verdict)) != 0)
 		return r;
 	return reply_verdict(reply, verdict);
 }
@@ -133,11 +138,17 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
 	struct login_req a;
-	const char *verdict = NULL;
+	const char *verdict = NULL, *confirm = NULL;
 	int r;
 
 	if ((r = login_request(peer, req, &a)) != 0 ||
-	    (r = login_account(ctx, peer, &a, kagi_now(), &verdict)) != 0)
+	    (r = proto_get_str_opt(req, "confirm", KAGI_NAME_MAX,
+	    &confirm)) != 0)
 		return r;
-	return reply_verdict(reply, verdict);
+	/* With the id of this handle's auth success: confirm it too. */
+	r = confirm != NULL ?
+	    login_confirm(ctx, peer, &a, confirm, kagi_now(), reply,
+	    &verdict) :
+	    login_account(ctx, peer, &a, kagi_now(), &verdict);
+	return r != 0 ? r : reply_verdict(reply, verdict);
 }

@@ -12,7 +12,10 @@
  * only its own processes signalled.  The deadline is kagid's to set: a
  * privileged user's session lasts privileged_session_max; a vendor's
  * ends with its current maintenance window (or its expiry, if sooner;
- * at once when it is outside them).  Open and close are audited.
+ * at once when it is outside them).  Open and close are audited.  A
+ * session opened on the service and from the place of the log-in just
+ * confirmed becomes that log-in's session: the next log-in shows when
+ * it ended (R-MFA-5).
  */
 #include "config.h"
 
@@ -25,6 +28,7 @@
 #include "handlers.h"
 #include "kagi_err.h"
 #include "log.h"
+#include "login.h"
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
@@ -103,7 +107,7 @@ h_session_open(struct kagid_ctx *ctx, const struct peer *peer,
 	char name[STORE_NAME_MAX + 1];
 	int64_t pid = 0, sid = 0, psid = 0, start = 0, lstart = 0, id = 0;
 	int64_t now = kagi_now();
-	int r;
+	int r, linked = 0;
 
 	memset(&s, 0, sizeof(s));
 	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &raw)) != 0 ||
@@ -155,6 +159,15 @@ h_session_open(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = store_session_add(ctx->store, &s, &id)) != 0)
 		return r;
 	s.id = id;
+	/* The session of the log-in just confirmed: its end is shown at
+	 * the next log-in (R-MFA-5). */
+	if ((r = store_login_link_session(ctx->store, u.id, s.service,
+	    login_place(rhost, tty), now - ctx->cfg->login_confirm_time, id,
+	    &linked)) != 0)
+		return r;
+	if (linked)
+		kagi_debug("session %lld of %s: the session of its last log-in",
+		    (long long)id, u.name);
 	if ((r = session_audit_open(ctx, peer, &s)) != 0)
 		return r;
 	ctx->session_known = 0;

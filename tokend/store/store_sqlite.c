@@ -246,6 +246,27 @@ static const char *const migrations[] = {
 	"  win_start INTEGER NOT NULL,"
 	"  failures INTEGER NOT NULL,"
 	"  PRIMARY KEY (name, key));",
+	/* 9: a second factor's success waits for the rest of the PAM stack
+	 * to confirm it (issue 13, store_sqlite_pending.c); the last log-in
+	 * keeps its service and the session opened for it, whose end the
+	 * next log-in shows (R-MFA-5). */
+	"CREATE TABLE pending_logins ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  service TEXT NOT NULL,"
+	"  tty TEXT NOT NULL,"
+	"  rhost TEXT NOT NULL,"
+	"  zone TEXT NOT NULL,"
+	"  peer_uid INTEGER NOT NULL,"
+	"  peer_pid INTEGER NOT NULL,"
+	"  factor TEXT NOT NULL,"
+	"  label TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE INDEX pending_logins_expires ON pending_logins (expires);"
+	"ALTER TABLE logins ADD COLUMN service TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE logins ADD COLUMN session INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -311,10 +332,11 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_FIDO2_REASON] = "UPDATE fido2_creds SET reason = ?2 "
 	    "WHERE token_id = ?1",
 	[ST_FIDO2_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
-	[ST_LOGIN_GET] = "SELECT time, place, factors, failures FROM logins "
-	    "WHERE user_id = ?1",
+	[ST_LOGIN_GET] = "SELECT time, place, factors, failures, service, "
+	    "session FROM logins WHERE user_id = ?1",
 	[ST_LOGIN_PUT] = "INSERT OR REPLACE INTO logins (user_id, time, "
-	    "place, factors, failures) VALUES (?1, ?2, ?3, ?4, ?5)",
+	    "place, factors, failures, service, session) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_LOGIN_FAILURE] = "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
 	    "(user_id) DO UPDATE SET failures = failures + 1",

@@ -1,6 +1,8 @@
 /*
  * store_sqlite_session.c - the SQLite side of store_session.h: sessions
- * and last log-ins, from the schema's third migration.
+ * and last log-ins, from the schema's sixth migration (the last log-in's
+ * service and session from the eighth).  Log-ins waiting for their
+ * confirmation are in store_sqlite_pending.c.
  *
  * Statements are prepared per call: they run once per session event or
  * per due deadline, never per request.  Guarantees as in
@@ -310,10 +312,12 @@ store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 	}
 	l->time = sqlite3_column_int64(st, 0);
 	l->failures = sqlite3_column_int64(st, 3);
+	l->session = sqlite3_column_int64(st, 5);
 	if ((e = sq_col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
-	    (e = sq_col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0)
+	    (e = sq_col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0 ||
+	    (e = sq_col_str(st, 4, l->service, STORE_NAME_MAX)) != 0)
 		goto out;
-	if (l->time < 0 || l->failures < 0)
+	if (l->time < 0 || l->failures < 0 || l->session < 0)
 		e = KAGI_ERR_STORE;
 out:
 	if (e != 0)
@@ -328,16 +332,19 @@ store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
 	sqlite3_stmt *st = NULL;
 	int e;
 
-	if (l == NULL || l->time < 0 || l->failures < 0 ||
+	if (l == NULL || l->time < 0 || l->failures < 0 || l->session < 0 ||
 	    !sq_str_ok(l->place, STORE_PLACE_MAX) ||
-	    !sq_str_ok(l->factors, STORE_FACTORS_MAX))
+	    !sq_str_ok(l->factors, STORE_FACTORS_MAX) ||
+	    !sq_str_ok(l->service, STORE_NAME_MAX))
 		return KAGI_ERR_INVALID;
 	if ((e = sq_stmt_take(s, ST_LOGIN_PUT, &st)) != 0 ||
 	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
 	    (e = sq_bind_int(s, st, 2, l->time)) != 0 ||
 	    (e = sq_bind_text(s, st, 3, l->place)) != 0 ||
 	    (e = sq_bind_text(s, st, 4, l->factors)) != 0 ||
-	    (e = sq_bind_int(s, st, 5, l->failures)) != 0)
+	    (e = sq_bind_int(s, st, 5, l->failures)) != 0 ||
+	    (e = sq_bind_text(s, st, 6, l->service)) != 0 ||
+	    (e = sq_bind_int(s, st, 7, l->session)) != 0)
 		goto out;
 	e = sq_step_done(s, st);
 out:
@@ -357,5 +364,33 @@ store_login_failure(struct store *s, int64_t user_id)
 	e = sq_step_done(s, st);
 out:
 	sq_stmt_done(st);
+	return e;
+}
+
+int
+store_login_link_session(struct store *s, int64_t user_id,
+    const char *service, const char *place, int64_t since, int64_t session,
+    int *linked)
+{
+	sqlite3_stmt *st = NULL;
+	int e;
+
+	*linked = 0;
+	if (!sq_str_ok(service, STORE_NAME_MAX) ||
+	    !sq_str_ok(place, STORE_PLACE_MAX) || session <= 0)
+		return KAGI_ERR_INVALID;
+	if ((e = sq_prep(s, "UPDATE logins SET session = ?5 WHERE "
+	    "user_id = ?1 AND session = 0 AND time > 0 AND time >= ?4 AND "
+	    "service = ?2 AND place = ?3", &st)) != 0 ||
+	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
+	    (e = sq_bind_text(s, st, 2, service)) != 0 ||
+	    (e = sq_bind_text(s, st, 3, place)) != 0 ||
+	    (e = sq_bind_int(s, st, 4, since)) != 0 ||
+	    (e = sq_bind_int(s, st, 5, session)) != 0 ||
+	    (e = sq_step_done(s, st)) != 0)
+		goto out;
+	*linked = sqlite3_changes(s->db) == 1;
+out:
+	sqlite3_finalize(st);
 	return e;
 }
