@@ -497,3 +497,44 @@ cfg_lookup(const struct cfg_key *keys, const char *name)
 			return &keys[i];
 	return NULL;
 }
+
+int
+cfg_value_text(const struct cfg_key *k, const void *obj, char *buf,
+    size_t len)
+{
+	const char *field = (const char *)obj + k->offset;
+	const char *s;
+	long long n;
+	int i, w;
+
+	switch (k->type) {
+	case CFG_STR:
+	case CFG_PATH:
+		s = *(char *const *)(const void *)field;
+		w = snprintf(buf, len, "%s", s != NULL ? s : "");
+		break;
+	case CFG_INT:
+	case CFG_DURATION:
+		n = *(const long long *)(const void *)field;
+		w = snprintf(buf, len, "%lld", n);
+		break;
+	case CFG_BOOL:
+	case CFG_FLAG:
+		w = snprintf(buf, len, "%s",
+		    *(const int *)(const void *)field ? "yes" : "no");
+		break;
+	case CFG_ENUM:
+		i = *(const int *)(const void *)field;
+		if (k->choices == NULL || i < 0)
+			return KAGI_ERR_INVALID;
+		for (w = 0; w < i && k->choices[w] != NULL; w++)
+			;
+		if (k->choices[w] == NULL)
+			return KAGI_ERR_INVALID;
+		w = snprintf(buf, len, "%s", k->choices[i]);
+		break;
+	default:
+		return KAGI_ERR_INVALID;
+	}
+	return w < 0 || (size_t)w >= len ? KAGI_ERR_TOO_LARGE : 0;
+}

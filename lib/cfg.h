@@ -61,5 +61,12 @@ int cfg_parse_argv(int argc, const char **argv, const struct cfg_key *keys,
 void cfg_free(const struct cfg_key *keys, void *obj);
 /* Find a key by name, or NULL. */
 const struct cfg_key *cfg_lookup(const struct cfg_key *keys, const char *name);
+/*
+ * The value of key k in obj as a line of the file would give it: a
+ * string as is ("" when unset), a number in seconds or units, yes/no, a
+ * choice's name.  KAGI_ERR_TOO_LARGE when it does not fit in buf.
+ */
+int cfg_value_text(const struct cfg_key *k, const void *obj, char *buf,
+    size_t len);
 
 #endif

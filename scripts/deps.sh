@@ -14,10 +14,12 @@ build_pkgs="build-essential autoconf automake libtool pkgconf gettext
 libpam0g-dev libjson-c-dev libssl-dev libsqlite3-dev liboath-dev
 libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev
 tzdata"
+# passwd, util-linux: the two-person tests make Unix users (useradd) and
+# act as them (setpriv).
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
 fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
 jq libpam-oath libpam-google-authenticator libfaketime python3 openssl
-dbus-daemon"
+dbus-daemon passwd util-linux"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;

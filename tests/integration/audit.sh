@@ -16,6 +16,8 @@
 #    FIDO2 key) runs the alert hook with the record as JSON.
 #  - R-PRIV-3: the privileged account and the vendor are created through
 #    a request a second person (nobody, in the approver group) approves;
+#    the privileged account ("admin", an account of the test's own
+#    through nss_wrapper) enrolls its own key on an approved grant;
 #    R-PRIV-2: the privileged account logs in with FIDO2 only (the
 #    software key of tests/softkey, its shim preloaded per command).
 #  - R-AVL-1: with the disk full (an LD_PRELOAD shim, tests/enospc.c) a
@@ -52,10 +54,10 @@ new_user() {
 	enroll_totp "$1"
 }
 
-# with_key [NAME=VALUE...] CMD...: CMD with the software key $T/adminkey
+# with_key [NAME=VALUE...] CMD...: CMD with the software key $T/keys/admin
 # plugged in (the shim preloaded for this command only).
 with_key() {
-	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/adminkey" "$@"
+	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/admin" "$@"
 }
 
 wrong_code() {
@@ -82,7 +84,7 @@ tamper() {
 }
 
 CONF="lockout_failures=3 lockout_interval=10m lockout_duration=1h
-approver_group=nogroup"
+approver_group=nogroup fido2_aaguids=$SOFTKEY_AAGUID"
 # kagid sees the clock unsynchronised unless told otherwise
 # (KAGI_TEST_CLOCK, tests/clockstate.c), whatever this machine's clock
 # says, so that both answers of the clock check are tested everywhere.
@@ -99,6 +101,11 @@ EOF
 chmod 700 "$T/kagid-clock"
 KAGID=$T/kagid-clock
 chmod 711 "$T"
+# "admin" is an account of the test's own (kagid sees it through
+# nss_wrapper): it enrolls its own key (R-PRIV-3).
+test_accounts || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
+admin_uid=$(test_account admin)
+mkdir -m 777 "$T/keys"
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 write_service
 wait_fresh_step 15
@@ -111,12 +118,14 @@ sb=$(new_user bob) || echo "Bail out! cannot seed"
 approved user add admin --role privileged >/dev/null ||
 	echo "Bail out! cannot seed admin"
 add_user_password admin pw-admin
-"$SKTOOL" init "$T/adminkey" --pin 2468 >/dev/null
-# R-PRIV-3: enrolling the privileged user's key needs an approval too.
+"$SKTOOL" init "$T/keys/admin" --pin 2468 >/dev/null
+chmod 666 "$T/keys/admin"
+# R-PRIV-3: enrolling the privileged user's key needs an approval too,
+# and then admin enrolls it, logged in as itself.
 approved token add-fido2 admin >/dev/null ||
 	echo "Bail out! cannot get admin's key enrollment approved"
-id_admin=$(echo 2468 | with_key "$KAGICTL" --socket "$SOCK" token add-fido2 \
-    admin 2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
+id_admin=$(echo 2468 | grant_enroll "$admin_uid" "$T/keys/admin" \
+    2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
 [ -n "$id_admin" ] || echo "Bail out! cannot enroll admin's key"
 approved user add vendor1 --role vendor >/dev/null ||
 	echo "Bail out! cannot seed vendor1"
@@ -158,21 +167,21 @@ admin active" "R-PRIV-1: report privileged lists exactly the privileged role"
 out=$(kagictl report dormant --days 1 | wc -l)
 is "$out" "1" "R-TOK-6: report dormant --days 1: nobody (header only)"
 out=$(kagictl report vendors --since 2020-01-01)
-is "$out" "USER  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
-    "R-REM-4: report vendors: no session events yet, the right columns"
+is "$out" "USER  WORKER  PLACE  WORK  SESSION  SERVICE  SOURCE  START  END  DURATION  STATE" \
+    "R-REM-4 R-REM-5: report vendors: no session events yet, the right columns"
 out=$(kagictl report exceptions --csv | tr -d '\r')
 is "$out" "kind,id,user,time,state,by,detail" \
     "R-EXC-1: report exceptions: none yet, the right columns"
-kagictl user role carol privileged >/dev/null 2>&1
+kagictl_person user role carol privileged >/dev/null 2>&1
 is "$?" 4 "R-PRIV-3: granting carol the privileged role stores a request"
 out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5-7)
 is "$out" "kind,user,state,by,detail
 request,carol,open,root,role_privileged" \
     "R-EXC-1: report exceptions lists the request waiting for approval"
 qid=$(kagictl report exceptions --csv | tr -d '\r' | sed -n 's/^request,\([0-9]*\),.*/\1/p')
-setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" \
-    --clear-groups "$KAGICTL" --socket "$SOCK" request reject "$qid" \
-    >/dev/null 2>&1
+as_person 65534 setpriv --reuid=65534 \
+    --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
+    "$KAGICTL" --socket "$SOCK" request reject "$qid" >/dev/null 2>&1
 out=$(kagictl report exceptions --csv | tr -d '\r')
 is "$out" "kind,id,user,time,state,by,detail" \
     "R-EXC-1: a rejected request leaves the exceptions report"
@@ -255,26 +264,29 @@ start_kagid $CONF
 out=$(verify_out)
 like "$out" "exit=0" "R-LOG-2: the newest ten cut: invisible without an anchor"
 out=$(verify_out --anchor "$anchor")
-like "$out" "ends at record $((head - 10)), before the anchor's record $head" \
+# The restart's configuration record (config_audit.c) follows the cut.
+like "$out" "ends at record $((head - 9)), before the anchor's record $head" \
     "R-LOG-2: the newest ten cut: found with --anchor"
 like "$out" "exit=1" "R-LOG-2: cut chain: verify --anchor exits 1"
 stop_kagid
 cp "$T/pristine.db" "$DB"
 rm -f "$DB-wal" "$DB-shm"
 start_kagid $CONF
+# The restart appended its configuration record (config_audit.c).
+last=$((head + 1))
 
 # --- archive -------------------------------------------------------------------
 mkdir -p "$T/arch"
 kagictl audit archive --before "@$(( $(date +%s) + 1 ))" "$T/arch/one.jsonl" \
     >"$T/archive.out" 2>&1
-like "$(cat "$T/archive.out")" "archived audit records 1 to $head" \
+like "$(cat "$T/archive.out")" "archived audit records 1 to $last" \
     "R-LOG-1: audit archive moves the records to the file"
 is "$(stat -c %a "$T/arch/one.jsonl")" 600 "R-LOG-1: the archive file is mode 0600"
-is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$head" "the archive holds one line per record"
+is "$(wc -l <"$T/arch/one.jsonl" | tr -d ' ')" "$last" "the archive holds one line per record"
 out=$(verify_out)
-like "$out" "records $((head + 1)) to" "the live chain now starts after the archive"
+like "$out" "records $((last + 1)) to" "the live chain now starts after the archive"
 out=$(verify_out --archive "$T/arch/one.jsonl" --anchor "$anchor")
-like "$out" "records 1 to $head in 1 archive(s)" \
+like "$out" "records 1 to $last in 1 archive(s)" \
     "R-LOG-1 R-LOG-2: archive plus live chain verify as one, anchor included"
 like "$out" "exit=0" "archive plus live: exit 0"
 out=$(kagictl audit archive --before 2020-01-01 "$T/arch/one.jsonl" 2>&1)

@@ -9,13 +9,16 @@
 #    or expired code is refused and recorded; nobody enrolls for another
 #    user's name, even with that user's code; a privileged user never
 #    enrolls with a code; the administrator's add-fido2 stays admin-only;
-#  - a privileged user's key needs a second person (R-PRIV-3): add-fido2
-#    becomes a request (exit 4); the requester cannot approve it; another
-#    approver's approval grants the requester one enrollment, which the
-#    next add-fido2 spends; a second key needs a new approval; another
-#    administrator cannot spend the requester's grant; a pam_u2f import
-#    for a privileged user is a request too; a grant expires (an hour at
-#    most).  Each step leaves an audit record (R-LOG-5).
+#  - a privileged user's key needs a second person and the user's own
+#    hand (R-PRIV-3): add-fido2 becomes a request (exit 4); the requester
+#    cannot approve it; another approver's approval grants the user one
+#    enrollment, which only the user spends (`kagictl enroll --grant`,
+#    logged in as themselves); the administrator's add-fido2 asks again
+#    and enrolls nothing; another person in the user's account (sudo -u),
+#    or the account with no login uid, cannot spend it; a pam_u2f import
+#    for a privileged user is refused; a second key needs a new approval;
+#    a grant expires (an hour at most).  Each step leaves an audit record
+#    (R-LOG-5).
 #
 # Needs root (setpriv to act as nobody, daemon, bin and uid 3).
 
@@ -33,13 +36,13 @@ can_approve || skip_all "needs root, setpriv and nogroup"
 getent passwd daemon >/dev/null 2>&1 && getent passwd bin >/dev/null 2>&1 &&
     getent passwd 3 >/dev/null 2>&1 || skip_all "no daemon, bin or uid 3 account"
 
-plan 44
+plan 52
 
 RP=pam://kagi-test
 KAGI_TIMEOUT=3
 chmod 711 "$T"
 CONF="fido2_rp_id=$RP admin_group=daemon approver_group=nogroup
-enroll_code_lifetime=1h request_lifetime=1h"
+enroll_code_lifetime=1h request_lifetime=1h fido2_aaguids=$SOFTKEY_AAGUID"
 # shellcheck disable=SC2086
 start_kagid $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 write_service
@@ -49,21 +52,14 @@ nogroup=$(getent group nogroup | cut -d: -f3)
 mkdir "$T/keys"
 chmod 777 "$T/keys"
 
-# key NAME [softkeytool init options]: a software key $T/keys/NAME that
-# every uid may use (the shim writes a lock file and renames its state
-# in that directory).
-key() {
-	_k=$1
-	shift
-	"$SKTOOL" init "$T/keys/$_k" "$@" >/dev/null
-	chmod 666 "$T/keys/$_k"
-}
 
-# as UID GID [NAME=VALUE...] CMD...: CMD as another uid, no other groups.
+# as UID GID [NAME=VALUE...] CMD...: CMD as another uid, no other groups,
+# logged in as itself.
 as() {
 	_u=$1 _g=$2
 	shift 2
-	setpriv --reuid="$_u" --regid="$_g" --clear-groups env "$@"
+	as_person "$_u" setpriv --reuid="$_u" --regid="$_g" --clear-groups \
+	    env "$@"
 }
 
 # self UID KEY [kagictl enroll options]: `kagictl enroll` as UID with KEY
@@ -77,10 +73,12 @@ self() {
 	echo "exit=$?"
 }
 
-# add_fido2 KEY USER: root's `kagictl token add-fido2 USER` with KEY; PIN
-# on stdin.  Output, then "exit=N".
-add_fido2() {
-	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/$1" \
+# add_fido2_person KEY USER: `kagictl token add-fido2 USER` with KEY, by
+# root logged in as the administrator $ADMIN_LOGINUID; PIN on stdin.
+# Output, then "exit=N".
+add_fido2_person() {
+	as_person "$ADMIN_LOGINUID" env LD_PRELOAD="$SHIM" \
+	    KAGI_SOFTKEY_STATE="$T/keys/$1" \
 	    "$KAGICTL" --socket "$SOCK" token add-fido2 "$2" 2>&1
 	echo "exit=$?"
 }
@@ -104,7 +102,6 @@ audit_last() {
 tokens() { kagictl token list "$1" --json | grep -c '"id"'; }
 
 enroll_code_of() { printf '%s\n' "$1" | sed -n 's/^enroll-code: *//p'; }
-req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
 approve() {
 	as 65534 "$nogroup" "$KAGICTL" --socket "$SOCK" request approve "$1" 2>&1
 }
@@ -113,7 +110,7 @@ approve() {
 
 code=$(enroll_code_of "$(kagictl user add "$nobody" --enroll-code)")
 add_user_password "$nobody" "pw-$nobody"
-key kN --pin 1234
+shared_key kN --pin 1234
 
 out=$(printf 'AAAAA-BBBBB-CCCCC-DDDDD\n1234\n' | self 65534 kN)
 like "$out" "exit=1" "R-TOK-4: a wrong enrollment code is refused (exit 1)"
@@ -135,7 +132,7 @@ like "$(audit_last token_add "$nobody")" '"label":"my key"' \
 out=$(login kN "$nobody" 1234)
 is "$(result_of "$out" auth)" PAM_SUCCESS "the self-enrolled key logs in"
 
-key kN2 --pin 1234
+shared_key kN2 --pin 1234
 out=$(printf '%s\n1234\n' "$code" | self 65534 kN2)
 like "$out" "exit=1" "R-TOK-4: the code used again is refused"
 like "$out" "already used" "... in words"
@@ -150,7 +147,7 @@ like "$out" "exit=0" "... and the code still enrolls the key afterwards"
 
 # Only one's own account, even with the other user's code.
 dcode=$(enroll_code_of "$(kagictl user add daemon --enroll-code)")
-key kD --pin 4321
+shared_key kD --pin 4321
 out=$(printf '%s\n4321\n' "$dcode" | self 65534 kD --user daemon)
 like "$out" "exit=1" "a user cannot enroll a key for another user's name"
 like "$out" "only for your own account" "... in words"
@@ -165,7 +162,7 @@ like "$out" "your account $sysname is not known to kagi" \
     "a uid that is no kagi user is told so, by name"
 
 # The administrator's path stays administrators' (R-TOK-1).
-key kX --pin 1111
+shared_key kX --pin 1111
 out=$(echo 1111 | as 65534 65534 LD_PRELOAD="$SHIM" \
     KAGI_SOFTKEY_STATE="$T/keys/kX" "$KAGICTL" --socket "$SOCK" \
     token add-fido2 "$nobody" 2>&1)
@@ -177,56 +174,73 @@ bcode=$(enroll_code_of "$(kagictl user add bin --enroll-code)")
 approved user role bin privileged >/dev/null 2>&1
 like "$(kagictl --json user show bin)" '"role":"privileged"' \
     "bin is made privileged (approved)"
-key kB --pin 2222
+shared_key kB --pin 2222
 out=$(printf '%s\n2222\n' "$bcode" | self 2 kB)
 like "$out" "exit=1" "R-PRIV-3: a privileged user cannot enroll with a code"
 like "$out" "a privileged account does not enroll with a code" "... in words"
 is "$(tokens bin)" 0 "... and has no key"
 
-# --- a privileged user's key needs a second person (R-PRIV-3) ---------------
+# --- a privileged user's key: a second person, then its own hand (R-PRIV-3) ---
 
-approved user add boss --role privileged >/dev/null
-add_user_password boss pw-boss
-key kP --pin 5555
-out=$(echo 5555 | add_fido2 kP boss)
+# bin (uid 2) is privileged (above).  Root asks as the administrator
+# $ADMIN_LOGINUID (a person: R-PRIV-3 takes people), nobody approves.
+add_user_password bin pw-bin
+shared_key kP --pin 5555
+out=$(echo 5555 | add_fido2_person kP bin)
 like "$out" "exit=4" "R-PRIV-3: add-fido2 for a privileged user is stored as a request (exit 4)"
 like "$out" "token_privileged" "... naming its act"
 id1=$(printf '%s\n' "$out" | req_id)
-is "$(tokens boss)" 0 "... and enrolls nothing"
-like "$(audit_last request boss)" '"action":"token_privileged"' "... recorded as request"
+is "$(tokens bin)" 0 "... and enrolls nothing"
+like "$(audit_last request bin)" '"action":"token_privileged"' "... recorded as request"
 
-out=$(kagictl request approve "$id1" 2>&1)
+out=$(kagictl_person request approve "$id1" 2>&1)
 is "$?" 1 "R-PRIV-3: the requester cannot approve their own request"
 out=$(approve "$id1")
 like "$out" "approved" "another approver approves it"
-is "$(tokens boss)" 0 "the approval alone enrolls nothing"
-like "$(audit_last enroll_grant boss)" '"approver":"'"$nobody"'"' \
-    "the approval grants one enrollment, recorded as enroll_grant"
+like "$out" "may now enroll one security key" "... and is told who enrolls it now"
+is "$(tokens bin)" 0 "the approval alone enrolls nothing"
+like "$(audit_last enroll_grant bin)" '"approver":"'"$nobody"'"' \
+    "the approval grants one enrollment to bin, recorded as enroll_grant"
 
-out=$(echo 5555 | as 1 1 LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kP" \
-    "$KAGICTL" --socket "$SOCK" token add-fido2 boss 2>&1)
-is "$?" 4 "another administrator cannot spend the requester's grant (a new request)"
+out=$(echo 5555 | add_fido2_person kP bin)
+like "$out" "exit=4" "R-PRIV-3: the administrator who asked cannot enroll the key (a new request)"
+is "$(tokens bin)" 0 "... so the administrator never holds a credential of bin"
 
-out=$(echo 5555 | add_fido2 kP boss)
-like "$out" "exit=0" "R-PRIV-3: after approval the requester enrolls the key"
+# bin's own account, but another person (sudo -u bin): refused.
+out=$(echo 5555 | as_person 1 setpriv --reuid=2 --regid=2 --clear-groups \
+    env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kP" \
+    "$KAGICTL" --socket "$SOCK" enroll --grant 2>&1)
+is "$?" 1 "R-PRIV-3: another person in bin's account (login uid 1) cannot spend bin's grant"
+like "$out" "logged in as themselves" "... in words"
+like "$(audit_last token_refused bin)" '"reason":"not_in_person"' \
+    "... recorded as not_in_person"
+out=$(echo 5555 | as_person 4294967295 setpriv --reuid=2 --regid=2 \
+    --clear-groups env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kP" \
+    "$KAGICTL" --socket "$SOCK" enroll --grant 2>&1)
+is "$?" 1 "R-PRIV-3: nor can bin's account with no login uid (a service, systemd-run)"
+is "$(tokens bin)" 0 "... and no key was enrolled"
+
+out=$(echo 5555 | grant_enroll 2 "$T/keys/kP" 2>&1)
+is "$?" 0 "R-PRIV-3: bin, logged in as itself, enrolls its key with the grant"
 ptok=$(printf '%s\n' "$out" | sed -n 's/^token: *//p')
-like "$(audit_last enroll_grant_use boss)" "\"token\":$ptok" \
+like "$(audit_last enroll_grant_use bin)" "\"token\":$ptok" \
     "the grant is spent on that token, recorded as enroll_grant_use"
-out=$(login kP boss 5555)
+out=$(login kP bin 5555)
 is "$(result_of "$out" auth)" PAM_SUCCESS "the privileged user logs in with the key"
 
-key kP2 --pin 6666
-out=$(echo 6666 | add_fido2 kP2 boss)
-like "$out" "exit=4" "R-PRIV-3: a second key needs a new approval"
-is "$(tokens boss)" 1 "... and is not enrolled before it"
+shared_key kP2 --pin 6666
+out=$(echo 6666 | grant_enroll 2 "$T/keys/kP2" 2>&1)
+like "$out" "no approved enrollment waits" "R-PRIV-3: the grant is spent: a second key needs a new approval"
+is "$(tokens bin)" 1 "... and is not enrolled before it"
 
 "$SKTOOL" init "$T/keys/kU" --pin 7777 >/dev/null
 env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kU" \
-    "$top_builddir/tests/fido2client" - boss "$RP" - makecred 7777 \
+    "$top_builddir/tests/fido2client" - bin "$RP" - makecred 7777 \
     >"$T/u2f_keys" 2>/dev/null
-kagictl import pam-u2f "$T/u2f_keys" >/dev/null 2>&1
-is "$?" 4 "R-PRIV-3: importing a privileged user's pam_u2f key is a request too"
-is "$(tokens boss)" 1 "... and imports nothing before approval"
+out=$(kagictl_person import pam-u2f "$T/u2f_keys" 2>&1)
+is "$?" 1 "R-PRIV-3: a privileged user's pam_u2f key is never imported"
+like "$out" "refused the credential: enrolled_by_user" "... and says why"
+is "$(tokens bin)" 1 "... and nothing was imported"
 
 # --- later: expiry (libfaketime) --------------------------------------------
 
@@ -235,7 +249,7 @@ for _f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
     /usr/lib/*/faketime/libfaketime.so.1; do
 	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
 done
-out=$(echo 6666 | add_fido2 kP2 boss)
+out=$(echo 6666 | add_fido2_person kP2 bin)
 id2=$(printf '%s\n' "$out" | req_id)
 approve "$id2" >/dev/null
 code=$(enroll_code_of "$(kagictl user enroll-code "$nobody")")
@@ -247,9 +261,10 @@ if [ -n "$FAKETIME_LIB" ]; then
 	KAGID_PID=$!
 	i=0
 	while [ ! -S "$SOCK" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-	out=$(echo 6666 | add_fido2 kP2 boss)
-	like "$out" "exit=4" "R-PRIV-3: an approval unused for two hours has expired: a new request"
-	key kN3 --pin 1234
+	out=$(echo 6666 | grant_enroll 2 "$T/keys/kP2" 2>&1)
+	like "$out" "no approved enrollment waits" \
+	    "R-PRIV-3: an approval unused for two hours has expired"
+	shared_key kN3 --pin 1234
 	out=$(printf '%s\n1234\n' "$code" | self 65534 kN3)
 	like "$out" "has expired" "R-TOK-4: an expired enrollment code is refused"
 else

@@ -323,7 +323,7 @@ like "$out" "requires an attestation this security key does not give" \
 restart fido2_attestation=roots "fido2_attestation_roots=$T/other.pem"
 key kR2 --pin 3333
 out=$(echo 3333 | with kR2 "$KAGICTL" --socket "$SOCK" token add-fido2 olga 2>&1)
-like "$out" "not among the trusted ones (fido2_attestation_roots)" \
+like "$out" "not among the trusted ones (fido2_attestation_roots" \
     "roots: a key from another maker is refused with the reason"
 like "$(audit_last token_refused olga)" '"reason":"attestation_untrusted"' \
     "... and the refusal is recorded"

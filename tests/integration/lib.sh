@@ -138,6 +138,7 @@ _cleanup() {
 	for p in $KAGID_PID $_bg_pids; do
 		wait "$p" 2>/dev/null
 	done
+	_unix_cleanup
 	[ -n "${KAGI_TEST_KEEP:-}" ] && { echo "# kept: $T" >&2; return; }
 	rm -rf "$T"
 }
@@ -268,7 +269,15 @@ start_kagid() {
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
 	# KAGID_PREFIX (e.g. setsid): a command kagid is run through.
-	${KAGID_PREFIX:-} "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
+	if [ -n "$_test_accounts" ]; then
+		${KAGID_PREFIX:-} env \
+		    LD_PRELOAD="$NSS_WRAPPER_LIB${LD_PRELOAD:+ $LD_PRELOAD}" \
+		    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
+		    "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
+	else
+		${KAGID_PREFIX:-} "$KAGID" -f -c "$T/kagid.conf" \
+		    2>>"$T/kagid.log" &
+	fi
 	KAGID_PID=$!
 	_i=0
 	while [ $_i -lt 50 ]; do
@@ -453,13 +462,76 @@ elapsed_since() { echo $(( $(date +%s) - $1 )); }
 
 # --- the two-person rule -------------------------------------------------------
 
-# approved ARGS...: run `kagictl ARGS`; when kagid stores it as a request
-# awaiting a second person (exit 4, R-PRIV-3), approve it as nobody, a
-# member of the approver group.  start_kagid must have been given
+# The person behind a caller is its audit login uid (/proc/PID/loginuid,
+# R-PRIV-3): kagid lets no caller without one (or with 0) ask for or
+# approve a two-person act.  A root process may set its own login uid,
+# as pam_loginuid does at log-in; the test shell's stays as it is.
+#
+# as_person LOGINUID CMD [ARG...]: run CMD with that login uid
+# (4294967295: unset).  Exit 97 when the kernel refuses to set it.
+as_person() {
+	sh -c 'echo "$1" >/proc/self/loginuid 2>/dev/null &&
+	    [ "$(cat /proc/self/loginuid)" = "$1" ] || exit 97
+	    shift; exec "$@"' sh "$@"
+}
+
+# loginuid_settable: this process may give a child a login uid (root
+# with CAP_AUDIT_CONTROL, or a login uid still unset).
+loginuid_settable() {
+	[ "$(as_person 4242 cat /proc/self/loginuid 2>/dev/null)" = 4242 ]
+}
+
+# The login uid of the administrator who asks in approved(): a person
+# with no account, not one of the approvers.
+ADMIN_LOGINUID=${ADMIN_LOGINUID:-60100}
+
+# kagictl_person ARGS...: kagictl as root logged in as $ADMIN_LOGINUID.
+kagictl_person() {
+	as_person "$ADMIN_LOGINUID" "$KAGICTL" --socket "$SOCK" "$@"
+}
+
+# as_ctl USER ARGS...: kagictl as USER, logged in as USER (its own login
+# uid), standard error included.
+as_ctl() {
+	_u=$1
+	shift
+	as_user "$_u" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
+}
+# sudo_ctl USER ARGS...: kagictl as root, logged in as USER (as after
+# sudo), standard error included.
+sudo_ctl() {
+	_u=$1
+	shift
+	as_person "$(id -u "$_u")" "$KAGICTL" --socket "$SOCK" "$@" 2>&1
+}
+# req_id: the request number in kagictl's "stored as request N" output.
+req_id() { sed -n 's/.*stored as request \([0-9]*\).*/\1/p' | head -n 1; }
+# last_record EVENT: the newest audit record of EVENT, as JSON.
+last_record() { kagictl audit export --json --event "$1" | tail -n 1; }
+# shared_key NAME [softkeytool init options]: a software key
+# $T/keys/NAME that every uid may use (the shim writes a lock file and
+# renames its state in that directory, made 0777 here).  Needs $SKTOOL.
+shared_key() {
+	_k=$1
+	shift
+	[ -d "$T/keys" ] || mkdir -m 777 "$T/keys"
+	"$SKTOOL" init "$T/keys/$_k" "$@" >/dev/null
+	chmod 666 "$T/keys/$_k"
+}
+
+# A vendor permit's expiry inside the default vendor_max_horizon (90
+# days), in kagid's default time zone.
+PERMIT_EXPIRES=$(TZ=Asia/Tokyo date -d '+30 days' +%F)
+
+# approved ARGS...: run `kagictl ARGS` as root logged in as the person
+# $ADMIN_LOGINUID; when kagid stores it as a request awaiting a second
+# person (exit 4, R-PRIV-3), approve it as nobody (logged in as nobody),
+# a member of the approver group.  start_kagid must have been given
 # approver_group=nogroup and $T must be reachable by nobody (chmod 711).
 # Prints kagictl's output; returns the final exit status.  Needs root.
 approved() {
-	_out=$("$KAGICTL" --socket "$SOCK" --json "$@" 2>&1)
+	_out=$(as_person "$ADMIN_LOGINUID" "$KAGICTL" --socket "$SOCK" --json \
+	    "$@" 2>&1)
 	_st=$?
 	if [ $_st -ne 4 ]; then
 		printf '%s\n' "$_out"
@@ -467,8 +539,121 @@ approved() {
 	fi
 	_id=$(printf '%s' "$_out" | tr -d ' \n' |
 	    sed -n 's/.*"request":{"id":\([0-9]*\).*/\1/p')
-	setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" \
-	    --clear-groups "$KAGICTL" --socket "$SOCK" request approve "$_id"
+	as_person 65534 setpriv --reuid=65534 \
+	    --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
+	    "$KAGICTL" --socket "$SOCK" request approve "$_id"
+}
+
+# --- real Unix users (as root) -------------------------------------------------
+
+# need_people: what the tests of the two-person rule need to make Unix
+# users and act as them with login uids of their own: root, setpriv,
+# useradd and friends, nogroup (else the whole test is skipped), and a
+# kernel that lets root set a login uid (else it bails out: those tests
+# cite requirements and may not be skipped for that).
+need_people() {
+	[ "$(id -u)" -eq 0 ] || skip_all "needs root to make users and act as them"
+	for _c in setpriv useradd groupadd userdel groupdel; do
+		command -v "$_c" >/dev/null 2>&1 || skip_all "$_c not installed"
+	done
+	getent group nogroup >/dev/null 2>&1 || skip_all "no nogroup group"
+	loginuid_settable || {
+		echo "Bail out! cannot set a login uid (/proc/self/loginuid" \
+		    "needs CAP_AUDIT_CONTROL): the two-person rule compares" \
+		    "login uids"
+		exit 1
+	}
+}
+
+# new_unix_user PREFIX [GROUP...]: a Unix account of its own for this test
+# run (PREFIX and the shell's pid: runs at the same time never meet),
+# member of the GROUPs, removed at exit with the groups new_unix_group
+# made (both listed in $T, as they are made in command substitutions).
+# Prints its name.
+new_unix_user() {
+	_p=$1
+	shift
+	_n="${_p}$$"
+	_g=
+	for _x in "$@"; do _g="${_g:+$_g,}$_x"; done
+	useradd -M -N -g nogroup -s /usr/sbin/nologin -d /nonexistent \
+	    ${_g:+-G "$_g"} "$_n" >/dev/null 2>&1 || return 1
+	echo "$_n" >>"$T/unix.users"
+	echo "$_n"
+}
+
+# new_unix_group PREFIX: a group of its own for this run; prints its name.
+new_unix_group() {
+	_n="${1}$$"
+	groupadd "$_n" >/dev/null 2>&1 || return 1
+	echo "$_n" >>"$T/unix.groups"
+	echo "$_n"
+}
+
+# as_user NAME CMD [ARG...]: CMD as the Unix user NAME, logged in as
+# themselves (their uid as login uid), with their groups.
+as_user() {
+	_u=$1
+	shift
+	as_person "$(id -u "$_u")" setpriv --reuid="$(id -u "$_u")" \
+	    --regid="$(id -g "$_u")" --init-groups "$@"
+}
+
+# --- accounts of the test's own (nss_wrapper) ----------------------------------
+
+# test_accounts: the kagid start_kagid starts from now on looks users and
+# groups up in $T/passwd and $T/group (the system's accounts, then those
+# test_account adds) through nss_wrapper; the system's files are left
+# alone.  Fails when libnss_wrapper.so is not installed.
+NSS_WRAPPER_LIB=
+for _d in /usr/lib/x86_64-linux-gnu /usr/lib/*-linux-gnu /usr/lib64 /usr/lib; do
+	[ -f "$_d/libnss_wrapper.so" ] && { NSS_WRAPPER_LIB=$_d/libnss_wrapper.so; break; }
+done
+_test_accounts=
+test_accounts() {
+	[ -n "$NSS_WRAPPER_LIB" ] || return 1
+	getent passwd >"$T/passwd" && getent group >"$T/group" || return 1
+	chmod 644 "$T/passwd" "$T/group"
+	_test_accounts=1
+}
+
+# test_account NAME: NAME in $T/passwd with a uid no system account has
+# (primary group nogroup); prints the uid.
+test_account() {
+	_uid=$((61000 + $(grep -c '^' "$T/passwd")))
+	while getent passwd "$_uid" >/dev/null 2>&1; do _uid=$((_uid + 1)); done
+	echo "$1:x:$_uid:$(getent group nogroup | cut -d: -f3)::/nonexistent:/usr/sbin/nologin" \
+	    >>"$T/passwd"
+	echo "$_uid"
+}
+
+# The AAGUID every software key has unless told otherwise: listed in
+# fido2_aaguids, it lets a software key's full attestation through the
+# privileged role's default policy (trusted: R-PRIV-2).
+SOFTKEY_AAGUID=6b616769-2d73-6f66-746b-65792d763100
+
+# grant_enroll UID STATE [ARG...]: `kagictl enroll --grant` as UID, logged
+# in as itself, with the software key STATE plugged in (PIN on standard
+# input): a privileged user spending the enrollment a second person
+# approved (R-PRIV-3).  The key's directory must be writable by UID.
+grant_enroll() {
+	_u=$1 _k=$2
+	shift 2
+	as_person "$_u" setpriv --reuid="$_u" \
+	    --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
+	    env LD_PRELOAD="$top_builddir/tests/softkey/.libs/libsoftkey_shim.so" \
+	    KAGI_SOFTKEY_STATE="$_k" "$KAGICTL" --socket "$SOCK" enroll --grant \
+	    "$@"
+}
+
+_unix_cleanup() {
+	[ -f "$T/unix.users" ] && while read -r _x; do
+		userdel "$_x" >/dev/null 2>&1
+	done <"$T/unix.users"
+	[ -f "$T/unix.groups" ] && while read -r _x; do
+		groupdel "$_x" >/dev/null 2>&1
+	done <"$T/unix.groups"
+	return 0
 }
 
 # can_approve: root, setpriv, nobody and nogroup are there.

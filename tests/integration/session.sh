@@ -48,9 +48,13 @@ chmod 644 "$T/banner"
 
 RP=pam://kagi-test
 chmod 711 "$T"
+# The privileged users are accounts of the test's own (nss_wrapper): each
+# enrolls its own key (R-PRIV-3), in a directory every uid may write.
+test_accounts || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
+mkdir -m 777 "$T/keys"
 start_kagid privileged_session_max=${LIMIT}s session_warn=2s \
     session_grace=${GRACE}s banner_file="$T/banner" fido2_rp_id=$RP \
-    approver_group=nogroup ||
+    approver_group=nogroup fido2_aaguids=$SOFTKEY_AAGUID ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
 # A whole log-in: password, pam_kagi's second factor, account, session.
@@ -70,19 +74,34 @@ new_user() {
 	enroll_totp "$1"
 }
 
-# new_privileged NAME: a privileged user, approved by a second person
-# (R-PRIV-3), with a software key $T/key.NAME (PIN pin-NAME) enrolled on
-# a second approval: no TOTP for them (R-PRIV-2).  Prints the token id.
+# new_privileged NAME: a privileged user (an account of the test's own),
+# approved by a second person (R-PRIV-3), with a software key
+# $T/keys/NAME (PIN pin-NAME) it enrolls itself on a second approval: no
+# TOTP for them (R-PRIV-2).  Prints the token id.
 new_privileged() {
+	_uid=$(test_account "$1")
 	approved user add "$1" --role privileged >/dev/null ||
 	    { diag "user add $1 --role privileged failed"; return 1; }
 	echo "$1:pw-$1:sess" >>"$T/passdb"
-	"$SKTOOL" init "$T/key.$1" --pin "pin-$1" >/dev/null
-	# Its key too (R-PRIV-3): the approval lets root enroll one key.
+	"$SKTOOL" init "$T/keys/$1" --pin "pin-$1" >/dev/null
+	chmod 666 "$T/keys/$1"
+	# Its key too (R-PRIV-3): the approval lets the user enroll one key.
 	approved token add-fido2 "$1" >/dev/null ||
 	    { diag "token add-fido2 $1 was not approved"; return 1; }
-	echo "pin-$1" | with_key "$1" "$KAGICTL" --socket "$SOCK" \
-	    token add-fido2 "$1" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
+	echo "pin-$1" | grant_enroll "$_uid" "$T/keys/$1" \
+	    2>>"$T/kagictl.err" | sed -n 's/^token: *//p'
+}
+
+# with_key NAME|- CMD...: as lib.sh's, with the keys every uid may use
+# ($T/keys/NAME, made by new_privileged).
+with_key() {
+	_key=$1
+	shift
+	if [ "$_key" != - ]; then
+		env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/$_key" "$@"
+	else
+		"$@"
+	fi
 }
 
 # --- open and close, audited (R-PRIV-7, R-REM-4) ----------------------------------
@@ -172,8 +191,9 @@ hm=$(TZ=Asia/Tokyo date +%H:%M)
 h=${hm%:*}; m=${hm#*:}
 end=$(( ${h#0} * 60 + ${m#0} + 1 ))
 endhm=$(printf '%02d:%02d' $((end / 60)) $((end % 60)))
-approved vendor add vend1 --company ACME --expires 2099-12-31 \
-    --window "$day $hm-$endhm" --from 127.0.0.2 >/dev/null ||
+approved vendor add vend1 --company ACME --expires "$PERMIT_EXPIRES" \
+    --window "$day $hm-$endhm" --from 127.0.0.2 --worker "Taro Yamada" \
+    --place "ACME Osaka office" --work "maintenance" >/dev/null ||
 	diag "vendor add with window $day $hm-$endhm failed"
 echo "vend1:pw-vend1:sess" >>"$T/passdb"
 s=$(enroll_totp vend1)
@@ -234,9 +254,12 @@ if id nobody >/dev/null 2>&1; then
 		echo "session_grace = 1s"
 		echo "fido2_rp_id = $RP"
 		echo "approver_group = nogroup"
+		echo "fido2_aaguids = $SOFTKEY_AAGUID"
 	} >"$T/kagid2.conf"
 	chmod 600 "$T/kagid2.conf"
-	"$KAGID" -f -c "$T/kagid2.conf" 2>>"$T/kagid2.log" &
+	env LD_PRELOAD="$NSS_WRAPPER_LIB" NSS_WRAPPER_PASSWD="$T/passwd" \
+	    NSS_WRAPPER_GROUP="$T/group" \
+	    "$KAGID" -f -c "$T/kagid2.conf" 2>>"$T/kagid2.log" &
 	K2=$!
 	bg_register $K2
 	n=0

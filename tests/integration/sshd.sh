@@ -140,8 +140,9 @@ hm=$(TZ=Asia/Tokyo date +%H:%M)
 h=${hm%:*}; m=${hm#*:}
 end=$(( ${h#0} * 60 + ${m#0} + 1 ))
 endhm=$(printf '%02d:%02d' $((end / 60)) $((end % 60)))
-approved vendor add vend1 --company ACME --expires 2099-12-31 \
-    --window "$day $hm-$endhm" --from 127.0.0.2 >/dev/null ||
+approved vendor add vend1 --company ACME --expires "$PERMIT_EXPIRES" \
+    --window "$day $hm-$endhm" --from 127.0.0.2 --worker "Taro Yamada" \
+    --place "ACME Osaka office" --work "maintenance" >/dev/null ||
 	diag "vendor add with window $day $hm-$endhm failed"
 s=$(enroll_totp vend1)
 

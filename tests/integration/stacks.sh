@@ -42,10 +42,15 @@ plan 24
 LIMIT=4
 GRACE=2
 chmod 711 "$T"
+# The users are accounts of the test's own, for pam_faillock and for
+# kagid alike (a privileged user enrolls its own key: R-PRIV-3).
+test_accounts || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
+mkdir -m 777 "$T/keys"
 # kagid's own lockout stays out of the way: the refusals below are
 # pam_faillock's.
 start_kagid privileged_session_max=${LIMIT}s session_grace=${GRACE}s \
-    fido2_rp_id=pam://kagi-test approver_group=nogroup lockout_failures=20 ||
+    fido2_rp_id=pam://kagi-test approver_group=nogroup lockout_failures=20 \
+    fido2_aaguids=$SOFTKEY_AAGUID ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 
 # ship STACK: $T/pam.d/STACK from conf/pam.d/STACK, line by line.
@@ -78,8 +83,6 @@ as_users() {
 	env LD_PRELOAD="$NSSWRAP" NSS_WRAPPER_PASSWD="$T/passwd" \
 	    NSS_WRAPPER_GROUP="$T/group" "$@"
 }
-cp /etc/group "$T/group"
-: >"$T/passwd"
 
 # unix_user STACK NAME: NAME in the user database, password pw-NAME.
 unix_user() {
@@ -114,11 +117,11 @@ auth() {
 	    2>>"$T/pamdrv.err"
 }
 
-# with_key NAME CMD...: CMD with the software key $T/key.NAME plugged in.
+# with_key NAME CMD...: CMD with the software key $T/keys/NAME plugged in.
 with_key() {
 	_key=$1
 	shift
-	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.$_key" "$@"
+	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/$_key" "$@"
 }
 
 # failures USER: pam_faillock's records of USER.
@@ -149,10 +152,13 @@ for stack in login sshd; do
 	p=pv${stack}
 	unix_user "$stack" "$p"
 	approved user add "$p" --role privileged >/dev/null
-	"$SKTOOL" init "$T/key.$p" --pin "pin-$p" >/dev/null
+	"$SKTOOL" init "$T/keys/$p" --pin "pin-$p" >/dev/null
+	chmod 666 "$T/keys/$p"
+	# R-PRIV-3: approved, then enrolled by the user itself.
 	approved token add-fido2 "$p" >/dev/null
-	tok=$(echo "pin-$p" | with_key "$p" "$KAGICTL" --socket "$SOCK" \
-	    token add-fido2 "$p" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
+	tok=$(echo "pin-$p" | grant_enroll \
+	    "$(awk -F: -v n="$p" '$1 == n { print $3 }' "$T/passwd")" \
+	    "$T/keys/$p" 2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
 	check "R-PRIV-3: an approved privileged user with a key (token $tok)" \
 	    test -n "$tok"
 	t0=$(date +%s)

@@ -49,6 +49,22 @@ cx_peer(unsigned uid, const char *name, unsigned classes)
 	p.gid = (gid_t)uid;
 	p.classes = classes;
 	snprintf(p.name, sizeof(p.name), "%s", name);
+	/* Logged in as itself; an approver approves every act. */
+	p.loginuid = (uid_t)uid;
+	snprintf(p.person, sizeof(p.person), "%s", name);
+	p.approves = (classes & PEER_APPROVER) ? (1u << APPROVE_ACTS) - 1 : 0;
+	return p;
+}
+
+struct peer
+cx_peer_as(unsigned uid, const char *name, unsigned classes, uid_t loginuid,
+    const char *person)
+{
+	struct peer p = cx_peer(uid, name, classes);
+
+	p.loginuid = loginuid;
+	snprintf(p.person, sizeof(p.person), "%s", person != NULL ? person :
+	    "");
 	return p;
 }
 

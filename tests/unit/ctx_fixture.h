@@ -39,8 +39,15 @@ int cx_teardown(void **state);
 
 /* Fix the clock at t. */
 void cx_clock(int64_t t);
-/* A peer of the given classes: uid and name as given. */
+/*
+ * A peer of the given classes: uid and name as given, logged in as
+ * itself (login uid = uid, person = name; root's login uid 0 is no
+ * person), approving every act when PEER_APPROVER is among classes.
+ */
 struct peer cx_peer(unsigned uid, const char *name, unsigned classes);
+/* The same with another login uid (PEER_NO_LOGINUID: unset) and person. */
+struct peer cx_peer_as(unsigned uid, const char *name, unsigned classes,
+    uid_t loginuid, const char *person);
 
 /* A new user; *u its record. */
 void cx_user(struct cx *f, const char *name, int role, struct user_rec *u);

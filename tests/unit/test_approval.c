@@ -4,7 +4,11 @@
  * role, the acts that need a second person whatever the configuration
  * says, a request held instead of acted on, and its approval: never by
  * its requester, never once expired, and only for an operation the table
- * lists (R-PRIV-3, R-LOG-5).
+ * lists (R-PRIV-3, R-LOG-5); people compared by login uid, root being
+ * nobody in particular; nobody approving an act on their own account or
+ * outside the act's approver group; an administrator never acting on
+ * their own account; an approval that cannot be carried out failing
+ * visibly.
  */
 #include "config.h"
 
@@ -23,6 +27,7 @@
 #include "names.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "refusal.h"
 #include "store_life.h"
 
 #define NONE APPROVAL_NO_ROLE
@@ -49,10 +54,11 @@ static const struct {
 	{ OP_USER_ROLE, PRIV, VENDOR, APPROVE_ROLE_PRIVILEGED },
 	{ OP_USER_ROLE, STAFF, VENDOR, APPROVE_VENDOR_ADD },
 	{ OP_USER_ROLE, VENDOR, STAFF, 0 },
-	/* Vendor access and break-glass codes, whoever the target is. */
+	/* Vendor access, whoever the target is; break-glass codes, a
+	 * privileged user's apart (always two people: R-PRIV-3). */
 	{ OP_VENDOR_ADD, NONE, NONE, APPROVE_VENDOR_ADD },
 	{ OP_BREAKGLASS_ISSUE, STAFF, NONE, APPROVE_BREAKGLASS_ISSUE },
-	{ OP_BREAKGLASS_ISSUE, PRIV, NONE, APPROVE_BREAKGLASS_ISSUE },
+	{ OP_BREAKGLASS_ISSUE, PRIV, NONE, APPROVE_BREAKGLASS_PRIVILEGED },
 	{ OP_BREAKGLASS_ISSUE, VENDOR, NONE, APPROVE_BREAKGLASS_ISSUE },
 	/* Deleting: a privileged user is a privileged-role act. */
 	{ OP_USER_DELETE, STAFF, NONE, APPROVE_USER_DELETE },
@@ -121,6 +127,7 @@ test_the_mask_is_approval_required_plus_the_mandatory_acts(void **state)
 	assert_false(approval_needed(&c, OP_USER_DELETE, STAFF, NONE));
 	assert_false(approval_needed(&c, OP_UNLOCK, PRIV, NONE));
 	assert_false(approval_needed(&c, OP_BREAKGLASS_ISSUE, STAFF, NONE));
+	assert_true(approval_needed(&c, OP_BREAKGLASS_ISSUE, PRIV, NONE));
 	assert_false(approval_needed(&c, OP_TOKEN_REVOKE, STAFF, NONE));
 	assert_false(approval_needed(&c, OP_USER_DISABLE, PRIV, NONE));
 	/* Configured acts add to them. */
@@ -419,6 +426,219 @@ test_a_rejected_request_changes_nothing_but_its_state(void **state)
 	json_object_put(reply);
 }
 
+/* --- people, not uids (issue 11) ---------------------------------------- */
+
+/* The refusal's reason word, or "" when none was set. */
+static const char *
+reason_of(struct cx *f)
+{
+	const struct refusal *r = refusal_get(&f->ctx);
+
+	return r != NULL ? r->reason : "";
+}
+
+static void
+test_root_with_no_login_uid_cannot_ask_for_a_two_person_act(void **state)
+{
+	struct cx *f = *state;
+	struct peer root = cx_peer_as(0, "root", PEER_ADMIN, PEER_NO_LOGINUID,
+	    "");
+	struct peer console = cx_peer_as(0, "root", PEER_ADMIN, 0, "root");
+	struct json_object *req = request(OP_USER_ROLE, "tanaka");
+	struct json_object *reply = json_object_new_object();
+	int64_t seq = cx_audit_seq(f);
+
+	assert_int_equal(proto_set_str(req, "role", "privileged"), 0);
+	assert_int_equal(approval_gate(&f->ctx, &root, req, STAFF, PRIV,
+	    reply), KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "not_a_person");
+	refusal_clear(&f->ctx);
+	assert_int_equal(approval_gate(&f->ctx, &console, req, STAFF, PRIV,
+	    reply), KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "not_a_person");
+	assert_int_equal(cx_audit_seq(f), seq);
+	json_object_put(req);
+	json_object_put(reply);
+}
+
+static void
+test_root_logged_in_as_the_requester_cannot_approve(void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_ADMIN);
+	struct peer alice_sudo = cx_peer_as(0, "root", PEER_APPROVER, 1000,
+	    "alice");
+	struct peer bob_sudo = cx_peer_as(0, "root", PEER_APPROVER, 1001,
+	    "bob");
+	struct peer nobody = cx_peer_as(0, "root", PEER_APPROVER,
+	    PEER_NO_LOGINUID, "");
+	struct json_object *reply = json_object_new_object();
+	int64_t id = 0;
+
+	hold_role_request(f, &alice, &id);
+	replays = 0;
+	assert_int_equal(approval_approve(&f->ctx, &alice_sudo, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "own_request");
+	refusal_clear(&f->ctx);
+	assert_int_equal(approval_approve(&f->ctx, &nobody, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "not_a_person");
+	refusal_clear(&f->ctx);
+	assert_int_equal(replays, 0);
+	/* Two people, both as root. */
+	assert_int_equal(approval_approve(&f->ctx, &bob_sudo, id, reply), 0);
+	assert_int_equal(replays, 1);
+	json_object_put(reply);
+}
+
+static void
+test_nobody_approves_an_act_on_their_own_account(void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_ADMIN);
+	struct peer tanaka = cx_peer(1002, "tanaka", PEER_APPROVER);
+	struct peer tanaka_sudo = cx_peer_as(0, "root", PEER_APPROVER, 1002,
+	    "tanaka");
+	struct json_object *reply = json_object_new_object();
+	int64_t id = 0;
+
+	hold_role_request(f, &alice, &id);	/* tanaka made privileged */
+	replays = 0;
+	assert_int_equal(approval_approve(&f->ctx, &tanaka, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "own_account");
+	refusal_clear(&f->ctx);
+	assert_int_equal(approval_approve(&f->ctx, &tanaka_sudo, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_string_equal(reason_of(f), "own_account");
+	refusal_clear(&f->ctx);
+	assert_int_equal(replays, 0);
+	json_object_put(reply);
+}
+
+static void
+test_the_approver_must_be_in_the_acts_approver_group(void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_ADMIN);
+	struct peer bob = cx_peer(1001, "bob", PEER_APPROVER);
+	struct json_object *reply = json_object_new_object();
+	const struct refusal *r;
+	int64_t id = 0;
+
+	hold_role_request(f, &alice, &id);
+	bob.approves = APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD;
+	replays = 0;
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
+	    KAGI_ERR_DENIED);
+	assert_non_null(r = refusal_get(&f->ctx));
+	assert_string_equal(r->reason, "approver_group");
+	assert_non_null(strstr(r->message, "approver_group_role_privileged"));
+	refusal_clear(&f->ctx);
+	assert_int_equal(replays, 0);
+	bob.approves = APPROVE_ROLE_PRIVILEGED;
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply), 0);
+	assert_int_equal(replays, 1);
+	json_object_put(reply);
+}
+
+static int
+failing_handler(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	(void)peer;
+	(void)req;
+	(void)reply;
+	replays++;
+	return refusal_set(ctx, KAGI_ERR_STATE, "not_a_vendor", "tanaka",
+	    "user 'tanaka' is not a vendor");
+}
+
+static approval_act_fn
+failing_lookup(const char *op)
+{
+	(void)op;
+	return failing_handler;
+}
+
+static void
+test_an_approval_that_cannot_be_carried_out_marks_the_request_failed(
+    void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_ADMIN);
+	struct peer bob = cx_peer(1001, "bob", PEER_APPROVER);
+	struct json_object *reply = json_object_new_object();
+	const struct refusal *r;
+	struct request_rec q;
+	char ev[256];
+	int64_t id = 0, seq;
+
+	hold_role_request(f, &alice, &id);
+	f->ctx.approval_replay = failing_lookup;
+	seq = cx_audit_seq(f);
+	/* As dispatch.c: the approval's savepoint, rolled back, then the
+	 * refusal's own. */
+	assert_int_equal(store_savepoint(f->ctx.store), 0);
+	assert_int_equal(approval_approve(&f->ctx, &bob, id, reply),
+	    KAGI_ERR_STATE);
+	store_rollback_to(f->ctx.store);
+	assert_non_null(r = refusal_get(&f->ctx));
+	assert_non_null(strstr(r->message, "marked failed"));
+	assert_non_null(strstr(r->message, "is not a vendor"));
+	assert_int_equal(refusal_commit(&f->ctx, &bob, OP_REQUEST_APPROVE), 0);
+	assert_int_equal(store_request_get(f->ctx.store, id, &q), 0);
+	assert_int_equal(q.state, REQ_FAILED);
+	assert_non_null(strstr(q.reason, "is not a vendor"));
+	assert_string_equal(cx_events(f, seq, ev, sizeof(ev)),
+	    "request_failed");
+	refusal_clear(&f->ctx);
+	json_object_put(reply);
+}
+
+static void
+test_an_administrator_never_acts_on_their_own_account(void **state)
+{
+	struct cx *f = *state;
+	struct peer alice = cx_peer(1000, "alice", PEER_ADMIN);
+	struct peer alice_sudo = cx_peer_as(0, "root", PEER_ADMIN, 1000,
+	    "alice");
+	struct peer bob = cx_peer(1001, "bob", PEER_ADMIN);
+	struct peer root = cx_peer_as(0, "root", PEER_ADMIN, PEER_NO_LOGINUID,
+	    "");
+	const char *ops[] = { OP_UNLOCK, OP_TOKEN_ADD_TOTP,
+	    OP_TOKEN_FIDO2_BEGIN, OP_ENROLL_CODE_ISSUE, OP_BREAKGLASS_ISSUE,
+	    OP_USER_ROLE, OP_USER_ENABLE };
+	struct json_object *req;
+	size_t i;
+
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		req = request(ops[i], "alice");
+		assert_int_equal(approval_refuse_self(&f->ctx, &alice, req),
+		    KAGI_ERR_DENIED);
+		refusal_clear(&f->ctx);
+		assert_int_equal(approval_refuse_self(&f->ctx, &alice_sudo,
+		    req), KAGI_ERR_DENIED);
+		refusal_clear(&f->ctx);
+		assert_int_equal(approval_refuse_self(&f->ctx, &bob, req), 0);
+		assert_int_equal(approval_refuse_self(&f->ctx, &root, req), 0);
+		json_object_put(req);
+	}
+	/* Acts that take nothing away from anybody else stay one's own. */
+	req = request(OP_TOKEN_REVOKE, "alice");
+	assert_int_equal(approval_refuse_self(&f->ctx, &alice, req), 0);
+	json_object_put(req);
+	/* Putting oneself on the list as staff, yes; with a role, no. */
+	req = request(OP_USER_ADD, "alice");
+	assert_int_equal(approval_refuse_self(&f->ctx, &alice, req), 0);
+	assert_int_equal(proto_set_str(req, "role", "privileged"), 0);
+	assert_int_equal(approval_refuse_self(&f->ctx, &alice, req),
+	    KAGI_ERR_DENIED);
+	refusal_clear(&f->ctx);
+	json_object_put(req);
+}
+
 /* A context whose approved requests run through replay_handler. */
 static int
 setup(void **state)
@@ -450,6 +670,14 @@ main(void)
 		CX_TEST(test_a_request_before_its_expiry_is_not_expired),
 		CX_TEST(test_a_replayed_operation_not_in_the_table_is_refused),
 		CX_TEST(test_a_rejected_request_changes_nothing_but_its_state),
+		CX_TEST(
+		    test_root_with_no_login_uid_cannot_ask_for_a_two_person_act),
+		CX_TEST(test_root_logged_in_as_the_requester_cannot_approve),
+		CX_TEST(test_nobody_approves_an_act_on_their_own_account),
+		CX_TEST(test_the_approver_must_be_in_the_acts_approver_group),
+		CX_TEST(
+		    test_an_approval_that_cannot_be_carried_out_marks_the_request_failed),
+		CX_TEST(test_an_administrator_never_acts_on_their_own_account),
 	};
 
 	return cmocka_run_group_tests_name("approval", tests, NULL, NULL);

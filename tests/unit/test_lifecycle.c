@@ -173,6 +173,7 @@ test_request_one_decision(void **state)
 {
 	struct fx *f = *state;
 	struct request_rec q, g;
+	struct request_decider root = { 0, "root", 1001, "kagi-approver" };
 	int64_t id = 0;
 
 	memset(&q, 0, sizeof(q));
@@ -180,21 +181,31 @@ test_request_one_decision(void **state)
 	snprintf(q.params, sizeof(q.params), "{\"op\":\"user_add\"}");
 	q.requester_uid = 1000;
 	snprintf(q.requester, sizeof(q.requester), "suzuki");
+	q.requester_luid = 1000;
+	snprintf(q.requester_group, sizeof(q.requester_group), "kagi-admin");
 	q.created = 100;
 	q.expires = 200;
 	assert_int_equal(store_request_add(f->s, &q, &id), 0);
 	assert_int_equal(store_request_get(f->s, id, &g), 0);
 	assert_int_equal(g.state, REQ_PENDING);
 	assert_string_equal(g.requester, "suzuki");
+	assert_int_equal(g.requester_luid, 1000);
+	assert_string_equal(g.requester_group, "kagi-admin");
 	assert_int_equal(g.decider_uid, -1);
+	assert_int_equal(g.decider_luid, -1);
 	/* R-PRIV-3: one decision; a second (a race) is refused. */
-	assert_int_equal(store_request_decide(f->s, id, REQ_APPROVED, 0,
-	    "root", 150, NULL), 0);
-	assert_int_equal(store_request_decide(f->s, id, REQ_REJECTED, 0,
-	    "root", 151, "late"), KAGI_ERR_STATE);
+	assert_int_equal(store_request_decide(f->s, id, REQ_APPROVED, &root,
+	    150, NULL), 0);
+	assert_int_equal(store_request_decide(f->s, id, REQ_REJECTED, &root,
+	    151, "late"), KAGI_ERR_STATE);
+	/* Pending is no decision. */
+	assert_int_equal(store_request_decide(f->s, id, REQ_PENDING, &root,
+	    152, NULL), KAGI_ERR_INVALID);
 	assert_int_equal(store_request_get(f->s, id, &g), 0);
 	assert_int_equal(g.state, REQ_APPROVED);
 	assert_string_equal(g.decider, "root");
+	assert_int_equal(g.decider_luid, 1001);
+	assert_string_equal(g.decider_group, "kagi-approver");
 	assert_int_equal(store_request_get(f->s, id + 1, &g),
 	    KAGI_ERR_NOT_FOUND);
 }
@@ -231,8 +242,8 @@ test_enroll_code_single_use(void **state)
 }
 
 /*
- * R-PRIV-3: an approval to enroll a privileged user's key serves the
- * administrator who asked, once, until it expires.
+ * R-PRIV-3: an approval to enroll a privileged user's key serves that
+ * user, once, until it expires.
  */
 static void
 test_enroll_grant_single_use(void **state)
@@ -249,15 +260,15 @@ test_enroll_grant_single_use(void **state)
 	snprintf(g.approver, sizeof(g.approver), "nobody");
 	g.created = 100;
 	g.expires = 200;
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 150, &h),
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 150, &h),
 	    KAGI_ERR_NOT_FOUND);
 	assert_int_equal(store_enroll_grant_add(f->s, &g, &id), 0);
-	/* Not for another administrator, not after it expires. */
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 1000, 150, &h),
+	/* Not for another user, not after it expires. */
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid + 1000, 150,
+	    &h), KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 200, &h),
 	    KAGI_ERR_NOT_FOUND);
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 200, &h),
-	    KAGI_ERR_NOT_FOUND);
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 150, &h), 0);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 150, &h), 0);
 	assert_int_equal(h.id, id);
 	assert_int_equal(h.request_id, 4);
 	assert_string_equal(h.requester, "root");
@@ -267,12 +278,12 @@ test_enroll_grant_single_use(void **state)
 	assert_int_equal(store_enroll_grant_use(f->s, id, 160, 9), 0);
 	assert_int_equal(store_enroll_grant_use(f->s, id, 161, 10),
 	    KAGI_ERR_STATE);
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 170, &h),
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 170, &h),
 	    KAGI_ERR_NOT_FOUND);
 	/* A new approval is a new grant. */
 	assert_int_equal(store_enroll_grant_add(f->s, &g, &id2), 0);
 	assert_true(id2 != id);
-	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 0, 170, &h), 0);
+	assert_int_equal(store_enroll_grant_find(f->s, f->uid, 170, &h), 0);
 	assert_int_equal(h.id, id2);
 }
 

@@ -2,7 +2,9 @@
  * test_policy.c - the pure policy of tokend/policy.c: factor lists that
  * can never mean "no second factor" (R-MFA-1, R-MFA-4), vendors'
  * maintenance windows across their edges in Asia/Tokyo, expiry dates
- * (R-REM-1) and allowed source networks, IPv4 and IPv6 (R-REM-3).
+ * (R-REM-1) and allowed source networks, IPv4 and IPv6 (R-REM-3); how
+ * long a vendor's windows are open in any 24 hours and the widest
+ * network among its sources (the permit limits, R-REM-1, R-REM-3).
  * Times are fixed instants (the injected clock of the handlers).
  */
 #include "config.h"
@@ -16,6 +18,8 @@
 #include <time.h>
 
 #include <cmocka.h>
+
+#include <sys/socket.h>
 
 #include "kagi_err.h"
 #include "policy.h"
@@ -219,6 +223,55 @@ test_date_end(void **state)
 	assert_int_equal(policy_date_end(NULL, &end), KAGI_ERR_INVALID);
 }
 
+/* R-REM-1: the open time within any 24 hours, however windows are cut. */
+static void
+test_windows_open_time_in_any_day_counts_joined_windows_as_one(void **state)
+{
+	static const struct {
+		const char *w;
+		int minutes;
+	} cases[] = {
+		{ "Mon-Fri 09:00-17:00", 8 * 60 },
+		{ "Sun-Sat 00:00-24:00", 24 * 60 },
+		/* Cut in two at noon: still one day open. */
+		{ "Sun-Sat 00:00-12:00; Sun-Sat 12:00-24:00", 24 * 60 },
+		/* Joined across midnight: twelve hours in a row. */
+		{ "Mon 18:00-24:00; Tue 00:00-06:00", 12 * 60 },
+		/* Saturday into Sunday, round the end of the week. */
+		{ "Sat 20:00-24:00; Sun 00:00-04:00", 8 * 60 },
+		/* A minute apart: fourteen of any 24 hours. */
+		{ "Mon 08:00-15:00; Mon 15:01-22:01", 14 * 60 },
+		/* Two shifts a day apart never add up. */
+		{ "Mon 09:00-17:00; Wed 09:00-17:00", 8 * 60 },
+	};
+	struct policy_windows w;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(policy_windows_parse(cases[i].w, &w), 0);
+		if (policy_windows_max_minutes(&w) != cases[i].minutes)
+			fail_msg("%s: %d minutes, not %d", cases[i].w,
+			    policy_windows_max_minutes(&w), cases[i].minutes);
+	}
+}
+
+/* R-REM-3: the widest network of each family among the sources. */
+static void
+test_the_widest_source_network_by_family(void **state)
+{
+	struct policy_cidrs c;
+
+	(void)state;
+	assert_int_equal(policy_cidrs_parse("192.0.2.8,198.51.100.0/24,"
+	    "2001:db8::/48,2001:db8:1::/64", &c), 0);
+	assert_int_equal(policy_cidrs_widest(&c, AF_INET), 24);
+	assert_int_equal(policy_cidrs_widest(&c, AF_INET6), 48);
+	assert_int_equal(policy_cidrs_parse("0.0.0.0/0", &c), 0);
+	assert_int_equal(policy_cidrs_widest(&c, AF_INET), 0);
+	assert_int_equal(policy_cidrs_widest(&c, AF_INET6), -1);
+}
+
 int
 main(void)
 {
@@ -232,6 +285,9 @@ main(void)
 		cmocka_unit_test(test_cidrs),
 		cmocka_unit_test(test_cidrs_refuses),
 		cmocka_unit_test(test_date_end),
+		cmocka_unit_test(
+		    test_windows_open_time_in_any_day_counts_joined_windows_as_one),
+		cmocka_unit_test(test_the_widest_source_network_by_family),
 	};
 
 	return cmocka_run_group_tests_name("policy", tests, setup_tokyo, NULL);

@@ -42,6 +42,17 @@ int approval_gate(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, int role, int new_role,
     struct json_object *reply);
 
+/*
+ * R-PRIV-3: an administrator never unlocks, enrolls a token or an
+ * enrollment code for, issues break-glass codes for, re-enables, or
+ * gives a role or vendor access to their own account (person.h: the
+ * caller's user name, or its login uid's).  req is the request as
+ * received; 0 when it may go on, else a refusal (refusal.h).  Called for
+ * every administrative request before its handler (dispatch.c).
+ */
+int approval_refuse_self(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req);
+
 struct request_rec;
 /*
  * The approved request being carried out (its id and requester), or
@@ -59,7 +70,10 @@ int approval_show(struct kagid_ctx *ctx, int64_t id,
  * peer approves request id: the stored request is carried out by
  * ctx->approval_replay(op) in the caller's savepoint, with the decision
  * and its record; reply gets "request" and the act's own reply as
- * "result".
+ * "result".  Refused (with a refusal that says why) when peer is no
+ * person, is the requester, owns the target or is not in the act's
+ * approver group; an act that cannot be carried out marks the request
+ * failed (after the rollback: refusal_commit()).
  */
 int approval_approve(struct kagid_ctx *ctx, const struct peer *peer,
     int64_t id, struct json_object *reply);

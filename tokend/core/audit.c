@@ -208,8 +208,8 @@ alert_json(const struct audit_event *ev, int64_t seq,
 	return text;
 }
 
-int
-audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
+static int
+record_append(struct kagid_ctx *ctx, const struct peer *peer, int prio,
     const char *event, const char *user, struct json_object *fields)
 {
 	struct store *s = ctx->store;
@@ -265,6 +265,51 @@ audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	snprintf(line, sizeof(line), "audit anchor %lld:%s", (long long)hseq,
 	    hex);
 	return ctx_log_queue(ctx, LOG_NOTICE, line);
+}
+
+/*
+ * fields with "actor_loginuid", the login uid of the person who acted
+ * (person.h; -1 when unset), added: a new object sharing fields' values.
+ */
+static struct json_object *
+with_actor_loginuid(struct json_object *fields, const struct peer *peer)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (o == NULL)
+		return NULL;
+	if (fields != NULL) {
+		json_object_object_foreach(fields, k, v) {
+			if (json_object_object_add(o, k,
+			    json_object_get(v)) != 0) {
+				json_object_put(o);
+				return NULL;
+			}
+		}
+	}
+	if (proto_set_int(o, "actor_loginuid", peer->loginuid ==
+	    PEER_NO_LOGINUID ? -1 : (int64_t)peer->loginuid) != 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
+int
+audit_record(struct kagid_ctx *ctx, const struct peer *peer, int prio,
+    const char *event, const char *user, struct json_object *fields)
+{
+	struct json_object *f;
+	int r;
+
+	/* An administrative act names the login uid of whoever did it. */
+	if (peer == NULL || audit_is_login_event(event))
+		return record_append(ctx, peer, prio, event, user, fields);
+	if ((f = with_actor_loginuid(fields, peer)) == NULL)
+		return KAGI_ERR_NOMEM;
+	r = record_append(ctx, peer, prio, event, user, f);
+	json_object_put(f);
+	return r;
 }
 
 /* Check the clock; log a change of state (and the first answer). */

@@ -51,18 +51,30 @@
  *   session_close   session, service, tty?, rhost?, pid, started, ended,
  *                   duration (seconds), reason?
  *   request         request (id), action, target?, reason?
- *   approve, reject request (id), requester?
+ *   approve, reject request (id), requester?, requester_loginuid?,
+ *                   requester_group?, approver_loginuid?, approver_group?
+ *   request_failed  request (id), reason, message: an approved request
+ *                   whose act could not be carried out (state failed)
+ *   refused         op, reason (refusal.c's word), message: a request
+ *                   refused by a rule, kept though the request was not
+ *   config          digest, changed, changes, policy_changed,
+ *                   policy_changed_seq, settings (config_audit.c)
  *   breakglass_use  id (break-glass use id), service?, rhost?, reason?
  *   breakglass_report  id (the use it reports), report?
  *   audit_archive   through_seq, hash (hex): records moved to an archive
  *   clock_step      seconds (forward > 0), direction, moved (rows moved
  *                   later), totp_window_seconds (an alert beyond it)
  *
+ * Every record of an administrative act (any event but the log-in events
+ * of audit_is_login_event()) written for a caller also carries
+ * "actor_loginuid": the caller's audit login uid, the person behind it
+ * (person.h), -1 when unset.
+ *
  * A vendor session is a session_open/session_close pair of a user whose
  * role is vendor (the store's, or the record's "role" field), matched by
  * "session".  A break-glass use is open until a breakglass_report with
- * its "id"; a request is open until an approve or reject with its
- * "request".
+ * its "id"; a request is open until an approve, reject, request_expire
+ * or request_failed with its "request".
  */
 #ifndef KAGI_AUDIT_H
 #define KAGI_AUDIT_H

@@ -35,6 +35,19 @@ struct pending_log {
 	char *outcome;
 };
 
+/* Why the request being handled is refused (refusal.c). */
+#define REFUSAL_MSG_MAX 512
+#define REFUSAL_REASON_MAX 32
+struct refusal {
+	int set;
+	int err;				/* the KAGI_ERR_* returned */
+	char reason[REFUSAL_REASON_MAX + 1];	/* "self_approval", ... */
+	char message[REFUSAL_MSG_MAX + 1];
+	char user[STORE_NAME_MAX + 1];		/* "" = none */
+	char event[REFUSAL_REASON_MAX + 1];	/* "refused" by default */
+	int64_t request;			/* request to mark failed, 0 */
+};
+
 struct request_rec;
 struct kagid_ctx;
 struct peer;
@@ -88,6 +101,13 @@ struct kagid_ctx {
 	int breakglass_dirty;
 	int64_t breakglass_retry;	/* a failed sync: not before then */
 	int64_t fido2_reg_seq;		/* registrations begun (fido2_reg.c) */
+	/* Why the current request is refused, when a rule said (refusal.c). */
+	struct refusal refusal;
+	/* The effective configuration's record (config_audit.c): its
+	 * digest's audit record, and when the policy last changed. */
+	int64_t config_seq;
+	int64_t config_changed;		/* time; 0 = unknown */
+	int64_t config_changed_seq;
 };
 
 /* The roles' lockout policies (lockout, lockout_role) from ctx->cfg. */

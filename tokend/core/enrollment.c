@@ -234,9 +234,9 @@ enroll_code_try(struct kagid_ctx *ctx, const struct peer *peer,
  * never from the request; a "user" asked for in the request must name the
  * same account, or the request is denied and logged.
  */
-static int
-self_user(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
-    struct user_rec *u)
+int
+enroll_self_user(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, struct user_rec *u)
 {
 	char canon[STORE_NAME_MAX + 1], mine[STORE_NAME_MAX + 1];
 
@@ -278,7 +278,7 @@ enroll_self_check(struct kagid_ctx *ctx, const struct peer *peer,
 	int r;
 
 	*why = NULL;
-	if ((r = self_user(ctx, peer, asked, u)) != 0 ||
+	if ((r = enroll_self_user(ctx, peer, asked, u)) != 0 ||
 	    (r = store_lock_get(ctx->store, u->id, &l)) != 0)
 		return r;
 	if (u->disabled)

@@ -47,6 +47,13 @@ int enroll_code_issue(struct kagid_ctx *ctx, const struct peer *peer,
 int enroll_self_check(struct kagid_ctx *ctx, const struct peer *peer,
     const char *asked, const char *code, struct user_rec *u,
     const char **why);
+/*
+ * The caller's own kagi account *u: named by the peer (SO_PEERCRED),
+ * never by the request; asked (the request's "user", or NULL) must name
+ * the same account, else KAGI_ERR_DENIED (logged).
+ */
+int enroll_self_user(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, struct user_rec *u);
 /* A refused self-enrollment: reply's "refused" says why; a record. */
 int enroll_self_refuse(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const char *why, struct json_object *reply);

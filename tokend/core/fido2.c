@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <fido.h>
 #include <fido/eddsa.h>
 #include <fido/es256.h>
 #include <fido/rs256.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
@@ -394,6 +396,25 @@ x5c_trusted(const uint8_t *der, size_t len, const char *path)
 	return r;
 }
 
+int
+fido2_roots_count(const char *path, int *n)
+{
+	X509_STORE *store;
+	struct stat st;
+
+	*n = 0;
+	if (path == NULL || path[0] == '\0' || stat(path, &st) != 0)
+		return KAGI_ERR_NOT_FOUND;
+	if ((store = X509_STORE_new()) == NULL)
+		return KAGI_ERR_NOMEM;
+	/* A file without a certificate does not load: it holds none. */
+	if (X509_STORE_load_file(store, path) == 1)
+		*n = sk_X509_OBJECT_num(X509_STORE_get0_objects(store));
+	X509_STORE_free(store);
+	ERR_clear_error();
+	return 0;
+}
+
 const char *
 fido2_att_kind_name(int kind)
 {
@@ -416,7 +437,8 @@ fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
 	int r;
 
 	if (pol == NULL || (pol->mode != ATTEST_ANY &&
-	    pol->mode != ATTEST_FULL && pol->mode != ATTEST_ROOTS))
+	    pol->mode != ATTEST_FULL && pol->mode != ATTEST_ROOTS &&
+	    pol->mode != ATTEST_TRUSTED))
 		return KAGI_ERR_INTERNAL;
 	if (kind != FIDO2_ATT_NONE && kind != FIDO2_ATT_SELF &&
 	    kind != FIDO2_ATT_FULL)
@@ -425,6 +447,19 @@ fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
 	if (pol->mode != ATTEST_ANY && (kind != FIDO2_ATT_FULL ||
 	    x5c == NULL || x5c_len == 0)) {
 		*why = "attestation_missing";
+		return KAGI_ERR_DENIED;
+	}
+	if (pol->mode == ATTEST_TRUSTED) {
+		/* A root vouches for the model, or the list names it. */
+		r = x5c_trusted(x5c, x5c_len, pol->roots);
+		if (r == 0)
+			return 0;
+		if (r != KAGI_ERR_CRYPTO && r != KAGI_ERR_CONFIG)
+			return r;
+		if (pol->aaguids != NULL && pol->aaguids[0] != '\0' &&
+		    fido2_aaguid_allowed(pol->aaguids, aaguid))
+			return 0;
+		*why = "attestation_untrusted";
 		return KAGI_ERR_DENIED;
 	}
 	if (pol->mode == ATTEST_ROOTS &&

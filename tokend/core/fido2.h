@@ -47,11 +47,13 @@ extern const char *const fido2_uv_policy_names[];
 #define FIDO2_METHOD "fido2"
 /*
  * Attestation policies: any kind; a full attestation (an attestation
- * certificate, whoever signed it; what the gateway asks of vendors and
- * privileged users when no roots are configured); a full attestation
- * whose certificate chains to the configured roots.
+ * certificate, whoever signed it); a full attestation whose certificate
+ * chains to the configured roots; "trusted": a full attestation whose
+ * certificate chains to the configured roots or whose AAGUID is on the
+ * allow-list (the privileged role's default, R-PRIV-2).
  */
-enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1, ATTEST_FULL = 2 };
+enum fido2_att_mode { ATTEST_ANY = 0, ATTEST_ROOTS = 1, ATTEST_FULL = 2,
+	ATTEST_TRUSTED = 3 };
 /* What a verified attestation proved: nothing ("none"), that the
  * credential key signed it ("self"), or an attestation certificate
  * (x5c) signed it ("full"). */
@@ -115,7 +117,7 @@ unsigned fido2_factors(uint8_t flags, int uv_method, int stored_uv);
 
 struct fido2_att_policy {
 	int mode;			/* enum fido2_att_mode */
-	const char *roots;		/* PEM file of roots (mode roots) */
+	const char *roots;		/* PEM file of roots (roots, trusted) */
 	const char *aaguids;		/* comma list, or NULL/"" = any */
 };
 
@@ -156,11 +158,14 @@ int fido2_verify_registration(const struct fido2_reg_in *in,
  * The attestation policy, on an attestation whose signature has already
  * been verified and proved kind: ATTEST_ANY takes every kind,
  * ATTEST_FULL only full, ATTEST_ROOTS only full with x5c chaining to
- * pol->roots; then the AAGUID allow-list.  Refusals are KAGI_ERR_DENIED
- * with *why "attestation_missing", "attestation_untrusted" or
+ * pol->roots; then the AAGUID allow-list.  ATTEST_TRUSTED takes only
+ * full, with x5c chaining to pol->roots or an AAGUID on a non-empty
+ * pol->aaguids (an empty list lists nothing there; missing or empty
+ * roots trust nothing).  Refusals are KAGI_ERR_DENIED with *why
+ * "attestation_missing", "attestation_untrusted" or
  * "aaguid_not_allowed"; roots that cannot be read are KAGI_ERR_CONFIG
- * ("attestation_untrusted").  Shared by FIDO2 registration and OpenSSH
- * security keys (sshkey_att.c).
+ * ("attestation_untrusted") in mode roots.  Shared by FIDO2
+ * registration and OpenSSH security keys (sshkey_att.c).
  */
 int fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
     const uint8_t *x5c, size_t x5c_len,
@@ -175,6 +180,13 @@ int fido2_att_policy_check(const struct fido2_att_policy *pol, int kind,
  */
 int fido2_authdata_cred_prot(const uint8_t *authdata, size_t adlen,
     int *prot);
+
+/*
+ * How many certificates the roots file at path holds (*n); 0 for a file
+ * that holds none; KAGI_ERR_NOT_FOUND when there is no such file (kagid
+ * -t warns of both).
+ */
+int fido2_roots_count(const char *path, int *n);
 
 /* An AAGUID allow-list: comma-separated UUIDs (8-4-4-4-12 hex). */
 int fido2_aaguid_list_valid(const char *list);

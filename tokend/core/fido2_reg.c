@@ -17,13 +17,21 @@
  *    leaves an audit record.
  *
  * Enrolling a key for a user whose enrollment needs a second person (a
- * privileged user: approval.c's table, R-PRIV-3): token_fido2_begin
- * without a grant stores a request (approval_gate); its approval,
- * replaying token_fido2_begin, stores a grant for the requester's uid,
- * valid for request_lifetime but at most an hour; the requester's next
- * begin finds it, and the finish that stores the key spends it in the
- * same transaction.  Without an unspent grant of its own, no
- * administrator's finish stores such a user's key.
+ * privileged user: approval.c's table, R-PRIV-3): an administrator's
+ * token_fido2_begin stores a request (approval_gate); its approval,
+ * replaying token_fido2_begin, stores a grant bound to that user, valid
+ * for request_lifetime but at most an hour.  The privileged user spends
+ * it: `kagictl enroll --grant` (enroll_fido2_begin / _finish with
+ * "grant"), run by the user's own account and logged in as themselves
+ * (login uid = uid, person.h), with the key in their hand; the finish
+ * that stores the key spends the grant in the same transaction.  No
+ * administrator's finish, and no import, ever stores a privileged
+ * user's key: whoever asked or approved never holds its credential.
+ *
+ * The attestation a registration must bring depends on the user's role
+ * (fido2_attestation, _privileged, _vendor; fido2.h): by default a
+ * privileged user's key needs a full attestation that chains to
+ * fido2_attestation_roots or names an AAGUID of fido2_aaguids (R-PRIV-2).
  */
 #include "config.h"
 
@@ -57,6 +65,7 @@
 /* The kinds of registration: an administrator's, a user's own. */
 #define KIND_ADMIN "admin"
 #define KIND_SELF "self"
+#define KIND_GRANT "grant"
 
 static int
 reg_bind(const char *kind, const char *user, int64_t request, char *out,
@@ -147,6 +156,7 @@ grant_create(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "requester", q->requester)) != 0 ||
 	    (r = proto_set_str(f, "approver", peer->name)) != 0 ||
 	    (r = proto_set_int(f, "expires", g.expires)) != 0 ||
+	    (r = proto_set_str(f, "spent_by", u->name)) != 0 ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant", u->name,
 	    f)) != 0 ||
 	    (r = proto_set_int(go, "id", id)) != 0 ||
@@ -249,6 +259,17 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
+/* The attestation policy of role's keys (R-PRIV-2). */
+static int
+att_mode(const struct kagid_config *cfg, int role)
+{
+	if (role == ROLE_PRIVILEGED)
+		return cfg->fido2_attestation_privileged;
+	if (role == ROLE_VENDOR)
+		return cfg->fido2_attestation_vendor;
+	return cfg->fido2_attestation;
+}
+
 /*
  * Finish it: take the challenge (single use), verify the key's answer in
  * req and store the credential as an active token of u: *token its id,
@@ -282,7 +303,7 @@ reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = fido2_reg_msg_parse(req, &m)) != 0)
 		goto out;
 	fido2_reg_msg_in(&m, &in);
-	pol.mode = ctx->cfg->fido2_attestation;
+	pol.mode = att_mode(ctx->cfg, u->role);
 	pol.roots = ctx->cfg->fido2_attestation_roots;
 	pol.aaguids = ctx->cfg->fido2_aaguids;
 	r = fido2_verify_registration(&in, ctx->cfg->fido2_rp_id, chal, &pol,
@@ -320,23 +341,16 @@ fido2_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *reply)
 {
 	const struct request_rec *q;
-	struct enroll_grant_rec g;
 	int r;
 
 	if ((q = approval_executing(ctx)) != NULL)
 		return grant_create(ctx, peer, u, q, reply);
 	if (grant_needed(ctx, u)) {
-		r = store_enroll_grant_find(ctx->store, u->id,
-		    (int64_t)peer->uid, kagi_now(), &g);
-		if (r == KAGI_ERR_NOT_FOUND) {
-			r = approval_gate(ctx, peer, req, u->role,
-			    APPROVAL_NO_ROLE, reply);
-			/* The act is always gated: 0 would be a bug. */
-			return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
-			    KAGI_ERR_DENIED;
-		}
-		if (r != 0 || (r = proto_set_int(reply, "grant", g.id)) != 0)
-			return r;
+		/* Always a request: its grant goes to the user, not to us. */
+		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
+		    reply);
+		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
+		    KAGI_ERR_DENIED;
 	}
 	return reg_begin(ctx, u, KIND_ADMIN, reply);
 }
@@ -346,37 +360,12 @@ fido2_reg_admin_finish(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *req,
     struct json_object *reply)
 {
-	struct enroll_grant_rec g;
-	struct json_object *f = NULL;
-	int64_t now = kagi_now(), token = 0;
-	int r, granted = 0;
+	int64_t token = 0;
 
-	memset(&g, 0, sizeof(g));
-	/* R-PRIV-3: a privileged user's key only on an unspent grant. */
-	if (grant_needed(ctx, u)) {
-		r = store_enroll_grant_find(ctx->store, u->id,
-		    (int64_t)peer->uid, now, &g);
-		if (r == KAGI_ERR_NOT_FOUND)
-			return refuse(ctx, peer, u->name, "approval_missing",
-			    reply);
-		if (r != 0)
-			return r;
-		granted = 1;
-	}
-	if ((r = reg_finish(ctx, peer, u, KIND_ADMIN, req, reply, &token)) != 0 || token == 0 || !granted)
-		return r;
-	if ((r = store_enroll_grant_use(ctx->store, g.id, now, token)) != 0)
-		return r;
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	if ((r = proto_set_int(f, "grant", g.id)) == 0 &&
-	    (r = proto_set_int(f, "request", g.request_id)) == 0 &&
-	    (r = proto_set_str(f, "approver", g.approver)) == 0 &&
-	    (r = proto_set_int(f, "token", token)) == 0)
-		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant_use",
-		    u->name, f);
-	json_object_put(f);
-	return r;
+	/* R-PRIV-3: a privileged user's key only from that user's hand. */
+	if (grant_needed(ctx, u))
+		return refuse(ctx, peer, u->name, "enrolled_by_user", reply);
+	return reg_finish(ctx, peer, u, KIND_ADMIN, req, reply, &token);
 }
 
 int
@@ -390,6 +379,10 @@ fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t token = 0;
 	int r;
 
+	/* A key an administrator brings is never a privileged user's
+	 * (R-PRIV-3): it was never shown to be in that user's hand. */
+	if (u->role == ROLE_PRIVILEGED)
+		return refuse(ctx, peer, u->name, "enrolled_by_user", reply);
 	if ((r = b64_decode(im->credential, 1, FIDO2_CRED_ID_MAX, &cid,
 	    &cid_len)) != 0 ||
 	    (r = b64_decode(im->public_key, 1, FIDO2_PK_MAX, &pk,
@@ -407,19 +400,106 @@ fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
+/*
+ * May the caller spend an enrollment grant on its own account now?  *g
+ * the grant; *why NULL when it may, else "no_grant", "not_in_person",
+ * "disabled" or "locked".
+ */
+static int
+grant_self_check(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, struct user_rec *u, struct enroll_grant_rec *g,
+    const char **why)
+{
+	struct lock_rec l;
+	int r;
+
+	*why = NULL;
+	if ((r = enroll_self_user(ctx, peer, asked, u)) != 0 ||
+	    (r = store_lock_get(ctx->store, u->id, &l)) != 0)
+		return r;
+	/* The user, logged in as themselves: nobody else's hand. */
+	if (peer->uid == 0 || peer->loginuid != peer->uid)
+		*why = "not_in_person";
+	else if (u->disabled)
+		*why = "disabled";
+	else if (lockout_is_locked(&l, kagi_now()))
+		*why = "locked";
+	else {
+		r = store_enroll_grant_find(ctx->store, u->id, kagi_now(), g);
+		if (r == KAGI_ERR_NOT_FOUND) {
+			*why = "no_grant";
+			r = 0;
+		}
+	}
+	return r;
+}
+
+/*
+ * May the caller enroll its own key now, with its enrollment code or,
+ * code NULL, its grant (*g)?  0 with *ok set and *u its account when it
+ * may; 0 with *ok clear when refused (reply says why, a record is kept);
+ * else an error.
+ */
+static int
+self_may(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
+    const char *code, struct user_rec *u, struct enroll_grant_rec *g,
+    struct json_object *reply, int *ok)
+{
+	const char *why = NULL;
+	int r;
+
+	*ok = 0;
+	r = code == NULL ? grant_self_check(ctx, peer, asked, u, g, &why) :
+	    enroll_self_check(ctx, peer, asked, code, u, &why);
+	if (r != 0)
+		return r;
+	if (why == NULL) {
+		*ok = 1;
+		return 0;
+	}
+	return code == NULL ? refuse(ctx, peer, u->name, why, reply) :
+	    enroll_self_refuse(ctx, peer, u, why, reply);
+}
+
 int
 fido2_reg_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const char *asked, const char *code, struct json_object *reply)
 {
+	struct enroll_grant_rec g;
 	struct user_rec u;
-	const char *why = NULL;
+	int r, ok = 0;
+
+	if ((r = self_may(ctx, peer, asked, code, &u, &g, reply, &ok)) != 0 ||
+	    !ok)
+		return r;
+	if (code == NULL && (r = proto_set_int(reply, "grant", g.id)) != 0)
+		return r;
+	return reg_begin(ctx, &u, code == NULL ? KIND_GRANT : KIND_SELF,
+	    reply);
+}
+
+/* The grant g of u is spent on token, with its record. */
+static int
+grant_spend(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct enroll_grant_rec *g, int64_t token)
+{
+	struct json_object *f = NULL;
 	int r;
 
-	if ((r = enroll_self_check(ctx, peer, asked, code, &u, &why)) != 0)
+	if ((r = store_enroll_grant_use(ctx->store, g->id, kagi_now(),
+	    token)) != 0)
 		return r;
-	if (why != NULL)
-		return enroll_self_refuse(ctx, peer, &u, why, reply);
-	return reg_begin(ctx, &u, KIND_SELF, reply);
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "grant", g->id)) == 0 &&
+	    (r = proto_set_int(f, "request", g->request_id)) == 0 &&
+	    (r = proto_set_str(f, "requester", g->requester)) == 0 &&
+	    (r = proto_set_str(f, "approver", g->approver)) == 0 &&
+	    (r = proto_set_int(f, "token", token)) == 0)
+		r = audit_record(ctx, peer, LOG_NOTICE, "enroll_grant_use",
+		    u->name, f);
+	json_object_put(f);
+	return r;
 }
 
 int
@@ -427,18 +507,18 @@ fido2_reg_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
     const char *asked, const char *code, struct json_object *req,
     struct json_object *reply)
 {
+	struct enroll_grant_rec g;
 	struct user_rec u;
-	const char *why = NULL;
 	int64_t token = 0;
-	int r;
+	int r, ok = 0;
 
-	if ((r = enroll_self_check(ctx, peer, asked, code, &u, &why)) != 0)
+	if ((r = self_may(ctx, peer, asked, code, &u, &g, reply, &ok)) != 0 ||
+	    !ok)
 		return r;
-	if (why != NULL)
-		return enroll_self_refuse(ctx, peer, &u, why, reply);
-	if ((r = reg_finish(ctx, peer, &u, KIND_SELF, req, reply,
-	    &token)) != 0 || token == 0)
+	if ((r = reg_finish(ctx, peer, &u, code == NULL ? KIND_GRANT :
+	    KIND_SELF, req, reply, &token)) != 0 || token == 0)
 		return r;
-	/* The code is spent with the key, in the same transaction. */
-	return enroll_code_spend(ctx, peer, &u, token);
+	/* The grant or the code is spent with the key, in one transaction. */
+	return code == NULL ? grant_spend(ctx, peer, &u, &g, token) :
+	    enroll_code_spend(ctx, peer, &u, token);
 }

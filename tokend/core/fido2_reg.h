@@ -27,10 +27,10 @@
 /*
  * An administrator (peer) enrolls a key for u: token_fido2_begin's req
  * and token_fido2_finish's.  When u's enrollment needs a second person
- * (approval.c), begin without the peer's unspent grant stores a request;
- * carried out on approval, begin stores that grant instead; finish
- * without the grant is refused ("approval_missing") and spends it with
- * the key it stores.
+ * (a privileged user, approval.c), begin stores a request; carried out
+ * on approval, begin stores a grant that only u spends (self_begin with
+ * no code); an administrator's finish for such a user is always refused
+ * ("enrolled_by_user").
  */
 int fido2_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *req,
@@ -48,7 +48,8 @@ struct fido2_import {
 	int uv;			/* enum fido2_uv_kind */
 };
 /* Store im as an active token of u, or refuse it ("public_key",
- * "duplicate") with a record.  The caller passed the two-person rule. */
+ * "duplicate", "enrolled_by_user" for a privileged user) with a record.
+ * The caller passed the two-person rule. */
 int fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct fido2_import *im,
     struct json_object *reply);
@@ -58,7 +59,10 @@ int fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
  * enroll_self_check() (enrollment.c) decides whether it may, with asked
  * the request's "user" or NULL; a refusal is answered in reply's
  * "refused" and leaves the code as it was.  finish spends the code with
- * the key it stores.
+ * the key it stores.  With code NULL, the caller spends an approved
+ * enrollment grant for its own account instead, and only when logged in
+ * as itself (login uid = uid): refusals "no_grant", "not_in_person",
+ * "disabled", "locked".
  */
 int fido2_reg_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const char *asked, const char *code, struct json_object *reply);

@@ -22,7 +22,8 @@
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
 static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
 /* In the order of enum fido2_att_mode. */
-static const char *const att_choices[] = { "any", "roots", NULL };
+static const char *const att_choices[] = { "any", "roots", "full", "trusted",
+    NULL };
 
 #define OFF(f) offsetof(struct kagid_config, f)
 #define DAY (24LL * 3600)
@@ -62,6 +63,13 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "totp_when_unsynced", CFG_ENUM, OFF(totp_when_unsynced), 0, 0, unsynced_choices },
 	{ "dormant_days", CFG_INT, OFF(dormant_days), 1, 3650, NULL },
 	{ "approver_group", CFG_STR, OFF(approver_group), 0, 0, NULL },
+	{ "approver_group_role_privileged", CFG_STR, OFF(approver_group_role_privileged), 0, 0, NULL },
+	{ "approver_group_token_privileged", CFG_STR, OFF(approver_group_token_privileged), 0, 0, NULL },
+	{ "approver_group_vendor_add", CFG_STR, OFF(approver_group_vendor_add), 0, 0, NULL },
+	{ "approver_group_user_delete", CFG_STR, OFF(approver_group_user_delete), 0, 0, NULL },
+	{ "approver_group_unlock_privileged", CFG_STR, OFF(approver_group_unlock_privileged), 0, 0, NULL },
+	{ "approver_group_breakglass_issue", CFG_STR, OFF(approver_group_breakglass_issue), 0, 0, NULL },
+	{ "approver_group_breakglass_privileged", CFG_STR, OFF(approver_group_breakglass_privileged), 0, 0, NULL },
 	{ "request_lifetime", CFG_DURATION, OFF(request_lifetime), 60, 30 * DAY, NULL },
 	{ "approval_required", CFG_STR, OFF(approval_required), 0, 0, NULL },
 	{ "enroll_code_lifetime", CFG_DURATION, OFF(enroll_code_lifetime), 60, 30 * DAY, NULL },
@@ -74,6 +82,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, fido2_uv_policy_names },
 	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
+	{ "fido2_attestation_privileged", CFG_ENUM, OFF(fido2_attestation_privileged), 0, 0, att_choices },
+	{ "fido2_attestation_vendor", CFG_ENUM, OFF(fido2_attestation_vendor), 0, 0, att_choices },
 	{ "fido2_attestation_roots", CFG_PATH, OFF(fido2_attestation_roots), 0, 0, NULL },
 	{ "fido2_aaguids", CFG_STR, OFF(fido2_aaguids), 0, 0, NULL },
 	{ "lockout_privileged_failures", CFG_INT, OFF(lockout_privileged_failures), 1, 100, NULL },
@@ -103,6 +113,10 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "banner_file", CFG_STR, OFF(banner_file), 0, 0, NULL },
 	/* The log-in confirmed by the whole PAM stack (login_confirm.c). */
 	{ "login_confirm_time", CFG_DURATION, OFF(login_confirm_time), 5, 15 * 60, NULL },
+	{ "vendor_max_horizon", CFG_DURATION, OFF(vendor_max_horizon), DAY, 3650 * DAY, NULL },
+	{ "vendor_max_window", CFG_DURATION, OFF(vendor_max_window), 3600, DAY, NULL },
+	{ "vendor_widest_prefix_ipv4", CFG_INT, OFF(vendor_widest_prefix_ipv4), 8, 32, NULL },
+	{ "vendor_widest_prefix_ipv6", CFG_INT, OFF(vendor_widest_prefix_ipv6), 16, 128, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 
@@ -157,6 +171,8 @@ kagid_config_defaults(struct kagid_config *c)
 	c->fido2_uv = UVPOLICY_REQUIRED;
 	c->fido2_challenge_lifetime = 60;
 	c->fido2_attestation = ATTEST_ANY;
+	c->fido2_attestation_privileged = ATTEST_TRUSTED;
+	c->fido2_attestation_vendor = ATTEST_ANY;
 	c->request_lifetime = DAY;
 	c->enroll_code_lifetime = 3 * DAY;
 	c->dormant_disable_days = 0;
@@ -176,28 +192,77 @@ kagid_config_defaults(struct kagid_config *c)
 	c->privileged_session_idle = 15 * 60;
 	c->vendor_session_idle = 15 * 60;
 	c->login_confirm_time = 2 * 60;
+	c->vendor_max_horizon = 90 * DAY;
+	c->vendor_max_window = 10 * 3600;
+	c->vendor_widest_prefix_ipv4 = 28;
+	c->vendor_widest_prefix_ipv6 = 64;
 }
 
 /* The acts approval_required may name, in APPROVE_* bit order. */
-static const char *const approval_acts[] = { "role_privileged",
-    "token_privileged", "vendor_add", "user_delete", "unlock_privileged",
-    "breakglass_issue", NULL };
+static const char *const approval_acts[APPROVE_ACTS + 1] = {
+    "role_privileged", "token_privileged", "vendor_add", "user_delete",
+    "unlock_privileged", "breakglass_issue", "breakglass_privileged", NULL };
+/* Their approver_group_<act> keys and fields, in the same order. */
+static const char *const approval_group_keys[APPROVE_ACTS] = {
+    "approver_group_role_privileged", "approver_group_token_privileged",
+    "approver_group_vendor_add", "approver_group_user_delete",
+    "approver_group_unlock_privileged", "approver_group_breakglass_issue",
+    "approver_group_breakglass_privileged" };
+static const size_t approval_group_offs[APPROVE_ACTS] = {
+    OFF(approver_group_role_privileged), OFF(approver_group_token_privileged),
+    OFF(approver_group_vendor_add), OFF(approver_group_user_delete),
+    OFF(approver_group_unlock_privileged),
+    OFF(approver_group_breakglass_issue),
+    OFF(approver_group_breakglass_privileged) };
+
+static int
+approval_bit_index(unsigned bit)
+{
+	int i;
+
+	for (i = 0; i < APPROVE_ACTS; i++)
+		if (bit == (1u << i))
+			return i;
+	return -1;
+}
 
 const char *
 approval_act_name(unsigned bit)
 {
-	int i;
+	int i = approval_bit_index(bit);
 
-	for (i = 0; approval_acts[i] != NULL; i++)
-		if (bit == (1u << i))
-			return approval_acts[i];
-	return "unknown";
+	return i >= 0 ? approval_acts[i] : "unknown";
+}
+
+const char *
+approval_group_key(unsigned bit)
+{
+	int i = approval_bit_index(bit);
+
+	return i >= 0 ? approval_group_keys[i] : "approver_group";
+}
+
+const char *
+approval_group(const struct kagid_config *c, unsigned bit)
+{
+	int i = approval_bit_index(bit);
+	const char *g;
+
+	if (i >= 0) {
+		g = *(char *const *)(const void *)((const char *)c +
+		    approval_group_offs[i]);
+		if (g != NULL && g[0] != '\0')
+			return g;
+	}
+	return c->approver_group != NULL ? c->approver_group : "";
 }
 
 /*
  * approval_required: names separated by commas (spaces allowed).  The
  * mandatory acts cannot be left out: a list without one is an error that
- * names it, not a silent downgrade (R-PRIV-3).
+ * names it, not a silent downgrade (R-PRIV-3).  breakglass_privileged,
+ * added later, is always required and may be left out of a list written
+ * before it existed: leaving it out switches nothing off.
  */
 static int
 approval_parse(struct kagid_config *c, const char *path, char *err,
@@ -227,13 +292,14 @@ approval_parse(struct kagid_config *c, const char *path, char *err,
 		p += n;
 	}
 	for (i = 0; approval_acts[i] != NULL; i++)
-		if ((APPROVE_MANDATORY & (1u << i)) && !(mask & (1u << i))) {
+		if ((APPROVE_MANDATORY & (1u << i)) && !(mask & (1u << i)) &&
+		    (1u << i) != APPROVE_BREAKGLASS_PRIVILEGED) {
 			snprintf(err, errlen, "%s: 'approval_required' must "
 			    "include '%s': it cannot be switched off (R-PRIV-3)",
 			    path, approval_acts[i]);
 			return KAGI_ERR_CONFIG;
 		}
-	c->approval_mask = mask;
+	c->approval_mask = mask | APPROVE_BREAKGLASS_PRIVILEGED;
 	return 0;
 }
 
@@ -361,14 +427,16 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->approver_group == NULL &&
 	    (r = set_str(&c->approver_group, "kagi-approver")) != 0) ||
 	    (c->approval_required == NULL &&
-	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add")) != 0) ||
+	    (r = set_str(&c->approval_required, "role_privileged,token_privileged,vendor_add,breakglass_privileged")) != 0) ||
 	    (r = derive_path(&c->breakglass_file, c->state_dir,
 	    "breakglass")) != 0 ||
 	    (c->fido2_rp_id == NULL &&
 	    (r = set_str(&c->fido2_rp_id, "")) != 0) ||
 	    (r = default_rp_id(&c->fido2_rp_id)) != 0 ||
 	    (c->fido2_aaguids == NULL &&
-	    (r = set_str(&c->fido2_aaguids, "")) != 0)) {
+	    (r = set_str(&c->fido2_aaguids, "")) != 0) ||
+	    (c->fido2_attestation_roots == NULL &&
+	    (r = set_str(&c->fido2_attestation_roots, KAGI_ATT_ROOTS)) != 0)) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;
 	}
@@ -434,12 +502,6 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    "separated list of AAGUIDs like "
 		    "01234567-89ab-cdef-0123-456789abcdef",
 		    path != NULL ? path : "defaults");
-		return KAGI_ERR_CONFIG;
-	}
-	if (c->fido2_attestation == ATTEST_ROOTS &&
-	    c->fido2_attestation_roots == NULL) {
-		snprintf(err, errlen, "%s: 'fido2_attestation = roots' needs "
-		    "'fido2_attestation_roots'", path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	return 0;

@@ -69,11 +69,22 @@ struct kagid_config {
 	char *fido2_rp_id;		/* default "pam://<host name>" */
 	int fido2_uv;			/* enum fido2_uv_policy */
 	long long fido2_challenge_lifetime;
-	int fido2_attestation;		/* enum fido2_att_mode */
-	char *fido2_attestation_roots;	/* PEM file, for mode roots */
+	int fido2_attestation;		/* enum fido2_att_mode: staff */
+	/* The same for the privileged and vendor roles' keys (R-PRIV-2). */
+	int fido2_attestation_privileged;
+	int fido2_attestation_vendor;
+	char *fido2_attestation_roots;	/* PEM file, modes roots, trusted */
 	char *fido2_aaguids;		/* allow-list, "" = any */
 	/* two-person rule, enrollment codes, lifecycle, break-glass */
 	char *approver_group;		/* members may approve requests */
+	/* Per act (approval_group()); NULL or "" = approver_group. */
+	char *approver_group_role_privileged;
+	char *approver_group_token_privileged;
+	char *approver_group_vendor_add;
+	char *approver_group_user_delete;
+	char *approver_group_unlock_privileged;
+	char *approver_group_breakglass_issue;
+	char *approver_group_breakglass_privileged;
 	long long request_lifetime;	/* a pending request expires */
 	char *approval_required;	/* acts needing approval (list) */
 	unsigned approval_mask;		/* APPROVE_* bits, from the list */
@@ -104,6 +115,11 @@ struct kagid_config {
 	/* How long a second factor's success waits for the account phase
 	 * to confirm it (login_confirm.c, R-MFA-5). */
 	long long login_confirm_time;
+	/* The limits of a vendor permit (R-REM-1, vendor_permit.c). */
+	long long vendor_max_horizon;	/* expiry at most this far ahead */
+	long long vendor_max_window;	/* open time within any 24 hours */
+	long long vendor_widest_prefix_ipv4;	/* shortest prefix allowed */
+	long long vendor_widest_prefix_ipv6;
 };
 
 /* Acts that need a second person's approval (approval_required). */
@@ -112,12 +128,22 @@ struct kagid_config {
 #define APPROVE_VENDOR_ADD (1u << 2)		/* create vendor access */
 #define APPROVE_USER_DELETE (1u << 3)
 #define APPROVE_UNLOCK_PRIVILEGED (1u << 4)
-#define APPROVE_BREAKGLASS_ISSUE (1u << 5)
+#define APPROVE_BREAKGLASS_ISSUE (1u << 5)	/* staff's and vendors' */
+#define APPROVE_BREAKGLASS_PRIVILEGED (1u << 6)	/* a privileged user's */
+#define APPROVE_ACTS 7				/* bits above */
 /* Always required, whatever the configuration says (R-PRIV-3). */
 #define APPROVE_MANDATORY (APPROVE_ROLE_PRIVILEGED | \
-	APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD)
+	APPROVE_TOKEN_PRIVILEGED | APPROVE_VENDOR_ADD | \
+	APPROVE_BREAKGLASS_PRIVILEGED)
 /* The name of one APPROVE_* bit, for messages and records. */
 const char *approval_act_name(unsigned bit);
+/*
+ * The group whose members approve act (one APPROVE_* bit): its
+ * approver_group_<act> when set, else approver_group (R-PRIV-3).
+ */
+const char *approval_group(const struct kagid_config *c, unsigned bit);
+/* The kagid.conf key that names it ("approver_group_vendor_add"). */
+const char *approval_group_key(unsigned bit);
 
 enum unsynced_policy { UNSYNCED_ALLOW = 0, UNSYNCED_REFUSE = 1 };
 

@@ -177,6 +177,46 @@ policy_windows_parse(const char *s, struct policy_windows *out)
 }
 
 int
+policy_windows_max_minutes(const struct policy_windows *w)
+{
+	enum { DAY = 24 * 60, WEEK = 7 * DAY };
+	unsigned char open[WEEK];	/* one per minute of the week */
+	int d, m, i, run = 0, best = 0;
+	size_t k;
+
+	memset(open, 0, sizeof(open));
+	for (k = 0; w != NULL && k < w->n; k++)
+		for (d = 0; d < 7; d++)
+			if (w->w[k].days & (1u << d))
+				for (m = w->w[k].start_min; m < w->w[k].end_min;
+				    m++)
+					open[d * DAY + m] = 1;
+	/* A day's worth of minutes sliding round the week (Sat into Sun). */
+	for (i = 0; i < DAY; i++)
+		run += open[i];
+	best = run;
+	for (i = DAY; i < WEEK + DAY; i++) {
+		run += open[i % WEEK] - open[(i - DAY) % WEEK];
+		if (run > best)
+			best = run;
+	}
+	return best;
+}
+
+int
+policy_cidrs_widest(const struct policy_cidrs *c, int family)
+{
+	int widest = -1;
+	size_t i;
+
+	for (i = 0; c != NULL && i < c->n; i++)
+		if (c->c[i].family == family &&
+		    (widest < 0 || c->c[i].prefix < widest))
+			widest = c->c[i].prefix;
+	return widest;
+}
+
+int
 policy_windows_open(const struct policy_windows *w, int64_t now,
     int64_t *ends)
 {

@@ -54,6 +54,13 @@ int policy_windows_parse(const char *s, struct policy_windows *out);
 int policy_windows_open(const struct policy_windows *w, int64_t now,
     int64_t *ends);
 
+/*
+ * The most minutes the windows are open within any 24 hours in a row of
+ * the week (so that two windows that touch, or meet across midnight,
+ * count as one): 0 to 1440.
+ */
+int policy_windows_max_minutes(const struct policy_windows *w);
+
 /* An allowed source: an IPv4 or IPv6 network. */
 struct policy_cidr {
 	int family;		/* AF_INET or AF_INET6 */
@@ -78,6 +85,10 @@ int policy_cidrs_parse(const char *s, struct policy_cidrs *out);
  * an empty or absent address never matches: fail closed.
  */
 int policy_cidrs_match(const struct policy_cidrs *c, const char *addr);
+
+/* The shortest prefix among c's networks of family (AF_INET, AF_INET6),
+ * -1 when it has none of that family. */
+int policy_cidrs_widest(const struct policy_cidrs *c, int family);
 
 /*
  * "YYYY-MM-DD": *end receives the first second after that day ends in

@@ -21,6 +21,7 @@
 #include "names.h"
 #include "proto.h"
 #include "report.h"
+#include "store_policy.h"
 
 #define DAY_SECONDS (24 * 3600)
 
@@ -437,7 +438,8 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    (r = put_str(e, "state", "open")) != 0)
 			return r;
 	} else if (strcmp(ev, "approve") == 0 || strcmp(ev, "reject") == 0 ||
-	    strcmp(ev, "request_expire") == 0) {
+	    strcmp(ev, "request_expire") == 0 ||
+	    strcmp(ev, "request_failed") == 0) {
 		/* Only these acts grant a role (kagid_config.c's names). */
 		act = jstr(f, "action");
 		if (ev[0] == 'a' && rec->user != NULL && act != NULL &&
@@ -459,7 +461,9 @@ scan_record(struct scan *sc, const struct audit_rec *rec,
 		    !json_object_object_get_ex(sc->requests, id, &e))
 			return 0;
 		if ((r = put_str(e, "state", ev[0] == 'a' ? "approved" :
-		    strcmp(ev, "reject") == 0 ? "rejected" : "expired")) != 0 ||
+		    strcmp(ev, "reject") == 0 ? "rejected" :
+		    strcmp(ev, "request_failed") == 0 ? "failed" :
+		    "expired")) != 0 ||
 		    (r = put_str(e, "by", rec->actor)) != 0)
 			return r;
 	}
@@ -768,11 +772,33 @@ report_lockouts(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 	return r;
 }
 
+/* The worker, place and work of user's permit (R-REM-5), as cells. */
+static int
+permit_cells(struct kagid_ctx *ctx, const char *user, struct json_object *row)
+{
+	struct vendor_rec v;
+	struct user_rec u;
+	int r;
+
+	memset(&v, 0, sizeof(v));
+	r = user != NULL ? store_user_get(ctx->store, user, &u) :
+	    KAGI_ERR_NOT_FOUND;
+	if (r == 0)
+		r = store_vendor_get(ctx->store, u.id, &v);
+	if (r != 0 && r != KAGI_ERR_NOT_FOUND)
+		return r;
+	if ((r = cell_str(row, v.worker[0] != '\0' ? v.worker : NULL)) != 0 ||
+	    (r = cell_str(row, v.place[0] != '\0' ? v.place : NULL)) != 0)
+		return r;
+	return cell_str(row, v.work[0] != '\0' ? v.work : NULL);
+}
+
 int
 report_vendors(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 {
-	static const char *const cols[] = { "user", "session", "service",
-	    "source", "start", "end", "duration", "state", NULL };
+	static const char *const cols[] = { "user", "worker", "place", "work",
+	    "session", "service", "source", "start", "end", "duration", "state",
+	    NULL };
 	struct user_set us;
 	struct scan sc;
 	struct json_object *rows = NULL, *row = NULL;
@@ -795,6 +821,7 @@ report_vendors(struct kagid_ctx *ctx, int64_t since, struct json_object *reply)
 			continue;
 		if ((row = json_object_new_array()) == NULL ||
 		    (r = cell_str(row, jstr(e, "user"))) != 0 ||
+		    (r = permit_cells(ctx, jstr(e, "user"), row)) != 0 ||
 		    (r = cell_str(row, id)) != 0 ||
 		    (r = cell_str(row, jstr(e, "service"))) != 0 ||
 		    (r = cell_str(row, jstr(e, "source"))) != 0 ||

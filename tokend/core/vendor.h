@@ -23,6 +23,28 @@ int vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
 /* A company name: 1..STORE_COMPANY_MAX bytes, no control characters. */
 int vendor_company_valid(const char *s);
 
+/* A vendor permit as asked for (vendor_add). */
+struct vendor_permit {
+	const char *user;
+	int64_t expires;		/* policy_date_end() of the date */
+	const char *expires_text;	/* the date as given */
+	const char *windows;		/* policy_windows_parse() text */
+	const char *sources;		/* policy_cidrs_parse() text */
+	const char *worker;		/* the individual who works */
+	const char *place;		/* where the work is done from */
+	const char *work;		/* what is done */
+};
+/*
+ * Is the permit within kagid.conf's limits at now (R-REM-1, R-REM-3,
+ * R-REM-5)?  0, or a refusal that names the limit and its setting
+ * (refusal.h): expiry past vendor_max_horizon, windows open more than
+ * vendor_max_window in any 24 hours, a network wider than
+ * vendor_widest_prefix_ipv4 / _ipv6, a missing or malformed worker,
+ * place or work.  Windows and sources must already parse.
+ */
+int vendor_permit_check(struct kagid_ctx *ctx, const struct vendor_permit *p,
+    int64_t now);
+
 /*
  * R-PRIV-4: KAGI_ERR_DENIED, with an alert committed on its own
  * savepoint, when the caller's name is a kagi vendor user; 0 otherwise.

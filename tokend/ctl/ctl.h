@@ -55,6 +55,10 @@ struct ctl {
 	const char *expires;
 	const char *window;
 	const char *from;
+	const char *worker;	/* vendor add: the permit (R-REM-5) */
+	const char *place;
+	const char *work;
+	int grant;		/* enroll --grant (R-PRIV-3) */
 	/* operands */
 	const char *file;
 	const char *user;

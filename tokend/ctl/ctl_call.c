@@ -191,6 +191,12 @@ ctl_fail(const struct ctl *ctl, int r, struct json_object *reply)
 		fail_unreachable(ctl, r);
 		return CTL_EXIT_UNREACHABLE;
 	}
+	/* A refusal kagid explained: its own words are the message. */
+	if (ctl_jstr(reply, "reason") != NULL &&
+	    (m = ctl_jstr(reply, "message")) != NULL && m[0] != '\0') {
+		ctl_err(_("refused: %s"), ctl_clean(m, msg, sizeof(msg)));
+		return CTL_EXIT_REFUSED;
+	}
 	ctl_clean(ctl->user != NULL ? ctl->user : "", user, sizeof(user));
 	fail_refused(ctl, r, user);
 	/* kagid's message, when it says more than the code's name. */

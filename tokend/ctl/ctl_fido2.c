@@ -251,6 +251,8 @@ finish_request(const struct ctl *ctl, const char *op, const char *code,
 	if ((req = ctl_request(ctl, op)) == NULL)
 		return NULL;
 	if ((code != NULL && proto_set_str(req, "code", code) != 0) ||
+	    (code == NULL && ctl->grant &&
+	    proto_set_bool(req, "grant", 1) != 0) ||
 	    (ctl->filter_user != NULL &&
 	    proto_set_str(req, "user", ctl->filter_user) != 0) ||
 	    proto_set_int(req, "request", request) != 0 ||
@@ -284,14 +286,23 @@ ctl_fido2_refused(const char *why)
 		    "does not give"));
 	else if (strcmp(why, "attestation_untrusted") == 0)
 		ctl_err(_("the maker of this security key is not among the "
-		    "trusted ones (fido2_attestation_roots)"));
+		    "trusted ones (fido2_attestation_roots, fido2_aaguids)"));
 	else if (strcmp(why, "aaguid_not_allowed") == 0)
 		ctl_err(_("this model of security key is not allowed "
 		    "(fido2_aaguids)"));
-	else if (strcmp(why, "approval_missing") == 0)
-		ctl_err(_("enrolling a privileged user's key needs a second "
-		    "person's approval, and yours is spent or expired: run the "
-		    "command again to ask for a new one (R-PRIV-3)"));
+	else if (strcmp(why, "enrolled_by_user") == 0)
+		ctl_err(_("a privileged user's key is enrolled by that user: "
+		    "once a second person approves, the user runs kagictl "
+		    "enroll --grant with the key in hand (R-PRIV-3)"));
+	else if (strcmp(why, "no_grant") == 0)
+		ctl_err(_("no approved enrollment waits for your account: an "
+		    "administrator asks (kagictl token add-fido2), a second "
+		    "person approves, then you enroll within the hour "
+		    "(R-PRIV-3)"));
+	else if (strcmp(why, "not_in_person") == 0)
+		ctl_err(_("an approved enrollment is spent only by its user, "
+		    "logged in as themselves: log in as that user, do not "
+		    "use su, sudo or a service (R-PRIV-3)"));
 	else if (strcmp(why, "bad_code") == 0)
 		ctl_err(_("that is not your enrollment code: check it, or ask "
 		    "your administrator for a new one"));
@@ -465,12 +476,16 @@ ctl_enroll(struct ctl *ctl)
 	char code[CTL_ENROLL_CODE_MAX + 2];
 	int ex, r;
 
-	if (ctl_read_line(_("Enrollment code: "), code, sizeof(code)) != 0) {
+	code[0] = '\0';
+	/* A privileged user spends an approved grant: no code (R-PRIV-3). */
+	if (!ctl->grant && ctl_read_line(_("Enrollment code: "), code,
+	    sizeof(code)) != 0) {
 		ctl_err(_("no enrollment code was given"));
 		return CTL_EXIT_REFUSED;
 	}
 	if ((req = ctl_request(ctl, OP_ENROLL_FIDO2_BEGIN)) != NULL &&
-	    (proto_set_str(req, "code", code) != 0 ||
+	    ((ctl->grant ? proto_set_bool(req, "grant", 1) :
+	    proto_set_str(req, "code", code)) != 0 ||
 	    (ctl->filter_user != NULL &&
 	    proto_set_str(req, "user", ctl->filter_user) != 0) ||
 	    (ctl->label != NULL &&
@@ -488,7 +503,8 @@ ctl_enroll(struct ctl *ctl)
 		ex = enroll_failed(ctl, r, begin);
 		goto out;
 	}
-	ex = enroll_key(ctl, begin, OP_ENROLL_FIDO2_FINISH, code);
+	ex = enroll_key(ctl, begin, OP_ENROLL_FIDO2_FINISH,
+	    ctl->grant ? NULL : code);
  out:
 	kagi_wipe(code, sizeof(code));
 	json_object_put(begin);

@@ -137,6 +137,9 @@ ctl_request_show(struct ctl *ctl)
 static int
 decide_fail(const struct ctl *ctl, int r, struct json_object *reply)
 {
+	/* kagid said why (the real reason, R-PRIV-3): show that. */
+	if (reply != NULL && ctl_jstr(reply, "reason") != NULL)
+		return ctl_fail(ctl, r, reply);
 	if (reply != NULL && r == KAGI_ERR_DENIED) {
 		ctl_err(_("permission denied: approving needs root or "
 		    "membership of the approver group, and nobody approves "
@@ -162,7 +165,7 @@ decide(struct ctl *ctl, const char *op)
 {
 	struct json_object *req = id_request(ctl, op), *reply = NULL, *res;
 	const char *uri;
-	char clean[1024];
+	char clean[1024], when[32];
 	int ex, r;
 
 	if (req != NULL && ctl->reason != NULL &&
@@ -186,6 +189,28 @@ decide(struct ctl *ctl, const char *op)
 		else
 			printf(_("Request %lld is rejected: nothing was "
 			    "changed.\n"), (long long)ctl->id);
+		/* An approved key enrollment: its user enrolls it. */
+		if (json_object_object_get_ex(reply, "result", &res) &&
+		    json_object_object_get_ex(res, "grant", &res))
+			printf(_("User '%s' may now enroll one security key: "
+			    "logged in as themselves, with the key in hand, "
+			    "kagictl enroll --grant (before %s).\n"),
+			    ctl_clean(ctl_jstr(res, "user"), clean,
+			    sizeof(clean)), ctl_time(ctl_jint(res, "expires"),
+			    when, sizeof(when)));
+		/* Approved break-glass codes: shown this once, here. */
+		if (json_object_object_get_ex(reply, "result", &res) &&
+		    json_object_object_get_ex(res, "codes", &res) &&
+		    json_object_is_type(res, json_type_array)) {
+			size_t i;
+
+			for (i = 0; i < json_object_array_length(res); i++)
+				printf("breakglass-code: %s\n",
+				    ctl_clean(json_object_get_string(
+				    json_object_array_get_idx(res, i)), clean,
+				    sizeof(clean)));
+			kagi_wipe(clean, sizeof(clean));
+		}
 		/* An approved TOTP enrollment: the new token's URI, once. */
 		if (json_object_object_get_ex(reply, "result", &res) &&
 		    (uri = ctl_jstr(res, "uri")) != NULL &&
@@ -197,7 +222,8 @@ decide(struct ctl *ctl, const char *op)
 			(void)qr_print(uri, stdout, 0);
 		}
 	}
-	json_object_put(reply);
+	/* It may hold codes or a secret's URI: wiped before it is freed. */
+	proto_wipe_put(reply);
 	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
 }
 

@@ -42,18 +42,19 @@ ctl_user_role(struct ctl *ctl)
 static int
 print_vendors(struct json_object *arr)
 {
-	const char *hdr[6] = { _("USER"), _("COMPANY"), _("EXPIRES"),
-	    _("WINDOWS"), _("FROM"), _("APPROVED BY") };
+	const char *hdr[9] = { _("USER"), _("COMPANY"), _("EXPIRES"),
+	    _("WINDOWS"), _("FROM"), _("APPROVED BY"), _("WORKER"),
+	    _("PLACE"), _("WORK") };
 	struct ctl_table *t;
 	char when[32];
 	size_t i, n = json_object_array_length(arr);
 	int r = 0;
 
-	if ((t = ctl_table_new(6, hdr)) == NULL)
+	if ((t = ctl_table_new(9, hdr)) == NULL)
 		return KAGI_ERR_NOMEM;
 	for (i = 0; i < n && r == 0; i++) {
 		struct json_object *v = json_object_array_get_idx(arr, i);
-		const char *row[6];
+		const char *row[9];
 		int64_t exp = ctl_jint(v, "expires");
 
 		row[0] = ctl_jstr(v, "user");
@@ -63,6 +64,9 @@ print_vendors(struct json_object *arr)
 		row[3] = ctl_jstr(v, "windows");
 		row[4] = ctl_jstr(v, "sources");
 		row[5] = ctl_jstr(v, "approver");
+		row[6] = ctl_jstr(v, "worker");
+		row[7] = ctl_jstr(v, "place");
+		row[8] = ctl_jstr(v, "work");
 		r = ctl_table_add(t, row);
 	}
 	if (r == 0)
@@ -78,16 +82,21 @@ ctl_vendor_add(struct ctl *ctl)
 	int ex, r = 0;
 
 	if (ctl->company == NULL || ctl->expires == NULL ||
-	    ctl->window == NULL || ctl->from == NULL) {
-		ctl_err(_("vendor add needs --company, --expires, --window "
-		    "and --from"));
+	    ctl->window == NULL || ctl->from == NULL || ctl->worker == NULL ||
+	    ctl->place == NULL || ctl->work == NULL) {
+		ctl_err(_("vendor add needs --company, --expires, --window, "
+		    "--from, --worker, --place and --work (R-REM-5: a permit "
+		    "names who works, from where, on what)"));
 		return CTL_EXIT_USAGE;
 	}
 	req = ctl_request(ctl, OP_VENDOR_ADD);
 	if (req != NULL && (proto_set_str(req, "company", ctl->company) != 0 ||
 	    proto_set_str(req, "expires", ctl->expires) != 0 ||
 	    proto_set_str(req, "windows", ctl->window) != 0 ||
-	    proto_set_str(req, "sources", ctl->from) != 0)) {
+	    proto_set_str(req, "sources", ctl->from) != 0 ||
+	    proto_set_str(req, "worker", ctl->worker) != 0 ||
+	    proto_set_str(req, "place", ctl->place) != 0 ||
+	    proto_set_str(req, "work", ctl->work) != 0)) {
 		json_object_put(req);
 		req = NULL;
 	}

@@ -53,9 +53,10 @@ enum {
 	O_ROLE, O_LABEL, O_ALGORITHM, O_DIGITS, O_YES, O_NO_QR, O_ASCII,
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
-	O_EXPIRES, O_WINDOW, O_FROM, O_COUNT_
+	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
+	O_COUNT_
 };
-#define BIT(o) (1u << (o))
+#define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
 	BIT(O_TIMEOUT) | BIT(O_HELP) | BIT(O_VERSION))
 
@@ -95,6 +96,10 @@ static const struct opt opts[O_COUNT_] = {
 	[O_EXPIRES] = { "expires", 1 },
 	[O_WINDOW] = { "window", 1 },
 	[O_FROM] = { "from", 1 },
+	[O_GRANT] = { "grant", 0 },
+	[O_WORKER] = { "worker", 1 },
+	[O_PLACE] = { "place", 1 },
+	[O_WORK] = { "work", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -105,7 +110,7 @@ struct cmd {
 	const char *word;
 	const char *sub;	/* NULL for one-word commands */
 	enum operands operands;
-	unsigned opts;		/* command options it accepts */
+	unsigned long long opts;	/* command options it accepts */
 	int (*run)(struct ctl *);
 };
 
@@ -157,12 +162,13 @@ static const struct cmd cmds[] = {
 	{ "breakglass", "report", ID, BIT(O_REASON), ctl_breakglass_report },
 	{ "user", "role", USER_ARG, 0, ctl_user_role },
 	{ "vendor", "add", USER, BIT(O_COMPANY) | BIT(O_EXPIRES) |
-	    BIT(O_WINDOW) | BIT(O_FROM), ctl_vendor_add },
+	    BIT(O_WINDOW) | BIT(O_FROM) | BIT(O_WORKER) | BIT(O_PLACE) |
+	    BIT(O_WORK), ctl_vendor_add },
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
-	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN),
-	    ctl_enroll },
+	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
+	    BIT(O_GRANT), ctl_enroll },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -215,15 +221,18 @@ help(void)
 "                              enroll the security key plugged in here;\n"
 "                              --set-pin gives a key without a PIN its\n"
 "                              first PIN\n"
-"  enroll [--user NAME] [--label LABEL] [--set-pin]\n"
+"  enroll [--user NAME] [--label LABEL] [--set-pin] [--grant]\n"
 "                              any user: enroll your own security key\n"
-"                              with the enrollment code you were given\n"
+"                              with the enrollment code you were given;\n"
+"                              --grant: a privileged user, with the\n"
+"                              enrollment a second person approved\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
-"                              a vendor account and its terms\n"
+"             --worker PERSON --place PLACE --work TEXT\n"
+"                              a vendor account and its permit\n"
 "  vendor show NAME\n"
 "  vendor list\n"
 "  session list                open sessions and when kagid will end them\n"
@@ -531,6 +540,10 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->expires = a->val[O_EXPIRES];
 	ctl->window = a->val[O_WINDOW];
 	ctl->from = a->val[O_FROM];
+	ctl->grant = a->val[O_GRANT] != NULL;
+	ctl->worker = a->val[O_WORKER];
+	ctl->place = a->val[O_PLACE];
+	ctl->work = a->val[O_WORK];
 	return 0;
 }
 

@@ -6,7 +6,10 @@
  * ours; a verification request from a caller that may verify only itself
  * must name that caller (refused otherwise, with an audit record that
  * commits: login_caller_check()); only then does the handler run, inside
- * a savepoint.
+ * a savepoint.  An administrative request is refused first when the
+ * caller is a vendor (R-PRIV-4) or acts on their own account (R-PRIV-3,
+ * approval.c).  A refusal a rule explained (refusal.h) is recorded after
+ * the rollback and answered with its sentence and its reason word.
  */
 #include "config.h"
 
@@ -19,6 +22,8 @@
 #include "login.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "refusal.h"
+#include "approval.h"
 #include "vendor.h"
 
 #define AUTH_KEYS "v", "op", "user", "service", "tty", "rhost", "zone"
@@ -56,13 +61,13 @@ static const char *const k_fido2_finish[] = { "v", "op", "user", "request",
 static const char *const k_fido2_import[] = { "v", "op", "user", "label",
     "credential", "public_key", "alg", "uv", NULL };
 static const char *const k_enroll_fido2_begin[] = { "v", "op", "user",
-    "code", "label", NULL };
+    "code", "grant", "label", NULL };
 static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
-    "code", "request", "label", "alg", "fmt", "authdata", "x5c", "sig", "uv",
-    NULL };
+    "code", "grant", "request", "label", "alg", "fmt", "authdata", "x5c",
+    "sig", "uv", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
-    "expires", "windows", "sources", NULL };
+    "expires", "windows", "sources", "worker", "place", "work", NULL };
 static const char *const k_session_open[] = { "v", "op", "user", "service",
     "tty", "rhost", "zone", "pid", "sid", "logind", NULL };
 static const char *const k_session_close[] = { "v", "op", "user", "service",
@@ -202,6 +207,7 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	int r;
 
 	*reply = NULL;
+	refusal_clear(ctx);
 	if ((r = proto_get_int(req, "v", KAGI_PROTO_VERSION,
 	    KAGI_PROTO_VERSION, &v)) != 0) {
 		r = KAGI_ERR_VERSION;
@@ -243,6 +249,10 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		    "state store failure";
 		goto fail;
 	}
+	/* R-PRIV-3: nobody administers their own account. */
+	if ((e->who & (PEER_VERIFIER | PEER_SELF)) == 0 &&
+	    (r = approval_refuse_self(ctx, peer, req)) != 0)
+		goto refused;
 	if ((ok = proto_reply_ok()) == NULL)
 		return KAGI_ERR_NOMEM;
 	nlogs = ctx->nlogs;
@@ -254,7 +264,7 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		store_rollback_to(ctx->store);
 		ctx_log_discard(ctx, nlogs);
 		msg = kagi_strerror(r);
-		goto fail;
+		goto refused;
 	}
 	if ((r = store_release(ctx->store)) != 0) {
 		store_rollback_to(ctx->store);
@@ -262,11 +272,25 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		msg = "state store failure";
 		goto fail;
 	}
+	refusal_clear(ctx);
 	*reply = ok;
 	return 0;
+refused:
+	/* The rule's own words, and its record after the rollback. */
+	if (refusal_get(ctx) != NULL) {
+		(void)refusal_commit(ctx, peer, op);
+		msg = refusal_get(ctx)->message;
+	}
 fail:
 	json_object_put(ok);
-	if ((*reply = proto_reply_error(r, msg)) == NULL)
+	*reply = proto_reply_error(r, msg);
+	if (*reply != NULL && refusal_get(ctx) != NULL &&
+	    proto_set_str(*reply, "reason", refusal_get(ctx)->reason) != 0) {
+		json_object_put(*reply);
+		*reply = NULL;
+	}
+	refusal_clear(ctx);
+	if (*reply == NULL)
 		return KAGI_ERR_NOMEM;
 	return r;
 }

@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include "approval.h"
 #include "audit.h"
 #include "breakglass.h"
 #include "clock.h"
+#include "config_audit.h"
 #include "describe.h"
 #include "failures.h"
 #include "handlers.h"
@@ -492,7 +494,27 @@ h_unlock(struct kagid_ctx *ctx, const struct peer *peer,
 	return audit_simple(ctx, peer, "unlock", u.name, NULL, 0);
 }
 
-/* Clock, sessions, exceptions, locks (report.c). */
+/* When the policy last changed (config_audit.c), as a sentence. */
+static int
+status_policy(struct kagid_ctx *ctx, struct json_object *reply)
+{
+	int64_t when = 0, seq = 0;
+	char buf[128], t[64];
+	struct tm tm;
+	time_t tt;
+
+	if (config_audit_last_change(ctx, &when, &seq) != 0 || when <= 0)
+		return proto_set_str(reply, "policy_changed", "unknown");
+	tt = (time_t)when;
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(t, sizeof(t), "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(t, sizeof(t), "@%lld", (long long)when);
+	snprintf(buf, sizeof(buf), "%s (audit record %lld)", t,
+	    (long long)seq);
+	return proto_set_str(reply, "policy_changed", buf);
+}
+
+/* Clock, sessions, exceptions, locks (report.c), the policy's change. */
 static int
 status_more(struct kagid_ctx *ctx, struct json_object *reply)
 {
@@ -506,7 +528,8 @@ status_more(struct kagid_ctx *ctx, struct json_object *reply)
 	    (r = proto_set_int(reply, "open_sessions", c.open_sessions)) != 0 ||
 	    (r = proto_set_int(reply, "open_exceptions", c.open_breakglass +
 	    c.open_requests)) != 0 ||
-	    (r = proto_set_int(reply, "locked_accounts", c.locked)) != 0)
+	    (r = proto_set_int(reply, "locked_accounts", c.locked)) != 0 ||
+	    (r = status_policy(ctx, reply)) != 0)
 		return r;
 	return 0;
 }

@@ -47,6 +47,24 @@ h_enroll_code_issue(struct kagid_ctx *ctx, const struct peer *peer,
 
 /* A user's own FIDO2 key, with a code (fido2_reg.c, enrollment.c). */
 
+/*
+ * Either "code" (an enrollment code) or "grant": true (an approved
+ * grant, R-PRIV-3; *code NULL), never both, never neither.
+ */
+static int
+req_code_or_grant(struct json_object *req, const char **code)
+{
+	int grant = 0, r;
+
+	*code = NULL;
+	if ((r = proto_get_str_opt(req, "code", KAGI_FIELD_MAX, code)) != 0 ||
+	    (r = proto_get_bool_opt(req, "grant", &grant)) != 0)
+		return r;
+	if ((*code == NULL) == (grant == 0))
+		return KAGI_ERR_INVALID;
+	return 0;
+}
+
 int
 h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -56,7 +74,7 @@ h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 
 	if ((r = proto_get_str_opt(req, "label", STORE_LABEL_MAX,
 	    &label)) != 0 ||
-	    (r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0 ||
+	    (r = req_code_or_grant(req, &code)) != 0 ||
 	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
 		return r;
 	return fido2_reg_self_begin(ctx, peer, asked, code, reply);
@@ -69,7 +87,7 @@ h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *code = NULL, *asked = NULL;
 	int r;
 
-	if ((r = proto_get_str(req, "code", KAGI_FIELD_MAX, &code)) != 0 ||
+	if ((r = req_code_or_grant(req, &code)) != 0 ||
 	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
 		return r;
 	return fido2_reg_self_finish(ctx, peer, asked, code, req, reply);

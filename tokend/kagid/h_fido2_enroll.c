@@ -5,8 +5,9 @@
  *
  * Each reads its fields and calls fido2_reg.c, which registers the key,
  * and with approval.c decides when a privileged user's key needs a second
- * person (R-PRIV-3).  Users enroll their own keys with a code through
- * enroll_fido2_begin / _finish (h_enroll.c).
+ * person (R-PRIV-3).  Users enroll their own keys with a code, and
+ * privileged users with an approved grant, through enroll_fido2_begin /
+ * _finish (h_enroll.c).
  */
 #include "config.h"
 
@@ -84,9 +85,10 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((im.alg = fido2_alg_from_name(alg)) == 0 ||
 	    (im.uv = fido2_uv_from_name(uvs)) < 0)
 		return KAGI_ERR_INVALID;
-	/* R-PRIV-3: a privileged user's key is imported on approval. */
-	if ((r = approval_gate(ctx, peer, req, u.role, APPROVAL_NO_ROLE,
-	    reply)) != 0)
+	/* R-PRIV-3: never a privileged user's (fido2_reg.c); others'
+	 * pass the two-person rule like every token act. */
+	if (u.role != ROLE_PRIVILEGED && (r = approval_gate(ctx, peer, req,
+	    u.role, APPROVAL_NO_ROLE, reply)) != 0)
 		return r == APPROVAL_PENDING ? 0 : r;
 	return fido2_reg_import(ctx, peer, &u, &im, reply);
 }

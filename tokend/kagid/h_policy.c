@@ -6,9 +6,10 @@
  *  - A role change passes the two-person rule (approval.c), then
  *    revokes every token the user holds with it (lifecycle.c, R-PRIV-5).
  *  - A vendor account carries the administrator who approved it, a
- *    company, an expiry date, maintenance windows and allowed source
- *    networks, each checked before it is stored (R-REM-1, R-REM-3); the
- *    checks at log-in are in h_auth.c.
+ *    company, an expiry date, maintenance windows, allowed source
+ *    networks, the worker, the place and the work, each checked before
+ *    it is stored, and within kagid.conf's limits (vendor.c; R-REM-1,
+ *    R-REM-3, R-REM-5); the checks at log-in are in h_auth.c.
  *  - A caller whose name is a kagi vendor user is never an administrator,
  *    whatever its groups: every administrative request from it is
  *    refused and raises an alert (R-PRIV-4).
@@ -30,6 +31,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "refusal.h"
 #include "store_policy.h"
 #include "username.h"
 #include "vendor.h"
@@ -84,6 +86,9 @@ vendor_to_json(const struct user_rec *u, const struct vendor_rec *v,
 	    (r = proto_set_int(o, "expires", v->expires)) != 0 ||
 	    (r = proto_set_str(o, "windows", v->windows)) != 0 ||
 	    (r = proto_set_str(o, "sources", v->sources)) != 0 ||
+	    (r = proto_set_str(o, "worker", v->worker)) != 0 ||
+	    (r = proto_set_str(o, "place", v->place)) != 0 ||
+	    (r = proto_set_str(o, "work", v->work)) != 0 ||
 	    (r = proto_set_bool(o, "expired", now >= v->expires)) != 0) {
 		json_object_put(o);
 		return r;
@@ -102,6 +107,7 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *f = NULL, *vo = NULL, *uo = NULL;
 	struct policy_windows w;
 	struct policy_cidrs c;
+	struct vendor_permit p;
 	struct vendor_rec v;
 	struct user_rec u;
 	int64_t id = 0, now = kagi_now();
@@ -117,11 +123,27 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_str(req, "sources", STORE_SOURCES_MAX,
 	    &sources)) != 0)
 		return r;
+	memset(&p, 0, sizeof(p));
+	if ((r = proto_get_str_opt(req, "worker", STORE_PERMIT_MAX,
+	    &p.worker)) != 0 ||
+	    (r = proto_get_str_opt(req, "place", STORE_PERMIT_MAX,
+	    &p.place)) != 0 ||
+	    (r = proto_get_str_opt(req, "work", STORE_PERMIT_MAX,
+	    &p.work)) != 0)
+		return r;
 	if (!vendor_company_valid(company) ||
 	    policy_date_end(expires, &v.expires) != 0 ||
 	    policy_windows_parse(windows, &w) != 0 ||
 	    policy_cidrs_parse(sources, &c) != 0)
 		return KAGI_ERR_INVALID;
+	/* Within the limits, when asked and again when approved. */
+	p.user = name;
+	p.expires = v.expires;
+	p.expires_text = expires;
+	p.windows = windows;
+	p.sources = sources;
+	if ((r = vendor_permit_check(ctx, &p, now)) != 0)
+		return r;
 	/* Creating vendor access needs a second person (R-PRIV-3, R-REM-1). */
 	if ((r = approval_gate(ctx, peer, req, APPROVAL_NO_ROLE,
 	    APPROVAL_NO_ROLE, reply)) != 0)
@@ -135,16 +157,26 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	} else if (r != 0)
 		return r;
 	else if (u.role != ROLE_VENDOR)
-		return KAGI_ERR_STATE;	/* kagictl user role USER vendor */
+		return refusal_set(ctx, KAGI_ERR_STATE, "not_a_vendor", name,
+		    "user '%s' exists with the role %s, not vendor: a permit "
+		    "is only for a vendor account (kagictl user role %s "
+		    "vendor, then vendor add)", name, role_name(u.role), name);
 	v.user_id = u.id;
-	snprintf(v.approver, sizeof(v.approver), "%s", peer->name[0] != '\0' ?
-	    peer->name : "uid");
-	if (peer->name[0] == '\0')
+	/* The person who approved it (its login uid's account), else the
+	 * caller's name, else its uid. */
+	if (peer->person[0] != '\0' && peer->loginuid != 0)
+		snprintf(v.approver, sizeof(v.approver), "%s", peer->person);
+	else if (peer->name[0] != '\0')
+		snprintf(v.approver, sizeof(v.approver), "%s", peer->name);
+	else
 		snprintf(v.approver, sizeof(v.approver), "uid %u",
 		    (unsigned)peer->uid);
 	snprintf(v.company, sizeof(v.company), "%s", company);
 	snprintf(v.windows, sizeof(v.windows), "%s", windows);
 	snprintf(v.sources, sizeof(v.sources), "%s", sources);
+	snprintf(v.worker, sizeof(v.worker), "%s", p.worker);
+	snprintf(v.place, sizeof(v.place), "%s", p.place);
+	snprintf(v.work, sizeof(v.work), "%s", p.work);
 	if ((r = store_vendor_put(ctx->store, &v)) != 0)
 		return r;
 	if ((f = json_object_new_object()) == NULL)
@@ -154,6 +186,9 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_int(f, "expires", v.expires)) != 0 ||
 	    (r = proto_set_str(f, "windows", v.windows)) != 0 ||
 	    (r = proto_set_str(f, "sources", v.sources)) != 0 ||
+	    (r = proto_set_str(f, "worker", v.worker)) != 0 ||
+	    (r = proto_set_str(f, "place", v.place)) != 0 ||
+	    (r = proto_set_str(f, "work", v.work)) != 0 ||
 	    (r = proto_set_bool(f, "created", id != 0)) != 0 ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "vendor_add", u.name,
 	    f)) != 0 ||

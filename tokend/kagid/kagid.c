@@ -34,7 +34,9 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "config_audit.h"
 #include "dispatch.h"
+#include "fido2.h"
 #include "journal.h"
 #include "kagi_err.h"
 #include "kagid_config.h"
@@ -364,6 +366,37 @@ load_config(struct kagid *k, char *err, size_t errlen)
 }
 
 /*
+ * What kagid -t says besides "OK": a role whose keys need a trusted
+ * attestation while the roots file trusts nothing (R-PRIV-2).
+ */
+static void
+config_warnings(const struct kagid_config *cfg)
+{
+	const int modes[3] = { cfg->fido2_attestation,
+	    cfg->fido2_attestation_privileged, cfg->fido2_attestation_vendor };
+	const char *keys[3] = { "fido2_attestation",
+	    "fido2_attestation_privileged", "fido2_attestation_vendor" };
+	int i, n = 0, r;
+
+	for (i = 0; i < 3; i++) {
+		if (modes[i] != ATTEST_ROOTS && modes[i] != ATTEST_TRUSTED)
+			continue;
+		r = fido2_roots_count(cfg->fido2_attestation_roots, &n);
+		if (r == 0 && n > 0)
+			continue;
+		kagi_log(LOG_WARNING, "warning: %s = %s, but %s %s: %s (R-PRIV-2)",
+		    keys[i], modes[i] == ATTEST_ROOTS ? "roots" : "trusted",
+		    cfg->fido2_attestation_roots, r == KAGI_ERR_NOT_FOUND ?
+		    "does not exist" : "holds no certificate",
+		    modes[i] == ATTEST_TRUSTED && cfg->fido2_aaguids[0] !=
+		    '\0' ? "only keys of a model listed in fido2_aaguids can "
+		    "be enrolled for that role" : "no key can be enrolled for "
+		    "that role: add the roots of the security keys you use, "
+		    "or list their AAGUIDs in fido2_aaguids");
+	}
+}
+
+/*
  * What root does before it drops to kagid's user: the state directory
  * (created when absent, then checked as found), the socket, the pid file.
  */
@@ -503,6 +536,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (k.test) {
+		config_warnings(&k.cfg);
 		printf("%s: configuration OK\n", k.conf);
 		status = 0;
 		goto out;
@@ -514,6 +548,12 @@ main(int argc, char **argv)
 	}
 	if ((r = server_new(&k.ctx, k.lfd, &k.srv)) != 0)
 		goto out;
+	/* The effective configuration on the chain (R-LOG-1, R-LOG-5). */
+	if ((r = config_audit_start(&k.ctx, k.conf)) != 0) {
+		kagi_log(LOG_ERR, "refusing to start: the configuration cannot "
+		    "be recorded: %s", kagi_strerror(r));
+		goto out;
+	}
 	/* Dormant accounts, expired requests, the break-glass file. */
 	maint_tick(&k.ctx, 1);
 	signals_set(&k);

@@ -214,8 +214,8 @@ server_accept(struct server *s)
 			conn_free(c);
 			continue;
 		}
-		/* The approver class (two-person rule). */
-		peer_add_approver(&c->peer, s->ctx->cfg->approver_group);
+		/* What its person may approve (two-person rule, per act). */
+		peer_set_approves(&c->peer, s->ctx->cfg);
 		c->deadline = kagi_monotonic_ms() +
 		    s->ctx->cfg->client_timeout * 1000;
 		s->conns[s->nconns++] = c;

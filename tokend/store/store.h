@@ -218,6 +218,13 @@ typedef int (*store_audit_cb)(const struct audit_rec *rec, void *arg);
 int store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
     void *arg);
 /*
+ * The newest record of event (a reverse scan by seq, stopping at the
+ * first match): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
+ * when there is none.
+ */
+int store_audit_last_event(struct store *s, const char *event,
+    store_audit_cb cb, void *arg);
+/*
  * Remove records 1..through_seq (all that remain up to it) once they are
  * safely archived elsewhere, and remember the boundary.  Refused
  * (KAGI_ERR_STATE) unless record through_seq exists with exactly hash

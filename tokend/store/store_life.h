@@ -22,7 +22,8 @@ enum request_state {
 	REQ_PENDING = 0,
 	REQ_APPROVED = 1,	/* approved and carried out, in one step */
 	REQ_REJECTED = 2,
-	REQ_EXPIRED = 3
+	REQ_EXPIRED = 3,
+	REQ_FAILED = 4		/* approved, but the act could not be done */
 };
 
 #define REQ_ACTION_MAX 32
@@ -35,13 +36,25 @@ struct request_rec {
 	char params[REQ_PARAMS_MAX + 1];	/* the request, JSON text */
 	int64_t requester_uid;
 	char requester[STORE_NAME_MAX + 1];
+	int64_t requester_luid;			/* login uid, -1 = unset */
+	char requester_group[STORE_NAME_MAX + 1];	/* "root", a group */
 	int64_t created;
 	int64_t expires;
 	int state;				/* enum request_state */
 	int64_t decider_uid;			/* -1 = none yet */
 	char decider[STORE_NAME_MAX + 1];
+	int64_t decider_luid;			/* -1 = none or unset */
+	char decider_group[STORE_NAME_MAX + 1];	/* the approving group */
 	int64_t decided;
 	char reason[REQ_REASON_MAX + 1];
+};
+
+/* Who decided a request: uid, name, login uid (-1 = unset), group. */
+struct request_decider {
+	int64_t uid;
+	const char *name;
+	int64_t luid;
+	const char *group;	/* NULL = "" */
 };
 
 /* Add r (state pending; id, decider fields ignored); *id the new id. */
@@ -52,12 +65,12 @@ typedef int (*store_request_cb)(const struct request_rec *r, void *arg);
 /* Every request, newest first. */
 int store_request_list(struct store *s, store_request_cb cb, void *arg);
 /*
- * Move a pending request to state; KAGI_ERR_STATE when it is no longer
- * pending (another decision came first).
+ * Move a pending request to state, decided by d at now (reason may be
+ * NULL); KAGI_ERR_STATE when it is no longer pending (another decision
+ * came first).
  */
 int store_request_decide(struct store *s, int64_t id, int state,
-    int64_t decider_uid, const char *decider, int64_t now,
-    const char *reason);
+    const struct request_decider *d, int64_t now, const char *reason);
 
 /* --- enrollment codes (R-TOK-4) ---------------------------------------- */
 
@@ -88,7 +101,8 @@ int store_enroll_code_delete(struct store *s, int64_t user_id);
 
 /*
  * A second person's approval to enroll one FIDO2 key for a privileged
- * user, for the administrator who asked: single use, until expires.
+ * user, spent by that user alone (kagictl enroll --grant): single use,
+ * until expires.  requester is the administrator who asked.
  */
 struct enroll_grant_rec {
 	int64_t id;
@@ -107,11 +121,12 @@ struct enroll_grant_rec {
 int store_enroll_grant_add(struct store *s, const struct enroll_grant_rec *g,
     int64_t *id);
 /*
- * The oldest unused grant for user_id to requester_uid that is unexpired
+ * The oldest unused, unexpired grant to enroll a key for user_id, which
+ * only that user spends (R-PRIV-3)
  * at now; KAGI_ERR_NOT_FOUND when there is none.
  */
-int store_enroll_grant_find(struct store *s, int64_t user_id,
-    int64_t requester_uid, int64_t now, struct enroll_grant_rec *g);
+int store_enroll_grant_find(struct store *s, int64_t user_id, int64_t now,
+    struct enroll_grant_rec *g);
 /* Spend an unused grant for token_id; KAGI_ERR_STATE when spent already. */
 int store_enroll_grant_use(struct store *s, int64_t id, int64_t now,
     int64_t token_id);

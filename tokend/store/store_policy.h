@@ -18,6 +18,7 @@
 #define STORE_SOURCES_MAX 512
 #define STORE_FAILKEY_MAX 192
 #define STORE_ADDR_MAX 128
+#define STORE_PERMIT_MAX 128	/* a permit's worker, place, work */
 
 /* A vendor account's terms (R-REM-1): one per vendor user. */
 struct vendor_rec {
@@ -27,6 +28,11 @@ struct vendor_rec {
 	int64_t expires;			/* first second no longer valid */
 	char windows[STORE_WINDOWS_MAX + 1];	/* policy_windows_parse() text */
 	char sources[STORE_SOURCES_MAX + 1];	/* policy_cidrs_parse() text */
+	/* Who works, from where, on what (R-REM-5); "" in permits made
+	 * before they were asked for. */
+	char worker[STORE_PERMIT_MAX + 1];
+	char place[STORE_PERMIT_MAX + 1];
+	char work[STORE_PERMIT_MAX + 1];
 };
 
 int store_user_set_role(struct store *s, int64_t id, int role);

@@ -267,6 +267,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX pending_logins_expires ON pending_logins (expires);"
 	"ALTER TABLE logins ADD COLUMN service TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE logins ADD COLUMN session INTEGER NOT NULL DEFAULT 0;",
+	/* 10: the people behind a request: login uids, and the groups that
+	 * let them ask and approve (R-PRIV-3). */
+	"ALTER TABLE requests ADD COLUMN requester_luid INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	"ALTER TABLE requests ADD COLUMN requester_group TEXT NOT NULL "
+	"  DEFAULT '';"
+	"ALTER TABLE requests ADD COLUMN decider_luid INTEGER NOT NULL "
+	"  DEFAULT -1;"
+	"ALTER TABLE requests ADD COLUMN decider_group TEXT NOT NULL "
+	"  DEFAULT '';",
+	/* 11: a vendor permit's worker, place and work (R-REM-5). */
+	"ALTER TABLE vendors ADD COLUMN worker TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vendors ADD COLUMN place TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE vendors ADD COLUMN work TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

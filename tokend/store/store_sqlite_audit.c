@@ -265,6 +265,36 @@ store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
 	return r;
 }
 
+int
+store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *st = NULL;
+	struct audit_rec rec;
+	int rc, r;
+
+	if (cb == NULL || event == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = prep(s, "SELECT seq, time, actor_uid, actor, event, user, "
+	    "fields, prev, hash FROM audit WHERE event = ?1 ORDER BY seq DESC "
+	    "LIMIT 1", &st)) != 0)
+		return r;
+	if (sqlite3_bind_text(st, 1, event, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		r = sq_fail(s);
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		r = KAGI_ERR_NOT_FOUND;
+	else if (rc != SQLITE_ROW)
+		r = sq_fail(s);
+	else if ((r = audit_from_row(st, &rec)) == 0)
+		r = cb(&rec, arg);
+ out:
+	sqlite3_finalize(st);
+	return r;
+}
+
 /*
  * The chain is intact when, in seq order, it starts at the boundary (seq
  * 1 with 32 zero bytes when nothing was archived), every record's seq is

@@ -52,7 +52,8 @@ run_one(struct store *s, sqlite3_stmt *st, int none_err)
 /* --- requests -------------------------------------------------------------- */
 
 #define REQ_COLS "id, action, params, requester_uid, requester, created, " \
-	"expires, state, decider_uid, decider, decided, reason"
+	"expires, state, decider_uid, decider, decided, reason, " \
+	"requester_luid, requester_group, decider_luid, decider_group"
 
 static int
 request_from_row(sqlite3_stmt *st, struct request_rec *r)
@@ -65,15 +66,20 @@ request_from_row(sqlite3_stmt *st, struct request_rec *r)
 	    (rc = sq_col_str(st, 2, r->params, REQ_PARAMS_MAX)) != 0 ||
 	    (rc = sq_col_str(st, 4, r->requester, STORE_NAME_MAX)) != 0 ||
 	    (rc = sq_col_str(st, 9, r->decider, STORE_NAME_MAX)) != 0 ||
-	    (rc = sq_col_str(st, 11, r->reason, REQ_REASON_MAX)) != 0)
+	    (rc = sq_col_str(st, 11, r->reason, REQ_REASON_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 13, r->requester_group,
+	    STORE_NAME_MAX)) != 0 ||
+	    (rc = sq_col_str(st, 15, r->decider_group, STORE_NAME_MAX)) != 0)
 		return rc;
+	r->requester_luid = sqlite3_column_int64(st, 12);
+	r->decider_luid = sqlite3_column_int64(st, 14);
 	r->requester_uid = sqlite3_column_int64(st, 3);
 	r->created = sqlite3_column_int64(st, 5);
 	r->expires = sqlite3_column_int64(st, 6);
 	r->state = sqlite3_column_int(st, 7);
 	r->decider_uid = sqlite3_column_int64(st, 8);
 	r->decided = sqlite3_column_int64(st, 10);
-	if (r->state < REQ_PENDING || r->state > REQ_EXPIRED)
+	if (r->state < REQ_PENDING || r->state > REQ_FAILED)
 		return KAGI_ERR_STORE;
 	return 0;
 }
@@ -85,8 +91,9 @@ store_request_add(struct store *s, const struct request_rec *q, int64_t *id)
 	int r;
 
 	if ((r = sq_prep(s, "INSERT INTO requests (action, params, requester_uid,"
-	    " requester, created, expires, state) VALUES (?1, ?2, ?3, ?4, ?5,"
-	    " ?6, 0)", &st)) != 0)
+	    " requester, created, expires, state, requester_luid, "
+	    "requester_group) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?8)",
+	    &st)) != 0)
 		return r;
 	if ((r = sq_bind_text(s, st, 1, q->action)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, q->params)) != 0 ||
@@ -94,6 +101,8 @@ store_request_add(struct store *s, const struct request_rec *q, int64_t *id)
 	    (r = sq_bind_text(s, st, 4, q->requester)) != 0 ||
 	    (r = sq_bind_int(s, st, 5, q->created)) != 0 ||
 	    (r = sq_bind_int(s, st, 6, q->expires)) != 0 ||
+	    (r = sq_bind_int(s, st, 7, q->requester_luid)) != 0 ||
+	    (r = sq_bind_text(s, st, 8, q->requester_group)) != 0 ||
 	    (r = sq_step_done(s, st)) != 0)
 		goto out;
 	*id = sqlite3_last_insert_rowid(s->db);
@@ -152,21 +161,26 @@ store_request_list(struct store *s, store_request_cb cb, void *arg)
 
 int
 store_request_decide(struct store *s, int64_t id, int state,
-    int64_t decider_uid, const char *decider, int64_t now,
-    const char *reason)
+    const struct request_decider *d, int64_t now, const char *reason)
 {
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	if (state <= REQ_PENDING || state > REQ_FAILED)
+		return KAGI_ERR_INVALID;
 	if ((r = sq_prep(s, "UPDATE requests SET state = ?2, decider_uid = ?3, "
-	    "decider = ?4, decided = ?5, reason = ?6 WHERE id = ?1 AND "
-	    "state = 0", &st)) != 0)
+	    "decider = ?4, decided = ?5, reason = ?6, decider_luid = ?7, "
+	    "decider_group = ?8 WHERE id = ?1 AND state = 0", &st)) != 0)
 		return r;
-	if ((r = sq_bind_int(s, st, 1, id)) != 0 || (r = sq_bind_int(s, st, 2, state)) ||
-	    (r = sq_bind_int(s, st, 3, decider_uid)) != 0 ||
-	    (r = sq_bind_text(s, st, 4, decider)) != 0 ||
+	if ((r = sq_bind_int(s, st, 1, id)) != 0 ||
+	    (r = sq_bind_int(s, st, 2, state)) != 0 ||
+	    (r = sq_bind_int(s, st, 3, d->uid)) != 0 ||
+	    (r = sq_bind_text(s, st, 4, d->name)) != 0 ||
 	    (r = sq_bind_int(s, st, 5, now)) != 0 ||
-	    (r = sq_bind_text(s, st, 6, reason != NULL ? reason : "")) != 0) {
+	    (r = sq_bind_text(s, st, 6, reason != NULL ? reason : "")) != 0 ||
+	    (r = sq_bind_int(s, st, 7, d->luid)) != 0 ||
+	    (r = sq_bind_text(s, st, 8, d->group != NULL ? d->group :
+	    "")) != 0) {
 		sqlite3_finalize(st);
 		return r;
 	}
@@ -306,8 +320,8 @@ store_enroll_grant_add(struct store *s, const struct enroll_grant_rec *g,
 }
 
 int
-store_enroll_grant_find(struct store *s, int64_t user_id,
-    int64_t requester_uid, int64_t now, struct enroll_grant_rec *g)
+store_enroll_grant_find(struct store *s, int64_t user_id, int64_t now,
+    struct enroll_grant_rec *g)
 {
 	sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -315,12 +329,11 @@ store_enroll_grant_find(struct store *s, int64_t user_id,
 	memset(g, 0, sizeof(*g));
 	if ((r = sq_prep(s, "SELECT id, user_id, request_id, requester_uid, "
 	    "requester, approver, created, expires, used, token_id FROM "
-	    "enroll_grants WHERE user_id = ?1 AND requester_uid = ?2 AND "
-	    "used = 0 AND expires > ?3 ORDER BY id LIMIT 1", &st)) != 0)
+	    "enroll_grants WHERE user_id = ?1 AND used = 0 AND expires > ?2 "
+	    "ORDER BY id LIMIT 1", &st)) != 0)
 		return r;
 	if ((r = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, requester_uid)) != 0 ||
-	    (r = sq_bind_int(s, st, 3, now)) != 0)
+	    (r = sq_bind_int(s, st, 2, now)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {

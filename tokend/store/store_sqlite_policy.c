@@ -52,17 +52,23 @@ store_vendor_put(struct store *s, const struct vendor_rec *v)
 	if (v == NULL || !sq_str_ok(v->approver, STORE_NAME_MAX) ||
 	    !sq_str_ok(v->company, STORE_COMPANY_MAX) ||
 	    !sq_str_ok(v->windows, STORE_WINDOWS_MAX) ||
-	    !sq_str_ok(v->sources, STORE_SOURCES_MAX) || v->expires < 0)
+	    !sq_str_ok(v->sources, STORE_SOURCES_MAX) ||
+	    !sq_str_ok(v->worker, STORE_PERMIT_MAX) ||
+	    !sq_str_ok(v->place, STORE_PERMIT_MAX) ||
+	    !sq_str_ok(v->work, STORE_PERMIT_MAX) || v->expires < 0)
 		return KAGI_ERR_INVALID;
 	if ((r = sq_prep(s, "INSERT OR REPLACE INTO vendors (user_id, approver, "
-	    "company, expires, windows, sources) VALUES (?1, ?2, ?3, ?4, ?5, "
-	    "?6)", &st)) != 0 ||
+	    "company, expires, windows, sources, worker, place, work) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, v->user_id)) != 0 ||
 	    (r = sq_bind_text(s, st, 2, v->approver)) != 0 ||
 	    (r = sq_bind_text(s, st, 3, v->company)) != 0 ||
 	    (r = sq_bind_int(s, st, 4, v->expires)) != 0 ||
 	    (r = sq_bind_text(s, st, 5, v->windows)) != 0 ||
-	    (r = sq_bind_text(s, st, 6, v->sources)) != 0)
+	    (r = sq_bind_text(s, st, 6, v->sources)) != 0 ||
+	    (r = sq_bind_text(s, st, 7, v->worker)) != 0 ||
+	    (r = sq_bind_text(s, st, 8, v->place)) != 0 ||
+	    (r = sq_bind_text(s, st, 9, v->work)) != 0)
 		goto out;
 	r = sq_step_done(s, st);
 out:
@@ -77,8 +83,8 @@ store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v)
 	int r, rc;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = sq_prep(s, "SELECT approver, company, expires, windows, sources "
-	    "FROM vendors WHERE user_id = ?1", &st)) != 0 ||
+	if ((r = sq_prep(s, "SELECT approver, company, expires, windows, sources, "
+	    "worker, place, work FROM vendors WHERE user_id = ?1", &st)) != 0 ||
 	    (r = sq_bind_int(s, st, 1, user_id)) != 0)
 		goto out;
 	rc = sqlite3_step(st);
@@ -95,7 +101,10 @@ store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v)
 	if ((r = sq_col_str(st, 0, v->approver, STORE_NAME_MAX)) != 0 ||
 	    (r = sq_col_str(st, 1, v->company, STORE_COMPANY_MAX)) != 0 ||
 	    (r = sq_col_str(st, 3, v->windows, STORE_WINDOWS_MAX)) != 0 ||
-	    (r = sq_col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0)
+	    (r = sq_col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0 ||
+	    (r = sq_col_str(st, 5, v->worker, STORE_PERMIT_MAX)) != 0 ||
+	    (r = sq_col_str(st, 6, v->place, STORE_PERMIT_MAX)) != 0 ||
+	    (r = sq_col_str(st, 7, v->work, STORE_PERMIT_MAX)) != 0)
 		goto out;
 out:
 	if (r != 0)
