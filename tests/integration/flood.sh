@@ -127,8 +127,11 @@ like "$(kagictl audit export --json --event auth --user nosuchuser | tail -n 1)"
 
 # --- after a lock, one failure locks again (item 4) --------------------------------
 stop_kagid
+# boss, below, is an account of the test's own: it enrolls its own key.
+test_accounts || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
 start_kagid failure_delay=0 lockout_duration=2s "fido2_rp_id=$RP" \
-    "alert_command=$T/alert.sh" approver_group=nogroup ||
+    "alert_command=$T/alert.sh" approver_group=nogroup \
+    fido2_aaguids=$SOFTKEY_AAGUID ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 s=$(new_user bob)
 c=$(code_for "$s")
@@ -153,6 +156,7 @@ like "$(kagictl user show bob)" "Lock: not locked; 1 recent failures" \
     "R-MFA-5: after a success the full quota is back"
 
 # --- a privileged user: the network cannot take the console (R-PRIV-5) ---------------
+buid=$(test_account boss)
 approved user add boss --role privileged >/dev/null
 add_user_password boss pw-boss
 mkdir "$T/keys"
@@ -160,13 +164,7 @@ mkdir "$T/keys"
 with_key() {
 	env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/keys/kP" "$@"
 }
-out=$(echo 5555 | with_key "$KAGICTL" --socket "$SOCK" token add-fido2 boss 2>&1)
-id=$(printf '%s\n' "$out" | sed -n 's/.*stored as request \([0-9]*\).*/\1/p' |
-    head -n 1)
-setpriv --reuid=65534 --regid="$(getent group nogroup | cut -d: -f3)" \
-    --clear-groups "$KAGICTL" --socket "$SOCK" request approve "$id" >/dev/null
-tok=$(echo 5555 | with_key "$KAGICTL" --socket "$SOCK" token add-fido2 boss 2>&1 |
-    sed -n 's/^token: *//p')
+tok=$(enroll_key_granted "$buid" boss "$T/keys/kP" 5555)
 check "boss enrolls a FIDO2 key (a second person approved, R-PRIV-3)" \
     test -n "$tok"
 # login_key RHOST|- PIN: auth then account with the key plugged in.

@@ -77,9 +77,12 @@ grep -q ready "$T/fakelogind.out" ||
 STAFF_IDLE=4
 PRIV_IDLE=30
 chmod 711 "$T"
+# dave, below, is an account of the test's own: it enrolls its own key.
+test_accounts || skip_all "libnss_wrapper.so not found (libnss-wrapper)"
 start_kagid staff_session_idle=${STAFF_IDLE}s \
     privileged_session_idle=${PRIV_IDLE}s session_grace=2s \
-    fido2_rp_id=pam://kagi-test approver_group=nogroup ||
+    fido2_rp_id=pam://kagi-test approver_group=nogroup \
+    fido2_aaguids=$SOFTKEY_AAGUID ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 mkdir -p "$T/pam.d"
 {
@@ -147,13 +150,13 @@ else
 fi
 
 # --- privileged: its own, longer time-out ---------------------------------------
+duid=$(test_account dave)
 approved user add dave --role privileged >/dev/null
 echo "dave:pw-dave:sess" >>"$T/passdb"
-"$SKTOOL" init "$T/key.dave" --pin pin-dave >/dev/null
-approved token add-fido2 dave >/dev/null
-tok=$(echo pin-dave | env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/key.dave" \
-    "$KAGICTL" --socket "$SOCK" token add-fido2 dave 2>>"$T/kagictl.err" |
-    sed -n 's/^token: *//p')
+mkdir "$T/keys"
+"$SKTOOL" init "$T/keys/dave" --pin pin-dave >/dev/null
+tok=$(enroll_key_granted "$duid" dave "$T/keys/dave" pin-dave)
+mv "$T/keys/dave" "$T/key.dave"		# where with_key looks
 check "R-PRIV-3: an approved privileged user enrolls a key ($tok)" test -n "$tok"
 logind_says c4 "$((STAFF_IDLE + 2))"
 session_bg "$T/dave.out" dave -e XDG_SESSION_ID=c4 -u dave \

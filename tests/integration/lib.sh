@@ -646,6 +646,21 @@ grant_enroll() {
 	    "$@"
 }
 
+# enroll_key_granted UID NAME STATE PIN: NAME, privileged and an account
+# of the test's own (test_account gave UID), enrolls the software key
+# STATE itself on a second person's approval (R-PRIV-3); prints the token
+# id.  kagid runs with test_accounts and fido2_aaguids=$SOFTKEY_AAGUID.
+enroll_key_granted() {
+	approved token add-fido2 "$2" >/dev/null || {
+		diag "token add-fido2 $2 was not approved"
+		return 1
+	}
+	chmod 777 "$(dirname "$3")"
+	chmod 666 "$3"
+	echo "$4" | grant_enroll "$1" "$3" 2>>"$T/kagictl.err" |
+	    sed -n 's/^token: *//p'
+}
+
 _unix_cleanup() {
 	[ -f "$T/unix.users" ] && while read -r _x; do
 		userdel "$_x" >/dev/null 2>&1

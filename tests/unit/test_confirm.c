@@ -28,6 +28,7 @@
 #include "policy.h"
 #include "proto_ops.h"
 #include "seal.h"
+#include "store_policy.h"
 #include "store_session.h"
 #include "totp.h"
 
@@ -172,6 +173,23 @@ lock_of(struct cx *f, const struct user_rec *u)
 	return l;
 }
 
+static struct lock_rec
+rlock_of(struct cx *f, const struct user_rec *u)
+{
+	struct lock_rec l;
+
+	assert_int_equal(store_rlock_get(f->ctx.store, u->id, &l), 0);
+	return l;
+}
+
+/* The failures a's kind of log-in counts: remote ones apart (R-MFA-5). */
+static int64_t
+fails_of(struct cx *f, const struct user_rec *u, const struct login_req *a)
+{
+	return a->rhost != NULL ? rlock_of(f, u).failures :
+	    lock_of(f, u).failures;
+}
+
 static int64_t
 last_success(struct cx *f, const char *name)
 {
@@ -198,7 +216,8 @@ wrong_twice(struct cx *f, struct user_rec *u, const struct login_req *a)
 		json_object_put(reply);
 		assert_string_equal(v, VERDICT_DENIED);
 	}
-	assert_int_equal(lock_of(f, u).failures, 2);
+	/* Failures from an address count toward its remote lock only. */
+	assert_int_equal(fails_of(f, u, a), 2);
 }
 
 static void
@@ -219,7 +238,7 @@ test_a_right_code_forgives_and_records_nothing_until_confirmed(void **state)
 	/* Provisional: recorded as such, nothing forgiven, no log-in. */
 	assert_non_null(strstr(last_auth(f, &la),
 	    "\"outcome\":\"provisional\""));
-	assert_int_equal(lock_of(f, &u).failures, 2);
+	assert_int_equal(fails_of(f, &u, &a), 2);
 	assert_int_equal(last_success(f, "tanaka"), 0);
 	assert_int_equal(store_login_get(f->ctx.store, u.id, &l), 0);
 	assert_int_equal(l.time, 0);
@@ -230,7 +249,7 @@ test_a_right_code_forgives_and_records_nothing_until_confirmed(void **state)
 	    &verdict), 0);
 	json_object_put(reply);
 	assert_string_equal(verdict, VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 3);
+	assert_int_equal(fails_of(f, &u, &a), 3);
 	/* The account phase confirms it: forgiven, recorded, shown. */
 	t_at(now_t + 5);
 	assert_string_equal(confirm_as(f, &root, &a, id, &reply), VERDICT_OK);
@@ -239,7 +258,7 @@ test_a_right_code_forgives_and_records_nothing_until_confirmed(void **state)
 	assert_true(json_object_object_get_ex(reply, "failures_since", &v));
 	assert_int_equal(json_object_get_int64(v), 3);
 	json_object_put(reply);
-	assert_int_equal(lock_of(f, &u).failures, 0);
+	assert_int_equal(fails_of(f, &u, &a), 0);
 	assert_int_equal(last_success(f, "tanaka"), now_t);
 	assert_non_null(strstr(last_auth(f, &la), "\"outcome\":\"success\""));
 	assert_non_null(strstr(la.fields, "\"reason\":\"confirmed\""));
@@ -278,12 +297,12 @@ test_an_unconfirmed_success_expires_as_a_failed_attempt(void **state)
 	 * step toward a lock, never forgiving one. */
 	assert_int_equal(store_login_get(f->ctx.store, u.id, &l), 0);
 	assert_int_equal(l.failures, 3);
-	assert_int_equal(lock_of(f, &u).failures, 2);
+	assert_int_equal(fails_of(f, &u, &a), 2);
 	assert_int_equal(last_success(f, "tanaka"), 0);
 	/* Gone: too late to confirm now. */
 	assert_string_equal(confirm_as(f, &root, &a, id, NULL),
 	    VERDICT_UNCONFIRMED);
-	assert_int_equal(lock_of(f, &u).failures, 2);
+	assert_int_equal(fails_of(f, &u, &a), 2);
 }
 
 static void
@@ -364,7 +383,7 @@ test_a_confirmation_binds_user_service_terminal_host_and_caller(void **state)
 	    "\"reason\":\"other_user\""));
 
 	/* Nothing of this forgave or recorded a log-in. */
-	assert_int_equal(lock_of(f, &u).failures, 2);
+	assert_int_equal(fails_of(f, &u, &a), 2);
 	assert_int_equal(last_success(f, "tanaka"), 0);
 	assert_int_equal(last_success(f, "bob"), 0);
 
@@ -395,7 +414,7 @@ test_an_account_refusal_leaves_the_log_in_unconfirmed(void **state)
 	assert_non_null(strstr(last_auth(f, &la),
 	    "\"outcome\":\"unconfirmed\""));
 	assert_non_null(strstr(la.fields, "\"reason\":\"disabled\""));
-	assert_int_equal(lock_of(f, &u).failures, 2);
+	assert_int_equal(fails_of(f, &u, &a), 2);
 }
 
 static void
@@ -521,14 +540,14 @@ test_no_key_falls_back_to_a_code_recorded_and_not_counted(void **state)
 	    "\"outcome\":\"fallback\""));
 	assert_non_null(strstr(la.fields, "\"reason\":\"no_key\""));
 	assert_non_null(strstr(la.fields, "\"to\":\"totp\""));
-	assert_int_equal(lock_of(f, &u).failures, 0);
+	assert_int_equal(fails_of(f, &u, &a), 0);
 	/* Without asking for it, no key is a failure as before. */
 	reply = json_object_new_object();
 	assert_int_equal(login_fido2(&f->ctx, &root, &a, "no_key", 0, NULL,
 	    now_t, reply, &v), 0);
 	json_object_put(reply);
 	assert_string_equal(v, VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 1);
+	assert_int_equal(fails_of(f, &u, &a), 1);
 	/* No TOTP for a privileged user (R-PRIV-2): no fallback, counted. */
 	cx_user(f, "boss", ROLE_PRIVILEGED, &p);
 	add_totp(f, &p);

@@ -155,6 +155,24 @@ totp(struct cx *f, const struct login_req *a, const char *code)
 	return v;
 }
 
+/* auth_totp with a right code, confirmed by the account phase; its verdict. */
+static const char *
+totp_confirmed(struct cx *f, const struct login_req *a, const char *code)
+{
+	struct json_object *reply = json_object_new_object();
+	const char *v = NULL;
+
+	assert_int_equal(login_totp(&f->ctx, &root, a, code, t_now(),
+	    reply, &v), 0);
+	assert_string_equal(v, VERDICT_SUCCESS);
+	assert_int_equal(login_confirm(&f->ctx, &root, a,
+	    json_object_get_string(json_object_object_get(reply, "confirm")),
+	    t_now(), reply, &v), 0);
+	json_object_put(reply);
+	assert_non_null(v);
+	return v;
+}
+
 static struct lock_rec
 lock_of(struct cx *f, const struct user_rec *u)
 {
@@ -619,7 +637,7 @@ test_an_administrator_locked_from_the_network_keeps_the_console(void **state)
 		req(&a, "boss", from[i]);
 		reply = json_object_new_object();
 		assert_int_equal(login_fido2(&f->ctx, &root, &a, "pin_invalid",
-		    NULL, t_now(), reply, &v), 0);
+		    0, NULL, t_now(), reply, &v), 0);
 		json_object_put(reply);
 		assert_string_equal(v, VERDICT_DENIED);
 	}
@@ -633,7 +651,7 @@ test_an_administrator_locked_from_the_network_keeps_the_console(void **state)
 	for (i = 0; i < 3; i++) {
 		reply = json_object_new_object();
 		assert_int_equal(login_fido2(&f->ctx, &root, &local,
-		    "pin_invalid", NULL, t_now(), reply, &v), 0);
+		    "pin_invalid", 0, NULL, t_now(), reply, &v), 0);
 		json_object_put(reply);
 	}
 	assert_int_equal(lock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
@@ -700,7 +718,7 @@ test_after_a_lock_one_failure_locks_again(void **state)
 	/* A success ends that: then the full quota again. */
 	t_at(lock_of(f, &u).locked_until + 1);
 	code_at(t_now(), code);
-	assert_string_equal(totp(f, &a, code), VERDICT_SUCCESS);
+	assert_string_equal(totp_confirmed(f, &a, code), VERDICT_OK);
 	assert_int_equal(lock_of(f, &u).relock, 0);
 	t_at(t_now() + 30);
 	for (i = 0; i < 4; i++)
