@@ -731,6 +731,7 @@ test_unknown_names_are_counted_and_bounded(void **state)
 {
 	struct cx *f = *state;
 	struct login_req a;
+	struct user_rec u;
 	int64_t locks = 0, keys = 0;
 	char name[32];
 	int i;
@@ -752,8 +753,34 @@ test_unknown_names_are_counted_and_bounded(void **state)
 	assert_int_equal(store_unknown_count(f->ctx.store, &locks, &keys), 0);
 	assert_true(locks <= 100);
 	assert_true(keys <= 100);
-	/* No user was made, no lockout record written. */
-	assert_int_equal(count_event(f, "lockout"), 0);
+	/* One lockout record, nosuchuser's, and no user was made. */
+	assert_int_equal(count_event(f, "lockout"), 1);
+	assert_int_equal(store_user_get(f->ctx.store, "nosuchuser", &u),
+	    KAGI_ERR_NOT_FOUND);
+}
+
+static void
+test_a_name_locked_from_five_addresses_is_an_alert_as_a_user(void **state)
+{
+	struct cx *f = *state;
+	static const char *const from[] = { "192.0.2.11", "192.0.2.12",
+	    "192.0.2.13", "192.0.2.14", "192.0.2.15" };
+	struct fields_of fo;
+	struct login_req a;
+	int i;
+
+	/* R-INC-1: a distributed flood on a name that is no user. */
+	for (i = 0; i < 5; i++) {
+		req(&a, "nosuchuser", from[i]);
+		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
+	}
+	assert_int_equal(count_event(f, "lockout"), 1);
+	last_fields(f, "lockout", &fo);
+	assert_non_null(strstr(fo.text, "\"unknown_user\":true"));
+	assert_non_null(strstr(fo.text, "\"scope\":\"remote\""));
+	assert_non_null(strstr(fo.text, "\"sources\":5"));
+	assert_int_equal(f->ctx.nlogs > 0, 1);
+	assert_int_equal(f->ctx.logs[f->ctx.nlogs - 1].prio, LOG_ALERT);
 }
 
 static void
@@ -805,6 +832,7 @@ main(void)
 		TEST(test_answers_wait_longer_with_each_failure_for_users_and_names),
 		TEST(test_after_a_lock_one_failure_locks_again),
 		TEST(test_unknown_names_are_counted_and_bounded),
+		TEST(test_a_name_locked_from_five_addresses_is_an_alert_as_a_user),
 		TEST(test_a_caller_may_ask_only_about_itself_and_is_recorded),
 	};
 

@@ -129,6 +129,41 @@ login_hold(struct kagid_ctx *ctx, const struct lock_rec *l, int64_t now)
 		ctx->hold_ms = ms;
 }
 
+/*
+ * The lockout record of the lock o caused, for name (role: its role's
+ * name, NULL for a name that is no user).  scope: "remote" closes log-ins
+ * with an address only, "account" every log-in; sources: the addresses
+ * that caused it.  A lock caused by more than one source is an attack: an
+ * alert (R-INC-1); audit_priority() raises a privileged account's lock to
+ * LOG_ALERT too.
+ */
+static int
+lockout_record(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *name, const char *role, const struct login_req *a,
+    const struct failure_outcome *o)
+{
+	struct json_object *f;
+	int r;
+
+	if ((f = json_object_new_object()) == NULL)
+		return KAGI_ERR_NOMEM;
+	if ((r = proto_set_int(f, "locked_until",
+	    o->lock.locked_until == LOCK_UNTIL_ADMIN ? -1 :
+	    o->lock.locked_until)) == 0 &&
+	    (r = proto_set_int(f, "lock_count", o->lock.lock_count)) == 0 &&
+	    (r = (role != NULL ? proto_set_str(f, "role", role) :
+	    proto_set_bool(f, "unknown_user", 1))) == 0 &&
+	    (r = proto_set_str(f, "scope", o->remote ? "remote" :
+	    "account")) == 0 &&
+	    (r = proto_set_int(f, "sources", o->sources)) == 0 &&
+	    (a->rhost == NULL || (r = proto_set_str(f, "rhost",
+	    a->rhost)) == 0))
+		r = audit_record(ctx, peer, o->sources > 1 ? LOG_ALERT :
+		    LOG_WARNING, "lockout", name, f);
+	json_object_put(f);
+	return r;
+}
+
 int
 login_fail(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct login_req *a, const char *reason,
@@ -152,26 +187,7 @@ login_fail(struct kagid_ctx *ctx, const struct peer *peer,
 	    f)) != 0 ||
 	    (r = throttle_failure(ctx, peer, a, now)) != 0 || !o.locked)
 		goto out;
-	json_object_put(f);
-	if ((f = json_object_new_object()) == NULL)
-		return KAGI_ERR_NOMEM;
-	/* scope: "remote" closes log-ins with an address only, "account"
-	 * every log-in; sources: the addresses that caused it. */
-	if ((r = proto_set_int(f, "locked_until",
-	    o.lock.locked_until == LOCK_UNTIL_ADMIN ? -1 :
-	    o.lock.locked_until)) != 0 ||
-	    (r = proto_set_int(f, "lock_count", o.lock.lock_count)) != 0 ||
-	    (r = proto_set_str(f, "role", role_name(u->role))) != 0 ||
-	    (r = proto_set_str(f, "scope", o.remote ? "remote" :
-	    "account")) != 0 ||
-	    (r = proto_set_int(f, "sources", o.sources)) != 0 ||
-	    (a->rhost != NULL && (r = proto_set_str(f, "rhost", a->rhost)) != 0))
-		goto out;
-	/* A lock caused by more than one source is an attack: an alert
-	 * (R-INC-1).  audit_priority() raises a privileged account's lock to
-	 * LOG_ALERT too. */
-	r = audit_record(ctx, peer, o.sources > 1 ? LOG_ALERT : LOG_WARNING,
-	    "lockout", u->name, f);
+	r = lockout_record(ctx, peer, u->name, role_name(u->role), a, &o);
 out:
 	json_object_put(f);
 	return r;
@@ -224,6 +240,7 @@ refuse_unknown(struct kagid_ctx *ctx, const struct peer *peer,
 	struct failure_outcome o;
 	int r;
 
+	memset(&o, 0, sizeof(o));
 	if (factor == FACTOR_TOTP &&
 	    (r = totp_same_work(ctx, 0, a->user, now, 1)) != 0)
 		return r;
@@ -235,9 +252,12 @@ refuse_unknown(struct kagid_ctx *ctx, const struct peer *peer,
 		login_hold(ctx, &o.lock, now);
 	}
 	if ((r = login_record(ctx, peer, a, "failure", u != NULL ?
-	    "disabled" : "unknown_user", NULL)) != 0)
+	    "disabled" : "unknown_user", NULL)) != 0 ||
+	    (r = throttle_failure(ctx, peer, a, now)) != 0 || !o.locked)
 		return r;
-	return throttle_failure(ctx, peer, a, now);
+	/* A name's lock is recorded as a user's: a flood on names that are
+	 * no user, from several addresses, is an alert too (R-INC-1). */
+	return lockout_record(ctx, peer, a->user, NULL, a, &o);
 }
 
 static int
