@@ -51,26 +51,10 @@ plan 8
 # kagid's clock: real time plus the offset in $T/faketime (libfaketime
 # reads it at every call).
 echo "+0" >"$T/faketime"
-mkdir -p "$T/state"
-chmod 700 "$T/state"
-{
-	echo "socket = $SOCK"
-	echo "state_dir = $T/state"
-	echo "user = $(id -un)"
-	echo "fido2_rp_id = pam://kagi-test"
-	echo "lockout_failures = 100"
-} >"$T/kagid.conf"
-chmod 600 "$T/kagid.conf"
-LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$T/faketime \
-    FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1 \
-    "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
-KAGID_PID=$!
-_i=0
-while [ ! -S "$SOCK" ] && [ $_i -lt 50 ]; do
-	sleep 0.1
-	_i=$((_i + 1))
-done
-[ -S "$SOCK" ] || { echo "Bail out! kagid did not start"; exit 1; }
+KAGID_ENV="LD_PRELOAD=$FAKETIME_LIB FAKETIME_TIMESTAMP_FILE=$T/faketime \
+FAKETIME_NO_CACHE=1 FAKETIME_DONT_FAKE_MONOTONIC=1" \
+    start_kagid fido2_rp_id=pam://kagi-test lockout_failures=100 ||
+	{ echo "Bail out! kagid did not start"; exit 1; }
 
 # The stack: the password, then pam_kagi with the allocator armed around
 # it, in auth (phase 1) and account (phase 2).

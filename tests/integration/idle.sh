@@ -14,6 +14,8 @@
 #  - R-MFA-5: the time-out is per role: a privileged session idle for
 #    longer than the staff time-out but shorter than
 #    privileged_session_idle stays open, and is ended once idle past it;
+#  - R-AVL-1: logind hanging holds kagid's loop about a second at most:
+#    kagid keeps answering and a log-in passes;
 #  - the bus going away (logind stopped) ends nothing and kagid keeps
 #    answering.
 # pamdrv -o session makes itself a session leader first, so the session
@@ -34,7 +36,7 @@ if ! command -v dbus-daemon >/dev/null 2>&1; then
 	exit 1
 fi
 
-plan 12
+plan 15
 
 # The test's own system bus and the stand-in logind.
 cat >"$T/bus.conf" <<CONF
@@ -172,6 +174,35 @@ else
 	not_ok "R-MFA-5: ... and is ended once idle past privileged_session_idle"
 fi
 is "$(closed_reason dave)" idle "R-MFA-5: ... reason idle"
+
+# --- logind hangs: kagid's loop is held about a second at most ------------------
+# Five sessions logind knows, then logind stopped (SIGSTOP): each question
+# would wait its second; the scan stops at the first unanswered one.
+for u in e1 e2 e3 e4 e5; do
+	se=$(new_user $u)
+	logind_says "s$u" active
+	session_bg "$T/$u.out" - -e XDG_SESSION_ID="s$u" -u $u -t pts/8 \
+	    pw-$u "$(code_for "$se")"
+done
+sf=$(new_user frank)
+kill -STOP "$LOGIND_PID"
+sleep 2
+worst=0
+for i in 1 2 3 4 5 6; do
+	t0=$(date +%s%N)
+	kagictl status >/dev/null
+	t=$(( ($(date +%s%N) - t0) / 1000000 ))
+	[ $t -gt $worst ] && worst=$t
+	sleep 0.3
+done
+check "R-AVL-1: with logind hung, kagid answers within 2.5 s (worst $worst ms)" \
+    test $worst -lt 2500
+out=$(PAM_SERVICE_NAME=sess pam_run -o both -u frank pw-frank \
+    "$(code_for "$sf")")
+is "$(result_of "$out" auth)/$(result_of "$out" acct)" PAM_SUCCESS/PAM_SUCCESS \
+    "R-AVL-1: ... and a log-in passes"
+like "$(cat "$T/kagid.log")" "logind did not answer" "... and kagid says logind hangs"
+kill -CONT "$LOGIND_PID"
 
 # --- logind goes away: nothing is ended, kagid keeps answering -----------------
 kill "$LOGIND_PID"

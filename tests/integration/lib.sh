@@ -249,6 +249,8 @@ kagictl_built() {
 # failure_delay = 0: the tests that count failures do not wait for the
 # growing delays (the tests of the delays give the key, or
 # KAGI_DELAYS=default keeps kagid's defaults).
+# KAGID_ENV, when set, is VAR=VALUE words (no spaces inside) put in
+# kagid's environment (libfaketime, say).
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
@@ -269,14 +271,15 @@ start_kagid() {
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
 	# KAGID_PREFIX (e.g. setsid): a command kagid is run through.
+	# shellcheck disable=SC2086
 	if [ -n "$_test_accounts" ]; then
-		${KAGID_PREFIX:-} env \
+		${KAGID_PREFIX:-} env ${KAGID_ENV:-} \
 		    LD_PRELOAD="$NSS_WRAPPER_LIB${LD_PRELOAD:+ $LD_PRELOAD}" \
 		    NSS_WRAPPER_PASSWD="$T/passwd" NSS_WRAPPER_GROUP="$T/group" \
 		    "$KAGID" -f -c "$T/kagid.conf" 2>>"$T/kagid.log" &
 	else
-		${KAGID_PREFIX:-} "$KAGID" -f -c "$T/kagid.conf" \
-		    2>>"$T/kagid.log" &
+		${KAGID_PREFIX:-} env ${KAGID_ENV:-} "$KAGID" -f \
+		    -c "$T/kagid.conf" 2>>"$T/kagid.log" &
 	fi
 	KAGID_PID=$!
 	_i=0

@@ -497,9 +497,12 @@ idle_period(const struct kagid_config *cfg)
 #ifdef HAVE_LIBSYSTEMD
 /*
  * logind's idle hint of a session: *since is when it went idle (seconds)
- * or 0 when it is not idle.  Each call waits at most IDLE_BUS_MS.
+ * or 0 when it is not idle.  Each call waits at most IDLE_BUS_MS;
+ * KAGI_ERR_TIMEOUT when logind did not answer in time.
  */
-#define IDLE_BUS_MS 1000
+#define IDLE_BUS_MS 250
+/* After logind left a question unanswered: the next look, seconds. */
+#define IDLE_BACKOFF 60
 static int
 logind_idle_since(sd_bus *bus, const char *id, int64_t *since)
 {
@@ -526,7 +529,7 @@ logind_idle_since(sd_bus *bus, const char *id, int64_t *since)
 		*since = (int64_t)(us / 1000000);
 	sd_bus_error_free(&err);
 	sd_bus_message_unref(m);
-	return r < 0 ? KAGI_ERR_IO : 0;
+	return r == -ETIMEDOUT ? KAGI_ERR_TIMEOUT : r < 0 ? KAGI_ERR_IO : 0;
 }
 #endif
 
@@ -536,7 +539,11 @@ logind_idle_since(sd_bus *bus, const char *id, int64_t *since)
  * them as any other.  Sessions logind does not know (no logind id, or
  * logind does not run) are not looked at: the man page says what this
  * covers.  A bus that cannot be reached is said once, then quietly
- * retried at every period.
+ * retried at every period.  The whole scan holds kagid's loop at most
+ * about IDLE_BUS_MS: it stops at the first question logind leaves
+ * unanswered, and then asks again only IDLE_BACKOFF later, or when that
+ * time has gone, and goes on at the next period (a hung logind never
+ * starves log-ins).
  */
 static int
 session_idle_scan(struct kagid_ctx *ctx, int64_t now)
@@ -547,7 +554,7 @@ session_idle_scan(struct kagid_ctx *ctx, int64_t now)
 	struct user_rec u;
 	struct due d;
 	sd_bus *bus = NULL;
-	int64_t limit, since;
+	int64_t limit, since, start = kagi_monotonic_ms();
 	size_t i;
 	int r;
 
@@ -582,8 +589,22 @@ session_idle_scan(struct kagid_ctx *ctx, int64_t now)
 			(void)sd_bus_set_method_call_timeout(bus,
 			    IDLE_BUS_MS * 1000);
 		}
-		if (logind_idle_since(bus, s->logind, &since) != 0 ||
-		    since == 0 || now - since < limit)
+		if (kagi_monotonic_ms() - start >= IDLE_BUS_MS) {
+			kagi_debug("idle time-out: scan stopped after %d ms",
+			    IDLE_BUS_MS);
+			break;
+		}
+		if ((r = logind_idle_since(bus, s->logind, &since)) ==
+		    KAGI_ERR_TIMEOUT) {
+			kagi_warn("idle time-out: logind did not answer in "
+			    "%d ms; asking again in %d s", IDLE_BUS_MS,
+			    IDLE_BACKOFF);
+			ctx->idle_next = now + IDLE_BACKOFF;
+			r = 0;
+			break;
+		}
+		r = 0;
+		if (since == 0 || now - since < limit)
 			continue;
 		kagi_log_quote(s->user, qu, sizeof(qu));
 		kagi_log(LOG_NOTICE, "session %lld of %s (%s): idle for %lld "

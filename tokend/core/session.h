@@ -24,10 +24,12 @@
  * The idle time-out (R-MFA-5): every quarter of the shortest of
  * staff_session_idle, privileged_session_idle and vendor_session_idle
  * (1 s to 60 s), session_tick() asks systemd-logind, over the system bus
- * and at most a second per question, for the idle hint of each open
+ * and at most a quarter second per question, for the idle hint of each open
  * session registered with a logind id; one idle for longer than its
  * user's role allows gets its deadline now, reason "idle", and is ended
- * as above.  Sessions logind does not know are never looked at.
+ * as above.  Sessions logind does not know are never looked at.  A
+ * look holds kagid's loop about a quarter second at most, and a logind
+ * that leaves a question unanswered is asked again only a minute later.
  */
 #ifndef KAGI_SESSION_H
 #define KAGI_SESSION_H
