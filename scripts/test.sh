@@ -60,7 +60,13 @@ fi
 make -s -j2 >/dev/null
 make -s install >/dev/null
 rm -f $(find . -name '*.trs')
-make -s -j2 check >/dev/null 2>&1 || true
+make -s -j2 check >check.out 2>&1 || true
+# A test program that does not build leaves its tests unrun: say why.
+if grep -q -E ': (fatal )?error:|undefined reference|No rule to make target' check.out; then
+	echo "=== make check: the build of the tests failed"
+	grep -E ': (fatal )?error:|undefined reference|No rule to make target' check.out |
+	    head -n 20
+fi
 # Show what failed, with its log, so a red run explains itself.
 for t in $(grep -l -E '^:test-result: (FAIL|ERROR|XPASS)' $(find . -name '*.trs') 2>/dev/null); do
 	echo "=== ${t%.trs}.log"
