@@ -249,3 +249,13 @@ cx_events(struct cx *f, int64_t after, char *buf, size_t len)
 	    0);
 	return buf;
 }
+
+struct lock_rec
+cx_lock(struct cx *f, const struct user_rec *u, int remote)
+{
+	struct lock_rec l;
+
+	assert_int_equal(remote ? store_rlock_get(f->ctx.store, u->id, &l) :
+	    store_lock_get(f->ctx.store, u->id, &l), 0);
+	return l;
+}
