@@ -239,10 +239,21 @@ pid=$(cat "$kagid_pidfile" 2>/dev/null || echo 0)
 is "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" \
     "$(in_root id -u kagi)" "kagid runs as the kagi user"
 
-# Users: tanaka logs in; sato approves; suzuki is asked for.
+# Users: tanaka logs in; yamada administers (kagi-admin) and sato
+# approves (kagi-approver); suzuki is asked for.
 in_root /bin/sh -c 'useradd -m tanaka && echo tanaka:pw-tanaka | chpasswd &&
+	useradd -m yamada && usermod -aG kagi-admin yamada &&
 	useradd -m sato && usermod -aG kagi-approver sato &&
 	useradd -m suzuki' >/dev/null
+# as_person USER CMD...: CMD with USER's login uid, as pam_loginuid sets
+# it at log-in and sudo keeps it: the two-person rule compares people,
+# and a process with no login uid is nobody's (R-PRIV-3).
+as_person() {
+	_p=$1
+	shift
+	in_root /bin/sh -c 'echo "$(id -u "$0")" >/proc/self/loginuid &&
+	    exec "$@"' "$_p" "$@"
+}
 check "kagictl user add tanaka" in_root kagictl user add tanaka
 out=$(in_root kagictl token add-totp tanaka --no-qr --pending 2>&1 || true)
 id=$(printf '%s\n' "$out" | sed -n 's/^token: *\([0-9]*\).*/\1/p' | head -n 1)
@@ -295,12 +306,13 @@ done
 # The two-person rule: root's request, approved by a member of
 # kagi-approver through that person's own Unix account.
 st=0
-out=$(in_root kagictl --json user add suzuki --role privileged 2>&1) || st=$?
-is "$st" 4 "a privileged user is a request awaiting a second person"
+out=$(as_person yamada kagictl --json user add suzuki --role privileged 2>&1) ||
+    st=$?
+is "$st" 4 "a privileged user is a request awaiting a second person (yamada, through sudo)"
 rid=$(printf '%s' "$out" | tr -d ' \n' |
     sed -n 's/.*"request":{"id":\([0-9]*\).*/\1/p')
 check "sato (kagi-approver) approves it with kagictl" \
-    in_root runuser -u sato -- kagictl request approve "$rid"
+    as_person sato runuser -u sato -- kagictl request approve "$rid"
 
 kill -TERM "$pid" 2>/dev/null || true
 i=0

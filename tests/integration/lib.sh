@@ -599,6 +599,9 @@ as_user() {
 # test_account adds) through nss_wrapper; the system's files are left
 # alone.  Fails when libnss_wrapper.so is not installed.
 NSS_WRAPPER_LIB=
+# nss_wrapper loads libc with RTLD_DEEPBIND, which AddressSanitizer's
+# runtime cannot work with: without it the sanitizer build runs too.
+export NSS_WRAPPER_DISABLE_DEEPBIND=1
 for _d in /usr/lib/x86_64-linux-gnu /usr/lib/*-linux-gnu /usr/lib64 /usr/lib; do
 	[ -f "$_d/libnss_wrapper.so" ] && { NSS_WRAPPER_LIB=$_d/libnss_wrapper.so; break; }
 done

@@ -262,3 +262,13 @@ cx_sql(struct cx *f, const char *sql)
 	sqlite3_close(db);
 	return rc;
 }
+
+struct lock_rec
+cx_lock(struct cx *f, const struct user_rec *u, int remote)
+{
+	struct lock_rec l;
+
+	assert_int_equal(remote ? store_rlock_get(f->ctx.store, u->id, &l) :
+	    store_lock_get(f->ctx.store, u->id, &l), 0);
+	return l;
+}

@@ -19,6 +19,7 @@
 #include "kagid_config.h"
 #include "peer.h"
 #include "store.h"
+#include "store_policy.h"
 
 #define CX_T0 1700000000LL
 #define CX_DAY 86400
@@ -51,6 +52,8 @@ struct peer cx_peer_as(unsigned uid, const char *name, unsigned classes,
 
 /* A new user; *u its record. */
 void cx_user(struct cx *f, const char *name, int role, struct user_rec *u);
+/* u's lock row: the account's (remote 0) or its remote log-ins' (1). */
+struct lock_rec cx_lock(struct cx *f, const struct user_rec *u, int remote);
 /* A new TOTP token of u in state (TOKEN_PENDING or TOKEN_ACTIVE). */
 int64_t cx_totp(struct cx *f, const struct user_rec *u, int state);
 /* How many tokens of user_id are in state (-1: all). */

@@ -164,30 +164,12 @@ last_auth(struct cx *f, struct last_auth *l)
 	return l->fields;
 }
 
-static struct lock_rec
-lock_of(struct cx *f, const struct user_rec *u)
-{
-	struct lock_rec l;
-
-	assert_int_equal(store_lock_get(f->ctx.store, u->id, &l), 0);
-	return l;
-}
-
-static struct lock_rec
-rlock_of(struct cx *f, const struct user_rec *u)
-{
-	struct lock_rec l;
-
-	assert_int_equal(store_rlock_get(f->ctx.store, u->id, &l), 0);
-	return l;
-}
-
 /* The failures a's kind of log-in counts: remote ones apart (R-MFA-5). */
 static int64_t
 fails_of(struct cx *f, const struct user_rec *u, const struct login_req *a)
 {
-	return a->rhost != NULL ? rlock_of(f, u).failures :
-	    lock_of(f, u).failures;
+	return a->rhost != NULL ? cx_lock(f, u, 1).failures :
+	    cx_lock(f, u, 0).failures;
 }
 
 static int64_t
@@ -557,7 +539,7 @@ test_no_key_falls_back_to_a_code_recorded_and_not_counted(void **state)
 	    now_t, reply, &v), 0);
 	json_object_put(reply);
 	assert_string_equal(v, VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &p).failures, 1);
+	assert_int_equal(cx_lock(f, &p, 0).failures, 1);
 	assert_non_null(strstr(last_auth(f, &la), "\"outcome\":\"failure\""));
 }
 

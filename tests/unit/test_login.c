@@ -173,24 +173,6 @@ totp_confirmed(struct cx *f, const struct login_req *a, const char *code)
 	return v;
 }
 
-static struct lock_rec
-lock_of(struct cx *f, const struct user_rec *u)
-{
-	struct lock_rec l;
-
-	assert_int_equal(store_lock_get(f->ctx.store, u->id, &l), 0);
-	return l;
-}
-
-static struct lock_rec
-rlock_of(struct cx *f, const struct user_rec *u)
-{
-	struct lock_rec l;
-
-	assert_int_equal(store_rlock_get(f->ctx.store, u->id, &l), 0);
-	return l;
-}
-
 static void
 test_a_code_is_accepted_once(void **state)
 {
@@ -206,7 +188,7 @@ test_a_code_is_accepted_once(void **state)
 	assert_string_equal(totp(f, &a, code), VERDICT_SUCCESS);
 	assert_string_equal(totp(f, &a, code), VERDICT_DENIED);
 	/* The replay is a failure like a wrong code (R-MFA-5). */
-	assert_int_equal(lock_of(f, &u).failures, 1);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 1);
 	/* The next step's code is accepted. */
 	t_at(t_now() + 30);
 	code_at(t_now(), code);
@@ -228,15 +210,15 @@ test_the_fifth_wrong_code_locks_a_staff_account(void **state)
 	for (i = 0; i < 4; i++)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	assert_false(lockout_is_locked(&(struct lock_rec){ 0 }, 0));
-	assert_int_equal(lock_of(f, &u).failures, 4);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 4);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_true(lock_of(f, &u).locked_until > t_now());
+	assert_true(cx_lock(f, &u, 0).locked_until > t_now());
 	assert_int_equal(count_event(f, "lockout"), 1);
 	/* Locked: the right code is refused without being looked at, and
 	 * the attempt still counts. */
 	code_at(t_now(), code);
 	assert_string_equal(totp(f, &a, code), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 1);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 1);
 	/* After the lock's 15 minutes the right code works. */
 	t_at(t_now() + 15 * MIN + 1);
 	code_at(t_now(), code);
@@ -262,11 +244,11 @@ test_a_privileged_account_locks_after_three_until_unlocked(void **state)
 			json_object_put(reply);
 		assert_string_equal(v, VERDICT_DENIED);
 	}
-	assert_int_equal(lock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
+	assert_int_equal(cx_lock(f, &u, 0).locked_until, LOCK_UNTIL_ADMIN);
 	/* A day later it is still locked (R-PRIV-5). */
 	t_at(t_now() + 24 * 3600);
 	assert_true(lockout_is_locked(&(struct lock_rec){
-	    .locked_until = lock_of(f, &u).locked_until }, t_now()));
+	    .locked_until = cx_lock(f, &u, 0).locked_until }, t_now()));
 }
 
 static void
@@ -284,18 +266,18 @@ test_one_address_never_locks_an_account(void **state)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	/* At most max_failures - 1 of one address's failures count, toward
 	 * the remote log-ins' lock. */
-	assert_int_equal(rlock_of(f, &u).failures, 4);
-	assert_int_equal(rlock_of(f, &u).locked_until, 0);
-	assert_int_equal(lock_of(f, &u).failures, 0);
+	assert_int_equal(cx_lock(f, &u, 1).failures, 4);
+	assert_int_equal(cx_lock(f, &u, 1).locked_until, 0);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 0);
 	/* The tenth failure of the address throttles it (R-AVL-1). */
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_THROTTLED);
 	assert_int_equal(count_event(f, "throttle"), 1);
-	assert_int_equal(rlock_of(f, &u).locked_until, 0);
+	assert_int_equal(cx_lock(f, &u, 1).locked_until, 0);
 	/* The user's own terminal counts toward the account's own lock. */
 	req(&a, "tanaka", NULL);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 1);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 1);
 }
 
 static void
@@ -317,7 +299,7 @@ test_a_throttled_address_is_refused_for_every_user(void **state)
 	code_at(t_now(), code);
 	assert_string_equal(totp(f, &a, code), VERDICT_THROTTLED);
 	/* Nothing was looked at or counted for tanaka. */
-	assert_int_equal(lock_of(f, &u).failures, 0);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 0);
 	/* A clock moved back ends no throttle early. */
 	t_at(t_now() - 3600);
 	assert_string_equal(totp(f, &a, code), VERDICT_THROTTLED);
@@ -345,21 +327,21 @@ test_a_success_forgives_only_its_own_factor_and_service(void **state)
 	assert_string_equal(totp(f, &other, "000000"), VERDICT_DENIED);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 3);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 3);
 	code_at(t_now(), code);
 	reply = json_object_new_object();
 	assert_int_equal(login_totp(&f->ctx, &root, &a, code, t_now(), reply,
 	    &v), 0);
 	assert_string_equal(v, VERDICT_SUCCESS);
 	/* Provisional: nothing forgiven before the account phase. */
-	assert_int_equal(lock_of(f, &u).failures, 3);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 3);
 	assert_int_equal(login_confirm(&f->ctx, &root, &a,
 	    json_object_get_string(json_object_object_get(reply, "confirm")),
 	    t_now(), reply, &v), 0);
 	assert_string_equal(v, VERDICT_OK);
 	json_object_put(reply);
 	/* The two at "login" are forgiven, the one at "sshd" stays. */
-	assert_int_equal(lock_of(f, &u).failures, 1);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 1);
 }
 
 static void
@@ -373,7 +355,7 @@ test_totp_is_refused_for_a_privileged_user_without_counting(void **state)
 	add_totp(f, &u);
 	req(&a, "boss", NULL);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).failures, 0);
+	assert_int_equal(cx_lock(f, &u, 0).failures, 0);
 	assert_int_equal(login_factors_allowed(&f->ctx, &u, &a),
 	    FACTOR_FIDO2);
 }
@@ -598,7 +580,7 @@ test_five_addresses_lock_remote_log_ins_only_with_an_alert(void **state)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
 	}
 	/* Remote log-ins are locked, with an alert naming five sources. */
-	assert_true(rlock_of(f, &u).locked_until > t_now());
+	assert_true(cx_lock(f, &u, 1).locked_until > t_now());
 	assert_int_equal(count_event(f, "lockout"), 1);
 	last_fields(f, "lockout", &fo);
 	assert_non_null(strstr(fo.text, "\"scope\":\"remote\""));
@@ -607,7 +589,7 @@ test_five_addresses_lock_remote_log_ins_only_with_an_alert(void **state)
 	assert_int_equal(f->ctx.logs[f->ctx.nlogs - 1].prio, LOG_ALERT);
 	/* The console is not. */
 	req(&local, "tanaka", NULL);
-	assert_int_equal(lock_of(f, &u).locked_until, 0);
+	assert_int_equal(cx_lock(f, &u, 0).locked_until, 0);
 	assert_string_equal(account(f, &local), VERDICT_OK);
 	assert_string_equal(account(f, &a), VERDICT_LOCKED);
 	code_at(t_now(), code);
@@ -642,7 +624,7 @@ test_an_administrator_locked_from_the_network_keeps_the_console(void **state)
 		assert_string_equal(v, VERDICT_DENIED);
 	}
 	/* R-PRIV-5 holds for the network: locked until an unlock. */
-	assert_int_equal(rlock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
+	assert_int_equal(cx_lock(f, &u, 1).locked_until, LOCK_UNTIL_ADMIN);
 	t_at(t_now() + 7 * CX_DAY);
 	assert_string_equal(account(f, &a), VERDICT_LOCKED);
 	/* The console stays the administrator's. */
@@ -654,7 +636,7 @@ test_an_administrator_locked_from_the_network_keeps_the_console(void **state)
 		    "pin_invalid", 0, NULL, t_now(), reply, &v), 0);
 		json_object_put(reply);
 	}
-	assert_int_equal(lock_of(f, &u).locked_until, LOCK_UNTIL_ADMIN);
+	assert_int_equal(cx_lock(f, &u, 0).locked_until, LOCK_UNTIL_ADMIN);
 	assert_string_equal(account(f, &local), VERDICT_LOCKED);
 	/* An administrator's unlock opens both. */
 	assert_int_equal(failures_unlock(f->ctx.store, u.id), 0);
@@ -708,22 +690,22 @@ test_after_a_lock_one_failure_locks_again(void **state)
 	req(&a, "tanaka", NULL);
 	for (i = 0; i < 5; i++)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	first = lock_of(f, &u).locked_until;
+	first = cx_lock(f, &u, 0).locked_until;
 	assert_true(first > t_now());
 	/* The lock ends: one wrong code locks again, twice as long. */
 	t_at(first + 1);
 	assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).locked_until, t_now() + 30 * MIN);
+	assert_int_equal(cx_lock(f, &u, 0).locked_until, t_now() + 30 * MIN);
 	assert_int_equal(count_event(f, "lockout"), 2);
 	/* A success ends that: then the full quota again. */
-	t_at(lock_of(f, &u).locked_until + 1);
+	t_at(cx_lock(f, &u, 0).locked_until + 1);
 	code_at(t_now(), code);
 	assert_string_equal(totp_confirmed(f, &a, code), VERDICT_OK);
-	assert_int_equal(lock_of(f, &u).relock, 0);
+	assert_int_equal(cx_lock(f, &u, 0).relock, 0);
 	t_at(t_now() + 30);
 	for (i = 0; i < 4; i++)
 		assert_string_equal(totp(f, &a, "000000"), VERDICT_DENIED);
-	assert_int_equal(lock_of(f, &u).locked_until < t_now(), 1);
+	assert_int_equal(cx_lock(f, &u, 0).locked_until < t_now(), 1);
 }
 
 static void
