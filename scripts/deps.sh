@@ -10,16 +10,18 @@ what=${1:-test}
 # dbus-daemon: idle.sh runs its own system bus for a stand-in logind.
 # tzdata: kagid reads maintenance windows in a named time zone
 # (Asia/Tokyo by default) and refuses to start without it.
+# libpq-dev: the PostgreSQL store (issue 14).
 build_pkgs="build-essential autoconf automake libtool pkgconf gettext
-libpam0g-dev libjson-c-dev libssl-dev libsqlite3-dev liboath-dev
+libpam0g-dev libjson-c-dev libssl-dev libsqlite3-dev libpq-dev liboath-dev
 libqrencode-dev libcmocka-dev libpam-wrapper libfido2-dev libcbor-dev
 tzdata"
 # passwd, util-linux: the two-person tests make Unix users (useradd) and
-# act as them (setpriv).
+# act as them (setpriv).  postgresql-15: the store's tests start a
+# PostgreSQL server of their own (initdb, pg_ctl) in a temporary directory.
 test_pkgs="$build_pkgs mandoc locales sqlite3 clang libclang-rt-14-dev
 fido2-tools libsystemd-dev libnss-wrapper openssh-server openssh-client
 jq libpam-oath libpam-google-authenticator libfaketime python3 openssl
-dbus-daemon passwd util-linux"
+dbus-daemon passwd util-linux postgresql-15"
 case $what in
 build|demo) pkgs=$build_pkgs ;;
 test) pkgs=$test_pkgs ;;
