@@ -49,7 +49,6 @@
 #include "store_sqlite_int.h"
 #include "wipe.h"
 
-#define SEALED_MAX (64 * 1024)
 #define SAVEPOINT_NAME "kagi_request"
 
 /*
@@ -332,89 +331,114 @@ static const char *const migrations[] = {
 #define AUDIT_COLS "seq, time, actor_uid, actor, event, user, fields, " \
 	"prev, hash"
 
-static const char *const stmt_sql[ST_COUNT_] = {
-	[ST_BEGIN] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_SAVEPOINT] = "SAVEPOINT " SAVEPOINT_NAME,
-	[ST_RELEASE] = "RELEASE " SAVEPOINT_NAME,
-	[ST_ROLLBACK_TO] = "ROLLBACK TO " SAVEPOINT_NAME,
-	[ST_BEGIN_READ] = "BEGIN DEFERRED",
-	[ST_USER_GET] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
-	[ST_USER_GET_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
-	[ST_USER_ADD] =
-	    "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3)",
-	[ST_USER_SET_DISABLED] = "UPDATE users SET disabled = ?2 WHERE id = ?1",
-	[ST_USER_SET_SUCCESS] =
-	    "UPDATE users SET last_success = ?2 WHERE id = ?1",
-	[ST_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
-	[ST_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY name",
-	[ST_USER_COUNT] = "SELECT count(*) FROM users",
-	[ST_TOKEN_ADD] =
+const struct db_sql store_stmt_sql[ST_COUNT_] = {
+	[ST_BEGIN] = { "BEGIN IMMEDIATE" },
+	[ST_COMMIT] = { "COMMIT" },
+	[ST_ROLLBACK] = { "ROLLBACK" },
+	[ST_SAVEPOINT] = { "SAVEPOINT " SAVEPOINT_NAME },
+	[ST_RELEASE] = { "RELEASE " SAVEPOINT_NAME },
+	[ST_ROLLBACK_TO] = { "ROLLBACK TO " SAVEPOINT_NAME },
+	[ST_BEGIN_READ] = { "BEGIN DEFERRED" },
+	[ST_USER_GET] = { "SELECT " USER_COLS " FROM users WHERE name = ?1" },
+	[ST_USER_GET_ID] = { "SELECT " USER_COLS " FROM users WHERE id = ?1" },
+	[ST_USER_ADD] = {
+	    "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT (name) DO NOTHING RETURNING id" },
+	[ST_USER_SET_DISABLED] = {
+	    "UPDATE users SET disabled = ?2 WHERE id = ?1" },
+	[ST_USER_SET_SUCCESS] = {
+	    "UPDATE users SET last_success = ?2 WHERE id = ?1" },
+	[ST_USER_DELETE] = { "DELETE FROM users WHERE id = ?1" },
+	[ST_USER_LIST] = { "SELECT " USER_COLS " FROM users ORDER BY name" },
+	[ST_USER_COUNT] = { "SELECT count(*) FROM users" },
+	[ST_TOKEN_ADD] = {
 	    "INSERT INTO tokens (user_id, type, state, label, algorithm, "
 	    "digits, period, last_step, created, last_used, sealed) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_TOKEN_GET] = "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1",
-	[ST_TOKEN_LIST] = "SELECT " TOKEN_COLS " FROM tokens "
-	    "WHERE user_id = ?1 AND (?2 < 0 OR state = ?2) ORDER BY id",
-	[ST_TOKEN_SET_STATE] = "UPDATE tokens SET state = ?2 WHERE id = ?1",
-	[ST_TOKEN_ACCEPT] = "UPDATE tokens SET last_step = ?1, last_used = ?2 "
-	    "WHERE id = ?3 AND state = ?4 AND last_step < ?1",
-	[ST_LOCK_GET] = "SELECT failures, first_failure, locked_until, "
-	    "lock_count, relock FROM locks WHERE user_id = ?1",
-	[ST_LOCK_PUT] = "INSERT INTO locks (user_id, failures, first_failure, "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+	    "RETURNING id" },
+	[ST_TOKEN_GET] = { "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1" },
+	[ST_TOKEN_LIST] = {
+	    "SELECT " TOKEN_COLS " FROM tokens "
+	    "WHERE user_id = ?1 AND (?2 < 0 OR state = ?2) ORDER BY id" },
+	[ST_TOKEN_SET_STATE] = { "UPDATE tokens SET state = ?2 WHERE id = ?1" },
+	[ST_TOKEN_ACCEPT] = {
+	    "UPDATE tokens SET last_step = ?1, last_used = ?2 "
+	    "WHERE id = ?3 AND state = ?4 AND last_step < ?1" },
+	[ST_LOCK_GET] = {
+	    "SELECT failures, first_failure, locked_until, "
+	    "lock_count, relock FROM locks WHERE user_id = ?1" },
+	[ST_LOCK_PUT] = {
+	    "INSERT INTO locks (user_id, failures, first_failure, "
 	    "locked_until, lock_count, relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures, "
 	    "first_failure = excluded.first_failure, "
 	    "locked_until = excluded.locked_until, "
-	    "lock_count = excluded.lock_count, relock = excluded.relock",
-	[ST_AUDIT_HEAD] = "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
-	    "LIMIT 1",
-	[ST_AUDIT_ADD] = "INSERT INTO audit (" AUDIT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_AUDIT_WALK] = "SELECT " AUDIT_COLS " FROM audit ORDER BY seq",
-	[ST_DATA_VERSION] = "PRAGMA data_version",
-	[ST_FIDO2_ADD] = "INSERT INTO fido2_creds (token_id, cred_id, "
+	    "lock_count = excluded.lock_count, relock = excluded.relock" },
+	[ST_AUDIT_HEAD] = {
+	    "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
+	    "LIMIT 1" },
+	[ST_AUDIT_ADD] = {
+	    "INSERT INTO audit (" AUDIT_COLS ") "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+	[ST_AUDIT_WALK] = { "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
+	[ST_DATA_VERSION] = { "PRAGMA data_version" },
+	[ST_FIDO2_ADD] = {
+	    "INSERT INTO fido2_creds (token_id, cred_id, "
 	    "cose_alg, counter, aaguid, uv, reason) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_FIDO2_GET_CRED] = "SELECT " FIDO2_COLS " FROM fido2_creds "
-	    "WHERE cred_id = ?1",
-	[ST_FIDO2_GET] = "SELECT " FIDO2_COLS " FROM fido2_creds "
-	    "WHERE token_id = ?1",
-	[ST_FIDO2_COUNTER] = "UPDATE fido2_creds SET counter = ?3 "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	[ST_FIDO2_GET_CRED] = {
+	    "SELECT " FIDO2_COLS " FROM fido2_creds "
+	    "WHERE cred_id = ?1" },
+	[ST_FIDO2_GET] = {
+	    "SELECT " FIDO2_COLS " FROM fido2_creds "
+	    "WHERE token_id = ?1" },
+	[ST_FIDO2_COUNTER] = {
+	    "UPDATE fido2_creds SET counter = ?3 "
 	    "WHERE token_id = ?1 AND counter = ?2 AND (SELECT state FROM "
-	    "tokens WHERE id = ?1) = ?4",
-	[ST_FIDO2_REASON] = "UPDATE fido2_creds SET reason = ?2 "
-	    "WHERE token_id = ?1",
-	[ST_FIDO2_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
-	[ST_LOGIN_GET] = "SELECT time, place, factors, failures, service, "
-	    "session FROM logins WHERE user_id = ?1",
-	[ST_LOGIN_PUT] = "INSERT OR REPLACE INTO logins (user_id, time, "
+	    "tokens WHERE id = ?1) = ?4" },
+	[ST_FIDO2_REASON] = {
+	    "UPDATE fido2_creds SET reason = ?2 "
+	    "WHERE token_id = ?1" },
+	[ST_FIDO2_USED] = { "UPDATE tokens SET last_used = ?2 WHERE id = ?1" },
+	[ST_LOGIN_GET] = {
+	    "SELECT time, place, factors, failures, service, "
+	    "session FROM logins WHERE user_id = ?1" },
+	[ST_LOGIN_PUT] = {
+	    "INSERT OR REPLACE INTO logins (user_id, time, "
 	    "place, factors, failures, service, session) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_LOGIN_FAILURE] = "INSERT INTO logins (user_id, time, place, "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	[ST_LOGIN_FAILURE] = {
+	    "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
-	    "(user_id) DO UPDATE SET failures = failures + 1",
-	[ST_FAILKEY_GET] = "SELECT win_start, failures FROM fail_keys "
-	    "WHERE user_id = ?1 AND key = ?2",
-	[ST_FAILKEY_PUT] = "INSERT OR REPLACE INTO fail_keys (user_id, key, "
-	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	    "(user_id) DO UPDATE SET failures = failures + 1" },
+	[ST_FAILKEY_GET] = {
+	    "SELECT win_start, failures FROM fail_keys "
+	    "WHERE user_id = ?1 AND key = ?2" },
+	[ST_FAILKEY_PUT] = {
+	    "INSERT OR REPLACE INTO fail_keys (user_id, key, "
+	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)" },
 	/* A put is a REPLACE, which gives the row the next rowid: the trim
 	 * drops the rows written least recently beyond the bound ?1. */
-	[ST_UNKNOWN_LOCK_GET] = "SELECT failures, first_failure, "
+	[ST_UNKNOWN_LOCK_GET] = {
+	    "SELECT failures, first_failure, "
 	    "locked_until, lock_count, relock FROM unknown_locks "
-	    "WHERE name = ?1 AND remote = ?2",
-	[ST_UNKNOWN_LOCK_PUT] = "INSERT OR REPLACE INTO unknown_locks (name, "
+	    "WHERE name = ?1 AND remote = ?2" },
+	[ST_UNKNOWN_LOCK_PUT] = {
+	    "INSERT OR REPLACE INTO unknown_locks (name, "
 	    "remote, failures, first_failure, locked_until, lock_count, "
-	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[ST_UNKNOWN_LOCK_TRIM] = "DELETE FROM unknown_locks WHERE rowid <= "
-	    "(SELECT max(rowid) FROM unknown_locks) - ?1",
-	[ST_UNKNOWN_KEY_GET] = "SELECT win_start, failures FROM unknown_keys "
-	    "WHERE name = ?1 AND key = ?2",
-	[ST_UNKNOWN_KEY_PUT] = "INSERT OR REPLACE INTO unknown_keys (name, "
-	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)",
-	[ST_UNKNOWN_KEY_TRIM] = "DELETE FROM unknown_keys WHERE rowid <= "
-	    "(SELECT max(rowid) FROM unknown_keys) - ?1",
+	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	[ST_UNKNOWN_LOCK_TRIM] = {
+	    "DELETE FROM unknown_locks WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_locks) - ?1" },
+	[ST_UNKNOWN_KEY_GET] = {
+	    "SELECT win_start, failures FROM unknown_keys "
+	    "WHERE name = ?1 AND key = ?2" },
+	[ST_UNKNOWN_KEY_PUT] = {
+	    "INSERT OR REPLACE INTO unknown_keys (name, "
+	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)" },
+	[ST_UNKNOWN_KEY_TRIM] = {
+	    "DELETE FROM unknown_keys WHERE rowid <= "
+	    "(SELECT max(rowid) FROM unknown_keys) - ?1" },
 };
 
 /*
@@ -424,8 +448,7 @@ static const char *const stmt_sql[ST_COUNT_] = {
 int
 sq_fail(struct store *s)
 {
-	s->head_valid = 0;
-	return KAGI_ERR_STORE;
+	return db_fail(s);
 }
 
 /* Hand out a cached statement, refusing one an iteration still holds. */
@@ -504,7 +527,7 @@ sq_prep(struct store *s, const char *sql, sqlite3_stmt **st)
 int
 sq_str_ok(const char *v, size_t max)
 {
-	return v != NULL && strnlen(v, max + 1) <= max;
+	return db_str_ok(v, max);
 }
 
 int
@@ -523,22 +546,24 @@ sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
 	return 0;
 }
 
+/* A statement of the helpers seen through the layer, to read a row. */
+static struct db_stmt
+as_db(sqlite3_stmt *st)
+{
+	struct db_stmt d;
+
+	memset(&d, 0, sizeof(d));
+	d.id = -1;
+	d.sq = st;
+	return d;
+}
+
 int
 sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
 {
-	const unsigned char *t;
-	int n;
+	struct db_stmt d = as_db(st);
 
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
-		return KAGI_ERR_STORE;
-	t = sqlite3_column_text(st, col);
-	n = sqlite3_column_bytes(st, col);
-	if (t == NULL || n < 0 || (size_t)n > max ||
-	    memchr(t, '\0', (size_t)n) != NULL)
-		return KAGI_ERR_STORE;
-	memcpy(dst, t, (size_t)n);
-	dst[n] = '\0';
-	return 0;
+	return db_col_str(&d, col, dst, max);
 }
 
 int
@@ -559,60 +584,37 @@ sq_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
 	return r;
 }
 
-/* Copy a text column of at most max bytes, without NULs, into dst. */
-static int
-col_text(sqlite3_stmt *st, int col, char *dst, size_t max)
+int
+db_user_from_row(struct db_stmt *st, struct user_rec *u)
 {
-	const unsigned char *p;
-	int n;
+	struct user_rec v;
+	int r;
 
-	if (sqlite3_column_type(st, col) != SQLITE_TEXT)
+	memset(&v, 0, sizeof(v));
+	v.id = db_col_int(st, 0);
+	if ((r = db_col_str(st, 1, v.name, STORE_NAME_MAX)) != 0 ||
+	    (r = db_col_range(st, 2, ROLE_STAFF, ROLE_VENDOR, &v.role)) != 0 ||
+	    (r = db_col_range(st, 3, 0, 1, &v.disabled)) != 0)
+		return r;
+	if (v.name[0] == '\0')
 		return KAGI_ERR_STORE;
-	p = sqlite3_column_text(st, col);
-	n = sqlite3_column_bytes(st, col);
-	if (p == NULL || n < 0 || (size_t)n > max ||
-	    memchr(p, '\0', (size_t)n) != NULL)
-		return KAGI_ERR_STORE;
-	memcpy(dst, p, (size_t)n);
-	dst[n] = '\0';
-	return 0;
-}
-
-/* An int column that must lie in [lo, hi]. */
-static int
-col_int(sqlite3_stmt *st, int col, int lo, int hi, int *out)
-{
-	int64_t v = sqlite3_column_int64(st, col);
-
-	if (v < lo || v > hi)
-		return KAGI_ERR_STORE;
-	*out = (int)v;
+	v.created = db_col_int(st, 4);
+	v.last_success = db_col_int(st, 5);
+	*u = v;
 	return 0;
 }
 
 int
 sq_user_from_row(sqlite3_stmt *st, struct user_rec *u)
 {
-	struct user_rec v;
-	int r;
+	struct db_stmt d = as_db(st);
 
-	memset(&v, 0, sizeof(v));
-	v.id = sqlite3_column_int64(st, 0);
-	if ((r = col_text(st, 1, v.name, STORE_NAME_MAX)) != 0 ||
-	    (r = col_int(st, 2, ROLE_STAFF, ROLE_VENDOR, &v.role)) != 0 ||
-	    (r = col_int(st, 3, 0, 1, &v.disabled)) != 0)
-		return r;
-	if (v.name[0] == '\0')
-		return KAGI_ERR_STORE;
-	v.created = sqlite3_column_int64(st, 4);
-	v.last_success = sqlite3_column_int64(st, 5);
-	*u = v;
-	return 0;
+	return db_user_from_row(&d, u);
 }
 
 /* What every token in the store satisfies, sealed blob included. */
 int
-sq_token_valid(const struct token_rec *t)
+db_token_valid(const struct token_rec *t)
 {
 	/* A FIDO2 token keeps its data in fido2_creds; only its key here. */
 	if (t->type == TOKEN_FIDO2) {
@@ -638,42 +640,48 @@ sq_token_valid(const struct token_rec *t)
 }
 
 int
-sq_token_from_row(sqlite3_stmt *st, struct token_rec *t)
+sq_token_valid(const struct token_rec *t)
+{
+	return db_token_valid(t);
+}
+
+int
+db_token_from_row(struct db_stmt *st, struct token_rec *t)
 {
 	struct token_rec v;
 	const void *blob;
-	int n, r;
+	size_t n = 0;
+	int r;
 
 	memset(&v, 0, sizeof(v));
-	v.id = sqlite3_column_int64(st, 0);
-	v.user_id = sqlite3_column_int64(st, 1);
-	if ((r = col_int(st, 2, INT_MIN, INT_MAX, &v.type)) != 0 ||
-	    (r = col_int(st, 3, INT_MIN, INT_MAX, &v.state)) != 0 ||
-	    (r = col_text(st, 4, v.label, STORE_LABEL_MAX)) != 0 ||
-	    (r = col_int(st, 5, INT_MIN, INT_MAX, &v.algorithm)) != 0 ||
-	    (r = col_int(st, 6, INT_MIN, INT_MAX, &v.digits)) != 0 ||
-	    (r = col_int(st, 7, INT_MIN, INT_MAX, &v.period)) != 0)
+	v.id = db_col_int(st, 0);
+	v.user_id = db_col_int(st, 1);
+	if ((r = db_col_range(st, 2, INT_MIN, INT_MAX, &v.type)) != 0 ||
+	    (r = db_col_range(st, 3, INT_MIN, INT_MAX, &v.state)) != 0 ||
+	    (r = db_col_str(st, 4, v.label, STORE_LABEL_MAX)) != 0 ||
+	    (r = db_col_range(st, 5, INT_MIN, INT_MAX, &v.algorithm)) != 0 ||
+	    (r = db_col_range(st, 6, INT_MIN, INT_MAX, &v.digits)) != 0 ||
+	    (r = db_col_range(st, 7, INT_MIN, INT_MAX, &v.period)) != 0)
 		goto out;
-	v.last_step = sqlite3_column_int64(st, 8);
-	v.created = sqlite3_column_int64(st, 9);
-	v.last_used = sqlite3_column_int64(st, 10);
-	if (sqlite3_column_type(st, 11) != SQLITE_BLOB) {
+	v.last_step = db_col_int(st, 8);
+	v.created = db_col_int(st, 9);
+	v.last_used = db_col_int(st, 10);
+	if (db_col_type(st, 11) != DB_BLOB) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
-	blob = sqlite3_column_blob(st, 11);
-	n = sqlite3_column_bytes(st, 11);
-	if (blob == NULL || n <= 0 || n > SEALED_MAX) {
+	blob = db_col_blob(st, 11, &n);
+	if (blob == NULL || n == 0 || n > SEALED_MAX) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
-	if ((v.sealed = malloc((size_t)n)) == NULL) {
+	if ((v.sealed = malloc(n)) == NULL) {
 		r = KAGI_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(v.sealed, blob, (size_t)n);
-	v.sealed_len = (size_t)n;
-	if (sq_token_valid(&v) != 0) {
+	memcpy(v.sealed, blob, n);
+	v.sealed_len = n;
+	if (db_token_valid(&v) != 0) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
@@ -683,6 +691,14 @@ sq_token_from_row(sqlite3_stmt *st, struct token_rec *t)
  out:
 	token_rec_clear(&v);
 	return r;
+}
+
+int
+sq_token_from_row(sqlite3_stmt *st, struct token_rec *t)
+{
+	struct db_stmt d = as_db(st);
+
+	return db_token_from_row(&d, t);
 }
 
 void
@@ -898,11 +914,15 @@ store_open(const char *path, struct store **sp)
 	    (r = db_migrate(s->db, &s->version)) != 0)
 		goto out;
 	for (i = 0; i < ST_COUNT_; i++) {
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1,
+		if (sqlite3_prepare_v3(s->db, store_stmt_sql[i].sql, -1,
 		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
 			r = KAGI_ERR_STORE;
 			goto out;
 		}
+		s->dst[i].s = s;
+		s->dst[i].id = i;
+		s->dst[i].flags = store_stmt_sql[i].flags;
+		s->dst[i].sq = s->st[i];
 	}
 	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (s->md = EVP_MD_CTX_new()) == NULL) {

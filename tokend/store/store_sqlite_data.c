@@ -1,7 +1,7 @@
 /*
- * store_sqlite_data.c - the SQLite store's users, tokens and lockout
- * counters (store.h); the statements themselves are in store_sqlite.c's
- * table.
+ * store_sqlite_data.c - the store's users, tokens and lockout counters
+ * (store.h), written on the statement layer (store_int.h), so for either
+ * engine; the statements themselves are in store_sqlite.c's table.
  *
  * What it guarantees:
  *  - Arguments are checked before any SQL runs: names are 1 to
@@ -24,11 +24,9 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "kagi_err.h"
 #include "store.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 
 /* --- Users ----------------------------------------------------------- */
 
@@ -47,56 +45,50 @@ check_name(const char *name)
 
 /* Fetch at most one user row from a bound statement. */
 static int
-user_fetch(struct store *s, sqlite3_stmt *st, struct user_rec *u)
+user_fetch(struct db_stmt *st, struct user_rec *u)
 {
-	int rc = sqlite3_step(st);
+	int r = db_step(st);
 
-	if (rc == SQLITE_DONE)
+	if (r == DB_DONE)
 		return KAGI_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
-		return sq_fail(s);
-	return sq_user_from_row(st, u);
+	if (r != DB_ROW)
+		return r;
+	return db_user_from_row(st, u);
 }
 
 int
 store_user_get(struct store *s, const char *name, struct user_rec *u)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = check_name(name)) != 0 || u == NULL) {
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
-	if ((r = sq_stmt_take(s, ST_USER_GET, &st)) != 0)
+	if ((r = db_take(s, ST_USER_GET, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0)
 		goto out;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = user_fetch(s, st, u);
+	r = user_fetch(st, u);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_user_get_id(struct store *s, int64_t id, struct user_rec *u)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (u == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_USER_GET_ID, &st)) != 0)
+	if ((r = db_take(s, ST_USER_GET_ID, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, id)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = user_fetch(s, st, u);
+	r = user_fetch(st, u);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -104,7 +96,7 @@ int
 store_user_add(struct store *s, const char *name, int role, int64_t now,
     int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if ((r = check_name(name)) != 0)
@@ -113,20 +105,15 @@ store_user_add(struct store *s, const char *name, int role, int64_t now,
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
-	if ((r = sq_stmt_take(s, ST_USER_ADD, &st)) != 0)
+	if ((r = db_take(s, ST_USER_ADD, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0 ||
+	    (r = db_bind_int(st, 2, role)) != 0 ||
+	    (r = db_bind_int(st, 3, now)) != 0)
 		goto out;
-	if (sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, role) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, now) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	if ((r = sq_step_done(s, st)) != 0)
-		goto out;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	/* A name taken gives no row: KAGI_ERR_EXISTS. */
+	r = db_step_id(st, id);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -135,19 +122,16 @@ static int
 change_by_id(struct store *s, enum stmt_id sid, int64_t id, int with_v,
     int64_t v)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_stmt_take(s, sid, &st)) != 0)
+	if ((r = db_take(s, sid, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, id)) != 0 ||
+	    (with_v && (r = db_bind_int(st, 2, v)) != 0))
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    (with_v && sqlite3_bind_int64(st, 2, v) != SQLITE_OK)) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = sq_step_one_change(s, st);
+	r = db_step_one_change(st);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -173,26 +157,21 @@ store_user_delete(struct store *s, int64_t id)
 int
 store_user_list(struct store *s, store_user_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct user_rec u;
-	int rc, r;
+	int r;
 
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_USER_LIST, &st)) != 0)
+	if ((r = db_take(s, ST_USER_LIST, &st)) != 0)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = sq_user_from_row(st, &u)) != 0 ||
+	while ((r = db_step(st)) == DB_ROW) {
+		if ((r = db_user_from_row(st, &u)) != 0 ||
 		    (r = cb(&u, arg)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = 0;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -201,7 +180,7 @@ store_user_count(struct store *s, int64_t *n)
 {
 	if (n == NULL)
 		return KAGI_ERR_INVALID;
-	return sq_stmt_int64(s, ST_USER_COUNT, n);
+	return db_stmt_int64(s, ST_USER_COUNT, n);
 }
 
 /* --- Tokens ---------------------------------------------------------- */
@@ -209,64 +188,51 @@ store_user_count(struct store *s, int64_t *n)
 int
 store_token_add(struct store *s, const struct token_rec *t, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (t == NULL) {
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
-	if ((r = sq_token_valid(t)) != 0 ||
-	    (r = sq_stmt_take(s, ST_TOKEN_ADD, &st)) != 0)
+	if ((r = db_token_valid(t)) != 0 ||
+	    (r = db_take(s, ST_TOKEN_ADD, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, t->user_id)) != 0 ||
+	    (r = db_bind_int(st, 2, t->type)) != 0 ||
+	    (r = db_bind_int(st, 3, t->state)) != 0 ||
+	    (r = db_bind_text(st, 4, t->label)) != 0 ||
+	    (r = db_bind_int(st, 5, t->algorithm)) != 0 ||
+	    (r = db_bind_int(st, 6, t->digits)) != 0 ||
+	    (r = db_bind_int(st, 7, t->period)) != 0 ||
+	    (r = db_bind_int(st, 8, t->last_step)) != 0 ||
+	    (r = db_bind_int(st, 9, t->created)) != 0 ||
+	    (r = db_bind_int(st, 10, t->last_used)) != 0 ||
+	    (r = db_bind_blob(st, 11, t->sealed, t->sealed_len)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, t->user_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, t->type) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, t->state) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, t->label, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_int(st, 5, t->algorithm) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 6, t->digits) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 7, t->period) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 8, t->last_step) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 9, t->created) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 10, t->last_used) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 11, t->sealed, (int)t->sealed_len,
-	    SQLITE_STATIC) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
 	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
-	if ((r = sq_step_done(s, st)) != 0)
-		goto out;
-	if (id != NULL)
-		*id = sqlite3_last_insert_rowid(s->db);
+	r = db_step_id(st, id);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_token_get(struct store *s, int64_t id, struct token_rec *t)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, r;
+	struct db_stmt *st = NULL;
+	int r;
 
 	if (t == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_TOKEN_GET, &st)) != 0)
+	if ((r = db_take(s, ST_TOKEN_GET, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, id)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+	if ((r = db_step(st)) == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW)
-		r = sq_fail(s);
-	else
-		r = sq_token_from_row(st, t);
+	else if (r == DB_ROW)
+		r = db_token_from_row(st, t);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -274,36 +240,28 @@ int
 store_token_list(struct store *s, int64_t user_id, int state,
     store_token_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct token_rec t;
-	int rc, r;
+	int r;
 
 	memset(&t, 0, sizeof(t));
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_TOKEN_LIST, &st)) != 0)
+	if ((r = db_take(s, ST_TOKEN_LIST, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0 ||
+	    (r = db_bind_int(st, 2, state < 0 ? -1 : state)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 2, state < 0 ? -1 : state) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((r = sq_token_from_row(st, &t)) != 0)
+	while ((r = db_step(st)) == DB_ROW) {
+		if ((r = db_token_from_row(st, &t)) != 0)
 			goto out;
 		r = cb(&t, arg);
 		token_rec_clear(&t);
 		if (r != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = 0;
  out:
 	token_rec_clear(&t);
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -319,23 +277,20 @@ int
 store_token_accept_step(struct store *s, int64_t id, int64_t step,
     int64_t now)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_stmt_take(s, ST_TOKEN_ACCEPT, &st)) != 0)
+	if ((r = db_take(s, ST_TOKEN_ACCEPT, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, step)) != 0 ||
+	    (r = db_bind_int(st, 2, now)) != 0 ||
+	    (r = db_bind_int(st, 3, id)) != 0 ||
+	    (r = db_bind_int(st, 4, TOKEN_ACTIVE)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, step) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, now) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, id) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 4, TOKEN_ACTIVE) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
 	/* Old step, inactive or missing token: all the same refusal. */
-	if ((r = sq_step_one_change(s, st)) == KAGI_ERR_NOT_FOUND)
+	if ((r = db_step_one_change(st)) == KAGI_ERR_NOT_FOUND)
 		r = KAGI_ERR_REPLAY;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -344,58 +299,51 @@ store_token_accept_step(struct store *s, int64_t id, int64_t step,
 int
 store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct lock_rec v;
-	int rc, r;
+	int r;
 
 	memset(&v, 0, sizeof(v));
 	if (l == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_LOCK_GET, &st)) != 0)
+	if ((r = db_take(s, ST_LOCK_GET, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_step(st)) == DB_ROW) {
+		v.failures = db_col_int(st, 0);
+		v.first_failure = db_col_int(st, 1);
+		v.locked_until = db_col_int(st, 2);
+		v.lock_count = db_col_int(st, 3);
+		v.relock = db_col_int(st, 4);
+		r = 0;
+	} else if (r != DB_DONE)
 		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		v.failures = sqlite3_column_int64(st, 0);
-		v.first_failure = sqlite3_column_int64(st, 1);
-		v.locked_until = sqlite3_column_int64(st, 2);
-		v.lock_count = sqlite3_column_int64(st, 3);
-		v.relock = sqlite3_column_int64(st, 4);
-	} else if (rc != SQLITE_DONE) {
-		r = sq_fail(s);
-		goto out;
-	}
 	*l = v;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (l == NULL || l->failures < 0 || l->first_failure < 0 ||
 	    l->locked_until < 0 || l->lock_count < 0 || l->relock < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_LOCK_PUT, &st)) != 0)
+	if ((r = db_take(s, ST_LOCK_PUT, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0 ||
+	    (r = db_bind_int(st, 2, l->failures)) != 0 ||
+	    (r = db_bind_int(st, 3, l->first_failure)) != 0 ||
+	    (r = db_bind_int(st, 4, l->locked_until)) != 0 ||
+	    (r = db_bind_int(st, 5, l->lock_count)) != 0 ||
+	    (r = db_bind_int(st, 6, l->relock)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, user_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, l->failures) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, l->first_failure) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, l->locked_until) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 5, l->lock_count) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 6, l->relock) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
 	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }

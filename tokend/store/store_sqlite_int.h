@@ -9,54 +9,20 @@
  * every SQLite failure becomes a KAGI_ERR_* code and drops the cached
  * audit head, and a row that breaks the store's invariants reads as
  * KAGI_ERR_STORE.
+ *
+ * These are the SQLite-only helpers the store used before the statement
+ * layer (store_int.h); a file moved onto the layer no longer includes
+ * this header, and it goes once the last file has moved (issue 14).
  */
 #ifndef KAGI_STORE_SQLITE_INT_H
 #define KAGI_STORE_SQLITE_INT_H
 
 #include <stdint.h>
 
-#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "store.h"
-
-#define HASH_LEN 32
-
-/* The statements prepared at open; their SQL is in store_sqlite.c. */
-enum stmt_id {
-	ST_BEGIN, ST_COMMIT, ST_ROLLBACK, ST_SAVEPOINT, ST_RELEASE,
-	ST_ROLLBACK_TO, ST_BEGIN_READ,
-	ST_USER_GET, ST_USER_GET_ID, ST_USER_ADD, ST_USER_SET_DISABLED,
-	ST_USER_SET_SUCCESS, ST_USER_DELETE, ST_USER_LIST, ST_USER_COUNT,
-	ST_TOKEN_ADD, ST_TOKEN_GET, ST_TOKEN_LIST, ST_TOKEN_SET_STATE,
-	ST_TOKEN_ACCEPT,
-	ST_LOCK_GET, ST_LOCK_PUT,
-	ST_AUDIT_HEAD, ST_AUDIT_ADD, ST_AUDIT_WALK, ST_DATA_VERSION,
-	ST_FIDO2_ADD, ST_FIDO2_GET_CRED, ST_FIDO2_GET, ST_FIDO2_COUNTER,
-	ST_FIDO2_REASON, ST_FIDO2_USED,
-	ST_LOGIN_GET, ST_LOGIN_PUT, ST_LOGIN_FAILURE,
-	/* A failed log-in's counters, a user's or an unknown name's: kept
-	 * prepared, so both take the same time (issue 13). */
-	ST_FAILKEY_GET, ST_FAILKEY_PUT, ST_UNKNOWN_LOCK_GET,
-	ST_UNKNOWN_LOCK_PUT, ST_UNKNOWN_LOCK_TRIM, ST_UNKNOWN_KEY_GET,
-	ST_UNKNOWN_KEY_PUT, ST_UNKNOWN_KEY_TRIM,
-	ST_COUNT_
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT_];
-	int version;
-	int in_savepoint;
-	EVP_MD *sha256;
-	EVP_MD_CTX *md;
-	/* Cached audit head, valid while head_valid and data_version agree. */
-	int head_valid;
-	int64_t head_seq;
-	uint8_t head_hash[HASH_LEN];
-	int64_t head_time;		/* 0 when no record is live */
-	int64_t head_data_version;
-};
+#include "store_int.h"
 
 /* Any SQLite failure: drop the cached audit head; KAGI_ERR_STORE. */
 int sq_fail(struct store *s);
