@@ -385,7 +385,8 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	[ST_FIDO2_ADD] = {
 	    "INSERT INTO fido2_creds (token_id, cred_id, "
 	    "cose_alg, counter, aaguid, uv, reason) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (cred_id) DO NOTHING RETURNING token_id" },
 	[ST_FIDO2_GET_CRED] = {
 	    "SELECT " FIDO2_COLS " FROM fido2_creds "
 	    "WHERE cred_id = ?1" },

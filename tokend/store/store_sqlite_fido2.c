@@ -1,6 +1,7 @@
 /*
- * store_sqlite_fido2.c - the SQLite store's FIDO2 credentials (store.h);
- * the statements are in store_sqlite.c's table.
+ * store_sqlite_fido2.c - the store's FIDO2 credentials (store.h), on the
+ * statement layer (store_int.h); the statements are in store_sqlite.c's
+ * table.
  *
  * What it guarantees:
  *  - A credential is added with its token in the caller's transaction;
@@ -17,11 +18,9 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "kagi_err.h"
 #include "store.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 
 #define COUNTER_MAX 0xffffffffLL
 
@@ -44,35 +43,31 @@ fido2_valid(const struct fido2_rec *f)
 }
 
 static int
-fido2_from_row(sqlite3_stmt *st, struct fido2_rec *out)
+fido2_from_row(struct db_stmt *st, struct fido2_rec *out)
 {
 	struct fido2_rec v;
 	const void *p;
-	int n;
+	size_t n = 0;
+	int r;
 
 	memset(&v, 0, sizeof(v));
-	v.token_id = sqlite3_column_int64(st, 0);
-	if (sqlite3_column_type(st, 1) != SQLITE_BLOB ||
-	    (p = sqlite3_column_blob(st, 1)) == NULL ||
-	    (n = sqlite3_column_bytes(st, 1)) <= 0 || n > FIDO2_CRED_ID_MAX)
+	v.token_id = db_col_int(st, 0);
+	if (db_col_type(st, 1) != DB_BLOB ||
+	    (p = db_col_blob(st, 1, &n)) == NULL || n == 0 ||
+	    n > FIDO2_CRED_ID_MAX)
 		return KAGI_ERR_STORE;
-	memcpy(v.cred_id, p, (size_t)n);
-	v.cred_id_len = (size_t)n;
-	v.cose_alg = (int)sqlite3_column_int64(st, 2);
-	v.counter = sqlite3_column_int64(st, 3);
-	if (sqlite3_column_type(st, 4) != SQLITE_BLOB ||
-	    sqlite3_column_bytes(st, 4) != FIDO2_AAGUID_LEN ||
-	    (p = sqlite3_column_blob(st, 4)) == NULL)
+	memcpy(v.cred_id, p, n);
+	v.cred_id_len = n;
+	v.cose_alg = (int)db_col_int(st, 2);
+	v.counter = db_col_int(st, 3);
+	if (db_col_type(st, 4) != DB_BLOB ||
+	    (p = db_col_blob(st, 4, &n)) == NULL || n != FIDO2_AAGUID_LEN)
 		return KAGI_ERR_STORE;
 	memcpy(v.aaguid, p, FIDO2_AAGUID_LEN);
-	v.uv = (int)sqlite3_column_int64(st, 5);
-	if (sqlite3_column_type(st, 6) != SQLITE_TEXT ||
-	    (n = sqlite3_column_bytes(st, 6)) < 0 || n > FIDO2_REASON_MAX ||
-	    (p = sqlite3_column_text(st, 6)) == NULL)
-		return KAGI_ERR_STORE;
-	memcpy(v.reason, p, (size_t)n);
-	v.reason[n] = '\0';
-	if (strlen(v.reason) != (size_t)n || fido2_valid(&v) != 0)
+	v.uv = (int)db_col_int(st, 5);
+	if ((r = db_col_str(st, 6, v.reason, FIDO2_REASON_MAX)) != 0)
+		return r;
+	if (fido2_valid(&v) != 0)
 		return KAGI_ERR_STORE;
 	*out = v;
 	return 0;
@@ -82,7 +77,7 @@ int
 store_fido2_add(struct store *s, const struct token_rec *t,
     const struct fido2_rec *f, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t tid = 0;
 	int r;
 
@@ -91,40 +86,34 @@ store_fido2_add(struct store *s, const struct token_rec *t,
 		return KAGI_ERR_INVALID;
 	if ((r = store_token_add(s, t, &tid)) != 0)
 		return r;
-	if ((r = sq_stmt_take(s, ST_FIDO2_ADD, &st)) != 0)
+	if ((r = db_take(s, ST_FIDO2_ADD, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, tid)) != 0 ||
+	    (r = db_bind_blob(st, 2, f->cred_id, f->cred_id_len)) != 0 ||
+	    (r = db_bind_int(st, 3, f->cose_alg)) != 0 ||
+	    (r = db_bind_int(st, 4, f->counter)) != 0 ||
+	    (r = db_bind_blob(st, 5, f->aaguid, FIDO2_AAGUID_LEN)) != 0 ||
+	    (r = db_bind_int(st, 6, f->uv)) != 0 ||
+	    (r = db_bind_text(st, 7, f->reason)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, tid) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, f->cred_id, (int)f->cred_id_len,
-	    SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 3, f->cose_alg) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, f->counter) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 5, f->aaguid, FIDO2_AAGUID_LEN,
-	    SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 6, f->uv) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 7, f->reason, -1, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	/* A credential ID someone already has: KAGI_ERR_EXISTS. */
-	if ((r = sq_step_done(s, st)) != 0)
+	/* A credential ID someone already has gives no row: EXISTS. */
+	if ((r = db_step_id(st, NULL)) != 0)
 		goto out;
 	if (id != NULL)
 		*id = tid;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 static int
-fetch_one(struct store *s, sqlite3_stmt *st, struct fido2_rec *f)
+fetch_one(struct db_stmt *st, struct fido2_rec *f)
 {
-	int rc = sqlite3_step(st);
+	int r = db_step(st);
 
-	if (rc == SQLITE_DONE)
+	if (r == DB_DONE)
 		return KAGI_ERR_NOT_FOUND;
-	if (rc != SQLITE_ROW)
-		return sq_fail(s);
+	if (r != DB_ROW)
+		return r;
 	return fido2_from_row(st, f);
 }
 
@@ -132,42 +121,35 @@ int
 store_fido2_get_cred(struct store *s, const uint8_t *cred_id, size_t len,
     struct fido2_rec *f)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (cred_id == NULL || f == NULL || len == 0 ||
 	    len > FIDO2_CRED_ID_MAX)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_FIDO2_GET_CRED, &st)) != 0)
+	if ((r = db_take(s, ST_FIDO2_GET_CRED, &st)) != 0 ||
+	    (r = db_bind_blob(st, 1, cred_id, len)) != 0)
 		goto out;
-	if (sqlite3_bind_blob(st, 1, cred_id, (int)len, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = fetch_one(s, st, f);
+	r = fetch_one(st, f);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_fido2_get(struct store *s, int64_t token_id, struct fido2_rec *f)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (f == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_FIDO2_GET, &st)) != 0)
+	if ((r = db_take(s, ST_FIDO2_GET, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, token_id)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, token_id) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = fetch_one(s, st, f);
+	r = fetch_one(st, f);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -176,20 +158,17 @@ static int
 set_by_id(struct store *s, enum stmt_id sid, int64_t id, int64_t v,
     const char *text)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_stmt_take(s, sid, &st)) != 0)
+	if ((r = db_take(s, sid, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, id)) != 0 ||
+	    (r = text != NULL ? db_bind_text(st, 2, text) :
+	    db_bind_int(st, 2, v)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
-	    (text != NULL ? sqlite3_bind_text(st, 2, text, -1,
-	    SQLITE_STATIC) : sqlite3_bind_int64(st, 2, v)) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = sq_step_one_change(s, st);
+	r = db_step_one_change(st);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -197,30 +176,27 @@ int
 store_fido2_set_counter(struct store *s, int64_t token_id, int64_t old,
     int64_t new_counter, int64_t now)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (old < 0 || old > COUNTER_MAX || new_counter < 0 ||
 	    new_counter > COUNTER_MAX)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_FIDO2_COUNTER, &st)) != 0)
+	if ((r = db_take(s, ST_FIDO2_COUNTER, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, token_id)) != 0 ||
+	    (r = db_bind_int(st, 2, old)) != 0 ||
+	    (r = db_bind_int(st, 3, new_counter)) != 0 ||
+	    (r = db_bind_int(st, 4, TOKEN_ACTIVE)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, token_id) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, old) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, new_counter) != SQLITE_OK ||
-	    sqlite3_bind_int(st, 4, TOKEN_ACTIVE) != SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
 	/* Another log-in moved it first, or the token is no longer active. */
-	if ((r = sq_step_one_change(s, st)) == KAGI_ERR_NOT_FOUND)
+	if ((r = db_step_one_change(st)) == KAGI_ERR_NOT_FOUND)
 		r = KAGI_ERR_REPLAY;
-	sq_stmt_done(st);
+	db_done(st);
 	st = NULL;
 	if (r == 0)
 		r = set_by_id(s, ST_FIDO2_USED, token_id, now, NULL);
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
