@@ -30,6 +30,7 @@
 #include "kagi_err.h"
 #include "store.h"
 #include "store_policy.h"
+#include "store_report.h"
 #include "store_session.h"
 #include "wipe.h"
 
@@ -1667,6 +1668,68 @@ test_deadlines_shift_after_a_forward_step(void **state)
 	    KAGI_ERR_INVALID);
 }
 
+static int
+collect_stat(const struct authstat_rec *a, void *arg)
+{
+	struct authstat_rec *out = arg;
+
+	if (strcmp(a->user, "kato") == 0)
+		*out = *a;
+	return 0;
+}
+
+/*
+ * The counts the reports read add up within an hour and keep the first
+ * and the last failure, whatever order they arrive in (the upsert is
+ * written in the SQL both engines read, issue 14); a grant and a
+ * report's run are replaced, not added.
+ */
+static void
+test_report_counts_add_up_and_keep_first_and_last(void **state)
+{
+	struct fx *f = *state;
+	struct authstat_rec a;
+	struct grant_rec g = { 0 }, got;
+	char actor[STORE_NAME_MAX + 1];
+	int64_t t, uid;
+
+	open_store(f);
+	assert_int_equal(store_authstat_add(f->s, "kato", "tty1", 7250, 1, 0,
+	    0), 0);
+	assert_int_equal(store_authstat_add(f->s, "kato", "tty1", 7210, 2, 1,
+	    1), 0);
+	assert_int_equal(store_authstat_add(f->s, "kato", "tty1", 7300, 1, 0,
+	    0), 0);
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(store_authstat_list(f->s, 0, collect_stat, &a), 0);
+	assert_int_equal(a.failures, 4);
+	assert_int_equal(a.lockouts, 1);
+	assert_int_equal(a.unconfirmed, 1);
+	assert_int_equal(a.first, 7210);
+	assert_int_equal(a.last, 7300);
+
+	uid = add_user(f->s, "kato");
+	g.user_id = uid;
+	g.role = ROLE_PRIVILEGED;
+	g.since = 100;
+	strcpy(g.granted_by, "sato");
+	assert_int_equal(store_grant_put(f->s, &g), 0);
+	g.role = ROLE_STAFF;
+	g.since = 200;
+	strcpy(g.approved_by, "ito");
+	assert_int_equal(store_grant_put(f->s, &g), 0);
+	assert_int_equal(store_grant_get(f->s, uid, &got), 0);
+	assert_int_equal(got.role, ROLE_STAFF);
+	assert_int_equal(got.since, 200);
+	assert_string_equal(got.approved_by, "ito");
+
+	assert_int_equal(store_report_run_put(f->s, "access", 10, "sato"), 0);
+	assert_int_equal(store_report_run_put(f->s, "access", 20, "ito"), 0);
+	assert_int_equal(store_report_run_get(f->s, "access", &t, actor), 0);
+	assert_int_equal(t, 20);
+	assert_string_equal(actor, "ito");
+}
+
 int
 main(void)
 {
@@ -1711,6 +1774,7 @@ main(void)
 		TEST(test_remote_lock_is_kept_apart),
 		TEST(test_unknown_names_are_bounded_oldest_first),
 		TEST(test_deadlines_shift_after_a_forward_step),
+		TEST(test_report_counts_add_up_and_keep_first_and_last),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

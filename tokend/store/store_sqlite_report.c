@@ -1,9 +1,12 @@
 /*
- * store_sqlite_report.c - the SQLite side of store_report.h: role
- * grants, failure and lockout counts by hour, the reports' last runs
- * (the schema's eighth migration).
+ * store_sqlite_report.c - store_report.h: role grants, failure and
+ * lockout counts by hour, the reports' last runs (the schema's twelfth
+ * migration), on the statement layer (store_int.h).
  *
- * Statements are prepared per call.  Guarantees as in
+ * Statements are prepared per call, in the SQL both engines read
+ * (upserts with the target's columns named by table, CASE instead of
+ * SQLite's two-argument min/max); store_durability() alone asks the
+ * engine about itself.  Guarantees as in
  * store_sqlite_policy.c: arguments checked first, a row that breaks an
  * invariant (a string too long or with a NUL) is KAGI_ERR_STORE.
  */
@@ -12,70 +15,70 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "kagi_err.h"
 #include "store_report.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 
 #define HOUR 3600
 
 int
 store_grant_put(struct store *s, const struct grant_rec *g)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
 	if (g == NULL || g->user_id < 1 || g->role < 0 ||
-	    !sq_str_ok(g->granted_by, STORE_NAME_MAX) ||
-	    !sq_str_ok(g->approved_by, STORE_NAME_MAX) || g->request_id < 0)
+	    !db_str_ok(g->granted_by, STORE_NAME_MAX) ||
+	    !db_str_ok(g->approved_by, STORE_NAME_MAX) || g->request_id < 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "INSERT OR REPLACE INTO role_grants (user_id, "
-	    "role, since, granted_by, approved_by, request_id) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6)", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, g->user_id)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, g->role)) != 0 ||
-	    (e = sq_bind_int(s, st, 3, g->since)) != 0 ||
-	    (e = sq_bind_text(s, st, 4, g->granted_by)) != 0 ||
-	    (e = sq_bind_text(s, st, 5, g->approved_by)) != 0 ||
-	    (e = sq_bind_int(s, st, 6, g->request_id)) != 0)
+	if ((e = db_prep(s, "INSERT INTO role_grants (user_id, role, since, "
+	    "granted_by, approved_by, request_id) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id) DO UPDATE SET "
+	    "role = excluded.role, since = excluded.since, "
+	    "granted_by = excluded.granted_by, "
+	    "approved_by = excluded.approved_by, "
+	    "request_id = excluded.request_id", &st)) != 0 ||
+	    (e = db_bind_int(st, 1, g->user_id)) != 0 ||
+	    (e = db_bind_int(st, 2, g->role)) != 0 ||
+	    (e = db_bind_int(st, 3, g->since)) != 0 ||
+	    (e = db_bind_text(st, 4, g->granted_by)) != 0 ||
+	    (e = db_bind_text(st, 5, g->approved_by)) != 0 ||
+	    (e = db_bind_int(st, 6, g->request_id)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
 int
 store_grant_get(struct store *s, int64_t user_id, struct grant_rec *g)
 {
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	if (g == NULL)
 		return KAGI_ERR_INVALID;
 	memset(g, 0, sizeof(*g));
-	if ((e = sq_prep(s, "SELECT role, since, granted_by, approved_by, "
+	if ((e = db_prep(s, "SELECT role, since, granted_by, approved_by, "
 	    "request_id FROM role_grants WHERE user_id = ?1", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
+	    (e = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+	if ((e = db_step(st)) == DB_DONE) {
 		e = KAGI_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
-		e = sq_fail(s);
+	if (e != DB_ROW)
 		goto out;
-	}
 	g->user_id = user_id;
-	g->role = sqlite3_column_int(st, 0);
-	g->since = sqlite3_column_int64(st, 1);
-	g->request_id = sqlite3_column_int64(st, 4);
-	e = sq_col_str(st, 2, g->granted_by, STORE_NAME_MAX);
+	g->role = (int)db_col_int(st, 0);
+	g->since = db_col_int(st, 1);
+	g->request_id = db_col_int(st, 4);
+	e = db_col_str(st, 2, g->granted_by, STORE_NAME_MAX);
 	if (e == 0)
-		e = sq_col_str(st, 3, g->approved_by, STORE_NAME_MAX);
+		e = db_col_str(st, 3, g->approved_by, STORE_NAME_MAX);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -83,33 +86,35 @@ int
 store_authstat_add(struct store *s, const char *user, const char *source,
     int64_t time, int64_t failures, int64_t lockouts, int64_t unconfirmed)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t hour = time >= 0 ? time / HOUR : (time - HOUR + 1) / HOUR;
 	int e;
 
-	if (!sq_str_ok(user, STORE_NAME_MAX) ||
-	    !sq_str_ok(source, STORE_SOURCE_MAX) || failures < 0 ||
+	if (!db_str_ok(user, STORE_NAME_MAX) ||
+	    !db_str_ok(source, STORE_SOURCE_MAX) || failures < 0 ||
 	    lockouts < 0 || unconfirmed < 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "INSERT INTO auth_stats (user, source, hour, "
+	if ((e = db_prep(s, "INSERT INTO auth_stats (\"user\", source, hour, "
 	    "failures, lockouts, first, last, unconfirmed) VALUES (?1, ?2, ?3, "
-	    "?4, ?5, ?6, ?6, ?7) ON CONFLICT (user, source, hour) DO UPDATE SET "
-	    "failures = failures + excluded.failures, "
-	    "lockouts = lockouts + excluded.lockouts, "
-	    "unconfirmed = unconfirmed + excluded.unconfirmed, "
-	    "first = min(first, excluded.first), "
-	    "last = max(last, excluded.last)", &st)) != 0 ||
-	    (e = sq_bind_text(s, st, 1, user)) != 0 ||
-	    (e = sq_bind_text(s, st, 2, source)) != 0 ||
-	    (e = sq_bind_int(s, st, 3, hour)) != 0 ||
-	    (e = sq_bind_int(s, st, 4, failures)) != 0 ||
-	    (e = sq_bind_int(s, st, 5, lockouts)) != 0 ||
-	    (e = sq_bind_int(s, st, 6, time)) != 0 ||
-	    (e = sq_bind_int(s, st, 7, unconfirmed)) != 0)
+	    "?4, ?5, ?6, ?6, ?7) ON CONFLICT (\"user\", source, hour) DO "
+	    "UPDATE SET failures = auth_stats.failures + excluded.failures, "
+	    "lockouts = auth_stats.lockouts + excluded.lockouts, "
+	    "unconfirmed = auth_stats.unconfirmed + excluded.unconfirmed, "
+	    "first = CASE WHEN excluded.first < auth_stats.first "
+	    "THEN excluded.first ELSE auth_stats.first END, "
+	    "last = CASE WHEN excluded.last > auth_stats.last "
+	    "THEN excluded.last ELSE auth_stats.last END", &st)) != 0 ||
+	    (e = db_bind_text(st, 1, user)) != 0 ||
+	    (e = db_bind_text(st, 2, source)) != 0 ||
+	    (e = db_bind_int(st, 3, hour)) != 0 ||
+	    (e = db_bind_int(st, 4, failures)) != 0 ||
+	    (e = db_bind_int(st, 5, lockouts)) != 0 ||
+	    (e = db_bind_int(st, 6, time)) != 0 ||
+	    (e = db_bind_int(st, 7, unconfirmed)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -118,52 +123,51 @@ store_authstat_list(struct store *s, int64_t since, store_authstat_cb cb,
     void *arg)
 {
 	struct authstat_rec a;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t hour = since >= 0 ? since / HOUR : (since - HOUR + 1) / HOUR;
-	int e, rc;
+	int e;
 
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "SELECT user, source, sum(failures), "
+	if ((e = db_prep(s, "SELECT \"user\", source, sum(failures), "
 	    "sum(lockouts), min(first), max(last), sum(unconfirmed) "
 	    "FROM auth_stats "
-	    "WHERE hour >= ?1 GROUP BY user, source ORDER BY user, source",
+	    "WHERE hour >= ?1 GROUP BY \"user\", source "
+	    "ORDER BY \"user\", source",
 	    &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, hour)) != 0)
+	    (e = db_bind_int(st, 1, hour)) != 0)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((e = db_step(st)) == DB_ROW) {
 		memset(&a, 0, sizeof(a));
-		if ((e = sq_col_str(st, 0, a.user, STORE_NAME_MAX)) != 0 ||
-		    (e = sq_col_str(st, 1, a.source, STORE_SOURCE_MAX)) != 0)
+		if ((e = db_col_str(st, 0, a.user, STORE_NAME_MAX)) != 0 ||
+		    (e = db_col_str(st, 1, a.source, STORE_SOURCE_MAX)) != 0)
 			goto out;
-		a.failures = sqlite3_column_int64(st, 2);
-		a.lockouts = sqlite3_column_int64(st, 3);
-		a.first = sqlite3_column_int64(st, 4);
-		a.last = sqlite3_column_int64(st, 5);
-		a.unconfirmed = sqlite3_column_int64(st, 6);
+		a.failures = db_col_int(st, 2);
+		a.lockouts = db_col_int(st, 3);
+		a.first = db_col_int(st, 4);
+		a.last = db_col_int(st, 5);
+		a.unconfirmed = db_col_int(st, 6);
 		if ((e = cb(&a, arg)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
-		e = sq_fail(s);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e < 0 ? e : 0;
 }
 
 int
 store_authstat_prune(struct store *s, int64_t before)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, "DELETE FROM auth_stats WHERE (hour + 1) * 3600 "
+	if ((e = db_prep(s, "DELETE FROM auth_stats WHERE (hour + 1) * 3600 "
 	    "<= ?1", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, before)) != 0)
+	    (e = db_bind_int(st, 1, before)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -171,21 +175,22 @@ int
 store_report_run_put(struct store *s, const char *name, int64_t time,
     const char *actor)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if (!sq_str_ok(name, STORE_REPORT_NAME_MAX) || name[0] == '\0' ||
-	    !sq_str_ok(actor, STORE_NAME_MAX))
+	if (!db_str_ok(name, STORE_REPORT_NAME_MAX) || name[0] == '\0' ||
+	    !db_str_ok(actor, STORE_NAME_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "INSERT OR REPLACE INTO report_runs (name, time, "
-	    "actor) VALUES (?1, ?2, ?3)", &st)) != 0 ||
-	    (e = sq_bind_text(s, st, 1, name)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, time)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, actor)) != 0)
+	if ((e = db_prep(s, "INSERT INTO report_runs (name, time, actor) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT (name) DO UPDATE SET "
+	    "time = excluded.time, actor = excluded.actor", &st)) != 0 ||
+	    (e = db_bind_text(st, 1, name)) != 0 ||
+	    (e = db_bind_int(st, 2, time)) != 0 ||
+	    (e = db_bind_text(st, 3, actor)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -193,24 +198,23 @@ int
 store_report_run_get(struct store *s, const char *name, int64_t *time,
     char actor[STORE_NAME_MAX + 1])
 {
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	*time = 0;
 	actor[0] = '\0';
-	if (!sq_str_ok(name, STORE_REPORT_NAME_MAX))
+	if (!db_str_ok(name, STORE_REPORT_NAME_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "SELECT time, actor FROM report_runs WHERE "
+	if ((e = db_prep(s, "SELECT time, actor FROM report_runs WHERE "
 	    "name = ?1", &st)) != 0 ||
-	    (e = sq_bind_text(s, st, 1, name)) != 0)
+	    (e = db_bind_text(st, 1, name)) != 0)
 		goto out;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*time = sqlite3_column_int64(st, 0);
-		e = sq_col_str(st, 1, actor, STORE_NAME_MAX);
-	} else if (rc != SQLITE_DONE)
-		e = sq_fail(s);
+	if ((e = db_step(st)) == DB_ROW) {
+		*time = db_col_int(st, 0);
+		e = db_col_str(st, 1, actor, STORE_NAME_MAX);
+	}
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -219,48 +223,49 @@ store_token_revived(struct store *s, store_revived_cb cb, void *arg,
     int64_t *revoked)
 {
 	char user[STORE_NAME_MAX + 1];
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	*revoked = 0;
-	if ((e = sq_prep(s, "SELECT count(*) FROM tokens WHERE revoked != 0",
+	if ((e = db_prep(s, "SELECT count(*) FROM tokens WHERE revoked != 0",
 	    &st)) != 0)
 		return e;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*revoked = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	if ((e = db_step(st)) == DB_ROW)
+		*revoked = db_col_int(st, 0);
+	db_done(st);
+	if (e < 0)
+		return e;
 	st = NULL;
-	if ((e = sq_prep(s, "SELECT t.id, u.name FROM tokens t JOIN users u "
+	if ((e = db_prep(s, "SELECT t.id, u.name FROM tokens t JOIN users u "
 	    "ON u.id = t.user_id WHERE t.revoked != 0 AND t.state != 2 "
 	    "ORDER BY t.id", &st)) != 0)
 		return e;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if ((e = sq_col_str(st, 1, user, STORE_NAME_MAX)) != 0 ||
-		    (e = cb(sqlite3_column_int64(st, 0), user, arg)) != 0)
+	while ((e = db_step(st)) == DB_ROW) {
+		if ((e = db_col_str(st, 1, user, STORE_NAME_MAX)) != 0 ||
+		    (e = cb(db_col_int(st, 0), user, arg)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
-		e = sq_fail(s);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e < 0 ? e : 0;
 }
 
-/* The first column of a pragma's one row, as text, into out. */
+/* The first column of a pragma's one row, as text, into out.  SQLite's:
+ * on PostgreSQL store_durability() will read synchronous_commit and the
+ * synchronous standbys instead (issue 14, to come). */
 static int
 pragma_text(struct store *s, const char *sql, char *out, size_t len)
 {
-	sqlite3_stmt *st = NULL;
-	const unsigned char *t;
+	struct db_stmt *st = NULL;
+	const char *t;
 	int e;
 
 	out[0] = '\0';
-	if ((e = sq_prep(s, sql, &st)) != 0)
+	if ((e = db_prep(s, sql, &st)) != 0)
 		return e;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    (t = sqlite3_column_text(st, 0)) != NULL)
-		snprintf(out, len, "%s", (const char *)t);
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW && (t = db_col_text(st, 0, NULL)) != NULL)
+		snprintf(out, len, "%s", t);
+	db_done(st);
 	return 0;
 }
 
