@@ -405,13 +405,17 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "SELECT time, place, factors, failures, service, "
 	    "session FROM logins WHERE user_id = ?1" },
 	[ST_LOGIN_PUT] = {
-	    "INSERT OR REPLACE INTO logins (user_id, time, "
-	    "place, factors, failures, service, session) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	    "INSERT INTO logins (user_id, time, place, factors, failures, "
+	    "service, session) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+	    "ON CONFLICT (user_id) DO UPDATE SET time = excluded.time, "
+	    "place = excluded.place, factors = excluded.factors, "
+	    "failures = excluded.failures, service = excluded.service, "
+	    "session = excluded.session" },
+	/* One statement, no read before it: exact on several cores. */
 	[ST_LOGIN_FAILURE] = {
 	    "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
-	    "(user_id) DO UPDATE SET failures = failures + 1" },
+	    "(user_id) DO UPDATE SET failures = logins.failures + 1" },
 	[ST_FAILKEY_GET] = {
 	    "SELECT win_start, failures FROM fail_keys "
 	    "WHERE user_id = ?1 AND key = ?2" },

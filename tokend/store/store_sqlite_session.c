@@ -1,6 +1,6 @@
 /*
- * store_sqlite_session.c - the SQLite side of store_session.h: sessions
- * and last log-ins, from the schema's sixth migration (the last log-in's
+ * store_sqlite_session.c - store_session.h's sessions and last log-ins,
+ * on the statement layer (store_int.h), from the schema's sixth migration (the last log-in's
  * service and session from the eighth).  Log-ins waiting for their
  * confirmation are in store_sqlite_pending.c.
  *
@@ -14,11 +14,9 @@
 
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "kagi_err.h"
 #include "store_session.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 
 #define SESSION_COLS "s.id, s.user_id, u.name, s.service, s.tty, s.rhost, " \
 	"s.pid, s.pid_start, s.sid, s.sid_start, s.logind, s.owner_uid, " \
@@ -27,31 +25,31 @@
 #define SESSION_FROM " FROM sessions s JOIN users u ON u.id = s.user_id "
 
 static int
-session_from_row(sqlite3_stmt *st, struct session_rec *r)
+session_from_row(struct db_stmt *st, struct session_rec *r)
 {
 	int e;
 
 	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	r->user_id = sqlite3_column_int64(st, 1);
-	r->pid = sqlite3_column_int64(st, 6);
-	r->pid_start = sqlite3_column_int64(st, 7);
-	r->sid = sqlite3_column_int64(st, 8);
-	r->sid_start = sqlite3_column_int64(st, 9);
-	r->owner_uid = sqlite3_column_int64(st, 11);
-	r->started = sqlite3_column_int64(st, 12);
-	r->deadline = sqlite3_column_int64(st, 13);
-	r->warned = sqlite3_column_int(st, 15) != 0;
-	r->ended = sqlite3_column_int64(st, 16);
-	r->killed = sqlite3_column_int(st, 18) != 0;
-	if ((e = sq_col_str(st, 2, r->user, STORE_NAME_MAX)) != 0 ||
-	    (e = sq_col_str(st, 3, r->service, STORE_NAME_MAX)) != 0 ||
-	    (e = sq_col_str(st, 4, r->tty, STORE_TTY_MAX)) != 0 ||
-	    (e = sq_col_str(st, 5, r->rhost, STORE_HOST_MAX)) != 0 ||
-	    (e = sq_col_str(st, 10, r->logind, STORE_LOGIND_MAX)) != 0 ||
-	    (e = sq_col_str(st, 14, r->deadline_reason, STORE_REASON_MAX)) != 0 ||
-	    (e = sq_col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
-	    (e = sq_col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
+	r->id = db_col_int(st, 0);
+	r->user_id = db_col_int(st, 1);
+	r->pid = db_col_int(st, 6);
+	r->pid_start = db_col_int(st, 7);
+	r->sid = db_col_int(st, 8);
+	r->sid_start = db_col_int(st, 9);
+	r->owner_uid = db_col_int(st, 11);
+	r->started = db_col_int(st, 12);
+	r->deadline = db_col_int(st, 13);
+	r->warned = (int)db_col_int(st, 15) != 0;
+	r->ended = db_col_int(st, 16);
+	r->killed = (int)db_col_int(st, 18) != 0;
+	if ((e = db_col_str(st, 2, r->user, STORE_NAME_MAX)) != 0 ||
+	    (e = db_col_str(st, 3, r->service, STORE_NAME_MAX)) != 0 ||
+	    (e = db_col_str(st, 4, r->tty, STORE_TTY_MAX)) != 0 ||
+	    (e = db_col_str(st, 5, r->rhost, STORE_HOST_MAX)) != 0 ||
+	    (e = db_col_str(st, 10, r->logind, STORE_LOGIND_MAX)) != 0 ||
+	    (e = db_col_str(st, 14, r->deadline_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = db_col_str(st, 17, r->end_reason, STORE_REASON_MAX)) != 0 ||
+	    (e = db_col_str(st, 19, r->victims, STORE_VICTIMS_MAX)) != 0)
 		return e;
 	if (r->pid <= 1 || r->sid < 0 || r->deadline < 0)
 		return KAGI_ERR_STORE;
@@ -61,61 +59,57 @@ session_from_row(sqlite3_stmt *st, struct session_rec *r)
 int
 store_session_add(struct store *s, const struct session_rec *r, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if (r == NULL || !sq_str_ok(r->service, STORE_NAME_MAX) ||
-	    r->service[0] == '\0' || !sq_str_ok(r->tty, STORE_TTY_MAX) ||
-	    !sq_str_ok(r->rhost, STORE_HOST_MAX) ||
-	    !sq_str_ok(r->logind, STORE_LOGIND_MAX) ||
-	    !sq_str_ok(r->deadline_reason, STORE_REASON_MAX) ||
+	if (r == NULL || !db_str_ok(r->service, STORE_NAME_MAX) ||
+	    r->service[0] == '\0' || !db_str_ok(r->tty, STORE_TTY_MAX) ||
+	    !db_str_ok(r->rhost, STORE_HOST_MAX) ||
+	    !db_str_ok(r->logind, STORE_LOGIND_MAX) ||
+	    !db_str_ok(r->deadline_reason, STORE_REASON_MAX) ||
 	    r->pid <= 1 || r->sid < 0 || r->deadline < 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
+	if ((e = db_prep(s, "INSERT INTO sessions (user_id, service, tty, rhost, "
 	    "pid, pid_start, sid, sid_start, logind, owner_uid, started, "
 	    "deadline, deadline_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-	    "?8, ?9, ?10, ?11, ?12, ?13)", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, r->user_id)) != 0 ||
-	    (e = sq_bind_text(s, st, 2, r->service)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, r->tty)) != 0 ||
-	    (e = sq_bind_text(s, st, 4, r->rhost)) != 0 ||
-	    (e = sq_bind_int(s, st, 5, r->pid)) != 0 ||
-	    (e = sq_bind_int(s, st, 6, r->pid_start)) != 0 ||
-	    (e = sq_bind_int(s, st, 7, r->sid)) != 0 ||
-	    (e = sq_bind_int(s, st, 8, r->sid_start)) != 0 ||
-	    (e = sq_bind_text(s, st, 9, r->logind)) != 0 ||
-	    (e = sq_bind_int(s, st, 10, r->owner_uid)) != 0 ||
-	    (e = sq_bind_int(s, st, 11, r->started)) != 0 ||
-	    (e = sq_bind_int(s, st, 12, r->deadline)) != 0 ||
-	    (e = sq_bind_text(s, st, 13, r->deadline_reason)) != 0 ||
-	    (e = sq_step_done(s, st)) != 0)
+	    "?8, ?9, ?10, ?11, ?12, ?13) RETURNING id", &st)) != 0 ||
+	    (e = db_bind_int(st, 1, r->user_id)) != 0 ||
+	    (e = db_bind_text(st, 2, r->service)) != 0 ||
+	    (e = db_bind_text(st, 3, r->tty)) != 0 ||
+	    (e = db_bind_text(st, 4, r->rhost)) != 0 ||
+	    (e = db_bind_int(st, 5, r->pid)) != 0 ||
+	    (e = db_bind_int(st, 6, r->pid_start)) != 0 ||
+	    (e = db_bind_int(st, 7, r->sid)) != 0 ||
+	    (e = db_bind_int(st, 8, r->sid_start)) != 0 ||
+	    (e = db_bind_text(st, 9, r->logind)) != 0 ||
+	    (e = db_bind_int(st, 10, r->owner_uid)) != 0 ||
+	    (e = db_bind_int(st, 11, r->started)) != 0 ||
+	    (e = db_bind_int(st, 12, r->deadline)) != 0 ||
+	    (e = db_bind_text(st, 13, r->deadline_reason)) != 0)
 		goto out;
-	*id = sqlite3_last_insert_rowid(s->db);
+	e = db_step_id(st, id);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
 int
 store_session_get(struct store *s, int64_t id, struct session_rec *r)
 {
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	memset(r, 0, sizeof(*r));
-	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM
+	if ((e = db_prep(s, "SELECT " SESSION_COLS SESSION_FROM
 	    "WHERE s.id = ?1", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, id)) != 0)
+	    (e = db_bind_int(st, 1, id)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
+	if ((e = db_step(st)) == DB_DONE)
 		e = KAGI_ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW)
-		e = sq_fail(s);
-	else
+	else if (e == DB_ROW)
 		e = session_from_row(st, r);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -124,20 +118,20 @@ static int
 session_update(struct store *s, const char *sql, int64_t id, int64_t when,
     const char *reason)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if (!sq_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
+	if (!db_str_ok(reason, STORE_REASON_MAX) || reason[0] == '\0' ||
 	    when <= 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, sql, &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, when)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, reason)) != 0)
+	if ((e = db_prep(s, sql, &st)) != 0 ||
+	    (e = db_bind_int(st, 1, id)) != 0 ||
+	    (e = db_bind_int(st, 2, when)) != 0 ||
+	    (e = db_bind_text(st, 3, reason)) != 0)
 		goto out;
-	e = sq_step_one_change(s, st);
+	e = db_step_one_change(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -161,33 +155,33 @@ store_session_set_deadline(struct store *s, int64_t id, int64_t deadline,
 int
 store_session_set_victims(struct store *s, int64_t id, const char *victims)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if (!sq_str_ok(victims, STORE_VICTIMS_MAX))
+	if (!db_str_ok(victims, STORE_VICTIMS_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "UPDATE sessions SET victims = ?2 WHERE id = ?1",
+	if ((e = db_prep(s, "UPDATE sessions SET victims = ?2 WHERE id = ?1",
 	    &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, id)) != 0 ||
-	    (e = sq_bind_text(s, st, 2, victims)) != 0)
+	    (e = db_bind_int(st, 1, id)) != 0 ||
+	    (e = db_bind_text(st, 2, victims)) != 0)
 		goto out;
-	e = sq_step_one_change(s, st);
+	e = db_step_one_change(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
 static int
 session_set(struct store *s, int64_t id, const char *sql)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, sql, &st)) != 0 || (e = sq_bind_int(s, st, 1, id)) != 0)
+	if ((e = db_prep(s, sql, &st)) != 0 || (e = db_bind_int(st, 1, id)) != 0)
 		goto out;
-	e = sq_step_one_change(s, st);
+	e = db_step_one_change(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -206,19 +200,18 @@ store_session_set_killed(struct store *s, int64_t id)
 }
 
 static int
-session_walk(struct store *s, sqlite3_stmt *st, store_session_cb cb,
-    void *arg)
+session_walk(struct db_stmt *st, store_session_cb cb, void *arg)
 {
 	struct session_rec r;
-	int e, rc;
+	int e;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((e = db_step(st)) == DB_ROW) {
 		if ((e = session_from_row(st, &r)) != 0)
 			return e;
 		if ((e = cb(&r, arg)) != 0)
 			return e < 0 ? e : 0;
 	}
-	return rc == SQLITE_DONE ? 0 : sq_fail(s);
+	return e;
 }
 
 /* The condition of store_session_due(), on ?1 now, ?2 warn, ?3 grace. */
@@ -230,18 +223,18 @@ int
 store_session_due(struct store *s, int64_t now, int64_t warn, int64_t grace,
     store_session_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	if ((e = db_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
 	    DUE_WHERE " ORDER BY s.id", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, now)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, warn)) != 0 ||
-	    (e = sq_bind_int(s, st, 3, grace)) != 0)
+	    (e = db_bind_int(st, 1, now)) != 0 ||
+	    (e = db_bind_int(st, 2, warn)) != 0 ||
+	    (e = db_bind_int(st, 3, grace)) != 0)
 		goto out;
-	e = session_walk(s, st, cb, arg);
+	e = session_walk(st, cb, arg);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -249,16 +242,16 @@ int
 store_session_list_since(struct store *s, int64_t since,
     store_session_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	if ((e = db_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
 	    "s.ended = 0 OR s.ended >= ?1 ORDER BY s.id", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, since)) != 0)
+	    (e = db_bind_int(st, 1, since)) != 0)
 		goto out;
-	e = session_walk(s, st, cb, arg);
+	e = session_walk(st, cb, arg);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -266,17 +259,17 @@ int
 store_session_list_open(struct store *s, int64_t user_id,
     store_session_cb cb, void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
+	if ((e = db_prep(s, "SELECT " SESSION_COLS SESSION_FROM "WHERE "
 	    "s.ended = 0 AND (?1 = 0 OR s.user_id = ?1) ORDER BY s.id",
 	    &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
+	    (e = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	e = session_walk(s, st, cb, arg);
+	e = session_walk(st, cb, arg);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
@@ -284,103 +277,100 @@ int
 store_session_next(struct store *s, int64_t warn, int64_t grace,
     int64_t *when)
 {
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	*when = 0;
-	if ((e = sq_prep(s, "SELECT min(t) FROM ("
+	if ((e = db_prep(s, "SELECT min(t) FROM ("
 	    "SELECT CASE WHEN warned = 0 THEN deadline - ?1 ELSE deadline END "
 	    "AS t FROM sessions WHERE ended = 0 AND deadline > 0 "
 	    "UNION ALL SELECT ended + ?2 FROM sessions "
-	    "WHERE ended > 0 AND killed = 0)", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, warn)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, grace)) != 0)
+	    "WHERE ended > 0 AND killed = 0) AS due", &st)) != 0 ||
+	    (e = db_bind_int(st, 1, warn)) != 0 ||
+	    (e = db_bind_int(st, 2, grace)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		e = sq_fail(s);
+	if ((e = db_step(st)) != DB_ROW) {
+		e = e < 0 ? e : db_fail(s);
 		goto out;
 	}
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*when = sqlite3_column_int64(st, 0);
-	if (*when <= 0 && sqlite3_column_type(st, 0) != SQLITE_NULL)
-		*when = 1;	/* due at once */
+	e = 0;
+	if (db_col_type(st, 0) != DB_NULL) {
+		*when = db_col_int(st, 0);
+		if (*when <= 0)
+			*when = 1;	/* due at once */
+	}
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
 
 int
 store_login_get(struct store *s, int64_t user_id, struct login_rec *l)
 {
-	sqlite3_stmt *st = NULL;
-	int e, rc;
+	struct db_stmt *st = NULL;
+	int e;
 
 	memset(l, 0, sizeof(*l));
-	if ((e = sq_stmt_take(s, ST_LOGIN_GET, &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
+	if ((e = db_take(s, ST_LOGIN_GET, &st)) != 0 ||
+	    (e = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
+	if ((e = db_step(st)) != DB_ROW)
 		goto out;
-	if (rc != SQLITE_ROW) {
-		e = sq_fail(s);
-		goto out;
-	}
-	l->time = sqlite3_column_int64(st, 0);
-	l->failures = sqlite3_column_int64(st, 3);
-	l->session = sqlite3_column_int64(st, 5);
-	if ((e = sq_col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
-	    (e = sq_col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0 ||
-	    (e = sq_col_str(st, 4, l->service, STORE_NAME_MAX)) != 0)
+	e = 0;
+	l->time = db_col_int(st, 0);
+	l->failures = db_col_int(st, 3);
+	l->session = db_col_int(st, 5);
+	if ((e = db_col_str(st, 1, l->place, STORE_PLACE_MAX)) != 0 ||
+	    (e = db_col_str(st, 2, l->factors, STORE_FACTORS_MAX)) != 0 ||
+	    (e = db_col_str(st, 4, l->service, STORE_NAME_MAX)) != 0)
 		goto out;
 	if (l->time < 0 || l->failures < 0 || l->session < 0)
 		e = KAGI_ERR_STORE;
 out:
 	if (e != 0)
 		memset(l, 0, sizeof(*l));
-	sq_stmt_done(st);
+	db_done(st);
 	return e;
 }
 
 int
 store_login_put(struct store *s, int64_t user_id, const struct login_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
 	if (l == NULL || l->time < 0 || l->failures < 0 || l->session < 0 ||
-	    !sq_str_ok(l->place, STORE_PLACE_MAX) ||
-	    !sq_str_ok(l->factors, STORE_FACTORS_MAX) ||
-	    !sq_str_ok(l->service, STORE_NAME_MAX))
+	    !db_str_ok(l->place, STORE_PLACE_MAX) ||
+	    !db_str_ok(l->factors, STORE_FACTORS_MAX) ||
+	    !db_str_ok(l->service, STORE_NAME_MAX))
 		return KAGI_ERR_INVALID;
-	if ((e = sq_stmt_take(s, ST_LOGIN_PUT, &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (e = sq_bind_int(s, st, 2, l->time)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, l->place)) != 0 ||
-	    (e = sq_bind_text(s, st, 4, l->factors)) != 0 ||
-	    (e = sq_bind_int(s, st, 5, l->failures)) != 0 ||
-	    (e = sq_bind_text(s, st, 6, l->service)) != 0 ||
-	    (e = sq_bind_int(s, st, 7, l->session)) != 0)
+	if ((e = db_take(s, ST_LOGIN_PUT, &st)) != 0 ||
+	    (e = db_bind_int(st, 1, user_id)) != 0 ||
+	    (e = db_bind_int(st, 2, l->time)) != 0 ||
+	    (e = db_bind_text(st, 3, l->place)) != 0 ||
+	    (e = db_bind_text(st, 4, l->factors)) != 0 ||
+	    (e = db_bind_int(st, 5, l->failures)) != 0 ||
+	    (e = db_bind_text(st, 6, l->service)) != 0 ||
+	    (e = db_bind_int(st, 7, l->session)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return e;
 }
 
 int
 store_login_failure(struct store *s, int64_t user_id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
-	if ((e = sq_stmt_take(s, ST_LOGIN_FAILURE, &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0)
+	if ((e = db_take(s, ST_LOGIN_FAILURE, &st)) != 0 ||
+	    (e = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	e = sq_step_done(s, st);
+	e = db_step_done(st);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return e;
 }
 
@@ -389,25 +379,25 @@ store_login_link_session(struct store *s, int64_t user_id,
     const char *service, const char *place, int64_t since, int64_t session,
     int *linked)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int e;
 
 	*linked = 0;
-	if (!sq_str_ok(service, STORE_NAME_MAX) ||
-	    !sq_str_ok(place, STORE_PLACE_MAX) || session <= 0)
+	if (!db_str_ok(service, STORE_NAME_MAX) ||
+	    !db_str_ok(place, STORE_PLACE_MAX) || session <= 0)
 		return KAGI_ERR_INVALID;
-	if ((e = sq_prep(s, "UPDATE logins SET session = ?5 WHERE "
+	if ((e = db_prep(s, "UPDATE logins SET session = ?5 WHERE "
 	    "user_id = ?1 AND session = 0 AND time > 0 AND time >= ?4 AND "
 	    "service = ?2 AND place = ?3", &st)) != 0 ||
-	    (e = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (e = sq_bind_text(s, st, 2, service)) != 0 ||
-	    (e = sq_bind_text(s, st, 3, place)) != 0 ||
-	    (e = sq_bind_int(s, st, 4, since)) != 0 ||
-	    (e = sq_bind_int(s, st, 5, session)) != 0 ||
-	    (e = sq_step_done(s, st)) != 0)
+	    (e = db_bind_int(st, 1, user_id)) != 0 ||
+	    (e = db_bind_text(st, 2, service)) != 0 ||
+	    (e = db_bind_text(st, 3, place)) != 0 ||
+	    (e = db_bind_int(st, 4, since)) != 0 ||
+	    (e = db_bind_int(st, 5, session)) != 0 ||
+	    (e = db_step_done(st)) != 0)
 		goto out;
-	*linked = sqlite3_changes(s->db) == 1;
+	*linked = db_changes(st) == 1;
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return e;
 }
