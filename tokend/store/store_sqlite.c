@@ -420,10 +420,15 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "SELECT win_start, failures FROM fail_keys "
 	    "WHERE user_id = ?1 AND key = ?2" },
 	[ST_FAILKEY_PUT] = {
-	    "INSERT OR REPLACE INTO fail_keys (user_id, key, "
-	    "win_start, failures) VALUES (?1, ?2, ?3, ?4)" },
+	    "INSERT INTO fail_keys (user_id, key, win_start, failures) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, key) DO UPDATE "
+	    "SET win_start = excluded.win_start, "
+	    "failures = excluded.failures" },
 	/* A put is a REPLACE, which gives the row the next rowid: the trim
-	 * drops the rows written least recently beyond the bound ?1. */
+	 * drops the rows written least recently beyond the bound ?1.  This
+	 * is SQLite's own SQL (rowid, OR REPLACE): PostgreSQL's engine will
+	 * carry its own text (db_sql.pg) that stamps each put from a
+	 * sequence and trims by it. */
 	[ST_UNKNOWN_LOCK_GET] = {
 	    "SELECT failures, first_failure, "
 	    "locked_until, lock_count, relock FROM unknown_locks "

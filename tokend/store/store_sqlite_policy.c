@@ -1,5 +1,6 @@
 /*
- * store_sqlite_policy.c - the SQLite side of store_policy.h: roles,
+ * store_sqlite_policy.c - store_policy.h on the statement layer
+ * (store_int.h): roles,
  * vendor records, failure counters by key and address throttles, remote
  * lock records, unknown names' failures, deadlines moved after a clock
  * step.
@@ -18,113 +19,111 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "kagi_err.h"
 #include "store_policy.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 
 int
 store_user_set_role(struct store *s, int64_t id, int role)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (role < ROLE_STAFF || role > ROLE_VENDOR)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "UPDATE users SET role = ?1 WHERE id = ?2",
+	if ((r = db_prep(s, "UPDATE users SET role = ?1 WHERE id = ?2",
 	    &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, role)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, id)) != 0)
+	    (r = db_bind_int(st, 1, role)) != 0 ||
+	    (r = db_bind_int(st, 2, id)) != 0)
 		goto out;
-	r = sq_step_one_change(s, st);
+	r = db_step_one_change(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_vendor_put(struct store *s, const struct vendor_rec *v)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if (v == NULL || !sq_str_ok(v->approver, STORE_NAME_MAX) ||
-	    !sq_str_ok(v->company, STORE_COMPANY_MAX) ||
-	    !sq_str_ok(v->windows, STORE_WINDOWS_MAX) ||
-	    !sq_str_ok(v->sources, STORE_SOURCES_MAX) ||
-	    !sq_str_ok(v->worker, STORE_PERMIT_MAX) ||
-	    !sq_str_ok(v->place, STORE_PERMIT_MAX) ||
-	    !sq_str_ok(v->work, STORE_PERMIT_MAX) || v->expires < 0)
+	if (v == NULL || !db_str_ok(v->approver, STORE_NAME_MAX) ||
+	    !db_str_ok(v->company, STORE_COMPANY_MAX) ||
+	    !db_str_ok(v->windows, STORE_WINDOWS_MAX) ||
+	    !db_str_ok(v->sources, STORE_SOURCES_MAX) ||
+	    !db_str_ok(v->worker, STORE_PERMIT_MAX) ||
+	    !db_str_ok(v->place, STORE_PERMIT_MAX) ||
+	    !db_str_ok(v->work, STORE_PERMIT_MAX) || v->expires < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO vendors (user_id, approver, "
-	    "company, expires, windows, sources, worker, place, work) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, v->user_id)) != 0 ||
-	    (r = sq_bind_text(s, st, 2, v->approver)) != 0 ||
-	    (r = sq_bind_text(s, st, 3, v->company)) != 0 ||
-	    (r = sq_bind_int(s, st, 4, v->expires)) != 0 ||
-	    (r = sq_bind_text(s, st, 5, v->windows)) != 0 ||
-	    (r = sq_bind_text(s, st, 6, v->sources)) != 0 ||
-	    (r = sq_bind_text(s, st, 7, v->worker)) != 0 ||
-	    (r = sq_bind_text(s, st, 8, v->place)) != 0 ||
-	    (r = sq_bind_text(s, st, 9, v->work)) != 0)
+	if ((r = db_prep(s, "INSERT INTO vendors (user_id, approver, company, "
+	    "expires, windows, sources, worker, place, work) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (user_id) DO "
+	    "UPDATE SET approver = excluded.approver, "
+	    "company = excluded.company, expires = excluded.expires, "
+	    "windows = excluded.windows, sources = excluded.sources, "
+	    "worker = excluded.worker, place = excluded.place, "
+	    "work = excluded.work", &st)) != 0 ||
+	    (r = db_bind_int(st, 1, v->user_id)) != 0 ||
+	    (r = db_bind_text(st, 2, v->approver)) != 0 ||
+	    (r = db_bind_text(st, 3, v->company)) != 0 ||
+	    (r = db_bind_int(st, 4, v->expires)) != 0 ||
+	    (r = db_bind_text(st, 5, v->windows)) != 0 ||
+	    (r = db_bind_text(st, 6, v->sources)) != 0 ||
+	    (r = db_bind_text(st, 7, v->worker)) != 0 ||
+	    (r = db_bind_text(st, 8, v->place)) != 0 ||
+	    (r = db_bind_text(st, 9, v->work)) != 0)
 		goto out;
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_vendor_get(struct store *s, int64_t user_id, struct vendor_rec *v)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	struct db_stmt *st = NULL;
+	int r;
 
 	memset(v, 0, sizeof(*v));
-	if ((r = sq_prep(s, "SELECT approver, company, expires, windows, sources, "
+	if ((r = db_prep(s, "SELECT approver, company, expires, windows, sources, "
 	    "worker, place, work FROM vendors WHERE user_id = ?1", &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, user_id)) != 0)
+	    (r = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	if ((r = db_step(st)) == DB_DONE) {
 		r = KAGI_ERR_NOT_FOUND;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
-		r = sq_fail(s);
+	if (r != DB_ROW)
 		goto out;
-	}
 	v->user_id = user_id;
-	v->expires = sqlite3_column_int64(st, 2);
-	if ((r = sq_col_str(st, 0, v->approver, STORE_NAME_MAX)) != 0 ||
-	    (r = sq_col_str(st, 1, v->company, STORE_COMPANY_MAX)) != 0 ||
-	    (r = sq_col_str(st, 3, v->windows, STORE_WINDOWS_MAX)) != 0 ||
-	    (r = sq_col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0 ||
-	    (r = sq_col_str(st, 5, v->worker, STORE_PERMIT_MAX)) != 0 ||
-	    (r = sq_col_str(st, 6, v->place, STORE_PERMIT_MAX)) != 0 ||
-	    (r = sq_col_str(st, 7, v->work, STORE_PERMIT_MAX)) != 0)
+	v->expires = db_col_int(st, 2);
+	if ((r = db_col_str(st, 0, v->approver, STORE_NAME_MAX)) != 0 ||
+	    (r = db_col_str(st, 1, v->company, STORE_COMPANY_MAX)) != 0 ||
+	    (r = db_col_str(st, 3, v->windows, STORE_WINDOWS_MAX)) != 0 ||
+	    (r = db_col_str(st, 4, v->sources, STORE_SOURCES_MAX)) != 0 ||
+	    (r = db_col_str(st, 5, v->worker, STORE_PERMIT_MAX)) != 0 ||
+	    (r = db_col_str(st, 6, v->place, STORE_PERMIT_MAX)) != 0 ||
+	    (r = db_col_str(st, 7, v->work, STORE_PERMIT_MAX)) != 0)
 		goto out;
 out:
 	if (r != 0)
 		memset(v, 0, sizeof(*v));
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
 /* Step a counter's SELECT (win_start, failures); no row reads as 0, 0. */
 static int
-key_select(struct store *s, sqlite3_stmt *st, int64_t *win, int64_t *failures)
+key_select(struct db_stmt *st, int64_t *win, int64_t *failures)
 {
-	int rc = sqlite3_step(st);
+	int r = db_step(st);
 
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return sq_fail(s);
-	*win = sqlite3_column_int64(st, 0);
-	*failures = sqlite3_column_int64(st, 1);
+	if (r != DB_ROW)
+		return r;
+	*win = db_col_int(st, 0);
+	*failures = db_col_int(st, 1);
 	if (*failures < 0) {
 		*win = *failures = 0;
 		return KAGI_ERR_STORE;
@@ -136,20 +135,20 @@ int
 store_failkey_get(struct store *s, int64_t user_id, const char *key,
     int64_t *win, int64_t *failures)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	*win = 0;
 	*failures = 0;
-	if (!sq_str_ok(key, STORE_FAILKEY_MAX))
+	if (!db_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_FAILKEY_GET, &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = sq_bind_text(s, st, 2, key)) != 0)
+	if ((r = db_take(s, ST_FAILKEY_GET, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0 ||
+	    (r = db_bind_text(st, 2, key)) != 0)
 		goto out;
-	r = key_select(s, st, win, failures);
+	r = key_select(st, win, failures);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -157,49 +156,48 @@ int
 store_failkey_put(struct store *s, int64_t user_id, const char *key,
     int64_t win, int64_t failures)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if (!sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
+	if (!db_str_ok(key, STORE_FAILKEY_MAX) || failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_FAILKEY_PUT, &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
-	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
-	    (r = sq_bind_int(s, st, 4, failures)) != 0)
+	if ((r = db_take(s, ST_FAILKEY_PUT, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0 ||
+	    (r = db_bind_text(st, 2, key)) != 0 ||
+	    (r = db_bind_int(st, 3, win)) != 0 ||
+	    (r = db_bind_int(st, 4, failures)) != 0)
 		goto out;
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_throttle_get(struct store *s, const char *addr, struct throttle_rec *t)
 {
-	sqlite3_stmt *st = NULL;
-	int r, rc;
+	struct db_stmt *st = NULL;
+	int r;
 
 	memset(t, 0, sizeof(*t));
-	if (!sq_str_ok(addr, STORE_ADDR_MAX))
+	if (!db_str_ok(addr, STORE_ADDR_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "SELECT failures, first, until FROM throttle "
+	if ((r = db_prep(s, "SELECT failures, first, until FROM throttle "
 	    "WHERE addr = ?1", &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, addr)) != 0)
+	    (r = db_bind_text(st, 1, addr)) != 0)
 		goto out;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		t->failures = sqlite3_column_int64(st, 0);
-		t->first = sqlite3_column_int64(st, 1);
-		t->until = sqlite3_column_int64(st, 2);
+	if ((r = db_step(st)) == DB_ROW) {
+		r = 0;
+		t->failures = db_col_int(st, 0);
+		t->first = db_col_int(st, 1);
+		t->until = db_col_int(st, 2);
 		if (t->failures < 0) {
 			memset(t, 0, sizeof(*t));
 			r = KAGI_ERR_STORE;
 		}
-	} else if (rc != SQLITE_DONE)
-		r = sq_fail(s);
+	}
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -207,21 +205,23 @@ int
 store_throttle_put(struct store *s, const char *addr,
     const struct throttle_rec *t)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if (!sq_str_ok(addr, STORE_ADDR_MAX) || t == NULL || t->failures < 0)
+	if (!db_str_ok(addr, STORE_ADDR_MAX) || t == NULL || t->failures < 0)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO throttle (addr, failures, "
-	    "first, until) VALUES (?1, ?2, ?3, ?4)", &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, addr)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, t->failures)) != 0 ||
-	    (r = sq_bind_int(s, st, 3, t->first)) != 0 ||
-	    (r = sq_bind_int(s, st, 4, t->until)) != 0)
+	if ((r = db_prep(s, "INSERT INTO throttle (addr, failures, first, until) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (addr) DO UPDATE SET "
+	    "failures = excluded.failures, first = excluded.first, "
+	    "until = excluded.until", &st)) != 0 ||
+	    (r = db_bind_text(st, 1, addr)) != 0 ||
+	    (r = db_bind_int(st, 2, t->failures)) != 0 ||
+	    (r = db_bind_int(st, 3, t->first)) != 0 ||
+	    (r = db_bind_int(st, 4, t->until)) != 0)
 		goto out;
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -230,13 +230,13 @@ out:
 /* The row's columns failures, first_failure, locked_until, lock_count,
  * relock from col on, checked. */
 static int
-lock_from_row(sqlite3_stmt *st, int col, struct lock_rec *l)
+lock_from_row(struct db_stmt *st, int col, struct lock_rec *l)
 {
-	l->failures = sqlite3_column_int64(st, col);
-	l->first_failure = sqlite3_column_int64(st, col + 1);
-	l->locked_until = sqlite3_column_int64(st, col + 2);
-	l->lock_count = sqlite3_column_int64(st, col + 3);
-	l->relock = sqlite3_column_int64(st, col + 4);
+	l->failures = db_col_int(st, col);
+	l->first_failure = db_col_int(st, col + 1);
+	l->locked_until = db_col_int(st, col + 2);
+	l->lock_count = db_col_int(st, col + 3);
+	l->relock = db_col_int(st, col + 4);
 	if (l->failures < 0 || l->first_failure < 0 || l->locked_until < 0 ||
 	    l->lock_count < 0 || l->relock < 0) {
 		memset(l, 0, sizeof(*l));
@@ -254,65 +254,69 @@ lock_ok(const struct lock_rec *l)
 
 /* Bind l's five fields from parameter i on. */
 static int
-bind_lock(struct store *s, sqlite3_stmt *st, int i, const struct lock_rec *l)
+bind_lock(struct db_stmt *st, int i, const struct lock_rec *l)
 {
 	int r;
 
-	if ((r = sq_bind_int(s, st, i, l->failures)) != 0 ||
-	    (r = sq_bind_int(s, st, i + 1, l->first_failure)) != 0 ||
-	    (r = sq_bind_int(s, st, i + 2, l->locked_until)) != 0 ||
-	    (r = sq_bind_int(s, st, i + 3, l->lock_count)) != 0)
+	if ((r = db_bind_int(st, i, l->failures)) != 0 ||
+	    (r = db_bind_int(st, i + 1, l->first_failure)) != 0 ||
+	    (r = db_bind_int(st, i + 2, l->locked_until)) != 0 ||
+	    (r = db_bind_int(st, i + 3, l->lock_count)) != 0)
 		return r;
-	return sq_bind_int(s, st, i + 4, l->relock);
+	return db_bind_int(st, i + 4, l->relock);
 }
 
 /* Step a one-row SELECT of a lock record; no row reads as all zero. */
 static int
-lock_select(struct store *s, sqlite3_stmt *st, struct lock_rec *l)
+lock_select(struct db_stmt *st, struct lock_rec *l)
 {
-	int rc = sqlite3_step(st);
+	int r = db_step(st);
 
-	if (rc == SQLITE_ROW)
+	if (r == DB_ROW)
 		return lock_from_row(st, 0, l);
-	return rc == SQLITE_DONE ? 0 : sq_fail(s);
+	return r;
 }
 
 int
 store_rlock_get(struct store *s, int64_t user_id, struct lock_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	memset(l, 0, sizeof(*l));
-	if ((r = sq_prep(s, "SELECT failures, first_failure, locked_until, "
+	if ((r = db_prep(s, "SELECT failures, first_failure, locked_until, "
 	    "lock_count, relock FROM remote_locks WHERE user_id = ?1",
 	    &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, user_id)) != 0)
+	    (r = db_bind_int(st, 1, user_id)) != 0)
 		goto out;
-	r = lock_select(s, st, l);
+	r = lock_select(st, l);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_rlock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	if (!lock_ok(l))
 		return KAGI_ERR_INVALID;
 	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
-	if ((r = sq_prep(s, "INSERT OR REPLACE INTO remote_locks (user_id, "
-	    "failures, first_failure, locked_until, lock_count, relock) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st)) != 0 ||
-	    (r = sq_bind_int(s, st, 1, user_id)) != 0 ||
-	    (r = bind_lock(s, st, 2, l)) != 0)
+	if ((r = db_prep(s, "INSERT INTO remote_locks (user_id, failures, "
+	    "first_failure, locked_until, lock_count, relock) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (user_id) DO UPDATE "
+	    "SET failures = excluded.failures, "
+	    "first_failure = excluded.first_failure, "
+	    "locked_until = excluded.locked_until, "
+	    "lock_count = excluded.lock_count, relock = excluded.relock", &st)) != 0 ||
+	    (r = db_bind_int(st, 1, user_id)) != 0 ||
+	    (r = bind_lock(st, 2, l)) != 0)
 		goto out;
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -323,22 +327,22 @@ out:
  * its table at max rows with the trim statement trim (ST_UNKNOWN_*_TRIM).
  */
 static int
-unknown_put_trim(struct store *s, sqlite3_stmt **st, enum stmt_id trim,
+unknown_put_trim(struct store *s, struct db_stmt **st, enum stmt_id trim,
     int64_t max)
 {
-	sqlite3_stmt *t = NULL;
+	struct db_stmt *t = NULL;
 	int r;
 
-	r = sq_step_done(s, *st);
-	sq_stmt_done(*st);
+	r = db_step_done(*st);
+	db_done(*st);
 	*st = NULL;
 	if (r != 0 ||
-	    (r = sq_stmt_take(s, trim, &t)) != 0 ||
-	    (r = sq_bind_int(s, t, 1, max)) != 0)
+	    (r = db_take(s, trim, &t)) != 0 ||
+	    (r = db_bind_int(t, 1, max)) != 0)
 		goto out;
-	r = sq_step_done(s, t);
+	r = db_step_done(t);
 out:
-	sq_stmt_done(t);
+	db_done(t);
 	return r;
 }
 
@@ -346,19 +350,19 @@ int
 store_unknown_lock_get(struct store *s, const char *name, int remote,
     struct lock_rec *l)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	memset(l, 0, sizeof(*l));
-	if (!sq_str_ok(name, STORE_NAME_MAX))
+	if (!db_str_ok(name, STORE_NAME_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_GET, &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0)
+	if ((r = db_take(s, ST_UNKNOWN_LOCK_GET, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0 ||
+	    (r = db_bind_int(st, 2, remote != 0)) != 0)
 		goto out;
-	r = lock_select(s, st, l);
+	r = lock_select(st, l);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -366,19 +370,19 @@ int
 store_unknown_lock_put(struct store *s, const char *name, int remote,
     const struct lock_rec *l, int64_t max)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if (!sq_str_ok(name, STORE_NAME_MAX) || !lock_ok(l) || max < 1)
+	if (!db_str_ok(name, STORE_NAME_MAX) || !lock_ok(l) || max < 1)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_UNKNOWN_LOCK_PUT, &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
-	    (r = sq_bind_int(s, st, 2, remote != 0)) != 0 ||
-	    (r = bind_lock(s, st, 3, l)) != 0)
+	if ((r = db_take(s, ST_UNKNOWN_LOCK_PUT, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0 ||
+	    (r = db_bind_int(st, 2, remote != 0)) != 0 ||
+	    (r = bind_lock(st, 3, l)) != 0)
 		goto out;
 	r = unknown_put_trim(s, &st, ST_UNKNOWN_LOCK_TRIM, max);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -386,21 +390,21 @@ int
 store_unknown_key_get(struct store *s, const char *name, const char *key,
     int64_t *win, int64_t *failures)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	*win = 0;
 	*failures = 0;
-	if (!sq_str_ok(name, STORE_NAME_MAX) ||
-	    !sq_str_ok(key, STORE_FAILKEY_MAX))
+	if (!db_str_ok(name, STORE_NAME_MAX) ||
+	    !db_str_ok(key, STORE_FAILKEY_MAX))
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_GET, &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
-	    (r = sq_bind_text(s, st, 2, key)) != 0)
+	if ((r = db_take(s, ST_UNKNOWN_KEY_GET, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0 ||
+	    (r = db_bind_text(st, 2, key)) != 0)
 		goto out;
-	r = key_select(s, st, win, failures);
+	r = key_select(st, win, failures);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -408,42 +412,43 @@ int
 store_unknown_key_put(struct store *s, const char *name, const char *key,
     int64_t win, int64_t failures, int64_t max)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if (!sq_str_ok(name, STORE_NAME_MAX) ||
-	    !sq_str_ok(key, STORE_FAILKEY_MAX) || failures < 0 || max < 1)
+	if (!db_str_ok(name, STORE_NAME_MAX) ||
+	    !db_str_ok(key, STORE_FAILKEY_MAX) || failures < 0 || max < 1)
 		return KAGI_ERR_INVALID;
-	if ((r = sq_stmt_take(s, ST_UNKNOWN_KEY_PUT, &st)) != 0 ||
-	    (r = sq_bind_text(s, st, 1, name)) != 0 ||
-	    (r = sq_bind_text(s, st, 2, key)) != 0 ||
-	    (r = sq_bind_int(s, st, 3, win)) != 0 ||
-	    (r = sq_bind_int(s, st, 4, failures)) != 0)
+	if ((r = db_take(s, ST_UNKNOWN_KEY_PUT, &st)) != 0 ||
+	    (r = db_bind_text(st, 1, name)) != 0 ||
+	    (r = db_bind_text(st, 2, key)) != 0 ||
+	    (r = db_bind_int(st, 3, win)) != 0 ||
+	    (r = db_bind_int(st, 4, failures)) != 0)
 		goto out;
 	r = unknown_put_trim(s, &st, ST_UNKNOWN_KEY_TRIM, max);
 out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
 int
 store_unknown_count(struct store *s, int64_t *locks, int64_t *keys)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
 	*locks = *keys = 0;
-	if ((r = sq_prep(s, "SELECT (SELECT count(*) FROM unknown_locks), "
+	if ((r = db_prep(s, "SELECT (SELECT count(*) FROM unknown_locks), "
 	    "(SELECT count(*) FROM unknown_keys)", &st)) != 0)
 		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = sq_fail(s);
+	if ((r = db_step(st)) != DB_ROW) {
+		r = r < 0 ? r : db_fail(s);
 		goto out;
 	}
-	*locks = sqlite3_column_int64(st, 0);
-	*keys = sqlite3_column_int64(st, 1);
+	r = 0;
+	*locks = db_col_int(st, 0);
+	*keys = db_col_int(st, 1);
 out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -478,7 +483,7 @@ static const char *const shift_sql[] = {
 int
 store_deadlines_shift(struct store *s, int64_t secs, int64_t *rows)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t i;
 	int r = 0;
 
@@ -486,16 +491,16 @@ store_deadlines_shift(struct store *s, int64_t secs, int64_t *rows)
 	if (secs <= 0 || secs >= LOCK_UNTIL_ADMIN / 2)
 		return KAGI_ERR_INVALID;
 	for (i = 0; i < sizeof(shift_sql) / sizeof(shift_sql[0]); i++) {
-		if ((r = sq_prep(s, shift_sql[i], &st)) != 0 ||
-		    (r = sq_bind_int(s, st, 1, secs)) != 0 ||
-		    (r = sq_bind_int(s, st, 2,
+		if ((r = db_prep(s, shift_sql[i], &st)) != 0 ||
+		    (r = db_bind_int(st, 1, secs)) != 0 ||
+		    (r = db_bind_int(st, 2,
 		    LOCK_UNTIL_ADMIN - 1 - secs)) != 0 ||
-		    (r = sq_step_done(s, st)) != 0)
+		    (r = db_step_done(st)) != 0)
 			break;
-		*rows += sqlite3_changes(s->db);
-		sqlite3_finalize(st);
+		*rows += db_changes(st);
+		db_done(st);
 		st = NULL;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
