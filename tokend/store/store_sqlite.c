@@ -328,8 +328,8 @@ static const char *const migrations[] = {
 	"period, last_step, created, last_used, sealed"
 #define FIDO2_COLS "token_id, cred_id, cose_alg, counter, aaguid, uv, " \
 	"reason"
-#define AUDIT_COLS "seq, time, actor_uid, actor, event, user, fields, " \
-	"prev, hash"
+#define AUDIT_COLS "seq, time, actor_uid, actor, event, \"user\", " \
+	"fields, prev, hash"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	[ST_BEGIN] = { "BEGIN IMMEDIATE" },

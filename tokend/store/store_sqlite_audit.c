@@ -1,6 +1,6 @@
 /*
- * store_sqlite_audit.c - the SQLite store's audit chain: appending,
- * verifying, reading the head (store.h).
+ * store_sqlite_audit.c - the store's audit chain: appending, verifying,
+ * reading the head (store.h), on the statement layer (store_int.h).
  *
  * What it guarantees:
  *  - Every record carries the hash of the one before it (32 zero bytes
@@ -16,6 +16,11 @@
  *    record in the database.
  *  - Verification compares hashes in constant time and names the first
  *    record that does not fit.
+ *
+ * How the head is found is SQLite's (a cache checked against PRAGMA
+ * data_version under BEGIN IMMEDIATE, which holds the whole database);
+ * PostgreSQL's engine will lock the chain's head row in the appending
+ * transaction instead (issue 14, to come).
  */
 #include "config.h"
 
@@ -23,56 +28,65 @@
 #include <string.h>
 
 #include <openssl/evp.h>
-#include <sqlite3.h>
 
 #include "audit_chain.h"
 #include "kagi_err.h"
 #include "store.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 #include "wipe.h"
+
+/* A 32-byte blob column, or NULL when the column is anything else. */
+static const uint8_t *
+col_hash(struct db_stmt *st, int col)
+{
+	const void *p;
+	size_t n = 0;
+
+	if (db_col_type(st, col) != DB_BLOB ||
+	    (p = db_col_blob(st, col, &n)) == NULL || n != HASH_LEN)
+		return NULL;
+	return p;
+}
 
 /* Make the cached head current: (0, zeros) for an empty chain. */
 static int
 audit_head_load(struct store *s)
 {
-	sqlite3_stmt *st = NULL;
-	const void *h;
+	struct db_stmt *st = NULL;
+	const uint8_t *h;
 	int64_t dv = 0;
-	int rc, r;
+	int r;
 
-	if ((r = sq_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
+	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
 		goto out;
 	if (s->head_valid && s->head_data_version == dv)
 		goto out;
 	s->head_valid = 0;
-	if ((r = sq_stmt_take(s, ST_AUDIT_HEAD, &st)) != 0)
+	if ((r = db_take(s, ST_AUDIT_HEAD, &st)) != 0)
 		goto out;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
-		sq_stmt_done(st);
+	if ((r = db_step(st)) == DB_DONE) {
+		db_done(st);
 		st = NULL;
 		if ((r = store_audit_boundary(s, &s->head_seq,
 		    s->head_hash)) != 0)
 			goto out;
 		s->head_seq--;
 		s->head_time = 0;
-	} else if (rc == SQLITE_ROW) {
-		h = sqlite3_column_blob(st, 1);
-		if (sqlite3_column_type(st, 1) != SQLITE_BLOB || h == NULL ||
-		    sqlite3_column_bytes(st, 1) != HASH_LEN) {
+	} else if (r == DB_ROW) {
+		if ((h = col_hash(st, 1)) == NULL) {
 			r = KAGI_ERR_STORE;
 			goto out;
 		}
-		s->head_seq = sqlite3_column_int64(st, 0);
+		s->head_seq = db_col_int(st, 0);
 		memcpy(s->head_hash, h, HASH_LEN);
-		s->head_time = sqlite3_column_int64(st, 2);
-	} else {
-		r = sq_fail(s);
+		s->head_time = db_col_int(st, 2);
+	} else
 		goto out;
-	}
 	s->head_data_version = dv;
 	s->head_valid = 1;
+	r = 0;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -80,7 +94,7 @@ int
 store_audit_append(struct store *s, const struct audit_event *ev,
     int64_t *seqp)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct audit_rec rec;
 	uint8_t hash[HASH_LEN];
 	int64_t seq;
@@ -106,29 +120,20 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	memcpy(rec.prev, s->head_hash, HASH_LEN);
 	if ((r = audit_chain_hash_md(s->md, s->sha256, &rec, hash)) != 0)
 		goto out;
-	if ((r = sq_stmt_take(s, ST_AUDIT_ADD, &st)) != 0)
+	if ((r = db_take(s, ST_AUDIT_ADD, &st)) != 0 ||
+	    (r = db_bind_int(st, 1, seq)) != 0 ||
+	    (r = db_bind_int(st, 2, ev->time)) != 0 ||
+	    (r = db_bind_int(st, 3, ev->actor_uid)) != 0 ||
+	    (r = db_bind_text(st, 4, ev->actor)) != 0 ||
+	    (r = db_bind_text(st, 5, ev->event)) != 0 ||
+	    (r = ev->user == NULL ? db_bind_null(st, 6) :
+	    db_bind_text(st, 6, ev->user)) != 0 ||
+	    (r = ev->fields == NULL ? db_bind_null(st, 7) :
+	    db_bind_text(st, 7, ev->fields)) != 0 ||
+	    (r = db_bind_blob(st, 8, s->head_hash, HASH_LEN)) != 0 ||
+	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, seq) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 2, ev->time) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 3, ev->actor_uid) != SQLITE_OK ||
-	    sqlite3_bind_text(st, 4, ev->actor, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 5, ev->event, -1, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    (ev->user == NULL ? sqlite3_bind_null(st, 6) :
-	    sqlite3_bind_text(st, 6, ev->user, -1, SQLITE_STATIC)) !=
-	    SQLITE_OK ||
-	    (ev->fields == NULL ? sqlite3_bind_null(st, 7) :
-	    sqlite3_bind_text(st, 7, ev->fields, -1, SQLITE_STATIC)) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_blob(st, 8, s->head_hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_blob(st, 9, hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK) {
-		r = sq_fail(s);
-		goto out;
-	}
-	if (sq_step_done(s, st) != 0) {
+	if (db_step_done(st) != 0) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
@@ -138,43 +143,27 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	if (seqp != NULL)
 		*seqp = seq;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
-}
-
-/* A 32-byte blob column, or NULL when the column is anything else. */
-static const uint8_t *
-col_hash(sqlite3_stmt *st, int col)
-{
-	const void *p;
-
-	if (sqlite3_column_type(st, col) != SQLITE_BLOB)
-		return NULL;
-	p = sqlite3_column_blob(st, col);
-	if (p == NULL || sqlite3_column_bytes(st, col) != HASH_LEN)
-		return NULL;
-	return p;
 }
 
 /* A text column, NULL when SQL NULL. */
 static const char *
-col_text(sqlite3_stmt *st, int col)
+col_text(struct db_stmt *st, int col)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NULL;
-	return (const char *)sqlite3_column_text(st, col);
+	return db_col_text(st, col, NULL);
 }
 
 /* The current row (AUDIT_COLS) as a record; KAGI_ERR_STORE when broken. */
 static int
-audit_from_row(sqlite3_stmt *st, struct audit_rec *rec)
+audit_from_row(struct db_stmt *st, struct audit_rec *rec)
 {
 	const uint8_t *prev, *hash;
 
 	memset(rec, 0, sizeof(*rec));
-	rec->seq = sqlite3_column_int64(st, 0);
-	rec->time = sqlite3_column_int64(st, 1);
-	rec->actor_uid = sqlite3_column_int64(st, 2);
+	rec->seq = db_col_int(st, 0);
+	rec->time = db_col_int(st, 1);
+	rec->actor_uid = db_col_int(st, 2);
 	rec->actor = col_text(st, 3);
 	rec->event = col_text(st, 4);
 	rec->user = col_text(st, 5);
@@ -193,44 +182,32 @@ audit_from_row(sqlite3_stmt *st, struct audit_rec *rec)
 	return prev == NULL || hash == NULL ? KAGI_ERR_STORE : 0;
 }
 
-/* Prepare one of the rarely used statements (not cached). */
-static int
-prep(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return sq_fail(s);
-	}
-	return 0;
-}
-
 int
 store_audit_boundary(struct store *s, int64_t *first_seq, uint8_t prev[32])
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const uint8_t *h;
-	int rc, r;
+	int r;
 
 	if (first_seq == NULL || prev == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT first_seq, prev FROM audit_boundary "
+	if ((r = db_prep(s, "SELECT first_seq, prev FROM audit_boundary "
 	    "WHERE id = 1", &st)) != 0)
 		return r;
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE) {
+	if ((r = db_step(st)) == DB_DONE) {
 		*first_seq = 1;
 		memset(prev, 0, HASH_LEN);
-	} else if (rc == SQLITE_ROW) {
-		if ((h = col_hash(st, 1)) == NULL ||
-		    sqlite3_column_int64(st, 0) < 1) {
+	} else if (r == DB_ROW) {
+		if ((h = col_hash(st, 1)) == NULL || db_col_int(st, 0) < 1) {
 			r = KAGI_ERR_STORE;
 			goto out;
 		}
-		*first_seq = sqlite3_column_int64(st, 0);
+		*first_seq = db_col_int(st, 0);
 		memcpy(prev, h, HASH_LEN);
-	} else
-		r = sq_fail(s);
+		r = 0;
+	}
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -238,21 +215,19 @@ int
 store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
     void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct audit_rec rec;
-	int rc, r;
+	int r;
 
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT seq, time, actor_uid, actor, event, user, "
-	    "fields, prev, hash FROM audit WHERE seq > ?1 ORDER BY seq",
-	    &st)) != 0)
+	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
+	    "\"user\", fields, prev, hash FROM audit WHERE seq > ?1 "
+	    "ORDER BY seq", &st)) != 0)
 		return r;
-	if (sqlite3_bind_int64(st, 1, after_seq) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, after_seq)) != 0)
 		goto out;
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = db_step(st)) == DB_ROW) {
 		if ((r = audit_from_row(st, &rec)) != 0)
 			goto out;
 		if ((r = cb(&rec, arg)) != 0) {
@@ -261,10 +236,8 @@ store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE)
-		r = sq_fail(s);
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -272,29 +245,24 @@ int
 store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
     void *arg)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct audit_rec rec;
-	int rc, r;
+	int r;
 
 	if (cb == NULL || event == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT seq, time, actor_uid, actor, event, user, "
-	    "fields, prev, hash FROM audit WHERE event = ?1 ORDER BY seq DESC "
-	    "LIMIT 1", &st)) != 0)
+	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
+	    "\"user\", fields, prev, hash FROM audit WHERE event = ?1 "
+	    "ORDER BY seq DESC LIMIT 1", &st)) != 0)
 		return r;
-	if (sqlite3_bind_text(st, 1, event, -1, SQLITE_TRANSIENT) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_bind_text(st, 1, event)) != 0)
 		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
+	if ((r = db_step(st)) == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW)
-		r = sq_fail(s);
-	else if ((r = audit_from_row(st, &rec)) == 0)
+	else if (r == DB_ROW && (r = audit_from_row(st, &rec)) == 0)
 		r = cb(&rec, arg);
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -308,13 +276,13 @@ store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
 int
 store_audit_check(struct store *s, int64_t *bad_seq, int *why)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	struct audit_walk w;
 	struct audit_rec rec;
 	uint8_t prev[HASH_LEN];
 	enum audit_break b = AUDIT_OK;
 	int64_t first = 1;
-	int rc, r;
+	int r;
 
 	if (bad_seq == NULL || why == NULL)
 		return KAGI_ERR_INVALID;
@@ -323,9 +291,9 @@ store_audit_check(struct store *s, int64_t *bad_seq, int *why)
 	if ((r = store_audit_boundary(s, &first, prev)) != 0)
 		return r;
 	audit_walk_start(&w, first, prev);
-	if ((r = sq_stmt_take(s, ST_AUDIT_WALK, &st)) != 0)
+	if ((r = db_take(s, ST_AUDIT_WALK, &st)) != 0)
 		goto out;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = db_step(st)) == DB_ROW) {
 		if (audit_from_row(st, &rec) != 0) {
 			*bad_seq = rec.seq;
 			*why = AUDIT_EDITED;
@@ -340,13 +308,8 @@ store_audit_check(struct store *s, int64_t *bad_seq, int *why)
 			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		r = sq_fail(s);
-		goto out;
-	}
-	r = 0;
  out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -362,77 +325,65 @@ int
 store_audit_archive(struct store *s, int64_t through_seq,
     const uint8_t hash[32], const char *file, int64_t time)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const uint8_t *h;
 	int64_t head = 0;
 	uint8_t head_hash[HASH_LEN];
-	int rc, r;
+	int r;
 
 	if (through_seq < 1 || hash == NULL ||
-	    !sq_str_ok(file, STORE_ARCHIVE_FILE_MAX))
+	    !db_str_ok(file, STORE_ARCHIVE_FILE_MAX))
 		return KAGI_ERR_INVALID;
 	if ((r = store_audit_head(s, &head, head_hash)) != 0)
 		return r;
 	if (through_seq >= head)
 		return KAGI_ERR_STATE;
-	if ((r = prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
+	if ((r = db_prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
 		return r;
-	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, through_seq)) != 0)
 		goto out;
-	}
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
+	if ((r = db_step(st)) == DB_DONE) {
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
-	if (rc != SQLITE_ROW) {
-		r = sq_fail(s);
+	if (r != DB_ROW)
 		goto out;
-	}
 	if ((h = col_hash(st, 0)) == NULL ||
 	    kagi_ct_memcmp(h, hash, HASH_LEN) != 0) {
 		r = KAGI_ERR_STATE;
 		goto out;
 	}
-	sqlite3_finalize(st);
+	db_done(st);
 	st = NULL;
-	if ((r = prep(s, "DELETE FROM audit WHERE seq <= ?1", &st)) != 0)
+	if ((r = db_prep(s, "DELETE FROM audit WHERE seq <= ?1", &st)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK ||
-	    sqlite3_step(st) != SQLITE_DONE) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, through_seq)) != 0 ||
+	    (r = db_step_done(st)) != 0)
 		goto out;
-	}
-	sqlite3_finalize(st);
+	db_done(st);
 	st = NULL;
-	if ((r = prep(s, "INSERT INTO audit_boundary (id, first_seq, prev) "
+	if ((r = db_prep(s, "INSERT INTO audit_boundary (id, first_seq, prev) "
 	    "VALUES (1, ?1, ?2) ON CONFLICT (id) DO UPDATE SET "
 	    "first_seq = excluded.first_seq, prev = excluded.prev",
 	    &st)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, through_seq + 1) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK || sqlite3_step(st) != SQLITE_DONE) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, through_seq + 1)) != 0 ||
+	    (r = db_bind_blob(st, 2, hash, HASH_LEN)) != 0 ||
+	    (r = db_step_done(st)) != 0)
 		goto out;
-	}
-	sqlite3_finalize(st);
+	db_done(st);
 	st = NULL;
-	if ((r = prep(s, "INSERT INTO audit_archives (through_seq, hash, "
+	if ((r = db_prep(s, "INSERT INTO audit_archives (through_seq, hash, "
 	    "file, time) VALUES (?1, ?2, ?3, ?4)", &st)) != 0)
 		goto out;
-	if (sqlite3_bind_int64(st, 1, through_seq) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, hash, HASH_LEN, SQLITE_STATIC) !=
-	    SQLITE_OK ||
-	    sqlite3_bind_text(st, 3, file, -1, SQLITE_STATIC) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 4, time) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, through_seq)) != 0 ||
+	    (r = db_bind_blob(st, 2, hash, HASH_LEN)) != 0 ||
+	    (r = db_bind_text(st, 3, file)) != 0 ||
+	    (r = db_bind_int(st, 4, time)) != 0)
 		goto out;
-	}
-	r = sq_step_done(s, st);
+	r = db_step_done(st);
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
@@ -440,24 +391,24 @@ int
 store_audit_archives(struct store *s, store_archive_cb cb, void *arg)
 {
 	struct audit_archive_rec a;
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t first = 1;
 	const uint8_t *h;
-	int rc, r;
+	int r;
 
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT through_seq, hash, file, time FROM "
+	if ((r = db_prep(s, "SELECT through_seq, hash, file, time FROM "
 	    "audit_archives ORDER BY through_seq", &st)) != 0)
 		return r;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((r = db_step(st)) == DB_ROW) {
 		memset(&a, 0, sizeof(a));
 		a.first_seq = first;
-		a.through_seq = sqlite3_column_int64(st, 0);
-		a.time = sqlite3_column_int64(st, 3);
+		a.through_seq = db_col_int(st, 0);
+		a.time = db_col_int(st, 3);
 		if ((h = col_hash(st, 1)) == NULL ||
 		    a.through_seq < first ||
-		    (r = sq_col_str(st, 2, a.file,
+		    (r = db_col_str(st, 2, a.file,
 		    STORE_ARCHIVE_FILE_MAX)) != 0) {
 			r = KAGI_ERR_STORE;
 			goto out;
@@ -467,38 +418,36 @@ store_audit_archives(struct store *s, store_archive_cb cb, void *arg)
 		if ((r = cb(&a, arg)) != 0)
 			goto out;
 	}
-	if (rc != SQLITE_DONE)
-		r = sq_fail(s);
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r < 0 ? r : 0;
 }
 
 int
 store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32])
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	const uint8_t *h;
-	int rc, r;
+	int r;
 
 	if (hash == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
+	if ((r = db_prep(s, "SELECT hash FROM audit WHERE seq = ?1", &st)) != 0)
 		return r;
-	if (sqlite3_bind_int64(st, 1, seq) != SQLITE_OK) {
-		r = sq_fail(s);
+	if ((r = db_bind_int(st, 1, seq)) != 0)
 		goto out;
-	}
-	if ((rc = sqlite3_step(st)) == SQLITE_DONE)
+	if ((r = db_step(st)) == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
-	else if (rc != SQLITE_ROW)
-		r = sq_fail(s);
-	else if ((h = col_hash(st, 0)) == NULL)
-		r = KAGI_ERR_STORE;
-	else
-		memcpy(hash, h, HASH_LEN);
+	else if (r == DB_ROW) {
+		if ((h = col_hash(st, 0)) == NULL)
+			r = KAGI_ERR_STORE;
+		else {
+			memcpy(hash, h, HASH_LEN);
+			r = 0;
+		}
+	}
  out:
-	sqlite3_finalize(st);
+	db_done(st);
 	return r;
 }
 
