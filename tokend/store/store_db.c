@@ -35,7 +35,7 @@ db_fail(struct store *s)
 int
 db_take(struct store *s, enum stmt_id id, struct db_stmt **stp)
 {
-	struct db_stmt *st = &s->dst[id];
+	struct db_stmt *st = &s->st[id];
 
 	if (sqlite3_stmt_busy(st->sq) != 0)
 		return KAGI_ERR_INTERNAL;

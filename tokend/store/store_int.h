@@ -59,10 +59,10 @@
  * rest KAGI_ERR_STORE) and drops the cached audit head.  A row that
  * breaks the store's invariants reads as KAGI_ERR_STORE.
  *
- * State of the move (issue 14): the store's files move onto this layer
- * one by one; those not yet moved use the sq_* helpers of
- * store_sqlite_int.h on the same statements.  The PostgreSQL engine
- * (store_pg.c) comes once every file is on the layer.
+ * State (issue 14): every function of the store is written on this
+ * layer; SQLite's own parts are store_sqlite.c (opening, schema,
+ * transactions) and the audit head's cache (store_sqlite_audit.c).  The
+ * PostgreSQL engine (store_pg.c) is to come.
  */
 #ifndef KAGI_STORE_INT_H
 #define KAGI_STORE_INT_H
@@ -130,8 +130,7 @@ struct db_stmt {
 struct store {
 	int engine;		/* enum db_engine; DB_SQLITE for now */
 	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT_];	/* what the sq_* helpers take */
-	struct db_stmt dst[ST_COUNT_];	/* the same statements, db_take() */
+	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
 	EVP_MD *sha256;

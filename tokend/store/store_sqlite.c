@@ -1,10 +1,10 @@
 /*
  * store_sqlite.c - kagid's state store on SQLite: the schema and its
  * migrations, the table of statements, the row readers, opening the
- * database, transactions.  The rest of the store is store_sqlite_data.c
- * (users, tokens, lockout counters) and store_sqlite_audit.c (the audit
- * chain); what the three share is in store_sqlite_int.h.  No other file
- * speaks SQL.
+ * database, transactions.  The rest of the store (store_sqlite_*.c) is
+ * written on the statement layer (store_int.h, store_db.c), in the SQL
+ * both engines read; what is SQLite's own is here: the schema, the file,
+ * the pragmas, BEGIN IMMEDIATE.  Only the store's files speak SQL.
  *
  * What it guarantees:
  *  - The database is reached without following a symbolic link, and must
@@ -46,7 +46,7 @@
 
 #include "kagi_err.h"
 #include "store.h"
-#include "store_sqlite_int.h"
+#include "store_int.h"
 #include "wipe.h"
 
 #define SAVEPOINT_NAME "kagi_request"
@@ -451,146 +451,19 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "(SELECT max(rowid) FROM unknown_keys) - ?1" },
 };
 
-/*
- * Any SQLite failure: SQLite may have rolled the transaction back on its
- * own, so the cached audit head can no longer be trusted.
- */
-int
-sq_fail(struct store *s)
-{
-	return db_fail(s);
-}
-
-/* Hand out a cached statement, refusing one an iteration still holds. */
-int
-sq_stmt_take(struct store *s, enum stmt_id id, sqlite3_stmt **st)
-{
-	if (sqlite3_stmt_busy(s->st[id]))
-		return KAGI_ERR_INTERNAL;
-	*st = s->st[id];
-	return 0;
-}
-
-void
-sq_stmt_done(sqlite3_stmt *st)
-{
-	if (st == NULL)
-		return;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-}
-
-/* Step a statement that returns no row, mapping constraint failures. */
-int
-sq_step_done(struct store *s, sqlite3_stmt *st)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_DONE)
-		return 0;
-	s->head_valid = 0;
-	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
-		return KAGI_ERR_EXISTS;
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-		return KAGI_ERR_NOT_FOUND;
-	return KAGI_ERR_STORE;
-}
-
-/* Run one cached statement without parameters or rows. */
+/* Run one statement of the table without parameters or rows. */
 static int
 run_simple(struct store *s, enum stmt_id id)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = sq_stmt_take(s, id, &st)) != 0)
+	if ((r = db_take(s, id, &st)) != 0)
 		goto out;
-	if ((r = sq_step_done(s, st)) != 0)
+	if ((r = db_step_done(st)) != 0)
 		r = KAGI_ERR_STORE;
  out:
-	sq_stmt_done(st);
-	return r;
-}
-
-/* Step a statement that changes at most a row; none is KAGI_ERR_NOT_FOUND. */
-int
-sq_step_one_change(struct store *s, sqlite3_stmt *st)
-{
-	int r;
-
-	if ((r = sq_step_done(s, st)) != 0)
-		return r;
-	return sqlite3_changes(s->db) == 1 ? 0 : KAGI_ERR_NOT_FOUND;
-}
-
-/* A cached statement that yields one integer; nothing in *v on failure. */
-int
-sq_prep(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-		*st = NULL;
-		return sq_fail(s);
-	}
-	return 0;
-}
-
-int
-sq_str_ok(const char *v, size_t max)
-{
-	return db_str_ok(v, max);
-}
-
-int
-sq_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
-{
-	if (sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-int
-sq_bind_int(struct store *s, sqlite3_stmt *st, int i, int64_t v)
-{
-	if (sqlite3_bind_int64(st, i, v) != SQLITE_OK)
-		return sq_fail(s);
-	return 0;
-}
-
-/* A statement of the helpers seen through the layer, to read a row. */
-static struct db_stmt
-as_db(sqlite3_stmt *st)
-{
-	struct db_stmt d;
-
-	memset(&d, 0, sizeof(d));
-	d.id = -1;
-	d.sq = st;
-	return d;
-}
-
-int
-sq_col_str(sqlite3_stmt *st, int col, char *dst, size_t max)
-{
-	struct db_stmt d = as_db(st);
-
-	return db_col_str(&d, col, dst, max);
-}
-
-int
-sq_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
-{
-	sqlite3_stmt *st = NULL;
-	int r;
-
-	if ((r = sq_stmt_take(s, id, &st)) != 0)
-		goto out;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		r = sq_fail(s);
-		goto out;
-	}
-	*v = sqlite3_column_int64(st, 0);
- out:
-	sq_stmt_done(st);
+	db_done(st);
 	return r;
 }
 
@@ -614,13 +487,6 @@ db_user_from_row(struct db_stmt *st, struct user_rec *u)
 	return 0;
 }
 
-int
-sq_user_from_row(sqlite3_stmt *st, struct user_rec *u)
-{
-	struct db_stmt d = as_db(st);
-
-	return db_user_from_row(&d, u);
-}
 
 /* What every token in the store satisfies, sealed blob included. */
 int
@@ -649,11 +515,6 @@ db_token_valid(const struct token_rec *t)
 	return 0;
 }
 
-int
-sq_token_valid(const struct token_rec *t)
-{
-	return db_token_valid(t);
-}
 
 int
 db_token_from_row(struct db_stmt *st, struct token_rec *t)
@@ -703,13 +564,6 @@ db_token_from_row(struct db_stmt *st, struct token_rec *t)
 	return r;
 }
 
-int
-sq_token_from_row(sqlite3_stmt *st, struct token_rec *t)
-{
-	struct db_stmt d = as_db(st);
-
-	return db_token_from_row(&d, t);
-}
 
 void
 token_rec_clear(struct token_rec *t)
@@ -925,14 +779,14 @@ store_open(const char *path, struct store **sp)
 		goto out;
 	for (i = 0; i < ST_COUNT_; i++) {
 		if (sqlite3_prepare_v3(s->db, store_stmt_sql[i].sql, -1,
-		    SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL) != SQLITE_OK) {
+		    SQLITE_PREPARE_PERSISTENT, &s->st[i].sq, NULL) !=
+		    SQLITE_OK) {
 			r = KAGI_ERR_STORE;
 			goto out;
 		}
-		s->dst[i].s = s;
-		s->dst[i].id = i;
-		s->dst[i].flags = store_stmt_sql[i].flags;
-		s->dst[i].sq = s->st[i];
+		s->st[i].s = s;
+		s->st[i].id = i;
+		s->st[i].flags = store_stmt_sql[i].flags;
 	}
 	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (s->md = EVP_MD_CTX_new()) == NULL) {
@@ -956,7 +810,7 @@ store_close(struct store **sp)
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
 	for (i = 0; i < ST_COUNT_; i++)
-		sqlite3_finalize(s->st[i]);
+		sqlite3_finalize(s->st[i].sq);
 	/* Every statement is finalized: this closes (and rolls back). */
 	sqlite3_close(s->db);
 	EVP_MD_CTX_free(s->md);
