@@ -332,79 +332,86 @@ static const char *const migrations[] = {
 	"fields, prev, hash"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
-	[ST_BEGIN] = { "BEGIN IMMEDIATE" },
-	[ST_COMMIT] = { "COMMIT" },
-	[ST_ROLLBACK] = { "ROLLBACK" },
-	[ST_SAVEPOINT] = { "SAVEPOINT " SAVEPOINT_NAME },
-	[ST_RELEASE] = { "RELEASE " SAVEPOINT_NAME },
-	[ST_ROLLBACK_TO] = { "ROLLBACK TO " SAVEPOINT_NAME },
-	[ST_BEGIN_READ] = { "BEGIN DEFERRED" },
-	[ST_USER_GET] = { "SELECT " USER_COLS " FROM users WHERE name = ?1" },
-	[ST_USER_GET_ID] = { "SELECT " USER_COLS " FROM users WHERE id = ?1" },
-	[ST_USER_ADD] = {
+	[ST_BEGIN] = { .sql = "BEGIN IMMEDIATE" },
+	[ST_COMMIT] = { .sql = "COMMIT" },
+	[ST_ROLLBACK] = { .sql = "ROLLBACK" },
+	[ST_SAVEPOINT] = { .sql = "SAVEPOINT " SAVEPOINT_NAME },
+	[ST_RELEASE] = { .sql = "RELEASE " SAVEPOINT_NAME },
+	[ST_ROLLBACK_TO] = { .sql = "ROLLBACK TO " SAVEPOINT_NAME },
+	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED" },
+	[ST_USER_GET] = { .sql =
+	    "SELECT " USER_COLS " FROM users WHERE name = ?1" },
+	[ST_USER_GET_ID] = { .sql =
+	    "SELECT " USER_COLS " FROM users WHERE id = ?1" },
+	[ST_USER_ADD] = { .sql =
 	    "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (name) DO NOTHING RETURNING id" },
-	[ST_USER_SET_DISABLED] = {
+	[ST_USER_SET_DISABLED] = { .sql =
 	    "UPDATE users SET disabled = ?2 WHERE id = ?1" },
-	[ST_USER_SET_SUCCESS] = {
+	[ST_USER_SET_SUCCESS] = { .sql =
 	    "UPDATE users SET last_success = ?2 WHERE id = ?1" },
-	[ST_USER_DELETE] = { "DELETE FROM users WHERE id = ?1" },
-	[ST_USER_LIST] = { "SELECT " USER_COLS " FROM users ORDER BY name" },
-	[ST_USER_COUNT] = { "SELECT count(*) FROM users" },
-	[ST_TOKEN_ADD] = {
+	[ST_USER_DELETE] = { .sql = "DELETE FROM users WHERE id = ?1" },
+	[ST_USER_LIST] = { .sql =
+	    "SELECT " USER_COLS " FROM users ORDER BY name" },
+	[ST_USER_COUNT] = { .sql = "SELECT count(*) FROM users" },
+	[ST_TOKEN_ADD] = { .sql =
 	    "INSERT INTO tokens (user_id, type, state, label, algorithm, "
 	    "digits, period, last_step, created, last_used, sealed) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
 	    "RETURNING id" },
-	[ST_TOKEN_GET] = { "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1" },
-	[ST_TOKEN_LIST] = {
+	[ST_TOKEN_GET] = { .sql =
+	    "SELECT " TOKEN_COLS " FROM tokens WHERE id = ?1" },
+	[ST_TOKEN_LIST] = { .sql =
 	    "SELECT " TOKEN_COLS " FROM tokens "
 	    "WHERE user_id = ?1 AND (?2 < 0 OR state = ?2) ORDER BY id" },
-	[ST_TOKEN_SET_STATE] = { "UPDATE tokens SET state = ?2 WHERE id = ?1" },
-	[ST_TOKEN_ACCEPT] = {
+	[ST_TOKEN_SET_STATE] = { .sql =
+	    "UPDATE tokens SET state = ?2 WHERE id = ?1" },
+	[ST_TOKEN_ACCEPT] = { .sql =
 	    "UPDATE tokens SET last_step = ?1, last_used = ?2 "
 	    "WHERE id = ?3 AND state = ?4 AND last_step < ?1" },
-	[ST_LOCK_GET] = {
+	[ST_LOCK_GET] = { .sql =
 	    "SELECT failures, first_failure, locked_until, "
 	    "lock_count, relock FROM locks WHERE user_id = ?1" },
-	[ST_LOCK_PUT] = {
+	[ST_LOCK_PUT] = { .sql =
 	    "INSERT INTO locks (user_id, failures, first_failure, "
 	    "locked_until, lock_count, relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (user_id) DO UPDATE SET failures = excluded.failures, "
 	    "first_failure = excluded.first_failure, "
 	    "locked_until = excluded.locked_until, "
 	    "lock_count = excluded.lock_count, relock = excluded.relock" },
-	[ST_AUDIT_HEAD] = {
+	[ST_AUDIT_HEAD] = { .sql =
 	    "SELECT seq, hash, time FROM audit ORDER BY seq DESC "
 	    "LIMIT 1" },
-	[ST_AUDIT_ADD] = {
+	[ST_AUDIT_ADD] = { .sql =
 	    "INSERT INTO audit (" AUDIT_COLS ") "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
-	[ST_AUDIT_WALK] = { "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
-	[ST_DATA_VERSION] = { "PRAGMA data_version" },
-	[ST_FIDO2_ADD] = {
+	[ST_AUDIT_WALK] = { .sql =
+	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
+	[ST_DATA_VERSION] = { .sql = "PRAGMA data_version" },
+	[ST_FIDO2_ADD] = { .sql =
 	    "INSERT INTO fido2_creds (token_id, cred_id, "
 	    "cose_alg, counter, aaguid, uv, reason) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 	    "ON CONFLICT (cred_id) DO NOTHING RETURNING token_id" },
-	[ST_FIDO2_GET_CRED] = {
+	[ST_FIDO2_GET_CRED] = { .sql =
 	    "SELECT " FIDO2_COLS " FROM fido2_creds "
 	    "WHERE cred_id = ?1" },
-	[ST_FIDO2_GET] = {
+	[ST_FIDO2_GET] = { .sql =
 	    "SELECT " FIDO2_COLS " FROM fido2_creds "
 	    "WHERE token_id = ?1" },
-	[ST_FIDO2_COUNTER] = {
+	[ST_FIDO2_COUNTER] = { .sql =
 	    "UPDATE fido2_creds SET counter = ?3 "
 	    "WHERE token_id = ?1 AND counter = ?2 AND (SELECT state FROM "
 	    "tokens WHERE id = ?1) = ?4" },
-	[ST_FIDO2_REASON] = {
+	[ST_FIDO2_REASON] = { .sql =
 	    "UPDATE fido2_creds SET reason = ?2 "
 	    "WHERE token_id = ?1" },
-	[ST_FIDO2_USED] = { "UPDATE tokens SET last_used = ?2 WHERE id = ?1" },
-	[ST_LOGIN_GET] = {
+	[ST_FIDO2_USED] = { .sql =
+	    "UPDATE tokens SET last_used = ?2 WHERE id = ?1" },
+	[ST_LOGIN_GET] = { .sql =
 	    "SELECT time, place, factors, failures, service, "
 	    "session FROM logins WHERE user_id = ?1" },
-	[ST_LOGIN_PUT] = {
+	[ST_LOGIN_PUT] = { .sql =
 	    "INSERT INTO logins (user_id, time, place, factors, failures, "
 	    "service, session) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
 	    "ON CONFLICT (user_id) DO UPDATE SET time = excluded.time, "
@@ -412,14 +419,14 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "failures = excluded.failures, service = excluded.service, "
 	    "session = excluded.session" },
 	/* One statement, no read before it: exact on several cores. */
-	[ST_LOGIN_FAILURE] = {
+	[ST_LOGIN_FAILURE] = { .sql =
 	    "INSERT INTO logins (user_id, time, place, "
 	    "factors, failures) VALUES (?1, 0, '', '', 1) ON CONFLICT "
 	    "(user_id) DO UPDATE SET failures = logins.failures + 1" },
-	[ST_FAILKEY_GET] = {
+	[ST_FAILKEY_GET] = { .sql =
 	    "SELECT win_start, failures FROM fail_keys "
 	    "WHERE user_id = ?1 AND key = ?2" },
-	[ST_FAILKEY_PUT] = {
+	[ST_FAILKEY_PUT] = { .sql =
 	    "INSERT INTO fail_keys (user_id, key, win_start, failures) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (user_id, key) DO UPDATE "
 	    "SET win_start = excluded.win_start, "
@@ -429,24 +436,24 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	 * is SQLite's own SQL (rowid, OR REPLACE): PostgreSQL's engine will
 	 * carry its own text (db_sql.pg) that stamps each put from a
 	 * sequence and trims by it. */
-	[ST_UNKNOWN_LOCK_GET] = {
+	[ST_UNKNOWN_LOCK_GET] = { .sql =
 	    "SELECT failures, first_failure, "
 	    "locked_until, lock_count, relock FROM unknown_locks "
 	    "WHERE name = ?1 AND remote = ?2" },
-	[ST_UNKNOWN_LOCK_PUT] = {
+	[ST_UNKNOWN_LOCK_PUT] = { .sql =
 	    "INSERT OR REPLACE INTO unknown_locks (name, "
 	    "remote, failures, first_failure, locked_until, lock_count, "
 	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
-	[ST_UNKNOWN_LOCK_TRIM] = {
+	[ST_UNKNOWN_LOCK_TRIM] = { .sql =
 	    "DELETE FROM unknown_locks WHERE rowid <= "
 	    "(SELECT max(rowid) FROM unknown_locks) - ?1" },
-	[ST_UNKNOWN_KEY_GET] = {
+	[ST_UNKNOWN_KEY_GET] = { .sql =
 	    "SELECT win_start, failures FROM unknown_keys "
 	    "WHERE name = ?1 AND key = ?2" },
-	[ST_UNKNOWN_KEY_PUT] = {
+	[ST_UNKNOWN_KEY_PUT] = { .sql =
 	    "INSERT OR REPLACE INTO unknown_keys (name, "
 	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)" },
-	[ST_UNKNOWN_KEY_TRIM] = {
+	[ST_UNKNOWN_KEY_TRIM] = { .sql =
 	    "DELETE FROM unknown_keys WHERE rowid <= "
 	    "(SELECT max(rowid) FROM unknown_keys) - ?1" },
 };
