@@ -61,14 +61,21 @@ db_prep(struct store *s, const char *sql, struct db_stmt **stp)
 	return 0;
 }
 
+/* A statement of the table, ready for its next use. */
+static void
+stmt_reset(struct db_stmt *st)
+{
+	sqlite3_reset(st->sq);
+	sqlite3_clear_bindings(st->sq);
+}
+
 void
 db_done(struct db_stmt *st)
 {
 	if (st == NULL)
 		return;
 	if (st->id >= 0) {
-		sqlite3_reset(st->sq);
-		sqlite3_clear_bindings(st->sq);
+		stmt_reset(st);
 		return;
 	}
 	sqlite3_finalize(st->sq);
@@ -236,7 +243,9 @@ db_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
 	*v = db_col_int(st, 0);
 	r = 0;
  out:
-	db_done(st);
+	/* Always one of the table's (db_done() would do the same). */
+	if (st != NULL)
+		stmt_reset(st);
 	return r;
 }
 
