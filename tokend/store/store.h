@@ -86,9 +86,21 @@ struct audit_rec {
 
 /* Open (creating when absent) the store at path; migrate the schema. */
 int store_open(const char *path, struct store **s);
+/*
+ * Open the PostgreSQL store named by conninfo (a libpq connection string
+ * or URI); create or migrate its schema under an advisory lock (one core
+ * migrates, the others wait).  KAGI_ERR_UNAVAILABLE when the server
+ * cannot be reached; KAGI_ERR_VERSION for a newer schema (both versions
+ * named in why) or a database that is not a kagi store.  why (whylen
+ * bytes, may be NULL) receives a sentence for the log.
+ */
+int store_open_pg(const char *conninfo, struct store **s, char *why,
+    size_t whylen);
 void store_close(struct store **s);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *s);
+/* The newest schema this build knows, SQLite's or PostgreSQL's. */
+int store_schema_latest(int engine_pg);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -3,12 +3,11 @@
  * says why it exists and what the dialect between the engines is): one
  * way to take, bind, step and read a statement.
  *
- * Today it runs on SQLite only, whose calls it makes directly: the
- * default engine keeps its speed (a call through here costs one function
- * call more than before, nothing is copied).  PostgreSQL's calls
- * (store_pg.c, to come) will hold the parameters until the first
- * db_step() and read the whole result there; each function below then
- * gains one branch on s->engine.
+ * SQLite's calls are made here directly: the default engine keeps its
+ * speed (a call through here costs one function call and one branch more
+ * than before, nothing is copied).  PostgreSQL's parameters are held
+ * here until the first db_step(), which runs the statement and reads its
+ * whole result (store_pg.c).
  *
  * Guarantees: a statement still held by an iteration is not handed out
  * again (KAGI_ERR_INTERNAL); every failure drops the cached audit head;
@@ -25,6 +24,16 @@
 #include "kagi_err.h"
 #include "store_int.h"
 
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_TEXT 25
+
+static int
+is_pg(const struct db_stmt *st)
+{
+	return st->s->engine == DB_PG;
+}
+
 int
 db_fail(struct store *s)
 {
@@ -37,7 +46,7 @@ db_take(struct store *s, enum stmt_id id, struct db_stmt **stp)
 {
 	struct db_stmt *st = &s->st[id];
 
-	if (sqlite3_stmt_busy(st->sq) != 0)
+	if (s->engine == DB_PG ? st->executed : sqlite3_stmt_busy(st->sq) != 0)
 		return KAGI_ERR_INTERNAL;
 	*stp = st;
 	return 0;
@@ -53,6 +62,15 @@ db_prep(struct store *s, const char *sql, struct db_stmt **stp)
 		return KAGI_ERR_NOMEM;
 	st->s = s;
 	st->id = -1;
+	st->row = -1;
+	if (s->engine == DB_PG) {
+		if ((st->pgsql = pgx_sql(sql)) == NULL) {
+			free(st);
+			return KAGI_ERR_NOMEM;
+		}
+		*stp = st;
+		return 0;
+	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st->sq, NULL) != SQLITE_OK) {
 		free(st);
 		return db_fail(s);
@@ -65,6 +83,10 @@ db_prep(struct store *s, const char *sql, struct db_stmt **stp)
 static void
 stmt_reset(struct db_stmt *st)
 {
+	if (is_pg(st)) {
+		pgx_clear(st);
+		return;
+	}
 	sqlite3_reset(st->sq);
 	sqlite3_clear_bindings(st->sq);
 }
@@ -78,13 +100,45 @@ db_done(struct db_stmt *st)
 		stmt_reset(st);
 		return;
 	}
-	sqlite3_finalize(st->sq);
+	if (is_pg(st)) {
+		pgx_clear(st);
+		free(st->pgsql);
+	} else
+		sqlite3_finalize(st->sq);
 	free(st);
+}
+
+/* Hold a PostgreSQL parameter until the statement runs. */
+static int
+pg_param(struct db_stmt *st, int i, unsigned int type, const void *p,
+    size_t len)
+{
+	if (i < 1 || i > DB_MAX_PARAMS || len > INT32_MAX) {
+		st->bad_bind = 1;
+		return db_fail(st->s);
+	}
+	st->types[i - 1] = type;
+	st->vals[i - 1] = p;
+	st->lens[i - 1] = (int)len;
+	st->fmts[i - 1] = 1;
+	if (i > st->nparams)
+		st->nparams = i;
+	return 0;
 }
 
 int
 db_bind_int(struct db_stmt *st, int i, int64_t v)
 {
+	uint64_t u = (uint64_t)v;
+	int k;
+
+	if (is_pg(st)) {
+		if (i < 1 || i > DB_MAX_PARAMS)
+			return pg_param(st, i, 0, NULL, 0);
+		for (k = 7; k >= 0; k--, u >>= 8)
+			st->ints[i - 1][k] = (unsigned char)u;
+		return pg_param(st, i, OID_INT8, st->ints[i - 1], 8);
+	}
 	return sqlite3_bind_int64(st->sq, i, v) == SQLITE_OK ? 0 :
 	    db_fail(st->s);
 }
@@ -96,6 +150,8 @@ db_bind_text(struct db_stmt *st, int i, const char *v)
 
 	if (n > INT32_MAX)
 		return db_fail(st->s);
+	if (is_pg(st))
+		return pg_param(st, i, OID_TEXT, v, n);
 	return sqlite3_bind_text(st->sq, i, v, (int)n, SQLITE_STATIC) ==
 	    SQLITE_OK ? 0 : db_fail(st->s);
 }
@@ -106,6 +162,8 @@ db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 	if (n > INT32_MAX)
 		return db_fail(st->s);
 	/* A zero-length blob is a blob, not NULL. */
+	if (is_pg(st))
+		return pg_param(st, i, OID_BYTEA, n > 0 ? p : "", n);
 	if (n == 0)
 		return sqlite3_bind_zeroblob(st->sq, i, 0) == SQLITE_OK ? 0 :
 		    db_fail(st->s);
@@ -116,14 +174,28 @@ db_bind_blob(struct db_stmt *st, int i, const void *p, size_t n)
 int
 db_bind_null(struct db_stmt *st, int i)
 {
+	if (is_pg(st))
+		return pg_param(st, i, 0, NULL, 0);
 	return sqlite3_bind_null(st->sq, i) == SQLITE_OK ? 0 : db_fail(st->s);
 }
 
 int
 db_step(struct db_stmt *st)
 {
-	int rc = sqlite3_step(st->sq);
+	int rc, r;
 
+	if (is_pg(st)) {
+		if (!st->executed) {
+			if (st->bad_bind)
+				return db_fail(st->s);
+			if ((r = pgx_run(st)) != 0)
+				return r;
+		}
+		if (st->row < st->nrows)
+			st->row++;
+		return st->row < st->nrows ? DB_ROW : DB_DONE;
+	}
+	rc = sqlite3_step(st->sq);
 	if (rc == SQLITE_ROW)
 		return DB_ROW;
 	if (rc == SQLITE_DONE)
@@ -139,6 +211,8 @@ db_step(struct db_stmt *st)
 int
 db_col_type(struct db_stmt *st, int col)
 {
+	if (is_pg(st))
+		return pgx_col_type(st, col);
 	switch (sqlite3_column_type(st->sq, col)) {
 	case SQLITE_NULL: return DB_NULL;
 	case SQLITE_INTEGER: return DB_INT;
@@ -151,6 +225,8 @@ db_col_type(struct db_stmt *st, int col)
 int64_t
 db_col_int(struct db_stmt *st, int col)
 {
+	if (is_pg(st))
+		return pgx_col_int(st, col);
 	return sqlite3_column_int64(st->sq, col);
 }
 
@@ -160,6 +236,8 @@ db_col_text(struct db_stmt *st, int col, size_t *n)
 	const unsigned char *p;
 	int len;
 
+	if (is_pg(st))
+		return pgx_col_bytes(st, col, n);
 	if (sqlite3_column_type(st->sq, col) == SQLITE_NULL)
 		return NULL;
 	p = sqlite3_column_text(st->sq, col);
@@ -172,9 +250,13 @@ db_col_text(struct db_stmt *st, int col, size_t *n)
 const void *
 db_col_blob(struct db_stmt *st, int col, size_t *n)
 {
-	const void *p = sqlite3_column_blob(st->sq, col);
-	int len = sqlite3_column_bytes(st->sq, col);
+	const void *p;
+	int len;
 
+	if (is_pg(st))
+		return pgx_col_bytes(st, col, n);
+	p = sqlite3_column_blob(st->sq, col);
+	len = sqlite3_column_bytes(st->sq, col);
 	*n = len < 0 ? 0 : (size_t)len;
 	return p;
 }
@@ -182,6 +264,8 @@ db_col_blob(struct db_stmt *st, int col, size_t *n)
 int64_t
 db_changes(struct db_stmt *st)
 {
+	if (is_pg(st))
+		return st->changes;
 	return sqlite3_changes(st->s->db);
 }
 

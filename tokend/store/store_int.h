@@ -61,8 +61,9 @@
  *
  * State (issue 14): every function of the store is written on this
  * layer; SQLite's own parts are store_sqlite.c (opening, schema,
- * transactions) and the audit head's cache (store_sqlite_audit.c).  The
- * PostgreSQL engine (store_pg.c) is to come.
+ * transactions) and the audit head's cache (store_sqlite_audit.c);
+ * PostgreSQL's are store_pg.c (connection, schema, running statements)
+ * and the audit head's row (store_sqlite_audit.c).
  */
 #ifndef KAGI_STORE_INT_H
 #define KAGI_STORE_INT_H
@@ -119,17 +120,41 @@ struct db_sql {
 /* A locking read: FOR UPDATE on PostgreSQL inside a write transaction. */
 #define DB_LOCK 1u
 
+#define DB_MAX_PARAMS 24
+
+struct pg_conn;
+struct pg_result;
+
 /* A statement: of the table (id >= 0) or a one-off (id -1). */
 struct db_stmt {
 	struct store *s;
 	int id;
 	unsigned int flags;
+	/* SQLite */
 	sqlite3_stmt *sq;
+	/* PostgreSQL: the SQL with $N, the parameters as they will be sent
+	 * (binary), the whole result once run, the current row. */
+	char *pgsql;
+	int nparams;
+	unsigned int types[DB_MAX_PARAMS];
+	const char *vals[DB_MAX_PARAMS];
+	int lens[DB_MAX_PARAMS];
+	int fmts[DB_MAX_PARAMS];
+	unsigned char ints[DB_MAX_PARAMS][8];
+	int bad_bind;
+	int executed;
+	struct pg_result *res;
+	int nrows;
+	int row;
+	int64_t changes;
 };
 
 struct store {
-	int engine;		/* enum db_engine; DB_SQLITE for now */
+	int engine;		/* enum db_engine */
 	sqlite3 *db;
+	struct pg_conn *pg;
+	char pg_error[160];	/* the server's last error, first line */
+	int pg_read_wrote;	/* a write refused in a read transaction */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
@@ -188,6 +213,25 @@ int db_str_ok(const char *v, size_t max);
 int db_col_str(struct db_stmt *st, int col, char *dst, size_t max);
 /* An integer column that must lie in [lo, hi]; else KAGI_ERR_STORE. */
 int db_col_range(struct db_stmt *st, int col, int lo, int hi, int *out);
+
+/* --- the PostgreSQL engine (store_pg.c) ---------------------------- */
+
+/* ?N to $N outside quoted text; NULL for a bare ? or no memory. */
+char *pgx_sql(const char *sql);
+int pgx_schema_latest(void);
+void pgx_close(struct store *s);
+/* Run a statement without parameters or rows wanted. */
+int pgx_exec(struct store *s, const char *sql);
+/* Run a bound statement and keep its whole result. */
+int pgx_run(struct db_stmt *st);
+void pgx_clear(struct db_stmt *st);
+int pgx_col_type(struct db_stmt *st, int col);
+int64_t pgx_col_int(struct db_stmt *st, int col);
+const char *pgx_col_bytes(struct db_stmt *st, int col, size_t *n);
+int pgx_in_txn(struct store *s);
+/* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);
+ * KAGI_ERR_UNAVAILABLE when the answer was lost (outcome unknown). */
+int pgx_commit(struct store *s);
 
 /*
  * The current row as a user or a token (columns USER_COLS, TOKEN_COLS);

@@ -332,13 +332,15 @@ static const char *const migrations[] = {
 	"fields, prev, hash"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
-	[ST_BEGIN] = { .sql = "BEGIN IMMEDIATE" },
+	/* PostgreSQL: READ COMMITTED (the connection's default). */
+	[ST_BEGIN] = { .sql = "BEGIN IMMEDIATE", .pg = "BEGIN" },
 	[ST_COMMIT] = { .sql = "COMMIT" },
 	[ST_ROLLBACK] = { .sql = "ROLLBACK" },
 	[ST_SAVEPOINT] = { .sql = "SAVEPOINT " SAVEPOINT_NAME },
 	[ST_RELEASE] = { .sql = "RELEASE " SAVEPOINT_NAME },
 	[ST_ROLLBACK_TO] = { .sql = "ROLLBACK TO " SAVEPOINT_NAME },
-	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED" },
+	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED",
+	    .pg = "BEGIN READ ONLY" },
 	[ST_USER_GET] = { .sql =
 	    "SELECT " USER_COLS " FROM users WHERE name = ?1" },
 	[ST_USER_GET_ID] = { .sql =
@@ -387,7 +389,9 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
 	[ST_AUDIT_WALK] = { .sql =
 	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
-	[ST_DATA_VERSION] = { .sql = "PRAGMA data_version" },
+	/* PostgreSQL keeps no cached head (store_sqlite_audit.c). */
+	[ST_DATA_VERSION] = { .sql = "PRAGMA data_version",
+	    .pg = "SELECT 0" },
 	[ST_FIDO2_ADD] = { .sql =
 	    "INSERT INTO fido2_creds (token_id, cred_id, "
 	    "cose_alg, counter, aaguid, uv, reason) "
@@ -443,19 +447,36 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	[ST_UNKNOWN_LOCK_PUT] = { .sql =
 	    "INSERT OR REPLACE INTO unknown_locks (name, "
 	    "remote, failures, first_failure, locked_until, lock_count, "
-	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)" },
+	    "relock) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    .pg = "INSERT INTO unknown_locks (name, remote, failures, "
+	    "first_failure, locked_until, lock_count, relock) VALUES ($1, $2, "
+	    "$3, $4, $5, $6, $7) ON CONFLICT (name, remote) DO UPDATE SET "
+	    "failures = excluded.failures, "
+	    "first_failure = excluded.first_failure, "
+	    "locked_until = excluded.locked_until, "
+	    "lock_count = excluded.lock_count, relock = excluded.relock, "
+	    "stamp = nextval('unknown_stamp')" },
+	/* PostgreSQL keeps exactly the ?1 rows stamped last. */
 	[ST_UNKNOWN_LOCK_TRIM] = { .sql =
 	    "DELETE FROM unknown_locks WHERE rowid <= "
-	    "(SELECT max(rowid) FROM unknown_locks) - ?1" },
+	    "(SELECT max(rowid) FROM unknown_locks) - ?1",
+	    .pg = "DELETE FROM unknown_locks WHERE stamp <= (SELECT stamp "
+	    "FROM unknown_locks ORDER BY stamp DESC OFFSET $1 LIMIT 1)" },
 	[ST_UNKNOWN_KEY_GET] = { .sql =
 	    "SELECT win_start, failures FROM unknown_keys "
 	    "WHERE name = ?1 AND key = ?2" },
 	[ST_UNKNOWN_KEY_PUT] = { .sql =
 	    "INSERT OR REPLACE INTO unknown_keys (name, "
-	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)" },
+	    "key, win_start, failures) VALUES (?1, ?2, ?3, ?4)",
+	    .pg = "INSERT INTO unknown_keys (name, key, win_start, failures) "
+	    "VALUES ($1, $2, $3, $4) ON CONFLICT (name, key) DO UPDATE SET "
+	    "win_start = excluded.win_start, failures = excluded.failures, "
+	    "stamp = nextval('unknown_stamp')" },
 	[ST_UNKNOWN_KEY_TRIM] = { .sql =
 	    "DELETE FROM unknown_keys WHERE rowid <= "
-	    "(SELECT max(rowid) FROM unknown_keys) - ?1" },
+	    "(SELECT max(rowid) FROM unknown_keys) - ?1",
+	    .pg = "DELETE FROM unknown_keys WHERE stamp <= (SELECT stamp "
+	    "FROM unknown_keys ORDER BY stamp DESC OFFSET $1 LIMIT 1)" },
 };
 
 /* Run one statement of the table without parameters or rows. */
@@ -816,6 +837,8 @@ store_close(struct store **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	if (s->engine == DB_PG)
+		pgx_close(s);
 	for (i = 0; i < ST_COUNT_; i++)
 		sqlite3_finalize(s->st[i].sq);
 	/* Every statement is finalized: this closes (and rolls back). */
@@ -828,12 +851,27 @@ store_close(struct store **sp)
 }
 
 int
+store_schema_latest(int engine_pg)
+{
+	return engine_pg ? pgx_schema_latest() : SCHEMA_VERSION;
+}
+
+int
 store_schema_version(struct store *s)
 {
 	return s->version;
 }
 
 /* --- Transactions ---------------------------------------------------- */
+
+/* In a transaction, per engine. */
+static int
+in_txn(struct store *s)
+{
+	if (s->engine == DB_PG)
+		return pgx_in_txn(s);
+	return !sqlite3_get_autocommit(s->db);
+}
 
 int
 store_begin(struct store *s)
@@ -852,6 +890,12 @@ store_commit(struct store *s)
 	int r;
 
 	s->in_savepoint = 0;
+	if (s->engine == DB_PG) {
+		/* Lost answer: KAGI_ERR_UNAVAILABLE, never a success. */
+		if ((r = pgx_commit(s)) != 0)
+			store_rollback(s);
+		return r;
+	}
 	if ((r = run_simple(s, ST_COMMIT)) != 0) {
 		store_rollback(s);
 		return KAGI_ERR_STORE;
@@ -865,7 +909,7 @@ store_rollback(struct store *s)
 	s->in_savepoint = 0;
 	s->head_valid = 0;
 	/* SQLite may already have rolled back: then there is nothing to do. */
-	if (!sqlite3_get_autocommit(s->db))
+	if (in_txn(s))
 		(void)run_simple(s, ST_ROLLBACK);
 }
 
@@ -883,18 +927,20 @@ store_begin_read(struct store *s)
 	if ((r = run_simple(s, ST_BEGIN_READ)) != 0)
 		return r;
 	s->in_savepoint = 0;
+	s->pg_read_wrote = 0;
 	return 0;
 }
 
 int
 store_end_read(struct store *s)
 {
-	int wrote = sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
+	int wrote = s->engine == DB_PG ? s->pg_read_wrote :
+	    sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
 
 	s->in_savepoint = 0;
 	if (wrote)
 		s->head_valid = 0;
-	if (!sqlite3_get_autocommit(s->db))
+	if (in_txn(s))
 		(void)run_simple(s, ST_ROLLBACK);
 	return wrote ? KAGI_ERR_STATE : 0;
 }
@@ -904,7 +950,7 @@ store_savepoint(struct store *s)
 {
 	int r;
 
-	if (s->in_savepoint || sqlite3_get_autocommit(s->db))
+	if (s->in_savepoint || !in_txn(s))
 		return KAGI_ERR_STATE;
 	if ((r = run_simple(s, ST_SAVEPOINT)) != 0)
 		return r;

@@ -17,10 +17,14 @@
  *  - Verification compares hashes in constant time and names the first
  *    record that does not fit.
  *
- * How the head is found is SQLite's (a cache checked against PRAGMA
- * data_version under BEGIN IMMEDIATE, which holds the whole database);
- * PostgreSQL's engine will lock the chain's head row in the appending
- * transaction instead (issue 14, to come).
+ * How the head is found differs by engine.  SQLite: a cache checked
+ * against PRAGMA data_version, under BEGIN IMMEDIATE, which holds the
+ * whole database.  PostgreSQL: the row audit_head, read FOR UPDATE by an
+ * append and updated in the same transaction, so that appends from
+ * several cores take turns on that row (each reads the head the last
+ * committed one wrote: READ COMMITTED re-reads a locked row once its
+ * locker commits) and the chain has neither gap nor fork; nothing is
+ * cached between statements.
  */
 #include "config.h"
 
@@ -48,6 +52,57 @@ col_hash(struct db_stmt *st, int col)
 	return p;
 }
 
+/*
+ * PostgreSQL: the head from its row, locked until the transaction ends
+ * when lock (an append), read as committed otherwise.
+ */
+static int
+pg_head_load(struct store *s, int lock)
+{
+	struct db_stmt *st = NULL;
+	const uint8_t *h;
+	int r;
+
+	s->head_valid = 0;
+	if ((r = db_prep(s, lock ? "SELECT seq, hash, time FROM audit_head "
+	    "WHERE id = 1 FOR UPDATE" : "SELECT seq, hash, time FROM "
+	    "audit_head WHERE id = 1", &st)) != 0)
+		return r;
+	if ((r = db_step(st)) == DB_ROW) {
+		if ((h = col_hash(st, 1)) == NULL || db_col_int(st, 0) < 0) {
+			r = KAGI_ERR_STORE;
+			goto out;
+		}
+		s->head_seq = db_col_int(st, 0);
+		memcpy(s->head_hash, h, HASH_LEN);
+		s->head_time = db_col_int(st, 2);
+		r = 0;
+	} else if (r == DB_DONE)
+		r = KAGI_ERR_STORE;
+ out:
+	db_done(st);
+	return r;
+}
+
+/* PostgreSQL: the appended record is the head, in the same transaction. */
+static int
+pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
+    int64_t time)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	if ((r = db_prep(s, "UPDATE audit_head SET seq = ?1, hash = ?2, "
+	    "time = ?3 WHERE id = 1", &st)) != 0)
+		return r;
+	if ((r = db_bind_int(st, 1, seq)) == 0 &&
+	    (r = db_bind_blob(st, 2, hash, HASH_LEN)) == 0 &&
+	    (r = db_bind_int(st, 3, time)) == 0)
+		r = db_step_one_change(st);
+	db_done(st);
+	return r;
+}
+
 /* Make the cached head current: (0, zeros) for an empty chain. */
 static int
 audit_head_load(struct store *s)
@@ -57,6 +112,8 @@ audit_head_load(struct store *s)
 	int64_t dv = 0;
 	int r;
 
+	if (s->engine == DB_PG)
+		return pg_head_load(s, 0);
 	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
 		goto out;
 	if (s->head_valid && s->head_data_version == dv)
@@ -102,7 +159,8 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 
 	if (ev == NULL || ev->actor == NULL || ev->event == NULL)
 		return KAGI_ERR_INVALID;
-	if ((r = audit_head_load(s)) != 0)
+	if ((r = s->engine == DB_PG ? pg_head_load(s, 1) :
+	    audit_head_load(s)) != 0)
 		goto out;
 	if (s->head_seq < 0 || s->head_seq == INT64_MAX) {
 		r = KAGI_ERR_STORE;
@@ -133,7 +191,8 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	    (r = db_bind_blob(st, 8, s->head_hash, HASH_LEN)) != 0 ||
 	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0)
 		goto out;
-	if (db_step_done(st) != 0) {
+	if (db_step_done(st) != 0 || (s->engine == DB_PG &&
+	    pg_head_store(s, seq, hash, ev->time) != 0)) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
