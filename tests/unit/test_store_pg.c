@@ -20,6 +20,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -219,6 +220,39 @@ test_open_creates_the_schema_and_a_second_core_finds_it(void **state)
 	assert_int_equal(store_schema_latest(1), store_schema_latest(0));
 	open_store(f, &f->s2);
 	assert_int_equal(store_schema_version(f->s2), store_schema_latest(1));
+}
+
+/*
+ * Four cores starting at once on an empty database: each opens it (the
+ * advisory lock lets one create the schema while the others wait; without
+ * it the others' CREATE TABLE would fail).
+ */
+static void
+test_cores_starting_at_once_create_the_schema_once(void **state)
+{
+	struct fx *f = *state;
+	pid_t pids[4];
+	int i, st, failed = 0;
+
+	for (i = 0; i < 4; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct store *s = NULL;
+			char why[256];
+			int r = store_open_pg(f->conninfo, &s, why, sizeof(why));
+
+			store_close(&s);
+			_exit(r == 0 ? 0 : 1);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	assert_int_equal(failed, 0);
+	open_store(f, &f->s);
+	assert_int_equal(store_schema_version(f->s), store_schema_latest(1));
 }
 
 static void
@@ -429,6 +463,7 @@ main(void)
 #define TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 	const struct CMUnitTest tests[] = {
 		TEST(test_open_creates_the_schema_and_a_second_core_finds_it),
+		TEST(test_cores_starting_at_once_create_the_schema_once),
 		TEST(test_a_newer_schema_is_refused_naming_both_versions),
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
 		TEST(test_an_unreachable_server_is_unavailable),

@@ -12,7 +12,7 @@
  *
  * What it guarantees:
  *  - The schema is created or migrated forward at open under a session
- *    advisory lock (STORE_PG_LOCK): one core migrates, the others wait
+ *    advisory lock (PG_LOCK_KEY): one core migrates, the others wait
  *    for it and then find the schema current.  A database whose schema
  *    is newer than this build knows is refused (KAGI_ERR_VERSION) with a
  *    message naming both versions; so is a non-empty database without
@@ -42,8 +42,9 @@
 #include "store_int.h"
 #include "wipe.h"
 
-/* The session advisory lock that one core migrates under ("kagi"). */
-#define STORE_PG_LOCK 0x6b616769LL
+/* The session advisory lock that one core migrates under: "kagi" as a
+ * 32-bit big-endian number (0x6b616769). */
+#define PG_LOCK_KEY "1801545577"
 
 #define OID_BOOL 16
 #define OID_BYTEA 17
@@ -581,7 +582,7 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 	char sql[96];
 	int i, r, locked = 0, in_tx = 0;
 
-	if ((r = pgx_exec(s, "SELECT pg_advisory_lock(1801544553)")) != 0)
+	if ((r = pgx_exec(s, "SELECT pg_advisory_lock(" PG_LOCK_KEY ")")) != 0)
 		goto out;
 	locked = 1;
 	if ((r = pgx_exec(s, "BEGIN")) != 0)
@@ -636,7 +637,7 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 	if (in_tx)
 		(void)pgx_exec(s, "ROLLBACK");
 	if (locked)
-		(void)pgx_exec(s, "SELECT pg_advisory_unlock(1801544553)");
+		(void)pgx_exec(s, "SELECT pg_advisory_unlock(" PG_LOCK_KEY ")");
 	if (r != 0 && why[0] == '\0')
 		snprintf(why, whylen, "%s", s->pg_error);
 	return r;
