@@ -21,6 +21,8 @@
 
 static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
 static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
+/* In the order of enum store_engine. */
+static const char *const store_choices[] = { "sqlite", "postgresql", NULL };
 /* In the order of enum fido2_att_mode. */
 static const char *const att_choices[] = { "any", "roots", "full", "trusted",
     NULL };
@@ -32,6 +34,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "socket", CFG_PATH, OFF(socket), 0, 0, NULL },
 	{ "state_dir", CFG_PATH, OFF(state_dir), 0, 0, NULL },
 	{ "database", CFG_PATH, OFF(database), 0, 0, NULL },
+	{ "store", CFG_ENUM, OFF(store), 0, 0, store_choices },
+	{ "store_conninfo", CFG_STR, OFF(store_conninfo), 0, 0, NULL },
 	{ "key_file", CFG_PATH, OFF(key_file), 0, 0, NULL },
 	{ "user", CFG_STR, OFF(user), 0, 0, NULL },
 	{ "admin_group", CFG_STR, OFF(admin_group), 0, 0, NULL },
@@ -192,6 +196,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->alert_timeout = 10;
 	c->clock_check_interval = 600;
 	c->totp_when_unsynced = UNSYNCED_ALLOW;
+	c->store = STORE_SQLITE;
 	c->dormant_days = 90;
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
@@ -450,6 +455,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->zone_internet_factors, "fido2,totp")) != 0) ||
 	    (c->timezone == NULL &&
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
+	    (c->store_conninfo == NULL &&
+	    (r = set_str(&c->store_conninfo, "")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (r = derive_path(&c->audit_key_file, c->state_dir,
@@ -524,6 +531,20 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    c->audit_verify_keys[0] != '/') {
 		snprintf(err, errlen, "%s: 'audit_verify_keys' must be an "
 		    "absolute path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* One engine, named whole: a connection string is PostgreSQL's. */
+	if (c->store == STORE_POSTGRESQL &&
+	    c->store_conninfo[0] == '\0') {
+		snprintf(err, errlen, "%s: 'store = postgresql' needs "
+		    "'store_conninfo' (a libpq connection string or URI)",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->store == STORE_SQLITE && c->store_conninfo[0] != '\0') {
+		snprintf(err, errlen, "%s: 'store_conninfo' is set but 'store' "
+		    "is sqlite: set 'store = postgresql' or remove it",
+		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	/* Three files, three keys: none may stand for another. */

@@ -11,10 +11,15 @@
 
 #include "cfg.h"
 
+/* The store's engine (kagid.conf store =). */
+enum store_engine { STORE_SQLITE = 0, STORE_POSTGRESQL = 1 };
+
 struct kagid_config {
 	char *socket;			/* socket path */
 	char *state_dir;		/* directory of the store */
 	char *database;			/* default <state_dir>/kagi.db */
+	int store;			/* enum store_engine */
+	char *store_conninfo;		/* PostgreSQL: libpq string or URI */
 	char *key_file;			/* default <state_dir>/seal.key */
 	char *user;			/* run as; "" = do not change */
 	char *admin_group;		/* members may administer */

@@ -523,7 +523,10 @@ status_more(struct kagid_ctx *ctx, struct json_object *reply)
 	int r;
 
 	if ((r = report_counts(ctx, &c)) != 0 ||
-	    (r = proto_set_str(reply, "store", ctx->cfg->database)) != 0 ||
+	    /* PostgreSQL's connection string may hold credentials. */
+	    (r = proto_set_str(reply, "store",
+	    ctx->cfg->store == STORE_POSTGRESQL ? "postgresql" :
+	    ctx->cfg->database)) != 0 ||
 	    (r = proto_set_str(reply, "clock", !ctx->clock_known ? "unknown" :
 	    ctx->clock_synced ? "synchronised" : "unsynchronised")) != 0 ||
 	    (r = proto_set_int(reply, "open_sessions", c.open_sessions)) != 0 ||

@@ -460,8 +460,9 @@ open_core(struct kagid *k, char *err, size_t errlen)
 	umask(077);
 	/* Every directory on the way to the store and the break-glass file
 	 * is root's or kagid's own (safefile_check_parents()). */
-	if ((r = safefile_check_file(k->cfg.database, geteuid(), err,
-	    errlen)) != 0 ||
+	if ((k->cfg.store == STORE_SQLITE &&
+	    (r = safefile_check_file(k->cfg.database, geteuid(), err,
+	    errlen)) != 0) ||
 	    (k->cfg.breakglass && (r = safefile_check_parents(
 	    k->cfg.breakglass_file, geteuid(), err, errlen)) != 0))
 		return r;
@@ -470,8 +471,21 @@ open_core(struct kagid *k, char *err, size_t errlen)
 		return r;
 	if (created)
 		kagi_log(LOG_NOTICE, "created sealing key %s", k->cfg.key_file);
-	if ((r = totp_global_init()) != 0 ||
-	    (r = store_open(k->cfg.database, &ctx->store)) != 0) {
+	if ((r = totp_global_init()) != 0) {
+		snprintf(err, errlen, "%s", kagi_strerror(r));
+		return r;
+	}
+	if (k->cfg.store == STORE_POSTGRESQL) {
+		char why[256] = "";
+
+		/* Never the connection string: it may hold credentials. */
+		if ((r = store_open_pg(k->cfg.store_conninfo, &ctx->store, why,
+		    sizeof(why))) != 0) {
+			snprintf(err, errlen, "PostgreSQL store: %s%s%s",
+			    kagi_strerror(r), why[0] != '\0' ? ": " : "", why);
+			return r;
+		}
+	} else if ((r = store_open(k->cfg.database, &ctx->store)) != 0) {
 		snprintf(err, errlen, "%s: %s", k->cfg.database,
 		    kagi_strerror(r));
 		return r;
@@ -619,6 +633,7 @@ main(int argc, char **argv)
 	}
 	kagi_log(LOG_INFO, "kagid %s listening on %s (uid %u, store %s)",
 	    PACKAGE_VERSION, k.cfg.socket, (unsigned)geteuid(),
+	    k.cfg.store == STORE_POSTGRESQL ? "postgresql" :
 	    k.cfg.database);
 	audit_tick(&k.ctx);	/* the clock state and an anchor at start */
 	if ((r = server_run(k.srv, &stop_flag, &k.orig)) != 0)
