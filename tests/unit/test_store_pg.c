@@ -6,8 +6,8 @@
  * two cores on one database.  A raw libpq connection plays someone with
  * write access to the database.
  *
- * The server is started once for the group and stopped at its end; a
- * missing postgresql-15 fails the group (scripts/deps.sh installs it).
+ * The server is started once for the group and stopped at its end
+ * (pg_fixture.c); a missing postgresql-15 fails the group.
  * What is proved: the schema is created at open and found current by the
  * next core; a newer schema and a foreign database are refused, naming
  * both versions; users, tokens (sealed bytes exact), lock records, failure
@@ -19,7 +19,6 @@
  */
 #include "config.h"
 
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -36,106 +35,26 @@
 #include "kagi_err.h"
 #include "store.h"
 #include "store_session.h"
-
-static char srv_dir[256];
-static char srv_conninfo[512];
-static PGconn *admin;
-static int db_serial;
+#include "pg_fixture.h"
 
 struct fx {
 	char conninfo[600];
-	char dbname[32];
 	struct store *s, *s2;
 	PGconn *raw;
 };
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int
-run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
-
-static int
-group_setup(void **state)
-{
-	const char *top = getenv("top_srcdir");
-	char tmpl[] = "/tmp/kagi-pg.XXXXXX";
-	FILE *p;
-	char cmd[600];
-
-	if (top == NULL)
-		top = ".";
-	if (mkdtemp(tmpl) == NULL || chmod(tmpl, 0711) != 0)
-		return -1;
-	snprintf(srv_dir, sizeof(srv_dir), "%s/srv", tmpl);
-	snprintf(cmd, sizeof(cmd), "PGSERVER_FSYNC=off sh %s/tests/pgserver.sh "
-	    "start %s", top, srv_dir);
-	if ((p = popen(cmd, "r")) == NULL)
-		return -1;
-	if (fgets(srv_conninfo, sizeof(srv_conninfo), p) == NULL) {
-		pclose(p);
-		fprintf(stderr, "# pgserver.sh start failed\n");
-		return -1;
-	}
-	if (pclose(p) != 0)
-		return -1;
-	srv_conninfo[strcspn(srv_conninfo, "\n")] = '\0';
-	admin = PQconnectdb(srv_conninfo);
-	return PQstatus(admin) == CONNECTION_OK ? 0 : -1;
-}
-
-static int
-group_teardown(void **state)
-{
-	char *slash;
-
-	PQfinish(admin);
-	run("sh %s/tests/pgserver.sh stop %s", getenv("top_srcdir") != NULL ?
-	    getenv("top_srcdir") : ".", srv_dir);
-	if ((slash = strrchr(srv_dir, '/')) != NULL) {
-		*slash = '\0';
-		run("rm -rf '%s'", srv_dir);
-	}
-	return 0;
-}
-
-static void
-exec_ok(PGconn *c, const char *sql)
-{
-	PGresult *res = PQexec(c, sql);
-
-	if (PQresultStatus(res) != PGRES_COMMAND_OK &&
-	    PQresultStatus(res) != PGRES_TUPLES_OK)
-		fail_msg("%s: %s", sql, PQerrorMessage(c));
-	PQclear(res);
-}
 
 /* A fresh database for each test; the store opened on it. */
 static int
 setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char sql[64];
 
 	if (f == NULL)
 		return -1;
-	snprintf(f->dbname, sizeof(f->dbname), "t%d", ++db_serial);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->dbname);
-	exec_ok(admin, sql);
-	snprintf(f->conninfo, sizeof(f->conninfo), "%s", srv_conninfo);
-	/* The server's string names dbname=kagi last: replace it. */
-	*strstr(f->conninfo, "dbname=kagi") = '\0';
-	snprintf(f->conninfo + strlen(f->conninfo),
-	    sizeof(f->conninfo) - strlen(f->conninfo), "dbname=%s user=kagi",
-	    f->dbname);
+	if (pg_fixture_new_db(f->conninfo, sizeof(f->conninfo)) != 0) {
+		free(f);
+		return -1;
+	}
 	*state = f;
 	return 0;
 }
@@ -165,8 +84,7 @@ static PGconn *
 raw(struct fx *f)
 {
 	if (f->raw == NULL)
-		f->raw = PQconnectdb(f->conninfo);
-	assert_int_equal(PQstatus(f->raw), CONNECTION_OK);
+		f->raw = pg_fixture_raw(f->conninfo);
 	return f->raw;
 }
 
@@ -265,7 +183,7 @@ test_a_newer_schema_is_refused_naming_both_versions(void **state)
 	store_close(&f->s);
 	snprintf(sql, sizeof(sql), "UPDATE schema_version SET version = %d",
 	    store_schema_latest(1) + 1);
-	exec_ok(raw(f), sql);
+	pg_fixture_exec(raw(f), sql);
 	assert_int_equal(store_open_pg(f->conninfo, &f->s, why, sizeof(why)),
 	    KAGI_ERR_VERSION);
 	assert_null(f->s);
@@ -281,7 +199,7 @@ test_a_database_that_is_not_a_kagi_store_is_refused(void **state)
 	struct fx *f = *state;
 	char why[256] = "";
 
-	exec_ok(raw(f), "CREATE TABLE payroll (id BIGINT)");
+	pg_fixture_exec(raw(f), "CREATE TABLE payroll (id BIGINT)");
 	assert_int_equal(store_open_pg(f->conninfo, &f->s, why, sizeof(why)),
 	    KAGI_ERR_VERSION);
 	assert_non_null(strstr(why, "not a kagi store"));
@@ -430,7 +348,7 @@ test_two_cores_append_to_one_chain_without_gap_or_fork(void **state)
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
 	assert_int_equal(store_audit_head(f->s2, &head, hash), 0);
 	assert_int_equal(head, 6);
-	exec_ok(raw(f), "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
+	pg_fixture_exec(raw(f), "UPDATE audit SET actor = 'mallory' WHERE seq = 3");
 	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
 	assert_int_equal(bad, 3);
 }
@@ -475,6 +393,6 @@ main(void)
 		TEST(test_a_rolled_back_append_leaves_no_trace),
 	};
 
-	return cmocka_run_group_tests_name("store_pg", tests, group_setup,
-	    group_teardown);
+	return cmocka_run_group_tests_name("store_pg", tests, pg_fixture_start,
+	    pg_fixture_stop);
 }

@@ -154,7 +154,6 @@ struct store {
 	sqlite3 *db;
 	struct pg_conn *pg;
 	char pg_error[160];	/* the server's last error, first line */
-	int pg_read_wrote;	/* a write refused in a read transaction */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
@@ -229,6 +228,8 @@ int pgx_col_type(struct db_stmt *st, int col);
 int64_t pgx_col_int(struct db_stmt *st, int col);
 const char *pgx_col_bytes(struct db_stmt *st, int col, size_t *n);
 int pgx_in_txn(struct store *s);
+/* 1 when the open transaction wrote (or that cannot be told). */
+int pgx_txn_wrote(struct store *s);
 /* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);
  * KAGI_ERR_UNAVAILABLE when the answer was lost (outcome unknown). */
 int pgx_commit(struct store *s);

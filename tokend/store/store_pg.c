@@ -400,10 +400,16 @@ result_err(struct store *s, PGresult *res)
 		return KAGI_ERR_EXISTS;
 	if (strcmp(state, "23503") == 0)
 		return KAGI_ERR_NOT_FOUND;
-	/* A write in a READ ONLY transaction (store_begin_read()). */
-	if (strcmp(state, "25006") == 0)
-		s->pg_read_wrote = 1;
 	return KAGI_ERR_STORE;
+}
+
+/* The server's notices (a warning, a notice) are not printed: nothing in
+ * the store logs, and every error is a code. */
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
 }
 
 /* --- running statements -------------------------------------------------- */
@@ -527,6 +533,25 @@ pgx_in_txn(struct store *s)
 
 	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR ||
 	    t == PQTRANS_ACTIVE;
+}
+
+/*
+ * Whether the open transaction wrote anything: a transaction id is
+ * assigned at the first write.  Unknown (an error) counts as written, so
+ * the caller refuses rather than trusts.
+ */
+int
+pgx_txn_wrote(struct store *s)
+{
+	PGresult *res = PQexec(s->pg, "SELECT "
+	    "pg_current_xact_id_if_assigned() IS NOT NULL");
+	int wrote = 1;
+
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0)
+		wrote = 0;
+	PQclear(res);
+	return wrote;
 }
 
 int
@@ -674,6 +699,7 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 		r = KAGI_ERR_UNAVAILABLE;
 		goto out;
 	}
+	PQsetNoticeProcessor(s->pg, quiet, NULL);
 	/* READ COMMITTED, UTF-8, and nothing that could cancel a COMMIT. */
 	if ((r = pgx_exec(s, "SET client_encoding = 'UTF8'")) != 0 ||
 	    (r = pgx_exec(s, "SET default_transaction_isolation = "

@@ -339,8 +339,9 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	[ST_SAVEPOINT] = { .sql = "SAVEPOINT " SAVEPOINT_NAME },
 	[ST_RELEASE] = { .sql = "RELEASE " SAVEPOINT_NAME },
 	[ST_ROLLBACK_TO] = { .sql = "ROLLBACK TO " SAVEPOINT_NAME },
-	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED",
-	    .pg = "BEGIN READ ONLY" },
+	/* PostgreSQL: writable, as SQLite's; store_end_read() asks whether
+	 * it wrote (a transaction id is assigned at the first write). */
+	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED", .pg = "BEGIN" },
 	[ST_USER_GET] = { .sql =
 	    "SELECT " USER_COLS " FROM users WHERE name = ?1" },
 	[ST_USER_GET_ID] = { .sql =
@@ -878,6 +879,9 @@ store_begin(struct store *s)
 {
 	int r;
 
+	/* PostgreSQL only warns at a second BEGIN: refuse as SQLite does. */
+	if (s->engine == DB_PG && in_txn(s))
+		return KAGI_ERR_STORE;
 	if ((r = run_simple(s, ST_BEGIN)) != 0)
 		return r;
 	s->in_savepoint = 0;
@@ -924,17 +928,18 @@ store_begin_read(struct store *s)
 {
 	int r;
 
+	if (s->engine == DB_PG && in_txn(s))
+		return KAGI_ERR_STORE;
 	if ((r = run_simple(s, ST_BEGIN_READ)) != 0)
 		return r;
 	s->in_savepoint = 0;
-	s->pg_read_wrote = 0;
 	return 0;
 }
 
 int
 store_end_read(struct store *s)
 {
-	int wrote = s->engine == DB_PG ? s->pg_read_wrote :
+	int wrote = s->engine == DB_PG ? pgx_txn_wrote(s) :
 	    sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
 
 	s->in_savepoint = 0;

@@ -5,7 +5,7 @@
  *
  * Statements are prepared per call, in the SQL both engines read
  * (upserts with the target's columns named by table, CASE instead of
- * SQLite's two-argument min/max); store_durability() alone asks the
+ * SQLite's two-argument min/max, sums cast to BIGINT); store_durability() alone asks the
  * engine about itself.  Guarantees as in
  * store_sqlite_policy.c: arguments checked first, a row that breaks an
  * invariant (a string too long or with a NUL) is KAGI_ERR_STORE.
@@ -129,8 +129,10 @@ store_authstat_list(struct store *s, int64_t since, store_authstat_cb cb,
 
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
-	if ((e = db_prep(s, "SELECT \"user\", source, sum(failures), "
-	    "sum(lockouts), min(first), max(last), sum(unconfirmed) "
+	/* PostgreSQL's sum of BIGINT is NUMERIC: cast back. */
+	if ((e = db_prep(s, "SELECT \"user\", source, "
+	    "CAST(sum(failures) AS BIGINT), CAST(sum(lockouts) AS BIGINT), "
+	    "min(first), max(last), CAST(sum(unconfirmed) AS BIGINT) "
 	    "FROM auth_stats "
 	    "WHERE hour >= ?1 GROUP BY \"user\", source "
 	    "ORDER BY \"user\", source",
