@@ -1759,39 +1759,41 @@ test_report_counts_add_up_and_keep_first_and_last(void **state)
 	assert_string_equal(actor, "ito");
 }
 
+/* The tests that read and write through the store only: both engines. */
+#define NEUTRAL_TESTS \
+	TEST(test_reopen_keeps_data), \
+	TEST(test_user_add_get), \
+	TEST(test_user_list), \
+	TEST(test_user_list_reentry), \
+	TEST(test_user_disable_success), \
+	TEST(test_token_add_get), \
+	TEST(test_token_invalid), \
+	TEST(test_token_list_state), \
+	TEST(test_token_set_state), \
+	TEST(test_accept_step), \
+	TEST(test_lock), \
+	TEST(test_savepoint), \
+	TEST(test_rollback), \
+	TEST(test_read_only_transaction), \
+	TEST(test_session_deadlines), \
+	TEST(test_remote_lock_is_kept_apart), \
+	TEST(test_unknown_names_are_bounded_oldest_first), \
+	TEST(test_deadlines_shift_after_a_forward_step), \
+	TEST(test_report_counts_add_up_and_keep_first_and_last),
+
 int
 main(void)
 {
 #ifdef KAGI_TEST_PG
-	/* The engine-neutral tests, on PostgreSQL. */
-	const struct CMUnitTest tests[] = {
-		TEST(test_reopen_keeps_data),
-		TEST(test_user_add_get),
-		TEST(test_user_list),
-		TEST(test_user_list_reentry),
-		TEST(test_user_disable_success),
-		TEST(test_token_add_get),
-		TEST(test_token_invalid),
-		TEST(test_token_list_state),
-		TEST(test_token_set_state),
-		TEST(test_accept_step),
-		TEST(test_lock),
-		TEST(test_savepoint),
-		TEST(test_rollback),
-		TEST(test_read_only_transaction),
-		TEST(test_session_deadlines),
-		TEST(test_remote_lock_is_kept_apart),
-		TEST(test_unknown_names_are_bounded_oldest_first),
-		TEST(test_deadlines_shift_after_a_forward_step),
-		TEST(test_report_counts_add_up_and_keep_first_and_last),
-	};
+	const struct CMUnitTest tests[] = { NEUTRAL_TESTS };
 
 	return cmocka_run_group_tests_name("store_on_pg", tests,
 	    pg_fixture_start, pg_fixture_stop);
 #else
+	/* And those that look at the file or behind the store: SQLite's. */
 	const struct CMUnitTest tests[] = {
+		NEUTRAL_TESTS
 		TEST(test_open_creates_private_file),
-		TEST(test_reopen_keeps_data),
 		TEST(test_open_refuses_symlink),
 		TEST(test_open_refuses_unsafe_file),
 		TEST(test_open_refuses_newer_schema),
@@ -1799,20 +1801,8 @@ main(void)
 		TEST(test_open_refuses_foreign_database),
 		TEST(test_open_refuses_garbage),
 		TEST(test_wal_mode),
-		TEST(test_user_add_get),
-		TEST(test_user_list),
-		TEST(test_user_list_reentry),
-		TEST(test_user_disable_success),
 		TEST(test_user_delete_cascades),
-		TEST(test_token_add_get),
-		TEST(test_token_invalid),
 		TEST(test_token_corrupt_row_refused),
-		TEST(test_token_list_state),
-		TEST(test_token_set_state),
-		TEST(test_accept_step),
-		TEST(test_lock),
-		TEST(test_savepoint),
-		TEST(test_rollback),
 		TEST(test_audit_chain),
 		TEST(test_audit_field_changed),
 		TEST(test_audit_time_changed),
@@ -1825,12 +1815,6 @@ main(void)
 		TEST(test_audit_archived_head_accepted),
 		TEST(test_audit_head_after_rollback_to),
 		TEST(test_audit_two_connections),
-		TEST(test_read_only_transaction),
-		TEST(test_session_deadlines),
-		TEST(test_remote_lock_is_kept_apart),
-		TEST(test_unknown_names_are_bounded_oldest_first),
-		TEST(test_deadlines_shift_after_a_forward_step),
-		TEST(test_report_counts_add_up_and_keep_first_and_last),
 	};
 
 	return cmocka_run_group_tests_name("store", tests, NULL, NULL);

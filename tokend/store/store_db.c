@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include "kagi_err.h"
@@ -272,6 +273,15 @@ db_changes(struct db_stmt *st)
 /* --- helpers ---------------------------------------------------------- */
 
 int
+db_hash_init(struct store *s)
+{
+	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
+	    (s->md = EVP_MD_CTX_new()) == NULL)
+		return KAGI_ERR_CRYPTO;
+	return 0;
+}
+
+int
 db_step_done(struct db_stmt *st)
 {
 	int r;
@@ -313,19 +323,25 @@ db_step_id(struct db_stmt *st, int64_t *id)
 }
 
 int
+db_step_row(struct db_stmt *st)
+{
+	int r = db_step(st);
+
+	if (r == DB_ROW)
+		return 0;
+	return r < 0 ? r : db_fail(st->s);
+}
+
+int
 db_stmt_int64(struct store *s, enum stmt_id id, int64_t *v)
 {
 	struct db_stmt *st = NULL;
 	int r;
 
-	if ((r = db_take(s, id, &st)) != 0)
+	if ((r = db_take(s, id, &st)) != 0 ||
+	    (r = db_step_row(st)) != 0)
 		goto out;
-	if ((r = db_step(st)) != DB_ROW) {
-		r = r < 0 ? r : db_fail(s);
-		goto out;
-	}
 	*v = db_col_int(st, 0);
-	r = 0;
  out:
 	/* Always one of the table's (db_done() would do the same). */
 	if (st != NULL)

@@ -202,6 +202,11 @@ int db_step_one_change(struct db_stmt *st);
  * no row (ON CONFLICT DO NOTHING) is KAGI_ERR_EXISTS.
  */
 int db_step_id(struct db_stmt *st, int64_t *id);
+/* Step to the one row a statement must give: 0 with the row there; its
+ * error, or KAGI_ERR_STORE when there is no row. */
+int db_step_row(struct db_stmt *st);
+/* The SHA-256 of the audit chain, for a store being opened. */
+int db_hash_init(struct store *s);
 /* A one-row, one-integer statement of the table; KAGI_ERR_STORE, nothing
  * in *v, when there is no row. */
 int db_stmt_int64(struct store *s, enum stmt_id id, int64_t *v);

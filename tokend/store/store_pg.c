@@ -722,11 +722,8 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 			goto out;
 		}
 	}
-	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    (s->md = EVP_MD_CTX_new()) == NULL) {
-		r = KAGI_ERR_CRYPTO;
+	if ((r = db_hash_init(s)) != 0)
 		goto out;
-	}
 	*sp = s;
 	s = NULL;
 	r = 0;

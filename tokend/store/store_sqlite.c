@@ -817,11 +817,8 @@ store_open(const char *path, struct store **sp)
 		s->st[i].id = i;
 		s->st[i].flags = store_stmt_sql[i].flags;
 	}
-	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
-	    (s->md = EVP_MD_CTX_new()) == NULL) {
-		r = KAGI_ERR_CRYPTO;
+	if ((r = db_hash_init(s)) != 0)
 		goto out;
-	}
 	*sp = s;
 	s = NULL;
 	r = 0;

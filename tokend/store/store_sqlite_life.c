@@ -567,11 +567,8 @@ store_exception_recent(struct store *s, const char *user, int64_t since,
 	if ((r = db_bind_text(st, 1, user)) != 0 ||
 	    (r = db_bind_int(st, 2, since)) != 0)
 		goto out;
-	if ((r = db_step(st)) != DB_ROW) {
-		r = r < 0 ? r : db_fail(s);
+	if ((r = db_step_row(st)) != 0)
 		goto out;
-	}
-	r = 0;
 	*found = db_col_int(st, 0) > 0;
  out:
 	db_done(st);

@@ -171,11 +171,8 @@ store_pending_next(struct store *s, int64_t *when)
 	if ((e = db_prep(s, "SELECT min(expires) FROM pending_logins",
 	    &st)) != 0)
 		goto out;
-	if ((e = db_step(st)) != DB_ROW) {
-		e = e < 0 ? e : db_fail(s);
+	if ((e = db_step_row(st)) != 0)
 		goto out;
-	}
-	e = 0;
 	if (db_col_type(st, 0) != DB_NULL) {
 		*when = db_col_int(st, 0);
 		if (*when <= 0)

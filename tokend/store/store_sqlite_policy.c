@@ -440,11 +440,8 @@ store_unknown_count(struct store *s, int64_t *locks, int64_t *keys)
 	if ((r = db_prep(s, "SELECT (SELECT count(*) FROM unknown_locks), "
 	    "(SELECT count(*) FROM unknown_keys)", &st)) != 0)
 		goto out;
-	if ((r = db_step(st)) != DB_ROW) {
-		r = r < 0 ? r : db_fail(s);
+	if ((r = db_step_row(st)) != 0)
 		goto out;
-	}
-	r = 0;
 	*locks = db_col_int(st, 0);
 	*keys = db_col_int(st, 1);
 out:

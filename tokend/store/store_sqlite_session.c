@@ -289,11 +289,8 @@ store_session_next(struct store *s, int64_t warn, int64_t grace,
 	    (e = db_bind_int(st, 1, warn)) != 0 ||
 	    (e = db_bind_int(st, 2, grace)) != 0)
 		goto out;
-	if ((e = db_step(st)) != DB_ROW) {
-		e = e < 0 ? e : db_fail(s);
+	if ((e = db_step_row(st)) != 0)
 		goto out;
-	}
-	e = 0;
 	if (db_col_type(st, 0) != DB_NULL) {
 		*when = db_col_int(st, 0);
 		if (*when <= 0)
