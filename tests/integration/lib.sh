@@ -138,6 +138,9 @@ _cleanup() {
 	for p in $KAGID_PID $_bg_pids; do
 		wait "$p" 2>/dev/null
 	done
+	# The test's own PostgreSQL (KAGI_TEST_STORE=postgresql, pgstore.sh).
+	[ -f "$T/pg/data/postmaster.pid" ] &&
+		sh "$top_srcdir/tests/pgserver.sh" stop "$T/pg" 2>/dev/null
 	_unix_cleanup
 	[ -n "${KAGI_TEST_KEEP:-}" ] && { echo "# kept: $T" >&2; return; }
 	rm -rf "$T"
@@ -251,9 +254,31 @@ kagictl_built() {
 # KAGI_DELAYS=default keeps kagid's defaults).
 # KAGID_ENV, when set, is VAR=VALUE words (no spaces inside) put in
 # kagid's environment (libfaketime, say).
+# KAGI_TEST_STORE=postgresql: kagid keeps its state in a PostgreSQL of
+# the test's own ($T/pg, tests/pgserver.sh, started at the first
+# start_kagid and stopped on exit), unless the test names a store itself.
+# The runner sets it to run the tests that touch state once more.
+_pg_conninfo() {
+	if [ ! -f "$T/pg/conninfo" ]; then
+		chmod 711 "$T"
+		sh "$top_srcdir/tests/pgserver.sh" start "$T/pg" \
+		    >"$T/pg.conninfo" 2>"$T/pg.err" ||
+			{ diag "PostgreSQL did not start:" "$(cat "$T/pg.err")"; return 1; }
+		mv "$T/pg.conninfo" "$T/pg/conninfo"
+	fi
+	cat "$T/pg/conninfo"
+}
+
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
+	_store=
+	if [ "${KAGI_TEST_STORE:-sqlite}" = postgresql ]; then
+		case " $* " in
+		*" store="*) ;;
+		*) _store=$(_pg_conninfo) || return 1 ;;
+		esac
+	fi
 	_delay="failure_delay = 0"
 	[ "${KAGI_DELAYS:-}" = default ] && _delay=
 	{
@@ -267,6 +292,10 @@ start_kagid() {
 			echo "${_kv%%=*} = ${_kv#*=}"
 		done
 		[ -n "$_delay" ] && echo "$_delay"
+		if [ -n "$_store" ]; then
+			echo "store = postgresql"
+			echo "store_conninfo = $_store"
+		fi
 	} >"$T/kagid.conf"
 	chmod 600 "$T/kagid.conf"
 	rm -f "$SOCK"
