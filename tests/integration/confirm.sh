@@ -54,13 +54,13 @@ write_service
 
 # audit_last USER: the fields of USER's newest auth record.
 audit_last() {
-	sqlite3 "$T/state/kagi.db" "SELECT fields FROM audit WHERE event = \
-'auth' AND user = '$1' ORDER BY seq DESC LIMIT 1"
+	state_sql "SELECT fields FROM audit WHERE event = \
+'auth' AND \"user\" = '$1' ORDER BY seq DESC LIMIT 1"
 }
 # audit_auth USER: all of USER's auth records, one per line.
 audit_auth() {
-	sqlite3 "$T/state/kagi.db" "SELECT fields FROM audit WHERE event = \
-'auth' AND user = '$1' ORDER BY seq"
+	state_sql "SELECT fields FROM audit WHERE event = \
+'auth' AND \"user\" = '$1' ORDER BY seq"
 }
 # failures USER: the lock's failure count.
 failures() {

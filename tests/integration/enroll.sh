@@ -94,8 +94,8 @@ login() {
 
 # audit_last EVENT [USER]: the fields of the newest such record.
 audit_last() {
-	sqlite3 "$T/state/kagi.db" "SELECT fields FROM audit WHERE event = \
-'$1'${2:+ AND user = '$2'} ORDER BY seq DESC LIMIT 1"
+	state_sql "SELECT fields FROM audit WHERE event = \
+'$1'${2:+ AND \"user\" = '$2'} ORDER BY seq DESC LIMIT 1"
 }
 
 # tokens USER: how many tokens the user has.

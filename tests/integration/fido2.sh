@@ -81,8 +81,8 @@ client() {
 
 # audit_last EVENT [USER]: the fields of the newest such audit record.
 audit_last() {
-	sqlite3 "$T/state/kagi.db" "SELECT fields FROM audit WHERE event = \
-'$1'${2:+ AND user = '$2'} ORDER BY seq DESC LIMIT 1"
+	state_sql "SELECT fields FROM audit WHERE event = \
+'$1'${2:+ AND \"user\" = '$2'} ORDER BY seq DESC LIMIT 1"
 }
 
 # failures USER: lock.failures from kagictl user show --json.

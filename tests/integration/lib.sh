@@ -269,6 +269,18 @@ _pg_conninfo() {
 	cat "$T/pg/conninfo"
 }
 
+# state_sql SQL: SQL run on kagid's store as start_kagid set it up (the
+# SQLite file, or the test's own PostgreSQL); rows as "a|b" lines.
+# Write "user" quoted: unquoted, PostgreSQL reads the session's user.
+state_sql() {
+	if [ -f "$T/pg/conninfo" ]; then
+		/usr/lib/postgresql/15/bin/psql -X -Atq "$(cat "$T/pg/conninfo")" \
+		    -c "$1"
+	else
+		sqlite3 "$T/state/kagi.db" "$1"
+	fi
+}
+
 start_kagid() {
 	mkdir -p "$T/state"
 	chmod 700 "$T/state"
