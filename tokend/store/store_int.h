@@ -220,6 +220,9 @@ int db_col_range(struct db_stmt *st, int col, int lo, int hi, int *out);
 
 /* --- the PostgreSQL engine (store_pg.c) ---------------------------- */
 
+/* Connect and create or migrate the schema (store_open_pg()). */
+int pgx_open(const char *conninfo, struct store *s, char *why,
+    size_t whylen);
 /* ?N to $N outside quoted text; NULL for a bare ? or no memory. */
 char *pgx_sql(const char *sql);
 int pgx_schema_latest(void);

@@ -26,6 +26,9 @@
  *    KAGI_ERR_UNAVAILABLE, the rest KAGI_ERR_STORE); nothing here logs;
  *    the server's message is kept in the store for kagictl status.
  *
+ * It calls no other file of the store (scripts/layers.sh: the layer
+ * above it, store_db.c and store_sqlite.c, calls it).
+ *
  * Not yet (issue 14, next steps): reconnecting by itself, prepared
  * statements, pipelining a batch's statements, store_state().
  */
@@ -577,21 +580,32 @@ pgx_commit(struct store *s)
 
 /* --- opening ----------------------------------------------------------------- */
 
-/* A one-row, one-column integer query; KAGI_ERR_STORE without a row. */
+/*
+ * A one-row, one-column integer query (text result: this file calls no
+ * other file of the store, scripts/layers.sh); KAGI_ERR_STORE without
+ * one such row.
+ */
 static int
 query_int(struct store *s, const char *sql, int64_t *v)
 {
-	struct db_stmt *st = NULL;
-	int r;
+	PGresult *res = PQexec(s->pg, sql);
+	const char *t;
+	char *end;
+	int r = KAGI_ERR_STORE;
 
-	if ((r = db_prep(s, sql, &st)) != 0)
-		return r;
-	if ((r = db_step(st)) == DB_ROW) {
-		*v = db_col_int(st, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = result_err(s, res);
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 1 ||
+	    PQgetisnull(res, 0, 0))
+		goto out;
+	t = PQgetvalue(res, 0, 0);
+	*v = strtoll(t, &end, 10);
+	if (end != t && *end == '\0')
 		r = 0;
-	} else if (r == DB_DONE)
-		r = KAGI_ERR_STORE;
-	db_done(st);
+ out:
+	PQclear(res);
 	return r;
 }
 
@@ -668,36 +682,22 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 	return r;
 }
 
+/*
+ * Connect s (engine DB_PG, otherwise empty) to conninfo and bring the
+ * schema to this build's version; the rest of opening is store_open_pg()
+ * (store_sqlite.c).  why receives the reason of a refusal.
+ */
 int
-store_open_pg(const char *conninfo, struct store **sp, char *why,
-    size_t whylen)
+pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
 {
-	char dummy[1];
-	struct store *s = NULL;
-	int i, r;
+	int r;
 
-	if (why == NULL || whylen == 0) {
-		why = dummy;
-		whylen = sizeof(dummy);
-	}
-	why[0] = '\0';
-	if (sp == NULL)
-		return KAGI_ERR_INVALID;
-	*sp = NULL;
-	if (conninfo == NULL || conninfo[0] == '\0')
-		return KAGI_ERR_INVALID;
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s->pg = PQconnectdb(conninfo)) == NULL)
 		return KAGI_ERR_NOMEM;
-	s->engine = DB_PG;
-	if ((s->pg = PQconnectdb(conninfo)) == NULL) {
-		r = KAGI_ERR_NOMEM;
-		goto out;
-	}
 	if (PQstatus(s->pg) != CONNECTION_OK) {
 		keep_error(s, PQerrorMessage(s->pg));
 		snprintf(why, whylen, "%s", s->pg_error);
-		r = KAGI_ERR_UNAVAILABLE;
-		goto out;
+		return KAGI_ERR_UNAVAILABLE;
 	}
 	PQsetNoticeProcessor(s->pg, quiet, NULL);
 	/* READ COMMITTED, UTF-8, and nothing that could cancel a COMMIT. */
@@ -706,30 +706,8 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 	    "'read committed'")) != 0 ||
 	    (r = pgx_exec(s, "SET statement_timeout = 0")) != 0 ||
 	    (r = pgx_exec(s, "SET client_min_messages = warning")) != 0)
-		goto out;
-	if ((r = pg_migrate(s, why, whylen)) != 0)
-		goto out;
-	for (i = 0; i < ST_COUNT_; i++) {
-		const char *sql = store_stmt_sql[i].pg != NULL ?
-		    store_stmt_sql[i].pg : store_stmt_sql[i].sql;
-
-		s->st[i].s = s;
-		s->st[i].id = i;
-		s->st[i].flags = store_stmt_sql[i].flags;
-		s->st[i].row = -1;
-		if ((s->st[i].pgsql = pgx_sql(sql)) == NULL) {
-			r = KAGI_ERR_NOMEM;
-			goto out;
-		}
-	}
-	if ((r = db_hash_init(s)) != 0)
-		goto out;
-	*sp = s;
-	s = NULL;
-	r = 0;
- out:
-	store_close(&s);
-	return r;
+		return r;
+	return pg_migrate(s, why, whylen);
 }
 
 void

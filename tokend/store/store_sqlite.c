@@ -827,6 +827,53 @@ store_open(const char *path, struct store **sp)
 	return r;
 }
 
+int
+store_open_pg(const char *conninfo, struct store **sp, char *why,
+    size_t whylen)
+{
+	char dummy[1];
+	struct store *s = NULL;
+	int i, r;
+
+	if (why == NULL || whylen == 0) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	why[0] = '\0';
+	if (sp == NULL)
+		return KAGI_ERR_INVALID;
+	*sp = NULL;
+	if (conninfo == NULL || conninfo[0] == '\0')
+		return KAGI_ERR_INVALID;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return KAGI_ERR_NOMEM;
+	s->engine = DB_PG;
+	if ((r = pgx_open(conninfo, s, why, whylen)) != 0)
+		goto out;
+	/* The table's SQL, PostgreSQL's own where it differs, with $N. */
+	for (i = 0; i < ST_COUNT_; i++) {
+		const char *sql = store_stmt_sql[i].pg != NULL ?
+		    store_stmt_sql[i].pg : store_stmt_sql[i].sql;
+
+		s->st[i].s = s;
+		s->st[i].id = i;
+		s->st[i].flags = store_stmt_sql[i].flags;
+		s->st[i].row = -1;
+		if ((s->st[i].pgsql = pgx_sql(sql)) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+	}
+	if ((r = db_hash_init(s)) != 0)
+		goto out;
+	*sp = s;
+	s = NULL;
+	r = 0;
+ out:
+	store_close(&s);
+	return r;
+}
+
 void
 store_close(struct store **sp)
 {
