@@ -166,6 +166,8 @@ like "$out" "every one signed by a key kagid knows" \
 like "$out" "exit=0" "R-LOG-2: verify --checkpoints: the untouched chain matches the copy"
 snapshot
 start_checked $CONF
+# The start's records (kagid_start, config) signed: the checkpoint is the head.
+wait_signed
 
 # --- item 1: the chain recomputed by whoever can write the store ---------------
 sqlite3 "$DB" "DELETE FROM audit WHERE seq = 4"
@@ -210,19 +212,21 @@ like "$out" "not validly signed" "R-LOG-2: ... as not validly signed"
 # --- item 2: the newest records removed ----------------------------------------
 restore
 head=$(sqlite3 "$DB" "SELECT max(seq) FROM audit")
-sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 3"
+# Five cut: the accepted start's three records (chain_accepted,
+# kagid_start, config) leave the chain shorter than the checkpoint.
+sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 5"
 start_checked $CONF
 is "$KAGID_PID" "" "R-LOG-2 item 2: kagid refuses to start on a chain shorter than its checkpoint"
-like "$(tail -n 2 "$T/kagid.log")" "the audit chain ends at record $((head - 3)) but checkpoint $head" \
+like "$(tail -n 2 "$T/kagid.log")" "the audit chain ends at record $((head - 5)) but checkpoint $head" \
     "R-LOG-2 item 2: ... naming the chain's end and the checkpoint"
-like "$(tail -n 2 "$T/kagid.log")" "with -A $((head - 3))" \
+like "$(tail -n 2 "$T/kagid.log")" "with -A $((head - 5))" \
     "R-LOG-2 item 2: ... and how the operator accepts it"
 start_accepting $((head - 1))
 is "$KAGID_PID" "" "R-LOG-2 item 2: -A with another sequence number is refused"
-start_accepting $((head - 3))
+start_accepting $((head - 5))
 check "R-LOG-2 item 2: kagid -A HEAD starts on the accepted chain" kill -0 "$KAGID_PID"
 out=$(kagictl audit export --json --event chain_accepted)
-like "$out" "\"state\":\"cut\",\"head_seq\":$((head - 3))," \
+like "$out" "\"state\":\"cut\",\"head_seq\":$((head - 5))," \
     "R-LOG-2 item 2: the acceptance is recorded with the chain's head"
 like "$out" "\"checkpoint_seq\":$head" "R-LOG-2 item 2: ... and the checkpoint it overrides"
 like "$out" '"login_uid":' "R-LOG-2 item 2: ... and the login uid of whoever started kagid"
