@@ -282,8 +282,10 @@ start_kagid() {
 		    -c "$T/kagid.conf" 2>>"$T/kagid.log" &
 	fi
 	KAGID_PID=$!
+	# Up to 30 s: a sanitizer build on a loaded machine verifies the
+	# chain slowly; a start or a refusal ends the wait at once.
 	_i=0
-	while [ $_i -lt 50 ]; do
+	while [ $_i -lt 300 ]; do
 		if [ -S "$SOCK" ]; then
 			return 0
 		fi
@@ -295,7 +297,7 @@ start_kagid() {
 		sleep 0.1
 		_i=$((_i + 1))
 	done
-	diag "kagid did not create $SOCK in 5 s:" "$(tail -n 20 "$T/kagid.log")"
+	diag "kagid did not create $SOCK in 30 s:" "$(tail -n 20 "$T/kagid.log")"
 	return 1
 }
 
