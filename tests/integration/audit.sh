@@ -266,7 +266,7 @@ tamper "the time of record 7 rewritten" \
     "record 7: its contents do not match its hash"
 restore
 sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 10"
-start_kagid $CONF
+start_served $CONF
 is "$KAGID_PID" "" "R-LOG-2: the newest ten cut: kagid refuses to start"
 like "$(tail -n 3 "$T/kagid.log")" \
     "the audit chain ends at record $((head - 10)) but checkpoint $((head + 1))" \

@@ -539,6 +539,29 @@ approved() {
 	    "$KAGICTL" --socket "$SOCK" request approve "$_id"
 }
 
+# start_served ARGS...: start_kagid, then wait until kagid serves
+# ("listening on") or has refused and exited (KAGID_PID empty, 1): kagid
+# binds its socket as root before it reads the chain, so the socket alone
+# does not say that it started.
+start_served() {
+	_ls=$(grep -c 'listening on' "$T/kagid.log" 2>/dev/null)
+	start_kagid "$@" || return 1
+	_i=0
+	while [ $_i -lt 300 ]; do
+		[ "$(grep -c 'listening on' "$T/kagid.log")" -gt "${_ls:-0}" ] &&
+			return 0
+		if ! kill -0 "$KAGID_PID" 2>/dev/null; then
+			wait "$KAGID_PID" 2>/dev/null
+			KAGID_PID=
+			return 1
+		fi
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	diag "kagid neither served nor exited in 30 s"
+	return 1
+}
+
 # --- real Unix users (as root) -------------------------------------------------
 
 # need_people: what the tests of the two-person rule need to make Unix
