@@ -3,7 +3,8 @@
  * and stored, an assertion verified against it (fido2_factor.h).
  *
  * One of the two places that use the sealing key (the other is
- * totp_factor.c).  The order of the checks of an answer is the policy:
+ * totp_factor.c); it also seals the attestation of an OpenSSH security
+ * key at its enrolment (issue 16).  The order of the checks of an answer is the policy:
  *   1. the credential must exist, belong to this user and be active;
  *   2. the assertion must verify with the stored key: relying party,
  *      SHA-256 of the challenge, user presence always, user verification
@@ -46,6 +47,22 @@ fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
 	    &t->sealed_len)) != 0)
 		return r;
 	return store_fido2_add(ctx->store, t, f, id);
+}
+
+int
+fido2_factor_sshkey_add(struct kagid_ctx *ctx, const struct user_rec *u,
+    const uint8_t *att, size_t att_len, struct token_rec *t,
+    const struct sshkey_rec *k, int64_t *id)
+{
+	char aad[SEAL_AAD_MAX];
+	size_t aadlen = 0;
+	int r;
+
+	if ((r = seal_aad(SEAL_SSHKEY_ATT, u->name, aad, &aadlen)) != 0 ||
+	    (r = seal(ctx->key, aad, aadlen, att, att_len, &t->sealed,
+	    &t->sealed_len)) != 0)
+		return r;
+	return store_sshkey_add(ctx->store, t, k, id);
 }
 
 /* A cloned key: revoke it and raise an alert (R-INC-1). */
@@ -204,9 +221,10 @@ fido2_factor_sealed_to(struct kagid_ctx *ctx, const char *user, const struct tok
 	size_t aadlen = 0, ptlen = 0;
 	int r;
 
-	if (t->type != TOKEN_FIDO2)
+	if (t->type != TOKEN_FIDO2 && t->type != TOKEN_SSHKEY)
 		return KAGI_ERR_INVALID;
-	if ((r = seal_aad(SEAL_FIDO2_KEY, user, aad, &aadlen)) != 0)
+	if ((r = seal_aad(t->type == TOKEN_FIDO2 ? SEAL_FIDO2_KEY :
+	    SEAL_SSHKEY_ATT, user, aad, &aadlen)) != 0)
 		return r;
 	/* Opened only to see that it opens: wiped at once. */
 	r = unseal(ctx->key, aad, aadlen, t->sealed, t->sealed_len, &pt,
