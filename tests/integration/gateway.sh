@@ -29,6 +29,9 @@
 #  - accepted: the enrolled key inside the window from the permit's
 #    address, password first; the log-in records the key's fingerprint
 #    and factors and is confirmed by the account step;
+#  - R-REM-1: staff get nothing from kagi-authkeys and are refused
+#    without a remote-access grant (a permit on their account, approved
+#    like a vendor's); with one they log in;
 #  - refused: another user's key, a key outside its window, an address
 #    outside the permit, a key without user verification, a key in
 #    ~/.ssh/authorized_keys, a method list without publickey, two
@@ -66,7 +69,7 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 54
+plan 63
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
@@ -202,15 +205,17 @@ is "$(nobody_ak nosuchuser)" "" "nothing for an unknown user"
 # --- sshd ----------------------------------------------------------------------
 
 VUID=42430
-mkdir -p "$T/home1/.ssh" "$T/home2/.ssh" "$T/pam"
-chmod 755 "$T/home1" "$T/home2"
+mkdir -p "$T/home1/.ssh" "$T/home2/.ssh" "$T/home3/.ssh" "$T/pam"
+chmod 755 "$T/home1" "$T/home2" "$T/home3"
 cat /etc/passwd >"$T/passwd"
 echo "vend1:x:$VUID:$VUID:kagi test vendor:$T/home1:/bin/sh" >>"$T/passwd"
 echo "vend2:x:$((VUID + 1)):$((VUID + 1)):kagi test vendor:$T/home2:/bin/sh" >>"$T/passwd"
+echo "st1:x:$((VUID + 2)):$((VUID + 2)):kagi test staff:$T/home3:/bin/sh" >>"$T/passwd"
 cat /etc/group >"$T/group"
 echo "vend1:x:$VUID:" >>"$T/group"
 echo "vend2:x:$((VUID + 1)):" >>"$T/group"
-printf 'vend1:pw-vend1:sshd\nvend2:pw-vend2:sshd\n' >"$T/passdb"
+echo "st1:x:$((VUID + 2)):" >>"$T/group"
+printf 'vend1:pw-vend1:sshd\nvend2:pw-vend2:sshd\nst1:pw-st1:sshd\n' >"$T/passdb"
 {
 	echo "auth required $PAM_MATRIX passdb=$T/passdb"
 	echo "auth required $MODULE socket=$SOCK timeout=5 zone=internet sshkey"
@@ -355,6 +360,32 @@ cat "$T/v1.pub" "$T/x1.pub" >"$T/home1/.ssh/authorized_keys"
 out=$(gssh vend1 "$PD" 127.0.0.2 v1 x1 -- echo logged-in 2>&1)
 unlike "$out" "logged-in" "two publickey methods are refused"
 like "$(auth_last vend1)" '"reason":"auth_info_ambiguous"' "... recorded as auth_info_ambiguous"
+
+# --- staff from outside: a remote-access grant (R-REM-1) ---------------------------
+
+kagictl user add st1 >/dev/null || diag "user add st1 failed"
+challenge st1 "$T/chal8"
+keygen s1 "$T/chal8" -O verify-required
+like "$(add st1 s1)" "token: " "a staff user's key is enrolled"
+is "$(nobody_ak st1)" "" \
+    "R-REM-1: without a remote-access grant kagi-authkeys prints nothing for staff"
+out=$(gssh st1 "$PA" 127.0.0.2 s1 -- echo logged-in 2>&1)
+unlike "$out" "logged-in" "R-REM-1: ... and staff cannot log in through the gateway"
+cat "$T/s1.pub" >"$T/home3/.ssh/authorized_keys"
+out=$(gssh st1 "$PB" 127.0.0.2 s1 -- echo logged-in 2>&1)
+unlike "$out" "logged-in" "R-REM-1: ... nor through a misconfigured one"
+like "$(auth_last st1)" '"reason":"no_remote_grant"' "... recorded as no_remote_grant"
+approved vendor add st1 --company "Itabashi City IT" --expires "$PERMIT_EXPIRES" \
+    --window "$day $hm-$endhm" --from 127.0.0.2 --worker "Hanako Suzuki" \
+    --place "home office" --work "night duty" >/dev/null ||
+	diag "vendor add st1 (the remote-access grant) failed"
+like "$(last_record vendor_add)" '"remote_grant":"staff"' \
+    "R-REM-1: a permit on a staff account, approved by a second person, is its remote-access grant"
+like "$(nobody_ak st1)" "from=\"127.0.0.2/32\",restrict,pty" \
+    "R-REM-1: ... and kagi-authkeys prints the key inside it"
+out=$(gssh st1 "$PA" 127.0.0.2 s1 -- echo logged-in 2>&1)
+like "$out" "logged-in" "R-REM-1: staff with a grant log in through the gateway with their key"
+like "$(kagictl user show st1 --json)" '"role":"staff"' "... the role unchanged"
 
 # --- revoked, kagid down, expired -----------------------------------------------
 

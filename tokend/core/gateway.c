@@ -8,9 +8,9 @@
  *  - a line is printed only for an active security key (TOKEN_SSHKEY) of
  *    a known, enabled, unlocked user whose gateway terms hold now: a
  *    vendor inside an open maintenance window of an unexpired permit
- *    (R-REM-1, R-REM-3); staff and privileged users never yet (a
- *    remote-access grant is not issued by this version: R-REM-1 then
- *    refuses them, fail closed);
+ *    (R-REM-1, R-REM-3); a staff or privileged user likewise inside
+ *    their remote-access grant, which is a permit on their account made
+ *    and approved as a vendor's (kagictl vendor add), the role unchanged;
  *  - every line carries verify-required, an expiry-time no later than the
  *    window's end and the permit's expiry, from= with the permit's
  *    networks, restrict and pty: sshd itself refuses the key outside
@@ -68,14 +68,14 @@ gateway_terms(struct kagid_ctx *ctx, const struct user_rec *u,
 	*why = NULL;
 	*ends = 0;
 	from[0] = '\0';
-	if (u->role != ROLE_VENDOR) {
-		/* R-REM-1: staff and privileged users from outside need a
-		 * remote-access grant; none is issued yet. */
-		*why = "no_remote_grant";
-		return 0;
-	}
+	/* A vendor's permit; for staff and privileged users from outside,
+	 * their remote-access grant: the same permit, approved the same way
+	 * (kagictl vendor add on their account, R-REM-1). */
 	if ((r = vendor_terms_until(ctx, u, rhost, now, why, ends, &c)) != 0)
 		return r;
+	if (u->role != ROLE_VENDOR && *why != NULL &&
+	    strcmp(*why, "no_terms") == 0)
+		*why = "no_remote_grant";
 	if (*why == NULL && from_list(&c, from) != 0)
 		*why = "bad_terms";
 	if (*why != NULL)

@@ -22,9 +22,9 @@
  * May u log in through the gateway at now from rhost (NULL: not known
  * yet, as for the keys command)?  *why NULL when it may, else
  * "no_terms", "bad_terms", "expired", "outside_window",
- * "source_address" (a vendor: vendor.c's permit), "no_remote_grant"
- * (staff and privileged users: no remote-access grant; none is issued
- * yet, so they are never let in through the gateway).  When it may,
+ * "source_address" (the permit's terms: vendor.c), "no_remote_grant"
+ * (a staff or privileged user without a remote-access grant, i.e. no
+ * permit on their account).  When it may,
  * *ends is when that ends (the window's close, or the permit's expiry if
  * earlier) and from (GATEWAY_FROM_MAX) the permit's networks as sshd's
  * from= pattern list.
