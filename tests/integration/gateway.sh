@@ -35,7 +35,9 @@
 #  - refused: another user's key, a key outside its window, an address
 #    outside the permit, a key without user verification, a key in
 #    ~/.ssh/authorized_keys, a method list without publickey, two
-#    publickey methods, a revoked key, kagid down, an expired vendor.
+#    publickey methods, a revoked key, kagid down, an expired vendor;
+#  - R-REM-4: the gateway session is registered to end with the window,
+#    and revoking the key ends it.
 # Skipped, saying why, when sshd, ssh, pam_wrapper, nss_wrapper or root
 # are missing, or in a sanitizer build.
 
@@ -69,11 +71,11 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 63
+plan 66
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
-start_kagid approver_group=nogroup authkeys_user=nobody ||
+start_kagid approver_group=nogroup authkeys_user=nobody session_grace=2s ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 
 # sshd runs the keys command only from a path root owns all the way, none
@@ -389,9 +391,35 @@ like "$(kagictl user show st1 --json)" '"role":"staff"' "... the role unchanged"
 
 # --- revoked, kagid down, expired -----------------------------------------------
 
+# A gateway session, registered like every other log-in's (R-REM-4).
+cat "$T/v1.pub" >"$T/home1/.ssh/authorized_keys"
+gssh vend1 "$PA" 127.0.0.2 v1 -- sleep 600 >"$T/long.out" 2>&1 &
+VSSH=$!
+bg_register $VSSH
+n=0
+while ! kagictl session list --json 2>/dev/null | grep -q '"vend1"' && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+sl=$(kagictl session list --json)
+like "$sl" '"window_end"' \
+    "R-REM-4: the gateway session is registered with kagid, to end with the window"
 tok=$(kagictl token list vend1 --json | tr -d ' \n' |
     sed -n 's/.*"id":\([0-9]*\),"user":"vend1","type":"sshkey".*/\1/p')
 kagictl token revoke vend1 "$tok" >/dev/null 2>&1 || diag "token revoke $tok failed"
+n=0
+while kill -0 $VSSH 2>/dev/null && [ $n -lt 300 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+if kill -0 $VSSH 2>/dev/null; then
+	not_ok "R-REM-4: revoking the key ends the vendor's gateway session" \
+	    "$(tail -n 10 "$T/kagid.log")"
+else
+	ok "R-REM-4: revoking the key ends the vendor's gateway session"
+fi
+like "$(kagictl audit export --json --event session_close --user vend1 | tail -n 1)" \
+    '"reason":"key_revoked"' "R-REM-4: ... audited as session_close reason key_revoked"
 is "$(nobody_ak vend1 "127.0.0.2 50000 127.0.0.1 22")" "" \
     "a revoked key is no longer printed"
 out=$(gssh vend1 "$PB" 127.0.0.2 v1 -- echo logged-in 2>&1)

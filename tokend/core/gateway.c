@@ -16,7 +16,10 @@
  *    networks, restrict and pty: sshd itself refuses the key outside
  *    them, and pam_kagi's auth_sshkey decides again at log-in;
  *  - it writes nothing: sshd runs the command for every key a client
- *    merely offers.
+ *    merely offers;
+ *  - a security key revoked (token revoke, token lost) ends the open
+ *    sessions of its user in the same transaction (R-REM-4, as
+ *    offboarding does: session.c).
  */
 #include "config.h"
 
@@ -32,6 +35,7 @@
 #include "lockout.h"
 #include "policy.h"
 #include "proto.h"
+#include "session.h"
 #include "sshkey.h"
 #include "vendor.h"
 
@@ -188,4 +192,14 @@ gateway_authkeys(struct kagid_ctx *ctx, const char *user, const char *rhost,
 		return w.err;
 	}
 	return 0;
+}
+
+int
+gateway_key_revoked(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct token_rec *t)
+{
+	if (t->type != TOKEN_SSHKEY)
+		return 0;
+	/* Sessions do not say which key opened them: all of u's end. */
+	return session_end_user(ctx, u->name, "key_revoked", NULL);
 }

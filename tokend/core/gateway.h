@@ -48,4 +48,12 @@ int gateway_authkeys_caller(const struct kagid_ctx *ctx,
 int gateway_authkeys(struct kagid_ctx *ctx, const char *user,
     const char *rhost, int64_t now, struct json_object *reply);
 
+/*
+ * t of u was just revoked: when it is a security key, every open session
+ * of u ends once the caller's transaction commits (reason
+ * "key_revoked"; session_end_user()).  0 for any other token.
+ */
+int gateway_key_revoked(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct token_rec *t);
+
 #endif
