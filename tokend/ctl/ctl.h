@@ -63,6 +63,7 @@ struct ctl {
 	const char *attestation;	/* SSH security keys (issue 16) */
 	const char *sshkey;		/* enroll --sshkey KEY.pub */
 	const char *challenge;		/* enroll --challenge FILE */
+	const char *sshd_config;	/* doctor gateway --sshd-config */
 	/* operands */
 	const char *file;
 	const char *user;
@@ -212,6 +213,8 @@ int ctl_token_add_sshkey(struct ctl *ctl);
 int ctl_enroll_sshkey(struct ctl *ctl);
 /* Say why kagid refused an SSH key; CTL_EXIT_REFUSED. */
 int ctl_sshkey_refused(const char *why);
+/* ctl_doctor.c: kagictl doctor gateway. */
+int ctl_doctor_gateway(struct ctl *ctl);
 /* ctl_vendor.c */
 int ctl_user_role(struct ctl *ctl);
 int ctl_vendor_add(struct ctl *ctl);

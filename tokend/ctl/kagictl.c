@@ -54,7 +54,8 @@ enum {
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
-	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_COUNT_
+	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
+	O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -104,6 +105,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_ATTESTATION] = { "attestation", 1 },
 	[O_SSHKEY] = { "sshkey", 1 },
 	[O_CHALLENGE] = { "challenge", 1 },
+	[O_SSHD_CONFIG] = { "sshd-config", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -189,6 +191,8 @@ static const struct cmd cmds[] = {
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
+	{ "doctor", "gateway", NONE, BIT(O_SSHD_CONFIG) | BIT(O_FROM),
+	    ctl_doctor_gateway },
 	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
 	    BIT(O_GRANT) | BIT(O_SSHKEY) | BIT(O_CHALLENGE) |
 	    BIT(O_ATTESTATION), ctl_enroll_any },
@@ -271,6 +275,9 @@ help(void)
 "  vendor show NAME\n"
 "  vendor list\n"
 "  session list                open sessions and when kagid will end them\n"
+"  doctor gateway [--sshd-config FILE] [--from ADDRESS]\n"
+"                              sshd's effective settings for every vendor\n"
+"                              and privileged account, each unsafe one named\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
@@ -587,6 +594,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->attestation = a->val[O_ATTESTATION];
 	ctl->sshkey = a->val[O_SSHKEY];
 	ctl->challenge = a->val[O_CHALLENGE];
+	ctl->sshd_config = a->val[O_SSHD_CONFIG];
 	if (ctl->sshkey != NULL && ctl->challenge != NULL)
 		return usage(_("--sshkey and --challenge are two steps: give "
 		    "one of them, not '%s' too"), ctl->challenge);
