@@ -333,8 +333,36 @@ reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
 static int
 grant_needed(const struct kagid_ctx *ctx, const struct user_rec *u)
 {
-	return approval_needed(ctx->cfg, OP_TOKEN_FIDO2_BEGIN, u->role,
-	    APPROVAL_NO_ROLE);
+	return fido2_reg_grant_needed(ctx, OP_TOKEN_FIDO2_BEGIN, u);
+}
+
+int
+fido2_reg_grant_needed(const struct kagid_ctx *ctx, const char *op,
+    const struct user_rec *u)
+{
+	return approval_needed(ctx->cfg, op, u->role, APPROVAL_NO_ROLE);
+}
+
+int
+fido2_reg_admin_gate(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *op, struct json_object *req,
+    struct json_object *reply, int *done)
+{
+	const struct request_rec *q;
+	int r;
+
+	*done = 1;
+	if ((q = approval_executing(ctx)) != NULL)
+		return fido2_reg_grant_create(ctx, peer, u, q, reply);
+	if (fido2_reg_grant_needed(ctx, op, u)) {
+		/* Always a request: its grant goes to the user, not to us. */
+		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
+		    reply);
+		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
+		    KAGI_ERR_DENIED;
+	}
+	*done = 0;
+	return 0;
 }
 
 int
@@ -342,18 +370,11 @@ fido2_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *req,
     struct json_object *reply)
 {
-	const struct request_rec *q;
-	int r;
+	int r, done = 0;
 
-	if ((q = approval_executing(ctx)) != NULL)
-		return fido2_reg_grant_create(ctx, peer, u, q, reply);
-	if (grant_needed(ctx, u)) {
-		/* Always a request: its grant goes to the user, not to us. */
-		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
-		    reply);
-		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
-		    KAGI_ERR_DENIED;
-	}
+	if ((r = fido2_reg_admin_gate(ctx, peer, u, OP_TOKEN_FIDO2_BEGIN, req,
+	    reply, &done)) != 0 || done)
+		return r;
 	return reg_begin(ctx, u, KIND_ADMIN, reply);
 }
 

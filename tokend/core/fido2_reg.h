@@ -79,6 +79,18 @@ int fido2_reg_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
 /* The attestation policy of role's keys (R-PRIV-2). */
 void fido2_reg_att_policy(const struct kagid_config *cfg, int role,
     struct fido2_att_policy *pol);
+/* Does op (an administrator's begin) for u need a second person? */
+int fido2_reg_grant_needed(const struct kagid_ctx *ctx, const char *op,
+    const struct user_rec *u);
+/*
+ * An administrator's begin of op for u under the two-person rule: *done
+ * set when it was answered here (replayed on approval: the user's grant;
+ * needing a second person: stored as a request); else the caller issues
+ * its challenge.
+ */
+int fido2_reg_admin_gate(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *op, struct json_object *req,
+    struct json_object *reply, int *done);
 /* An approval replayed: the requester's enrollment grant for u. */
 int fido2_reg_grant_create(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct request_rec *q,

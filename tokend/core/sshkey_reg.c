@@ -31,7 +31,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "approval.h"
 #include "audit.h"
 #include "b64.h"
 #include "challenge.h"
@@ -256,31 +255,16 @@ reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-/* Does enrolling a key for u need a second person's grant? */
-static int
-grant_needed(const struct kagid_ctx *ctx, const struct user_rec *u)
-{
-	return approval_needed(ctx->cfg, OP_TOKEN_SSHKEY_BEGIN, u->role,
-	    APPROVAL_NO_ROLE);
-}
-
 int
 sshkey_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *req,
     struct json_object *reply)
 {
-	const struct request_rec *q;
-	int r;
+	int r, done = 0;
 
-	if ((q = approval_executing(ctx)) != NULL)
-		return fido2_reg_grant_create(ctx, peer, u, q, reply);
-	if (grant_needed(ctx, u)) {
-		/* Always a request: its grant goes to the user, not to us. */
-		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
-		    reply);
-		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
-		    KAGI_ERR_DENIED;
-	}
+	if ((r = fido2_reg_admin_gate(ctx, peer, u, OP_TOKEN_SSHKEY_BEGIN, req,
+	    reply, &done)) != 0 || done)
+		return r;
 	return reg_begin(ctx, u, KIND_ADMIN, reply);
 }
 
@@ -292,7 +276,7 @@ sshkey_reg_admin_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t token = 0;
 
 	/* R-PRIV-3: a privileged user's key only from that user's hand. */
-	if (grant_needed(ctx, u))
+	if (fido2_reg_grant_needed(ctx, OP_TOKEN_SSHKEY_BEGIN, u))
 		return refuse(ctx, peer, u->name, "enrolled_by_user", NULL,
 		    reply);
 	return reg_finish(ctx, peer, u, KIND_ADMIN, req, reply, &token);

@@ -82,6 +82,17 @@ h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	return fido2_reg_self_begin(ctx, peer, asked, code, reply);
 }
 
+/* The code or grant, and the user asked for (NULL: the caller). */
+static int
+self_fields(struct json_object *req, const char **code, const char **asked)
+{
+	int r;
+
+	if ((r = req_code_or_grant(req, code)) != 0)
+		return r;
+	return proto_get_str_opt(req, "user", KAGI_NAME_MAX, asked);
+}
+
 int
 h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -89,13 +100,13 @@ h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *code = NULL, *asked = NULL;
 	int r;
 
-	if ((r = req_code_or_grant(req, &code)) != 0 ||
-	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
+	if ((r = self_fields(req, &code, &asked)) != 0)
 		return r;
 	return fido2_reg_self_finish(ctx, peer, asked, code, req, reply);
 }
 
-/* A user's own SSH security key, with a code or a grant (sshkey_reg.c). */
+/* A user's own SSH security key, with a code or a grant (sshkey_reg.c):
+ * the same fields as a FIDO2 key's. */
 int
 h_enroll_sshkey_begin(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -103,8 +114,7 @@ h_enroll_sshkey_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *code = NULL, *asked = NULL;
 	int r;
 
-	if ((r = req_code_or_grant(req, &code)) != 0 ||
-	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
+	if ((r = self_fields(req, &code, &asked)) != 0)
 		return r;
 	return sshkey_reg_self_begin(ctx, peer, asked, code, reply);
 }
@@ -116,8 +126,7 @@ h_enroll_sshkey_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *code = NULL, *asked = NULL;
 	int r;
 
-	if ((r = req_code_or_grant(req, &code)) != 0 ||
-	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
+	if ((r = self_fields(req, &code, &asked)) != 0)
 		return r;
 	return sshkey_reg_self_finish(ctx, peer, asked, code, req, reply);
 }
