@@ -250,7 +250,7 @@
  *   enroll_sshkey_finish user? code? grant? key attestation label?
  *                                               (self) -> token
  *   authkeys user rhost?        (authkeys_user only) -> lines (array)
- *   auth_sshkey AUTH key? failure?   (verifier, self) -> verdict
+ *   auth_sshkey AUTH key? failure?        (verifier) -> verdict
  * A finish refused by policy or verification answers "refused" (why).
  */
 #define OP_TOKEN_SSHKEY_BEGIN "token_sshkey_begin"

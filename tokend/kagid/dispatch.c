@@ -166,8 +166,9 @@ static const struct dispatch_entry table[] = {
 	    h_enroll_sshkey_begin },
 	{ OP_ENROLL_SSHKEY_FINISH, PEER_SELF, k_enroll_sshkey_finish,
 	    h_enroll_sshkey_finish },
-	{ OP_AUTH_SSHKEY, PEER_VERIFIER | PEER_SELF, k_auth_sshkey,
-	    h_auth_sshkey },
+	/* Root (sshd's PAM) only: a public key line is no secret, so a
+	 * caller verifying itself would prove nothing with it. */
+	{ OP_AUTH_SSHKEY, PEER_VERIFIER, k_auth_sshkey, h_auth_sshkey },
 	/* Only the authkeys_user, decided by the handler (gateway.c). */
 	{ OP_AUTHKEYS, PEER_SELF, k_authkeys, h_authkeys },
 };
