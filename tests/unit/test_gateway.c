@@ -10,7 +10,8 @@
  * runs the same rules through ssh-keygen, sshd and ssh.
  *
  * Policy: R-MFA-3, R-REM-1, R-REM-2, R-REM-3, R-PRIV-2, R-PRIV-3,
- * R-TOK-1.
+ * R-TOK-1 (a key row moved to another user in the store does not open as
+ * theirs).
  */
 #include "config.h"
 
@@ -469,6 +470,35 @@ test_staff_log_in_through_the_gateway_only_with_a_grant(void **state)
 	key_free(&k);
 }
 
+static void
+test_a_key_row_moved_to_another_user_is_neither_listed_nor_taken(
+    void **state)
+{
+	struct cx *f = *state;
+	struct user_rec u1, u2;
+	struct key k1;
+	char sql[256];
+	int64_t t1;
+
+	cx_user(f, "vend1", ROLE_VENDOR, &u1);
+	cx_user(f, "kanri", ROLE_VENDOR, &u2);
+	t1 = enrolled(f, &u1, &k1);
+	permit(f, &u1, OPEN);
+	permit(f, &u2, OPEN);
+	assert_int_equal(lines(f, "vend1", NULL, 0), 1);
+	/* An insider with the database moves vend1's key to kanri. */
+	assert_int_equal(store_commit(f->ctx.store), 0);
+	snprintf(sql, sizeof(sql), "UPDATE tokens SET user_id = %lld "
+	    "WHERE id = %lld", (long long)u2.id, (long long)t1);
+	assert_int_equal(cx_sql(f, sql), 0);
+	assert_int_equal(store_begin(f->ctx.store), 0);
+	/* It opens only as vend1's: kanri gets nothing from it. */
+	assert_int_equal(lines(f, "kanri", NULL, 0), 0);
+	assert_string_equal(login(f, "kanri", "192.0.2.3", k1.line, NULL),
+	    VERDICT_DENIED);
+	key_free(&k1);
+}
+
 #define TEST(fn) cmocka_unit_test_setup_teardown(fn, setup, cx_teardown)
 
 int
@@ -485,6 +515,7 @@ main(void)
 		TEST(test_only_the_authkeys_user_may_ask),
 		TEST(test_the_log_in_binds_the_users_own_active_key),
 		TEST(test_staff_log_in_through_the_gateway_only_with_a_grant),
+		TEST(test_a_key_row_moved_to_another_user_is_neither_listed_nor_taken),
 	};
 
 	return cmocka_run_group_tests_name("gateway", tests, NULL, NULL);

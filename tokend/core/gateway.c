@@ -5,7 +5,9 @@
  * Guarantees:
  *  - only the configured authkeys_user may ask (its uid, from
  *    SO_PEERCRED); nobody when it is unset;
- *  - a line is printed only for an active security key (TOKEN_SSHKEY) of
+ *  - a line is printed only for an active security key (TOKEN_SSHKEY),
+ *    sealed to its user at enrolment (a row moved or written by hand is
+ *    left out, logged), of
  *    a known, enabled, unlocked user whose gateway terms hold now: a
  *    vendor inside an open maintenance window of an unexpired permit
  *    (R-REM-1, R-REM-3); a staff or privileged user likewise inside
@@ -30,9 +32,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "fido2_factor.h"
 #include "gateway.h"
 #include "kagi_err.h"
 #include "lockout.h"
+#include "log.h"
 #include "policy.h"
 #include "proto.h"
 #include "session.h"
@@ -104,6 +108,7 @@ gateway_authkeys_caller(const struct kagid_ctx *ctx, const struct peer *peer)
 
 struct key_walk {
 	struct kagid_ctx *ctx;
+	const char *user;
 	const char *opts;
 	struct json_object *lines;
 	int err;
@@ -123,8 +128,15 @@ key_cb(const struct token_rec *t, void *arg)
 		return 0;
 	if (json_object_array_length(w->lines) >= GATEWAY_KEYS_MAX)
 		return 1;
-	if ((r = store_sshkey_get(w->ctx->store, t->id, &rec)) != 0 ||
-	    (r = sshkey_sk_from_blob(rec.blob, rec.blob_len, &k)) != 0 ||
+	if ((r = store_sshkey_get(w->ctx->store, t->id, &rec)) != 0)
+		goto out;
+	/* Sealed to this user at enrolment, or not listed (insider). */
+	if (fido2_factor_sshkey_sealed_to(w->ctx, w->user, t, &rec) != 0) {
+		kagi_error("SSH key token %lld of %s does not unseal as "
+		    "that user's: not listed", (long long)t->id, w->user);
+		return 0;
+	}
+	if ((r = sshkey_sk_from_blob(rec.blob, rec.blob_len, &k)) != 0 ||
 	    (r = sshkey_sk_format(&k, &line)) != 0)
 		goto out;
 	n = strlen(w->opts) + 1 + strlen(line) + 1;
@@ -182,6 +194,7 @@ gateway_authkeys(struct kagid_ctx *ctx, const char *user, const char *rhost,
 	    "from=\"%s\",restrict,pty", when, from);
 	memset(&w, 0, sizeof(w));
 	w.ctx = ctx;
+	w.user = u.name;
 	w.opts = opts;
 	w.lines = lines;
 	r = store_token_list(ctx->store, u.id, TOKEN_ACTIVE, key_cb, &w);

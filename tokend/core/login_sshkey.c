@@ -13,8 +13,9 @@
  *      remote-access grant);
  *   3. what the module reported ("auth_info_absent", "_malformed",
  *      "_ambiguous"): a refusal, recorded, not counted (not a guess);
- *   4. the key: a security key of this user, active ("unknown_key",
- *      "foreign_key", "revoked"): a failure, counted;
+ *   4. the key: a security key of this user, active, sealed to this user
+ *      with this key at enrolment ("unknown_key", "foreign_key" -- also
+ *      a row moved in the store --, "revoked"): a failure, counted;
  *   5. success, provisional like every other (login_confirm.c), recorded
  *      with the token, the key's fingerprint and the factors it proved:
  *      possession, and knowledge or inherence through the user
@@ -27,6 +28,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "fido2_factor.h"
 #include "gateway.h"
 #include "kagi_err.h"
 #include "login.h"
@@ -73,6 +75,14 @@ key_token(struct kagid_ctx *ctx, const struct user_rec *u,
 		*why = "foreign_key";
 	else if (t.state != TOKEN_ACTIVE || t.type != TOKEN_SSHKEY)
 		*why = "revoked";
+	/* Sealed to this user with this key at enrolment (R-TOK-1). */
+	else if ((r = fido2_factor_sshkey_sealed_to(ctx, u->name, &t,
+	    rec)) == KAGI_ERR_CRYPTO || r == KAGI_ERR_INVALID)
+		*why = "foreign_key";
+	else if (r != 0) {
+		token_rec_clear(&t);
+		return r;
+	}
 	token_rec_clear(&t);
 	return 0;
 }
