@@ -7,8 +7,10 @@
 # administrator's add-sshkey for that user is refused; the key's
 # attestation must be trusted (fido2_attestation_privileged); and
 # kagi-authkeys lists the key only once a second person approved the
-# user's remote-access grant.  The user is an account of the test's own
-# (nss_wrapper); the key is the software security key (tests/sshsk).
+# user's remote-access grant.  A staff user enrolls their own key with an
+# enrollment code, which is then spent.  The users are accounts of the
+# test's own (nss_wrapper); the key is the software security key
+# (tests/sshsk).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +32,7 @@ loginuid_settable || {
 	exit 1
 }
 
-plan 10
+plan 13
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
@@ -98,5 +100,26 @@ approved vendor add boss --company "Itabashi City IT" --expires "$PERMIT_EXPIRES
 	diag "the remote-access grant was not approved"
 like "$(ak boss)" 'from="198.51.100.7/32",restrict,pty sk-ssh-ed25519@openssh.com' \
     "R-REM-1: with an approved remote-access grant, inside it, boss's key is listed"
+
+# --- a staff user's own key with an enrollment code (R-TOK-4) ------------------
+euid=$(test_account emp)
+# The kagid of this run reads the new account too (nss_wrapper's files).
+code=$(kagictl user add emp --enroll-code | sed -n 's/^enroll-code: *//p')
+mkdir -m 755 "$T/ek" && chown "$euid" "$T/ek"
+emp() {
+	as_person "$euid" setpriv --reuid="$euid" \
+	    --regid="$(getent group nogroup | cut -d: -f3)" --clear-groups \
+	    "$KAGICTL" --socket "$SOCK" "$@" 2>&1
+}
+out=$(echo "$code" | emp enroll --challenge "$T/ek/chal")
+like "$out" "Challenge written to" \
+    "R-TOK-4: a user gets a challenge for their own key with their enrollment code"
+ssh-keygen -q -t ed25519-sk -w "$P" -O verify-required -O challenge="$T/ek/chal" \
+    -O write-attestation="$T/ek/e.att" -N '' -f "$T/ek/e" </dev/null >/dev/null 2>&1
+chown "$euid" "$T/ek/e" "$T/ek/e.pub" "$T/ek/e.att"
+out=$(echo "$code" | emp enroll --sshkey "$T/ek/e.pub" --attestation "$T/ek/e.att")
+like "$out" "token: " "R-TOK-4: ... and enrolls it, spending the code"
+out=$(echo "$code" | emp enroll --challenge "$T/ek/chal2")
+unlike "$out" "Challenge written to" "R-TOK-4: ... which then serves no further key"
 
 finish
