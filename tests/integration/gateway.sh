@@ -71,7 +71,7 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 66
+plan 71
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
@@ -362,6 +362,22 @@ cat "$T/v1.pub" "$T/x1.pub" >"$T/home1/.ssh/authorized_keys"
 out=$(gssh vend1 "$PD" 127.0.0.2 v1 x1 -- echo logged-in 2>&1)
 unlike "$out" "logged-in" "two publickey methods are refused"
 like "$(auth_last vend1)" '"reason":"auth_info_ambiguous"' "... recorded as auth_info_ambiguous"
+
+# --- pam_kagi sshkey reads the PAM environment, only (pamdrv) ------------------
+
+add_user_password vend1 pw-vend1
+write_service -- zone=internet sshkey
+key1=$(cut -d' ' -f1,2 "$T/v1.pub")
+out=$(pam_run -u vend1 -r 127.0.0.2 -o auth -e "SSH_AUTH_INFO_0=publickey $key1" pw-vend1)
+is "$(result_of "$out" auth)" PAM_SUCCESS \
+    "R-MFA-3: pam_kagi sshkey takes the one publickey line of SSH_AUTH_INFO_0"
+out=$(SSH_AUTH_INFO_0="publickey $key1" pam_run -u vend1 -r 127.0.0.2 -o auth pw-vend1)
+is "$(result_of "$out" auth)" PAM_AUTH_ERR \
+    "... never the process environment's (a client's SendEnv)"
+like "$(auth_last vend1)" '"reason":"auth_info_absent"' "... recorded as auth_info_absent"
+out=$(pam_run -u vend1 -r 127.0.0.2 -o auth -e "SSH_AUTH_INFO_0=publickey sk-ssh-ed25519@openssh.com AAAA%%" pw-vend1)
+is "$(result_of "$out" auth)" PAM_AUTH_ERR "a publickey line that is no key is refused"
+like "$(auth_last vend1)" '"reason":"auth_info_malformed"' "... recorded as auth_info_malformed"
 
 # --- staff from outside: a remote-access grant (R-REM-1) ---------------------------
 
