@@ -71,7 +71,7 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 71
+plan 72
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
@@ -404,6 +404,8 @@ like "$(nobody_ak st1)" "from=\"127.0.0.2/32\",restrict,pty" \
 out=$(gssh st1 "$PA" 127.0.0.2 s1 -- echo logged-in 2>&1)
 like "$out" "logged-in" "R-REM-1: staff with a grant log in through the gateway with their key"
 like "$(kagictl user show st1 --json)" '"role":"staff"' "... the role unchanged"
+like "$(kagictl vendor show st1)" "Itabashi City IT" \
+    "R-REM-1: kagictl vendor show shows the grant"
 
 # --- revoked, kagid down, expired -----------------------------------------------
 

@@ -218,8 +218,8 @@ h_vendor_show(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = store_user_get(ctx->store, name, &u)) != 0)
 		return r;
-	if (u.role != ROLE_VENDOR)
-		return KAGI_ERR_NOT_FOUND;
+	/* A vendor's permit, or a staff or privileged user's remote-access
+	 * grant (the same record); none: not found. */
 	if ((r = store_vendor_get(ctx->store, u.id, &v)) != 0 ||
 	    (r = vendor_to_json(&u, &v, kagi_now(), &vo)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0)
