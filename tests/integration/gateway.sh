@@ -448,11 +448,7 @@ stop_kagid
 out=$(nobody_ak vend2 "127.0.0.2 50000 127.0.0.1 22" 2>&1); st=$?
 is "$out:$st" ":1" "with kagid down kagi-authkeys prints nothing and fails"
 
-FAKETIME_LIB=
-for _f in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 \
-    /usr/lib/*/faketime/libfaketime.so.1; do
-	[ -f "$_f" ] && { FAKETIME_LIB=$_f; break; }
-done
+# FAKETIME_LIB: lib.sh's.
 if [ -n "$FAKETIME_LIB" ]; then
 	KAGID_ENV="LD_PRELOAD=$FAKETIME_LIB FAKETIME=+31d FAKETIME_DONT_FAKE_MONOTONIC=1" \
 	    start_kagid approver_group=nogroup authkeys_user=nobody ||
