@@ -71,7 +71,7 @@ done
 [ -d /run/sshd ] || mkdir -m 0755 /run/sshd ||
 	skip_all "/run/sshd does not exist and cannot be made"
 
-plan 72
+plan 73
 
 chmod 711 "$T"
 export KAGI_SSHSK_STATE="$T/counter"
@@ -406,6 +406,18 @@ like "$out" "logged-in" "R-REM-1: staff with a grant log in through the gateway 
 like "$(kagictl user show st1 --json)" '"role":"staff"' "... the role unchanged"
 like "$(kagictl vendor show st1)" "Itabashi City IT" \
     "R-REM-1: kagictl vendor show shows the grant"
+gssh st1 "$PA" 127.0.0.2 s1 -- sleep 600 >"$T/st1.out" 2>&1 &
+SSSH=$!
+bg_register $SSSH
+n=0
+while ! kagictl session list --json 2>/dev/null | grep -q '"st1"' && [ $n -lt 100 ]; do
+	sleep 0.1
+	n=$((n + 1))
+done
+like "$(kagictl session list --json | tr -d ' \n' | grep -o '{[^{}]*"st1"[^{}]*}')" \
+    '"window_end"' \
+    "R-REM-4: a staff gateway session from the grant's address ends with the grant's window"
+kill "$SSSH" 2>/dev/null
 
 # --- revoked, kagid down, expired -----------------------------------------------
 
