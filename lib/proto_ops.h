@@ -242,4 +242,22 @@
 #define OP_ENROLL_FIDO2_BEGIN "enroll_fido2_begin"
 #define OP_ENROLL_FIDO2_FINISH "enroll_fido2_finish"
 
+/*
+ * The SSH gateway's security keys (issue 16):
+ *   token_sshkey_begin user                    (admin) -> challenge
+ *   token_sshkey_finish user key attestation label? (admin) -> token
+ *   enroll_sshkey_begin user? code? grant?      (self) -> challenge
+ *   enroll_sshkey_finish user? code? grant? key attestation label?
+ *                                               (self) -> token
+ *   authkeys user rhost?        (authkeys_user only) -> lines (array)
+ *   auth_sshkey AUTH key? failure?        (verifier) -> verdict
+ * A finish refused by policy or verification answers "refused" (why).
+ */
+#define OP_TOKEN_SSHKEY_BEGIN "token_sshkey_begin"
+#define OP_TOKEN_SSHKEY_FINISH "token_sshkey_finish"
+#define OP_ENROLL_SSHKEY_BEGIN "enroll_sshkey_begin"
+#define OP_ENROLL_SSHKEY_FINISH "enroll_sshkey_finish"
+#define OP_AUTHKEYS "authkeys"
+#define OP_AUTH_SSHKEY "auth_sshkey"
+
 #endif

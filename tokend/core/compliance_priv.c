@@ -153,7 +153,10 @@ priv_token_cb(const struct token_rec *t, void *arg)
 
 	if (t->state == TOKEN_REVOKED)
 		return 0;
-	if (t->type != TOKEN_FIDO2) {
+	/* An SSH security key was enrolled with user verification. */
+	if (t->type == TOKEN_SSHKEY) {
+		;
+	} else if (t->type != TOKEN_FIDO2) {
 		cc_list_add(p->totp, p->cu->u.name);
 	} else if ((r = store_fido2_get(p->c->ctx->store, t->id, &f)) != 0) {
 		return r;

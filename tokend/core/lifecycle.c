@@ -25,6 +25,7 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "gateway.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "kagi_err.h"
@@ -143,7 +144,10 @@ lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = proto_set_int(f, "token", t->id)) != 0 ||
 	    (r = proto_set_str(f, "label", t->label)) != 0)
 		goto out;
-	r = audit_record(ctx, peer, LOG_WARNING, "token_lost", u->name, f);
+	if ((r = audit_record(ctx, peer, LOG_WARNING, "token_lost", u->name,
+	    f)) != 0)
+		goto out;
+	r = gateway_key_revoked(ctx, u, t);
  out:
 	json_object_put(f);
 	if (r != 0)

@@ -60,6 +60,10 @@ struct ctl {
 	const char *place;
 	const char *work;
 	int grant;		/* enroll --grant (R-PRIV-3) */
+	const char *attestation;	/* SSH security keys (issue 16) */
+	const char *sshkey;		/* enroll --sshkey KEY.pub */
+	const char *challenge;		/* enroll --challenge FILE */
+	const char *sshd_config;	/* doctor gateway --sshd-config */
 	/* operands */
 	const char *file;
 	const char *user;
@@ -202,6 +206,15 @@ int ctl_enroll(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
 int ctl_fido2_refused(const char *why);
 int ctl_import_pam_u2f(struct ctl *ctl);
+
+/* ctl_sshkey.c: the SSH gateway's security keys (issue 16). */
+int ctl_token_sshkey_challenge(struct ctl *ctl);
+int ctl_token_add_sshkey(struct ctl *ctl);
+int ctl_enroll_sshkey(struct ctl *ctl);
+/* Say why kagid refused an SSH key; CTL_EXIT_REFUSED. */
+int ctl_sshkey_refused(const char *why);
+/* ctl_doctor.c: kagictl doctor gateway. */
+int ctl_doctor_gateway(struct ctl *ctl);
 /* ctl_vendor.c */
 int ctl_user_role(struct ctl *ctl);
 int ctl_vendor_add(struct ctl *ctl);

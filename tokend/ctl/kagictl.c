@@ -54,7 +54,8 @@ enum {
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
-	O_CHECKPOINTS, O_COUNT_
+	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
+	O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -101,11 +102,15 @@ static const struct opt opts[O_COUNT_] = {
 	[O_PLACE] = { "place", 1 },
 	[O_WORK] = { "work", 1 },
 	[O_CHECKPOINTS] = { "checkpoints", 1 },
+	[O_ATTESTATION] = { "attestation", 1 },
+	[O_SSHKEY] = { "sshkey", 1 },
+	[O_CHALLENGE] = { "challenge", 1 },
+	[O_SSHD_CONFIG] = { "sshd-config", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
 
-enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID, USER_FILE };
 
 struct cmd {
 	const char *word;
@@ -114,6 +119,19 @@ struct cmd {
 	unsigned long long opts;	/* command options it accepts */
 	int (*run)(struct ctl *);
 };
+
+/* enroll: a FIDO2 key plugged in here, or an SSH security key's steps. */
+static int
+ctl_enroll_any(struct ctl *ctl)
+{
+	if (ctl->sshkey != NULL || ctl->challenge != NULL)
+		return ctl_enroll_sshkey(ctl);
+	if (ctl->attestation != NULL) {
+		ctl_err(_("--attestation goes with --sshkey KEY.pub"));
+		return CTL_EXIT_USAGE;
+	}
+	return ctl_enroll(ctl);
+}
 
 static const struct cmd cmds[] = {
 	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE),
@@ -132,6 +150,10 @@ static const struct cmd cmds[] = {
 	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
 	    ctl_token_add_fido2 },
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
+	{ "token", "sshkey-challenge", USER_FILE, 0,
+	    ctl_token_sshkey_challenge },
+	{ "token", "add-sshkey", USER_FILE, BIT(O_LABEL) | BIT(O_ATTESTATION),
+	    ctl_token_add_sshkey },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE) |
@@ -169,8 +191,11 @@ static const struct cmd cmds[] = {
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
+	{ "doctor", "gateway", NONE, BIT(O_SSHD_CONFIG) | BIT(O_FROM),
+	    ctl_doctor_gateway },
 	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
-	    BIT(O_GRANT), ctl_enroll },
+	    BIT(O_GRANT) | BIT(O_SSHKEY) | BIT(O_CHALLENGE) |
+	    BIT(O_ATTESTATION), ctl_enroll_any },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -228,6 +253,18 @@ help(void)
 "                              with the enrollment code you were given;\n"
 "                              --grant: a privileged user, with the\n"
 "                              enrollment a second person approved\n"
+"  token sshkey-challenge USER FILE\n"
+"                              write kagid's single-use challenge for an\n"
+"                              SSH security key to the new FILE\n"
+"  token add-sshkey USER KEY.pub --attestation FILE [--label LABEL]\n"
+"                              enroll the key ssh-keygen made with\n"
+"                              -O verify-required -O challenge=FILE\n"
+"                              -O write-attestation=FILE\n"
+"  enroll --challenge FILE | --sshkey KEY.pub --attestation FILE\n"
+"         [--user NAME] [--label LABEL] [--grant]\n"
+"                              any user: the same for your own SSH\n"
+"                              security key, with your enrollment code\n"
+"                              or --grant\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
@@ -238,6 +275,9 @@ help(void)
 "  vendor show NAME\n"
 "  vendor list\n"
 "  session list                open sessions and when kagid will end them\n"
+"  doctor gateway [--sshd-config FILE] [--from ADDRESS]\n"
+"                              sshd's effective settings for every vendor\n"
+"                              and privileged account, each unsafe one named\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
@@ -551,6 +591,13 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->worker = a->val[O_WORKER];
 	ctl->place = a->val[O_PLACE];
 	ctl->work = a->val[O_WORK];
+	ctl->attestation = a->val[O_ATTESTATION];
+	ctl->sshkey = a->val[O_SSHKEY];
+	ctl->challenge = a->val[O_CHALLENGE];
+	ctl->sshd_config = a->val[O_SSHD_CONFIG];
+	if (ctl->sshkey != NULL && ctl->challenge != NULL)
+		return usage(_("--sshkey and --challenge are two steps: give "
+		    "one of them, not '%s' too"), ctl->challenge);
 	return 0;
 }
 
@@ -605,7 +652,8 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	if (a->npos - used < need && cmd->operands == ID)
 		return usage(_("missing argument: a number after '%s'"),
 		    a->pos[a->npos - 1]);
-	if (cmd->operands == FILE_ARG && a->npos - used < 1)
+	if ((cmd->operands == FILE_ARG && a->npos - used < 1) ||
+	    (cmd->operands == USER_FILE && a->npos - used == 1))
 		return usage(_("missing argument: a file after '%s'"),
 		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
@@ -633,7 +681,9 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;
 	}
-	if (cmd->operands == USER_ARG) {
+	if (cmd->operands == USER_FILE) {
+		ctl->file = a->pos[used + 1];
+	} else if (cmd->operands == USER_ARG) {
 		ctl->arg = a->pos[used + 1];
 		if (!one_of(ctl->arg, kagi_role_names))
 			return usage(_("a role is staff, privileged or vendor, "

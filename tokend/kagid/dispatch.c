@@ -66,6 +66,16 @@ static const char *const k_enroll_fido2_begin[] = { "v", "op", "user",
 static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
     "code", "grant", "request", "label", "alg", "fmt", "authdata", "x5c",
     "sig", "uv", NULL };
+static const char *const k_auth_sshkey[] = { AUTH_KEYS, "key", "failure",
+    NULL };
+static const char *const k_sshkey_begin[] = { "v", "op", "user", NULL };
+static const char *const k_sshkey_finish[] = { "v", "op", "user", "key",
+    "attestation", "label", NULL };
+static const char *const k_enroll_sshkey_begin[] = { "v", "op", "user",
+    "code", "grant", NULL };
+static const char *const k_enroll_sshkey_finish[] = { "v", "op", "user",
+    "code", "grant", "key", "attestation", "label", NULL };
+static const char *const k_authkeys[] = { "v", "op", "user", "rhost", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", "worker", "place", "work", NULL };
@@ -147,6 +157,20 @@ static const struct dispatch_entry table[] = {
 	    h_enroll_fido2_begin },
 	{ OP_ENROLL_FIDO2_FINISH, PEER_SELF, k_enroll_fido2_finish,
 	    h_enroll_fido2_finish },
+	/* The SSH gateway's security keys (issue 16). */
+	{ OP_TOKEN_SSHKEY_BEGIN, PEER_ADMIN, k_sshkey_begin,
+	    h_token_sshkey_begin },
+	{ OP_TOKEN_SSHKEY_FINISH, PEER_ADMIN, k_sshkey_finish,
+	    h_token_sshkey_finish },
+	{ OP_ENROLL_SSHKEY_BEGIN, PEER_SELF, k_enroll_sshkey_begin,
+	    h_enroll_sshkey_begin },
+	{ OP_ENROLL_SSHKEY_FINISH, PEER_SELF, k_enroll_sshkey_finish,
+	    h_enroll_sshkey_finish },
+	/* Root (sshd's PAM) only: a public key line is no secret, so a
+	 * caller verifying itself would prove nothing with it. */
+	{ OP_AUTH_SSHKEY, PEER_VERIFIER, k_auth_sshkey, h_auth_sshkey },
+	/* Only the authkeys_user, decided by the handler (gateway.c). */
+	{ OP_AUTHKEYS, PEER_SELF, k_authkeys, h_authkeys },
 };
 
 /*
@@ -158,7 +182,8 @@ static const struct dispatch_entry table[] = {
  * reads (a vendor's attempt, R-PRIV-4).  A list beside the table rather
  * than a column of it, so that rows are added without touching it.
  */
-static const char *const read_only_ops[] = { OP_AUTH_BEGIN, NULL };
+static const char *const read_only_ops[] = { OP_AUTH_BEGIN, OP_AUTHKEYS,
+    NULL };
 
 static const struct dispatch_entry *
 dispatch_find(const char *op)

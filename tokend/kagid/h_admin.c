@@ -23,6 +23,7 @@
 #include "config_audit.h"
 #include "describe.h"
 #include "failures.h"
+#include "gateway.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
@@ -466,7 +467,8 @@ h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 	t.state = TOKEN_REVOKED;
 	if ((r = token_to_json(&t, u.name, &to)) != 0 ||
 	    (r = audit_simple(ctx, peer, "token_revoke", u.name, "token",
-	    t.id)) != 0)
+	    t.id)) != 0 ||
+	    (r = gateway_key_revoked(ctx, &u, &t)) != 0)
 		goto out;
 	json_object_object_add(reply, "token", to);
 	to = NULL;

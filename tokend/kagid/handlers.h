@@ -135,4 +135,18 @@ int h_report_exceptions(struct kagid_ctx *, const struct peer *,
 int h_compliance(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
+/* The SSH gateway's security keys (issue 16). */
+int h_token_sshkey_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_sshkey_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_enroll_sshkey_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_enroll_sshkey_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_authkeys(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_auth_sshkey(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
 #endif

@@ -20,7 +20,7 @@
 
 struct store;
 
-enum token_type { TOKEN_TOTP = 0, TOKEN_FIDO2 = 1 };
+enum token_type { TOKEN_TOTP = 0, TOKEN_FIDO2 = 1, TOKEN_SSHKEY = 2 };
 enum token_state { TOKEN_PENDING = 0, TOKEN_ACTIVE = 1, TOKEN_REVOKED = 2 };
 enum totp_alg { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 };
 
@@ -178,6 +178,31 @@ int store_fido2_set_counter(struct store *s, int64_t token_id, int64_t old,
 /* Revoke the token and record why (e.g. "cloned"). */
 int store_fido2_disable(struct store *s, int64_t token_id,
     const char *reason);
+
+/*
+ * OpenSSH security keys (issue 16).  Each is a token (type TOKEN_SSHKEY,
+ * algorithm, digits and period 0, last_step -1, sealed = the enrolment's
+ * attestation sealed with AAD "sshkey:<user>") and one sshkey_rec keyed
+ * by the token's id.  The key (its wire form) is unique across all users
+ * (R-TOK-1): adding one that exists is KAGI_ERR_EXISTS.
+ */
+#define SSHKEY_REC_BLOB_MAX 512
+#define SSHKEY_REC_FP_MAX 64
+struct sshkey_rec {
+	int64_t token_id;
+	uint8_t blob[SSHKEY_REC_BLOB_MAX];
+	size_t blob_len;			/* 1..SSHKEY_REC_BLOB_MAX */
+	char fingerprint[SSHKEY_REC_FP_MAX + 1];
+	uint8_t aaguid[FIDO2_AAGUID_LEN];
+};
+/* Add t (an SSH key token) and k in one go; *id receives the token id. */
+int store_sshkey_add(struct store *s, const struct token_rec *t,
+    const struct sshkey_rec *k, int64_t *id);
+int store_sshkey_get(struct store *s, int64_t token_id,
+    struct sshkey_rec *k);
+/* The key with this wire form, whoever owns it; KAGI_ERR_NOT_FOUND. */
+int store_sshkey_find(struct store *s, const uint8_t *blob, size_t len,
+    struct sshkey_rec *k);
 
 /* Lockout counters; a user without a record reads as all zero. */
 int store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l);

@@ -321,6 +321,14 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER tokens_revoked AFTER UPDATE OF state ON tokens "
 	"  WHEN NEW.state = 2 AND OLD.revoked = 0 BEGIN"
 	"  UPDATE tokens SET revoked = 1 WHERE id = NEW.id; END;",
+	/* 13: OpenSSH security keys, one per token of type 2 (issue 16):
+	 * the key's wire form, unique across all users (R-TOK-1), its
+	 * fingerprint and the AAGUID its attestation named. */
+	"CREATE TABLE sshkeys ("
+	"  token_id INTEGER PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,"
+	"  blob BLOB NOT NULL UNIQUE,"
+	"  fingerprint TEXT NOT NULL,"
+	"  aaguid BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -387,6 +395,12 @@ static const char *const stmt_sql[ST_COUNT_] = {
 	[ST_FIDO2_REASON] = "UPDATE fido2_creds SET reason = ?2 "
 	    "WHERE token_id = ?1",
 	[ST_FIDO2_USED] = "UPDATE tokens SET last_used = ?2 WHERE id = ?1",
+	[ST_SSHKEY_ADD] = "INSERT INTO sshkeys (token_id, blob, fingerprint, "
+	    "aaguid) VALUES (?1, ?2, ?3, ?4)",
+	[ST_SSHKEY_GET] = "SELECT token_id, blob, fingerprint, aaguid "
+	    "FROM sshkeys WHERE token_id = ?1",
+	[ST_SSHKEY_FIND] = "SELECT token_id, blob, fingerprint, aaguid "
+	    "FROM sshkeys WHERE blob = ?1",
 	[ST_LOGIN_GET] = "SELECT time, place, factors, failures, service, "
 	    "session FROM logins WHERE user_id = ?1",
 	[ST_LOGIN_PUT] = "INSERT OR REPLACE INTO logins (user_id, time, "
@@ -614,8 +628,9 @@ sq_user_from_row(sqlite3_stmt *st, struct user_rec *u)
 int
 sq_token_valid(const struct token_rec *t)
 {
-	/* A FIDO2 token keeps its data in fido2_creds; only its key here. */
-	if (t->type == TOKEN_FIDO2) {
+	/* A FIDO2 token keeps its data in fido2_creds, an SSH key's in
+	 * sshkeys; only the sealed key or attestation here. */
+	if (t->type == TOKEN_FIDO2 || t->type == TOKEN_SSHKEY) {
 		if (t->state < TOKEN_PENDING || t->state > TOKEN_REVOKED ||
 		    t->algorithm != 0 || t->digits != 0 || t->period != 0 ||
 		    t->last_step != -1 ||
