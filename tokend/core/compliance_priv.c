@@ -560,8 +560,10 @@ cc_rem_1(struct cc *c)
 		    "maintenance windows)"), bad.text, NULL);
 	return cc_add(c, "R-REM-1", CC_WARN, N_("each of the %s vendor "
 	    "account(s) has an approval, an expiry and windows; staff and "
-	    "privileged users need no remote-access grant in kagid (not "
-	    "implemented)"), cc_int(c, n), NULL);
+	    "privileged users need a remote-access grant for the SSH "
+	    "gateway's security keys, but not for other remote log-ins "
+	    "(a second factor through sshd's keyboard-interactive)"),
+	    cc_int(c, n), NULL);
 }
 
 int
