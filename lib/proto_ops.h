@@ -3,7 +3,17 @@
  *
  * Every request: {"v": 1, "op": OP, ...fields}.  Unknown fields are errors.
  * Every reply: {"status": "ok", ...} or {"status": "error", "error": CODE,
- * "message": TEXT}.  Who may send what is decided in kagid's dispatch
+ * "message": TEXT}.  Listings and reports (user_list, token_list,
+ * request_list, vendor_list, session_list, breakglass_list, report_*,
+ * and any reply) have no cursor of their own: a reply over KAGI_FRAME_MAX
+ * goes as a stream of frames cutting its longest array, every frame but
+ * the last with "continues": true (proto.h, proto_encode_reply(), the one
+ * mechanism, in server.c's conn_reply); client_call() joins it.  Chosen
+ * over after/limit paging because every listing gets it at once and the
+ * listing is read in one transaction, so it is consistent however long.
+ * audit_records keeps its own after/limit paging: the archive is read in
+ * pieces on purpose.  A reply no stream can carry (one element over the
+ * frame) is answered with error "too_large", never a silent hang-up.  Who may send what is decided in kagid's dispatch
  * table (tokend/dispatch.c) by the caller's SO_PEERCRED class:
  *   verifier  root: may verify any user
  *   self      any other uid: may verify itself only
