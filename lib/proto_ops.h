@@ -182,6 +182,11 @@
  *   user_role     user role                    (admin) -> user
  *   user_offboard user                         (admin) -> user, revoked
  *   token_lost    user token                   (admin) -> token
+ *   token_lost_own token                        (self) -> token
+ *       the caller's own token (its SO_PEERCRED name; a request naming a
+ *       user is refused as an unknown field), revoked at once, recorded
+ *       "token_lost" with reported_by "user" at alert priority (R-TOK-2);
+ *       a token of someone else is not_found.
  *   enroll_code_issue user                     (admin) -> code, expires
  *   request_list                     (admin, approver) -> requests
  *   request_show  id                 (admin, approver) -> request
@@ -201,6 +206,7 @@
 #define OP_USER_ROLE "user_role"
 #define OP_USER_OFFBOARD "user_offboard"
 #define OP_TOKEN_LOST "token_lost"
+#define OP_TOKEN_LOST_OWN "token_lost_own"
 #define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
 #define OP_REQUEST_LIST "request_list"
 #define OP_REQUEST_SHOW "request_show"

@@ -105,7 +105,9 @@ static const struct opt opts[O_COUNT_] = {
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
 
-enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
+/* OPT_USER_TOKEN: [USER] TOKEN, without USER the caller's own token. */
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID,
+    OPT_USER_TOKEN };
 
 struct cmd {
 	const char *word;
@@ -154,7 +156,7 @@ static const struct cmd cmds[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
-	{ "token", "lost", USER_TOKEN, 0, ctl_token_lost },
+	{ "token", "lost", OPT_USER_TOKEN, 0, ctl_token_lost },
 	{ "request", "list", NONE, 0, ctl_request_list },
 	{ "request", "show", ID, 0, ctl_request_show },
 	{ "request", "approve", ID, 0, ctl_request_approve },
@@ -211,6 +213,7 @@ help(void)
 "  token list USER\n"
 "  token revoke USER TOKEN     stop a token\n"
 "  token lost USER TOKEN       stop a lost token at once and record the loss\n"
+"  token lost TOKEN            (any user) your own token, lost: stopped at once\n"
 "  request list                requests awaiting a second person\n"
 "  request show ID\n"
 "  request approve ID          carry out another administrator's request\n"
@@ -597,6 +600,18 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	long long id;
 	int o, r;
 
+	/* token lost TOKEN: the caller's own token (R-TOK-2). */
+	if (cmd->operands == OPT_USER_TOKEN && a->npos - used == 1 &&
+	    parse_id(a->pos[used], INT64_MAX, &id) == 0) {
+		ctl->token = id;
+		ctl->own = 1;
+		for (o = 0; o < O_COUNT_; o++)
+			if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
+			    (BIT(o) & cmd->opts) == 0)
+				return usage(_("option '--%s' does not apply "
+				    "to this command"), opts[o].name);
+		return 0;
+	}
 	for (o = 0; o < O_COUNT_; o++)
 		if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
 		    (BIT(o) & cmd->opts) == 0)

@@ -40,6 +40,7 @@ static const char *const k_add_totp[] = { "v", "op", "user", "label",
 static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+static const char *const k_token_only[] = { "v", "op", "token", NULL };
 static const char *const k_verify[] = { "v", "op", "anchor_seq",
     "anchor_hash", NULL };
 static const char *const k_records[] = { "v", "op", "after", "since",
@@ -114,6 +115,8 @@ static const struct dispatch_entry table[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
+	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
+	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
 	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
 	    h_auth_enroll },
