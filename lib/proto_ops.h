@@ -182,6 +182,10 @@
  *   user_role     user role                    (admin) -> user
  *   user_offboard user                         (admin) -> user, revoked
  *   token_lost    user token                   (admin) -> token
+ *   backup                                     (admin) -> backup (array
+ *       of base64 pieces of the database copy, in order), bytes, sha256
+ *       (hex, of the whole copy), audit_seq (the "backup" record, the
+ *       copy's last), schema.  Streamed (above).  No keys are in it.
  *   token_lost_own token                        (self) -> token
  *       the caller's own token (its SO_PEERCRED name; a request naming a
  *       user is refused as an unknown field), revoked at once, recorded
@@ -207,6 +211,7 @@
 #define OP_USER_OFFBOARD "user_offboard"
 #define OP_TOKEN_LOST "token_lost"
 #define OP_TOKEN_LOST_OWN "token_lost_own"
+#define OP_BACKUP "backup"
 #define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
 #define OP_REQUEST_LIST "request_list"
 #define OP_REQUEST_SHOW "request_show"

@@ -26,8 +26,14 @@
 #define CTL_CODE_MAX 8		/* longest TOTP code */
 #define CTL_TRIES 3		/* code attempts on a terminal */
 
+struct kagid_config;
+
 /* One invocation: global settings, the command's options and operands. */
 struct ctl {
+	/* The configuration read (NULL when it could not be: cfg_err). */
+	const struct kagid_config *cfg;
+	char cfg_err[512];
+	int force;		/* restore --force */
 	const char *sockpath;
 	const char *admin_group;
 	int timeout_ms;
@@ -71,6 +77,14 @@ struct ctl {
 	int own;		/* token lost TOKEN: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
+
+/* ctl_backup.c */
+/* backup FILE; restore FILE [--force] (kagid stopped). */
+int ctl_backup(struct ctl *ctl);
+int ctl_restore(struct ctl *ctl);
+/* path made absolute against the working directory into out (PATH_MAX);
+ * KAGI_ERR_TOO_LARGE when it does not fit. */
+int ctl_abspath(const char *path, char *out, size_t outlen);
 
 /* ctl_call.c */
 /*

@@ -57,27 +57,10 @@ read_file(struct u2f_file *f, const char *path)
 	/* A relative path made absolute; one too long for PATH_MAX is
 	 * refused (it once wrapped the getcwd() size round and overflowed
 	 * abspath). */
-	if (path[0] == '/') {
-		if (strlen(path) >= sizeof(abspath)) {
-			ctl_err(_("cannot read %s: %s"), path,
-			    _("the path is too long"));
-			return KAGI_ERR_TOO_LARGE;
-		}
-		snprintf(abspath, sizeof(abspath), "%s", path);
-	} else {
-		char cwd[PATH_MAX];
-		int n;
-
-		if (getcwd(cwd, sizeof(cwd)) == NULL) {
-			ctl_err(_("cannot read %s: %s"), path, "getcwd");
-			return KAGI_ERR_IO;
-		}
-		n = snprintf(abspath, sizeof(abspath), "%s/%s", cwd, path);
-		if (n < 0 || (size_t)n >= sizeof(abspath)) {
-			ctl_err(_("cannot read %s: %s"), path,
-			    _("the path is too long"));
-			return KAGI_ERR_TOO_LARGE;
-		}
+	if ((r = ctl_abspath(path, abspath, sizeof(abspath))) != 0) {
+		ctl_err(_("cannot read %s: %s"), path, r == KAGI_ERR_IO ?
+		    "getcwd" : _("the path is too long"));
+		return r;
 	}
 	if ((r = safefile_read(abspath, getuid(), U2F_FILE_MAX, &buf, &len,
 	    err, sizeof(err))) != 0) {

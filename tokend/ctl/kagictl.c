@@ -54,7 +54,7 @@ enum {
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
-	O_CHECKPOINTS, O_COUNT_
+	O_CHECKPOINTS, O_FORCE, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -101,6 +101,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_PLACE] = { "place", 1 },
 	[O_WORK] = { "work", 1 },
 	[O_CHECKPOINTS] = { "checkpoints", 1 },
+	[O_FORCE] = { "force", 0 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -157,6 +158,8 @@ static const struct cmd cmds[] = {
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
 	{ "token", "lost", OPT_USER_TOKEN, 0, ctl_token_lost },
+	{ "backup", NULL, FILE_ARG, 0, ctl_backup },
+	{ "restore", NULL, FILE_ARG, BIT(O_FORCE), ctl_restore },
 	{ "request", "list", NONE, 0, ctl_request_list },
 	{ "request", "show", ID, 0, ctl_request_show },
 	{ "request", "approve", ID, 0, ctl_request_approve },
@@ -233,6 +236,8 @@ help(void)
 "                              enrollment a second person approved\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
+"  backup FILE                 an online copy of kagid's database (no keys)\n"
+"  restore FILE [--force]      bring a copy back, kagid stopped\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
@@ -554,6 +559,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->worker = a->val[O_WORKER];
 	ctl->place = a->val[O_PLACE];
 	ctl->work = a->val[O_WORK];
+	ctl->force = a->val[O_FORCE] != NULL;
 	return 0;
 }
 
@@ -685,8 +691,12 @@ find_socket(const struct args *a, struct ctl *ctl, struct kagid_config *cfg,
 	r = kagid_config_load(cfg, absent ? NULL : path, (unsigned)getuid(),
 	    err, sizeof(err));
 	*cfg_loaded = 1;
-	if (r == 0)
+	if (r == 0) {
 		ctl->admin_group = cfg->admin_group;
+		ctl->cfg = cfg;		/* restore: the database and its log */
+	} else
+		snprintf(ctl->cfg_err, sizeof(ctl->cfg_err), "%s: %s", path,
+		    err);
 	if (a->val[O_SOCKET] != NULL)
 		ctl->sockpath = a->val[O_SOCKET];
 	else if (env != NULL && env[0] != '\0')

@@ -115,6 +115,8 @@ static const struct dispatch_entry table[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
+	/* A copy of the store, for an administrator (h_backup.c). */
+	{ OP_BACKUP, PEER_ADMIN, k_none, h_backup },
 	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
 	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
