@@ -186,6 +186,10 @@
  *       of base64 pieces of the database copy, in order), bytes, sha256
  *       (hex, of the whole copy), audit_seq (the "backup" record, the
  *       copy's last), schema.  Streamed (above).  No keys are in it.
+ *   token_import_totp user secret (base64, 10..64 bytes) source
+ *       ("google-authenticator"|"pam_oath") label? algorithm? digits?
+ *       period? (must be totp_period)        (admin) -> token (active);
+ *       refused for a privileged user (R-PRIV-2); "token_import" record
  *   token_lost_own token                        (self) -> token
  *       the caller's own token (its SO_PEERCRED name; a request naming a
  *       user is refused as an unknown field), revoked at once, recorded
@@ -212,6 +216,7 @@
 #define OP_TOKEN_LOST "token_lost"
 #define OP_TOKEN_LOST_OWN "token_lost_own"
 #define OP_BACKUP "backup"
+#define OP_TOKEN_IMPORT_TOTP "token_import_totp"
 #define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
 #define OP_REQUEST_LIST "request_list"
 #define OP_REQUEST_SHOW "request_show"

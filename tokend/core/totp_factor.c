@@ -71,6 +71,41 @@ totp_token_new(struct kagid_ctx *ctx, const struct user_rec *u,
 }
 
 int
+totp_token_import(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct totp_settings *s, const uint8_t *secret, size_t len,
+    int64_t now, struct token_rec *t)
+{
+	char aad[SEAL_AAD_MAX];
+	struct token_rec n;
+	size_t aadlen = 0;
+	int64_t id = 0;
+	int r;
+
+	memset(&n, 0, sizeof(n));
+	n.user_id = u->id;
+	n.type = TOKEN_TOTP;
+	n.state = TOKEN_ACTIVE;
+	snprintf(n.label, sizeof(n.label), "%s", s->label);
+	n.algorithm = s->algorithm;
+	n.digits = s->digits;
+	n.period = s->period;
+	n.last_step = -1;
+	n.created = now;
+	/* Sealed like a seed of our own, bound to the user's name. */
+	if ((r = seal_aad(SEAL_TOTP_SEED, u->name, aad, &aadlen)) != 0 ||
+	    (r = seal(ctx->key, aad, aadlen, secret, len, &n.sealed,
+	    &n.sealed_len)) != 0 ||
+	    (r = store_token_add(ctx->store, &n, &id)) != 0)
+		goto out;
+	n.id = id;
+	*t = n;
+	memset(&n, 0, sizeof(n));
+ out:
+	token_rec_clear(&n);
+	return r;
+}
+
+int
 totp_check(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct token_rec *t, const char *typed, int64_t now,
     enum totp_mode mode, enum totp_result *result)

@@ -68,6 +68,8 @@ struct ctl {
 	int grant;		/* enroll --grant (R-PRIV-3) */
 	/* operands */
 	const char *file;
+	const char *const *files;	/* import google-authenticator */
+	int nfiles;
 	const char *user;
 	int64_t token;		/* 0 = none */
 	/* Requests, exceptions, enrollment codes. */
@@ -77,6 +79,10 @@ struct ctl {
 	int own;		/* token lost TOKEN: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
+
+/* ctl_import.c: import google-authenticator FILE...; import pam-oath */
+int ctl_import_ga(struct ctl *ctl);
+int ctl_import_oath(struct ctl *ctl);
 
 /* ctl_backup.c */
 /* backup FILE; restore FILE [--force] (kagid stopped). */

@@ -108,7 +108,7 @@ static const struct opt opts[O_COUNT_] = {
 
 /* OPT_USER_TOKEN: [USER] TOKEN, without USER the caller's own token. */
 enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID,
-    OPT_USER_TOKEN };
+    OPT_USER_TOKEN, FILES };
 
 struct cmd {
 	const char *word;
@@ -135,6 +135,9 @@ static const struct cmd cmds[] = {
 	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
 	    ctl_token_add_fido2 },
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
+	{ "import", "google-authenticator", FILES, BIT(O_LABEL),
+	    ctl_import_ga },
+	{ "import", "pam-oath", FILE_ARG, BIT(O_LABEL), ctl_import_oath },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE) |
@@ -236,6 +239,9 @@ help(void)
 "                              enrollment a second person approved\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
+"  import google-authenticator FILE... [--label LABEL]\n"
+"  import pam-oath USERSFILE [--label LABEL]\n"
+"                              import TOTP secrets of those PAM modules\n"
 "  backup FILE                 an online copy of kagid's database (no keys)\n"
 "  restore FILE [--force]      bring a copy back, kagid stopped\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
@@ -606,6 +612,21 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	long long id;
 	int o, r;
 
+	/* import google-authenticator FILE...: one or more files. */
+	if (cmd->operands == FILES) {
+		if (a->npos - used < 1)
+			return usage(_("missing argument: a file after '%s'"),
+			    a->pos[a->npos - 1]);
+		ctl->files = a->pos + used;
+		ctl->nfiles = a->npos - used;
+		ctl->file = a->pos[used];
+		for (o = 0; o < O_COUNT_; o++)
+			if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
+			    (BIT(o) & cmd->opts) == 0)
+				return usage(_("option '--%s' does not apply "
+				    "to this command"), opts[o].name);
+		return 0;
+	}
 	/* token lost TOKEN: the caller's own token (R-TOK-2). */
 	if (cmd->operands == OPT_USER_TOKEN && a->npos - used == 1 &&
 	    parse_id(a->pos[used], INT64_MAX, &id) == 0) {

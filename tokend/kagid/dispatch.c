@@ -41,6 +41,8 @@ static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
 static const char *const k_token_only[] = { "v", "op", "token", NULL };
+static const char *const k_import_totp[] = { "v", "op", "user", "secret",
+    "source", "label", "algorithm", "digits", "period", NULL };
 static const char *const k_verify[] = { "v", "op", "anchor_seq",
     "anchor_hash", NULL };
 static const char *const k_records[] = { "v", "op", "after", "since",
@@ -117,6 +119,8 @@ static const struct dispatch_entry table[] = {
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
 	/* A copy of the store, for an administrator (h_backup.c). */
 	{ OP_BACKUP, PEER_ADMIN, k_none, h_backup },
+	{ OP_TOKEN_IMPORT_TOTP, PEER_ADMIN, k_import_totp,
+	    h_token_import_totp },
 	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
 	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
