@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -685,6 +686,30 @@ check_int(struct json_object *v, int64_t min, int64_t max, int64_t *out)
 	return KAGI_OK;
 }
 
+/* The field the last getter refused, per thread (proto_bad_field()). */
+static _Thread_local char bad_field[64];
+
+/* r, after noting key as the field refused when r is an error. */
+static int
+noted(int r, const char *key)
+{
+	if (r != KAGI_OK && key != NULL)
+		snprintf(bad_field, sizeof(bad_field), "%s", key);
+	return r;
+}
+
+const char *
+proto_bad_field(void)
+{
+	return bad_field[0] != '\0' ? bad_field : NULL;
+}
+
+void
+proto_bad_field_clear(void)
+{
+	bad_field[0] = '\0';
+}
+
 int
 proto_get_str(struct json_object *msg, const char *key, size_t maxlen,
     const char **out)
@@ -693,8 +718,8 @@ proto_get_str(struct json_object *msg, const char *key, size_t maxlen,
 	int r;
 
 	if ((r = get_member(msg, key, &v)) != 0)
-		return KAGI_ERR_INVALID;
-	return check_str(v, maxlen, out);
+		return noted(KAGI_ERR_INVALID, key);
+	return noted(check_str(v, maxlen, out), key);
 }
 
 int
@@ -707,8 +732,8 @@ proto_get_str_opt(struct json_object *msg, const char *key, size_t maxlen,
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
-	return check_str(v, maxlen, out);
+		return noted(r, key);
+	return noted(check_str(v, maxlen, out), key);
 }
 
 int
@@ -719,8 +744,8 @@ proto_get_int(struct json_object *msg, const char *key, int64_t min,
 	int r;
 
 	if ((r = get_member(msg, key, &v)) != 0)
-		return KAGI_ERR_INVALID;
-	return check_int(v, min, max, out);
+		return noted(KAGI_ERR_INVALID, key);
+	return noted(check_int(v, min, max, out), key);
 }
 
 int
@@ -733,8 +758,8 @@ proto_get_int_opt(struct json_object *msg, const char *key, int64_t min,
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
-	return check_int(v, min, max, out);
+		return noted(r, key);
+	return noted(check_int(v, min, max, out), key);
 }
 
 int
@@ -746,9 +771,9 @@ proto_get_bool_opt(struct json_object *msg, const char *key, int *out)
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
+		return noted(r, key);
 	if (!json_object_is_type(v, json_type_boolean))
-		return KAGI_ERR_INVALID;
+		return noted(KAGI_ERR_INVALID, key);
 	*out = json_object_get_boolean(v) ? 1 : 0;
 	return KAGI_OK;
 }
@@ -766,7 +791,7 @@ proto_check_keys(struct json_object *msg, const char *const *allowed)
 			if (strcmp(allowed[i], k) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return KAGI_ERR_INVALID;
+			return noted(KAGI_ERR_INVALID, k);
 	}
 	return KAGI_OK;
 }

@@ -82,6 +82,14 @@ int proto_get_bool_opt(struct json_object *msg, const char *key, int *out);
 const char *proto_str_or_null(struct json_object *o, const char *key);
 /* Every key of msg must be in the NULL-terminated list allowed. */
 int proto_check_keys(struct json_object *msg, const char *const *allowed);
+/*
+ * The field the last getter or proto_check_keys() of this thread
+ * refused (its key, truncated to 63 bytes), or NULL; kagid names it in
+ * its answer ("invalid field 'digits'").  Cleared by
+ * proto_bad_field_clear().
+ */
+const char *proto_bad_field(void);
+void proto_bad_field_clear(void);
 
 /* A request skeleton {"op": op, "v": KAGI_PROTO_VERSION}, or NULL. */
 struct json_object *proto_request_new(const char *op);

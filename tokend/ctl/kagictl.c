@@ -191,10 +191,10 @@ struct args {
 	int npos;
 };
 
-static void
-help(void)
+static const char *
+help_text(void)
 {
-	printf("%s", _(
+	return _(
 "Usage: kagictl [--socket PATH] [--config FILE] [--json] [--timeout SECONDS]\n"
 "               COMMAND ...\n"
 "\n"
@@ -285,7 +285,47 @@ help(void)
 "was declined, the audit chain does not verify, or a compliance check\n"
 "failed); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
 "out or answered something not understood; 4 the act was stored as a\n"
-"request that another member of the approver group must approve.\n"));
+"request that another member of the approver group must approve.\n");
+}
+
+static void
+help(void)
+{
+	printf("%s", help_text());
+}
+
+/*
+ * kagictl WORD --help, kagictl help WORD: the lines of the help that
+ * are WORD's commands (and the lines continuing them), then the
+ * options.  0 when WORD is a command.
+ */
+static int
+help_for(const char *word)
+{
+	const char *t = help_text(), *l, *e, *tail;
+	size_t wl = strlen(word);
+	int shown = 0, in = 0;
+
+	for (l = t; *l != '\0'; l = *e == '\n' ? e + 1 : e) {
+		if ((e = strchr(l, '\n')) == NULL)
+			e = l + strlen(l);
+		if (strncmp(l, "  ", 2) == 0 && l[2] != ' ') {
+			in = strncmp(l + 2, word, wl) == 0 &&
+			    (l[2 + wl] == ' ' || l[2 + wl] == '\n');
+		} else if (strncmp(l, "     ", 5) != 0)
+			in = 0;
+		if (in) {
+			if (!shown)
+				printf("%s", _("Usage: kagictl [--socket PATH] "
+				    "[--config FILE] [--json] [--timeout "
+				    "SECONDS]\n"));
+			printf("%.*s\n", (int)(e - l), l);
+			shown = 1;
+		}
+	}
+	if (shown && (tail = strstr(t, "\nOptions:")) != NULL)
+		printf("%s", tail);
+	return shown ? 0 : -1;
 }
 
 /*
@@ -755,7 +795,15 @@ main(int argc, char **argv)
 		goto out;
 	if (a.val[O_HELP] != NULL ||
 	    (a.npos > 0 && strcmp(a.pos[0], "help") == 0)) {
-		help();
+		/* kagictl user --help, kagictl help user: that command. */
+		const char *w = a.npos == 0 ? NULL :
+		    strcmp(a.pos[0], "help") != 0 ? a.pos[0] :
+		    a.npos > 1 ? a.pos[1] : NULL;
+
+		if (w == NULL)
+			help();
+		else if (help_for(w) != 0)
+			ex = usage(_("unknown command '%s'"), w);
 		goto out;
 	}
 	if (a.val[O_VERSION] != NULL) {

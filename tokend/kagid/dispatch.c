@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit_daemon.h"
@@ -212,13 +213,14 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *ok = NULL;
 	const char *op = NULL;
 	const char *msg = "malformed request";
-	char qop[KAGI_NAME_MAX * 4 + 8];
+	char qop[KAGI_NAME_MAX * 4 + 8], field[128];
 	int64_t v = 0;
 	size_t nlogs;
 	int r;
 
 	*reply = NULL;
 	refusal_clear(ctx);
+	proto_bad_field_clear();
 	if ((r = proto_get_int(req, "v", KAGI_PROTO_VERSION,
 	    KAGI_PROTO_VERSION, &v)) != 0) {
 		r = KAGI_ERR_VERSION;
@@ -242,6 +244,11 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		if (proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "unknown field '%s' in "
+			    "request", proto_bad_field());
+			msg = field;
+		}
 		goto refuse;
 	}
 	/* A caller that may verify only itself asks about another user:
@@ -276,6 +283,12 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		store_rollback_to(ctx->store);
 		ctx_log_discard(ctx, nlogs);
 		msg = kagi_strerror(r);
+		/* An invalid request names its field. */
+		if (r == KAGI_ERR_INVALID && proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "invalid field '%s'",
+			    proto_bad_field());
+			msg = field;
+		}
 		goto refused;
 	}
 	if ((r = store_release(ctx->store)) != 0) {

@@ -342,6 +342,15 @@ parse_args(int argc, char **argv, struct kagid *k)
 {
 	int opt;
 
+	/* The long forms every program of kagi answers. */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("kagid %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "A:c:dfp:tVh")) != -1) {
 		switch (opt) {
 		case 'A':
