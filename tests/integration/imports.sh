@@ -55,21 +55,7 @@ is "$(kagictl --json token list gina | grep -c '"id"')" 0 \
     "R-MFA-2: ... and nothing of the file was imported, not even gina's line"
 
 # The same key sent to kagid by hand: refused and recorded.
-python3 - "$SOCK" "$KH" "$PK" >"$T/raw.out" <<'PY'
-import json, socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-req = json.dumps({"v": 1, "op": "token_fido2_import", "user": "hana",
-    "credential": sys.argv[2], "public_key": sys.argv[3], "alg": "es256",
-    "uv": "none"}).encode()
-s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
-hdr = s.recv(8)
-n = struct.unpack(">I", hdr[4:8])[0]
-body = b""
-while len(body) < n:
-    body += s.recv(n - len(body))
-print(body.decode())
-PY
+raw_request "$(printf '{"v":1,"op":"token_fido2_import","user":"hana","credential":"%s","public_key":"%s","alg":"es256","uv":"none"}' "$KH" "$PK")" >"$T/raw.out"
 like "$(cat "$T/raw.out")" '"refused":"no_uv"' \
     "R-PRIV-2: kagid refuses a key without user verification itself"
 like "$(kagictl audit export --json --event token_refused)" '"reason":"no_uv"' \

@@ -23,26 +23,10 @@ like "$("$KAGICTL" --version)" "kagictl " "kagictl --version"
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 kagictl user add ann >/dev/null
-# raw REQUEST-JSON: kagid's reply to it.
-raw() {
-	python3 - "$SOCK" "$1" <<'PY'
-import socket, struct, sys
-s = socket.socket(socket.AF_UNIX)
-s.connect(sys.argv[1])
-req = sys.argv[2].encode()
-s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
-hdr = s.recv(8)
-n = struct.unpack(">I", hdr[4:8])[0]
-body = b""
-while len(body) < n:
-    body += s.recv(n - len(body))
-print(body.decode())
-PY
-}
-like "$(raw '{"v":1,"op":"token_add_totp","user":"ann","digits":"six"}')" \
+like "$(raw_request '{"v":1,"op":"token_add_totp","user":"ann","digits":"six"}')" \
     "invalid field 'digits'" "an invalid value: kagid names the field"
-like "$(raw '{"v":1,"op":"user_show","user":"ann","colour":"red"}')" \
+like "$(raw_request '{"v":1,"op":"user_show","user":"ann","colour":"red"}')" \
     "unknown field 'colour' in request" "an unknown field: kagid names it"
-like "$(raw '{"v":1,"op":"user_show"}')" "invalid field 'user'" \
+like "$(raw_request '{"v":1,"op":"user_show"}')" "invalid field 'user'" \
     "a missing field: kagid names it"
 finish

@@ -19,26 +19,6 @@ kagictl_built
 
 plan 9
 
-start_fake() {
-	rm -f "$SOCK" "$T/fake.out"
-	"$FAKEKAGID" "$SOCK" "$1" >"$T/fake.out" 2>>"$T/fake.err" &
-	FAKE_PID=$!
-	bg_register "$FAKE_PID"
-	_i=0
-	while [ $_i -lt 50 ]; do
-		grep -q '^ready$' "$T/fake.out" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	diag "fakekagid $1 did not become ready"
-	return 1
-}
-stop_fake() {
-	kill "$FAKE_PID" 2>/dev/null
-	wait "$FAKE_PID" 2>/dev/null
-	FAKE_PID=
-}
-
 out=$(kagictl --timeout 2 user list 2>&1); rc=$?
 is "$rc $(printf '%s' "$out" | grep -c 'is kagid running')" "3 1" \
     "no socket: unreachable (exit 3), 'is kagid running?'"

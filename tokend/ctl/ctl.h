@@ -84,6 +84,9 @@ struct ctl {
 int ctl_import_ga(struct ctl *ctl);
 int ctl_import_oath(struct ctl *ctl);
 
+/* ctl_audit.c: write all of buf to fd (EINTR retried); KAGI_ERR_IO. */
+int ctl_write_all(int fd, const char *buf, size_t len);
+
 /* ctl_backup.c */
 /* backup FILE; restore FILE [--force] (kagid stopped). */
 int ctl_backup(struct ctl *ctl);

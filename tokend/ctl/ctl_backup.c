@@ -69,23 +69,6 @@ ctl_abspath(const char *path, char *out, size_t outlen)
 	return n < 0 || (size_t)n >= outlen ? KAGI_ERR_TOO_LARGE : 0;
 }
 
-static int
-write_all(int fd, const uint8_t *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return KAGI_ERR_IO;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Decode the pieces into fd, hashing them; *total the bytes written. */
 static int
 write_pieces(int fd, struct json_object *arr, EVP_MD_CTX *md, size_t *total)
@@ -107,7 +90,7 @@ write_pieces(int fd, struct json_object *arr, EVP_MD_CTX *md, size_t *total)
 		if (EVP_DigestUpdate(md, raw, rl) != 1)
 			r = KAGI_ERR_CRYPTO;
 		else
-			r = write_all(fd, raw, rl);
+			r = ctl_write_all(fd, (const char *)raw, rl);
 		*total += rl;
 		kagi_free_secret(raw, rl);
 		raw = NULL;
@@ -297,7 +280,7 @@ ctl_restore(struct ctl *ctl)
 	snprintf(tmp, sizeof(tmp), "%s.restore", cfg->database);
 	(void)unlink(tmp);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0 || write_all(fd, (uint8_t *)buf, len) != 0 ||
+	    O_CLOEXEC, 0600)) < 0 || ctl_write_all(fd, buf, len) != 0 ||
 	    fsync(fd) != 0) {
 		ctl_err(_("cannot write %s: %s"), tmp, strerror(errno));
 		goto out;

@@ -652,6 +652,12 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	long long id;
 	int o, r;
 
+
+	for (o = 0; o < O_COUNT_; o++)
+		if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
+		    (BIT(o) & cmd->opts) == 0)
+			return usage(_("option '--%s' does not apply to this "
+			    "command"), opts[o].name);
 	/* import google-authenticator FILE...: one or more files. */
 	if (cmd->operands == FILES) {
 		if (a->npos - used < 1)
@@ -660,11 +666,6 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		ctl->files = a->pos + used;
 		ctl->nfiles = a->npos - used;
 		ctl->file = a->pos[used];
-		for (o = 0; o < O_COUNT_; o++)
-			if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
-			    (BIT(o) & cmd->opts) == 0)
-				return usage(_("option '--%s' does not apply "
-				    "to this command"), opts[o].name);
 		return 0;
 	}
 	/* token lost TOKEN: the caller's own token (R-TOK-2). */
@@ -672,18 +673,8 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	    parse_id(a->pos[used], INT64_MAX, &id) == 0) {
 		ctl->token = id;
 		ctl->own = 1;
-		for (o = 0; o < O_COUNT_; o++)
-			if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
-			    (BIT(o) & cmd->opts) == 0)
-				return usage(_("option '--%s' does not apply "
-				    "to this command"), opts[o].name);
 		return 0;
 	}
-	for (o = 0; o < O_COUNT_; o++)
-		if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
-		    (BIT(o) & cmd->opts) == 0)
-			return usage(_("option '--%s' does not apply to this "
-			    "command"), opts[o].name);
 	if (a->npos - used < need && cmd->operands == ID)
 		return usage(_("missing argument: a number after '%s'"),
 		    a->pos[a->npos - 1]);

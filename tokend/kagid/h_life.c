@@ -52,11 +52,24 @@ h_user_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	return 0;
 }
 
+/* The revoked token as the reply carries it; t cleared. */
+static int
+lost_reply(struct token_rec *t, const struct user_rec *u,
+    struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	int r;
+
+	if ((r = token_to_json(t, u->name, &to)) == 0)
+		json_object_object_add(reply, "token", to);
+	token_rec_clear(t);
+	return r;
+}
+
 int
 h_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	struct json_object *to = NULL;
 	struct user_rec u;
 	struct token_rec t;
 	int64_t id = 0;
@@ -66,17 +79,13 @@ h_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_int(req, "token", 1, INT64_MAX, &id)) != 0 ||
 	    (r = lifecycle_token_lost(ctx, peer, &u, id, &t)) != 0)
 		return r;
-	if ((r = token_to_json(&t, u.name, &to)) == 0)
-		json_object_object_add(reply, "token", to);
-	token_rec_clear(&t);
-	return r;
+	return lost_reply(&t, &u, reply);
 }
 
 int
 h_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	struct json_object *to = NULL;
 	struct user_rec u;
 	struct token_rec t;
 	int64_t id = 0;
@@ -85,8 +94,5 @@ h_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = proto_get_int(req, "token", 1, INT64_MAX, &id)) != 0 ||
 	    (r = lifecycle_token_lost_own(ctx, peer, id, &u, &t)) != 0)
 		return r;
-	if ((r = token_to_json(&t, u.name, &to)) == 0)
-		json_object_object_add(reply, "token", to);
-	token_rec_clear(&t);
-	return r;
+	return lost_reply(&t, &u, reply);
 }
