@@ -119,7 +119,7 @@ struct cmd {
 };
 
 static const struct cmd cmds[] = {
-	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE),
+	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE) | BIT(O_FROM),
 	    ctl_user_add_code },
 	{ "user", "list", NONE, 0, ctl_user_list },
 	{ "user", "show", USER, 0, ctl_user_show },
@@ -202,6 +202,7 @@ help_text(void)
 "\n"
 "Commands:\n"
 "  user add NAME [--role staff|privileged|vendor] [--enroll-code]\n"
+"  user add --from FILE        users in bulk from CSV lines name[,role]\n"
 "                              --enroll-code: print a single-use code the\n"
 "                              user enrolls with at first log-in\n"
 "  user enroll-code NAME       a new enrollment code (the old one stops)\n"
@@ -666,6 +667,15 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		ctl->files = a->pos + used;
 		ctl->nfiles = a->npos - used;
 		ctl->file = a->pos[used];
+		return 0;
+	}
+	/* user add --from FILE: users in bulk, no name operand. */
+	if (cmd->opts & BIT(O_ENROLL_CODE) && a->val[O_FROM] != NULL) {
+		if (a->npos - used != 0 || a->val[O_ENROLL_CODE] != NULL ||
+		    a->val[O_ROLE] != NULL)
+			return usage(_("%s: user add --from FILE takes no name, "
+			    "--role or --enroll-code (roles are in the file)"),
+			    a->pos[used - 1]);
 		return 0;
 	}
 	/* token lost TOKEN: the caller's own token (R-TOK-2). */
