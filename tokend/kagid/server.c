@@ -430,9 +430,11 @@ batch_answer(struct server *s, size_t n, int failed)
 
 		c->out = NULL;
 		c->hold_until = c->hold_ms > 0 ? now + c->hold_ms : 0;
-		if (c->hold_until > 0)
-			c->deadline = c->hold_until +
-			    s->ctx->cfg->client_timeout * 1000;
+		/* The client has its time-out to read from when the answer
+		 * is ready, not from before a long request (a report of
+		 * 100,000 users) was worked out. */
+		c->deadline = (c->hold_until > 0 ? c->hold_until : now) +
+		    s->ctx->cfg->client_timeout * 1000;
 		c->hold_ms = 0;
 		if (failed && reply != NULL &&
 		    proto_reply_status(reply) == 0) {
@@ -584,6 +586,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		session_tick(s->ctx);
 		/* Hourly work and the break-glass file. */
 		maint_tick(s->ctx, 0);
+		/* The batch may have taken long: deadlines from now on. */
+		now = kagi_monotonic_ms();
 		/* Write answers, drop the finished and the silent. */
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
