@@ -19,9 +19,7 @@
 #    refuses it too and records the refusal (token_refused, no_uv);
 #  - a relative path of 4,095 bytes and more is refused as too long
 #    (it once overflowed kagictl's path buffer).
-# (A privileged user is never given a TOTP token, imported or not,
-# R-PRIV-2: tested with token add-totp in privileged.sh; the import
-# request is refused by the same rule in h_token_import_totp.)
+#  - R-PRIV-2: a privileged user's secret is refused, saying why.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -33,9 +31,11 @@ kagictl_built
 command -v python3 >/dev/null 2>&1 ||
 	{ echo "Bail out! python3 is needed for the hand-made request"; exit 1; }
 
-plan 20
+plan 23
 
-start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
+chmod 711 "$T"
+start_kagid approver_group=nogroup ||
+	{ echo "Bail out! kagid did not start"; exit 1; }
 kagictl user add gina >/dev/null
 kagictl user add hana >/dev/null
 
@@ -110,6 +110,16 @@ s2=$(python3 -c "import base64,sys; print(base64.b32encode(bytes.fromhex(sys.arg
 wait_fresh_step 10
 is "$(result_of "$(pam_run -u u0000002 -o auth pw-u0000002 "$(code_for "$s2" 0)")" auth)" \
     PAM_SUCCESS "R-MFA-1: ... and its user logs in with the app's code"
+
+# A privileged user: no TOTP token, imported or not (R-PRIV-2).
+approved user add boss --role privileged >/dev/null 2>&1
+mkdir -p "$T/gapriv"
+cp "$T/ga/u0000001" "$T/gapriv/boss"
+out=$(kagictl import google-authenticator "$T/gapriv/boss" 2>&1); rc=$?
+is "$rc" 1 "R-PRIV-2: a privileged user's google-authenticator secret: refused"
+like "$out" "FIDO2 and user verification only" "R-PRIV-2: ... saying why"
+is "$(kagictl --json token list boss | grep -c '"id"')" 0 \
+    "R-PRIV-2: ... and boss has no token"
 
 # A relative path longer than PATH_MAX: refused, no overflow.
 long=$(printf 'a/%.0s' $(seq 1 2100))x
