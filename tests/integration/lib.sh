@@ -717,3 +717,45 @@ child_bg() {
 	done
 	return 1
 }
+
+# start_fake MODE: tests/fakekagid in MODE on $SOCK (FAKE_PID), once it
+# says it is ready; stop_fake ends it.
+start_fake() {
+	rm -f "$SOCK" "$T/fake.out"
+	"$FAKEKAGID" "$SOCK" "$1" >"$T/fake.out" 2>>"$T/fake.err" &
+	FAKE_PID=$!
+	bg_register "$FAKE_PID"
+	_i=0
+	while [ $_i -lt 50 ]; do
+		grep -q '^ready$' "$T/fake.out" 2>/dev/null && return 0
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	diag "fakekagid $1 did not become ready"
+	return 1
+}
+stop_fake() {
+	[ -n "$FAKE_PID" ] || return 0
+	kill -CONT "$FAKE_PID" 2>/dev/null
+	kill -TERM "$FAKE_PID" 2>/dev/null
+	wait "$FAKE_PID" 2>/dev/null
+	FAKE_PID=
+}
+
+# raw_request JSON: send JSON as one frame to kagid on $SOCK (python3),
+# print the reply's payload: requests kagictl would never send.
+raw_request() {
+	python3 - "$SOCK" "$1" <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+req = sys.argv[2].encode()
+s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
+hdr = s.recv(8)
+n = struct.unpack(">I", hdr[4:8])[0]
+body = b""
+while len(body) < n:
+    body += s.recv(n - len(body))
+print(body.decode())
+PY
+}

@@ -141,6 +141,7 @@ static const struct never_self_row {
 	{ OP_TOKEN_FIDO2_IMPORT, "enroll a token for", 0 },
 	{ OP_TOKEN_SSHKEY_BEGIN, "enroll a token for", 0 },
 	{ OP_TOKEN_SSHKEY_FINISH, "enroll a token for", 0 },
+	{ OP_TOKEN_IMPORT_TOTP, "enroll a token for", 0 },
 	{ OP_ENROLL_CODE_ISSUE, "issue an enrollment code for", 0 },
 	{ OP_BREAKGLASS_ISSUE, "issue break-glass codes for", 0 },
 	{ OP_VENDOR_ADD, "give vendor access to", 0 },

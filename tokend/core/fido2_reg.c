@@ -406,6 +406,11 @@ fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
 	 * (R-PRIV-3): it was never shown to be in that user's hand. */
 	if (u->role == ROLE_PRIVILEGED)
 		return refuse(ctx, peer, u->name, "enrolled_by_user", reply);
+	/* A key without user verification would fail every log-in while
+	 * fido2_uv = required: refused now, on record, not at the door. */
+	if (im->uv == fido2_uv_from_name("none") &&
+	    ctx->cfg->fido2_uv == UVPOLICY_REQUIRED)
+		return refuse(ctx, peer, u->name, "no_uv", reply);
 	if ((r = b64_decode(im->credential, 1, FIDO2_CRED_ID_MAX, &cid,
 	    &cid_len)) != 0 ||
 	    (r = b64_decode(im->public_key, 1, FIDO2_PK_MAX, &pk,

@@ -26,8 +26,14 @@
 #define CTL_CODE_MAX 8		/* longest TOTP code */
 #define CTL_TRIES 3		/* code attempts on a terminal */
 
+struct kagid_config;
+
 /* One invocation: global settings, the command's options and operands. */
 struct ctl {
+	/* The configuration read (NULL when it could not be: cfg_err). */
+	const struct kagid_config *cfg;
+	char cfg_err[512];
+	int force;		/* restore --force */
 	const char *sockpath;
 	const char *admin_group;
 	int timeout_ms;
@@ -66,14 +72,32 @@ struct ctl {
 	const char *sshd_config;	/* doctor gateway --sshd-config */
 	/* operands */
 	const char *file;
+	const char *const *files;	/* import google-authenticator */
+	int nfiles;
 	const char *user;
 	int64_t token;		/* 0 = none */
 	/* Requests, exceptions, enrollment codes. */
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
+	int own;		/* token lost TOKEN: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
+
+/* ctl_import.c: import google-authenticator FILE...; import pam-oath */
+int ctl_import_ga(struct ctl *ctl);
+int ctl_import_oath(struct ctl *ctl);
+
+/* ctl_audit.c: write all of buf to fd (EINTR retried); KAGI_ERR_IO. */
+int ctl_write_all(int fd, const char *buf, size_t len);
+
+/* ctl_backup.c */
+/* backup FILE; restore FILE [--force] (kagid stopped). */
+int ctl_backup(struct ctl *ctl);
+int ctl_restore(struct ctl *ctl);
+/* path made absolute against the working directory into out (PATH_MAX);
+ * KAGI_ERR_TOO_LARGE when it does not fit. */
+int ctl_abspath(const char *path, char *out, size_t outlen);
 
 /* ctl_call.c */
 /*

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit_daemon.h"
@@ -40,6 +41,9 @@ static const char *const k_add_totp[] = { "v", "op", "user", "label",
 static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+static const char *const k_token_only[] = { "v", "op", "token", NULL };
+static const char *const k_import_totp[] = { "v", "op", "user", "secret",
+    "source", "label", "algorithm", "digits", "period", NULL };
 static const char *const k_verify[] = { "v", "op", "anchor_seq",
     "anchor_hash", NULL };
 static const char *const k_records[] = { "v", "op", "after", "since",
@@ -124,6 +128,12 @@ static const struct dispatch_entry table[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
+	/* A copy of the store, for an administrator (h_backup.c). */
+	{ OP_BACKUP, PEER_ADMIN, k_none, h_backup },
+	{ OP_TOKEN_IMPORT_TOTP, PEER_ADMIN, k_import_totp,
+	    h_token_import_totp },
+	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
+	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
 	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
 	    h_auth_enroll },
@@ -228,13 +238,14 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *ok = NULL;
 	const char *op = NULL;
 	const char *msg = "malformed request";
-	char qop[KAGI_NAME_MAX * 4 + 8];
+	char qop[KAGI_NAME_MAX * 4 + 8], field[128];
 	int64_t v = 0;
 	size_t nlogs;
 	int r;
 
 	*reply = NULL;
 	refusal_clear(ctx);
+	proto_bad_field_clear();
 	if ((r = proto_get_int(req, "v", KAGI_PROTO_VERSION,
 	    KAGI_PROTO_VERSION, &v)) != 0) {
 		r = KAGI_ERR_VERSION;
@@ -258,6 +269,11 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		if (proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "unknown field '%s' in "
+			    "request", proto_bad_field());
+			msg = field;
+		}
 		goto refuse;
 	}
 	/* A caller that may verify only itself asks about another user:
@@ -292,6 +308,12 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		store_rollback_to(ctx->store);
 		ctx_log_discard(ctx, nlogs);
 		msg = kagi_strerror(r);
+		/* An invalid request names its field. */
+		if (r == KAGI_ERR_INVALID && proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "invalid field '%s'",
+			    proto_bad_field());
+			msg = field;
+		}
 		goto refused;
 	}
 	if ((r = store_release(ctx->store)) != 0) {

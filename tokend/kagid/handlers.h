@@ -93,6 +93,12 @@ int h_session_list(struct kagid_ctx *, const struct peer *,
 /* Lifecycle, two-person rule, enrollment, break-glass. */
 int h_user_offboard(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+int h_token_import_totp(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_backup(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_lost_own(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 int h_token_lost(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_enroll_code_issue(struct kagid_ctx *, const struct peer *,

@@ -342,6 +342,15 @@ parse_args(int argc, char **argv, struct kagid *k)
 {
 	int opt;
 
+	/* The long forms every program of kagi answers. */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("kagid %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "A:c:dfp:tVh")) != -1) {
 		switch (opt) {
 		case 'A':
@@ -472,8 +481,19 @@ open_core(struct kagid *k, char *err, size_t errlen)
 		kagi_log(LOG_NOTICE, "created sealing key %s", k->cfg.key_file);
 	if ((r = totp_global_init()) != 0 ||
 	    (r = store_open(k->cfg.database, &ctx->store)) != 0) {
-		snprintf(err, errlen, "%s: %s", k->cfg.database,
-		    kagi_strerror(r));
+		int v = -1;
+
+		/* A later release's database: say which, never touch it. */
+		if (r == KAGI_ERR_VERSION && store_file_version(
+		    k->cfg.database, &v) == 0 && v > store_schema_known())
+			snprintf(err, errlen, "%s: schema version %d was made "
+			    "by a newer release of kagi; this kagid (%s) knows "
+			    "schema versions up to %d: install that release, or "
+			    "restore a backup made by this one", k->cfg.database,
+			    v, PACKAGE_VERSION, store_schema_known());
+		else
+			snprintf(err, errlen, "%s: %s", k->cfg.database,
+			    kagi_strerror(r));
 		return r;
 	}
 	if ((r = chal_table_new(&ctx->challenges)) != 0) {

@@ -89,6 +89,22 @@ int store_open(const char *path, struct store **s);
 void store_close(struct store **s);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *s);
+/* The schema version this build migrates to (and refuses beyond). */
+int store_schema_known(void);
+/* The schema version of the database file at path, opened read-only and
+ * never migrated (to say which release made it). */
+int store_file_version(const char *path, int *version);
+/*
+ * An online, consistent copy of the whole store into a new file at path
+ * (created 0600 with O_EXCL | O_NOFOLLOW; an existing path is refused),
+ * made with SQLite's backup API in one step from a read-only connection
+ * of its own (the store's may hold the write lock: WAL lets the reader
+ * see the last commit), so it holds one committed state, never a
+ * transaction's half.  *last_seq: the copy's newest audit record.  The
+ * copy is a plain database (journal_mode DELETE).  On failure nothing is
+ * left at path.
+ */
+int store_backup(struct store *s, const char *path, int64_t *last_seq);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);

@@ -957,6 +957,83 @@ store_schema_version(struct store *s)
 	return s->version;
 }
 
+int
+store_schema_known(void)
+{
+	return SCHEMA_VERSION;
+}
+
+int
+store_file_version(const char *path, int *version)
+{
+	sqlite3 *db = NULL;
+	int64_t v = -1;
+	int r = KAGI_ERR_STORE;
+
+	*version = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		goto out;
+	if ((r = query_int(db, "SELECT version FROM schema_version", &v)) != 0)
+		goto out;
+	if (v < 0 || v > INT_MAX) {
+		r = KAGI_ERR_VERSION;
+		goto out;
+	}
+	*version = (int)v;
+	r = 0;
+ out:
+	sqlite3_close(db);
+	return r;
+}
+
+int
+store_backup(struct store *s, const char *path, int64_t *last_seq)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b = NULL;
+	const char *db = sqlite3_db_filename(s->db, "main");
+	int64_t seq = 0;
+	int fd, r = KAGI_ERR_STORE;
+
+	*last_seq = 0;
+	if (db == NULL || db[0] == '\0')
+		return KAGI_ERR_STORE;
+	/* Made here, new, ours alone: never a file someone placed. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0)
+		return KAGI_ERR_IO;
+	close(fd);
+	/* A reader of its own: the caller's connection may hold the write
+	 * lock, and WAL lets a reader see the last commit meanwhile. */
+	if (sqlite3_open_v2(db, &src, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		goto out;
+	/* One step: every page from one snapshot, consistent. */
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
+		goto out;
+	if (sqlite3_backup_step(b, -1) != SQLITE_DONE)
+		goto out;
+	r = 0;
+ out:
+	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK)
+		r = KAGI_ERR_STORE;
+	/* A copy in one file: no journal of the source's kind left. */
+	if (r == 0 && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		r = KAGI_ERR_STORE;
+	if (r == 0 && (r = query_int(dst, "SELECT coalesce(max(seq), 0) FROM "
+	    "audit", &seq)) == 0)
+		*last_seq = seq;
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	if (r != 0)
+		(void)unlink(path);
+	return r;
+}
+
 /* --- Transactions ---------------------------------------------------- */
 
 int
