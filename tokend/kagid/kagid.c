@@ -573,11 +573,22 @@ release(struct kagid *k)
 	kagid_config_free(&k->cfg);
 }
 
+/* Each line of msg (a file's every error, cfg.c) logged on its own. */
+static void
+log_lines(const char *what, char *msg)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(msg, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		kagi_log(LOG_ERR, "%s: %s", what, line);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct kagid k;
-	char err[CFG_ERRLEN + 256];
+	char err[CFG_ERRLEN * 16];
 	sigset_t early;
 	int r, status = 1;
 
@@ -603,7 +614,7 @@ main(int argc, char **argv)
 		kagi_log_set_journal(k.foreground &&
 		    getenv("JOURNAL_STREAM") != NULL);
 	if ((r = load_config(&k, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		log_lines("configuration refused", err);
 		goto out;
 	}
 	if (k.test) {
