@@ -136,6 +136,7 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ctl_clean(const char *s, char *buf, size_t len);
 /* Local "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(int64_t t, char *buf, size_t len);
+const char *ctl_time_iso(int64_t t, char *buf, size_t len);
 /* Member key of obj as a string / integer / boolean; NULL or 0 when absent. */
 const char *ctl_jstr(struct json_object *obj, const char *key);
 int64_t ctl_jint(struct json_object *obj, const char *key);
