@@ -17,6 +17,9 @@
  * like CFG_BOOL (every file line is "key = value"); in argv a FLAG is a
  * bare word and every other key needs "key=value".
  *
+ * A file's every wrong line is told, one a line in err, not only the
+ * first (kagid -t); a line too long or holding a NUL stops the reading.
+ *
  * On error the object may be partly filled: callers cfg_free() it and
  * stop, they never run on a half-read configuration.
  */
@@ -49,6 +52,7 @@ struct cfg_ctx {
 	unsigned char *seen;	/* one per key */
 	char *err;
 	size_t errlen;
+	size_t nerr;		/* errors written into err so far */
 };
 
 static const char *const bool_true[] = { "yes", "true", "on", "1", NULL };
@@ -71,12 +75,17 @@ quote(const char *s, size_t max, char *out, size_t outlen)
 static int cfg_fail(struct cfg_ctx *x, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Write the place, then the message; always KAGI_ERR_CONFIG. */
+/*
+ * Write the place, then the message, after the errors already written
+ * (one a line: a file's every error is told at once, kagid -t); always
+ * KAGI_ERR_CONFIG.  What does not fit in err is left out.
+ */
 static int
 cfg_fail(struct cfg_ctx *x, const char *fmt, ...)
 {
 	char where[QNAMEBUF + 32], qw[QNAMEBUF], msg[CFG_ERRLEN];
 	va_list ap;
+	size_t used;
 
 	if (x->err == NULL || x->errlen == 0)
 		return KAGI_ERR_CONFIG;
@@ -89,7 +98,13 @@ cfg_fail(struct cfg_ctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(x->err, x->errlen, "%s%s", where, msg);
+	used = x->nerr > 0 ? strlen(x->err) : 0;
+	if (x->nerr == 0)
+		snprintf(x->err, x->errlen, "%s%s", where, msg);
+	else if (used + 1 < x->errlen)
+		snprintf(x->err + used, x->errlen - used, "\n%s%s", where,
+		    msg);
+	x->nerr++;
 	return KAGI_ERR_CONFIG;
 }
 
@@ -341,7 +356,7 @@ cfg_parse_buf(const char *buf, size_t len, const char *name,
 	char copy[CFG_LINE_MAX + 1];
 	const char *line;
 	size_t linelen;
-	int r;
+	int r, bad = 0;
 
 	memset(&x, 0, sizeof(x));
 	if (err != NULL && errlen > 0)
@@ -374,10 +389,14 @@ cfg_parse_buf(const char *buf, size_t len, const char *name,
 		if (linelen > 0 && copy[linelen - 1] == '\r')
 			linelen--;
 		copy[linelen] = '\0';
-		if ((r = cfg_line(&x, copy)) != 0)
+		/* A wrong line is told and the next read: every error at
+		 * once.  Anything else (no memory) stops. */
+		if ((r = cfg_line(&x, copy)) == KAGI_ERR_CONFIG)
+			bad = 1;
+		else if (r != 0)
 			goto out;
 	}
-	r = KAGI_OK;
+	r = bad ? KAGI_ERR_CONFIG : KAGI_OK;
 out:
 	kagi_wipe(copy, sizeof(copy));
 	free(x.seen);

@@ -41,6 +41,9 @@ connect_errno(int e)
 	case ECONNREFUSED:
 	case ENOTDIR:
 		return KAGI_ERR_UNAVAILABLE;
+	case EACCES:
+	case EPERM:
+		return KAGI_ERR_DENIED;	/* the socket's mode: not a member */
 	case ENOMEM:
 	case ENOBUFS:
 		return KAGI_ERR_NOMEM;
@@ -192,6 +195,32 @@ is_error_reply(struct json_object *reply)
 	    strcmp(status, "error") == 0;
 }
 
+/* The frames after the first of a streamed reply (proto.h), joined. */
+static int
+client_follow(struct kagi_client *c, struct json_object *rep)
+{
+	struct json_object *next = NULL;
+	int more = 0, r;
+
+	if ((r = proto_get_bool_opt(rep, PROTO_CONTINUES, &more)) != 0)
+		return KAGI_ERR_INVALID;
+	while (more) {
+		if ((r = proto_recv(c->fd, &next, c->timeout_ms)) != 0) {
+			if (r != KAGI_ERR_TIMEOUT && r != KAGI_ERR_IO &&
+			    r != KAGI_ERR_NOMEM)
+				r = KAGI_ERR_INVALID;
+			return r;
+		}
+		r = proto_reply_join(rep, next, &more);
+		json_object_put(next);
+		next = NULL;
+		if (r != 0)
+			return r;
+	}
+	json_object_object_del(rep, PROTO_CONTINUES);
+	return KAGI_OK;
+}
+
 int
 client_call(struct kagi_client *c, struct json_object *req,
     struct json_object **reply)
@@ -219,6 +248,9 @@ client_call(struct kagi_client *c, struct json_object *req,
 		r = KAGI_ERR_INVALID;
 		goto out;
 	}
+	/* A reply too large for one frame: follow its stream to the end. */
+	if (r == KAGI_OK && (r = client_follow(c, rep)) != 0)
+		goto out;
 	/* "ok", or a well-formed error reply the caller may read. */
 	usable = 1;
 	if (reply != NULL) {

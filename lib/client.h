@@ -20,7 +20,10 @@ int client_connect(const char *sockpath, int timeout_ms,
 /*
  * Send req, wait for the reply.  On KAGI_OK, *reply is an object whose
  * "status" was "ok".  On an error reply, returns its code and, when reply
- * is not NULL, hands over the reply too (for its "message").
+ * is not NULL, hands over the reply too (for its "message").  A reply
+ * kagid sent as a stream of frames (proto.h) is followed to its last
+ * frame and handed over whole; a stream cut short is KAGI_ERR_IO or
+ * KAGI_ERR_TIMEOUT, never a partial listing.
  */
 int client_call(struct kagi_client *c, struct json_object *req,
     struct json_object **reply);

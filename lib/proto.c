@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -423,6 +424,213 @@ proto_encode(struct json_object *msg, uint8_t **out, size_t *outlen)
 	return KAGI_OK;
 }
 
+/* A growing buffer of frames; its old copies are wiped as it grows. */
+struct frames {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+static int
+frames_add(struct frames *fs, struct json_object *msg)
+{
+	uint8_t *f = NULL, *grown;
+	size_t flen = 0, cap;
+	int r;
+
+	if ((r = proto_encode(msg, &f, &flen)) != 0)
+		return r;
+	if (fs->len + flen > fs->cap) {
+		cap = fs->cap == 0 ? 2 * flen : fs->cap;
+		while (cap < fs->len + flen)
+			cap *= 2;
+		if ((grown = malloc(cap)) == NULL) {
+			kagi_free_secret(f, flen);
+			return KAGI_ERR_NOMEM;
+		}
+		if (fs->len > 0)
+			memcpy(grown, fs->buf, fs->len);
+		kagi_free_secret(fs->buf, fs->cap);
+		fs->buf = grown;
+		fs->cap = cap;
+	}
+	memcpy(fs->buf + fs->len, f, flen);
+	fs->len += flen;
+	kagi_free_secret(f, flen);
+	return KAGI_OK;
+}
+
+/* The member of reply that is an array with the most elements, or NULL. */
+static const char *
+longest_array(struct json_object *reply)
+{
+	const char *best = NULL;
+	size_t n = 0;
+
+	json_object_object_foreach(reply, key, val) {
+		if (json_object_is_type(val, json_type_array) &&
+		    (best == NULL || json_object_array_length(val) > n)) {
+			best = key;
+			n = json_object_array_length(val);
+		}
+	}
+	return best;
+}
+
+/*
+ * A frame of the stream: the first carries every member of reply but
+ * key, the others only "status"; each holds key as an empty array to be
+ * filled, and "continues": true (taken off the last).
+ */
+static struct json_object *
+stream_frame(struct json_object *reply, const char *key, int first,
+    struct json_object **arr)
+{
+	struct json_object *f;
+
+	if ((f = json_object_new_object()) == NULL)
+		return NULL;
+	if (first) {
+		json_object_object_foreach(reply, k, v) {
+			if (strcmp(k, key) != 0 &&
+			    json_object_object_add(f, k,
+			    json_object_get(v)) != 0)
+				goto fail;
+		}
+	} else if (proto_set_str(f, "status", "ok") != 0)
+		goto fail;
+	if (proto_set_bool(f, PROTO_CONTINUES, 1) != 0 ||
+	    (*arr = json_object_new_array()) == NULL)
+		goto fail;
+	if (json_object_object_add(f, key, *arr) != 0) {
+		json_object_put(*arr);
+		goto fail;
+	}
+	return f;
+fail:
+	json_object_put(f);
+	return NULL;
+}
+
+/* The frame's serialised length without its array's elements. */
+static size_t
+frame_base(struct json_object *f)
+{
+	size_t n = 0;
+
+	if (json_object_to_json_string_length(f, JSON_C_TO_STRING_PLAIN,
+	    &n) == NULL)
+		return KAGI_FRAME_MAX;
+	return n;
+}
+
+int
+proto_encode_reply(struct json_object *reply, uint8_t **out, size_t *outlen)
+{
+	struct frames fs = { NULL, 0, 0 };
+	struct json_object *all, *f = NULL, *arr = NULL, *e;
+	const char *key;
+	size_t i, n, used, room, el;
+	int r;
+
+	r = proto_encode(reply, out, outlen);
+	if (r != KAGI_ERR_TOO_LARGE)
+		return r;
+	if ((key = longest_array(reply)) == NULL ||
+	    !json_object_object_get_ex(reply, key, &all))
+		return KAGI_ERR_TOO_LARGE;
+	n = json_object_array_length(all);
+	if ((f = stream_frame(reply, key, 1, &arr)) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	used = frame_base(f);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(all, i);
+		el = 4;		/* null */
+		if (e != NULL && json_object_to_json_string_length(e,
+		    JSON_C_TO_STRING_PLAIN, &el) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		room = KAGI_FRAME_MAX - used;
+		if (el + 1 > room) {
+			/* One element alone too large: no stream carries it. */
+			if (json_object_array_length(arr) == 0) {
+				r = KAGI_ERR_TOO_LARGE;
+				goto out;
+			}
+			if ((r = frames_add(&fs, f)) != 0)
+				goto out;
+			json_object_put(f);
+			if ((f = stream_frame(reply, key, 0, &arr)) == NULL) {
+				r = KAGI_ERR_NOMEM;
+				goto out;
+			}
+			used = frame_base(f);
+			if (el + 1 > KAGI_FRAME_MAX - used) {
+				r = KAGI_ERR_TOO_LARGE;
+				goto out;
+			}
+		}
+		if (json_object_array_add(arr, json_object_get(e)) != 0) {
+			json_object_put(e);
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		used += el + 1;
+	}
+	json_object_object_del(f, PROTO_CONTINUES);
+	if ((r = frames_add(&fs, f)) != 0)
+		goto out;
+	*out = fs.buf;
+	*outlen = fs.len;
+	fs.buf = NULL;
+	r = KAGI_OK;
+out:
+	json_object_put(f);
+	kagi_free_secret(fs.buf, fs.cap);
+	return r;
+}
+
+int
+proto_reply_join(struct json_object *reply, struct json_object *next,
+    int *more)
+{
+	struct json_object *dst, *e;
+	const char *key = NULL;
+	size_t i, n;
+	int cont = 0, r;
+
+	*more = 0;
+	if ((r = proto_reply_status(next)) != KAGI_OK)
+		return r == KAGI_ERR_INVALID ? r : KAGI_ERR_INVALID;
+	if ((r = proto_get_bool_opt(next, PROTO_CONTINUES, &cont)) != 0)
+		return r;
+	json_object_object_foreach(next, k, v) {
+		if (strcmp(k, "status") == 0 || strcmp(k, PROTO_CONTINUES) == 0)
+			continue;
+		/* Exactly one more member: the array being carried. */
+		if (key != NULL || !json_object_is_type(v, json_type_array))
+			return KAGI_ERR_INVALID;
+		key = k;
+	}
+	if (key == NULL || !json_object_object_get_ex(reply, key, &dst) ||
+	    !json_object_is_type(dst, json_type_array))
+		return KAGI_ERR_INVALID;
+	json_object_object_get_ex(next, key, &e);
+	n = json_object_array_length(e);
+	for (i = 0; i < n; i++) {
+		struct json_object *x = json_object_array_get_idx(e, i);
+
+		if (json_object_array_add(dst, json_object_get(x)) != 0) {
+			json_object_put(x);
+			return KAGI_ERR_NOMEM;
+		}
+	}
+	*more = cont;
+	return KAGI_OK;
+}
+
 /* Look key up; KAGI_ERR_NOT_FOUND when absent or JSON null. */
 static int
 get_member(struct json_object *msg, const char *key, struct json_object **v)
@@ -478,6 +686,30 @@ check_int(struct json_object *v, int64_t min, int64_t max, int64_t *out)
 	return KAGI_OK;
 }
 
+/* The field the last getter refused, per thread (proto_bad_field()). */
+static _Thread_local char bad_field[64];
+
+/* r, after noting key as the field refused when r is an error. */
+static int
+noted(int r, const char *key)
+{
+	if (r != KAGI_OK && key != NULL)
+		snprintf(bad_field, sizeof(bad_field), "%s", key);
+	return r;
+}
+
+const char *
+proto_bad_field(void)
+{
+	return bad_field[0] != '\0' ? bad_field : NULL;
+}
+
+void
+proto_bad_field_clear(void)
+{
+	bad_field[0] = '\0';
+}
+
 int
 proto_get_str(struct json_object *msg, const char *key, size_t maxlen,
     const char **out)
@@ -486,8 +718,8 @@ proto_get_str(struct json_object *msg, const char *key, size_t maxlen,
 	int r;
 
 	if ((r = get_member(msg, key, &v)) != 0)
-		return KAGI_ERR_INVALID;
-	return check_str(v, maxlen, out);
+		return noted(KAGI_ERR_INVALID, key);
+	return noted(check_str(v, maxlen, out), key);
 }
 
 int
@@ -500,8 +732,8 @@ proto_get_str_opt(struct json_object *msg, const char *key, size_t maxlen,
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
-	return check_str(v, maxlen, out);
+		return noted(r, key);
+	return noted(check_str(v, maxlen, out), key);
 }
 
 int
@@ -512,8 +744,8 @@ proto_get_int(struct json_object *msg, const char *key, int64_t min,
 	int r;
 
 	if ((r = get_member(msg, key, &v)) != 0)
-		return KAGI_ERR_INVALID;
-	return check_int(v, min, max, out);
+		return noted(KAGI_ERR_INVALID, key);
+	return noted(check_int(v, min, max, out), key);
 }
 
 int
@@ -526,8 +758,8 @@ proto_get_int_opt(struct json_object *msg, const char *key, int64_t min,
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
-	return check_int(v, min, max, out);
+		return noted(r, key);
+	return noted(check_int(v, min, max, out), key);
 }
 
 int
@@ -539,9 +771,9 @@ proto_get_bool_opt(struct json_object *msg, const char *key, int *out)
 	if ((r = get_member(msg, key, &v)) == KAGI_ERR_NOT_FOUND)
 		return KAGI_OK;
 	if (r != 0)
-		return r;
+		return noted(r, key);
 	if (!json_object_is_type(v, json_type_boolean))
-		return KAGI_ERR_INVALID;
+		return noted(KAGI_ERR_INVALID, key);
 	*out = json_object_get_boolean(v) ? 1 : 0;
 	return KAGI_OK;
 }
@@ -559,7 +791,7 @@ proto_check_keys(struct json_object *msg, const char *const *allowed)
 			if (strcmp(allowed[i], k) == 0)
 				break;
 		if (allowed[i] == NULL)
-			return KAGI_ERR_INVALID;
+			return noted(KAGI_ERR_INVALID, k);
 	}
 	return KAGI_OK;
 }

@@ -38,6 +38,25 @@ int proto_header_decode(const uint8_t hdr[KAGI_FRAME_HDR], uint32_t *len);
  */
 int proto_encode(struct json_object *msg, uint8_t **out, size_t *outlen);
 
+/*
+ * A reply too large for one frame goes as a stream (one mechanism for
+ * every listing and report): its longest array member is cut between
+ * frames.  The first frame holds every other member and the first part
+ * of the array; the next ones hold only "status": "ok" and the next part
+ * under the same name; every frame but the last carries
+ * "continues": true.  proto_encode_reply() makes the frames (one, when
+ * the reply fits) into one buffer; KAGI_ERR_TOO_LARGE when even that
+ * cannot carry it (no array, or one element over KAGI_FRAME_MAX).
+ * proto_reply_join() appends a next frame's part to reply; *more tells
+ * whether another frame follows.  client_call() follows every stream to
+ * its end, so a caller sees one whole reply.
+ */
+#define PROTO_CONTINUES "continues"
+int proto_encode_reply(struct json_object *reply, uint8_t **out,
+    size_t *outlen);
+int proto_reply_join(struct json_object *reply, struct json_object *next,
+    int *more);
+
 /* Strictly parse a payload into a JSON object; *msg owned by the caller. */
 int proto_decode_payload(const uint8_t *buf, size_t len,
     struct json_object **msg);
@@ -63,6 +82,14 @@ int proto_get_bool_opt(struct json_object *msg, const char *key, int *out);
 const char *proto_str_or_null(struct json_object *o, const char *key);
 /* Every key of msg must be in the NULL-terminated list allowed. */
 int proto_check_keys(struct json_object *msg, const char *const *allowed);
+/*
+ * The field the last getter or proto_check_keys() of this thread
+ * refused (its key, truncated to 63 bytes), or NULL; kagid names it in
+ * its answer ("invalid field 'digits'").  Cleared by
+ * proto_bad_field_clear().
+ */
+const char *proto_bad_field(void);
+void proto_bad_field_clear(void);
 
 /* A request skeleton {"op": op, "v": KAGI_PROTO_VERSION}, or NULL. */
 struct json_object *proto_request_new(const char *op);

@@ -3,7 +3,17 @@
  *
  * Every request: {"v": 1, "op": OP, ...fields}.  Unknown fields are errors.
  * Every reply: {"status": "ok", ...} or {"status": "error", "error": CODE,
- * "message": TEXT}.  Who may send what is decided in kagid's dispatch
+ * "message": TEXT}.  Listings and reports (user_list, token_list,
+ * request_list, vendor_list, session_list, breakglass_list, report_*,
+ * and any reply) have no cursor of their own: a reply over KAGI_FRAME_MAX
+ * goes as a stream of frames cutting its longest array, every frame but
+ * the last with "continues": true (proto.h, proto_encode_reply(), the one
+ * mechanism, in server.c's conn_reply); client_call() joins it.  Chosen
+ * over after/limit paging because every listing gets it at once and the
+ * listing is read in one transaction, so it is consistent however long.
+ * audit_records keeps its own after/limit paging: the archive is read in
+ * pieces on purpose.  A reply no stream can carry (one element over the
+ * frame) is answered with error "too_large", never a silent hang-up.  Who may send what is decided in kagid's dispatch
  * table (tokend/dispatch.c) by the caller's SO_PEERCRED class:
  *   verifier  root: may verify any user
  *   self      any other uid: may verify itself only
@@ -172,6 +182,19 @@
  *   user_role     user role                    (admin) -> user
  *   user_offboard user                         (admin) -> user, revoked
  *   token_lost    user token                   (admin) -> token
+ *   backup                                     (admin) -> backup (array
+ *       of base64 pieces of the database copy, in order), bytes, sha256
+ *       (hex, of the whole copy), audit_seq (the "backup" record, the
+ *       copy's last), schema.  Streamed (above).  No keys are in it.
+ *   token_import_totp user secret (base64, 10..64 bytes) source
+ *       ("google-authenticator"|"pam_oath") label? algorithm? digits?
+ *       period? (must be totp_period)        (admin) -> token (active);
+ *       refused for a privileged user (R-PRIV-2); "token_import" record
+ *   token_lost_own token                        (self) -> token
+ *       the caller's own token (its SO_PEERCRED name; a request naming a
+ *       user is refused as an unknown field), revoked at once, recorded
+ *       "token_lost" with reported_by "user" at alert priority (R-TOK-2);
+ *       a token of someone else is not_found.
  *   enroll_code_issue user                     (admin) -> code, expires
  *   request_list                     (admin, approver) -> requests
  *   request_show  id                 (admin, approver) -> request
@@ -191,6 +214,9 @@
 #define OP_USER_ROLE "user_role"
 #define OP_USER_OFFBOARD "user_offboard"
 #define OP_TOKEN_LOST "token_lost"
+#define OP_TOKEN_LOST_OWN "token_lost_own"
+#define OP_BACKUP "backup"
+#define OP_TOKEN_IMPORT_TOTP "token_import_totp"
 #define OP_ENROLL_CODE_ISSUE "enroll_code_issue"
 #define OP_REQUEST_LIST "request_list"
 #define OP_REQUEST_SHOW "request_show"
@@ -241,5 +267,23 @@
  */
 #define OP_ENROLL_FIDO2_BEGIN "enroll_fido2_begin"
 #define OP_ENROLL_FIDO2_FINISH "enroll_fido2_finish"
+
+/*
+ * The SSH gateway's security keys (issue 16):
+ *   token_sshkey_begin user                    (admin) -> challenge
+ *   token_sshkey_finish user key attestation label? (admin) -> token
+ *   enroll_sshkey_begin user? code? grant?      (self) -> challenge
+ *   enroll_sshkey_finish user? code? grant? key attestation label?
+ *                                               (self) -> token
+ *   authkeys user rhost?        (authkeys_user only) -> lines (array)
+ *   auth_sshkey AUTH key? failure?        (verifier) -> verdict
+ * A finish refused by policy or verification answers "refused" (why).
+ */
+#define OP_TOKEN_SSHKEY_BEGIN "token_sshkey_begin"
+#define OP_TOKEN_SSHKEY_FINISH "token_sshkey_finish"
+#define OP_ENROLL_SSHKEY_BEGIN "enroll_sshkey_begin"
+#define OP_ENROLL_SSHKEY_FINISH "enroll_sshkey_finish"
+#define OP_AUTHKEYS "authkeys"
+#define OP_AUTH_SSHKEY "auth_sshkey"
 
 #endif

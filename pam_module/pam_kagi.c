@@ -78,6 +78,7 @@ static const struct cfg_key pk_keys[] = {
 	{ "debug", CFG_FLAG, OFF(debug), 0, 0, NULL },
 	{ "lang", CFG_STR, OFF(lang), 0, 0, NULL },
 	{ "breakglass_file", CFG_PATH, OFF(breakglass_file), 0, 0, NULL },
+	{ "sshkey", CFG_FLAG, OFF(sshkey), 0, 0, NULL },
 	{ NULL, CFG_END, 0, 0, 0, NULL }
 };
 #undef OFF

@@ -245,6 +245,64 @@ pk_auth_breakglass(struct pk_ctx *ctx)
 	return PK_GRANTED;
 }
 
+/* --- the SSH gateway's security key (issue 16) -------------------------- */
+
+#define PK_AUTH_INFO "SSH_AUTH_INFO_0"
+#define PK_PUBLICKEY "publickey "
+#define PK_SSHKEY_LINE_MAX 2048
+
+/*
+ * sshd took a security key (AuthenticationMethods
+ * publickey,keyboard-interactive:pam) and says which in SSH_AUTH_INFO_0,
+ * which only sshd sets in the PAM environment (pam_getenv: never the
+ * process's, which a client's SendEnv may reach).  Exactly one
+ * "publickey TYPE BASE64" line is the key kagid binds; none, two or a
+ * malformed one is sent as what it is, and kagid refuses and records it.
+ * No prompt: the password came before, in the stack (R-MFA-2).
+ */
+static enum pk_outcome
+pk_auth_sshkey(struct pk_ctx *ctx)
+{
+	const char *info = pam_getenv(ctx->pamh, PK_AUTH_INFO), *p, *nl;
+	const char *found = NULL, *failure = NULL;
+	char key[PK_SSHKEY_LINE_MAX + 1];
+	size_t n = 0, len = 0, i;
+	int count = 0;
+
+	key[0] = '\0';
+	for (p = info; p != NULL && *p != '\0'; p = nl != NULL ? nl + 1 :
+	    NULL) {
+		nl = strchr(p, '\n');
+		if (strncmp(p, PK_PUBLICKEY, strlen(PK_PUBLICKEY)) != 0)
+			continue;
+		count++;
+		found = p + strlen(PK_PUBLICKEY);
+		len = nl != NULL ? (size_t)(nl - found) : strlen(found);
+	}
+	if (count == 0)
+		failure = "auth_info_absent";
+	else if (count > 1)
+		failure = "auth_info_ambiguous";
+	else if (len == 0 || len > PK_SSHKEY_LINE_MAX)
+		failure = "auth_info_malformed";
+	else {
+		for (i = 0; i < len; i++)
+			if ((unsigned char)found[i] < 0x20 ||
+			    (unsigned char)found[i] > 0x7e)
+				failure = "auth_info_malformed";
+		memcpy(key, found, len);
+		key[len] = '\0';
+		n = len;
+	}
+	pk_debug(ctx, "auth: %s: %d publickey line(s), %zu bytes",
+	    PK_AUTH_INFO, count, n);
+	if (failure != NULL)
+		pam_syslog(ctx->pamh, LOG_NOTICE, "auth: %s: %s", PK_AUTH_INFO,
+		    failure);
+	return pk_kagid_auth_sshkey(ctx, failure == NULL ? key : NULL,
+	    failure);
+}
+
 /* --- the flows --------------------------------------------------------- */
 
 enum pk_outcome
@@ -254,6 +312,11 @@ pk_auth(struct pk_ctx *ctx)
 	char *banner = NULL;
 	int fallback = 0;
 
+	/* The gateway: the key sshd took, no prompt, no break-glass. */
+	if (ctx->opts.sshkey) {
+		o = pk_auth_sshkey(ctx);
+		goto granted;
+	}
 	if ((o = pk_kagid_auth_begin(ctx, &banner)) != PK_CONTINUE) {
 		/* Break-glass without kagid. */
 		if (o == PK_UNAVAILABLE && ctx->unreachable &&

@@ -38,6 +38,7 @@ struct pk_opts {
 	int debug;
 	char *lang;		/* NULL: the host's locale */
 	char *breakglass_file;	/* NULL: no break-glass without kagid */
+	int sshkey;		/* the SSH gateway: bind sshd's security key */
 };
 
 /* What one PAM call came to; pk_pam_code() turns it into a PAM code. */

@@ -354,6 +354,40 @@ pk_kagid_auth_totp(struct pk_ctx *ctx, const char *code,
 	return o;
 }
 
+enum pk_outcome
+pk_kagid_auth_sshkey(struct pk_ctx *ctx, const char *key, const char *failure)
+{
+	struct json_object *req = NULL, *reply = NULL;
+	const char *verdict = NULL;
+	enum pk_outcome o = PK_UNAVAILABLE;
+	char q[KAGI_NAME_MAX + 16];
+	int r;
+
+	if ((r = pk_request_new(ctx, OP_AUTH_SSHKEY, &req)) != 0 ||
+	    (key != NULL && (r = proto_set_str(req, "key", key)) != 0) ||
+	    (failure != NULL &&
+	    (r = proto_set_str(req, "failure", failure)) != 0) ||
+	    (r = pk_call(ctx, req, &reply)) != 0 ||
+	    (r = proto_get_str(reply, "verdict", KAGI_NAME_MAX,
+	    &verdict)) != 0) {
+		o = pk_unavailable(ctx, OP_AUTH_SSHKEY, r, reply);
+		goto out;
+	}
+	/* A success is one only for a key sent. */
+	if (strcmp(verdict, VERDICT_SUCCESS) == 0 && key != NULL)
+		o = pk_success_read(ctx, OP_AUTH_SSHKEY, reply);
+	else if (strcmp(verdict, VERDICT_THROTTLED) == 0)
+		o = PK_THROTTLED;
+	else
+		o = PK_DENIED;
+	pk_debug(ctx, "%s: verdict %s", OP_AUTH_SSHKEY,
+	    kagi_log_quote(verdict, q, sizeof(q)));
+ out:
+	json_object_put(reply);
+	json_object_put(req);
+	return o;
+}
+
 /* auth_enroll: a code of the new authenticator; kagid gives the verdict. */
 enum pk_outcome
 pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token, const char *code)

@@ -61,6 +61,13 @@ enum pk_outcome pk_kagid_auth_enroll(struct pk_ctx *ctx, int64_t token,
  * allowed), kagid records the fallback and answers PK_CONTINUE, or
  * refuses it: PK_DENIED.
  */
+/*
+ * auth_sshkey: the key sshd took ("TYPE BASE64" of SSH_AUTH_INFO_0's one
+ * publickey line), or failure, why there is none; kagid gives the
+ * verdict (PK_GRANTED with the confirmation id kept, else PK_DENIED).
+ */
+enum pk_outcome pk_kagid_auth_sshkey(struct pk_ctx *ctx, const char *key,
+    const char *failure);
 enum pk_outcome pk_kagid_auth_fido2(struct pk_ctx *ctx, enum pkf_result res,
     const struct pkf_answer *ans, int fallback);
 /*

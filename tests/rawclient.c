@@ -8,6 +8,8 @@
  * nulstring, badutf8, deep, unknownop, unknownfield, oldversion,
  * silent (connect, send nothing, wait for kagid to hang up), status,
  * verify-other (an auth_totp for user "root-only-victim"),
+ * sshkey-self (an auth_sshkey for user "nobody", the caller's own name,
+ * with a key line: only a verifier, root, may send one),
  * session-other (a session_open for user "staff1" naming pid and sid 2,
  * processes that are not the caller's), begin-status (an auth_begin for
  * "alice", its answer read, then at once a status on the same
@@ -139,6 +141,10 @@ main(int argc, char **argv)
 	} else if (strcmp(mode, "verify-other") == 0) {
 		J("{\"v\":1,\"op\":\"auth_totp\",\"user\":\"root-only-victim\","
 		    "\"service\":\"login\",\"code\":\"123456\"}");
+	} else if (strcmp(mode, "sshkey-self") == 0) {
+		J("{\"v\":1,\"op\":\"auth_sshkey\",\"user\":\"nobody\","
+		    "\"service\":\"sshd\",\"rhost\":\"127.0.0.2\","
+		    "\"key\":\"sk-ssh-ed25519@openssh.com AAAA\"}");
 	} else if (strcmp(mode, "session-other") == 0) {
 		J("{\"v\":1,\"op\":\"session_open\",\"user\":\"staff1\","
 		    "\"service\":\"login\",\"pid\":2,\"sid\":2}");

@@ -266,7 +266,7 @@ tamper "the time of record 7 rewritten" \
     "record 7: its contents do not match its hash"
 restore
 sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 10"
-start_kagid $CONF
+start_served $CONF
 is "$KAGID_PID" "" "R-LOG-2: the newest ten cut: kagid refuses to start"
 like "$(tail -n 3 "$T/kagid.log")" \
     "the audit chain ends at record $((head - 10)) but checkpoint $((head + 1))" \
@@ -282,9 +282,13 @@ KAGID=$KAGID_REAL
 out=$(kagictl audit export --json --event chain_accepted)
 like "$out" '"state":"cut"' "R-LOG-2: kagid -A: the acceptance is an audit record"
 like "$out" "\"checkpoint_seq\":$((head + 1))" "R-LOG-2: ... naming the checkpoint it overrides"
+# The restart's records (the acceptance, kagid_start, config) follow the cut:
+# the chain is still shorter than the anchor.
+end=$(sqlite3 "$DB" "SELECT max(seq) FROM audit")
+check "R-LOG-2: the restarted chain ($end) is shorter than the anchor ($head)" \
+    test "$end" -lt "$head"
 out=$(verify_out --anchor "$anchor")
-# The restart's configuration record (config_audit.c) follows the cut.
-like "$out" "ends at record $((head - 9)), before the anchor's record $head" \
+like "$out" "ends at record $end, before the anchor's record $head" \
     "R-LOG-2: the newest ten cut: found with --anchor"
 like "$out" "exit=1" "R-LOG-2: cut chain: verify --anchor exits 1"
 restore

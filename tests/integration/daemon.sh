@@ -8,7 +8,7 @@ kagid_built
 kagictl_built
 RAW=$top_builddir/tests/rawclient
 
-plan 57
+plan 58
 
 # --- kagid -t ---------------------------------------------------------------
 printf 'socket = %s\nstate_dir = %s\nuser =\n' "$SOCK" "$T/state" >"$T/ok.conf"
@@ -76,6 +76,11 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	is "$?" 1 "... and no user was created"
 	out=$(asnobody "$RAW" "$SOCK" verify-other | tr '\n' ' ')
 	is "$out" "error denied eof " "an ordinary user cannot verify another user's code"
+	# A public key line is no secret: only root (sshd's PAM) may ask
+	# whether one logs a user in, even for the caller's own name.
+	out=$(asnobody "$RAW" "$SOCK" sshkey-self | tr '\n' ' ')
+	is "$out" "error denied eof " \
+	    "R-REM-2: an ordinary user cannot send auth_sshkey, even for itself"
 	# Issue 13: that refusal was answered without a record.
 	rec=$(kagictl audit export --json --event auth --user root-only-victim | tail -n 1)
 	like "$rec" '"reason":"caller_not_allowed"' \
@@ -101,7 +106,7 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1; then
 	    "... and nothing is counted against alice"
 	chmod 700 "$T"
 else
-	for i in $(seq 11); do skip "caller classes" "needs root and setpriv"; done
+	for i in $(seq 12); do skip "caller classes" "needs root and setpriv"; done
 fi
 
 # --- durability: kill -9 loses nothing committed ---------------------------------

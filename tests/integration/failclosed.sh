@@ -26,29 +26,6 @@ plan $((nmodes * 4 + 4 * 4 + 10 + 3 + 3))
 add_user_password alice secret
 write_service
 
-start_fake() {
-	rm -f "$SOCK" "$T/fake.out"
-	"$FAKEKAGID" "$SOCK" "$1" >"$T/fake.out" 2>>"$T/fake.err" &
-	FAKE_PID=$!
-	bg_register "$FAKE_PID"
-	_i=0
-	while [ $_i -lt 50 ]; do
-		grep -q '^ready$' "$T/fake.out" 2>/dev/null && return 0
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	diag "fakekagid $1 did not become ready"
-	return 1
-}
-
-stop_fake() {
-	[ -n "$FAKE_PID" ] || return 0
-	kill -CONT "$FAKE_PID" 2>/dev/null
-	kill -TERM "$FAKE_PID" 2>/dev/null
-	wait "$FAKE_PID" 2>/dev/null
-	FAKE_PID=
-}
-
 # expect_unavailable WHAT: four tests against whatever serves $SOCK now.
 expect_unavailable() {
 	t0=$(date +%s)

@@ -35,8 +35,11 @@ chmod 711 "$T"
 alert_sink
 
 # The defaults, named: failure_delay 1 s doubling to 8 s, relock after 1.
+# Compliance reads the shipped stacks and a banner.
+echo "Authorised use only." >"$T/banner"
 start_kagid failure_delay=1s failure_delay_max=8s "alert_command=$T/alert.sh" \
-    "fido2_rp_id=$RP" approver_group=nogroup ||
+    "fido2_rp_id=$RP" approver_group=nogroup "banner_file=$T/banner" \
+    "compliance_pam_dir=$top_srcdir/conf/pam.d" ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
 

@@ -29,7 +29,7 @@ KAGIDC=$S/tokend/kagid/kagid.c
 PAMC=$S/pam_module/pam_kagi.c
 CTLC=$S/tokend/ctl/kagictl.c
 
-plan 21
+plan 23
 
 # --- helpers ----------------------------------------------------------------
 
@@ -351,7 +351,7 @@ pam_check() {
 				print "auth line " l " may jump past pam_kagi"
 	}' "$1"
 }
-for f in login sshd; do
+for f in login sshd kagi-gateway; do
 	missing_report "conf/pam.d/$f: password then pam_kagi, both required; pam_kagi's session line (R-MFA-1, R-MFA-2, R-PRIV-7)" \
 	    "$(pam_check "$S/conf/pam.d/$f")"
 done
@@ -400,7 +400,7 @@ missing_report "kagid.service runs kagid -f as '$defuser' with CAP_KILL as its o
 
 # --- lint -----------------------------------------------------------------------------
 
-for p in pam_kagi.8 kagid.8 kagictl.8 kagid.conf.5; do
+for p in pam_kagi.8 kagid.8 kagictl.8 kagid.conf.5 kagi-authkeys.8; do
 	if command -v mandoc >/dev/null 2>&1; then
 		out=$(mandoc -T lint -W warning "$MAN/$p" 2>&1)
 		tool="mandoc -T lint"

@@ -26,7 +26,8 @@ TZ=UTC
 export TZ
 chmod 711 "$T"
 start_kagid approver_group=nogroup breakglass=yes breakglass_codes=2 \
-    breakglass_iterations=1000 session_grace=1s lockout_failures=3 ||
+    breakglass_iterations=1000 session_grace=1s lockout_failures=3 \
+    vendor_max_window=24h ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 write_service
 {
@@ -69,7 +70,7 @@ kagictl user add carol >/dev/null
 approved user add pat --role privileged >/dev/null ||
 	echo "Bail out! cannot make pat privileged"
 # A request still waiting for a second person.
-kagictl user role carol privileged >/dev/null 2>&1
+kagictl_person user role carol privileged >/dev/null 2>&1
 is "$?" 4 "R-PRIV-3: carol's role change waits for a second person"
 # Failures from two sources, a lockout (R-LOG-3).
 c=$(code_for "$sa")
@@ -93,8 +94,10 @@ kagictl breakglass report "$first" --reason "power cut and phone lost" >/dev/nul
 # R-REM-4: a vendor's session, ended by kagid (the vendor off-boarded).
 approved user add vend1 --role vendor >/dev/null ||
 	echo "Bail out! cannot add the vendor"
-approved vendor add vend1 --company ACME --expires 2099-12-31 \
-    --window "Sun-Sat 00:00-24:00" --from 127.0.0.2 >/dev/null ||
+approved vendor add vend1 --company ACME --expires "$(date -d '+30 days' +%F)" \
+    --window "Sun-Sat 00:00-24:00" --from 127.0.0.2 \
+    --worker "Taro Yamada" --place "ACME Osaka office" \
+    --work "backup server maintenance" >/dev/null ||
 	echo "Bail out! cannot give the vendor its terms"
 echo "vend1:pw-vend1:sess" >>"$T/passdb"
 sv=$(enroll_totp vend1)
@@ -114,11 +117,11 @@ like "$(kagictl compliance | grep '^R-PRIV-1 ')" \
 out=$(kagictl report privileged --csv | tr -d '\r' | cut -d, -f1,2,4,5)
 is "$out" "user,state,granted_by,approved_by
 pat,active,root,nobody" "R-PRIV-1: who granted the privileged role and who approved it"
-out=$(kagictl report vendors --csv | tr -d '\r' | cut -d, -f1,3,4,8,9)
-is "$out" "user,service,source,state,end_reason
-vend1,sess,127.0.0.2,closed,offboard" \
+out=$(kagictl report vendors --csv | tr -d '\r' | cut -d, -f1,2,6,7,11,12)
+is "$out" "user,worker,service,source,state,end_reason
+vend1,Taro Yamada,sess,127.0.0.2,closed,offboard" \
     "R-REM-4: the vendor's session, closed by kagid, and why"
-dur=$(kagictl report vendors --csv | tr -d '\r' | sed -n 2p | cut -d, -f7)
+dur=$(kagictl report vendors --csv | tr -d '\r' | sed -n 2p | cut -d, -f10)
 check "R-REM-4 item 7: a session kagid ended has its duration (${dur:-none} s)" \
     test "${dur:-0}" -ge 2
 out=$(kagictl report exceptions --csv | tr -d '\r' | cut -d, -f1,3,5,6,8)

@@ -79,29 +79,6 @@ wait_signed() {
 	return 1
 }
 
-# start_checked ARGS...: start_kagid, then wait until kagid serves
-# ("listening on") or has refused and exited (KAGID_PID empty, 1): kagid
-# binds its socket as root before it reads the chain, so the socket alone
-# does not say that it started.
-start_checked() {
-	_ls=$(grep -c 'listening on' "$T/kagid.log" 2>/dev/null)
-	start_kagid "$@" || return 1
-	_i=0
-	while [ $_i -lt 100 ]; do
-		[ "$(grep -c 'listening on' "$T/kagid.log")" -gt "${_ls:-0}" ] &&
-			return 0
-		if ! kill -0 "$KAGID_PID" 2>/dev/null; then
-			wait "$KAGID_PID" 2>/dev/null
-			KAGID_PID=
-			return 1
-		fi
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	diag "kagid neither served nor exited in 10 s"
-	return 1
-}
-
 # snapshot / restore: the store, its checkpoint log and the copy off the
 # machine, with kagid stopped.
 snapshot() {
@@ -125,14 +102,14 @@ start_accepting() {
 	    >"$T/kagid-accept"
 	chmod 700 "$T/kagid-accept"
 	KAGID=$T/kagid-accept
-	start_checked $CONF
+	start_served $CONF
 	_st=$?
 	KAGID=$KAGID_REAL
 	return $_st
 }
 KAGID_REAL=$KAGID
 
-start_checked $CONF || { echo "Bail out! kagid did not start"; exit 1; }
+start_served $CONF || { echo "Bail out! kagid did not start"; exit 1; }
 for u in alice bob carol dave erin frank; do
 	kagictl user add "$u" >/dev/null
 done
@@ -165,7 +142,9 @@ like "$out" "every one signed by a key kagid knows" \
     "R-LOG-2: verify --checkpoints: every copied checkpoint signed"
 like "$out" "exit=0" "R-LOG-2: verify --checkpoints: the untouched chain matches the copy"
 snapshot
-start_checked $CONF
+start_served $CONF
+# The start's records (kagid_start, config) signed: the checkpoint is the head.
+wait_signed
 
 # --- item 1: the chain recomputed by whoever can write the store ---------------
 sqlite3 "$DB" "DELETE FROM audit WHERE seq = 4"
@@ -181,14 +160,14 @@ like "$(cat "$T/kagid.log")" "no longer extends checkpoint" \
 restore
 sqlite3 "$DB" "UPDATE audit SET user = 'mallory' WHERE seq = 5"
 "$INSIDER" rechain "$DB"
-start_checked $CONF
+start_served $CONF
 is "$KAGID_PID" "" "R-LOG-2 item 1: a rewritten chain: kagid refuses to start"
 like "$(tail -n 2 "$T/kagid.log")" "gives that record another hash: records were rewritten" \
     "R-LOG-2 item 1: ... saying it was rewritten"
 # Root holds the key: it re-signs the rewritten chain in the local log.
 h=$(sqlite3 "$DB" "SELECT seq || ' ' || lower(hex(hash)) FROM audit ORDER BY seq DESC LIMIT 1")
 "$INSIDER" sign "$KEY" ${h% *} ${h#* } stop >>"$CPLOG"
-start_checked $CONF
+start_served $CONF
 check "R-LOG-2 item 1: re-signed by root, kagid starts (root holds the key)" \
     kill -0 "$KAGID_PID"
 out=$(verify_out)
@@ -201,7 +180,7 @@ like "$out" "exit=1" "R-LOG-2 item 1: verify --checkpoints exits 1"
 restore
 sed '1s/"seq":\([0-9]*\)/"seq":9\1/' "$OFF" >"$T/forged.off"
 chmod 600 "$T/forged.off"
-start_checked $CONF
+start_served $CONF
 out=$(verify_out --checkpoints "$T/forged.off")
 like "$out" "forged.off, line 1: checkpoint of record 9" \
     "R-LOG-2: a checkpoint changed in the copy is named by line"
@@ -210,19 +189,21 @@ like "$out" "not validly signed" "R-LOG-2: ... as not validly signed"
 # --- item 2: the newest records removed ----------------------------------------
 restore
 head=$(sqlite3 "$DB" "SELECT max(seq) FROM audit")
-sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 3"
-start_checked $CONF
+# Five cut: the accepted start's three records (chain_accepted,
+# kagid_start, config) leave the chain shorter than the checkpoint.
+sqlite3 "$DB" "DELETE FROM audit WHERE seq > $head - 5"
+start_served $CONF
 is "$KAGID_PID" "" "R-LOG-2 item 2: kagid refuses to start on a chain shorter than its checkpoint"
-like "$(tail -n 2 "$T/kagid.log")" "the audit chain ends at record $((head - 3)) but checkpoint $head" \
+like "$(tail -n 2 "$T/kagid.log")" "the audit chain ends at record $((head - 5)) but checkpoint $head" \
     "R-LOG-2 item 2: ... naming the chain's end and the checkpoint"
-like "$(tail -n 2 "$T/kagid.log")" "with -A $((head - 3))" \
+like "$(tail -n 2 "$T/kagid.log")" "with -A $((head - 5))" \
     "R-LOG-2 item 2: ... and how the operator accepts it"
 start_accepting $((head - 1))
 is "$KAGID_PID" "" "R-LOG-2 item 2: -A with another sequence number is refused"
-start_accepting $((head - 3))
+start_accepting $((head - 5))
 check "R-LOG-2 item 2: kagid -A HEAD starts on the accepted chain" kill -0 "$KAGID_PID"
 out=$(kagictl audit export --json --event chain_accepted)
-like "$out" "\"state\":\"cut\",\"head_seq\":$((head - 3))," \
+like "$out" "\"state\":\"cut\",\"head_seq\":$((head - 5))," \
     "R-LOG-2 item 2: the acceptance is recorded with the chain's head"
 like "$out" "\"checkpoint_seq\":$head" "R-LOG-2 item 2: ... and the checkpoint it overrides"
 like "$out" '"login_uid":' "R-LOG-2 item 2: ... and the login uid of whoever started kagid"
@@ -231,7 +212,7 @@ like "$out" "says it had reached record $head: the newest records were removed" 
     "R-LOG-2 item 2: the copy off the machine still shows the records lost"
 # Removed while kagid runs.
 restore
-start_checked $CONF
+start_served $CONF
 kagictl user add grace >/dev/null
 wait_signed
 head=$(head_seq)
@@ -256,7 +237,7 @@ like "$out" "exit=1" "R-LOG-2 item 3: ... exit 1"
 
 # --- item 4: archives ---------------------------------------------------------------
 restore
-start_checked $CONF
+start_served $CONF
 sleep 1.1
 t1=$(date +%s)
 kagictl user add henry >/dev/null
@@ -296,7 +277,7 @@ cut=$((b_last + 3))
 prev=$(sqlite3 "$DB" "SELECT lower(hex(hash)) FROM audit WHERE seq = $cut")
 sqlite3 "$DB" "DELETE FROM audit WHERE seq <= $cut;
     UPDATE audit_boundary SET first_seq = $((cut + 1)), prev = x'$prev'"
-start_checked $CONF
+start_served $CONF
 out=$(verify_out)
 like "$out" "the live chain starts after record $cut, but no signed checkpoint of an archive covers that boundary" \
     "R-LOG-2 item 4: a forged boundary is found"
@@ -307,10 +288,10 @@ like "$out" "between the archives and the live chain: records $((b_last + 1)) to
 
 # --- item 5: outages, refused callers, the host --------------------------------------
 restore
-start_checked $CONF
+start_served $CONF
 stop_kagid
 sleep 2
-start_checked $CONF
+start_served $CONF
 out=$(kagictl audit export --json --event kagid_start | tail -n 1)
 like "$out" '"last_checkpoint_reason":"stop"' \
     "R-AVL-1 item 5: the start names the last checkpoint, the stop's"
@@ -332,13 +313,13 @@ for i in 1 2 3 4 5; do
 		sleep 0.01
 	done
 	stop_kagid
-	start_checked $CONF || refused=$((refused + 1))
+	start_served $CONF || refused=$((refused + 1))
 done
 is "$refused" 0 "R-AVL-1 item 5: a kagid stopped during its start starts again"
 kill -9 "$KAGID_PID"
 wait "$KAGID_PID" 2>/dev/null
 KAGID_PID=
-start_checked $CONF
+start_served $CONF
 out=$(kagictl audit export --json --event kagid_start | tail -n 1)
 like "$out" '"clean_stop":false' "R-AVL-1 item 5: after kill -9 the start says the stop was not clean"
 like "$out" '"gap":' "R-AVL-1 item 5: ... with the gap since the last checkpoint"

@@ -197,6 +197,9 @@ world_setup(void **state)
 	v.user_id = w->v1.id;
 	snprintf(v.approver, sizeof(v.approver), "ciso");
 	snprintf(v.company, sizeof(v.company), "Maint Co.");
+	snprintf(v.worker, sizeof(v.worker), "Taro Yamada");
+	snprintf(v.place, sizeof(v.place), "Osaka office");
+	snprintf(v.work, sizeof(v.work), "backup server maintenance");
 	v.expires = CX_T0 + 30 * CX_DAY;
 	snprintf(v.windows, sizeof(v.windows), "Mon-Fri 09:00-17:00");
 	snprintf(v.sources, sizeof(v.sources), "192.0.2.0/24");
@@ -299,7 +302,7 @@ test_every_id_has_its_line_pass_or_warn_as_stated(void **state)
 		{ "R-PRIV-4", "PASS" }, { "R-PRIV-5", "PASS" },
 		{ "R-PRIV-6", "PASS" }, { "R-PRIV-7", "PASS" },
 		{ "R-REM-1", "WARN" }, { "R-REM-2", "WARN" },
-		{ "R-REM-3", "WARN" }, { "R-REM-5", "WARN" },
+		{ "R-REM-3", "WARN" }, { "R-REM-5", "PASS" },
 		{ "R-REM-4", "PASS" }, { "R-LOG-1", "PASS" },
 		{ "R-LOG-2", "PASS" }, { "R-LOG-3", "PASS" },
 		{ "R-LOG-4", "PASS" }, { "R-LOG-5", "PASS" },
@@ -372,6 +375,15 @@ test_mfa_5_fails_without_a_banner(void **state)
 
 	w->f->cfg.banner_file[0] = '\0';
 	EXPECT(w, "R-MFA-5", "FAIL");
+}
+
+static void
+test_mfa_5_warns_when_a_role_has_no_idle_time_out(void **state)
+{
+	struct world *w = *state;
+
+	w->f->cfg.vendor_session_idle = 0;
+	EXPECT(w, "R-MFA-5", "WARN");
 }
 
 static void
@@ -727,6 +739,19 @@ test_rem_5_fails_for_a_permit_naming_no_company(void **state)
 	EXPECT(w, "R-REM-5", "FAIL");
 }
 
+/* A permit from before the worker, place and work were asked for. */
+static void
+test_rem_5_fails_for_a_permit_naming_no_worker(void **state)
+{
+	struct world *w = *state;
+	struct vendor_rec v;
+
+	assert_int_equal(store_vendor_get(w->f->ctx.store, w->v1.id, &v), 0);
+	v.worker[0] = '\0';
+	assert_int_equal(store_vendor_put(w->f->ctx.store, &v), 0);
+	EXPECT(w, "R-REM-5", "FAIL");
+}
+
 static void
 test_rem_4_fails_for_a_vendor_log_in_without_a_session(void **state)
 {
@@ -944,6 +969,7 @@ main(void)
 		T(test_mfa_3_fails_when_sshd_skips_pam_kagi),
 		T(test_mfa_4_fails_when_a_module_before_ends_the_stack),
 		T(test_mfa_5_fails_without_a_banner),
+		T(test_mfa_5_warns_when_a_role_has_no_idle_time_out),
 		T(test_acc_1_fails_when_the_account_stack_skips_pam_kagi),
 		T(test_acc_2_fails_when_stacks_name_different_zones),
 		T(test_tok_1_fails_when_a_token_is_copied_to_another_user),
@@ -972,6 +998,7 @@ main(void)
 		T(test_rem_2_fails_when_sshd_skips_pam_kagi_for_account),
 		T(test_rem_3_fails_for_a_vendor_from_anywhere),
 		T(test_rem_5_fails_for_a_permit_naming_no_company),
+		T(test_rem_5_fails_for_a_permit_naming_no_worker),
 		T(test_rem_4_fails_for_a_vendor_log_in_without_a_session),
 		T(test_log_1_fails_when_an_archive_file_is_gone),
 		T(test_log_2_fails_on_a_chain_cut_behind_its_checkpoint),

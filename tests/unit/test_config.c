@@ -83,6 +83,39 @@ file_error(const char *s, const char *msg)
 	cfg_free(tkeys, &c);
 }
 
+/* Every wrong line of a file is told, one a line (kagid -t), and a file
+ * with wrong lines is refused even with no room for the message. */
+static void
+test_every_error_of_a_file_is_told(void **state)
+{
+	static const char *const s = "name = a\nnmae = b\nn = 1\n"
+	    "this line\nn = 101\nn = 2\n";
+	struct tconf c;
+	char err[CFG_ERRLEN * 4];
+
+	(void)state;
+	defaults(&c);
+	assert_int_equal(cfg_parse_buf(s, strlen(s), "t.conf", tkeys, &c, err,
+	    sizeof(err)), KAGI_ERR_CONFIG);
+	assert_string_equal(err, "t.conf:2: unknown key 'nmae'\n"
+	    "t.conf:4: missing '='\n"
+	    "t.conf:5: key 'n' given twice\n"
+	    "t.conf:6: key 'n' given twice");
+	cfg_free(tkeys, &c);
+	defaults(&c);
+	assert_int_equal(cfg_parse_buf(s, strlen(s), "t.conf", tkeys, &c, NULL,
+	    0), KAGI_ERR_CONFIG);
+	cfg_free(tkeys, &c);
+	/* A small buffer keeps the first errors whole, never overflows. */
+	defaults(&c);
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(cfg_parse_buf(s, strlen(s), "t.conf", tkeys, &c, err,
+	    40), KAGI_ERR_CONFIG);
+	assert_string_equal(err, "t.conf:2: unknown key 'nmae'\nt.conf:4: ");
+	assert_int_equal(err[40], 'x');
+	cfg_free(tkeys, &c);
+}
+
 static void
 test_all_types(void **state)
 {
@@ -541,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_argv_errors),
 		cmocka_unit_test(test_lookup_free),
 		cmocka_unit_test(test_parse_file),
+		cmocka_unit_test(test_every_error_of_a_file_is_told),
 	};
 
 	return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -995,6 +995,149 @@ test_wipe_put(void **state)
 	proto_wipe_put(NULL);
 }
 
+/* A reply of n rows {"name": "userNNNNNN"} and a count beside them. */
+static struct json_object *
+big_reply(size_t n)
+{
+	struct json_object *rep = proto_reply_ok(), *arr = json_object_new_array();
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct json_object *o = json_object_new_object();
+
+		snprintf(name, sizeof(name), "user%06zu", i);
+		assert_int_equal(proto_set_str(o, "name", name), KAGI_OK);
+		assert_int_equal(json_object_array_add(arr, o), 0);
+	}
+	json_object_object_add(rep, "users", arr);
+	assert_int_equal(proto_set_int(rep, "count", (int64_t)n), KAGI_OK);
+	return rep;
+}
+
+/* R-AVL-1: a listing over the frame limit goes whole, as a stream. */
+static void
+test_a_reply_over_the_frame_limit_arrives_whole_as_a_stream(void **state)
+{
+	struct json_object *rep = big_reply(20000), *got = NULL, *arr;
+	struct kagi_client *c = NULL;
+	uint8_t *f = NULL;
+	size_t flen = 0, off = 0, nframes = 0, i;
+	char dir[] = "/tmp/kagi-test-proto-XXXXXX", path[128];
+	uint32_t plen;
+	pid_t pid;
+	int cont;
+
+	(void)state;
+	assert_int_equal(proto_encode_reply(rep, &f, &flen), KAGI_OK);
+	assert_true(flen > KAGI_FRAME_MAX);
+	/* Every frame within the limit; only the last without "continues". */
+	while (off < flen) {
+		struct json_object *m = NULL;
+
+		assert_int_equal(proto_header_decode(f + off, &plen), KAGI_OK);
+		assert_true(plen <= KAGI_FRAME_MAX);
+		assert_int_equal(proto_decode_payload(f + off + KAGI_FRAME_HDR,
+		    plen, &m), KAGI_OK);
+		cont = 0;
+		assert_int_equal(proto_get_bool_opt(m, PROTO_CONTINUES, &cont),
+		    KAGI_OK);
+		off += KAGI_FRAME_HDR + plen;
+		assert_int_equal(cont, off < flen);
+		json_object_put(m);
+		nframes++;
+	}
+	assert_true(nframes > 2);
+	/* Through a socket to client_call: one reply, every row once. */
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kagid.sock", dir);
+	pid = serve_once(path, f, flen);
+	assert_int_equal(client_connect(path, 10000, &c), KAGI_OK);
+	{
+		struct json_object *req = proto_request_new("user_list");
+
+		assert_int_equal(client_call(c, req, &got), KAGI_OK);
+		json_object_put(req);
+	}
+	assert_true(json_object_object_get_ex(got, "users", &arr));
+	assert_int_equal(json_object_array_length(arr), 20000);
+	for (i = 0; i < 20000; i++) {
+		char name[32];
+		const char *s = NULL;
+
+		snprintf(name, sizeof(name), "user%06zu", i);
+		assert_int_equal(proto_get_str(json_object_array_get_idx(arr,
+		    i), "name", 32, &s), KAGI_OK);
+		assert_string_equal(s, name);
+	}
+	assert_int_equal(json_object_get_int64(json_object_object_get(got,
+	    "count")), 20000);
+	assert_false(json_object_object_get_ex(got, PROTO_CONTINUES, NULL));
+	client_free(&c);
+	reap(pid);
+	unlink(path);
+	rmdir(dir);
+	json_object_put(got);
+	json_object_put(rep);
+	free(f);
+}
+
+/* A stream cut short is an error, never a partial listing. */
+static void
+test_a_stream_cut_short_is_an_error_not_a_partial_listing(void **state)
+{
+	struct json_object *rep = big_reply(20000), *got = NULL, *req;
+	struct kagi_client *c = NULL;
+	char dir[] = "/tmp/kagi-test-proto-XXXXXX", path[128];
+	uint8_t *f = NULL;
+	size_t flen = 0;
+	uint32_t plen;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(proto_encode_reply(rep, &f, &flen), KAGI_OK);
+	assert_int_equal(proto_header_decode(f, &plen), KAGI_OK);
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/kagid.sock", dir);
+	/* The first frame only, then silence. */
+	pid = serve_once(path, f, KAGI_FRAME_HDR + plen);
+	assert_int_equal(client_connect(path, 500, &c), KAGI_OK);
+	req = proto_request_new("user_list");
+	assert_int_equal(client_call(c, req, &got), KAGI_ERR_TIMEOUT);
+	assert_null(got);
+	json_object_put(req);
+	client_free(&c);
+	reap(pid);
+	unlink(path);
+	rmdir(dir);
+	json_object_put(rep);
+	free(f);
+}
+
+/* No array to cut, or one row over the limit: refused, not truncated. */
+static void
+test_a_reply_that_no_stream_can_carry_is_refused(void **state)
+{
+	struct json_object *m = proto_reply_ok(), *arr = json_object_new_array();
+	char *big = malloc(KAGI_FRAME_MAX + 10);
+	uint8_t *f = NULL;
+	size_t flen = 0;
+
+	(void)state;
+	memset(big, 'x', KAGI_FRAME_MAX + 9);
+	big[KAGI_FRAME_MAX + 9] = '\0';
+	assert_int_equal(proto_set_str(m, "blob", big), KAGI_OK);
+	assert_int_equal(proto_encode_reply(m, &f, &flen), KAGI_ERR_TOO_LARGE);
+	assert_null(f);
+	json_object_object_del(m, "blob");
+	json_object_array_add(arr, json_object_new_string(big));
+	json_object_object_add(m, "rows", arr);
+	assert_int_equal(proto_encode_reply(m, &f, &flen), KAGI_ERR_TOO_LARGE);
+	assert_null(f);
+	json_object_put(m);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -1029,6 +1172,11 @@ main(void)
 		cmocka_unit_test(test_io_send_timeout_and_epipe),
 		cmocka_unit_test(test_client),
 		cmocka_unit_test(test_wipe_put),
+		cmocka_unit_test(
+		    test_a_reply_over_the_frame_limit_arrives_whole_as_a_stream),
+		cmocka_unit_test(
+		    test_a_stream_cut_short_is_an_error_not_a_partial_listing),
+		cmocka_unit_test(test_a_reply_that_no_stream_can_carry_is_refused),
 	};
 
 	return cmocka_run_group_tests_name("proto", tests, NULL, NULL);

@@ -94,6 +94,7 @@ static const struct approval_row {
 	/* Approving grants the requester one enrollment (fido2_reg.c). */
 	{ OP_TOKEN_FIDO2_BEGIN, 0,	{ 0, TOKEN, 0 },  { 0, 0, 0 } },
 	{ OP_TOKEN_FIDO2_IMPORT, 0,	{ 0, TOKEN, 0 },  { 0, 0, 0 } },
+	{ OP_TOKEN_SSHKEY_BEGIN, 0,	{ 0, TOKEN, 0 },  { 0, 0, 0 } },
 };
 
 static const char *const state_names[] = { "pending", "approved", "rejected",
@@ -138,6 +139,9 @@ static const struct never_self_row {
 	{ OP_TOKEN_FIDO2_BEGIN, "enroll a token for", 0 },
 	{ OP_TOKEN_FIDO2_FINISH, "enroll a token for", 0 },
 	{ OP_TOKEN_FIDO2_IMPORT, "enroll a token for", 0 },
+	{ OP_TOKEN_SSHKEY_BEGIN, "enroll a token for", 0 },
+	{ OP_TOKEN_SSHKEY_FINISH, "enroll a token for", 0 },
+	{ OP_TOKEN_IMPORT_TOTP, "enroll a token for", 0 },
 	{ OP_ENROLL_CODE_ISSUE, "issue an enrollment code for", 0 },
 	{ OP_BREAKGLASS_ISSUE, "issue break-glass codes for", 0 },
 	{ OP_VENDOR_ADD, "give vendor access to", 0 },

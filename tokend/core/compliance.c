@@ -71,7 +71,8 @@ totp_count_cb(const struct token_rec *t, void *arg)
 {
 	struct cc_user *cu = arg;
 
-	if (t->type == TOKEN_FIDO2)
+	/* An SSH security key is a FIDO2 key with user verification. */
+	if (t->type == TOKEN_FIDO2 || t->type == TOKEN_SSHKEY)
 		cu->active_fido2++;
 	else
 		cu->active_totp++;

@@ -221,7 +221,7 @@ sealed_cb(const struct token_rec *t, void *arg)
 	if (t->state == TOKEN_REVOKED)
 		return 0;
 	w->n++;
-	r = t->type == TOKEN_FIDO2 ?
+	r = t->type != TOKEN_TOTP ?
 	    fido2_factor_sealed_to(w->c->ctx, w->user, t) :
 	    totp_factor_sealed_to(w->c->ctx, w->user, t);
 	if (r == KAGI_ERR_CRYPTO || r == KAGI_ERR_INVALID) {

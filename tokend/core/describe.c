@@ -61,11 +61,12 @@ token_to_json(const struct token_rec *t, const char *user,
 
 	if ((o = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
-	if (t->type == TOKEN_FIDO2) {
+	if (t->type == TOKEN_FIDO2 || t->type == TOKEN_SSHKEY) {
 		/* Its credential's details: fido2_token_json(). */
 		if ((r = proto_set_int(o, "id", t->id)) != 0 ||
 		    (r = proto_set_str(o, "user", user)) != 0 ||
-		    (r = proto_set_str(o, "type", "fido2")) != 0 ||
+		    (r = proto_set_str(o, "type", t->type == TOKEN_FIDO2 ?
+		    "fido2" : "sshkey")) != 0 ||
 		    (r = proto_set_str(o, "label", t->label)) != 0 ||
 		    (r = proto_set_str(o, "state", t->state >= 0 &&
 		    t->state <= 2 ? state_names[t->state] : "unknown")) != 0 ||
@@ -125,8 +126,24 @@ fido2_token_json(struct kagid_ctx *ctx, const struct token_rec *t,
     const char *user, struct json_object **out)
 {
 	struct fido2_rec f;
+	struct sshkey_rec k;
+	struct json_object *o = NULL;
+	char aaguid[37];
 	int r;
 
+	if (t->type == TOKEN_SSHKEY) {
+		if ((r = store_sshkey_get(ctx->store, t->id, &k)) != 0 ||
+		    (r = token_to_json(t, user, &o)) != 0)
+			return r;
+		fido2_aaguid_format(k.aaguid, aaguid);
+		if ((r = proto_set_str(o, "fingerprint", k.fingerprint)) != 0 ||
+		    (r = proto_set_str(o, "aaguid", aaguid)) != 0) {
+			json_object_put(o);
+			return r;
+		}
+		*out = o;
+		return 0;
+	}
 	if (t->type != TOKEN_FIDO2)
 		return token_to_json(t, user, out);
 	if ((r = store_fido2_get(ctx->store, t->id, &f)) != 0)

@@ -3,7 +3,8 @@
  * and stored, an assertion verified against it (fido2_factor.h).
  *
  * One of the two places that use the sealing key (the other is
- * totp_factor.c).  The order of the checks of an answer is the policy:
+ * totp_factor.c); it also seals the attestation of an OpenSSH security
+ * key at its enrolment (issue 16).  The order of the checks of an answer is the policy:
  *   1. the credential must exist, belong to this user and be active;
  *   2. the assertion must verify with the stored key: relying party,
  *      SHA-256 of the challenge, user presence always, user verification
@@ -19,6 +20,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -46,6 +48,65 @@ fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
 	    &t->sealed_len)) != 0)
 		return r;
 	return store_fido2_add(ctx->store, t, f, id);
+}
+
+/*
+ * What an SSH key's token seals: the key's wire form (2-byte length,
+ * then the blob) and its enrolment's attestation, so that a row moved
+ * to another user, or a key written into the store, does not open as
+ * that user's key.
+ */
+int
+fido2_factor_sshkey_add(struct kagid_ctx *ctx, const struct user_rec *u,
+    const uint8_t *att, size_t att_len, struct token_rec *t,
+    const struct sshkey_rec *k, int64_t *id)
+{
+	char aad[SEAL_AAD_MAX];
+	uint8_t *pt = NULL;
+	size_t aadlen = 0, n = 2 + k->blob_len + att_len;
+	int r;
+
+	if (k->blob_len == 0 || k->blob_len > SSHKEY_REC_BLOB_MAX)
+		return KAGI_ERR_INVALID;
+	if ((pt = malloc(n)) == NULL)
+		return KAGI_ERR_NOMEM;
+	pt[0] = (uint8_t)(k->blob_len >> 8);
+	pt[1] = (uint8_t)(k->blob_len & 0xff);
+	memcpy(pt + 2, k->blob, k->blob_len);
+	memcpy(pt + 2 + k->blob_len, att, att_len);
+	if ((r = seal_aad(SEAL_SSHKEY_ATT, u->name, aad, &aadlen)) != 0 ||
+	    (r = seal(ctx->key, aad, aadlen, pt, n, &t->sealed,
+	    &t->sealed_len)) != 0)
+		goto out;
+	r = store_sshkey_add(ctx->store, t, k, id);
+ out:
+	kagi_free_secret(pt, n);
+	return r;
+}
+
+int
+fido2_factor_sshkey_sealed_to(struct kagid_ctx *ctx, const char *user,
+    const struct token_rec *t, const struct sshkey_rec *k)
+{
+	char aad[SEAL_AAD_MAX];
+	uint8_t *pt = NULL;
+	size_t aadlen = 0, ptlen = 0;
+	int r;
+
+	if (t->type != TOKEN_SSHKEY || t->id != k->token_id)
+		return KAGI_ERR_INVALID;
+	if ((r = seal_aad(SEAL_SSHKEY_ATT, user, aad, &aadlen)) != 0)
+		return r;
+	if ((r = unseal(ctx->key, aad, aadlen, t->sealed, t->sealed_len, &pt,
+	    &ptlen)) != 0)
+		return r;
+	/* The key sealed at enrolment is the key the row names. */
+	if (ptlen < 2 || ((size_t)pt[0] << 8 | pt[1]) != k->blob_len ||
+	    ptlen < 2 + k->blob_len ||
+	    memcmp(pt + 2, k->blob, k->blob_len) != 0)
+		r = KAGI_ERR_CRYPTO;
+	kagi_free_secret(pt, ptlen);
+	return r;
 }
 
 /* A cloned key: revoke it and raise an alert (R-INC-1). */
@@ -204,9 +265,10 @@ fido2_factor_sealed_to(struct kagid_ctx *ctx, const char *user, const struct tok
 	size_t aadlen = 0, ptlen = 0;
 	int r;
 
-	if (t->type != TOKEN_FIDO2)
+	if (t->type != TOKEN_FIDO2 && t->type != TOKEN_SSHKEY)
 		return KAGI_ERR_INVALID;
-	if ((r = seal_aad(SEAL_FIDO2_KEY, user, aad, &aadlen)) != 0)
+	if ((r = seal_aad(t->type == TOKEN_FIDO2 ? SEAL_FIDO2_KEY :
+	    SEAL_SSHKEY_ATT, user, aad, &aadlen)) != 0)
 		return r;
 	/* Opened only to see that it opens: wiped at once. */
 	r = unseal(ctx->key, aad, aadlen, t->sealed, t->sealed_len, &pt,

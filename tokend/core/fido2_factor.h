@@ -29,6 +29,23 @@ int fido2_factor_add(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct fido2_rec *f, int64_t *id);
 
 /*
+ * Seal an OpenSSH security key's wire form k->blob and its attestation
+ * att (bound to "sshkey:<user>") into t and store t with k as a token of
+ * u; *id its id.  KAGI_ERR_EXISTS when the key is enrolled already, to
+ * anyone (R-TOK-1).
+ */
+int fido2_factor_sshkey_add(struct kagid_ctx *ctx, const struct user_rec *u,
+    const uint8_t *att, size_t att_len, struct token_rec *t,
+    const struct sshkey_rec *k, int64_t *id);
+/*
+ * 0 when SSH key token t opens under user's name and sealed the key k
+ * names; KAGI_ERR_CRYPTO when not (a row moved to another user, a key
+ * written into the store by hand).  What opened is wiped at once.
+ */
+int fido2_factor_sshkey_sealed_to(struct kagid_ctx *ctx, const char *user,
+    const struct token_rec *t, const struct sshkey_rec *k);
+
+/*
  * Verify the answer an to challenge chal for user u (known, enabled, not
  * locked: the caller checked).  0 with *reason NULL: accepted, *token the
  * token and *factors the factors it proved (FACTOR_POSSESSION, _KNOWLEDGE,
@@ -63,7 +80,8 @@ int fido2_cred_walk(struct kagid_ctx *ctx, int64_t user_id, int only_active,
     struct fido2_cred_walk *w);
 
 /*
- * 0 when t's sealed secret opens under user's name, as a log-in would
+ * 0 when t's sealed secret (a FIDO2 key's, or an SSH key's
+ * attestation) opens under user's name, as a log-in would
  * open it; KAGI_ERR_CRYPTO when it does not (a row copied or moved to
  * another user, R-TOK-1).  The secret is wiped at once (compliance.c).
  */

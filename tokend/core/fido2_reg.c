@@ -124,8 +124,8 @@ reg_begin(struct kagid_ctx *ctx, const struct user_rec *u, const char *kind,
 }
 
 /* An approval replayed: the requester may enroll one key for u. */
-static int
-grant_create(struct kagid_ctx *ctx, const struct peer *peer,
+int
+fido2_reg_grant_create(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, const struct request_rec *q,
     struct json_object *reply)
 {
@@ -260,14 +260,18 @@ add_cred(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 /* The attestation policy of role's keys (R-PRIV-2). */
-static int
-att_mode(const struct kagid_config *cfg, int role)
+void
+fido2_reg_att_policy(const struct kagid_config *cfg, int role,
+    struct fido2_att_policy *pol)
 {
 	if (role == ROLE_PRIVILEGED)
-		return cfg->fido2_attestation_privileged;
-	if (role == ROLE_VENDOR)
-		return cfg->fido2_attestation_vendor;
-	return cfg->fido2_attestation;
+		pol->mode = cfg->fido2_attestation_privileged;
+	else if (role == ROLE_VENDOR)
+		pol->mode = cfg->fido2_attestation_vendor;
+	else
+		pol->mode = cfg->fido2_attestation;
+	pol->roots = cfg->fido2_attestation_roots;
+	pol->aaguids = cfg->fido2_aaguids;
 }
 
 /*
@@ -303,9 +307,7 @@ reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = fido2_reg_msg_parse(req, &m)) != 0)
 		goto out;
 	fido2_reg_msg_in(&m, &in);
-	pol.mode = att_mode(ctx->cfg, u->role);
-	pol.roots = ctx->cfg->fido2_attestation_roots;
-	pol.aaguids = ctx->cfg->fido2_aaguids;
+	fido2_reg_att_policy(ctx->cfg, u->role, &pol);
 	r = fido2_verify_registration(&in, ctx->cfg->fido2_rp_id, chal, &pol,
 	    &out, &why);
 	if (r == KAGI_ERR_CONFIG) {
@@ -331,8 +333,36 @@ reg_finish(struct kagid_ctx *ctx, const struct peer *peer,
 static int
 grant_needed(const struct kagid_ctx *ctx, const struct user_rec *u)
 {
-	return approval_needed(ctx->cfg, OP_TOKEN_FIDO2_BEGIN, u->role,
-	    APPROVAL_NO_ROLE);
+	return fido2_reg_grant_needed(ctx, OP_TOKEN_FIDO2_BEGIN, u);
+}
+
+int
+fido2_reg_grant_needed(const struct kagid_ctx *ctx, const char *op,
+    const struct user_rec *u)
+{
+	return approval_needed(ctx->cfg, op, u->role, APPROVAL_NO_ROLE);
+}
+
+int
+fido2_reg_admin_gate(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *op, struct json_object *req,
+    struct json_object *reply, int *done)
+{
+	const struct request_rec *q;
+	int r;
+
+	*done = 1;
+	if ((q = approval_executing(ctx)) != NULL)
+		return fido2_reg_grant_create(ctx, peer, u, q, reply);
+	if (fido2_reg_grant_needed(ctx, op, u)) {
+		/* Always a request: its grant goes to the user, not to us. */
+		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
+		    reply);
+		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
+		    KAGI_ERR_DENIED;
+	}
+	*done = 0;
+	return 0;
 }
 
 int
@@ -340,18 +370,11 @@ fido2_reg_admin_begin(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, struct json_object *req,
     struct json_object *reply)
 {
-	const struct request_rec *q;
-	int r;
+	int r, done = 0;
 
-	if ((q = approval_executing(ctx)) != NULL)
-		return grant_create(ctx, peer, u, q, reply);
-	if (grant_needed(ctx, u)) {
-		/* Always a request: its grant goes to the user, not to us. */
-		r = approval_gate(ctx, peer, req, u->role, APPROVAL_NO_ROLE,
-		    reply);
-		return r == APPROVAL_PENDING ? 0 : r != 0 ? r :
-		    KAGI_ERR_DENIED;
-	}
+	if ((r = fido2_reg_admin_gate(ctx, peer, u, OP_TOKEN_FIDO2_BEGIN, req,
+	    reply, &done)) != 0 || done)
+		return r;
 	return reg_begin(ctx, u, KIND_ADMIN, reply);
 }
 
@@ -383,6 +406,11 @@ fido2_reg_import(struct kagid_ctx *ctx, const struct peer *peer,
 	 * (R-PRIV-3): it was never shown to be in that user's hand. */
 	if (u->role == ROLE_PRIVILEGED)
 		return refuse(ctx, peer, u->name, "enrolled_by_user", reply);
+	/* A key without user verification would fail every log-in while
+	 * fido2_uv = required: refused now, on record, not at the door. */
+	if (im->uv == fido2_uv_from_name("none") &&
+	    ctx->cfg->fido2_uv == UVPOLICY_REQUIRED)
+		return refuse(ctx, peer, u->name, "no_uv", reply);
 	if ((r = b64_decode(im->credential, 1, FIDO2_CRED_ID_MAX, &cid,
 	    &cid_len)) != 0 ||
 	    (r = b64_decode(im->public_key, 1, FIDO2_PK_MAX, &pk,
@@ -440,8 +468,9 @@ grant_self_check(struct kagid_ctx *ctx, const struct peer *peer,
  * may; 0 with *ok clear when refused (reply says why, a record is kept);
  * else an error.
  */
-static int
-self_may(struct kagid_ctx *ctx, const struct peer *peer, const char *asked,
+int
+fido2_reg_self_may(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked,
     const char *code, struct user_rec *u, struct enroll_grant_rec *g,
     struct json_object *reply, int *ok)
 {
@@ -469,7 +498,8 @@ fido2_reg_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	struct user_rec u;
 	int r, ok = 0;
 
-	if ((r = self_may(ctx, peer, asked, code, &u, &g, reply, &ok)) != 0 ||
+	if ((r = fido2_reg_self_may(ctx, peer, asked, code, &u, &g, reply,
+	    &ok)) != 0 ||
 	    !ok)
 		return r;
 	if (code == NULL && (r = proto_set_int(reply, "grant", g.id)) != 0)
@@ -512,13 +542,22 @@ fido2_reg_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	int64_t token = 0;
 	int r, ok = 0;
 
-	if ((r = self_may(ctx, peer, asked, code, &u, &g, reply, &ok)) != 0 ||
+	if ((r = fido2_reg_self_may(ctx, peer, asked, code, &u, &g, reply,
+	    &ok)) != 0 ||
 	    !ok)
 		return r;
 	if ((r = reg_finish(ctx, peer, &u, code == NULL ? KIND_GRANT :
 	    KIND_SELF, req, reply, &token)) != 0 || token == 0)
 		return r;
+	return fido2_reg_self_spend(ctx, peer, &u, code, &g, token);
+}
+
+int
+fido2_reg_self_spend(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *code,
+    const struct enroll_grant_rec *g, int64_t token)
+{
 	/* The grant or the code is spent with the key, in one transaction. */
-	return code == NULL ? grant_spend(ctx, peer, &u, &g, token) :
-	    enroll_code_spend(ctx, peer, &u, token);
+	return code == NULL ? grant_spend(ctx, peer, u, g, token) :
+	    enroll_code_spend(ctx, peer, u, token);
 }

@@ -12,7 +12,9 @@
 
 #include "ctx.h"
 #include "peer.h"
+#include "fido2.h"
 #include "store.h"
+#include "store_life.h"
 
 /*
  * A registration challenge is bound to the kind of request that asked for
@@ -69,5 +71,41 @@ int fido2_reg_self_begin(struct kagid_ctx *ctx, const struct peer *peer,
 int fido2_reg_self_finish(struct kagid_ctx *ctx, const struct peer *peer,
     const char *asked, const char *code, struct json_object *req,
     struct json_object *reply);
+
+/*
+ * What the SSH security keys' enrolment (sshkey_reg.c) shares with the
+ * FIDO2 one, so that both follow one rule.
+ */
+/* The attestation policy of role's keys (R-PRIV-2). */
+void fido2_reg_att_policy(const struct kagid_config *cfg, int role,
+    struct fido2_att_policy *pol);
+/* Does op (an administrator's begin) for u need a second person? */
+int fido2_reg_grant_needed(const struct kagid_ctx *ctx, const char *op,
+    const struct user_rec *u);
+/*
+ * An administrator's begin of op for u under the two-person rule: *done
+ * set when it was answered here (replayed on approval: the user's grant;
+ * needing a second person: stored as a request); else the caller issues
+ * its challenge.
+ */
+int fido2_reg_admin_gate(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *op, struct json_object *req,
+    struct json_object *reply, int *done);
+/* An approval replayed: the requester's enrollment grant for u. */
+int fido2_reg_grant_create(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const struct request_rec *q,
+    struct json_object *reply);
+/*
+ * May the caller enroll its own key now, with its enrollment code or,
+ * code NULL, its grant (*g)?  0 with *ok set and *u its account when it
+ * may; 0 with *ok clear when refused (reply says why, a record is kept).
+ */
+int fido2_reg_self_may(struct kagid_ctx *ctx, const struct peer *peer,
+    const char *asked, const char *code, struct user_rec *u,
+    struct enroll_grant_rec *g, struct json_object *reply, int *ok);
+/* The code (or, code NULL, the grant g) of u spent on token, recorded. */
+int fido2_reg_self_spend(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, const char *code,
+    const struct enroll_grant_rec *g, int64_t token);
 
 #endif

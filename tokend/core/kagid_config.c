@@ -90,6 +90,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "fido2_rp_id", CFG_STR, OFF(fido2_rp_id), 0, 0, NULL },
 	{ "fido2_uv", CFG_ENUM, OFF(fido2_uv), 0, 0, fido2_uv_policy_names },
 	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
+	{ "sshkey_challenge_lifetime", CFG_DURATION, OFF(sshkey_challenge_lifetime), 30, 3600, NULL },
+	{ "authkeys_user", CFG_STR, OFF(authkeys_user), 0, 0, NULL },
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
 	{ "fido2_attestation_privileged", CFG_ENUM, OFF(fido2_attestation_privileged), 0, 0, att_choices },
 	{ "fido2_attestation_vendor", CFG_ENUM, OFF(fido2_attestation_vendor), 0, 0, att_choices },
@@ -181,6 +183,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->throttle_interval = 15 * 60;
 	c->fido2_uv = UVPOLICY_REQUIRED;
 	c->fido2_challenge_lifetime = 60;
+	c->sshkey_challenge_lifetime = 600;
 	c->fido2_attestation = ATTEST_ANY;
 	c->fido2_attestation_privileged = ATTEST_TRUSTED;
 	c->fido2_attestation_vendor = ATTEST_ANY;
@@ -447,6 +450,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->issuer == NULL && (r = set_str(&c->issuer, "kagi")) != 0) ||
 	    (c->alert_command == NULL &&
 	    (r = set_str(&c->alert_command, "")) != 0) ||
+	    (c->authkeys_user == NULL &&
+	    (r = set_str(&c->authkeys_user, "")) != 0) ||
 	    (c->zone_mynumber_factors == NULL &&
 	    (r = set_str(&c->zone_mynumber_factors, "fido2,totp")) != 0) ||
 	    (c->zone_lgwan_factors == NULL &&

@@ -74,6 +74,10 @@ struct kagid_config {
 	char *fido2_rp_id;		/* default "pam://<host name>" */
 	int fido2_uv;			/* enum fido2_uv_policy */
 	long long fido2_challenge_lifetime;
+	/* How long an SSH security key's enrolment challenge lasts. */
+	long long sshkey_challenge_lifetime;
+	/* The user whose kagi-authkeys may ask for keys ("" = nobody). */
+	char *authkeys_user;
 	int fido2_attestation;		/* enum fido2_att_mode: staff */
 	/* The same for the privileged and vendor roles' keys (R-PRIV-2). */
 	int fido2_attestation_privileged;

@@ -25,15 +25,18 @@
 #include <syslog.h>
 
 #include "audit.h"
+#include "gateway.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
+#include "log.h"
 #include "names.h"
 #include "proto.h"
 #include "session.h"
 #include "store_life.h"
 #include "store_policy.h"
+#include "username.h"
 
 struct revoke_all {
 	int64_t ids[256];
@@ -114,9 +117,11 @@ lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	return r;
 }
 
-int
-lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
-    const struct user_rec *u, int64_t id, struct token_rec *t)
+/* Revoke u's token id as lost, recorded at prio; by: who reported it. */
+static int
+token_lost(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, int64_t id, struct token_rec *t, int prio,
+    const char *by)
 {
 	struct json_object *f = NULL;
 	int r;
@@ -141,13 +146,46 @@ lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
 		goto out;
 	}
 	if ((r = proto_set_int(f, "token", t->id)) != 0 ||
-	    (r = proto_set_str(f, "label", t->label)) != 0)
+	    (r = proto_set_str(f, "label", t->label)) != 0 ||
+	    (r = proto_set_str(f, "reported_by", by)) != 0)
 		goto out;
-	r = audit_record(ctx, peer, LOG_WARNING, "token_lost", u->name, f);
+	if ((r = audit_record(ctx, peer, prio, "token_lost", u->name,
+	    f)) != 0)
+		goto out;
+	r = gateway_key_revoked(ctx, u, t);
  out:
 	json_object_put(f);
 	if (r != 0)
 		token_rec_clear(t);
+	return r;
+}
+
+int
+lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct user_rec *u, int64_t id, struct token_rec *t)
+{
+	return token_lost(ctx, peer, u, id, t, LOG_WARNING, "administrator");
+}
+
+int
+lifecycle_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
+    int64_t id, struct user_rec *u, struct token_rec *t)
+{
+	char mine[STORE_NAME_MAX + 1];
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	/* The caller's name from SO_PEERCRED, never from the request. */
+	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
+		return KAGI_ERR_NOT_FOUND;
+	if ((r = store_user_get(ctx->store, mine, u)) != 0)
+		return r;
+	/* Another user's token is "no such token of yours": no more said. */
+	if ((r = token_lost(ctx, peer, u, id, t, LOG_ALERT, "user")) ==
+	    KAGI_ERR_NOT_FOUND)
+		kagi_warn("uid %u (%s) reported token %lld lost, which is not "
+		    "theirs: refused", (unsigned)peer->uid, mine,
+		    (long long)id);
 	return r;
 }
 

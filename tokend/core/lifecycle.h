@@ -36,6 +36,17 @@ int lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
  */
 int lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, int64_t id, struct token_rec *t);
+/*
+ * The caller reports their own token id lost (R-TOK-2): the kagi user
+ * is the caller's SO_PEERCRED name, never one the request names; the
+ * token is revoked at once and the "token_lost" record (reported_by
+ * "user") has alert priority, so the alert hook runs: someone holding
+ * the key may try it.  KAGI_ERR_NOT_FOUND when the caller is no kagi
+ * user or the token is not theirs (logged); KAGI_ERR_STATE when revoked
+ * already.  *u and *t as lifecycle_token_lost() leaves them.
+ */
+int lifecycle_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
+    int64_t id, struct user_rec *u, struct token_rec *t);
 
 /*
  * u's role becomes role, and every token u holds is revoked (*revoked of

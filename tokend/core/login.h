@@ -201,4 +201,17 @@ int login_fido2(struct kagid_ctx *ctx, const struct peer *peer,
     const struct fido2_answer *an, int64_t now, struct json_object *reply,
     const char **verdict);
 
+/*
+ * auth_sshkey (login_sshkey.c): a log-in through the SSH gateway with the
+ * security key sshd took, key the "publickey" line of SSH_AUTH_INFO_0
+ * ("TYPE BASE64"), or failure what the module found instead (one of
+ * login_sshkey_failure_known()).  The shared checks, the gateway's terms,
+ * then the key: one of u's active security keys; success is provisional.
+ */
+int login_sshkey(struct kagid_ctx *ctx, const struct peer *peer,
+    const struct login_req *a, const char *key, const char *failure,
+    int64_t now, struct json_object *reply, const char **verdict);
+/* 1 when failure is one a module may report instead of a key. */
+int login_sshkey_failure_known(const char *failure);
+
 #endif

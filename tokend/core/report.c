@@ -153,7 +153,8 @@ static int
 factor_cb(const struct token_rec *t, void *arg)
 {
 	struct user_info *ui = arg;
-	const char *name = t->type == TOKEN_FIDO2 ? "fido2" : "totp";
+	const char *name = t->type == TOKEN_FIDO2 ? "fido2" :
+	    t->type == TOKEN_SSHKEY ? "sshkey" : "totp";
 
 	ui->active_tokens++;
 	if (strstr(ui->factors, name) == NULL) {

@@ -242,6 +242,9 @@ seal_aad(enum seal_purpose purpose, const char *user, char out[SEAL_AAD_MAX],
 	case SEAL_FIDO2_KEY:
 		what = "fido2";
 		break;
+	case SEAL_SSHKEY_ATT:
+		what = "sshkey";
+		break;
 	default:
 		return KAGI_ERR_INVALID;
 	}

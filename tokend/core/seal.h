@@ -27,12 +27,13 @@ int seal_key_from_bytes(const uint8_t key[SEAL_KEY_LEN], struct seal_key **k);
 void seal_key_free(struct seal_key **k);
 
 /* What a sealed blob holds, for its additional authenticated data. */
-enum seal_purpose { SEAL_TOTP_SEED = 0, SEAL_FIDO2_KEY = 1 };
+enum seal_purpose { SEAL_TOTP_SEED = 0, SEAL_FIDO2_KEY = 1,
+    SEAL_SSHKEY_ATT = 2 };
 /* Longest AAD seal_aad() writes, with its NUL. */
 #define SEAL_AAD_MAX (8 + 64 + 1)
 /*
- * The additional authenticated data of purpose for user: "totp:USER" or
- * "fido2:USER" into out; *len its length.  KAGI_ERR_TOO_LARGE when it does
+ * The additional authenticated data of purpose for user: "totp:USER",
+ * "fido2:USER" or "sshkey:USER" into out; *len its length.  KAGI_ERR_TOO_LARGE when it does
  * not fit, KAGI_ERR_INVALID for an unknown purpose.
  */
 int seal_aad(enum seal_purpose purpose, const char *user,

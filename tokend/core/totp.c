@@ -361,3 +361,35 @@ totp_alg_from_name(const char *s, int *alg)
 	}
 	return KAGI_ERR_INVALID;
 }
+
+int
+totp_secret_decode(const char *text, int hex, uint8_t **out, size_t *len)
+{
+	char *raw = NULL;
+	size_t n = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (text == NULL || text[0] == '\0')
+		return KAGI_ERR_INVALID;
+	if (hex) {
+		n = strlen(text) / 2;
+		if (strlen(text) % 2 != 0 || (raw = malloc(n + 1)) == NULL)
+			return strlen(text) % 2 != 0 ? KAGI_ERR_INVALID :
+			    KAGI_ERR_NOMEM;
+		if (oath_hex2bin(text, raw, &n) != OATH_OK) {
+			kagi_free_secret(raw, strlen(text) / 2 + 1);
+			return KAGI_ERR_INVALID;
+		}
+	} else if (oath_base32_decode(text, strlen(text), &raw, &n) !=
+	    OATH_OK || raw == NULL) {
+		return KAGI_ERR_INVALID;
+	}
+	if (n < TOTP_IMPORT_MIN || n > TOTP_IMPORT_MAX) {
+		kagi_free_secret(raw, n);
+		return KAGI_ERR_INVALID;
+	}
+	*out = (uint8_t *)raw;
+	*len = n;
+	return 0;
+}

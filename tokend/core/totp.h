@@ -51,5 +51,14 @@ int totp_uri(const char *issuer, const char *user, const uint8_t *secret,
 
 const char *totp_alg_name(int alg);		/* "sha1"... */
 int totp_alg_from_name(const char *s, int *alg);
+/*
+ * A secret another TOTP program kept (google-authenticator: base32;
+ * pam_oath: hex when hex), decoded with liboath into *out (free with
+ * kagi_free_secret(*out, *len)) of TOTP_IMPORT_MIN..MAX bytes.
+ */
+#define TOTP_IMPORT_MIN 10	/* 80 bits: google-authenticator's */
+#define TOTP_IMPORT_MAX 64
+int totp_secret_decode(const char *text, int hex, uint8_t **out,
+    size_t *len);
 
 #endif

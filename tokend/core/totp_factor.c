@@ -27,6 +27,23 @@
 #include "totp_factor.h"
 #include "wipe.h"
 
+/* A new TOTP token record of u as s says, its seed not yet sealed. */
+static void
+token_init(struct token_rec *n, const struct user_rec *u,
+    const struct totp_settings *s, int64_t now)
+{
+	memset(n, 0, sizeof(*n));
+	n->user_id = u->id;
+	n->type = TOKEN_TOTP;
+	n->state = s->state;
+	snprintf(n->label, sizeof(n->label), "%s", s->label);
+	n->algorithm = s->algorithm;
+	n->digits = s->digits;
+	n->period = s->period;
+	n->last_step = -1;
+	n->created = now;
+}
+
 int
 totp_token_new(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct totp_settings *s, int64_t now, struct token_rec *t,
@@ -40,16 +57,7 @@ totp_token_new(struct kagid_ctx *ctx, const struct user_rec *u,
 	int64_t id = 0;
 	int r;
 
-	memset(&n, 0, sizeof(n));
-	n.user_id = u->id;
-	n.type = TOKEN_TOTP;
-	n.state = s->state;
-	snprintf(n.label, sizeof(n.label), "%s", s->label);
-	n.algorithm = s->algorithm;
-	n.digits = s->digits;
-	n.period = s->period;
-	n.last_step = -1;
-	n.created = now;
+	token_init(&n, u, s, now);
 	if ((r = totp_new_secret(secret, sizeof(secret))) != 0 ||
 	    (r = seal_aad(SEAL_TOTP_SEED, u->name, aad, &aadlen)) != 0 ||
 	    (r = seal(ctx->key, aad, aadlen, secret, sizeof(secret),
@@ -66,6 +74,33 @@ totp_token_new(struct kagid_ctx *ctx, const struct user_rec *u,
  out:
 	kagi_wipe(secret, sizeof(secret));
 	kagi_free_str(link);
+	token_rec_clear(&n);
+	return r;
+}
+
+int
+totp_token_import(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct totp_settings *s, const uint8_t *secret, size_t len,
+    int64_t now, struct token_rec *t)
+{
+	char aad[SEAL_AAD_MAX];
+	struct token_rec n;
+	size_t aadlen = 0;
+	int64_t id = 0;
+	int r;
+
+	token_init(&n, u, s, now);
+	n.state = TOKEN_ACTIVE;
+	/* Sealed like a seed of our own, bound to the user's name. */
+	if ((r = seal_aad(SEAL_TOTP_SEED, u->name, aad, &aadlen)) != 0 ||
+	    (r = seal(ctx->key, aad, aadlen, secret, len, &n.sealed,
+	    &n.sealed_len)) != 0 ||
+	    (r = store_token_add(ctx->store, &n, &id)) != 0)
+		goto out;
+	n.id = id;
+	*t = n;
+	memset(&n, 0, sizeof(n));
+ out:
 	token_rec_clear(&n);
 	return r;
 }

@@ -38,6 +38,16 @@ int totp_token_new(struct kagid_ctx *ctx, const struct user_rec *u,
     const struct totp_settings *s, int64_t now, struct token_rec *t,
     char **uri);
 
+/*
+ * A secret another program kept (an import: kagictl import
+ * google-authenticator, pam-oath) as an active TOTP token of u, sealed
+ * like totp_token_new()'s; *t as there.  The caller checked the secret's
+ * length (totp_secret_decode()) and wipes it.
+ */
+int totp_token_import(struct kagid_ctx *ctx, const struct user_rec *u,
+    const struct totp_settings *s, const uint8_t *secret, size_t len,
+    int64_t now, struct token_rec *t);
+
 /* What totp_check() found. */
 enum totp_result {
 	TOTP_ACCEPTED = 0,	/* the code matched; its step is now spent */

@@ -41,14 +41,29 @@ int
 vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
     const char *rhost, int64_t now, const char **why)
 {
-	struct vendor_rec v;
-	struct policy_windows w;
 	struct policy_cidrs c;
-	int r;
+	int64_t ends = 0;
 
 	*why = NULL;
 	if (u->role != ROLE_VENDOR)
 		return 0;
+	/* Without an address, no address matches (fail closed). */
+	return vendor_terms_until(ctx, u, rhost != NULL ? rhost : "", now,
+	    why, &ends, &c);
+}
+
+int
+vendor_terms_until(struct kagid_ctx *ctx, const struct user_rec *u,
+    const char *rhost, int64_t now, const char **why, int64_t *ends,
+    struct policy_cidrs *c)
+{
+	struct vendor_rec v;
+	struct policy_windows w;
+	int64_t end = 0;
+	int r;
+
+	*why = NULL;
+	*ends = 0;
 	r = store_vendor_get(ctx->store, u->id, &v);
 	if (r == KAGI_ERR_NOT_FOUND) {
 		*why = "no_terms";
@@ -57,14 +72,16 @@ vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
 	if (r != 0)
 		return r;
 	if (policy_windows_parse(v.windows, &w) != 0 ||
-	    policy_cidrs_parse(v.sources, &c) != 0)
+	    policy_cidrs_parse(v.sources, c) != 0)
 		*why = "bad_terms";
 	else if (now >= v.expires)
 		*why = "expired";
-	else if (!policy_windows_open(&w, now, NULL))
+	else if (!policy_windows_open(&w, now, &end))
 		*why = "outside_window";
-	else if (!policy_cidrs_match(&c, rhost))
+	else if (rhost != NULL && !policy_cidrs_match(c, rhost))
 		*why = "source_address";
+	else
+		*ends = end < v.expires ? end : v.expires;
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "ctx.h"
+#include "policy.h"
 #include "peer.h"
 #include "store.h"
 
@@ -19,6 +20,17 @@
  */
 int vendor_terms(struct kagid_ctx *ctx, const struct user_rec *u,
     const char *rhost, int64_t now, const char **why);
+
+/*
+ * The same for a vendor u, rhost NULL leaving the address unchecked (the
+ * gateway's keys command, which sshd runs before it names the address to
+ * kagid; from= then carries the networks): when *why is NULL, *ends is
+ * when the terms stop holding (the window's close, or the permit's
+ * expiry if earlier) and *c the permit's networks.
+ */
+int vendor_terms_until(struct kagid_ctx *ctx, const struct user_rec *u,
+    const char *rhost, int64_t now, const char **why, int64_t *ends,
+    struct policy_cidrs *c);
 
 /* A company name: 1..STORE_COMPANY_MAX bytes, no control characters. */
 int vendor_company_valid(const char *s);

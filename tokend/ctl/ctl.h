@@ -26,8 +26,14 @@
 #define CTL_CODE_MAX 8		/* longest TOTP code */
 #define CTL_TRIES 3		/* code attempts on a terminal */
 
+struct kagid_config;
+
 /* One invocation: global settings, the command's options and operands. */
 struct ctl {
+	/* The configuration read (NULL when it could not be: cfg_err). */
+	const struct kagid_config *cfg;
+	char cfg_err[512];
+	int force;		/* restore --force */
 	const char *sockpath;
 	const char *admin_group;
 	int timeout_ms;
@@ -60,16 +66,38 @@ struct ctl {
 	const char *place;
 	const char *work;
 	int grant;		/* enroll --grant (R-PRIV-3) */
+	const char *attestation;	/* SSH security keys (issue 16) */
+	const char *sshkey;		/* enroll --sshkey KEY.pub */
+	const char *challenge;		/* enroll --challenge FILE */
+	const char *sshd_config;	/* doctor gateway --sshd-config */
 	/* operands */
 	const char *file;
+	const char *const *files;	/* import google-authenticator */
+	int nfiles;
 	const char *user;
 	int64_t token;		/* 0 = none */
 	/* Requests, exceptions, enrollment codes. */
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
+	int own;		/* token lost TOKEN: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
+
+/* ctl_import.c: import google-authenticator FILE...; import pam-oath */
+int ctl_import_ga(struct ctl *ctl);
+int ctl_import_oath(struct ctl *ctl);
+
+/* ctl_audit.c: write all of buf to fd (EINTR retried); KAGI_ERR_IO. */
+int ctl_write_all(int fd, const char *buf, size_t len);
+
+/* ctl_backup.c */
+/* backup FILE; restore FILE [--force] (kagid stopped). */
+int ctl_backup(struct ctl *ctl);
+int ctl_restore(struct ctl *ctl);
+/* path made absolute against the working directory into out (PATH_MAX);
+ * KAGI_ERR_TOO_LARGE when it does not fit. */
+int ctl_abspath(const char *path, char *out, size_t outlen);
 
 /* ctl_call.c */
 /*
@@ -108,6 +136,7 @@ void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *ctl_clean(const char *s, char *buf, size_t len);
 /* Local "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(int64_t t, char *buf, size_t len);
+const char *ctl_time_iso(int64_t t, char *buf, size_t len);
 /* Member key of obj as a string / integer / boolean; NULL or 0 when absent. */
 const char *ctl_jstr(struct json_object *obj, const char *key);
 int64_t ctl_jint(struct json_object *obj, const char *key);
@@ -202,6 +231,15 @@ int ctl_enroll(struct ctl *ctl);
 /* Say in words why kagid refused a key ("duplicate", ...); exit 1. */
 int ctl_fido2_refused(const char *why);
 int ctl_import_pam_u2f(struct ctl *ctl);
+
+/* ctl_sshkey.c: the SSH gateway's security keys (issue 16). */
+int ctl_token_sshkey_challenge(struct ctl *ctl);
+int ctl_token_add_sshkey(struct ctl *ctl);
+int ctl_enroll_sshkey(struct ctl *ctl);
+/* Say why kagid refused an SSH key; CTL_EXIT_REFUSED. */
+int ctl_sshkey_refused(const char *why);
+/* ctl_doctor.c: kagictl doctor gateway. */
+int ctl_doctor_gateway(struct ctl *ctl);
 /* ctl_vendor.c */
 int ctl_user_role(struct ctl *ctl);
 int ctl_vendor_add(struct ctl *ctl);

@@ -73,9 +73,8 @@ ctl_records_page(const struct ctl *ctl, int64_t after, int filtered,
 	return ctl_run(ctl, req, reply);
 }
 
-/* Write all of buf to fd. */
-static int
-write_all(int fd, const char *buf, size_t len)
+int
+ctl_write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t n;
 
@@ -149,8 +148,8 @@ ctl_audit_archive(struct ctl *ctl)
 			line = json_object_to_json_string_ext(o,
 			    JSON_C_TO_STRING_PLAIN |
 			    JSON_C_TO_STRING_NOSLASHESCAPE);
-			if (write_all(fd, line, strlen(line)) != 0 ||
-			    write_all(fd, "\n", 1) != 0) {
+			if (ctl_write_all(fd, line, strlen(line)) != 0 ||
+			    ctl_write_all(fd, "\n", 1) != 0) {
 				ctl_err(_("cannot write the archive %s: %s"),
 				    clean, strerror(errno));
 				ex = CTL_EXIT_UNREACHABLE;

@@ -5,7 +5,10 @@
  * while a person types.  ctl_fail() is the one function that maps an
  * error code to words and to an exit code: a refusal that kagid sent
  * (reply present) exits 1, anything that kept kagictl from getting an
- * understandable answer exits 3.  Every message says what to do next.
+ * understandable answer exits 3: unreachable (no socket, nobody
+ * listening), no answer in time, a connection closed without an answer,
+ * a malformed reply, each in its own words.  Every message says what to
+ * do next.
  */
 #include "config.h"
 
@@ -170,6 +173,12 @@ fail_unreachable(const struct ctl *ctl, int r)
 		break;
 	case KAGI_ERR_NOMEM:
 		ctl_err(_("out of memory"));
+		break;
+	case KAGI_ERR_IO:
+		/* Reached, but no answer: kagid's log says why it closed. */
+		ctl_err(_("kagid at %s closed the connection without an "
+		    "answer: see its log (journalctl -u kagid)"),
+		    ctl->sockpath);
 		break;
 	default:
 		ctl_err(_("cannot reach kagid at %s: is kagid running? "

@@ -94,10 +94,34 @@ ctl_user_offboard(struct ctl *ctl)
 int
 ctl_token_lost(struct ctl *ctl)
 {
-	struct json_object *reply = NULL;
+	struct json_object *reply = NULL, *req;
 	char said[512];
-	int ex;
+	int ex, r;
 
+	if (ctl->own) {
+		/* kagid knows who asks (SO_PEERCRED): no user is sent. */
+		if ((req = ctl_request(ctl, OP_TOKEN_LOST_OWN)) == NULL)
+			return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+		r = ctl_call(ctl, req, &reply);
+		json_object_put(req);
+		if (r == KAGI_ERR_NOT_FOUND) {
+			ctl_err(_("you have no token %lld: ask an "
+			    "administrator for its number (kagictl token "
+			    "list YOURNAME)"), (long long)ctl->token);
+			json_object_put(reply);
+			return CTL_EXIT_REFUSED;
+		}
+		if (r != 0) {
+			ex = ctl_fail(ctl, r, reply);
+			json_object_put(reply);
+			return ex;
+		}
+		snprintf(said, sizeof(said), _("Your token %lld is recorded "
+		    "as lost and revoked: it can no longer be used to log "
+		    "in.  The administrators were alerted."),
+		    (long long)ctl->token);
+		return finish(ctl, reply, said);
+	}
 	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LOST), &reply)) != 0)
 		return ex;
 	snprintf(said, sizeof(said), _("Token %lld of user '%s' is recorded "

@@ -60,16 +60,39 @@ ctl_clean(const char *s, char *buf, size_t len)
 	return buf;
 }
 
-const char *
-ctl_time(int64_t t, char *buf, size_t len)
+/*
+ * t in the local zone, then the zone's offset as "+HH:MM" (RFC 3339; "Z"
+ * is never used, so the zone of the machine kagictl ran on always shows):
+ * iso, "2026-12-07T15:37:12+09:00" (CSV), else "2026-12-07 15:37 +09:00"
+ * (tables).  none ("-" or "") when t is unset or cannot be shown.
+ */
+static const char *
+time_zoned(int64_t t, int iso, const char *none, char *buf, size_t len)
 {
 	struct tm tm;
 	time_t tt = (time_t)t;
+	char z[8];
+	size_t n;
 
 	if (t <= 0 || localtime_r(&tt, &tm) == NULL ||
-	    strftime(buf, len, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(buf, len, "-");
+	    (n = iso ? strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) :
+	    strftime(buf, len, "%Y-%m-%d %H:%M ", &tm)) == 0 ||
+	    strftime(z, sizeof(z), "%z", &tm) != 5 || len - n < 7 ||
+	    snprintf(buf + n, len - n, "%.3s:%.2s", z, z + 3) != 6)
+		snprintf(buf, len, "%s", none);
 	return buf;
+}
+
+const char *
+ctl_time(int64_t t, char *buf, size_t len)
+{
+	return time_zoned(t, 0, "-", buf, len);
+}
+
+const char *
+ctl_time_iso(int64_t t, char *buf, size_t len)
+{
+	return time_zoned(t, 1, "", buf, len);
 }
 
 const char *

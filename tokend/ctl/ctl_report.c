@@ -44,8 +44,6 @@ static const char *
 cell_text(struct json_object *v, const char *col, int csv, char *buf,
     size_t len)
 {
-	struct tm tm;
-	time_t tt;
 	char tmp[CELL_LEN];
 
 	if (v == NULL)
@@ -57,13 +55,9 @@ cell_text(struct json_object *v, const char *col, int csv, char *buf,
 			snprintf(buf, len, "%lld", (long long)n);
 			return buf;
 		}
-		if (!csv)
-			return ctl_time(n, buf, len);
-		tt = (time_t)n;
-		if (n <= 0 || localtime_r(&tt, &tm) == NULL ||
-		    strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
-			buf[0] = '\0';
-		return buf;
+		/* CSV: RFC 3339 with the offset, for spreadsheets and
+		 * auditors in another zone alike. */
+		return csv ? ctl_time_iso(n, buf, len) : ctl_time(n, buf, len);
 	}
 	ctl_clean(json_object_get_string(v), tmp, sizeof(tmp));
 	snprintf(buf, len, "%s", tmp);

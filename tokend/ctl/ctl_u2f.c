@@ -54,16 +54,13 @@ read_file(struct u2f_file *f, const char *path)
 	struct rbuf b;
 	int r;
 
-	if (path[0] == '/')
-		snprintf(abspath, sizeof(abspath), "%s", path);
-	else {
-		if (getcwd(abspath, sizeof(abspath) - strlen(path) - 2) ==
-		    NULL) {
-			ctl_err(_("cannot read %s: %s"), path, "getcwd");
-			return KAGI_ERR_IO;
-		}
-		strcat(abspath, "/");
-		strcat(abspath, path);
+	/* A relative path made absolute; one too long for PATH_MAX is
+	 * refused (it once wrapped the getcwd() size round and overflowed
+	 * abspath). */
+	if ((r = ctl_abspath(path, abspath, sizeof(abspath))) != 0) {
+		ctl_err(_("cannot read %s: %s"), path, r == KAGI_ERR_IO ?
+		    "getcwd" : _("the path is too long"));
+		return r;
 	}
 	if ((r = safefile_read(abspath, getuid(), U2F_FILE_MAX, &buf, &len,
 	    err, sizeof(err))) != 0) {

@@ -6,8 +6,8 @@
  * Guarantees: a credential is added only whole (user name of 1 to
  * KAGI_NAME_MAX bytes without blanks or control characters, key handle
  * and public key re-encoded in standard base64 after a strict decode,
- * a known key type); a refusal always comes with its reason; nothing is
- * printed here.
+ * a known key type, user verification (+verification or +pin); a
+ * refusal always comes with its reason; nothing is printed here.
  */
 #include "config.h"
 
@@ -32,6 +32,17 @@ u2f_free(struct u2f_file *f)
 	}
 	f->n = 0;
 }
+
+/*
+ * A key that does no user verification (pamu2fcfg's default +presence,
+ * or the old form): whoever holds it logs in with a touch.  kagi asks
+ * the key for a PIN or built-in verification (fido2_uv = required,
+ * R-MFA-2, R-PRIV-2), so such a key would fail at every log-in.
+ */
+#define NO_UV _("the key does no user verification (+presence without " \
+    "+verification or +pin, pamu2fcfg's default): a touch would be the " \
+    "whole factor, and kagi requires a PIN or built-in verification; " \
+    "register the key again with pamu2fcfg -N (PIN) or -V")
 
 static int
 bad(const char **why, const char *what)
@@ -125,8 +136,10 @@ parse_cred(struct u2f_file *f, size_t line, const char *user, char *s,
 			return bad(why, _("the public key is not a hex "
 			    "P-256 point"));
 		}
-		f->n++;
-		return 0;
+		/* The old form knew no user verification. */
+		free(c->cred);
+		free(c->pk);
+		return bad(why, NO_UV);
 	}
 	if (strcmp(field[2], "es256") == 0 || strcmp(field[2], "eddsa") == 0 ||
 	    strcmp(field[2], "rs256") == 0)
@@ -159,6 +172,11 @@ parse_cred(struct u2f_file *f, size_t line, const char *user, char *s,
 	if (canon_b64(field[1], 0, 512, &c->pk) != 0) {
 		free(c->cred);
 		return bad(why, _("the public key is not base64"));
+	}
+	if (strcmp(c->uv, "none") == 0) {
+		free(c->cred);
+		free(c->pk);
+		return bad(why, NO_UV);
 	}
 	f->n++;
 	return 0;

@@ -4,17 +4,29 @@
  * Each command sends one request and shows the reply: a sentence or a
  * table for people, the reply's data for --json.  Deleting a user asks
  * first on a terminal and is refused without one unless --yes is given,
- * so a script cannot delete by accident.
+ * so a script cannot delete by accident.  user add --from FILE adds
+ * users in bulk from CSV ("name[,role]" lines, an optional "name,role"
+ * header), the whole file checked first (names as kagid takes them,
+ * roles, no name twice) so that a bad line adds nobody; progress goes
+ * to a terminal.
  */
 #include "config.h"
 
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "i18n.h"
 #include "kagi_err.h"
+#include "names.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "safefile.h"
+#include "username.h"
+
+#define BULK_FILE_MAX (64 * 1024 * 1024)
 
 /* Show a reply's data as JSON, or as the sentence given. */
 static int
@@ -30,12 +42,177 @@ done(const struct ctl *ctl, struct json_object *reply, const char *said)
 	return r != 0 ? ctl_fail(ctl, r, NULL) : CTL_EXIT_OK;
 }
 
+struct bulk_user {
+	char *name;		/* into the file's buffer */
+	const char *role;	/* NULL: staff */
+	size_t line;
+};
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct bulk_user *)a)->name,
+	    ((const struct bulk_user *)b)->name);
+}
+
+static int
+bulk_bad(const char *file, size_t line, const char *why)
+{
+	char clean[512];
+
+	ctl_err(_("%s:%zu: %s; nobody was added"),
+	    ctl_clean(file, clean, sizeof(clean)), line, why);
+	return CTL_EXIT_REFUSED;
+}
+
+/* Check the whole CSV into v; an exit code (0: all good). */
+static int
+bulk_read(const char *file, char *buf, struct bulk_user **vp, size_t *np)
+{
+	struct bulk_user *v = NULL, *g, *sorted = NULL;
+	size_t n = 0, cap = 0, line = 0, i;
+	char *p = buf, *l, *e, *comma;
+	int role, ex = 0;
+
+	for (; p != NULL && *p != '\0'; p = e) {
+		line++;
+		l = p;
+		if ((e = strchr(l, '\n')) != NULL)
+			*e++ = '\0';
+		if (strlen(l) > 0 && l[strlen(l) - 1] == '\r')
+			l[strlen(l) - 1] = '\0';
+		if (l[0] == '\0' || (line == 1 &&
+		    (strcmp(l, "name,role") == 0 || strcmp(l, "name") == 0)))
+			continue;
+		if ((comma = strchr(l, ',')) != NULL)
+			*comma++ = '\0';
+		if (!user_name_valid(l)) {
+			ex = bulk_bad(file, line, _("not a user name kagid "
+			    "takes (1 to 64 letters, digits, '._@-', not '-' "
+			    "or '.' first)"));
+			goto out;
+		}
+		if (comma != NULL && (strchr(comma, ',') != NULL ||
+		    role_from_name(comma, &role) != 0)) {
+			ex = bulk_bad(file, line, _("the role must be staff, "
+			    "privileged or vendor"));
+			goto out;
+		}
+		if (n == cap) {
+			cap = cap == 0 ? 64 : cap * 2;
+			if ((g = reallocarray(v, cap, sizeof(*v))) == NULL) {
+				ctl_err(_("out of memory"));
+				ex = CTL_EXIT_UNREACHABLE;
+				goto out;
+			}
+			v = g;
+		}
+		v[n].name = l;
+		v[n].role = comma;
+		v[n].line = line;
+		n++;
+	}
+	if (n == 0) {
+		ex = bulk_bad(file, line, _("no user in the file"));
+		goto out;
+	}
+	/* A name twice is a mistake in the file, not two users. */
+	if ((sorted = malloc(n * sizeof(*sorted))) == NULL) {
+		ctl_err(_("out of memory"));
+		ex = CTL_EXIT_UNREACHABLE;
+		goto out;
+	}
+	memcpy(sorted, v, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), by_name);
+	for (i = 1; i < n; i++)
+		if (strcmp(sorted[i].name, sorted[i - 1].name) == 0) {
+			ex = bulk_bad(file, sorted[i].line > sorted[i - 1].line ?
+			    sorted[i].line : sorted[i - 1].line,
+			    _("this user is named twice in the file"));
+			goto out;
+		}
+ out:
+	free(sorted);
+	if (ex != 0) {
+		free(v);
+		v = NULL;
+		n = 0;
+	}
+	*vp = v;
+	*np = n;
+	return ex;
+}
+
+/* user add --from FILE. */
+static int
+user_add_bulk(struct ctl *ctl)
+{
+	char path[PATH_MAX], err[512], clean[512], *buf = NULL;
+	struct json_object *req, *reply;
+	struct bulk_user *v = NULL;
+	size_t len = 0, n = 0, i, added = 0;
+	int ex, e, r, tty = isatty(STDERR_FILENO);
+
+	if (ctl_abspath(ctl->from, path, sizeof(path)) != 0) {
+		ctl_err(_("cannot read %s: %s"), ctl->from,
+		    _("the path is too long"));
+		return CTL_EXIT_REFUSED;
+	}
+	if (safefile_read(path, getuid(), BULK_FILE_MAX, &buf, &len, err,
+	    sizeof(err)) != 0) {
+		ctl_err(_("cannot read %s: %s"), ctl_clean(ctl->from, clean,
+		    sizeof(clean)), err);
+		return CTL_EXIT_REFUSED;
+	}
+	if ((ex = bulk_read(ctl->from, buf, &v, &n)) != 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		struct ctl one = *ctl;
+
+		one.user = v[i].name;
+		reply = NULL;
+		r = KAGI_ERR_NOMEM;
+		if ((req = ctl_request(&one, OP_USER_ADD)) != NULL &&
+		    (v[i].role == NULL ||
+		    proto_set_str(req, "role", v[i].role) == 0))
+			r = ctl_call(&one, req, &reply);
+		json_object_put(req);
+		if (r == 0 && (e = ctl_pending(&one, reply)) != 0)
+			ex = e;
+		else if (r == 0)
+			added++;
+		else {
+			if (tty)
+				fputc('\n', stderr);
+			e = ctl_fail(&one, r, reply);
+			ex = e;
+			if (e != CTL_EXIT_REFUSED) {
+				json_object_put(reply);
+				break;
+			}
+		}
+		json_object_put(reply);
+		if (tty)
+			fprintf(stderr, "\r%zu/%zu", i + 1, n);
+	}
+	if (tty)
+		fputc('\n', stderr);
+	printf(_("%zu of %zu users added.\n"), added, n);
+ out:
+	free(v);
+	free(buf);
+	return ex;
+}
+
 int
 ctl_user_add(struct ctl *ctl)
 {
 	struct json_object *req, *reply = NULL, *user;
 	char said[512], role[KAGI_NAME_MAX + 1];
 	int ex;
+
+	if (ctl->user == NULL && ctl->from != NULL)
+		return user_add_bulk(ctl);
 
 	req = ctl_request(ctl, OP_USER_ADD);
 	if (req != NULL && ctl->role != NULL &&

@@ -54,7 +54,8 @@ enum {
 	O_PENDING, O_ANCHOR, O_ARCHIVE, O_BEFORE, O_SINCE, O_UNTIL, O_USER,
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
-	O_CHECKPOINTS, O_COUNT_
+	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
+	O_FORCE, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -101,11 +102,18 @@ static const struct opt opts[O_COUNT_] = {
 	[O_PLACE] = { "place", 1 },
 	[O_WORK] = { "work", 1 },
 	[O_CHECKPOINTS] = { "checkpoints", 1 },
+	[O_ATTESTATION] = { "attestation", 1 },
+	[O_SSHKEY] = { "sshkey", 1 },
+	[O_CHALLENGE] = { "challenge", 1 },
+	[O_SSHD_CONFIG] = { "sshd-config", 1 },
+	[O_FORCE] = { "force", 0 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
 
-enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID };
+/* OPT_USER_TOKEN: [USER] TOKEN, without USER the caller's own token. */
+enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID, USER_FILE,
+    OPT_USER_TOKEN, FILES };
 
 struct cmd {
 	const char *word;
@@ -115,8 +123,21 @@ struct cmd {
 	int (*run)(struct ctl *);
 };
 
+/* enroll: a FIDO2 key plugged in here, or an SSH security key's steps. */
+static int
+ctl_enroll_any(struct ctl *ctl)
+{
+	if (ctl->sshkey != NULL || ctl->challenge != NULL)
+		return ctl_enroll_sshkey(ctl);
+	if (ctl->attestation != NULL) {
+		ctl_err(_("--attestation goes with --sshkey KEY.pub"));
+		return CTL_EXIT_USAGE;
+	}
+	return ctl_enroll(ctl);
+}
+
 static const struct cmd cmds[] = {
-	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE),
+	{ "user", "add", USER, BIT(O_ROLE) | BIT(O_ENROLL_CODE) | BIT(O_FROM),
 	    ctl_user_add_code },
 	{ "user", "list", NONE, 0, ctl_user_list },
 	{ "user", "show", USER, 0, ctl_user_show },
@@ -132,6 +153,13 @@ static const struct cmd cmds[] = {
 	{ "token", "add-fido2", USER, BIT(O_LABEL) | BIT(O_SET_PIN),
 	    ctl_token_add_fido2 },
 	{ "import", "pam-u2f", FILE_ARG, BIT(O_LABEL), ctl_import_pam_u2f },
+	{ "token", "sshkey-challenge", USER_FILE, 0,
+	    ctl_token_sshkey_challenge },
+	{ "token", "add-sshkey", USER_FILE, BIT(O_LABEL) | BIT(O_ATTESTATION),
+	    ctl_token_add_sshkey },
+	{ "import", "google-authenticator", FILES, BIT(O_LABEL),
+	    ctl_import_ga },
+	{ "import", "pam-oath", FILE_ARG, BIT(O_LABEL), ctl_import_oath },
 	{ "unlock", NULL, USER, 0, ctl_unlock },
 	{ "status", NULL, NONE, 0, ctl_status },
 	{ "audit", "verify", NONE, BIT(O_ANCHOR) | BIT(O_ARCHIVE) |
@@ -154,7 +182,9 @@ static const struct cmd cmds[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ "user", "enroll-code", USER, 0, ctl_user_enroll_code },
 	{ "user", "offboard", USER, 0, ctl_user_offboard },
-	{ "token", "lost", USER_TOKEN, 0, ctl_token_lost },
+	{ "token", "lost", OPT_USER_TOKEN, 0, ctl_token_lost },
+	{ "backup", NULL, FILE_ARG, 0, ctl_backup },
+	{ "restore", NULL, FILE_ARG, BIT(O_FORCE), ctl_restore },
 	{ "request", "list", NONE, 0, ctl_request_list },
 	{ "request", "show", ID, 0, ctl_request_show },
 	{ "request", "approve", ID, 0, ctl_request_approve },
@@ -169,8 +199,11 @@ static const struct cmd cmds[] = {
 	{ "vendor", "show", USER, 0, ctl_vendor_show },
 	{ "vendor", "list", NONE, 0, ctl_vendor_list },
 	{ "session", "list", NONE, 0, ctl_session_list },
+	{ "doctor", "gateway", NONE, BIT(O_SSHD_CONFIG) | BIT(O_FROM),
+	    ctl_doctor_gateway },
 	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
-	    BIT(O_GRANT), ctl_enroll },
+	    BIT(O_GRANT) | BIT(O_SSHKEY) | BIT(O_CHALLENGE) |
+	    BIT(O_ATTESTATION), ctl_enroll_any },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -183,10 +216,10 @@ struct args {
 	int npos;
 };
 
-static void
-help(void)
+static const char *
+help_text(void)
 {
-	printf("%s", _(
+	return _(
 "Usage: kagictl [--socket PATH] [--config FILE] [--json] [--timeout SECONDS]\n"
 "               COMMAND ...\n"
 "\n"
@@ -194,6 +227,7 @@ help(void)
 "\n"
 "Commands:\n"
 "  user add NAME [--role staff|privileged|vendor] [--enroll-code]\n"
+"  user add --from FILE        users in bulk from CSV lines name[,role]\n"
 "                              --enroll-code: print a single-use code the\n"
 "                              user enrolls with at first log-in\n"
 "  user enroll-code NAME       a new enrollment code (the old one stops)\n"
@@ -211,6 +245,7 @@ help(void)
 "  token list USER\n"
 "  token revoke USER TOKEN     stop a token\n"
 "  token lost USER TOKEN       stop a lost token at once and record the loss\n"
+"  token lost TOKEN            (any user) your own token, lost: stopped at once\n"
 "  request list                requests awaiting a second person\n"
 "  request show ID\n"
 "  request approve ID          carry out another administrator's request\n"
@@ -228,8 +263,25 @@ help(void)
 "                              with the enrollment code you were given;\n"
 "                              --grant: a privileged user, with the\n"
 "                              enrollment a second person approved\n"
+"  token sshkey-challenge USER FILE\n"
+"                              write kagid's single-use challenge for an\n"
+"                              SSH security key to the new FILE\n"
+"  token add-sshkey USER KEY.pub --attestation FILE [--label LABEL]\n"
+"                              enroll the key ssh-keygen made with\n"
+"                              -O verify-required -O challenge=FILE\n"
+"                              -O write-attestation=FILE\n"
+"  enroll --challenge FILE | --sshkey KEY.pub --attestation FILE\n"
+"         [--user NAME] [--label LABEL] [--grant]\n"
+"                              any user: the same for your own SSH\n"
+"                              security key, with your enrollment code\n"
+"                              or --grant\n"
 "  import pam-u2f FILE [--label LABEL]\n"
 "                              import the keys of a pam_u2f authfile\n"
+"  import google-authenticator FILE... [--label LABEL]\n"
+"  import pam-oath USERSFILE [--label LABEL]\n"
+"                              import TOTP secrets of those PAM modules\n"
+"  backup FILE                 an online copy of kagid's database (no keys)\n"
+"  restore FILE [--force]      bring a copy back, kagid stopped\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
@@ -238,6 +290,9 @@ help(void)
 "  vendor show NAME\n"
 "  vendor list\n"
 "  session list                open sessions and when kagid will end them\n"
+"  doctor gateway [--sshd-config FILE] [--from ADDRESS]\n"
+"                              sshd's effective settings for every vendor\n"
+"                              and privileged account, each unsafe one named\n"
 "  unlock USER                 end a lockout\n"
 "  status                      kagid's state\n"
 "  audit verify [--anchor SEQ:HASH] [--archive FILE]...\n"
@@ -271,7 +326,47 @@ help(void)
 "was declined, the audit chain does not verify, or a compliance check\n"
 "failed); 2 usage error, nothing sent; 3 kagid unreachable, timed\n"
 "out or answered something not understood; 4 the act was stored as a\n"
-"request that another member of the approver group must approve.\n"));
+"request that another member of the approver group must approve.\n");
+}
+
+static void
+help(void)
+{
+	printf("%s", help_text());
+}
+
+/*
+ * kagictl WORD --help, kagictl help WORD: the lines of the help that
+ * are WORD's commands (and the lines continuing them), then the
+ * options.  0 when WORD is a command.
+ */
+static int
+help_for(const char *word)
+{
+	const char *t = help_text(), *l, *e, *tail;
+	size_t wl = strlen(word);
+	int shown = 0, in = 0;
+
+	for (l = t; *l != '\0'; l = *e == '\n' ? e + 1 : e) {
+		if ((e = strchr(l, '\n')) == NULL)
+			e = l + strlen(l);
+		if (strncmp(l, "  ", 2) == 0 && l[2] != ' ') {
+			in = strncmp(l + 2, word, wl) == 0 &&
+			    (l[2 + wl] == ' ' || l[2 + wl] == '\n');
+		} else if (strncmp(l, "     ", 5) != 0)
+			in = 0;
+		if (in) {
+			if (!shown)
+				printf("%s", _("Usage: kagictl [--socket PATH] "
+				    "[--config FILE] [--json] [--timeout "
+				    "SECONDS]\n"));
+			printf("%.*s\n", (int)(e - l), l);
+			shown = 1;
+		}
+	}
+	if (shown && (tail = strstr(t, "\nOptions:")) != NULL)
+		printf("%s", tail);
+	return shown ? 0 : -1;
 }
 
 /*
@@ -551,6 +646,14 @@ check_opts(const struct args *a, struct ctl *ctl)
 	ctl->worker = a->val[O_WORKER];
 	ctl->place = a->val[O_PLACE];
 	ctl->work = a->val[O_WORK];
+	ctl->attestation = a->val[O_ATTESTATION];
+	ctl->sshkey = a->val[O_SSHKEY];
+	ctl->challenge = a->val[O_CHALLENGE];
+	ctl->sshd_config = a->val[O_SSHD_CONFIG];
+	if (ctl->sshkey != NULL && ctl->challenge != NULL)
+		return usage(_("--sshkey and --challenge are two steps: give "
+		    "one of them, not '%s' too"), ctl->challenge);
+	ctl->force = a->val[O_FORCE] != NULL;
 	return 0;
 }
 
@@ -597,15 +700,43 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	long long id;
 	int o, r;
 
+
 	for (o = 0; o < O_COUNT_; o++)
 		if (a->val[o] != NULL && (BIT(o) & GLOBAL_OPTS) == 0 &&
 		    (BIT(o) & cmd->opts) == 0)
 			return usage(_("option '--%s' does not apply to this "
 			    "command"), opts[o].name);
+	/* import google-authenticator FILE...: one or more files. */
+	if (cmd->operands == FILES) {
+		if (a->npos - used < 1)
+			return usage(_("missing argument: a file after '%s'"),
+			    a->pos[a->npos - 1]);
+		ctl->files = a->pos + used;
+		ctl->nfiles = a->npos - used;
+		ctl->file = a->pos[used];
+		return 0;
+	}
+	/* user add --from FILE: users in bulk, no name operand. */
+	if (cmd->opts & BIT(O_ENROLL_CODE) && a->val[O_FROM] != NULL) {
+		if (a->npos - used != 0 || a->val[O_ENROLL_CODE] != NULL ||
+		    a->val[O_ROLE] != NULL)
+			return usage(_("%s: user add --from FILE takes no name, "
+			    "--role or --enroll-code (roles are in the file)"),
+			    a->pos[used - 1]);
+		return 0;
+	}
+	/* token lost TOKEN: the caller's own token (R-TOK-2). */
+	if (cmd->operands == OPT_USER_TOKEN && a->npos - used == 1 &&
+	    parse_id(a->pos[used], INT64_MAX, &id) == 0) {
+		ctl->token = id;
+		ctl->own = 1;
+		return 0;
+	}
 	if (a->npos - used < need && cmd->operands == ID)
 		return usage(_("missing argument: a number after '%s'"),
 		    a->pos[a->npos - 1]);
-	if (cmd->operands == FILE_ARG && a->npos - used < 1)
+	if ((cmd->operands == FILE_ARG && a->npos - used < 1) ||
+	    (cmd->operands == USER_FILE && a->npos - used == 1))
 		return usage(_("missing argument: a file after '%s'"),
 		    a->pos[a->npos - 1]);
 	if (a->npos - used < need)
@@ -633,7 +764,9 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 		if ((r = check_name(ctl->user, 0)) != 0)
 			return r;
 	}
-	if (cmd->operands == USER_ARG) {
+	if (cmd->operands == USER_FILE) {
+		ctl->file = a->pos[used + 1];
+	} else if (cmd->operands == USER_ARG) {
 		ctl->arg = a->pos[used + 1];
 		if (!one_of(ctl->arg, kagi_role_names))
 			return usage(_("a role is staff, privileged or vendor, "
@@ -670,8 +803,12 @@ find_socket(const struct args *a, struct ctl *ctl, struct kagid_config *cfg,
 	r = kagid_config_load(cfg, absent ? NULL : path, (unsigned)getuid(),
 	    err, sizeof(err));
 	*cfg_loaded = 1;
-	if (r == 0)
+	if (r == 0) {
 		ctl->admin_group = cfg->admin_group;
+		ctl->cfg = cfg;		/* restore: the database and its log */
+	} else
+		snprintf(ctl->cfg_err, sizeof(ctl->cfg_err), "%s: %s", path,
+		    err);
 	if (a->val[O_SOCKET] != NULL)
 		ctl->sockpath = a->val[O_SOCKET];
 	else if (env != NULL && env[0] != '\0')
@@ -709,7 +846,15 @@ main(int argc, char **argv)
 		goto out;
 	if (a.val[O_HELP] != NULL ||
 	    (a.npos > 0 && strcmp(a.pos[0], "help") == 0)) {
-		help();
+		/* kagictl user --help, kagictl help user: that command. */
+		const char *w = a.npos == 0 ? NULL :
+		    strcmp(a.pos[0], "help") != 0 ? a.pos[0] :
+		    a.npos > 1 ? a.pos[1] : NULL;
+
+		if (w == NULL)
+			help();
+		else if (help_for(w) != 0)
+			ex = usage(_("unknown command '%s'"), w);
 		goto out;
 	}
 	if (a.val[O_VERSION] != NULL) {

@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "audit_daemon.h"
@@ -40,6 +41,9 @@ static const char *const k_add_totp[] = { "v", "op", "user", "label",
 static const char *const k_confirm[] = { "v", "op", "user", "token", "code",
     NULL };
 static const char *const k_token[] = { "v", "op", "user", "token", NULL };
+static const char *const k_token_only[] = { "v", "op", "token", NULL };
+static const char *const k_import_totp[] = { "v", "op", "user", "secret",
+    "source", "label", "algorithm", "digits", "period", NULL };
 static const char *const k_verify[] = { "v", "op", "anchor_seq",
     "anchor_hash", NULL };
 static const char *const k_records[] = { "v", "op", "after", "since",
@@ -66,6 +70,16 @@ static const char *const k_enroll_fido2_begin[] = { "v", "op", "user",
 static const char *const k_enroll_fido2_finish[] = { "v", "op", "user",
     "code", "grant", "request", "label", "alg", "fmt", "authdata", "x5c",
     "sig", "uv", NULL };
+static const char *const k_auth_sshkey[] = { AUTH_KEYS, "key", "failure",
+    NULL };
+static const char *const k_sshkey_begin[] = { "v", "op", "user", NULL };
+static const char *const k_sshkey_finish[] = { "v", "op", "user", "key",
+    "attestation", "label", NULL };
+static const char *const k_enroll_sshkey_begin[] = { "v", "op", "user",
+    "code", "grant", NULL };
+static const char *const k_enroll_sshkey_finish[] = { "v", "op", "user",
+    "code", "grant", "key", "attestation", "label", NULL };
+static const char *const k_authkeys[] = { "v", "op", "user", "rhost", NULL };
 static const char *const k_user_role[] = { "v", "op", "user", "role", NULL };
 static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", "worker", "place", "work", NULL };
@@ -114,6 +128,12 @@ static const struct dispatch_entry table[] = {
 	/* Two-person rule, enrollment, lifecycle, break-glass. */
 	{ OP_USER_OFFBOARD, PEER_ADMIN, k_user, h_user_offboard },
 	{ OP_TOKEN_LOST, PEER_ADMIN, k_token, h_token_lost },
+	/* A copy of the store, for an administrator (h_backup.c). */
+	{ OP_BACKUP, PEER_ADMIN, k_none, h_backup },
+	{ OP_TOKEN_IMPORT_TOTP, PEER_ADMIN, k_import_totp,
+	    h_token_import_totp },
+	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
+	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
 	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
 	    h_auth_enroll },
@@ -147,6 +167,20 @@ static const struct dispatch_entry table[] = {
 	    h_enroll_fido2_begin },
 	{ OP_ENROLL_FIDO2_FINISH, PEER_SELF, k_enroll_fido2_finish,
 	    h_enroll_fido2_finish },
+	/* The SSH gateway's security keys (issue 16). */
+	{ OP_TOKEN_SSHKEY_BEGIN, PEER_ADMIN, k_sshkey_begin,
+	    h_token_sshkey_begin },
+	{ OP_TOKEN_SSHKEY_FINISH, PEER_ADMIN, k_sshkey_finish,
+	    h_token_sshkey_finish },
+	{ OP_ENROLL_SSHKEY_BEGIN, PEER_SELF, k_enroll_sshkey_begin,
+	    h_enroll_sshkey_begin },
+	{ OP_ENROLL_SSHKEY_FINISH, PEER_SELF, k_enroll_sshkey_finish,
+	    h_enroll_sshkey_finish },
+	/* Root (sshd's PAM) only: a public key line is no secret, so a
+	 * caller verifying itself would prove nothing with it. */
+	{ OP_AUTH_SSHKEY, PEER_VERIFIER, k_auth_sshkey, h_auth_sshkey },
+	/* Only the authkeys_user, decided by the handler (gateway.c). */
+	{ OP_AUTHKEYS, PEER_SELF, k_authkeys, h_authkeys },
 };
 
 /*
@@ -158,7 +192,8 @@ static const struct dispatch_entry table[] = {
  * reads (a vendor's attempt, R-PRIV-4).  A list beside the table rather
  * than a column of it, so that rows are added without touching it.
  */
-static const char *const read_only_ops[] = { OP_AUTH_BEGIN, NULL };
+static const char *const read_only_ops[] = { OP_AUTH_BEGIN, OP_AUTHKEYS,
+    NULL };
 
 static const struct dispatch_entry *
 dispatch_find(const char *op)
@@ -203,13 +238,14 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	struct json_object *ok = NULL;
 	const char *op = NULL;
 	const char *msg = "malformed request";
-	char qop[KAGI_NAME_MAX * 4 + 8];
+	char qop[KAGI_NAME_MAX * 4 + 8], field[128];
 	int64_t v = 0;
 	size_t nlogs;
 	int r;
 
 	*reply = NULL;
 	refusal_clear(ctx);
+	proto_bad_field_clear();
 	if ((r = proto_get_int(req, "v", KAGI_PROTO_VERSION,
 	    KAGI_PROTO_VERSION, &v)) != 0) {
 		r = KAGI_ERR_VERSION;
@@ -233,6 +269,11 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	if ((r = proto_check_keys(req, e->keys)) != 0) {
 		msg = "unknown field in request";
+		if (proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "unknown field '%s' in "
+			    "request", proto_bad_field());
+			msg = field;
+		}
 		goto refuse;
 	}
 	/* A caller that may verify only itself asks about another user:
@@ -267,6 +308,12 @@ dispatch(struct kagid_ctx *ctx, const struct peer *peer,
 		store_rollback_to(ctx->store);
 		ctx_log_discard(ctx, nlogs);
 		msg = kagi_strerror(r);
+		/* An invalid request names its field. */
+		if (r == KAGI_ERR_INVALID && proto_bad_field() != NULL) {
+			snprintf(field, sizeof(field), "invalid field '%s'",
+			    proto_bad_field());
+			msg = field;
+		}
 		goto refused;
 	}
 	if ((r = store_release(ctx->store)) != 0) {

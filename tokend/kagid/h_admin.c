@@ -23,11 +23,14 @@
 #include "config_audit.h"
 #include "describe.h"
 #include "failures.h"
+#include "gateway.h"
 #include "handlers.h"
 #include "kagi_err.h"
 #include "lifecycle.h"
 #include "names.h"
+#include "b64.h"
 #include "proto.h"
+#include "refusal.h"
 #include "report.h"
 #include "store_policy.h"
 #include "totp.h"
@@ -124,6 +127,89 @@ h_user_add(struct kagid_ctx *ctx, const struct peer *peer,
 	uo = NULL;
 out:
 	json_object_put(uo);
+	json_object_put(f);
+	return r;
+}
+
+/*
+ * token_import_totp: a secret from google-authenticator or pam_oath
+ * (kagictl import), an active token at once: the user already logs in
+ * with it.  Privileged users never get one (R-PRIV-2).  Like
+ * token_add_totp, no second person for staff and vendors (approval.c's
+ * table), and nobody imports for their own account (R-PRIV-3).
+ */
+int
+h_token_import_totp(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const struct kagid_config *cfg = ctx->cfg;
+	struct json_object *to = NULL, *f = NULL;
+	const char *label = NULL, *alg = "sha1", *b64 = NULL, *source = NULL;
+	struct totp_settings ts;
+	struct user_rec u;
+	struct token_rec t;
+	uint8_t *secret = NULL;
+	size_t len = 0;
+	int64_t digits = 6, period = 30;
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if ((r = req_user(ctx, req, &u)) != 0 ||
+	    (r = proto_get_str(req, "secret", 256, &b64)) != 0 ||
+	    (r = proto_get_str(req, "source", KAGI_NAME_MAX, &source)) != 0 ||
+	    (r = proto_get_str_opt(req, "label", STORE_LABEL_MAX, &label)) != 0 ||
+	    (r = proto_get_str_opt(req, "algorithm", 16, &alg)) != 0 ||
+	    (r = proto_get_int_opt(req, "digits", 6, 8, &digits)) != 0 ||
+	    (r = proto_get_int_opt(req, "period", 1, 3600, &period)) != 0)
+		goto out;
+	if (digits == 7 || (strcmp(source, "google-authenticator") != 0 &&
+	    strcmp(source, "pam_oath") != 0) ||
+	    (r = b64_decode(b64, TOTP_IMPORT_MIN, TOTP_IMPORT_MAX, &secret,
+	    &len)) != 0) {
+		r = KAGI_ERR_INVALID;
+		goto out;
+	}
+	if (u.role == ROLE_PRIVILEGED) {
+		r = refusal_set(ctx, KAGI_ERR_DENIED, "privileged", u.name,
+		    "a privileged user logs in with FIDO2 and user "
+		    "verification only: no TOTP secret is imported (R-PRIV-2)");
+		goto out;
+	}
+	/* Every token of kagid steps as kagid.conf says. */
+	if (period != cfg->totp_period) {
+		r = refusal_set(ctx, KAGI_ERR_INVALID, "period", u.name,
+		    "the token steps every %lld s, kagid every %lld s "
+		    "(totp_period): enroll this user afresh",
+		    (long long)period, (long long)cfg->totp_period);
+		goto out;
+	}
+	if ((r = totp_alg_from_name(alg, &ts.algorithm)) != 0)
+		goto out;
+	ts.digits = (int)digits;
+	ts.period = (int)period;
+	ts.state = TOKEN_ACTIVE;
+	ts.label = label != NULL ? label : source;
+	if ((r = totp_token_import(ctx, &u, &ts, secret, len, kagi_now(),
+	    &t)) != 0 || (r = token_to_json(&t, u.name, &to)) != 0)
+		goto out;
+	if ((f = json_object_new_object()) == NULL) {
+		r = KAGI_ERR_NOMEM;
+		goto out;
+	}
+	if ((r = proto_set_int(f, "token", t.id)) != 0 ||
+	    (r = proto_set_str(f, "label", t.label)) != 0 ||
+	    (r = proto_set_str(f, "algorithm", totp_alg_name(t.algorithm))) != 0 ||
+	    (r = proto_set_int(f, "digits", t.digits)) != 0 ||
+	    (r = proto_set_str(f, "source", source)) != 0 ||
+	    (r = audit_record(ctx, peer, LOG_NOTICE, "token_import", u.name,
+	    f)) != 0)
+		goto out;
+	json_object_object_add(reply, "token", to);
+	to = NULL;
+out:
+	kagi_free_secret(secret, len);
+	token_rec_clear(&t);
+	json_object_put(to);
 	json_object_put(f);
 	return r;
 }
@@ -466,7 +552,8 @@ h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 	t.state = TOKEN_REVOKED;
 	if ((r = token_to_json(&t, u.name, &to)) != 0 ||
 	    (r = audit_simple(ctx, peer, "token_revoke", u.name, "token",
-	    t.id)) != 0)
+	    t.id)) != 0 ||
+	    (r = gateway_key_revoked(ctx, &u, &t)) != 0)
 		goto out;
 	json_object_object_add(reply, "token", to);
 	to = NULL;

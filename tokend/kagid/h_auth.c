@@ -17,10 +17,12 @@
 #include "clock.h"
 #include "fido2_wire.h"
 #include "handlers.h"
+#include "gateway.h"
 #include "kagi_err.h"
 #include "login.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "sshkey.h"
 
 /* The verdict into the reply; NULL when the flow wrote its own reply. */
 static int
@@ -151,4 +153,44 @@ h_account(struct kagid_ctx *ctx, const struct peer *peer,
 	    &verdict) :
 	    login_account(ctx, peer, &a, kagi_now(), &verdict);
 	return r != 0 ? r : reply_verdict(reply, verdict);
+}
+
+/* auth_sshkey: the gateway's key, after the password (login_sshkey.c). */
+int
+h_auth_sshkey(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct login_req a;
+	const char *key = NULL, *failure = NULL, *verdict = NULL;
+	int r;
+
+	if ((r = login_request(peer, req, &a)) != 0 ||
+	    (r = proto_get_str_opt(req, "key", SSHKEY_LINE_MAX, &key)) != 0 ||
+	    (r = proto_get_str_opt(req, "failure", KAGI_NAME_MAX,
+	    &failure)) != 0)
+		return r;
+	/* One of them, and a failure the module may report. */
+	if ((key == NULL) == (failure == NULL) ||
+	    (failure != NULL && !login_sshkey_failure_known(failure)))
+		return KAGI_ERR_INVALID;
+	if ((r = login_sshkey(ctx, peer, &a, key, failure, kagi_now(), reply,
+	    &verdict)) != 0)
+		return r;
+	return reply_verdict(reply, verdict);
+}
+
+/* authkeys: sshd's AuthorizedKeysCommand asks (gateway.c); reads only. */
+int
+h_authkeys(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const char *user = NULL, *rhost = NULL;
+	int r;
+
+	if ((r = gateway_authkeys_caller(ctx, peer)) != 0)
+		return r;
+	if ((r = proto_get_str(req, "user", KAGI_NAME_MAX, &user)) != 0 ||
+	    (r = proto_get_str_opt(req, "rhost", KAGI_NAME_MAX, &rhost)) != 0)
+		return r;
+	return gateway_authkeys(ctx, user, rhost, kagi_now(), reply);
 }

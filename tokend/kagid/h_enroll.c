@@ -1,6 +1,7 @@
 /*
  * h_enroll.c - enrollment (R-TOK-4): enroll_code_issue, a user enrolling
- * their own FIDO2 key with a code (enroll_fido2_begin / _finish), and
+ * their own FIDO2 key with a code (enroll_fido2_begin / _finish) or
+ * SSH security key (enroll_sshkey_begin / _finish), and
  * auth_enroll, the log-in that finishes enrolling a TOTP authenticator.
  *
  * The code's handlers read their fields and call enrollment.c, which
@@ -23,6 +24,7 @@
 #include "kagi_err.h"
 #include "proto.h"
 #include "proto_ops.h"
+#include "sshkey_reg.h"
 #include "store_life.h"
 #include "totp_factor.h"
 #include "username.h"
@@ -80,6 +82,17 @@ h_enroll_fido2_begin(struct kagid_ctx *ctx, const struct peer *peer,
 	return fido2_reg_self_begin(ctx, peer, asked, code, reply);
 }
 
+/* The code or grant, and the user asked for (NULL: the caller). */
+static int
+self_fields(struct json_object *req, const char **code, const char **asked)
+{
+	int r;
+
+	if ((r = req_code_or_grant(req, code)) != 0)
+		return r;
+	return proto_get_str_opt(req, "user", KAGI_NAME_MAX, asked);
+}
+
 int
 h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -87,8 +100,33 @@ h_enroll_fido2_finish(struct kagid_ctx *ctx, const struct peer *peer,
 	const char *code = NULL, *asked = NULL;
 	int r;
 
-	if ((r = req_code_or_grant(req, &code)) != 0 ||
-	    (r = proto_get_str_opt(req, "user", KAGI_NAME_MAX, &asked)) != 0)
+	if ((r = self_fields(req, &code, &asked)) != 0)
 		return r;
 	return fido2_reg_self_finish(ctx, peer, asked, code, req, reply);
+}
+
+/* A user's own SSH security key, with a code or a grant (sshkey_reg.c):
+ * the same fields as a FIDO2 key's. */
+int
+h_enroll_sshkey_begin(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const char *code = NULL, *asked = NULL;
+	int r;
+
+	if ((r = self_fields(req, &code, &asked)) != 0)
+		return r;
+	return sshkey_reg_self_begin(ctx, peer, asked, code, reply);
+}
+
+int
+h_enroll_sshkey_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	const char *code = NULL, *asked = NULL;
+	int r;
+
+	if ((r = self_fields(req, &code, &asked)) != 0)
+		return r;
+	return sshkey_reg_self_finish(ctx, peer, asked, code, req, reply);
 }

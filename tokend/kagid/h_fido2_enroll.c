@@ -1,7 +1,8 @@
 /*
  * h_fido2_enroll.c - FIDO2 enrollment by administrators:
  * token_fido2_begin / _finish, and the import of pam_u2f keys
- * (token_fido2_import).
+ * (token_fido2_import); an SSH security key's (token_sshkey_begin /
+ * _finish, sshkey_reg.c).
  *
  * Each reads its fields and calls fido2_reg.c, which registers the key,
  * and with approval.c decides when a privileged user's key needs a second
@@ -18,6 +19,7 @@
 #include "handlers.h"
 #include "kagi_err.h"
 #include "proto.h"
+#include "sshkey_reg.h"
 #include "username.h"
 
 #define B64_FIELD_MAX FIDO2_B64_FIELD_MAX
@@ -91,4 +93,29 @@ h_token_fido2_import(struct kagid_ctx *ctx, const struct peer *peer,
 	    u.role, APPROVAL_NO_ROLE, reply)) != 0)
 		return r == APPROVAL_PENDING ? 0 : r;
 	return fido2_reg_import(ctx, peer, &u, &im, reply);
+}
+
+/* An SSH security key (sshkey_reg.c), by an administrator. */
+int
+h_token_sshkey_begin(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0)
+		return r;
+	return sshkey_reg_admin_begin(ctx, peer, &u, req, reply);
+}
+
+int
+h_token_sshkey_finish(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	int r;
+
+	if ((r = req_user(ctx, req, &u)) != 0)
+		return r;
+	return sshkey_reg_admin_finish(ctx, peer, &u, req, reply);
 }

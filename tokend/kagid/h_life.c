@@ -1,6 +1,7 @@
 /*
  * h_life.c - off-boarding (R-TOK-3) and lost tokens (R-TOK-2): the
- * requests user_offboard and token_lost.
+ * requests user_offboard, token_lost and token_lost_own (a user's own
+ * token, named by SO_PEERCRED).
  *
  * Each reads its user and token and calls lifecycle.c, which decides and
  * records; a role change is h_policy.c's user_role.  Neither waits for a
@@ -51,11 +52,24 @@ h_user_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 	return 0;
 }
 
+/* The revoked token as the reply carries it; t cleared. */
+static int
+lost_reply(struct token_rec *t, const struct user_rec *u,
+    struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	int r;
+
+	if ((r = token_to_json(t, u->name, &to)) == 0)
+		json_object_object_add(reply, "token", to);
+	token_rec_clear(t);
+	return r;
+}
+
 int
 h_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	struct json_object *to = NULL;
 	struct user_rec u;
 	struct token_rec t;
 	int64_t id = 0;
@@ -65,8 +79,20 @@ h_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_get_int(req, "token", 1, INT64_MAX, &id)) != 0 ||
 	    (r = lifecycle_token_lost(ctx, peer, &u, id, &t)) != 0)
 		return r;
-	if ((r = token_to_json(&t, u.name, &to)) == 0)
-		json_object_object_add(reply, "token", to);
-	token_rec_clear(&t);
-	return r;
+	return lost_reply(&t, &u, reply);
+}
+
+int
+h_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct user_rec u;
+	struct token_rec t;
+	int64_t id = 0;
+	int r;
+
+	if ((r = proto_get_int(req, "token", 1, INT64_MAX, &id)) != 0 ||
+	    (r = lifecycle_token_lost_own(ctx, peer, id, &u, &t)) != 0)
+		return r;
+	return lost_reply(&t, &u, reply);
 }

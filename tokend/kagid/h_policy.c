@@ -156,11 +156,9 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 			return r;
 	} else if (r != 0)
 		return r;
-	else if (u.role != ROLE_VENDOR)
-		return refusal_set(ctx, KAGI_ERR_STATE, "not_a_vendor", name,
-		    "user '%s' exists with the role %s, not vendor: a permit "
-		    "is only for a vendor account (kagictl user role %s "
-		    "vendor, then vendor add)", name, role_name(u.role), name);
+	/* A staff or privileged user's permit is their remote-access grant
+	 * through the SSH gateway (R-REM-1, gateway.c): the same terms, the
+	 * same limits, the same second person; the role stays. */
 	v.user_id = u.id;
 	/* The person who approved it (its login uid's account), else the
 	 * caller's name, else its uid. */
@@ -190,6 +188,8 @@ h_vendor_add(struct kagid_ctx *ctx, const struct peer *peer,
 	    (r = proto_set_str(f, "place", v.place)) != 0 ||
 	    (r = proto_set_str(f, "work", v.work)) != 0 ||
 	    (r = proto_set_bool(f, "created", id != 0)) != 0 ||
+	    (u.role != ROLE_VENDOR &&
+	    (r = proto_set_str(f, "remote_grant", role_name(u.role))) != 0) ||
 	    (r = audit_record(ctx, peer, LOG_NOTICE, "vendor_add", u.name,
 	    f)) != 0 ||
 	    (r = vendor_to_json(&u, &v, now, &vo)) != 0 ||
@@ -218,8 +218,8 @@ h_vendor_show(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = user_req_name(req, name)) != 0 ||
 	    (r = store_user_get(ctx->store, name, &u)) != 0)
 		return r;
-	if (u.role != ROLE_VENDOR)
-		return KAGI_ERR_NOT_FOUND;
+	/* A vendor's permit, or a staff or privileged user's remote-access
+	 * grant (the same record); none: not found. */
 	if ((r = store_vendor_get(ctx->store, u.id, &v)) != 0 ||
 	    (r = vendor_to_json(&u, &v, kagi_now(), &vo)) != 0 ||
 	    (r = user_to_json(ctx, &u, &uo)) != 0)

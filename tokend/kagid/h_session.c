@@ -36,6 +36,7 @@
 #include "store_policy.h"
 #include "store_session.h"
 #include "username.h"
+#include "vendor.h"
 
 #define PID_MAX_WIRE 0x7fffffffLL
 
@@ -61,13 +62,14 @@ copy_str(char *dst, size_t len, const char *src)
 	snprintf(dst, len, "%s", src != NULL ? src : "");
 }
 
-/* The deadline of u's session opened at now, and why (0: none). */
+/* The deadline of u's session opened at now from rhost, and why (0:
+ * none). */
 static int
 session_deadline(struct kagid_ctx *ctx, const struct user_rec *u,
-    int64_t now, int64_t *deadline, const char **why)
+    const char *rhost, int64_t now, int64_t *deadline, const char **why)
 {
-	struct vendor_rec v;
-	struct policy_windows w;
+	struct policy_cidrs c;
+	const char *out = NULL;
 	int64_t ends = 0;
 	int r;
 
@@ -76,22 +78,22 @@ session_deadline(struct kagid_ctx *ctx, const struct user_rec *u,
 	if (u->role == ROLE_PRIVILEGED) {
 		*deadline = now + ctx->cfg->privileged_session_max;
 		*why = "time_limit";
-		return 0;
 	}
-	if (u->role != ROLE_VENDOR)
+	/* A vendor's session ends with its window, wherever it is from; a
+	 * staff or privileged user's from an address of their remote-access
+	 * grant (gateway.c) too, if that comes first. */
+	if (u->role != ROLE_VENDOR && rhost == NULL)
 		return 0;
-	*why = "window_end";
-	*deadline = now;		/* outside its terms: at once */
-	r = store_vendor_get(ctx->store, u->id, &v);
-	if (r == KAGI_ERR_NOT_FOUND)
-		return 0;
-	if (r != 0)
+	if ((r = vendor_terms_until(ctx, u, u->role == ROLE_VENDOR ? NULL :
+	    rhost, now, &out, &ends, &c)) != 0)
 		return r;
-	if (policy_windows_parse(v.windows, &w) == 0 &&
-	    policy_windows_open(&w, now, &ends) && ends > now) {
-		*deadline = ends < v.expires ? ends : v.expires;
-		if (*deadline < now)
-			*deadline = now;
+	if (u->role != ROLE_VENDOR && out != NULL)
+		return 0;
+	if (out != NULL || ends <= now)
+		ends = now;		/* outside its terms: at once */
+	if (*deadline == 0 || ends < *deadline) {
+		*deadline = ends;
+		*why = "window_end";
 	}
 	return 0;
 }
@@ -140,7 +142,7 @@ h_session_open(struct kagid_ctx *ctx, const struct peer *peer,
 		return r;
 	if (u.disabled)
 		return KAGI_ERR_DENIED;
-	if ((r = session_deadline(ctx, &u, now, &s.deadline, &why)) != 0)
+	if ((r = session_deadline(ctx, &u, rhost, now, &s.deadline, &why)) != 0)
 		return r;
 	s.user_id = u.id;
 	copy_str(s.user, sizeof(s.user), u.name);

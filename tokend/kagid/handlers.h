@@ -93,6 +93,12 @@ int h_session_list(struct kagid_ctx *, const struct peer *,
 /* Lifecycle, two-person rule, enrollment, break-glass. */
 int h_user_offboard(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+int h_token_import_totp(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_backup(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_lost_own(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 int h_token_lost(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_enroll_code_issue(struct kagid_ctx *, const struct peer *,
@@ -133,6 +139,20 @@ int h_report_vendors(struct kagid_ctx *, const struct peer *,
 int h_report_exceptions(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_compliance(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+
+/* The SSH gateway's security keys (issue 16). */
+int h_token_sshkey_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_token_sshkey_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_enroll_sshkey_begin(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_enroll_sshkey_finish(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_authkeys(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_auth_sshkey(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 
 #endif

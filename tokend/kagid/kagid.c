@@ -342,6 +342,15 @@ parse_args(int argc, char **argv, struct kagid *k)
 {
 	int opt;
 
+	/* The long forms every program of kagi answers. */
+	if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+		printf("kagid %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
 	while ((opt = getopt(argc, argv, "A:c:dfp:tVh")) != -1) {
 		switch (opt) {
 		case 'A':
@@ -486,8 +495,19 @@ open_core(struct kagid *k, char *err, size_t errlen)
 			return r;
 		}
 	} else if ((r = store_open(k->cfg.database, &ctx->store)) != 0) {
-		snprintf(err, errlen, "%s: %s", k->cfg.database,
-		    kagi_strerror(r));
+		int v = -1;
+
+		/* A later release's database: say which, never touch it. */
+		if (r == KAGI_ERR_VERSION && store_file_version(
+		    k->cfg.database, &v) == 0 && v > store_schema_known())
+			snprintf(err, errlen, "%s: schema version %d was made "
+			    "by a newer release of kagi; this kagid (%s) knows "
+			    "schema versions up to %d: install that release, or "
+			    "restore a backup made by this one", k->cfg.database,
+			    v, PACKAGE_VERSION, store_schema_known());
+		else
+			snprintf(err, errlen, "%s: %s", k->cfg.database,
+			    kagi_strerror(r));
 		return r;
 	}
 	if ((r = chal_table_new(&ctx->challenges)) != 0) {
@@ -567,11 +587,22 @@ release(struct kagid *k)
 	kagid_config_free(&k->cfg);
 }
 
+/* Each line of msg (a file's every error, cfg.c) logged on its own. */
+static void
+log_lines(const char *what, char *msg)
+{
+	char *line, *save = NULL;
+
+	for (line = strtok_r(msg, "\n", &save); line != NULL;
+	    line = strtok_r(NULL, "\n", &save))
+		kagi_log(LOG_ERR, "%s: %s", what, line);
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct kagid k;
-	char err[CFG_ERRLEN + 256];
+	char err[CFG_ERRLEN * 16];
 	sigset_t early;
 	int r, status = 1;
 
@@ -597,7 +628,7 @@ main(int argc, char **argv)
 		kagi_log_set_journal(k.foreground &&
 		    getenv("JOURNAL_STREAM") != NULL);
 	if ((r = load_config(&k, err, sizeof(err))) != 0) {
-		kagi_log(LOG_ERR, "configuration refused: %s", err);
+		log_lines("configuration refused", err);
 		goto out;
 	}
 	if (k.test) {

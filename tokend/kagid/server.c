@@ -12,7 +12,11 @@
  * before they are freed; one uid other than root
  * holds at most max_clients_per_uid connections, and root (pam_kagi) finds
  * a place even when every other is taken: the connection of another uid
- * idle longest makes way for it (R-AVL-1).
+ * idle longest makes way for it (R-AVL-1); a reply too large for one
+ * frame goes as a stream of frames (proto.h), and one that cannot be sent
+ * at all is answered with an error rather than a silent hang-up; every
+ * connection kagid closes is logged with why (c->why), except the client
+ * hanging up between requests, which is the normal end.
  */
 #include "config.h"
 
@@ -50,6 +54,7 @@ struct conn {
 	size_t outlen;
 	size_t outoff;
 	int closing;			/* close once out is written */
+	const char *why;		/* why kagid closes it, for the log */
 	const char *refused;		/* why a frame was refused, to audit */
 	int follow_up;			/* answered auth_begin: short idle */
 	int64_t deadline;		/* monotonic ms */
@@ -234,17 +239,32 @@ server_accept(struct server *s)
 		    s->nconns, full);
 }
 
-/* Queue reply for c (consumed); on failure the connection is closed. */
+/*
+ * Queue reply for c (consumed).  A reply that cannot be encoded is
+ * replaced by an error naming why; when even that fails the connection is
+ * closed, and logged.
+ */
 static void
 conn_reply(struct conn *c, struct json_object *reply, int close_after)
 {
-	int r;
+	struct json_object *e;
+	int r = KAGI_ERR_NOMEM;
 
 	if (reply == NULL ||
-	    (r = proto_encode(reply, &c->out, &c->outlen)) != 0) {
-		c->closing = 1;
+	    (r = proto_encode_reply(reply, &c->out, &c->outlen)) != 0) {
+		kagi_warn("reply to uid %u pid %d cannot be sent: %s",
+		    (unsigned)c->peer.uid, (int)c->peer.pid, kagi_strerror(r));
 		c->out = NULL;
 		c->outlen = 0;
+		e = proto_reply_error(r, r == KAGI_ERR_TOO_LARGE ?
+		    "reply too large" : "cannot build the reply");
+		if (e == NULL || proto_encode(e, &c->out, &c->outlen) != 0) {
+			c->closing = 1;
+			c->why = "its reply could not be built";
+			c->out = NULL;
+			c->outlen = 0;
+		}
+		json_object_put(e);
 	}
 	c->outoff = 0;
 	if (close_after)
@@ -258,6 +278,7 @@ conn_malformed(struct conn *c, int err, const char *what)
 	kagi_warn("malformed frame from uid %u pid %d: %s (%s): closing",
 	    (unsigned)c->peer.uid, (int)c->peer.pid, what, kagi_strerror(err));
 	c->refused = what;
+	c->why = what;
 	conn_reply(c, proto_reply_error(err, what), 1);
 }
 
@@ -280,10 +301,16 @@ conn_read(struct conn *c)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
+			c->why = "read failed";
 			return -1;
 		}
-		if (n == 0)
-			return -1;	/* peer closed, mid-frame or not */
+		if (n == 0) {
+			/* Between requests the normal end: not worth a line. */
+			if (c->hdr_got > 0)
+				c->why = "client closed in the middle of a "
+				    "frame";
+			return -1;
+		}
 		if (c->hdr_got < KAGI_FRAME_HDR) {
 			c->hdr_got += (size_t)n;
 			if (c->hdr_got < KAGI_FRAME_HDR)
@@ -292,8 +319,10 @@ conn_read(struct conn *c)
 				conn_malformed(c, r, "bad frame header");
 				return 0;
 			}
-			if ((c->payload = malloc(c->plen)) == NULL)
+			if ((c->payload = malloc(c->plen)) == NULL) {
+				c->why = "out of memory";
 				return -1;
+			}
 			c->pgot = 0;
 			continue;
 		}
@@ -327,9 +356,12 @@ conn_write(struct conn *c, int64_t now, int64_t timeout_ms)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
+			c->why = "the client stopped reading its reply";
 			return -1;
 		}
 		c->outoff += (size_t)n;
+		/* A long stream read steadily is not a silent client. */
+		c->deadline = now + timeout_ms;
 	}
 	if (c->out != NULL) {
 		kagi_free_secret(c->out, c->outlen);
@@ -365,8 +397,11 @@ batch_dispatch(struct server *s, size_t n, int txn)
 			c->hold_ms = s->ctx->hold_ms;
 			/* A request that is not one: answer, then hang up. */
 			if (r == KAGI_ERR_INVALID || r == KAGI_ERR_VERSION ||
-			    r == KAGI_ERR_TOO_LARGE || r == KAGI_ERR_DENIED)
+			    r == KAGI_ERR_TOO_LARGE || r == KAGI_ERR_DENIED) {
 				c->closing = 1;
+				c->why = "its request was refused as not one "
+				    "it may send";
+			}
 		} else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
@@ -395,9 +430,11 @@ batch_answer(struct server *s, size_t n, int failed)
 
 		c->out = NULL;
 		c->hold_until = c->hold_ms > 0 ? now + c->hold_ms : 0;
-		if (c->hold_until > 0)
-			c->deadline = c->hold_until +
-			    s->ctx->cfg->client_timeout * 1000;
+		/* The client has its time-out to read from when the answer
+		 * is ready, not from before a long request (a report of
+		 * 100,000 users) was worked out. */
+		c->deadline = (c->hold_until > 0 ? c->hold_until : now) +
+		    s->ctx->cfg->client_timeout * 1000;
 		c->hold_ms = 0;
 		if (failed && reply != NULL &&
 		    proto_reply_status(reply) == 0) {
@@ -536,8 +573,10 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 					    "protocol", c->refused, NULL);
 				c->refused = NULL;
 			} else if ((re & (POLLHUP | POLLERR)) &&
-			    c->hold_until > now)
+			    c->hold_until > now) {
 				c->closing = 2;	/* gone while its answer waits */
+				c->why = "client gone while its answer waited";
+			}
 		}
 		/* A step of the clock while ppoll() waited moves the locks
 		 * before any request is decided. */
@@ -547,6 +586,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		session_tick(s->ctx);
 		/* Hourly work and the break-glass file. */
 		maint_tick(s->ctx, 0);
+		/* The batch may have taken long: deadlines from now on. */
+		now = kagi_monotonic_ms();
 		/* Write answers, drop the finished and the silent. */
 		for (i = 0, j = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
@@ -562,7 +603,12 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 				    (int)c->peer.pid,
 				    (long long)s->ctx->cfg->client_timeout);
 				drop = 1;
+				c->why = NULL;	/* said */
 			}
+			if (drop && c->why != NULL)
+				kagi_info("connection of uid %u pid %d closed: "
+				    "%s", (unsigned)c->peer.uid,
+				    (int)c->peer.pid, c->why);
 			if (drop)
 				conn_free(c);
 			else

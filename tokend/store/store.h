@@ -20,7 +20,7 @@
 
 struct store;
 
-enum token_type { TOKEN_TOTP = 0, TOKEN_FIDO2 = 1 };
+enum token_type { TOKEN_TOTP = 0, TOKEN_FIDO2 = 1, TOKEN_SSHKEY = 2 };
 enum token_state { TOKEN_PENDING = 0, TOKEN_ACTIVE = 1, TOKEN_REVOKED = 2 };
 enum totp_alg { TOTP_SHA1 = 0, TOTP_SHA256 = 1, TOTP_SHA512 = 2 };
 
@@ -101,6 +101,25 @@ void store_close(struct store **s);
 int store_schema_version(struct store *s);
 /* The newest schema this build knows, SQLite's or PostgreSQL's. */
 int store_schema_latest(int engine_pg);
+/* The SQLite schema version this build migrates to (and refuses
+ * beyond); store_schema_latest(0). */
+int store_schema_known(void);
+/* The schema version of the database file at path, opened read-only and
+ * never migrated (to say which release made it). */
+int store_file_version(const char *path, int *version);
+/*
+ * An online, consistent copy of the whole store into a new file at path
+ * (created 0600 with O_EXCL | O_NOFOLLOW; an existing path is refused),
+ * made with SQLite's backup API in one step from a read-only connection
+ * of its own (the store's may hold the write lock: WAL lets the reader
+ * see the last commit), so it holds one committed state, never a
+ * transaction's half.  *last_seq: the copy's newest audit record.  The
+ * copy is a plain database (journal_mode DELETE).  On failure nothing is
+ * left at path.  SQLite only: a PostgreSQL store is KAGI_ERR_CONFIG,
+ * nothing made (it is backed up with pg_dump, README: Backups and
+ * upgrades).
+ */
+int store_backup(struct store *s, const char *path, int64_t *last_seq);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);
@@ -190,6 +209,31 @@ int store_fido2_set_counter(struct store *s, int64_t token_id, int64_t old,
 /* Revoke the token and record why (e.g. "cloned"). */
 int store_fido2_disable(struct store *s, int64_t token_id,
     const char *reason);
+
+/*
+ * OpenSSH security keys (issue 16).  Each is a token (type TOKEN_SSHKEY,
+ * algorithm, digits and period 0, last_step -1, sealed = the enrolment's
+ * attestation sealed with AAD "sshkey:<user>") and one sshkey_rec keyed
+ * by the token's id.  The key (its wire form) is unique across all users
+ * (R-TOK-1): adding one that exists is KAGI_ERR_EXISTS.
+ */
+#define SSHKEY_REC_BLOB_MAX 512
+#define SSHKEY_REC_FP_MAX 64
+struct sshkey_rec {
+	int64_t token_id;
+	uint8_t blob[SSHKEY_REC_BLOB_MAX];
+	size_t blob_len;			/* 1..SSHKEY_REC_BLOB_MAX */
+	char fingerprint[SSHKEY_REC_FP_MAX + 1];
+	uint8_t aaguid[FIDO2_AAGUID_LEN];
+};
+/* Add t (an SSH key token) and k in one go; *id receives the token id. */
+int store_sshkey_add(struct store *s, const struct token_rec *t,
+    const struct sshkey_rec *k, int64_t *id);
+int store_sshkey_get(struct store *s, int64_t token_id,
+    struct sshkey_rec *k);
+/* The key with this wire form, whoever owns it; KAGI_ERR_NOT_FOUND. */
+int store_sshkey_find(struct store *s, const uint8_t *blob, size_t len,
+    struct sshkey_rec *k);
 
 /* Lockout counters; a user without a record reads as all zero. */
 int store_lock_get(struct store *s, int64_t user_id, struct lock_rec *l);

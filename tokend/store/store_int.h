@@ -101,6 +101,7 @@ enum stmt_id {
 	ST_AUDIT_HEAD, ST_AUDIT_ADD, ST_AUDIT_WALK, ST_DATA_VERSION,
 	ST_FIDO2_ADD, ST_FIDO2_GET_CRED, ST_FIDO2_GET, ST_FIDO2_COUNTER,
 	ST_FIDO2_REASON, ST_FIDO2_USED,
+	ST_SSHKEY_ADD, ST_SSHKEY_GET, ST_SSHKEY_FIND,
 	ST_LOGIN_GET, ST_LOGIN_PUT, ST_LOGIN_FAILURE,
 	/* A failed log-in's counters, a user's or an unknown name's: kept
 	 * prepared, so both take the same time (issue 13). */

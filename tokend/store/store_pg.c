@@ -321,6 +321,12 @@ static const char pg_base_schema[] =
 static const char *const pg_migrations[] = {
 	NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
 	NULL,	/* 1-12: the base schema */
+	/* 13: OpenSSH security keys (issue 16), as SQLite's 13. */
+	"CREATE TABLE sshkeys ("
+	"  token_id BIGINT PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,"
+	"  blob BYTEA NOT NULL UNIQUE,"
+	"  fingerprint TEXT NOT NULL,"
+	"  aaguid BYTEA NOT NULL);",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))

@@ -320,6 +320,14 @@ static const char *const migrations[] = {
 	"CREATE TRIGGER tokens_revoked AFTER UPDATE OF state ON tokens "
 	"  WHEN NEW.state = 2 AND OLD.revoked = 0 BEGIN"
 	"  UPDATE tokens SET revoked = 1 WHERE id = NEW.id; END;",
+	/* 13: OpenSSH security keys, one per token of type 2 (issue 16):
+	 * the key's wire form, unique across all users (R-TOK-1), its
+	 * fingerprint and the AAGUID its attestation named. */
+	"CREATE TABLE sshkeys ("
+	"  token_id INTEGER PRIMARY KEY REFERENCES tokens(id) ON DELETE CASCADE,"
+	"  blob BLOB NOT NULL UNIQUE,"
+	"  fingerprint TEXT NOT NULL,"
+	"  aaguid BLOB NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -413,6 +421,16 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "WHERE token_id = ?1" },
 	[ST_FIDO2_USED] = { .sql =
 	    "UPDATE tokens SET last_used = ?2 WHERE id = ?1" },
+	[ST_SSHKEY_ADD] = { .sql =
+	    "INSERT INTO sshkeys (token_id, blob, fingerprint, aaguid) "
+	    "VALUES (?1, ?2, ?3, ?4) "
+	    "ON CONFLICT (blob) DO NOTHING RETURNING token_id" },
+	[ST_SSHKEY_GET] = { .sql =
+	    "SELECT token_id, blob, fingerprint, aaguid "
+	    "FROM sshkeys WHERE token_id = ?1" },
+	[ST_SSHKEY_FIND] = { .sql =
+	    "SELECT token_id, blob, fingerprint, aaguid "
+	    "FROM sshkeys WHERE blob = ?1" },
 	[ST_LOGIN_GET] = { .sql =
 	    "SELECT time, place, factors, failures, service, "
 	    "session FROM logins WHERE user_id = ?1" },
@@ -521,8 +539,9 @@ db_user_from_row(struct db_stmt *st, struct user_rec *u)
 int
 db_token_valid(const struct token_rec *t)
 {
-	/* A FIDO2 token keeps its data in fido2_creds; only its key here. */
-	if (t->type == TOKEN_FIDO2) {
+	/* A FIDO2 token keeps its data in fido2_creds, an SSH key's in
+	 * sshkeys; only the sealed key or attestation here. */
+	if (t->type == TOKEN_FIDO2 || t->type == TOKEN_SSHKEY) {
 		if (t->state < TOKEN_PENDING || t->state > TOKEN_REVOKED ||
 		    t->algorithm != 0 || t->digits != 0 || t->period != 0 ||
 		    t->last_step != -1 ||
@@ -905,6 +924,88 @@ int
 store_schema_version(struct store *s)
 {
 	return s->version;
+}
+
+int
+store_schema_known(void)
+{
+	return SCHEMA_VERSION;
+}
+
+int
+store_file_version(const char *path, int *version)
+{
+	sqlite3 *db = NULL;
+	int64_t v = -1;
+	int r = KAGI_ERR_STORE;
+
+	*version = -1;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		goto out;
+	if ((r = query_int(db, "SELECT version FROM schema_version", &v)) != 0)
+		goto out;
+	if (v < 0 || v > INT_MAX) {
+		r = KAGI_ERR_VERSION;
+		goto out;
+	}
+	*version = (int)v;
+	r = 0;
+ out:
+	sqlite3_close(db);
+	return r;
+}
+
+int
+store_backup(struct store *s, const char *path, int64_t *last_seq)
+{
+	sqlite3 *src = NULL, *dst = NULL;
+	sqlite3_backup *b = NULL;
+	const char *db = s->engine == DB_PG ? NULL :
+	    sqlite3_db_filename(s->db, "main");
+	int64_t seq = 0;
+	int fd, r = KAGI_ERR_STORE;
+
+	*last_seq = 0;
+	/* SQLite's backup API copies a file: PostgreSQL has none to copy
+	 * (its backup is pg_dump, README: Backups and upgrades). */
+	if (s->engine == DB_PG)
+		return KAGI_ERR_CONFIG;
+	if (db == NULL || db[0] == '\0')
+		return KAGI_ERR_STORE;
+	/* Made here, new, ours alone: never a file someone placed. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600)) < 0)
+		return KAGI_ERR_IO;
+	close(fd);
+	/* A reader of its own: the caller's connection may hold the write
+	 * lock, and WAL lets a reader see the last commit meanwhile. */
+	if (sqlite3_open_v2(db, &src, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
+	    sqlite3_open_v2(path, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK)
+		goto out;
+	/* One step: every page from one snapshot, consistent. */
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL)
+		goto out;
+	if (sqlite3_backup_step(b, -1) != SQLITE_DONE)
+		goto out;
+	r = 0;
+ out:
+	if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK)
+		r = KAGI_ERR_STORE;
+	/* A copy in one file: no journal of the source's kind left. */
+	if (r == 0 && sqlite3_exec(dst, "PRAGMA journal_mode = DELETE", NULL,
+	    NULL, NULL) != SQLITE_OK)
+		r = KAGI_ERR_STORE;
+	if (r == 0 && (r = query_int(dst, "SELECT coalesce(max(seq), 0) FROM "
+	    "audit", &seq)) == 0)
+		*last_seq = seq;
+	sqlite3_close(dst);
+	sqlite3_close(src);
+	if (r != 0)
+		(void)unlink(path);
+	return r;
 }
 
 /* --- Transactions ---------------------------------------------------- */
