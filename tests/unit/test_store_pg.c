@@ -257,6 +257,78 @@ test_users_and_tokens_round_trip(void **state)
 	assert_int_equal(store_token_get(f->s, tid, &t), KAGI_ERR_NOT_FOUND);
 }
 
+/* An SSH key token with the key blob[0..n) (its first byte varied). */
+static int
+add_sshkey(struct store *s, int64_t uid, uint8_t first, int64_t *id)
+{
+	static uint8_t att[16] = { 1, 2, 3 };
+	struct token_rec t;
+	struct sshkey_rec k;
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	t.user_id = uid;
+	t.type = TOKEN_SSHKEY;
+	t.state = TOKEN_ACTIVE;
+	t.last_step = -1;
+	t.created = 1000;
+	strcpy(t.label, "gateway");
+	t.sealed = att;
+	t.sealed_len = sizeof(att);
+	memset(&k, 0, sizeof(k));
+	for (i = 0; i < 80; i++)
+		k.blob[i] = (uint8_t)(i * 11 + 3);
+	k.blob[0] = first;
+	k.blob[7] = 0;		/* a NUL inside travels as it is */
+	k.blob_len = 80;
+	strcpy(k.fingerprint, "SHA256:abc");
+	k.aaguid[15] = 0x42;
+	return store_sshkey_add(s, &t, &k, id);
+}
+
+/* R-TOK-1: migration 13 on PostgreSQL: an SSH key is stored as bytes,
+ * found by its wire form, and another user's copy of it is refused
+ * (EXISTS) with nothing of its token left after the savepoint. */
+static void
+test_an_ssh_key_round_trips_and_belongs_to_one_user(void **state)
+{
+	struct fx *f = *state;
+	struct sshkey_rec k;
+	struct token_rec t;
+	int64_t a, b, tid = 0, other = 0;
+
+	open_store(f, &f->s);
+	assert_true(store_schema_version(f->s) >= 13);
+	a = add_user(f->s, "kimura");
+	b = add_user(f->s, "mori");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(add_sshkey(f->s, a, 0x00, &tid), 0);
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(add_sshkey(f->s, b, 0x00, &other), KAGI_ERR_EXISTS);
+	store_rollback_to(f->s);
+	assert_int_equal(store_commit(f->s), 0);
+	memset(&k, 0, sizeof(k));
+	assert_int_equal(store_sshkey_get(f->s, tid, &k), 0);
+	assert_int_equal(k.token_id, tid);
+	assert_int_equal(k.blob_len, 80);
+	assert_int_equal(k.blob[7], 0);
+	assert_int_equal(k.blob[8], (uint8_t)(8 * 11 + 3));
+	assert_string_equal(k.fingerprint, "SHA256:abc");
+	assert_int_equal(k.aaguid[15], 0x42);
+	k.blob[0] = 0x00;
+	assert_int_equal(store_sshkey_find(f->s, k.blob, k.blob_len, &k), 0);
+	assert_int_equal(k.token_id, tid);
+	k.blob[0] = 0x01;
+	assert_int_equal(store_sshkey_find(f->s, k.blob, k.blob_len, &k),
+	    KAGI_ERR_NOT_FOUND);
+	/* The refused copy left no token behind. */
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(store_token_get(f->s, tid + 1, &t),
+	    KAGI_ERR_NOT_FOUND);
+	assert_int_equal(store_sshkey_get(f->s, tid + 1, &k),
+	    KAGI_ERR_NOT_FOUND);
+}
+
 /* R-TOK-2: one step, two cores: accepted once. */
 static void
 test_a_step_is_accepted_once_across_two_cores(void **state)
@@ -386,6 +458,7 @@ main(void)
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
 		TEST(test_an_unreachable_server_is_unavailable),
 		TEST(test_users_and_tokens_round_trip),
+		TEST(test_an_ssh_key_round_trips_and_belongs_to_one_user),
 		TEST(test_a_step_is_accepted_once_across_two_cores),
 		TEST(test_a_revocation_through_one_core_is_refused_through_the_other),
 		TEST(test_lock_records_and_failure_counts),
