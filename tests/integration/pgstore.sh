@@ -9,7 +9,8 @@
 # two kagid on one database (one sealing key, as every core must have):
 # a code accepted through one is refused through the other, a token
 # revoked through one is refused at once through the other, and the one
-# audit chain verifies through either; a wrong pair of keys in kagid.conf
+# audit chain verifies through either; kagictl backup is refused naming
+# pg_dump; a wrong pair of keys in kagid.conf
 # is refused; and with PostgreSQL gone a log-in fails closed.
 
 . "$(dirname "$0")/lib.sh"
@@ -19,7 +20,7 @@
 kagid_built
 kagictl_built
 
-plan 13
+plan 16
 
 # The server runs as nobody when we are root: $T must be reachable.
 chmod 711 "$T"
@@ -93,6 +94,17 @@ like "$v" "exit=0" "R-LOG-2: the one audit chain verifies through the second kag
 SOCK=$K1_SOCK
 v=$(kagictl audit verify 2>&1; echo "exit=$?")
 like "$v" "exit=0" "R-LOG-2: and through the first"
+
+# kagictl backup copies a SQLite file: on PostgreSQL it is refused, naming
+# pg_dump (README: Backups and upgrades), and no file is made.
+out=$(kagictl backup "$T/pg-backup.db" 2>&1; echo "exit=$?")
+unlike "$out" "exit=0" "kagictl backup on PostgreSQL is refused"
+like "$out" "pg_dump" "... naming pg_dump, the README's way"
+if [ -e "$T/pg-backup.db" ]; then
+	not_ok "... and leaves no file"
+else
+	ok "... and leaves no file"
+fi
 
 # Revoked through the first, refused through the second at once.
 kagictl user add sato >/dev/null
