@@ -49,8 +49,8 @@ mkdir -p "$tmp/pam.d"
 echo "alice:correct-horse:login" > "$tmp/passdb"
 cat > "$tmp/pam.d/login" <<PAM
 auth     required $matrix passdb=$tmp/passdb
-auth     required $mod socket=$sock zone=mynumber timeout=5
-account  required $mod socket=$sock zone=mynumber timeout=5
+auth     required $mod socket=$sock zone=mynumber
+account  required $mod socket=$sock zone=mynumber
 PAM
 
 kagictl() { "$b/tokend/ctl/kagictl" --socket "$sock" "$@"; }

@@ -686,6 +686,11 @@ test_account() {
 	while getent passwd "$_uid" >/dev/null 2>&1; do _uid=$((_uid + 1)); done
 	echo "$1:x:$_uid:$(getent group nogroup | cut -d: -f3)::/nonexistent:/usr/sbin/nologin" \
 	    >>"$T/passwd"
+	# nss_wrapper reloads the file only when its mtime's second
+	# changed: an account added in the second a running kagid last
+	# read it would stay unknown to it.  Each version of the file gets
+	# a time of its own, from its length.
+	touch -d "@$((1000000000 + $(grep -c '^' "$T/passwd")))" "$T/passwd"
 	echo "$_uid"
 }
 
