@@ -13,7 +13,11 @@
  * both versions; users, tokens (sealed bytes exact), lock records, failure
  * counts and the audit chain work through the same store functions as on
  * SQLite; a TOTP step is accepted once across two cores; a revocation
- * through one core is refused at once through the other; two cores append
+ * through one core is refused at once through the other; a write
+ * transaction holds the audit head from BEGIN to COMMIT and the user rows
+ * it read (a raw connection's NOWAIT finds them locked), a read
+ * transaction locks nothing; two cores counting failures at once through
+ * a read-then-write lose none; two cores append
  * to one chain without gap or fork, and an edit made behind kagid's back
  * is found.
  */
@@ -341,16 +345,156 @@ test_a_step_is_accepted_once_across_two_cores(void **state)
 	uid = add_user(f->s, "ito");
 	tid = add_token(f->s, uid);
 	assert_int_equal(store_begin(f->s), 0);
-	assert_int_equal(store_begin(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s, tid, 100, 3000), 0);
 	assert_int_equal(store_commit(f->s), 0);
-	/* The second core's UPDATE sees the committed step: no winner. */
+	/* The second core's UPDATE sees the committed step: no winner.
+	 * (Its BEGIN waits for the first core's COMMIT: the next test.) */
+	assert_int_equal(store_begin(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s2, tid, 100, 3000),
 	    KAGI_ERR_REPLAY);
 	assert_int_equal(store_token_accept_step(f->s2, tid, 101, 3030), 0);
 	assert_int_equal(store_commit(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s, tid, 101, 3030),
 	    KAGI_ERR_REPLAY);
+}
+
+/*
+ * Run sql on the raw connection; 1 when it failed because a row it asked
+ * for NOWAIT is locked (SQLSTATE 55P03), 0 when it ran; anything else
+ * fails the test.
+ */
+static int
+raw_locked(struct fx *f, const char *sql)
+{
+	PGresult *res = PQexec(raw(f), sql);
+	const char *state;
+	int locked = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state == NULL || strcmp(state, "55P03") != 0)
+			fail_msg("%s: %s", sql, PQerrorMessage(raw(f)));
+		locked = 1;
+	}
+	PQclear(res);
+	return locked;
+}
+
+#define HEAD_NOWAIT "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"
+#define USER_NOWAIT "SELECT 1 FROM users WHERE name = 'ito' FOR UPDATE NOWAIT"
+
+/*
+ * A write transaction holds the audit head from BEGIN to COMMIT, so the
+ * cores' write transactions take turns and always lock in one order
+ * (audit_head, users, tokens, sessions): no deadlock between two batches
+ * that name the same users in another order.  A read transaction locks
+ * nothing.
+ */
+static void
+test_a_write_transaction_holds_the_audit_head_from_begin_to_commit(
+    void **state)
+{
+	struct fx *f = *state;
+
+	open_store(f, &f->s);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 1);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	store_rollback(f->s);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin_read(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_end_read(f->s), 0);
+}
+
+/*
+ * The user row a write transaction read is held until COMMIT (DB_LOCK):
+ * the row that vetoes a decision (disabled, deleted) and that failures.c's
+ * read-then-write of the counters hangs on.  Read by name and by id; a
+ * read transaction's read locks nothing and still ends as "no write".
+ */
+static void
+test_a_user_read_in_a_write_transaction_is_held_until_commit(void **state)
+{
+	struct fx *f = *state;
+	struct user_rec u;
+	int64_t uid;
+
+	open_store(f, &f->s);
+	uid = add_user(f->s, "ito");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_user_get(f->s, "ito", &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 1);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_user_get_id(f->s, uid, &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 1);
+	store_rollback(f->s);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_begin_read(f->s), 0);
+	assert_int_equal(store_user_get(f->s, "ito", &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_end_read(f->s), 0);
+}
+
+/*
+ * R-MFA-5 (lockout): a rule's read-then-write of a user's lock record
+ * (failures.c: read the record, count one more, write it back), run by
+ * two cores at once 300 times each, adds up to exactly 600: no update is
+ * lost between them.
+ */
+static void
+test_failures_counted_by_two_cores_at_once_add_up_exactly(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l;
+	pid_t pids[2];
+	int i, st, failed = 0;
+
+	open_store(f, &f->s);
+	(void)add_user(f->s, "ito");
+	for (i = 0; i < 2; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct store *s = NULL;
+			struct user_rec u;
+			struct lock_rec c;
+			char why[256];
+			int k, r = store_open_pg(f->conninfo, &s, why,
+			    sizeof(why));
+
+			for (k = 0; r == 0 && k < 300; k++) {
+				if ((r = store_begin(s)) != 0)
+					break;
+				if ((r = store_user_get(s, "ito", &u)) != 0 ||
+				    (r = store_lock_get(s, u.id, &c)) != 0)
+					goto fail;
+				c.failures++;
+				c.first_failure = 1000;
+				if ((r = store_lock_put(s, u.id, &c)) != 0)
+					goto fail;
+				r = store_commit(s);
+				continue;
+			fail:
+				store_rollback(s);
+			}
+			store_close(&s);
+			_exit(r == 0 ? 0 : 1);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	assert_int_equal(failed, 0);
+	assert_int_equal(store_lock_get(f->s, 1, &l), 0);
+	assert_int_equal(l.failures, 600);
 }
 
 /* R-TOK-2: revoked through one core, refused at once through the other. */
@@ -458,6 +602,9 @@ main(void)
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
 		TEST(test_an_unreachable_server_is_unavailable),
 		TEST(test_users_and_tokens_round_trip),
+		TEST(test_a_write_transaction_holds_the_audit_head_from_begin_to_commit),
+		TEST(test_a_user_read_in_a_write_transaction_is_held_until_commit),
+		TEST(test_failures_counted_by_two_cores_at_once_add_up_exactly),
 		TEST(test_an_ssh_key_round_trips_and_belongs_to_one_user),
 		TEST(test_a_step_is_accepted_once_across_two_cores),
 		TEST(test_a_revocation_through_one_core_is_refused_through_the_other),

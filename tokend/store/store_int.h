@@ -118,7 +118,13 @@ struct db_sql {
 	const char *pg;
 	unsigned int flags;
 };
-/* A locking read: FOR UPDATE on PostgreSQL inside a write transaction. */
+/*
+ * A locking read: FOR UPDATE on PostgreSQL inside a write transaction
+ * (store_begin(), not store_begin_read()), so the row read is held until
+ * COMMIT and a rule's read-then-write on it is exact across cores
+ * (issue 14).  Lock order (FLEET-NOTES.md): audit_head (taken at BEGIN,
+ * store_pg.c), then users, tokens, sessions.
+ */
 #define DB_LOCK 1u
 
 #define DB_MAX_PARAMS 24
@@ -136,6 +142,7 @@ struct db_stmt {
 	/* PostgreSQL: the SQL with $N, the parameters as they will be sent
 	 * (binary), the whole result once run, the current row. */
 	char *pgsql;
+	char *pglock;	/* DB_LOCK: pgsql FOR UPDATE, in a write txn */
 	int nparams;
 	unsigned int types[DB_MAX_PARAMS];
 	const char *vals[DB_MAX_PARAMS];
@@ -158,6 +165,7 @@ struct store {
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
+	int pg_write;		/* PostgreSQL: in a store_begin() transaction */
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
 	/* Cached audit head, valid while head_valid and data_version agree. */
@@ -237,6 +245,8 @@ int pgx_col_type(struct db_stmt *st, int col);
 int64_t pgx_col_int(struct db_stmt *st, int col);
 const char *pgx_col_bytes(struct db_stmt *st, int col, size_t *n);
 int pgx_in_txn(struct store *s);
+/* BEGIN a write transaction: READ COMMITTED, the audit head locked. */
+int pgx_begin(struct store *s);
 /* 1 when the open transaction wrote (or that cannot be told). */
 int pgx_txn_wrote(struct store *s);
 /* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);

@@ -444,7 +444,9 @@ pgx_run(struct db_stmt *st)
 	const char *n;
 	ExecStatusType es;
 
-	res = PQexecParams(s->pg, st->pgsql, st->nparams, st->types,
+	/* A locking read holds its row to COMMIT in a write transaction. */
+	res = PQexecParams(s->pg, s->pg_write && st->pglock != NULL ?
+	    st->pglock : st->pgsql, st->nparams, st->types,
 	    st->vals, st->lens, st->fmts, 1);
 	es = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
@@ -545,6 +547,37 @@ pgx_in_txn(struct store *s)
 }
 
 /*
+ * A write transaction (store_begin()): BEGIN in READ COMMITTED, and at
+ * once the audit head's row locked FOR UPDATE, until COMMIT or ROLLBACK.
+ *
+ * Why first: every write transaction of kagid appends to the one chain,
+ * which locks that row anyway (store_sqlite_audit.c), so the cores' write
+ * transactions already take turns from their first append on.  Taking it
+ * at BEGIN gives every transaction one lock order (audit_head, then
+ * users, tokens, sessions: DB_LOCK).  Otherwise a batch of requests
+ * (server.c) locks the user rows of its requests in arrival order and
+ * then waits for the head, and two cores deadlock: core A holds user X
+ * and the head and wants user Y, core B holds Y and wants the head;
+ * PostgreSQL breaks that only after deadlock_timeout (1 s) by failing one
+ * request.  Read-only transactions (store_begin_read()) lock nothing.
+ * One round trip: both statements go in one message.
+ */
+int
+pgx_begin(struct store *s)
+{
+	int r;
+
+	if ((r = pgx_exec(s, "BEGIN; SELECT 1 FROM audit_head WHERE id = 1 "
+	    "FOR UPDATE")) != 0) {
+		if (pgx_in_txn(s))
+			(void)pgx_exec(s, "ROLLBACK");
+		return r;
+	}
+	s->pg_write = 1;
+	return 0;
+}
+
+/*
  * Whether the open transaction wrote anything: a transaction id is
  * assigned at the first write.  Unknown (an error) counts as written, so
  * the caller refuses rather than trusts.
@@ -569,6 +602,7 @@ pgx_commit(struct store *s)
 	PGresult *res = PQexec(s->pg, "COMMIT");
 	int r = 0;
 
+	s->pg_write = 0;
 	if (res == NULL || PQstatus(s->pg) != CONNECTION_OK) {
 		/* The answer was lost: committed or not, nobody knows. */
 		keep_error(s, PQerrorMessage(s->pg));
@@ -724,6 +758,7 @@ pgx_close(struct store *s)
 	for (i = 0; i < ST_COUNT_; i++) {
 		PQclear(s->st[i].res);
 		free(s->st[i].pgsql);
+		free(s->st[i].pglock);
 	}
 	PQfinish(s->pg);
 }

@@ -350,10 +350,15 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	/* PostgreSQL: writable, as SQLite's; store_end_read() asks whether
 	 * it wrote (a transaction id is assigned at the first write). */
 	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED", .pg = "BEGIN" },
+	/* The user row is what vetoes a decision (disabled, deleted) and
+	 * what every rule's read-then-write on its counters (failures.c)
+	 * hangs on: held to COMMIT in a write transaction (DB_LOCK). */
 	[ST_USER_GET] = { .sql =
-	    "SELECT " USER_COLS " FROM users WHERE name = ?1" },
+	    "SELECT " USER_COLS " FROM users WHERE name = ?1",
+	    .flags = DB_LOCK },
 	[ST_USER_GET_ID] = { .sql =
-	    "SELECT " USER_COLS " FROM users WHERE id = ?1" },
+	    "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	    .flags = DB_LOCK },
 	[ST_USER_ADD] = { .sql =
 	    "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (name) DO NOTHING RETURNING id" },
@@ -846,6 +851,21 @@ store_open(const char *path, struct store **sp)
 	return r;
 }
 
+/* A locking read's text for a write transaction: sql FOR UPDATE. */
+static char *
+pg_for_update(const char *sql)
+{
+	static const char tail[] = " FOR UPDATE";
+	size_t n = strlen(sql);
+	char *out;
+
+	if ((out = malloc(n + sizeof(tail))) == NULL)
+		return NULL;
+	memcpy(out, sql, n);
+	memcpy(out + n, tail, sizeof(tail));
+	return out;
+}
+
 int
 store_open_pg(const char *conninfo, struct store **sp, char *why,
     size_t whylen)
@@ -879,6 +899,11 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 		s->st[i].flags = store_stmt_sql[i].flags;
 		s->st[i].row = -1;
 		if ((s->st[i].pgsql = pgx_sql(sql)) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		if ((s->st[i].flags & DB_LOCK) != 0 &&
+		    (s->st[i].pglock = pg_for_update(s->st[i].pgsql)) == NULL) {
 			r = KAGI_ERR_NOMEM;
 			goto out;
 		}
@@ -1027,7 +1052,8 @@ store_begin(struct store *s)
 	/* PostgreSQL only warns at a second BEGIN: refuse as SQLite does. */
 	if (s->engine == DB_PG && in_txn(s))
 		return KAGI_ERR_STORE;
-	if ((r = run_simple(s, ST_BEGIN)) != 0)
+	if ((r = s->engine == DB_PG ? pgx_begin(s) :
+	    run_simple(s, ST_BEGIN)) != 0)
 		return r;
 	s->in_savepoint = 0;
 	return 0;
@@ -1057,6 +1083,7 @@ store_rollback(struct store *s)
 {
 	s->in_savepoint = 0;
 	s->head_valid = 0;
+	s->pg_write = 0;
 	/* SQLite may already have rolled back: then there is nothing to do. */
 	if (in_txn(s))
 		(void)run_simple(s, ST_ROLLBACK);
