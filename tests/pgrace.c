@@ -17,6 +17,11 @@
  *       both); a success is confirmed at once with the account request
  *       pam_kagi sends after the whole stack passed.  Prints "rounds R once O never N twice T errors E": how
  *       many rounds saw exactly one success, none, two, or an error.
+ *   pgrace same SOCK1 SOCK2 USER CODE...
+ *       for each CODE, one round: both processes send auth_totp for USER
+ *       with that code (a break-glass code, an enrollment code) at the
+ *       same moment, without confirming; a "success" or an "enroll"
+ *       verdict wins.  Prints the same line as totp.
  *   pgrace wrong SOCK1 SOCK2 USER CODE PROCS N
  *       PROCS processes, process w talking to SOCK1 when w is even and
  *       SOCK2 when odd, each sending N auth_totp for USER with CODE (a
@@ -70,6 +75,7 @@ usage(void)
 {
 	fprintf(stderr, "usage: pgrace clock FILE | code FILE SECRET | "
 	    "totp FILE SOCK1 SOCK2 USER SECRET ROUNDS | "
+	    "same SOCK1 SOCK2 USER CODE... | "
 	    "wrong SOCK1 SOCK2 USER CODE PROCS N\n");
 	exit(2);
 }
@@ -162,7 +168,7 @@ request(const char *op, const char *user)
  * request pam_kagi would send, which must answer "ok".
  */
 static int
-ask(struct kagi_client *c, const char *user, const char *code)
+ask(struct kagi_client *c, const char *user, const char *code, int confirm_it)
 {
 	struct json_object *req = request(OP_AUTH_TOTP, user);
 	struct json_object *acct = NULL, *reply = NULL, *reply2 = NULL;
@@ -174,6 +180,11 @@ ask(struct kagi_client *c, const char *user, const char *code)
 	if (client_call(c, req, &reply) != 0 ||
 	    proto_get_str(reply, "verdict", 32, &verdict) != 0)
 		goto out;
+	if (!confirm_it) {
+		r = strcmp(verdict, VERDICT_SUCCESS) == 0 ||
+		    strcmp(verdict, VERDICT_ENROLL) == 0;
+		goto out;
+	}
 	if (strcmp(verdict, VERDICT_SUCCESS) != 0) {
 		r = 0;
 		goto out;
@@ -254,13 +265,32 @@ totp_worker(int w)
 		(void)pthread_barrier_wait(&sh->bar);
 		if (code_at(g_secret, bench_clock_now(g_clk), code) != 0)
 			_exit(1);
-		sh->verdict[i][w] = (signed char)ask(c, g_user, code);
+		sh->verdict[i][w] = (signed char)ask(c, g_user, code, 1);
 		/* A connection kagid closed: the next round on a new one. */
 		if (sh->verdict[i][w] < 0) {
 			client_free(&c);
 			if (client_connect(g_sock[w], 10000, &c) != 0)
 				_exit(1);
 		}
+	}
+	client_free(&c);
+}
+
+static char **g_codes;
+
+static void
+same_worker(int w)
+{
+	struct kagi_client *c = NULL;
+	long i;
+
+	for (i = 0; i < g_n; i++) {
+		if (c == NULL && client_connect(g_sock[w], 10000, &c) != 0)
+			_exit(1);
+		(void)pthread_barrier_wait(&sh->bar);
+		sh->verdict[i][w] = (signed char)ask(c, g_user, g_codes[i], 0);
+		if (sh->verdict[i][w] < 0)
+			client_free(&c);
 	}
 	client_free(&c);
 }
@@ -278,7 +308,7 @@ wrong_worker(int w)
 			sh->errors[w]++;
 			continue;
 		}
-		v = ask(c, g_user, g_code);
+		v = ask(c, g_user, g_code, 1);
 		sh->sent[w]++;
 		if (v > 0)
 			sh->granted[w]++;
@@ -292,12 +322,29 @@ wrong_worker(int w)
 	client_free(&c);
 }
 
+/* The rounds' verdicts, one line. */
+static int
+print_rounds(void)
+{
+	int64_t t[4] = { 0, 0, 0, 0 };
+	long i;
+
+	for (i = 0; i < g_n; i++) {
+		if (sh->verdict[i][0] < 0 || sh->verdict[i][1] < 0)
+			t[3]++;
+		else
+			t[sh->verdict[i][0] + sh->verdict[i][1]]++;
+	}
+	printf("rounds %ld once %" PRId64 " never %" PRId64 " twice %" PRId64
+	    " errors %" PRId64 "\n", g_n, t[1], t[0], t[2], t[3]);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	int64_t t[4] = { 0, 0, 0, 0 };
 	char code[7];
-	long i;
 	int procs, w;
 
 	if (argc < 3)
@@ -323,16 +370,18 @@ main(int argc, char **argv)
 		g_n = num(argv[7], 1, MAX_ROUNDS);
 		if (start(2) != 0 || run(2, totp_worker) != 0)
 			return 1;
-		for (i = 0; i < g_n; i++) {
-			if (sh->verdict[i][0] < 0 || sh->verdict[i][1] < 0)
-				t[3]++;
-			else
-				t[sh->verdict[i][0] + sh->verdict[i][1]]++;
-		}
-		printf("rounds %ld once %" PRId64 " never %" PRId64 " twice %"
-		    PRId64 " errors %" PRId64 "\n", g_n, t[1], t[0], t[2],
-		    t[3]);
-		return 0;
+		return print_rounds();
+	}
+	if (strcmp(argv[1], "same") == 0 && argc >= 6 && argc - 5 <=
+	    MAX_ROUNDS) {
+		g_sock[0] = argv[2];
+		g_sock[1] = argv[3];
+		g_user = argv[4];
+		g_codes = argv + 5;
+		g_n = argc - 5;
+		if (start(2) != 0 || run(2, same_worker) != 0)
+			return 1;
+		return print_rounds();
 	}
 	if (strcmp(argv[1], "wrong") == 0 && argc == 8) {
 		g_sock[0] = argv[2];

@@ -16,7 +16,15 @@
 #    refused for the code, 995 for the lock, one lockout record, lock
 #    count 1), no code granted;
 #  - R-TOK-2: a token revoked through one core is refused at once, in the
-#    next round, through both.
+#    next round, through both;
+#  - R-EXC-1: each break-glass code sent at once to both cores logs in
+#    once, is spent once and opens one exception;
+#  - R-TOK-4: an enrollment code sent at once to both cores starts one
+#    enrolment and is spent once;
+#  - R-PRIV-3: the requester of a two-person act cannot approve it through
+#    the other core; two approvals of one request sent at once to both
+#    cores: one carries the act out, the other is refused, the act is
+#    done once.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -26,7 +34,7 @@ FC=$top_builddir/tests/.libs/libfakeclock.so
 kagid_built
 kagictl_built
 
-plan 16
+plan 26
 
 chmod 711 "$T"
 PGDIR=$T/pg
@@ -51,6 +59,13 @@ stop_cores() {
 }
 trap 'stop_cores; sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; _cleanup' EXIT
 
+command -v setpriv >/dev/null 2>&1 || skip_all "setpriv not installed"
+loginuid_settable || {
+	echo "Bail out! cannot set a login uid (/proc/self/loginuid needs" \
+	    "CAP_AUDIT_CONTROL or an unset login uid)"
+	exit 1
+}
+
 S1=$T/core1.sock
 S2=$T/core2.sock
 KAGID_ENV="LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$CLK"
@@ -58,13 +73,19 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-}:verify_asan_link_order=0
 export ASAN_OPTIONS
 
 # start_cores KEY=VALUE...: both kagid on the one database.
+# Both with the two-person rule (approver: the group nogroup) and
+# break-glass codes on.
+CORE_KEYS="admin_group=daemon approver_group=nogroup request_lifetime=1h
+breakglass=yes breakglass_codes=3 breakglass_iterations=1000"
 start_cores() {
 	SOCK=$S1
-	start_kagid store=postgresql "store_conninfo=$conninfo" "$@" ||
+	# shellcheck disable=SC2086
+	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS "$@" ||
 		{ echo "Bail out! core 1 did not start"; exit 1; }
 	K1=$KAGID_PID
 	SOCK=$S2
-	start_kagid store=postgresql "store_conninfo=$conninfo" "$@" ||
+	# shellcheck disable=SC2086
+	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS "$@" ||
 		{ echo "Bail out! core 2 did not start"; exit 1; }
 	K2=$KAGID_PID
 	KAGID_PID=
@@ -155,6 +176,57 @@ SOCK=$S1
 n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
     \"user\" = 'racer' AND fields LIKE '%\"outcome\":\"provisional\"%'")
 is "$n" 1000 "R-TOK-2: no success, not even a provisional one, after the revocation"
+
+# --- break-glass codes raced -------------------------------------------------
+enroll glass >/dev/null || { echo "Bail out! enrolment failed"; exit 1; }
+codes=$(kagictl breakglass issue glass | sed -n 's/^breakglass-code: *//p')
+# shellcheck disable=SC2086
+out=$("$PGRACE" same "$S1" "$S2" glass $codes)
+is "$out" "rounds 3 once 3 never 0 twice 0 errors 0" \
+    "R-EXC-1: each of 3 break-glass codes sent at once to both cores logs in once"
+n=$(state_sql "SELECT count(*) FROM breakglass_codes b JOIN users u ON
+    u.id = b.user_id WHERE u.name = 'glass' AND b.used <> 0")
+is "$n" 3 "R-EXC-1: ... each code spent once"
+n=$(state_sql "SELECT count(*) FROM exceptions WHERE \"user\" = 'glass'")
+is "$n" 3 "R-EXC-1: ... one exception opened per use, no more"
+
+# --- an enrollment code raced --------------------------------------------------
+code=$(kagictl user add newbie --enroll-code | sed -n 's/^enroll-code: *//p')
+out=$("$PGRACE" same "$S1" "$S2" newbie "$code")
+is "$out" "rounds 1 once 1 never 0 twice 0 errors 0" \
+    "R-TOK-4: an enrollment code sent at once to both cores starts one enrolment"
+n=$(state_sql "SELECT count(*) FROM tokens t JOIN users u ON u.id = t.user_id
+    WHERE u.name = 'newbie'")
+is "$n" 1 "R-TOK-4: ... one pending token, the code spent once"
+
+# --- one request, two approvals at once ----------------------------------------
+A=60200
+nogroup_id=$(getent group nogroup | cut -d: -f3)
+# approve SOCK ID OUT: nobody (an approver, login uid 65534) approves.
+approve() {
+	as_person 65534 setpriv --reuid=65534 --regid="$nogroup_id" \
+	    --clear-groups "$KAGICTL" --socket "$1" request approve "$2" \
+	    >"$3" 2>&1
+	echo "exit=$?" >>"$3"
+}
+out=$(as_person "$A" "$KAGICTL" --socket "$S1" user add boss --role privileged 2>&1)
+id=$(printf '%s\n' "$out" | req_id)
+out=$(as_person "$A" "$KAGICTL" --socket "$S2" request approve "$id" 2>&1)
+like "$out" "nobody approves their own request" \
+    "R-PRIV-3: asked through core 1, the requester cannot approve through core 2"
+approve "$S1" "$id" "$T/ap1" &
+p1=$!
+approve "$S2" "$id" "$T/ap2" &
+p2=$!
+wait "$p1" "$p2"
+n=$(cat "$T/ap1" "$T/ap2" | grep -c '^exit=0$')
+is "$n" 1 "R-PRIV-3: two approvals sent at once to both cores: exactly one carries the act out"
+like "$(cat "$T/ap1" "$T/ap2")" "no longer pending" "... the other is refused as no longer pending"
+n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'user_add' AND
+    \"user\" = 'boss'")
+is "$n" 1 "R-PRIV-3: ... and the act is done once"
+v=$(kagictl audit verify 2>&1; echo "exit=$?")
+like "$v" "exit=0" "R-LOG-2: the chain verifies after the races"
 
 stop_cores
 finish
