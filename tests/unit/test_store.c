@@ -1005,6 +1005,43 @@ test_savepoint(void **state)
 	assert_int_equal(store_user_get(f->s, "carol", &u), 0);
 }
 
+/*
+ * A statement that fails inside a request's savepoint (here a lock record
+ * for a user that does not exist: the foreign key) spoils only that
+ * request: once rolled back to the savepoint, the batch's transaction
+ * goes on and commits what the other requests wrote.  PostgreSQL aborts
+ * the whole transaction at any error until the ROLLBACK TO, so a rule
+ * that carried on after a store error would fail there: none does, and
+ * dispatch.c rolls every failed request back to its savepoint.
+ */
+static void
+test_a_failed_statement_spoils_only_its_savepoint(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l;
+	struct user_rec u;
+	int64_t id;
+
+	open_store(f);
+	memset(&l, 0, sizeof(l));
+	l.failures = 1;
+	assert_int_equal(store_begin(f->s), 0);
+	id = add_user(f->s, "alice");
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(store_lock_put(f->s, id + 100, &l),
+	    KAGI_ERR_NOT_FOUND);
+	store_rollback_to(f->s);
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(store_lock_put(f->s, id, &l), 0);
+	add_user(f->s, "bob");
+	assert_int_equal(store_release(f->s), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_user_get(f->s, "alice", &u), 0);
+	assert_int_equal(store_user_get(f->s, "bob", &u), 0);
+	assert_int_equal(store_lock_get(f->s, id, &l), 0);
+	assert_int_equal(l.failures, 1);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -1774,6 +1811,7 @@ test_report_counts_add_up_and_keep_first_and_last(void **state)
 	TEST(test_accept_step), \
 	TEST(test_lock), \
 	TEST(test_savepoint), \
+	TEST(test_a_failed_statement_spoils_only_its_savepoint), \
 	TEST(test_rollback), \
 	TEST(test_read_only_transaction), \
 	TEST(test_session_deadlines), \
