@@ -22,10 +22,13 @@
  *       with that code (a break-glass code, an enrollment code) at the
  *       same moment, without confirming; a "success" or an "enroll"
  *       verdict wins.  Prints the same line as totp.
- *   pgrace wrong SOCK1 SOCK2 USER CODE PROCS N
+ *   pgrace wrong SOCK1 SOCK2 USERS CODE PROCS N
  *       PROCS processes, process w talking to SOCK1 when w is even and
- *       SOCK2 when odd, each sending N auth_totp for USER with CODE (a
- *       wrong one) as fast as kagid answers.  Prints "sent S granted G
+ *       SOCK2 when odd, each sending N auth_totp with CODE (a wrong one)
+ *       as fast as kagid answers.  USERS is one name or several
+ *       separated by commas: process w's i-th request is for user
+ *       (w + i) mod their number, so the batches of the two cores name
+ *       the same users in different orders.  Prints "sent S granted G
  *       refused F errors E".
  *
  * Requests go through kagi's own client (lib/client.c), as root: kagid
@@ -76,7 +79,7 @@ usage(void)
 	fprintf(stderr, "usage: pgrace clock FILE | code FILE SECRET | "
 	    "totp FILE SOCK1 SOCK2 USER SECRET ROUNDS | "
 	    "same SOCK1 SOCK2 USER CODE... | "
-	    "wrong SOCK1 SOCK2 USER CODE PROCS N\n");
+	    "wrong SOCK1 SOCK2 USERS CODE PROCS N\n");
 	exit(2);
 }
 
@@ -277,6 +280,9 @@ totp_worker(int w)
 }
 
 static char **g_codes;
+#define MAX_USERS 16
+static char *g_users[MAX_USERS];
+static long g_nusers;
 
 static void
 same_worker(int w)
@@ -308,7 +314,7 @@ wrong_worker(int w)
 			sh->errors[w]++;
 			continue;
 		}
-		v = ask(c, g_user, g_code, 1);
+		v = ask(c, g_users[((long)w + i) % g_nusers], g_code, 1);
 		sh->sent[w]++;
 		if (v > 0)
 			sh->granted[w]++;
@@ -344,7 +350,7 @@ int
 main(int argc, char **argv)
 {
 	int64_t t[4] = { 0, 0, 0, 0 };
-	char code[7];
+	char code[7], *tok;
 	int procs, w;
 
 	if (argc < 3)
@@ -386,7 +392,11 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "wrong") == 0 && argc == 8) {
 		g_sock[0] = argv[2];
 		g_sock[1] = argv[3];
-		g_user = argv[4];
+		for (tok = strtok(argv[4], ","); tok != NULL &&
+		    g_nusers < MAX_USERS; tok = strtok(NULL, ","))
+			g_users[g_nusers++] = tok;
+		if (g_nusers == 0 || tok != NULL)
+			usage();
 		g_code = argv[5];
 		procs = (int)num(argv[6], 1, MAX_PROCS);
 		g_n = num(argv[7], 1, 1000000);

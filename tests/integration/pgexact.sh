@@ -14,7 +14,8 @@
 #    1,000 failures recorded (the user's count, the audit's failure
 #    records), the lock where the policy says (the 5th failure locks: 5
 #    refused for the code, 995 for the lock, one lockout record, lock
-#    count 1), no code granted;
+#    count 1), no code granted; the same for 4 users named in different
+#    orders by both cores' batches, with no request failing (no deadlock);
 #  - R-TOK-2: a token revoked through one core is refused at once, in the
 #    next round, through both;
 #  - R-EXC-1: each break-glass code sent at once to both cores logs in
@@ -34,7 +35,7 @@ FC=$top_builddir/tests/.libs/libfakeclock.so
 kagid_built
 kagictl_built
 
-plan 26
+plan 28
 
 chmod 711 "$T"
 PGDIR=$T/pg
@@ -158,6 +159,36 @@ n=$(state_sql "SELECT lock_count || ' ' || failures FROM locks l JOIN users u
 is "$n" "1 995" "R-MFA-5: the lock record: locked once, 995 failures while locked"
 v=$(kagictl audit verify 2>&1; echo "exit=$?")
 like "$v" "exit=0" "R-LOG-2: the chain verifies after the guessing"
+
+# --- several users, named in different orders by both cores' batches --------
+# Each core batches the requests that arrive together in one transaction
+# (server.c) and locks each user it reads until COMMIT; the audit head,
+# taken at BEGIN, gives every transaction one lock order, so two batches
+# naming the same users in other orders never deadlock (a deadlock would
+# fail a request after PostgreSQL's deadlock_timeout: an error here).
+for u in m1 m2 m3 m4; do
+	eval "sec_$u=\$(enroll $u)" || { echo "Bail out! enrolment failed"; exit 1; }
+done
+# A code wrong for all four at the clock's step.
+bad=0
+while :; do
+	bad=$(printf '%06d' $(( (1${bad} - 1000000 + 7919) % 1000000 )))
+	for u in m1 m2 m3 m4; do
+		eval "_s=\$sec_$u"
+		[ "$("$PGRACE" code "$CLK" "$_s")" = "$bad" ] && continue 2
+	done
+	break
+done
+out=$("$PGRACE" wrong "$S1" "$S2" m1,m2,m3,m4 "$bad" 8 125)
+diag "8 x 125 wrong codes for 4 users on two cores: $out"
+is "$out" "sent 1000 granted 0 refused 1000 errors 0" \
+    "4 users in different orders in both cores' batches: no request fails (no deadlock)"
+n=$(state_sql "SELECT string_agg(u.name || '=' || l.failures || '/' ||
+    k.lock_count || '/' || k.failures, ' ' ORDER BY u.name) FROM logins l
+    JOIN users u ON u.id = l.user_id JOIN locks k ON k.user_id = u.id
+    WHERE u.name LIKE 'm_'")
+is "$n" "m1=250/1/245 m2=250/1/245 m3=250/1/245 m4=250/1/245" \
+    "R-MFA-5: ... and each user's 250 failures counted exactly, locked once at the 5th"
 
 # --- a revocation through one core, refused through both ----------------------
 tok=$(cat "$T/token.racer")
