@@ -21,6 +21,14 @@
  *    COMMIT (a COMMIT is never cancelled).  A COMMIT whose answer was not
  *    received (the connection broke) is KAGI_ERR_UNAVAILABLE: its outcome
  *    is unknown, and it is never retried here.
+ *  - A write transaction (store_begin()) holds the audit head's row from
+ *    BEGIN (pgx_begin()) and every user row it read (DB_LOCK) until
+ *    COMMIT: the cores' write transactions take turns in one lock order
+ *    (audit_head, users, tokens, sessions), so a rule's read-then-write
+ *    (failures.c) is as exact across cores as under SQLite's BEGIN
+ *    IMMEDIATE, and two batches never deadlock.  The single-use writes
+ *    stay conditional UPDATEs whose row count is checked, exact even
+ *    without the head.  Read transactions lock nothing.
  *  - Every server error becomes a KAGI_ERR_* code (unique key
  *    KAGI_ERR_EXISTS, foreign key KAGI_ERR_NOT_FOUND, a lost connection
  *    KAGI_ERR_UNAVAILABLE, the rest KAGI_ERR_STORE); nothing here logs;

@@ -340,7 +340,8 @@ static const char *const migrations[] = {
 	"fields, prev, hash"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
-	/* PostgreSQL: READ COMMITTED (the connection's default). */
+	/* PostgreSQL: READ COMMITTED (the connection's default); store_begin()
+	 * goes through pgx_begin(), which locks the audit head too. */
 	[ST_BEGIN] = { .sql = "BEGIN IMMEDIATE", .pg = "BEGIN" },
 	[ST_COMMIT] = { .sql = "COMMIT" },
 	[ST_ROLLBACK] = { .sql = "ROLLBACK" },
