@@ -93,6 +93,19 @@ start_cores() {
 	SOCK=$S1
 }
 
+# audit_count EVENT USER [TEXT]: EVENT's records about USER whose fields
+# hold TEXT.
+audit_count() {
+	state_sql "SELECT count(*) FROM audit WHERE event = '$1' AND
+	    \"user\" = '$2' AND fields LIKE '%${3:-}%'"
+}
+
+# verifies DESC: kagictl audit verify through core 1 succeeds.
+verifies() {
+	_v=$("$KAGICTL" --socket "$S1" audit verify 2>&1; echo "exit=$?")
+	like "$_v" "exit=0" "$1"
+}
+
 # enroll NAME: a user with an active TOTP token, confirmed at the clock's
 # step through core 1; prints the secret; the token id in $T/token.NAME.
 enroll() {
@@ -119,14 +132,11 @@ t1=$(date +%s)
 diag "1,000 rounds on two cores: $out ($((t1 - t0)) s)"
 is "$out" "rounds 1000 once 1000 never 0 twice 0 errors 0" \
     "R-TOK-2: 1,000 rounds of one code sent at once to two cores: exactly one success each"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
-    \"user\" = 'racer' AND fields LIKE '%\"outcome\":\"success\"%'")
+n=$(audit_count auth racer '"outcome":"success"')
 is "$n" 1000 "R-TOK-2: ... and exactly 1,000 confirmed successes in the one audit chain"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
-    \"user\" = 'racer' AND fields LIKE '%\"reason\":\"replay\"%'")
+n=$(audit_count auth racer '"reason":"replay"')
 is "$n" 1000 "R-TOK-2: ... and 1,000 refusals as a replay, one a round"
-v=$(kagictl audit verify 2>&1; echo "exit=$?")
-like "$v" "exit=0" "R-LOG-2: the chain both cores appended to verifies"
+verifies "R-LOG-2: the chain both cores appended to verifies"
 
 # --- 8 clients x 125 wrong codes over both cores -----------------------------
 stop_cores
@@ -141,24 +151,20 @@ is "$out" "sent 1000 granted 0 refused 1000 errors 0" \
 n=$(state_sql "SELECT l.failures FROM logins l JOIN users u ON u.id = l.user_id
     WHERE u.name = 'guesser'")
 is "$n" 1000 "R-MFA-5: exactly 1,000 failures counted for the user"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
-    \"user\" = 'guesser' AND fields LIKE '%\"outcome\":\"failure\"%'")
+n=$(audit_count auth guesser '"outcome":"failure"')
 is "$n" 1000 "R-MFA-5: exactly 1,000 failure records in the audit chain"
 n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
     \"user\" = 'guesser' AND fields LIKE '%\"outcome\":\"failure\"%' AND
     fields NOT LIKE '%\"reason\":\"locked\"%'")
 is "$n" 5 "R-MFA-5: the code was checked 5 times, no more: the 5th failure locks (lockout_failures = 5)"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
-    \"user\" = 'guesser' AND fields LIKE '%\"reason\":\"locked\"%'")
+n=$(audit_count auth guesser '"reason":"locked"')
 is "$n" 995 "R-MFA-5: ... and the other 995 are refused as locked"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'lockout' AND
-    \"user\" = 'guesser'")
+n=$(audit_count lockout guesser)
 is "$n" 1 "R-MFA-5: one lockout, recorded once"
 n=$(state_sql "SELECT lock_count || ' ' || failures FROM locks l JOIN users u
     ON u.id = l.user_id WHERE u.name = 'guesser'")
 is "$n" "1 995" "R-MFA-5: the lock record: locked once, 995 failures while locked"
-v=$(kagictl audit verify 2>&1; echo "exit=$?")
-like "$v" "exit=0" "R-LOG-2: the chain verifies after the guessing"
+verifies "R-LOG-2: the chain verifies after the guessing"
 
 # --- several users, named in different orders by both cores' batches --------
 # Each core batches the requests that arrive together in one transaction
@@ -204,8 +210,7 @@ SOCK=$S2
 st=$(kagictl token list racer 2>&1)
 like "$st" "revoked" "core 2 lists the token as revoked"
 SOCK=$S1
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND
-    \"user\" = 'racer' AND fields LIKE '%\"outcome\":\"provisional\"%'")
+n=$(audit_count auth racer '"outcome":"provisional"')
 is "$n" 1000 "R-TOK-2: no success, not even a provisional one, after the revocation"
 
 # --- break-glass codes raced -------------------------------------------------
@@ -253,11 +258,9 @@ wait "$p1" "$p2"
 n=$(cat "$T/ap1" "$T/ap2" | grep -c '^exit=0$')
 is "$n" 1 "R-PRIV-3: two approvals sent at once to both cores: exactly one carries the act out"
 like "$(cat "$T/ap1" "$T/ap2")" "no longer pending" "... the other is refused as no longer pending"
-n=$(state_sql "SELECT count(*) FROM audit WHERE event = 'user_add' AND
-    \"user\" = 'boss'")
+n=$(audit_count user_add boss)
 is "$n" 1 "R-PRIV-3: ... and the act is done once"
-v=$(kagictl audit verify 2>&1; echo "exit=$?")
-like "$v" "exit=0" "R-LOG-2: the chain verifies after the races"
+verifies "R-LOG-2: the chain verifies after the races"
 
 stop_cores
 finish
