@@ -18,6 +18,8 @@
 #    orders by both cores' batches, with no request failing (no deadlock);
 #  - R-TOK-2: a token revoked through one core is refused at once, in the
 #    next round, through both;
+#  - a FIDO2 challenge is used once: an answer is refused by the other
+#    core, accepted once by the one that issued the challenge;
 #  - R-EXC-1: each break-glass code sent at once to both cores logs in
 #    once, is spent once and opens one exception;
 #  - R-TOK-4: an enrollment code sent at once to both cores starts one
@@ -31,11 +33,16 @@
 
 PGRACE=$top_builddir/tests/pgrace
 FC=$top_builddir/tests/.libs/libfakeclock.so
+SHIM=$top_builddir/tests/softkey/.libs/libsoftkey_shim.so
+SKTOOL=$top_builddir/tests/softkey/softkeytool
+F2CLIENT=$top_builddir/tests/fido2client
 [ -x "$PGRACE" ] && [ -f "$FC" ] || skip_all "tests/pgrace or libfakeclock not built"
+[ -f "$SHIM" ] && [ -x "$SKTOOL" ] && [ -x "$F2CLIENT" ] ||
+	skip_all "the software key or fido2client is not built"
 kagid_built
 kagictl_built
 
-plan 28
+plan 29
 
 chmod 711 "$T"
 PGDIR=$T/pg
@@ -75,9 +82,10 @@ export ASAN_OPTIONS
 
 # start_cores KEY=VALUE...: both kagid on the one database.
 # Both with the two-person rule (approver: the group nogroup) and
-# break-glass codes on.
+# break-glass codes on, FIDO2 keys for the test PAM service.
 CORE_KEYS="admin_group=daemon approver_group=nogroup request_lifetime=1h
-breakglass=yes breakglass_codes=3 breakglass_iterations=1000"
+breakglass=yes breakglass_codes=3 breakglass_iterations=1000
+fido2_rp_id=pam://kagi-test"
 start_cores() {
 	SOCK=$S1
 	# shellcheck disable=SC2086
@@ -212,6 +220,22 @@ like "$st" "revoked" "core 2 lists the token as revoked"
 SOCK=$S1
 n=$(audit_count auth racer '"outcome":"provisional"')
 is "$n" 1000 "R-TOK-2: no success, not even a provisional one, after the revocation"
+
+# --- a FIDO2 challenge is used once, by the core that issued it ---------------
+# Challenges live in the memory of the core that issued them (challenge.c):
+# an answer taken to the other core is refused there (the edges of the
+# next issue keep a log-in on one core), and at the issuing core it is
+# accepted once; the replay is refused.
+key() { "$SKTOOL" init "$T/$1" --pin 1234 >/dev/null; }
+with() { _k=$1; shift; env LD_PRELOAD="$SHIM" KAGI_SOFTKEY_STATE="$T/$_k" "$@"; }
+key kF
+kagictl user add fuji >/dev/null
+tok=$(echo 1234 | with kF "$KAGICTL" --socket "$S1" token add-fido2 fuji \
+    2>>"$T/kagictl.err" | sed -n 's/^token: *//p')
+out=$(with kF "$F2CLIENT" "$S1" fuji pgrace tty9 cores 1234 "$S2" |
+    tr '\n' ' ' | sed 's/ $//')
+is "$out" "denied success denied" \
+    "R-TOK-2: a FIDO2 answer is refused by the other core, accepted once by the issuing one, its replay refused"
 
 # --- break-glass codes raced -------------------------------------------------
 enroll glass >/dev/null || { echo "Bail out! enrolment failed"; exit 1; }
