@@ -15,7 +15,8 @@
 #    records), the lock where the policy says (the 5th failure locks: 5
 #    refused for the code, 995 for the lock, one lockout record, lock
 #    count 1), no code granted; the same for 4 users named in different
-#    orders by both cores' batches, with no request failing (no deadlock);
+#    orders by both cores' batches, with no request failing (no deadlock),
+#    and for a name that is no user (its own records, no row to lock);
 #  - R-TOK-2: a token revoked through one core is refused at once, in the
 #    next round, through both;
 #  - a FIDO2 challenge is used once: an answer is refused by the other
@@ -42,7 +43,7 @@ F2CLIENT=$top_builddir/tests/fido2client
 kagid_built
 kagictl_built
 
-plan 29
+plan 31
 
 chmod 711 "$T"
 PGDIR=$T/pg
@@ -173,6 +174,15 @@ n=$(state_sql "SELECT lock_count || ' ' || failures FROM locks l JOIN users u
     ON u.id = l.user_id WHERE u.name = 'guesser'")
 is "$n" "1 995" "R-MFA-5: the lock record: locked once, 995 failures while locked"
 verifies "R-LOG-2: the chain verifies after the guessing"
+
+# A name that is no user has its own records (unknown_locks: no user row
+# to lock; the audit head taken at BEGIN keeps them exact too).
+out=$("$PGRACE" wrong "$S1" "$S2" nosuchuser "$wrong" 8 125)
+is "$out" "sent 1000 granted 0 refused 1000 errors 0" \
+    "R-MFA-5: 8 x 125 codes for a name that is no user, over two cores: all refused"
+n=$(state_sql "SELECT lock_count || ' ' || failures FROM unknown_locks
+    WHERE name = 'nosuchuser' AND remote = 0")
+is "$n" "1 995" "R-MFA-5: ... its records exact as a user's: locked once at the 5th, 995 after"
 
 # --- several users, named in different orders by both cores' batches --------
 # Each core batches the requests that arrive together in one transaction
