@@ -15,8 +15,9 @@
  *       processes, one connected to each kagid, send auth_totp for USER
  *       with that step's code at the same moment (a barrier releases
  *       both); a success is confirmed at once with the account request
- *       pam_kagi sends after the whole stack passed.  Prints "rounds R once O never N twice T errors E": how
- *       many rounds saw exactly one success, none, two, or an error.
+ *       pam_kagi sends after the whole stack passed.  Prints "rounds R
+ *       once O never N twice T errors E": how many rounds saw exactly
+ *       one success, none, two, or an error.
  *   pgrace same SOCK1 SOCK2 USER CODE...
  *       for each CODE, one round: both processes send auth_totp for USER
  *       with that code (a break-glass code, an enrollment code) at the
