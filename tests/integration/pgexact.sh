@@ -203,8 +203,10 @@ while :; do
 	done
 	break
 done
+t0=$(date +%s)
 out=$("$PGRACE" wrong "$S1" "$S2" m1,m2,m3,m4 "$bad" 8 125)
-diag "8 x 125 wrong codes for 4 users on two cores: $out"
+t1=$(date +%s)
+diag "8 x 125 wrong codes for 4 users on two cores: $out ($((t1 - t0)) s)"
 is "$out" "sent 1000 granted 0 refused 1000 errors 0" \
     "4 users in different orders in both cores' batches: no request fails (no deadlock)"
 n=$(state_sql "SELECT string_agg(u.name || '=' || l.failures || '/' ||
