@@ -66,7 +66,7 @@ struct lshared {
 	pthread_barrier_t bar;
 	struct lres res[MAX_PROCS];
 	int64_t nlat[MAX_PROCS];
-	int64_t lat[MAX_PROCS][LAT_PER_PROC];
+	uint64_t lat[MAX_PROCS][LAT_PER_PROC];
 };
 
 static const char *sock;
@@ -185,35 +185,12 @@ worker(int w)
 			break;
 		}
 		if (res->granted > granted && sh->nlat[w] < LAT_PER_PROC)
-			sh->lat[w][sh->nlat[w]++] = bench_mono_ns() - t0;
+			sh->lat[w][sh->nlat[w]++] =
+			    (uint64_t)(bench_mono_ns() - t0);
 	}
 	client_free(&c);
 	res->end_ns = bench_mono_ns();
 	_exit(0);
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n), in microseconds. */
-static double
-pct_us(const int64_t *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return (double)v[k - 1] / 1000.0;
 }
 
 int
@@ -221,7 +198,7 @@ main(int argc, char **argv)
 {
 	const char *clock_path = NULL, *mname = "both";
 	char *dend = NULL, *sock_arg = NULL, *tok, *save = NULL;
-	int64_t *all;
+	uint64_t *all;
 	size_t nall = 0;
 	pthread_barrierattr_t ba;
 	struct lres t;
@@ -307,7 +284,7 @@ main(int argc, char **argv)
 		    (size_t)sh->nlat[w] * sizeof(*all));
 		nall += (size_t)sh->nlat[w];
 	}
-	qsort(all, nall, sizeof(*all), cmp_i64);
+	qsort(all, nall, sizeof(*all), bench_cmp_u64);
 	printf("{\"system\":\"%s\",\"mode\":\"kagid_alone\",\"requests_mode\":"
 	    "\"%s\",\"users\":%" PRIu64 ",\"clients\":%d,\"requests\":%" PRId64
 	    ",\"granted\":%" PRId64 ",\"refused\":%" PRId64 ",\"errors\":%"
@@ -320,8 +297,8 @@ main(int argc, char **argv)
 	    mode == L_BEGIN ? t.requests : t.granted + t.refused,
 	    secs > 0 ? (double)(mode == L_BEGIN ? t.requests :
 	    t.granted + t.refused) / secs : 0, nsocks,
-	    secs > 0 ? (double)t.granted / secs : 0, pct_us(all, nall, 50),
-	    pct_us(all, nall, 99));
+	    secs > 0 ? (double)t.granted / secs : 0, bench_pct(all, nall, 50),
+	    bench_pct(all, nall, 99));
 	free(all);
 	oath_done();
 	return 0;

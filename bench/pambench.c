@@ -522,30 +522,6 @@ worker(int w)
 /* --- results ---------------------------------------------------------------- */
 
 static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n). */
-static double
-pct(const uint64_t *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return (double)v[k - 1] / 1000.0;
-}
-
-static int
 report(void)
 {
 	struct worker_res t;
@@ -587,9 +563,9 @@ report(void)
 		    (size_t)r->nlat * sizeof(*all));
 		nall += (size_t)r->nlat;
 	}
-	qsort(all, nall, sizeof(*all), cmp_u64);
-	med = pct(all, nall, 50);
-	p99 = pct(all, nall, 99);
+	qsort(all, nall, sizeof(*all), bench_cmp_u64);
+	med = bench_pct(all, nall, 50);
+	p99 = bench_pct(all, nall, 99);
 	free(all);
 	secs = end > start ? (double)(end - start) / 1e9 : 0;
 	rate = secs > 0 ? (double)t.ok / secs : 0;
@@ -681,10 +657,10 @@ fsync_probe(void)
 		free(v);
 		return 1;
 	}
-	qsort(v, (size_t)o.iter, sizeof(*v), cmp_u64);
+	qsort(v, (size_t)o.iter, sizeof(*v), bench_cmp_u64);
 	printf("{\"system\":\"%s\",\"mode\":\"fsync\",\"writes\":%ld,"
 	    "\"median_us\":%.1f,\"p99_us\":%.1f}\n", o.system, o.iter,
-	    pct(v, (size_t)o.iter, 50), pct(v, (size_t)o.iter, 99));
+	    bench_pct(v, (size_t)o.iter, 50), bench_pct(v, (size_t)o.iter, 99));
 	free(v);
 	return 0;
 }
