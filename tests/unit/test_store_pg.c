@@ -399,26 +399,32 @@ test_lock_records_and_failure_counts(void **state)
 	assert_int_equal(lr.failures, 10);
 }
 
+/* One audit record appended and committed on s: its sequence number. */
+static int64_t
+append(struct store *s, const struct audit_event *ev)
+{
+	int64_t seq = 0;
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_audit_append(s, ev, &seq), 0);
+	assert_int_equal(store_commit(s), 0);
+	return seq;
+}
+
 /* R-LOG-2: one chain for two cores, verified; an edit is found. */
 static void
 test_two_cores_append_to_one_chain_without_gap_or_fork(void **state)
 {
 	struct fx *f = *state;
 	struct audit_event ev = { 100, 0, "root", "auth", "abe", NULL };
-	int64_t seq = 0, bad = 0, head = 0;
+	int64_t bad = 0, head = 0;
 	uint8_t hash[32];
 	int i;
 
 	open_store(f, &f->s);
 	open_store(f, &f->s2);
-	for (i = 0; i < 6; i++) {
-		struct store *s = i % 2 ? f->s2 : f->s;
-
-		assert_int_equal(store_begin(s), 0);
-		assert_int_equal(store_audit_append(s, &ev, &seq), 0);
-		assert_int_equal(seq, i + 1);
-		assert_int_equal(store_commit(s), 0);
-	}
+	for (i = 0; i < 6; i++)
+		assert_int_equal(append(i % 2 ? f->s2 : f->s, &ev), i + 1);
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
 	assert_int_equal(store_audit_head(f->s2, &head, hash), 0);
 	assert_int_equal(head, 6);
@@ -461,23 +467,17 @@ test_the_head_is_the_last_record_when_records_are_cut(void **state)
 {
 	struct fx *f = *state;
 	struct audit_event ev = { 100, 0, "root", "auth", "abe", NULL };
-	int64_t seq = 0, head = 0, bad = 0;
+	int64_t head = 0, bad = 0;
 	uint8_t hash[32];
 	int i;
 
 	open_store(f, &f->s);
-	for (i = 0; i < 6; i++) {
-		assert_int_equal(store_begin(f->s), 0);
-		assert_int_equal(store_audit_append(f->s, &ev, &seq), 0);
-		assert_int_equal(store_commit(f->s), 0);
-	}
+	for (i = 0; i < 6; i++)
+		(void)append(f->s, &ev);
 	pg_fixture_exec(raw(f), "DELETE FROM audit WHERE seq > 3");
 	assert_int_equal(store_audit_head(f->s, &head, hash), 0);
 	assert_int_equal(head, 3);
-	assert_int_equal(store_begin(f->s), 0);
-	assert_int_equal(store_audit_append(f->s, &ev, &seq), 0);
-	assert_int_equal(store_commit(f->s), 0);
-	assert_int_equal(seq, 4);
+	assert_int_equal(append(f->s, &ev), 4);
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
 }
 
