@@ -272,7 +272,7 @@ kagictl_built() {
 _pg_conninfo() {
 	if [ ! -f "$T/pg/conninfo" ] && [ -n "${KAGI_TEST_PGSERVER:-}" ]; then
 		mkdir -p "$T/pg"
-		_db=t_$(basename "$T" | tr -c 'A-Za-z0-9\n' '_' | tr 'A-Z' 'a-z')
+		_db=t_$(basename "$T" | tr -c '[:alnum:]\n' '_' | tr '[:upper:]' '[:lower:]')
 		/usr/lib/postgresql/15/bin/createdb -h "$KAGI_TEST_PGSERVER/sock" \
 		    -U kagi "$_db" 2>"$T/pg.err" ||
 			{ diag "no database on the runner's PostgreSQL:" \
