@@ -17,14 +17,14 @@
  *  - Verification compares hashes in constant time and names the first
  *    record that does not fit.
  *
- * How the head is found differs by engine.  SQLite: a cache checked
- * against PRAGMA data_version, under BEGIN IMMEDIATE, which holds the
- * whole database.  PostgreSQL: the row audit_head, read FOR UPDATE by an
- * append and updated in the same transaction, so that appends from
- * several cores take turns on that row (each reads the head the last
- * committed one wrote: READ COMMITTED re-reads a locked row once its
- * locker commits) and the chain has neither gap nor fork; nothing is
- * cached between statements.
+ * The head is the last record on both engines; how appends take turns
+ * differs.  SQLite: a cache checked against PRAGMA data_version, under
+ * BEGIN IMMEDIATE, which holds the whole database.  PostgreSQL: an append
+ * locks the row audit_head (FOR UPDATE) and updates it in the same
+ * transaction, so that appends from several cores take turns on that row;
+ * each then reads the last record in a statement that starts after the
+ * previous append committed (READ COMMITTED), and the chain has neither
+ * gap nor fork; nothing is cached between statements.
  */
 #include "config.h"
 
@@ -52,38 +52,6 @@ col_hash(struct db_stmt *st, int col)
 	return p;
 }
 
-/*
- * PostgreSQL: the head from its row, locked until the transaction ends
- * when lock (an append), read as committed otherwise.
- */
-static int
-pg_head_load(struct store *s, int lock)
-{
-	struct db_stmt *st = NULL;
-	const uint8_t *h;
-	int r;
-
-	s->head_valid = 0;
-	if ((r = db_prep(s, lock ? "SELECT seq, hash, time FROM audit_head "
-	    "WHERE id = 1 FOR UPDATE" : "SELECT seq, hash, time FROM "
-	    "audit_head WHERE id = 1", &st)) != 0)
-		return r;
-	if ((r = db_step(st)) == DB_ROW) {
-		if ((h = col_hash(st, 1)) == NULL || db_col_int(st, 0) < 0) {
-			r = KAGI_ERR_STORE;
-			goto out;
-		}
-		s->head_seq = db_col_int(st, 0);
-		memcpy(s->head_hash, h, HASH_LEN);
-		s->head_time = db_col_int(st, 2);
-		r = 0;
-	} else if (r == DB_DONE)
-		r = KAGI_ERR_STORE;
- out:
-	db_done(st);
-	return r;
-}
-
 /* PostgreSQL: the appended record is the head, in the same transaction. */
 static int
 pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
@@ -103,22 +71,19 @@ pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
 	return r;
 }
 
-/* Make the cached head current: (0, zeros) for an empty chain. */
+/*
+ * The head as the records say, into s->head_*: the last record, or, with
+ * none live, the boundary the archive left ((0, zeros) for an empty
+ * chain).  Both engines: records deleted or edited behind kagid's back
+ * show as they are.
+ */
 static int
-audit_head_load(struct store *s)
+head_from_records(struct store *s)
 {
 	struct db_stmt *st = NULL;
 	const uint8_t *h;
-	int64_t dv = 0;
 	int r;
 
-	if (s->engine == DB_PG)
-		return pg_head_load(s, 0);
-	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
-		goto out;
-	if (s->head_valid && s->head_data_version == dv)
-		goto out;
-	s->head_valid = 0;
 	if ((r = db_take(s, ST_AUDIT_HEAD, &st)) != 0)
 		goto out;
 	if ((r = db_step(st)) == DB_DONE) {
@@ -139,12 +104,58 @@ audit_head_load(struct store *s)
 		s->head_time = db_col_int(st, 2);
 	} else
 		goto out;
-	s->head_data_version = dv;
-	s->head_valid = 1;
 	r = 0;
  out:
 	db_done(st);
 	return r;
+}
+
+/*
+ * PostgreSQL: an append (lock) first takes its turn on the row
+ * audit_head, locked until the transaction ends; then the head is read
+ * from the records, in a statement that starts after the last append's
+ * commit (READ COMMITTED).  Nothing is cached.  The row is the lock, not
+ * the truth: records cut behind kagid's back leave it ahead of the chain,
+ * and the chain is what counts, as on SQLite.
+ */
+static int
+pg_head_load(struct store *s, int lock)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	s->head_valid = 0;
+	if (lock) {
+		if ((r = db_prep(s, "SELECT seq FROM audit_head WHERE id = 1 "
+		    "FOR UPDATE", &st)) != 0)
+			return r;
+		r = db_step(st);
+		db_done(st);
+		if (r != DB_ROW)
+			return r == DB_DONE ? KAGI_ERR_STORE : r;
+	}
+	return head_from_records(s);
+}
+
+/* Make the cached head current: (0, zeros) for an empty chain. */
+static int
+audit_head_load(struct store *s)
+{
+	int64_t dv = 0;
+	int r;
+
+	if (s->engine == DB_PG)
+		return pg_head_load(s, 0);
+	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
+		return r;
+	if (s->head_valid && s->head_data_version == dv)
+		return 0;
+	s->head_valid = 0;
+	if ((r = head_from_records(s)) != 0)
+		return r;
+	s->head_data_version = dv;
+	s->head_valid = 1;
+	return 0;
 }
 
 int
