@@ -302,6 +302,7 @@ ctl_restore(struct ctl *ctl)
 			    kagi_strerror(r));
 		goto out;
 	}
+	(void)store_set_core(st, cfg->core_name);
 	if ((r = store_audit_head(st, &seq, hash)) != 0) {
 		ctl_err(_("%s is not a kagi database: %s"), clean,
 		    kagi_strerror(r));

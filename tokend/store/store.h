@@ -80,9 +80,28 @@ struct audit_rec {
 	const char *event;
 	const char *user;	/* NULL when absent */
 	const char *fields;	/* JSON object text, NULL when absent */
+	const char *core;	/* the core that wrote it; NULL in records
+				   written before schema 14 */
 	uint8_t prev[32];
 	uint8_t hash[32];
 };
+
+/*
+ * A core's name (kagid.conf core_name): 1 to STORE_CORE_MAX letters,
+ * digits, '.', '_' or '-', starting with a letter or digit.  Every audit
+ * record names the core that wrote it (schema 14), covered by its hash.
+ */
+#define STORE_CORE_MAX 63
+int store_core_name_valid(const char *name);
+/*
+ * The core this store's records name from now on.  A store opened names
+ * the host name (STORE_CORE_UNKNOWN when it is not a valid core name)
+ * until this is called.  KAGI_ERR_INVALID, nothing changed, for a name
+ * that is not valid.
+ */
+#define STORE_CORE_UNKNOWN "unknown"
+int store_set_core(struct store *s, const char *name);
+const char *store_core(const struct store *s);
 
 /* Open (creating when absent) the store at path; migrate the schema. */
 int store_open(const char *path, struct store **s);
@@ -243,8 +262,9 @@ int store_lock_put(struct store *s, int64_t user_id,
 /*
  * Append to the audit chain: seq = last + 1, prev = hash of the last
  * record (32 zero bytes for the first), hash = SHA-256 over prev and a
- * length-prefixed encoding of seq, time, actor_uid, actor, event, user
- * and fields.  *seq receives the new sequence number when not NULL.
+ * length-prefixed encoding of seq, time, actor_uid, actor, event, user,
+ * fields and the store's core (store_set_core(); audit_chain.h).  *seq
+ * receives the new sequence number when not NULL.
  */
 int store_audit_append(struct store *s, const struct audit_event *ev,
     int64_t *seq);
@@ -304,6 +324,14 @@ typedef int (*store_archive_cb)(const struct audit_archive_rec *a,
 int store_audit_archives(struct store *s, store_archive_cb cb, void *arg);
 /* The hash of live record seq; KAGI_ERR_NOT_FOUND when it is not live. */
 int store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32]);
+/*
+ * The cores that wrote the live chain, in the order each first appears:
+ * cb sees a core's name (NULL for the records written before schema 14
+ * named their core), how many records it wrote and its first and last.
+ */
+typedef int (*store_core_cb)(const char *core, int64_t records,
+    int64_t first_seq, int64_t last_seq, void *arg);
+int store_audit_cores(struct store *s, store_core_cb cb, void *arg);
 /* The time of the newest live record, 0 when none is live. */
 int store_audit_head_time(struct store *s, int64_t *time);
 

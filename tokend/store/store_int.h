@@ -160,6 +160,7 @@ struct store {
 	int in_savepoint;
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
+	char core[STORE_CORE_MAX + 1];	/* the core appended records name */
 	/* Cached audit head, valid while head_valid and data_version agree. */
 	int head_valid;
 	int64_t head_seq;
@@ -206,7 +207,8 @@ int db_step_id(struct db_stmt *st, int64_t *id);
 /* Step to the one row a statement must give: 0 with the row there; its
  * error, or KAGI_ERR_STORE when there is no row. */
 int db_step_row(struct db_stmt *st);
-/* The SHA-256 of the audit chain, for a store being opened. */
+/* The SHA-256 of the audit chain, and the core its records name (the
+ * host name until store_set_core()), for a store being opened. */
 int db_hash_init(struct store *s);
 /* A one-row, one-integer statement of the table; KAGI_ERR_STORE, nothing
  * in *v, when there is no row. */
