@@ -116,6 +116,19 @@ int store_open(const char *path, struct store **s);
 int store_open_pg(const char *conninfo, struct store **s, char *why,
     size_t whylen);
 void store_close(struct store **s);
+/*
+ * Copy the whole state of src, a SQLite store, into dst, an empty
+ * PostgreSQL store of the same schema version (kagictl store copy,
+ * store_copy.c): every table row for row with its ids, sealed secrets as
+ * their bytes, in one transaction; the audit chain verified before (a
+ * source that does not verify is refused, nothing written) and after
+ * (the same head).  A target with any row is KAGI_ERR_EXISTS, unchanged.
+ * cb (may be NULL) hears each table's name and rows copied; why (whylen
+ * bytes) receives a sentence on failure.
+ */
+typedef void (*store_copy_cb)(const char *table, int64_t rows, void *arg);
+int store_copy(struct store *src, struct store *dst, store_copy_cb cb,
+    void *arg, char *why, size_t whylen);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *s);
 /* The newest schema this build knows, SQLite's or PostgreSQL's. */

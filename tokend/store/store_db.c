@@ -110,6 +110,12 @@ db_done(struct db_stmt *st)
 	free(st);
 }
 
+void
+db_reset(struct db_stmt *st)
+{
+	stmt_reset(st);
+}
+
 /* Hold a PostgreSQL parameter until the statement runs. */
 static int
 pg_param(struct db_stmt *st, int i, unsigned int type, const void *p,

@@ -177,6 +177,8 @@ extern const struct db_sql store_stmt_sql[ST_COUNT_];
 int db_take(struct store *s, enum stmt_id id, struct db_stmt **st);
 int db_prep(struct store *s, const char *sql, struct db_stmt **st);
 void db_done(struct db_stmt *st);
+/* Ready a statement to run again with new parameters (db_prep's too). */
+void db_reset(struct db_stmt *st);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 /* A text of at most INT32_MAX bytes, without its NUL. */
 int db_bind_text(struct db_stmt *st, int i, const char *v);
