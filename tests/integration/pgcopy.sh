@@ -28,12 +28,8 @@ kagictl_built
 
 plan 21
 
-chmod 711 "$T"
-PGDIR=$T/pg
-conninfo=$(sh "$top_srcdir/tests/pgserver.sh" start "$PGDIR" 2>"$T/pg.err") ||
-	{ echo "Bail out! PostgreSQL did not start: $(cat "$T/pg.err")"; exit 1; }
-pg_stop() { sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; }
-trap 'pg_stop; _cleanup' EXIT
+# The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
+conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
 PSQL=/usr/lib/postgresql/15/bin/psql
 # psql_on DB SQL: one query on database DB of the test's server.
 psql_on() {
@@ -108,7 +104,7 @@ out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo
 like "$out" "exit=0" "store copy into an empty PostgreSQL database succeeds"
 like "$out" "audit chain verified before and after the copy: head $before_head" \
     "R-LOG-2: ... the chain verified before and after, the same head"
-unlike "$out" "$PGDIR" "... and the connection string is never printed"
+unlike "$out" "$T/pg/sock" "... and the connection string is never printed"
 after=$(for t in users tokens locks requests sessions logins role_grants auth_stats audit; do
 	printf '%s=%s ' "$t" "$(psql_on kagi "SELECT count(*) FROM $t")"; done)
 is "$after" "$before" "users, tokens, locks, requests, sessions, log-ins, grants, stats and audit: every row"

@@ -30,12 +30,8 @@ kagictl_built
 
 plan 19
 
-chmod 711 "$T"
-PGDIR=$T/pg
-conninfo=$(sh "$top_srcdir/tests/pgserver.sh" start "$PGDIR" 2>"$T/pg.err") ||
-	{ echo "Bail out! PostgreSQL did not start: $(cat "$T/pg.err")"; exit 1; }
-pg_stop() { sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; }
-trap 'pg_stop; _cleanup' EXIT
+# The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
+conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
 PSQL=/usr/lib/postgresql/15/bin/psql
 psql_do() { "$PSQL" -X -Atq "$conninfo" -c "$1"; }
 

@@ -1318,7 +1318,6 @@ test_audit_record_rewritten(void **state)
 	char sql[512];
 	int64_t bad = -1;
 	sqlite3 *db;
-	int i;
 
 	/*
 	 * Record 3 replaced by a different event with a hash that is right
@@ -1328,13 +1327,9 @@ test_audit_record_rewritten(void **state)
 	db = raw_open(f->path);
 	raw_blob(db, "SELECT hash FROM audit WHERE seq = 2", h2);
 	expected_hash(h2, 3, 9, forged);
-	i = snprintf(sql, sizeof(sql), "UPDATE audit SET time = %d, "
-	    "actor_uid = %d, user = 'user9', fields = '{\"n\":9}', hash = x'",
-	    1700000009, 1009);
-	for (int k = 0; k < 32; k++)
-		i += snprintf(sql + i, sizeof(sql) - (size_t)i, "%02x",
-		    forged[k]);
-	snprintf(sql + i, sizeof(sql) - (size_t)i, "' WHERE seq = 3");
+	sql_with_hash(sql, sizeof(sql), "UPDATE audit SET time = 1700000009, "
+	    "actor_uid = 1009, user = 'user9', fields = '{\"n\":9}', hash = ",
+	    forged, " WHERE seq = 3");
 	raw_exec(db, sql);
 	sqlite3_close(db);
 	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);

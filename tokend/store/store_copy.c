@@ -242,25 +242,6 @@ identity_continue(struct store *dst, const char *table)
 	return r;
 }
 
-/* The target's audit head row: the source's head. */
-static int
-head_set(struct store *dst, int64_t seq, const uint8_t hash[32],
-    int64_t time)
-{
-	struct db_stmt *st = NULL;
-	int r;
-
-	if ((r = db_prep(dst, "UPDATE audit_head SET seq = ?1, hash = ?2, "
-	    "time = ?3 WHERE id = 1 AND seq = 0", &st)) != 0)
-		return r;
-	if ((r = db_bind_int(st, 1, seq)) == 0 &&
-	    (r = db_bind_blob(st, 2, hash, HASH_LEN)) == 0 &&
-	    (r = db_bind_int(st, 3, time)) == 0)
-		r = db_step_one_change(st);
-	db_done(st);
-	return r;
-}
-
 int
 store_copy(struct store *src, struct store *dst, store_copy_cb cb,
     void *arg, char *why, size_t whylen)
@@ -315,7 +296,8 @@ store_copy(struct store *src, struct store *dst, store_copy_cb cb,
 		if (cb != NULL)
 			cb(tables[i].name, rows, arg);
 	}
-	if ((r = head_set(dst, seq, hash, htime)) != 0)
+	/* The next record a core appends links to the copied head. */
+	if ((r = db_pg_head_store(dst, seq, hash, htime)) != 0)
 		goto out;
 	begun = 0;
 	if ((r = store_commit(dst)) != 0) {

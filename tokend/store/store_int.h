@@ -177,6 +177,10 @@ extern const struct db_sql store_stmt_sql[ST_COUNT_];
 int db_take(struct store *s, enum stmt_id id, struct db_stmt **st);
 int db_prep(struct store *s, const char *sql, struct db_stmt **st);
 void db_done(struct db_stmt *st);
+/* PostgreSQL: audit_head := (seq, hash, time), in the caller's
+ * transaction (store_sqlite_audit.c; store_copy.c). */
+int db_pg_head_store(struct store *s, int64_t seq,
+    const uint8_t hash[HASH_LEN], int64_t time);
 /* Ready a statement to run again with new parameters (db_prep's too). */
 void db_reset(struct db_stmt *st);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);

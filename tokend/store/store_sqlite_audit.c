@@ -85,8 +85,8 @@ pg_head_load(struct store *s, int lock)
 }
 
 /* PostgreSQL: the appended record is the head, in the same transaction. */
-static int
-pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
+int
+db_pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
     int64_t time)
 {
 	struct db_stmt *st = NULL;
@@ -194,7 +194,7 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	    (r = db_bind_text(st, 10, s->core)) != 0)
 		goto out;
 	if (db_step_done(st) != 0 || (s->engine == DB_PG &&
-	    pg_head_store(s, seq, hash, ev->time) != 0)) {
+	    db_pg_head_store(s, seq, hash, ev->time) != 0)) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
