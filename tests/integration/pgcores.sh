@@ -18,6 +18,8 @@
 #    through a core that has the other's key; a checkpoint of core-b
 #    relabelled as core-a, and the checkpoints of core-c whose key is not
 #    configured, are refused naming the core;
+#  - an archive made through core-b: core-a's verify finds its boundary
+#    signed in core-b's checkpoints (--checkpoints), and says to give them;
 #  - an insider who edits a record's core name in the database breaks
 #    verify at that record (R-LOG-2).
 
@@ -28,7 +30,7 @@
 kagid_built
 kagictl_built
 
-plan 19
+plan 23
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -154,15 +156,32 @@ v=$(on core-a audit verify --checkpoints "$T/relabelled.cp" 2>&1; echo "exit=$?"
 likere "$v" "by core core-a is signed by key .*, which is not a key kagid knows for core core-a" \
     "R-LOG-2: core-b's checkpoint relabelled as core-a's is refused, naming the core"
 
+# --- an archive made through one core, verified through the other ----------------
+sleep 1.1
+t=$(date +%s)
+on core-b user add ueda >/dev/null
+mkdir -p "$T/arch"
+chmod 700 "$T/arch"
+out=$(on core-b audit archive --before "@$t" "$T/arch/a.jsonl" 2>&1)
+like "$out" "archived audit records 1 to" "R-LOG-1: an archive made through core-b"
+sleep 1.5
+v=$(on core-a audit verify 2>&1; echo "exit=$?")
+like "$v" "give its checkpoints with --checkpoints FILE" \
+    "R-LOG-2: through core-a, the boundary core-b signed is not in core-a's log: verify says where it is"
+v=$(on core-a audit verify --checkpoints "$T/core-b/checkpoints" 2>&1; echo "exit=$?")
+like "$v" "a signed checkpoint of that archive in the checkpoints given covers the boundary" \
+    "R-LOG-2: with core-b's checkpoints, core-a finds the boundary signed"
+like "$v" "exit=0" "R-LOG-2: ... and the chain verifies, exit 0"
+
 # --- an insider edits a record's core ------------------------------------------
 seq=$(psql_do "SELECT max(seq) FROM audit WHERE core = 'core-b'")
 psql_do "UPDATE audit SET core = 'core-a' WHERE seq = $seq"
-v=$(on core-a audit verify 2>&1; echo "exit=$?")
+v=$(on core-b audit verify 2>&1; echo "exit=$?")
 like "$v" "record $seq: its contents do not match its hash" \
     "R-LOG-2: a record's core name edited in the database breaks verify at it"
 like "$v" "exit=1" "R-LOG-2: ... exit 1"
 psql_do "UPDATE audit SET core = 'core-b' WHERE seq = $seq"
-v=$(on core-a audit verify 2>&1; echo "exit=$?")
+v=$(on core-b audit verify 2>&1; echo "exit=$?")
 like "$v" "exit=0" "R-LOG-2: put back, the chain verifies again"
 
 # --- a third core whose key nobody configured -------------------------------------

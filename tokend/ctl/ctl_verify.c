@@ -79,6 +79,25 @@ struct verify {
 	int ex;
 };
 
+/* One checkpoint of the copy, as much as the comparison needs. */
+struct fcp {
+	int64_t seq;
+	uint8_t hash[32];
+	int64_t time;
+	char key[CP_KEYID_LEN + 1];
+	size_t line;
+	int archive;		/* made at an archive: covers a boundary */
+};
+
+struct cp_file {
+	struct cp_keys keys;
+	struct fcp *v;
+	size_t n, cap;
+	const char *path;
+	size_t checked;		/* compared with a record */
+	int ex;
+};
+
 static struct cp_file *walk_file;
 static int fcp_match(struct verify *v, struct cp_file *f, int64_t seq,
     const uint8_t hash[32]);
@@ -303,6 +322,26 @@ say_checkpoint(struct verify *v, const char *what, struct json_object *cp,
 	return 0;
 }
 
+/*
+ * Does a validly signed archive checkpoint of the copy name the boundary
+ * (record seq with hash)?  Several cores on one database: the core that
+ * archived signed it in its own log, which the others have not got.
+ */
+static int
+file_covers(const struct cp_file *f, int64_t seq, const char *hex)
+{
+	uint8_t h[32];
+	size_t i;
+
+	if (f == NULL || hex == NULL || audit_unhex(hex, h) != 0)
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].seq == seq && f->v[i].archive &&
+		    kagi_ct_memcmp(f->v[i].hash, h, 32) == 0)
+			return 1;
+	return 0;
+}
+
 /* kagid's newest signed checkpoint and the archives' boundary. */
 static int
 check_own(struct verify *v)
@@ -332,35 +371,29 @@ check_own(struct verify *v)
 		    ctl_jint(cp, "seq"));
 	}
 	bs = ctl_jstr(b, "state");
-	if (bs != NULL && strcmp(bs, "uncovered") == 0) {
+	if (bs != NULL && strcmp(bs, "uncovered") == 0 &&
+	    file_covers(walk_file, ctl_jint(b, "seq"),
+	    ctl_jstr(v->reply, "first_prev"))) {
+		if (!v->ctl->json)
+			printf(_("the live chain starts after record %lld: a "
+			    "signed checkpoint of that archive in the "
+			    "checkpoints given covers the boundary\n"),
+			    (long long)ctl_jint(b, "seq"));
+	} else if (bs != NULL && strcmp(bs, "uncovered") == 0) {
 		ctl_err(_("the live chain starts after record %lld, but no "
 		    "signed checkpoint of an archive covers that boundary: "
 		    "the oldest records were removed without an archive"),
 		    (long long)ctl_jint(b, "seq"));
+		if (walk_file == NULL)
+			ctl_err(_("(with several cores, the core that archived "
+			    "signed that checkpoint in its own log: give its "
+			    "checkpoints with --checkpoints FILE)"));
 		ex = CTL_EXIT_REFUSED;
 	}
 	return ex;
 }
 
 /* --- --checkpoints FILE ---------------------------------------------------- */
-
-/* One checkpoint of the copy, as much as the comparison needs. */
-struct fcp {
-	int64_t seq;
-	uint8_t hash[32];
-	int64_t time;
-	char key[CP_KEYID_LEN + 1];
-	size_t line;
-};
-
-struct cp_file {
-	struct cp_keys keys;
-	struct fcp *v;
-	size_t n, cap;
-	const char *path;
-	size_t checked;		/* compared with a record */
-	int ex;
-};
 
 static int
 cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
@@ -406,6 +439,7 @@ cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
 	f->v[f->n].time = cp->time;
 	memcpy(f->v[f->n].key, cp->key, sizeof(f->v[f->n].key));
 	f->v[f->n].line = line;
+	f->v[f->n].archive = strcmp(cp->reason, "archive") == 0;
 	f->n++;
 	return 0;
 }
