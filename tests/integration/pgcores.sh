@@ -30,7 +30,7 @@
 kagid_built
 kagictl_built
 
-plan 23
+plan 24
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -135,6 +135,9 @@ else
 	not_ok "R-LOG-3: audit export shows the core of each log-in"
 	diag "$out"
 fi
+
+out=$(on core-a audit export --event auth --user kato)
+likere "$out" "^SEQ  *TIME  *CORE  *ACTOR" "R-LOG-3: the export table has a CORE column"
 
 # --- the checkpoints of both cores ---------------------------------------------
 sleep 1.5
