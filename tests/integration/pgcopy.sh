@@ -7,8 +7,8 @@
 # (users, a TOTP token, a lock, a request waiting for approval, a session,
 # audit records):
 #  - store copy is refused while kagid runs, and without --to;
-#  - a source whose audit chain does not verify is refused and the
-#    target is not even touched;
+#  - a source whose audit chain does not verify, or that holds a table
+#    the copy does not know, is refused and the target not even touched;
 #  - the copy moves every user, token (its sealed bytes equal, never
 #    opened), lock, request and session, and the audit chain with the same
 #    head, verified before and after;
@@ -26,7 +26,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed"
 kagid_built
 kagictl_built
 
-plan 21
+plan 23
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -102,6 +102,13 @@ like "$out" "does not verify: record $bs" \
     "R-LOG-2: a source whose audit chain does not verify is refused, naming the record"
 is "$(psql_on broken "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 \
     "... and the target is not touched (no table made)"
+sqlite3 "$DB" ".backup '$T/bad/kagi.db'"
+sqlite3 "$T/bad/kagi.db" "CREATE TABLE extra (x INTEGER)"
+out=$("$KAGICTL" --config "$T/bad.conf" store copy --to "$bconn" 2>&1; echo "exit=$?")
+like "$out" "the source has a table the copy does not know (extra)" \
+    "a source with a table the copy does not know is refused, naming it"
+is "$(psql_on broken "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 \
+    "... and the target is not touched"
 
 # --- the copy -----------------------------------------------------------------------
 q() { sqlite3 "$DB" "$1"; }

@@ -15,9 +15,9 @@
  * and is never printed (it may hold credentials: prefer a client
  * certificate or a .pgpass file).
  *
- * Order: the source is opened and its audit chain verified before the
- * target is touched (a source that does not verify is refused, the
- * target not even opened); then the target is opened (its schema created
+ * Order: the source is opened and checked before the target is touched
+ * (a source whose chain does not verify, or with a table the copy does
+ * not know, is refused and the target not even opened); then the target is opened (its schema created
  * when the database is empty), and store_copy() refuses one that holds
  * any row, copies in one transaction and verifies the copy's chain
  * against the source's head.
@@ -50,8 +50,8 @@ ctl_store_copy(struct ctl *ctl)
 	struct store *src = NULL, *dst = NULL;
 	char why[512], clean[512], hex[AUDIT_HEX_LEN + 1];
 	uint8_t hash[AUDIT_HASH_LEN];
-	int64_t seq = 0, bad = 0;
-	int r, b = 0, ex = CTL_EXIT_REFUSED;
+	int64_t seq = 0;
+	int r, ex = CTL_EXIT_REFUSED;
 
 	if (ctl->to == NULL || ctl->to[0] == '\0') {
 		ctl_err(_("store copy needs --to CONNINFO, the libpq "
@@ -81,17 +81,11 @@ ctl_store_copy(struct ctl *ctl)
 		ctl_err(_("cannot open %s: %s"), clean, kagi_strerror(r));
 		goto out;
 	}
-	/* Verified before the target is even opened. */
-	if ((r = store_audit_check(src, &bad, &b)) != 0) {
-		if (r == KAGI_ERR_INVALID)
-			ctl_err(_("the audit chain of %s does not verify: record "
-			    "%lld is %s; nothing was copied (kagictl audit "
-			    "verify says more once kagid runs)"), clean,
-			    (long long)bad,
-			    audit_break_name((enum audit_break)b));
-		else
-			ctl_err(_("cannot verify the audit chain of %s: %s"),
-			    clean, kagi_strerror(r));
+	/* Checked before the target is even opened. */
+	why[0] = '\0';
+	if ((r = store_copy_source_check(src, why, sizeof(why))) != 0) {
+		ctl_err(_("cannot copy %s: %s"), clean, why[0] != '\0' ? why :
+		    kagi_strerror(r));
 		goto out;
 	}
 	why[0] = '\0';

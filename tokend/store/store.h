@@ -127,6 +127,9 @@ void store_close(struct store **s);
  * bytes) receives a sentence on failure.
  */
 typedef void (*store_copy_cb)(const char *table, int64_t rows, void *arg);
+/* What store_copy() checks of src first: its chain verifies and every
+ * table is one the copy knows (why names the record or the table). */
+int store_copy_source_check(struct store *src, char *why, size_t whylen);
 int store_copy(struct store *src, struct store *dst, store_copy_cb cb,
     void *arg, char *why, size_t whylen);
 /* Current schema version of an open store. */

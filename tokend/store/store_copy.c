@@ -243,6 +243,25 @@ identity_continue(struct store *dst, const char *table)
 }
 
 int
+store_copy_source_check(struct store *src, char *why, size_t whylen)
+{
+	int64_t bad = 0;
+	int r, b = 0;
+
+	if (src == NULL || src->engine != DB_SQLITE)
+		return KAGI_ERR_INVALID;
+	if ((r = store_audit_check(src, &bad, &b)) != 0) {
+		if (r == KAGI_ERR_INVALID)
+			snprintf(why, whylen, "the source's audit chain does not "
+			    "verify: record %lld is %s; nothing was copied",
+			    (long long)bad,
+			    audit_break_name((enum audit_break)b));
+		return r;
+	}
+	return source_tables_known(src, why, whylen);
+}
+
+int
 store_copy(struct store *src, struct store *dst, store_copy_cb cb,
     void *arg, char *why, size_t whylen)
 {
@@ -266,17 +285,9 @@ store_copy(struct store *src, struct store *dst, store_copy_cb cb,
 		return KAGI_ERR_VERSION;
 	}
 	/* The chain as it is before: intact, and its head. */
-	if ((r = store_audit_check(src, &bad, &b)) != 0) {
-		if (r == KAGI_ERR_INVALID)
-			snprintf(why, whylen, "the source's audit chain does not "
-			    "verify: record %lld is %s; nothing was copied",
-			    (long long)bad,
-			    audit_break_name((enum audit_break)b));
-		return r;
-	}
-	if ((r = store_audit_head(src, &seq, hash)) != 0 ||
-	    (r = store_audit_head_time(src, &htime)) != 0 ||
-	    (r = source_tables_known(src, why, whylen)) != 0)
+	if ((r = store_copy_source_check(src, why, whylen)) != 0 ||
+	    (r = store_audit_head(src, &seq, hash)) != 0 ||
+	    (r = store_audit_head_time(src, &htime)) != 0)
 		return r;
 	if ((r = store_begin(dst)) != 0)
 		return r;
