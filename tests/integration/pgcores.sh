@@ -30,7 +30,7 @@
 kagid_built
 kagictl_built
 
-plan 24
+plan 26
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -108,6 +108,12 @@ else
 	echo "Bail out! core-b did not restart"
 	exit 1
 fi
+# Its configuration record compares with its own last one, not core-a's.
+cfg=$(grep "configuration changed" "$T/kagid.log" | tail -n 1)
+like "$cfg" "audit_verify_keys:" \
+    "R-LOG-1: core-b's restart records its own configuration change"
+unlike "$cfg" "core_name:" \
+    "R-LOG-1: ... compared with core-b's last configuration, not core-a's"
 
 # --- log-ins through both cores ----------------------------------------------
 SOCK=$T/core-a.sock

@@ -310,9 +310,10 @@ typedef int (*store_audit_cb)(const struct audit_rec *rec, void *arg);
 int store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
     void *arg);
 /*
- * The newest record of event (a reverse scan by seq, stopping at the
- * first match): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
- * when there is none.
+ * The newest record of event written by this store's core (or before
+ * records named their core), else the newest of any core (a core's
+ * first): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
+ * when there is none.  Several cores on one chain each find their own.
  */
 int store_audit_last_event(struct store *s, const char *event,
     store_audit_cb cb, void *arg);

@@ -313,13 +313,25 @@ store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
 
 	if (cb == NULL || event == NULL)
 		return KAGI_ERR_INVALID;
+	/* This core's own first (?2 = 1), then any core's. */
 	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
 	    "\"user\", fields, prev, hash, core FROM audit WHERE event = ?1 "
+	    "AND (core = ?3 OR core IS NULL OR ?2 = 0) "
 	    "ORDER BY seq DESC LIMIT 1", &st)) != 0)
 		return r;
-	if ((r = db_bind_text(st, 1, event)) != 0)
+	if ((r = db_bind_text(st, 1, event)) != 0 ||
+	    (r = db_bind_int(st, 2, 1)) != 0 ||
+	    (r = db_bind_text(st, 3, s->core)) != 0)
 		goto out;
-	if ((r = db_step(st)) == DB_DONE)
+	if ((r = db_step(st)) == DB_DONE) {
+		db_reset(st);
+		if ((r = db_bind_text(st, 1, event)) != 0 ||
+		    (r = db_bind_int(st, 2, 0)) != 0 ||
+		    (r = db_bind_text(st, 3, s->core)) != 0)
+			goto out;
+		r = db_step(st);
+	}
+	if (r == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
 	else if (r == DB_ROW && (r = audit_from_row(st, &rec)) == 0)
 		r = cb(&rec, arg);
