@@ -36,6 +36,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "database", CFG_PATH, OFF(database), 0, 0, NULL },
 	{ "store", CFG_ENUM, OFF(store), 0, 0, store_choices },
 	{ "store_conninfo", CFG_STR, OFF(store_conninfo), 0, 0, NULL },
+	{ "core_name", CFG_STR, OFF(core_name), 0, 0, NULL },
 	{ "key_file", CFG_PATH, OFF(key_file), 0, 0, NULL },
 	{ "user", CFG_STR, OFF(user), 0, 0, NULL },
 	{ "admin_group", CFG_STR, OFF(admin_group), 0, 0, NULL },
@@ -335,6 +336,20 @@ default_rp_id(char **dst)
 	return set_str(dst, buf);
 }
 
+/* core_name: the host name unless set (empty: the host name too). */
+static int
+default_core_name(char **dst)
+{
+	char host[256];
+
+	if (*dst != NULL && (*dst)[0] != '\0')
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return KAGI_ERR_CONFIG;
+	return set_str(dst, host);
+}
+
 static int
 derive_path(char **dst, const char *dir, const char *file)
 {
@@ -462,6 +477,7 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (c->store_conninfo == NULL &&
 	    (r = set_str(&c->store_conninfo, "")) != 0) ||
+	    (r = default_core_name(&c->core_name)) != 0 ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (r = derive_path(&c->audit_key_file, c->state_dir,
@@ -550,6 +566,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		snprintf(err, errlen, "%s: 'store_conninfo' is set but 'store' "
 		    "is sqlite: set 'store = postgresql' or remove it",
 		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* Every audit record names its core (store.h). */
+	if (!store_core_name_valid(c->core_name)) {
+		snprintf(err, errlen, "%s: 'core_name' must be 1 to %d letters, "
+		    "digits, '.', '_' or '-', starting with a letter or digit "
+		    "(by default it is the host name)",
+		    path != NULL ? path : "defaults", STORE_CORE_MAX);
 		return KAGI_ERR_CONFIG;
 	}
 	/* Three files, three keys: none may stand for another. */

@@ -20,6 +20,7 @@ struct kagid_config {
 	char *database;			/* default <state_dir>/kagi.db */
 	int store;			/* enum store_engine */
 	char *store_conninfo;		/* PostgreSQL: libpq string or URI */
+	char *core_name;		/* named in audit records; host name */
 	char *key_file;			/* default <state_dir>/seal.key */
 	char *user;			/* run as; "" = do not change */
 	char *admin_group;		/* members may administer */

@@ -70,6 +70,7 @@ struct ctl {
 	const char *sshkey;		/* enroll --sshkey KEY.pub */
 	const char *challenge;		/* enroll --challenge FILE */
 	const char *sshd_config;	/* doctor gateway --sshd-config */
+	const char *to;			/* store copy --to CONNINFO */
 	/* operands */
 	const char *file;
 	const char *const *files;	/* import google-authenticator */
@@ -95,6 +96,11 @@ int ctl_write_all(int fd, const char *buf, size_t len);
 /* backup FILE; restore FILE [--force] (kagid stopped). */
 int ctl_backup(struct ctl *ctl);
 int ctl_restore(struct ctl *ctl);
+/* kagid answers on its socket: it is running. */
+int ctl_kagid_running(const struct ctl *ctl);
+
+/* ctl_store.c: store copy --to CONNINFO (kagid stopped). */
+int ctl_store_copy(struct ctl *ctl);
 /* path made absolute against the working directory into out (PATH_MAX);
  * KAGI_ERR_TOO_LARGE when it does not fit. */
 int ctl_abspath(const char *path, char *out, size_t outlen);

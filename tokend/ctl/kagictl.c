@@ -55,7 +55,7 @@ enum {
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
 	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
-	O_FORCE, O_COUNT_
+	O_FORCE, O_TO, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -107,6 +107,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_CHALLENGE] = { "challenge", 1 },
 	[O_SSHD_CONFIG] = { "sshd-config", 1 },
 	[O_FORCE] = { "force", 0 },
+	[O_TO] = { "to", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -185,6 +186,7 @@ static const struct cmd cmds[] = {
 	{ "token", "lost", OPT_USER_TOKEN, 0, ctl_token_lost },
 	{ "backup", NULL, FILE_ARG, 0, ctl_backup },
 	{ "restore", NULL, FILE_ARG, BIT(O_FORCE), ctl_restore },
+	{ "store", "copy", NONE, BIT(O_TO), ctl_store_copy },
 	{ "request", "list", NONE, 0, ctl_request_list },
 	{ "request", "show", ID, 0, ctl_request_show },
 	{ "request", "approve", ID, 0, ctl_request_approve },
@@ -282,6 +284,8 @@ help_text(void)
 "                              import TOTP secrets of those PAM modules\n"
 "  backup FILE                 an online copy of kagid's database (no keys)\n"
 "  restore FILE [--force]      bring a copy back, kagid stopped\n"
+"  store copy --to CONNINFO    move this SQLite state into an empty\n"
+"                              PostgreSQL database, kagid stopped\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
@@ -654,6 +658,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 		return usage(_("--sshkey and --challenge are two steps: give "
 		    "one of them, not '%s' too"), ctl->challenge);
 	ctl->force = a->val[O_FORCE] != NULL;
+	ctl->to = a->val[O_TO];
 	return 0;
 }
 

@@ -510,6 +510,11 @@ open_core(struct kagid *k, char *err, size_t errlen)
 			    kagi_strerror(r));
 		return r;
 	}
+	/* Every record this core appends names it (checked by the config). */
+	if ((r = store_set_core(ctx->store, k->cfg.core_name)) != 0) {
+		snprintf(err, errlen, "core_name: %s", kagi_strerror(r));
+		return r;
+	}
 	if ((r = chal_table_new(&ctx->challenges)) != 0) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));
 		return r;

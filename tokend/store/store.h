@@ -80,9 +80,28 @@ struct audit_rec {
 	const char *event;
 	const char *user;	/* NULL when absent */
 	const char *fields;	/* JSON object text, NULL when absent */
+	const char *core;	/* the core that wrote it; NULL in records
+				   written before schema 14 */
 	uint8_t prev[32];
 	uint8_t hash[32];
 };
+
+/*
+ * A core's name (kagid.conf core_name): 1 to STORE_CORE_MAX letters,
+ * digits, '.', '_' or '-', starting with a letter or digit.  Every audit
+ * record names the core that wrote it (schema 14), covered by its hash.
+ */
+#define STORE_CORE_MAX 63
+int store_core_name_valid(const char *name);
+/*
+ * The core this store's records name from now on.  A store opened names
+ * the host name (STORE_CORE_UNKNOWN when it is not a valid core name)
+ * until this is called.  KAGI_ERR_INVALID, nothing changed, for a name
+ * that is not valid.
+ */
+#define STORE_CORE_UNKNOWN "unknown"
+int store_set_core(struct store *s, const char *name);
+const char *store_core(const struct store *s);
 
 /* Open (creating when absent) the store at path; migrate the schema. */
 int store_open(const char *path, struct store **s);
@@ -97,6 +116,22 @@ int store_open(const char *path, struct store **s);
 int store_open_pg(const char *conninfo, struct store **s, char *why,
     size_t whylen);
 void store_close(struct store **s);
+/*
+ * Copy the whole state of src, a SQLite store, into dst, an empty
+ * PostgreSQL store of the same schema version (kagictl store copy,
+ * store_copy.c): every table row for row with its ids, sealed secrets as
+ * their bytes, in one transaction; the audit chain verified before (a
+ * source that does not verify is refused, nothing written) and after
+ * (the same head).  A target with any row is KAGI_ERR_EXISTS, unchanged.
+ * cb (may be NULL) hears each table's name and rows copied; why (whylen
+ * bytes) receives a sentence on failure.
+ */
+typedef void (*store_copy_cb)(const char *table, int64_t rows, void *arg);
+/* What store_copy() checks of src first: its chain verifies and every
+ * table is one the copy knows (why names the record or the table). */
+int store_copy_source_check(struct store *src, char *why, size_t whylen);
+int store_copy(struct store *src, struct store *dst, store_copy_cb cb,
+    void *arg, char *why, size_t whylen);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *s);
 /* The newest schema this build knows, SQLite's or PostgreSQL's. */
@@ -243,8 +278,9 @@ int store_lock_put(struct store *s, int64_t user_id,
 /*
  * Append to the audit chain: seq = last + 1, prev = hash of the last
  * record (32 zero bytes for the first), hash = SHA-256 over prev and a
- * length-prefixed encoding of seq, time, actor_uid, actor, event, user
- * and fields.  *seq receives the new sequence number when not NULL.
+ * length-prefixed encoding of seq, time, actor_uid, actor, event, user,
+ * fields and the store's core (store_set_core(); audit_chain.h).  *seq
+ * receives the new sequence number when not NULL.
  */
 int store_audit_append(struct store *s, const struct audit_event *ev,
     int64_t *seq);
@@ -274,9 +310,10 @@ typedef int (*store_audit_cb)(const struct audit_rec *rec, void *arg);
 int store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
     void *arg);
 /*
- * The newest record of event (a reverse scan by seq, stopping at the
- * first match): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
- * when there is none.
+ * The newest record of event written by this store's core (or before
+ * records named their core), else the newest of any core (a core's
+ * first): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
+ * when there is none.  Several cores on one chain each find their own.
  */
 int store_audit_last_event(struct store *s, const char *event,
     store_audit_cb cb, void *arg);
@@ -304,6 +341,14 @@ typedef int (*store_archive_cb)(const struct audit_archive_rec *a,
 int store_audit_archives(struct store *s, store_archive_cb cb, void *arg);
 /* The hash of live record seq; KAGI_ERR_NOT_FOUND when it is not live. */
 int store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32]);
+/*
+ * The cores that wrote the live chain, in the order each first appears:
+ * cb sees a core's name (NULL for the records written before schema 14
+ * named their core), how many records it wrote and its first and last.
+ */
+typedef int (*store_core_cb)(const char *core, int64_t records,
+    int64_t first_seq, int64_t last_seq, void *arg);
+int store_audit_cores(struct store *s, store_core_cb cb, void *arg);
 /* The time of the newest live record, 0 when none is live. */
 int store_audit_head_time(struct store *s, int64_t *time);
 

@@ -168,6 +168,7 @@ struct store {
 	int pg_write;		/* PostgreSQL: in a store_begin() transaction */
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
+	char core[STORE_CORE_MAX + 1];	/* the core appended records name */
 	/* Cached audit head, valid while head_valid and data_version agree. */
 	int head_valid;
 	int64_t head_seq;
@@ -184,6 +185,12 @@ extern const struct db_sql store_stmt_sql[ST_COUNT_];
 int db_take(struct store *s, enum stmt_id id, struct db_stmt **st);
 int db_prep(struct store *s, const char *sql, struct db_stmt **st);
 void db_done(struct db_stmt *st);
+/* PostgreSQL: audit_head := (seq, hash, time), in the caller's
+ * transaction (store_sqlite_audit.c; store_copy.c). */
+int db_pg_head_store(struct store *s, int64_t seq,
+    const uint8_t hash[HASH_LEN], int64_t time);
+/* Ready a statement to run again with new parameters (db_prep's too). */
+void db_reset(struct db_stmt *st);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 /* A text of at most INT32_MAX bytes, without its NUL. */
 int db_bind_text(struct db_stmt *st, int i, const char *v);
@@ -214,7 +221,8 @@ int db_step_id(struct db_stmt *st, int64_t *id);
 /* Step to the one row a statement must give: 0 with the row there; its
  * error, or KAGI_ERR_STORE when there is no row. */
 int db_step_row(struct db_stmt *st);
-/* The SHA-256 of the audit chain, for a store being opened. */
+/* The SHA-256 of the audit chain, and the core its records name (the
+ * host name until store_set_core()), for a store being opened. */
 int db_hash_init(struct store *s);
 /* A one-row, one-integer statement of the table; KAGI_ERR_STORE, nothing
  * in *v, when there is no row. */

@@ -335,6 +335,8 @@ static const char *const pg_migrations[] = {
 	"  blob BYTEA NOT NULL UNIQUE,"
 	"  fingerprint TEXT NOT NULL,"
 	"  aaguid BYTEA NOT NULL);",
+	/* 14: each audit record names its core, as SQLite's 14. */
+	"ALTER TABLE audit ADD COLUMN core TEXT;",
 };
 #define PG_SCHEMA_VERSION \
 	((int)(sizeof(pg_migrations) / sizeof(pg_migrations[0])))

@@ -328,6 +328,10 @@ static const char *const migrations[] = {
 	"  blob BLOB NOT NULL UNIQUE,"
 	"  fingerprint TEXT NOT NULL,"
 	"  aaguid BLOB NOT NULL);",
+	/* 14: one audit chain for several cores (issue 14): each record
+	 * names the kagid core that wrote it, covered by its hash
+	 * (audit_chain.h); NULL in the records written before. */
+	"ALTER TABLE audit ADD COLUMN core TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -337,7 +341,7 @@ static const char *const migrations[] = {
 #define FIDO2_COLS "token_id, cred_id, cose_alg, counter, aaguid, uv, " \
 	"reason"
 #define AUDIT_COLS "seq, time, actor_uid, actor, event, \"user\", " \
-	"fields, prev, hash"
+	"fields, prev, hash, core"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	/* PostgreSQL: READ COMMITTED (the connection's default); store_begin()
@@ -401,7 +405,7 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "LIMIT 1" },
 	[ST_AUDIT_ADD] = { .sql =
 	    "INSERT INTO audit (" AUDIT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
 	[ST_AUDIT_WALK] = { .sql =
 	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
 	/* PostgreSQL keeps no cached head (store_sqlite_audit.c). */

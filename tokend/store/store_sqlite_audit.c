@@ -53,8 +53,8 @@ col_hash(struct db_stmt *st, int col)
 }
 
 /* PostgreSQL: the appended record is the head, in the same transaction. */
-static int
-pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
+int
+db_pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
     int64_t time)
 {
 	struct db_stmt *st = NULL;
@@ -186,6 +186,7 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	rec.event = ev->event;
 	rec.user = ev->user;
 	rec.fields = ev->fields;
+	rec.core = s->core;
 	memcpy(rec.prev, s->head_hash, HASH_LEN);
 	if ((r = audit_chain_hash_md(s->md, s->sha256, &rec, hash)) != 0)
 		goto out;
@@ -200,10 +201,11 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	    (r = ev->fields == NULL ? db_bind_null(st, 7) :
 	    db_bind_text(st, 7, ev->fields)) != 0 ||
 	    (r = db_bind_blob(st, 8, s->head_hash, HASH_LEN)) != 0 ||
-	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0)
+	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0 ||
+	    (r = db_bind_text(st, 10, s->core)) != 0)
 		goto out;
 	if (db_step_done(st) != 0 || (s->engine == DB_PG &&
-	    pg_head_store(s, seq, hash, ev->time) != 0)) {
+	    db_pg_head_store(s, seq, hash, ev->time) != 0)) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
@@ -238,6 +240,7 @@ audit_from_row(struct db_stmt *st, struct audit_rec *rec)
 	rec->event = col_text(st, 4);
 	rec->user = col_text(st, 5);
 	rec->fields = col_text(st, 6);
+	rec->core = col_text(st, 9);
 	prev = col_hash(st, 7);
 	hash = col_hash(st, 8);
 	if (prev != NULL)
@@ -292,7 +295,7 @@ store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
 	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
-	    "\"user\", fields, prev, hash FROM audit WHERE seq > ?1 "
+	    "\"user\", fields, prev, hash, core FROM audit WHERE seq > ?1 "
 	    "ORDER BY seq", &st)) != 0)
 		return r;
 	if ((r = db_bind_int(st, 1, after_seq)) != 0)
@@ -321,13 +324,25 @@ store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
 
 	if (cb == NULL || event == NULL)
 		return KAGI_ERR_INVALID;
+	/* This core's own first (?2 = 1), then any core's. */
 	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
-	    "\"user\", fields, prev, hash FROM audit WHERE event = ?1 "
+	    "\"user\", fields, prev, hash, core FROM audit WHERE event = ?1 "
+	    "AND (core = ?3 OR core IS NULL OR ?2 = 0) "
 	    "ORDER BY seq DESC LIMIT 1", &st)) != 0)
 		return r;
-	if ((r = db_bind_text(st, 1, event)) != 0)
+	if ((r = db_bind_text(st, 1, event)) != 0 ||
+	    (r = db_bind_int(st, 2, 1)) != 0 ||
+	    (r = db_bind_text(st, 3, s->core)) != 0)
 		goto out;
-	if ((r = db_step(st)) == DB_DONE)
+	if ((r = db_step(st)) == DB_DONE) {
+		db_reset(st);
+		if ((r = db_bind_text(st, 1, event)) != 0 ||
+		    (r = db_bind_int(st, 2, 0)) != 0 ||
+		    (r = db_bind_text(st, 3, s->core)) != 0)
+			goto out;
+		r = db_step(st);
+	}
+	if (r == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
 	else if (r == DB_ROW && (r = audit_from_row(st, &rec)) == 0)
 		r = cb(&rec, arg);
@@ -516,6 +531,26 @@ store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32])
 			r = 0;
 		}
 	}
+ out:
+	db_done(st);
+	return r;
+}
+
+int
+store_audit_cores(struct store *s, store_core_cb cb, void *arg)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = db_prep(s, "SELECT core, count(*), min(seq), max(seq) FROM "
+	    "audit GROUP BY core ORDER BY min(seq)", &st)) != 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW)
+		if ((r = cb(col_text(st, 0), db_col_int(st, 1),
+		    db_col_int(st, 2), db_col_int(st, 3), arg)) != 0)
+			goto out;
  out:
 	db_done(st);
 	return r;
