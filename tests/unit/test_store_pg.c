@@ -206,7 +206,7 @@ test_a_database_that_is_not_a_kagi_store_is_refused(void **state)
 }
 
 static void
-test_an_unreachable_server_is_unavailable(void **state)
+test_an_unreachable_server_is_store_down(void **state)
 {
 	struct store *s = NULL;
 	char why[256] = "";
@@ -214,7 +214,7 @@ test_an_unreachable_server_is_unavailable(void **state)
 	(void)state;
 	assert_int_equal(store_open_pg("host=/nonexistent port=5432 "
 	    "dbname=kagi user=kagi connect_timeout=2", &s, why, sizeof(why)),
-	    KAGI_ERR_UNAVAILABLE);
+	    KAGI_ERR_STORE_DOWN);
 	assert_null(s);
 	assert_true(why[0] != '\0');
 }
@@ -456,7 +456,7 @@ main(void)
 		TEST(test_cores_starting_at_once_create_the_schema_once),
 		TEST(test_a_newer_schema_is_refused_naming_both_versions),
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
-		TEST(test_an_unreachable_server_is_unavailable),
+		TEST(test_an_unreachable_server_is_store_down),
 		TEST(test_users_and_tokens_round_trip),
 		TEST(test_an_ssh_key_round_trips_and_belongs_to_one_user),
 		TEST(test_a_step_is_accepted_once_across_two_cores),
