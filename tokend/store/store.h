@@ -189,6 +189,15 @@ int store_token_list(struct store *s, int64_t user_id, int state,
     store_token_cb cb, void *arg);
 int store_token_set_state(struct store *s, int64_t id, int state);
 /*
+ * The newest limit tokens that are not revoked, newest first, each with
+ * its owner's name (for the start's trial-open of the sealing key,
+ * keycheck.h); cb as store_token_list()'s.
+ */
+typedef int (*store_token_user_cb)(const struct token_rec *t,
+    const char *user, void *arg);
+int store_token_newest(struct store *s, int limit, store_token_user_cb cb,
+    void *arg);
+/*
  * Accept TOTP step for token id: succeeds only when step is greater than
  * the stored last_step (one UPDATE ... WHERE last_step < step), then sets
  * last_step = step and last_used = now.  KAGI_ERR_REPLAY otherwise.

@@ -347,3 +347,44 @@ store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 	db_done(st);
 	return r;
 }
+
+/*
+ * The newest tokens not revoked, with their owners' names: what kagid
+ * trial-opens at start to see that its sealing key is the store's
+ * (keycheck.c).  One statement on both engines; rarely run, so prepared
+ * per use.
+ */
+int
+store_token_newest(struct store *s, int limit, store_token_user_cb cb,
+    void *arg)
+{
+	struct db_stmt *st = NULL;
+	struct token_rec t;
+	char name[STORE_NAME_MAX + 1];
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	if (cb == NULL || limit <= 0)
+		return KAGI_ERR_INVALID;
+	if ((r = db_prep(s, "SELECT t.id, t.user_id, t.type, t.state, "
+	    "t.label, t.algorithm, t.digits, t.period, t.last_step, "
+	    "t.created, t.last_used, t.sealed, u.name FROM tokens t "
+	    "JOIN users u ON u.id = t.user_id WHERE t.state <> ?1 "
+	    "ORDER BY t.id DESC LIMIT ?2", &st)) != 0 ||
+	    (r = db_bind_int(st, 1, TOKEN_REVOKED)) != 0 ||
+	    (r = db_bind_int(st, 2, limit)) != 0)
+		goto out;
+	while ((r = db_step(st)) == DB_ROW) {
+		if ((r = db_token_from_row(st, &t)) != 0 ||
+		    (r = db_col_str(st, 12, name, STORE_NAME_MAX)) != 0)
+			goto out;
+		r = cb(&t, name, arg);
+		token_rec_clear(&t);
+		if (r != 0)
+			goto out;
+	}
+ out:
+	token_rec_clear(&t);
+	db_done(st);
+	return r;
+}
