@@ -15,7 +15,8 @@
 # store can hold it (an audit_degraded record: since, until, refusals),
 # and the chain verifies.  What the store cannot hold while it is down --
 # the refused attempts themselves -- is in kagid's log and pam_kagi's
-# syslog only.
+# syslog only.  Stopped while the store is unreachable, kagid does not
+# take the missing checkpoint for a chain changed behind its back.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -24,7 +25,7 @@
 kagid_built
 kagictl_built
 
-plan 14
+plan 15
 
 DOWN_MSG="ERROR: The authentication service cannot reach its database. Nobody can log in until it is back. Contact your administrator."
 
@@ -118,5 +119,17 @@ else
 fi
 v=$(kagictl audit verify 2>&1; echo "exit=$?")
 like "$v" "exit=0" "R-LOG-2: the audit chain verifies after the outage"
+
+# Stopped while PostgreSQL is gone: the stop's checkpoint cannot be made,
+# and that is no sign the chain was changed (no false alarm).
+pg_stop
+kagictl status >/dev/null 2>&1
+stop_kagid
+if grep -q "changed behind kagid's back" "$T/kagid.log"; then
+	not_ok "R-LOG-2: an unreachable store is never reported as a changed chain"
+	diag "$(grep "changed behind" "$T/kagid.log")"
+else
+	ok "R-LOG-2: an unreachable store is never reported as a changed chain"
+fi
 
 finish
