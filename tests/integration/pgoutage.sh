@@ -29,12 +29,11 @@ plan 15
 
 DOWN_MSG="ERROR: The authentication service cannot reach its database. Nobody can log in until it is back. Contact your administrator."
 
-chmod 711 "$T"
+# The test's own server ($T/pg, lib.sh: stopped on exit).
 PGDIR=$T/pg
-conninfo=$(sh "$top_srcdir/tests/pgserver.sh" start "$PGDIR" 2>"$T/pg.err") ||
-	{ echo "Bail out! PostgreSQL did not start: $(cat "$T/pg.err")"; exit 1; }
+conninfo=$(_pg_conninfo) ||
+	{ echo "Bail out! PostgreSQL did not start"; exit 1; }
 pg_stop() { sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; }
-trap 'pg_stop; _cleanup' EXIT
 
 start_kagid store=postgresql "store_conninfo=$conninfo" ||
 	{ echo "Bail out! kagid did not start: $(tail -n 5 "$T/kagid.log")"; exit 1; }

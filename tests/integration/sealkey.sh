@@ -80,12 +80,9 @@ is "$(result_of "$out" auth)" PAM_SUCCESS \
 stop_kagid
 
 # --- PostgreSQL: two cores ---------------------------------------------------------
-chmod 711 "$T"
-PGDIR=$T/pg
-conninfo=$(sh "$top_srcdir/tests/pgserver.sh" start "$PGDIR" 2>"$T/pg.err") ||
-	{ echo "Bail out! PostgreSQL did not start: $(cat "$T/pg.err")"; exit 1; }
-pg_stop() { sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; }
-trap 'pg_stop; _cleanup' EXIT
+# The test's own server ($T/pg, lib.sh: stopped on exit).
+conninfo=$(_pg_conninfo) ||
+	{ echo "Bail out! PostgreSQL did not start"; exit 1; }
 
 SOCK=$T/core1.sock
 start_kagid store=postgresql "store_conninfo=$conninfo" ||
