@@ -182,6 +182,9 @@ start_kagid "$@" store=postgresql "store_conninfo=$CONNINFO" ||
 K2=$KAGID_PID
 bg_register "$K2"
 KAGID_PID=
+# pam_kagi's wait for kagid: a loaded machine (CI) makes a synchronous
+# commit slow, and a log-in that timed out would read as refused.
+KAGI_TIMEOUT=10
 write_service fo_b
 SOCK=$T/core1.sock
 write_service fo_a
@@ -339,8 +342,14 @@ else
 	not_ok "R-AVL-1: every answer was a success, a refusal of the code, 'unavailable' or (a probe) the code's prompt"
 	diag "$(printf '%s\n' "$odd" | head -n 10)"
 fi
-early=$(awk -v k="$KILL_MS" '$2 < k && $6 == "PAM_AUTHINFO_UNAVAIL"' "$R" | wc -l)
-is "$early" 0 "no log-in was refused before the kill"
+early=$(awk -v k="$KILL_MS" '$2 < k && $6 == "PAM_AUTHINFO_UNAVAIL"' "$R")
+if [ -z "$early" ]; then
+	ok "no log-in was refused before the kill"
+else
+	not_ok "no log-in was refused before the kill"
+	diag "t0 t1 core user step result kind (kill at $KILL_MS):" "$early" \
+	    "$(grep -v 'audit \(seq\|anchor\|checkpoint\)' "$T/kagid.log" | tail -n 20)"
+fi
 
 twice=$(awk '$6 == "PAM_SUCCESS" { n[$4 " " $5]++ }
     END { for (k in n) if (n[k] > 1) print k " accepted " n[k] " times" }' "$R")
