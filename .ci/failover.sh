@@ -348,7 +348,8 @@ if [ -z "$early" ]; then
 else
 	not_ok "no log-in was refused before the kill"
 	diag "t0 t1 core user step result kind (kill at $KILL_MS):" "$early" \
-	    "$(grep -v 'audit \(seq\|anchor\|checkpoint\)' "$T/kagid.log" | tail -n 20)"
+	    "$(grep -v 'audit \(seq\|anchor\|checkpoint\)' "$T/kagid.log" | tail -n 20)" \
+	    "the primary's errors:" "$(grep -E 'ERROR|FATAL' "$W/primary.log" | tail -n 20)"
 fi
 
 twice=$(awk '$6 == "PAM_SUCCESS" { n[$4 " " $5]++ }
