@@ -25,7 +25,7 @@
 kagid_built
 kagictl_built
 
-plan 15
+plan 17
 
 DOWN_MSG="ERROR: The authentication service cannot reach its database. Nobody can log in until it is back. Contact your administrator."
 
@@ -75,6 +75,7 @@ likeE() {
 likeE "$st" "store_state +unreachable" \
     "kagictl status answers and says the store is unreachable"
 likeE "$st" "store +postgresql" "... names the engine"
+likeE "$st" "store_error +connection to server" "... and libpq's last error"
 if printf '%s\n' "$st" | grep -q "dbname=\|user=kagi"; then
 	not_ok "... and never shows the connection string"
 	diag "$st"
@@ -101,6 +102,8 @@ done
 likeE "$st" "store_state +connected" \
     "kagid reconnects by itself: status says connected"
 likeE "$st" "store_reconnects +1$" "... after one reconnection"
+n=$(grep -c "the state store is reachable again" "$T/kagid.log")
+is "$n" 1 "kagid's log says the store is reachable again, once"
 # The refused attempts' step was never accepted: it is still good.
 wait_fresh_step 5
 out=$(pam_run -u kato -o auth pw-kato "$(code_for "$secret" 1)")
