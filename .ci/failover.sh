@@ -15,10 +15,11 @@
 #    log in as (README: One state for several kagid);
 #  - two kagid cores with one sealing key and
 #    store_conninfo = host=PRIMARY,STANDBY ... target_session_attrs=read-write;
-#  - 48 users with TOTP tokens, and 4 clients that log them in through
-#    real PAM stacks: each round sends the same code to both cores at
-#    once, and once a user's code was accepted the same code is sent once
-#    more to both (it must be refused), until the next step.
+#  - 48 users with TOTP tokens (15 s steps), and 4 clients that log them
+#    in through real PAM stacks: each round sends the same code to both
+#    cores at once, and once a user's code was accepted the same code is
+#    sent once more to both (it must be refused), until the next step;
+#    after the promotion, once more again.
 # Then, under that load, every process of the primary is killed with
 # SIGKILL and the standby is promoted (pg_ctl promote); the load goes on.
 #
@@ -46,7 +47,7 @@ PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 USERS=${FAILOVER_USERS:-48}
 WORKERS=4
 PRE_S=${FAILOVER_PRE_S:-8}	# load before the kill
-POST_S=${FAILOVER_POST_S:-15}	# load after the promotion
+POST_S=${FAILOVER_POST_S:-12}	# load after the promotion (at least)
 export top_srcdir top_builddir
 
 summary() {
@@ -68,7 +69,8 @@ done
 
 # shellcheck source=../tests/integration/lib.sh
 . "$top_srcdir/tests/integration/lib.sh"
-TOTP_PERIOD=30
+# Short steps: more log-ins accepted per minute, a step boundary soon.
+TOTP_PERIOD=15
 
 W=$T/pg
 PRIMARY=$W/primary
@@ -168,7 +170,7 @@ ok "a primary and a synchronous standby (sync_state = sync) of the test's own"
 
 # --- two cores -------------------------------------------------------------------
 CONNINFO="host=$PSOCK,$SSOCK port=5432,5433 dbname=kagi_store user=kagid target_session_attrs=read-write connect_timeout=2"
-COMMON="lockout_failures=100 throttle_failures=10000 totp_period=30"
+COMMON="lockout_failures=100 throttle_failures=10000 totp_period=15"
 # shellcheck disable=SC2086
 SOCK=$T/core1.sock
 set -- $COMMON
@@ -242,12 +244,18 @@ attempt() {	# attempt SERVICE CORE USER CODE STEP OUTFILE
 	echo "$t0 $t1 $2 $3 $5 ${r:-NONE} $kind" >>"$6"
 }
 worker() {	# worker N USERS...
-	local w=$1 u now step code ra rb out
+	local w=$1 u now step code ra rb out again=
 	shift
 	declare -A okstep=() replstep=()
 	out=$T/res.$w
 	: >"$out"
 	while [ ! -f "$T/stop" ]; do
+		# Once the standby is promoted, every code accepted in this
+		# step is sent once more: the promoted database must refuse it.
+		if [ -z "$again" ] && [ -f "$T/promoted" ]; then
+			replstep=()
+			again=1
+		fi
 		for u in "$@"; do
 			[ -f "$T/stop" ] && break
 			now=$(date +%s)
@@ -308,7 +316,16 @@ kill -KILL $pids 2>/dev/null
 as_pg "$PGBIN/pg_ctl" -D "$STANDBY" -w -t 60 promote >"$T/promote.log" 2>&1 ||
 	fatal "pg_ctl promote failed: $(cat "$T/promote.log")"
 PROMOTED_MS=$(date +%s%3N)
-sleep "$POST_S"
+touch "$T/promoted"
+# Load for POST_S, and past the next step's start (new codes accepted
+# after the promotion) by 6 s.
+now=$(date +%s)
+end=$((now + POST_S))
+next=$(( (now / TOTP_PERIOD + 1) * TOTP_PERIOD + 6 ))
+[ $next -gt $end ] && end=$next
+while [ "$(date +%s)" -lt $end ]; do
+	sleep 0.5
+done
 touch "$T/stop"
 # The workers end their round and stop.
 # shellcheck disable=SC2086
