@@ -212,7 +212,7 @@ test_a_database_that_is_not_a_kagi_store_is_refused(void **state)
 }
 
 static void
-test_an_unreachable_server_is_unavailable(void **state)
+test_an_unreachable_server_is_store_down(void **state)
 {
 	struct store *s = NULL;
 	char why[256] = "";
@@ -220,7 +220,7 @@ test_an_unreachable_server_is_unavailable(void **state)
 	(void)state;
 	assert_int_equal(store_open_pg("host=/nonexistent port=5432 "
 	    "dbname=kagi user=kagi connect_timeout=2", &s, why, sizeof(why)),
-	    KAGI_ERR_UNAVAILABLE);
+	    KAGI_ERR_STORE_DOWN);
 	assert_null(s);
 	assert_true(why[0] != '\0');
 }
@@ -693,6 +693,100 @@ test_durability_is_read_from_the_server_inside_a_transaction(void **state)
 	set_fsync(raw(f), was);
 }
 
+/* A one-row, one-integer query through the test's own connection. */
+static int64_t
+raw_int(struct fx *f, const char *sql)
+{
+	PGresult *res = PQexec(raw(f), sql);
+	int64_t v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(raw(f)));
+	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return v;
+}
+
+/* Two cores: the later time may be appended first; the chain's times
+ * never go back, so it verifies (.ci/failover.sh found it). */
+static void
+test_a_record_is_never_older_than_the_one_before_it(void **state)
+{
+	struct fx *f = *state;
+	struct audit_event late = { 200, 0, "root", "auth", "abe", NULL };
+	struct audit_event early = { 150, 0, "root", "auth", "abe", NULL };
+	int64_t seq = 0, bad = 0;
+
+	open_store(f, &f->s);
+	open_store(f, &f->s2);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_audit_append(f->s, &late, &seq), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_begin(f->s2), 0);
+	assert_int_equal(store_audit_append(f->s2, &early, &seq), 0);
+	assert_int_equal(store_commit(f->s2), 0);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	assert_int_equal(raw_int(f, "SELECT time FROM audit WHERE seq = 2"),
+	    200);
+}
+
+/* Every other connection to the database ended by the server. */
+static void
+terminate_others(struct fx *f)
+{
+	pg_fixture_exec(raw(f), "SELECT pg_terminate_backend(pid) FROM "
+	    "pg_stat_activity WHERE datname = current_database() AND "
+	    "pid <> pg_backend_pid()");
+}
+
+/* R-AVL-1: a connection broken while idle is repaired at the next
+ * transaction, which then works; status says so. */
+static void
+test_a_broken_connection_is_repaired_at_the_next_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct store_state st;
+	int64_t n = 0;
+
+	open_store(f, &f->s);
+	store_state(f->s, &st);
+	assert_true(st.connected);
+	assert_string_equal(st.engine, "postgresql");
+	assert_int_equal(st.reconnects, 0);
+	terminate_others(f);
+	assert_int_equal(store_begin(f->s), 0);
+	add_user(f->s, "abe");
+	assert_int_equal(store_commit(f->s), 0);
+	store_state(f->s, &st);
+	assert_true(st.connected);
+	assert_int_equal(st.reconnects, 1);
+	assert_int_equal(st.schema_version, store_schema_latest(1));
+	assert_int_equal(store_user_count(f->s, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+/* A COMMIT on a connection that broke in the transaction is store_down
+ * (never a success), and nothing of the transaction is there. */
+static void
+test_a_commit_on_a_broken_connection_is_store_down(void **state)
+{
+	struct fx *f = *state;
+	struct store_state st;
+
+	open_store(f, &f->s);
+	assert_int_equal(store_begin(f->s), 0);
+	add_user(f->s, "abe");
+	terminate_others(f);
+	assert_int_equal(store_commit(f->s), KAGI_ERR_STORE_DOWN);
+	store_state(f->s, &st);
+	assert_false(st.connected);
+	assert_true(st.last_error[0] != '\0');
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM users"), 0);
+	/* The next transaction reconnects. */
+	assert_int_equal(store_begin(f->s), 0);
+	store_rollback(f->s);
+}
+
 int
 main(void)
 {
@@ -702,7 +796,7 @@ main(void)
 		TEST(test_cores_starting_at_once_create_the_schema_once),
 		TEST(test_a_newer_schema_is_refused_naming_both_versions),
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
-		TEST(test_an_unreachable_server_is_unavailable),
+		TEST(test_an_unreachable_server_is_store_down),
 		TEST(test_users_and_tokens_round_trip),
 		TEST(test_a_write_transaction_holds_the_audit_head_from_begin_to_commit),
 		TEST(test_a_user_read_in_a_write_transaction_is_held_until_commit),
@@ -715,6 +809,9 @@ main(void)
 		TEST(test_a_rolled_back_append_leaves_no_trace),
 		TEST(test_durability_is_read_from_the_server_inside_a_transaction),
 		TEST(test_the_head_is_the_last_record_when_records_are_cut),
+		TEST(test_a_record_is_never_older_than_the_one_before_it),
+		TEST(test_a_broken_connection_is_repaired_at_the_next_transaction),
+		TEST(test_a_commit_on_a_broken_connection_is_store_down),
 	};
 
 	return cmocka_run_group_tests_name("store_pg", tests, pg_fixture_start,

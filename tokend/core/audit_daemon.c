@@ -295,6 +295,13 @@ checkpoint_head(struct kagid_ctx *ctx, const char *reason)
 	int r;
 
 	if (!audit_chain_extends(ctx)) {
+		struct store_state st;
+
+		/* A store out of reach (PostgreSQL) says nothing about the
+		 * chain: no alarm, and checkpoints go on once it is back. */
+		store_state(ctx->store, &st);
+		if (!st.connected)
+			return KAGI_ERR_STORE_DOWN;
 		changed_behind(ctx);
 		return KAGI_ERR_STATE;
 	}

@@ -108,7 +108,7 @@ int store_open(const char *path, struct store **s);
 /*
  * Open the PostgreSQL store named by conninfo (a libpq connection string
  * or URI); create or migrate its schema under an advisory lock (one core
- * migrates, the others wait).  KAGI_ERR_UNAVAILABLE when the server
+ * migrates, the others wait).  KAGI_ERR_STORE_DOWN when the server
  * cannot be reached; KAGI_ERR_VERSION for a newer schema (both versions
  * named in why) or a database that is not a kagi store.  why (whylen
  * bytes, may be NULL) receives a sentence for the log.
@@ -156,6 +156,35 @@ int store_file_version(const char *path, int *version);
  */
 int store_backup(struct store *s, const char *path, int64_t *last_seq);
 
+/*
+ * What kagictl status says about the store (issue 14).  SQLite: always
+ * connected, since it was opened, server = the file.  PostgreSQL:
+ * connected or not since when; a broken connection is found by the
+ * statement that fails on it and repaired by the next store_begin() or
+ * store_begin_read() (with a backoff); server = host:port of the last
+ * connection (a socket's directory for a Unix socket).
+ */
+struct store_state {
+	const char *engine;		/* "sqlite" or "postgresql" */
+	int connected;			/* 0: unreachable */
+	int64_t since;			/* wall time of the last change */
+	char server[128];
+	int server_version;		/* PostgreSQL's, e.g. 150005; 0 */
+	int schema_version;
+	int64_t reconnects;		/* reconnections since open */
+	char last_error[160];		/* the last error, or "" */
+};
+void store_state(struct store *s, struct store_state *st);
+
+/*
+ * Transactions.  On PostgreSQL, a connection found broken makes
+ * store_begin() and store_begin_read() reconnect first (a BEGIN that
+ * failed on a broken connection changed nothing: it is sent once more
+ * on the new one); while the server stays unreachable they return
+ * KAGI_ERR_STORE_DOWN at once.  A COMMIT whose answer was lost is
+ * KAGI_ERR_STORE_DOWN too: its outcome is unknown, and it is never
+ * retried.
+ */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -194,6 +223,15 @@ typedef int (*store_token_cb)(const struct token_rec *t, void *arg);
 int store_token_list(struct store *s, int64_t user_id, int state,
     store_token_cb cb, void *arg);
 int store_token_set_state(struct store *s, int64_t id, int state);
+/*
+ * The newest limit tokens that are not revoked, newest first, each with
+ * its owner's name (for the start's trial-open of the sealing key,
+ * keycheck.h); cb as store_token_list()'s.
+ */
+typedef int (*store_token_user_cb)(const struct token_rec *t,
+    const char *user, void *arg);
+int store_token_newest(struct store *s, int limit, store_token_user_cb cb,
+    void *arg);
 /*
  * Accept TOTP step for token id: succeeds only when step is greater than
  * the stored last_step (one UPDATE ... WHERE last_step < step), then sets

@@ -162,6 +162,16 @@ struct store {
 	sqlite3 *db;
 	struct pg_conn *pg;
 	char pg_error[160];	/* the server's last error, first line */
+	/* PostgreSQL's connection (store_state(), pgx_usable()): down from
+	 * the first failure that broke it until a reconnection works. */
+	int pg_down;
+	int64_t pg_since;	/* wall time the state last changed */
+	int64_t pg_next_try_ms;	/* monotonic: no new attempt before */
+	int64_t pg_backoff_ms;	/* the wait after the last failed one */
+	int64_t pg_reconnects;
+	char pg_server[128];	/* host:port (or socket dir:port) */
+	int pg_server_version;
+	int64_t opened;		/* wall time the store was opened */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
@@ -258,8 +268,16 @@ int pgx_begin(struct store *s);
 /* 1 when the open transaction wrote (or that cannot be told). */
 int pgx_txn_wrote(struct store *s);
 /* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);
- * KAGI_ERR_UNAVAILABLE when the answer was lost (outcome unknown). */
+ * KAGI_ERR_STORE_DOWN when the answer was lost (outcome unknown). */
 int pgx_commit(struct store *s);
+/*
+ * Before a transaction: 0 when the connection works; when it broke,
+ * reconnect (at most once per backoff, 100 ms doubling to 2 s) and
+ * KAGI_ERR_STORE_DOWN while that fails.  Never inside a transaction.
+ */
+int pgx_usable(struct store *s);
+/* The connection's part of store_state(). */
+void pgx_state(struct store *s, struct store_state *st);
 
 /*
  * The current row as a user or a token (columns USER_COLS, TOKEN_COLS);

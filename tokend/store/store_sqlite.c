@@ -44,6 +44,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "kagi_err.h"
 #include "store.h"
 #include "store_int.h"
@@ -517,7 +518,8 @@ run_simple(struct store *s, enum stmt_id id)
 
 	if ((r = db_take(s, id, &st)) != 0)
 		goto out;
-	if ((r = db_step_done(st)) != 0)
+	/* A lost connection stays what it is: the caller reconnects. */
+	if ((r = db_step_done(st)) != 0 && r != KAGI_ERR_STORE_DOWN)
 		r = KAGI_ERR_STORE;
  out:
 	db_done(st);
@@ -848,6 +850,7 @@ store_open(const char *path, struct store **sp)
 	}
 	if ((r = db_hash_init(s)) != 0)
 		goto out;
+	s->opened = kagi_now();
 	*sp = s;
 	s = NULL;
 	r = 0;
@@ -1049,19 +1052,64 @@ in_txn(struct store *s)
 	return !sqlite3_get_autocommit(s->db);
 }
 
-int
-store_begin(struct store *s)
+/*
+ * BEGIN (id ST_BEGIN or ST_BEGIN_READ).  PostgreSQL: only warns at a
+ * second BEGIN, refused here as SQLite does; a broken connection is
+ * repaired first, and a BEGIN that found the connection broken (it
+ * broke while idle: nothing was sent on it since) is sent once more
+ * on the new one.  Only a BEGIN: nothing else is ever sent twice.
+ */
+/* A write transaction on PostgreSQL takes the audit head first
+ * (pgx_begin: one lock order for every core); a read one locks nothing. */
+static int
+pg_begin(struct store *s, enum stmt_id id)
+{
+	return id == ST_BEGIN ? pgx_begin(s) : run_simple(s, id);
+}
+
+static int
+begin(struct store *s, enum stmt_id id)
 {
 	int r;
 
-	/* PostgreSQL only warns at a second BEGIN: refuse as SQLite does. */
-	if (s->engine == DB_PG && in_txn(s))
-		return KAGI_ERR_STORE;
-	if ((r = s->engine == DB_PG ? pgx_begin(s) :
-	    run_simple(s, ST_BEGIN)) != 0)
+	if (s->engine == DB_PG) {
+		if ((r = pgx_usable(s)) != 0)
+			return r;
+		if (in_txn(s))
+			return KAGI_ERR_STORE;
+		if ((r = pg_begin(s, id)) == KAGI_ERR_STORE_DOWN &&
+		    (r = pgx_usable(s)) == 0)
+			r = pg_begin(s, id);
+	} else
+		r = run_simple(s, id);
+	if (r != 0)
 		return r;
 	s->in_savepoint = 0;
 	return 0;
+}
+
+int
+store_begin(struct store *s)
+{
+	return begin(s, ST_BEGIN);
+}
+
+void
+store_state(struct store *s, struct store_state *st)
+{
+	const char *f;
+
+	memset(st, 0, sizeof(*st));
+	st->schema_version = s->version;
+	if (s->engine == DB_PG) {
+		pgx_state(s, st);
+		return;
+	}
+	f = sqlite3_db_filename(s->db, "main");
+	st->engine = "sqlite";
+	st->connected = 1;
+	st->since = s->opened;
+	snprintf(st->server, sizeof(st->server), "%s", f != NULL ? f : "");
 }
 
 int
@@ -1071,7 +1119,7 @@ store_commit(struct store *s)
 
 	s->in_savepoint = 0;
 	if (s->engine == DB_PG) {
-		/* Lost answer: KAGI_ERR_UNAVAILABLE, never a success. */
+		/* Lost answer: KAGI_ERR_STORE_DOWN, never a success. */
 		if ((r = pgx_commit(s)) != 0)
 			store_rollback(s);
 		return r;
@@ -1103,14 +1151,7 @@ store_rollback(struct store *s)
 int
 store_begin_read(struct store *s)
 {
-	int r;
-
-	if (s->engine == DB_PG && in_txn(s))
-		return KAGI_ERR_STORE;
-	if ((r = run_simple(s, ST_BEGIN_READ)) != 0)
-		return r;
-	s->in_savepoint = 0;
-	return 0;
+	return begin(s, ST_BEGIN_READ);
 }
 
 int

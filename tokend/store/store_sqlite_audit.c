@@ -181,6 +181,12 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	memset(&rec, 0, sizeof(rec));
 	rec.seq = seq;
 	rec.time = ev->time;
+	/* PostgreSQL: cores take their time before they wait for the head
+	 * row, so the one that took it later may append first; the chain's
+	 * times never go back (verify: AUDIT_TIME_BACK), so a record is
+	 * never older than the one before it (.ci/failover.sh found it). */
+	if (s->engine == DB_PG && rec.time < s->head_time)
+		rec.time = s->head_time;
 	rec.actor_uid = ev->actor_uid;
 	rec.actor = ev->actor;
 	rec.event = ev->event;
@@ -192,7 +198,7 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 		goto out;
 	if ((r = db_take(s, ST_AUDIT_ADD, &st)) != 0 ||
 	    (r = db_bind_int(st, 1, seq)) != 0 ||
-	    (r = db_bind_int(st, 2, ev->time)) != 0 ||
+	    (r = db_bind_int(st, 2, rec.time)) != 0 ||
 	    (r = db_bind_int(st, 3, ev->actor_uid)) != 0 ||
 	    (r = db_bind_text(st, 4, ev->actor)) != 0 ||
 	    (r = db_bind_text(st, 5, ev->event)) != 0 ||
@@ -205,13 +211,13 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	    (r = db_bind_text(st, 10, s->core)) != 0)
 		goto out;
 	if (db_step_done(st) != 0 || (s->engine == DB_PG &&
-	    db_pg_head_store(s, seq, hash, ev->time) != 0)) {
+	    db_pg_head_store(s, seq, hash, rec.time) != 0)) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
 	s->head_seq = seq;
 	memcpy(s->head_hash, hash, HASH_LEN);
-	s->head_time = ev->time;
+	s->head_time = rec.time;
 	if (seqp != NULL)
 		*seqp = seq;
  out:
