@@ -80,7 +80,7 @@ struct ctl {
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
-	int own;		/* token lost TOKEN: the caller's own */
+	int own;		/* token lost TOKEN, token list: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 

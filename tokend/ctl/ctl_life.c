@@ -105,9 +105,9 @@ ctl_token_lost(struct ctl *ctl)
 		r = ctl_call(ctl, req, &reply);
 		json_object_put(req);
 		if (r == KAGI_ERR_NOT_FOUND) {
-			ctl_err(_("you have no token %lld: ask an "
-			    "administrator for its number (kagictl token "
-			    "list YOURNAME)"), (long long)ctl->token);
+			ctl_err(_("you have no token %lld: your tokens "
+			    "and their numbers: kagictl token list"),
+			    (long long)ctl->token);
 			json_object_put(reply);
 			return CTL_EXIT_REFUSED;
 		}

@@ -201,17 +201,39 @@ ctl_token_confirm(struct ctl *ctl)
 int
 ctl_token_list(struct ctl *ctl)
 {
-	struct json_object *reply = NULL, *tokens;
+	struct json_object *reply = NULL, *req, *tokens;
 	int ex, r;
 
-	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST), &reply)) != 0)
+	if (ctl->own) {
+		/* kagid knows who asks (SO_PEERCRED): no user is sent. */
+		if ((req = ctl_request(ctl, OP_TOKEN_LIST_OWN)) == NULL)
+			return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+		r = ctl_call(ctl, req, &reply);
+		json_object_put(req);
+		if (r == KAGI_ERR_NOT_FOUND) {
+			ctl_err(_("kagi has no account of yours, so you have no "
+			    "tokens"));
+			json_object_put(reply);
+			return CTL_EXIT_REFUSED;
+		}
+		if (r != 0) {
+			ex = ctl_fail(ctl, r, reply);
+			json_object_put(reply);
+			return ex;
+		}
+	} else if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST),
+	    &reply)) != 0)
 		return ex;
 	if (!json_object_object_get_ex(reply, "tokens", &tokens) ||
 	    !json_object_is_type(tokens, json_type_array))
 		r = KAGI_ERR_INVALID;
 	else if (ctl->json)
 		r = ctl_print_json(reply);
-	else if (json_object_array_length(tokens) == 0) {
+	else if (json_object_array_length(tokens) == 0 && ctl->own) {
+		printf(_("You have no tokens; ask an administrator to enroll "
+		    "one.\n"));
+		r = 0;
+	} else if (json_object_array_length(tokens) == 0) {
 		printf(_("User '%s' has no tokens; enroll one with: kagictl "
 		    "token add-totp %s\n"), ctl->user, ctl->user);
 		r = 0;
