@@ -10,7 +10,9 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "i18n.h"
@@ -202,6 +204,7 @@ int
 ctl_token_list(struct ctl *ctl)
 {
 	struct json_object *reply = NULL, *req, *tokens;
+	struct passwd *pw;
 	int ex, r;
 
 	if (ctl->own) {
@@ -211,8 +214,11 @@ ctl_token_list(struct ctl *ctl)
 		r = ctl_call(ctl, req, &reply);
 		json_object_put(req);
 		if (r == KAGI_ERR_NOT_FOUND) {
-			ctl_err(_("kagi has no account of yours, so you have no "
-			    "tokens"));
+			pw = getpwuid(getuid());
+			ctl_err(_("kagi has no account '%s' (yours), so you have "
+			    "no tokens; an administrator lists a user's with: "
+			    "kagictl token list USER"),
+			    pw != NULL ? pw->pw_name : "?");
 			json_object_put(reply);
 			return CTL_EXIT_REFUSED;
 		}
