@@ -203,28 +203,19 @@ ctl_token_confirm(struct ctl *ctl)
 int
 ctl_token_list(struct ctl *ctl)
 {
-	struct json_object *reply = NULL, *req, *tokens;
+	struct json_object *reply = NULL, *tokens;
 	struct passwd *pw;
-	int ex, r;
+	int ex, r, missing;
 
 	if (ctl->own) {
-		/* kagid knows who asks (SO_PEERCRED): no user is sent. */
-		if ((req = ctl_request(ctl, OP_TOKEN_LIST_OWN)) == NULL)
-			return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
-		r = ctl_call(ctl, req, &reply);
-		json_object_put(req);
-		if (r == KAGI_ERR_NOT_FOUND) {
-			pw = getpwuid(getuid());
-			ctl_err(_("kagi has no account '%s' (yours), so you have "
-			    "no tokens; an administrator lists a user's with: "
-			    "kagictl token list USER"),
-			    pw != NULL ? pw->pw_name : "?");
-			json_object_put(reply);
-			return CTL_EXIT_REFUSED;
-		}
-		if (r != 0) {
-			ex = ctl_fail(ctl, r, reply);
-			json_object_put(reply);
+		if ((ex = ctl_run_own(ctl, OP_TOKEN_LIST_OWN, &reply,
+		    &missing)) != 0) {
+			pw = missing ? getpwuid(getuid()) : NULL;
+			if (missing)
+				ctl_err(_("kagi has no account '%s' (yours), so "
+				    "you have no tokens; an administrator lists "
+				    "a user's with: kagictl token list USER"),
+				    pw != NULL ? pw->pw_name : "?");
 			return ex;
 		}
 	} else if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST),
