@@ -81,7 +81,7 @@ is "$(result_of "$(pam_run -u ana -o auth pw-ana "$c")" auth)" PAM_AUTH_ERR \
     "R-TOK-2: ... and a log-in with its code fails"
 like "$(last_record token_lost)" '"reported_by":"user"' \
     "R-TOK-2: the record says the user reported it"
-sleep 1
+wait_in "$T/alerts" token_lost
 like "$(cat "$T/alerts")" "token_lost" "R-TOK-2: ... and the alert hook ran"
 like "$(kagictl --json token list ben)" '"state":"active"' \
     "ben's token was never touched ($tb)"
