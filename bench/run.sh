@@ -14,7 +14,9 @@
 # then FIDO2: assertions verified per second by kagid with 1-8 clients
 # (bench/fido2load, N = 10,000 users with one ES256 key each) against
 # libfido2's fido_assert_verify() alone in a loop; then the time of a
-# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled).
+# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled); then
+# the SSH gateway (bench/gateway.sh: kagi-authkeys spawned as sshd spawns
+# it, and whole ssh log-ins to sshd alone and to the shipped kagi gateway).
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -104,7 +106,8 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	if [ -z "${KAGI_BENCH_BUILD:-}" ]; then
 		make -s -j2 >/dev/null
-		make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+		make -s -j2 tests/totpgen tests/fakekagid \
+		    tests/sshsk/libsshsk.la >/dev/null
 	fi
 	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
@@ -112,6 +115,7 @@ echo "== building kagi in $b"
 	# shellcheck disable=SC2086 # $CC and $W are word lists
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
+	$CC $W -o bench/spawntime "$top/bench/spawntime.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread
 	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
@@ -608,6 +612,18 @@ RN=300
 [ $quick = 1 ] && RN=20
 echo "== refusals: $RN of each kind"
 sh "$top/bench/refusals.sh" -m -n "$RN" "$b" 2>&1 | sed 's/^/   /'
+
+# --- the SSH gateway (issue 16): kagi-authkeys and whole ssh log-ins -----------------
+# bench/gateway.sh: kagi-authkeys spawned as sshd spawns it against /bin/true
+# spawned the same way, and real ssh log-ins to sshd alone and to the
+# shipped kagi gateway, in turns; its records go into $runs.
+if [ $quick = 1 ]; then
+	GW="-n 20 -l 3 -r 1"
+else
+	GW="-n 200 -l 20 -r 5"
+fi
+# shellcheck disable=SC2086 # $GW is a word list
+sh "$top/bench/gateway.sh" $GW -j "$runs" "$b"
 
 # --- table, targets, JSON -----------------------------------------------------------
 elapsed=$(( $(date +%s) - t_start ))
