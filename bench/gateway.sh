@@ -206,10 +206,11 @@ stats() {
 # show: one line of figures from the records just written.
 show() {
 	tail -n 2 "$RUNS" 2>/dev/null | awk -v what="$1" '
-	function get(k,   re) { re = "\"" k "\":[^,}]*"
+	function get(k,   re, v) { re = "\"" k "\":[^,}]*"
 		if (!match($0, re)) return ""
-		return substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3) }
-	{ gsub(/"/, ""); l[NR] = get("label"); p50[NR] = get("p50_ms"); p99[NR] = get("p99_ms")
+		v = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3)
+		gsub(/"/, "", v); return v }
+	{ l[NR] = get("label"); p50[NR] = get("p50_ms"); p99[NR] = get("p99_ms")
 	  ok[NR] = get("ok"); f[NR] = get("failed"); r = get("round") }
 	END { printf("   %s, round %s: %s p50 %s p99 %s ms (%s ok, %s failed); " \
 	    "%s p50 %s p99 %s ms (%s ok, %s failed)\n", what, r, l[1], p50[1],
