@@ -123,17 +123,23 @@ approver_group = nogroup
 authkeys_user = nobody
 EOF
 chmod 600 "$tmp/kagid.conf"
+# wait_line LOG PATTERN PID: until LOG says PATTERN (up to 30 s); exit 1
+# with LOG's end when PID died or the time is up.
+wait_line() {
+	_i=0
+	until grep -q "$2" "$1" 2>/dev/null; do
+		_i=$((_i + 1))
+		if [ $_i -gt 300 ] || ! kill -0 "$3" 2>/dev/null; then
+			echo "gateway.sh: no '$2' in $1:" >&2
+			tail -n 20 "$1" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+}
 "$KAGID" -f -c "$tmp/kagid.conf" 2>>"$tmp/kagid.log" &
 kpid=$!
-i=0
-until grep -q 'listening on' "$tmp/kagid.log" 2>/dev/null; do
-	i=$((i + 1))
-	if [ $i -gt 300 ] || ! kill -0 "$kpid" 2>/dev/null; then
-		tail -n 20 "$tmp/kagid.log" >&2
-		exit 1
-	fi
-	sleep 0.1
-done
+wait_line "$tmp/kagid.log" 'listening on' "$kpid"
 
 # as_person LOGINUID COMMAND...: COMMAND logged in as LOGINUID.
 as_person() {
@@ -300,16 +306,7 @@ start_sshd() {
 	    PAM_WRAPPER_SERVICE_DIR="$tmp/pam-$1" \
 	    "$SSHD" -D -e -f "$tmp/sshd_config.$1" 2>"$tmp/sshd-$1.log" &
 	_pid=$!
-	_i=0
-	until grep -q "Server listening" "$tmp/sshd-$1.log" 2>/dev/null; do
-		_i=$((_i + 1))
-		if [ $_i -gt 100 ] || ! kill -0 $_pid 2>/dev/null; then
-			echo "gateway.sh: sshd ($1) did not start:" >&2
-			tail -n 5 "$tmp/sshd-$1.log" >&2
-			exit 1
-		fi
-		sleep 0.1
-	done
+	wait_line "$tmp/sshd-$1.log" "Server listening" "$_pid"
 }
 start_sshd sshd $PS
 spid1=$_pid
