@@ -81,7 +81,7 @@ check "every ssh log-in through the shipped kagi gateway succeeded ($n rounds)" 
     test "${n:-0}" -gt 0
 n=$(jq '[.records[] | select(.mode == "login_audit" and .ok > 0 and
     .kagid_records == .ok)] | length' "$T/results.json" 2>/dev/null)
-check "kagid recorded each of those log-ins with the key's fingerprint" \
+check "kagid confirmed each of those log-ins as one by security key" \
     test "${n:-0}" = 1
 n=$(jq '[.targets[] | select((.id == "authkeys_p99" or
     .id == "gateway_overhead") and .met != null and .value != null)] | length' \
