@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - kagi against the modules it replaces, side by side, one command.
 #
-#   bench/run.sh [--quick] [--out FILE]
+#   bench/run.sh [--quick] [--gateway] [--out FILE]
 #
 # Builds kagi into build/bench (as scripts/demo.sh does) and the benchmark
 # tools beside it, installs the peers from Debian when missing (as root),
@@ -14,7 +14,9 @@
 # then FIDO2: assertions verified per second by kagid with 1-8 clients
 # (bench/fido2load, N = 10,000 users with one ES256 key each) against
 # libfido2's fido_assert_verify() alone in a loop; then the time of a
-# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled).
+# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled); then
+# the SSH gateway (bench/gateway.sh: kagi-authkeys spawned as sshd spawns
+# it, and whole ssh log-ins to sshd alone and to the shipped kagi gateway).
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -31,19 +33,26 @@
 #
 # Nothing outside build/bench and one temporary directory is written.
 # --quick: tiny N and short runs, a smoke run of well under 30 s once built.
+# --gateway: only the SSH gateway's section (bench/gateway.sh), its table
+# and its targets, in a few minutes.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
+gwonly=0
 out=$top/bench/results.json
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--gateway) gwonly=1 ;;
 	--out) shift; out=$1 ;;
-	*) echo "usage: bench/run.sh [--quick] [--out FILE]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick] [--gateway] [--out FILE]" >&2; exit 2 ;;
 	esac
 	shift
 done
+# --gateway alone leaves the full run's results.json as it is.
+[ $gwonly = 1 ] && [ "$out" = "$top/bench/results.json" ] &&
+    out=$top/bench/results-gateway.json
 case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 
 # A private /dev/log: re-run inside a mount namespace of our own.
@@ -52,6 +61,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
     unshare --mount --propagation private true 2>/dev/null; then
 	set -- --out "$out"
 	[ $quick = 1 ] && set -- --quick "$@"
+	[ $gwonly = 1 ] && set -- --gateway "$@"
 	KAGI_BENCH_NS=1 exec unshare --mount --propagation private \
 	    /bin/sh "$0" "$@"
 fi
@@ -104,7 +114,8 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	if [ -z "${KAGI_BENCH_BUILD:-}" ]; then
 		make -s -j2 >/dev/null
-		make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+		make -s -j2 tests/totpgen tests/fakekagid \
+		    tests/sshsk/libsshsk.la >/dev/null
 	fi
 	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
@@ -112,6 +123,7 @@ echo "== building kagi in $b"
 	# shellcheck disable=SC2086 # $CC and $W are word lists
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
+	$CC $W -o bench/spawntime "$top/bench/spawntime.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread
 	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
@@ -338,6 +350,38 @@ pb() {
 	fi
 	tail -n 1 "$log" | sed 's/^pambench: /   /'
 }
+
+# --- the SSH gateway (issue 16): kagi-authkeys and whole ssh log-ins -----------------
+# bench/gateway.sh: kagi-authkeys spawned as sshd spawns it against /bin/true
+# spawned the same way, and real ssh log-ins to sshd alone and to the
+# shipped kagi gateway, in turns; its records go into $runs.
+gateway_section() {
+	if [ $quick = 1 ]; then
+		GW="-n 20 -l 3 -r 1"
+	else
+		GW="-n 200 -l 20 -r 5"
+	fi
+	# shellcheck disable=SC2086 # $GW is a word list
+	sh "$top/bench/gateway.sh" $GW -j "$runs" "$b"
+}
+
+# --- table, targets, JSON -----------------------------------------------------------
+report() {
+	elapsed=$(( $(date +%s) - t_start ))
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	awk -v quick=$quick -v gwonly=$gwonly -v elapsed=$elapsed \
+	    -v devlog=$devlog -v out="$out" -v cpu="$cpu" -v ncpu="$(nproc)" \
+	    -v load_start="$load_start" \
+	    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    -f "$top/bench/report.awk" "$runs"
+	echo "== $elapsed s in all; results in $out"
+}
+
+if [ $gwonly = 1 ]; then
+	gateway_section
+	report
+	exit 0
+fi
 
 # --- latency and throughput ------------------------------------------------------
 
@@ -609,11 +653,5 @@ RN=300
 echo "== refusals: $RN of each kind"
 sh "$top/bench/refusals.sh" -m -n "$RN" "$b" 2>&1 | sed 's/^/   /'
 
-# --- table, targets, JSON -----------------------------------------------------------
-elapsed=$(( $(date +%s) - t_start ))
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
-    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -f "$top/bench/report.awk" "$runs"
-echo "== $elapsed s in all; results in $out"
+gateway_section
+report
