@@ -210,12 +210,13 @@ ctl_token_list(struct ctl *ctl)
 	if (ctl->own) {
 		if ((ex = ctl_run_own(ctl, OP_TOKEN_LIST_OWN, &reply,
 		    &missing)) != 0) {
-			pw = missing ? getpwuid(getuid()) : NULL;
-			if (missing)
+			if (missing) {
+				pw = getpwuid(getuid());
 				ctl_err(_("kagi has no account '%s' (yours), so "
 				    "you have no tokens; an administrator lists "
 				    "a user's with: kagictl token list USER"),
 				    pw != NULL ? pw->pw_name : "?");
+			}
 			return ex;
 		}
 	} else if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST),
