@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - kagi against the modules it replaces, side by side, one command.
 #
-#   bench/run.sh [--quick] [--pg-only] [--out FILE]
+#   bench/run.sh [--quick] [--pg-only] [--gateway] [--out FILE]
 #
 # Builds kagi into build/bench (as scripts/demo.sh does) and the benchmark
 # tools beside it, installs the peers from Debian when missing (as root),
@@ -18,7 +18,9 @@
 # then kagid on PostgreSQL (issue 14): a PostgreSQL 15 of the run's own,
 # one core and two cores on one database beside kagid on SQLite, 8 and 64
 # clients (bench/kagiload), and the correctness runs over two cores
-# (--pg-only: that section alone).
+# (--pg-only: that section alone); then the SSH gateway (bench/gateway.sh:
+# kagi-authkeys spawned as sshd spawns it, and whole ssh log-ins to sshd
+# alone and to the shipped kagi gateway; --gateway: that section alone).
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -35,22 +37,29 @@
 #
 # Nothing outside build/bench and one temporary directory is written.
 # --quick: tiny N and short runs, a smoke run of well under 30 s once built.
+# --gateway: only the SSH gateway's section (bench/gateway.sh), its table
+# and its targets, in a few minutes.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
 pgonly=0
+gwonly=0
 out=$top/bench/results.json
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
 	--pg-only) pgonly=1 ;;
+	--gateway) gwonly=1 ;;
 	--out) shift; out=$1 ;;
-	*) echo "usage: bench/run.sh [--quick] [--pg-only] [--out FILE]" >&2
+	*) echo "usage: bench/run.sh [--quick] [--pg-only] [--gateway] [--out FILE]" >&2
 	   exit 2 ;;
 	esac
 	shift
 done
+# --gateway alone leaves the full run's results.json as it is.
+[ $gwonly = 1 ] && [ "$out" = "$top/bench/results.json" ] &&
+    out=$top/bench/results-gateway.json
 case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 
 # A private /dev/log: re-run inside a mount namespace of our own.
@@ -60,6 +69,7 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
 	set -- --out "$out"
 	[ $quick = 1 ] && set -- --quick "$@"
 	[ $pgonly = 1 ] && set -- --pg-only "$@"
+	[ $gwonly = 1 ] && set -- --gateway "$@"
 	KAGI_BENCH_NS=1 exec unshare --mount --propagation private \
 	    /bin/sh "$0" "$@"
 fi
@@ -112,7 +122,8 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	if [ -z "${KAGI_BENCH_BUILD:-}" ]; then
 		make -s -j2 >/dev/null
-		make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+		make -s -j2 tests/totpgen tests/fakekagid \
+		    tests/sshsk/libsshsk.la >/dev/null
 	fi
 	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
@@ -120,6 +131,7 @@ echo "== building kagi in $b"
 	# shellcheck disable=SC2086 # $CC and $W are word lists
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
+	$CC $W -o bench/spawntime "$top/bench/spawntime.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread
 	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
@@ -350,6 +362,38 @@ pb() {
 	fi
 	tail -n 1 "$log" | sed 's/^pambench: /   /'
 }
+
+# --- the SSH gateway (issue 16): kagi-authkeys and whole ssh log-ins -----------------
+# bench/gateway.sh: kagi-authkeys spawned as sshd spawns it against /bin/true
+# spawned the same way, and real ssh log-ins to sshd alone and to the
+# shipped kagi gateway, in turns; its records go into $runs.
+gateway_section() {
+	if [ $quick = 1 ]; then
+		GW="-n 20 -l 3 -r 1"
+	else
+		GW="-n 200 -l 20 -r 5"
+	fi
+	# shellcheck disable=SC2086 # $GW is a word list
+	sh "$top/bench/gateway.sh" $GW -j "$runs" "$b"
+}
+
+# --- table, targets, JSON -----------------------------------------------------------
+report() {
+	elapsed=$(( $(date +%s) - t_start ))
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	awk -v quick=$quick -v gwonly=$gwonly -v elapsed=$elapsed \
+	    -v devlog=$devlog -v out="$out" -v cpu="$cpu" -v ncpu="$(nproc)" \
+	    -v load_start="$load_start" \
+	    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    -f "$top/bench/report.awk" "$runs"
+	echo "== $elapsed s in all; results in $out"
+}
+
+if [ $gwonly = 1 ]; then
+	gateway_section
+	report
+	exit 0
+fi
 
 # --- latency and throughput ------------------------------------------------------
 # (--pg-only skips to the PostgreSQL section; the sections between are not
@@ -799,11 +843,6 @@ else
 fi
 rm -rf "$P"
 
-# --- table, targets, JSON -----------------------------------------------------------
-elapsed=$(( $(date +%s) - t_start ))
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
-    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -f "$top/bench/report.awk" "$runs"
-echo "== $elapsed s in all; results in $out"
+# --pg-only: the PostgreSQL section alone.
+[ $pgonly = 1 ] || gateway_section
+report

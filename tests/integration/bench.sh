@@ -4,12 +4,17 @@
 # that parses and holds pam_permit, pam_oath, google-authenticator and
 # kagi (with bench mode records for each), FIDO2 assertions verified by
 # kagid (every one of them accepted: each is a fresh, valid assertion) and
-# the fido_assert_verify() limit, and kagid on PostgreSQL (issue 14): runs
+# the fido_assert_verify() limit, kagid on PostgreSQL (issue 14): runs
 # of one core and of two cores on one database with 8 and 64 clients that
 # granted log-ins with no error, each with its latency and the CPU of
 # kagid and of PostgreSQL, the SQLite runs beside them, the correctness
-# runs over two cores, and the verdicts on the goal.  No timing is
-# asserted: the harness is a benchmark, not a test.
+# runs over two cores and the verdicts on the goal, and the SSH gateway
+# (issue 16):
+# kagi-authkeys spawned as nobody, every run printing the enrolled key's
+# line, /bin/true spawned the same way, and real ssh log-ins to sshd alone
+# and to the shipped kagi gateway, every one of them successful, with
+# their verdicts.  No timing is asserted: the harness is a benchmark, not
+# a test.
 #
 # It needs root (the harness runs in a private mount namespace with its
 # own /dev/log) and the peer modules already installed: it never installs
@@ -34,7 +39,7 @@ if ldd "$MODULE" 2>/dev/null | grep -q libasan; then
 	skip_all "the build under test uses ASan (benchmarks run on the plain build)"
 fi
 
-plan 16
+plan 22
 
 KAGI_BENCH_BUILD=$top_builddir sh "$top_srcdir/bench/run.sh" --quick \
     --out "$T/results.json" >"$T/bench.out" 2>&1
@@ -84,8 +89,35 @@ is "$n" 3 "PostgreSQL: the correctness runs over two cores (race, users, wrong c
 n=$(jq '[.targets[] | select((.id | startswith("pg_")) and .met != null)] |
     length' "$T/results.json" 2>/dev/null)
 is "$n" 5 "PostgreSQL: the goal of issue 14 has its verdicts"
-n=$(jq '.targets | length' "$T/results.json" 2>/dev/null)
-check "the JSON holds the verdicts on the targets of issue 6 ($n)" \
+# gw LABEL MODE: how many rounds of LABEL the JSON holds, when each of
+# them ran, every run succeeded and the figures are real; else 0.
+gw() {
+	jq "[.records[] | select(.system == \"gateway\" and .mode == \"$2\"
+	    and .label == \"$1\")] as \$r | if (\$r | length) > 0 and
+	    all(\$r[]; .runs > 0 and .ok == .runs and .failed == 0 and
+	    .p50_ms > 0 and .p99_ms >= .p50_ms) then \$r | length else 0 end" \
+	    "$T/results.json" 2>/dev/null
+}
+n=$(gw kagi-authkeys authkeys)
+check "kagi-authkeys ran as nobody and printed the enrolled key every time ($n rounds)" \
     test "${n:-0}" -gt 0
+n=$(gw true authkeys)
+check "... beside /bin/true spawned the same way ($n rounds)" test "${n:-0}" -gt 0
+n=$(gw sshd login)
+check "every ssh log-in to sshd alone succeeded ($n rounds)" test "${n:-0}" -gt 0
+n=$(gw kagi login)
+check "every ssh log-in through the shipped kagi gateway succeeded ($n rounds)" \
+    test "${n:-0}" -gt 0
+n=$(jq '[.records[] | select(.mode == "login_audit" and .ok > 0 and
+    .kagid_records == .ok)] | length' "$T/results.json" 2>/dev/null)
+check "kagid confirmed each of those log-ins as one by security key" \
+    test "${n:-0}" = 1
+n=$(jq '[.targets[] | select((.id == "authkeys_p99" or
+    .id == "gateway_overhead") and .met != null and .value != null)] | length' \
+    "$T/results.json" 2>/dev/null)
+check "the gateway's two targets have verdicts ($n)" test "${n:-0}" = 2
+n=$(jq '.targets | length' "$T/results.json" 2>/dev/null)
+check "the JSON holds the verdicts on the targets of issues 6, 14 and 16 ($n)" \
+    test "${n:-0}" -gt 2
 
 finish

@@ -500,6 +500,22 @@ wait_fresh_step() {
 	done
 }
 
+# wait_in FILE TEXT [SECONDS]: wait until FILE holds TEXT (a fixed
+# string), at most SECONDS (default 15): what kagid logs or its alert
+# hook writes comes when it comes, later under load.  wait_log TEXT
+# [SECONDS]: the same in kagid's log.
+wait_in() {
+	_i=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null &&
+	    [ $_i -lt $((${3:-15} * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+wait_log() {
+	wait_in "$T/kagid.log" "$@"
+}
+
 # enroll_totp USER [OFFSET_STEPS]: add a pending TOTP token, confirm it with
 # the code at OFFSET steps (default -1, leaving the current and next steps
 # for log-ins), print the secret.  The token id goes to $T/token.USER.

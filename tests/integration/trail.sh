@@ -154,7 +154,7 @@ unlike "$out" "does not verify" "item 1: the recomputed chain verifies link by l
 like "$out" "says it had reached record" \
     "R-LOG-2 item 1: ... but not against the signed checkpoint"
 like "$out" "exit=1" "R-LOG-2 item 1: verify exits 1"
-sleep 1.5
+wait_log "no longer extends checkpoint" 5
 like "$(cat "$T/kagid.log")" "no longer extends checkpoint" \
     "R-LOG-2 item 1: kagid signs no checkpoint for a chain changed behind it"
 restore

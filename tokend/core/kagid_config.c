@@ -426,6 +426,12 @@ timezone_check(const struct kagid_config *c, const char *path, char *err,
 	return 0;
 }
 
+long long
+kagid_config_stat_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + (long long)t->tv_nsec;
+}
+
 /* Remember the file read and how it was (its path and stat). */
 static int
 file_note(struct kagid_config *c, const char *path)
@@ -433,8 +439,8 @@ file_note(struct kagid_config *c, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
-		c->file_mtime = (long long)st.st_mtime;
-		c->file_ctime = (long long)st.st_ctime;
+		c->file_mtime = kagid_config_stat_ns(&st.st_mtim);
+		c->file_ctime = kagid_config_stat_ns(&st.st_ctim);
 		c->file_size = (long long)st.st_size;
 		c->file_ino = (long long)st.st_ino;
 	}

@@ -81,7 +81,7 @@ struct ctl {
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
-	int own;		/* token lost TOKEN: the caller's own */
+	int own;		/* token lost TOKEN, token list: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
@@ -131,6 +131,15 @@ int ctl_fail(const struct ctl *ctl, int r, struct json_object *reply);
  */
 int ctl_run(const struct ctl *ctl, struct json_object *req,
     struct json_object **reply);
+/*
+ * The caller's own op (token_list_own, token_lost_own): no user is sent,
+ * kagid names the caller by SO_PEERCRED.  CTL_EXIT_OK with *reply;
+ * CTL_EXIT_REFUSED with *missing set and nothing said when kagid has no
+ * such thing of the caller's (the caller says what); other failures
+ * said by ctl_fail().
+ */
+int ctl_run_own(const struct ctl *ctl, const char *op,
+    struct json_object **reply, int *missing);
 /* Print "kagictl: MESSAGE" on stderr (printf-style, already translated). */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -244,7 +244,7 @@ help_text(void)
 "                              enroll a TOTP token, then confirm it with a\n"
 "                              code unless --pending\n"
 "  token confirm USER TOKEN    activate a pending token with a code\n"
-"  token list USER\n"
+"  token list [USER]           a user's tokens; alone, your own (any user)\n"
 "  token revoke USER TOKEN     stop a token\n"
 "  token lost USER TOKEN       stop a lost token at once and record the loss\n"
 "  token lost TOKEN            (any user) your own token, lost: stopped at once\n"
@@ -728,6 +728,11 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 			return usage(_("%s: user add --from FILE takes no name, "
 			    "--role or --enroll-code (roles are in the file)"),
 			    a->pos[used - 1]);
+		return 0;
+	}
+	/* token list alone: the caller's own tokens (R-TOK-2). */
+	if (cmd->run == ctl_token_list && a->npos - used == 0) {
+		ctl->own = 1;
 		return 0;
 	}
 	/* token lost TOKEN: the caller's own token (R-TOK-2). */

@@ -134,6 +134,7 @@ static const struct dispatch_entry table[] = {
 	    h_token_import_totp },
 	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
 	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
+	{ OP_TOKEN_LIST_OWN, PEER_SELF, k_none, h_token_list_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
 	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
 	    h_auth_enroll },

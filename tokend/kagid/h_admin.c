@@ -523,6 +523,30 @@ h_token_list(struct kagid_ctx *ctx, const struct peer *peer,
 	return 0;
 }
 
+/*
+ * token_list_own: the caller's own tokens, the account named by
+ * SO_PEERCRED, never by the request, so that a user who lost a key finds
+ * its number for token_lost_own (R-TOK-2).  No account: none.
+ */
+int
+h_token_list_own(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	char mine[STORE_NAME_MAX + 1];
+	struct json_object *to = NULL;
+	struct user_rec u;
+	int r;
+
+	(void)req;
+	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
+		return KAGI_ERR_NOT_FOUND;
+	if ((r = store_user_get(ctx->store, mine, &u)) != 0 ||
+	    (r = tokens_json(ctx, &u, &to)) != 0)
+		return r;
+	json_object_object_add(reply, "tokens", to);
+	return proto_set_str(reply, "user", u.name);
+}
+
 int
 h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)

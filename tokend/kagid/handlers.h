@@ -44,6 +44,8 @@ int h_token_confirm(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_token_list(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+int h_token_list_own(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 int h_token_revoke(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_unlock(struct kagid_ctx *, const struct peer *,
