@@ -24,7 +24,7 @@ test_accounts || { echo "Bail out! nss_wrapper is not installed"; exit 1; }
 [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null 2>&1 ||
 	{ echo "Bail out! needs root and setpriv"; exit 1; }
 
-plan 17
+plan 18
 
 ANA=$(test_account ana)
 BEN=$(test_account ben)
@@ -62,7 +62,8 @@ CARL=$(test_account carl)
 out=$(LD_PRELOAD=$NSS_WRAPPER_LIB NSS_WRAPPER_PASSWD=$T/passwd \
     NSS_WRAPPER_GROUP=$T/group ctl_as "$CARL" token list); rc=$?
 like "$out" "no account 'carl' (yours)" \
-    "an account kagi does not know is told it has none (rc $rc)"
+    "an account kagi does not know is told it has none"
+is "$rc" 1 "... and kagictl exits 1 (refused)"
 
 out=$(ctl_as "$BEN" token lost "$ta"); rc=$?
 is "$rc" 1 "R-TOK-2: ben reporting ana's token lost by its number: refused"

@@ -532,15 +532,12 @@ int
 h_token_list_own(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
 {
-	char mine[STORE_NAME_MAX + 1];
 	struct json_object *to = NULL;
 	struct user_rec u;
 	int r;
 
 	(void)req;
-	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
-		return KAGI_ERR_NOT_FOUND;
-	if ((r = store_user_get(ctx->store, mine, &u)) != 0 ||
+	if ((r = lifecycle_caller_user(ctx, peer, &u)) != 0 ||
 	    (r = tokens_json(ctx, &u, &to)) != 0)
 		return r;
 	json_object_object_add(reply, "tokens", to);
