@@ -128,6 +128,7 @@ struct db_sql {
 #define DB_LOCK 1u
 
 #define DB_MAX_PARAMS 24
+#define PG_ONEOFF_MAX 64
 
 struct pg_conn;
 struct pg_result;
@@ -173,6 +174,23 @@ struct store {
 	int pg_server_version;
 	int64_t opened;		/* wall time the store was opened */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
+	/* PostgreSQL: the table's statements prepared on this connection
+	 * (pgx_run()), [id][locking variant]; pg_prep_pid is the server
+	 * process they were prepared in: any other (a reconnection) means
+	 * none is. */
+	struct pg_prep {
+		int ready;
+		int nparams;
+		unsigned int types[DB_MAX_PARAMS];
+	} pg_prep[ST_COUNT_][2];
+	/* ... and the one-off statements (db_prep()) met most often, by
+	 * their text, up to PG_ONEOFF_MAX of them. */
+	struct pg_oneoff {
+		char *sql;
+		struct pg_prep p;
+	} pg_oneoff[PG_ONEOFF_MAX];
+	int pg_noneoff;
+	int pg_prep_pid;
 	int version;
 	int in_savepoint;
 	int pg_write;		/* PostgreSQL: in a store_begin() transaction */
@@ -265,8 +283,8 @@ const char *pgx_col_bytes(struct db_stmt *st, int col, size_t *n);
 int pgx_in_txn(struct store *s);
 /* BEGIN a write transaction: READ COMMITTED, the audit head locked. */
 int pgx_begin(struct store *s);
-/* 1 when the open transaction wrote (or that cannot be told). */
-int pgx_txn_wrote(struct store *s);
+/* End a read transaction: 1 when it wrote (or that cannot be told). */
+int pgx_end_read(struct store *s);
 /* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);
  * KAGI_ERR_STORE_DOWN when the answer was lost (outcome unknown). */
 int pgx_commit(struct store *s);

@@ -414,6 +414,7 @@ keep_error(struct store *s, const char *msg)
 static void
 mark_down(struct store *s)
 {
+	s->pg_prep_pid = 0;	/* a new connection prepares anew */
 	if (s->pg_down)
 		return;
 	s->pg_down = 1;
@@ -469,6 +470,79 @@ pgx_exec(struct store *s, const char *sql)
 	return r;
 }
 
+/*
+ * The name a statement is prepared under on this connection, preparing
+ * it first when it is not: a statement of the table by its id, a one-off
+ * (db_prep()) by its text, the first PG_ONEOFF_MAX texts met; *named = 0
+ * for the rest, and for a call whose parameter types differ from those
+ * the statement was prepared with: those run unnamed, parsed each time.  Why: a log-in runs some twenty statements, and
+ * parsing and planning each at every call was most of PostgreSQL's CPU
+ * per log-in (bench/run.sh --pg-only).  Prepared statements live as long
+ * as the server process: a reconnection (mark_down(), another
+ * PQbackendPID()) prepares them again.
+ */
+static int
+prepared(struct store *s, struct db_stmt *st, int lock, const char *sql,
+    char *name, size_t namelen, int *named)
+{
+	struct pg_prep *p;
+	PGresult *res;
+	int pid = PQbackendPID(s->pg), r = 0, i;
+
+	*named = 0;
+	if (st->id >= ST_COUNT_ || pid == 0)
+		return 0;
+	if (s->pg_prep_pid != pid) {
+		memset(s->pg_prep, 0, sizeof(s->pg_prep));
+		for (i = 0; i < s->pg_noneoff; i++)
+			s->pg_oneoff[i].p.ready = 0;
+		s->pg_prep_pid = pid;
+	}
+	if (st->id >= 0) {
+		p = &s->pg_prep[st->id][lock];
+		snprintf(name, namelen, "kagi_%d%s", st->id,
+		    lock ? "_lock" : "");
+	} else {
+		for (i = 0; i < s->pg_noneoff; i++)
+			if (strcmp(s->pg_oneoff[i].sql, sql) == 0)
+				break;
+		if (i == s->pg_noneoff) {
+			if (i == PG_ONEOFF_MAX ||
+			    (s->pg_oneoff[i].sql = strdup(sql)) == NULL)
+				return 0;	/* unnamed, as before */
+			s->pg_noneoff++;
+		}
+		p = &s->pg_oneoff[i].p;
+		snprintf(name, namelen, "kagi_once_%d", i);
+	}
+	if (p->ready) {
+		/* A NULL (type 0) fits a parameter of any type. */
+		if (p->nparams != st->nparams)
+			return 0;
+		for (i = 0; i < st->nparams; i++)
+			if (st->types[i] != 0 && st->types[i] != p->types[i])
+				return 0;
+		*named = 1;
+		return 0;
+	}
+	/* Prepared only once every parameter's type is known: a NULL's
+	 * type would be left to the server to infer. */
+	for (i = 0; i < st->nparams; i++)
+		if (st->types[i] == 0)
+			return 0;
+	res = PQprepare(s->pg, name, sql, st->nparams, st->types);
+	if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK)
+		r = result_err(s, res);
+	PQclear(res);
+	if (r != 0)
+		return r;
+	p->ready = 1;
+	p->nparams = st->nparams;
+	memcpy(p->types, st->types, sizeof(p->types));
+	*named = 1;
+	return 0;
+}
+
 int
 pgx_run(struct db_stmt *st)
 {
@@ -476,11 +550,21 @@ pgx_run(struct db_stmt *st)
 	PGresult *res;
 	const char *n;
 	ExecStatusType es;
-
 	/* A locking read holds its row to COMMIT in a write transaction. */
-	res = PQexecParams(s->pg, s->pg_write && st->pglock != NULL ?
-	    st->pglock : st->pgsql, st->nparams, st->types,
-	    st->vals, st->lens, st->fmts, 1);
+	int lock = s->pg_write && st->pglock != NULL;
+	const char *sql = lock ? st->pglock : st->pgsql;
+	char name[32];
+	int named = 0, pr;
+
+	if ((pr = prepared(s, st, lock, sql, name, sizeof(name),
+	    &named)) != 0)
+		return pr;
+	if (named)
+		res = PQexecPrepared(s->pg, name, st->nparams, st->vals,
+		    st->lens, st->fmts, 1);
+	else
+		res = PQexecParams(s->pg, sql, st->nparams, st->types,
+		    st->vals, st->lens, st->fmts, 1);
 	es = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
 		int r = result_err(s, res);
@@ -611,21 +695,30 @@ pgx_begin(struct store *s)
 }
 
 /*
- * Whether the open transaction wrote anything: a transaction id is
- * assigned at the first write.  Unknown (an error) counts as written, so
- * the caller refuses rather than trusts.
+ * End a read transaction (store_end_read()) and say whether it wrote
+ * anything: a transaction id is assigned at the first write.  The
+ * question and the ROLLBACK go in one message (one round trip).  Unknown
+ * (an error) counts as written, so the caller refuses rather than
+ * trusts; after an error the ROLLBACK in the message is skipped and the
+ * transaction may still be open: the caller rolls back when it is.
  */
 int
-pgx_txn_wrote(struct store *s)
+pgx_end_read(struct store *s)
 {
-	PGresult *res = PQexec(s->pg, "SELECT "
-	    "pg_current_xact_id_if_assigned() IS NOT NULL");
-	int wrote = 1;
+	PGresult *res;
+	int wrote = 1, first = 1;
 
-	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
-	    PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "f") == 0)
-		wrote = 0;
-	PQclear(res);
+	if (!PQsendQuery(s->pg, "SELECT "
+	    "pg_current_xact_id_if_assigned() IS NOT NULL; ROLLBACK"))
+		return 1;
+	while ((res = PQgetResult(s->pg)) != NULL) {
+		if (first && PQresultStatus(res) == PGRES_TUPLES_OK &&
+		    PQntuples(res) == 1 &&
+		    strcmp(PQgetvalue(res, 0, 0), "f") == 0)
+			wrote = 0;
+		first = 0;
+		PQclear(res);
+	}
 	return wrote;
 }
 
@@ -873,5 +966,7 @@ pgx_close(struct store *s)
 		free(s->st[i].pgsql);
 		free(s->st[i].pglock);
 	}
+	for (i = 0; i < s->pg_noneoff; i++)
+		free(s->pg_oneoff[i].sql);
 	PQfinish(s->pg);
 }

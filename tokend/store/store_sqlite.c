@@ -354,7 +354,8 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	[ST_RELEASE] = { .sql = "RELEASE " SAVEPOINT_NAME },
 	[ST_ROLLBACK_TO] = { .sql = "ROLLBACK TO " SAVEPOINT_NAME },
 	/* PostgreSQL: writable, as SQLite's; store_end_read() asks whether
-	 * it wrote (a transaction id is assigned at the first write). */
+	 * it wrote (a transaction id is assigned at the first write) and
+	 * rolls back, in one message (pgx_end_read()). */
 	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED", .pg = "BEGIN" },
 	/* The user row is what vetoes a decision (disabled, deleted) and
 	 * what every rule's read-then-write on its counters (failures.c)
@@ -1157,7 +1158,7 @@ store_begin_read(struct store *s)
 int
 store_end_read(struct store *s)
 {
-	int wrote = s->engine == DB_PG ? pgx_txn_wrote(s) :
+	int wrote = s->engine == DB_PG ? pgx_end_read(s) :
 	    sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
 
 	s->in_savepoint = 0;

@@ -114,9 +114,16 @@ head_from_records(struct store *s)
  * PostgreSQL: an append (lock) first takes its turn on the row
  * audit_head, locked until the transaction ends; then the head is read
  * from the records, in a statement that starts after the last append's
- * commit (READ COMMITTED).  Nothing is cached.  The row is the lock, not
- * the truth: records cut behind kagid's back leave it ahead of the chain,
- * and the chain is what counts, as on SQLite.
+ * commit (READ COMMITTED).  The row is the lock, not the truth: records
+ * cut behind kagid's back leave it ahead of the chain, and the chain is
+ * what counts, as on SQLite.
+ *
+ * In a write transaction (s->pg_write) the row has been held since
+ * BEGIN (pgx_begin()), so no other core can append until COMMIT: the
+ * head read once is cached for the rest of the transaction, and each
+ * append moves it on.  The cache goes at COMMIT, ROLLBACK, ROLLBACK TO
+ * (the appends it undid) and any error (head_valid = 0 there); outside a
+ * write transaction nothing is cached.
  */
 static int
 pg_head_load(struct store *s, int lock)
@@ -124,8 +131,10 @@ pg_head_load(struct store *s, int lock)
 	struct db_stmt *st = NULL;
 	int r;
 
+	if (s->pg_write && s->head_valid)
+		return 0;
 	s->head_valid = 0;
-	if (lock) {
+	if (lock && !s->pg_write) {
 		if ((r = db_prep(s, "SELECT seq FROM audit_head WHERE id = 1 "
 		    "FOR UPDATE", &st)) != 0)
 			return r;
@@ -134,7 +143,10 @@ pg_head_load(struct store *s, int lock)
 		if (r != DB_ROW)
 			return r == DB_DONE ? KAGI_ERR_STORE : r;
 	}
-	return head_from_records(s);
+	if ((r = head_from_records(s)) != 0)
+		return r;
+	s->head_valid = s->pg_write;
+	return 0;
 }
 
 /* Make the cached head current: (0, zeros) for an empty chain. */
