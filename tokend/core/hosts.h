@@ -110,6 +110,7 @@
 #include "ctx.h"
 #include "peer.h"
 #include "store.h"
+#include "store_hosts.h"
 
 /* Days a host certificate is valid from its signing; the CA's. */
 #define HOST_CERT_DAYS 397

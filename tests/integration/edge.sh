@@ -1,0 +1,149 @@
+#!/bin/sh
+# edge.sh - the fleet (issue 15): the cores' CA and the host registry,
+# against a real kagid (a core on SQLite) and openssl(1) on the host's
+# side:
+#
+#  - host add before the CA exists is refused, naming host ca-init;
+#  - host ca-init makes a CA certificate (CA:TRUE, keyCertSign) and
+#    keeps its key sealed: the stored key is no DER private key, and a
+#    kagid with another sealing key over the same database signs
+#    nothing; a second ca-init is refused and the CA stays;
+#  - host add signs a request made on the host with openssl (its key
+#    never sent): the certificate verifies against the CA, names the
+#    host (not what the request asked), is no CA, is for client
+#    authentication only, and its fingerprint is the registry's;
+#  - refused, changing nothing: a request whose signature is broken,
+#    an RSA-1024 key, a file that is no request, a name taken, a bad
+#    name, an unknown zone or class (kagictl, nothing sent);
+#  - renew gives a new certificate and serial; revoke marks the host
+#    revoked, once; a revoked host is not renewed;
+#  - each act is audited (host_ca_init, host_add, host_renew,
+#    host_revoke).
+# The TLS listener and the edge (items 3-4 of the issue) are not built
+# yet: their tests come with them.
+
+. "$(dirname "$0")/lib.sh"
+
+command -v openssl >/dev/null 2>&1 || skip_all "openssl(1) is needed"
+command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
+kagid_built
+kagictl_built
+
+plan 33
+
+start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
+
+# A host's key and request, made on the host (openssl), CN as asked.
+csr() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=${2:-$1}" \
+	    2>/dev/null
+}
+
+csr t1 evil-name
+out=$(kagictl host add t1 --zone mynumber --class terminal \
+    --csr "$T/t1.csr" 2>&1)
+st=$?
+is "$st" 1 "host add before the CA exists is refused"
+like "$out" "kagictl host ca-init" "the refusal names host ca-init"
+
+kagictl host ca-init >"$T/ca.crt" 2>"$T/ca.err"
+is "$?" 0 "host ca-init makes the cores' CA"
+txt=$(openssl x509 -in "$T/ca.crt" -noout -text 2>&1)
+like "$txt" "CA:TRUE" "the CA certificate is a CA's"
+like "$txt" "Certificate Sign" "the CA certificate signs certificates"
+blob=$(state_sql "SELECT hex(sealed_key) FROM host_ca")
+is "${blob%"${blob#??}"}" "01" "the CA key is stored sealed (seal.h's version byte)"
+state_sql "SELECT quote(sealed_key) FROM host_ca" |
+    sed "s/^X'//; s/'$//" | xxd -r -p >"$T/sealed.bin"
+if openssl pkey -inform DER -in "$T/sealed.bin" -noout 2>/dev/null; then
+	not_ok "the stored CA key is no private key in clear"
+else
+	ok "the stored CA key is no private key in clear"
+fi
+out=$(kagictl host ca-init 2>&1)
+st=$?
+is "$st" 1 "a second host ca-init is refused"
+like "$out" "never replaced" "the refusal says the CA is never replaced"
+cmp -s "$T/ca.crt" - <<EOF2
+$(state_sql "SELECT cert FROM host_ca")
+EOF2
+is "$?" 0 "the CA is the first one still"
+
+kagictl host add t1 --zone mynumber --class terminal --csr "$T/t1.csr" \
+    >"$T/t1.crt" 2>"$T/t1.err"
+is "$?" 0 "host add signs a request made on the host"
+check "the host's certificate verifies against the CA" \
+    openssl verify -CAfile "$T/ca.crt" "$T/t1.crt"
+txt=$(openssl x509 -in "$T/t1.crt" -noout -text 2>&1)
+like "$txt" "Subject: CN = t1" "the certificate names the host, not the request's CN"
+unlike "$txt" "evil-name" "nothing of the request's subject is kept"
+like "$txt" "CA:FALSE" "a host's certificate is no CA"
+like "$txt" "TLS Web Client Authentication" "a terminal's is for client authentication"
+unlike "$txt" "TLS Web Server Authentication" "a terminal's is not a server's"
+fp=$(openssl x509 -in "$T/t1.crt" -noout -fingerprint -sha256 |
+    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+show=$(kagictl host show t1 2>&1)
+like "$show" "$fp" "host show gives the certificate's SHA-256 fingerprint"
+like "$(kagictl host list 2>&1)" "mynumber" "host list shows the host and its zone"
+
+# Refusals: nothing changes.
+csr t2
+openssl req -in "$T/t2.csr" -outform DER 2>/dev/null |
+    python3 -c 'import sys; b=bytearray(sys.stdin.buffer.read()); b[-3]^=1; sys.stdout.buffer.write(b)' |
+    openssl req -inform DER -outform PEM -out "$T/t2bad.csr" 2>/dev/null
+out=$(kagictl host add t2 --zone lgwan --class terminal --csr "$T/t2bad.csr" 2>&1)
+like "$out" "signature does not verify" "a request whose signature is broken is refused"
+openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" \
+    -out "$T/weak.csr" -subj /CN=t2 2>/dev/null
+out=$(kagictl host add t2 --zone lgwan --class terminal --csr "$T/weak.csr" 2>&1)
+like "$out" "too weak" "an RSA-1024 request is refused"
+echo "not a request" >"$T/junk.csr"
+out=$(kagictl host add t2 --zone lgwan --class terminal --csr "$T/junk.csr" 2>&1)
+like "$out" "not a PEM certificate request" "a file that is no request is refused"
+out=$(kagictl host add t1 --zone lgwan --class terminal --csr "$T/t2.csr" 2>&1)
+like "$out" "registered already" "a name taken is refused"
+out=$(kagictl host add 'Bad_Name' --zone lgwan --class terminal --csr "$T/t2.csr" 2>&1)
+like "$out" "a host name is" "a bad host name is refused, saying what one is"
+kagictl host add t2 --zone moon --class terminal --csr "$T/t2.csr" >/dev/null 2>&1
+is "$?" 2 "an unknown zone is a usage error, nothing sent"
+is "$(state_sql "SELECT count(*) FROM hosts")" 1 "no refusal left a host behind"
+
+# Renew, revoke.
+kagictl host renew t1 --csr "$T/t2.csr" >"$T/t1b.crt" 2>&1
+fp2=$(openssl x509 -in "$T/t1b.crt" -noout -fingerprint -sha256 |
+    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+if [ -n "$fp2" ] && [ "$fp2" != "$fp" ] &&
+    [ "$(state_sql "SELECT hex(fingerprint) FROM hosts WHERE name = 't1'" |
+    tr 'A-F' 'a-f')" = "$fp2" ]; then
+	ok "renew replaces the host's certificate in the registry"
+else
+	not_ok "renew replaces the host's certificate in the registry" "$fp -> $fp2"
+fi
+kagictl host revoke t1 >/dev/null 2>&1
+is "$(state_sql "SELECT state FROM hosts WHERE name = 't1'")" 1 "revoke marks the host revoked"
+out=$(kagictl host revoke t1 2>&1)
+like "$out" "revoked already" "a host is revoked once"
+out=$(kagictl host renew t1 --csr "$T/t2.csr" 2>&1)
+like "$out" "no active host" "a revoked host is not renewed"
+ev=$(state_sql "SELECT event FROM audit WHERE event LIKE 'host_%' ORDER BY seq" | tr '\n' ' ')
+is "$ev" "host_ca_init host_add host_renew host_revoke " "every act is in the audit, in order"
+
+# The database without its sealing key gives no power to sign.
+csr t3
+stop_kagid
+umask 077
+head -c 32 /dev/urandom >"$T/state/seal.key.new" &&
+    mv "$T/state/seal.key.new" "$T/state/seal.key"
+start_kagid || { echo "Bail out! kagid did not restart"; exit 1; }
+kagictl host add t3 --zone lgwan --class terminal --csr "$T/t3.csr" \
+    >"$T/t3.crt" 2>&1
+st=$?
+if [ "$st" -ne 0 ] && ! grep -q "BEGIN CERTIFICATE" "$T/t3.crt"; then
+	ok "a kagid with another sealing key signs nothing"
+else
+	not_ok "a kagid with another sealing key signs nothing" "exit $st" "$(cat "$T/t3.crt")"
+fi
+is "$(state_sql "SELECT count(*) FROM hosts")" 1 "and registers nothing"
+
+finish
