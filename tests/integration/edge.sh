@@ -18,9 +18,24 @@
 #  - renew gives a new certificate and serial; revoke marks the host
 #    revoked, once; a revoked host is not renewed;
 #  - each act is audited (host_ca_init, host_add, host_renew,
-#    host_revoke).
-# The TLS listener and the edge (items 3-4 of the issue) are not built
-# yet: their tests come with them.
+#    host_revoke);
+#  - a core (role = core, listen_tls on 127.0.0.1, its own certificate of
+#    class core) serves a registered terminal over TLS 1.3: a TOTP
+#    log-in with a right code succeeds and its replay does not
+#    (tests/tlsedge.py stands in for the edge, with the caller as an
+#    edge would send it);
+#  - refused and recorded: an edge asking an administrative operation
+#    (user_list; unlock claiming every class), its connection closed
+#    ("edge_refused", naming the host); a zone= that disagrees with the
+#    host's ("zone_mismatch"; the host's own zone passes); no client
+#    certificate, a certificate from another CA, TLS 1.2 (openssl
+#    s_client -tls1_2), plain text, a revoked host ("host_refused");
+#    a host revoked while connected is refused at its next request and
+#    its connection closed;
+#  - a kagid with another sealing key over the same database signs no
+#    host certificate.
+# The edge daemon itself (role = edge, item 4 of the issue) is not built
+# yet: real pam_kagi log-ins through edges come with it.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -29,7 +44,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 33
+plan 55
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -129,8 +144,105 @@ like "$out" "no active host" "a revoked host is not renewed"
 ev=$(state_sql "SELECT event FROM audit WHERE event LIKE 'host_%' ORDER BY seq" | tr '\n' ' ')
 is "$ev" "host_ca_init host_add host_renew host_revoke " "every act is in the audit, in order"
 
+# --- the core's listener (item 3) and what an edge may ask (items 4, 5) ---
+
+# The core's own certificate, a terminal of zone lgwan, another CA's.
+csr core1
+kagictl host add core1 --zone mynumber --class core --csr "$T/core1.csr" \
+    >"$T/core1.crt" 2>&1
+csr t4
+kagictl host add t4 --zone lgwan --class terminal --csr "$T/t4.csr" \
+    >"$T/t4.crt" 2>&1
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/other.key" -out "$T/other.crt" -subj /CN=t4 -days 30 \
+    2>/dev/null
+chmod 600 "$T"/*.key
+kagictl user add alice >/dev/null 2>&1
+secret=$(enroll_totp alice) || { echo "Bail out! enrolment failed"; exit 1; }
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+stop_kagid
+start_kagid role=core "listen_tls=127.0.0.1:$PORT" "tls_cert=$T/core1.crt" \
+    "tls_key=$T/core1.key" || { echo "Bail out! the core did not start"; exit 1; }
+edge() {
+	python3 "$top_srcdir/tests/tlsedge.py" "$PORT" "$@" 2>&1
+}
+EDGE='"edge":{"uid":0,"name":"root","pid":1,"loginuid":1000,"person":"op1","classes":15}'
+refused_count() {
+	state_sql "SELECT count(*) FROM audit WHERE event = 'host_refused'"
+}
+
+code=$(code_for "$secret")
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_totp\",\"user\":\"alice\",\"service\":\"login\",\"code\":\"$code\",$EDGE}")
+like "$out" '"verdict": "success"' "a registered terminal's log-in over TLS 1.3 succeeds with a right code"
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_totp\",\"user\":\"alice\",\"service\":\"login\",\"code\":\"$code\",$EDGE}")
+unlike "$out" '"verdict": "success"' "the same code through the core again is a replay"
+
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" "{\"v\":1,\"op\":\"user_list\",$EDGE}" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}")
+like "$out" "administer on a core" "an edge asking an administrative operation is refused"
+like "$out" "CLOSED" "and its connection is closed"
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" "{\"v\":1,\"op\":\"unlock\",\"user\":\"alice\",$EDGE}")
+like "$out" "administer on a core" "an edge claiming every class still cannot unlock"
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'edge_refused' AND fields LIKE '%\"host\":\"t4\"%'")" 2 \
+    "each is recorded, naming the host"
+
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",\"zone\":\"mynumber\",$EDGE}")
+like "$out" "zone of this host" "a module zone= that disagrees with the host's zone is refused"
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'zone_mismatch'")" 1 "and recorded"
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",\"zone\":\"lgwan\",$EDGE}")
+like "$out" '"status": "ok"' "the host's own zone is accepted"
+
+n0=$(refused_count)
+out=$(edge - - "$T/ca.crt" "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}")
+unlike "$out" '"status": "ok"' "no client certificate: refused"
+sleep 0.3
+is "$(refused_count)" $((n0 + 1)) "and recorded"
+out=$(edge "$T/other.crt" "$T/other.key" "$T/ca.crt" "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}")
+unlike "$out" '"status": "ok"' "a certificate from another CA: refused"
+sleep 0.3
+is "$(refused_count)" $((n0 + 2)) "and recorded"
+out=$(echo | timeout 10 openssl s_client -connect "127.0.0.1:$PORT" -tls1_2 \
+    -cert "$T/t4.crt" -key "$T/t4.key" 2>&1)
+like "$out" "alert protocol version" "TLS 1.2 (openssl s_client -tls1_2): refused"
+sleep 0.3
+is "$(refused_count)" $((n0 + 3)) "and recorded"
+out=$(python3 - "$PORT" <<'PY'
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+req = b'{"v":1,"op":"user_list"}'
+s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
+try:
+    print(s.recv(100))
+except OSError as e:
+    print("error", e)
+PY
+)
+unlike "$out" "status" "plain text: refused, no frame answered"
+sleep 0.3
+is "$(refused_count)" $((n0 + 4)) "and recorded"
+out=$(edge "$T/t1b.crt" "$T/t2.key" "$T/ca.crt" "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}")
+unlike "$out" '"status": "ok"' "a revoked host: refused"
+sleep 0.3
+like "$(state_sql "SELECT fields FROM audit WHERE event = 'host_refused' ORDER BY seq DESC LIMIT 1")" \
+    '"reason":"revoked"' "and recorded as revoked, with its name"
+out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
+    "!$KAGICTL --socket $SOCK host revoke t4 >/dev/null" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}")
+first=$(printf '%s\n' "$out" | sed -n 1p)
+second=$(printf '%s\n' "$out" | sed -n 2p)
+like "$first" '"status": "ok"' "a host connected before its revocation is served"
+like "$second" "not allowed to ask" "its next request after host revoke is refused"
+like "$(printf '%s\n' "$out" | sed -n 3p)" "CLOSED" "and its connection closed"
 # The database without its sealing key gives no power to sign.
 csr t3
+nhosts=$(state_sql "SELECT count(*) FROM hosts")
 stop_kagid
 umask 077
 head -c 32 /dev/urandom >"$T/state/seal.key.new" &&
@@ -144,6 +256,6 @@ if [ "$st" -ne 0 ] && ! grep -q "BEGIN CERTIFICATE" "$T/t3.crt"; then
 else
 	not_ok "a kagid with another sealing key signs nothing" "exit $st" "$(cat "$T/t3.crt")"
 fi
-is "$(state_sql "SELECT count(*) FROM hosts")" 1 "and registers nothing"
+is "$(state_sql "SELECT count(*) FROM hosts")" "$nhosts" "and registers nothing"
 
 finish

@@ -48,7 +48,7 @@
  * act is audited (host_ca_init, host_add, host_renew, host_revoke) and is
  * an administrator's (PEER_ADMIN), on a core only.
  *
- * The core's listener (kagid/tls.c, to come).  `listen_tls = ADDR:PORT`
+ * The core's listener (kagid/tls.c).  `listen_tls = ADDR:PORT`
  * is a second listening socket in server.c's poll loop; its connections
  * carry an OpenSSL SSL object (non-blocking handshake, then the same
  * length-prefixed JSON frames as the local socket, read and written
@@ -69,9 +69,12 @@
  * edge only for what an edge may ask (issue item 5):
  *   - classes are masked to PEER_VERIFIER | PEER_SELF: PEER_ADMIN and
  *     PEER_APPROVER never cross the wire, approves is 0;
- *   - the op must be in host_edge_ops (auth_begin, auth_totp, auth_fido2,
- *     auth_sshkey, auth_enroll, account, session_open, session_close,
- *     token_lost_own, enroll_fido2_*, enroll_sshkey_*, authkeys): every
+ *   - the op must be in fleet_edge_ops (fleet.c: auth_begin, auth_totp,
+ *     auth_fido2, auth_sshkey, auth_enroll, account, token_lost_own,
+ *     enroll_fido2_*, enroll_sshkey_*, authkeys; session_open and
+ *     session_close once the core can have the edge end a session,
+ *     item 7, since a core must never signal a pid of its own for an
+ *     edge's session): every
  *     other op (administration, approval, audit reads, unlock, reports)
  *     is refused and audited ("edge_refused", naming the host), before
  *     dispatch, whatever classes were claimed;
@@ -95,9 +98,10 @@
  * see the revocation at the host's next request (the record is in the
  * shared store).
  *
- * State (this commit and the next): the CA and the registry; the
- * listener, the edge and the per-host rules come next (README, "A
- * municipality's fleet").
+ * State: the CA and the registry (hosts.c), the core's listener
+ * (kagid/tls.c, server.c) and what a core does with a forwarded request
+ * (fleet.c) are built; the edge daemon and the per-host rules come next
+ * (README, "A municipality's fleet").
  */
 #ifndef KAGI_HOSTS_H
 #define KAGI_HOSTS_H
