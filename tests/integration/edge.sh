@@ -34,8 +34,14 @@
 #    its connection closed;
 #  - a kagid with another sealing key over the same database signs no
 #    host certificate.
-# The edge daemon itself (role = edge, item 4 of the issue) is not built
-# yet: real pam_kagi log-ins through edges come with it.
+#  - two edges (role = edge, each its own socket and certificate, no
+#    store, no sealing key): real pam_kagi TOTP log-ins through each
+#    succeed; a code used through one is refused through the other and
+#    the core records one success; zone=lgwan on a host of zone mynumber
+#    is refused (PAM_AUTHINFO_UNAVAIL) and recorded; root's kagictl
+#    through an edge is refused and recorded; a core that accepts and
+#    never answers is passed over (the log-in under 1.5 s); all cores
+#    down: PAM_AUTHINFO_UNAVAIL, "service not available".
 
 . "$(dirname "$0")/lib.sh"
 
@@ -44,7 +50,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 55
+plan 69
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -240,6 +246,122 @@ second=$(printf '%s\n' "$out" | sed -n 2p)
 like "$first" '"status": "ok"' "a host connected before its revocation is served"
 like "$second" "not allowed to ask" "its next request after host revoke is refused"
 like "$(printf '%s\n' "$out" | sed -n 3p)" "CLOSED" "and its connection closed"
+# --- the edge (item 4): real pam_kagi log-ins through two edges ---------
+
+# start_edge N PORTS...: kagid role = edge on $T/eN.sock with host tN's
+# key and certificate, forwarding to 127.0.0.1:PORT for each PORT.
+start_edge() {
+	_n=$1
+	shift
+	_cores=
+	for _p in "$@"; do
+		_cores="${_cores:+$_cores, }127.0.0.1:$_p"
+	done
+	mkdir -p "$T/e$_n"
+	chmod 700 "$T/e$_n"
+	cat >"$T/e$_n.conf" <<EOF3
+socket = $T/e$_n.sock
+state_dir = $T/e$_n
+user = $(id -un)
+role = edge
+cores = $_cores
+tls_cert = $T/t$_n.crt
+tls_key = $T/t$_n.key
+tls_ca = $T/ca.crt
+EOF3
+	chmod 600 "$T/e$_n.conf"
+	rm -f "$T/e$_n.sock"
+	"$KAGID" -f -c "$T/e$_n.conf" 2>>"$T/e$_n.log" &
+	eval "EDGE${_n}_PID=\$!"
+	bg_register $!
+	_i=0
+	while [ ! -S "$T/e$_n.sock" ] && [ $_i -lt 100 ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	[ -S "$T/e$_n.sock" ] || { diag "edge $_n did not start:" "$(cat "$T/e$_n.log")"; return 1; }
+}
+
+for n in 5 6; do
+	csr "t$n"
+	kagictl host add "t$n" --zone mynumber --class terminal --csr "$T/t$n.csr" \
+	    >"$T/t$n.crt" 2>&1
+done
+chmod 600 "$T"/*.key
+start_edge 5 "$PORT" && start_edge 6 "$PORT" ||
+	{ echo "Bail out! the edges did not start"; exit 1; }
+kagictl user add bob >/dev/null 2>&1
+bsecret=$(enroll_totp bob) || { echo "Bail out! enrolment failed"; exit 1; }
+for n in 5 6; do
+	SOCK=$T/e$n.sock write_service "e$n"
+	SOCK=$T/e$n.sock write_service "z$n" -- zone=lgwan
+	for u in alice bob; do
+		for svc in e z; do
+			echo "$u:pw-$u:$svc$n" >>"$T/passdb"
+		done
+	done
+done
+check "an edge holds no store and no sealing key" \
+    test ! -e "$T/e5/kagi.db" -a ! -e "$T/e5/seal.key"
+
+wait_fresh_step 8
+out=$(PAM_SERVICE_NAME=e5 pam_run -u alice -o both pw-alice "$(code_for "$secret" 1)")
+is "$(result_of "$out" auth)" PAM_SUCCESS "a pam_kagi TOTP log-in through edge 1 succeeds"
+is "$(result_of "$out" acct)" PAM_SUCCESS "and its account step too"
+out=$(PAM_SERVICE_NAME=e6 pam_run -u bob -o both pw-bob "$(code_for "$bsecret")")
+is "$(result_of "$out" auth)" PAM_SUCCESS "a pam_kagi TOTP log-in through edge 2 succeeds"
+out=$(PAM_SERVICE_NAME=e6 pam_run -u alice -o auth pw-alice "$(code_for "$secret" 1)")
+is "$(result_of "$out" auth)" PAM_AUTH_ERR "the code used through edge 1 is refused through edge 2"
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND user = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
+    1 "the core recorded one success for that code"
+out=$(PAM_SERVICE_NAME=z5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "zone=lgwan on a host of zone mynumber: refused"
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'zone_mismatch' AND fields LIKE '%\"host\":\"t5\"%'")" \
+    1 "and recorded, naming the host"
+out=$("$KAGICTL" --socket "$T/e5.sock" user list 2>&1)
+st=$?
+is "$st" 1 "root's kagictl through an edge administers nothing"
+like "$(state_sql "SELECT fields FROM audit WHERE event = 'edge_refused' ORDER BY seq DESC LIMIT 1")" \
+    '"op":"user_list"' "and the core recorded the refusal"
+
+# Failing over: a core that accepts and never answers, then the real one.
+python3 - "$T/black.port" <<'PY' &
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(8)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+conns = []
+while True:
+    c, _ = s.accept()
+    conns.append(c)
+PY
+bg_register $!
+i=0
+while [ ! -s "$T/black.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+BLACK=$(cat "$T/black.port")
+kill "$EDGE5_PID" 2>/dev/null
+sleep 0.3
+start_edge 5 "$BLACK" "$PORT" || { echo "Bail out! edge 1 did not restart"; exit 1; }
+wait_fresh_step 8
+t0=$(date +%s%N)
+out=$(PAM_SERVICE_NAME=e5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+is "$(result_of "$out" auth)" PAM_SUCCESS "a core that never answers: the edge goes on to the next"
+if [ "$ms" -lt 1500 ]; then
+	ok "and the log-in took under 1.5 s ($ms ms; 0.5 s per silent core)"
+else
+	not_ok "and the log-in took under 1.5 s" "$ms ms"
+fi
+
+# Every core down: fail closed.
+stop_kagid
+out=$(PAM_SERVICE_NAME=e6 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret")")
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "all cores down: the log-in fails closed with PAM_AUTHINFO_UNAVAIL"
+like "$(cat "$T/pamdrv.err" "$T"/e6.log 2>/dev/null)" "service not available" \
+    "and the edge says the service is not available"
+start_kagid || { echo "Bail out! kagid did not restart"; exit 1; }
+
 # The database without its sealing key gives no power to sign.
 csr t3
 nhosts=$(state_sql "SELECT count(*) FROM hosts")

@@ -96,8 +96,9 @@ edge_caller(struct json_object *req, struct peer *p)
 	    (r = proto_get_int(e, "pid", 0, INT32_MAX, &pid)) != 0 ||
 	    (r = proto_get_int(e, "loginuid", 0, UINT32_MAX, &luid)) != 0 ||
 	    (r = proto_get_int(e, "classes", 0, 15, &cls)) != 0 ||
-	    (r = proto_get_str(e, "name", STORE_NAME_MAX, &name)) != 0 ||
-	    (r = proto_get_str(e, "person", STORE_NAME_MAX, &person)) != 0)
+	    (r = proto_get_str_opt(e, "name", STORE_NAME_MAX, &name)) != 0 ||
+	    (r = proto_get_str_opt(e, "person", STORE_NAME_MAX,
+	    &person)) != 0)
 		return r;
 	p->uid = (uid_t)uid;
 	p->gid = (gid_t)-1;
@@ -107,8 +108,10 @@ edge_caller(struct json_object *req, struct peer *p)
 	 * itself; administration and approval stay on the cores. */
 	p->classes = ((unsigned)cls & PEER_VERIFIER) | PEER_SELF;
 	p->approves = 0;
-	snprintf(p->name, sizeof(p->name), "%s", name);
-	snprintf(p->person, sizeof(p->person), "%s", person);
+	/* Absent: the uid has no name, the caller is no person. */
+	snprintf(p->name, sizeof(p->name), "%s", name != NULL ? name : "");
+	snprintf(p->person, sizeof(p->person), "%s",
+	    person != NULL ? person : "");
 	return 0;
 }
 

@@ -100,8 +100,9 @@
  *
  * State: the CA and the registry (hosts.c), the core's listener
  * (kagid/tls.c, server.c) and what a core does with a forwarded request
- * (fleet.c) are built; the edge daemon and the per-host rules come next
- * (README, "A municipality's fleet").
+ * (fleet.c) and the edge (kagid/edge.c) are built; sessions through an
+ * edge and the per-host rules come next (README, "A municipality's
+ * fleet").
  */
 #ifndef KAGI_HOSTS_H
 #define KAGI_HOSTS_H

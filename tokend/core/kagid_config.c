@@ -99,6 +99,8 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "listen_tls", CFG_STR, OFF(listen_tls), 0, 0, NULL },
 	{ "tls_cert", CFG_STR, OFF(tls_cert), 0, 0, NULL },
 	{ "tls_key", CFG_STR, OFF(tls_key), 0, 0, NULL },
+	{ "tls_ca", CFG_STR, OFF(tls_ca), 0, 0, NULL },
+	{ "cores", CFG_STR, OFF(cores), 0, 0, NULL },
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
 	{ "fido2_attestation_privileged", CFG_ENUM, OFF(fido2_attestation_privileged), 0, 0, att_choices },
 	{ "fido2_attestation_vendor", CFG_ENUM, OFF(fido2_attestation_vendor), 0, 0, att_choices },
@@ -473,6 +475,8 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->listen_tls == NULL && (r = set_str(&c->listen_tls, "")) != 0) ||
 	    (c->tls_cert == NULL && (r = set_str(&c->tls_cert, "")) != 0) ||
 	    (c->tls_key == NULL && (r = set_str(&c->tls_key, "")) != 0) ||
+	    (c->tls_ca == NULL && (r = set_str(&c->tls_ca, "")) != 0) ||
+	    (c->cores == NULL && (r = set_str(&c->cores, "")) != 0) ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (r = derive_path(&c->audit_key_file, c->state_dir,
@@ -570,9 +574,16 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
-	if (c->role == KAGID_EDGE) {
-		snprintf(err, errlen, "%s: 'role = edge' is not built yet "
-		    "(issue 15): run kagid standalone or as a core",
+	if (c->role == KAGID_EDGE && (c->cores[0] == '\0' ||
+	    c->tls_cert[0] == '\0' || c->tls_key[0] == '\0' ||
+	    c->tls_ca[0] == '\0')) {
+		snprintf(err, errlen, "%s: 'role = edge' needs 'cores', "
+		    "'tls_cert', 'tls_key' and 'tls_ca'", path != NULL ? path :
+		    "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->tls_ca[0] != '\0' && c->tls_ca[0] != '/') {
+		snprintf(err, errlen, "%s: 'tls_ca' must be an absolute path",
 		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}

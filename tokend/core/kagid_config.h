@@ -88,6 +88,8 @@ struct kagid_config {
 	char *listen_tls;		/* ADDR:PORT, "" = none */
 	char *tls_cert;
 	char *tls_key;
+	char *tls_ca;			/* an edge's: the cores' CA (PEM) */
+	char *cores;			/* an edge's: HOST:PORT, ... */
 	int fido2_attestation;		/* enum fido2_att_mode: staff */
 	/* The same for the privileged and vendor roles' keys (R-PRIV-2). */
 	int fido2_attestation_privileged;

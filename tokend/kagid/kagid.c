@@ -38,6 +38,7 @@
 #include "audit_daemon.h"
 #include "config_audit.h"
 #include "dispatch.h"
+#include "edge.h"
 #include "fido2.h"
 #include "journal.h"
 #include "kagi_err.h"
@@ -643,6 +644,32 @@ main(int argc, char **argv)
 	if (k.test) {
 		config_warnings(&k.cfg);
 		printf("%s: configuration OK\n", k.conf);
+		status = 0;
+		goto out;
+	}
+	/* An edge: no store, no sealing key, no decision (edge.h). */
+	if (k.cfg.role == KAGID_EDGE) {
+		if ((r = as_root(&k, err, sizeof(err))) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: %s", err);
+			goto out;
+		}
+		signals_set(&k);
+		if (!k.foreground && (r = daemonize()) != 0) {
+			kagi_log(LOG_ERR, "cannot daemonize: %s",
+			    kagi_strerror(r));
+			goto out;
+		}
+		if (k.pidfd >= 0 &&
+		    (r = pidfile_write(k.pidfd, err, sizeof(err))) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: %s: %s",
+			    k.pidpath, err);
+			goto out;
+		}
+		if ((r = edge_run(&k.cfg, k.lfd, &stop_flag, &k.orig)) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: the edge's "
+			    "TLS settings: %s", kagi_strerror(r));
+			goto out;
+		}
 		status = 0;
 		goto out;
 	}
