@@ -20,6 +20,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "fleet.h"
+#include "hosts.h"
 #include "kagi_err.h"
 #include "names.h"
 #include "proto.h"
@@ -44,19 +45,6 @@ edge_op(const char *op)
 	return 0;
 }
 
-static void
-hex_fp(const uint8_t fp[HOST_FP_LEN], char out[2 * HOST_FP_LEN + 1])
-{
-	static const char d[] = "0123456789abcdef";
-	size_t i;
-
-	for (i = 0; i < HOST_FP_LEN; i++) {
-		out[2 * i] = d[fp[i] >> 4];
-		out[2 * i + 1] = d[fp[i] & 15];
-	}
-	out[2 * HOST_FP_LEN] = '\0';
-}
-
 /* event for the host (name or "" when unknown), op and reason. */
 static int
 record(struct kagid_ctx *ctx, const char *event, const char *host,
@@ -69,7 +57,7 @@ record(struct kagid_ctx *ctx, const char *event, const char *host,
 
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
-	hex_fp(fp, fph);
+	host_fp_hex(fp, fph);
 	if ((r = proto_set_str(f, "host", host)) == 0 &&
 	    (r = proto_set_str(f, "fingerprint", fph)) == 0 &&
 	    (r = proto_set_str(f, "op", op != NULL ? op : "")) == 0 &&
@@ -186,7 +174,7 @@ fleet_refused_conn(struct kagid_ctx *ctx, const char *addr,
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	if (h != NULL)
-		hex_fp(h->fingerprint, fph);
+		host_fp_hex(h->fingerprint, fph);
 	if ((r = store_begin(ctx->store)) != 0)
 		goto out;
 	if ((r = proto_set_str(f, "address", addr)) != 0 ||

@@ -100,6 +100,12 @@ hex_of(const uint8_t *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+void
+host_fp_hex(const uint8_t fp[HOST_FP_LEN], char out[2 * HOST_FP_LEN + 1])
+{
+	hex_of(fp, HOST_FP_LEN, out);
+}
+
 /* The PEM of x, malloc'd. */
 static int
 cert_pem(X509 *x, char **out)

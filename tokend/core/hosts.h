@@ -164,6 +164,9 @@ int host_list(struct kagid_ctx *ctx, struct json_object *reply);
 int host_show(struct kagid_ctx *ctx, const char *name,
     struct json_object *reply);
 
+/* fp as 64 lower-case hex digits into out. */
+void host_fp_hex(const uint8_t fp[HOST_FP_LEN], char out[2 * HOST_FP_LEN + 1]);
+
 /*
  * The registry's answer for a certificate presented by a client (its DER
  * bytes), at time now: 0 and *h for an active host within its validity;

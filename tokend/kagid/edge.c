@@ -11,7 +11,8 @@
  *    elsewhere (a code counted twice, or accepted once and then
  *    refused as a replay, would confuse the caller and the audit);
  *  - no answer is kept beyond its one reply;
- *  - the host key is read once, from a private file, and wiped.
+ *  - the host key is read once, from a private file, and wiped
+ *    (tls_use_own()).
  */
 #include "config.h"
 
@@ -28,9 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/bio.h>
 #include <openssl/err.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -40,23 +39,16 @@
 #include "log.h"
 #include "peer.h"
 #include "proto.h"
-#include "safefile.h"
+#include "tls.h"
 #include "wipe.h"
-
-#define KEY_FILE_MAX (64 * 1024)
-#define CORES_MAX 16
 
 /* The client context: TLS 1.3, the core's certificate a server's of
  * tls_ca, our own certificate and key. */
 static int
 edge_ctx(const struct kagid_config *cfg, SSL_CTX **out)
 {
-	struct safefile_rule rule = { geteuid(), 1, 077, KEY_FILE_MAX };
-	char err[256] = "", *buf = NULL;
-	size_t len = 0;
+	char err[256] = "";
 	SSL_CTX *sc;
-	BIO *b = NULL;
-	EVP_PKEY *k = NULL;
 	int r = KAGI_ERR_CONFIG;
 
 	if ((sc = SSL_CTX_new(TLS_client_method())) == NULL)
@@ -74,30 +66,12 @@ edge_ctx(const struct kagid_config *cfg, SSL_CTX **out)
 		kagi_error("tls_ca %s: not a PEM certificate", cfg->tls_ca);
 		goto out;
 	}
-	if (SSL_CTX_use_certificate_chain_file(sc, cfg->tls_cert) != 1) {
-		kagi_error("tls_cert %s: not a PEM certificate", cfg->tls_cert);
-		goto out;
-	}
-	if ((r = safefile_load(cfg->tls_key, &rule, &buf, &len, NULL, err,
-	    sizeof(err))) != 0) {
-		kagi_error("tls_key: %s", err);
-		goto out;
-	}
-	r = KAGI_ERR_CONFIG;
-	if ((b = BIO_new_mem_buf(buf, (int)len)) == NULL ||
-	    (k = PEM_read_bio_PrivateKey(b, NULL, NULL, NULL)) == NULL ||
-	    SSL_CTX_use_PrivateKey(sc, k) != 1 ||
-	    SSL_CTX_check_private_key(sc) != 1) {
-		kagi_error("tls_key %s: not the PEM key of tls_cert",
-		    cfg->tls_key);
+	if ((r = tls_use_own(sc, cfg, err, sizeof(err))) != 0) {
+		kagi_error("%s", err);
 		goto out;
 	}
 	r = 0;
  out:
-	EVP_PKEY_free(k);
-	BIO_free(b);
-	if (buf != NULL)
-		kagi_free_secret(buf, len);
 	if (r != 0)
 		SSL_CTX_free(sc);
 	else
@@ -363,6 +337,8 @@ edge_serve(const struct kagid_config *cfg, SSL_CTX *sc, int fd,
 		req = NULL;
 		if (ssl == NULL) {
 			if (cores_connect(cfg, sc, &cfd, &ssl) != 0) {
+				kagi_free_secret(out, outlen);
+				out = NULL;
 				(void)reply_error(fd, KAGI_ERR_UNAVAILABLE,
 				    "service not available");
 				break;

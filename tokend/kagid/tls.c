@@ -117,9 +117,8 @@ trust_ca(struct kagid_ctx *ctx, SSL_CTX *sc, char *err, size_t errlen)
 	return r;
 }
 
-/* The core's own certificate and key (a private file). */
-static int
-own_cert(SSL_CTX *sc, const struct kagid_config *cfg, char *err,
+int
+tls_use_own(SSL_CTX *sc, const struct kagid_config *cfg, char *err,
     size_t errlen)
 {
 	struct safefile_rule rule = { geteuid(), 1, 077, KEY_FILE_MAX };
@@ -180,7 +179,7 @@ tls_server_ctx(struct kagid_ctx *ctx, SSL_CTX **out, char *err,
 	SSL_CTX_set_mode(sc, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if ((r = trust_ca(ctx, sc, err, errlen)) != 0 ||
-	    (r = own_cert(sc, ctx->cfg, err, errlen)) != 0)
+	    (r = tls_use_own(sc, ctx->cfg, err, errlen)) != 0)
 		goto out;
 	*out = sc;
 	return 0;

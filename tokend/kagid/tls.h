@@ -25,6 +25,12 @@ int tls_listen(const char *addrport, int *fd, char *err, size_t errlen);
 /* The server context, as above; err names what is wrong. */
 int tls_server_ctx(struct kagid_ctx *ctx, SSL_CTX **out, char *err,
     size_t errlen);
+/*
+ * tls_cert and tls_key into sc: the certificate (PEM) and its key, read
+ * from a private file of kagid's user or root and wiped.
+ */
+int tls_use_own(SSL_CTX *sc, const struct kagid_config *cfg, char *err,
+    size_t errlen);
 /* The address and port of a connected socket's peer, for records. */
 const char *tls_peer_addr(int fd, char *buf, size_t len);
 
