@@ -39,18 +39,22 @@
 #    succeed; a code used through one is refused through the other and
 #    the core records one success; zone=lgwan on a host of zone mynumber
 #    is refused (PAM_AUTHINFO_UNAVAIL) and recorded; root's kagictl
-#    through an edge is refused and recorded; a core that accepts and
+#    through an edge is refused and recorded; a local caller that writes
+#    its own "edge" claiming root is refused as what it is (nobody); a
+#    core that accepts and
 #    never answers is passed over (the log-in under 1.5 s); all cores
 #    down: PAM_AUTHINFO_UNAVAIL, "service not available".
 
 . "$(dirname "$0")/lib.sh"
 
 command -v openssl >/dev/null 2>&1 || skip_all "openssl(1) is needed"
+[ -x "$PAMDRV" ] && [ -f "$MODULE" ] && [ -x "$TOTPGEN" ] ||
+	skip_all "pamdrv, totpgen or pam_kagi.so not built"
 command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 69
+plan 71
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -323,6 +327,28 @@ st=$?
 is "$st" 1 "root's kagictl through an edge administers nothing"
 like "$(state_sql "SELECT fields FROM audit WHERE event = 'edge_refused' ORDER BY seq DESC LIMIT 1")" \
     '"op":"user_list"' "and the core recorded the refusal"
+
+# A local caller that writes its own "edge" claiming root: the edge puts
+# its own classification in its place, so nobody verifies only itself.
+chmod 711 "$T"
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 - "$T/e6.sock" 2>&1 <<'PY'
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+req = (b'{"v":1,"op":"auth_totp","user":"alice","service":"login",'
+       b'"code":"123456","edge":{"uid":0,"name":"root","pid":1,'
+       b'"loginuid":0,"person":"root","classes":15}}')
+s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
+hdr = s.recv(8)
+n = struct.unpack(">I", hdr[4:8])[0]
+body = b""
+while len(body) < n:
+    body += s.recv(n - len(body))
+print(body.decode())
+PY
+)
+like "$out" "not allowed for this caller" "a caller's own \"edge\" claiming root is replaced by the edge's word: refused"
+unlike "$out" '"verdict"' "and no code of alice's was tried"
 
 # Failing over: a core that accepts and never answers, then the real one.
 python3 - "$T/black.port" <<'PY' &
