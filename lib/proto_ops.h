@@ -294,7 +294,7 @@
  *   host_revoke host                  -> {}
  *   host_list                         -> hosts (array of records)
  *   host_show host                    -> the record, cert, ca
- * A record: host zone class state ("active"|"revoked") serial
+ * A record: name zone class state ("active"|"revoked") serial
  * fingerprint (hex SHA-256 of the DER) not_before not_after created
  * changed.
  */

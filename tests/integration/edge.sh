@@ -54,7 +54,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 71
+plan 72
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -196,7 +196,7 @@ like "$out" "administer on a core" "an edge asking an administrative operation i
 like "$out" "CLOSED" "and its connection is closed"
 out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" "{\"v\":1,\"op\":\"unlock\",\"user\":\"alice\",$EDGE}")
 like "$out" "administer on a core" "an edge claiming every class still cannot unlock"
-is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'edge_refused' AND fields LIKE '%\"host\":\"t4\"%'")" 2 \
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'edge_refused' AND fields LIKE '%\"edge\":\"t4\"%'")" 2 \
     "each is recorded, naming the host"
 
 out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
@@ -318,9 +318,11 @@ out=$(PAM_SERVICE_NAME=e6 pam_run -u alice -o auth pw-alice "$(code_for "$secret
 is "$(result_of "$out" auth)" PAM_AUTH_ERR "the code used through edge 1 is refused through edge 2"
 is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND user = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
     1 "the core recorded one success for that code"
+like "$(state_sql "SELECT fields FROM audit WHERE event = 'auth' AND user = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
+    '"edge":"t5"' "its record names the edge it came through"
 out=$(PAM_SERVICE_NAME=z5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
 is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "zone=lgwan on a host of zone mynumber: refused"
-is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'zone_mismatch' AND fields LIKE '%\"host\":\"t5\"%'")" \
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'zone_mismatch' AND fields LIKE '%\"edge\":\"t5\"%'")" \
     1 "and recorded, naming the host"
 out=$("$KAGICTL" --socket "$T/e5.sock" user list 2>&1)
 st=$?

@@ -103,6 +103,9 @@ struct kagid_ctx {
 	 * dispatch's table). */
 	const struct request_rec *approving;
 	approval_lookup_fn approval_replay;
+	/* The edge host the request being handled came through (issue 15,
+	 * set by server.c), or NULL: its records name it ("edge"). */
+	const char *via;
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */

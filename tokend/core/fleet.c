@@ -58,7 +58,7 @@ record(struct kagid_ctx *ctx, const char *event, const char *host,
 	if ((f = json_object_new_object()) == NULL)
 		return KAGI_ERR_NOMEM;
 	host_fp_hex(fp, fph);
-	if ((r = proto_set_str(f, "host", host)) == 0 &&
+	if ((r = proto_set_str(f, "edge", host)) == 0 &&
 	    (r = proto_set_str(f, "fingerprint", fph)) == 0 &&
 	    (r = proto_set_str(f, "op", op != NULL ? op : "")) == 0 &&
 	    (r = proto_set_str(f, "reason", reason)) == 0)
@@ -179,7 +179,7 @@ fleet_refused_conn(struct kagid_ctx *ctx, const char *addr,
 		goto out;
 	if ((r = proto_set_str(f, "address", addr)) != 0 ||
 	    (r = proto_set_str(f, "reason", reason)) != 0 ||
-	    (h != NULL && (r = proto_set_str(f, "host", h->name)) != 0) ||
+	    (h != NULL && (r = proto_set_str(f, "edge", h->name)) != 0) ||
 	    (h != NULL && (r = proto_set_str(f, "fingerprint", fph)) != 0) ||
 	    (r = audit_record(ctx, NULL, LOG_WARNING, "host_refused", NULL,
 	    f)) != 0) {

@@ -18,8 +18,9 @@
  *     PEER_VERIFIER | PEER_SELF (never PEER_ADMIN or PEER_APPROVER, no
  *     approvals), and takes "edge" out of the request, so that
  *     dispatch() then treats it as it treats a local caller's.
- * Every refusal is an audit record naming the host, written in the
- * request's transaction (it commits with the batch).
+ * Every refusal is an audit record naming the host ("edge"), written in
+ * the request's transaction (it commits with the batch); "host" stays
+ * the core that wrote it, as in every record.
  */
 #ifndef KAGI_FLEET_H
 #define KAGI_FLEET_H

@@ -457,7 +457,7 @@ host_fields(const struct host_rec *h, struct json_object *o)
 	int r;
 
 	hex_of(h->fingerprint, HOST_FP_LEN, fphex);
-	if ((r = proto_set_str(o, "host", h->name)) != 0 ||
+	if ((r = proto_set_str(o, "name", h->name)) != 0 ||
 	    (r = proto_set_str(o, "zone", zone_name(h->zone))) != 0 ||
 	    (r = proto_set_str(o, "class", host_class_name(h->cls))) != 0 ||
 	    (r = proto_set_str(o, "state", h->state == HOST_ACTIVE ?

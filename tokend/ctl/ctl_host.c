@@ -161,7 +161,7 @@ print_hosts(struct json_object *arr)
 		struct json_object *v = json_object_array_get_idx(arr, i);
 		const char *row[6];
 
-		row[0] = ctl_jstr(v, "host");
+		row[0] = ctl_jstr(v, "name");
 		row[1] = ctl_jstr(v, "zone");
 		row[2] = ctl_jstr(v, "class");
 		row[3] = ctl_jstr(v, "state");

@@ -619,6 +619,8 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		const char *msg = NULL;
 		int flags = 0;
 
+		/* Every record of an edge's request names the edge. */
+		s->ctx->via = c->ssl != NULL ? c->host : NULL;
 		if (txn == 0 && c->ssl != NULL &&
 		    (r = fleet_request(s->ctx, c->host_fp, c->req, &caller,
 		    &msg, &flags)) != 0) {
@@ -643,6 +645,7 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		} else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
+		s->ctx->via = NULL;
 		proto_wipe_put(c->req);
 		c->req = NULL;
 		/* Keep the reply until the transaction decides its fate. */
