@@ -6,7 +6,9 @@
 #
 # Each ARG is a JSON request, sent and answered in turn on the one
 # connection (the answer printed, one line), or "!CMD": CMD run through
-# the shell between two requests.  CERT and KEY may be "-" (none).
+# the shell between two requests, or "?EOF": wait up to 3 s, sending
+# nothing, for the core to close the connection ("CLOSED BY CORE", else
+# "STILL OPEN").  CERT and KEY may be "-" (none).
 # A failed handshake prints "HANDSHAKE: why"; a connection the core
 # closed prints "CLOSED".
 import json, socket, ssl, struct, subprocess, sys
@@ -44,6 +46,16 @@ def recv(n):
 for a in args:
     if a.startswith("!"):
         subprocess.run(a[1:], shell=True, check=False)
+        continue
+    if a == "?EOF":
+        s.settimeout(3)
+        try:
+            got = s.recv(1)
+            print("CLOSED BY CORE" if not got else "DATA")
+        except socket.timeout:
+            print("STILL OPEN")
+        except (ssl.SSLError, OSError):
+            print("CLOSED BY CORE")
         continue
     body = a.encode()
     try:

@@ -30,8 +30,9 @@
 #    host's ("zone_mismatch"; the host's own zone passes); no client
 #    certificate, a certificate from another CA, TLS 1.2 (openssl
 #    s_client -tls1_2), plain text, a revoked host ("host_refused");
-#    a host revoked while connected is refused at its next request and
-#    its connection closed;
+#    host revoke closes the host's connections on that core at once
+#    (busy or idle; on the other cores the next request is refused:
+#    test_fleet.c);
 #  - a kagid with another sealing key over the same database signs no
 #    host certificate.
 #  - two edges (role = edge, each its own socket and certificate, no
@@ -248,8 +249,15 @@ out=$(edge "$T/t4.crt" "$T/t4.key" "$T/ca.crt" \
 first=$(printf '%s\n' "$out" | sed -n 1p)
 second=$(printf '%s\n' "$out" | sed -n 2p)
 like "$first" '"status": "ok"' "a host connected before its revocation is served"
-like "$second" "not allowed to ask" "its next request after host revoke is refused"
-like "$(printf '%s\n' "$out" | sed -n 3p)" "CLOSED" "and its connection closed"
+like "$second" "CLOSED" "its next request after host revoke finds its connection closed"
+csr t7
+kagictl host add t7 --zone lgwan --class terminal --csr "$T/t7.csr" \
+    >"$T/t7.crt" 2>&1
+chmod 600 "$T/t7.key"
+out=$(edge "$T/t7.crt" "$T/t7.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
+    "!$KAGICTL --socket $SOCK host revoke t7 >/dev/null" "?EOF")
+like "$out" "CLOSED BY CORE" "host revoke closes the host's idle connection at once"
 # --- the edge (item 4): real pam_kagi log-ins through two edges ---------
 
 # start_edge N PORTS...: kagid role = edge on $T/eN.sock with host tN's

@@ -618,6 +618,7 @@ host_revoke(struct kagid_ctx *ctx, const struct peer *peer,
 	if ((r = store_host_revoke(ctx->store, name, kagi_now())) != 0 ||
 	    (r = store_host_get(ctx->store, name, 0, &h)) != 0)
 		return r;
+	ctx->hosts_revoked = 1;
 	return audit_host_act(ctx, peer, "host_revoke", &h);
 }
 

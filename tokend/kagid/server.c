@@ -383,6 +383,35 @@ tls_handshake(struct server *s, struct conn *c)
 	return 0;
 }
 
+/*
+ * After a commit that revoked a host: close that host's connections now,
+ * rather than at their next request (fleet_request() would refuse it).
+ */
+static void
+tls_drop_revoked(struct server *s)
+{
+	struct host_rec h;
+	size_t i;
+
+	s->ctx->hosts_revoked = 0;
+	if (store_begin_read(s->ctx->store) != 0)
+		return;
+	for (i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->ssl == NULL || c->handshaking || c->closing)
+			continue;
+		if (store_host_by_fp(s->ctx->store, c->host_fp, &h) == 0 &&
+		    h.state == HOST_ACTIVE)
+			continue;
+		kagi_info("host %s revoked: its connection from %s closed",
+		    c->host, c->addr);
+		c->closing = 2;
+		c->why = NULL;	/* said */
+	}
+	(void)store_end_read(s->ctx->store);
+}
+
 /* Accept the TLS connections waiting on listen_tls. */
 static void
 tls_accept(struct server *s)
@@ -750,6 +779,11 @@ server_batch(struct server *s)
 	else
 		ctx_log_discard(s->ctx, 0);
 	batch_answer(s, n, txn != 0);
+	if (s->ctx->hosts_revoked) {
+		if (txn == 0 && s->tls != NULL)
+			tls_drop_revoked(s);
+		s->ctx->hosts_revoked = 0;
+	}
 }
 
 int
