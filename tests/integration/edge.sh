@@ -44,7 +44,9 @@
 #    its own "edge" claiming root is refused as what it is (nobody); a
 #    core that accepts and
 #    never answers is passed over (the log-in under 1.5 s); all cores
-#    down: PAM_AUTHINFO_UNAVAIL, "service not available".
+#    down: PAM_AUTHINFO_UNAVAIL, "service not available"; a server
+#    showing a terminal's certificate instead of a core's is refused by
+#    the edge (fail closed).
 
 . "$(dirname "$0")/lib.sh"
 
@@ -55,7 +57,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 72
+plan 74
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -396,6 +398,20 @@ out=$(PAM_SERVICE_NAME=e6 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret")"
 is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "all cores down: the log-in fails closed with PAM_AUTHINFO_UNAVAIL"
 like "$(cat "$T/pamdrv.err" "$T"/e6.log 2>/dev/null)" "service not available" \
     "and the edge says the service is not available"
+
+# A terminal's certificate (client authentication only) cannot stand in
+# for a core: the edge refuses the handshake and fails closed.
+FAKE=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+openssl s_server -quiet -accept "127.0.0.1:$FAKE" -tls1_3 -cert "$T/t5.crt" \
+    -key "$T/t5.key" -CAfile "$T/ca.crt" -Verify 1 </dev/null >/dev/null 2>&1 &
+bg_register $!
+sleep 0.5
+kill "$EDGE6_PID" 2>/dev/null
+sleep 0.3
+start_edge 6 "$FAKE" || { echo "Bail out! edge 2 did not restart"; exit 1; }
+out=$(PAM_SERVICE_NAME=e6 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret")")
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "a terminal's certificate posing as a core: the edge fails closed"
+like "$(cat "$T/e6.log")" "TLS handshake failed" "and says the core's handshake failed"
 start_kagid || { echo "Bail out! kagid did not restart"; exit 1; }
 
 # The database without its sealing key gives no power to sign.
