@@ -1,7 +1,7 @@
 /*
  * benchutil.h - what every benchmark program needs (bench only): bounded
- * numbers from the command line, the monotonic and CPU clocks, and the
- * shared clock file mapped (benchclock.h).  Messages name the program
+ * numbers from the command line, the monotonic and CPU clocks, the
+ * shared clock file mapped (benchclock.h), and percentiles of latencies.  Messages name the program
  * (program_invocation_short_name: the includer defines _GNU_SOURCE); a bad
  * number exits 2, as a usage error.
  */
@@ -82,6 +82,31 @@ bench_clock_map(const char *path)
 		return NULL;
 	}
 	return p;
+}
+
+/* qsort()'s comparison of two uint64_t. */
+static inline int
+bench_cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile p of sorted nanoseconds v[0..n), in µs. */
+static inline double
+bench_pct(const uint64_t *v, size_t n, double p)
+{
+	size_t k;
+
+	if (n == 0)
+		return 0;
+	k = (size_t)(p / 100.0 * (double)n + 0.999999);
+	if (k < 1)
+		k = 1;
+	if (k > n)
+		k = n;
+	return (double)v[k - 1] / 1000.0;
 }
 
 #endif

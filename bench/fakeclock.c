@@ -1,11 +1,12 @@
 /*
  * fakeclock.c - a wall clock the benchmark moves, for every process alike.
  *
- * Bench only: never built into or loaded by the product.  Loaded with
- * LD_PRELOAD into the benchmark driver (which hosts pam_oath,
- * pam_google_authenticator or pam_kagi) and into kagid, it replaces
- * time(), gettimeofday() and clock_gettime(CLOCK_REALTIME and
- * CLOCK_REALTIME_COARSE) by
+ * Bench and tests only (also built as tests/libfakeclock for pgexact.sh,
+ * whose tests/pgrace moves it): never built into or loaded by the
+ * product.  Loaded with LD_PRELOAD into the benchmark driver (which
+ * hosts pam_oath, pam_google_authenticator or pam_kagi) and into kagid,
+ * it replaces time(), gettimeofday() and clock_gettime(CLOCK_REALTIME
+ * and CLOCK_REALTIME_COARSE) by
  *
  *     seconds = base + offset
  *

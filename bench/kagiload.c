@@ -1,8 +1,9 @@
 /*
  * kagiload.c - kagid alone, without PAM: what the daemon can serve.
  *
- *   kagiload -k CLOCK -S SOCKET -n N [-P CLIENTS] [-d SECONDS] [-i MAX]
- *            [-m begin|totp|both|persistent] [-L LABEL]
+ *   kagiload -k CLOCK -S SOCKET[,SOCKET...] -n N [-P CLIENTS]
+ *            [-d SECONDS] [-i MAX] [-m begin|totp|both|persistent]
+ *            [-L LABEL]
  *
  * Bench only, a diagnostic for run.sh.  -P client processes send
  * requests to kagid through kagi's own client code (lib/client.c):
@@ -18,7 +19,12 @@
  *               request).
  * Users and clock follow pambench's rule for several clients: the clock
  * moves 30 s once, client w asks for users bu_walk(w + K*j, N), each user
- * once.  Prints one JSON line: requests and log-ins per second, refusals.
+ * once.  With several sockets (several kagid cores on one database),
+ * client w talks to the (w mod count)-th.  Prints one JSON line: requests
+ * and log-ins per second, refusals, and the granted log-ins per second
+ * (kagid answers success only after its commit returned: durable ones)
+ * with the median and p99 of their time, from before the connection to
+ * the answer to the last request (both, totp, persistent).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -41,6 +47,9 @@
 #include "proto_ops.h"
 
 #define MAX_PROCS 64
+#define MAX_SOCKS 8
+/* Latencies kept per client (the first ones of a longer run). */
+#define LAT_PER_PROC 20000
 
 enum lmode { L_BEGIN, L_TOTP, L_BOTH, L_PERSISTENT };
 
@@ -56,9 +65,13 @@ struct lres {
 struct lshared {
 	pthread_barrier_t bar;
 	struct lres res[MAX_PROCS];
+	int64_t nlat[MAX_PROCS];
+	uint64_t lat[MAX_PROCS][LAT_PER_PROC];
 };
 
 static const char *sock;
+static const char *socks[MAX_SOCKS];
+static int nsocks;
 static const char *label = "kagid";
 static struct bench_clock *clk;
 static struct lshared *sh;
@@ -127,6 +140,7 @@ worker(int w)
 	    (uint64_t)procs, j;
 	int64_t deadline;
 
+	sock = socks[w % nsocks];
 	(void)pthread_barrier_wait(&sh->bar);
 	res->start_ns = bench_mono_ns();
 	deadline = res->start_ns + (int64_t)(seconds * 1e9);
@@ -134,6 +148,7 @@ worker(int w)
 		res->errors++;
 	for (j = 0; j < cap && (long)j < maxreq; j++) {
 		uint64_t u = bu_walk((uint64_t)w + (uint64_t)procs * j, nusers);
+		int64_t granted = res->granted, t0;
 
 		if (j > 0 && bench_mono_ns() >= deadline)
 			break;
@@ -147,6 +162,7 @@ worker(int w)
 				break;
 			}
 		}
+		t0 = bench_mono_ns();
 		switch (mode) {
 		case L_BEGIN:
 			(void)ask(NULL, OP_AUTH_BEGIN, name, NULL, res);
@@ -168,6 +184,9 @@ worker(int w)
 				(void)ask(c, OP_AUTH_TOTP, name, code, res);
 			break;
 		}
+		if (res->granted > granted && sh->nlat[w] < LAT_PER_PROC)
+			sh->lat[w][sh->nlat[w]++] =
+			    (uint64_t)(bench_mono_ns() - t0);
 	}
 	client_free(&c);
 	res->end_ns = bench_mono_ns();
@@ -178,7 +197,9 @@ int
 main(int argc, char **argv)
 {
 	const char *clock_path = NULL, *mname = "both";
-	char *dend = NULL;
+	char *dend = NULL, *sock_arg = NULL, *tok, *save = NULL;
+	uint64_t *all;
+	size_t nall = 0;
 	pthread_barrierattr_t ba;
 	struct lres t;
 	pid_t pids[MAX_PROCS];
@@ -200,7 +221,7 @@ main(int argc, char **argv)
 		case 'L': label = optarg; break;
 		case 'n': nusers = (uint64_t)bench_num(optarg, 1, 100000000); break;
 		case 'P': procs = (int)bench_num(optarg, 1, MAX_PROCS); break;
-		case 'S': sock = optarg; break;
+		case 'S': sock_arg = optarg; break;
 		case 'm':
 			mname = optarg;
 			if (strcmp(optarg, "begin") == 0) mode = L_BEGIN;
@@ -214,7 +235,13 @@ main(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind != argc || sock == NULL || clock_path == NULL)
+	if (optind != argc || sock_arg == NULL || clock_path == NULL)
+		goto usage;
+	/* -S A,B,...: client w talks to the (w mod count)-th socket. */
+	for (tok = strtok_r(sock_arg, ",", &save); tok != NULL &&
+	    nsocks < MAX_SOCKS; tok = strtok_r(NULL, ",", &save))
+		socks[nsocks++] = tok;
+	if (nsocks == 0)
 		goto usage;
 	if ((clk = bench_clock_map(clock_path)) == NULL ||
 	    oath_init() != OATH_OK)
@@ -250,20 +277,33 @@ main(int argc, char **argv)
 			end = sh->res[w].end_ns;
 	}
 	secs = end > start ? (double)(end - start) / 1e9 : 0;
+	if ((all = calloc((size_t)procs * LAT_PER_PROC, sizeof(*all))) == NULL)
+		return 1;
+	for (w = 0; w < procs; w++) {
+		memcpy(all + nall, sh->lat[w],
+		    (size_t)sh->nlat[w] * sizeof(*all));
+		nall += (size_t)sh->nlat[w];
+	}
+	qsort(all, nall, sizeof(*all), bench_cmp_u64);
 	printf("{\"system\":\"%s\",\"mode\":\"kagid_alone\",\"requests_mode\":"
 	    "\"%s\",\"users\":%" PRIu64 ",\"clients\":%d,\"requests\":%" PRId64
 	    ",\"granted\":%" PRId64 ",\"refused\":%" PRId64 ",\"errors\":%"
 	    PRId64 ",\"seconds\":%.3f,\"requests_per_s\":%.0f,"
-	    "\"logins\":%" PRId64 ",\"logins_per_s\":%.0f}\n", label, mname,
+	    "\"logins\":%" PRId64 ",\"logins_per_s\":%.0f,\"cores\":%d,"
+	    "\"granted_per_s\":%.0f,\"p50_us\":%.0f,\"p99_us\":%.0f}\n",
+	    label, mname,
 	    nusers, procs, t.requests, t.granted, t.refused, t.errors, secs,
 	    secs > 0 ? (double)t.requests / secs : 0,
 	    mode == L_BEGIN ? t.requests : t.granted + t.refused,
 	    secs > 0 ? (double)(mode == L_BEGIN ? t.requests :
-	    t.granted + t.refused) / secs : 0);
+	    t.granted + t.refused) / secs : 0, nsocks,
+	    secs > 0 ? (double)t.granted / secs : 0, bench_pct(all, nall, 50),
+	    bench_pct(all, nall, 99));
+	free(all);
 	oath_done();
 	return 0;
 usage:
-	fprintf(stderr, "usage: kagiload -k CLOCK -S SOCKET -n N [-P CLIENTS] "
+	fprintf(stderr, "usage: kagiload -k CLOCK -S SOCKET[,...] -n N [-P CLIENTS] "
 	    "[-d SECONDS] [-i MAX] [-m begin|totp|both|persistent] [-L LABEL]\n");
 	return 2;
 }

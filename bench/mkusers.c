@@ -2,6 +2,9 @@
  * mkusers.c - write the benchmark's N users for each system (bench only).
  *
  *   mkusers kagi  STATE_DIR N   kagi's SQLite store and sealing key
+ *                               (with KAGI_BENCH_PG set to a libpq
+ *                               connection string, the store is that
+ *                               PostgreSQL database; the key stays here)
  *   mkusers fido2 STATE_DIR N   the same, each user with one FIDO2 key
  *   mkusers oath  FILE N        a pam_oath usersfile
  *   mkusers ga    DIR N         one google-authenticator file per user
@@ -156,7 +159,13 @@ mk_kagi(const char *dir, uint64_t n, int fido2)
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/kagi.db", dir);
-	if ((r = store_open(path, &s)) != 0)
+	if (getenv("KAGI_BENCH_PG") != NULL) {
+		if ((r = store_open_pg(getenv("KAGI_BENCH_PG"), &s, err,
+		    sizeof(err))) != 0) {
+			fprintf(stderr, "mkusers: %s\n", err);
+			goto out;
+		}
+	} else if ((r = store_open(path, &s)) != 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (!in_txn) {

@@ -1,10 +1,12 @@
 /*
  * pambench.c - the one PAM driver of the benchmark (bench only).
  *
- *   pambench -k CLOCK -c CONFDIR -s SERVICE -n N [options]
+ *   pambench -k CLOCK -c CONFDIR -s SERVICE[,SERVICE...] -n N [options]
  *
  * Every log-in is pam_start_confdir() + pam_authenticate() + pam_end() on
- * CONFDIR/SERVICE, in this process, with a conversation that answers a
+ * CONFDIR/SERVICE, in this process (with several services, client w uses
+ * the (w mod count)-th: two kagid cores on one database, each one's
+ * stack naming its socket), with a conversation that answers a
  * "Password: " prompt with -p's password and every other prompt with the
  * TOTP code computed (liboath, SHA1, 6 digits, 30 s) for the user's secret
  * (benchusers.h) at the benchmark clock's current time, before the log-in
@@ -30,6 +32,11 @@
  *  users  -r rounds: the clock moves 30 s, then client w logs in user
  *         -u + w with its own valid code, all at once; counts correct
  *         codes refused.
+ *         With -R, round k of both takes the next users (race: -u + k,
+ *         users: -u + w + K*k, modulo N), so that the replays a race
+ *         makes never add up to one user's lock (kagid counts a replay
+ *         as a failure and moves a running interval with each clock step
+ *         it sees, which the bench's 30 s moves are).
  *  wrong  every client sends -a wrong codes at user -u (codes matching no
  *         step within 3 of now), all at once; counts attempts and refusals.
  *         Whether the system recorded them is read by run.sh.
@@ -94,6 +101,7 @@ struct opts {
 	long rounds;
 	long attempts;
 	uint64_t user;
+	int rotate;		/* -R: race and users take new users each round */
 	enum mode mode;
 };
 
@@ -129,6 +137,9 @@ struct conv_data {
 static struct opts o;
 static struct shared *sh;
 static uint64_t *lat;
+#define MAX_SVC 8
+static const char *svc[MAX_SVC];
+static int nsvc;
 static size_t lat_cap;
 static struct bench_clock *clk;
 static uint8_t fixed_secret[64];
@@ -140,10 +151,10 @@ usage(void)
 	fprintf(stderr,
 	    "usage: pambench -k CLOCK -m clock\n"
 	    "       pambench -m fsync -c DIR [-i WRITES] [-S NAME]\n"
-	    "       pambench -k CLOCK -c CONFDIR -s SERVICE -n N [-S SYSTEM]\n"
+	    "       pambench -k CLOCK -c CONFDIR -s SERVICE[,...] -n N [-S SYSTEM]\n"
 	    "           [-m bench|race|users|wrong] [-P CLIENTS] [-i LOGINS]\n"
 	    "           [-d SECONDS] [-w WARMUP] [-r ROUNDS] [-a ATTEMPTS]\n"
-	    "           [-u USER] [-U NAME -x BASE32] [-p PASSWORD] [-j FILE]\n");
+	    "           [-u USER] [-R] [-U NAME -x BASE32] [-p PASSWORD] [-j FILE]\n");
 	exit(2);
 }
 
@@ -424,7 +435,7 @@ static void
 run_rounds(int w, struct worker_res *res)
 {
 	uint64_t *mylat = lat + (size_t)w * lat_cap;
-	uint64_t u = o.mode == M_RACE ? o.user : o.user + (uint64_t)w;
+	uint64_t u0 = o.mode == M_RACE ? o.user : o.user + (uint64_t)w, u = u0;
 	char code[BU_DIGITS + 1];
 	int64_t ns;
 	long k;
@@ -438,6 +449,9 @@ run_rounds(int w, struct worker_res *res)
 		if (w == 0)
 			bench_clock_advance(clk, BU_PERIOD);
 		bar();
+		if (o.rotate)
+			u = (u0 + (uint64_t)k * (o.mode == M_RACE ? 1 :
+			    (uint64_t)o.procs)) % o.n;
 		if (code_at(u, bench_clock_now(clk), code) != 0)
 			res->failed_setup = 1;
 		bar();		/* all at once */
@@ -482,6 +496,7 @@ worker(int w)
 	struct rusage ru;
 
 	res->rss_start_kb = status_kb("VmRSS");
+	o.service = svc[w % nsvc];
 	switch (o.mode) {
 	case M_BENCH:
 		run_bench(w, res);
@@ -505,30 +520,6 @@ worker(int w)
 }
 
 /* --- results ---------------------------------------------------------------- */
-
-static int
-cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile of sorted v[0..n). */
-static double
-pct(const uint64_t *v, size_t n, double p)
-{
-	size_t k;
-
-	if (n == 0)
-		return 0;
-	k = (size_t)(p / 100.0 * (double)n + 0.999999);
-	if (k < 1)
-		k = 1;
-	if (k > n)
-		k = n;
-	return (double)v[k - 1] / 1000.0;
-}
 
 static int
 report(void)
@@ -572,9 +563,9 @@ report(void)
 		    (size_t)r->nlat * sizeof(*all));
 		nall += (size_t)r->nlat;
 	}
-	qsort(all, nall, sizeof(*all), cmp_u64);
-	med = pct(all, nall, 50);
-	p99 = pct(all, nall, 99);
+	qsort(all, nall, sizeof(*all), bench_cmp_u64);
+	med = bench_pct(all, nall, 50);
+	p99 = bench_pct(all, nall, 99);
 	free(all);
 	secs = end > start ? (double)(end - start) / 1e9 : 0;
 	rate = secs > 0 ? (double)t.ok / secs : 0;
@@ -666,10 +657,10 @@ fsync_probe(void)
 		free(v);
 		return 1;
 	}
-	qsort(v, (size_t)o.iter, sizeof(*v), cmp_u64);
+	qsort(v, (size_t)o.iter, sizeof(*v), bench_cmp_u64);
 	printf("{\"system\":\"%s\",\"mode\":\"fsync\",\"writes\":%ld,"
 	    "\"median_us\":%.1f,\"p99_us\":%.1f}\n", o.system, o.iter,
-	    pct(v, (size_t)o.iter, 50), pct(v, (size_t)o.iter, 99));
+	    bench_pct(v, (size_t)o.iter, 50), bench_pct(v, (size_t)o.iter, 99));
 	free(v);
 	return 0;
 }
@@ -706,6 +697,7 @@ main(int argc, char **argv)
 	pthread_barrierattr_t ba;
 	size_t size;
 	pid_t pids[MAX_PROCS];
+	char *svc_list, *tok, *save = NULL;
 	int c, w, st, rc = 0;
 
 	o.system = "?";
@@ -716,7 +708,7 @@ main(int argc, char **argv)
 	o.rounds = 100;
 	o.attempts = 10;
 	o.n = 1;
-	while ((c = getopt(argc, argv, "a:c:d:i:j:k:m:n:p:P:r:s:S:u:U:w:x:"))
+	while ((c = getopt(argc, argv, "a:c:d:i:j:k:m:n:p:P:Rr:s:S:u:U:w:x:"))
 	    != -1) {
 		switch (c) {
 		case 'a': o.attempts = bench_num(optarg, 1, MAX_ITER); break;
@@ -732,6 +724,7 @@ main(int argc, char **argv)
 		case 's': o.service = optarg; break;
 		case 'S': o.system = optarg; break;
 		case 'u': o.user = (uint64_t)bench_num(optarg, 0, 100000000); break;
+		case 'R': o.rotate = 1; break;
 		case 'U': o.user_name = optarg; break;
 		case 'w': o.warmup = bench_num(optarg, 0, MAX_ITER); break;
 		case 'x': o.secret_b32 = optarg; break;
@@ -777,6 +770,14 @@ main(int argc, char **argv)
 		fprintf(stderr, "pambench: not enough users\n");
 		return 2;
 	}
+	/* -s A,B,...: client w uses the (w mod count)-th service. */
+	if ((svc_list = strdup(o.service)) == NULL)
+		return 1;
+	for (tok = strtok_r(svc_list, ",", &save); tok != NULL && nsvc < MAX_SVC;
+	    tok = strtok_r(NULL, ",", &save))
+		svc[nsvc++] = tok;
+	if (nsvc == 0)
+		usage();
 	if ((clk = bench_clock_map(o.clock)) == NULL)
 		return 1;
 	if (oath_init() != OATH_OK)

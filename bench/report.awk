@@ -8,7 +8,8 @@
 # verified per second against fido_assert_verify() alone), and the targets
 # of issue 6;
 # writes every record plus the target verdicts to the file in `out`.
-# Variables: quick, elapsed, devlog, out, cpu, ncpu, load_start, load_end.
+# Variables: quick, elapsed, devlog, out, cpu, ncpu, load_start, load_end,
+# gwonly (1: only the SSH gateway's figures and targets, run.sh --gateway).
 
 function get(line, key,    re, v) {
 	re = "\"" key "\":(\"[^\"]*\"|[-0-9.eE+]+|true|false|null)"
@@ -119,14 +120,85 @@ BEGIN {
 		F_ver[k] += get($0, "verified")
 	} else if (m == "fido2_kagid_cpu") {
 		add(F_kcpu, k, get($0, "kagid_cpu_us_per_assertion"))
+	} else if (m == "store_bench") {
+		key = s SUBSEP k
+		seen_store[s] = 1
+		add(S_rate, key, get($0, "granted_per_s"))
+		add(S_p50, key, get($0, "p50_us"))
+		add(S_p99, key, get($0, "p99_us"))
+		add(S_kcpu, key, get($0, "kagid_cpu_us_per_login"))
+		if (get($0, "pg_cpu_us_per_login") != "null")
+			add(S_gcpu, key, get($0, "pg_cpu_us_per_login"))
+		S_bad[key] += get($0, "errors") + get($0, "refused")
+	} else if (m == "pg_server") {
+		pg_ver = get($0, "version")
+		pg_fsync = get($0, "fsync")
+		pg_sync = get($0, "synchronous_commit")
+		pg_err = get($0, "error")
 	} else if (m == "fido2_verify_limit") {
 		add(V_rate, k, get($0, "verified_per_s"))
 		add(V_cpu, k, get($0, "client_cpu_us_per_assertion"))
 		V_err += get($0, "errors")
+	} else if (m == "authkeys" || m == "login") {
+		# The gateway (bench/gateway.sh): one record per label and round.
+		lb = get($0, "label"); rd = get($0, "round")
+		G_mode[lb] = m
+		if (get($0, "ok") + 0 > 0) {	# no figures from a round of failures
+			add(G_p50, lb, get($0, "p50_ms"))
+			add(G_p99, lb, get($0, "p99_ms"))
+		}
+		G_p50r[lb SUBSEP rd] = get($0, "p50_ms")
+		G_p99r[lb SUBSEP rd] = get($0, "p99_ms")
+		G_runs[lb] += get($0, "runs")
+		G_ok[lb] += get($0, "ok")
+		G_fail[lb] += get($0, "failed")
+		if (rd + 0 > G_rounds)
+			G_rounds = rd + 0
+	} else if (m == "gateway_skipped") {
+		gw_skip = get($0, "why")
 	}
 }
 
-END {
+# Over the gateway's rounds, the median of (a's figure - b's figure) and
+# of a / b, round by round (taken at the same moments): in D and R.
+function gw_pair(a, b, arr,    rd, d, q) {
+	d = ""; q = ""
+	for (rd = 1; rd <= G_rounds; rd++)
+		if (arr[a SUBSEP rd] != "" && arr[a SUBSEP rd] != "null" &&
+		    arr[b SUBSEP rd] != "" && arr[b SUBSEP rd] != "null") {
+			d = d (d == "" ? "" : " ") (arr[a SUBSEP rd] - arr[b SUBSEP rd])
+			if (arr[b SUBSEP rd] > 0)
+				q = q (q == "" ? "" : " ") (arr[a SUBSEP rd] / arr[b SUBSEP rd])
+		}
+	D = median(d); R = median(q)
+}
+
+function gw_row(lb, name) {
+	if (!(lb in G_runs))
+		return
+	printf "%-32s %6d %6d %7d %9s %9s\n", name, G_runs[lb], G_ok[lb],
+	    G_fail[lb], fmt(median(G_p50[lb]), "%.2f"),
+	    fmt(median(G_p99[lb]), "%.2f")
+}
+
+function print_targets(from, to, header,    i, v, verdict) {
+	printf "\n%s%s\n", header,
+	    quick ? " (--quick: tiny N and short runs, not the real figures)" : ""
+	for (i = from; i <= to; i++) {
+		verdict = "NOT MET"
+		if (tmet[i] == "null")
+			verdict = "n/a"
+		else if (tmet[i])
+			verdict = "MET"
+		v = tval[i]
+		if (v == "null")
+			v = (i in tnote) ? tnote[i] : "not measured: the harness has no FIDO2 runs yet"
+		printf("  %-8s %s: %s (limit %s)\n", verdict, ttext[i], v, tlim[i])
+	}
+}
+
+# The tables and targets of issue 6 (none with gwonly: run.sh --gateway).
+function issue6() {
 	nn = 0
 	for (n in seen_n)
 		ns[++nn] = n + 0
@@ -296,6 +368,46 @@ END {
 		}
 	}
 
+	# --- PostgreSQL (issue 14) ---
+	if (pg_err != "")
+		printf "\nPostgreSQL: not run: %s\n", pg_err
+	if (pg_ver != "") {
+		printf "\nkagid on PostgreSQL %s (fsync %s, synchronous_commit %s): " \
+		    "kagiload both (auth_begin + auth_totp,\none connection " \
+		    "per log-in), medians of the repetitions.  granted/s: " \
+		    "durable log-ins per second;\np50/p99: a granted log-in " \
+		    "(us); CPU per log-in (us): kagid (all cores), PostgreSQL " \
+		    "(all its\nprocesses); x SQLite: log-ins/s against kagid " \
+		    "on SQLite at the same moments.\n", pg_ver, pg_fsync, pg_sync
+		printf "%-10s %3s %10s %8s %8s %10s %8s %9s %6s\n", "setup", "K",
+		    "granted/s", "p50", "p99", "kagid cpu", "pg cpu", "x SQLite",
+		    "bad"
+		nst = split("sqlite pg-1core pg-2cores", stn, " ")
+		npk = split("8 64", pks, " ")
+		for (i = 1; i <= nst; i++)
+			for (j = 1; j <= npk; j++) {
+				key = stn[i] SUBSEP pks[j]
+				if (!(key in S_rate))
+					continue
+				SM_rate[key] = median(S_rate[key])
+				SM_p99[key] = median(S_p99[key])
+				printf "%-10s %3d %10.0f %8.0f %8.0f %10s %8s %9s %6d\n",
+				    stn[i], pks[j], SM_rate[key], median(S_p50[key]),
+				    SM_p99[key], fmt(median(S_kcpu[key]), "%.0f"),
+				    fmt(median(S_gcpu[key]), "%.0f"),
+				    ratio(SM_rate[key], median(S_rate["sqlite" SUBSEP pks[j]])),
+				    S_bad[key]
+			}
+		if ("kagi-pg2" in race_dbl)
+			printf "Two cores, 8 clients: %d of %d rounds with a double " \
+			    "acceptance, %d with none; %d correct codes refused in " \
+			    "%d rounds; wrong codes: %d attempts, %s recorded\n",
+			    race_dbl["kagi-pg2"], race_rounds["kagi-pg2"],
+			    race_none["kagi-pg2"], users_ref["kagi-pg2"],
+			    users_rounds["kagi-pg2"], wrong_att["kagi-pg2"],
+			    wrong_rec["kagi-pg2"]
+	}
+
 	# --- the targets of issue 6 ---
 	maxn = ns[nn]
 	k1 = "kagi" SUBSEP 1 SUBSEP 1
@@ -343,19 +455,93 @@ END {
 	else
 		target("fido2", "FIDO2: kagid verifies >= 6,000 assertions/s",
 		    "null", 6000, "null")
-	printf "\nTargets of issue 6%s\n",
-	    quick ? " (--quick: tiny N and short runs, not the real figures)" : ""
-	for (i = 1; i <= nt; i++) {
-		verdict = "NOT MET"
-		if (tmet[i] == "null")
-			verdict = "n/a"
-		else if (tmet[i])
-			verdict = "MET"
-		v = tval[i]
-		if (v == "null")
-			v = "not measured: the harness has no FIDO2 runs yet"
-		printf("  %-8s %s: %s (limit %s)\n", verdict, ttext[i], v, tlim[i])
+	# ... and of issue 14: two cores on one PostgreSQL, 64 clients.
+	g = "pg-2cores" SUBSEP 64
+	if (g in SM_rate) {
+		target("pg_throughput", "PostgreSQL, two cores, 64 clients: >= 2,000 " \
+		    "durable log-ins/s", SM_rate[g], 2000, SM_rate[g] >= 2000)
+		target("pg_p99", "PostgreSQL, two cores, 64 clients: p99 <= 20 ms " \
+		    "(20000 us)", SM_p99[g], 20000, SM_p99[g] <= 20000)
 	}
+	if ("kagi-pg2" in race_dbl) {
+		target("pg_double_accept", "PostgreSQL, two cores, 8 clients racing " \
+		    "one code: no double acceptance", race_dbl["kagi-pg2"], 0,
+		    race_dbl["kagi-pg2"] == 0)
+		target("pg_correct_refused", "PostgreSQL, two cores, 8 users: no " \
+		    "correct code refused", users_ref["kagi-pg2"], 0,
+		    users_ref["kagi-pg2"] == 0)
+		target("pg_wrong_counted", "PostgreSQL, two cores, wrong codes: " \
+		    "every attempt counted", wrong_rec["kagi-pg2"],
+		    wrong_att["kagi-pg2"], wrong_rec["kagi-pg2"] != "null" &&
+		    wrong_rec["kagi-pg2"] + 0 == wrong_att["kagi-pg2"] &&
+		    wrong_att["kagi-pg2"] > 0)
+	}
+	print_targets(1, nt, "Targets of issues 6 and 14")
+}
+
+END {
+	if (!gwonly)
+		issue6()
+
+	# --- the SSH gateway (issue 16, "Speed") ---
+	nt6 = nt
+	if (G_rounds > 0) {
+		printf "\nThe SSH gateway (bench/gateway.sh), medians of %d rounds, ms\n",
+		    G_rounds
+		printf "%-32s %6s %6s %7s %9s %9s\n", "", "runs", "ok", "failed",
+		    "p50", "p99"
+		gw_row("true", "/bin/true, spawned as nobody")
+		gw_row("kagi-authkeys", "kagi-authkeys, spawned as nobody")
+		gw_row("sshd", "ssh log-in, sshd alone")
+		gw_row("kagi", "ssh log-in, kagi gateway")
+		if (("kagi-authkeys" in G_runs) && ("true" in G_runs)) {
+			gw_pair("kagi-authkeys", "true", G_p50r)
+			printf "kagi-authkeys - /bin/true: p50 %s ms (x%s)", fmt(D, "%+.2f"),
+			    fmt(R, "%.2f")
+			gw_pair("kagi-authkeys", "true", G_p99r)
+			printf ", p99 %s ms (x%s)\n", fmt(D, "%+.2f"), fmt(R, "%.2f")
+		}
+		if (("kagi" in G_runs) && ("sshd" in G_runs)) {
+			gw_pair("kagi", "sshd", G_p50r)
+			gw_over = D
+			printf "kagi's overhead, kagi gateway - sshd alone: p50 %s ms (x%s)",
+			    fmt(D, "%+.1f"), fmt(R, "%.2f")
+			gw_pair("kagi", "sshd", G_p99r)
+			printf ", p99 %s ms (x%s)\n", fmt(D, "%+.1f"), fmt(R, "%.2f")
+		}
+	}
+	if ("kagi-authkeys" in G_runs) {
+		v = median(G_p99["kagi-authkeys"])
+		amet = "null"
+		if (v != "")
+			amet = v <= 20 && G_fail["kagi-authkeys"] == 0 &&
+			    G_ok["kagi-authkeys"] > 0
+		target("authkeys_p99", "kagi-authkeys p99 <= 20 ms, every run " \
+		    "printing the key (" G_fail["kagi-authkeys"] " of " \
+		    G_runs["kagi-authkeys"] " failed)", v == "" ? "null" : v, 20,
+		    amet)
+	} else {
+		target("authkeys_p99", "kagi-authkeys p99 <= 20 ms", "null", 20, "null")
+		tnote[nt] = "not measured: " (gw_skip != "" ? gw_skip : "no gateway runs")
+	}
+	if (("kagi" in G_runs) && ("sshd" in G_runs)) {
+		gmet = "null"
+		gval = "null"
+		if (gw_over != "") {
+			gval = sprintf("%.1f", gw_over)
+			gmet = gw_over <= 50 && G_fail["kagi"] + G_fail["sshd"] == 0
+		}
+		target("gateway_overhead", "the gateway's whole ssh log-in <= 50 ms " \
+		    "beyond sshd's own (median of rounds, p50 - p50; " \
+		    (G_fail["kagi"] + G_fail["sshd"]) " of " \
+		    (G_runs["kagi"] + G_runs["sshd"]) " log-ins failed)", gval, 50,
+		    gmet)
+	} else {
+		target("gateway_overhead", "the gateway's whole ssh log-in <= 50 ms " \
+		    "beyond sshd's own", "null", 50, "null")
+		tnote[nt] = "not measured: " (gw_skip != "" ? gw_skip : "no gateway runs")
+	}
+	print_targets(nt6 + 1, nt, "Targets of issue 16 (the SSH gateway's speed)")
 
 	printf("{\n  \"quick\": %s,\n  \"elapsed_s\": %d,\n  \"devlog\": \"%s\",\n" \
 	    "  \"cpu\": \"%s\",\n  \"ncpu\": %d,\n  \"loadavg_start\": \"%s\",\n" \

@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh - kagi against the modules it replaces, side by side, one command.
 #
-#   bench/run.sh [--quick] [--out FILE]
+#   bench/run.sh [--quick] [--pg-only] [--gateway] [--out FILE]
 #
 # Builds kagi into build/bench (as scripts/demo.sh does) and the benchmark
 # tools beside it, installs the peers from Debian when missing (as root),
@@ -14,7 +14,13 @@
 # then FIDO2: assertions verified per second by kagid with 1-8 clients
 # (bench/fido2load, N = 10,000 users with one ES256 key each) against
 # libfido2's fido_assert_verify() alone in a loop; then the time of a
-# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled).
+# refusal by kind (bench/refusals.sh: unknown, unenrolled, enrolled);
+# then kagid on PostgreSQL (issue 14): a PostgreSQL 15 of the run's own,
+# one core and two cores on one database beside kagid on SQLite, 8 and 64
+# clients (bench/kagiload), and the correctness runs over two cores
+# (--pg-only: that section alone); then the SSH gateway (bench/gateway.sh:
+# kagi-authkeys spawned as sshd spawns it, and whole ssh log-ins to sshd
+# alone and to the shipped kagi gateway; --gateway: that section alone).
 # Prints a table and writes bench/results.json (or --out FILE).
 #
 # Fairness, the same for every system (bench/README.md says more):
@@ -31,19 +37,29 @@
 #
 # Nothing outside build/bench and one temporary directory is written.
 # --quick: tiny N and short runs, a smoke run of well under 30 s once built.
+# --gateway: only the SSH gateway's section (bench/gateway.sh), its table
+# and its targets, in a few minutes.
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 quick=0
+pgonly=0
+gwonly=0
 out=$top/bench/results.json
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=1 ;;
+	--pg-only) pgonly=1 ;;
+	--gateway) gwonly=1 ;;
 	--out) shift; out=$1 ;;
-	*) echo "usage: bench/run.sh [--quick] [--out FILE]" >&2; exit 2 ;;
+	*) echo "usage: bench/run.sh [--quick] [--pg-only] [--gateway] [--out FILE]" >&2
+	   exit 2 ;;
 	esac
 	shift
 done
+# --gateway alone leaves the full run's results.json as it is.
+[ $gwonly = 1 ] && [ "$out" = "$top/bench/results.json" ] &&
+    out=$top/bench/results-gateway.json
 case $out in /*) ;; *) out=$(pwd)/$out ;; esac
 
 # A private /dev/log: re-run inside a mount namespace of our own.
@@ -52,6 +68,8 @@ if [ -z "${KAGI_BENCH_NS:-}" ] && [ "$(id -u)" = 0 ] && [ ! -e /dev/log ] &&
     unshare --mount --propagation private true 2>/dev/null; then
 	set -- --out "$out"
 	[ $quick = 1 ] && set -- --quick "$@"
+	[ $pgonly = 1 ] && set -- --pg-only "$@"
+	[ $gwonly = 1 ] && set -- --gateway "$@"
 	KAGI_BENCH_NS=1 exec unshare --mount --propagation private \
 	    /bin/sh "$0" "$@"
 fi
@@ -104,7 +122,8 @@ echo "== building kagi in $b"
 	    --with-pammoddir="$b/inst/lib/security" >/dev/null
 	if [ -z "${KAGI_BENCH_BUILD:-}" ]; then
 		make -s -j2 >/dev/null
-		make -s -j2 tests/totpgen tests/fakekagid >/dev/null
+		make -s -j2 tests/totpgen tests/fakekagid \
+		    tests/sshsk/libsshsk.la >/dev/null
 	fi
 	JSONC_CFLAGS=$(pkg-config --cflags json-c 2>/dev/null || true)
 	CC=${CC:-cc}
@@ -112,6 +131,7 @@ echo "== building kagi in $b"
 	# shellcheck disable=SC2086 # $CC and $W are word lists
 	$CC $W -fPIC -shared -o bench/fakeclock.so "$top/bench/fakeclock.c" -ldl
 	$CC $W -o bench/logsink "$top/bench/logsink.c"
+	$CC $W -o bench/spawntime "$top/bench/spawntime.c"
 	$CC $W -o bench/pambench "$top/bench/pambench.c" -lpam -loath -lpthread
 	$CC $W -I"$top/lib" -I"$top/tokend/store" -I"$top/tokend/core" -c -o bench/mkusers.o \
 	    "$top/bench/mkusers.c"
@@ -156,15 +176,19 @@ tmp=$(mktemp -d /tmp/kagi-bench.XXXXXX)
 chmod 700 "$tmp"
 kagid_pid=""
 kagid2_pid=""
+pg_kpids=""
+pgdir=""
 fake_pid=""
 sink_pid=""
 ram=""
 devlog=none
 cleanup() {
-	for _p in $kagid_pid $kagid2_pid $fake_pid $sink_pid; do
+	for _p in $kagid_pid $kagid2_pid $pg_kpids $fake_pid $sink_pid; do
 		kill "$_p" 2>/dev/null || true
 		wait "$_p" 2>/dev/null || true
 	done
+	[ -n "$pgdir" ] && sh "$top/tests/pgserver.sh" stop "$pgdir" \
+	    >/dev/null 2>&1
 	case $ram in
 	"$tmp/ram") umount "$ram" 2>/dev/null || true ;;
 	/dev/shm/*) rm -rf "$ram" ;;
@@ -339,7 +363,42 @@ pb() {
 	tail -n 1 "$log" | sed 's/^pambench: /   /'
 }
 
+# --- the SSH gateway (issue 16): kagi-authkeys and whole ssh log-ins -----------------
+# bench/gateway.sh: kagi-authkeys spawned as sshd spawns it against /bin/true
+# spawned the same way, and real ssh log-ins to sshd alone and to the
+# shipped kagi gateway, in turns; its records go into $runs.
+gateway_section() {
+	if [ $quick = 1 ]; then
+		GW="-n 20 -l 3 -r 1"
+	else
+		GW="-n 200 -l 20 -r 5"
+	fi
+	# shellcheck disable=SC2086 # $GW is a word list
+	sh "$top/bench/gateway.sh" $GW -j "$runs" "$b"
+}
+
+# --- table, targets, JSON -----------------------------------------------------------
+report() {
+	elapsed=$(( $(date +%s) - t_start ))
+	cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+	awk -v quick=$quick -v gwonly=$gwonly -v elapsed=$elapsed \
+	    -v devlog=$devlog -v out="$out" -v cpu="$cpu" -v ncpu="$(nproc)" \
+	    -v load_start="$load_start" \
+	    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
+	    -f "$top/bench/report.awk" "$runs"
+	echo "== $elapsed s in all; results in $out"
+}
+
+if [ $gwonly = 1 ]; then
+	gateway_section
+	report
+	exit 0
+fi
+
 # --- latency and throughput ------------------------------------------------------
+# (--pg-only skips to the PostgreSQL section; the sections between are not
+# indented for it, to keep them as they were.)
+if [ $pgonly = 0 ]; then
 
 for n in $NS $KAGI_ONLY_N; do
 	d=$tmp/n$n
@@ -608,12 +667,182 @@ RN=300
 [ $quick = 1 ] && RN=20
 echo "== refusals: $RN of each kind"
 sh "$top/bench/refusals.sh" -m -n "$RN" "$b" 2>&1 | sed 's/^/   /'
+fi	# --pg-only
 
-# --- table, targets, JSON -----------------------------------------------------------
-elapsed=$(( $(date +%s) - t_start ))
-cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-awk -v quick=$quick -v elapsed=$elapsed -v devlog=$devlog -v out="$out" \
-    -v cpu="$cpu" -v ncpu="$(nproc)" -v load_start="$load_start" \
-    -v load_end="$(cut -d' ' -f1-3 /proc/loadavg)" \
-    -f "$top/bench/report.awk" "$runs"
-echo "== $elapsed s in all; results in $out"
+# --- PostgreSQL (issue 14) -------------------------------------------------------
+# kagid with store = postgresql on a PostgreSQL 15 of the run's own
+# (tests/pgserver.sh: initdb and pg_ctl in $tmp/pg, Unix socket only, as
+# nobody when root; fsync and synchronous_commit on: a commit is on disk
+# before kagid answers), one core and two cores (two kagid on one
+# database, the same sealing key), and kagid on SQLite beside them for the
+# ratios, all with the same N users (mkusers, KAGI_BENCH_PG).  Each run:
+# kagiload "both" (auth_begin + auth_totp on one connection, a log-in as
+# pam_kagi makes it, without PAM) with 8 and 64 clients, the three setups
+# interleaved, PG_REPS times: granted (durable) log-ins/s, p50 and p99 of
+# a granted log-in, CPU per log-in of kagid (every core) and of PostgreSQL
+# (the postmaster and every process it started, /proc).  Then the
+# correctness runs of the SQLite section through PAM, the 8 clients
+# spread over the two cores (pambench -s pg1,pg2).  The cores' kagid.conf
+# is the SQLite section's plus failure_delay = 0 (the racing replays and
+# the wrong codes would otherwise sleep for minutes).
+if [ $quick = 1 ]; then
+	PG_N=2000; PG_REPS=1; PG_SECS=0.3
+else
+	PG_N=10000; PG_REPS=3; PG_SECS=1
+fi
+PG_KS="8 64"
+# The postmaster and its children: their CPU time so far, in ns.
+pg_cpu_ns() {
+	_pm=$(head -n 1 "$pgdir/data/postmaster.pid" 2>/dev/null)
+	_t=0
+	for _p in $_pm $(ps -e -o pid=,ppid= | awk -v pm="$_pm" '$2 == pm { print $1 }'); do
+		_c=$(cpu_ns_of "$_p" 2>/dev/null || true)	# gone: 0
+		_t=$((_t + ${_c:-0}))
+	done
+	echo "$_t"
+}
+# pg_core DIR [CONNINFO]: a kagid on DIR (its kagid.conf), PID added to
+# pg_kpids and left in $pg_last.
+pg_core() {
+	mkdir -p "$1/kagi"
+	chmod 700 "$1/kagi"
+	{
+		echo "socket = $1/kagid.sock"
+		echo "state_dir = $1/kagi"
+		echo "user ="
+		echo "max_clients = 256"
+		echo "lockout_failures = 100"
+		echo "lockout_interval = 1s"
+		# The replays of the race and the wrong codes would each
+		# wait (failure_delay, default 1 s growing to 8 s per user):
+		# minutes of sleep that measure nothing here.
+		echo "failure_delay = 0"
+		if [ -n "${2:-}" ]; then
+			echo "store = postgresql"
+			echo "store_conninfo = $2"
+		fi
+	} >"$1/kagid.conf"
+	chmod 600 "$1/kagid.conf"
+	LD_PRELOAD=$FC KAGI_BENCH_CLOCK=$clock "$KAGID" -f -c "$1/kagid.conf" \
+	    2>>"$1/kagid.log" &
+	pg_last=$!
+	pg_kpids="$pg_kpids $pg_last"
+	wait_socket "$1/kagid.sock" "$pg_last" "$1/kagid.log"
+}
+# pg_run LABEL STORE SOCKETS K PIDS: one kagiload run, its record with
+# the CPU of the kagid PIDS and (STORE postgresql) of PostgreSQL.
+pg_run() {
+	_k0=0
+	for _p in $5; do _k0=$((_k0 + $(cpu_ns_of "$_p"))); done
+	_g0=0
+	[ "$2" = postgresql ] && _g0=$(pg_cpu_ns)
+	"$b/bench/kagiload" -k "$clock" -S "$3" -n "$PG_N" -P "$4" \
+	    -d "$PG_SECS" -i "$ITER" -m both -L "$1" >"$tmp/pg.line" ||
+		return 1
+	_k1=0
+	for _p in $5; do _k1=$((_k1 + $(cpu_ns_of "$_p"))); done
+	_g1=0
+	[ "$2" = postgresql ] && _g1=$(pg_cpu_ns)
+	awk -v kc=$((_k1 - _k0)) -v gc=$((_g1 - _g0)) -v st="$2" '{
+		match($0, /"granted":[0-9]+/)
+		g = substr($0, RSTART + 10, RLENGTH - 10) + 0
+		kpl = g > 0 ? kc / 1000 / g : 0
+		ppl = g > 0 ? gc / 1000 / g : 0
+		sub(/"mode":"kagid_alone"/, "\"mode\":\"store_bench\"")
+		sub(/}$/, sprintf(",\"store\":\"%s\",\"kagid_cpu_us_per_login\":%.1f,\"pg_cpu_us_per_login\":%s}",
+		    st, kpl, st == "postgresql" ? sprintf("%.1f", ppl) : "null"))
+		print
+	}' "$tmp/pg.line" >>"$runs"
+	tail -n 1 "$runs" | awk '{
+		split("granted_per_s p50_us p99_us kagid_cpu_us_per_login pg_cpu_us_per_login errors refused", f, " ")
+		for (i = 1; i <= 7; i++) {
+			match($0, "\"" f[i] "\":[-0-9.a-z]+")
+			v[i] = substr($0, RSTART + length(f[i]) + 3, RLENGTH - length(f[i]) - 3)
+		}
+		match($0, /"system":"[^"]*"/)
+		s = substr($0, RSTART + 10, RLENGTH - 11)
+		match($0, /"clients":[0-9]+/)
+		k = substr($0, RSTART + 10, RLENGTH - 10)
+		printf("   %-12s K=%-2s %6s granted/s, p50 %6s us, p99 %6s us, " \
+		    "CPU/log-in kagid %s us, PostgreSQL %s us; refused %s, errors %s\n",
+		    s, k, v[1], v[2], v[3], v[4], v[5], v[7], v[6])
+	}'
+}
+P=$tmp/pg
+mkdir -p "$P"
+chmod 711 "$tmp"	# the server runs as nobody under $tmp/pg (as root)
+if conninfo=$(PGSERVER_FSYNC=on sh "$top/tests/pgserver.sh" start "$P/srv" \
+    2>"$P/srv.err"); then
+	pgdir=$P/srv
+	pgv=$(/usr/lib/postgresql/15/bin/psql -X -Atq "$conninfo" -c \
+	    "SELECT split_part(current_setting('server_version'), ' ', 1) ||
+	    ' ' || current_setting('fsync') || ' ' ||
+	    current_setting('synchronous_commit')")
+	# shellcheck disable=SC2086 # three words
+	set -- $pgv x x x
+	printf '{"system":"postgresql","mode":"pg_server","version":"%s","fsync":"%s","synchronous_commit":"%s","users":%d}\n' \
+	    "$1" "$2" "$3" "$PG_N" >>"$runs"
+	t0=$(date +%s)
+	mkdir -p "$P/c1/kagi" "$P/c2/kagi" "$P/sq/kagi"
+	KAGI_BENCH_PG=$conninfo "$MK" kagi "$P/c1/kagi" "$PG_N"
+	cp "$P/c1/kagi/seal.key" "$P/c2/kagi/seal.key"
+	"$MK" kagi "$P/sq/kagi" "$PG_N"
+	sync
+	echo "== PostgreSQL $1 (fsync $2, synchronous_commit $3), N = $PG_N:" \
+	    "users written in $(( $(date +%s) - t0 )) s"
+	pg_core "$P/sq"
+	sq_pid=$pg_last
+	pg_core "$P/c1" "$conninfo"
+	c1_pid=$pg_last
+	pg_core "$P/c2" "$conninfo"
+	c2_pid=$pg_last
+	r=0
+	while [ $r -lt $PG_REPS ]; do	# interleaved: the same moments
+		r=$((r + 1))
+		for k in $PG_KS; do
+			pg_run sqlite sqlite "$P/sq/kagid.sock" "$k" "$sq_pid"
+			pg_run pg-1core postgresql "$P/c1/kagid.sock" "$k" "$c1_pid"
+			pg_run pg-2cores postgresql \
+			    "$P/c1/kagid.sock,$P/c2/kagid.sock" "$k" \
+			    "$c1_pid $c2_pid"
+		done
+	done
+	# Correctness, the 8 clients over both cores.
+	mkdir -p "$P/pam.d"
+	: >"$P/pam.d/other"
+	echo "auth required $MODULE socket=$P/c1/kagid.sock timeout=10" \
+	    >"$P/pam.d/pg1"
+	echo "auth required $MODULE socket=$P/c2/kagid.sock timeout=10" \
+	    >"$P/pam.d/pg2"
+	echo "== PostgreSQL correctness: 8 clients over two cores, $ROUNDS rounds"
+	# -R: each round new users (the replays of one user would add up to
+	# its lock over the rounds); the wrong codes at a user neither took.
+	wu=$((PG_N - 1))
+	LABEL=kagi-pg2 pb "$P" pg1,pg2 "$PG_N" -m race -P 8 -r "$ROUNDS" -u 0 -R
+	LABEL=kagi-pg2 pb "$P" pg1,pg2 "$PG_N" -m users -P 8 -r "$ROUNDS" -u 0 -R
+	LABEL=kagi-pg2 pb "$P" pg1,pg2 "$PG_N" -m wrong -P 8 -a "$WRONG" -u "$wu"
+	attempts=$(grep '"mode":"wrong"' "$runs" | tail -n 1 |
+	    sed -n 's/.*"attempts":\([0-9]*\).*/\1/p')
+	lockf=$("$KAGICTL" --socket "$P/c1/kagid.sock" --json user show \
+	    "$(printf 'u%07d' "$wu")" |
+	    tr -d ' \n' | sed -n 's/.*"lock":{"failures":\([0-9]*\).*/\1/p')
+	printf '{"system":"kagi-pg2","mode":"wrong_recorded","users":%d,"clients":8,"attempts":%s,"recorded":%s,"how":"kagictl --json user show: lock.failures"}\n' \
+	    "$PG_N" "${attempts:-0}" "${lockf:-null}" >>"$runs"
+	echo "   wrong codes over two cores: $attempts attempts, recorded: ${lockf:-none}"
+	for _p in $pg_kpids; do
+		kill "$_p" 2>/dev/null || true
+		wait "$_p" 2>/dev/null || true
+	done
+	pg_kpids=""
+	sh "$top/tests/pgserver.sh" stop "$pgdir" >/dev/null 2>&1 || true
+	pgdir=""
+else
+	echo "== PostgreSQL: not run: $(head -n 3 "$P/srv.err")"
+	printf '{"system":"postgresql","mode":"pg_server","error":"%s"}\n' \
+	    "$(head -n 1 "$P/srv.err" | tr -d '"\\')" >>"$runs"
+fi
+rm -rf "$P"
+
+# --pg-only: the PostgreSQL section alone.
+[ $pgonly = 1 ] || gateway_section
+report

@@ -36,6 +36,7 @@ static const struct err_name err_names[] = {
 	{ KAGI_ERR_DISABLED, "disabled", "account disabled" },
 	{ KAGI_ERR_STATE, "state", "wrong state for this operation" },
 	{ KAGI_ERR_INTERNAL, "internal", "internal error" },
+	{ KAGI_ERR_STORE_DOWN, "store_down", "state store unreachable" },
 };
 
 static const struct err_name *

@@ -32,7 +32,8 @@ enum kagi_err {
 	KAGI_ERR_DISABLED = -19,	/* account disabled */
 	KAGI_ERR_STATE = -20,		/* object in the wrong state */
 	KAGI_ERR_INTERNAL = -21,	/* should not happen */
-	KAGI_ERR_MAX_ = -22		/* keep last */
+	KAGI_ERR_STORE_DOWN = -22,	/* state store unreachable (issue 14) */
+	KAGI_ERR_MAX_ = -23		/* keep last */
 };
 
 /* A static English description of r, for logs. Never NULL. */

@@ -195,6 +195,9 @@
  *       user is refused as an unknown field), revoked at once, recorded
  *       "token_lost" with reported_by "user" at alert priority (R-TOK-2);
  *       a token of someone else is not_found.
+ *   token_list_own                              (self) -> user, tokens
+ *       the caller's own tokens (its SO_PEERCRED name), as token_list;
+ *       not_found when kagi has no account of that name.
  *   enroll_code_issue user                     (admin) -> code, expires
  *   request_list                     (admin, approver) -> requests
  *   request_show  id                 (admin, approver) -> request
@@ -215,6 +218,7 @@
 #define OP_USER_OFFBOARD "user_offboard"
 #define OP_TOKEN_LOST "token_lost"
 #define OP_TOKEN_LOST_OWN "token_lost_own"
+#define OP_TOKEN_LIST_OWN "token_list_own"
 #define OP_BACKUP "backup"
 #define OP_TOKEN_IMPORT_TOTP "token_import_totp"
 #define OP_ENROLL_CODE_ISSUE "enroll_code_issue"

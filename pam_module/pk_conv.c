@@ -120,6 +120,10 @@ pk_conv_show_outcome(const struct pk_ctx *ctx, enum pk_outcome o)
 {
 	const char *msg = pk_user_message(o);
 
+	if (o == PK_UNAVAILABLE && ctx->store_down)
+		msg = N_("The authentication service cannot reach its "
+		    "database. Nobody can log in until it is back. Contact "
+		    "your administrator.");
 	return msg != NULL ? pk_conv_error(ctx, msg) : PK_CONTINUE;
 }
 

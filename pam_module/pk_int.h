@@ -83,6 +83,7 @@ struct pk_ctx {
 	int64_t last_ended;
 	int64_t failures_since;
 	int unreachable;	/* kagid could not be reached at all */
+	int store_down;		/* kagid answered: its store is unreachable */
 	/* auth_begin's answer */
 	int fido2;		/* methods[0] is "fido2" */
 	int totp_allowed;	/* methods holds "totp" */

@@ -114,11 +114,11 @@ pk_kagid_close(struct pk_ctx *ctx)
 
 /*
  * Log why kagid could not be used, with the error reply's message when
- * there is one.  The outcome is PK_UNAVAILABLE, or PK_NOMEM when what
+ * there is one; note a state store kagid cannot reach (ctx->store_down).  The outcome is PK_UNAVAILABLE, or PK_NOMEM when what
  * failed was an allocation of ours.
  */
 static enum pk_outcome
-pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
+pk_unavailable(struct pk_ctx *ctx, const char *op, int r,
     struct json_object *reply)
 {
 	const char *msg = NULL;
@@ -127,6 +127,14 @@ pk_unavailable(const struct pk_ctx *ctx, const char *op, int r,
 	if (r == KAGI_ERR_NOMEM) {
 		pam_syslog(ctx->pamh, LOG_CRIT, "%s: out of memory", op);
 		return PK_NOMEM;
+	}
+	/* kagid answers, its state store does not (issue 14): the user is
+	 * told so in plain words (pk_conv_show_outcome()). */
+	if (r == KAGI_ERR_STORE_DOWN) {
+		ctx->store_down = 1;
+		pam_syslog(ctx->pamh, LOG_ERR, "%s: kagid cannot reach its "
+		    "state store: log-in refused", op);
+		return PK_UNAVAILABLE;
 	}
 	if (reply != NULL &&
 	    proto_get_str_opt(reply, "message", KAGI_FIELD_MAX, &msg) != 0)

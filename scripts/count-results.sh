@@ -2,7 +2,8 @@
 # count-results.sh BUILDDIR [SRCDIR] - count the real results of `make check`.
 #
 # Reads every .trs file automake's drivers wrote (one ":test-result:" line
-# per TAP test point) and prints "N passed, N failed, N skipped".  Exits 1
+# per TAP test point; pg/NAME.trs are NAME's results on PostgreSQL, from
+# make check-pg) and prints "N passed, N failed, N skipped".  Exits 1
 # when anything failed or when no result was found at all.
 #
 # A skip never hides a requirement.  These count as failed, not skipped,
@@ -40,8 +41,9 @@ trap 'rm -f "$citing"' EXIT
 for t in $trs; do
 	n=${t#"$dir"/}
 	n=${n%.trs}
-	if [ -n "$src" ] && [ -f "$src/$n" ] &&
-	    grep -qE 'R-[A-Z]+-[0-9]+' "$src/$n"; then
+	# pg/NAME: NAME run once more on PostgreSQL (make check-pg).
+	if [ -n "$src" ] && [ -f "$src/${n#pg/}" ] &&
+	    grep -qE 'R-[A-Z]+-[0-9]+' "$src/${n#pg/}"; then
 		echo "$n" >>"$citing"
 	fi
 done

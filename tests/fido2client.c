@@ -12,6 +12,9 @@
  *   stale    two auth_begin, then an answer over the first challenge
  *   nouv     an assertion without user verification, claimed as "pin"
  *   foreign  USER's credential answering OTHER's challenge, sent as OTHER
+ *   cores    OTHER is a second kagid's socket on the same database (issue
+ *            14): the challenge asked of SOCKET, the answer sent to
+ *            OTHER, then twice to SOCKET
  *   makecred a new credential for relying party SERVICE, printed as a
  *            pam_u2f authfile line (SOCKET and TTY are ignored)
  * Prints each verdict on one line ("success", "denied"), or "error CODE".
@@ -216,13 +219,20 @@ main(int argc, char **argv)
 		printf("key %s\n", pkf_failure_name(res));
 		return 1;
 	}
+	if (strcmp(mode, "cores") == 0 && other != NULL) {
+		const char *own = sockpath;
+
+		sockpath = other;
+		send_answer(user, &ans, ans.uv_method);
+		sockpath = own;
+	}
 	if (strcmp(mode, "foreign") == 0)
 		send_answer(other, &ans, ans.uv_method);
 	else if (strcmp(mode, "nouv") == 0)
 		send_answer(user, &ans, "pin");
 	else
 		send_answer(user, &ans, ans.uv_method);
-	if (strcmp(mode, "replay") == 0)
+	if (strcmp(mode, "replay") == 0 || strcmp(mode, "cores") == 0)
 		send_answer(user, &ans, ans.uv_method);
 	pkf_answer_clear(&ans);
 	pkf_request_clear(&a);

@@ -54,7 +54,7 @@ rechain(const char *path)
 	if (sqlite3_exec(db, "UPDATE audit SET seq = -seq", NULL, NULL,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "SELECT seq, time, actor_uid, actor, event, "
-	    "user, fields FROM audit ORDER BY seq DESC", -1, &sel,
+	    "user, fields, core FROM audit ORDER BY seq DESC", -1, &sel,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "UPDATE audit SET seq = ?1, prev = ?2, "
 	    "hash = ?3 WHERE seq = ?4", -1, &upd, NULL) != SQLITE_OK)
@@ -68,6 +68,7 @@ rechain(const char *path)
 		rec.event = (const char *)sqlite3_column_text(sel, 4);
 		rec.user = (const char *)sqlite3_column_text(sel, 5);
 		rec.fields = (const char *)sqlite3_column_text(sel, 6);
+		rec.core = (const char *)sqlite3_column_text(sel, 7);
 		memcpy(rec.prev, prev, 32);
 		if (audit_chain_hash(&rec, rec.hash) != 0)
 			goto out;

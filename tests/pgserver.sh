@@ -6,6 +6,7 @@
 #                                  must not exist or be empty); prints the
 #                                  libpq connection string of database kagi
 #   tests/pgserver.sh stop DIR     stop it (fast shutdown); DIR is kept
+#   tests/pgserver.sh resume DIR   start a server stopped before, as it was
 #   tests/pgserver.sh conninfo DIR print the connection string again
 #
 # What it guarantees:
@@ -29,7 +30,7 @@ set -eu
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
 
 usage() {
-	echo "usage: pgserver.sh start|stop|conninfo DIR" >&2
+	echo "usage: pgserver.sh start|stop|resume|conninfo DIR" >&2
 	exit 2
 }
 
@@ -109,6 +110,14 @@ stop)
 	[ -f "$dir/data/postmaster.pid" ] || exit 0
 	as_pg "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop \
 	    > /dev/null
+	;;
+resume)
+	[ -f "$dir/data/PG_VERSION" ] || usage
+	if ! as_pg "$PGBIN/pg_ctl" -D "$dir/data" -l "$dir/postgresql.log" \
+	    -w -t 60 start > "$dir/pg_ctl.log" 2>&1; then
+		cat "$dir/pg_ctl.log" "$dir/postgresql.log" >&2
+		exit 1
+	fi
 	;;
 conninfo)
 	conninfo

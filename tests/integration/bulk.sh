@@ -12,7 +12,7 @@
 kagid_built
 kagictl_built
 
-plan 9
+plan 11
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 printf 'name,role\r\nkato,staff\r\nito\r\n\r\nmori,staff\r\n' >"$T/ok.csv"
@@ -32,6 +32,12 @@ like "$out" "does not exist" "... and nobody was added, not even line 1"
 printf 'abe\nueda\nabe\n' >"$T/twice.csv"
 out=$(kagictl user add --from "$T/twice.csv" 2>&1)
 like "$out" "twice.csv:3: this user is named twice" "a name twice: refused, naming the line"
+printf 'abe\nueda\nABE\n' >"$T/case.csv"
+out=$(kagictl user add --from "$T/case.csv" 2>&1); rc=$?
+like "$out" "case.csv:3: this user is named twice" \
+    "a name twice in another case (kagid folds case): refused, naming the line"
+out=$(kagictl user show ueda 2>&1)
+like "$out" "does not exist" "... and nobody was added"
 printf 'abe\nkato\n' >"$T/exists.csv"
 out=$(kagictl user add --from "$T/exists.csv" 2>&1); rc=$?
 is "$rc $(printf '%s' "$out" | grep -c '1 of 2 users added')" "1 1" \

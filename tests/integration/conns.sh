@@ -87,7 +87,7 @@ start_kagid client_timeout=5s max_clients=8 max_clients_per_uid=4 ||
 	{ echo "Bail out! kagid did not start"; exit 1; }
 hold 65534 100 4 "$T/hold3"
 hold 1 100 4 "$T/hold4"
-sleep 0.5
+wait_log "uid 1 already holds max_clients_per_uid (4)"
 like "$(cat "$T/kagid.log")" "uid 1 already holds max_clients_per_uid (4)" \
     "a second uid is capped too"
 wait_fresh_step 8

@@ -138,9 +138,17 @@ _cleanup() {
 	for p in $KAGID_PID $_bg_pids; do
 		wait "$p" 2>/dev/null
 	done
-	# The test's own PostgreSQL (KAGI_TEST_STORE=postgresql, pgstore.sh).
+	# The test's own PostgreSQL (KAGI_TEST_STORE=postgresql, pgstore.sh),
+	# or its database on the runner's server (KAGI_TEST_PGSERVER).
 	[ -f "$T/pg/data/postmaster.pid" ] &&
 		sh "$top_srcdir/tests/pgserver.sh" stop "$T/pg" 2>/dev/null
+	if [ -f "$T/pg/dbname" ]; then
+		for _db in $(cat "$T/pg/dbname" "$T/pg/saved" 2>/dev/null); do
+			/usr/lib/postgresql/15/bin/dropdb --force \
+			    -h "$KAGI_TEST_PGSERVER/sock" -U kagi "$_db" \
+			    2>/dev/null
+		done
+	fi
 	_unix_cleanup
 	[ -n "${KAGI_TEST_KEEP:-}" ] && { echo "# kept: $T" >&2; return; }
 	rm -rf "$T"
@@ -257,8 +265,22 @@ kagictl_built() {
 # KAGI_TEST_STORE=postgresql: kagid keeps its state in a PostgreSQL of
 # the test's own ($T/pg, tests/pgserver.sh, started at the first
 # start_kagid and stopped on exit), unless the test names a store itself.
-# The runner sets it to run the tests that touch state once more.
+# The runner sets it to run the tests that touch state once more; it sets
+# KAGI_TEST_PGSERVER too, the directory of a server it started once
+# (tests/pgrun.sh): each test then gets a database of its own there,
+# created at the first start_kagid and dropped on exit.
 _pg_conninfo() {
+	if [ ! -f "$T/pg/conninfo" ] && [ -n "${KAGI_TEST_PGSERVER:-}" ]; then
+		mkdir -p "$T/pg"
+		_db=t_$(basename "$T" | tr -c '[:alnum:]\n' '_' | tr '[:upper:]' '[:lower:]')
+		/usr/lib/postgresql/15/bin/createdb -h "$KAGI_TEST_PGSERVER/sock" \
+		    -U kagi "$_db" 2>"$T/pg.err" ||
+			{ diag "no database on the runner's PostgreSQL:" \
+			    "$(cat "$T/pg.err")"; return 1; }
+		echo "$_db" >"$T/pg/dbname"
+		sh "$top_srcdir/tests/pgserver.sh" conninfo "$KAGI_TEST_PGSERVER" |
+		    sed "s/dbname=kagi/dbname=$_db/" >"$T/pg/conninfo"
+	fi
 	if [ ! -f "$T/pg/conninfo" ]; then
 		chmod 711 "$T"
 		sh "$top_srcdir/tests/pgserver.sh" start "$T/pg" \
@@ -278,6 +300,44 @@ state_sql() {
 		    -c "$1"
 	else
 		sqlite3 "$T/state/kagi.db" "$1"
+	fi
+}
+
+# state_save NAME, state_restore NAME: a copy of kagid's store as
+# start_kagid set it up, and that copy put back; kagid must be stopped.
+# SQLite: the file (its WAL is checkpointed at kagid's stop); PostgreSQL:
+# a database made from it as a template, and the store's database made
+# again from that one.  The checkpoint log, keys and the rest of $T/state
+# are the caller's to copy.
+_pg_admin() {
+	_h=$T/pg/sock
+	[ -n "${KAGI_TEST_PGSERVER:-}" ] && [ -f "$T/pg/dbname" ] &&
+		_h=$KAGI_TEST_PGSERVER/sock
+	_c=$1
+	shift
+	"/usr/lib/postgresql/15/bin/$_c" -h "$_h" -U kagi "$@"
+}
+_pg_db() {
+	if [ -f "$T/pg/dbname" ]; then cat "$T/pg/dbname"; else echo kagi; fi
+}
+state_save() {
+	if [ -f "$T/pg/conninfo" ]; then
+		_pg_admin dropdb --if-exists "$(_pg_db)_$1" 2>/dev/null
+		_pg_admin createdb -T "$(_pg_db)" "$(_pg_db)_$1" ||
+			{ diag "state_save $1 failed"; return 1; }
+		echo "$(_pg_db)_$1" >>"$T/pg/saved"
+	else
+		cp "$T/state/kagi.db" "$T/saved-$1.db"
+	fi
+}
+state_restore() {
+	if [ -f "$T/pg/conninfo" ]; then
+		_pg_admin dropdb --force "$(_pg_db)" &&
+		    _pg_admin createdb -T "$(_pg_db)_$1" "$(_pg_db)" ||
+			{ diag "state_restore $1 failed"; return 1; }
+	else
+		cp "$T/saved-$1.db" "$T/state/kagi.db" &&
+		    rm -f "$T/state/kagi.db-wal" "$T/state/kagi.db-shm"
 	fi
 }
 
@@ -340,6 +400,20 @@ start_kagid() {
 	done
 	diag "kagid did not create $SOCK in 30 s:" "$(tail -n 20 "$T/kagid.log")"
 	return 1
+}
+
+# serving: kagid (started by start_kagid, whose socket may come before
+# the store is opened) says it listens; 1 when it exits first.  Truncate
+# $T/kagid.log before start_kagid: an earlier start's line counts too.
+serving() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		grep -qF "listening on $SOCK" "$T/kagid.log" && return 0
+		kill -0 "$KAGID_PID" 2>/dev/null || { KAGID_PID=; return 1; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 0
 }
 
 stop_kagid() {
@@ -438,6 +512,22 @@ wait_fresh_step() {
 	while [ $((TOTP_PERIOD - $(date +%s) % TOTP_PERIOD)) -lt "$_need" ]; do
 		sleep 0.5
 	done
+}
+
+# wait_in FILE TEXT [SECONDS]: wait until FILE holds TEXT (a fixed
+# string), at most SECONDS (default 15): what kagid logs or its alert
+# hook writes comes when it comes, later under load.  wait_log TEXT
+# [SECONDS]: the same in kagid's log.
+wait_in() {
+	_i=0
+	while ! grep -qF -- "$2" "$1" 2>/dev/null &&
+	    [ $_i -lt $((${3:-15} * 10)) ]; do
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+}
+wait_log() {
+	wait_in "$T/kagid.log" "$@"
 }
 
 # enroll_totp USER [OFFSET_STEPS]: add a pending TOTP token, confirm it with

@@ -50,7 +50,9 @@ is "$rc $(printf '%s' "$out" | grep -c 'does not exist')" "1 1" \
 "$RAW" "$SOCK" truncated >/dev/null 2>&1
 "$RAW" "$SOCK" unknownop >/dev/null 2>&1
 "$RAW" "$SOCK" badmagic >/dev/null 2>&1
-sleep 0.5
+wait_log "closed: client closed in the middle of a frame"
+wait_log "closed: its request was refused"
+wait_log "closed: bad frame header"
 like "$(cat "$T/kagid.log")" "closed: client closed in the middle of a frame" \
     "kagid logs a connection cut in the middle of a frame"
 like "$(cat "$T/kagid.log")" "closed: its request was refused" \

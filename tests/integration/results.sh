@@ -4,14 +4,15 @@
 # directory, then counted.  A skip that hides a requirement ID is a
 # failure; a whole file skipped while its source cites one is a failure;
 # "sanitizer build:" is accepted in a sanitizer build only; a bail-out is a
-# failure; no result at all is a failure.  And lib.sh's probe: a kagid
+# failure; no result at all is a failure; a test's PostgreSQL re-run
+# (pg/NAME) is judged by NAME's source.  And lib.sh's probe: a kagid
 # that is missing or refuses to start bails the test out, never skips it.
 . "$(dirname "$0")/lib.sh"
 
 COUNT=$top_srcdir/scripts/count-results.sh
 DRIVER=$top_srcdir/build-aux/tap-driver.sh
 
-plan 15
+plan 17
 
 # fixture NAME TAP-LINES...: $T/b/NAME (and its copy as source in $T/s)
 # run through the driver into $T/b/NAME.trs and .log.
@@ -64,6 +65,22 @@ count
 is "$OUT" "1 passed, 1 failed, 1 skipped" \
     "a file citing requirements skipped whole is a failure, another a skip"
 like "$ERR" "tests/cites.sh (skipped whole" "... the first is named"
+
+# A test run once more on PostgreSQL (make check-pg) is pg/NAME; its
+# source is NAME's.
+reset
+fixture cites.sh "1..1" "ok 1 - one"
+echo "# proves R-TOK-4" >>"$T/s/tests/cites.sh"
+mkdir -p "$T/b/pg/tests"
+printf '#!/bin/sh\necho "1..0 # SKIP no server"\n' >"$T/pgskip"
+chmod +x "$T/pgskip"
+(cd "$T/b" && env AM_TAP_AWK=awk sh "$DRIVER" --test-name "pg/tests/cites.sh" \
+    --log-file "pg/tests/cites.sh.log" --trs-file "pg/tests/cites.sh.trs" \
+    -- "$T/pgskip" >/dev/null)
+count
+is "$OUT" "1 passed, 1 failed, 0 skipped" \
+    "a PostgreSQL re-run (pg/NAME) skipped whole is a failure when NAME cites requirements"
+like "$ERR" "pg/tests/cites.sh (skipped whole" "... and it is named as the re-run"
 
 reset
 fixture a.sh "1..1" "ok 1 - one"

@@ -76,7 +76,7 @@ test_a_checkpoint_verifies_only_as_signed(void **state)
 
 	memset(&ks, 0, sizeof(ks));
 	cp_signer_public(s, pub);
-	assert_int_equal(cp_keys_add(&ks, pub), 0);
+	assert_int_equal(cp_keys_add(&ks, pub, NULL), 0);
 	a_checkpoint(&cp, 7);
 	assert_int_equal(cp_sign(s, &cp), 0);
 	assert_string_equal(cp.key, cp_signer_key_id(s));
@@ -99,7 +99,7 @@ test_a_checkpoint_verifies_only_as_signed(void **state)
 	assert_int_equal(cp_sign(other, &c2), 0);
 	assert_int_equal(cp_verify(&ks, &c2), KAGI_ERR_NOT_FOUND);
 	cp_signer_public(other, pub);
-	assert_int_equal(cp_keys_add(&ks, pub), 0);
+	assert_int_equal(cp_keys_add(&ks, pub, NULL), 0);
 	assert_int_equal(cp_verify(&ks, &c2), 0);
 	/* The same key claimed under the other id does not verify. */
 	memcpy(c2.key, cp.key, sizeof(c2.key));
@@ -134,6 +134,81 @@ test_a_checkpoint_line_is_read_back_exactly_and_strictly(void **state)
 	assert_int_equal(cp_sign(s, &cp), KAGI_ERR_INVALID);
 	free(line);
 	cp_signer_free(&s);
+}
+
+/*
+ * Several cores on one database (issue 14): a checkpoint names the core
+ * that made it, under its signature, and verifies only with a key
+ * configured for that core; one core's key never stands for another's.
+ */
+static void
+test_a_core_checkpoint_verifies_only_with_that_core_key(void **state)
+{
+	struct cx *f = *state;
+	struct cp_signer *a = signer_in(f->dir, "a.key"),
+	    *b = signer_in(f->dir, "b.key"), *c = signer_in(f->dir, "c.key");
+	struct cp_keys ks, other;
+	struct checkpoint ca, cb, cc, c2, back;
+	uint8_t pa[CP_KEY_LEN], pb[CP_KEY_LEN], pub[CP_KEY_LEN];
+	char text[200], core[CP_CORE_MAX + 1], *line = NULL;
+	size_t bad = 0;
+
+	memset(&ks, 0, sizeof(ks));
+	cp_signer_public(a, pa);
+	cp_signer_public(b, pb);
+	/* The keys file: "ed25519 HEX core=NAME" and a comment. */
+	cp_key_format(pb, text, sizeof(text));
+	strcat(text, " core=core-b kagid@b key=x");
+	assert_int_equal(cp_key_parse(text, pub, core), 0);
+	assert_memory_equal(pub, pb, CP_KEY_LEN);
+	assert_string_equal(core, "core-b");
+	assert_int_equal(cp_keys_add(&ks, pa, "core-a"), 0);
+	assert_int_equal(cp_keys_parse(&ks, text, &bad), 0);
+	/* One key for two cores is refused. */
+	assert_int_equal(cp_keys_add(&ks, pa, "core-b"), KAGI_ERR_EXISTS);
+	cp_key_format(pb, text, sizeof(text));
+	strcat(text, " core=bad/name");
+	assert_int_equal(cp_key_parse(text, pub, core), KAGI_ERR_INVALID);
+
+	a_checkpoint(&ca, 7);
+	snprintf(ca.core, sizeof(ca.core), "core-a");
+	assert_int_equal(cp_sign(a, &ca), 0);
+	a_checkpoint(&cb, 9);
+	snprintf(cb.core, sizeof(cb.core), "core-b");
+	assert_int_equal(cp_sign(b, &cb), 0);
+	assert_int_equal(cp_verify(&ks, &ca), 0);
+	assert_int_equal(cp_verify(&ks, &cb), 0);
+	/* Core b's checkpoint claimed for core a: a's keys do not have it. */
+	c2 = cb;
+	snprintf(c2.core, sizeof(c2.core), "core-a");
+	assert_int_equal(cp_verify(&ks, &c2), KAGI_ERR_NOT_FOUND);
+	/* The core is signed: key a also named for "core-x" does not help. */
+	memset(&other, 0, sizeof(other));
+	assert_int_equal(cp_keys_add(&other, pa, "core-x"), 0);
+	c2 = ca;
+	snprintf(c2.core, sizeof(c2.core), "core-x");
+	assert_int_equal(cp_verify(&other, &c2), KAGI_ERR_CRYPTO);
+	/* A third core, whose key nobody configured: unknown. */
+	a_checkpoint(&cc, 11);
+	snprintf(cc.core, sizeof(cc.core), "core-c");
+	assert_int_equal(cp_sign(c, &cc), 0);
+	assert_int_equal(cp_verify(&ks, &cc), KAGI_ERR_NOT_FOUND);
+	/* A checkpoint made before cores were named verifies by its key. */
+	a_checkpoint(&c2, 5);
+	assert_int_equal(cp_sign(b, &c2), 0);
+	assert_int_equal(cp_verify(&ks, &c2), 0);
+	/* The core travels in the line, and is read back strictly. */
+	assert_int_equal(cp_format(&cb, &line), 0);
+	assert_non_null(strstr(line, "\"core\":\"core-b\""));
+	assert_int_equal(cp_parse(line, strlen(line), &back), 0);
+	assert_memory_equal(&cb, &back, sizeof(cb));
+	free(line);
+	line = NULL;
+	snprintf(cb.core, sizeof(cb.core), "core b");
+	assert_int_equal(cp_sign(b, &cb), KAGI_ERR_INVALID);
+	cp_signer_free(&a);
+	cp_signer_free(&b);
+	cp_signer_free(&c);
 }
 
 static int
@@ -589,6 +664,9 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_a_checkpoint_line_is_read_back_exactly_and_strictly,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_core_checkpoint_verifies_only_with_that_core_key,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_the_log_keeps_whole_lines_and_skips_one_cut_short,

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -957,6 +958,35 @@ test_aud_1_fails_when_the_configuration_changed_since_read(void **state)
 	EXPECT(w, "R-AUD-1", "FAIL");
 }
 
+/*
+ * An insider edits one byte in place, keeping the size, and puts the
+ * modification time back, all within the second kagid read the file:
+ * the seconds of every time it kept are as they were.
+ */
+static void
+test_aud_1_fails_after_a_same_size_edit_with_its_time_put_back(void **state)
+{
+	struct world *w = *state;
+	struct timespec t[2];
+	struct stat st;
+	FILE *fp;
+	int c;
+
+	assert_int_equal(stat(w->f->conf, &st), 0);
+	t[0] = st.st_atim;
+	t[1] = st.st_mtim;
+	assert_non_null(fp = fopen(w->f->conf, "r+"));
+	assert_int_not_equal(c = fgetc(fp), EOF);
+	assert_int_equal(fseek(fp, 0, SEEK_SET), 0);
+	assert_int_not_equal(fputc(c == '#' ? ';' : '#', fp), EOF);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(utimensat(AT_FDCWD, w->f->conf, t, 0), 0);
+	assert_int_equal(stat(w->f->conf, &st), 0);
+	assert_true(st.st_mtim.tv_sec == t[1].tv_sec &&
+	    st.st_mtim.tv_nsec == t[1].tv_nsec);
+	EXPECT(w, "R-AUD-1", "FAIL");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, world_setup, world_teardown)
 
 int
@@ -1013,6 +1043,7 @@ main(void)
 		T(test_inc_1_fails_when_the_alert_command_failed),
 		T(test_avl_1_fails_while_audit_writes_fail),
 		T(test_aud_1_fails_when_the_configuration_changed_since_read),
+		T(test_aud_1_fails_after_a_same_size_edit_with_its_time_put_back),
 	};
 
 	/* As in kagid: a hook that exits before reading breaks no test. */

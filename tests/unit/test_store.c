@@ -167,6 +167,8 @@ raw_text(sqlite3 *db, const char *sql, char *out, size_t len)
 
 /* --- Helpers ---------------------------------------------------------- */
 
+#define TEST_CORE "core-a.example"
+
 static void
 open_store(struct fx *f)
 {
@@ -179,6 +181,8 @@ open_store(struct fx *f)
 	assert_int_equal(store_open(f->path, &f->s), 0);
 #endif
 	assert_non_null(f->s);
+	/* Every record appended names this core (schema 14). */
+	assert_int_equal(store_set_core(f->s, TEST_CORE), 0);
 }
 
 static int64_t
@@ -401,6 +405,7 @@ test_open_migrates_a_version_8_database(void **state)
 	raw_exec(db, "DROP TABLE sshkeys");
 	raw_exec(db, "DROP TABLE host_ca");
 	raw_exec(db, "DROP TABLE hosts");
+	raw_exec(db, "ALTER TABLE audit DROP COLUMN core");
 	raw_exec(db, "UPDATE schema_version SET version = 8");
 	raw_exec(db, "INSERT INTO logins (user_id, time, place, factors, "
 	    "failures) VALUES (1, 1700000000, 'tty1', 'totp', 2)");
@@ -1007,6 +1012,43 @@ test_savepoint(void **state)
 	assert_int_equal(store_user_get(f->s, "carol", &u), 0);
 }
 
+/*
+ * A statement that fails inside a request's savepoint (here a lock record
+ * for a user that does not exist: the foreign key) spoils only that
+ * request: once rolled back to the savepoint, the batch's transaction
+ * goes on and commits what the other requests wrote.  PostgreSQL aborts
+ * the whole transaction at any error until the ROLLBACK TO, so a rule
+ * that carried on after a store error would fail there: none does, and
+ * dispatch.c rolls every failed request back to its savepoint.
+ */
+static void
+test_a_failed_statement_spoils_only_its_savepoint(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l;
+	struct user_rec u;
+	int64_t id;
+
+	open_store(f);
+	memset(&l, 0, sizeof(l));
+	l.failures = 1;
+	assert_int_equal(store_begin(f->s), 0);
+	id = add_user(f->s, "alice");
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(store_lock_put(f->s, id + 100, &l),
+	    KAGI_ERR_NOT_FOUND);
+	store_rollback_to(f->s);
+	assert_int_equal(store_savepoint(f->s), 0);
+	assert_int_equal(store_lock_put(f->s, id, &l), 0);
+	add_user(f->s, "bob");
+	assert_int_equal(store_release(f->s), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_user_get(f->s, "alice", &u), 0);
+	assert_int_equal(store_user_get(f->s, "bob", &u), 0);
+	assert_int_equal(store_lock_get(f->s, id, &l), 0);
+	assert_int_equal(l.failures, 1);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -1112,9 +1154,13 @@ put_str(uint8_t *p, const char *s)
 	return 4 + n;
 }
 
-/* The chain hash written out independently of the store. */
+/*
+ * The chain hash written out independently of the store: of a record
+ * naming core, or of one written before schema 14 (core NULL).
+ */
 static void
-expected_hash(const uint8_t prev[32], int64_t seq, int i, uint8_t out[32])
+expected_hash_of(const uint8_t prev[32], int64_t seq, int i,
+    const char *core, uint8_t out[32])
 {
 	uint8_t buf[512];
 	char user[16], fields[32];
@@ -1135,9 +1181,29 @@ expected_hash(const uint8_t prev[32], int64_t seq, int i, uint8_t out[32])
 	n += put_str(buf + n, "user_add");
 	n += put_str(buf + n, user);
 	n += put_str(buf + n, fields);
+	if (core != NULL)
+		n += put_str(buf + n, core);
 	assert_int_equal(EVP_Digest(buf, n, out, &outlen, EVP_sha256(), NULL),
 	    1);
 	assert_int_equal(outlen, 32);
+}
+
+static void
+expected_hash(const uint8_t prev[32], int64_t seq, int i, uint8_t out[32])
+{
+	expected_hash_of(prev, seq, i, TEST_CORE, out);
+}
+
+/* Writes hash as x'..' after text into sql. */
+static void
+sql_with_hash(char *sql, size_t len, const char *before,
+    const uint8_t hash[32], const char *after)
+{
+	int i = snprintf(sql, len, "%sx'", before);
+
+	for (int k = 0; k < 32; k++)
+		i += snprintf(sql + i, len - (size_t)i, "%02x", hash[k]);
+	snprintf(sql + i, len - (size_t)i, "'%s", after);
 }
 
 static void
@@ -1291,7 +1357,6 @@ test_audit_record_rewritten(void **state)
 	char sql[512];
 	int64_t bad = -1;
 	sqlite3 *db;
-	int i;
 
 	/*
 	 * Record 3 replaced by a different event with a hash that is right
@@ -1301,17 +1366,137 @@ test_audit_record_rewritten(void **state)
 	db = raw_open(f->path);
 	raw_blob(db, "SELECT hash FROM audit WHERE seq = 2", h2);
 	expected_hash(h2, 3, 9, forged);
-	i = snprintf(sql, sizeof(sql), "UPDATE audit SET time = %d, "
-	    "actor_uid = %d, user = 'user9', fields = '{\"n\":9}', hash = x'",
-	    1700000009, 1009);
-	for (int k = 0; k < 32; k++)
-		i += snprintf(sql + i, sizeof(sql) - (size_t)i, "%02x",
-		    forged[k]);
-	snprintf(sql + i, sizeof(sql) - (size_t)i, "' WHERE seq = 3");
+	sql_with_hash(sql, sizeof(sql), "UPDATE audit SET time = 1700000009, "
+	    "actor_uid = 1009, user = 'user9', fields = '{\"n\":9}', hash = ",
+	    forged, " WHERE seq = 3");
 	raw_exec(db, sql);
 	sqlite3_close(db);
 	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
 	assert_int_equal(bad, 4);
+}
+
+/*
+ * Each record names the core that wrote it, under its hash: an insider
+ * who edits, empties or removes a record's core name in the database
+ * breaks the chain at that record (issue 14).
+ */
+static void
+test_audit_core_name_is_covered_by_the_hash(void **state)
+{
+	struct fx *f = *state;
+	int64_t bad = -1;
+	sqlite3 *db;
+
+	append_five(f);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE "
+	    "core = '" TEST_CORE "'"), 5);
+	raw_exec(db, "UPDATE audit SET core = 'core-b' WHERE seq = 2");
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 2);
+	raw_exec(db, "UPDATE audit SET core = '" TEST_CORE "' WHERE seq = 2");
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	raw_exec(db, "UPDATE audit SET core = NULL WHERE seq = 3");
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 3);
+	raw_exec(db, "UPDATE audit SET core = '' WHERE seq = 3");
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 3);
+	sqlite3_close(db);
+}
+
+/*
+ * Records written before schema 14 name no core and keep their hashes:
+ * a chain that begins with them verifies, and the records appended after
+ * the migration name their core and link on.
+ */
+static void
+test_audit_records_before_schema_14_keep_verifying(void **state)
+{
+	struct fx *f = *state;
+	uint8_t prev[32], h[32];
+	char sql[512], after[64];
+	int64_t seq = -1, bad = -1;
+	sqlite3 *db;
+	int i;
+
+	append_five(f);
+	db = raw_open(f->path);
+	/* What a store of schema 13 held: the old encoding, no core. */
+	memset(prev, 0, sizeof(prev));
+	for (i = 1; i <= 5; i++) {
+		expected_hash_of(prev, i, i, NULL, h);
+		snprintf(after, sizeof(after), " WHERE seq = %d", i);
+		sql_with_hash(sql, sizeof(sql), "UPDATE audit SET core = NULL, "
+		    "hash = ", h, after);
+		raw_exec(db, sql);
+		if (i < 5) {
+			snprintf(after, sizeof(after), " WHERE seq = %d",
+			    i + 1);
+			sql_with_hash(sql, sizeof(sql), "UPDATE audit SET "
+			    "prev = ", h, after);
+			raw_exec(db, sql);
+		}
+		memcpy(prev, h, sizeof(prev));
+	}
+	sqlite3_close(db);
+	store_close(&f->s);
+	open_store(f);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	append(f->s, 6, &seq);
+	assert_int_equal(seq, 6);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	db = raw_open(f->path);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE "
+	    "core IS NULL"), 5);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM audit WHERE "
+	    "seq = 6 AND core = '" TEST_CORE "'"), 1);
+	/* A core name added to an old record breaks it too. */
+	raw_exec(db, "UPDATE audit SET core = '" TEST_CORE "' WHERE seq = 4");
+	sqlite3_close(db);
+	assert_int_equal(store_audit_verify(f->s, &bad), KAGI_ERR_INVALID);
+	assert_int_equal(bad, 4);
+}
+
+static int
+core_list_cb(const char *core, int64_t records, int64_t first,
+    int64_t last, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%s:%lld:%lld-%lld;", core != NULL ? core :
+	    "-", (long long)records, (long long)first, (long long)last);
+	return 0;
+}
+
+/* A core name is one word of letters, digits, '.', '_', '-'. */
+static void
+test_core_names_are_checked_and_listed(void **state)
+{
+	struct fx *f = *state;
+	char list[256] = "", longname[80];
+	int64_t seq = -1;
+
+	open_store(f);
+	assert_string_equal(store_core(f->s), TEST_CORE);
+	memset(longname, 'c', 64);
+	longname[64] = '\0';
+	assert_int_equal(store_set_core(f->s, ""), KAGI_ERR_INVALID);
+	assert_int_equal(store_set_core(f->s, "core a"), KAGI_ERR_INVALID);
+	assert_int_equal(store_set_core(f->s, "-core"), KAGI_ERR_INVALID);
+	assert_int_equal(store_set_core(f->s, "core/a"), KAGI_ERR_INVALID);
+	assert_int_equal(store_set_core(f->s, longname), KAGI_ERR_INVALID);
+	assert_string_equal(store_core(f->s), TEST_CORE);
+	longname[63] = '\0';
+	assert_int_equal(store_set_core(f->s, longname), 0);
+	assert_int_equal(store_set_core(f->s, TEST_CORE), 0);
+	append(f->s, 1, &seq);
+	append(f->s, 2, &seq);
+	assert_int_equal(store_set_core(f->s, "core-b"), 0);
+	append(f->s, 3, &seq);
+	assert_int_equal(store_audit_cores(f->s, core_list_cb, list), 0);
+	assert_string_equal(list, TEST_CORE ":2:1-2;core-b:1:3-3;");
 }
 
 static void
@@ -1776,13 +1961,15 @@ test_report_counts_add_up_and_keep_first_and_last(void **state)
 	TEST(test_accept_step), \
 	TEST(test_lock), \
 	TEST(test_savepoint), \
+	TEST(test_a_failed_statement_spoils_only_its_savepoint), \
 	TEST(test_rollback), \
 	TEST(test_read_only_transaction), \
 	TEST(test_session_deadlines), \
 	TEST(test_remote_lock_is_kept_apart), \
 	TEST(test_unknown_names_are_bounded_oldest_first), \
 	TEST(test_deadlines_shift_after_a_forward_step), \
-	TEST(test_report_counts_add_up_and_keep_first_and_last),
+	TEST(test_report_counts_add_up_and_keep_first_and_last), \
+	TEST(test_core_names_are_checked_and_listed),
 
 int
 main(void)
@@ -1812,6 +1999,8 @@ main(void)
 		TEST(test_audit_record_deleted),
 		TEST(test_audit_records_swapped),
 		TEST(test_audit_record_rewritten),
+		TEST(test_audit_core_name_is_covered_by_the_hash),
+		TEST(test_audit_records_before_schema_14_keep_verifying),
 		TEST(test_audit_first_record),
 		TEST(test_audit_bad_hash_column),
 		TEST(test_audit_pruned_head_found),

@@ -13,9 +13,14 @@
  * both versions; users, tokens (sealed bytes exact), lock records, failure
  * counts and the audit chain work through the same store functions as on
  * SQLite; a TOTP step is accepted once across two cores; a revocation
- * through one core is refused at once through the other; two cores append
+ * through one core is refused at once through the other; a write
+ * transaction holds the audit head from BEGIN to COMMIT and the user rows
+ * it read (a raw connection's NOWAIT finds them locked), a read
+ * transaction locks nothing; two cores counting failures at once through
+ * a read-then-write lose none; two cores append
  * to one chain without gap or fork, and an edit made behind kagid's back
- * is found.
+ * is found; the store's durability is read from the server's settings
+ * without breaking the transaction it is asked in.
  */
 #include "config.h"
 
@@ -34,6 +39,7 @@
 
 #include "kagi_err.h"
 #include "store.h"
+#include "store_report.h"
 #include "store_session.h"
 #include "pg_fixture.h"
 
@@ -206,7 +212,7 @@ test_a_database_that_is_not_a_kagi_store_is_refused(void **state)
 }
 
 static void
-test_an_unreachable_server_is_unavailable(void **state)
+test_an_unreachable_server_is_store_down(void **state)
 {
 	struct store *s = NULL;
 	char why[256] = "";
@@ -214,7 +220,7 @@ test_an_unreachable_server_is_unavailable(void **state)
 	(void)state;
 	assert_int_equal(store_open_pg("host=/nonexistent port=5432 "
 	    "dbname=kagi user=kagi connect_timeout=2", &s, why, sizeof(why)),
-	    KAGI_ERR_UNAVAILABLE);
+	    KAGI_ERR_STORE_DOWN);
 	assert_null(s);
 	assert_true(why[0] != '\0');
 }
@@ -341,16 +347,156 @@ test_a_step_is_accepted_once_across_two_cores(void **state)
 	uid = add_user(f->s, "ito");
 	tid = add_token(f->s, uid);
 	assert_int_equal(store_begin(f->s), 0);
-	assert_int_equal(store_begin(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s, tid, 100, 3000), 0);
 	assert_int_equal(store_commit(f->s), 0);
-	/* The second core's UPDATE sees the committed step: no winner. */
+	/* The second core's UPDATE sees the committed step: no winner.
+	 * (Its BEGIN waits for the first core's COMMIT: the next test.) */
+	assert_int_equal(store_begin(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s2, tid, 100, 3000),
 	    KAGI_ERR_REPLAY);
 	assert_int_equal(store_token_accept_step(f->s2, tid, 101, 3030), 0);
 	assert_int_equal(store_commit(f->s2), 0);
 	assert_int_equal(store_token_accept_step(f->s, tid, 101, 3030),
 	    KAGI_ERR_REPLAY);
+}
+
+/*
+ * Run sql on the raw connection; 1 when it failed because a row it asked
+ * for NOWAIT is locked (SQLSTATE 55P03), 0 when it ran; anything else
+ * fails the test.
+ */
+static int
+raw_locked(struct fx *f, const char *sql)
+{
+	PGresult *res = PQexec(raw(f), sql);
+	const char *state;
+	int locked = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state == NULL || strcmp(state, "55P03") != 0)
+			fail_msg("%s: %s", sql, PQerrorMessage(raw(f)));
+		locked = 1;
+	}
+	PQclear(res);
+	return locked;
+}
+
+#define HEAD_NOWAIT "SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE NOWAIT"
+#define USER_NOWAIT "SELECT 1 FROM users WHERE name = 'ito' FOR UPDATE NOWAIT"
+
+/*
+ * A write transaction holds the audit head from BEGIN to COMMIT, so the
+ * cores' write transactions take turns and always lock in one order
+ * (audit_head, users, tokens, sessions): no deadlock between two batches
+ * that name the same users in another order.  A read transaction locks
+ * nothing.
+ */
+static void
+test_a_write_transaction_holds_the_audit_head_from_begin_to_commit(
+    void **state)
+{
+	struct fx *f = *state;
+
+	open_store(f, &f->s);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 1);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	store_rollback(f->s);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_begin_read(f->s), 0);
+	assert_int_equal(raw_locked(f, HEAD_NOWAIT), 0);
+	assert_int_equal(store_end_read(f->s), 0);
+}
+
+/*
+ * The user row a write transaction read is held until COMMIT (DB_LOCK):
+ * the row that vetoes a decision (disabled, deleted) and that failures.c's
+ * read-then-write of the counters hangs on.  Read by name and by id; a
+ * read transaction's read locks nothing and still ends as "no write".
+ */
+static void
+test_a_user_read_in_a_write_transaction_is_held_until_commit(void **state)
+{
+	struct fx *f = *state;
+	struct user_rec u;
+	int64_t uid;
+
+	open_store(f, &f->s);
+	uid = add_user(f->s, "ito");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_user_get(f->s, "ito", &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 1);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_user_get_id(f->s, uid, &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 1);
+	store_rollback(f->s);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_begin_read(f->s), 0);
+	assert_int_equal(store_user_get(f->s, "ito", &u), 0);
+	assert_int_equal(raw_locked(f, USER_NOWAIT), 0);
+	assert_int_equal(store_end_read(f->s), 0);
+}
+
+/*
+ * R-MFA-5 (lockout): a rule's read-then-write of a user's lock record
+ * (failures.c: read the record, count one more, write it back), run by
+ * two cores at once 300 times each, adds up to exactly 600: no update is
+ * lost between them.
+ */
+static void
+test_failures_counted_by_two_cores_at_once_add_up_exactly(void **state)
+{
+	struct fx *f = *state;
+	struct lock_rec l;
+	pid_t pids[2];
+	int i, st, failed = 0;
+
+	open_store(f, &f->s);
+	(void)add_user(f->s, "ito");
+	for (i = 0; i < 2; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct store *s = NULL;
+			struct user_rec u;
+			struct lock_rec c;
+			char why[256];
+			int k, r = store_open_pg(f->conninfo, &s, why,
+			    sizeof(why));
+
+			for (k = 0; r == 0 && k < 300; k++) {
+				if ((r = store_begin(s)) != 0)
+					break;
+				if ((r = store_user_get(s, "ito", &u)) != 0 ||
+				    (r = store_lock_get(s, u.id, &c)) != 0)
+					goto fail;
+				c.failures++;
+				c.first_failure = 1000;
+				if ((r = store_lock_put(s, u.id, &c)) != 0)
+					goto fail;
+				r = store_commit(s);
+				continue;
+			fail:
+				store_rollback(s);
+			}
+			store_close(&s);
+			_exit(r == 0 ? 0 : 1);
+		}
+		assert_true(pids[i] > 0);
+	}
+	for (i = 0; i < 2; i++) {
+		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			failed++;
+	}
+	assert_int_equal(failed, 0);
+	assert_int_equal(store_lock_get(f->s, 1, &l), 0);
+	assert_int_equal(l.failures, 600);
 }
 
 /* R-TOK-2: revoked through one core, refused at once through the other. */
@@ -397,26 +543,32 @@ test_lock_records_and_failure_counts(void **state)
 	assert_int_equal(lr.failures, 10);
 }
 
+/* One audit record appended and committed on s: its sequence number. */
+static int64_t
+append(struct store *s, const struct audit_event *ev)
+{
+	int64_t seq = 0;
+
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_audit_append(s, ev, &seq), 0);
+	assert_int_equal(store_commit(s), 0);
+	return seq;
+}
+
 /* R-LOG-2: one chain for two cores, verified; an edit is found. */
 static void
 test_two_cores_append_to_one_chain_without_gap_or_fork(void **state)
 {
 	struct fx *f = *state;
 	struct audit_event ev = { 100, 0, "root", "auth", "abe", NULL };
-	int64_t seq = 0, bad = 0, head = 0;
+	int64_t bad = 0, head = 0;
 	uint8_t hash[32];
 	int i;
 
 	open_store(f, &f->s);
 	open_store(f, &f->s2);
-	for (i = 0; i < 6; i++) {
-		struct store *s = i % 2 ? f->s2 : f->s;
-
-		assert_int_equal(store_begin(s), 0);
-		assert_int_equal(store_audit_append(s, &ev, &seq), 0);
-		assert_int_equal(seq, i + 1);
-		assert_int_equal(store_commit(s), 0);
-	}
+	for (i = 0; i < 6; i++)
+		assert_int_equal(append(i % 2 ? f->s2 : f->s, &ev), i + 1);
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
 	assert_int_equal(store_audit_head(f->s2, &head, hash), 0);
 	assert_int_equal(head, 6);
@@ -447,6 +599,194 @@ test_a_rolled_back_append_leaves_no_trace(void **state)
 	assert_int_equal(store_audit_verify(f->s, &bad), 0);
 }
 
+/*
+ * R-LOG-2: records cut behind kagid's back (someone with write access to
+ * the database) leave the row audit_head ahead of the chain; the head is
+ * still the last record, as on SQLite, so kagid names the chain's real
+ * end against its checkpoint, and an append continues from that record
+ * with no gap (kagid -A accepted the cut chain, audit.sh).
+ */
+static void
+test_the_head_is_the_last_record_when_records_are_cut(void **state)
+{
+	struct fx *f = *state;
+	struct audit_event ev = { 100, 0, "root", "auth", "abe", NULL };
+	int64_t head = 0, bad = 0;
+	uint8_t hash[32];
+	int i;
+
+	open_store(f, &f->s);
+	for (i = 0; i < 6; i++)
+		(void)append(f->s, &ev);
+	pg_fixture_exec(raw(f), "DELETE FROM audit WHERE seq > 3");
+	assert_int_equal(store_audit_head(f->s, &head, hash), 0);
+	assert_int_equal(head, 3);
+	assert_int_equal(append(f->s, &ev), 4);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+}
+
+/* The value of SHOW name on a raw connection, into out. */
+static void
+show(PGconn *c, const char *name, char *out, size_t len)
+{
+	char sql[64];
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "SHOW %s", name);
+	res = PQexec(c, sql);
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+/* fsync as the server runs it, set and reloaded; waits until it holds. */
+static void
+set_fsync(PGconn *c, const char *v)
+{
+	char sql[64], now[16] = "";
+	int i;
+
+	snprintf(sql, sizeof(sql), "ALTER SYSTEM SET fsync = %s", v);
+	pg_fixture_exec(c, sql);
+	pg_fixture_exec(c, "SELECT pg_reload_conf()");
+	for (i = 0; i < 200 && strcmp(now, v) != 0; i++) {
+		usleep(20000);
+		show(c, "fsync", now, sizeof(now));
+	}
+	assert_string_equal(now, v);
+}
+
+/*
+ * R-AVL-1 (compliance): the durability of a PostgreSQL store is the
+ * server's fsync and synchronous_commit, asked inside a write transaction
+ * that then commits (SQLite's pragmas there were a syntax error that
+ * aborted the transaction: compliance failed on PostgreSQL).
+ */
+static void
+test_durability_is_read_from_the_server_inside_a_transaction(void **state)
+{
+	struct fx *f = *state;
+	char was[16];
+	int wal = 0, full = 1;
+	int64_t id = 0;
+
+	open_store(f, &f->s);
+	show(raw(f), "fsync", was, sizeof(was));
+	set_fsync(raw(f), "off");
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_durability(f->s, &wal, &full), 0);
+	assert_int_equal(wal, 1);
+	assert_int_equal(full, 0);
+	assert_int_equal(store_user_add(f->s, "abe", ROLE_STAFF, 1000, &id), 0);
+	assert_int_equal(store_commit(f->s), 0);
+
+	set_fsync(raw(f), "on");
+	assert_int_equal(store_durability(f->s, &wal, &full), 0);
+	assert_int_equal(full, 1);
+	/* synchronous_commit = off: a commit may be lost; new sessions. */
+	pg_fixture_exec(raw(f), "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I "
+	    "SET synchronous_commit = off', current_database()); END $$");
+	open_store(f, &f->s2);
+	assert_int_equal(store_durability(f->s2, &wal, &full), 0);
+	assert_int_equal(wal, 1);
+	assert_int_equal(full, 0);
+	set_fsync(raw(f), was);
+}
+
+/* A one-row, one-integer query through the test's own connection. */
+static int64_t
+raw_int(struct fx *f, const char *sql)
+{
+	PGresult *res = PQexec(raw(f), sql);
+	int64_t v;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		fail_msg("%s: %s", sql, PQerrorMessage(raw(f)));
+	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return v;
+}
+
+/* Two cores: the later time may be appended first; the chain's times
+ * never go back, so it verifies (.ci/failover.sh found it). */
+static void
+test_a_record_is_never_older_than_the_one_before_it(void **state)
+{
+	struct fx *f = *state;
+	struct audit_event late = { 200, 0, "root", "auth", "abe", NULL };
+	struct audit_event early = { 150, 0, "root", "auth", "abe", NULL };
+	int64_t seq = 0, bad = 0;
+
+	open_store(f, &f->s);
+	open_store(f, &f->s2);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_audit_append(f->s, &late, &seq), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_begin(f->s2), 0);
+	assert_int_equal(store_audit_append(f->s2, &early, &seq), 0);
+	assert_int_equal(store_commit(f->s2), 0);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	assert_int_equal(raw_int(f, "SELECT time FROM audit WHERE seq = 2"),
+	    200);
+}
+
+/* Every other connection to the database ended by the server. */
+static void
+terminate_others(struct fx *f)
+{
+	pg_fixture_exec(raw(f), "SELECT pg_terminate_backend(pid) FROM "
+	    "pg_stat_activity WHERE datname = current_database() AND "
+	    "pid <> pg_backend_pid()");
+}
+
+/* R-AVL-1: a connection broken while idle is repaired at the next
+ * transaction, which then works; status says so. */
+static void
+test_a_broken_connection_is_repaired_at_the_next_transaction(void **state)
+{
+	struct fx *f = *state;
+	struct store_state st;
+	int64_t n = 0;
+
+	open_store(f, &f->s);
+	store_state(f->s, &st);
+	assert_true(st.connected);
+	assert_string_equal(st.engine, "postgresql");
+	assert_int_equal(st.reconnects, 0);
+	terminate_others(f);
+	assert_int_equal(store_begin(f->s), 0);
+	add_user(f->s, "abe");
+	assert_int_equal(store_commit(f->s), 0);
+	store_state(f->s, &st);
+	assert_true(st.connected);
+	assert_int_equal(st.reconnects, 1);
+	assert_int_equal(st.schema_version, store_schema_latest(1));
+	assert_int_equal(store_user_count(f->s, &n), 0);
+	assert_int_equal(n, 1);
+}
+
+/* A COMMIT on a connection that broke in the transaction is store_down
+ * (never a success), and nothing of the transaction is there. */
+static void
+test_a_commit_on_a_broken_connection_is_store_down(void **state)
+{
+	struct fx *f = *state;
+	struct store_state st;
+
+	open_store(f, &f->s);
+	assert_int_equal(store_begin(f->s), 0);
+	add_user(f->s, "abe");
+	terminate_others(f);
+	assert_int_equal(store_commit(f->s), KAGI_ERR_STORE_DOWN);
+	store_state(f->s, &st);
+	assert_false(st.connected);
+	assert_true(st.last_error[0] != '\0');
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM users"), 0);
+	/* The next transaction reconnects. */
+	assert_int_equal(store_begin(f->s), 0);
+	store_rollback(f->s);
+}
+
 int
 main(void)
 {
@@ -456,14 +796,22 @@ main(void)
 		TEST(test_cores_starting_at_once_create_the_schema_once),
 		TEST(test_a_newer_schema_is_refused_naming_both_versions),
 		TEST(test_a_database_that_is_not_a_kagi_store_is_refused),
-		TEST(test_an_unreachable_server_is_unavailable),
+		TEST(test_an_unreachable_server_is_store_down),
 		TEST(test_users_and_tokens_round_trip),
+		TEST(test_a_write_transaction_holds_the_audit_head_from_begin_to_commit),
+		TEST(test_a_user_read_in_a_write_transaction_is_held_until_commit),
+		TEST(test_failures_counted_by_two_cores_at_once_add_up_exactly),
 		TEST(test_an_ssh_key_round_trips_and_belongs_to_one_user),
 		TEST(test_a_step_is_accepted_once_across_two_cores),
 		TEST(test_a_revocation_through_one_core_is_refused_through_the_other),
 		TEST(test_lock_records_and_failure_counts),
 		TEST(test_two_cores_append_to_one_chain_without_gap_or_fork),
 		TEST(test_a_rolled_back_append_leaves_no_trace),
+		TEST(test_durability_is_read_from_the_server_inside_a_transaction),
+		TEST(test_the_head_is_the_last_record_when_records_are_cut),
+		TEST(test_a_record_is_never_older_than_the_one_before_it),
+		TEST(test_a_broken_connection_is_repaired_at_the_next_transaction),
+		TEST(test_a_commit_on_a_broken_connection_is_store_down),
 	};
 
 	return cmocka_run_group_tests_name("store_pg", tests, pg_fixture_start,

@@ -7,7 +7,12 @@
  *    transactions; an archive checkpoints a record already committed) and
  *    is on disk (fdatasync) before it goes to syslog and the command;
  *  - kagid starts only on a chain that agrees with its last checkpoint,
- *    or after the operator's explicit acceptance, which is recorded;
+ *    or after the operator's explicit acceptance, which is recorded; on
+ *    a store several cores share, the records after its stop must name
+ *    other cores whose keys it knows (their checkpoints vouch for them);
+ *  - each checkpoint names this core (core_name) and is signed with its
+ *    own key; a checkpoint verifies only with a key configured for the
+ *    core it names (checkpoint.h);
  *  - every record about kagid itself is written in a transaction of its
  *    own, outside any request: a refusal in a read-only request, a write
  *    that failed, are recorded all the same;
@@ -25,6 +30,7 @@
 #include <unistd.h>
 
 #include "alert.h"
+#include "kagid_config.h"
 #include "audit.h"
 #include "audit_chain.h"
 #include "audit_daemon.h"
@@ -84,17 +90,23 @@ keys_load(struct kagid_ctx *ctx, struct audit_daemon *d, char *err,
 	size_t len = 0, bad = 0;
 	int r;
 
+	/* Its own key verifies this core's checkpoints. */
 	cp_signer_public(d->signer, pub);
-	if ((r = cp_keys_add(&d->keys, pub)) != 0 ||
+	if ((r = cp_keys_add(&d->keys, pub, ctx->cfg->core_name)) != 0 ||
 	    ctx->cfg->audit_verify_keys[0] == '\0')
 		return r;
 	if ((r = safefile_read(ctx->cfg->audit_verify_keys, geteuid(),
 	    VERIFY_KEYS_MAX, &buf, &len, err, errlen)) != 0)
 		return r;
-	if ((r = cp_keys_parse(&d->keys, buf, &bad)) != 0)
+	if ((r = cp_keys_parse(&d->keys, buf, &bad)) == KAGI_ERR_EXISTS)
+		snprintf(err, errlen, "%s, line %zu: this key is already "
+		    "configured for another core (each core signs with its "
+		    "own key)", ctx->cfg->audit_verify_keys, bad);
+	else if (r != 0)
 		snprintf(err, errlen, "%s, line %zu: not a verifying key "
-		    "(\"ed25519\" and 64 hex digits, as kagictl audit key "
-		    "prints it)", ctx->cfg->audit_verify_keys, bad);
+		    "(\"ed25519\", 64 hex digits and \"core=NAME\", as "
+		    "kagictl audit key prints it)", ctx->cfg->audit_verify_keys,
+		    bad);
 	free(buf);
 	return r;
 }
@@ -169,6 +181,8 @@ audit_checkpoint(struct kagid_ctx *ctx, int64_t seq, const uint8_t hash[32],
 	memcpy(cp.hash, hash, sizeof(cp.hash));
 	cp.time = kagi_now();
 	snprintf(cp.host, sizeof(cp.host), "%s", audit_host());
+	/* Signed by this core, naming it (checkpoint.h). */
+	snprintf(cp.core, sizeof(cp.core), "%s", ctx->cfg->core_name);
 	snprintf(cp.reason, sizeof(cp.reason), "%s", reason);
 	if ((r = cp_sign(d->signer, &cp)) != 0 ||
 	    (r = cp_format(&cp, &line)) != 0)
@@ -281,6 +295,13 @@ checkpoint_head(struct kagid_ctx *ctx, const char *reason)
 	int r;
 
 	if (!audit_chain_extends(ctx)) {
+		struct store_state st;
+
+		/* A store out of reach (PostgreSQL) says nothing about the
+		 * chain: no alarm, and checkpoints go on once it is back. */
+		store_state(ctx->store, &st);
+		if (!st.connected)
+			return KAGI_ERR_STORE_DOWN;
 		changed_behind(ctx);
 		return KAGI_ERR_STATE;
 	}
@@ -375,9 +396,16 @@ last_checkpoint(struct kagid_ctx *ctx, struct checkpoint *cp,
 	if (r != 0 || !found)
 		return r;
 	if ((r = cp_verify(&ctx->audit->keys, cp)) != 0) {
-		snprintf(err, errlen, "%s: its last checkpoint is %s",
-		    ctx->cfg->audit_checkpoint_log, r == KAGI_ERR_NOT_FOUND ?
-		    "signed by an unknown key" : "not validly signed");
+		if (r == KAGI_ERR_NOT_FOUND && cp->core[0] != '\0')
+			snprintf(err, errlen, "%s: its last checkpoint, of core "
+			    "%s, is signed by key %s, which is not a key of core "
+			    "%s", ctx->cfg->audit_checkpoint_log, cp->core,
+			    cp->key, cp->core);
+		else
+			snprintf(err, errlen, "%s: its last checkpoint is %s",
+			    ctx->cfg->audit_checkpoint_log,
+			    r == KAGI_ERR_NOT_FOUND ?
+			    "signed by an unknown key" : "not validly signed");
 		*state = CPS_BAD;
 		return 0;
 	}
@@ -405,6 +433,48 @@ own_login_uid(void)
 	if (sscanf(buf, "%lld", &v) != 1 || v < 0 || v >= 4294967295LL)
 		return -1;
 	return v;
+}
+
+/*
+ * Records after this core's orderly stop.  On one store, nothing may
+ * follow.  On a store several cores share (PostgreSQL), the other cores
+ * write on while this one is stopped: a record there is accepted when it
+ * names another core whose key this one knows (audit_verify_keys), whose
+ * own checkpoints vouch for it; one naming this core, no core, or a core
+ * nobody configured was added behind kagid's back (*who: its core).
+ */
+struct added {
+	const struct cp_keys *keys;
+	const char *own;
+	int by_self;
+	char who[CP_CORE_MAX + 1];
+};
+
+static int
+added_cb(const struct audit_rec *rec, void *arg)
+{
+	struct added *a = arg;
+
+	if (rec->core != NULL && strcmp(rec->core, a->own) != 0 &&
+	    cp_keys_have_core(a->keys, rec->core))
+		return 0;
+	a->by_self = 1;
+	snprintf(a->who, sizeof(a->who), "%s", rec->core != NULL ?
+	    rec->core : "");
+	return 1;
+}
+
+static int
+added_while_stopped(struct kagid_ctx *ctx, int64_t after, struct added *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->keys = &ctx->audit->keys;
+	a->own = ctx->cfg->core_name;
+	if (ctx->cfg->store != STORE_POSTGRESQL) {
+		a->by_self = 1;
+		return 0;
+	}
+	return store_audit_scan(ctx->store, after, added_cb, a);
 }
 
 struct start_arg {
@@ -498,6 +568,7 @@ audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
     size_t errlen)
 {
 	struct start_arg a;
+	struct added ad;
 	struct checkpoint cp;
 	enum cp_state state = CPS_NONE;
 	uint8_t head[32];
@@ -516,14 +587,32 @@ audit_daemon_start(struct kagid_ctx *ctx, int64_t accept_seq, char *err,
 		snprintf(err, errlen, "audit chain: %s", kagi_strerror(r));
 		return r;
 	}
-	/* After an orderly stop nothing may follow its checkpoint. */
+	/* After an orderly stop nothing may follow its checkpoint but the
+	 * records of the other cores sharing the store. */
+	memset(&ad, 0, sizeof(ad));
 	if ((state == CPS_OK || state == CPS_ARCHIVED) &&
-	    strcmp(cp.reason, "stop") == 0 && seq > cp.seq)
-		state = CPS_ADDED;
+	    strcmp(cp.reason, "stop") == 0 && seq > cp.seq) {
+		if ((r = added_while_stopped(ctx, cp.seq, &ad)) != 0) {
+			snprintf(err, errlen, "audit chain: %s",
+			    kagi_strerror(r));
+			return r;
+		}
+		if (ad.by_self)
+			state = CPS_ADDED;
+	}
 	broken = state == CPS_CUT || state == CPS_DIFFERS ||
 	    state == CPS_BAD || state == CPS_ADDED;
 	if (broken && accept_seq != seq) {
-		if (state == CPS_ADDED)
+		if (state == CPS_ADDED && ad.who[0] != '\0' &&
+		    strcmp(ad.who, ctx->cfg->core_name) != 0)
+			snprintf(err, errlen, "records after %lld were added "
+			    "to the audit chain while kagid was stopped, naming "
+			    "core %s, whose key is not in audit_verify_keys: its "
+			    "checkpoints cannot vouch for them (R-LOG-2); add "
+			    "its key, or accept the chain as it is with -A %lld "
+			    "(recorded)", (long long)cp.seq, ad.who,
+			    (long long)seq);
+		else if (state == CPS_ADDED)
 			snprintf(err, errlen, "records %lld to %lld were added "
 			    "to the audit chain while kagid was stopped: its "
 			    "checkpoint at the stop (signed %lld by key %s) is "
@@ -890,9 +979,13 @@ audit_daemon_keys(struct kagid_ctx *ctx, struct json_object *reply)
 		cp_key_format(d->keys.k[i].pub, text, sizeof(text));
 		if ((r = proto_set_str(o, "id", d->keys.k[i].id)) != 0 ||
 		    (r = proto_set_str(o, "key", text)) != 0 ||
+		    (d->keys.k[i].core[0] != '\0' && (r = proto_set_str(o,
+		    "core", d->keys.k[i].core)) != 0) ||
 		    (r = proto_set_bool(o, "own", i == 0)) != 0)
 			return r;
 	}
+	if ((r = proto_set_str(reply, "core", ctx->cfg->core_name)) != 0)
+		return r;
 	return proto_set_str(reply, "host", audit_host());
 }
 

@@ -31,9 +31,11 @@
 #include "kagi_err.h"
 #include "proto.h"
 #include "safefile.h"
+#include "store.h"
 #include "wipe.h"
 
 #define CP_MAGIC "kagi-checkpoint-1\n"
+#define CP_MAGIC_CORE "kagi-checkpoint-2\n"
 
 struct cp_signer {
 	EVP_PKEY *pkey;
@@ -132,9 +134,16 @@ signed_text(const struct checkpoint *cp, char *buf, size_t len)
 	int n;
 
 	audit_hex(cp->hash, hex);
-	n = snprintf(buf, len, CP_MAGIC "seq=%lld\nhash=%s\ntime=%lld\n"
-	    "host=%s\nkey=%s\nreason=%s\n", (long long)cp->seq, hex,
-	    (long long)cp->time, cp->host, cp->key, cp->reason);
+	if (cp->core[0] != '\0')
+		n = snprintf(buf, len, CP_MAGIC_CORE "seq=%lld\nhash=%s\n"
+		    "time=%lld\nhost=%s\ncore=%s\nkey=%s\nreason=%s\n",
+		    (long long)cp->seq, hex, (long long)cp->time, cp->host,
+		    cp->core, cp->key, cp->reason);
+	else
+		n = snprintf(buf, len, CP_MAGIC "seq=%lld\nhash=%s\n"
+		    "time=%lld\nhost=%s\nkey=%s\nreason=%s\n",
+		    (long long)cp->seq, hex, (long long)cp->time, cp->host,
+		    cp->key, cp->reason);
 	return n < 0 || (size_t)n >= len ? -1 : n;
 }
 
@@ -144,7 +153,8 @@ cp_valid(const struct checkpoint *cp)
 {
 	const char *p;
 
-	if (cp->seq < 0 || cp->host[0] == '\0' || cp->reason[0] == '\0')
+	if (cp->seq < 0 || cp->host[0] == '\0' || cp->reason[0] == '\0' ||
+	    (cp->core[0] != '\0' && !store_core_name_valid(cp->core)))
 		return 0;
 	for (p = cp->host; *p != '\0'; p++)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
@@ -177,13 +187,18 @@ cp_sign(const struct cp_signer *s, struct checkpoint *cp)
 }
 
 int
-cp_key_parse(const char *text, uint8_t pub[CP_KEY_LEN])
+cp_key_parse(const char *text, uint8_t pub[CP_KEY_LEN],
+    char core[CP_CORE_MAX + 1])
 {
 	char hex[AUDIT_HEX_LEN + 1];
 	uint8_t h[AUDIT_HASH_LEN];
+	size_t n;
 
 	_Static_assert(CP_KEY_LEN == AUDIT_HASH_LEN,
 	    "a key is written as a hash is");
+	_Static_assert(CP_CORE_MAX == STORE_CORE_MAX,
+	    "a checkpoint's core is a store's");
+	core[0] = '\0';
 	if (strncmp(text, "ed25519 ", 8) != 0 ||
 	    strnlen(text + 8, AUDIT_HEX_LEN) != AUDIT_HEX_LEN)
 		return KAGI_ERR_INVALID;
@@ -194,9 +209,25 @@ cp_key_parse(const char *text, uint8_t pub[CP_KEY_LEN])
 		return KAGI_ERR_INVALID;
 	memcpy(pub, h, CP_KEY_LEN);
 	text += AUDIT_HEX_LEN;
-	/* A comment may follow after white space. */
-	return *text == '\0' || *text == ' ' || *text == '\t' ||
-	    *text == '\n' ? 0 : KAGI_ERR_INVALID;
+	if (*text == '\0' || *text == '\n')
+		return 0;
+	/* A comment may follow after white space; "core=NAME" first. */
+	if (*text != ' ' && *text != '\t')
+		return KAGI_ERR_INVALID;
+	text += strspn(text, " \t");
+	if (strncmp(text, "core=", 5) != 0)
+		return 0;
+	text += 5;
+	n = strcspn(text, " \t\n");
+	if (n == 0 || n > CP_CORE_MAX)
+		return KAGI_ERR_INVALID;
+	memcpy(core, text, n);
+	core[n] = '\0';
+	if (!store_core_name_valid(core)) {
+		core[0] = '\0';
+		return KAGI_ERR_INVALID;
+	}
+	return 0;
 }
 
 void
@@ -211,20 +242,44 @@ cp_key_format(const uint8_t pub[CP_KEY_LEN], char *out, size_t len)
 }
 
 int
-cp_keys_add(struct cp_keys *ks, const uint8_t pub[CP_KEY_LEN])
+cp_keys_add(struct cp_keys *ks, const uint8_t pub[CP_KEY_LEN],
+    const char *core)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; i < ks->n; i++)
-		if (memcmp(ks->k[i].pub, pub, CP_KEY_LEN) == 0)
+	if (core == NULL)
+		core = "";
+	if (core[0] != '\0' && !store_core_name_valid(core))
+		return KAGI_ERR_INVALID;
+	for (i = 0; i < ks->n; i++) {
+		if (memcmp(ks->k[i].pub, pub, CP_KEY_LEN) != 0)
+			continue;
+		if (core[0] == '\0' || strcmp(ks->k[i].core, core) == 0)
 			return 0;
+		if (ks->k[i].core[0] != '\0')
+			return KAGI_ERR_EXISTS;	/* one key, two cores */
+		memcpy(ks->k[i].core, core, strlen(core) + 1);
+		return 0;
+	}
 	if (ks->n == CP_KEYS_MAX)
 		return KAGI_ERR_TOO_LARGE;
 	if ((r = cp_key_id(pub, ks->k[ks->n].id)) != 0)
 		return r;
 	memcpy(ks->k[ks->n].pub, pub, CP_KEY_LEN);
+	memcpy(ks->k[ks->n].core, core, strlen(core) + 1);
 	ks->n++;
+	return 0;
+}
+
+int
+cp_keys_have_core(const struct cp_keys *ks, const char *core)
+{
+	size_t i;
+
+	for (i = 0; core != NULL && core[0] != '\0' && i < ks->n; i++)
+		if (strcmp(ks->k[i].core, core) == 0)
+			return 1;
 	return 0;
 }
 
@@ -233,7 +288,7 @@ cp_keys_parse(struct cp_keys *ks, const char *text, size_t *bad_line)
 {
 	uint8_t pub[CP_KEY_LEN];
 	const char *p = text, *nl;
-	char line[CP_LINE_MAX];
+	char line[CP_LINE_MAX], core[CP_CORE_MAX + 1];
 	size_t no = 0, n;
 	int r;
 
@@ -251,8 +306,8 @@ cp_keys_parse(struct cp_keys *ks, const char *text, size_t *bad_line)
 		p += n + (nl != NULL);
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		if ((r = cp_key_parse(line, pub)) != 0 ||
-		    (r = cp_keys_add(ks, pub)) != 0) {
+		if ((r = cp_key_parse(line, pub, core)) != 0 ||
+		    (r = cp_keys_add(ks, pub, core)) != 0) {
 			*bad_line = no;
 			return r;
 		}
@@ -269,8 +324,11 @@ cp_verify(const struct cp_keys *ks, const struct checkpoint *cp)
 	size_t i;
 	int n, r = KAGI_ERR_CRYPTO;
 
+	/* A core's checkpoint: only a key configured for that core. */
 	for (i = 0; i < ks->n; i++)
-		if (strcmp(ks->k[i].id, cp->key) == 0)
+		if (strcmp(ks->k[i].id, cp->key) == 0 &&
+		    (cp->core[0] == '\0' ||
+		    strcmp(ks->k[i].core, cp->core) == 0))
 			break;
 	if (i == ks->n)
 		return KAGI_ERR_NOT_FOUND;
@@ -307,6 +365,8 @@ cp_format(const struct checkpoint *cp, char **line)
 	    (r = proto_set_str(o, "host", cp->host)) != 0 ||
 	    (r = proto_set_str(o, "key", cp->key)) != 0 ||
 	    (r = proto_set_str(o, "reason", cp->reason)) != 0 ||
+	    (cp->core[0] != '\0' &&
+	    (r = proto_set_str(o, "core", cp->core)) != 0) ||
 	    (r = b64_set(o, "sig", cp->sig, CP_SIG_LEN)) != 0)
 		goto out;
 	if ((*line = strdup(json_object_to_json_string_ext(o,
@@ -334,9 +394,9 @@ int
 cp_parse(const char *line, size_t len, struct checkpoint *cp)
 {
 	static const char *const keys[] = { "seq", "hash", "time", "host",
-	    "key", "reason", "sig", NULL };
+	    "key", "reason", "core", "sig", NULL };
 	struct json_object *o = NULL;
-	const char *hex = NULL, *sig = NULL;
+	const char *hex = NULL, *sig = NULL, *core = NULL;
 	uint8_t *raw = NULL;
 	size_t rawlen = 0;
 	int r;
@@ -354,10 +414,13 @@ cp_parse(const char *line, size_t len, struct checkpoint *cp)
 	    (r = copy_str(o, "host", cp->host, CP_HOST_MAX)) != 0 ||
 	    (r = copy_str(o, "key", cp->key, CP_KEYID_LEN)) != 0 ||
 	    (r = copy_str(o, "reason", cp->reason, CP_REASON_MAX)) != 0 ||
+	    (r = proto_get_str_opt(o, "core", CP_CORE_MAX, &core)) != 0 ||
 	    (r = proto_get_str(o, "sig", 128, &sig)) != 0 ||
 	    (r = b64_decode(sig, CP_SIG_LEN, CP_SIG_LEN, &raw, &rawlen)) != 0)
 		goto out;
 	memcpy(cp->sig, raw, CP_SIG_LEN);
+	if (core != NULL)
+		memcpy(cp->core, core, strlen(core) + 1);
 	r = cp_valid(cp) ? 0 : KAGI_ERR_INVALID;
  out:
 	free(raw);

@@ -327,8 +327,8 @@ cc_aud_1(struct cc *c)
 	struct stat st;
 
 	if (k->path != NULL && (stat(k->path, &st) != 0 ||
-	    (long long)st.st_mtime != k->file_mtime ||
-	    (long long)st.st_ctime != k->file_ctime ||
+	    kagid_config_stat_ns(&st.st_mtim) != k->file_mtime ||
+	    kagid_config_stat_ns(&st.st_ctim) != k->file_ctime ||
 	    (long long)st.st_size != k->file_size ||
 	    (long long)st.st_ino != k->file_ino))
 		return cc_add(c, "R-AUD-1", CC_FAIL, N_("%s changed since kagid "

@@ -39,6 +39,7 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "database", CFG_PATH, OFF(database), 0, 0, NULL },
 	{ "store", CFG_ENUM, OFF(store), 0, 0, store_choices },
 	{ "store_conninfo", CFG_STR, OFF(store_conninfo), 0, 0, NULL },
+	{ "core_name", CFG_STR, OFF(core_name), 0, 0, NULL },
 	{ "key_file", CFG_PATH, OFF(key_file), 0, 0, NULL },
 	{ "user", CFG_STR, OFF(user), 0, 0, NULL },
 	{ "admin_group", CFG_STR, OFF(admin_group), 0, 0, NULL },
@@ -345,6 +346,20 @@ default_rp_id(char **dst)
 	return set_str(dst, buf);
 }
 
+/* core_name: the host name unless set (empty: the host name too). */
+static int
+default_core_name(char **dst)
+{
+	char host[256];
+
+	if (*dst != NULL && (*dst)[0] != '\0')
+		return 0;
+	host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		return KAGI_ERR_CONFIG;
+	return set_str(dst, host);
+}
+
 static int
 derive_path(char **dst, const char *dir, const char *file)
 {
@@ -421,6 +436,12 @@ timezone_check(const struct kagid_config *c, const char *path, char *err,
 	return 0;
 }
 
+long long
+kagid_config_stat_ns(const struct timespec *t)
+{
+	return (long long)t->tv_sec * 1000000000LL + (long long)t->tv_nsec;
+}
+
 /* Remember the file read and how it was (its path and stat). */
 static int
 file_note(struct kagid_config *c, const char *path)
@@ -428,8 +449,8 @@ file_note(struct kagid_config *c, const char *path)
 	struct stat st;
 
 	if (stat(path, &st) == 0) {
-		c->file_mtime = (long long)st.st_mtime;
-		c->file_ctime = (long long)st.st_ctime;
+		c->file_mtime = kagid_config_stat_ns(&st.st_mtim);
+		c->file_ctime = kagid_config_stat_ns(&st.st_ctim);
 		c->file_size = (long long)st.st_size;
 		c->file_ino = (long long)st.st_ino;
 	}
@@ -477,6 +498,7 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (c->tls_key == NULL && (r = set_str(&c->tls_key, "")) != 0) ||
 	    (c->tls_ca == NULL && (r = set_str(&c->tls_ca, "")) != 0) ||
 	    (c->cores == NULL && (r = set_str(&c->cores, "")) != 0) ||
+	    (r = default_core_name(&c->core_name)) != 0 ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
 	    (r = derive_path(&c->audit_key_file, c->state_dir,
@@ -599,6 +621,14 @@ kagid_config_load(struct kagid_config *c, const char *path,
 		snprintf(err, errlen, "%s: 'store_conninfo' is set but 'store' "
 		    "is sqlite: set 'store = postgresql' or remove it",
 		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* Every audit record names its core (store.h). */
+	if (!store_core_name_valid(c->core_name)) {
+		snprintf(err, errlen, "%s: 'core_name' must be 1 to %d letters, "
+		    "digits, '.', '_' or '-', starting with a letter or digit "
+		    "(by default it is the host name)",
+		    path != NULL ? path : "defaults", STORE_CORE_MAX);
 		return KAGI_ERR_CONFIG;
 	}
 	/* Three files, three keys: none may stand for another. */

@@ -8,6 +8,7 @@
 #define KAGI_KAGID_CONFIG_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "cfg.h"
 
@@ -24,6 +25,7 @@ struct kagid_config {
 	char *database;			/* default <state_dir>/kagi.db */
 	int store;			/* enum store_engine */
 	char *store_conninfo;		/* PostgreSQL: libpq string or URI */
+	char *core_name;		/* named in audit records; host name */
 	char *key_file;			/* default <state_dir>/seal.key */
 	char *user;			/* run as; "" = do not change */
 	char *admin_group;		/* members may administer */
@@ -151,7 +153,9 @@ struct kagid_config {
 	char *compliance_pam_dir;	/* the PAM stacks it reads */
 	long long access_review_days;	/* R-TOK-7: review at least so often */
 	/* The file loaded (NULL: defaults only) and how it was then, so
-	 * that a file changed since is told (compliance_log.c). */
+	 * that a file changed since is told (compliance_log.c): its times
+	 * in nanoseconds, since an edit within the second it was read
+	 * leaves the seconds as they were. */
 	char *path;
 	long long file_mtime, file_ctime, file_size, file_ino;
 };
@@ -191,5 +195,7 @@ void kagid_config_defaults(struct kagid_config *c);
 int kagid_config_load(struct kagid_config *c, const char *path,
     unsigned owner_uid, char *err, size_t errlen);
 void kagid_config_free(struct kagid_config *c);
+/* A file time of struct stat in nanoseconds. */
+long long kagid_config_stat_ns(const struct timespec *t);
 
 #endif

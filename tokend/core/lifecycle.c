@@ -168,23 +168,30 @@ lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
 }
 
 int
+lifecycle_caller_user(struct kagid_ctx *ctx, const struct peer *peer,
+    struct user_rec *u)
+{
+	char mine[STORE_NAME_MAX + 1];
+
+	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
+		return KAGI_ERR_NOT_FOUND;
+	return store_user_get(ctx->store, mine, u);
+}
+
+int
 lifecycle_token_lost_own(struct kagid_ctx *ctx, const struct peer *peer,
     int64_t id, struct user_rec *u, struct token_rec *t)
 {
-	char mine[STORE_NAME_MAX + 1];
 	int r;
 
 	memset(t, 0, sizeof(*t));
-	/* The caller's name from SO_PEERCRED, never from the request. */
-	if (peer->name[0] == '\0' || user_canonical(peer->name, mine) != 0)
-		return KAGI_ERR_NOT_FOUND;
-	if ((r = store_user_get(ctx->store, mine, u)) != 0)
+	if ((r = lifecycle_caller_user(ctx, peer, u)) != 0)
 		return r;
 	/* Another user's token is "no such token of yours": no more said. */
 	if ((r = token_lost(ctx, peer, u, id, t, LOG_ALERT, "user")) ==
 	    KAGI_ERR_NOT_FOUND)
 		kagi_warn("uid %u (%s) reported token %lld lost, which is not "
-		    "theirs: refused", (unsigned)peer->uid, mine,
+		    "theirs: refused", (unsigned)peer->uid, u->name,
 		    (long long)id);
 	return r;
 }

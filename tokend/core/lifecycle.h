@@ -37,6 +37,12 @@ int lifecycle_offboard(struct kagid_ctx *ctx, const struct peer *peer,
 int lifecycle_token_lost(struct kagid_ctx *ctx, const struct peer *peer,
     const struct user_rec *u, int64_t id, struct token_rec *t);
 /*
+ * The caller's own kagi account (*u): its SO_PEERCRED name, never one a
+ * request names.  KAGI_ERR_NOT_FOUND when the caller is no kagi user.
+ */
+int lifecycle_caller_user(struct kagid_ctx *ctx, const struct peer *peer,
+    struct user_rec *u);
+/*
  * The caller reports their own token id lost (R-TOK-2): the kagi user
  * is the caller's SO_PEERCRED name, never one the request names; the
  * token is revoked at once and the "token_lost" record (reported_by

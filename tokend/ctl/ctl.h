@@ -73,6 +73,7 @@ struct ctl {
 	const char *zone;		/* host add --zone, --class, --csr */
 	const char *host_class;
 	const char *csr;
+	const char *to;			/* store copy --to CONNINFO */
 	/* operands */
 	const char *file;
 	const char *const *files;	/* import google-authenticator */
@@ -83,7 +84,7 @@ struct ctl {
 	int64_t id;		/* request or exception id; 0 = none */
 	const char *reason;
 	int enroll_code;
-	int own;		/* token lost TOKEN: the caller's own */
+	int own;		/* token lost TOKEN, token list: the caller's own */
 	const char *arg;	/* a second operand (user role USER ROLE) */
 };
 
@@ -98,6 +99,11 @@ int ctl_write_all(int fd, const char *buf, size_t len);
 /* backup FILE; restore FILE [--force] (kagid stopped). */
 int ctl_backup(struct ctl *ctl);
 int ctl_restore(struct ctl *ctl);
+/* kagid answers on its socket: it is running. */
+int ctl_kagid_running(const struct ctl *ctl);
+
+/* ctl_store.c: store copy --to CONNINFO (kagid stopped). */
+int ctl_store_copy(struct ctl *ctl);
 /* path made absolute against the working directory into out (PATH_MAX);
  * KAGI_ERR_TOO_LARGE when it does not fit. */
 int ctl_abspath(const char *path, char *out, size_t outlen);
@@ -140,6 +146,15 @@ int ctl_fail(const struct ctl *ctl, int r, struct json_object *reply);
  */
 int ctl_run(const struct ctl *ctl, struct json_object *req,
     struct json_object **reply);
+/*
+ * The caller's own op (token_list_own, token_lost_own): no user is sent,
+ * kagid names the caller by SO_PEERCRED.  CTL_EXIT_OK with *reply;
+ * CTL_EXIT_REFUSED with *missing set and nothing said when kagid has no
+ * such thing of the caller's (the caller says what); other failures
+ * said by ctl_fail().
+ */
+int ctl_run_own(const struct ctl *ctl, const char *op,
+    struct json_object **reply, int *missing);
 /* Print "kagictl: MESSAGE" on stderr (printf-style, already translated). */
 void ctl_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

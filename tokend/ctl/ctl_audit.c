@@ -240,8 +240,8 @@ export_obj(struct json_object *o)
 int
 ctl_audit_export(struct ctl *ctl)
 {
-	const char *hdr[6] = { _("SEQ"), _("TIME"), _("ACTOR"), _("EVENT"),
-	    _("USER"), _("FIELDS") };
+	const char *hdr[7] = { _("SEQ"), _("TIME"), _("CORE"), _("ACTOR"),
+	    _("EVENT"), _("USER"), _("FIELDS") };
 	struct json_object *reply = NULL, *recs, *o, *e;
 	struct ctl_table *t = NULL;
 	char seq[24], when[32];
@@ -249,7 +249,7 @@ ctl_audit_export(struct ctl *ctl)
 	size_t i, len;
 	int ex = CTL_EXIT_OK, more = 1;
 
-	if (!ctl->json && (t = ctl_table_new(6, hdr)) == NULL)
+	if (!ctl->json && (t = ctl_table_new(7, hdr)) == NULL)
 		return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
 	while (more) {
 		if ((ex = ctl_records_page(ctl, after, 1, &reply)) != 0)
@@ -261,7 +261,7 @@ ctl_audit_export(struct ctl *ctl)
 		}
 		len = json_object_array_length(recs);
 		for (i = 0; i < len; i++) {
-			const char *row[6];
+			const char *row[7];
 
 			o = json_object_array_get_idx(recs, i);
 			if (ctl->json) {
@@ -281,10 +281,13 @@ ctl_audit_export(struct ctl *ctl)
 			row[0] = seq;
 			row[1] = ctl_time(ctl_jint(o, "time"), when,
 			    sizeof(when));
-			row[2] = ctl_jstr(o, "actor");
-			row[3] = ctl_jstr(o, "event");
-			row[4] = ctl_jstr(o, "user");
-			row[5] = ctl_jstr(o, "fields");
+			/* "-": written before records named their core. */
+			row[2] = ctl_jstr(o, "core") != NULL ?
+			    ctl_jstr(o, "core") : "-";
+			row[3] = ctl_jstr(o, "actor");
+			row[4] = ctl_jstr(o, "event");
+			row[5] = ctl_jstr(o, "user");
+			row[6] = ctl_jstr(o, "fields");
 			if (ctl_table_add(t, row) != 0) {
 				ex = ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
 				goto out;

@@ -180,9 +180,8 @@ ctl_backup(struct ctl *ctl)
 	return ex;
 }
 
-/* kagid answers on its socket: it is running. */
-static int
-kagid_running(const struct ctl *ctl)
+int
+ctl_kagid_running(const struct ctl *ctl)
 {
 	struct kagi_client *c = NULL;
 	int r = client_connect(ctl->sockpath, 1000, &c);
@@ -251,7 +250,7 @@ ctl_restore(struct ctl *ctl)
 		    "%s"), ctl->cfg_err);
 		return CTL_EXIT_REFUSED;
 	}
-	if (kagid_running(ctl)) {
+	if (ctl_kagid_running(ctl)) {
 		ctl_err(_("kagid is running (it answers at %s): stop it first "
 		    "(systemctl stop kagid); a restore replaces its "
 		    "database"), ctl->sockpath);
@@ -302,6 +301,7 @@ ctl_restore(struct ctl *ctl)
 			    kagi_strerror(r));
 		goto out;
 	}
+	(void)store_set_core(st, cfg->core_name);
 	if ((r = store_audit_head(st, &seq, hash)) != 0) {
 		ctl_err(_("%s is not a kagi database: %s"), clean,
 		    kagi_strerror(r));

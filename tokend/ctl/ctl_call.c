@@ -76,6 +76,32 @@ ctl_call(const struct ctl *ctl, struct json_object *req,
 	return r;
 }
 
+int
+ctl_run_own(const struct ctl *ctl, const char *op,
+    struct json_object **reply, int *missing)
+{
+	struct json_object *req, *rep = NULL;
+	int r, ex;
+
+	*reply = NULL;
+	*missing = 0;
+	if ((req = ctl_request(ctl, op)) == NULL)
+		return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
+	r = ctl_call(ctl, req, &rep);
+	json_object_put(req);
+	if (r == KAGI_ERR_NOT_FOUND) {
+		*missing = 1;
+		ex = CTL_EXIT_REFUSED;
+	} else if (r != 0)
+		ex = ctl_fail(ctl, r, rep);
+	else {
+		*reply = rep;
+		return CTL_EXIT_OK;
+	}
+	json_object_put(rep);
+	return ex;
+}
+
 /* What kagid refused, in words, with what to do about it. */
 static void
 fail_refused(const struct ctl *ctl, int r, const char *u)

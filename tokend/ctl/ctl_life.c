@@ -94,26 +94,17 @@ ctl_user_offboard(struct ctl *ctl)
 int
 ctl_token_lost(struct ctl *ctl)
 {
-	struct json_object *reply = NULL, *req;
+	struct json_object *reply = NULL;
 	char said[512];
-	int ex, r;
+	int ex, missing;
 
 	if (ctl->own) {
-		/* kagid knows who asks (SO_PEERCRED): no user is sent. */
-		if ((req = ctl_request(ctl, OP_TOKEN_LOST_OWN)) == NULL)
-			return ctl_fail(ctl, KAGI_ERR_NOMEM, NULL);
-		r = ctl_call(ctl, req, &reply);
-		json_object_put(req);
-		if (r == KAGI_ERR_NOT_FOUND) {
-			ctl_err(_("you have no token %lld: ask an "
-			    "administrator for its number (kagictl token "
-			    "list YOURNAME)"), (long long)ctl->token);
-			json_object_put(reply);
-			return CTL_EXIT_REFUSED;
-		}
-		if (r != 0) {
-			ex = ctl_fail(ctl, r, reply);
-			json_object_put(reply);
+		if ((ex = ctl_run_own(ctl, OP_TOKEN_LOST_OWN, &reply,
+		    &missing)) != 0) {
+			if (missing)
+				ctl_err(_("you have no token %lld: your tokens "
+				    "and their numbers: kagictl token list"),
+				    (long long)ctl->token);
 			return ex;
 		}
 		snprintf(said, sizeof(said), _("Your token %lld is recorded "

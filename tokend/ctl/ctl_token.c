@@ -10,7 +10,9 @@
  */
 #include "config.h"
 
+#include <pwd.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "i18n.h"
@@ -202,16 +204,34 @@ int
 ctl_token_list(struct ctl *ctl)
 {
 	struct json_object *reply = NULL, *tokens;
-	int ex, r;
+	struct passwd *pw;
+	int ex, r, missing;
 
-	if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST), &reply)) != 0)
+	if (ctl->own) {
+		if ((ex = ctl_run_own(ctl, OP_TOKEN_LIST_OWN, &reply,
+		    &missing)) != 0) {
+			if (missing) {
+				pw = getpwuid(getuid());
+				ctl_err(_("kagi has no account '%s' (yours), so "
+				    "you have no tokens; an administrator lists "
+				    "a user's with: kagictl token list USER"),
+				    pw != NULL ? pw->pw_name : "?");
+			}
+			return ex;
+		}
+	} else if ((ex = ctl_run(ctl, ctl_request(ctl, OP_TOKEN_LIST),
+	    &reply)) != 0)
 		return ex;
 	if (!json_object_object_get_ex(reply, "tokens", &tokens) ||
 	    !json_object_is_type(tokens, json_type_array))
 		r = KAGI_ERR_INVALID;
 	else if (ctl->json)
 		r = ctl_print_json(reply);
-	else if (json_object_array_length(tokens) == 0) {
+	else if (json_object_array_length(tokens) == 0 && ctl->own) {
+		printf(_("You have no tokens; ask an administrator to enroll "
+		    "one.\n"));
+		r = 0;
+	} else if (json_object_array_length(tokens) == 0) {
 		printf(_("User '%s' has no tokens; enroll one with: kagictl "
 		    "token add-totp %s\n"), ctl->user, ctl->user);
 		r = 0;

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "ctl.h"
@@ -48,10 +49,11 @@ struct bulk_user {
 	size_t line;
 };
 
+/* kagid folds a name's case (user_canonical): "Abe" is "abe". */
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const struct bulk_user *)a)->name,
+	return strcasecmp(((const struct bulk_user *)a)->name,
 	    ((const struct bulk_user *)b)->name);
 }
 
@@ -125,7 +127,7 @@ bulk_read(const char *file, char *buf, struct bulk_user **vp, size_t *np)
 	memcpy(sorted, v, n * sizeof(*sorted));
 	qsort(sorted, n, sizeof(*sorted), by_name);
 	for (i = 1; i < n; i++)
-		if (strcmp(sorted[i].name, sorted[i - 1].name) == 0) {
+		if (by_name(&sorted[i], &sorted[i - 1]) == 0) {
 			ex = bulk_bad(file, sorted[i].line > sorted[i - 1].line ?
 			    sorted[i].line : sorted[i - 1].line,
 			    _("this user is named twice in the file"));

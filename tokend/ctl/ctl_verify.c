@@ -30,6 +30,7 @@
 #include "proto.h"
 #include "proto_ops.h"
 #include "safefile.h"
+#include "store.h"
 #include "wipe.h"
 
 /* Largest archive file kagictl reads. */
@@ -75,6 +76,25 @@ struct verify {
 	struct audit_walk w;
 	int64_t arch_first, arch_last;
 	struct want want[WANTS];
+	int ex;
+};
+
+/* One checkpoint of the copy, as much as the comparison needs. */
+struct fcp {
+	int64_t seq;
+	uint8_t hash[32];
+	int64_t time;
+	char key[CP_KEYID_LEN + 1];
+	size_t line;
+	int archive;		/* made at an archive: covers a boundary */
+};
+
+struct cp_file {
+	struct cp_keys keys;
+	struct fcp *v;
+	size_t n, cap;
+	const char *path;
+	size_t checked;		/* compared with a record */
 	int ex;
 };
 
@@ -302,6 +322,26 @@ say_checkpoint(struct verify *v, const char *what, struct json_object *cp,
 	return 0;
 }
 
+/*
+ * Does a validly signed archive checkpoint of the copy name the boundary
+ * (record seq with hash)?  Several cores on one database: the core that
+ * archived signed it in its own log, which the others have not got.
+ */
+static int
+file_covers(const struct cp_file *f, int64_t seq, const char *hex)
+{
+	uint8_t h[32];
+	size_t i;
+
+	if (f == NULL || hex == NULL || audit_unhex(hex, h) != 0)
+		return 0;
+	for (i = 0; i < f->n; i++)
+		if (f->v[i].seq == seq && f->v[i].archive &&
+		    kagi_ct_memcmp(f->v[i].hash, h, 32) == 0)
+			return 1;
+	return 0;
+}
+
 /* kagid's newest signed checkpoint and the archives' boundary. */
 static int
 check_own(struct verify *v)
@@ -331,35 +371,29 @@ check_own(struct verify *v)
 		    ctl_jint(cp, "seq"));
 	}
 	bs = ctl_jstr(b, "state");
-	if (bs != NULL && strcmp(bs, "uncovered") == 0) {
+	if (bs != NULL && strcmp(bs, "uncovered") == 0 &&
+	    file_covers(walk_file, ctl_jint(b, "seq"),
+	    ctl_jstr(v->reply, "first_prev"))) {
+		if (!v->ctl->json)
+			printf(_("the live chain starts after record %lld: a "
+			    "signed checkpoint of that archive in the "
+			    "checkpoints given covers the boundary\n"),
+			    (long long)ctl_jint(b, "seq"));
+	} else if (bs != NULL && strcmp(bs, "uncovered") == 0) {
 		ctl_err(_("the live chain starts after record %lld, but no "
 		    "signed checkpoint of an archive covers that boundary: "
 		    "the oldest records were removed without an archive"),
 		    (long long)ctl_jint(b, "seq"));
+		if (walk_file == NULL)
+			ctl_err(_("(with several cores, the core that archived "
+			    "signed that checkpoint in its own log: give its "
+			    "checkpoints with --checkpoints FILE)"));
 		ex = CTL_EXIT_REFUSED;
 	}
 	return ex;
 }
 
 /* --- --checkpoints FILE ---------------------------------------------------- */
-
-/* One checkpoint of the copy, as much as the comparison needs. */
-struct fcp {
-	int64_t seq;
-	uint8_t hash[32];
-	int64_t time;
-	char key[CP_KEYID_LEN + 1];
-	size_t line;
-};
-
-struct cp_file {
-	struct cp_keys keys;
-	struct fcp *v;
-	size_t n, cap;
-	const char *path;
-	size_t checked;		/* compared with a record */
-	int ex;
-};
 
 static int
 cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
@@ -373,7 +407,16 @@ cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
 	if ((r = cp_verify(&f->keys, cp)) != 0) {
 		ctl_clean(f->path, path, sizeof(path));
 		ctl_clean(cp->key, key, sizeof(key));
-		if (r == KAGI_ERR_NOT_FOUND)
+		if (r == KAGI_ERR_NOT_FOUND && cp->core[0] != '\0') {
+			char core[CP_CORE_MAX + 8];
+
+			ctl_clean(cp->core, core, sizeof(core));
+			ctl_err(_("%s, line %zu: checkpoint of record %lld by "
+			    "core %s is signed by key %s, which is not a key "
+			    "kagid knows for core %s (audit_verify_keys: "
+			    "\"ed25519 HEX core=%s\")"), path, line,
+			    (long long)cp->seq, core, key, core, core);
+		} else if (r == KAGI_ERR_NOT_FOUND)
 			ctl_err(_("%s, line %zu: checkpoint of record %lld is "
 			    "signed by key %s, which kagid does not know"),
 			    path, line, (long long)cp->seq, key);
@@ -396,6 +439,7 @@ cp_file_cb(const struct checkpoint *cp, size_t line, void *arg)
 	f->v[f->n].time = cp->time;
 	memcpy(f->v[f->n].key, cp->key, sizeof(f->v[f->n].key));
 	f->v[f->n].line = line;
+	f->v[f->n].archive = strcmp(cp->reason, "archive") == 0;
 	f->n++;
 	return 0;
 }
@@ -416,7 +460,7 @@ read_cp_file(struct ctl *ctl, struct cp_file *f)
 {
 	struct json_object *reply = NULL, *keys = NULL;
 	uint8_t pub[CP_KEY_LEN];
-	char err[256], path[512];
+	char err[256], path[512], core[CP_CORE_MAX + 1];
 	size_t i, n, bad = 0;
 	int ex, r;
 
@@ -426,11 +470,11 @@ read_cp_file(struct ctl *ctl, struct cp_file *f)
 	(void)json_object_object_get_ex(reply, "keys", &keys);
 	n = keys != NULL ? json_object_array_length(keys) : 0;
 	for (i = 0; i < n; i++) {
-		const char *k = ctl_jstr(json_object_array_get_idx(keys, i),
-		    "key");
+		struct json_object *o = json_object_array_get_idx(keys, i);
+		const char *k = ctl_jstr(o, "key");
 
-		if (k == NULL || cp_key_parse(k, pub) != 0 ||
-		    cp_keys_add(&f->keys, pub) != 0) {
+		if (k == NULL || cp_key_parse(k, pub, core) != 0 ||
+		    cp_keys_add(&f->keys, pub, ctl_jstr(o, "core")) != 0) {
 			json_object_put(reply);
 			return ctl_fail(ctl, KAGI_ERR_INVALID, NULL);
 		}
@@ -622,6 +666,35 @@ want_if_archived(struct want *w, struct json_object *o, const char *key,
 		w->seq = seq;
 }
 
+/* Which cores wrote the live chain (several kagid on one database). */
+static void
+say_cores(const struct verify *v)
+{
+	struct json_object *cores = NULL, *o;
+	char name[STORE_CORE_MAX + 8];
+	size_t i, n;
+
+	(void)json_object_object_get_ex(v->reply, "cores", &cores);
+	n = cores != NULL && json_object_is_type(cores, json_type_array) ?
+	    json_object_array_length(cores) : 0;
+	for (i = 0; i < n; i++) {
+		o = json_object_array_get_idx(cores, i);
+		if (ctl_jstr(o, "core") == NULL) {
+			printf(_("  records %lld to %lld name no core "
+			    "(%lld, written before schema 14)\n"),
+			    (long long)ctl_jint(o, "first"),
+			    (long long)ctl_jint(o, "last"),
+			    (long long)ctl_jint(o, "records"));
+			continue;
+		}
+		ctl_clean(ctl_jstr(o, "core"), name, sizeof(name));
+		printf(_("  core %s wrote %lld records (%lld to %lld)\n"),
+		    name, (long long)ctl_jint(o, "records"),
+		    (long long)ctl_jint(o, "first"),
+		    (long long)ctl_jint(o, "last"));
+	}
+}
+
 int
 ctl_audit_verify(struct ctl *ctl)
 {
@@ -683,6 +756,7 @@ ctl_audit_verify(struct ctl *ctl)
 		else
 			printf(_("audit chain intact: records %lld to %lld\n"),
 			    (long long)first, (long long)head);
+		say_cores(&v);
 		if (aseq != 0)
 			printf(_("anchor %lld matches\n"), (long long)aseq);
 	}
@@ -698,6 +772,7 @@ ctl_audit_key(struct ctl *ctl)
 {
 	struct json_object *reply = NULL, *keys = NULL, *k;
 	char text[CP_KEY_LEN * 2 + 16], host[300], id[32];
+	char cname[CP_CORE_MAX + 8], core[CP_CORE_MAX + 16];
 	size_t i, n;
 	int ex;
 
@@ -710,12 +785,18 @@ ctl_audit_key(struct ctl *ctl)
 	(void)json_object_object_get_ex(reply, "keys", &keys);
 	n = keys != NULL ? json_object_array_length(keys) : 0;
 	ctl_clean(ctl_jstr(reply, "host"), host, sizeof(host));
-	/* One line a key, as audit_verify_keys takes it. */
+	/* One line a key, as audit_verify_keys takes it: the core whose
+	 * checkpoints it verifies, then a comment. */
 	for (i = 0; i < n; i++) {
 		k = json_object_array_get_idx(keys, i);
-		printf("%s %s%s key=%s\n", ctl_clean(ctl_jstr(k, "key"), text,
-		    sizeof(text)), ctl_jbool(k, "own") ? "kagid@" : "",
-		    ctl_jbool(k, "own") ? host : "configured",
+		core[0] = '\0';
+		if (ctl_jstr(k, "core") != NULL)
+			snprintf(core, sizeof(core), "core=%s ",
+			    ctl_clean(ctl_jstr(k, "core"), cname,
+			    sizeof(cname)));
+		printf("%s %s%s%s key=%s\n", ctl_clean(ctl_jstr(k, "key"),
+		    text, sizeof(text)), core, ctl_jbool(k, "own") ?
+		    "kagid@" : "", ctl_jbool(k, "own") ? host : "configured",
 		    ctl_clean(ctl_jstr(k, "id"), id, sizeof(id)));
 	}
  out:

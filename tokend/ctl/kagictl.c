@@ -55,7 +55,7 @@ enum {
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
 	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
-	O_FORCE, O_ZONE, O_CLASS, O_CSR, O_COUNT_
+	O_FORCE, O_ZONE, O_CLASS, O_CSR, O_TO, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -110,6 +110,7 @@ static const struct opt opts[O_COUNT_] = {
 	[O_ZONE] = { "zone", 1 },
 	[O_CLASS] = { "class", 1 },
 	[O_CSR] = { "csr", 1 },
+	[O_TO] = { "to", 1 },
 };
 /* The one option that may be given more than once. */
 #define ARCHIVES_MAX 64
@@ -188,6 +189,7 @@ static const struct cmd cmds[] = {
 	{ "token", "lost", OPT_USER_TOKEN, 0, ctl_token_lost },
 	{ "backup", NULL, FILE_ARG, 0, ctl_backup },
 	{ "restore", NULL, FILE_ARG, BIT(O_FORCE), ctl_restore },
+	{ "store", "copy", NONE, BIT(O_TO), ctl_store_copy },
 	{ "request", "list", NONE, 0, ctl_request_list },
 	{ "request", "show", ID, 0, ctl_request_show },
 	{ "request", "approve", ID, 0, ctl_request_approve },
@@ -253,7 +255,7 @@ help_text(void)
 "                              enroll a TOTP token, then confirm it with a\n"
 "                              code unless --pending\n"
 "  token confirm USER TOKEN    activate a pending token with a code\n"
-"  token list USER\n"
+"  token list [USER]           a user's tokens; alone, your own (any user)\n"
 "  token revoke USER TOKEN     stop a token\n"
 "  token lost USER TOKEN       stop a lost token at once and record the loss\n"
 "  token lost TOKEN            (any user) your own token, lost: stopped at once\n"
@@ -293,6 +295,8 @@ help_text(void)
 "                              import TOTP secrets of those PAM modules\n"
 "  backup FILE                 an online copy of kagid's database (no keys)\n"
 "  restore FILE [--force]      bring a copy back, kagid stopped\n"
+"  store copy --to CONNINFO    move this SQLite state into an empty\n"
+"                              PostgreSQL database, kagid stopped\n"
 "  user role NAME ROLE         change the role; revokes the user's tokens\n"
 "  vendor add NAME --company COMPANY --expires YYYY-MM-DD\n"
 "             --window \"Mon-Fri 09:00-17:00\" --from CIDR[,CIDR]\n"
@@ -685,6 +689,7 @@ check_opts(const struct args *a, struct ctl *ctl)
 		return usage(_("--class must be terminal, gateway or core, "
 		    "not '%s'"), ctl->host_class);
 	ctl->csr = a->val[O_CSR];
+	ctl->to = a->val[O_TO];
 	return 0;
 }
 
@@ -755,6 +760,11 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 			return usage(_("%s: user add --from FILE takes no name, "
 			    "--role or --enroll-code (roles are in the file)"),
 			    a->pos[used - 1]);
+		return 0;
+	}
+	/* token list alone: the caller's own tokens (R-TOK-2). */
+	if (cmd->run == ctl_token_list && a->npos - used == 0) {
+		ctl->own = 1;
 		return 0;
 	}
 	/* token lost TOKEN: the caller's own token (R-TOK-2). */

@@ -139,6 +139,7 @@ static const struct dispatch_entry table[] = {
 	    h_token_import_totp },
 	/* R-TOK-2: anyone, for a token of their own (SO_PEERCRED). */
 	{ OP_TOKEN_LOST_OWN, PEER_SELF, k_token_only, h_token_lost_own },
+	{ OP_TOKEN_LIST_OWN, PEER_SELF, k_none, h_token_list_own },
 	{ OP_ENROLL_CODE_ISSUE, PEER_ADMIN, k_user, h_enroll_code_issue },
 	{ OP_AUTH_ENROLL, PEER_VERIFIER | PEER_SELF, k_auth_enroll,
 	    h_auth_enroll },
@@ -240,6 +241,36 @@ dispatch_read_only(const struct peer *peer, struct json_object *req)
 		if (strcmp(read_only_ops[i], op) == 0)
 			return 1;
 	return 0;
+}
+
+int
+dispatch_store_down(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object **reply)
+{
+	const struct dispatch_entry *e;
+	struct json_object *ok = NULL;
+	const char *op = NULL;
+	int64_t v = 0;
+	int r;
+
+	*reply = NULL;
+	/* status, from whom the table allows, exactly as it would run. */
+	if (proto_get_int(req, "v", KAGI_PROTO_VERSION, KAGI_PROTO_VERSION,
+	    &v) == 0 && proto_get_str(req, "op", KAGI_NAME_MAX, &op) == 0 &&
+	    strcmp(op, OP_STATUS) == 0 && (e = dispatch_find(op)) != NULL &&
+	    (e->who & peer->classes) != 0 &&
+	    proto_check_keys(req, e->keys) == 0) {
+		if ((ok = proto_reply_ok()) == NULL)
+			return KAGI_ERR_NOMEM;
+		if ((r = h_status_store_down(ctx, peer, req, ok)) == 0) {
+			*reply = ok;
+			return 0;
+		}
+		json_object_put(ok);
+	}
+	*reply = proto_reply_error(KAGI_ERR_STORE_DOWN,
+	    "the state store is unreachable");
+	return KAGI_ERR_STORE_DOWN;
 }
 
 int

@@ -26,6 +26,17 @@ int dispatch(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object **reply);
 
 /*
+ * The store is unreachable (KAGI_ERR_STORE_DOWN): no transaction, so no
+ * handler runs.  A status request from a caller the table allows is
+ * answered from kagid's own state (h_status_store_down: its version,
+ * the store's state, the clock, the audit daemon's state; nothing read
+ * from the store); everything else gets the error "store_down".  *reply
+ * is set unless KAGI_ERR_NOMEM; 0 only for the status answered.
+ */
+int dispatch_store_down(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object **reply);
+
+/*
  * 1 when req names a request whose handler only reads (auth_begin): the
  * server may run it in a read-only transaction (store_begin_read), where
  * any write fails.  0 for every other request, malformed ones included,

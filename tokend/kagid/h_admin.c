@@ -523,6 +523,27 @@ h_token_list(struct kagid_ctx *ctx, const struct peer *peer,
 	return 0;
 }
 
+/*
+ * token_list_own: the caller's own tokens, the account named by
+ * SO_PEERCRED, never by the request, so that a user who lost a key finds
+ * its number for token_lost_own (R-TOK-2).  No account: none.
+ */
+int
+h_token_list_own(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	struct json_object *to = NULL;
+	struct user_rec u;
+	int r;
+
+	(void)req;
+	if ((r = lifecycle_caller_user(ctx, peer, &u)) != 0 ||
+	    (r = tokens_json(ctx, &u, &to)) != 0)
+		return r;
+	json_object_object_add(reply, "tokens", to);
+	return proto_set_str(reply, "user", u.name);
+}
+
 int
 h_token_revoke(struct kagid_ctx *ctx, const struct peer *peer,
     struct json_object *req, struct json_object *reply)
@@ -602,6 +623,55 @@ status_policy(struct kagid_ctx *ctx, struct json_object *reply)
 	return proto_set_str(reply, "policy_changed", buf);
 }
 
+/*
+ * The store's state (issue 14): engine, connected or not since when, the
+ * server it is (or was last) connected to, its schema version.  Never the
+ * connection string: it may hold credentials.
+ */
+static int
+status_store(struct kagid_ctx *ctx, struct json_object *reply)
+{
+	struct store_state st;
+	int r;
+
+	store_state(ctx->store, &st);
+	if ((r = proto_set_str(reply, "store", st.engine)) != 0 ||
+	    (r = proto_set_str(reply, "store_state", st.connected ?
+	    "connected" : "unreachable")) != 0 ||
+	    (r = proto_set_int(reply, "store_since", st.since)) != 0 ||
+	    (r = proto_set_str(reply, "store_server", st.server)) != 0 ||
+	    (r = proto_set_int(reply, "schema", st.schema_version)) != 0)
+		return r;
+	if (st.server_version > 0 &&
+	    (r = proto_set_int(reply, "store_server_version",
+	    st.server_version)) != 0)
+		return r;
+	if (st.reconnects > 0 &&
+	    (r = proto_set_int(reply, "store_reconnects", st.reconnects)) != 0)
+		return r;
+	if (st.last_error[0] != '\0' &&
+	    (r = proto_set_str(reply, "store_error", st.last_error)) != 0)
+		return r;
+	return 0;
+}
+
+/* What status says without the store: kagid's own state only. */
+int
+h_status_store_down(struct kagid_ctx *ctx, const struct peer *peer,
+    struct json_object *req, struct json_object *reply)
+{
+	int r;
+
+	(void)peer;
+	(void)req;
+	if ((r = proto_set_str(reply, "version", PACKAGE_VERSION)) != 0 ||
+	    (r = status_store(ctx, reply)) != 0 ||
+	    (r = proto_set_str(reply, "clock", !ctx->clock_known ? "unknown" :
+	    ctx->clock_synced ? "synchronised" : "unsynchronised")) != 0)
+		return r;
+	return audit_daemon_status(ctx, reply);
+}
+
 /* Clock, sessions, exceptions, locks (report.c), the policy's change. */
 static int
 status_more(struct kagid_ctx *ctx, struct json_object *reply)
@@ -610,10 +680,7 @@ status_more(struct kagid_ctx *ctx, struct json_object *reply)
 	int r;
 
 	if ((r = report_counts(ctx, &c)) != 0 ||
-	    /* PostgreSQL's connection string may hold credentials. */
-	    (r = proto_set_str(reply, "store",
-	    ctx->cfg->store == STORE_POSTGRESQL ? "postgresql" :
-	    ctx->cfg->database)) != 0 ||
+	    (r = status_store(ctx, reply)) != 0 ||
 	    (r = proto_set_str(reply, "clock", !ctx->clock_known ? "unknown" :
 	    ctx->clock_synced ? "synchronised" : "unsynchronised")) != 0 ||
 	    (r = proto_set_int(reply, "open_sessions", c.open_sessions)) != 0 ||
@@ -641,7 +708,6 @@ h_status(struct kagid_ctx *ctx, const struct peer *peer,
 	for (i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
 	if ((r = proto_set_str(reply, "version", PACKAGE_VERSION)) != 0 ||
-	    (r = proto_set_int(reply, "schema", store_schema_version(ctx->store))) != 0 ||
 	    (r = proto_set_int(reply, "users", users)) != 0 ||
 	    (r = proto_set_int(reply, "audit_seq", seq)) != 0 ||
 	    (r = proto_set_str(reply, "audit_head", hex)) != 0)

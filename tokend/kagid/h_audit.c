@@ -83,18 +83,29 @@ anchor_state(struct kagid_ctx *ctx, int64_t aseq, const uint8_t ahash[32],
 	return 0;
 }
 
+/* A new object at the end of arr; NULL when out of memory. */
+static struct json_object *
+array_new_object(struct json_object *arr)
+{
+	struct json_object *o;
+
+	if ((o = json_object_new_object()) == NULL)
+		return NULL;
+	if (json_object_array_add(arr, o) != 0) {
+		json_object_put(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int
 archive_cb(const struct audit_archive_rec *a, void *arg)
 {
 	struct json_object *o;
 	int r;
 
-	if ((o = json_object_new_object()) == NULL)
+	if ((o = array_new_object(arg)) == NULL)
 		return KAGI_ERR_NOMEM;
-	if (json_object_array_add(arg, o) != 0) {
-		json_object_put(o);
-		return KAGI_ERR_NOMEM;
-	}
 	if ((r = proto_set_int(o, "first", a->first_seq)) != 0 ||
 	    (r = proto_set_int(o, "through", a->through_seq)) != 0 ||
 	    (r = set_hex(o, "hash", a->hash)) != 0 ||
@@ -102,6 +113,36 @@ archive_cb(const struct audit_archive_rec *a, void *arg)
 	    (r = proto_set_int(o, "time", a->time)) != 0)
 		return r;
 	return 0;
+}
+
+static int
+core_cb(const char *core, int64_t records, int64_t first, int64_t last,
+    void *arg)
+{
+	struct json_object *o;
+	int r;
+
+	if ((o = array_new_object(arg)) == NULL)
+		return KAGI_ERR_NOMEM;
+	/* Records older than schema 14 name no core: "core" is absent. */
+	if ((core != NULL && (r = proto_set_str(o, "core", core)) != 0) ||
+	    (r = proto_set_int(o, "records", records)) != 0 ||
+	    (r = proto_set_int(o, "first", first)) != 0 ||
+	    (r = proto_set_int(o, "last", last)) != 0)
+		return r;
+	return 0;
+}
+
+/* "cores": who wrote the live chain (several kagid on one database). */
+static int
+cores_reply(struct kagid_ctx *ctx, struct json_object *reply)
+{
+	struct json_object *arr;
+
+	if ((arr = json_object_new_array()) == NULL)
+		return KAGI_ERR_NOMEM;
+	json_object_object_add(reply, "cores", arr);
+	return store_audit_cores(ctx->store, core_cb, arr);
 }
 
 /* "archives": every archive made, oldest first, with its file. */
@@ -163,7 +204,8 @@ h_audit_verify(struct kagid_ctx *ctx, const struct peer *peer,
 	}
 	/* The newest signed checkpoint, the archives' boundary, and the
 	 * archives made, so kagictl can name a missing one. */
-	if ((r = audit_daemon_verify(ctx, reply)) != 0)
+	if ((r = audit_daemon_verify(ctx, reply)) != 0 ||
+	    (r = cores_reply(ctx, reply)) != 0)
 		return r;
 	return archives_reply(ctx, reply);
 }

@@ -44,11 +44,16 @@ int h_token_confirm(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_token_list(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+int h_token_list_own(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 int h_token_revoke(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_unlock(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_status(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+/* status while the store is unreachable (dispatch_store_down()). */
+int h_status_store_down(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 /* The audit chain (h_audit.c). */
 int h_audit_verify(struct kagid_ctx *, const struct peer *,

@@ -42,6 +42,7 @@
 #include "fido2.h"
 #include "journal.h"
 #include "kagi_err.h"
+#include "keycheck.h"
 #include "kagid_config.h"
 #include "log.h"
 #include "maint.h"
@@ -515,6 +516,22 @@ open_core(struct kagid *k, char *err, size_t errlen)
 			snprintf(err, errlen, "%s: %s", k->cfg.database,
 			    kagi_strerror(r));
 		return r;
+	}
+	/* Every record this core appends names it (checked by the config). */
+	if ((r = store_set_core(ctx->store, k->cfg.core_name)) != 0) {
+		snprintf(err, errlen, "core_name: %s", kagi_strerror(r));
+		return r;
+	}
+	/* Every core on one store holds the same key: this one's must open
+	 * what the store holds (keycheck.c). */
+	{
+		char why[320] = "";
+
+		if ((r = keycheck_run(ctx, why, sizeof(why))) != 0) {
+			snprintf(err, errlen, "%s: %s", k->cfg.key_file,
+			    why[0] != '\0' ? why : kagi_strerror(r));
+			return r;
+		}
 	}
 	if ((r = chal_table_new(&ctx->challenges)) != 0) {
 		snprintf(err, errlen, "%s", kagi_strerror(r));

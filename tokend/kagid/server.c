@@ -76,6 +76,7 @@ struct conn {
 	int64_t deadline;		/* monotonic ms */
 	int64_t hold_ms;		/* the rules' delay for the answer */
 	int64_t hold_until;		/* monotonic ms: not sent before */
+	int store_down_ok;		/* status answered without the store */
 	/* A TLS connection of an edge (issue 15), or NULL. */
 	SSL *ssl;
 	int handshaking;		/* its handshake is not done */
@@ -101,6 +102,7 @@ struct server {
 	size_t maxconns;
 	struct pollfd *pfds;
 	struct conn **batch;
+	int store_down;		/* said once, until it is back */
 	int tfd;			/* listen_tls, or -1 */
 	SSL_CTX *tls;
 	struct tls_refusal refusals[TLS_REFUSALS];
@@ -671,7 +673,11 @@ batch_dispatch(struct server *s, size_t n, int txn)
 				c->why = "its request was refused as not one "
 				    "it may send";
 			}
-		} else
+		} else if (txn == KAGI_ERR_STORE_DOWN)
+			/* Only status answers, from kagid's own state. */
+			c->store_down_ok = dispatch_store_down(s->ctx,
+			    &c->peer, c->req, &reply) == 0;
+		else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
 		s->ctx->via = NULL;
@@ -683,14 +689,17 @@ batch_dispatch(struct server *s, size_t n, int txn)
 }
 
 /*
- * Send the replies batch_dispatch() kept; failed: successes become
- * errors.  A reply the rules asked to hold (a failed log-in's growing
+ * Send the replies batch_dispatch() kept; failed (the transaction's
+ * error): successes become errors.  A status answered without the store
+ * is no success of a transaction: it stays.  A reply the rules asked to hold (a failed log-in's growing
  * delay, failures.h) waits in c->out until c->hold_until: the loop goes
  * on meanwhile and the client, waiting for its answer, is not idle.
  */
 static void
 batch_answer(struct server *s, size_t n, int failed)
 {
+	int down = failed == KAGI_ERR_STORE_DOWN;
+
 	int64_t now = kagi_monotonic_ms();
 	size_t i;
 
@@ -707,12 +716,45 @@ batch_answer(struct server *s, size_t n, int failed)
 		    s->ctx->cfg->client_timeout * 1000;
 		c->hold_ms = 0;
 		if (failed && reply != NULL &&
-		    proto_reply_status(reply) == 0) {
+		    proto_reply_status(reply) == 0 && !c->store_down_ok) {
 			proto_wipe_put(reply);
-			reply = proto_reply_error(KAGI_ERR_STORE,
+			reply = down ? proto_reply_error(KAGI_ERR_STORE_DOWN,
+			    "the state store is unreachable") :
+			    proto_reply_error(KAGI_ERR_STORE,
 			    "state store failure");
 		}
+		c->store_down_ok = 0;
 		conn_reply(c, reply, 0);
+	}
+}
+
+/*
+ * The store's reachability (issue 14), said once per change rather than
+ * once per batch: lost, with libpq's reason; back, with the server.
+ * While it is lost the audit daemon counts the refusals and its tick
+ * keeps trying a transaction, so kagid reconnects with no request
+ * coming; the record of the outage is written once the store is back
+ * (audit_degraded: since, until, failures).
+ */
+static void
+store_watch(struct server *s, int r)
+{
+	struct store_state st;
+
+	if (r == KAGI_ERR_STORE_DOWN) {
+		audit_write_failed(s->ctx, "store", r);
+		if (s->store_down)
+			return;
+		s->store_down = 1;
+		store_state(s->ctx->store, &st);
+		kagi_log(LOG_ALERT, "the state store is unreachable (%s): "
+		    "log-ins are refused until kagid reconnects, which it "
+		    "tries by itself", st.last_error);
+	} else if (r == 0 && s->store_down) {
+		s->store_down = 0;
+		store_state(s->ctx->store, &st);
+		kagi_log(LOG_NOTICE, "the state store is reachable again "
+		    "(%s)", st.server);
 	}
 }
 
@@ -736,7 +778,8 @@ server_batch(struct server *s)
 		}
 	if (n > 0) {
 		txn = store_begin_read(s->ctx->store);
-		if (txn != 0)
+		store_watch(s, txn);
+		if (txn != 0 && txn != KAGI_ERR_STORE_DOWN)
 			kagi_error("cannot begin a read transaction: %s",
 			    kagi_strerror(txn));
 		batch_dispatch(s, n, txn);
@@ -751,7 +794,7 @@ server_batch(struct server *s)
 			ctx_log_flush(s->ctx);
 		else
 			ctx_log_discard(s->ctx, 0);
-		batch_answer(s, n, txn != 0);
+		batch_answer(s, n, txn);
 	}
 
 	n = 0;
@@ -764,13 +807,15 @@ server_batch(struct server *s)
 	 * deadlines that may look ended (audit_clock_tick()). */
 	txn = s->ctx->clockstep.pending_s > 0 ? KAGI_ERR_STORE :
 	    store_begin(s->ctx->store);
-	if (txn != 0)
+	store_watch(s, txn);
+	if (txn != 0 && txn != KAGI_ERR_STORE_DOWN)
 		kagi_error("cannot begin a transaction: %s", kagi_strerror(txn));
 	batch_dispatch(s, n, txn);
 	if (txn == 0 && (r = store_commit(s->ctx->store)) != 0) {
 		kagi_error("commit failed, %zu answers turned into errors: %s",
 		    n, kagi_strerror(r));
 		audit_write_failed(s->ctx, "commit", r);
+		store_watch(s, r);
 		txn = r;
 	}
 	/* Syslog mirrors only what the store now holds. */
@@ -778,7 +823,7 @@ server_batch(struct server *s)
 		ctx_log_flush(s->ctx);
 	else
 		ctx_log_discard(s->ctx, 0);
-	batch_answer(s, n, txn != 0);
+	batch_answer(s, n, txn);
 	if (s->ctx->hosts_revoked) {
 		if (txn == 0 && s->tls != NULL)
 			tls_drop_revoked(s);

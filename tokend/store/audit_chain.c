@@ -49,11 +49,11 @@ int
 audit_chain_hash_md(EVP_MD_CTX *md, const EVP_MD *sha256,
     const struct audit_rec *rec, uint8_t out[AUDIT_HASH_LEN])
 {
-	const char *str[4];
+	const char *str[5];
 	uint8_t ints[24], len[4];
 	unsigned int outlen = 0;
 	size_t n;
-	int i, r = KAGI_ERR_CRYPTO;
+	int i, nstr, r = KAGI_ERR_CRYPTO;
 
 	if (rec == NULL || rec->actor == NULL || rec->event == NULL)
 		return KAGI_ERR_INVALID;
@@ -61,6 +61,10 @@ audit_chain_hash_md(EVP_MD_CTX *md, const EVP_MD *sha256,
 	str[1] = rec->event;
 	str[2] = rec->user != NULL ? rec->user : "";
 	str[3] = rec->fields != NULL ? rec->fields : "";
+	/* A record of schema 14 on names its core; older ones hash as
+	 * they always did (no fifth string at all). */
+	str[4] = rec->core;
+	nstr = rec->core != NULL ? 5 : 4;
 	enc_int(ints, rec->seq);
 	enc_int(ints + 8, rec->time);
 	enc_int(ints + 16, rec->actor_uid);
@@ -68,7 +72,7 @@ audit_chain_hash_md(EVP_MD_CTX *md, const EVP_MD *sha256,
 	    EVP_DigestUpdate(md, rec->prev, AUDIT_HASH_LEN) != 1 ||
 	    EVP_DigestUpdate(md, ints, sizeof(ints)) != 1)
 		goto out;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < nstr; i++) {
 		n = strlen(str[i]);
 		if (n > UINT32_MAX) {
 			r = KAGI_ERR_TOO_LARGE;
@@ -249,6 +253,9 @@ audit_rec_to_archive_json(const struct audit_rec *rec,
 		    KAGI_ERR_NOMEM;
 	if (r != 0)
 		goto fail;
+	if (rec->core != NULL && (r = proto_set_str(o, "core",
+	    rec->core)) != 0)
+		goto fail;
 	audit_hex(rec->prev, hex);
 	if ((r = proto_set_str(o, "prev", hex)) != 0)
 		goto fail;
@@ -282,13 +289,30 @@ get_str_or_null(struct json_object *o, const char *key, const char **out)
 	return 0;
 }
 
+/* "core": absent in a record older than schema 14, else a core name. */
+static int
+get_core(struct json_object *o, const char **out)
+{
+	struct json_object *v = NULL;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(o, "core", &v))
+		return 0;
+	if (v == NULL || !json_object_is_type(v, json_type_string) ||
+	    !store_core_name_valid(json_object_get_string(v)))
+		return KAGI_ERR_INVALID;
+	*out = json_object_get_string(v);
+	return 0;
+}
+
 /* One line as a record; its strings point into *obj (the caller's). */
 static int
 archive_line(const char *line, size_t len, struct audit_rec *rec,
     struct json_object **obj)
 {
 	static const char *const keys[] = { "seq", "time", "actor_uid",
-	    "actor", "event", "user", "fields", "prev", "hash", NULL };
+	    "actor", "event", "user", "fields", "core", "prev", "hash",
+	    NULL };
 	struct json_object *o = NULL;
 	const char *prev = NULL, *hash = NULL;
 	int r;
@@ -306,6 +330,7 @@ archive_line(const char *line, size_t len, struct audit_rec *rec,
 	    (r = proto_get_str(o, "event", AUDIT_LINE_MAX, &rec->event)) != 0 ||
 	    (r = get_str_or_null(o, "user", &rec->user)) != 0 ||
 	    (r = get_str_or_null(o, "fields", &rec->fields)) != 0 ||
+	    (r = get_core(o, &rec->core)) != 0 ||
 	    (r = proto_get_str(o, "prev", AUDIT_HEX_LEN, &prev)) != 0 ||
 	    (r = proto_get_str(o, "hash", AUDIT_HEX_LEN, &hash)) != 0 ||
 	    (r = audit_unhex(prev, rec->prev)) != 0 ||

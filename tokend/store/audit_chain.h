@@ -7,17 +7,23 @@
  * use these functions, so there is exactly one encoding:
  *
  *   hash = SHA-256(prev(32) || int(seq) || int(time) || int(actor_uid) ||
- *                  str(actor) || str(event) || str(user) || str(fields))
+ *                  str(actor) || str(event) || str(user) || str(fields)
+ *                  [|| str(core)])
  *
  * int is 8 bytes big-endian two's complement; str is a 4-byte big-endian
- * length and the bytes; an absent user or fields is "".
+ * length and the bytes; an absent user or fields is "".  str(core), the
+ * name of the kagid core that wrote the record, is there in every record
+ * written at schema 14 or later and absent (not even its length) in the
+ * records written before, which keep their hashes; a core name is never
+ * empty, so the two forms cannot be confused, and a core name edited,
+ * added or removed in the database changes the hash.
  *
  * An archive line is one JSON object with exactly the keys
  *   seq time actor_uid (integers), actor event (strings),
  *   user (string or null), fields (the record's JSON text as a string, or
  *   null: kept as text so that it hashes as it was stored),
  *   prev hash (64 lowercase hex digits)
- * and nothing else.  Lines end with '\n'; an archive is records in
+ * and core (a string) for a record that names its core, nothing else.  Lines end with '\n'; an archive is records in
  * sequence order, each linked to the one before.
  */
 #ifndef KAGI_AUDIT_CHAIN_H

@@ -80,16 +80,35 @@ struct audit_rec {
 	const char *event;
 	const char *user;	/* NULL when absent */
 	const char *fields;	/* JSON object text, NULL when absent */
+	const char *core;	/* the core that wrote it; NULL in records
+				   written before schema 14 */
 	uint8_t prev[32];
 	uint8_t hash[32];
 };
+
+/*
+ * A core's name (kagid.conf core_name): 1 to STORE_CORE_MAX letters,
+ * digits, '.', '_' or '-', starting with a letter or digit.  Every audit
+ * record names the core that wrote it (schema 14), covered by its hash.
+ */
+#define STORE_CORE_MAX 63
+int store_core_name_valid(const char *name);
+/*
+ * The core this store's records name from now on.  A store opened names
+ * the host name (STORE_CORE_UNKNOWN when it is not a valid core name)
+ * until this is called.  KAGI_ERR_INVALID, nothing changed, for a name
+ * that is not valid.
+ */
+#define STORE_CORE_UNKNOWN "unknown"
+int store_set_core(struct store *s, const char *name);
+const char *store_core(const struct store *s);
 
 /* Open (creating when absent) the store at path; migrate the schema. */
 int store_open(const char *path, struct store **s);
 /*
  * Open the PostgreSQL store named by conninfo (a libpq connection string
  * or URI); create or migrate its schema under an advisory lock (one core
- * migrates, the others wait).  KAGI_ERR_UNAVAILABLE when the server
+ * migrates, the others wait).  KAGI_ERR_STORE_DOWN when the server
  * cannot be reached; KAGI_ERR_VERSION for a newer schema (both versions
  * named in why) or a database that is not a kagi store.  why (whylen
  * bytes, may be NULL) receives a sentence for the log.
@@ -97,6 +116,22 @@ int store_open(const char *path, struct store **s);
 int store_open_pg(const char *conninfo, struct store **s, char *why,
     size_t whylen);
 void store_close(struct store **s);
+/*
+ * Copy the whole state of src, a SQLite store, into dst, an empty
+ * PostgreSQL store of the same schema version (kagictl store copy,
+ * store_copy.c): every table row for row with its ids, sealed secrets as
+ * their bytes, in one transaction; the audit chain verified before (a
+ * source that does not verify is refused, nothing written) and after
+ * (the same head).  A target with any row is KAGI_ERR_EXISTS, unchanged.
+ * cb (may be NULL) hears each table's name and rows copied; why (whylen
+ * bytes) receives a sentence on failure.
+ */
+typedef void (*store_copy_cb)(const char *table, int64_t rows, void *arg);
+/* What store_copy() checks of src first: its chain verifies and every
+ * table is one the copy knows (why names the record or the table). */
+int store_copy_source_check(struct store *src, char *why, size_t whylen);
+int store_copy(struct store *src, struct store *dst, store_copy_cb cb,
+    void *arg, char *why, size_t whylen);
 /* Current schema version of an open store. */
 int store_schema_version(struct store *s);
 /* The newest schema this build knows, SQLite's or PostgreSQL's. */
@@ -121,6 +156,35 @@ int store_file_version(const char *path, int *version);
  */
 int store_backup(struct store *s, const char *path, int64_t *last_seq);
 
+/*
+ * What kagictl status says about the store (issue 14).  SQLite: always
+ * connected, since it was opened, server = the file.  PostgreSQL:
+ * connected or not since when; a broken connection is found by the
+ * statement that fails on it and repaired by the next store_begin() or
+ * store_begin_read() (with a backoff); server = host:port of the last
+ * connection (a socket's directory for a Unix socket).
+ */
+struct store_state {
+	const char *engine;		/* "sqlite" or "postgresql" */
+	int connected;			/* 0: unreachable */
+	int64_t since;			/* wall time of the last change */
+	char server[128];
+	int server_version;		/* PostgreSQL's, e.g. 150005; 0 */
+	int schema_version;
+	int64_t reconnects;		/* reconnections since open */
+	char last_error[160];		/* the last error, or "" */
+};
+void store_state(struct store *s, struct store_state *st);
+
+/*
+ * Transactions.  On PostgreSQL, a connection found broken makes
+ * store_begin() and store_begin_read() reconnect first (a BEGIN that
+ * failed on a broken connection changed nothing: it is sent once more
+ * on the new one); while the server stays unreachable they return
+ * KAGI_ERR_STORE_DOWN at once.  A COMMIT whose answer was lost is
+ * KAGI_ERR_STORE_DOWN too: its outcome is unknown, and it is never
+ * retried.
+ */
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
@@ -159,6 +223,15 @@ typedef int (*store_token_cb)(const struct token_rec *t, void *arg);
 int store_token_list(struct store *s, int64_t user_id, int state,
     store_token_cb cb, void *arg);
 int store_token_set_state(struct store *s, int64_t id, int state);
+/*
+ * The newest limit tokens that are not revoked, newest first, each with
+ * its owner's name (for the start's trial-open of the sealing key,
+ * keycheck.h); cb as store_token_list()'s.
+ */
+typedef int (*store_token_user_cb)(const struct token_rec *t,
+    const char *user, void *arg);
+int store_token_newest(struct store *s, int limit, store_token_user_cb cb,
+    void *arg);
 /*
  * Accept TOTP step for token id: succeeds only when step is greater than
  * the stored last_step (one UPDATE ... WHERE last_step < step), then sets
@@ -243,8 +316,9 @@ int store_lock_put(struct store *s, int64_t user_id,
 /*
  * Append to the audit chain: seq = last + 1, prev = hash of the last
  * record (32 zero bytes for the first), hash = SHA-256 over prev and a
- * length-prefixed encoding of seq, time, actor_uid, actor, event, user
- * and fields.  *seq receives the new sequence number when not NULL.
+ * length-prefixed encoding of seq, time, actor_uid, actor, event, user,
+ * fields and the store's core (store_set_core(); audit_chain.h).  *seq
+ * receives the new sequence number when not NULL.
  */
 int store_audit_append(struct store *s, const struct audit_event *ev,
     int64_t *seq);
@@ -274,9 +348,10 @@ typedef int (*store_audit_cb)(const struct audit_rec *rec, void *arg);
 int store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
     void *arg);
 /*
- * The newest record of event (a reverse scan by seq, stopping at the
- * first match): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
- * when there is none.
+ * The newest record of event written by this store's core (or before
+ * records named their core), else the newest of any core (a core's
+ * first): cb sees it as store_audit_scan() would; KAGI_ERR_NOT_FOUND
+ * when there is none.  Several cores on one chain each find their own.
  */
 int store_audit_last_event(struct store *s, const char *event,
     store_audit_cb cb, void *arg);
@@ -304,6 +379,14 @@ typedef int (*store_archive_cb)(const struct audit_archive_rec *a,
 int store_audit_archives(struct store *s, store_archive_cb cb, void *arg);
 /* The hash of live record seq; KAGI_ERR_NOT_FOUND when it is not live. */
 int store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32]);
+/*
+ * The cores that wrote the live chain, in the order each first appears:
+ * cb sees a core's name (NULL for the records written before schema 14
+ * named their core), how many records it wrote and its first and last.
+ */
+typedef int (*store_core_cb)(const char *core, int64_t records,
+    int64_t first_seq, int64_t last_seq, void *arg);
+int store_audit_cores(struct store *s, store_core_cb cb, void *arg);
 /* The time of the newest live record, 0 when none is live. */
 int store_audit_head_time(struct store *s, int64_t *time);
 

@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 #include <sqlite3.h>
@@ -107,6 +108,12 @@ db_done(struct db_stmt *st)
 	} else
 		sqlite3_finalize(st->sq);
 	free(st);
+}
+
+void
+db_reset(struct db_stmt *st)
+{
+	stmt_reset(st);
 }
 
 /* Hold a PostgreSQL parameter until the statement runs. */
@@ -275,10 +282,50 @@ db_changes(struct db_stmt *st)
 int
 db_hash_init(struct store *s)
 {
+	char host[256];
+
 	if ((s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL ||
 	    (s->md = EVP_MD_CTX_new()) == NULL)
 		return KAGI_ERR_CRYPTO;
+	/* The records name the host until the caller names the core. */
+	host[sizeof(host) - 1] = '\0';
+	if (gethostname(host, sizeof(host) - 1) != 0 ||
+	    store_set_core(s, host) != 0)
+		(void)store_set_core(s, STORE_CORE_UNKNOWN);
 	return 0;
+}
+
+int
+store_core_name_valid(const char *name)
+{
+	size_t i;
+
+	if (name == NULL || name[0] == '\0' || strlen(name) > STORE_CORE_MAX)
+		return 0;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+		int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9');
+
+		if (!alnum && (i == 0 || (c != '.' && c != '_' && c != '-')))
+			return 0;
+	}
+	return 1;
+}
+
+int
+store_set_core(struct store *s, const char *name)
+{
+	if (s == NULL || !store_core_name_valid(name))
+		return KAGI_ERR_INVALID;
+	memcpy(s->core, name, strlen(name) + 1);
+	return 0;
+}
+
+const char *
+store_core(const struct store *s)
+{
+	return s->core;
 }
 
 int

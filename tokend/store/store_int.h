@@ -118,7 +118,13 @@ struct db_sql {
 	const char *pg;
 	unsigned int flags;
 };
-/* A locking read: FOR UPDATE on PostgreSQL inside a write transaction. */
+/*
+ * A locking read: FOR UPDATE on PostgreSQL inside a write transaction
+ * (store_begin(), not store_begin_read()), so the row read is held until
+ * COMMIT and a rule's read-then-write on it is exact across cores
+ * (issue 14).  Lock order (FLEET-NOTES.md): audit_head (taken at BEGIN,
+ * store_pg.c), then users, tokens, sessions.
+ */
 #define DB_LOCK 1u
 
 #define DB_MAX_PARAMS 24
@@ -136,6 +142,7 @@ struct db_stmt {
 	/* PostgreSQL: the SQL with $N, the parameters as they will be sent
 	 * (binary), the whole result once run, the current row. */
 	char *pgsql;
+	char *pglock;	/* DB_LOCK: pgsql FOR UPDATE, in a write txn */
 	int nparams;
 	unsigned int types[DB_MAX_PARAMS];
 	const char *vals[DB_MAX_PARAMS];
@@ -155,11 +162,23 @@ struct store {
 	sqlite3 *db;
 	struct pg_conn *pg;
 	char pg_error[160];	/* the server's last error, first line */
+	/* PostgreSQL's connection (store_state(), pgx_usable()): down from
+	 * the first failure that broke it until a reconnection works. */
+	int pg_down;
+	int64_t pg_since;	/* wall time the state last changed */
+	int64_t pg_next_try_ms;	/* monotonic: no new attempt before */
+	int64_t pg_backoff_ms;	/* the wait after the last failed one */
+	int64_t pg_reconnects;
+	char pg_server[128];	/* host:port (or socket dir:port) */
+	int pg_server_version;
+	int64_t opened;		/* wall time the store was opened */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
 	int in_savepoint;
+	int pg_write;		/* PostgreSQL: in a store_begin() transaction */
 	EVP_MD *sha256;
 	EVP_MD_CTX *md;
+	char core[STORE_CORE_MAX + 1];	/* the core appended records name */
 	/* Cached audit head, valid while head_valid and data_version agree. */
 	int head_valid;
 	int64_t head_seq;
@@ -176,6 +195,12 @@ extern const struct db_sql store_stmt_sql[ST_COUNT_];
 int db_take(struct store *s, enum stmt_id id, struct db_stmt **st);
 int db_prep(struct store *s, const char *sql, struct db_stmt **st);
 void db_done(struct db_stmt *st);
+/* PostgreSQL: audit_head := (seq, hash, time), in the caller's
+ * transaction (store_sqlite_audit.c; store_copy.c). */
+int db_pg_head_store(struct store *s, int64_t seq,
+    const uint8_t hash[HASH_LEN], int64_t time);
+/* Ready a statement to run again with new parameters (db_prep's too). */
+void db_reset(struct db_stmt *st);
 int db_bind_int(struct db_stmt *st, int i, int64_t v);
 /* A text of at most INT32_MAX bytes, without its NUL. */
 int db_bind_text(struct db_stmt *st, int i, const char *v);
@@ -206,7 +231,8 @@ int db_step_id(struct db_stmt *st, int64_t *id);
 /* Step to the one row a statement must give: 0 with the row there; its
  * error, or KAGI_ERR_STORE when there is no row. */
 int db_step_row(struct db_stmt *st);
-/* The SHA-256 of the audit chain, for a store being opened. */
+/* The SHA-256 of the audit chain, and the core its records name (the
+ * host name until store_set_core()), for a store being opened. */
 int db_hash_init(struct store *s);
 /* A one-row, one-integer statement of the table; KAGI_ERR_STORE, nothing
  * in *v, when there is no row. */
@@ -237,11 +263,21 @@ int pgx_col_type(struct db_stmt *st, int col);
 int64_t pgx_col_int(struct db_stmt *st, int col);
 const char *pgx_col_bytes(struct db_stmt *st, int col, size_t *n);
 int pgx_in_txn(struct store *s);
+/* BEGIN a write transaction: READ COMMITTED, the audit head locked. */
+int pgx_begin(struct store *s);
 /* 1 when the open transaction wrote (or that cannot be told). */
 int pgx_txn_wrote(struct store *s);
 /* COMMIT: 0; KAGI_ERR_STORE when the server said no (not committed);
- * KAGI_ERR_UNAVAILABLE when the answer was lost (outcome unknown). */
+ * KAGI_ERR_STORE_DOWN when the answer was lost (outcome unknown). */
 int pgx_commit(struct store *s);
+/*
+ * Before a transaction: 0 when the connection works; when it broke,
+ * reconnect (at most once per backoff, 100 ms doubling to 2 s) and
+ * KAGI_ERR_STORE_DOWN while that fails.  Never inside a transaction.
+ */
+int pgx_usable(struct store *s);
+/* The connection's part of store_state(). */
+void pgx_state(struct store *s, struct store_state *st);
 
 /*
  * The current row as a user or a token (columns USER_COLS, TOKEN_COLS);

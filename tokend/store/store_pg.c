@@ -19,18 +19,34 @@
  *    kagi's schema_version.
  *  - Each connection runs in READ COMMITTED with no statement_timeout on
  *    COMMIT (a COMMIT is never cancelled).  A COMMIT whose answer was not
- *    received (the connection broke) is KAGI_ERR_UNAVAILABLE: its outcome
+ *    received (the connection broke) is KAGI_ERR_STORE_DOWN: its outcome
  *    is unknown, and it is never retried here.
+ *  - A write transaction (store_begin()) holds the audit head's row from
+ *    BEGIN (pgx_begin()) and every user row it read (DB_LOCK) until
+ *    COMMIT: the cores' write transactions take turns in one lock order
+ *    (audit_head, users, tokens, sessions), so a rule's read-then-write
+ *    (failures.c) is as exact across cores as under SQLite's BEGIN
+ *    IMMEDIATE, and two batches never deadlock.  The single-use writes
+ *    stay conditional UPDATEs whose row count is checked, exact even
+ *    without the head.  Read transactions lock nothing.
  *  - Every server error becomes a KAGI_ERR_* code (unique key
  *    KAGI_ERR_EXISTS, foreign key KAGI_ERR_NOT_FOUND, a lost connection
- *    KAGI_ERR_UNAVAILABLE, the rest KAGI_ERR_STORE); nothing here logs;
+ *    KAGI_ERR_STORE_DOWN, the rest KAGI_ERR_STORE); nothing here logs;
  *    the server's message is kept in the store for kagictl status.
+ *  - A connection that broke (the failing statement finds it: PQstatus
+ *    is CONNECTION_BAD) is marked down; pgx_usable(), called before a
+ *    transaction begins and never inside one, reconnects with PQreset
+ *    (every host of the connection string again, so that
+ *    target_session_attrs=read-write finds a promoted standby), at most
+ *    once per backoff (100 ms doubling to 2 s), and takes the new
+ *    connection only when its schema version is the one opened.
  *
  * It calls no other file of the store (scripts/layers.sh: the layer
  * above it, store_db.c and store_sqlite.c, calls it).
  *
- * Not yet (issue 14, next steps): reconnecting by itself, prepared
- * statements, pipelining a batch's statements, store_state().
+ * Not yet (issue 14, next steps): prepared statements, pipelining a
+ * batch's statements, connecting without blocking (PQreset waits up to
+ * connect_timeout for each host: set it, README).
  */
 #include "config.h"
 
@@ -40,6 +56,7 @@
 
 #include <libpq-fe.h>
 
+#include "clock.h"
 #include "kagi_err.h"
 #include "store.h"
 #include "store_int.h"
@@ -327,8 +344,8 @@ static const char *const pg_migrations[] = {
 	"  blob BYTEA NOT NULL UNIQUE,"
 	"  fingerprint TEXT NOT NULL,"
 	"  aaguid BYTEA NOT NULL);",
-	/* 14: reserved for issue 14 (sibling branches), as SQLite's. */
-	"SELECT 1;",
+	/* 14: each audit record names its core, as SQLite's 14. */
+	"ALTER TABLE audit ADD COLUMN core TEXT;",
 	/* 15: the fleet (issue 15), as SQLite's 15. */
 	"CREATE TABLE host_ca ("
 	"  id BIGINT PRIMARY KEY CHECK (id = 1),"
@@ -411,6 +428,19 @@ keep_error(struct store *s, const char *msg)
 	s->pg_error[n] = '\0';
 }
 
+/* The connection broke: down from now until pgx_usable() repairs it;
+ * the first attempt may come at once. */
+static void
+mark_down(struct store *s)
+{
+	if (s->pg_down)
+		return;
+	s->pg_down = 1;
+	s->pg_since = kagi_now();
+	s->pg_backoff_ms = 0;
+	s->pg_next_try_ms = 0;
+}
+
 /* A failed result (or none) as a KAGI_ERR_* code. */
 static int
 result_err(struct store *s, PGresult *res)
@@ -420,7 +450,8 @@ result_err(struct store *s, PGresult *res)
 	s->head_valid = 0;
 	if (res == NULL || PQstatus(s->pg) != CONNECTION_OK) {
 		keep_error(s, PQerrorMessage(s->pg));
-		return KAGI_ERR_UNAVAILABLE;
+		mark_down(s);
+		return KAGI_ERR_STORE_DOWN;
 	}
 	keep_error(s, PQresultErrorMessage(res));
 	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
@@ -465,7 +496,9 @@ pgx_run(struct db_stmt *st)
 	const char *n;
 	ExecStatusType es;
 
-	res = PQexecParams(s->pg, st->pgsql, st->nparams, st->types,
+	/* A locking read holds its row to COMMIT in a write transaction. */
+	res = PQexecParams(s->pg, s->pg_write && st->pglock != NULL ?
+	    st->pglock : st->pgsql, st->nparams, st->types,
 	    st->vals, st->lens, st->fmts, 1);
 	es = res != NULL ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (es != PGRES_TUPLES_OK && es != PGRES_COMMAND_OK) {
@@ -566,6 +599,37 @@ pgx_in_txn(struct store *s)
 }
 
 /*
+ * A write transaction (store_begin()): BEGIN in READ COMMITTED, and at
+ * once the audit head's row locked FOR UPDATE, until COMMIT or ROLLBACK.
+ *
+ * Why first: every write transaction of kagid appends to the one chain,
+ * which locks that row anyway (store_sqlite_audit.c), so the cores' write
+ * transactions already take turns from their first append on.  Taking it
+ * at BEGIN gives every transaction one lock order (audit_head, then
+ * users, tokens, sessions: DB_LOCK).  Otherwise a batch of requests
+ * (server.c) locks the user rows of its requests in arrival order and
+ * then waits for the head, and two cores deadlock: core A holds user X
+ * and the head and wants user Y, core B holds Y and wants the head;
+ * PostgreSQL breaks that only after deadlock_timeout (1 s) by failing one
+ * request.  Read-only transactions (store_begin_read()) lock nothing.
+ * One round trip: both statements go in one message.
+ */
+int
+pgx_begin(struct store *s)
+{
+	int r;
+
+	if ((r = pgx_exec(s, "BEGIN; SELECT 1 FROM audit_head WHERE id = 1 "
+	    "FOR UPDATE")) != 0) {
+		if (pgx_in_txn(s))
+			(void)pgx_exec(s, "ROLLBACK");
+		return r;
+	}
+	s->pg_write = 1;
+	return 0;
+}
+
+/*
  * Whether the open transaction wrote anything: a transaction id is
  * assigned at the first write.  Unknown (an error) counts as written, so
  * the caller refuses rather than trusts.
@@ -590,10 +654,12 @@ pgx_commit(struct store *s)
 	PGresult *res = PQexec(s->pg, "COMMIT");
 	int r = 0;
 
+	s->pg_write = 0;
 	if (res == NULL || PQstatus(s->pg) != CONNECTION_OK) {
 		/* The answer was lost: committed or not, nobody knows. */
 		keep_error(s, PQerrorMessage(s->pg));
-		r = KAGI_ERR_UNAVAILABLE;
+		mark_down(s);
+		r = KAGI_ERR_STORE_DOWN;
 	} else if (PQresultStatus(res) != PGRES_COMMAND_OK) {
 		r = result_err(s, res);
 	} else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
@@ -710,6 +776,31 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 }
 
 /*
+ * A new connection's settings, and which server it reached: READ
+ * COMMITTED, UTF-8, and nothing that could cancel a COMMIT.
+ */
+static int
+pg_session(struct store *s)
+{
+	const char *h, *p;
+	int r;
+
+	PQsetNoticeProcessor(s->pg, quiet, NULL);
+	if ((r = pgx_exec(s, "SET client_encoding = 'UTF8'")) != 0 ||
+	    (r = pgx_exec(s, "SET default_transaction_isolation = "
+	    "'read committed'")) != 0 ||
+	    (r = pgx_exec(s, "SET statement_timeout = 0")) != 0 ||
+	    (r = pgx_exec(s, "SET client_min_messages = warning")) != 0)
+		return r;
+	h = PQhost(s->pg);
+	p = PQport(s->pg);
+	snprintf(s->pg_server, sizeof(s->pg_server), "%s:%s",
+	    h != NULL ? h : "?", p != NULL ? p : "?");
+	s->pg_server_version = PQserverVersion(s->pg);
+	return 0;
+}
+
+/*
  * Connect s (engine DB_PG, otherwise empty) to conninfo and bring the
  * schema to this build's version; the rest of opening is store_open_pg()
  * (store_sqlite.c).  why receives the reason of a refusal.
@@ -724,17 +815,71 @@ pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
 	if (PQstatus(s->pg) != CONNECTION_OK) {
 		keep_error(s, PQerrorMessage(s->pg));
 		snprintf(why, whylen, "%s", s->pg_error);
-		return KAGI_ERR_UNAVAILABLE;
+		return KAGI_ERR_STORE_DOWN;
 	}
-	PQsetNoticeProcessor(s->pg, quiet, NULL);
-	/* READ COMMITTED, UTF-8, and nothing that could cancel a COMMIT. */
-	if ((r = pgx_exec(s, "SET client_encoding = 'UTF8'")) != 0 ||
-	    (r = pgx_exec(s, "SET default_transaction_isolation = "
-	    "'read committed'")) != 0 ||
-	    (r = pgx_exec(s, "SET statement_timeout = 0")) != 0 ||
-	    (r = pgx_exec(s, "SET client_min_messages = warning")) != 0)
+	if ((r = pg_session(s)) != 0)
 		return r;
+	s->pg_since = kagi_now();
 	return pg_migrate(s, why, whylen);
+}
+
+#define PG_BACKOFF_MIN_MS 100
+#define PG_BACKOFF_MAX_MS 2000
+
+int
+pgx_usable(struct store *s)
+{
+	int64_t v = -1;
+	int i;
+
+	if (!s->pg_down && PQstatus(s->pg) == CONNECTION_OK)
+		return 0;
+	mark_down(s);
+	if (kagi_monotonic_ms() < s->pg_next_try_ms)
+		return KAGI_ERR_STORE_DOWN;
+	/* Every host again: with target_session_attrs=read-write, libpq
+	 * takes the one that is the primary now. */
+	PQreset(s->pg);
+	if (PQstatus(s->pg) != CONNECTION_OK) {
+		keep_error(s, PQerrorMessage(s->pg));
+		goto later;
+	}
+	if (pg_session(s) != 0 ||
+	    query_int(s, "SELECT version FROM schema_version", &v) != 0)
+		goto later;
+	/* The store that was opened, not another one behind the name. */
+	if (v != s->version) {
+		snprintf(s->pg_error, sizeof(s->pg_error), "the database "
+		    "reached has schema version %lld, not %d as when kagid "
+		    "started: not taken", (long long)v, s->version);
+		goto later;
+	}
+	for (i = 0; i < ST_COUNT_; i++)
+		pgx_clear(&s->st[i]);
+	s->head_valid = 0;
+	s->pg_down = 0;
+	s->pg_since = kagi_now();
+	s->pg_reconnects++;
+	s->pg_error[0] = '\0';
+	return 0;
+ later:
+	s->pg_backoff_ms = s->pg_backoff_ms == 0 ? PG_BACKOFF_MIN_MS :
+	    s->pg_backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS :
+	    s->pg_backoff_ms * 2;
+	s->pg_next_try_ms = kagi_monotonic_ms() + s->pg_backoff_ms;
+	return KAGI_ERR_STORE_DOWN;
+}
+
+void
+pgx_state(struct store *s, struct store_state *st)
+{
+	st->engine = "postgresql";
+	st->connected = !s->pg_down && PQstatus(s->pg) == CONNECTION_OK;
+	st->since = s->pg_since;
+	snprintf(st->server, sizeof(st->server), "%s", s->pg_server);
+	st->server_version = s->pg_server_version;
+	st->reconnects = s->pg_reconnects;
+	snprintf(st->last_error, sizeof(st->last_error), "%s", s->pg_error);
 }
 
 void
@@ -745,6 +890,7 @@ pgx_close(struct store *s)
 	for (i = 0; i < ST_COUNT_; i++) {
 		PQclear(s->st[i].res);
 		free(s->st[i].pgsql);
+		free(s->st[i].pglock);
 	}
 	PQfinish(s->pg);
 }

@@ -83,8 +83,9 @@ int store_report_run_get(struct store *s, const char *name, int64_t *time,
 typedef int (*store_revived_cb)(int64_t token, const char *user, void *arg);
 int store_token_revived(struct store *s, store_revived_cb cb, void *arg,
     int64_t *revoked);
-/* The store's durability as SQLite reports it now: WAL and
- * synchronous=FULL (R-AVL-1). */
+/* The store's durability as its engine reports it now: SQLite's WAL and
+ * synchronous=FULL; on PostgreSQL *wal is 1 and *sync_full says fsync is
+ * on and synchronous_commit is not off (R-AVL-1). */
 int store_durability(struct store *s, int *wal, int *sync_full);
 
 #endif

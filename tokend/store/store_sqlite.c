@@ -44,6 +44,7 @@
 #include <openssl/evp.h>
 #include <sqlite3.h>
 
+#include "clock.h"
 #include "kagi_err.h"
 #include "store.h"
 #include "store_int.h"
@@ -328,9 +329,10 @@ static const char *const migrations[] = {
 	"  blob BLOB NOT NULL UNIQUE,"
 	"  fingerprint TEXT NOT NULL,"
 	"  aaguid BLOB NOT NULL);",
-	/* 14: reserved for issue 14 (PostgreSQL, sibling branches); the
-	 * merge puts theirs here.  A no-op until then. */
-	"SELECT 1;",
+	/* 14: one audit chain for several cores (issue 14): each record
+	 * names the kagid core that wrote it, covered by its hash
+	 * (audit_chain.h); NULL in the records written before. */
+	"ALTER TABLE audit ADD COLUMN core TEXT;",
 	/* 15: the fleet (issue 15, store_hosts.h): the cores' CA, one row,
 	 * its key sealed by hosts.c; the registry of hosts, a revoked one
 	 * kept so that its certificate is still known. */
@@ -361,10 +363,11 @@ static const char *const migrations[] = {
 #define FIDO2_COLS "token_id, cred_id, cose_alg, counter, aaguid, uv, " \
 	"reason"
 #define AUDIT_COLS "seq, time, actor_uid, actor, event, \"user\", " \
-	"fields, prev, hash"
+	"fields, prev, hash, core"
 
 const struct db_sql store_stmt_sql[ST_COUNT_] = {
-	/* PostgreSQL: READ COMMITTED (the connection's default). */
+	/* PostgreSQL: READ COMMITTED (the connection's default); store_begin()
+	 * goes through pgx_begin(), which locks the audit head too. */
 	[ST_BEGIN] = { .sql = "BEGIN IMMEDIATE", .pg = "BEGIN" },
 	[ST_COMMIT] = { .sql = "COMMIT" },
 	[ST_ROLLBACK] = { .sql = "ROLLBACK" },
@@ -374,10 +377,15 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	/* PostgreSQL: writable, as SQLite's; store_end_read() asks whether
 	 * it wrote (a transaction id is assigned at the first write). */
 	[ST_BEGIN_READ] = { .sql = "BEGIN DEFERRED", .pg = "BEGIN" },
+	/* The user row is what vetoes a decision (disabled, deleted) and
+	 * what every rule's read-then-write on its counters (failures.c)
+	 * hangs on: held to COMMIT in a write transaction (DB_LOCK). */
 	[ST_USER_GET] = { .sql =
-	    "SELECT " USER_COLS " FROM users WHERE name = ?1" },
+	    "SELECT " USER_COLS " FROM users WHERE name = ?1",
+	    .flags = DB_LOCK },
 	[ST_USER_GET_ID] = { .sql =
-	    "SELECT " USER_COLS " FROM users WHERE id = ?1" },
+	    "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	    .flags = DB_LOCK },
 	[ST_USER_ADD] = { .sql =
 	    "INSERT INTO users (name, role, created) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT (name) DO NOTHING RETURNING id" },
@@ -419,7 +427,7 @@ const struct db_sql store_stmt_sql[ST_COUNT_] = {
 	    "LIMIT 1" },
 	[ST_AUDIT_ADD] = { .sql =
 	    "INSERT INTO audit (" AUDIT_COLS ") "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)" },
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" },
 	[ST_AUDIT_WALK] = { .sql =
 	    "SELECT " AUDIT_COLS " FROM audit ORDER BY seq" },
 	/* PostgreSQL keeps no cached head (store_sqlite_audit.c). */
@@ -531,7 +539,8 @@ run_simple(struct store *s, enum stmt_id id)
 
 	if ((r = db_take(s, id, &st)) != 0)
 		goto out;
-	if ((r = db_step_done(st)) != 0)
+	/* A lost connection stays what it is: the caller reconnects. */
+	if ((r = db_step_done(st)) != 0 && r != KAGI_ERR_STORE_DOWN)
 		r = KAGI_ERR_STORE;
  out:
 	db_done(st);
@@ -862,12 +871,28 @@ store_open(const char *path, struct store **sp)
 	}
 	if ((r = db_hash_init(s)) != 0)
 		goto out;
+	s->opened = kagi_now();
 	*sp = s;
 	s = NULL;
 	r = 0;
  out:
 	store_close(&s);
 	return r;
+}
+
+/* A locking read's text for a write transaction: sql FOR UPDATE. */
+static char *
+pg_for_update(const char *sql)
+{
+	static const char tail[] = " FOR UPDATE";
+	size_t n = strlen(sql);
+	char *out;
+
+	if ((out = malloc(n + sizeof(tail))) == NULL)
+		return NULL;
+	memcpy(out, sql, n);
+	memcpy(out + n, tail, sizeof(tail));
+	return out;
 }
 
 int
@@ -903,6 +928,11 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 		s->st[i].flags = store_stmt_sql[i].flags;
 		s->st[i].row = -1;
 		if ((s->st[i].pgsql = pgx_sql(sql)) == NULL) {
+			r = KAGI_ERR_NOMEM;
+			goto out;
+		}
+		if ((s->st[i].flags & DB_LOCK) != 0 &&
+		    (s->st[i].pglock = pg_for_update(s->st[i].pgsql)) == NULL) {
 			r = KAGI_ERR_NOMEM;
 			goto out;
 		}
@@ -1043,18 +1073,64 @@ in_txn(struct store *s)
 	return !sqlite3_get_autocommit(s->db);
 }
 
-int
-store_begin(struct store *s)
+/*
+ * BEGIN (id ST_BEGIN or ST_BEGIN_READ).  PostgreSQL: only warns at a
+ * second BEGIN, refused here as SQLite does; a broken connection is
+ * repaired first, and a BEGIN that found the connection broken (it
+ * broke while idle: nothing was sent on it since) is sent once more
+ * on the new one.  Only a BEGIN: nothing else is ever sent twice.
+ */
+/* A write transaction on PostgreSQL takes the audit head first
+ * (pgx_begin: one lock order for every core); a read one locks nothing. */
+static int
+pg_begin(struct store *s, enum stmt_id id)
+{
+	return id == ST_BEGIN ? pgx_begin(s) : run_simple(s, id);
+}
+
+static int
+begin(struct store *s, enum stmt_id id)
 {
 	int r;
 
-	/* PostgreSQL only warns at a second BEGIN: refuse as SQLite does. */
-	if (s->engine == DB_PG && in_txn(s))
-		return KAGI_ERR_STORE;
-	if ((r = run_simple(s, ST_BEGIN)) != 0)
+	if (s->engine == DB_PG) {
+		if ((r = pgx_usable(s)) != 0)
+			return r;
+		if (in_txn(s))
+			return KAGI_ERR_STORE;
+		if ((r = pg_begin(s, id)) == KAGI_ERR_STORE_DOWN &&
+		    (r = pgx_usable(s)) == 0)
+			r = pg_begin(s, id);
+	} else
+		r = run_simple(s, id);
+	if (r != 0)
 		return r;
 	s->in_savepoint = 0;
 	return 0;
+}
+
+int
+store_begin(struct store *s)
+{
+	return begin(s, ST_BEGIN);
+}
+
+void
+store_state(struct store *s, struct store_state *st)
+{
+	const char *f;
+
+	memset(st, 0, sizeof(*st));
+	st->schema_version = s->version;
+	if (s->engine == DB_PG) {
+		pgx_state(s, st);
+		return;
+	}
+	f = sqlite3_db_filename(s->db, "main");
+	st->engine = "sqlite";
+	st->connected = 1;
+	st->since = s->opened;
+	snprintf(st->server, sizeof(st->server), "%s", f != NULL ? f : "");
 }
 
 int
@@ -1064,7 +1140,7 @@ store_commit(struct store *s)
 
 	s->in_savepoint = 0;
 	if (s->engine == DB_PG) {
-		/* Lost answer: KAGI_ERR_UNAVAILABLE, never a success. */
+		/* Lost answer: KAGI_ERR_STORE_DOWN, never a success. */
 		if ((r = pgx_commit(s)) != 0)
 			store_rollback(s);
 		return r;
@@ -1081,6 +1157,7 @@ store_rollback(struct store *s)
 {
 	s->in_savepoint = 0;
 	s->head_valid = 0;
+	s->pg_write = 0;
 	/* SQLite may already have rolled back: then there is nothing to do. */
 	if (in_txn(s))
 		(void)run_simple(s, ST_ROLLBACK);
@@ -1095,14 +1172,7 @@ store_rollback(struct store *s)
 int
 store_begin_read(struct store *s)
 {
-	int r;
-
-	if (s->engine == DB_PG && in_txn(s))
-		return KAGI_ERR_STORE;
-	if ((r = run_simple(s, ST_BEGIN_READ)) != 0)
-		return r;
-	s->in_savepoint = 0;
-	return 0;
+	return begin(s, ST_BEGIN_READ);
 }
 
 int

@@ -17,14 +17,14 @@
  *  - Verification compares hashes in constant time and names the first
  *    record that does not fit.
  *
- * How the head is found differs by engine.  SQLite: a cache checked
- * against PRAGMA data_version, under BEGIN IMMEDIATE, which holds the
- * whole database.  PostgreSQL: the row audit_head, read FOR UPDATE by an
- * append and updated in the same transaction, so that appends from
- * several cores take turns on that row (each reads the head the last
- * committed one wrote: READ COMMITTED re-reads a locked row once its
- * locker commits) and the chain has neither gap nor fork; nothing is
- * cached between statements.
+ * The head is the last record on both engines; how appends take turns
+ * differs.  SQLite: a cache checked against PRAGMA data_version, under
+ * BEGIN IMMEDIATE, which holds the whole database.  PostgreSQL: an append
+ * locks the row audit_head (FOR UPDATE) and updates it in the same
+ * transaction, so that appends from several cores take turns on that row;
+ * each then reads the last record in a statement that starts after the
+ * previous append committed (READ COMMITTED), and the chain has neither
+ * gap nor fork; nothing is cached between statements.
  */
 #include "config.h"
 
@@ -52,41 +52,9 @@ col_hash(struct db_stmt *st, int col)
 	return p;
 }
 
-/*
- * PostgreSQL: the head from its row, locked until the transaction ends
- * when lock (an append), read as committed otherwise.
- */
-static int
-pg_head_load(struct store *s, int lock)
-{
-	struct db_stmt *st = NULL;
-	const uint8_t *h;
-	int r;
-
-	s->head_valid = 0;
-	if ((r = db_prep(s, lock ? "SELECT seq, hash, time FROM audit_head "
-	    "WHERE id = 1 FOR UPDATE" : "SELECT seq, hash, time FROM "
-	    "audit_head WHERE id = 1", &st)) != 0)
-		return r;
-	if ((r = db_step(st)) == DB_ROW) {
-		if ((h = col_hash(st, 1)) == NULL || db_col_int(st, 0) < 0) {
-			r = KAGI_ERR_STORE;
-			goto out;
-		}
-		s->head_seq = db_col_int(st, 0);
-		memcpy(s->head_hash, h, HASH_LEN);
-		s->head_time = db_col_int(st, 2);
-		r = 0;
-	} else if (r == DB_DONE)
-		r = KAGI_ERR_STORE;
- out:
-	db_done(st);
-	return r;
-}
-
 /* PostgreSQL: the appended record is the head, in the same transaction. */
-static int
-pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
+int
+db_pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
     int64_t time)
 {
 	struct db_stmt *st = NULL;
@@ -103,22 +71,19 @@ pg_head_store(struct store *s, int64_t seq, const uint8_t hash[HASH_LEN],
 	return r;
 }
 
-/* Make the cached head current: (0, zeros) for an empty chain. */
+/*
+ * The head as the records say, into s->head_*: the last record, or, with
+ * none live, the boundary the archive left ((0, zeros) for an empty
+ * chain).  Both engines: records deleted or edited behind kagid's back
+ * show as they are.
+ */
 static int
-audit_head_load(struct store *s)
+head_from_records(struct store *s)
 {
 	struct db_stmt *st = NULL;
 	const uint8_t *h;
-	int64_t dv = 0;
 	int r;
 
-	if (s->engine == DB_PG)
-		return pg_head_load(s, 0);
-	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
-		goto out;
-	if (s->head_valid && s->head_data_version == dv)
-		goto out;
-	s->head_valid = 0;
 	if ((r = db_take(s, ST_AUDIT_HEAD, &st)) != 0)
 		goto out;
 	if ((r = db_step(st)) == DB_DONE) {
@@ -139,12 +104,58 @@ audit_head_load(struct store *s)
 		s->head_time = db_col_int(st, 2);
 	} else
 		goto out;
-	s->head_data_version = dv;
-	s->head_valid = 1;
 	r = 0;
  out:
 	db_done(st);
 	return r;
+}
+
+/*
+ * PostgreSQL: an append (lock) first takes its turn on the row
+ * audit_head, locked until the transaction ends; then the head is read
+ * from the records, in a statement that starts after the last append's
+ * commit (READ COMMITTED).  Nothing is cached.  The row is the lock, not
+ * the truth: records cut behind kagid's back leave it ahead of the chain,
+ * and the chain is what counts, as on SQLite.
+ */
+static int
+pg_head_load(struct store *s, int lock)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	s->head_valid = 0;
+	if (lock) {
+		if ((r = db_prep(s, "SELECT seq FROM audit_head WHERE id = 1 "
+		    "FOR UPDATE", &st)) != 0)
+			return r;
+		r = db_step(st);
+		db_done(st);
+		if (r != DB_ROW)
+			return r == DB_DONE ? KAGI_ERR_STORE : r;
+	}
+	return head_from_records(s);
+}
+
+/* Make the cached head current: (0, zeros) for an empty chain. */
+static int
+audit_head_load(struct store *s)
+{
+	int64_t dv = 0;
+	int r;
+
+	if (s->engine == DB_PG)
+		return pg_head_load(s, 0);
+	if ((r = db_stmt_int64(s, ST_DATA_VERSION, &dv)) != 0)
+		return r;
+	if (s->head_valid && s->head_data_version == dv)
+		return 0;
+	s->head_valid = 0;
+	if ((r = head_from_records(s)) != 0)
+		return r;
+	s->head_data_version = dv;
+	s->head_valid = 1;
+	return 0;
 }
 
 int
@@ -170,17 +181,24 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	memset(&rec, 0, sizeof(rec));
 	rec.seq = seq;
 	rec.time = ev->time;
+	/* PostgreSQL: cores take their time before they wait for the head
+	 * row, so the one that took it later may append first; the chain's
+	 * times never go back (verify: AUDIT_TIME_BACK), so a record is
+	 * never older than the one before it (.ci/failover.sh found it). */
+	if (s->engine == DB_PG && rec.time < s->head_time)
+		rec.time = s->head_time;
 	rec.actor_uid = ev->actor_uid;
 	rec.actor = ev->actor;
 	rec.event = ev->event;
 	rec.user = ev->user;
 	rec.fields = ev->fields;
+	rec.core = s->core;
 	memcpy(rec.prev, s->head_hash, HASH_LEN);
 	if ((r = audit_chain_hash_md(s->md, s->sha256, &rec, hash)) != 0)
 		goto out;
 	if ((r = db_take(s, ST_AUDIT_ADD, &st)) != 0 ||
 	    (r = db_bind_int(st, 1, seq)) != 0 ||
-	    (r = db_bind_int(st, 2, ev->time)) != 0 ||
+	    (r = db_bind_int(st, 2, rec.time)) != 0 ||
 	    (r = db_bind_int(st, 3, ev->actor_uid)) != 0 ||
 	    (r = db_bind_text(st, 4, ev->actor)) != 0 ||
 	    (r = db_bind_text(st, 5, ev->event)) != 0 ||
@@ -189,16 +207,17 @@ store_audit_append(struct store *s, const struct audit_event *ev,
 	    (r = ev->fields == NULL ? db_bind_null(st, 7) :
 	    db_bind_text(st, 7, ev->fields)) != 0 ||
 	    (r = db_bind_blob(st, 8, s->head_hash, HASH_LEN)) != 0 ||
-	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0)
+	    (r = db_bind_blob(st, 9, hash, HASH_LEN)) != 0 ||
+	    (r = db_bind_text(st, 10, s->core)) != 0)
 		goto out;
 	if (db_step_done(st) != 0 || (s->engine == DB_PG &&
-	    pg_head_store(s, seq, hash, ev->time) != 0)) {
+	    db_pg_head_store(s, seq, hash, rec.time) != 0)) {
 		r = KAGI_ERR_STORE;
 		goto out;
 	}
 	s->head_seq = seq;
 	memcpy(s->head_hash, hash, HASH_LEN);
-	s->head_time = ev->time;
+	s->head_time = rec.time;
 	if (seqp != NULL)
 		*seqp = seq;
  out:
@@ -227,6 +246,7 @@ audit_from_row(struct db_stmt *st, struct audit_rec *rec)
 	rec->event = col_text(st, 4);
 	rec->user = col_text(st, 5);
 	rec->fields = col_text(st, 6);
+	rec->core = col_text(st, 9);
 	prev = col_hash(st, 7);
 	hash = col_hash(st, 8);
 	if (prev != NULL)
@@ -281,7 +301,7 @@ store_audit_scan(struct store *s, int64_t after_seq, store_audit_cb cb,
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
 	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
-	    "\"user\", fields, prev, hash FROM audit WHERE seq > ?1 "
+	    "\"user\", fields, prev, hash, core FROM audit WHERE seq > ?1 "
 	    "ORDER BY seq", &st)) != 0)
 		return r;
 	if ((r = db_bind_int(st, 1, after_seq)) != 0)
@@ -310,13 +330,25 @@ store_audit_last_event(struct store *s, const char *event, store_audit_cb cb,
 
 	if (cb == NULL || event == NULL)
 		return KAGI_ERR_INVALID;
+	/* This core's own first (?2 = 1), then any core's. */
 	if ((r = db_prep(s, "SELECT seq, time, actor_uid, actor, event, "
-	    "\"user\", fields, prev, hash FROM audit WHERE event = ?1 "
+	    "\"user\", fields, prev, hash, core FROM audit WHERE event = ?1 "
+	    "AND (core = ?3 OR core IS NULL OR ?2 = 0) "
 	    "ORDER BY seq DESC LIMIT 1", &st)) != 0)
 		return r;
-	if ((r = db_bind_text(st, 1, event)) != 0)
+	if ((r = db_bind_text(st, 1, event)) != 0 ||
+	    (r = db_bind_int(st, 2, 1)) != 0 ||
+	    (r = db_bind_text(st, 3, s->core)) != 0)
 		goto out;
-	if ((r = db_step(st)) == DB_DONE)
+	if ((r = db_step(st)) == DB_DONE) {
+		db_reset(st);
+		if ((r = db_bind_text(st, 1, event)) != 0 ||
+		    (r = db_bind_int(st, 2, 0)) != 0 ||
+		    (r = db_bind_text(st, 3, s->core)) != 0)
+			goto out;
+		r = db_step(st);
+	}
+	if (r == DB_DONE)
 		r = KAGI_ERR_NOT_FOUND;
 	else if (r == DB_ROW && (r = audit_from_row(st, &rec)) == 0)
 		r = cb(&rec, arg);
@@ -505,6 +537,26 @@ store_audit_hash_at(struct store *s, int64_t seq, uint8_t hash[32])
 			r = 0;
 		}
 	}
+ out:
+	db_done(st);
+	return r;
+}
+
+int
+store_audit_cores(struct store *s, store_core_cb cb, void *arg)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	if (cb == NULL)
+		return KAGI_ERR_INVALID;
+	if ((r = db_prep(s, "SELECT core, count(*), min(seq), max(seq) FROM "
+	    "audit GROUP BY core ORDER BY min(seq)", &st)) != 0)
+		return r;
+	while ((r = db_step(st)) == DB_ROW)
+		if ((r = cb(col_text(st, 0), db_col_int(st, 1),
+		    db_col_int(st, 2), db_col_int(st, 3), arg)) != 0)
+			goto out;
  out:
 	db_done(st);
 	return r;

@@ -236,31 +236,48 @@ store_token_get(struct store *s, int64_t id, struct token_rec *t)
 	return r;
 }
 
+/*
+ * Each row of st as a token to cb, or with its owner's name (column
+ * name_col) to ucb when ucb is not NULL; stops at the first non-zero.
+ */
+static int
+token_rows(struct db_stmt *st, store_token_cb cb, int name_col,
+    store_token_user_cb ucb, void *arg)
+{
+	struct token_rec t;
+	char name[STORE_NAME_MAX + 1];
+	int r;
+
+	memset(&t, 0, sizeof(t));
+	while ((r = db_step(st)) == DB_ROW) {
+		if ((r = db_token_from_row(st, &t)) != 0 ||
+		    (ucb != NULL && (r = db_col_str(st, name_col, name,
+		    STORE_NAME_MAX)) != 0))
+			break;
+		r = ucb != NULL ? ucb(&t, name, arg) : cb(&t, arg);
+		token_rec_clear(&t);
+		if (r != 0)
+			break;
+	}
+	token_rec_clear(&t);
+	return r;
+}
+
 int
 store_token_list(struct store *s, int64_t user_id, int state,
     store_token_cb cb, void *arg)
 {
 	struct db_stmt *st = NULL;
-	struct token_rec t;
 	int r;
 
-	memset(&t, 0, sizeof(t));
 	if (cb == NULL)
 		return KAGI_ERR_INVALID;
 	if ((r = db_take(s, ST_TOKEN_LIST, &st)) != 0 ||
 	    (r = db_bind_int(st, 1, user_id)) != 0 ||
 	    (r = db_bind_int(st, 2, state < 0 ? -1 : state)) != 0)
 		goto out;
-	while ((r = db_step(st)) == DB_ROW) {
-		if ((r = db_token_from_row(st, &t)) != 0)
-			goto out;
-		r = cb(&t, arg);
-		token_rec_clear(&t);
-		if (r != 0)
-			goto out;
-	}
+	r = token_rows(st, cb, -1, NULL, arg);
  out:
-	token_rec_clear(&t);
 	db_done(st);
 	return r;
 }
@@ -343,6 +360,35 @@ store_lock_put(struct store *s, int64_t user_id, const struct lock_rec *l)
 		goto out;
 	/* A missing user fails the foreign key: KAGI_ERR_NOT_FOUND. */
 	r = db_step_done(st);
+ out:
+	db_done(st);
+	return r;
+}
+
+/*
+ * The newest tokens not revoked, with their owners' names: what kagid
+ * trial-opens at start to see that its sealing key is the store's
+ * (keycheck.c).  One statement on both engines; rarely run, so prepared
+ * per use.
+ */
+int
+store_token_newest(struct store *s, int limit, store_token_user_cb cb,
+    void *arg)
+{
+	struct db_stmt *st = NULL;
+	int r;
+
+	if (cb == NULL || limit <= 0)
+		return KAGI_ERR_INVALID;
+	if ((r = db_prep(s, "SELECT t.id, t.user_id, t.type, t.state, "
+	    "t.label, t.algorithm, t.digits, t.period, t.last_step, "
+	    "t.created, t.last_used, t.sealed, u.name FROM tokens t "
+	    "JOIN users u ON u.id = t.user_id WHERE t.state <> ?1 "
+	    "ORDER BY t.id DESC LIMIT ?2", &st)) != 0 ||
+	    (r = db_bind_int(st, 1, TOKEN_REVOKED)) != 0 ||
+	    (r = db_bind_int(st, 2, limit)) != 0)
+		goto out;
+	r = token_rows(st, NULL, 12, cb, arg);
  out:
 	db_done(st);
 	return r;

@@ -6,7 +6,7 @@
  * Statements are prepared per call, in the SQL both engines read
  * (upserts with the target's columns named by table, CASE instead of
  * SQLite's two-argument min/max, sums cast to BIGINT); store_durability() alone asks the
- * engine about itself.  Guarantees as in
+ * engine about itself, in each engine's words.  Guarantees as in
  * store_sqlite_policy.c: arguments checked first, a row that breaks an
  * invariant (a string too long or with a NUL) is KAGI_ERR_STORE.
  */
@@ -252,9 +252,8 @@ out:
 	return e < 0 ? e : 0;
 }
 
-/* The first column of a pragma's one row, as text, into out.  SQLite's:
- * on PostgreSQL store_durability() will read synchronous_commit and the
- * synchronous standbys instead (issue 14, to come). */
+/* The first column of a statement's one row, as text, into out: SQLite's
+ * pragmas, PostgreSQL's current_setting(). */
 static int
 pragma_text(struct store *s, const char *sql, char *out, size_t len)
 {
@@ -277,6 +276,21 @@ store_durability(struct store *s, int *wal, int *sync_full)
 	char v[32];
 	int e;
 
+	if (s->engine == DB_PG) {
+		/* PostgreSQL always writes ahead; a commit is on disk before
+		 * it returns when fsync is on and synchronous_commit is not
+		 * off (local, on, remote_write, remote_apply). */
+		*wal = 1;
+		if ((e = pragma_text(s, "SELECT current_setting('fsync')", v,
+		    sizeof(v))) != 0)
+			return e;
+		*sync_full = strcmp(v, "on") == 0;
+		if ((e = pragma_text(s, "SELECT "
+		    "current_setting('synchronous_commit')", v, sizeof(v))) != 0)
+			return e;
+		*sync_full = *sync_full && strcmp(v, "off") != 0;
+		return 0;
+	}
 	if ((e = pragma_text(s, "PRAGMA journal_mode", v, sizeof(v))) != 0)
 		return e;
 	*wal = strcmp(v, "wal") == 0;

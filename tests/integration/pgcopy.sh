@@ -1,0 +1,161 @@
+#!/bin/sh
+# pgcopy.sh - kagictl store copy (issue 14, item 5): a standalone kagid's
+# SQLite state moved into an empty PostgreSQL database (a real PostgreSQL
+# 15 of the test's own, tests/pgserver.sh).
+#
+# Proves, with a state made by a real kagid through real PAM stacks
+# (users, a TOTP token, a lock, a request waiting for approval, a session,
+# audit records):
+#  - store copy is refused while kagid runs, and without --to;
+#  - a source whose audit chain does not verify, or that holds a table
+#    the copy does not know, is refused and the target not even touched;
+#  - the copy moves every user, token (its sealed bytes equal, never
+#    opened), lock, request and session, and the audit chain with the same
+#    head, verified before and after;
+#  - a copy into the same database again (no longer empty) is refused and
+#    leaves it as it was; so is a database of another program;
+#  - kagid on PostgreSQL with the state's sealing key serves a log-in
+#    with the copied TOTP token (its last step kept: the code used before
+#    the copy is refused), keeps the lock, and the chain verifies.
+
+. "$(dirname "$0")/lib.sh"
+
+[ -x "$PAMDRV" ] && [ -f "$MODULE" ] && [ -x "$TOTPGEN" ] ||
+	skip_all "pamdrv, totpgen or pam_kagi.so not built"
+command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed"
+kagid_built
+kagictl_built
+
+plan 23
+
+# The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
+conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
+PSQL=/usr/lib/postgresql/15/bin/psql
+# psql_on DB SQL: one query on database DB of the test's server.
+psql_on() {
+	"$PSQL" -X -Atq "$(printf '%s' "$conninfo" | sed "s/dbname=kagi/dbname=$1/")" \
+	    -c "$2"
+}
+psql_on kagi "CREATE DATABASE other" >/dev/null
+psql_on kagi "CREATE DATABASE broken" >/dev/null
+psql_on other "CREATE TABLE notes (x integer); INSERT INTO notes VALUES (7)" \
+    >/dev/null
+DB=$T/state/kagi.db
+
+# --- a standalone kagid's state -------------------------------------------------
+start_kagid store=sqlite ||
+	{ echo "Bail out! kagid did not start: $(tail -n 5 "$T/kagid.log")"; exit 1; }
+write_service
+echo "session required $MODULE socket=$SOCK timeout=2" >>"$T/pam.d/$SERVICE"
+kagictl user add kato >/dev/null
+add_user_password kato pw-kato
+secret=$(enroll_totp kato)
+kagictl user add sato >/dev/null
+add_user_password sato pw-sato
+secret2=$(enroll_totp sato)
+kagictl user add carol >/dev/null
+wait_fresh_step 15
+used=$(code_for "$secret")
+out=$(pam_run -u kato -o session -S 0 pw-kato "$used")
+r=$(result_of "$out" open)
+for i in 1 2 3 4 5; do
+	pam_run -u sato -o auth pw-sato 000000 >/dev/null
+done
+kagictl_person user role carol privileged >/dev/null 2>&1
+# The oldest records archived: the boundary and the archive move too.
+sleep 1.1
+t=$(date +%s)
+kagictl user add dave >/dev/null
+mkdir -p "$T/arch"
+chmod 700 "$T/arch"
+kagictl audit archive --before "@$t" "$T/arch/a.jsonl" >/dev/null 2>&1
+rq=$(sqlite3 "$DB" "SELECT count(*) FROM requests")
+if [ "$r" = PAM_SUCCESS ] && [ "$rq" -ge 1 ] &&
+    [ "$(sqlite3 "$DB" "SELECT count(*) FROM locks WHERE locked_until > 0")" -ge 1 ] &&
+    [ "$(sqlite3 "$DB" "SELECT count(*) FROM sessions")" -ge 1 ] &&
+    [ "$(sqlite3 "$DB" "SELECT count(*) FROM audit_archives")" = 1 ]; then
+	ok "a real kagid made users, tokens, a lock, a request, a session and an archive"
+else
+	not_ok "a real kagid made users, tokens, a lock, a request, a session and an archive" \
+	    "open=$r requests=$rq"
+fi
+
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo "exit=$?")
+like "$out" "kagid is running" "store copy is refused while kagid runs"
+like "$out" "exit=1" "... exit 1"
+stop_kagid
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy 2>&1; echo "exit=$?")
+like "$out" "store copy needs --to CONNINFO" "store copy without --to is a usage error"
+
+# --- a source that does not verify ------------------------------------------------
+mkdir -p "$T/bad"
+chmod 700 "$T/bad"
+sqlite3 "$DB" ".backup '$T/bad/kagi.db'"
+chmod 600 "$T/bad/kagi.db"
+bs=$(sqlite3 "$T/bad/kagi.db" "SELECT max(seq) - 1 FROM audit")
+sqlite3 "$T/bad/kagi.db" "UPDATE audit SET user = 'mallory' WHERE seq = $bs"
+sed "s|^state_dir = .*|state_dir = $T/bad|" "$T/kagid.conf" >"$T/bad.conf"
+chmod 600 "$T/bad.conf"
+bconn=$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=broken/')
+out=$("$KAGICTL" --config "$T/bad.conf" store copy --to "$bconn" 2>&1; echo "exit=$?")
+like "$out" "does not verify: record $bs" \
+    "R-LOG-2: a source whose audit chain does not verify is refused, naming the record"
+is "$(psql_on broken "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 \
+    "... and the target is not touched (no table made)"
+sqlite3 "$DB" ".backup '$T/bad/kagi.db'"
+sqlite3 "$T/bad/kagi.db" "CREATE TABLE extra (x INTEGER)"
+out=$("$KAGICTL" --config "$T/bad.conf" store copy --to "$bconn" 2>&1; echo "exit=$?")
+like "$out" "the source has a table the copy does not know (extra)" \
+    "a source with a table the copy does not know is refused, naming it"
+is "$(psql_on broken "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0 \
+    "... and the target is not touched"
+
+# --- the copy -----------------------------------------------------------------------
+q() { sqlite3 "$DB" "$1"; }
+before_head=$(q "SELECT seq || ':' || lower(hex(hash)) FROM audit ORDER BY seq DESC LIMIT 1")
+before=$(for t in users tokens locks requests sessions logins role_grants auth_stats audit audit_boundary audit_archives; do
+	printf '%s=%s ' "$t" "$(q "SELECT count(*) FROM $t")"; done)
+sealed=$(q "SELECT id || ':' || lower(hex(sealed)) FROM tokens ORDER BY id")
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo "exit=$?")
+like "$out" "exit=0" "store copy into an empty PostgreSQL database succeeds"
+like "$out" "audit chain verified before and after the copy: head $before_head" \
+    "R-LOG-2: ... the chain verified before and after, the same head"
+unlike "$out" "$T/pg/sock" "... and the connection string is never printed"
+after=$(for t in users tokens locks requests sessions logins role_grants auth_stats audit audit_boundary audit_archives; do
+	printf '%s=%s ' "$t" "$(psql_on kagi "SELECT count(*) FROM $t")"; done)
+is "$after" "$before" "users, tokens, locks, requests, sessions, log-ins, grants, stats, audit and archives: every row"
+is "$(psql_on kagi "SELECT id || ':' || encode(sealed, 'hex') FROM tokens ORDER BY id")" \
+    "$sealed" "R-TOK-8: the tokens' sealed bytes are copied as they are"
+is "$(psql_on kagi "SELECT seq || ':' || encode(hash, 'hex') FROM audit_head")" \
+    "$before_head" "the audit head row is the source's head"
+
+# --- a target that is not empty -------------------------------------------------------
+n=$(psql_on kagi "SELECT count(*) FROM audit")
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo "exit=$?")
+like "$out" "the target database is not empty: table users has" \
+    "a copy into a database that holds a state is refused"
+is "$(psql_on kagi "SELECT count(*) FROM audit")/$(psql_on kagi "SELECT count(*) FROM users")" \
+    "$n/$(q "SELECT count(*) FROM users")" "... and leaves it as it was"
+oconn=$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=other/')
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$oconn" 2>&1; echo "exit=$?")
+like "$out" "exit=1" "a copy into another program's database is refused"
+is "$(psql_on other "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")/$(psql_on other "SELECT x FROM notes")" \
+    "1/7" "... and leaves it as it was"
+
+# --- kagid on the copy ----------------------------------------------------------------------
+start_kagid store=postgresql "store_conninfo=$conninfo" ||
+	{ echo "Bail out! kagid on the copy did not start: $(tail -n 5 "$T/kagid.log")"; exit 1; }
+out=$(pam_run -u kato -o auth pw-kato "$used")
+is "$(result_of "$out" auth)" PAM_AUTH_ERR \
+    "R-TOK-2: the code used before the copy is refused after it (last step copied)"
+wait_fresh_step 5
+out=$(pam_run -u kato -o auth pw-kato "$(code_for "$secret" 1)")
+is "$(result_of "$out" auth)" PAM_SUCCESS \
+    "R-AVL-1: kagid on PostgreSQL serves a log-in with the copied TOTP token"
+out=$(pam_run -u sato -o auth pw-sato "$(code_for "$secret2" 1)")
+unlike "$(result_of "$out" auth)" PAM_SUCCESS "the copied lock still holds"
+v=$(kagictl audit verify 2>&1; echo "exit=$?")
+like "$v" "exit=0" "R-LOG-2: the copied chain, continued on PostgreSQL, verifies, its archive boundary signed"
+like "$(kagictl request list 2>&1)" "carol" "the copied request is there to approve"
+
+finish
