@@ -81,10 +81,10 @@ is "$?" 0 "host ca-init makes the cores' CA"
 txt=$(openssl x509 -in "$T/ca.crt" -noout -text 2>&1)
 like "$txt" "CA:TRUE" "the CA certificate is a CA's"
 like "$txt" "Certificate Sign" "the CA certificate signs certificates"
-blob=$(state_sql "SELECT hex(sealed_key) FROM host_ca")
+blob=$(state_sql "SELECT $(state_hex sealed_key) FROM host_ca")
 is "${blob%"${blob#??}"}" "01" "the CA key is stored sealed (seal.h's version byte)"
-state_sql "SELECT quote(sealed_key) FROM host_ca" |
-    sed "s/^X'//; s/'$//" | xxd -r -p >"$T/sealed.bin"
+state_sql "SELECT $(state_hex sealed_key) FROM host_ca" |
+    xxd -r -p >"$T/sealed.bin"
 if openssl pkey -inform DER -in "$T/sealed.bin" -noout 2>/dev/null; then
 	not_ok "the stored CA key is no private key in clear"
 else
@@ -143,7 +143,7 @@ kagictl host renew t1 --csr "$T/t2.csr" >"$T/t1b.crt" 2>&1
 fp2=$(openssl x509 -in "$T/t1b.crt" -noout -fingerprint -sha256 |
     sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
 if [ -n "$fp2" ] && [ "$fp2" != "$fp" ] &&
-    [ "$(state_sql "SELECT hex(fingerprint) FROM hosts WHERE name = 't1'" |
+    [ "$(state_sql "SELECT $(state_hex fingerprint) FROM hosts WHERE name = 't1'" |
     tr 'A-F' 'a-f')" = "$fp2" ]; then
 	ok "renew replaces the host's certificate in the registry"
 else
@@ -327,9 +327,9 @@ out=$(PAM_SERVICE_NAME=e6 pam_run -u bob -o both pw-bob "$(code_for "$bsecret")"
 is "$(result_of "$out" auth)" PAM_SUCCESS "a pam_kagi TOTP log-in through edge 2 succeeds"
 out=$(PAM_SERVICE_NAME=e6 pam_run -u alice -o auth pw-alice "$(code_for "$secret" 1)")
 is "$(result_of "$out" auth)" PAM_AUTH_ERR "the code used through edge 1 is refused through edge 2"
-is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND user = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND \"user\" = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
     1 "the core recorded one success for that code"
-like "$(state_sql "SELECT fields FROM audit WHERE event = 'auth' AND user = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
+like "$(state_sql "SELECT fields FROM audit WHERE event = 'auth' AND \"user\" = 'alice' AND fields LIKE '%\"outcome\":\"success\"%'")" \
     '"edge":"t5"' "its record names the edge it came through"
 out=$(PAM_SERVICE_NAME=z5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
 is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL "zone=lgwan on a host of zone mynumber: refused"

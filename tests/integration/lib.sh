@@ -303,6 +303,16 @@ state_sql() {
 	fi
 }
 
+# state_hex COLUMN: the SQL for COLUMN's bytes in upper-case hex on the
+# engine state_sql uses (SQLite's hex(), PostgreSQL's encode()).
+state_hex() {
+	if [ -f "$T/pg/conninfo" ]; then
+		printf "upper(encode(%s, 'hex'))" "$1"
+	else
+		printf 'hex(%s)' "$1"
+	fi
+}
+
 # state_save NAME, state_restore NAME: a copy of kagid's store as
 # start_kagid set it up, and that copy put back; kagid must be stopped.
 # SQLite: the file (its WAL is checkpointed at kagid's stop); PostgreSQL:
