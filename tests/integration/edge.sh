@@ -17,6 +17,9 @@
 #    name, an unknown zone or class (kagictl, nothing sent);
 #  - renew gives a new certificate and serial; revoke marks the host
 #    revoked, once; a revoked host is not renewed;
+#  - an edge whose host was renewed but that still presents the old
+#    certificate (same key) asks nothing, and the refusal names the old
+#    certificate's fingerprint; restarted with the renewed one it serves;
 #  - each act is audited (host_ca_init, host_add, host_renew,
 #    host_revoke);
 #  - a core (role = core, listen_tls on 127.0.0.1, its own certificate of
@@ -58,7 +61,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 76
+plan 79
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -363,6 +366,24 @@ PY
 like "$out" "not allowed for this caller" "a caller's own \"edge\" claiming root is replaced by the edge's word: refused"
 unlike "$out" '"verdict"' "and no code of alice's was tried"
 
+# A host renewed whose edge still presents the certificate from before
+# (same CA, same key, not expired): the core knows a host by its current
+# certificate only, so the old one asks nothing.  The failing-over test
+# below restarts edge 1 with the renewed one.
+openssl req -new -key "$T/t5.key" -subj "/CN=t5" -out "$T/t5r.csr" 2>/dev/null
+kagictl host renew t5 --csr "$T/t5r.csr" >"$T/t5r.crt" 2>&1
+fp5=$(openssl x509 -in "$T/t5.crt" -noout -fingerprint -sha256 |
+    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+nauth=$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND \"user\" = 'bob'")
+out=$(PAM_SERVICE_NAME=e5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
+unlike "$(result_of "$out" auth)" PAM_SUCCESS \
+    "an edge presenting its certificate from before its renewal is refused"
+last=$(state_sql "SELECT fields FROM audit WHERE event = 'host_refused' ORDER BY seq DESC LIMIT 1")
+like "$last" "\"fingerprint\":\"$fp5\"" "and recorded, naming the old certificate"
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND \"user\" = 'bob'")" \
+    "$nauth" "and no code of bob's was tried"
+mv "$T/t5r.crt" "$T/t5.crt"
+
 # Failing over: a core that accepts and never answers, then the real one.
 python3 - "$T/black.port" <<'PY' &
 import socket, sys, time
@@ -386,7 +407,7 @@ wait_fresh_step 8
 t0=$(date +%s%N)
 out=$(PAM_SERVICE_NAME=e5 pam_run -u bob -o auth pw-bob "$(code_for "$bsecret" 1)")
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-is "$(result_of "$out" auth)" PAM_SUCCESS "a core that never answers: the edge goes on to the next"
+is "$(result_of "$out" auth)" PAM_SUCCESS "a core that never answers: the edge goes on to the next (with its renewed certificate)"
 if [ "$ms" -lt 1500 ]; then
 	ok "and the log-in took under 1.5 s ($ms ms; 0.5 s per silent core)"
 else

@@ -230,6 +230,8 @@ test_a_renewed_host_s_old_certificate_is_unknown(void **state)
 	int n1 = 0;
 	const char *why = NULL;
 	char *csr = make_csr("t1", 0);
+	uint8_t fp[HOST_FP_LEN];
+	unsigned int nfp = 0;
 
 	make_ca(f);
 	add_host(f, "t1", HOST_GATEWAY, &t1, &n1);
@@ -237,6 +239,11 @@ test_a_renewed_host_s_old_certificate_is_unknown(void **state)
 	assert_int_equal(host_identify(&f->ctx, t1, (size_t)n1, CX_T0 + 1, &h,
 	    &why), KAGI_ERR_DENIED);
 	assert_string_equal(why, "unknown");
+	/* No host, but the old certificate's fingerprint, for the record. */
+	assert_string_equal(h.name, "");
+	assert_int_equal(EVP_Digest(t1, (size_t)n1, fp, &nfp, EVP_sha256(),
+	    NULL), 1);
+	assert_memory_equal(h.fingerprint, fp, HOST_FP_LEN);
 	OPENSSL_free(t1);
 	free(csr);
 	json_object_put(reply);

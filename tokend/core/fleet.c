@@ -179,7 +179,8 @@ fleet_refused_conn(struct kagid_ctx *ctx, const char *addr,
 		goto out;
 	if ((r = proto_set_str(f, "address", addr)) != 0 ||
 	    (r = proto_set_str(f, "reason", reason)) != 0 ||
-	    (h != NULL && (r = proto_set_str(f, "edge", h->name)) != 0) ||
+	    (h != NULL && h->name[0] != '\0' &&
+	    (r = proto_set_str(f, "edge", h->name)) != 0) ||
 	    (h != NULL && (r = proto_set_str(f, "fingerprint", fph)) != 0) ||
 	    (r = audit_record(ctx, NULL, LOG_WARNING, "host_refused", NULL,
 	    f)) != 0) {

@@ -51,8 +51,8 @@ int fleet_request(struct kagid_ctx *ctx, const uint8_t fp[HOST_FP_LEN],
 
 /*
  * Record a connection refused before any request ("host_refused"):
- * address, reason, and the host's name and fingerprint when known (h may
- * be NULL).  Opens and commits its own transaction: call it between
+ * address, reason, and the host's name (when h->name is not empty) and
+ * the certificate's fingerprint (h may be NULL).  Opens and commits its own transaction: call it between
  * batches only.
  */
 int fleet_refused_conn(struct kagid_ctx *ctx, const char *addr,

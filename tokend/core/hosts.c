@@ -686,8 +686,12 @@ host_identify(struct kagid_ctx *ctx, const uint8_t *der, size_t len,
 	    n != HOST_FP_LEN)
 		return KAGI_ERR_DENIED;
 	r = store_host_by_fp(ctx->store, fp, h);
-	if (r == KAGI_ERR_NOT_FOUND)
+	if (r == KAGI_ERR_NOT_FOUND) {
+		/* No host, but the refusal can name the certificate. */
+		memset(h, 0, sizeof(*h));
+		memcpy(h->fingerprint, fp, HOST_FP_LEN);
 		return KAGI_ERR_DENIED;
+	}
 	if (r != 0)
 		return r;
 	if (h->state != HOST_ACTIVE)

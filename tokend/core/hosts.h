@@ -171,7 +171,8 @@ void host_fp_hex(const uint8_t fp[HOST_FP_LEN], char out[2 * HOST_FP_LEN + 1]);
  * The registry's answer for a certificate presented by a client (its DER
  * bytes), at time now: 0 and *h for an active host within its validity;
  * KAGI_ERR_DENIED otherwise, with *why "unknown", "revoked", "expired",
- * "not_yet_valid" or "core".
+ * "not_yet_valid" or "core"; for "unknown" (no host, or a certificate
+ * a renewal replaced) *h is empty but for the certificate's fingerprint.
  */
 int host_identify(struct kagid_ctx *ctx, const uint8_t *der, size_t len,
     int64_t now, struct host_rec *h, const char **why);

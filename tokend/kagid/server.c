@@ -303,7 +303,8 @@ tls_refused(struct server *s, struct conn *c, const char *reason,
 	int r;
 
 	kagi_warn("TLS connection from %s refused: %s%s%s", c->addr, reason,
-	    h != NULL ? ", host " : "", h != NULL ? h->name : "");
+	    h != NULL && h->name[0] != '\0' ? ", host " : "",
+	    h != NULL ? h->name : "");
 	for (i = 0; i < TLS_REFUSALS && t == NULL; i++) {
 		if (strcmp(s->refusals[i].reason, reason) == 0)
 			t = &s->refusals[i];
@@ -375,8 +376,8 @@ tls_handshake(struct server *s, struct conn *c)
 	OPENSSL_free(der);
 	if (r != 0) {
 		tls_refused(s, c, why != NULL && r == KAGI_ERR_DENIED ? why :
-		    "state store failure", why != NULL && r == KAGI_ERR_DENIED &&
-		    strcmp(why, "unknown") != 0 ? &h : NULL);
+		    "state store failure", why != NULL && r == KAGI_ERR_DENIED ?
+		    &h : NULL);
 		return -1;
 	}
 	memcpy(c->host_fp, h.fingerprint, HOST_FP_LEN);
