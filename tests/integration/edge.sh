@@ -20,6 +20,9 @@
 #  - an edge whose host was renewed but that still presents the old
 #    certificate (same key) asks nothing, and the refusal names the old
 #    certificate's fingerprint; restarted with the renewed one it serves;
+#  - a host revoked between the two steps of a log-in through its edge:
+#    the code sent after the revocation is not answered and not tried,
+#    and works through another edge;
 #  - each act is audited (host_ca_init, host_add, host_renew,
 #    host_revoke);
 #  - a core (role = core, listen_tls on 127.0.0.1, its own certificate of
@@ -61,7 +64,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 79
+plan 83
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -383,6 +386,56 @@ like "$last" "\"fingerprint\":\"$fp5\"" "and recorded, naming the old certificat
 is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND \"user\" = 'bob'")" \
     "$nauth" "and no code of bob's was tried"
 mv "$T/t5r.crt" "$T/t5.crt"
+
+# A host revoked while a log-in through its edge is under way: the core
+# closes the edge's connection at once, so the code sent after it is
+# answered "not available" and never tried; the same code then works
+# through another edge.
+kagictl user add dan >/dev/null 2>&1
+echo "dan:pw-dan:e6" >>"$T/passdb"
+dsecret=$(enroll_totp dan) || { echo "Bail out! enrolment failed"; exit 1; }
+csr t8
+kagictl host add t8 --zone mynumber --class terminal --csr "$T/t8.csr" \
+    >"$T/t8.crt" 2>&1
+chmod 600 "$T/t8.key"
+start_edge 8 "$PORT" || { echo "Bail out! edge 8 did not start"; exit 1; }
+wait_fresh_step 10
+dcode=$(code_for "$dsecret")
+out=$(python3 - "$T/e8.sock" "$dcode" "$KAGICTL --socket $SOCK host revoke t8" 2>&1 <<'PY'
+import socket, struct, subprocess, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+def ask(req):
+    s.sendall(b"KG\x01\x00" + struct.pack(">I", len(req)) + req)
+    hdr = b""
+    while len(hdr) < 8:
+        c = s.recv(8 - len(hdr))
+        if not c:
+            return "CLOSED"
+        hdr += c
+    n = struct.unpack(">I", hdr[4:8])[0]
+    body = b""
+    while len(body) < n:
+        c = s.recv(n - len(body))
+        if not c:
+            return "CLOSED"
+        body += c
+    return body.decode()
+print(ask(b'{"v":1,"op":"auth_begin","user":"dan","service":"login"}'))
+subprocess.run(sys.argv[3], shell=True, stdout=subprocess.DEVNULL)
+print(ask(('{"v":1,"op":"auth_totp","user":"dan","service":"login",'
+           '"code":"%s"}' % sys.argv[2]).encode()))
+PY
+)
+like "$(printf '%s\n' "$out" | sed -n 1p)" '"status":"ok"' \
+    "a log-in through an edge begins"
+second=$(printf '%s\n' "$out" | sed -n 2p)
+like "$second" "service not available" \
+    "its host revoked before the code is sent: the code is answered \"service not available\""
+is "$(state_sql "SELECT count(*) FROM audit WHERE event = 'auth' AND \"user\" = 'dan'")" \
+    0 "and no code of dan's was tried"
+out=$(PAM_SERVICE_NAME=e6 pam_run -u dan -o auth pw-dan "$dcode")
+is "$(result_of "$out" auth)" PAM_SUCCESS "the same code then works through another edge"
 
 # Failing over: a core that accepts and never answers, then the real one.
 python3 - "$T/black.port" <<'PY' &
