@@ -18,8 +18,9 @@
 #  - renew gives a new certificate and serial; revoke marks the host
 #    revoked, once; a revoked host is not renewed;
 #  - an edge whose host was renewed but that still presents the old
-#    certificate (same key) asks nothing, and the refusal names the old
-#    certificate's fingerprint; restarted with the renewed one it serves;
+#    certificate (same key) asks nothing, neither on a new connection
+#    (the refusal names the old certificate's fingerprint) nor on one
+#    opened before the renewal; restarted with the renewed one it serves;
 #  - a host revoked between the two steps of a log-in through its edge:
 #    the code sent after the revocation is not answered and not tried,
 #    and works through another edge;
@@ -64,7 +65,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3(1) is needed"
 kagid_built
 kagictl_built
 
-plan 83
+plan 86
 
 start_kagid || { echo "Bail out! kagid did not start"; exit 1; }
 
@@ -267,6 +268,22 @@ out=$(edge "$T/t7.crt" "$T/t7.key" "$T/ca.crt" \
     "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
     "!$KAGICTL --socket $SOCK host revoke t7 >/dev/null" "?EOF")
 like "$out" "CLOSED BY CORE" "host revoke closes the host's idle connection at once"
+# Renewed while connected: the core looks the certificate up at every
+# request, so the old one is refused on the connection it opened.
+csr t9
+kagictl host add t9 --zone mynumber --class terminal --csr "$T/t9.csr" \
+    >"$T/t9.crt" 2>&1
+chmod 600 "$T/t9.key"
+openssl req -new -key "$T/t9.key" -subj "/CN=t9" -out "$T/t9r.csr" 2>/dev/null
+out=$(edge "$T/t9.crt" "$T/t9.key" "$T/ca.crt" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
+    "!$KAGICTL --socket $SOCK host renew t9 --csr $T/t9r.csr >/dev/null" \
+    "{\"v\":1,\"op\":\"auth_begin\",\"user\":\"alice\",\"service\":\"login\",$EDGE}" \
+    "?EOF")
+like "$(printf '%s\n' "$out" | sed -n 1p)" '"status": "ok"' "a host connected before its renewal is served"
+like "$(printf '%s\n' "$out" | sed -n 2p)" "not allowed to ask" \
+    "its next request on that connection, with the old certificate, is refused"
+like "$(printf '%s\n' "$out" | sed -n 3p)" "CLOSED" "and the connection closed"
 # --- the edge (item 4): real pam_kagi log-ins through two edges ---------
 
 # start_edge N PORTS...: kagid role = edge on $T/eN.sock with host tN's
