@@ -290,4 +290,23 @@
 #define OP_AUTHKEYS "authkeys"
 #define OP_AUTH_SSHKEY "auth_sshkey"
 
+/*
+ * The fleet's CA and hosts (issue 15; administrators, on a core):
+ *   host_ca_init                      -> cert (PEM), fingerprint
+ *   host_add host zone class csr      -> the record, cert, ca (PEM)
+ *   host_renew host csr               -> as host_add
+ *   host_revoke host                  -> {}
+ *   host_list                         -> hosts (array of records)
+ *   host_show host                    -> the record, cert, ca
+ * A record: name zone class state ("active"|"revoked") serial
+ * fingerprint (hex SHA-256 of the DER) not_before not_after created
+ * changed.
+ */
+#define OP_HOST_CA_INIT "host_ca_init"
+#define OP_HOST_ADD "host_add"
+#define OP_HOST_RENEW "host_renew"
+#define OP_HOST_REVOKE "host_revoke"
+#define OP_HOST_LIST "host_list"
+#define OP_HOST_SHOW "host_show"
+
 #endif

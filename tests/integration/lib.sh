@@ -303,6 +303,16 @@ state_sql() {
 	fi
 }
 
+# state_hex COLUMN: the SQL for COLUMN's bytes in upper-case hex on the
+# engine state_sql uses (SQLite's hex(), PostgreSQL's encode()).
+state_hex() {
+	if [ -f "$T/pg/conninfo" ]; then
+		printf "upper(encode(%s, 'hex'))" "$1"
+	else
+		printf 'hex(%s)' "$1"
+	fi
+}
+
 # state_save NAME, state_restore NAME: a copy of kagid's store as
 # start_kagid set it up, and that copy put back; kagid must be stopped.
 # SQLite: the file (its WAL is checkpointed at kagid's stop); PostgreSQL:
@@ -400,6 +410,20 @@ start_kagid() {
 	done
 	diag "kagid did not create $SOCK in 30 s:" "$(tail -n 20 "$T/kagid.log")"
 	return 1
+}
+
+# serving: kagid (started by start_kagid, whose socket may come before
+# the store is opened) says it listens; 1 when it exits first.  Truncate
+# $T/kagid.log before start_kagid: an earlier start's line counts too.
+serving() {
+	_i=0
+	while [ $_i -lt 300 ]; do
+		grep -qF "listening on $SOCK" "$T/kagid.log" && return 0
+		kill -0 "$KAGID_PID" 2>/dev/null || { KAGID_PID=; return 1; }
+		sleep 0.1
+		_i=$((_i + 1))
+	done
+	return 0
 }
 
 stop_kagid() {

@@ -10,7 +10,8 @@
 #  - a source whose audit chain does not verify, or that holds a table
 #    the copy does not know, is refused and the target not even touched;
 #  - the copy moves every user, token (its sealed bytes equal, never
-#    opened), lock, request and session, and the audit chain with the same
+#    opened), lock, request and session, the fleet's CA (its key sealed)
+#    and host registry (issue 15), and the audit chain with the same
 #    head, verified before and after;
 #  - a copy into the same database again (no longer empty) is refused and
 #    leaves it as it was; so is a database of another program;
@@ -26,7 +27,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed"
 kagid_built
 kagictl_built
 
-plan 23
+plan 27
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -69,6 +70,24 @@ kagictl user add dave >/dev/null
 mkdir -p "$T/arch"
 chmod 700 "$T/arch"
 kagictl audit archive --before "@$t" "$T/arch/a.jsonl" >/dev/null 2>&1
+# The fleet (issue 15): the cores' CA and a host registry, one revoked.
+csr() {
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	    -keyout "$T/$1.key" -out "$T/$1.csr" -subj "/CN=$1" 2>/dev/null
+}
+kagictl host ca-init >"$T/ca.crt" 2>&1
+csr t1
+csr t2
+csr t3
+kagictl host add t1 --zone mynumber --class terminal --csr "$T/t1.csr" \
+    >"$T/t1.crt" 2>&1
+kagictl host add t2 --zone lgwan --class gateway --csr "$T/t2.csr" \
+    >/dev/null 2>&1
+kagictl host revoke t2 >/dev/null 2>&1
+fp1=$(openssl x509 -in "$T/t1.crt" -noout -fingerprint -sha256 | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+hosts_q="SELECT name || ' ' || zone || ' ' || class || ' ' || state || ' ' || serial || ' ' || not_after FROM hosts ORDER BY name"
+hosts_before=$(sqlite3 "$DB" "$hosts_q")
+ca_before=$(sqlite3 "$DB" "SELECT lower(hex(sealed_key)) FROM host_ca")
 rq=$(sqlite3 "$DB" "SELECT count(*) FROM requests")
 if [ "$r" = PAM_SUCCESS ] && [ "$rq" -ge 1 ] &&
     [ "$(sqlite3 "$DB" "SELECT count(*) FROM locks WHERE locked_until > 0")" -ge 1 ] &&
@@ -128,6 +147,8 @@ is "$(psql_on kagi "SELECT id || ':' || encode(sealed, 'hex') FROM tokens ORDER 
     "$sealed" "R-TOK-8: the tokens' sealed bytes are copied as they are"
 is "$(psql_on kagi "SELECT seq || ':' || encode(hash, 'hex') FROM audit_head")" \
     "$before_head" "the audit head row is the source's head"
+is "$(psql_on kagi "$hosts_q")/$(psql_on kagi "SELECT encode(sealed_key, 'hex') FROM host_ca")" \
+    "$hosts_before/$ca_before" "the host registry and the cores' CA (its key sealed) are copied"
 
 # --- a target that is not empty -------------------------------------------------------
 n=$(psql_on kagi "SELECT count(*) FROM audit")
@@ -157,5 +178,11 @@ unlike "$(result_of "$out" auth)" PAM_SUCCESS "the copied lock still holds"
 v=$(kagictl audit verify 2>&1; echo "exit=$?")
 like "$v" "exit=0" "R-LOG-2: the copied chain, continued on PostgreSQL, verifies, its archive boundary signed"
 like "$(kagictl request list 2>&1)" "carol" "the copied request is there to approve"
+like "$(kagictl host show t1 2>&1)" "$fp1" "the copied registry knows host t1 by its certificate"
+like "$(kagictl host list 2>&1 | grep '^t2 ')" "revoked" "... and host t2 stays revoked"
+kagictl host add t3 --zone mynumber --class terminal --csr "$T/t3.csr" \
+    >"$T/t3.crt" 2>"$T/t3.err"
+check "the copied CA signs a new host's certificate that verifies against the CA made before the copy" \
+    openssl verify -CAfile "$T/ca.crt" "$T/t3.crt"
 
 finish

@@ -23,19 +23,6 @@ plan 10
 
 REFUSAL="the sealing key opens none of the"
 
-# serving: kagid (started by start_kagid, whose socket may come before
-# the store is opened) says it listens; 1 when it exits first.
-serving() {
-	_i=0
-	while [ $_i -lt 300 ]; do
-		grep -qF "listening on $SOCK" "$T/kagid.log" && return 0
-		kill -0 "$KAGID_PID" 2>/dev/null || { KAGID_PID=; return 1; }
-		sleep 0.1
-		_i=$((_i + 1))
-	done
-	return 0
-}
-
 # refused_with_key KEYFILE DESC [start_kagid args]: kagid with KEYFILE
 # does not start, and says why.
 refused_with_key() {

@@ -263,7 +263,7 @@ test_open_creates_private_file(void **state)
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(st.st_mode & 07777, 0600);
 	assert_int_equal(st.st_uid, geteuid());
-	assert_int_equal(store_schema_version(f->s), 14);
+	assert_int_equal(store_schema_version(f->s), 15);
 	store_close(&f->s);
 
 	/* A umask that takes the owner's bits cannot make it unusable. */
@@ -275,7 +275,7 @@ test_open_creates_private_file(void **state)
 	assert_int_equal(st.st_mode & 07777, 0600);
 
 	db = raw_open(f->path);
-	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 14);
+	assert_int_equal(raw_int(db, "SELECT version FROM schema_version"), 15);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM schema_version"), 1);
 	sqlite3_close(db);
 }
@@ -293,7 +293,7 @@ test_reopen_keeps_data(void **state)
 	assert_null(f->s);
 
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 14);
+	assert_int_equal(store_schema_version(f->s), 15);
 	assert_int_equal(store_user_get(f->s, "tanaka", &u), 0);
 	assert_int_equal(u.id, id);
 }
@@ -403,13 +403,15 @@ test_open_migrates_a_version_8_database(void **state)
 	raw_exec(db, "DROP TRIGGER tokens_revoked");
 	raw_exec(db, "ALTER TABLE tokens DROP COLUMN revoked");
 	raw_exec(db, "DROP TABLE sshkeys");
+	raw_exec(db, "DROP TABLE host_ca");
+	raw_exec(db, "DROP TABLE hosts");
 	raw_exec(db, "ALTER TABLE audit DROP COLUMN core");
 	raw_exec(db, "UPDATE schema_version SET version = 8");
 	raw_exec(db, "INSERT INTO logins (user_id, time, place, factors, "
 	    "failures) VALUES (1, 1700000000, 'tty1', 'totp', 2)");
 	sqlite3_close(db);
 	open_store(f);
-	assert_int_equal(store_schema_version(f->s), 14);
+	assert_int_equal(store_schema_version(f->s), 15);
 	assert_int_equal(store_login_get(f->s, id, &l), 0);
 	assert_int_equal(l.time, 1700000000);
 	assert_string_equal(l.place, "tty1");

@@ -220,16 +220,42 @@ audit_host(void)
 
 /*
  * The fields text as stored: the caller's object with "host" last, so
- * that every record names the machine that wrote it (*out malloc'd).
+ * that every record names the machine that wrote it (*out malloc'd);
+ * with "edge" before it when the request came through an edge (via).
  */
 static int
-fields_text(struct json_object *fields, char **out)
+fields_text(struct json_object *fields, const char *via, char **out)
 {
-	struct json_object *h;
+	struct json_object *h, *copy = NULL;
 	const char *t = "{}";
 	size_t n;
+	int r;
 
 	*out = NULL;
+	if (via != NULL && (fields == NULL ||
+	    !json_object_object_get_ex(fields, "edge", NULL))) {
+		if ((copy = json_object_new_object()) == NULL)
+			return KAGI_ERR_NOMEM;
+		if (fields != NULL) {
+			if (!json_object_is_type(fields, json_type_object)) {
+				json_object_put(copy);
+				return KAGI_ERR_INVALID;
+			}
+			json_object_object_foreach(fields, k, v)
+				if (json_object_object_add(copy, k,
+				    json_object_get(v)) != 0) {
+					json_object_put(copy);
+					return KAGI_ERR_NOMEM;
+				}
+		}
+		if (proto_set_str(copy, "edge", via) != 0) {
+			json_object_put(copy);
+			return KAGI_ERR_NOMEM;
+		}
+		r = fields_text(copy, NULL, out);
+		json_object_put(copy);
+		return r;
+	}
 	if (fields != NULL) {
 		if (!json_object_is_type(fields, json_type_object))
 			return KAGI_ERR_INVALID;
@@ -300,7 +326,7 @@ record_append(struct kagid_ctx *ctx, const struct peer *peer, int prio,
 	if (strcmp(event, AUDIT_EVENT_CLOCK_STEP) != 0 &&
 	    (r = clock_step_first(ctx, ev.time)) != 0)
 		goto out;
-	if ((r = fields_text(fields, &ftext)) != 0)
+	if ((r = fields_text(fields, ctx->via, &ftext)) != 0)
 		goto out;
 	ev.actor_uid = peer != NULL ? (int64_t)peer->uid : -1;
 	ev.actor = peer != NULL ? peer->name : "kagid";

@@ -103,6 +103,12 @@ struct kagid_ctx {
 	 * dispatch's table). */
 	const struct request_rec *approving;
 	approval_lookup_fn approval_replay;
+	/* The edge host the request being handled came through (issue 15,
+	 * set by server.c), or NULL: its records name it ("edge"). */
+	const char *via;
+	/* A host was revoked in this batch: its connections go (hosts.c
+	 * sets it, server.c acts on it once the batch commits). */
+	int hosts_revoked;
 	/* banner_file's text, read at start (R-MFA-5), or NULL. */
 	char *banner;
 	struct chal_table *challenges;	/* FIDO2 challenges in flight */

@@ -23,6 +23,9 @@ static const char *const alg_choices[] = { "sha1", "sha256", "sha512", NULL };
 static const char *const unsynced_choices[] = { "allow", "refuse", NULL };
 /* In the order of enum store_engine. */
 static const char *const store_choices[] = { "sqlite", "postgresql", NULL };
+/* In the order of enum kagid_role. */
+static const char *const role_choices[] = { "standalone", "core", "edge",
+    NULL };
 /* In the order of enum fido2_att_mode. */
 static const char *const att_choices[] = { "any", "roots", "full", "trusted",
     NULL };
@@ -93,6 +96,12 @@ const struct cfg_key kagid_config_keys[] = {
 	{ "fido2_challenge_lifetime", CFG_DURATION, OFF(fido2_challenge_lifetime), 5, 600, NULL },
 	{ "sshkey_challenge_lifetime", CFG_DURATION, OFF(sshkey_challenge_lifetime), 30, 3600, NULL },
 	{ "authkeys_user", CFG_STR, OFF(authkeys_user), 0, 0, NULL },
+	{ "role", CFG_ENUM, OFF(role), 0, 0, role_choices },
+	{ "listen_tls", CFG_STR, OFF(listen_tls), 0, 0, NULL },
+	{ "tls_cert", CFG_STR, OFF(tls_cert), 0, 0, NULL },
+	{ "tls_key", CFG_STR, OFF(tls_key), 0, 0, NULL },
+	{ "tls_ca", CFG_STR, OFF(tls_ca), 0, 0, NULL },
+	{ "cores", CFG_STR, OFF(cores), 0, 0, NULL },
 	{ "fido2_attestation", CFG_ENUM, OFF(fido2_attestation), 0, 0, att_choices },
 	{ "fido2_attestation_privileged", CFG_ENUM, OFF(fido2_attestation_privileged), 0, 0, att_choices },
 	{ "fido2_attestation_vendor", CFG_ENUM, OFF(fido2_attestation_vendor), 0, 0, att_choices },
@@ -201,6 +210,7 @@ kagid_config_defaults(struct kagid_config *c)
 	c->clock_check_interval = 600;
 	c->totp_when_unsynced = UNSYNCED_ALLOW;
 	c->store = STORE_SQLITE;
+	c->role = KAGID_STANDALONE;
 	c->dormant_days = 90;
 	c->privileged_session_max = 60 * 60;
 	c->session_warn = 5 * 60;
@@ -483,6 +493,11 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    (r = set_str(&c->timezone, "Asia/Tokyo")) != 0) ||
 	    (c->store_conninfo == NULL &&
 	    (r = set_str(&c->store_conninfo, "")) != 0) ||
+	    (c->listen_tls == NULL && (r = set_str(&c->listen_tls, "")) != 0) ||
+	    (c->tls_cert == NULL && (r = set_str(&c->tls_cert, "")) != 0) ||
+	    (c->tls_key == NULL && (r = set_str(&c->tls_key, "")) != 0) ||
+	    (c->tls_ca == NULL && (r = set_str(&c->tls_ca, "")) != 0) ||
+	    (c->cores == NULL && (r = set_str(&c->cores, "")) != 0) ||
 	    (r = default_core_name(&c->core_name)) != 0 ||
 	    (r = derive_path(&c->database, c->state_dir, "kagi.db")) != 0 ||
 	    (r = derive_path(&c->key_file, c->state_dir, "seal.key")) != 0 ||
@@ -558,6 +573,40 @@ kagid_config_load(struct kagid_config *c, const char *path,
 	    c->audit_verify_keys[0] != '/') {
 		snprintf(err, errlen, "%s: 'audit_verify_keys' must be an "
 		    "absolute path", path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	/* A core listens for its edges with its own certificate; nothing
+	 * else listens (issue 15). */
+	if (c->role == KAGID_CORE && (c->listen_tls[0] == '\0' ||
+	    c->tls_cert[0] == '\0' || c->tls_key[0] == '\0')) {
+		snprintf(err, errlen, "%s: 'role = core' needs 'listen_tls', "
+		    "'tls_cert' and 'tls_key'", path != NULL ? path :
+		    "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if ((c->tls_cert[0] != '\0' && c->tls_cert[0] != '/') ||
+	    (c->tls_key[0] != '\0' && c->tls_key[0] != '/')) {
+		snprintf(err, errlen, "%s: '%s' must be an absolute path",
+		    path != NULL ? path : "defaults", c->tls_cert[0] != '\0' &&
+		    c->tls_cert[0] != '/' ? "tls_cert" : "tls_key");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->role != KAGID_CORE && c->listen_tls[0] != '\0') {
+		snprintf(err, errlen, "%s: 'listen_tls' is for 'role = core'",
+		    path != NULL ? path : "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->role == KAGID_EDGE && (c->cores[0] == '\0' ||
+	    c->tls_cert[0] == '\0' || c->tls_key[0] == '\0' ||
+	    c->tls_ca[0] == '\0')) {
+		snprintf(err, errlen, "%s: 'role = edge' needs 'cores', "
+		    "'tls_cert', 'tls_key' and 'tls_ca'", path != NULL ? path :
+		    "defaults");
+		return KAGI_ERR_CONFIG;
+	}
+	if (c->tls_ca[0] != '\0' && c->tls_ca[0] != '/') {
+		snprintf(err, errlen, "%s: 'tls_ca' must be an absolute path",
+		    path != NULL ? path : "defaults");
 		return KAGI_ERR_CONFIG;
 	}
 	/* One engine, named whole: a connection string is PostgreSQL's. */

@@ -12,6 +12,10 @@
 
 #include "cfg.h"
 
+/* What this kagid is in a fleet (issue 15, hosts.h). */
+enum kagid_role { KAGID_STANDALONE = 0, KAGID_CORE = 1,
+	KAGID_EDGE = 2 };
+
 /* The store's engine (kagid.conf store =). */
 enum store_engine { STORE_SQLITE = 0, STORE_POSTGRESQL = 1 };
 
@@ -80,6 +84,14 @@ struct kagid_config {
 	long long sshkey_challenge_lifetime;
 	/* The user whose kagi-authkeys may ask for keys ("" = nobody). */
 	char *authkeys_user;
+	/* The fleet (issue 15): role, a core's TLS listener and the
+	 * host's key and certificate ("" = none). */
+	int role;			/* enum kagid_role */
+	char *listen_tls;		/* ADDR:PORT, "" = none */
+	char *tls_cert;
+	char *tls_key;
+	char *tls_ca;			/* an edge's: the cores' CA (PEM) */
+	char *cores;			/* an edge's: HOST:PORT, ... */
 	int fido2_attestation;		/* enum fido2_att_mode: staff */
 	/* The same for the privileged and vendor roles' keys (R-PRIV-2). */
 	int fido2_attestation_privileged;

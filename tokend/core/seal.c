@@ -245,6 +245,9 @@ seal_aad(enum seal_purpose purpose, const char *user, char out[SEAL_AAD_MAX],
 	case SEAL_SSHKEY_ATT:
 		what = "sshkey";
 		break;
+	case SEAL_HOST_CA:
+		what = "hostca";
+		break;
 	default:
 		return KAGI_ERR_INVALID;
 	}

@@ -5,8 +5,9 @@
  * The additional authenticated data binds the blob to what it is and
  * whose it is (seal_aad(): "totp:<user>", "fido2:<user>"), so a blob
  * copied onto another user's row, or from a key onto a seed, fails to
- * open.  Two files use the key: totp_factor.c (TOTP seeds) and
- * fido2_factor.c (FIDO2 public keys); kagid.c loads it.  The
+ * open.  The files that use the key: totp_factor.c (TOTP seeds),
+ * fido2_factor.c (FIDO2 public keys) and hosts.c (the cores' CA key,
+ * "hostca:kagi", issue 15); kagid.c loads it.  The
  * key lives in a 32-byte file, mode 0600, owned by kagid's user, created
  * on first start.  Key material is wiped on free.
  */
@@ -28,7 +29,7 @@ void seal_key_free(struct seal_key **k);
 
 /* What a sealed blob holds, for its additional authenticated data. */
 enum seal_purpose { SEAL_TOTP_SEED = 0, SEAL_FIDO2_KEY = 1,
-    SEAL_SSHKEY_ATT = 2 };
+    SEAL_SSHKEY_ATT = 2, SEAL_HOST_CA = 3 };
 /* Longest AAD seal_aad() writes, with its NUL. */
 #define SEAL_AAD_MAX (8 + 64 + 1)
 /*

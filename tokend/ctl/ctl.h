@@ -70,6 +70,9 @@ struct ctl {
 	const char *sshkey;		/* enroll --sshkey KEY.pub */
 	const char *challenge;		/* enroll --challenge FILE */
 	const char *sshd_config;	/* doctor gateway --sshd-config */
+	const char *zone;		/* host add --zone, --class, --csr */
+	const char *host_class;
+	const char *csr;
 	const char *to;			/* store copy --to CONNINFO */
 	/* operands */
 	const char *file;
@@ -104,6 +107,18 @@ int ctl_store_copy(struct ctl *ctl);
 /* path made absolute against the working directory into out (PATH_MAX);
  * KAGI_ERR_TOO_LARGE when it does not fit. */
 int ctl_abspath(const char *path, char *out, size_t outlen);
+
+/* ctl_sshkey.c: a file of the caller's (safefile.h), at most max bytes,
+ * NUL-terminated; the error printed. */
+int ctl_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+/* ctl_host.c: host ca-init | add | renew | revoke | list | show (issue 15). */
+int ctl_host_ca_init(struct ctl *ctl);
+int ctl_host_add(struct ctl *ctl);
+int ctl_host_renew(struct ctl *ctl);
+int ctl_host_revoke(struct ctl *ctl);
+int ctl_host_list(struct ctl *ctl);
+int ctl_host_show(struct ctl *ctl);
 
 /* ctl_call.c */
 /*

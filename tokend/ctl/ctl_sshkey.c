@@ -57,8 +57,8 @@ abs_path(const char *path, char out[PATH_MAX])
 	return 0;
 }
 
-static int
-read_file(const char *path, size_t max, char **buf, size_t *len)
+int
+ctl_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	char full[PATH_MAX], err[256], clean[256];
 	int r;
@@ -83,8 +83,8 @@ key_fields(const char *keyfile, const char *attfile, struct json_object *req)
 	size_t klen = 0, alen = 0;
 	int r;
 
-	if ((r = read_file(keyfile, KEY_FILE_MAX, &key, &klen)) != 0 ||
-	    (r = read_file(attfile, ATT_FILE_MAX, &att, &alen)) != 0)
+	if ((r = ctl_read_file(keyfile, KEY_FILE_MAX, &key, &klen)) != 0 ||
+	    (r = ctl_read_file(attfile, ATT_FILE_MAX, &att, &alen)) != 0)
 		goto out;
 	if (memchr(key, '\0', klen) != NULL) {
 		r = KAGI_ERR_INVALID;

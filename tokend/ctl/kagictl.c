@@ -55,7 +55,7 @@ enum {
 	O_EVENT, O_DAYS, O_CSV, O_ENROLL_CODE, O_REASON, O_SET_PIN, O_COMPANY,
 	O_EXPIRES, O_WINDOW, O_FROM, O_GRANT, O_WORKER, O_PLACE, O_WORK,
 	O_CHECKPOINTS, O_ATTESTATION, O_SSHKEY, O_CHALLENGE, O_SSHD_CONFIG,
-	O_FORCE, O_TO, O_COUNT_
+	O_FORCE, O_ZONE, O_CLASS, O_CSR, O_TO, O_COUNT_
 };
 #define BIT(o) (1ULL << (o))
 #define GLOBAL_OPTS (BIT(O_SOCKET) | BIT(O_CONFIG) | BIT(O_JSON) | \
@@ -107,6 +107,9 @@ static const struct opt opts[O_COUNT_] = {
 	[O_CHALLENGE] = { "challenge", 1 },
 	[O_SSHD_CONFIG] = { "sshd-config", 1 },
 	[O_FORCE] = { "force", 0 },
+	[O_ZONE] = { "zone", 1 },
+	[O_CLASS] = { "class", 1 },
+	[O_CSR] = { "csr", 1 },
 	[O_TO] = { "to", 1 },
 };
 /* The one option that may be given more than once. */
@@ -114,7 +117,7 @@ static const struct opt opts[O_COUNT_] = {
 
 /* OPT_USER_TOKEN: [USER] TOKEN, without USER the caller's own token. */
 enum operands { NONE, USER, USER_TOKEN, FILE_ARG, USER_ARG, ID, USER_FILE,
-    OPT_USER_TOKEN, FILES };
+    OPT_USER_TOKEN, FILES, HOST };
 
 struct cmd {
 	const char *word;
@@ -206,6 +209,14 @@ static const struct cmd cmds[] = {
 	{ "enroll", NULL, NONE, BIT(O_USER) | BIT(O_LABEL) | BIT(O_SET_PIN) |
 	    BIT(O_GRANT) | BIT(O_SSHKEY) | BIT(O_CHALLENGE) |
 	    BIT(O_ATTESTATION), ctl_enroll_any },
+	/* The fleet's CA and hosts (issue 15), on a core. */
+	{ "host", "ca-init", NONE, 0, ctl_host_ca_init },
+	{ "host", "add", HOST, BIT(O_ZONE) | BIT(O_CLASS) | BIT(O_CSR),
+	    ctl_host_add },
+	{ "host", "renew", HOST, BIT(O_CSR), ctl_host_renew },
+	{ "host", "revoke", HOST, 0, ctl_host_revoke },
+	{ "host", "list", NONE, 0, ctl_host_list },
+	{ "host", "show", HOST, 0, ctl_host_show },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -313,6 +324,15 @@ help_text(void)
 "  report dormant [--days N] | access | privileged | lockouts [--since DATE]\n"
 "         | vendors [--since DATE] | exceptions      [--csv]\n"
 "  compliance                  requirement by requirement: PASS/WARN/FAIL\n"
+"  host ca-init                on a core: create the cores' CA; prints its\n"
+"                              certificate (the edges' tls_ca)\n"
+"  host add NAME --zone mynumber|lgwan|internet\n"
+"           --class terminal|gateway|core --csr FILE\n"
+"                              sign the host's certificate request and\n"
+"                              register it; prints its certificate\n"
+"  host renew NAME --csr FILE  a new certificate for the host\n"
+"  host revoke NAME            the host's certificate is refused\n"
+"  host list | host show NAME  the registered hosts\n"
 "  help                        this text\n"
 "\n"
 "Options:\n"
@@ -658,6 +678,17 @@ check_opts(const struct args *a, struct ctl *ctl)
 		return usage(_("--sshkey and --challenge are two steps: give "
 		    "one of them, not '%s' too"), ctl->challenge);
 	ctl->force = a->val[O_FORCE] != NULL;
+	if ((ctl->zone = a->val[O_ZONE]) != NULL &&
+	    !one_of(ctl->zone, kagi_zone_names))
+		return usage(_("--zone must be mynumber, lgwan or internet, "
+		    "not '%s'"), ctl->zone);
+	if ((ctl->host_class = a->val[O_CLASS]) != NULL &&
+	    strcmp(ctl->host_class, "terminal") != 0 &&
+	    strcmp(ctl->host_class, "gateway") != 0 &&
+	    strcmp(ctl->host_class, "core") != 0)
+		return usage(_("--class must be terminal, gateway or core, "
+		    "not '%s'"), ctl->host_class);
+	ctl->csr = a->val[O_CSR];
 	ctl->to = a->val[O_TO];
 	return 0;
 }
@@ -701,7 +732,8 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
     struct ctl *ctl)
 {
 	int need = cmd->operands == NONE ? 0 : cmd->operands == USER ||
-	    cmd->operands == FILE_ARG || cmd->operands == ID ? 1 : 2;
+	    cmd->operands == FILE_ARG || cmd->operands == ID ||
+	    cmd->operands == HOST ? 1 : 2;
 	long long id;
 	int o, r;
 
@@ -740,6 +772,17 @@ check_cmd(const struct args *a, const struct cmd *cmd, int used,
 	    parse_id(a->pos[used], INT64_MAX, &id) == 0) {
 		ctl->token = id;
 		ctl->own = 1;
+		return 0;
+	}
+	/* host ... NAME: a host name, checked by kagid (hosts.c). */
+	if (cmd->operands == HOST) {
+		if (a->npos - used < 1)
+			return usage(_("missing argument: a host name after "
+			    "'%s'"), a->pos[a->npos - 1]);
+		if (a->npos - used > 1)
+			return usage(_("unexpected argument '%s'"),
+			    a->pos[used + 1]);
+		ctl->arg = a->pos[used];
 		return 0;
 	}
 	if (a->npos - used < need && cmd->operands == ID)

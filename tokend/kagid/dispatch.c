@@ -85,6 +85,11 @@ static const char *const k_vendor_add[] = { "v", "op", "user", "company",
     "expires", "windows", "sources", "worker", "place", "work", NULL };
 static const char *const k_session_open[] = { "v", "op", "user", "service",
     "tty", "rhost", "zone", "pid", "sid", "logind", NULL };
+static const char *const k_host[] = { "v", "op", "host", NULL };
+static const char *const k_host_add[] = { "v", "op", "host", "zone",
+    "class", "csr", NULL };
+static const char *const k_host_renew[] = { "v", "op", "host", "csr",
+    NULL };
 static const char *const k_session_close[] = { "v", "op", "user", "service",
     "tty", "rhost", "zone", "pid", "session", NULL };
 
@@ -182,6 +187,13 @@ static const struct dispatch_entry table[] = {
 	{ OP_AUTH_SSHKEY, PEER_VERIFIER, k_auth_sshkey, h_auth_sshkey },
 	/* Only the authkeys_user, decided by the handler (gateway.c). */
 	{ OP_AUTHKEYS, PEER_SELF, k_authkeys, h_authkeys },
+	/* The fleet's CA and hosts (issue 15, hosts.h). */
+	{ OP_HOST_CA_INIT, PEER_ADMIN, k_none, h_host_ca_init },
+	{ OP_HOST_ADD, PEER_ADMIN, k_host_add, h_host_add },
+	{ OP_HOST_RENEW, PEER_ADMIN, k_host_renew, h_host_renew },
+	{ OP_HOST_REVOKE, PEER_ADMIN, k_host, h_host_revoke },
+	{ OP_HOST_LIST, PEER_ADMIN, k_none, h_host_list },
+	{ OP_HOST_SHOW, PEER_ADMIN, k_host, h_host_show },
 };
 
 /*

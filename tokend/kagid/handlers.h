@@ -159,5 +159,18 @@ int h_authkeys(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
 int h_auth_sshkey(struct kagid_ctx *, const struct peer *,
     struct json_object *, struct json_object *);
+/* The fleet's CA and hosts (issue 15, h_host.c). */
+int h_host_ca_init(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_host_add(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_host_renew(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_host_revoke(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_host_list(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
+int h_host_show(struct kagid_ctx *, const struct peer *,
+    struct json_object *, struct json_object *);
 
 #endif

@@ -38,6 +38,7 @@
 #include "audit_daemon.h"
 #include "config_audit.h"
 #include "dispatch.h"
+#include "edge.h"
 #include "fido2.h"
 #include "journal.h"
 #include "kagi_err.h"
@@ -51,6 +52,7 @@
 #include "seal.h"
 #include "server.h"
 #include "store.h"
+#include "tls.h"
 #include "totp.h"
 
 static volatile sig_atomic_t stop_flag;
@@ -316,6 +318,8 @@ struct kagid {
 	struct runas ra;
 	struct server *srv;
 	int lfd;
+	int tfd;		/* listen_tls (role = core), or -1 */
+	SSL_CTX *tls;
 	int pidfd;
 	sigset_t orig;		/* the signal mask to wait with */
 };
@@ -454,6 +458,8 @@ as_root(struct kagid *k, char *err, size_t errlen)
 	    errlen)) != 0 ||
 	    (r = socket_open(k->cfg.socket, &k->ra, &k->lfd, err,
 	    errlen)) != 0 ||
+	    (k->cfg.role == KAGID_CORE &&
+	    (r = tls_listen(k->cfg.listen_tls, &k->tfd, err, errlen)) != 0) ||
 	    (k->pidpath != NULL &&
 	    (r = pidfile_open(k->pidpath, &k->pidfd, err, errlen)) != 0))
 		return r;
@@ -585,6 +591,9 @@ release(struct kagid *k)
 		kagi_log(LOG_WARNING, "%s: cannot remove the pid file: %s",
 		    k->pidpath, strerror(errno));
 	server_free(&k->srv);
+	SSL_CTX_free(k->tls);
+	if (k->tfd >= 0)
+		close(k->tfd);
 	if (k->lfd >= 0) {
 		close(k->lfd);
 		/* We bound it: nobody else's socket is removed. */
@@ -625,6 +634,7 @@ main(int argc, char **argv)
 
 	k.conf = KAGI_CONF_FILE;
 	k.lfd = -1;
+	k.tfd = -1;
 	k.pidfd = -1;
 	/* An approved request runs through the table's handler (approval.c). */
 	k.ctx.approval_replay = dispatch_handler;
@@ -654,6 +664,32 @@ main(int argc, char **argv)
 		status = 0;
 		goto out;
 	}
+	/* An edge: no store, no sealing key, no decision (edge.h). */
+	if (k.cfg.role == KAGID_EDGE) {
+		if ((r = as_root(&k, err, sizeof(err))) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: %s", err);
+			goto out;
+		}
+		signals_set(&k);
+		if (!k.foreground && (r = daemonize()) != 0) {
+			kagi_log(LOG_ERR, "cannot daemonize: %s",
+			    kagi_strerror(r));
+			goto out;
+		}
+		if (k.pidfd >= 0 &&
+		    (r = pidfile_write(k.pidfd, err, sizeof(err))) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: %s: %s",
+			    k.pidpath, err);
+			goto out;
+		}
+		if ((r = edge_run(&k.cfg, k.lfd, &stop_flag, &k.orig)) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: the edge's "
+			    "TLS settings: %s", kagi_strerror(r));
+			goto out;
+		}
+		status = 0;
+		goto out;
+	}
 	if ((r = as_root(&k, err, sizeof(err))) != 0 ||
 	    (r = open_core(&k, err, sizeof(err))) != 0) {
 		kagi_log(LOG_ERR, "refusing to start: %s", err);
@@ -661,6 +697,17 @@ main(int argc, char **argv)
 	}
 	if ((r = server_new(&k.ctx, k.lfd, &k.srv)) != 0)
 		goto out;
+	/* A core: its edges over TLS, against the store's CA (issue 15). */
+	if (k.cfg.role == KAGID_CORE) {
+		if ((r = tls_server_ctx(&k.ctx, &k.tls, err,
+		    sizeof(err))) != 0) {
+			kagi_log(LOG_ERR, "refusing to start: %s", err);
+			goto out;
+		}
+		server_set_tls(k.srv, k.tfd, k.tls);
+		kagi_log(LOG_INFO, "kagid core listening for edges on %s "
+		    "(TLS 1.3)", k.cfg.listen_tls);
+	}
 	/* The effective configuration on the chain (R-LOG-1, R-LOG-5). */
 	if ((r = config_audit_start(&k.ctx, k.conf)) != 0) {
 		kagi_log(LOG_ERR, "refusing to start: the configuration cannot "

@@ -17,6 +17,15 @@
  * at all is answered with an error rather than a silent hang-up; every
  * connection kagid closes is logged with why (c->why), except the client
  * hanging up between requests, which is the normal end.
+ *
+ * TLS connections of a core's edges (issue 15): their handshake runs
+ * without blocking the loop; a host the registry does not accept
+ * (hosts.c: unknown, revoked, expired, a core) and a failed handshake
+ * (no certificate, another CA, TLS 1.2, plain text) are recorded
+ * ("host_refused", at most once a minute per reason: a flood of bad
+ * handshakes does not become a flood of commits) and closed before any
+ * frame is read; each request is checked by fleet_request() (fleet.c)
+ * and dispatched as its edge's caller.
  */
 #include "config.h"
 
@@ -27,11 +36,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include "audit.h"
 #include "audit_daemon.h"
 #include "breakglass.h"
 #include "clock.h"
 #include "dispatch.h"
+#include "fleet.h"
+#include "hosts.h"
 #include "kagi_err.h"
 #include "log.h"
 #include "maint.h"
@@ -39,6 +54,7 @@
 #include "proto_ops.h"
 #include "server.h"
 #include "session.h"
+#include "tls.h"
 #include "wipe.h"
 
 struct conn {
@@ -61,6 +77,21 @@ struct conn {
 	int64_t hold_ms;		/* the rules' delay for the answer */
 	int64_t hold_until;		/* monotonic ms: not sent before */
 	int store_down_ok;		/* status answered without the store */
+	/* A TLS connection of an edge (issue 15), or NULL. */
+	SSL *ssl;
+	int handshaking;		/* its handshake is not done */
+	int want_write;			/* OpenSSL waits to write */
+	uint8_t host_fp[HOST_FP_LEN];	/* its certificate, once known */
+	char host[HOST_NAME_MAX_LEN + 1];
+	char addr[64];
+};
+
+/* The record of refused TLS connections: one a minute per reason. */
+#define TLS_REFUSALS 16
+struct tls_refusal {
+	char reason[96];
+	int64_t window;			/* kagi_now() of the last record */
+	int64_t suppressed;
 };
 
 struct server {
@@ -72,13 +103,20 @@ struct server {
 	struct pollfd *pfds;
 	struct conn **batch;
 	int store_down;		/* said once, until it is back */
+	int tfd;			/* listen_tls, or -1 */
+	SSL_CTX *tls;
+	struct tls_refusal refusals[TLS_REFUSALS];
 };
+
+/* The first fd of a connection in pfds: the local socket, listen_tls. */
+#define PFD_CONN 2
 
 static void
 conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	SSL_free(c->ssl);
 	if (c->fd >= 0)
 		close(c->fd);
 	kagi_free_secret(c->payload, c->plen);
@@ -97,16 +135,24 @@ server_new(struct kagid_ctx *ctx, int listen_fd, struct server **out)
 		return KAGI_ERR_NOMEM;
 	s->ctx = ctx;
 	s->lfd = listen_fd;
+	s->tfd = -1;
 	s->maxconns = max;
 	s->conns = calloc(max, sizeof(*s->conns));
 	s->batch = calloc(max, sizeof(*s->batch));
-	s->pfds = calloc(max + 1, sizeof(*s->pfds));
+	s->pfds = calloc(max + PFD_CONN, sizeof(*s->pfds));
 	if (s->conns == NULL || s->batch == NULL || s->pfds == NULL) {
 		server_free(&s);
 		return KAGI_ERR_NOMEM;
 	}
 	*out = s;
 	return 0;
+}
+
+void
+server_set_tls(struct server *s, int tls_fd, SSL_CTX *tls)
+{
+	s->tfd = tls_fd;
+	s->tls = tls;
 }
 
 void
@@ -178,7 +224,8 @@ static int
 conn_admit(struct server *s, const struct conn *c, size_t *per_uid,
     size_t *full)
 {
-	if (c->peer.uid != 0 && conns_of(s, c->peer.uid) >=
+	/* An edge's connections are counted in max_clients only. */
+	if (c->ssl == NULL && c->peer.uid != 0 && conns_of(s, c->peer.uid) >=
 	    (size_t)s->ctx->cfg->max_clients_per_uid) {
 		(*per_uid)++;
 		return -1;
@@ -242,6 +289,175 @@ server_accept(struct server *s)
 }
 
 /*
+ * Record a refused TLS connection, at most once a minute per reason (the
+ * count of those not recorded goes with the next record's reason).
+ */
+static void
+tls_refused(struct server *s, struct conn *c, const char *reason,
+    const struct host_rec *h)
+{
+	struct tls_refusal *t = NULL, *oldest = &s->refusals[0];
+	int64_t now = kagi_now();
+	char why[128];
+	size_t i;
+	int r;
+
+	kagi_warn("TLS connection from %s refused: %s%s%s", c->addr, reason,
+	    h != NULL && h->name[0] != '\0' ? ", host " : "",
+	    h != NULL ? h->name : "");
+	for (i = 0; i < TLS_REFUSALS && t == NULL; i++) {
+		if (strcmp(s->refusals[i].reason, reason) == 0)
+			t = &s->refusals[i];
+		else if (s->refusals[i].window < oldest->window)
+			oldest = &s->refusals[i];
+	}
+	if (t != NULL && now - t->window < 60) {
+		t->suppressed++;
+		return;
+	}
+	if (t == NULL) {
+		t = oldest;
+		memset(t, 0, sizeof(*t));
+		snprintf(t->reason, sizeof(t->reason), "%s", reason);
+	}
+	if (t->suppressed > 0)
+		snprintf(why, sizeof(why), "%s (and %lld more in the minute "
+		    "before)", reason, (long long)t->suppressed);
+	else
+		snprintf(why, sizeof(why), "%s", reason);
+	t->window = now;
+	t->suppressed = 0;
+	if ((r = fleet_refused_conn(s->ctx, c->addr, why, h)) != 0)
+		kagi_error("refused TLS connection not recorded: %s",
+		    kagi_strerror(r));
+}
+
+/*
+ * Go on with c's handshake; once done, the registry decides whether its
+ * host may speak.  -1 when the connection must go (recorded).
+ */
+static int
+tls_handshake(struct server *s, struct conn *c)
+{
+	struct host_rec h;
+	unsigned char *der = NULL;
+	unsigned long ec;
+	const char *why = NULL;
+	X509 *x;
+	int r, e, len;
+
+	ERR_clear_error();
+	if ((r = SSL_accept(c->ssl)) != 1) {
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			c->want_write = e == SSL_ERROR_WANT_WRITE;
+			return 0;
+		}
+		ec = ERR_peek_last_error();
+		tls_refused(s, c, ec != 0 && ERR_reason_error_string(ec) !=
+		    NULL ? ERR_reason_error_string(ec) :
+		    "the connection ended during the handshake", NULL);
+		return -1;
+	}
+	c->handshaking = 0;
+	c->want_write = 0;
+	memset(&h, 0, sizeof(h));
+	if ((x = SSL_get0_peer_certificate(c->ssl)) == NULL ||
+	    (len = i2d_X509(x, &der)) <= 0) {
+		tls_refused(s, c, "no client certificate", NULL);
+		return -1;
+	}
+	if ((r = store_begin_read(s->ctx->store)) == 0) {
+		r = host_identify(s->ctx, der, (size_t)len, kagi_now(), &h,
+		    &why);
+		if (store_end_read(s->ctx->store) != 0 && r == 0)
+			r = KAGI_ERR_STORE;
+	}
+	OPENSSL_free(der);
+	if (r != 0) {
+		tls_refused(s, c, why != NULL && r == KAGI_ERR_DENIED ? why :
+		    "state store failure", why != NULL && r == KAGI_ERR_DENIED ?
+		    &h : NULL);
+		return -1;
+	}
+	memcpy(c->host_fp, h.fingerprint, HOST_FP_LEN);
+	snprintf(c->host, sizeof(c->host), "%s", h.name);
+	kagi_info("host %s connected from %s", c->host, c->addr);
+	return 0;
+}
+
+/*
+ * After a commit that revoked a host: close that host's connections now,
+ * rather than at their next request (fleet_request() would refuse it).
+ */
+static void
+tls_drop_revoked(struct server *s)
+{
+	struct host_rec h;
+	size_t i;
+
+	s->ctx->hosts_revoked = 0;
+	if (store_begin_read(s->ctx->store) != 0)
+		return;
+	for (i = 0; i < s->nconns; i++) {
+		struct conn *c = s->conns[i];
+
+		if (c->ssl == NULL || c->handshaking || c->closing)
+			continue;
+		if (store_host_by_fp(s->ctx->store, c->host_fp, &h) == 0 &&
+		    h.state == HOST_ACTIVE)
+			continue;
+		kagi_info("host %s revoked: its connection from %s closed",
+		    c->host, c->addr);
+		c->closing = 2;
+		c->why = NULL;	/* said */
+	}
+	(void)store_end_read(s->ctx->store);
+}
+
+/* Accept the TLS connections waiting on listen_tls. */
+static void
+tls_accept(struct server *s)
+{
+	struct conn *c;
+	size_t per_uid = 0, full = 0;
+	int fd;
+
+	for (;;) {
+		fd = accept4(s->tfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK &&
+			    errno != EINTR && errno != ECONNABORTED)
+				kagi_error("accept (TLS): %s", strerror(errno));
+			break;
+		}
+		if ((c = calloc(1, sizeof(*c))) == NULL) {
+			close(fd);
+			continue;
+		}
+		c->fd = fd;
+		/* No local person: the requests name their callers. */
+		c->peer.uid = (uid_t)-2;
+		c->peer.loginuid = PEER_NO_LOGINUID;
+		(void)tls_peer_addr(fd, c->addr, sizeof(c->addr));
+		if ((c->ssl = SSL_new(s->tls)) == NULL ||
+		    SSL_set_fd(c->ssl, fd) != 1 ||
+		    conn_admit(s, c, &per_uid, &full) != 0) {
+			conn_free(c);
+			continue;
+		}
+		SSL_set_accept_state(c->ssl);
+		c->handshaking = 1;
+		c->deadline = kagi_monotonic_ms() +
+		    s->ctx->cfg->client_timeout * 1000;
+		s->conns[s->nconns++] = c;
+	}
+	if (full > 0)
+		kagi_warn("too many clients (%zu): %zu TLS connection(s) "
+		    "dropped", s->nconns, full);
+}
+
+/*
  * Queue reply for c (consumed).  A reply that cannot be encoded is
  * replaced by an error naming why; when even that fails the connection is
  * closed, and logged.
@@ -284,6 +500,45 @@ conn_malformed(struct conn *c, int err, const char *what)
 	conn_reply(c, proto_reply_error(err, what), 1);
 }
 
+/* read(2) or SSL_read: -1 with errno EAGAIN when nothing is there. */
+static ssize_t
+conn_recv(struct conn *c, void *buf, size_t n)
+{
+	size_t got = 0;
+	int r, e;
+
+	if (c->ssl == NULL)
+		return read(c->fd, buf, n);
+	ERR_clear_error();
+	if ((r = SSL_read_ex(c->ssl, buf, n, &got)) == 1)
+		return (ssize_t)got;
+	e = SSL_get_error(c->ssl, r);
+	if (e == SSL_ERROR_ZERO_RETURN)
+		return 0;
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ?
+	    EAGAIN : EIO;
+	c->want_write = e == SSL_ERROR_WANT_WRITE;
+	return -1;
+}
+
+/* send(2) or SSL_write, as conn_recv. */
+static ssize_t
+conn_send(struct conn *c, const void *buf, size_t n)
+{
+	size_t put = 0;
+	int r, e;
+
+	if (c->ssl == NULL)
+		return send(c->fd, buf, n, MSG_NOSIGNAL);
+	ERR_clear_error();
+	if ((r = SSL_write_ex(c->ssl, buf, n, &put)) == 1)
+		return (ssize_t)put;
+	e = SSL_get_error(c->ssl, r);
+	errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ?
+	    EAGAIN : EPIPE;
+	return -1;
+}
+
 /* Read what is there; returns -1 when the connection must go now. */
 static int
 conn_read(struct conn *c)
@@ -293,10 +548,11 @@ conn_read(struct conn *c)
 
 	while (c->req == NULL && c->out == NULL && !c->closing) {
 		if (c->hdr_got < KAGI_FRAME_HDR) {
-			n = read(c->fd, c->hdr + c->hdr_got,
+			n = conn_recv(c, c->hdr + c->hdr_got,
 			    KAGI_FRAME_HDR - c->hdr_got);
 		} else {
-			n = read(c->fd, c->payload + c->pgot, c->plen - c->pgot);
+			n = conn_recv(c, c->payload + c->pgot,
+			    c->plen - c->pgot);
 		}
 		if (n < 0) {
 			if (errno == EINTR)
@@ -351,8 +607,7 @@ conn_write(struct conn *c, int64_t now, int64_t timeout_ms)
 	ssize_t n;
 
 	while (c->out != NULL && c->outoff < c->outlen) {
-		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL);
+		n = conn_send(c, c->out + c->outoff, c->outlen - c->outoff);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
@@ -392,10 +647,25 @@ batch_dispatch(struct server *s, size_t n, int txn)
 	for (i = 0; i < n; i++) {
 		struct conn *c = s->batch[i];
 		struct json_object *reply = NULL;
+		struct peer caller;
+		const char *msg = NULL;
+		int flags = 0;
 
-		if (txn == 0) {
+		/* Every record of an edge's request names the edge. */
+		s->ctx->via = c->ssl != NULL ? c->host : NULL;
+		if (txn == 0 && c->ssl != NULL &&
+		    (r = fleet_request(s->ctx, c->host_fp, c->req, &caller,
+		    &msg, &flags)) != 0) {
+			/* Refused as the edge's, before any rule ran. */
+			reply = proto_reply_error(r, msg);
+			if (flags & FLEET_CLOSE) {
+				c->closing = 1;
+				c->why = "its host may not ask that";
+			}
+		} else if (txn == 0) {
 			s->ctx->hold_ms = 0;
-			r = dispatch(s->ctx, &c->peer, c->req, &reply);
+			r = dispatch(s->ctx, c->ssl != NULL ? &caller :
+			    &c->peer, c->req, &reply);
 			c->hold_ms = s->ctx->hold_ms;
 			/* A request that is not one: answer, then hang up. */
 			if (r == KAGI_ERR_INVALID || r == KAGI_ERR_VERSION ||
@@ -411,6 +681,7 @@ batch_dispatch(struct server *s, size_t n, int txn)
 		else
 			reply = proto_reply_error(KAGI_ERR_STORE,
 			    "state store unavailable");
+		s->ctx->via = NULL;
 		proto_wipe_put(c->req);
 		c->req = NULL;
 		/* Keep the reply until the transaction decides its fate. */
@@ -554,6 +825,11 @@ server_batch(struct server *s)
 	else
 		ctx_log_discard(s->ctx, 0);
 	batch_answer(s, n, txn);
+	if (s->ctx->hosts_revoked) {
+		if (txn == 0 && s->tls != NULL)
+			tls_drop_revoked(s);
+		s->ctx->hosts_revoked = 0;
+	}
 }
 
 int
@@ -578,13 +854,23 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		s->pfds[0].fd = s->lfd;
 		s->pfds[0].events = POLLIN;
 		s->pfds[0].revents = 0;
+		s->pfds[1].fd = s->tfd;		/* -1: ignored by ppoll */
+		s->pfds[1].events = POLLIN;
+		s->pfds[1].revents = 0;
 		for (i = 0; i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
 			int held = c->out != NULL && c->hold_until > now;
-			s->pfds[i + 1].fd = c->fd;
-			s->pfds[i + 1].events = held ? 0 : c->out != NULL ?
-			    POLLOUT : (c->req == NULL ? POLLIN : 0);
-			s->pfds[i + 1].revents = 0;
+			s->pfds[i + PFD_CONN].fd = c->fd;
+			s->pfds[i + PFD_CONN].events = held ? 0 :
+			    c->handshaking ? (c->want_write ? POLLOUT : POLLIN) :
+			    c->out != NULL ? POLLOUT :
+			    (c->req == NULL ? POLLIN : 0);
+			s->pfds[i + PFD_CONN].revents = 0;
+			/* Bytes OpenSSL has read already: no wait. */
+			if (c->ssl != NULL && !c->handshaking &&
+			    c->req == NULL && c->out == NULL &&
+			    SSL_has_pending(c->ssl))
+				next = now;
 			if (held && c->hold_until < next)
 				next = c->hold_until;
 			if (c->deadline < next)
@@ -594,7 +880,7 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			next = now;
 		ts.tv_sec = (time_t)((next - now) / 1000);
 		ts.tv_nsec = (long)((next - now) % 1000) * 1000000L;
-		n = ppoll(s->pfds, s->nconns + 1, &ts, sigmask);
+		n = ppoll(s->pfds, s->nconns + PFD_CONN, &ts, sigmask);
 		if (n < 0 && errno != EINTR) {
 			kagi_error("poll: %s", strerror(errno));
 			return KAGI_ERR_IO;
@@ -603,11 +889,23 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 			break;
 		now = kagi_monotonic_ms();
 		/* Read from the ready connections. */
-		for (i = 0; n > 0 && i < s->nconns; i++) {
+		for (i = 0; n >= 0 && i < s->nconns; i++) {
 			struct conn *c = s->conns[i];
-			short re = s->pfds[i + 1].revents;
+			short re = s->pfds[i + PFD_CONN].revents;
+			if (c->ssl != NULL && !c->handshaking &&
+			    c->req == NULL && c->out == NULL &&
+			    SSL_has_pending(c->ssl))
+				re |= POLLIN;
 			if (re == 0)
 				continue;
+			if (c->handshaking) {
+				if (tls_handshake(s, c) < 0) {
+					c->closing = 2;
+					continue;
+				}
+				if (c->handshaking)
+					continue;
+			}
 			if ((re & POLLIN) || ((re & (POLLHUP | POLLERR)) &&
 			    c->out == NULL)) {
 				if (conn_read(c) < 0)
@@ -662,6 +960,8 @@ server_run(struct server *s, volatile sig_atomic_t *stop,
 		s->nconns = j;
 		if (s->pfds[0].revents & POLLIN)
 			server_accept(s);
+		if (s->tfd >= 0 && (s->pfds[1].revents & POLLIN))
+			tls_accept(s);
 	}
 	return 0;
 }

@@ -11,17 +11,27 @@
  * silent past client_timeout is dropped.  One uid other than root holds
  * at most max_clients_per_uid connections; root always finds a place
  * (the connection of another uid idle longest makes way).
+ *
+ * A core (issue 15) also accepts TLS connections from its edges
+ * (server_set_tls): handshake done without blocking, the host identified
+ * by its certificate before a byte of a request is read (refused and
+ * recorded otherwise, at most once a minute per reason), then the same
+ * frames, each request checked by fleet_request() before dispatch.
  */
 #ifndef KAGI_SERVER_H
 #define KAGI_SERVER_H
 
 #include <signal.h>
 
+#include <openssl/ssl.h>
+
 #include "dispatch.h"
 
 struct server;
 
 int server_new(struct kagid_ctx *ctx, int listen_fd, struct server **s);
+/* Also accept TLS connections on tls_fd with tls (not consumed). */
+void server_set_tls(struct server *s, int tls_fd, SSL_CTX *tls);
 /* Serve until *stop is set; ppoll() unblocks signals with sigmask. */
 int server_run(struct server *s, volatile sig_atomic_t *stop,
     const sigset_t *sigmask);

@@ -33,7 +33,7 @@
 #include "store_int.h"
 
 /*
- * Every table of schema 14 but schema_version, parents before children
+ * Every table of schema 15 but schema_version, parents before children
  * (foreign keys), and whether its key is an identity "id" on PostgreSQL.
  * A migration that adds a table adds it here (the copy refuses a source
  * with a table it does not know).
@@ -51,6 +51,7 @@ static const struct {
 	{ "unknown_locks", 0 }, { "unknown_keys", 0 },
 	{ "pending_logins", 1 }, { "role_grants", 0 }, { "auth_stats", 0 },
 	{ "report_runs", 0 }, { "audit_archives", 0 }, { "sshkeys", 0 },
+	{ "host_ca", 0 }, { "hosts", 1 },
 };
 #define NTABLES (sizeof(tables) / sizeof(tables[0]))
 #define COLS_MAX DB_MAX_PARAMS

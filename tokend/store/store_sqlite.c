@@ -333,6 +333,27 @@ static const char *const migrations[] = {
 	 * names the kagid core that wrote it, covered by its hash
 	 * (audit_chain.h); NULL in the records written before. */
 	"ALTER TABLE audit ADD COLUMN core TEXT;",
+	/* 15: the fleet (issue 15, store_hosts.h): the cores' CA, one row,
+	 * its key sealed by hosts.c; the registry of hosts, a revoked one
+	 * kept so that its certificate is still known. */
+	"CREATE TABLE host_ca ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  cert TEXT NOT NULL,"
+	"  sealed_key BLOB NOT NULL,"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE hosts ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  zone INTEGER NOT NULL,"
+	"  class INTEGER NOT NULL,"
+	"  state INTEGER NOT NULL DEFAULT 0,"
+	"  serial TEXT NOT NULL,"
+	"  fingerprint BLOB NOT NULL UNIQUE,"
+	"  not_before INTEGER NOT NULL,"
+	"  not_after INTEGER NOT NULL,"
+	"  cert TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  changed INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
