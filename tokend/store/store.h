@@ -115,6 +115,15 @@ int store_open(const char *path, struct store **s);
  */
 int store_open_pg(const char *conninfo, struct store **s, char *why,
     size_t whylen);
+/*
+ * Open the PostgreSQL database named by conninfo as the target of a copy
+ * (kagictl store copy): only when its schema holds no table, sequence or
+ * view; then create the schema.  A database holding anything (a kagi
+ * store of any version, or other tables) is KAGI_ERR_EXISTS with why
+ * naming what it holds, and is left exactly as it was: no DDL, no row.
+ */
+int store_open_pg_empty(const char *conninfo, struct store **s, char *why,
+    size_t whylen);
 void store_close(struct store **s);
 /*
  * Copy the whole state of src, a SQLite store, into dst, an empty

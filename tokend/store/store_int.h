@@ -247,8 +247,12 @@ int db_col_range(struct db_stmt *st, int col, int lo, int hi, int *out);
 
 /* --- the PostgreSQL engine (store_pg.c) ---------------------------- */
 
-/* Connect and create or migrate the schema (store_open_pg()). */
-int pgx_open(const char *conninfo, struct store *s, char *why,
+/* Connect and create or migrate the schema (store_open_pg()), or, with
+ * PGX_OPEN_EMPTY, create it only in a database that holds nothing
+ * (store_open_pg_empty()): anything else is KAGI_ERR_EXISTS, unchanged. */
+#define PGX_OPEN_MIGRATE 0
+#define PGX_OPEN_EMPTY 1
+int pgx_open(const char *conninfo, int mode, struct store *s, char *why,
     size_t whylen);
 /* ?N to $N outside quoted text; NULL for a bare ? or no memory. */
 char *pgx_sql(const char *sql);

@@ -16,7 +16,9 @@
  *    for it and then find the schema current.  A database whose schema
  *    is newer than this build knows is refused (KAGI_ERR_VERSION) with a
  *    message naming both versions; so is a non-empty database without
- *    kagi's schema_version.
+ *    kagi's schema_version.  A copy's target (PGX_OPEN_EMPTY) is
+ *    refused, before any DDL and so unchanged, unless its schema holds
+ *    no table, sequence or view at all.
  *  - Each connection runs in READ COMMITTED with no statement_timeout on
  *    COMMIT (a COMMIT is never cancelled).  A COMMIT whose answer was not
  *    received (the connection broke) is KAGI_ERR_STORE_DOWN: its outcome
@@ -684,12 +686,80 @@ query_int(struct store *s, const char *sql, int64_t *v)
 }
 
 /*
- * Create or migrate the schema, one core at a time: the session advisory
- * lock is held from before the version is read until the migration is
- * committed, so a core that waited finds the schema current.
+ * A one-row, one-column text query into buf (a NULL reads as ""),
+ * KAGI_ERR_STORE without one such row.
  */
 static int
-pg_migrate(struct store *s, char *why, size_t whylen)
+query_text(struct store *s, const char *sql, char *buf, size_t len)
+{
+	PGresult *res = PQexec(s->pg, sql);
+	int r = KAGI_ERR_STORE;
+
+	buf[0] = '\0';
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = result_err(s, res);
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 1)
+		goto out;
+	if (!PQgetisnull(res, 0, 0))
+		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
+	r = 0;
+ out:
+	PQclear(res);
+	return r;
+}
+
+/* Every relation a schema could clash with: tables, views, sequences. */
+#define PG_RELATIONS "FROM pg_class c JOIN pg_namespace n ON " \
+	"n.oid = c.relnamespace WHERE n.nspname = current_schema() AND " \
+	"c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+
+/*
+ * For PGX_OPEN_EMPTY (a copy's target): anything in the database's
+ * schema is refused, with why naming what is there (kagi's schema and its
+ * version, or the relations), before any DDL.  Called in pg_migrate()'s
+ * transaction, under the migration lock: no core creates the schema
+ * between this look and the copy's own creation.
+ */
+static int
+pg_refuse_unless_empty(struct store *s, int64_t has_version, char *why,
+    size_t whylen)
+{
+	char first[72];
+	int64_t nrel = 0, v = -1;
+	int r;
+
+	if ((r = query_int(s, "SELECT count(*) " PG_RELATIONS, &nrel)) != 0)
+		return r;
+	if (nrel == 0)
+		return 0;
+	if ((r = query_text(s, "SELECT min(c.relname) " PG_RELATIONS, first,
+	    sizeof(first))) != 0)
+		return r;
+	if (has_version && query_int(s, "SELECT max(version) FROM "
+	    "schema_version", &v) == 0)
+		snprintf(why, whylen, "the target database is not empty: it "
+		    "holds a kagi store at schema version %lld (%lld tables, "
+		    "sequences or views); nothing was changed: give an empty "
+		    "database", (long long)v, (long long)nrel);
+	else
+		snprintf(why, whylen, "the target database is not empty: it "
+		    "holds %lld tables, sequences or views (the first by name: "
+		    "%s); nothing was changed: give an empty database",
+		    (long long)nrel, first);
+	return KAGI_ERR_EXISTS;
+}
+
+/*
+ * Create or migrate the schema, one core at a time: the session advisory
+ * lock is held from before the version is read until the migration is
+ * committed, so a core that waited finds the schema current.  With
+ * PGX_OPEN_EMPTY, a database that holds anything is refused before any
+ * DDL (pg_refuse_unless_empty()).
+ */
+static int
+pg_migrate(struct store *s, int mode, char *why, size_t whylen)
 {
 	int64_t v = 0, ntables = 0, has_version = 0;
 	char sql[96];
@@ -706,6 +776,9 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 	    (r = query_int(s, "SELECT count(*) FROM pg_tables WHERE "
 	    "schemaname = current_schema() AND tablename = 'schema_version'",
 	    &has_version)) != 0)
+		goto out;
+	if (mode == PGX_OPEN_EMPTY &&
+	    (r = pg_refuse_unless_empty(s, has_version, why, whylen)) != 0)
 		goto out;
 	if (has_version) {
 		if ((r = query_int(s, "SELECT version FROM schema_version",
@@ -783,11 +856,14 @@ pg_session(struct store *s)
 
 /*
  * Connect s (engine DB_PG, otherwise empty) to conninfo and bring the
- * schema to this build's version; the rest of opening is store_open_pg()
- * (store_sqlite.c).  why receives the reason of a refusal.
+ * schema to this build's version (mode PGX_OPEN_MIGRATE), or create it
+ * in an empty database only (PGX_OPEN_EMPTY); the rest of opening is
+ * store_open_pg() (store_sqlite.c).  why receives the reason of a
+ * refusal.
  */
 int
-pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
+pgx_open(const char *conninfo, int mode, struct store *s, char *why,
+    size_t whylen)
 {
 	int r;
 
@@ -801,7 +877,7 @@ pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
 	if ((r = pg_session(s)) != 0)
 		return r;
 	s->pg_since = kagi_now();
-	return pg_migrate(s, why, whylen);
+	return pg_migrate(s, mode, why, whylen);
 }
 
 #define PG_BACKOFF_MIN_MS 100

@@ -874,8 +874,8 @@ pg_for_update(const char *sql)
 	return out;
 }
 
-int
-store_open_pg(const char *conninfo, struct store **sp, char *why,
+static int
+open_pg(const char *conninfo, int mode, struct store **sp, char *why,
     size_t whylen)
 {
 	char dummy[1];
@@ -895,7 +895,7 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return KAGI_ERR_NOMEM;
 	s->engine = DB_PG;
-	if ((r = pgx_open(conninfo, s, why, whylen)) != 0)
+	if ((r = pgx_open(conninfo, mode, s, why, whylen)) != 0)
 		goto out;
 	/* The table's SQL, PostgreSQL's own where it differs, with $N. */
 	for (i = 0; i < ST_COUNT_; i++) {
@@ -924,6 +924,20 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
  out:
 	store_close(&s);
 	return r;
+}
+
+int
+store_open_pg(const char *conninfo, struct store **sp, char *why,
+    size_t whylen)
+{
+	return open_pg(conninfo, PGX_OPEN_MIGRATE, sp, why, whylen);
+}
+
+int
+store_open_pg_empty(const char *conninfo, struct store **sp, char *why,
+    size_t whylen)
+{
+	return open_pg(conninfo, PGX_OPEN_EMPTY, sp, why, whylen);
 }
 
 void
