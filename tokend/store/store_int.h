@@ -161,7 +161,7 @@ struct store {
 	int engine;		/* enum db_engine */
 	sqlite3 *db;
 	struct pg_conn *pg;
-	char pg_error[160];	/* the server's last error, first line */
+	char pg_error[320];	/* the server's last error, first line */
 	/* PostgreSQL's connection (store_state(), pgx_usable()): down from
 	 * the first failure that broke it until a reconnection works. */
 	int pg_down;
@@ -171,6 +171,10 @@ struct store {
 	int64_t pg_reconnects;
 	char pg_server[128];	/* host:port (or socket dir:port) */
 	int pg_server_version;
+	/* The core's name lock (store_core_claim()): wanted since the
+	 * claim, held on the current connection. */
+	int pg_core_claimed;
+	int pg_core_held;
 	int64_t opened;		/* wall time the store was opened */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	int version;
@@ -254,6 +258,9 @@ int db_col_range(struct db_stmt *st, int col, int lo, int hi, int *out);
 #define PGX_OPEN_EMPTY 1
 int pgx_open(const char *conninfo, int mode, struct store *s, char *why,
     size_t whylen);
+/* Take the core's name lock (store_core_claim()); again at each
+ * reconnection from then on. */
+int pgx_core_claim(struct store *s, char *why, size_t whylen);
 /* ?N to $N outside quoted text; NULL for a bare ? or no memory. */
 char *pgx_sql(const char *sql);
 int pgx_schema_latest(void);

@@ -42,6 +42,13 @@
  *    target_session_attrs=read-write finds a promoted standby), at most
  *    once per backoff (100 ms doubling to 2 s), and takes the new
  *    connection only when its schema version is the one opened.
+ *  - A core that claimed its name (pgx_core_claim(), kagid at start)
+ *    holds a session advisory lock keyed by it (PG_CORE_CLASS, the
+ *    two-int4 key space: never the migration's PG_LOCK_KEY); another
+ *    connection holding it refuses the claim (KAGI_ERR_EXISTS).  A
+ *    reconnection takes it again before the connection is used; held
+ *    by another, the store stays down (KAGI_ERR_STORE_DOWN, the reason
+ *    in kagictl status) and tries again at the backoff.
  *
  * It calls no other file of the store (scripts/layers.sh: the layer
  * above it, store_db.c and store_sqlite.c, calls it).
@@ -880,6 +887,89 @@ pgx_open(const char *conninfo, int mode, struct store *s, char *why,
 	return pg_migrate(s, mode, why, whylen);
 }
 
+/*
+ * The core's name (issue 14): a session advisory lock in the two-int4
+ * key space (PG_LOCK_KEY, the migration's, is in the one-bigint space,
+ * which never conflicts with it): class "kagc" (0x6b616763) and the first
+ * 32 bits of the name's MD5 (not a secret: a name to lock).  A name's
+ * lock held by another connection means another core runs under it.
+ */
+#define PG_CORE_CLASS "1801545571"
+#define PG_CORE_KEY "('x' || substr(md5($1), 1, 8))::bit(32)::int"
+/* The same 32 bits unsigned, as pg_locks shows them (objid). */
+#define PG_CORE_OID \
+	"('x00000000' || substr(md5($1), 1, 8))::bit(64)::bigint::oid"
+
+/*
+ * Try to take the name's lock on this connection: 0 taken (or already
+ * ours); KAGI_ERR_EXISTS, *holder the server pid of the connection that
+ * holds it (0 unknown), when another does; the connection's error else.
+ */
+static int
+pg_core_lock(struct store *s, int *holder)
+{
+	const char *v[1] = { s->core };
+	PGresult *res;
+	int r = 0;
+
+	*holder = 0;
+	res = PQexecParams(s->pg, "SELECT pg_try_advisory_lock("
+	    PG_CORE_CLASS ", " PG_CORE_KEY ")", 1, NULL, v, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		r = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ?
+		    KAGI_ERR_STORE : result_err(s, res);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		goto out;
+	r = KAGI_ERR_EXISTS;
+	PQclear(res);
+	res = PQexecParams(s->pg, "SELECT pid FROM pg_locks WHERE locktype = "
+	    "'advisory' AND granted AND database = (SELECT oid FROM "
+	    "pg_database WHERE datname = current_database()) AND classid = "
+	    PG_CORE_CLASS "::oid AND objid = " PG_CORE_OID " "
+	    "AND objsubid = 2 LIMIT 1", 1, NULL, v, NULL, NULL, 0);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*holder = atoi(PQgetvalue(res, 0, 0));
+ out:
+	PQclear(res);
+	return r;
+}
+
+/* Why the name is refused, for kagid's log and kagictl status. */
+static void
+core_taken(const struct store *s, int holder, char *why, size_t whylen)
+{
+	char pid[48] = "";
+
+	if (holder > 0)
+		snprintf(pid, sizeof(pid), " (PostgreSQL server process %d)",
+		    holder);
+	snprintf(why, whylen, "core_name %s is held by another kagid on this "
+	    "database%s: two cores with one name would write audit records "
+	    "and checkpoints nobody can tell apart; give each core its own "
+	    "core_name in kagid.conf", s->core, pid);
+}
+
+int
+pgx_core_claim(struct store *s, char *why, size_t whylen)
+{
+	int holder = 0, r;
+
+	if ((r = pg_core_lock(s, &holder)) != 0) {
+		if (r == KAGI_ERR_EXISTS)
+			core_taken(s, holder, why, whylen);
+		else
+			snprintf(why, whylen, "%s", s->pg_error);
+		return r;
+	}
+	s->pg_core_claimed = 1;
+	s->pg_core_held = 1;
+	return 0;
+}
+
 #define PG_BACKOFF_MIN_MS 100
 #define PG_BACKOFF_MAX_MS 2000
 
@@ -887,11 +977,13 @@ int
 pgx_usable(struct store *s)
 {
 	int64_t v = -1;
-	int i;
+	int i, r;
 
 	if (!s->pg_down && PQstatus(s->pg) == CONNECTION_OK)
 		return 0;
 	mark_down(s);
+	/* The name's lock went with the connection. */
+	s->pg_core_held = 0;
 	if (kagi_monotonic_ms() < s->pg_next_try_ms)
 		return KAGI_ERR_STORE_DOWN;
 	/* Every host again: with target_session_attrs=read-write, libpq
@@ -910,6 +1002,20 @@ pgx_usable(struct store *s)
 		    "reached has schema version %lld, not %d as when kagid "
 		    "started: not taken", (long long)v, s->version);
 		goto later;
+	}
+	/* The core's name again, before anything is written under it: if
+	 * another core took it meanwhile, this one stays down (its
+	 * decisions are store_down) until the name is free. */
+	if (s->pg_core_claimed) {
+		int holder = 0;
+
+		if ((r = pg_core_lock(s, &holder)) != 0) {
+			if (r == KAGI_ERR_EXISTS)
+				core_taken(s, holder, s->pg_error,
+				    sizeof(s->pg_error));
+			goto later;
+		}
+		s->pg_core_held = 1;
 	}
 	for (i = 0; i < ST_COUNT_; i++)
 		pgx_clear(&s->st[i]);
@@ -936,6 +1042,9 @@ pgx_state(struct store *s, struct store_state *st)
 	snprintf(st->server, sizeof(st->server), "%s", s->pg_server);
 	st->server_version = s->pg_server_version;
 	st->reconnects = s->pg_reconnects;
+	st->core_lock = !s->pg_core_claimed ? STORE_CORE_LOCK_NONE :
+	    st->connected && s->pg_core_held ? STORE_CORE_LOCK_HELD :
+	    STORE_CORE_LOCK_LOST;
 	snprintf(st->last_error, sizeof(st->last_error), "%s", s->pg_error);
 }
 

@@ -1108,6 +1108,23 @@ store_begin(struct store *s)
 	return begin(s, ST_BEGIN);
 }
 
+int
+store_core_claim(struct store *s, char *why, size_t whylen)
+{
+	char dummy[1];
+
+	if (why == NULL || whylen == 0) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	why[0] = '\0';
+	if (s == NULL)
+		return KAGI_ERR_INVALID;
+	if (s->engine != DB_PG)
+		return 0;
+	return pgx_core_claim(s, why, whylen);
+}
+
 void
 store_state(struct store *s, struct store_state *st)
 {
@@ -1115,6 +1132,7 @@ store_state(struct store *s, struct store_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->schema_version = s->version;
+	st->core = s->core;
 	if (s->engine == DB_PG) {
 		pgx_state(s, st);
 		return;
