@@ -44,11 +44,13 @@
  *    connection only when its schema version is the one opened.
  *  - A core that claimed its name (pgx_core_claim(), kagid at start)
  *    holds a session advisory lock keyed by it (PG_CORE_CLASS, the
- *    two-int4 key space: never the migration's PG_LOCK_KEY); another
- *    connection holding it refuses the claim (KAGI_ERR_EXISTS).  A
- *    reconnection takes it again before the connection is used; held
- *    by another, the store stays down (KAGI_ERR_STORE_DOWN, the reason
- *    in kagictl status) and tries again at the backoff.
+ *    two-int4 key space: never the migration's PG_LOCK_KEY).  Another
+ *    connection holding it for 3 s refuses the claim (KAGI_ERR_EXISTS;
+ *    the wait: a restart may come before the server ended the old
+ *    connection).  A reconnection takes it again before the connection
+ *    is used; held by another, the store stays down
+ *    (KAGI_ERR_STORE_DOWN, the reason in kagictl status) and tries
+ *    again at the backoff.
  *
  * It calls no other file of the store (scripts/layers.sh: the layer
  * above it, store_db.c and store_sqlite.c, calls it).
@@ -62,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -953,12 +956,20 @@ core_taken(const struct store *s, int holder, char *why, size_t whylen)
 	    "core_name in kagid.conf", s->core, pid);
 }
 
+/* A restart can come before the server has ended the old process's
+ * connection (and its lock): the claim tries this often, 100 ms apart. */
+#define PG_CORE_TRIES 30
+
 int
 pgx_core_claim(struct store *s, char *why, size_t whylen)
 {
-	int holder = 0, r;
+	const struct timespec nap = { 0, 100 * 1000 * 1000 };
+	int holder = 0, r, i;
 
-	if ((r = pg_core_lock(s, &holder)) != 0) {
+	for (i = 1; (r = pg_core_lock(s, &holder)) == KAGI_ERR_EXISTS &&
+	    i < PG_CORE_TRIES; i++)
+		(void)nanosleep(&nap, NULL);
+	if (r != 0) {
 		if (r == KAGI_ERR_EXISTS)
 			core_taken(s, holder, why, whylen);
 		else
