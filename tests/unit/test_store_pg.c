@@ -796,6 +796,18 @@ test_a_commit_on_a_broken_connection_is_store_down(void **state)
 #define CORE_A_KEY "1801545571, ('x' || substr(md5('core-a'), 1, 8))" \
 	"::bit(32)::int"
 
+/* A store opened as core name, which it holds. */
+static void
+open_core(struct fx *f, struct store **s, const char *name)
+{
+	char why[320] = "";
+
+	open_store(f, s);
+	assert_int_equal(store_set_core(*s, name), 0);
+	if (store_core_claim(*s, why, sizeof(why)) != 0)
+		fail_msg("store_core_claim %s: %s", name, why);
+}
+
 /* One name, one core: a second store claiming a held name is refused,
  * naming it and what to change; another name is not; the first one's
  * close frees the name. */
@@ -806,9 +818,7 @@ test_a_core_name_is_held_by_one_core_at_a_time(void **state)
 	struct store_state st;
 	char why[320] = "";
 
-	open_store(f, &f->s);
-	assert_int_equal(store_set_core(f->s, "core-a"), 0);
-	assert_int_equal(store_core_claim(f->s, why, sizeof(why)), 0);
+	open_core(f, &f->s, "core-a");
 	store_state(f->s, &st);
 	assert_string_equal(st.core, "core-a");
 	assert_int_equal(st.core_lock, STORE_CORE_LOCK_HELD);
@@ -825,9 +835,7 @@ test_a_core_name_is_held_by_one_core_at_a_time(void **state)
 	assert_int_equal(store_set_core(f->s2, "core-b"), 0);
 	assert_int_equal(store_core_claim(f->s2, why, sizeof(why)), 0);
 	store_close(&f->s);
-	open_store(f, &f->s);
-	assert_int_equal(store_set_core(f->s, "core-a"), 0);
-	assert_int_equal(store_core_claim(f->s, why, sizeof(why)), 0);
+	open_core(f, &f->s, "core-a");
 }
 
 /* A core whose name another connection took while its own was broken
@@ -840,11 +848,8 @@ test_a_core_whose_name_was_taken_while_it_reconnected_stays_down(
 	const struct timespec nap = { 0, 300 * 1000 * 1000 };
 	struct fx *f = *state;
 	struct store_state st;
-	char why[320] = "";
 
-	open_store(f, &f->s);
-	assert_int_equal(store_set_core(f->s, "core-a"), 0);
-	assert_int_equal(store_core_claim(f->s, why, sizeof(why)), 0);
+	open_core(f, &f->s, "core-a");
 	terminate_others(f);
 	/* Waits for the terminated connection's lock, then holds it. */
 	pg_fixture_exec(raw(f), "SELECT pg_advisory_lock(" CORE_A_KEY ")");
