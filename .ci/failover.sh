@@ -174,12 +174,15 @@ COMMON="lockout_failures=100 throttle_failures=10000 totp_period=15"
 # shellcheck disable=SC2086
 SOCK=$T/core1.sock
 set -- $COMMON
-start_kagid "$@" store=postgresql "store_conninfo=$CONNINFO" ||
+start_kagid "$@" store=postgresql "store_conninfo=$CONNINFO" core_name=core1 ||
 	fatal "core 1 did not start: $(tail -n 5 "$T/kagid.log")"
 K1=$KAGID_PID
 bg_register "$K1"
 SOCK=$T/core2.sock
-start_kagid "$@" store=postgresql "store_conninfo=$CONNINFO" ||
+mkdir -p "$T/core2"
+chmod 700 "$T/core2"
+start_kagid "$@" store=postgresql "store_conninfo=$CONNINFO" core_name=core2 \
+    "audit_key_file=$T/core2/audit.key" "audit_checkpoint_log=$T/core2/checkpoints" ||
 	fatal "core 2 did not start: $(tail -n 5 "$T/kagid.log")"
 K2=$KAGID_PID
 bg_register "$K2"

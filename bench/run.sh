@@ -720,6 +720,8 @@ pg_core() {
 		if [ -n "${2:-}" ]; then
 			echo "store = postgresql"
 			echo "store_conninfo = $2"
+			# Each core its own name (two under one are refused).
+			echo "core_name = $(basename "$1")"
 		fi
 	} >"$1/kagid.conf"
 	chmod 600 "$1/kagid.conf"

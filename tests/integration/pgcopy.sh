@@ -14,7 +14,10 @@
 #    and host registry (issue 15), and the audit chain with the same
 #    head, verified before and after;
 #  - a copy into the same database again (no longer empty) is refused and
-#    leaves it as it was; so is a database of another program;
+#    leaves it as it was; so is a database of another program, one with an
+#    empty kagi store at an older schema (12: never migrated, pg_dump
+#    --schema-only and every row count equal before and after) and one
+#    with a hand-made schema_version; each refusal names what it found;
 #  - kagid on PostgreSQL with the state's sealing key serves a log-in
 #    with the copied TOTP token (its last step kept: the code used before
 #    the copy is refused), keeps the lock, and the chain verifies.
@@ -27,7 +30,7 @@ command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 not installed"
 kagid_built
 kagictl_built
 
-plan 27
+plan 33
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -153,15 +156,57 @@ is "$(psql_on kagi "$hosts_q")/$(psql_on kagi "SELECT encode(sealed_key, 'hex') 
 # --- a target that is not empty -------------------------------------------------------
 n=$(psql_on kagi "SELECT count(*) FROM audit")
 out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo "exit=$?")
-like "$out" "the target database is not empty: table users has" \
-    "a copy into a database that holds a state is refused"
+like "$out" "the target database is not empty: it holds a kagi store at schema version 14" \
+    "a copy into a database that holds a state is refused, naming its schema version"
 is "$(psql_on kagi "SELECT count(*) FROM audit")/$(psql_on kagi "SELECT count(*) FROM users")" \
     "$n/$(q "SELECT count(*) FROM users")" "... and leaves it as it was"
 oconn=$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=other/')
 out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$oconn" 2>&1; echo "exit=$?")
-like "$out" "exit=1" "a copy into another program's database is refused"
+like "$out" "it holds 1 tables, sequences or views (the first by name: notes)" \
+    "a copy into another program's database is refused, naming what it holds"
 is "$(psql_on other "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")/$(psql_on other "SELECT x FROM notes")" \
     "1/7" "... and leaves it as it was"
+
+# --- a target with an older kagi schema, or a hand-made one ---------------------------
+# An empty store at schema 12 (as a release before 13 made it: the copy's
+# schema less migrations 13 and 14) used to be migrated to 14 before it
+# was refused; now it is refused before any DDL, unchanged.
+PGDUMP=/usr/lib/postgresql/15/bin/pg_dump
+# snapshot DB: its schema and every table's row count (without the
+# random key newer pg_dump puts in its \restrict lines).
+snapshot() {
+	"$PGDUMP" --schema-only --no-owner \
+	    "$(printf '%s' "$conninfo" | sed "s/dbname=kagi/dbname=$1/")" |
+	    grep -v '^\\\(un\)\{0,1\}restrict '
+	printf 'relations=%s\n' "$(psql_on "$1" "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")"
+	for t in $(psql_on "$1" "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1"); do
+		printf '%s=%s\n' "$t" "$(psql_on "$1" "SELECT count(*) FROM \"$t\"")"
+	done
+}
+psql_on kagi "CREATE DATABASE old" >/dev/null
+psql_on kagi "CREATE DATABASE hand" >/dev/null
+"$PGDUMP" --schema-only --no-owner "$conninfo" |
+    "$PSQL" -X -q "$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=old/')" \
+    >/dev/null 2>&1
+psql_on old "DROP TABLE sshkeys; ALTER TABLE audit DROP COLUMN core;
+    INSERT INTO schema_version (id, version) VALUES (1, 12);
+    INSERT INTO audit_head VALUES (1, 0, decode(repeat('00', 32), 'hex'), 0)" \
+    >/dev/null 2>&1
+psql_on hand "CREATE TABLE schema_version (version integer); INSERT INTO schema_version VALUES (13);
+    CREATE TABLE users (id bigint)" >/dev/null
+s_old=$(snapshot old)
+s_hand=$(snapshot hand)
+old_conn=$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=old/')
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$old_conn" 2>&1; echo "exit=$?")
+like "$out" "not empty: it holds a kagi store at schema version 12 (36 tables, sequences or views); nothing was changed" \
+    "a copy into an empty store at an older schema (12) is refused, naming its version"
+like "$out" "exit=1" "... exit 1"
+is "$(snapshot old)" "$s_old" "... and leaves it byte for byte as it was (pg_dump --schema-only, row counts): not migrated"
+is "$(psql_on old "SELECT version FROM schema_version")" 12 "... its schema version still 12"
+out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=hand/')" 2>&1; echo "exit=$?")
+like "$out" "not empty: it holds a kagi store at schema version 13 (2 tables" \
+    "a hand-made schema_version 13 and a table: refused, naming the version and the tables"
+is "$(snapshot hand)" "$s_hand" "... and left as it was"
 
 # --- kagid on the copy ----------------------------------------------------------------------
 start_kagid store=postgresql "store_conninfo=$conninfo" ||

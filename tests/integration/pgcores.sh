@@ -21,7 +21,14 @@
 #  - an archive made through core-b: core-a's verify finds its boundary
 #    signed in core-b's checkpoints (--checkpoints), and says to give them;
 #  - an insider who edits a record's core name in the database breaks
-#    verify at that record (R-LOG-2).
+#    verify at that record (R-LOG-2);
+#  - one name, one core: kagictl status shows the core's name and that it
+#    holds it; a second core with a running core's name (a copied
+#    kagid.conf) is refused at start, saying what to change; with the
+#    first stopped the second starts, and then the first is refused until
+#    the second stops; a core whose name another connection took while
+#    its own connection was broken answers no decision (store_down, the
+#    reason in status) and takes the name back by itself once it is free.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -30,7 +37,7 @@
 kagid_built
 kagictl_built
 
-plan 26
+plan 40
 
 # The test's own PostgreSQL in $T/pg, stopped on exit (lib.sh).
 conninfo=$(_pg_conninfo) || { echo "Bail out! PostgreSQL did not start"; exit 1; }
@@ -38,7 +45,8 @@ PSQL=/usr/lib/postgresql/15/bin/psql
 psql_do() { "$PSQL" -X -Atq "$conninfo" -c "$1"; }
 
 # start_core NAME [KEY=VALUE...]: kagid core NAME on $T/NAME.sock, its
-# checkpoint key and log in $T/NAME; PID in $CORE_PID.  Its socket is
+# checkpoint key and log in $T/NAME; PID in $CORE_PID.  CORE_AS=OTHER
+# gives it core_name OTHER, CORE_DIR=DIR the key and log of $T/DIR.  Its socket is
 # there before it checks its chain: it started once it says it listens,
 # it refused once it exited.
 start_core() {
@@ -48,9 +56,13 @@ start_core() {
 	chmod 700 "$T/$_n"
 	SOCK=$T/$_n.sock
 	_before=$(grep -c "listening on $SOCK " "$T/kagid.log" 2>/dev/null)
+	_d=${CORE_DIR:-$_n}
+	_as=${CORE_AS:-$_n}
+	CORE_DIR=
+	CORE_AS=
 	start_kagid store=postgresql "store_conninfo=$conninfo" \
-	    "core_name=$_n" "audit_key_file=$T/$_n/audit.key" \
-	    "audit_checkpoint_log=$T/$_n/checkpoints" \
+	    "core_name=$_as" "audit_key_file=$T/$_d/audit.key" \
+	    "audit_checkpoint_log=$T/$_d/checkpoints" \
 	    audit_checkpoint_interval=1s "$@" || return 1
 	CORE_PID=$KAGID_PID
 	bg_register "$KAGID_PID"
@@ -218,5 +230,85 @@ if start_core core-a "audit_verify_keys=$T/keys-a"; then
 else
 	not_ok "R-LOG-2: with core-c's key configured, core-a starts"
 fi
+
+# --- one name, one core ----------------------------------------------------------
+# A copy of core-a's configuration on another machine (here: another
+# socket): the same core_name, key and checkpoint log.
+st=$(on core-a status 2>&1)
+likere "$st" "^core_name  *core-a$" "kagictl status shows the core's name"
+likere "$st" "^core_name_lock  *held$" "... and that it holds it on the database"
+likere "$(on core-b status 2>&1)" "^core_name  *core-b$" \
+    "two cores with different names both run, each showing its own"
+if CORE_AS=core-a CORE_DIR=core-a start_core dup "audit_verify_keys=$T/keys-a"; then
+	not_ok "a second core named core-a is refused at start while core-a runs"
+	stop_core "$CORE_PID"
+else
+	ok "a second core named core-a is refused at start while core-a runs"
+fi
+like "$(tail -n 20 "$T/kagid.log")" \
+    "core_name core-a is held by another kagid on this database (PostgreSQL server process" \
+    "... saying the name is held by another kagid"
+like "$(tail -n 20 "$T/kagid.log")" "give each core its own core_name in kagid.conf" \
+    "... and what to change"
+likere "$(on core-a status 2>&1)" "^core_name_lock  *held$" "... and core-a still holds its name"
+stop_core "$A_PID"
+A_PID=
+if CORE_AS=core-a CORE_DIR=core-a start_core dup "audit_verify_keys=$T/keys-a"; then
+	ok "with core-a stopped, its name is free: the copy starts under it"
+	D_PID=$CORE_PID
+else
+	not_ok "with core-a stopped, its name is free: the copy starts under it"
+	D_PID=
+fi
+if start_core core-a "audit_verify_keys=$T/keys-a"; then
+	not_ok "core-a is refused while its copy runs under its name"
+	stop_core "$CORE_PID"
+else
+	ok "core-a is refused while its copy runs under its name"
+fi
+[ -n "$D_PID" ] && stop_core "$D_PID"
+if start_core core-a "audit_verify_keys=$T/keys-a"; then
+	ok "core-a starts again once the copy stopped"
+	A_PID=$CORE_PID
+else
+	not_ok "core-a starts again once the copy stopped"
+	echo "Bail out! core-a did not restart: $(tail -n 3 "$T/kagid.log")"
+	exit 1
+fi
+
+# core-a's connection breaks; another connection takes the name before
+# core-a is back (it waits for core-a's lock, so it gets it the moment
+# core-a's connection ends): core-a answers nothing under the name.
+KEY="1801545571, ('x' || substr(md5('core-a'), 1, 8))::bit(32)::int"
+OID="('x00000000' || substr(md5('core-a'), 1, 8))::bit(64)::bigint::oid"
+"$PSQL" -X -Atq "$conninfo" -c "SELECT pg_advisory_lock($KEY)" \
+    -c "SELECT pg_sleep(6)" >/dev/null 2>&1 &
+HOLD=$!
+bg_register "$HOLD"
+i=0
+while [ $i -lt 50 ] && [ "$(psql_do "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND classid = 1801545571 AND objid = $OID")" != 1 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+psql_do "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND classid = 1801545571 AND objid = $OID" >/dev/null
+sleep 1
+SOCK=$T/core-a.sock
+write_service
+out=$(pam_run -u kato -o auth pw-kato 000000)
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
+    "core-a's name taken while it reconnected: core-a answers no decision (store_down)"
+st=$(on core-a status 2>&1)
+likere "$st" "^core_name_lock  *not held" "... kagictl status says it does not hold its name"
+like "$st" "core_name core-a is held by another kagid on this database" "... and why"
+wait "$HOLD" 2>/dev/null
+i=0
+while [ $i -lt 60 ]; do
+	on core-a status 2>&1 | grep -q "^core_name_lock  *held$" && break
+	sleep 0.1
+	i=$((i + 1))
+done
+out=$(pam_run -u kato -o auth pw-kato 000000)
+is "$(result_of "$out" auth)" PAM_AUTH_ERR \
+    "the name free again, core-a takes it back by itself and answers (a wrong code refused)"
 
 finish

@@ -87,19 +87,39 @@ export ASAN_OPTIONS
 CORE_KEYS="admin_group=daemon approver_group=nogroup request_lifetime=1h
 breakglass=yes breakglass_codes=3 breakglass_iterations=1000
 fido2_rp_id=pam://kagi-test"
+# Each core its own name (one name on two cores is refused) and its own
+# checkpoint key and log in $T/core-N; once both ran, each knows the
+# other's key ($T/core-N/verify: a core restarts after the other wrote on).
+mkdir -p "$T/core-1" "$T/core-2"
+chmod 700 "$T/core-1" "$T/core-2"
+core_keys() {
+	for _c in 1 2; do
+		[ -f "$T/core-$_c/verify" ] &&
+			echo "audit_verify_keys=$T/core-$_c/verify"
+		echo "audit_key_file=$T/core-$_c/audit.key"
+		echo "audit_checkpoint_log=$T/core-$_c/checkpoints"
+	done
+}
 start_cores() {
 	SOCK=$S1
-	# shellcheck disable=SC2086
-	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS "$@" ||
+	# shellcheck disable=SC2086,SC2046
+	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS \
+	    core_name=core-1 $(core_keys | grep core-1/) "$@" ||
 		{ echo "Bail out! core 1 did not start"; exit 1; }
 	K1=$KAGID_PID
 	SOCK=$S2
-	# shellcheck disable=SC2086
-	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS "$@" ||
+	# shellcheck disable=SC2086,SC2046
+	start_kagid store=postgresql "store_conninfo=$conninfo" $CORE_KEYS \
+	    core_name=core-2 $(core_keys | grep core-2/) "$@" ||
 		{ echo "Bail out! core 2 did not start"; exit 1; }
 	K2=$KAGID_PID
 	KAGID_PID=
 	SOCK=$S1
+	if [ ! -f "$T/core-1/verify" ]; then
+		"$KAGICTL" --socket "$S2" audit key | head -n 1 >"$T/core-1/verify"
+		"$KAGICTL" --socket "$S1" audit key | head -n 1 >"$T/core-2/verify"
+		chmod 600 "$T/core-1/verify" "$T/core-2/verify"
+	fi
 }
 
 # audit_count EVENT USER [TEXT]: EVENT's records about USER whose fields

@@ -17,6 +17,11 @@
 # the refused attempts themselves -- is in kagid's log and pam_kagi's
 # syslog only.  Stopped while the store is unreachable, kagid does not
 # take the missing checkpoint for a chain changed behind its back.
+# Break-glass as pam_kagi.8 documents it: while kagid answers with its
+# store down, a break-glass code fails closed like any code and is not
+# spent (the break-glass file is read only when kagid cannot be reached);
+# it logs in once the store is back; with kagid stopped too, the file
+# kagid kept serves an unspent code and refuses the spent one.
 
 . "$(dirname "$0")/lib.sh"
 
@@ -25,7 +30,7 @@
 kagid_built
 kagictl_built
 
-plan 17
+plan 23
 
 DOWN_MSG="ERROR: The authentication service cannot reach its database. Nobody can log in until it is back. Contact your administrator."
 
@@ -35,13 +40,20 @@ conninfo=$(_pg_conninfo) ||
 	{ echo "Bail out! PostgreSQL did not start"; exit 1; }
 pg_stop() { sh "$top_srcdir/tests/pgserver.sh" stop "$PGDIR" 2>/dev/null; }
 
-start_kagid store=postgresql "store_conninfo=$conninfo" ||
+BGFILE=$T/state/breakglass
+start_kagid store=postgresql "store_conninfo=$conninfo" breakglass=yes \
+    breakglass_codes=2 breakglass_iterations=1000 ||
 	{ echo "Bail out! kagid did not start: $(tail -n 5 "$T/kagid.log")"; exit 1; }
-write_service
+write_service -- breakglass_file=$BGFILE
 
 kagictl user add kato >/dev/null
 add_user_password kato pw-kato
 secret=$(enroll_totp kato)
+codes=$(kagictl breakglass issue kato | sed -n 's/^breakglass-code: *//p')
+bg1=$(printf '%s\n' "$codes" | sed -n 1p)
+bg2=$(printf '%s\n' "$codes" | sed -n 2p)
+[ -n "$bg2" ] && [ -f "$BGFILE" ] ||
+	{ echo "Bail out! no break-glass codes or file"; exit 1; }
 wait_fresh_step 15
 out=$(pam_run -u kato -o auth pw-kato "$(code_for "$secret")")
 is "$(result_of "$out" auth)" PAM_SUCCESS \
@@ -61,6 +73,15 @@ like "$out" "$DOWN_MSG" "the user is told the service cannot reach its database"
 out=$(pam_run -u kato -o auth pw-kato "$(code_for "$secret" 1)")
 is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
     "R-AVL-1: and so is the next one"
+# Break-glass (pam_kagi.8): the break-glass file is the path only when
+# kagid cannot be reached at all; kagid answers here, so the code goes to
+# kagid, fails closed like any other and is not spent.
+out=$(pam_run -u kato -o auth pw-kato "$bg1")
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
+    "R-AVL-1: a break-glass code through kagid whose store is down fails closed"
+like "$out" "$DOWN_MSG" "... telling the user the service cannot reach its database"
+unlike "$(cat "$BGFILE")" "used " \
+    "R-EXC-1: ... the break-glass file is not used while kagid answers: no code spent"
 n=$(grep -c "the state store is unreachable" "$T/kagid.log")
 is "$n" 1 "kagid's log says the state store is unreachable, once"
 
@@ -109,6 +130,9 @@ wait_fresh_step 5
 out=$(pam_run -u kato -o auth pw-kato "$(code_for "$secret" 1)")
 is "$(result_of "$out" auth)" PAM_SUCCESS \
     "R-AVL-1: the next log-in succeeds, kagid not restarted"
+out=$(pam_run -u kato -o auth pw-kato "$bg1")
+is "$(result_of "$out" auth)" PAM_SUCCESS \
+    "R-EXC-1: the break-glass code refused during the outage logs in once the store is back"
 
 rec=$(kagictl audit export --json --event audit_degraded 2>&1 | tail -n 1)
 if printf '%s\n' "$rec" | grep -q '"since"' &&
@@ -133,5 +157,13 @@ if grep -q "changed behind kagid's back" "$T/kagid.log"; then
 else
 	ok "R-LOG-2: an unreachable store is never reported as a changed chain"
 fi
+# kagid down as well: the documented emergency path, the break-glass file
+# kagid kept (with the code spent through kagid taken out of it).
+out=$(pam_run -u kato -o auth pw-kato "$bg1")
+is "$(result_of "$out" auth)" PAM_AUTHINFO_UNAVAIL \
+    "R-EXC-1: with kagid down too, the code spent through kagid is refused from the file"
+out=$(pam_run -u kato -o auth pw-kato "$bg2")
+is "$(result_of "$out" auth)" PAM_SUCCESS \
+    "R-EXC-1: ... and an unspent code from the break-glass file logs in (pam_kagi.8)"
 
 finish

@@ -76,11 +76,16 @@ is "$(result_of "$out" auth)" PAM_SUCCESS \
     "R-AVL-1: a log-in through kagid on PostgreSQL succeeds"
 
 # --- a second kagid on the same database ----------------------------------------
+# Another core: its own name (one name on two cores is refused), its own
+# checkpoint key and log.
 SOCK=$T/kagid2.sock
-start_kagid store=postgresql "store_conninfo=$conninfo" ||
-	{ echo "Bail out! the second kagid did not start"; exit 1; }
-K2_PID=$KAGID_PID
 bg_register "$K1_PID"
+mkdir -p "$T/k2"
+chmod 700 "$T/k2"
+start_kagid store=postgresql "store_conninfo=$conninfo" core_name=kagid2 \
+    "audit_key_file=$T/k2/audit.key" "audit_checkpoint_log=$T/k2/checkpoints" ||
+	{ echo "Bail out! the second kagid did not start: $(tail -n 3 "$T/kagid.log")"; exit 1; }
+K2_PID=$KAGID_PID
 write_service
 
 out=$(pam_run -u kato -o auth pw-kato "$c")

@@ -81,13 +81,21 @@ kagictl user add sato >/dev/null
 add_user_password sato pw-sato
 secret2=$(enroll_totp sato)
 
+# The second core: a name of its own (one name on two cores is refused)
+# and its own checkpoint key and log.
 SOCK=$T/core2.sock
+mkdir -p "$T/core2"
+chmod 700 "$T/core2"
+CORE2="core_name=core2 audit_key_file=$T/core2/audit.key
+audit_checkpoint_log=$T/core2/checkpoints"
+# shellcheck disable=SC2086
 refused_with_key "$T/other.key" \
     "PostgreSQL: a second core with another key refuses to start" \
-    store=postgresql "store_conninfo=$conninfo"
+    store=postgresql "store_conninfo=$conninfo" $CORE2
 cp -p "$T/state/seal.key" "$T/copy.key"
+# shellcheck disable=SC2086
 if start_kagid "key_file=$T/copy.key" store=postgresql \
-    "store_conninfo=$conninfo" && serving; then
+    "store_conninfo=$conninfo" $CORE2 && serving; then
 	ok "PostgreSQL: a second core with a copy of the key starts"
 else
 	not_ok "PostgreSQL: a second core with a copy of the key starts"

@@ -20,7 +20,11 @@
  * a read-then-write lose none; two cores append
  * to one chain without gap or fork, and an edit made behind kagid's back
  * is found; the store's durability is read from the server's settings
- * without breaking the transaction it is asked in.
+ * without breaking the transaction it is asked in; a core name is held by
+ * one store at a time, and a store whose name was taken while it
+ * reconnected stays down until it is free; a copy's target holding a
+ * table or a kagi store is refused, naming it, and an empty one gets the
+ * schema.
  */
 #include "config.h"
 
@@ -32,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -787,6 +792,111 @@ test_a_commit_on_a_broken_connection_is_store_down(void **state)
 	store_rollback(f->s);
 }
 
+/* The name's lock key, as store_pg.c takes it (class 'kagc'). */
+#define CORE_A_KEY "1801545571, ('x' || substr(md5('core-a'), 1, 8))" \
+	"::bit(32)::int"
+
+/* A store opened as core name, which it holds. */
+static void
+open_core(struct fx *f, struct store **s, const char *name)
+{
+	char why[320] = "";
+
+	open_store(f, s);
+	assert_int_equal(store_set_core(*s, name), 0);
+	if (store_core_claim(*s, why, sizeof(why)) != 0)
+		fail_msg("store_core_claim %s: %s", name, why);
+}
+
+/* One name, one core: a second store claiming a held name is refused,
+ * naming it and what to change; another name is not; the first one's
+ * close frees the name. */
+static void
+test_a_core_name_is_held_by_one_core_at_a_time(void **state)
+{
+	struct fx *f = *state;
+	struct store_state st;
+	char why[320] = "";
+
+	open_core(f, &f->s, "core-a");
+	store_state(f->s, &st);
+	assert_string_equal(st.core, "core-a");
+	assert_int_equal(st.core_lock, STORE_CORE_LOCK_HELD);
+	/* The migration lock is another key: a store still opens. */
+	open_store(f, &f->s2);
+	assert_int_equal(store_set_core(f->s2, "core-a"), 0);
+	assert_int_equal(store_core_claim(f->s2, why, sizeof(why)),
+	    KAGI_ERR_EXISTS);
+	assert_non_null(strstr(why, "core_name core-a is held by another "
+	    "kagid on this database (PostgreSQL server process "));
+	assert_non_null(strstr(why, "give each core its own core_name"));
+	store_state(f->s2, &st);
+	assert_int_equal(st.core_lock, STORE_CORE_LOCK_NONE);
+	assert_int_equal(store_set_core(f->s2, "core-b"), 0);
+	assert_int_equal(store_core_claim(f->s2, why, sizeof(why)), 0);
+	store_close(&f->s);
+	open_core(f, &f->s, "core-a");
+}
+
+/* A core whose name another connection took while its own was broken
+ * stays down (store_down) rather than write under a shared name, says
+ * why, and takes the name back by itself once it is free. */
+static void
+test_a_core_whose_name_was_taken_while_it_reconnected_stays_down(
+    void **state)
+{
+	const struct timespec nap = { 0, 300 * 1000 * 1000 };
+	struct fx *f = *state;
+	struct store_state st;
+
+	open_core(f, &f->s, "core-a");
+	terminate_others(f);
+	/* Waits for the terminated connection's lock, then holds it. */
+	pg_fixture_exec(raw(f), "SELECT pg_advisory_lock(" CORE_A_KEY ")");
+	assert_int_equal(store_begin(f->s), KAGI_ERR_STORE_DOWN);
+	store_state(f->s, &st);
+	assert_false(st.connected);
+	assert_int_equal(st.core_lock, STORE_CORE_LOCK_LOST);
+	assert_non_null(strstr(st.last_error, "core_name core-a is held"));
+	assert_int_equal(store_begin_read(f->s), KAGI_ERR_STORE_DOWN);
+	pg_fixture_exec(raw(f), "SELECT pg_advisory_unlock(" CORE_A_KEY ")");
+	(void)nanosleep(&nap, NULL);
+	assert_int_equal(store_begin(f->s), 0);
+	store_rollback(f->s);
+	store_state(f->s, &st);
+	assert_true(st.connected);
+	assert_int_equal(st.core_lock, STORE_CORE_LOCK_HELD);
+}
+
+/* A copy's target (store_open_pg_empty): a kagi store, or any table,
+ * is refused naming what it holds, before any DDL; an empty database
+ * gets the schema. */
+static void
+test_a_copy_target_that_holds_anything_is_refused_unchanged(void **state)
+{
+	struct fx *f = *state;
+	char why[512] = "";
+
+	pg_fixture_exec(raw(f), "CREATE TABLE notes (x integer)");
+	assert_int_equal(store_open_pg_empty(f->conninfo, &f->s, why,
+	    sizeof(why)), KAGI_ERR_EXISTS);
+	assert_null(f->s);
+	assert_non_null(strstr(why, "holds 1 tables, sequences or views "
+	    "(the first by name: notes)"));
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM pg_tables WHERE "
+	    "schemaname = 'public'"), 1);
+	pg_fixture_exec(raw(f), "DROP TABLE notes");
+	assert_int_equal(store_open_pg_empty(f->conninfo, &f->s, why,
+	    sizeof(why)), 0);
+	assert_int_equal(store_schema_version(f->s), store_schema_latest(1));
+	store_close(&f->s);
+	/* Now an empty kagi store: refused too, its version named. */
+	assert_int_equal(store_open_pg_empty(f->conninfo, &f->s, why,
+	    sizeof(why)), KAGI_ERR_EXISTS);
+	assert_non_null(strstr(why, "it holds a kagi store at schema "
+	    "version "));
+}
+
 int
 main(void)
 {
@@ -812,6 +922,9 @@ main(void)
 		TEST(test_a_record_is_never_older_than_the_one_before_it),
 		TEST(test_a_broken_connection_is_repaired_at_the_next_transaction),
 		TEST(test_a_commit_on_a_broken_connection_is_store_down),
+		TEST(test_a_core_name_is_held_by_one_core_at_a_time),
+		TEST(test_a_core_whose_name_was_taken_while_it_reconnected_stays_down),
+		TEST(test_a_copy_target_that_holds_anything_is_refused_unchanged),
 	};
 
 	return cmocka_run_group_tests_name("store_pg", tests, pg_fixture_start,

@@ -17,10 +17,13 @@
  *
  * Order: the source is opened and checked before the target is touched
  * (a source whose chain does not verify, or with a table the copy does
- * not know, is refused and the target not even opened); then the target is opened (its schema created
- * when the database is empty), and store_copy() refuses one that holds
- * any row, copies in one transaction and verifies the copy's chain
- * against the source's head.
+ * not know, is refused and the target not even opened); then the target
+ * is opened as a copy's target (store_open_pg_empty(): a database that
+ * holds any table, a kagi store of any schema version included, is
+ * refused before any DDL and left as it was; an empty one gets the
+ * schema), and store_copy() refuses one that holds any row, copies in
+ * one transaction and verifies the copy's chain against the source's
+ * head.
  */
 #include "config.h"
 
@@ -89,7 +92,8 @@ ctl_store_copy(struct ctl *ctl)
 		goto out;
 	}
 	why[0] = '\0';
-	if ((r = store_open_pg(ctl->to, &dst, why, sizeof(why))) != 0) {
+	if ((r = store_open_pg_empty(ctl->to, &dst, why,
+	    sizeof(why))) != 0) {
 		ctl_err(_("cannot use the target database: %s%s%s"),
 		    kagi_strerror(r), why[0] != '\0' ? ": " : "",
 		    ctl_clean(why, clean, sizeof(clean)));

@@ -625,7 +625,8 @@ status_policy(struct kagid_ctx *ctx, struct json_object *reply)
 
 /*
  * The store's state (issue 14): engine, connected or not since when, the
- * server it is (or was last) connected to, its schema version.  Never the
+ * server it is (or was last) connected to, its schema version, the core's
+ * name and whether it holds it.  Never the
  * connection string: it may hold credentials.
  */
 static int
@@ -651,6 +652,15 @@ status_store(struct kagid_ctx *ctx, struct json_object *reply)
 		return r;
 	if (st.last_error[0] != '\0' &&
 	    (r = proto_set_str(reply, "store_error", st.last_error)) != 0)
+		return r;
+	/* The name this core's records carry, and whether it holds it on
+	 * the database (PostgreSQL: no other core can use it meanwhile). */
+	if ((r = proto_set_str(reply, "core_name", st.core)) != 0)
+		return r;
+	if (st.core_lock != STORE_CORE_LOCK_NONE &&
+	    (r = proto_set_str(reply, "core_name_lock", st.core_lock ==
+	    STORE_CORE_LOCK_HELD ? "held" : "not held (kagid answers no "
+	    "decision until it holds it again)")) != 0)
 		return r;
 	return 0;
 }

@@ -522,6 +522,18 @@ open_core(struct kagid *k, char *err, size_t errlen)
 		snprintf(err, errlen, "core_name: %s", kagi_strerror(r));
 		return r;
 	}
+	/* No two cores on one database under one name: this one holds its
+	 * name (PostgreSQL: an advisory lock) from now until it exits. */
+	{
+		char why[320] = "";
+
+		if ((r = store_core_claim(ctx->store, why,
+		    sizeof(why))) != 0) {
+			snprintf(err, errlen, "PostgreSQL store: %s",
+			    why[0] != '\0' ? why : kagi_strerror(r));
+			return r;
+		}
+	}
 	/* Every core on one store holds the same key: this one's must open
 	 * what the store holds (keycheck.c). */
 	{

@@ -101,6 +101,16 @@ int store_core_name_valid(const char *name);
  */
 #define STORE_CORE_UNKNOWN "unknown"
 int store_set_core(struct store *s, const char *name);
+/*
+ * Hold the core's name (store_set_core() first) on a PostgreSQL store for
+ * as long as it is open, so that no two cores on one database write under
+ * one name: a session advisory lock, taken again at every reconnection
+ * before anything else (another core holding it then: the store stays
+ * down, KAGI_ERR_STORE_DOWN, kagictl status says why).
+ * KAGI_ERR_EXISTS, why naming the name and what to change, when another
+ * core holds it now.  A SQLite store: 0 (its file is one kagid's).
+ */
+int store_core_claim(struct store *s, char *why, size_t whylen);
 const char *store_core(const struct store *s);
 
 /* Open (creating when absent) the store at path; migrate the schema. */
@@ -114,6 +124,15 @@ int store_open(const char *path, struct store **s);
  * bytes, may be NULL) receives a sentence for the log.
  */
 int store_open_pg(const char *conninfo, struct store **s, char *why,
+    size_t whylen);
+/*
+ * Open the PostgreSQL database named by conninfo as the target of a copy
+ * (kagictl store copy): only when its schema holds no table, sequence or
+ * view; then create the schema.  A database holding anything (a kagi
+ * store of any version, or other tables) is KAGI_ERR_EXISTS with why
+ * naming what it holds, and is left exactly as it was: no DDL, no row.
+ */
+int store_open_pg_empty(const char *conninfo, struct store **s, char *why,
     size_t whylen);
 void store_close(struct store **s);
 /*
@@ -172,8 +191,16 @@ struct store_state {
 	int server_version;		/* PostgreSQL's, e.g. 150005; 0 */
 	int schema_version;
 	int64_t reconnects;		/* reconnections since open */
-	char last_error[160];		/* the last error, or "" */
+	char last_error[320];		/* the last error, or "" */
+	const char *core;		/* the name records are written under */
+	int core_lock;			/* STORE_CORE_LOCK_* */
 };
+/* The core's name lock (store_core_claim()): not taken (SQLite, or not
+ * claimed), held on the current connection, or not held now (the
+ * connection is down, or another core took the name meanwhile). */
+#define STORE_CORE_LOCK_NONE 0
+#define STORE_CORE_LOCK_HELD 1
+#define STORE_CORE_LOCK_LOST 2
 void store_state(struct store *s, struct store_state *st);
 
 /*

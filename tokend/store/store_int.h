@@ -162,7 +162,7 @@ struct store {
 	int engine;		/* enum db_engine */
 	sqlite3 *db;
 	struct pg_conn *pg;
-	char pg_error[160];	/* the server's last error, first line */
+	char pg_error[320];	/* the server's last error, first line */
 	/* PostgreSQL's connection (store_state(), pgx_usable()): down from
 	 * the first failure that broke it until a reconnection works. */
 	int pg_down;
@@ -172,6 +172,10 @@ struct store {
 	int64_t pg_reconnects;
 	char pg_server[128];	/* host:port (or socket dir:port) */
 	int pg_server_version;
+	/* The core's name lock (store_core_claim()): wanted since the
+	 * claim, held on the current connection. */
+	int pg_core_claimed;
+	int pg_core_held;
 	int64_t opened;		/* wall time the store was opened */
 	struct db_stmt st[ST_COUNT_];	/* the table's, db_take() */
 	/* PostgreSQL: the table's statements prepared on this connection
@@ -265,9 +269,16 @@ int db_col_range(struct db_stmt *st, int col, int lo, int hi, int *out);
 
 /* --- the PostgreSQL engine (store_pg.c) ---------------------------- */
 
-/* Connect and create or migrate the schema (store_open_pg()). */
-int pgx_open(const char *conninfo, struct store *s, char *why,
+/* Connect and create or migrate the schema (store_open_pg()), or, with
+ * PGX_OPEN_EMPTY, create it only in a database that holds nothing
+ * (store_open_pg_empty()): anything else is KAGI_ERR_EXISTS, unchanged. */
+#define PGX_OPEN_MIGRATE 0
+#define PGX_OPEN_EMPTY 1
+int pgx_open(const char *conninfo, int mode, struct store *s, char *why,
     size_t whylen);
+/* Take the core's name lock (store_core_claim()); again at each
+ * reconnection from then on. */
+int pgx_core_claim(struct store *s, char *why, size_t whylen);
 /* ?N to $N outside quoted text; NULL for a bare ? or no memory. */
 char *pgx_sql(const char *sql);
 int pgx_schema_latest(void);

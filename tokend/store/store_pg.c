@@ -16,7 +16,9 @@
  *    for it and then find the schema current.  A database whose schema
  *    is newer than this build knows is refused (KAGI_ERR_VERSION) with a
  *    message naming both versions; so is a non-empty database without
- *    kagi's schema_version.
+ *    kagi's schema_version.  A copy's target (PGX_OPEN_EMPTY) is
+ *    refused, before any DDL and so unchanged, unless its schema holds
+ *    no table, sequence or view at all.
  *  - Each connection runs in READ COMMITTED with no statement_timeout on
  *    COMMIT (a COMMIT is never cancelled).  A COMMIT whose answer was not
  *    received (the connection broke) is KAGI_ERR_STORE_DOWN: its outcome
@@ -40,6 +42,15 @@
  *    target_session_attrs=read-write finds a promoted standby), at most
  *    once per backoff (100 ms doubling to 2 s), and takes the new
  *    connection only when its schema version is the one opened.
+ *  - A core that claimed its name (pgx_core_claim(), kagid at start)
+ *    holds a session advisory lock keyed by it (PG_CORE_CLASS, the
+ *    two-int4 key space: never the migration's PG_LOCK_KEY).  Another
+ *    connection holding it for 3 s refuses the claim (KAGI_ERR_EXISTS;
+ *    the wait: a restart may come before the server ended the old
+ *    connection).  A reconnection takes it again before the connection
+ *    is used; held by another, the store stays down
+ *    (KAGI_ERR_STORE_DOWN, the reason in kagictl status) and tries
+ *    again at the backoff.
  *
  * It calls no other file of the store (scripts/layers.sh: the layer
  * above it, store_db.c and store_sqlite.c, calls it).
@@ -53,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -796,12 +808,80 @@ query_int(struct store *s, const char *sql, int64_t *v)
 }
 
 /*
- * Create or migrate the schema, one core at a time: the session advisory
- * lock is held from before the version is read until the migration is
- * committed, so a core that waited finds the schema current.
+ * A one-row, one-column text query into buf (a NULL reads as ""),
+ * KAGI_ERR_STORE without one such row.
  */
 static int
-pg_migrate(struct store *s, char *why, size_t whylen)
+query_text(struct store *s, const char *sql, char *buf, size_t len)
+{
+	PGresult *res = PQexec(s->pg, sql);
+	int r = KAGI_ERR_STORE;
+
+	buf[0] = '\0';
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = result_err(s, res);
+		goto out;
+	}
+	if (PQntuples(res) != 1 || PQnfields(res) != 1)
+		goto out;
+	if (!PQgetisnull(res, 0, 0))
+		snprintf(buf, len, "%s", PQgetvalue(res, 0, 0));
+	r = 0;
+ out:
+	PQclear(res);
+	return r;
+}
+
+/* Every relation a schema could clash with: tables, views, sequences. */
+#define PG_RELATIONS "FROM pg_class c JOIN pg_namespace n ON " \
+	"n.oid = c.relnamespace WHERE n.nspname = current_schema() AND " \
+	"c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')"
+
+/*
+ * For PGX_OPEN_EMPTY (a copy's target): anything in the database's
+ * schema is refused, with why naming what is there (kagi's schema and its
+ * version, or the relations), before any DDL.  Called in pg_migrate()'s
+ * transaction, under the migration lock: no core creates the schema
+ * between this look and the copy's own creation.
+ */
+static int
+pg_refuse_unless_empty(struct store *s, int64_t has_version, char *why,
+    size_t whylen)
+{
+	char first[72];
+	int64_t nrel = 0, v = -1;
+	int r;
+
+	if ((r = query_int(s, "SELECT count(*) " PG_RELATIONS, &nrel)) != 0)
+		return r;
+	if (nrel == 0)
+		return 0;
+	if ((r = query_text(s, "SELECT min(c.relname) " PG_RELATIONS, first,
+	    sizeof(first))) != 0)
+		return r;
+	if (has_version && query_int(s, "SELECT max(version) FROM "
+	    "schema_version", &v) == 0)
+		snprintf(why, whylen, "the target database is not empty: it "
+		    "holds a kagi store at schema version %lld (%lld tables, "
+		    "sequences or views); nothing was changed: give an empty "
+		    "database", (long long)v, (long long)nrel);
+	else
+		snprintf(why, whylen, "the target database is not empty: it "
+		    "holds %lld tables, sequences or views (the first by name: "
+		    "%s); nothing was changed: give an empty database",
+		    (long long)nrel, first);
+	return KAGI_ERR_EXISTS;
+}
+
+/*
+ * Create or migrate the schema, one core at a time: the session advisory
+ * lock is held from before the version is read until the migration is
+ * committed, so a core that waited finds the schema current.  With
+ * PGX_OPEN_EMPTY, a database that holds anything is refused before any
+ * DDL (pg_refuse_unless_empty()).
+ */
+static int
+pg_migrate(struct store *s, int mode, char *why, size_t whylen)
 {
 	int64_t v = 0, ntables = 0, has_version = 0;
 	char sql[96];
@@ -818,6 +898,9 @@ pg_migrate(struct store *s, char *why, size_t whylen)
 	    (r = query_int(s, "SELECT count(*) FROM pg_tables WHERE "
 	    "schemaname = current_schema() AND tablename = 'schema_version'",
 	    &has_version)) != 0)
+		goto out;
+	if (mode == PGX_OPEN_EMPTY &&
+	    (r = pg_refuse_unless_empty(s, has_version, why, whylen)) != 0)
 		goto out;
 	if (has_version) {
 		if ((r = query_int(s, "SELECT version FROM schema_version",
@@ -895,11 +978,14 @@ pg_session(struct store *s)
 
 /*
  * Connect s (engine DB_PG, otherwise empty) to conninfo and bring the
- * schema to this build's version; the rest of opening is store_open_pg()
- * (store_sqlite.c).  why receives the reason of a refusal.
+ * schema to this build's version (mode PGX_OPEN_MIGRATE), or create it
+ * in an empty database only (PGX_OPEN_EMPTY); the rest of opening is
+ * store_open_pg() (store_sqlite.c).  why receives the reason of a
+ * refusal.
  */
 int
-pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
+pgx_open(const char *conninfo, int mode, struct store *s, char *why,
+    size_t whylen)
 {
 	int r;
 
@@ -913,7 +999,98 @@ pgx_open(const char *conninfo, struct store *s, char *why, size_t whylen)
 	if ((r = pg_session(s)) != 0)
 		return r;
 	s->pg_since = kagi_now();
-	return pg_migrate(s, why, whylen);
+	return pg_migrate(s, mode, why, whylen);
+}
+
+/*
+ * The core's name (issue 14): a session advisory lock in the two-int4
+ * key space (PG_LOCK_KEY, the migration's, is in the one-bigint space,
+ * which never conflicts with it): class "kagc" (0x6b616763) and the first
+ * 32 bits of the name's MD5 (not a secret: a name to lock).  A name's
+ * lock held by another connection means another core runs under it.
+ */
+#define PG_CORE_CLASS "1801545571"
+#define PG_CORE_KEY "('x' || substr(md5($1), 1, 8))::bit(32)::int"
+/* The same 32 bits unsigned, as pg_locks shows them (objid). */
+#define PG_CORE_OID \
+	"('x00000000' || substr(md5($1), 1, 8))::bit(64)::bigint::oid"
+
+/*
+ * Try to take the name's lock on this connection: 0 taken (or already
+ * ours); KAGI_ERR_EXISTS, *holder the server pid of the connection that
+ * holds it (0 unknown), when another does; the connection's error else.
+ */
+static int
+pg_core_lock(struct store *s, int *holder)
+{
+	const char *v[1] = { s->core };
+	PGresult *res;
+	int r = 0;
+
+	*holder = 0;
+	res = PQexecParams(s->pg, "SELECT pg_try_advisory_lock("
+	    PG_CORE_CLASS ", " PG_CORE_KEY ")", 1, NULL, v, NULL, NULL, 0);
+	if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    PQntuples(res) != 1) {
+		r = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK ?
+		    KAGI_ERR_STORE : result_err(s, res);
+		goto out;
+	}
+	if (strcmp(PQgetvalue(res, 0, 0), "t") == 0)
+		goto out;
+	r = KAGI_ERR_EXISTS;
+	PQclear(res);
+	res = PQexecParams(s->pg, "SELECT pid FROM pg_locks WHERE locktype = "
+	    "'advisory' AND granted AND database = (SELECT oid FROM "
+	    "pg_database WHERE datname = current_database()) AND classid = "
+	    PG_CORE_CLASS "::oid AND objid = " PG_CORE_OID " "
+	    "AND objsubid = 2 LIMIT 1", 1, NULL, v, NULL, NULL, 0);
+	if (res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK &&
+	    PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*holder = atoi(PQgetvalue(res, 0, 0));
+ out:
+	PQclear(res);
+	return r;
+}
+
+/* Why the name is refused, for kagid's log and kagictl status. */
+static void
+core_taken(const struct store *s, int holder, char *why, size_t whylen)
+{
+	char pid[48] = "";
+
+	if (holder > 0)
+		snprintf(pid, sizeof(pid), " (PostgreSQL server process %d)",
+		    holder);
+	snprintf(why, whylen, "core_name %s is held by another kagid on this "
+	    "database%s: two cores with one name would write audit records "
+	    "and checkpoints nobody can tell apart; give each core its own "
+	    "core_name in kagid.conf", s->core, pid);
+}
+
+/* A restart can come before the server has ended the old process's
+ * connection (and its lock): the claim tries this often, 100 ms apart. */
+#define PG_CORE_TRIES 30
+
+int
+pgx_core_claim(struct store *s, char *why, size_t whylen)
+{
+	const struct timespec nap = { 0, 100 * 1000 * 1000 };
+	int holder = 0, r, i;
+
+	for (i = 1; (r = pg_core_lock(s, &holder)) == KAGI_ERR_EXISTS &&
+	    i < PG_CORE_TRIES; i++)
+		(void)nanosleep(&nap, NULL);
+	if (r != 0) {
+		if (r == KAGI_ERR_EXISTS)
+			core_taken(s, holder, why, whylen);
+		else
+			snprintf(why, whylen, "%s", s->pg_error);
+		return r;
+	}
+	s->pg_core_claimed = 1;
+	s->pg_core_held = 1;
+	return 0;
 }
 
 #define PG_BACKOFF_MIN_MS 100
@@ -923,11 +1100,13 @@ int
 pgx_usable(struct store *s)
 {
 	int64_t v = -1;
-	int i;
+	int i, r;
 
 	if (!s->pg_down && PQstatus(s->pg) == CONNECTION_OK)
 		return 0;
 	mark_down(s);
+	/* The name's lock went with the connection. */
+	s->pg_core_held = 0;
 	if (kagi_monotonic_ms() < s->pg_next_try_ms)
 		return KAGI_ERR_STORE_DOWN;
 	/* Every host again: with target_session_attrs=read-write, libpq
@@ -946,6 +1125,20 @@ pgx_usable(struct store *s)
 		    "reached has schema version %lld, not %d as when kagid "
 		    "started: not taken", (long long)v, s->version);
 		goto later;
+	}
+	/* The core's name again, before anything is written under it: if
+	 * another core took it meanwhile, this one stays down (its
+	 * decisions are store_down) until the name is free. */
+	if (s->pg_core_claimed) {
+		int holder = 0;
+
+		if ((r = pg_core_lock(s, &holder)) != 0) {
+			if (r == KAGI_ERR_EXISTS)
+				core_taken(s, holder, s->pg_error,
+				    sizeof(s->pg_error));
+			goto later;
+		}
+		s->pg_core_held = 1;
 	}
 	for (i = 0; i < ST_COUNT_; i++)
 		pgx_clear(&s->st[i]);
@@ -972,6 +1165,9 @@ pgx_state(struct store *s, struct store_state *st)
 	snprintf(st->server, sizeof(st->server), "%s", s->pg_server);
 	st->server_version = s->pg_server_version;
 	st->reconnects = s->pg_reconnects;
+	st->core_lock = !s->pg_core_claimed ? STORE_CORE_LOCK_NONE :
+	    st->connected && s->pg_core_held ? STORE_CORE_LOCK_HELD :
+	    STORE_CORE_LOCK_LOST;
 	snprintf(st->last_error, sizeof(st->last_error), "%s", s->pg_error);
 }
 

@@ -896,8 +896,8 @@ pg_for_update(const char *sql)
 	return out;
 }
 
-int
-store_open_pg(const char *conninfo, struct store **sp, char *why,
+static int
+open_pg(const char *conninfo, int mode, struct store **sp, char *why,
     size_t whylen)
 {
 	char dummy[1];
@@ -917,7 +917,7 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return KAGI_ERR_NOMEM;
 	s->engine = DB_PG;
-	if ((r = pgx_open(conninfo, s, why, whylen)) != 0)
+	if ((r = pgx_open(conninfo, mode, s, why, whylen)) != 0)
 		goto out;
 	/* The table's SQL, PostgreSQL's own where it differs, with $N. */
 	for (i = 0; i < ST_COUNT_; i++) {
@@ -946,6 +946,20 @@ store_open_pg(const char *conninfo, struct store **sp, char *why,
  out:
 	store_close(&s);
 	return r;
+}
+
+int
+store_open_pg(const char *conninfo, struct store **sp, char *why,
+    size_t whylen)
+{
+	return open_pg(conninfo, PGX_OPEN_MIGRATE, sp, why, whylen);
+}
+
+int
+store_open_pg_empty(const char *conninfo, struct store **sp, char *why,
+    size_t whylen)
+{
+	return open_pg(conninfo, PGX_OPEN_EMPTY, sp, why, whylen);
 }
 
 void
@@ -1116,6 +1130,23 @@ store_begin(struct store *s)
 	return begin(s, ST_BEGIN);
 }
 
+int
+store_core_claim(struct store *s, char *why, size_t whylen)
+{
+	char dummy[1];
+
+	if (why == NULL || whylen == 0) {
+		why = dummy;
+		whylen = sizeof(dummy);
+	}
+	why[0] = '\0';
+	if (s == NULL)
+		return KAGI_ERR_INVALID;
+	if (s->engine != DB_PG)
+		return 0;
+	return pgx_core_claim(s, why, whylen);
+}
+
 void
 store_state(struct store *s, struct store_state *st)
 {
@@ -1123,6 +1154,7 @@ store_state(struct store *s, struct store_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->schema_version = s->version;
+	st->core = s->core;
 	if (s->engine == DB_PG) {
 		pgx_state(s, st);
 		return;
