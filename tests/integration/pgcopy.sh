@@ -156,7 +156,7 @@ is "$(psql_on kagi "$hosts_q")/$(psql_on kagi "SELECT encode(sealed_key, 'hex') 
 # --- a target that is not empty -------------------------------------------------------
 n=$(psql_on kagi "SELECT count(*) FROM audit")
 out=$("$KAGICTL" --config "$T/kagid.conf" store copy --to "$conninfo" 2>&1; echo "exit=$?")
-like "$out" "the target database is not empty: it holds a kagi store at schema version 14" \
+like "$out" "the target database is not empty: it holds a kagi store at schema version $(psql_on kagi "SELECT version FROM schema_version")" \
     "a copy into a database that holds a state is refused, naming its schema version"
 is "$(psql_on kagi "SELECT count(*) FROM audit")/$(psql_on kagi "SELECT count(*) FROM users")" \
     "$n/$(q "SELECT count(*) FROM users")" "... and leaves it as it was"
@@ -169,7 +169,7 @@ is "$(psql_on other "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
 
 # --- a target with an older kagi schema, or a hand-made one ---------------------------
 # An empty store at schema 12 (as a release before 13 made it: the copy's
-# schema less migrations 13 and 14) used to be migrated to 14 before it
+# schema less migrations 13 to 15) used to be migrated before it
 # was refused; now it is refused before any DDL, unchanged.
 PGDUMP=/usr/lib/postgresql/15/bin/pg_dump
 # snapshot DB: its schema and every table's row count (without the
@@ -189,6 +189,7 @@ psql_on kagi "CREATE DATABASE hand" >/dev/null
     "$PSQL" -X -q "$(printf '%s' "$conninfo" | sed 's/dbname=kagi/dbname=old/')" \
     >/dev/null 2>&1
 psql_on old "DROP TABLE sshkeys; ALTER TABLE audit DROP COLUMN core;
+    DROP TABLE hosts; DROP TABLE host_ca;
     INSERT INTO schema_version (id, version) VALUES (1, 12);
     INSERT INTO audit_head VALUES (1, 0, decode(repeat('00', 32), 'hex'), 0)" \
     >/dev/null 2>&1
