@@ -1049,6 +1049,46 @@ test_a_failed_statement_spoils_only_its_savepoint(void **state)
 	assert_int_equal(l.failures, 1);
 }
 
+/*
+ * R-LOG-2: the records a request appended and then gave up at its
+ * savepoint are gone, and the next append links to the record before
+ * them: one chain, no gap, no fork (on PostgreSQL the head is cached for
+ * the rest of a write transaction, and ROLLBACK TO must drop it).
+ */
+static void
+test_an_append_undone_at_its_savepoint_leaves_one_chain(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hash[32];
+	int64_t seq = -1, bad = -1;
+
+	open_store(f);
+	assert_int_equal(store_begin(f->s), 0);
+	append(f->s, 1, &seq);
+	assert_int_equal(seq, 1);
+	assert_int_equal(store_savepoint(f->s), 0);
+	append(f->s, 2, &seq);
+	append(f->s, 3, &seq);
+	assert_int_equal(seq, 3);
+	store_rollback_to(f->s);
+	assert_int_equal(store_savepoint(f->s), 0);
+	append(f->s, 4, &seq);
+	assert_int_equal(seq, 2);
+	assert_int_equal(store_release(f->s), 0);
+	append(f->s, 5, &seq);
+	assert_int_equal(seq, 3);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+	assert_int_equal(store_audit_head(f->s, &seq, hash), 0);
+	assert_int_equal(seq, 3);
+	/* And a transaction after it goes on from there. */
+	assert_int_equal(store_begin(f->s), 0);
+	append(f->s, 6, &seq);
+	assert_int_equal(seq, 4);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_audit_verify(f->s, &bad), 0);
+}
+
 static void
 test_rollback(void **state)
 {
@@ -1962,6 +2002,7 @@ test_report_counts_add_up_and_keep_first_and_last(void **state)
 	TEST(test_lock), \
 	TEST(test_savepoint), \
 	TEST(test_a_failed_statement_spoils_only_its_savepoint), \
+	TEST(test_an_append_undone_at_its_savepoint_leaves_one_chain), \
 	TEST(test_rollback), \
 	TEST(test_read_only_transaction), \
 	TEST(test_session_deadlines), \
