@@ -253,10 +253,11 @@ login_confirm(struct kagid_ctx *ctx, const struct peer *peer,
 		r = unknown_confirmation(ctx, peer, a);
 		goto out;
 	}
-	/* One fewer waits: the known earliest expiry can only be early now,
-	 * which costs a sweep that finds nothing. */
 	if (r != 0)
 		goto out;
+	/* ctx->confirm_next is left as it is: with one fewer waiting, the
+	 * known earliest expiry can only be early, which costs a sweep that
+	 * finds nothing. */
 	r = a->name_ok ? store_user_get(ctx->store, a->user, &u) :
 	    KAGI_ERR_NOT_FOUND;
 	if (r != 0 && r != KAGI_ERR_NOT_FOUND)
